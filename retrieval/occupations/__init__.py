@@ -1,0 +1,1 @@
+"""Similar-occupation recommendation: corpus, pairwise features, candidates, learning to rank."""

@@ -1,0 +1,210 @@
+"""Pairwise (query occupation, candidate occupation) features as whole n×n matrices.
+
+Content features (text, ratings, technology, SOC structure) depend only on the catalogue and are
+cached on disk keyed by the catalogue fingerprint. Label features (reverse links, co-citation,
+neighbours' lists) depend on which Related-Occupations rows are known, so they are computed per
+training fold from the labels passed in — never from the query's own held-out row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from retrieval.bm25 import BM25Index
+from retrieval.embeddings import get_embedder
+from retrieval.occupations.corpus import TEXT_FIELDS, OccupationCorpus
+
+Labels = dict[str, dict[str, int]]  # source id -> {related id: relevance 3/2/1}
+
+
+def _cos(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-9)
+    b = a if b is None else b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-9)
+    return (a @ b.T).astype(np.float32)
+
+
+def _row_z(m: np.ndarray) -> np.ndarray:
+    """Per-query standardisation: makes scores comparable across queries for fusion and trees."""
+    mu = m.mean(axis=1, keepdims=True)
+    sd = m.std(axis=1, keepdims=True)
+    return ((m - mu) / np.maximum(sd, 1e-6)).astype(np.float32)
+
+
+def _row_rank(m: np.ndarray) -> np.ndarray:
+    """Rank of each candidate within its query row (0 = best), as log1p for the trees."""
+    order = np.argsort(-m, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    rows = np.arange(m.shape[0])[:, None]
+    ranks[rows, order] = np.arange(m.shape[1])[None, :]
+    return np.log1p(ranks).astype(np.float32)
+
+
+def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, key: str = "") -> dict[str, np.ndarray]:
+    """All catalogue-only pairwise features, {name: (n, n) float32}; cached when ``cache_dir`` given."""
+    cache = None
+    if cache_dir is not None:
+        digest = hashlib.sha1(f"{key}|{len(corpus)}|v4".encode()).hexdigest()[:16]
+        cache = cache_dir / f"occupation-features-{digest}.npz"
+        if cache.exists():
+            with np.load(cache) as data:
+                return {k: data[k] for k in data.files}
+    feats: dict[str, np.ndarray] = {}
+    embedder = get_embedder()
+    emb = {f: embedder.encode(corpus.texts[f]) for f in TEXT_FIELDS}
+    for f in TEXT_FIELDS:
+        feats[f"dense_{f}"] = _cos(emb[f])
+    feats["dense_title_x_description"] = _cos(emb["title"], emb["description"])
+    feats["dense_description_x_title"] = feats["dense_title_x_description"].T.copy()
+
+    for f in TEXT_FIELDS:
+        index = BM25Index.build(zip(corpus.ids, corpus.texts[f]))
+        feats[f"bm25_{f}"] = index.score_all_many(corpus.texts[f]).astype(np.float32)
+    full_index = BM25Index.build(zip(corpus.ids, corpus.texts["full"]))
+    feats["bm25_title_x_full"] = full_index.score_all_many(corpus.texts["title"]).astype(np.float32)
+
+    feats["skills_im_cos"] = _cos(corpus.skills_im)
+    feats["skills_lv_cos"] = _cos(corpus.skills_lv)
+    feats["knowledge_im_cos"] = _cos(corpus.knowledge_im)
+    feats["knowledge_lv_cos"] = _cos(corpus.knowledge_lv)
+    both = np.hstack([corpus.skills_im, corpus.knowledge_im])
+    feats["ratings_l1"] = -np.abs(both[:, None, :] - both[None, :, :]).mean(axis=2).astype(np.float32)
+    centred = corpus.interests - corpus.interests.mean(axis=1, keepdims=True)
+    feats["interests_cos"] = _cos(centred)
+    feats["interests_top_match"] = (np.argmax(corpus.interests, 1)[:, None] == np.argmax(corpus.interests, 1)[None, :]).astype(np.float32)
+
+    tech = corpus.tech
+    counts = np.asarray(tech.sum(axis=1)).ravel()
+    overlap = (tech @ tech.T).toarray().astype(np.float32)
+    feats["tech_overlap"] = overlap
+    feats["tech_jaccard"] = overlap / np.maximum(counts[:, None] + counts[None, :] - overlap, 1.0)
+    df = np.asarray(tech.sum(axis=0)).ravel()
+    idf = np.log((len(corpus) + 1) / (df + 1)).astype(np.float32)
+    weighted = tech.multiply(idf[None, :]).tocsr()
+    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    feats["tech_tfidf_cos"] = ((weighted @ weighted.T).toarray() / np.maximum(norms[:, None] * norms[None, :], 1e-9)).astype(np.float32)
+    hot = corpus.tech_hot
+    feats["tech_hot_overlap"] = (hot @ hot.T).toarray().astype(np.float32)
+
+    zone = np.nan_to_num(corpus.job_zone, nan=3.0)
+    feats["job_zone_diff"] = (zone[None, :] - zone[:, None]).astype(np.float32)
+    feats["job_zone_absdiff"] = np.abs(feats["job_zone_diff"])
+    soc = corpus.soc
+    for j, name in enumerate(("major", "minor", "broad", "detailed")):
+        feats[f"soc_same_{name}"] = (soc[:, j][:, None] == soc[:, j][None, :]).astype(np.float32)
+    feats["cand_rated"] = np.broadcast_to(corpus.rated[None, :].astype(np.float32), (len(corpus), len(corpus))).copy()
+    feats["cand_tech_count"] = np.broadcast_to(np.log1p(counts)[None, :].astype(np.float32), (len(corpus), len(corpus))).copy()
+
+    feats.update(task_alignment(corpus, embedder))
+    ratings = np.hstack([corpus.skills_im * corpus.skills_lv, corpus.knowledge_im * corpus.knowledge_lv])
+    feats["ratings_imlv_cos"] = _cos(ratings - ratings.mean(axis=0, keepdims=True))
+
+    for name in ("bm25_full", "dense_full", "dense_title", "dense_alt_titles", "skills_im_cos", "tech_tfidf_cos",
+                 "bm25_alt_titles", "dense_tasks", "task_maxsim", "ratings_imlv_cos", "knowledge_im_cos",
+                 "bm25_tasks", "dense_description"):
+        feats[f"{name}_z"] = _row_z(feats[name])
+        feats[f"{name}_rank"] = _row_rank(feats[name])
+    feats["fusion"] = fusion_score(feats)
+    feats["fusion_rank"] = _row_rank(feats["fusion"])
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp.npz")
+        np.savez(tmp, **feats)
+        tmp.replace(cache)
+    return feats
+
+
+def task_alignment(corpus: OccupationCorpus, embedder) -> dict[str, np.ndarray]:
+    """BERTScore-style task alignment: each query task's best match among the candidate's tasks.
+
+    Whole-text embeddings blur an occupation's tasks together; aligning task by task keeps
+    "administer medication" matching "administer medication" even when the rest differs.
+    """
+    owners = np.asarray([i for i, tasks in enumerate(corpus.task_lists) for _t in tasks])
+    texts = [t for tasks in corpus.task_lists for t in tasks]
+    n = len(corpus)
+    if not texts:
+        zero = np.zeros((n, n), np.float32)
+        return {"task_maxsim": zero, "task_maxsim_sym": zero}
+    vecs = embedder.encode(texts)
+    order = np.argsort(owners, kind="stable")  # group columns by owning occupation
+    sorted_owners = owners[order]
+    starts = np.flatnonzero(np.r_[True, sorted_owners[1:] != sorted_owners[:-1]])
+    vecs_by_owner = vecs[order]
+    best = np.full((len(texts), n), 0.0, np.float32)  # best[t, c]: task t vs occupation c's tasks
+    for start in range(0, len(texts), 1024):
+        sims = vecs[start:start + 1024] @ vecs_by_owner.T
+        best[start:start + 1024, sorted_owners[starts]] = np.maximum.reduceat(sims, starts, axis=1)
+    counts = np.bincount(owners, minlength=n).astype(np.float32)
+    summed = np.zeros((n, n), np.float32)
+    np.add.at(summed, owners, best)
+    maxsim = summed / np.maximum(counts[:, None], 1.0)
+    maxsim[:, counts == 0] = 0.0
+    return {"task_maxsim": maxsim, "task_maxsim_sym": 0.5 * (maxsim + maxsim.T)}
+
+
+FUSION_PARTS = ("bm25_full_z", "dense_full_z", "dense_alt_titles_z", "skills_im_cos_z", "tech_tfidf_cos_z",
+                "bm25_alt_titles_z", "dense_tasks_z")
+
+
+def fusion_score(feats: dict[str, np.ndarray]) -> np.ndarray:
+    """Unsupervised z-score fusion: the no-label fallback and the candidate generator's score."""
+    return np.mean([feats[p] for p in FUSION_PARTS], axis=0).astype(np.float32)
+
+
+def _knn_vote(sim: np.ndarray, rel: np.ndarray, k: int, reverse: bool = False) -> np.ndarray:
+    """score[q, c] = Σ_{s ∈ top-k(sim[q])} sim[q, s] · rel[s, c]  (normalised by the weights).
+
+    With ``reverse`` the roles swap: score[q, c] = Σ_{s ∈ top-k(sim[c])} sim[c, s] · rel[s, q].
+    """
+    n = sim.shape[0]
+    top = np.argpartition(-sim, kth=min(k, n - 1), axis=1)[:, :k]
+    weights = np.take_along_axis(sim, top, axis=1)
+    weights = np.where(np.isfinite(weights), np.maximum(weights, 0.0), 0.0)
+    votes = np.einsum("qk,qkc->qc", weights, rel[top]) / np.maximum(weights.sum(axis=1, keepdims=True), 1e-6)
+    return (votes.T if reverse else votes).astype(np.float32)
+
+
+def label_features(corpus: OccupationCorpus, labels: Labels, content: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Features from the known Related-Occupations rows (``labels`` must exclude held-out queries)."""
+    n = len(corpus)
+    rel = np.zeros((n, n), np.float32)
+    for src, targets in labels.items():
+        i = corpus.index.get(src)
+        if i is None:
+            continue
+        for tgt, grade in targets.items():
+            j = corpus.index.get(tgt)
+            if j is not None:
+                rel[i, j] = grade
+    is_source = np.zeros(n, bool)
+    is_source[[corpus.index[s] for s in labels if s in corpus.index]] = True
+    n_sources = max(int(is_source.sum()), 1)
+    binary = (rel > 0).astype(np.float32)
+    feats = {
+        "reverse_grade": rel.T.copy(),
+        "cand_indegree": np.broadcast_to((binary.sum(axis=0) / n_sources)[None, :], (n, n)).copy(),
+        "query_indegree": np.broadcast_to((binary.sum(axis=0) / n_sources)[:, None], (n, n)).copy(),
+    }
+    # Co-citation: sources that list both the query and the candidate.
+    co = binary.T @ binary
+    np.fill_diagonal(co, 0.0)
+    feats["cocited"] = co
+    # Two hops through reverse links: lists of the sources that list the query.
+    feats["reverse_two_hop"] = (rel.T @ rel) / 9.0
+    # Neighbours' lists: the labelled sources most similar to the query, weighted by similarity,
+    # vote for what they list (item-based collaborative filtering over the curated lists); and the
+    # mirror image: sources most similar to the candidate that list the query.
+    for base in ("fusion", "task_maxsim_sym", "ratings_imlv_cos"):
+        sim = content[base].copy()
+        sim[:, ~is_source] = -np.inf
+        np.fill_diagonal(sim, -np.inf)
+        for k in (5, 20):
+            knn = _knn_vote(sim, rel, k)
+            feats[f"nb_{base}_{k}"] = knn
+            feats[f"nb_{base}_{k}_rank"] = _row_rank(knn)
+            feats[f"nbrev_{base}_{k}"] = _knn_vote(sim, rel, k, reverse=True)
+    return feats

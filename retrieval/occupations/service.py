@@ -1,0 +1,158 @@
+"""Serve similar-occupation recommendations for profiles; loaded once per process.
+
+A profile that names an occupation (code or title) is ranked by the trained occupation ranker.
+Curated O*NET Related Occupations for that occupation, when the catalogue has them, lead the list
+in their tier order; the model fills the rest. A profile with only text or skills is matched
+directly: z-fused BM25 and dense similarity to each occupation's text plus the share of the
+occupation's technology skills the person names.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.bm25 import BM25Index
+from retrieval.catalogue.db import connect, get_meta
+from retrieval.catalogue.vocabulary import AliasIndex
+from retrieval.embeddings import get_embedder
+from retrieval.occupations.corpus import OccupationCorpus
+from retrieval.occupations.features import content_features
+from retrieval.occupations.ranker import OccupationRanker
+from retrieval.occupations.resolve import OccupationResolver, Resolution
+from retrieval.profile import Profile, ProfileError
+from retrieval.settings import Settings, get_settings
+
+GRADE = {"Primary-Short": 3, "Primary-Long": 2, "Supplemental": 1}
+
+
+def load_labels(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    labels: dict[str, dict[str, int]] = {}
+    for src, tgt, tier in conn.execute("SELECT occupation_id, related_id, tier FROM related_occupation"):
+        labels.setdefault(src, {})[tgt] = GRADE.get(tier, 1)
+    return labels
+
+
+@dataclass
+class ScoredOccupation:
+    id: str
+    title: str
+    score: float
+
+
+class OccupationRecommender:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+        self.conn = connect(self.settings.catalogue_path, readonly=True)
+        self.fingerprint = get_meta(self.conn, "fingerprint") or ""
+        self.corpus = OccupationCorpus.load(self.conn)
+        self.content = content_features(self.corpus, self.settings.index_dir, self.fingerprint)
+        self.labels = load_labels(self.conn)
+        self.resolver = OccupationResolver(self.conn)
+        self.aliases = AliasIndex.from_db(self.conn)
+        self.ranker = self._load_or_train()
+        self._text_index = BM25Index.build(zip(self.corpus.ids, self.corpus.texts["full"]))
+        self._lock = threading.Lock()
+
+    def model_dir(self) -> Path:
+        return self.settings.models_dir / "occupation-ranker" / self.fingerprint[:16]
+
+    def _load_or_train(self) -> OccupationRanker:
+        directory = self.model_dir()
+        if (directory / "ranker.pkl").exists():
+            return OccupationRanker.load(directory)
+        ranker = OccupationRanker.fit(self.corpus, self.content, self.labels)
+        ranker.save(directory)
+        return ranker
+
+    # ---------------------------------------------------------------------------------------
+    def resolve(self, profile: Profile) -> Resolution | None:
+        if not profile.occupation:
+            return None
+        resolution = self.resolver.resolve(profile.occupation)
+        if resolution is None:
+            raise ProfileError(f"unknown occupation {profile.occupation!r}: not an O*NET-SOC code or a known title")
+        return resolution
+
+    def recommend_many(self, profiles: list[Profile], k: int = 20) -> list[list[ScoredOccupation]]:
+        resolutions = [self.resolve(p) for p in profiles]
+        by_code = [r.occupation_id for r in resolutions if r is not None]
+        ranked = self.ranker.rank_many(self.corpus, self.content, sorted(set(by_code)), k=150) if by_code else {}
+        out = []
+        for profile, resolution in zip(profiles, resolutions):
+            exclude = set(profile.exclude)
+            if resolution is not None:
+                exclude.add(resolution.occupation_id)
+                items = self._from_occupation(resolution.occupation_id, ranked[resolution.occupation_id])
+                if profile.text or profile.skills:
+                    items = self._blend(items, self._from_text(profile))
+            else:
+                items = self._from_text(profile)
+            out.append([i for i in items if i.id not in exclude][:k])
+        return out
+
+    def _from_occupation(self, query: str, model_order: list[str]) -> list[ScoredOccupation]:
+        curated = sorted(self.labels.get(query, {}).items(), key=lambda kv: -kv[1])
+        order = [c for c, _g in curated] + [c for c in model_order if c not in self.labels.get(query, {})]
+        n = len(order)
+        return [ScoredOccupation(c, self.corpus.titles[self.corpus.index[c]], round(1.0 - i / max(n, 1), 4))
+                for i, c in enumerate(order)]
+
+    def _from_text(self, profile: Profile) -> list[ScoredOccupation]:
+        text = " ".join(filter(None, [profile.occupation, profile.text, " ".join(profile.skills)]))
+        if not text.strip():
+            raise ProfileError("profile has nothing to match: give an occupation, skills or text")
+        bm25 = self._text_index.score_all(text)
+        with self._lock:
+            vec = get_embedder().encode_one(text[:4000])
+        dense = self._dense("full") @ vec
+        parts = [bm25, dense, self._dense("alt_titles") @ vec]
+        skill_ids = {sid for s in profile.skills for sid in self.aliases.lookup(s)[:1]}
+        if skill_ids:
+            tech = self.corpus.tech
+            vocab = self._tech_vocab()
+            cols = [vocab[s] for s in skill_ids if s in vocab]
+            if cols:
+                parts.append(np.asarray(tech[:, cols].sum(axis=1)).ravel() / len(skill_ids))
+        z = np.mean([(p - p.mean()) / max(p.std(), 1e-6) for p in parts], axis=0)
+        order = np.argsort(-z)[:200]
+        return [ScoredOccupation(self.corpus.ids[j], self.corpus.titles[j], round(float(z[j]), 4)) for j in order]
+
+    @staticmethod
+    def _blend(a: list[ScoredOccupation], b: list[ScoredOccupation]) -> list[ScoredOccupation]:
+        """Reciprocal-rank fusion of the occupation-based and text-based lists."""
+        scores: dict[str, float] = {}
+        titles = {}
+        for items, weight in ((a, 1.0), (b, 0.5)):
+            for rank, item in enumerate(items):
+                scores[item.id] = scores.get(item.id, 0.0) + weight / (20 + rank)
+                titles[item.id] = item.title
+        return [ScoredOccupation(i, titles[i], round(s * 20, 4)) for i, s in sorted(scores.items(), key=lambda kv: -kv[1])]
+
+    def _dense(self, field: str) -> np.ndarray:
+        cache = self.__dict__.setdefault("_dense_cache", {})
+        if field not in cache:
+            cache[field] = get_embedder().encode(self.corpus.texts[field])
+        return cache[field]
+
+    def _tech_vocab(self) -> dict[str, int]:
+        if "_vocab" not in self.__dict__:
+            rows = self.conn.execute("SELECT DISTINCT skill_id FROM occupation_skill WHERE relation='technology'")
+            self._vocab = {s: j for j, s in enumerate(sorted(r[0] for r in rows))}
+        return self._vocab
+
+
+_INSTANCE: OccupationRecommender | None = None
+_INSTANCE_LOCK = threading.Lock()
+
+
+def get_occupation_recommender(settings: Settings | None = None) -> OccupationRecommender:
+    global _INSTANCE
+    with _INSTANCE_LOCK:
+        if _INSTANCE is None:
+            _INSTANCE = OccupationRecommender(settings)
+        return _INSTANCE

@@ -1,0 +1,49 @@
+"""The person a recommendation is for, validated at every boundary (CLI, REST, UI)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_TEXT_CHARS = 50_000
+
+
+class ProfileError(ValueError):
+    """Bad profile input: answered with HTTP 4xx or CLI exit code 2 and this message."""
+
+
+class Profile(BaseModel):
+    """What we know about a person. At least one of occupation, skills, text or user_id is required."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str | None = Field(default=None, description="Caller's id for this profile, echoed in results.")
+    occupation: str | None = Field(default=None, description="O*NET-SOC code or a free job title.")
+    skills: list[str] = Field(default_factory=list, description="Skill labels or ids.")
+    text: str | None = Field(default=None, description="Résumé or self-description.")
+    user_id: str | None = Field(default=None, description="Applicant id in the job-view log.")
+    exclude: list[str] = Field(default_factory=list, description="Item ids never to recommend.")
+
+    @field_validator("id", "user_id", mode="before")
+    @classmethod
+    def _stringify(cls, value):
+        return None if value is None else str(value)
+
+    @field_validator("text")
+    @classmethod
+    def _text_size(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > MAX_TEXT_CHARS:
+            raise ValueError(f"text is {len(value):,} characters; the limit is {MAX_TEXT_CHARS:,}")
+        return value or None
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, value: list[str]) -> list[str]:
+        if len(value) > 500:
+            raise ValueError("at most 500 skills")
+        return [s.strip() for s in value if s and s.strip()]
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "Profile":
+        if not (self.occupation or self.skills or self.text or self.user_id):
+            raise ValueError("empty profile: give at least one of occupation, skills, text or user_id")
+        return self

@@ -1,0 +1,67 @@
+"""One entry point for every kind of recommendation, shared by the CLI, REST API and UI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from enum import Enum
+
+from pydantic import BaseModel, ValidationError
+
+from retrieval.profile import Profile, ProfileError
+
+
+class Kind(str, Enum):
+    occupation = "occupation"
+    job = "job"
+    course = "course"
+    skill = "skill"
+
+
+class Item(BaseModel):
+    id: str
+    kind: Kind
+    title: str
+    score: float
+
+
+class Result(BaseModel):
+    id: str | None
+    items: list[Item]
+
+
+def parse_profiles(lines: Iterable[str]) -> list[Profile]:
+    """Validate every line before any work, so a bad batch fails whole with all its errors named."""
+    profiles, errors = [], []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise ValueError("each line must be a JSON object")
+            profiles.append(Profile.model_validate(data))
+        except json.JSONDecodeError as exc:
+            errors.append(f"line {number}: malformed JSON ({exc.msg} at column {exc.colno})")
+        except ValidationError as exc:
+            details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'profile'}: {e['msg']}" for e in exc.errors())
+            errors.append(f"line {number}: {details}")
+        except ValueError as exc:
+            errors.append(f"line {number}: {exc}")
+    if errors:
+        raise ProfileError("\n".join(errors))
+    if not profiles:
+        raise ProfileError("no profiles in input")
+    return profiles
+
+
+def recommend(profiles: list[Profile], kind: Kind = Kind.occupation, k: int = 20) -> list[Result]:
+    if not 1 <= k <= 200:
+        raise ProfileError("k must be between 1 and 200")
+    if kind == Kind.occupation:
+        from retrieval.occupations.service import get_occupation_recommender
+
+        recs = get_occupation_recommender().recommend_many(profiles, k=k)
+        return [Result(id=p.id, items=[Item(id=r.id, kind=kind, title=r.title, score=r.score) for r in items])
+                for p, items in zip(profiles, recs)]
+    raise ProfileError(f"recommendations of kind {kind.value!r} are not available in this build")

@@ -1,0 +1,360 @@
+"""Skill gap between a profile and an occupation or job posting, with courses that close it.
+
+The profile's skills come from three places, each kept with its evidence so the explainer can cite
+it: skills the person typed (resolved through the alias vocabulary), skills extracted from their text
+(with the character span), and the requirements of their current occupation (importance-weighted:
+a nurse "has" what nursing requires, as much as nursing requires it).
+
+Each requirement of the target is then *matched* (same canonical skill), *partial* (the profile has
+a narrower/broader/sibling skill in the ESCO hierarchy, a tool of the same O*NET commodity category,
+a strongly co-occurring skill, or a rated element at a lower level) or *missing*. Missing skills are
+ranked by importance and come with the courses linked to them (catalogue tags or extracted links)
+and the number of further occupations that the skill would bring within reach.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from pydantic import BaseModel, Field, field_validator
+
+from retrieval.settings import Settings, get_settings
+from retrieval.skills import base
+from retrieval.skills.esco_map import essential_skills
+from retrieval.skills.evidence import (
+    CourseRef,
+    ItemRef,
+    MatchedSkill,
+    MissingSkill,
+    PartialSkill,
+    ProfileEvidence,
+    Requirement,
+    SkillGapEvidence,
+    matched_id,
+    missing_id,
+    partial_id,
+    stable_hash,
+)
+from retrieval.skills.extract import get_extractor, tokenize
+from retrieval.skills.graph import SkillsGraph, get_graph
+from retrieval.text import normalize_label
+
+#: Profile skills below this confidence are not treated as held.
+HELD_CONFIDENCE = 0.45
+#: Occupation coverage (importance-weighted share of requirements held) that counts as "reachable".
+UNLOCK_THRESHOLD = 0.5
+#: A rated element held this far below the required level is only a partial match.
+LEVEL_SLACK = 0.15
+#: Skill-group parents with more children than this are too broad to make siblings meaningful.
+MAX_SIBLING_GROUP = 40
+#: Co-occurrence z from which a held skill gives partial credit for a required one.
+RELATED_Z = 8.0
+PARTIAL_CREDIT = {"lower_level": 0.6, "narrower": 0.7, "same_tool_category": 0.5, "broader": 0.4,
+                  "sibling": 0.3, "related": 0.3}
+COURSES_PER_SKILL = 3
+_LEVEL_RANK = {"beginner": 0, "introductory": 0, "beginner level": 0, "all levels": 0, "intermediate": 1,
+               "intermediate level": 1, "mixed": 1, "advanced": 2, "expert level": 2}
+
+
+class Profile(BaseModel):
+    """What a person tells Waypoint: current occupation (O*NET code or title), skills, free text."""
+
+    model_config = {"extra": "ignore"}
+
+    occupation: str | None = None
+    skills: list[str] = Field(default_factory=list)
+    text: str | None = None
+
+    @field_validator("skills", mode="before")
+    @classmethod
+    def _split(cls, value):
+        if isinstance(value, str):
+            return [s.strip() for s in value.replace(";", ",").split(",") if s.strip()]
+        return value
+
+    def is_empty(self) -> bool:
+        return not ((self.occupation or "").strip() or any(s.strip() for s in self.skills) or (self.text or "").strip())
+
+
+@dataclass
+class HeldSkill:
+    """A skill the profile shows, with every piece of evidence for it."""
+
+    id: str
+    label: str
+    confidence: float
+    evidence: list[ProfileEvidence] = field(default_factory=list)
+    level: float | None = None
+
+    def add(self, confidence: float, evidence: ProfileEvidence, level: float | None = None) -> None:
+        self.confidence = max(self.confidence, confidence)
+        self.evidence.append(evidence)
+        if level is not None:
+            self.level = max(self.level or 0.0, level)
+
+
+@dataclass
+class ProfileSkills:
+    held: dict[str, HeldSkill]
+    unresolved: list[str]
+    occupation_id: str | None
+
+
+def resolve_occupation(value: str, settings: Settings | None = None) -> str:
+    """An occupation id from an id or a title (primary titles first, O*NET before ESCO)."""
+    value = (value or "").strip()
+    if not value:
+        raise base.SkillsInputError("empty occupation")
+    graph = get_graph(settings)
+    if graph.node_type(value) == "occupation":
+        return value
+    conn = base.catalogue(settings)
+    rows = conn.execute(
+        """
+        SELECT t.occupation_id, t.kind, o.taxonomy FROM occupation_title t JOIN occupation o ON o.id = t.occupation_id
+        WHERE t.title_norm = ?
+        """,
+        (normalize_label(value),),
+    ).fetchall()
+    if not rows:
+        raise base.UnknownIdError(f"unknown occupation: {value!r} (give an O*NET-SOC code, an ESCO id or a title)")
+    order = {"primary": 0, "short": 1, "alternate": 2, "esco_alt": 3, "reported": 4}
+    rows.sort(key=lambda r: (order.get(r[1], 9), r[2] != "onet", r[0]))
+    return rows[0][0]
+
+
+def resolve_skill(value: str, settings: Settings | None = None) -> list[str]:
+    """Canonical skill ids for a typed skill: an id, an alias, or aliases found inside it."""
+    graph = get_graph(settings)
+    value = value.strip()
+    if graph.node_type(value) == "skill":
+        return [value]
+    conn = base.catalogue(settings)
+    row = conn.execute("SELECT canonical_id FROM skill WHERE id = ?", (value,)).fetchone()
+    if row:
+        return [row[0]]
+    extractor = get_extractor(settings)
+    senses = extractor.data.entries.get(tuple(t.norm for t in tokenize(value)))
+    if senses:
+        return [senses[0].skill_id]
+    return list(extractor.match_aliases(value))
+
+
+def profile_skills(profile: Profile, settings: Settings | None = None, *, use_embeddings: bool = True,
+                   use_map: bool = True) -> ProfileSkills:
+    """Every skill the profile shows, with its evidence (typed skill, text span, current occupation)."""
+    settings = settings or get_settings()
+    graph = get_graph(settings)
+    held: dict[str, HeldSkill] = {}
+    unresolved: list[str] = []
+
+    def add(sid: str, confidence: float, evidence: ProfileEvidence, level: float | None = None) -> None:
+        if sid not in held:
+            held[sid] = HeldSkill(sid, graph.label(sid), 0.0)
+        held[sid].add(confidence, evidence, level)
+
+    for raw in profile.skills:
+        if not raw.strip():
+            continue
+        ids = resolve_skill(raw, settings)
+        if not ids:
+            unresolved.append(raw)
+        for sid in ids:
+            add(sid, 1.0, ProfileEvidence(source="skills", text=raw))
+    if profile.text and profile.text.strip():
+        if len(profile.text) > settings.max_text_chars:
+            raise base.SkillsInputError(f"profile text too long: {len(profile.text)} > {settings.max_text_chars} chars")
+        for hit in get_extractor(settings).extract(profile.text, use_embeddings=use_embeddings, expand=False,
+                                                   min_confidence=HELD_CONFIDENCE):
+            for start, end in hit.spans[:3]:
+                add(hit.skill_id, hit.confidence,
+                    ProfileEvidence(source="text", text=profile.text[start:end], span=(start, end), confidence=hit.confidence))
+    occupation_id = None
+    if profile.occupation and profile.occupation.strip():
+        occupation_id = resolve_occupation(profile.occupation, settings)
+        title = graph.label(occupation_id)
+        for req in essential_skills(occupation_id, settings, use_map=use_map):
+            add(req.skill_id, req.importance,
+                ProfileEvidence(source="occupation", text=f"{title} ({occupation_id}): {req.label}", confidence=req.importance),
+                req.level)
+    return ProfileSkills(held, unresolved, occupation_id)
+
+
+def item_requirements(item_id: str, settings: Settings | None = None, *,
+                      use_map: bool = True) -> tuple[ItemRef, list[Requirement]]:
+    """The item (occupation or job posting) and what it requires."""
+    item_id = (item_id or "").strip()
+    if not item_id:
+        raise base.SkillsInputError("empty item id")
+    graph = get_graph(settings)
+    kind = graph.node_type(item_id)
+    if kind == "occupation":
+        return ItemRef(id=item_id, kind="occupation", title=graph.label(item_id)), essential_skills(item_id, settings, use_map=use_map)
+    if item_id.startswith("posting:"):
+        conn = base.catalogue(settings)
+        row = conn.execute("SELECT title, description, qualifications, duplicate_of FROM job_posting WHERE id = ?",
+                           (item_id,)).fetchone()
+        if row is None:
+            raise base.UnknownIdError(f"unknown job posting id: {item_id!r}")
+        title = row[0] or "(untitled posting)"
+        source = row[3] if row[3] and graph.node_type(row[3]) == "posting" else item_id
+        if graph.node_type(source) == "posting":
+            links = [(v, d["confidence"]) for v, d in graph.graph.succ[source].items() if d.get("type") == "mentions"]
+        else:
+            text = "\n".join(t for t in row[:3] if t)
+            links = [(h.skill_id, h.confidence) for h in get_extractor(settings).extract(text, use_embeddings=False, expand=False)]
+        reqs = [Requirement(skill_id=sid, label=graph.label(sid), kind=graph.kind(sid), relation="mentioned",
+                            importance=round(conf, 4), source=f"posting:{item_id}") for sid, conf in links]
+        reqs.sort(key=lambda r: (-r.importance, r.label, r.skill_id))
+        return ItemRef(id=item_id, kind="posting", title=title), reqs
+    if kind is not None:
+        raise base.SkillsInputError(f"{item_id!r} is a {kind}; a gap needs an occupation or a job posting")
+    raise base.UnknownIdError(f"unknown item id: {item_id!r} (expected an occupation or posting id)")
+
+
+def _partial(req: Requirement, held: dict[str, HeldSkill], graph: SkillsGraph) -> tuple[str, HeldSkill, float] | None:
+    """Best partial credit the held skills give for ``req`` (reason, via skill, credit), or None."""
+    candidates: list[tuple[float, str, str]] = []
+    for child in graph.narrower(req.skill_id):
+        if child in held:
+            candidates.append((PARTIAL_CREDIT["narrower"], "narrower", child))
+    parents = graph.broader(req.skill_id)
+    for parent in parents:
+        if parent in held:
+            candidates.append((PARTIAL_CREDIT["broader"], "broader", parent))
+        siblings = graph.narrower(parent)
+        if graph.kind(parent) != "esco_group" and len(siblings) <= MAX_SIBLING_GROUP:
+            for sib in siblings:
+                if sib != req.skill_id and sib in held:
+                    candidates.append((PARTIAL_CREDIT["sibling"], "sibling", sib))
+    if req.kind == "technology":
+        category = graph.graph.nodes[req.skill_id].get("category") if req.skill_id in graph.graph else ""
+        if category:
+            for sid in held:
+                if sid != req.skill_id and graph.kind(sid) == "technology" and graph.graph.nodes[sid].get("category") == category:
+                    candidates.append((PARTIAL_CREDIT["same_tool_category"], "same_tool_category", sid))
+                    break
+    if not candidates and req.kind not in ("onet_skill", "onet_knowledge"):
+        col = graph.skill_index.get(req.skill_id)
+        if col is not None:
+            rows = graph._presence[:, col].nonzero()[0]
+            if len(rows) >= 3:
+                z, _counts = graph.cooccurrence_z(rows)
+                best = None
+                for sid, h in held.items():
+                    j = graph.skill_index.get(sid)
+                    if j is not None and j != col and graph.kind(sid) not in ("onet_skill", "onet_knowledge") and z[j] >= RELATED_Z:
+                        if best is None or z[j] > best[0]:
+                            best = (float(z[j]), sid)
+                if best:
+                    candidates.append((PARTIAL_CREDIT["related"], "related", best[1]))
+    candidates = [c for c in candidates if held[c[2]].confidence >= HELD_CONFIDENCE]
+    if not candidates:
+        return None
+    credit, reason, via = max(candidates, key=lambda c: (c[0], held[c[2]].confidence, c[2]))
+    return reason, held[via], credit * held[via].confidence
+
+
+def _courses(skill_id: str, missing: set[str], graph: SkillsGraph, k: int = COURSES_PER_SKILL) -> list[CourseRef]:
+    """Courses linked to ``skill_id``, ranked by how many of the gap's missing skills they cover,
+    the link's confidence, an accessible level and rating."""
+    out = []
+    for cid, d in graph.courses_for(skill_id):
+        node = graph.graph.nodes[cid]
+        covers = sorted(v for v, e in graph.graph.succ[cid].items() if e.get("type") == "teaches" and v in missing)
+        out.append(CourseRef(id=cid, title=node["label"], provider=node["kind"], level=node.get("level") or "",
+                             rating=node.get("rating"), link=d.get("source", "catalogue"),
+                             link_confidence=round(float(d.get("confidence", 1.0)), 4), covers=covers))
+    out.sort(key=lambda c: (-len(c.covers), -c.link_confidence, _LEVEL_RANK.get(c.level.lower(), 1),
+                            -(c.rating or 0.0), c.id))
+    return out[:k]
+
+
+def _unlocks(held_ids: set[str], missing_ids: list[str], graph: SkillsGraph,
+             threshold: float = UNLOCK_THRESHOLD) -> dict[str, int]:
+    """For each missing skill: occupations whose requirement coverage crosses ``threshold`` once it is held."""
+    R = graph.requirements
+    x = np.zeros(R.shape[1], dtype=np.float32)
+    for sid in held_ids:
+        j = graph.skill_index.get(sid)
+        if j is not None:
+            x[j] = 1.0
+    totals = np.asarray(R.sum(axis=1)).ravel()
+    totals[totals == 0] = np.inf
+    cov = (R @ x) / totals
+    below = cov < threshold
+    out = {}
+    Rc = R.tocsc()
+    for sid in missing_ids:
+        j = graph.skill_index.get(sid)
+        if j is None:
+            out[sid] = 0
+            continue
+        column = Rc[:, j]
+        rows = column.nonzero()[0]
+        gain = np.asarray(column[rows].todense()).ravel() / totals[rows]
+        out[sid] = int(np.sum(below[rows] & (cov[rows] + gain >= threshold)))
+    return out
+
+
+def skill_gap(profile: Profile, item_id: str, settings: Settings | None = None, *, use_embeddings: bool = True,
+              use_map: bool = True, max_missing: int = 15, max_partial: int = 15) -> SkillGapEvidence:
+    """Matched, partial and missing skills of ``profile`` for an occupation or job posting.
+
+    ``use_embeddings`` turns the embedding tagger on for the profile text; ``use_map`` adds the ESCO
+    essentials of O*NET occupations through :mod:`retrieval.skills.esco_map` (both need the embedding
+    model; both default on).
+    """
+    if profile.is_empty():
+        raise base.SkillsInputError("empty profile: give an occupation, skills or text")
+    settings = settings or get_settings()
+    graph = get_graph(settings)
+    item, requirements = item_requirements(item_id, settings, use_map=use_map)
+    mine = profile_skills(profile, settings, use_embeddings=use_embeddings, use_map=use_map)
+    held = {sid: h for sid, h in mine.held.items() if h.confidence >= HELD_CONFIDENCE}
+
+    matched: list[MatchedSkill] = []
+    partial: list[PartialSkill] = []
+    missing_reqs: list[Requirement] = []
+    weight_total = sum(r.importance for r in requirements) or 1.0
+    covered = 0.0
+    for req in requirements:
+        have = held.get(req.skill_id)
+        if have is not None:
+            if req.level is not None and have.level is not None and have.level < req.level - LEVEL_SLACK:
+                credit = PARTIAL_CREDIT["lower_level"]
+                partial.append(PartialSkill(evidence_id=partial_id(req.skill_id), id=req.skill_id, label=req.label,
+                                            importance=req.importance, reason="lower_level",
+                                            via={"id": have.id, "label": have.label, "level": have.level},
+                                            score=credit, requirement=req))
+                covered += credit * req.importance
+                continue
+            matched.append(MatchedSkill(evidence_id=matched_id(req.skill_id), id=req.skill_id, label=req.label,
+                                        importance=req.importance, profile_evidence=have.evidence, requirement=req))
+            covered += req.importance
+            continue
+        found = _partial(req, held, graph)
+        if found is not None:
+            reason, via, credit = found
+            partial.append(PartialSkill(evidence_id=partial_id(req.skill_id), id=req.skill_id, label=req.label,
+                                        importance=req.importance, reason=reason,
+                                        via={"id": via.id, "label": via.label}, score=round(credit, 4), requirement=req))
+            covered += credit * req.importance
+        else:
+            missing_reqs.append(req)
+
+    missing_reqs.sort(key=lambda r: (-r.importance, not r.hot, r.label, r.skill_id))
+    top_missing = missing_reqs[:max_missing]
+    missing_set = {r.skill_id for r in top_missing}
+    unlocks = _unlocks(set(held), [r.skill_id for r in top_missing], graph)
+    missing = [MissingSkill(evidence_id=missing_id(r.skill_id), id=r.skill_id, label=r.label, importance=r.importance,
+                            courses=_courses(r.skill_id, missing_set, graph), unlocks_occupations=unlocks[r.skill_id],
+                            requirement=r) for r in top_missing]
+    partial.sort(key=lambda p: (-p.importance * p.score, p.label, p.id))
+    gap_id = "gap:{}:{}".format(item.id, stable_hash(profile.model_dump(mode="json")))
+    return SkillGapEvidence(
+        id=gap_id, item=item, coverage=round(covered / weight_total, 4), matched_skills=matched,
+        partial_skills=partial[:max_partial], missing_skills=missing, requirements_total=len(requirements),
+        unresolved_skills=mine.unresolved, profile_skill_count=len(held),
+    )

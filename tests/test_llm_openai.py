@@ -1,0 +1,246 @@
+"""A real vLLM server (from .venv-vllm, started by scripts/vllm_serve.sh) behind OpenAIBackend."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import jsonschema
+import pytest
+
+pytestmark = pytest.mark.slow
+
+# Same schema, prompt and helpers as test_llm_transformers.py (kept here so each module stands alone).
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "fit": {"type": "string", "enum": ["strong", "possible", "stretch"]},
+        "matched_skills": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 4},
+        "summary": {"type": "string", "maxLength": 200},
+    },
+    "required": ["fit", "matched_skills", "summary"],
+    "additionalProperties": False,
+}
+
+MESSAGES = [
+    {"role": "system", "content": "You explain career recommendations. Reply with one JSON object only."},
+    {
+        "role": "user",
+        "content": (
+            "Person: registered nurse who runs patient-education classes.\n"
+            "Recommendation: Health Education Specialists.\n"
+            "Give fit (strong, possible or stretch), the matched skills, and a one-sentence summary."
+        ),
+    },
+]
+
+
+def shared_llm_settings(tmp_path_factory):
+    """Settings whose models_dir is shared by the LLM test modules of one session (one conversion)."""
+    from retrieval.settings import Settings
+
+    home = tmp_path_factory.getbasetemp() / "llm-home"
+    home.mkdir(parents=True, exist_ok=True)
+    return Settings(home=home, llm_model_path="", llm_adapter="")
+
+
+def make_tiny_lora(model_dir: Path, out_dir: Path, seed: int = 0) -> Path:
+    """A random rank-8 LoRA adapter (q_proj, v_proj) for SmolLM2, saved with peft."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_pretrained(str(model_dir))
+    config = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], lora_dropout=0.0, task_type="CAUSAL_LM")
+    peft_model = get_peft_model(model, config)
+    with torch.no_grad():
+        for name, param in peft_model.named_parameters():
+            if "lora_B" in name:  # peft initialises B to zero (a no-op adapter); make it a real one
+                param.normal_(0.0, 0.01)
+    peft_model.save_pretrained(str(out_dir))
+    return out_dir
+
+
+REPO = Path(__file__).resolve().parent.parent
+VLLM_VENV = REPO / ".venv-vllm"
+SERVE_SCRIPT = REPO / "scripts" / "vllm_serve.sh"
+STARTUP_TIMEOUT_S = float(os.environ.get("WAYPOINT_TEST_VLLM_STARTUP_S", "300"))
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def vllm_server(tmp_path_factory):
+    """Start vLLM with SmolLM2 + a tiny LoRA adapter; yield (base_url, adapter_name); stop it by PID."""
+    if not (VLLM_VENV / "bin" / "python").exists():
+        pytest.skip(f"{VLLM_VENV} does not exist (create it with `make vllm` / scripts/vllm_serve.sh --install-only)")
+    from app.llm.model_files import ensure_smollm2
+
+    settings = shared_llm_settings(tmp_path_factory)
+    model_dir = ensure_smollm2(settings)
+    work = tmp_path_factory.mktemp("vllm")
+    adapter_dir = make_tiny_lora(model_dir, work / "tiny-lora")
+    port = free_port()
+    log_path = work / "vllm.log"
+    env = dict(
+        os.environ,
+        PORT=str(port),
+        HOST="127.0.0.1",
+        MODEL_DIR=str(model_dir.resolve()),
+        LORA_MODULES=f"tiny-lora={adapter_dir.resolve()}",
+        MAX_LORA_RANK="8",
+        WAYPOINT_HOME=str(work),  # no stray adapters from the developer's var/adapters
+    )
+    started = time.perf_counter()
+    with open(log_path, "wb") as log:
+        # the script execs the server, so proc.pid is vLLM's API server; its own session lets
+        # teardown reach the engine subprocesses it spawned through the process group of that PID
+        proc = subprocess.Popen(["bash", str(SERVE_SCRIPT)], cwd=REPO, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"vLLM exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
+            try:
+                response = httpx.get(f"{base_url}/models", timeout=2.0)
+                if response.status_code == 200 and {"smollm2-135m-instruct", "tiny-lora"} <= {
+                    m["id"] for m in response.json()["data"]
+                }:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"vLLM did not answer /v1/models in {STARTUP_TIMEOUT_S:.0f}s:\n{log_path.read_text()[-4000:]}")
+            time.sleep(1.0)
+        print(f"vLLM ready in {time.perf_counter() - started:.1f}s at {base_url}")
+        yield base_url, "tiny-lora"
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        # engine workers left behind by an unclean exit share the server's process group
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_base_model_structured_output(vllm_server):
+    from app.llm.openai_backend import OpenAIBackend
+
+    base_url, _ = vllm_server
+    backend = OpenAIBackend(base_url, model="smollm2-135m-instruct", adapter="", timeout_s=300, max_retries=0)
+    try:
+        health = backend.health()
+        assert health.ok, health.detail
+        assert {"smollm2-135m-instruct", "tiny-lora"} <= {m["id"] for m in backend.list_models()}
+        results = backend.generate_json(MESSAGES, SCHEMA, max_new_tokens=160)
+        assert len(results) == 1
+        result = results[0]
+        assert result.finish_reason == "stop", result.text
+        jsonschema.validate(json.loads(result.text), SCHEMA)
+        assert result.schema_valid is True and result.tokens_generated > 5
+        assert result.model == "smollm2-135m-instruct" and result.adapter is None and result.backend == "openai"
+
+        # vLLM's native request field gives the same constraint
+        backend.structured_mode = "structured_outputs"
+        native = backend.generate_json(MESSAGES, SCHEMA, max_new_tokens=160)[0]
+        jsonschema.validate(json.loads(native.text), SCHEMA)
+
+        # n samples in one request, and several prompts concurrently
+        backend.structured_mode = "response_format"
+        samples = backend.generate_json(MESSAGES, SCHEMA, max_new_tokens=160, temperature=0.8, n=2)
+        assert len(samples) == 2
+        many = backend.generate_json_many([MESSAGES] * 3, SCHEMA, max_new_tokens=160)
+        assert len(many) == 3 and all(isinstance(item, list) for item in many)
+        for item in many:
+            if item[0].finish_reason == "stop":
+                jsonschema.validate(json.loads(item[0].text), SCHEMA)
+    finally:
+        backend.close()
+
+
+def test_lora_adapter_selected_by_name(vllm_server):
+    from app.llm.openai_backend import OpenAIBackend
+
+    base_url, adapter = vllm_server
+    backend = OpenAIBackend(base_url, model="smollm2-135m-instruct", adapter=adapter, timeout_s=300, max_retries=0)
+    try:
+        assert backend.request_model == adapter
+        assert backend.health().ok
+        result = backend.generate_json(MESSAGES, SCHEMA, max_new_tokens=160)[0]
+        assert result.adapter == adapter and result.model == "smollm2-135m-instruct"
+        assert result.finish_reason == "stop", result.text
+        jsonschema.validate(json.loads(result.text), SCHEMA)
+        assert backend.info() == {"backend": "openai", "name": "smollm2-135m-instruct", "adapter": adapter}
+    finally:
+        backend.close()
+
+    from app.llm.base import LLMUnavailable
+
+    unknown = OpenAIBackend(base_url, model="smollm2-135m-instruct", adapter="no-such-adapter", max_retries=0)
+    try:
+        assert not unknown.health().ok
+        with pytest.raises(LLMUnavailable) as info:
+            unknown.generate_json(MESSAGES, SCHEMA, max_new_tokens=20)
+        assert info.value.reason == "error"
+    finally:
+        unknown.close()
+
+
+def test_unreachable_server_raises_quickly():
+    from app.llm.base import LLMUnavailable
+    from app.llm.openai_backend import OpenAIBackend
+
+    port = free_port()  # closed again: connections are refused
+    backend = OpenAIBackend(f"http://127.0.0.1:{port}/v1", model="smollm2-135m-instruct", timeout_s=5,
+                            max_retries=1, backoff_s=0.1)
+    try:
+        started = time.perf_counter()
+        with pytest.raises(LLMUnavailable) as info:
+            backend.generate_json(MESSAGES, SCHEMA, max_new_tokens=20)
+        assert time.perf_counter() - started < 3.0
+        assert info.value.reason == "down" and info.value.backend == "openai"
+        health = backend.health()
+        assert not health.ok and health.extra["reason"] == "down"
+        outcome = backend.generate_json_many([MESSAGES, MESSAGES], SCHEMA, max_new_tokens=20)
+        assert all(isinstance(item, LLMUnavailable) for item in outcome)
+    finally:
+        backend.close()
+
+
+def test_silent_server_times_out():
+    """A server that accepts connections but never answers: LLMUnavailable(timeout) after retries."""
+    from app.llm.base import LLMUnavailable
+    from app.llm.openai_backend import OpenAIBackend
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # never accept(): the kernel completes the handshake, nobody replies
+        port = listener.getsockname()[1]
+        backend = OpenAIBackend(f"http://127.0.0.1:{port}/v1", model="m", timeout_s=0.5, max_retries=1, backoff_s=0.05)
+        try:
+            started = time.perf_counter()
+            with pytest.raises(LLMUnavailable) as info:
+                backend.generate_json(MESSAGES, SCHEMA, max_new_tokens=20)
+            assert info.value.reason == "timeout"
+            assert time.perf_counter() - started < 3.0
+        finally:
+            backend.close()

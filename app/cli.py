@@ -40,11 +40,16 @@ def ingest(
     state = "built" if report.changed else "up to date (nothing changed)"
     err.print(f"catalogue {state}: {report.path} in {report.seconds:.1f}s")
     if not catalogue_only:
+        from retrieval.indexing import build_indexes
+
+        extra = []
         try:
-            from retrieval.indexing import build_indexes
+            from app.explain.memory import build_memory
+
+            extra.append(("explanation memory (Qdrant)", build_memory))
         except ImportError:
-            return
-        build_indexes(get_settings())
+            pass
+        build_indexes(get_settings(), extra)
 
 
 @app.command()
@@ -99,6 +104,137 @@ def recommend(
         fail(str(exc))
     for result in results:
         print(result.model_dump_json())
+
+
+@app.command()
+def gap(
+    profile: Path = typer.Option(..., "--profile", help="Profile JSON file."),
+    item: str = typer.Option(..., "--item", help="Occupation id (O*NET or ESCO) or job posting id."),
+) -> None:
+    """Matched, partial and missing skills of a profile for an occupation or posting, with courses."""
+    from retrieval.skills.commands import SkillsInputError, gap_command
+
+    try:
+        result = gap_command(profile, item)
+    except (SkillsInputError, ValueError) as exc:
+        fail(str(exc))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def path(
+    source: str = typer.Option(..., "--from", help="Current occupation (code or title)."),
+    target: str = typer.Option(..., "--to", help="Target occupation (code or title)."),
+    k: int = typer.Option(3, "--k", help="How many alternative paths."),
+) -> None:
+    """Career-transition paths through related occupations that need the least new learning."""
+    from retrieval.skills.commands import SkillsInputError, path_command
+
+    try:
+        result = path_command(source, target, k=k)
+    except (SkillsInputError, ValueError) as exc:
+        fail(str(exc))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+eval_app = typer.Typer(no_args_is_help=True, help="Quality evaluations (JSON + markdown + plots in eval/reports).")
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("recommend", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def eval_recommend(ctx: typer.Context) -> None:
+    """Similar occupations vs O*NET Related Occupations: BM25, dense, fusion, full system, learning curve."""
+    from eval.recommend_occupations import main as run
+
+    result = run(ctx.args)
+    print(json.dumps({k: result[k] for k in ("systems", "never_below_bm25", "candidate_recall@150")}, indent=2))
+
+
+PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def _run_main(module: str, args: list[str], prog: str) -> object:
+    """Call ``module.main`` with the extra CLI args, whether it takes ``argv`` or reads ``sys.argv``."""
+    import importlib
+    import inspect
+
+    fn = importlib.import_module(module).main
+    if inspect.signature(fn).parameters:
+        return fn(args)
+    saved = sys.argv
+    sys.argv = [prog, *args]
+    try:
+        return fn()
+    finally:
+        sys.argv = saved
+
+
+@eval_app.command("skills", context_settings=PASS_THROUGH)
+def eval_skills(ctx: typer.Context) -> None:
+    """Skill-extraction precision/recall on Coursera tags and ESCO essential skills."""
+    _run_main("eval.skills_extraction", ctx.args, "waypoint eval skills")
+
+
+@eval_app.command("explain", context_settings=PASS_THROUGH)
+def eval_explain(ctx: typer.Context) -> None:
+    """Explanation quality per backend: faithfulness, FMR, FCR, USR, DIV, length, latency."""
+    _run_main("eval.explain", ctx.args, "waypoint eval explain")
+
+
+@eval_app.command("jobs", context_settings=PASS_THROUGH)
+def eval_jobs(ctx: typer.Context) -> None:
+    """Next job view, leave-last-out: Recall@20 / NDCG@20 against popularity and BM25."""
+    _run_main("eval.jobs", ctx.args, "waypoint eval jobs")
+
+
+@eval_app.command("setfit", context_settings=PASS_THROUGH)
+def eval_setfit(ctx: typer.Context) -> None:
+    """SetFit job family and chat intent against a nearest-centroid embedding baseline."""
+    _run_main("eval.setfit_eval", ctx.args, "waypoint eval setfit")
+
+
+train_app = typer.Typer(no_args_is_help=True, help="Training scripts (sentence-transformers, SetFit, trl).")
+app.add_typer(train_app, name="train")
+
+
+@train_app.command("reranker", context_settings=PASS_THROUGH)
+def train_reranker(ctx: typer.Context) -> None:
+    """Cross-encoder reranker from the packaged MiniLM (--tiny for a CI budget)."""
+    _run_main("training.reranker", ctx.args, "waypoint train reranker")
+
+
+@train_app.command("setfit", context_settings=PASS_THROUGH)
+def train_setfit(ctx: typer.Context) -> None:
+    """SetFit job-family and intent classifiers (--tiny for a CI budget)."""
+    _run_main("training.setfit_models", ctx.args, "waypoint train setfit")
+
+
+@app.command()
+def explain(
+    profile: Path = typer.Option(..., "--profile", help="Profile JSON file."),
+    item: str = typer.Option(..., "--item", help="Item id, e.g. 21-1091.00."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="deterministic | transformers | openai (vLLM)"),
+) -> None:
+    """Explain why an item suits a profile, grounded in cited evidence (one JSON object)."""
+    from app.explain.service import explain_command
+
+    try:
+        result = explain_command(profile, item, backend)
+    except ValueError as exc:
+        fail(str(exc))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, "--host"),
+    port: Optional[int] = typer.Option(None, "--port"),
+    no_ui: bool = typer.Option(False, "--no-ui", help="REST only, without the Gradio UI at /ui."),
+) -> None:
+    """Serve the REST API (/v1/*, /docs, /metrics) and the Gradio chat UI at /ui."""
+    from app.server import serve as run
+
+    run(host, port, mount_ui=not no_ui)
 
 
 def main() -> None:

@@ -64,4 +64,22 @@ def recommend(profiles: list[Profile], kind: Kind = Kind.occupation, k: int = 20
         recs = get_occupation_recommender().recommend_many(profiles, k=k)
         return [Result(id=p.id, items=[Item(id=r.id, kind=kind, title=r.title, score=r.score) for r in items])
                 for p, items in zip(profiles, recs)]
+    if kind == Kind.job:
+        from retrieval.jobs.service import recommend_jobs
+
+        jobs = recommend_jobs(profiles, k=k)
+        return [Result(id=p.id, items=[Item(id=j.id, kind=kind, title=j.title, score=j.score) for j in items])
+                for p, items in zip(profiles, jobs)]
+    if kind == Kind.course:
+        from retrieval.courses.service import recommend_courses
+
+        courses = recommend_courses(profiles, k=k)
+        return [Result(id=p.id, items=[Item(id=c.id, kind=kind, title=c.title, score=c.score) for c in items])
+                for p, items in zip(profiles, courses)]
+    if kind == Kind.skill:
+        from retrieval.courses.service import recommend_skills
+
+        skills = recommend_skills(profiles, k=k)
+        return [Result(id=p.id, items=[Item(id=s.id, kind=kind, title=s.title, score=s.score) for s in items])
+                for p, items in zip(profiles, skills)]
     raise ProfileError(f"recommendations of kind {kind.value!r} are not available in this build")

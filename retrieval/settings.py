@@ -63,6 +63,13 @@ class Settings(BaseSettings):
         default="", description="LoRA adapter: a directory (transformers backend) or a served adapter name (openai backend)."
     )
     faithfulness_threshold: float = 0.6
+    explain_gap_embeddings: bool = Field(
+        default=True, description="Explanations: embedding tagger for profile text in the skill gap (off = alias matches only)."
+    )
+    explain_gap_esco_map: bool = Field(
+        default=True, description="Explanations: add ESCO essentials of O*NET occupations to the requirements."
+    )
+    explain_use_memory: bool = Field(default=True, description="Explanations: retrieve passages from the Qdrant RAG memory.")
 
     # Serving
     host: str = "127.0.0.1"

@@ -39,7 +39,9 @@ PARAMS = {
     "verbose": -1,
     "seed": 7,
 }
-NUM_ROUNDS = 400
+NUM_ROUNDS = 700
+SEEDS = 1
+INNER_ROUNDS = 250
 
 
 def folds(queries: list[str], k: int, seed: int = 0) -> list[list[str]]:
@@ -64,7 +66,7 @@ class OccupationRanker:
 
     feature_names: list[str] = field(default_factory=list)
     mode: str = "fusion"           # fusion | ltr | bm25
-    booster: lgb.Booster | None = None
+    boosters: list[lgb.Booster] = field(default_factory=list)
     labels: Labels = field(default_factory=dict)
     selection: dict = field(default_factory=dict)
 
@@ -86,7 +88,7 @@ class OccupationRanker:
     # ----- training ---------------------------------------------------------------------------
     @classmethod
     def fit(cls, corpus: OccupationCorpus, content: dict[str, np.ndarray], labels: Labels, *,
-            floor_check: bool = True, rounds: int = NUM_ROUNDS) -> "OccupationRanker":
+            floor_check: bool = True, rounds: int = NUM_ROUNDS, seeds: int = SEEDS) -> "OccupationRanker":
         labels = {q: t for q, t in labels.items() if q in corpus.index}
         if len(labels) < 10:
             return cls(mode="fusion", labels=labels, selection={"reason": "fewer than 10 labelled queries"})
@@ -100,11 +102,11 @@ class OccupationRanker:
             mode = "ltr"
         ranker = cls(feature_names=names, mode=mode, labels=labels, selection=selection)
         if mode == "ltr":
-            ranker.booster = cls._train(corpus, content, extra, labels, names, rounds)
+            ranker.boosters = [cls._train(corpus, content, extra, labels, names, rounds, seed) for seed in range(seeds)]
         return ranker
 
     @classmethod
-    def _train(cls, corpus, content, extra, labels: Labels, names, rounds) -> lgb.Booster:
+    def _train(cls, corpus, content, extra, labels: Labels, names, rounds, seed: int = 0) -> lgb.Booster:
         queries = sorted(labels)
         rows = np.array([corpus.index[q] for q in queries])
         cands = candidates(content, extra, rows)
@@ -112,7 +114,7 @@ class OccupationRanker:
         y = np.array([[labels[q].get(corpus.ids[j], 0) for j in cand] for q, cand in zip(queries, cands)]).reshape(-1)
         data = lgb.Dataset(x, y, group=[cands.shape[1]] * len(rows), feature_name=names, free_raw_data=True)
         del x
-        return lgb.train(PARAMS, data, num_boost_round=rounds)
+        return lgb.train({**PARAMS, "seed": PARAMS["seed"] + seed}, data, num_boost_round=rounds)
 
     @classmethod
     def _inner_selection(cls, corpus, content, labels: Labels, rounds: int, k: int = 3) -> dict[str, float]:
@@ -120,7 +122,8 @@ class OccupationRanker:
         scores: dict[str, list[float]] = {"ltr": [], "fusion": [], "bm25": []}
         for held in folds(list(labels), k, seed=1):
             train = {q: t for q, t in labels.items() if q not in set(held)}
-            inner = cls.fit(corpus, content, train, floor_check=False, rounds=rounds)
+            # A shorter model is enough to decide whether learning beats the label-free scorers.
+            inner = cls.fit(corpus, content, train, floor_check=False, rounds=min(rounds, INNER_ROUNDS), seeds=1)
             for mode in scores:
                 inner.mode = mode
                 ranked = inner.rank_many(corpus, content, held)
@@ -140,9 +143,10 @@ class OccupationRanker:
         extra = label_features(corpus, {q: t for q, t in self.labels.items() if q not in set(queries)}, content) \
             if self.labels else None
         cands = candidates(content, extra, rows)
-        if self.mode == "ltr" and self.booster is not None and extra is not None:
+        if self.mode == "ltr" and self.boosters and extra is not None:
+            # Bagged boosters (different seeds) averaged: less variance for the same features.
             x = self._matrix(content, extra, rows, cands, self.feature_names)
-            pred = self.booster.predict(x, num_threads=1).reshape(cands.shape)
+            pred = np.mean([b.predict(x, num_threads=1) for b in self.boosters], axis=0).reshape(cands.shape)
             order = np.take_along_axis(cands, np.argsort(-pred, axis=1, kind="stable"), axis=1)
         else:
             order = cands
@@ -163,7 +167,7 @@ class OccupationRanker:
         with tmp.open("wb") as handle:
             pickle.dump({"feature_names": self.feature_names, "mode": self.mode, "labels": self.labels,
                          "selection": self.selection,
-                         "booster": self.booster.model_to_string() if self.booster else None}, handle)
+                         "boosters": [b.model_to_string() for b in self.boosters]}, handle)
         tmp.replace(directory / "ranker.pkl")
         (directory / "ranker.json").write_text(json.dumps({"mode": self.mode, "selection": self.selection,
                                                           "labelled_queries": len(self.labels)}, indent=2))
@@ -172,5 +176,5 @@ class OccupationRanker:
     def load(cls, directory: Path) -> "OccupationRanker":
         with (directory / "ranker.pkl").open("rb") as handle:
             state = pickle.load(handle)
-        booster = lgb.Booster(model_str=state.pop("booster")) if state.get("booster") else None
-        return cls(booster=booster, **state)
+        boosters = [lgb.Booster(model_str=m) for m in state.pop("boosters", [])]
+        return cls(boosters=boosters, **state)

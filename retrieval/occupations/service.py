@@ -26,7 +26,9 @@ from retrieval.occupations.ranker import OccupationRanker
 from retrieval.occupations.resolve import OccupationResolver, Resolution
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
+from retrieval.vectorstore import PointData, VectorStore, open_store
 
+COLLECTION = "occupations"
 GRADE = {"Primary-Short": 3, "Primary-Long": 2, "Supplemental": 1}
 
 
@@ -57,6 +59,19 @@ class OccupationRecommender:
         self.ranker = self._load_or_train()
         self._text_index = BM25Index.build(zip(self.corpus.ids, self.corpus.texts["full"]))
         self._lock = threading.Lock()
+        self.store = self._occupation_store()
+
+    def _occupation_store(self) -> VectorStore:
+        """O*NET occupations in Qdrant (dense + sparse) for hybrid candidate retrieval of free text."""
+        vectors = self._dense("full")
+        store = open_store(COLLECTION, self.settings, dim=vectors.shape[1])
+        if store.count(kind="occupation", where={"fingerprint": self.fingerprint}) != len(self.corpus):
+            store.recreate(vectors.shape[1])
+            store.upsert(PointData(doc_id=oid, kind="occupation", vector=vec, text=text,
+                                   payload={"title": title, "fingerprint": self.fingerprint})
+                         for oid, vec, text, title in zip(self.corpus.ids, vectors, self.corpus.texts["full"],
+                                                          self.corpus.titles))
+        return store
 
     def model_dir(self) -> Path:
         return self.settings.models_dir / "occupation-ranker" / self.fingerprint[:16]
@@ -106,21 +121,27 @@ class OccupationRecommender:
         text = " ".join(filter(None, [profile.occupation, profile.text, " ".join(profile.skills)]))
         if not text.strip():
             raise ProfileError("profile has nothing to match: give an occupation, skills or text")
-        bm25 = self._text_index.score_all(text)
         with self._lock:
             vec = get_embedder().encode_one(text[:4000])
-        dense = self._dense("full") @ vec
-        parts = [bm25, dense, self._dense("alt_titles") @ vec]
+        # Candidates: Qdrant hybrid search (dense + sparse, fused by Qdrant's RRF).
+        hits = self.store.search_hybrid(vec, text[:4000], k=150, kind="occupation", exact=True)
+        cand = np.array([self.corpus.index[h.doc_id] for h in hits if h.doc_id in self.corpus.index])
+        if cand.size == 0:
+            return []
+        rrf = np.array([h.score for h in hits if h.doc_id in self.corpus.index])
+        bm25 = self._text_index.score_all(text)[cand]
+        parts = [rrf, bm25, self._dense("full")[cand] @ vec, self._dense("alt_titles")[cand] @ vec]
         skill_ids = {sid for s in profile.skills for sid in self.aliases.lookup(s)[:1]}
         if skill_ids:
             tech = self.corpus.tech
             vocab = self._tech_vocab()
             cols = [vocab[s] for s in skill_ids if s in vocab]
             if cols:
-                parts.append(np.asarray(tech[:, cols].sum(axis=1)).ravel() / len(skill_ids))
+                parts.append(np.asarray(tech[cand][:, cols].sum(axis=1)).ravel() / len(skill_ids))
         z = np.mean([(p - p.mean()) / max(p.std(), 1e-6) for p in parts], axis=0)
-        order = np.argsort(-z)[:200]
-        return [ScoredOccupation(self.corpus.ids[j], self.corpus.titles[j], round(float(z[j]), 4)) for j in order]
+        order = np.argsort(-z, kind="stable")
+        return [ScoredOccupation(self.corpus.ids[cand[j]], self.corpus.titles[cand[j]], round(float(z[j]), 4))
+                for j in order]
 
     @staticmethod
     def _blend(a: list[ScoredOccupation], b: list[ScoredOccupation]) -> list[ScoredOccupation]:

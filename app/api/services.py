@@ -1,0 +1,478 @@
+"""The services behind every front end (REST routes, Gradio UI): recommend, explain, feedback, health.
+
+Routes and UI handlers stay thin: they validate, call one method here and shape the answer. Every
+bad input surfaces as a :class:`ServiceError` with an HTTP status and a message a person can act on.
+Impressions are logged here, so the REST API and the UI produce the same events.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import re
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from app.api.metrics import Metrics
+from app.feedback.exploration import DEFAULT_VARIANT, Explorer, VariantChoice
+from app.feedback.store import EventStore, FeedbackError, get_event_store
+from app.security import hash_user_id, log_event, redact_obj
+from retrieval.profile import Profile, ProfileError
+from retrieval.settings import Settings, get_settings
+
+log = logging.getLogger("waypoint.api")
+
+DETERMINISTIC = "deterministic"
+BACKENDS = ("deterministic", "transformers", "openai", "vllm")
+
+
+class ServiceError(Exception):
+    """An input or availability problem with an HTTP status and a clear message."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not_found"
+
+
+class Unavailable(ServiceError):
+    status = 503
+    code = "unavailable"
+
+
+def _dump(obj: Any) -> dict:
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    if isinstance(obj, dict):
+        return obj
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def _explain_function() -> tuple[Callable[..., Any], bool]:
+    """The explanation service (``app.explain.service.explain``), or the interim composer until it lands."""
+    try:
+        from app.explain.service import explain  # type: ignore[import-not-found]
+
+        return explain, True
+    except ImportError:
+        return interim_explain, False
+
+
+def _skill_errors() -> tuple[type[Exception], type[Exception]]:
+    from retrieval.skills.base import SkillsInputError, UnknownIdError
+
+    return SkillsInputError, UnknownIdError
+
+
+# ------------------------------------------------------------------------------------------------
+_FIT_PATTERNS = [
+    re.compile(r"\b(?:am i|would i be|i'?m|is it)\s+(?:a\s+)?(?:good|great|right|strong|decent)?\s*(?:fit|match)\s+(?:for|as)\s+(?:an?\s+|the\s+)?(?P<x>.+?)[?.!]*$", re.I),
+    re.compile(r"\b(?:could|can|should)\s+i\s+(?:become|be|work as)\s+(?:an?\s+|the\s+)?(?P<x>.+?)[?.!]*$", re.I),
+    re.compile(r"^\s*(?:what about|how about|explain|why)\s+(?:an?\s+|the\s+)?(?P<x>.+?)[?.!]*$", re.I),
+]
+_SELF_PATTERNS = [
+    re.compile(r"\b(?:i am|i'm|im|i work as|i've been|i have been|i was|currently)\s+(?:working as\s+)?(?:an?|the)\s+(?P<x>[a-z][a-z /&-]{2,60}?)(?:\s+(?:for|at|in|with|who|and|,|\.|since)\b|[,.;!]|$)", re.I),
+    re.compile(r"\bwork(?:ing|ed)? as (?:an?\s+|the\s+)?(?P<x>[a-z][a-z /&-]{2,60}?)(?:\s+(?:for|at|in|with|who|and|since)\b|[,.;!]|$)", re.I),
+]
+
+
+def parse_fit_question(message: str) -> str | None:
+    """``"Am I a good fit for data scientist?"`` → ``"data scientist"``; None when not such a question."""
+    for pattern in _FIT_PATTERNS:
+        m = pattern.search(message.strip())
+        if m and m.group("x").strip():
+            return m.group("x").strip()
+    return None
+
+
+@dataclass
+class Understanding:
+    occupation: str | None
+    occupation_title: str | None
+    skills: list[str]
+
+
+class WaypointService:
+    """One per app: settings, events store, exploration policy, metrics and a catalogue connection."""
+
+    def __init__(self, settings: Settings | None = None, *, metrics: Metrics | None = None,
+                 store: EventStore | None = None, explorer: Explorer | None = None,
+                 explain_fn: Callable[..., Any] | None = None):
+        self.settings = settings or get_settings()
+        self.metrics = metrics or Metrics()
+        self._store = store
+        self.explorer = explorer or Explorer(self.settings.exploration_rate)
+        self._explain_fn = explain_fn
+        self._conn: sqlite3.Connection | None = None
+        self._conn_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ components
+    @property
+    def store(self) -> EventStore:
+        if self._store is None:
+            self._store = get_event_store(self.settings.events_path)
+        return self._store
+
+    def catalogue(self) -> sqlite3.Connection:
+        with self._conn_lock:
+            if self._conn is None:
+                path = self.settings.catalogue_path
+                if not path.exists():
+                    raise Unavailable(f"catalogue not built at {path}: run `waypoint ingest` first")
+                self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            return self._conn
+
+    def explain_fn(self) -> tuple[Callable[..., Any], bool]:
+        """The explanation function bound to this service's settings (when it takes ``settings``)."""
+        if self._explain_fn is not None:
+            return self._explain_fn, True
+        fn, real = _explain_function()
+        try:
+            takes_settings = "settings" in inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            takes_settings = False
+        if takes_settings:
+            return functools.partial(fn, settings=self.settings), real
+        return fn, real
+
+    # ------------------------------------------------------------------ items
+    _ITEM_TABLES = (("occupation", "occupation"), ("job_posting", "posting"), ("job", "job"), ("course", "course"),
+                    ("skill", "skill"))
+
+    def item_kind(self, item_id: str) -> tuple[str, str] | None:
+        """``(kind, title)`` of a catalogue item, or None."""
+        conn = self.catalogue()
+        with self._conn_lock:
+            for table, kind in self._ITEM_TABLES:
+                title_col = "label" if table == "skill" else "title"
+                try:
+                    row = conn.execute(f"SELECT {title_col} FROM {table} WHERE id = ?", (item_id,)).fetchone()
+                except sqlite3.OperationalError:
+                    row = conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (item_id,)).fetchone()
+                if row is not None:
+                    return kind, (row[0] if isinstance(row[0], str) else item_id)
+        return None
+
+    def resolve_occupation(self, text: str) -> tuple[str, str] | None:
+        """An O*NET occupation ``(id, title)`` for a code or a free title."""
+        from retrieval.occupations.service import get_occupation_recommender
+
+        resolution = get_occupation_recommender(self.settings).resolver.resolve(text)
+        return (resolution.occupation_id, resolution.title) if resolution else None
+
+    def understand(self, message: str) -> Understanding:
+        """What a self-description says: an occupation (when stated) and the skills named in it."""
+        occupation = title = None
+        for pattern in _SELF_PATTERNS:
+            m = pattern.search(message)
+            if m:
+                found = self.resolve_occupation(m.group("x").strip())
+                if found:
+                    occupation, title = found
+                    break
+        skills: list[str] = []
+        try:
+            from retrieval.skills.extract import get_extractor
+
+            hits = get_extractor(self.settings).extract(message, use_embeddings=False, expand=False)
+            for hit in hits:
+                if hit.confidence >= 0.6 and hit.label not in skills:
+                    skills.append(hit.label)
+        except Exception as exc:  # noqa: BLE001 - extraction is a convenience; the person can edit skills
+            log.warning("skill extraction failed: %s", type(exc).__name__)
+        return Understanding(occupation, title, skills[:25])
+
+    # ------------------------------------------------------------------ recommend
+    def recommend(self, profile: Profile, kind: str = "occupation", k: int = 10, *, session_id: str | None = None,
+                  surface: str = "list", log_impression: bool = True) -> dict:
+        from retrieval.catalogue.errors import IngestError
+        from retrieval.recommend import Kind, recommend
+
+        try:
+            kind_value = Kind(kind)
+        except ValueError:
+            raise ServiceError(f"unknown kind {kind!r}; choose one of: {', '.join(x.value for x in Kind)}",
+                               status=422, code="validation_error") from None
+        if not 1 <= int(k) <= 200:
+            raise ServiceError("k must be between 1 and 200", status=422, code="validation_error")
+        SkillsInputError, UnknownIdError = _skill_errors()
+        try:
+            result = recommend([profile], kind_value, int(k))[0]
+        except UnknownIdError as exc:
+            raise NotFound(str(exc)) from None
+        except (ProfileError, SkillsInputError) as exc:
+            raise ServiceError(str(exc)) from None
+        except IngestError as exc:
+            raise Unavailable(str(exc)) from None
+        out = _dump(result)
+        out["kind"] = kind_value.value
+        if log_impression and result.items:
+            ids = [i.id for i in result.items]
+            out["impression_id"] = self.store.log_impression(
+                items=ids, session_id=session_id, user_id=profile.user_id, surface=surface, item_kind=kind_value.value,
+                variant=None, propensity=1.0, payload={"profile": _profile_payload(profile), "k": k})
+            self.metrics.impressions.labels(surface=surface, variant="none").inc()
+        log_event(log, "recommend", kind=kind_value.value, k=k, n=len(result.items), user_id=profile.user_id,
+                  session=session_id)
+        return out
+
+    # ------------------------------------------------------------------ explain
+    def choose_variant(self, variant: str | None) -> VariantChoice:
+        return self.explorer.fixed(variant) if variant else self.explorer.choose()
+
+    def explain(self, profile: Profile, item_id: str, *, backend: str | None = None, variant: str | None = None,
+                session_id: str | None = None, impression_id: str | None = None, position: int | None = None,
+                shown: list[str] | None = None, surface: str = "explanation", log_impression: bool = True) -> dict:
+        item_id = (item_id or "").strip()
+        if not item_id:
+            raise ServiceError("item_id is empty", status=422, code="validation_error")
+        if backend is not None and backend not in BACKENDS:
+            raise ServiceError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}", status=422,
+                               code="validation_error")
+        found = self.item_kind(item_id)
+        if found is None:
+            raise NotFound(f"unknown item id {item_id!r}: not an occupation, job posting, job, course or skill "
+                           "in the catalogue")
+        choice = self.choose_variant(variant)
+        fn, _real = self.explain_fn()
+        SkillsInputError, UnknownIdError = _skill_errors()
+        started = time.perf_counter()
+        fallback_note = None
+        try:
+            explanation = fn(profile, item_id, backend=backend, session_id=session_id,
+                             variant=None if choice.variant == DEFAULT_VARIANT else choice.variant)
+        except UnknownIdError as exc:
+            raise NotFound(str(exc)) from None
+        except (ProfileError, SkillsInputError) as exc:
+            raise ServiceError(str(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - the LLM path failing must degrade, never 500
+            if backend == DETERMINISTIC and isinstance(exc, ValueError):
+                raise ServiceError(str(exc)) from None
+            if backend == DETERMINISTIC:
+                raise
+            log.warning("explain failed on backend %s (%s); falling back to deterministic", backend,
+                        type(exc).__name__)
+            fallback_note = f"error:{type(exc).__name__}"
+            try:
+                explanation = fn(profile, item_id, backend=DETERMINISTIC, session_id=session_id, variant=None)
+            except UnknownIdError as exc2:
+                raise NotFound(str(exc2)) from None
+            except (ProfileError, SkillsInputError, ValueError) as exc2:
+                raise ServiceError(str(exc2)) from None
+        out = _dump(explanation)
+        elapsed = time.perf_counter() - started
+        if fallback_note and not out.get("fallback_reason"):
+            out["fallback_reason"] = fallback_note
+        model = out.get("model") or {}
+        used_backend = str(model.get("backend") or backend or DETERMINISTIC)
+        self.metrics.explanations.labels(backend=used_backend, model=str(model.get("name") or ""),
+                                         adapter=str(model.get("adapter") or ""), variant=choice.variant).inc()
+        self.metrics.explain_latency.labels(backend=used_backend).observe(elapsed)
+        if out.get("faithfulness") is not None:
+            self.metrics.faithfulness.observe(float(out["faithfulness"]))
+        if out.get("fallback_reason"):
+            reason = str(out["fallback_reason"]).split(":")[0][:40]
+            self.metrics.fallbacks.labels(reason=reason).inc()
+        out["variant"] = out.get("variant") or choice.variant
+        out["propensity"] = choice.propensity
+        if log_impression:
+            shown_ids = list(shown) if shown else [item_id]
+            if item_id not in shown_ids:
+                shown_ids.append(item_id)
+            out["impression_id"] = self.store.log_impression(
+                items=[item_id], positions=[position if position is not None else shown_ids.index(item_id)],
+                shown=shown_ids, session_id=session_id, user_id=profile.user_id, impression_id=impression_id,
+                surface=surface, item_kind=(out.get("item") or {}).get("kind") or found[0], variant=choice.variant,
+                propensity=choice.propensity, model=model, faithfulness=out.get("faithfulness"),
+                payload={"profile": _profile_payload(profile), "fit": out.get("fit"), "summary": out.get("summary"),
+                         "explored": choice.explored, "fallback_reason": out.get("fallback_reason")})
+            self.metrics.impressions.labels(surface=surface, variant=choice.variant).inc()
+        log_event(log, "explain", item=item_id, backend=used_backend, variant=choice.variant,
+                  faithfulness=out.get("faithfulness"), fallback=out.get("fallback_reason"), user_id=profile.user_id,
+                  session=session_id, ms=round(elapsed * 1000, 1))
+        return out
+
+    # ------------------------------------------------------------------ gap
+    def gap(self, profile: Profile, item_id: str) -> dict:
+        from retrieval.skills.gap import Profile as GapProfile, skill_gap
+
+        SkillsInputError, UnknownIdError = _skill_errors()
+        try:
+            gp = GapProfile(occupation=profile.occupation, skills=profile.skills, text=profile.text)
+            return skill_gap(gp, item_id, self.settings, use_embeddings=False).model_dump(mode="json")
+        except UnknownIdError as exc:
+            raise NotFound(str(exc)) from None
+        except SkillsInputError as exc:
+            raise ServiceError(str(exc)) from None
+
+    # ------------------------------------------------------------------ feedback
+    def feedback(self, event: dict) -> dict:
+        """Store one feedback event: ``type`` click | dwell | thumbs | correction | impression."""
+        kind = event.get("type")
+        common = dict(impression_id=event.get("impression_id"), session_id=event.get("session_id"),
+                      user_id=event.get("user_id"))
+        try:
+            if kind == "click":
+                event_id = self.store.log_click(item_id=event["item_id"], position=event.get("position"), **common)
+            elif kind == "dwell":
+                event_id = self.store.log_dwell(item_id=event["item_id"], dwell_ms=event.get("dwell_ms"),
+                                                position=event.get("position"), **common)
+            elif kind == "thumbs":
+                if event.get("up") is None:
+                    raise FeedbackError("thumbs feedback needs up: true or false")
+                event_id = self.store.log_thumbs(item_id=event["item_id"], up=bool(event["up"]),
+                                                 reason=event.get("reason"), comment=event.get("comment"),
+                                                 position=event.get("position"), **common)
+                if event.get("corrections"):
+                    self.store.log_corrections(event["corrections"], item_id=event["item_id"], **common)
+                    self.metrics.feedback_events.labels(type="correction").inc()
+            elif kind == "correction":
+                event_id = self.store.log_corrections(event.get("corrections") or [], item_id=event.get("item_id"),
+                                                      **common)
+            elif kind == "impression":
+                items = event.get("items") or ([event["item_id"]] if event.get("item_id") else [])
+                event_id = self.store.log_impression(
+                    items=items, positions=event.get("positions"), shown=event.get("shown"),
+                    surface=event.get("surface") or "client", variant=event.get("variant"),
+                    propensity=event.get("propensity", 1.0), model=event.get("model"), **common)
+            else:
+                raise FeedbackError(f"unknown feedback type {kind!r}")
+        except KeyError as exc:
+            raise ServiceError(f"{kind} feedback needs {exc.args[0]}", status=422, code="validation_error") from None
+        except FeedbackError as exc:
+            raise ServiceError(str(exc), status=422, code="validation_error") from None
+        self.metrics.feedback_events.labels(type=kind).inc()
+        log_event(log, "feedback", type=kind, item=event.get("item_id"), reason=event.get("reason"),
+                  user_id=event.get("user_id"), session=event.get("session_id"))
+        return {"event_id": event_id, "type": kind}
+
+    # ------------------------------------------------------------------ health
+    LLM_HEALTH_TTL_S = 15.0
+    LLM_HEALTH_WAIT_S = 3.0
+
+    def _llm_health(self) -> dict:
+        """The LLM backend's health, probed in a background thread and cached for a few seconds.
+
+        A probe that takes longer than ``LLM_HEALTH_WAIT_S`` (a model still loading, a slow server)
+        answers ``ok: false, detail: probing`` instead of holding /healthz.
+        """
+        with self._conn_lock:
+            cached = getattr(self, "_llm_cache", None)
+            fresh = cached is not None and time.monotonic() - cached[0] < self.LLM_HEALTH_TTL_S
+            probe = getattr(self, "_llm_probe", None)
+            if not fresh and (probe is None or not probe.is_alive()):
+                probe = threading.Thread(target=self._probe_llm, name="waypoint-llm-health", daemon=True)
+                self._llm_probe = probe
+                probe.start()
+        if fresh:
+            return cached[1]
+        probe.join(self.LLM_HEALTH_WAIT_S)
+        cached = getattr(self, "_llm_cache", None)
+        if cached is not None:
+            return cached[1]
+        return {"ok": False, "detail": "probing (model loading or server slow)"}
+
+    def _probe_llm(self) -> None:
+        try:
+            from app.llm.factory import get_backend
+
+            report = get_backend(settings=self.settings).health().to_dict()
+        except Exception as exc:  # noqa: BLE001 - health never raises
+            report = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
+        self._llm_cache = (time.monotonic(), report)
+
+    def health(self, *, probe_llm: bool = True) -> dict:
+        degraded: dict[str, str] = {}
+        catalogue: dict[str, Any] = {"path": str(self.settings.catalogue_path), "present": False}
+        try:
+            conn = self.catalogue()
+            with self._conn_lock:
+                catalogue["occupations"] = conn.execute("SELECT COUNT(*) FROM occupation").fetchone()[0]
+            catalogue["present"] = catalogue["occupations"] > 0
+            if not catalogue["present"]:
+                degraded["catalogue"] = "catalogue has no occupations"
+        except (ServiceError, sqlite3.Error) as exc:
+            degraded["catalogue"] = getattr(exc, "message", str(exc))
+        llm: dict[str, Any] = {"backend": self.settings.llm_backend}
+        if self.settings.llm_backend == DETERMINISTIC:
+            llm.update(ok=True, detail="deterministic composer (no LLM)")
+        elif probe_llm:
+            llm.update(self._llm_health())
+            if not llm.get("ok"):
+                degraded["llm"] = f"LLM backend unavailable ({llm.get('detail') or 'no detail'}); explanations " \
+                                  "fall back to the deterministic composer"
+        _fn, real = self.explain_fn()
+        if not real:
+            degraded["explainer"] = "app.explain not installed; using the interim deterministic composer"
+        try:
+            events = {"path": str(self.settings.events_path), "ok": True}
+            self.store.counts()
+        except Exception as exc:  # noqa: BLE001
+            events = {"path": str(self.settings.events_path), "ok": False, "detail": str(exc)}
+            degraded["events"] = "events database not writable"
+        for component in ("catalogue", "llm", "explainer", "events"):
+            self.metrics.degraded.labels(component=component).set(1 if component in degraded else 0)
+        status = "ok" if not degraded else ("down" if "catalogue" in degraded else "degraded")
+        return {"status": status, "catalogue": catalogue, "llm": llm, "events": events, "degraded": degraded}
+
+
+def _profile_payload(profile: Profile) -> dict:
+    """The profile as stored with an impression: PII-redacted text, hashed user id."""
+    data = profile.model_dump(mode="json", exclude_none=True)
+    if "user_id" in data:
+        data["user_id"] = hash_user_id(data["user_id"])
+    if data.get("text"):
+        data["text"] = data["text"][:4000]
+    return redact_obj(data)
+
+
+# ------------------------------------------------------------------------------------------------
+def interim_explain(profile: Profile, item_id: str, *, backend: str | None = None, session_id: str | None = None,
+                    variant: str | None = None) -> dict:
+    """Stand-in for ``app.explain.service.explain`` until it lands: composes from the skill gap only.
+
+    Same output contract (item, fit, summary, matched/missing skills with citations); every claim
+    cites evidence that exists. Replaced automatically once ``app.explain.service`` imports.
+    """
+    from retrieval.skills.gap import Profile as GapProfile, skill_gap
+
+    started = time.perf_counter()
+    gp = GapProfile(occupation=profile.occupation, skills=profile.skills, text=profile.text)
+    gap = skill_gap(gp, item_id, use_embeddings=False)
+    citations, matched, missing = [], [], []
+    for m in gap.matched_skills[:8]:
+        cid = f"c{len(citations) + 1}"
+        citations.append({"id": cid, "source": m.requirement.source + ":skills", "text": f"{gap.item.title} requires {m.label}."})
+        matched.append({"id": m.id, "label": m.label, "evidence": [cid]})
+    for s in gap.missing_skills[:5]:
+        cid = f"c{len(citations) + 1}"
+        citations.append({"id": cid, "source": s.requirement.source + ":skills", "text": f"{gap.item.title} requires {s.label}."})
+        missing.append({"id": s.id, "label": s.label, "importance": s.importance, "evidence": [cid],
+                        "courses": [{"id": c.id, "title": c.title} for c in s.courses]})
+    fit = "strong" if gap.coverage >= 0.7 else "possible" if gap.coverage >= 0.4 else "stretch"
+    if variant == "alt":
+        summary = f"{gap.item.title}: about {round(gap.coverage * 100)}% of what it asks for is already in your profile."
+    else:
+        summary = (f"You already cover {len(gap.matched_skills)} of {gap.requirements_total} skills that "
+                   f"{gap.item.title} asks for.")
+    steps = [f"Learn {s['label']}" + (f" (e.g. {s['courses'][0]['title']})" if s["courses"] else "") for s in missing[:3]]
+    return {"item": gap.item.model_dump(), "fit": fit, "summary": summary, "matched_skills": matched,
+            "missing_skills": missing, "next_steps": steps, "citations": citations, "faithfulness": 1.0,
+            "model": {"backend": DETERMINISTIC, "name": "interim-composer", "adapter": None},
+            "latency_ms": round((time.perf_counter() - started) * 1000, 1), "fallback_reason": None,
+            "variant": variant}

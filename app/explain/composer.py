@@ -1,0 +1,120 @@
+"""Deterministic composer: writes a whole explanation draft from the evidence, with no LLM.
+
+Used when the LLM is down, slow, invalid or unfaithful, as the no-LLM baseline, and to produce SFT
+golden data (its drafts pass the verifier by construction and mention the decisive skills). The
+phrasing varies between a handful of templates, chosen by a seed derived from the evidence and the
+variant name, so the same request always reads the same (stable ids, cacheable, testable) while a
+corpus of explanations does not repeat one sentence (unique-sentence ratio) and a variant can ask
+for a different wording of the same facts (DPO pairs within one impression).
+"""
+
+from __future__ import annotations
+
+import random
+
+from app.explain.evidence import Evidence, EvidenceSkill
+from app.explain.schema import MAX_LLM_MATCHED, MAX_LLM_MISSING, MAX_LLM_STEPS, DraftMatched, DraftStep, LLMDraft
+from retrieval.skills.evidence import stable_hash
+
+COMPOSER_NAME = "composer-v1"
+
+_FIT_WORD = {"strong": "strong", "possible": "realistic", "stretch": "stretch"}
+_FIT_PHRASE = {"strong": "a natural move", "possible": "within reach", "stretch": "a stretch for now"}
+
+SUMMARIES_BOTH = [
+    "{title} is a {fitword} next step: you already show {top}, which the role relies on, and {gap} is the main skill to build.",
+    "Your background covers {pct}% of what {title} asks for, including {top}; the biggest gap is {gap}.",
+    "You bring {top} to {title}, so the move is {fitphrase}; building {gap} would close the most important gap.",
+    "For {title}, your {top} already count, while {gap} is still missing from your profile.",
+    "{top} from your experience carry over to {title}; {gap} is what stands between you and the role.",
+    "With {top} in hand, {title} looks {fitphrase}; focus next on {gap}.",
+]
+SUMMARIES_MATCH_ONLY = [
+    "{title} is a {fitword} next step: you already show {top}, and no major requirement is missing.",
+    "Your background covers {pct}% of what {title} asks for, including {top}, with no major gap.",
+    "You bring {top} to {title}; the evidence shows no important requirement you lack.",
+]
+SUMMARIES_GAP_ONLY = [
+    "{title} would be a {fitword} move: your profile does not yet show its core skills, starting with {gap}.",
+    "Your profile covers {pct}% of what {title} asks for; {gap} is the first skill to build.",
+]
+SUMMARY_EMPTY = "There is too little evidence to compare your profile with {title}; add your skills or experience."
+
+STEP_COURSE = [
+    'Take the course "{course}" to build {skill}.',
+    'Start with "{course}", which teaches {skill}.',
+    'Close the {skill} gap with the course "{course}".',
+]
+STEP_SKILL = [
+    "Build {skill} through a course, a project or volunteer work that uses it.",
+    "Practise {skill}, which {title} rates as important, in your current work or a side project.",
+    "Look for a way to show {skill}: a short course, a certificate or a project.",
+]
+STEP_HIGHLIGHT = [
+    "Put {skills} first when you apply for {title} roles.",
+    "Highlight {skills} in your résumé for {title}.",
+]
+
+
+def join_labels(labels: list[str]) -> str:
+    labels = [label for label in labels if label]
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def seed_for(evidence: Evidence, variant: str | None) -> int:
+    return int(stable_hash({"evidence": evidence.key, "variant": variant or "default"}, 8), 16)
+
+
+def decisive(evidence: Evidence, n: int = 3) -> list[EvidenceSkill]:
+    """The decisive matched skills: the top ``n`` by importance (what FMR checks for)."""
+    return sorted(evidence.matched, key=lambda s: (-s.importance, s.label, s.id))[:n]
+
+
+def compose_summary(evidence: Evidence, rng: random.Random) -> str:
+    top = decisive(evidence)
+    gaps = evidence.missing[:1]
+    fields = dict(title=evidence.item.title, fitword=_FIT_WORD[evidence.fit.value],
+                  fitphrase=_FIT_PHRASE[evidence.fit.value], pct=round(evidence.coverage * 100),
+                  top=join_labels([s.label for s in top]), gap=gaps[0].label if gaps else "")
+    if top and gaps:
+        template = rng.choice(SUMMARIES_BOTH)
+    elif top:
+        template = rng.choice(SUMMARIES_MATCH_ONLY)
+    elif gaps:
+        template = rng.choice(SUMMARIES_GAP_ONLY)
+    else:
+        template = SUMMARY_EMPTY
+    text = template.format(**fields)
+    return text[0].upper() + text[1:]
+
+
+def compose(evidence: Evidence, variant: str | None = None) -> LLMDraft:
+    """A complete draft (same shape the LLM writes) from ``evidence``, deterministic per variant."""
+    rng = random.Random(seed_for(evidence, variant))
+    matched = [DraftMatched(skill=s.name, evidence=s.citations[:2]) for s in evidence.matched[:MAX_LLM_MATCHED]
+               if s.citations]
+    missing = [s.name for s in evidence.missing[:MAX_LLM_MISSING]]
+    steps: list[DraftStep] = []
+    for s in evidence.missing:
+        if len(steps) >= MAX_LLM_STEPS:
+            break
+        gap_cites = [c for c in s.citations if (evidence.citation(c) and evidence.citation(c).role == "missing")]
+        course_cites = [c for c in s.citations if (evidence.citation(c) and evidence.citation(c).role == "course")]
+        if s.courses and course_cites:
+            text = rng.choice(STEP_COURSE).format(course=s.courses[0].title, skill=s.label)
+            cites = [course_cites[0]] + gap_cites[:1]
+        else:
+            text = rng.choice(STEP_SKILL).format(skill=s.label, title=evidence.item.title)
+            cites = gap_cites[:1] or s.citations[:1]
+        if cites:
+            steps.append(DraftStep(text=text, citations=cites))
+    if not steps and evidence.matched:
+        top = decisive(evidence, 2)
+        req = [c for s in top for c in s.citations if evidence.citation(c).role == "requirements"][:1]
+        if req:
+            text = rng.choice(STEP_HIGHLIGHT).format(skills=join_labels([s.label for s in top]), title=evidence.item.title)
+            steps.append(DraftStep(text=text, citations=req))
+    return LLMDraft(matched_skills=matched, missing_skills=missing, fit=evidence.fit.value,
+                    summary=compose_summary(evidence, rng), next_steps=steps)

@@ -1,0 +1,385 @@
+"""Numbered evidence for one (profile, item) pair: the only facts an explanation may state.
+
+Built from the skill gap (:func:`retrieval.skills.gap.skill_gap`: matched, partial and missing
+requirements with the profile text that shows each one and the courses that close each gap) and from
+passages retrieved from the RAG memory (the item's description and most relevant tasks, the most
+relevant chunk of a long résumé, past turns of the conversation).
+
+Every piece becomes a :class:`EvidenceCitation` with an id ``c1, c2, ...`` assigned in a fixed order
+(profile first, then the item, then courses, then conversation), so the same profile, item and
+catalogue always give the same ids: the verifier resolves them again, feedback refers to them, and
+DPO pairs share a prompt. Each citation also records which skill ids it *states* (a requirement row,
+the profile sentence a skill was found in); the verifier checks claims against that, not against
+the model's word. Profile text is redacted (emails, phones, links) before anything is built from it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from app.explain import memory
+from app.explain.redact import redact
+from app.explain.schema import CourseInfo, Fit, ItemInfo
+from retrieval.profile import Profile, ProfileError
+from retrieval.settings import Settings, get_settings
+from retrieval.skills.evidence import SkillGapEvidence, stable_hash
+
+log = logging.getLogger(__name__)
+
+MAX_MATCHED = 6
+MAX_PARTIAL = 3
+MAX_MISSING = 5
+COURSES_PER_MISSING = 2
+MAX_COURSES = 4
+MAX_TASK_PASSAGES = 1
+QUOTE_CHARS = 220
+STRONG, POSSIBLE = 0.75, 0.45
+
+Role = Literal["profile", "profile_skills", "profile_occupation", "profile_chunk", "turn", "description",
+               "requirements", "missing", "partial", "tasks", "course"]
+
+
+class EvidenceCitation(BaseModel):
+    """One numbered piece of evidence. ``skills``: the skill ids this text states (for the verifier)."""
+
+    id: str
+    source: str
+    text: str
+    role: Role
+    skills: list[str] = Field(default_factory=list)
+    courses: list[str] = Field(default_factory=list)
+
+
+class EvidenceSkill(BaseModel):
+    """A requirement of the item as the explainer sees it: ``name`` is the unique label shown to the LLM."""
+
+    id: str
+    label: str
+    name: str
+    importance: float
+    status: Literal["matched", "partial", "missing"]
+    citations: list[str] = Field(default_factory=list)
+    courses: list[CourseInfo] = Field(default_factory=list)
+    reason: str = ""
+    via: dict = Field(default_factory=dict)
+    unlocks: int = 0
+
+
+class Evidence(BaseModel):
+    """Everything an explanation of ``item`` for this profile may draw on."""
+
+    key: str = Field(description="stable hash of the evidence (prompt cache key, DPO grouping)")
+    item: ItemInfo
+    coverage: float
+    fit: Fit
+    requirements_total: int
+    matched: list[EvidenceSkill]
+    matched_total: int
+    partial: list[EvidenceSkill]
+    missing: list[EvidenceSkill]
+    missing_total: int
+    citations: list[EvidenceCitation]
+    known_skill_ids: list[str] = Field(default_factory=list, description="every skill id the gap mentions")
+    profile_owner: str = ""
+    profile_text: str = Field(default="", description="redacted profile text (never the raw text)")
+
+    def citation(self, cid: str) -> EvidenceCitation | None:
+        return next((c for c in self.citations if c.id == cid), None)
+
+    def citation_ids(self) -> list[str]:
+        return [c.id for c in self.citations]
+
+    def skill_by_name(self, name: str, status: str | None = None) -> EvidenceSkill | None:
+        for skill in (*self.matched, *self.partial, *self.missing):
+            if skill.name == name and (status is None or skill.status == status):
+                return skill
+        return None
+
+
+def fit_for(coverage: float) -> Fit:
+    return Fit.strong if coverage >= STRONG else Fit.possible if coverage >= POSSIBLE else Fit.stretch
+
+
+# ------------------------------------------------------------------------------------------------
+# profile preparation
+
+
+def applicant_text(user_id: str, settings: Settings) -> str:
+    """An applicant's positions and descriptions from the job-view log (their stated experience)."""
+    from retrieval.catalogue.db import connect
+
+    conn = connect(settings.catalogue_path, readonly=True)
+    try:
+        rows = conn.execute("SELECT position, employer, description FROM experience WHERE applicant_id = ? "
+                            "ORDER BY start_date DESC", (user_id,)).fetchall()
+    finally:
+        conn.close()
+    lines = []
+    for position, employer, description in rows:
+        head = " at ".join(p for p in (position, employer) if p)
+        lines.append(f"{head}: {description}".strip(": ") if description else head)
+    return "\n".join(line for line in lines if line)
+
+
+def gap_profile(profile: Profile, settings: Settings):
+    """The skills package's profile from ours, with redacted text (and an applicant's experience)."""
+    from retrieval.skills.gap import Profile as GapProfile
+
+    text = profile.text or ""
+    if not text and profile.user_id:
+        text = applicant_text(profile.user_id, settings)
+    return GapProfile(occupation=profile.occupation, skills=list(profile.skills), text=redact(text) or None)
+
+
+def profile_owner(profile: Profile, session_id: str | None, redacted_text: str) -> str:
+    """Who the memory's profile chunks belong to: the session, the caller's id, or a content hash."""
+    if session_id:
+        return f"session:{session_id}"
+    if profile.id:
+        return f"profile:{profile.id}"
+    return "anon:" + stable_hash({"o": profile.occupation, "s": profile.skills, "t": redacted_text})
+
+
+def _quote(text: str, span: tuple[int, int] | None) -> str:
+    """The sentence around ``span`` (at most :data:`QUOTE_CHARS`), so the citation reads as context."""
+    if not span:
+        return text
+    start, end = span
+    left = max(text.rfind(ch, 0, start) for ch in ".!?\n;") + 1
+    right_candidates = [i for i in (text.find(ch, end) for ch in ".!?\n;") if i != -1]
+    right = min(right_candidates) + 1 if right_candidates else len(text)
+    left = max(left, start - QUOTE_CHARS // 2)
+    right = min(right, end + QUOTE_CHARS // 2)
+    quote = re.sub(r"\s+", " ", text[left:right]).strip()
+    return quote or text[start:end]
+
+
+# ------------------------------------------------------------------------------------------------
+# assembly
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.items: list[EvidenceCitation] = []
+        self.by_text: dict[tuple[str, str], EvidenceCitation] = {}
+
+    def add(self, role: Role, source: str, text: str, skills: list[str] = (), courses: list[str] = ()) -> str:
+        text = text.strip()
+        key = (source, text)
+        existing = self.by_text.get(key)
+        if existing is not None:
+            existing.skills.extend(s for s in skills if s not in existing.skills)
+            return existing.id
+        cite = EvidenceCitation(id=f"c{len(self.items) + 1}", source=source, text=text, role=role,
+                                skills=list(dict.fromkeys(skills)), courses=list(courses))
+        self.items.append(cite)
+        self.by_text[key] = cite
+        return cite.id
+
+
+def _unique_names(skills: list[EvidenceSkill]) -> None:
+    seen: dict[str, int] = {}
+    for s in skills:
+        n = seen.get(s.label.lower(), 0) + 1
+        seen[s.label.lower()] = n
+        s.name = s.label if n == 1 else f"{s.label} ({n})"
+
+
+def _fmt_importance(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", session_id: str | None = None,
+             settings: Settings | None = None, use_memory: bool = True) -> Evidence:
+    """Numbered evidence from a skill gap plus retrieved passages (see the module docstring for order)."""
+    settings = settings or get_settings()
+    item = ItemInfo(id=gap.item.id, kind=gap.item.kind, title=gap.item.title)
+    matched_sorted = sorted(gap.matched_skills, key=lambda m: (-m.importance, m.label, m.id))
+    matched = matched_sorted[:MAX_MATCHED]
+    partial = gap.partial_skills[:MAX_PARTIAL]
+    missing = gap.missing_skills[:MAX_MISSING]
+    b = _Builder()
+    cites: dict[str, list[str]] = {}
+
+    # 1. the profile: quoted sentences, typed skills, current occupation
+    typed: list[tuple[str, str]] = []
+    occupational: list[tuple[str, str]] = []
+    occupation_title = ""
+    for m in matched:
+        best_text = sorted((e for e in m.profile_evidence if e.source == "text"), key=lambda e: -e.confidence)
+        if best_text and profile_text:
+            cites.setdefault(m.id, []).append(b.add("profile", "profile", f'"{_quote(profile_text, best_text[0].span)}"', [m.id]))
+        typed_ev = [e for e in m.profile_evidence if e.source == "skills"]
+        if typed_ev:
+            typed.append((m.id, typed_ev[0].text))
+        occ_ev = [e for e in m.profile_evidence if e.source == "occupation"]
+        if occ_ev:
+            occupational.append((m.id, m.label))
+            occupation_title = occupation_title or occ_ev[0].text.split(":")[0].strip()
+    if typed:
+        cid = b.add("profile_skills", "profile", "Skills the person lists: " + ", ".join(dict.fromkeys(t for _, t in typed)),
+                    [sid for sid, _ in typed])
+        for sid, _ in typed:
+            cites.setdefault(sid, []).append(cid)
+    if occupational:
+        text = f"Current occupation {occupation_title} involves: " + ", ".join(label for _, label in occupational)
+        cid = b.add("profile_occupation", "profile:occupation", text, [sid for sid, _ in occupational])
+        for sid, _ in occupational:
+            cites.setdefault(sid, []).append(cid)
+
+    query_bits = [item.title] + [m.label for m in matched[:5]] + [m.label for m in missing[:3]]
+    if use_memory and profile_text and len(profile_text) > memory.PROFILE_CHUNK_CHARS:
+        memory.remember_profile(owner, profile_text, settings)
+        for p in memory.profile_passages(owner, " ".join(query_bits), k=1, settings=settings):
+            b.add("profile_chunk", "profile", f'"{p.text}"')
+    if use_memory and session_id:
+        for p in memory.recall_turns(session_id, " ".join(query_bits), k=2, settings=settings):
+            b.add("turn", p.source, f'"{p.text[:400]}"')
+
+    # 2. the item: description, requirement rows (matched / missing / partial), relevant tasks
+    passages = []
+    if use_memory:
+        passages = memory.item_passages(item.id, " ".join(filter(None, [profile_text[:600], *query_bits])),
+                                        k=MAX_TASK_PASSAGES + 1, settings=settings)
+    if not passages:
+        passages = _catalogue_passages(item.id, settings)
+    description = [p for p in passages if p.source.endswith(":description")]
+    tasks = [p for p in passages if not p.source.endswith(":description")][:MAX_TASK_PASSAGES]
+    if not description:
+        description = [p for p in _catalogue_passages(item.id, settings) if p.source.endswith(":description")]
+    for p in description[:1]:
+        b.add("description", p.source, _clip(f"{item.title}: {p.text}", 360))
+
+    for source, group in _by_source(matched):
+        cid = b.add("requirements", f"{source}:skills",
+                    f"{item.title} requires: " + "; ".join(f"{m.label} (importance {_fmt_importance(m.importance)})" for m in group),
+                    [m.id for m in group])
+        for m in group:
+            cites.setdefault(m.id, []).append(cid)
+    for source, group in _by_source(missing):
+        cid = b.add("missing", f"{source}:skills",
+                    f"{item.title} also requires, not shown in the profile: "
+                    + "; ".join(f"{m.label} (importance {_fmt_importance(m.importance)})" for m in group),
+                    [m.id for m in group])
+        for m in group:
+            cites.setdefault(m.id, []).append(cid)
+    if partial:
+        parts = []
+        for p in partial:
+            via = p.via.get("label", "")
+            why = ("the profile shows it at a lower level than required" if p.reason == "lower_level"
+                   else f"via the related skill {via} ({p.reason.replace('_', ' ')})")
+            parts.append(f"{p.label}: {why}")
+        cid = b.add("partial", "skills-graph", "Partly covered: " + "; ".join(parts), [p.id for p in partial])
+        for p in partial:
+            cites.setdefault(p.id, []).append(cid)
+    for p in tasks:
+        b.add("tasks", p.source, _clip(f"{item.title} tasks: {p.text}", 480))
+
+    # 3. courses that close the most important gaps
+    course_rows: dict[str, list[CourseInfo]] = {}
+    n_courses = 0
+    labels = {m.id: m.label for m in missing}
+    for m in missing:
+        for c in m.courses[:COURSES_PER_MISSING]:
+            if n_courses >= MAX_COURSES and c.id not in {x.id for v in course_rows.values() for x in v}:
+                continue
+            covers = [labels[s] for s in c.covers if s in labels] or [m.label]
+            level = f", {c.level}" if c.level else ""
+            cid = b.add("course", c.id, f"Course \"{c.title}\" ({c.provider}{level}) teaches: " + ", ".join(covers),
+                        [s for s in c.covers if s in labels] or [m.id], [c.id])
+            if cid not in cites.get(m.id, []):
+                cites.setdefault(m.id, []).append(cid)
+                n_courses += 1
+            course_rows.setdefault(m.id, []).append(CourseInfo(id=c.id, title=c.title))
+
+    def skill(obj, status) -> EvidenceSkill:
+        return EvidenceSkill(id=obj.id, label=obj.label, name=obj.label, importance=round(obj.importance, 4),
+                             status=status, citations=cites.get(obj.id, []),
+                             courses=course_rows.get(obj.id, []) if status == "missing" else [],
+                             reason=getattr(obj, "reason", ""), via=dict(getattr(obj, "via", {}) or {}),
+                             unlocks=int(getattr(obj, "unlocks_occupations", 0) or 0))
+
+    ev_matched = [skill(m, "matched") for m in matched]
+    ev_partial = [skill(p, "partial") for p in partial]
+    ev_missing = [skill(m, "missing") for m in missing]
+    _unique_names(ev_matched + ev_partial + ev_missing)
+    known = sorted({m.id for m in gap.matched_skills} | {p.id for p in gap.partial_skills}
+                   | {m.id for m in gap.missing_skills} | {str(p.via.get("id")) for p in gap.partial_skills if p.via.get("id")})
+    citations = b.items
+    key = stable_hash({"item": item.id, "c": [(c.id, c.source, c.text) for c in citations]}, 16)
+    return Evidence(key=key, item=item, coverage=gap.coverage, fit=fit_for(gap.coverage),
+                    requirements_total=gap.requirements_total, matched=ev_matched, matched_total=len(gap.matched_skills),
+                    partial=ev_partial, missing=ev_missing, missing_total=len(gap.missing_skills), citations=citations,
+                    known_skill_ids=known, profile_owner=owner, profile_text=profile_text)
+
+
+def _clip(text: str, limit: int) -> str:
+    """Cut at the last sentence end before ``limit`` (a citation must read as whole sentences)."""
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(". ", 0, limit), text.rfind("; ", 0, limit))
+    return text[:cut + 1] if cut > limit // 3 else text[:limit].rsplit(" ", 1)[0] + " ..."
+
+
+def _by_source(skills) -> list[tuple[str, list]]:
+    groups: dict[str, list] = {}
+    for s in skills:
+        groups.setdefault(s.requirement.source, []).append(s)
+    return list(groups.items())
+
+
+def _catalogue_passages(item_id: str, settings: Settings) -> list[memory.Passage]:
+    """Description and first task chunk straight from SQLite (memory not built, or an ESCO item)."""
+    from retrieval.catalogue.db import connect
+
+    conn = connect(settings.catalogue_path, readonly=True)
+    try:
+        docs = list(memory.posting_docs(conn, [item_id]) if item_id.startswith("posting:")
+                    else memory.occupation_docs(conn, [item_id]))
+    finally:
+        conn.close()
+    out = []
+    prefix = "" if item_id.startswith("posting:") else memory._occ_prefix(item_id) + ":"
+    for d in docs:
+        section = d.payload.get("section", "")
+        if section == "tasks" and d.payload.get("chunk", 0) > 0:
+            continue
+        out.append(memory.Passage(d.doc_id, f"{prefix}{item_id}:{section}", d.payload.get("text", "")))
+    return out
+
+
+def build_evidence(profile: Profile, item_id: str, settings: Settings | None = None, *, session_id: str | None = None,
+                   use_embeddings: bool | None = None, use_map: bool | None = None,
+                   use_memory: bool | None = None) -> Evidence:
+    """Skill gap + retrieval for (profile, item). Bad input raises :class:`ProfileError` with the reason.
+
+    The ``use_*`` switches default to ``settings.explain_gap_embeddings``, ``explain_gap_esco_map`` and
+    ``explain_use_memory``.
+    """
+    from retrieval.skills.base import SkillsInputError
+    from retrieval.skills.gap import skill_gap
+
+    settings = settings or get_settings()
+    use_embeddings = settings.explain_gap_embeddings if use_embeddings is None else use_embeddings
+    use_map = settings.explain_gap_esco_map if use_map is None else use_map
+    use_memory = settings.explain_use_memory if use_memory is None else use_memory
+    item_id = (item_id or "").strip()
+    if not item_id:
+        raise ProfileError("missing item id")
+    if len(item_id) > 200:
+        raise ProfileError("item id too long")
+    gp = gap_profile(profile, settings)
+    if gp.is_empty():
+        raise ProfileError("empty profile: give at least one of occupation, skills, text or a user_id with experience")
+    try:
+        gap = skill_gap(gp, item_id, settings, use_embeddings=use_embeddings, use_map=use_map)
+    except SkillsInputError as exc:  # unknown ids, wrong kinds, empty values: the caller's input
+        raise ProfileError(str(exc)) from None
+    text = gp.text or ""
+    owner = profile_owner(profile, session_id, text)
+    return assemble(gap, profile_text=text, owner=owner, session_id=session_id, settings=settings, use_memory=use_memory)

@@ -1,0 +1,243 @@
+"""Server-side verification of an explanation draft against its evidence.
+
+The LLM is never trusted: each claim in its draft is checked here and dropped when the evidence does
+not back it. Claims and their rules:
+
+* **fit** -- must equal the fit the evidence states (coverage thresholds); otherwise corrected.
+* **matched skill** -- must be one of the evidence's *matched* requirements, cite at least one
+  citation, and every cited citation must exist and state that skill (the profile sentence or
+  occupation it was found in, the item's requirement row, or a passage that names it). Citations
+  that do not are stripped; a claim left with none is dropped.
+* **missing skill** -- must be one of the evidence's missing requirements.
+* **next step** -- must cite existing evidence, and its text must name something one of the cited
+  citations states (a skill label or a course title).
+* **summary** -- must not cite ids that do not exist, must not name a skill the evidence never
+  mentions, and must not overclaim ("perfect fit"); otherwise it is replaced.
+
+``faithfulness`` = supported claims / claims, counted *before* anything is dropped, so it measures
+the generator, not the verifier. Duplicate claims are ignored rather than counted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pydantic import ValidationError
+
+from app.explain.evidence import Evidence, EvidenceSkill
+from app.explain.redact import redact
+from app.explain.schema import Fit, LLMDraft
+
+CITE_TOKEN = re.compile(r"\[?\b[cC](\d{1,4})\b\]?")
+OVERCLAIM = re.compile(r"\b(perfect|ideal|flawless|guarantee[ds]?|100 ?%|everything)\b", re.IGNORECASE)
+ALIAS_CONFIDENCE = 0.8
+
+
+class DraftError(ValueError):
+    """The generator's output is not a draft at all (wrong shape): the caller falls back."""
+
+
+@dataclass
+class VerifiedDraft:
+    fit: Fit
+    summary: str
+    matched: list[tuple[EvidenceSkill, list[str]]]
+    missing: list[EvidenceSkill]
+    steps: list[tuple[str, list[str]]]
+    claims: int = 0
+    supported: int = 0
+    dropped: list[str] = field(default_factory=list)
+    summary_replaced: bool = False
+
+    @property
+    def faithfulness(self) -> float:
+        return round(self.supported / self.claims, 4) if self.claims else 1.0
+
+
+def parse_draft(obj: object) -> LLMDraft:
+    """A draft from a generator's parsed JSON (or an :class:`LLMDraft`); :class:`DraftError` if malformed."""
+    if isinstance(obj, LLMDraft):
+        return obj
+    if not isinstance(obj, dict):
+        raise DraftError(f"draft is a {type(obj).__name__}, not a JSON object")
+    try:
+        return LLMDraft.model_validate(obj)
+    except ValidationError as exc:
+        raise DraftError(f"draft does not match the explanation shape: {exc.errors()[0]['msg']}") from None
+
+
+def _mentions(text: str, phrase: str) -> bool:
+    phrase = phrase.strip()
+    if not phrase:
+        return False
+    return re.search(r"(?<!\w)" + re.escape(phrase.lower()) + r"(?!\w)", text.lower()) is not None
+
+
+def supports(evidence: Evidence, cid: str, skill: EvidenceSkill) -> bool:
+    """Whether citation ``cid`` exists and states ``skill`` (by id, or by naming its label)."""
+    cite = evidence.citation(cid)
+    if cite is None:
+        return False
+    return skill.id in cite.skills or _mentions(cite.text, skill.label)
+
+
+@lru_cache(maxsize=4096)
+def _alias_skills(text: str) -> frozenset[str]:
+    """Skill ids named in ``text`` (exact alias matches with high confidence)."""
+    try:
+        from retrieval.skills.extract import get_extractor
+
+        hits = get_extractor().match_aliases(text)
+    except Exception:  # noqa: BLE001 - no vocabulary: skip this check rather than fail
+        return frozenset()
+    return frozenset(sid for sid, h in hits.items() if h.confidence >= ALIAS_CONFIDENCE)
+
+
+def _allowed_skills(evidence: Evidence) -> set[str]:
+    allowed = set(evidence.known_skill_ids)
+    for c in evidence.citations:
+        allowed.update(c.skills)
+        allowed.update(_alias_skills(c.text))
+    allowed.update(_alias_skills(evidence.item.title))
+    return allowed
+
+
+def unknown_skill_mentions(evidence: Evidence, text: str, allowed: set[str] | None = None) -> list[str]:
+    """Skill ids that ``text`` names although no evidence mentions them (invented skills)."""
+    allowed = _allowed_skills(evidence) if allowed is None else allowed
+    return sorted(_alias_skills(text) - allowed)
+
+
+def bad_citation_tokens(evidence: Evidence, text: str) -> list[str]:
+    ids = set(evidence.citation_ids())
+    return sorted({f"c{m.group(1)}" for m in CITE_TOKEN.finditer(text)} - ids)
+
+
+def verify(draft: LLMDraft | dict, evidence: Evidence, *, fallback_summary: str = "") -> VerifiedDraft:
+    """Check every claim of ``draft`` against ``evidence``; keep what is supported (see module doc)."""
+    draft = parse_draft(draft)
+    claims = supported = 0
+    dropped: list[str] = []
+    allowed = _allowed_skills(evidence)
+
+    # fit
+    claims += 1
+    try:
+        fit = Fit(draft.fit)
+    except ValueError:
+        fit = None
+    if fit == evidence.fit:
+        supported += 1
+    else:
+        dropped.append(f"fit {draft.fit!r} corrected to {evidence.fit.value!r} (coverage {evidence.coverage:.2f})")
+    fit = evidence.fit
+
+    # matched skills
+    matched: list[tuple[EvidenceSkill, list[str]]] = []
+    seen: set[str] = set()
+    for claim in draft.matched_skills:
+        if claim.skill in seen:
+            continue
+        seen.add(claim.skill)
+        claims += 1
+        skill = evidence.skill_by_name(claim.skill, "matched")
+        if skill is None:
+            other = evidence.skill_by_name(claim.skill)
+            why = f"it is {other.status} in the evidence" if other else "it is not in the evidence"
+            dropped.append(f"matched skill {claim.skill!r} dropped: {why}")
+            continue
+        cites = list(dict.fromkeys(claim.evidence))
+        good = [c for c in cites if supports(evidence, c, skill)]
+        bad = [c for c in cites if c not in good]
+        if good and not bad:
+            supported += 1
+        if bad:
+            dropped.append(f"matched skill {claim.skill!r}: citation(s) {', '.join(bad)} do not state it")
+        if good:
+            matched.append((skill, good))
+        else:
+            dropped.append(f"matched skill {claim.skill!r} dropped: no supporting citation")
+
+    # missing skills
+    missing: list[EvidenceSkill] = []
+    seen = set()
+    for name in draft.missing_skills:
+        if name in seen:
+            continue
+        seen.add(name)
+        claims += 1
+        skill = evidence.skill_by_name(name, "missing")
+        if skill is None:
+            other = evidence.skill_by_name(name)
+            why = f"it is {other.status} in the evidence" if other else "it is not in the evidence"
+            dropped.append(f"missing skill {name!r} dropped: {why}")
+            continue
+        supported += 1
+        missing.append(skill)
+
+    # next steps
+    steps: list[tuple[str, list[str]]] = []
+    seen = set()
+    for step in draft.next_steps:
+        text = redact(step.text.strip())
+        if not text or text.lower() in seen:
+            continue
+        seen.add(text.lower())
+        claims += 1
+        cites = list(dict.fromkeys(step.citations))
+        existing = [c for c in cites if evidence.citation(c) is not None]
+        grounded = [c for c in existing if _step_grounded(evidence, c, text)]
+        invented = unknown_skill_mentions(evidence, text, allowed) or bad_citation_tokens(evidence, text)
+        if grounded and len(grounded) == len(cites) and not invented:
+            supported += 1
+            steps.append((text, grounded))
+        elif grounded and not invented:
+            dropped.append(f"next step {text[:60]!r}: citation(s) {', '.join(c for c in cites if c not in grounded)} stripped")
+            steps.append((text, grounded))
+        else:
+            why = "names skills the evidence does not" if invented else "no cited evidence states what it says"
+            dropped.append(f"next step {text[:60]!r} dropped: {why}")
+
+    # summary
+    summary = redact((draft.summary or "").strip())
+    claims += 1
+    problems = []
+    if len(summary) < 20:
+        problems.append("too short")
+    if bad_citation_tokens(evidence, summary):
+        problems.append("cites ids that do not exist")
+    if unknown_skill_mentions(evidence, summary, allowed):
+        problems.append("names skills the evidence does not")
+    if OVERCLAIM.search(summary):
+        problems.append("overclaims")
+    replaced = False
+    if problems:
+        dropped.append(f"summary replaced: {', '.join(problems)}")
+        if not fallback_summary:
+            import random
+
+            from app.explain.composer import compose_summary, seed_for
+
+            fallback_summary = compose_summary(evidence, random.Random(seed_for(evidence, None)))
+        summary = fallback_summary
+        replaced = True
+    else:
+        supported += 1
+    return VerifiedDraft(fit=fit, summary=summary, matched=matched, missing=missing, steps=steps, claims=claims,
+                         supported=supported, dropped=dropped, summary_replaced=replaced)
+
+
+def _step_grounded(evidence: Evidence, cid: str, text: str) -> bool:
+    cite = evidence.citation(cid)
+    if cite is None:
+        return False
+    labels = [s.label for s in (*evidence.matched, *evidence.partial, *evidence.missing) if s.id in cite.skills]
+    titles = [c.title for s in evidence.missing for c in s.courses if c.id in cite.courses]
+    return any(_mentions(text, p) for p in (*labels, *titles)) or any(_mentions(cite.text, w) for w in _key_phrases(text))
+
+
+def _key_phrases(text: str) -> list[str]:
+    """Quoted titles in a step ("Take \"Intro to X\"") so a step may name a course by its quoted title."""
+    return [m.group(1) for m in re.finditer(r"[\"“']([^\"”']{6,120})[\"”']", text)]

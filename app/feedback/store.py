@@ -1,0 +1,280 @@
+"""Feedback events in SQLite (WAL): impressions, clicks, dwell, thumbs and skill corrections.
+
+One table, ``events``, one row per event; each ``log_*`` call is exactly one transaction
+(``BEGIN IMMEDIATE`` … ``COMMIT``), so a crash never leaves half an event. An impression of a list
+(k items shown together) is one event written as k rows — one per position — in one transaction.
+
+What is stored is safe to export for training: user ids are hashed (:func:`app.security.hash_user_id`),
+free text is PII-redacted (:func:`app.security.redact_obj`), and nothing raw from the request is kept.
+
+Columns: ``event_id`` (uuid), ``ts`` (unix seconds), ``type`` (impression | click | dwell | thumbs |
+correction), ``session_id``, ``user_hash``, ``impression_id`` (the list or explanation shown),
+``surface`` (list | explanation | chat), ``item_id``, ``item_kind``, ``position`` (0-based), ``shown``
+(JSON list of the item ids shown together), ``variant`` and ``propensity`` (explanation variant and
+the probability the logging policy showed it), ``model_backend`` / ``model_name`` / ``adapter``,
+``faithfulness``, ``value`` (dwell ms; thumbs +1/-1; click 1), ``reason`` (thumbs reason),
+``skill`` / ``action`` (corrections: the skill and wrong | missing), ``payload`` (redacted JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from app.security import hash_user_id, redact_obj, redact_pii
+
+EVENT_TYPES = ("impression", "click", "dwell", "thumbs", "correction")
+THUMBS_REASONS = ("wrong_skill", "missing_skill", "not_relevant", "too_generic", "other")
+CORRECTION_ACTIONS = ("wrong", "missing")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL,
+    ts REAL NOT NULL,
+    type TEXT NOT NULL CHECK (type IN ('impression','click','dwell','thumbs','correction')),
+    session_id TEXT,
+    user_hash TEXT,
+    impression_id TEXT,
+    surface TEXT,
+    item_id TEXT,
+    item_kind TEXT,
+    position INTEGER,
+    shown TEXT,
+    variant TEXT,
+    propensity REAL,
+    model_backend TEXT,
+    model_name TEXT,
+    adapter TEXT,
+    faithfulness REAL,
+    value REAL,
+    reason TEXT,
+    skill TEXT,
+    action TEXT,
+    payload TEXT
+);
+CREATE INDEX IF NOT EXISTS events_type_ts ON events(type, ts);
+CREATE INDEX IF NOT EXISTS events_impression ON events(impression_id);
+CREATE INDEX IF NOT EXISTS events_session ON events(session_id);
+CREATE TABLE IF NOT EXISTS events_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+SCHEMA_VERSION = "1"
+COLUMNS = ("event_id", "ts", "type", "session_id", "user_hash", "impression_id", "surface", "item_id", "item_kind",
+           "position", "shown", "variant", "propensity", "model_backend", "model_name", "adapter", "faithfulness",
+           "value", "reason", "skill", "action", "payload")
+
+
+class FeedbackError(ValueError):
+    """Bad feedback input (unknown type or reason, missing ids): answered with HTTP 4xx."""
+
+
+def new_id(prefix: str = "") -> str:
+    return prefix + uuid.uuid4().hex
+
+
+class EventStore:
+    """Thread-safe writer/reader over the events DB. One connection, serialised by a lock."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            for statement in filter(str.strip, SCHEMA.split(";")):
+                self._conn.execute(statement)
+            self._conn.execute("INSERT OR IGNORE INTO events_meta(key, value) VALUES ('schema_version', ?)",
+                               (SCHEMA_VERSION,))
+            self._conn.execute("COMMIT")
+
+    # ------------------------------------------------------------------------------ writing
+    def _write(self, rows: Sequence[dict[str, Any]]) -> list[str]:
+        """Insert ``rows`` in ONE transaction; returns their event ids."""
+        now = time.time()
+        values = []
+        for row in rows:
+            row = dict(row)
+            row.setdefault("event_id", new_id())
+            row.setdefault("ts", now)
+            if row.get("type") not in EVENT_TYPES:
+                raise FeedbackError(f"unknown event type {row.get('type')!r}; expected one of {', '.join(EVENT_TYPES)}")
+            if isinstance(row.get("shown"), (list, tuple)):
+                row["shown"] = json.dumps(list(row["shown"]))
+            if row.get("payload") is not None and not isinstance(row["payload"], str):
+                row["payload"] = json.dumps(redact_obj(row["payload"]), ensure_ascii=False, default=str)
+            values.append(tuple(row.get(c) for c in COLUMNS))
+        sql = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany(sql, values)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        return [v[0] for v in values]
+
+    def log_impression(self, *, items: Sequence[str], session_id: str | None = None, user_id: str | None = None,
+                       impression_id: str | None = None, surface: str = "list", item_kind: str | None = None,
+                       positions: Sequence[int] | None = None, shown: Sequence[str] | None = None,
+                       variant: str | None = None, propensity: float | None = 1.0,
+                       model: dict | None = None, faithfulness: float | None = None,
+                       payload: dict | None = None) -> str:
+        """Log that ``items`` were shown (at ``positions``, default 0..n-1) as one event; returns the impression id.
+
+        ``shown`` is the whole set shown together (defaults to ``items``). ``propensity`` is the
+        probability that the logging policy showed this variant; ``model`` is the explanation's
+        ``{backend, name, adapter}`` block.
+        """
+        items = [str(i) for i in items]
+        if not items:
+            raise FeedbackError("an impression needs at least one item")
+        impression_id = impression_id or new_id("imp_")
+        positions = list(positions) if positions is not None else list(range(len(items)))
+        if len(positions) != len(items):
+            raise FeedbackError("positions and items differ in length")
+        shown_ids = list(shown) if shown is not None else items
+        model = model or {}
+        event_id = new_id()
+        base = dict(event_id=event_id, type="impression", session_id=session_id, user_hash=hash_user_id(user_id),
+                    impression_id=impression_id, surface=surface, item_kind=item_kind, shown=shown_ids,
+                    variant=variant, propensity=propensity, model_backend=model.get("backend"),
+                    model_name=model.get("name"), adapter=model.get("adapter"), faithfulness=faithfulness,
+                    payload=payload)
+        rows = [dict(base, item_id=item, position=int(pos), event_id=event_id if n == 0 else f"{event_id}:{n}")
+                for n, (item, pos) in enumerate(zip(items, positions))]
+        self._write(rows)
+        return impression_id
+
+    def log_click(self, *, impression_id: str | None, item_id: str, session_id: str | None = None,
+                  user_id: str | None = None, position: int | None = None, payload: dict | None = None) -> str:
+        return self._write([dict(type="click", impression_id=impression_id, item_id=item_id, session_id=session_id,
+                                 user_hash=hash_user_id(user_id), position=position, value=1.0,
+                                 payload=payload)])[0]
+
+    def log_dwell(self, *, impression_id: str | None, item_id: str, dwell_ms: float, session_id: str | None = None,
+                  user_id: str | None = None, position: int | None = None, payload: dict | None = None) -> str:
+        if dwell_ms is None or dwell_ms < 0:
+            raise FeedbackError("dwell_ms must be a non-negative number of milliseconds")
+        return self._write([dict(type="dwell", impression_id=impression_id, item_id=item_id, session_id=session_id,
+                                 user_hash=hash_user_id(user_id), position=position, value=float(dwell_ms),
+                                 payload=payload)])[0]
+
+    def log_thumbs(self, *, impression_id: str | None, item_id: str, up: bool, reason: str | None = None,
+                   comment: str | None = None, session_id: str | None = None, user_id: str | None = None,
+                   position: int | None = None, payload: dict | None = None) -> str:
+        if reason is not None and reason not in THUMBS_REASONS:
+            raise FeedbackError(f"unknown reason {reason!r}; expected one of {', '.join(THUMBS_REASONS)}")
+        payload = dict(payload or {})
+        if comment:
+            payload["comment"] = redact_pii(comment[:2000])
+        return self._write([dict(type="thumbs", impression_id=impression_id, item_id=item_id, session_id=session_id,
+                                 user_hash=hash_user_id(user_id), position=position, value=1.0 if up else -1.0,
+                                 reason=reason, payload=payload or None)])[0]
+
+    def log_corrections(self, corrections: Iterable[dict], *, impression_id: str | None = None,
+                        item_id: str | None = None, session_id: str | None = None,
+                        user_id: str | None = None) -> str:
+        """Skill corrections (``{"skill": ..., "action": "wrong"|"missing"}``) as one event (one transaction)."""
+        corrections = list(corrections)
+        if not corrections:
+            raise FeedbackError("no skill corrections given")
+        event_id = new_id()
+        rows = []
+        for n, c in enumerate(corrections):
+            skill, action = str(c.get("skill") or "").strip(), c.get("action")
+            if not skill:
+                raise FeedbackError("a skill correction needs a skill label or id")
+            if action not in CORRECTION_ACTIONS:
+                raise FeedbackError(f"unknown correction action {action!r}; expected one of {', '.join(CORRECTION_ACTIONS)}")
+            rows.append(dict(type="correction", event_id=event_id if n == 0 else f"{event_id}:{n}",
+                             impression_id=impression_id, item_id=item_id, session_id=session_id,
+                             user_hash=hash_user_id(user_id), skill=redact_pii(skill[:200]), action=action))
+        self._write(rows)
+        return event_id
+
+    # ------------------------------------------------------------------------------ reading
+    def query(self, sql: str = "SELECT * FROM events ORDER BY id", params: Sequence = ()) -> list[dict]:
+        with self._lock:
+            cur = self._conn.execute(sql, params)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def counts(self) -> dict[str, int]:
+        rows = self.query("SELECT type, COUNT(*) AS n FROM events GROUP BY type")
+        out = {t: 0 for t in EVENT_TYPES}
+        out.update({r["type"]: r["n"] for r in rows})
+        out["total"] = sum(out[t] for t in EVENT_TYPES)
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+_stores: dict[str, EventStore] = {}
+_stores_lock = threading.Lock()
+
+
+def get_event_store(path: str | Path | None = None) -> EventStore:
+    """The process-wide store for ``path`` (default ``settings.events_path``)."""
+    if path is None:
+        from retrieval.settings import get_settings
+
+        path = get_settings().events_path
+    key = str(Path(path).resolve())
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = EventStore(path)
+        return store
+
+
+def export_events(path: str | Path, *, events_path: str | Path | None = None,
+                  since: float | None = None) -> dict[str, int]:
+    """Write every event (optionally those at or after ``since``) to a Parquet file at ``path``.
+
+    Returns counts per event type plus ``total``. ``shown`` becomes a list column and ``payload``
+    stays a JSON string; the file is written to a temporary name and renamed, so a reader never
+    sees half a file.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    store = get_event_store(events_path)
+    sql, params = "SELECT * FROM events", ()
+    if since is not None:
+        sql, params = sql + " WHERE ts >= ?", (float(since),)
+    rows = store.query(sql + " ORDER BY id", params)
+    for row in rows:
+        row["shown"] = json.loads(row["shown"]) if row.get("shown") else None
+    schema = pa.schema([
+        ("id", pa.int64()), ("event_id", pa.string()), ("ts", pa.float64()), ("type", pa.string()),
+        ("session_id", pa.string()), ("user_hash", pa.string()), ("impression_id", pa.string()),
+        ("surface", pa.string()), ("item_id", pa.string()), ("item_kind", pa.string()), ("position", pa.int32()),
+        ("shown", pa.list_(pa.string())), ("variant", pa.string()), ("propensity", pa.float64()),
+        ("model_backend", pa.string()), ("model_name", pa.string()), ("adapter", pa.string()),
+        ("faithfulness", pa.float64()), ("value", pa.float64()), ("reason", pa.string()), ("skill", pa.string()),
+        ("action", pa.string()), ("payload", pa.string()),
+    ])
+    table = pa.Table.from_pylist(rows, schema=schema)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(out)
+    counts = {t: 0 for t in EVENT_TYPES}
+    for row in rows:
+        counts[row["type"]] += 1
+    counts["total"] = len(rows)
+    return counts

@@ -1,0 +1,1 @@
+"""Gradio chat UI mounted at /ui (see :mod:`app.ui.chat`)."""

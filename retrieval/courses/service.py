@@ -1,0 +1,262 @@
+"""Course (and skill) recommendations that close a profile's skill gap.
+
+With a target occupation (or job posting): the colleague's :func:`retrieval.skills.gap.skill_gap` gives
+the missing skills (importance-weighted, catalogue labels). Every course linked to a missing skill in
+the skills graph (``course_skill`` rows: catalogue tags or extracted links) is a candidate, scored by
+
+    gap_closed = Σ_{missing skills s the course teaches} importance(s) · link_confidence(s)
+                 / Σ_{missing skills} importance(s)
+    score      = gap_closed + 0.04 · rating/5 + 0.02 · accessible_level + 0.01 · catalogue_link
+
+so a course that teaches three important missing skills beats one that teaches one, and level and
+rating only break near-ties. Every recommended course teaches at least one missing skill (its
+``covers`` lists them).
+
+Without a target: the profile's top recommended occupation (the occupation recommender) is the
+target. If that is impossible (e.g. a bare ``user_id``), or the gap has no linked course, courses are
+ranked by BM25 relevance of their title/description/skill tags to the profile's text.
+
+Skill recommendations (``kind=skill``): the same gap's missing skills ranked by importance and by how
+many further occupations they unlock.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from dataclasses import dataclass, field
+
+from retrieval.profile import Profile, ProfileError
+from retrieval.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+_LEVEL_BONUS = {"beginner": 1.0, "introductory": 1.0, "all levels": 1.0, "beginner level": 1.0,
+                "intermediate": 0.5, "intermediate level": 0.5, "mixed": 0.5}
+
+
+@dataclass
+class CourseCovers:
+    id: str
+    label: str
+    importance: float
+
+
+@dataclass
+class ScoredCourse:
+    id: str
+    title: str
+    score: float
+    provider: str = ""
+    level: str = ""
+    rating: float | None = None
+    covers: list[CourseCovers] = field(default_factory=list)
+    gap_closed: float = 0.0
+    target: str | None = None
+    reason: str = "skill_gap"  # skill_gap | text
+
+
+@dataclass
+class ScoredSkill:
+    id: str
+    title: str
+    score: float
+    importance: float = 0.0
+    unlocks_occupations: int = 0
+    target: str | None = None
+
+
+def _gap_profile(profile: Profile, extra_text: str = ""):
+    from retrieval.skills.gap import Profile as GapProfile
+
+    text = " ; ".join(t for t in (profile.text or "", extra_text) if t) or None
+    return GapProfile(occupation=profile.occupation, skills=list(profile.skills), text=text)
+
+
+class CourseRecommender:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+        self._lock = threading.Lock()
+        self._bm25 = None
+        self._courses: dict[str, tuple[str, str, str, float | None]] = {}
+        self._occ = None
+
+    # -- targets ------------------------------------------------------------------------------
+    def _applicant_text(self, profile: Profile) -> str:
+        if not profile.user_id:
+            return ""
+        try:
+            from retrieval.jobs.service import get_job_recommender
+
+            return get_job_recommender(self.settings).log.profile_text.get(profile.user_id, "")
+        except Exception:  # noqa: BLE001 - the job log is optional for courses
+            return ""
+
+    def default_target(self, profile: Profile) -> str | None:
+        """The profile's top recommended occupation that is not its current one (None if none)."""
+        try:
+            from retrieval.occupations.service import get_occupation_recommender
+
+            extra = self._applicant_text(profile)
+            p = profile if (profile.occupation or profile.skills or profile.text) else \
+                Profile(text=extra) if extra else None
+            if p is None:
+                return None
+            recs = [r.id for r in get_occupation_recommender(self.settings).recommend_many([p], k=3)[0]]
+        except ProfileError:
+            return None
+        except Exception as exc:  # noqa: BLE001 - the occupation ranker is optional here: fall back to BM25
+            log.warning("occupation recommender unavailable (%s); BM25 target instead", exc)
+            recs = self._bm25_targets(profile)
+        current = (profile.occupation or "").strip()
+        for r in recs:
+            if r != current:
+                return r
+        return recs[0] if recs else None
+
+    def _bm25_targets(self, profile: Profile) -> list[str]:
+        from retrieval.rerankers.cross_encoder import OccupationTexts
+
+        if self._occ is None:
+            self._occ = OccupationTexts(self.settings)
+        text = " ; ".join(x for x in (profile.occupation or "", ", ".join(profile.skills), profile.text or "",
+                                      self._applicant_text(profile)) if x)
+        if not text.strip():
+            return []
+        return [i for i, _ in self._occ.bm25.search(text[:3000], k=3)]
+
+    def gap(self, profile: Profile, target: str):
+        from retrieval.skills.base import SkillsInputError
+        from retrieval.skills.gap import skill_gap
+
+        gp = _gap_profile(profile, self._applicant_text(profile))
+        if gp.is_empty():
+            gp.text = None
+        try:
+            return skill_gap(gp, target, self.settings, max_missing=40) if not gp.is_empty() else \
+                skill_gap(_gap_profile(Profile(text="-")), target, self.settings, max_missing=40, use_embeddings=False)
+        except SkillsInputError as exc:
+            raise ProfileError(str(exc)) from exc
+
+    # -- courses ------------------------------------------------------------------------------
+    def recommend(self, profile: Profile, k: int = 10, target: str | None = None) -> list[ScoredCourse]:
+        if not 1 <= k <= 200:
+            raise ProfileError("k must be between 1 and 200")
+        target = target or self.default_target(profile)
+        out: list[ScoredCourse] = []
+        if target:
+            out = self._from_gap(profile, target, k)
+        if not out:
+            out = self._from_text(profile, k)
+        exclude = set(profile.exclude)
+        return [c for c in out if c.id not in exclude][:k]
+
+    def _from_gap(self, profile: Profile, target: str, k: int) -> list[ScoredCourse]:
+        from retrieval.skills.graph import get_graph
+
+        gap = self.gap(profile, target)
+        missing = {m.id: m for m in gap.missing_skills}
+        total = sum(m.importance for m in missing.values()) or 1.0
+        graph = get_graph(self.settings)
+        found: dict[str, ScoredCourse] = {}
+        weight: dict[str, float] = {}
+        for sid, m in missing.items():
+            for cid, edge in graph.courses_for(sid):
+                node = graph.graph.nodes[cid]
+                c = found.get(cid)
+                if c is None:
+                    c = found[cid] = ScoredCourse(id=cid, title=node.get("label", cid), score=0.0,
+                                                  provider=str(node.get("kind", "")), level=str(node.get("level") or ""),
+                                                  rating=node.get("rating"), target=target)
+                    weight[cid] = 0.0
+                conf = float(edge.get("confidence", 1.0))
+                c.covers.append(CourseCovers(id=sid, label=m.label, importance=round(m.importance, 4)))
+                weight[cid] += m.importance * conf
+                if edge.get("source", "catalogue") == "catalogue":
+                    c.reason = "skill_gap"
+        for cid, c in found.items():
+            c.gap_closed = round(weight[cid] / total, 4)
+            rating = float(c.rating) if c.rating is not None and not math.isnan(float(c.rating)) else 0.0
+            level = _LEVEL_BONUS.get(c.level.lower().strip(), 0.0)
+            catalogue_link = 1.0 if any(
+                graph.graph.edges[cid, cov.id].get("source", "catalogue") == "catalogue" for cov in c.covers) else 0.0
+            c.score = round(c.gap_closed + 0.04 * min(rating, 5.0) / 5.0 + 0.02 * level + 0.01 * catalogue_link, 6)
+            c.covers.sort(key=lambda x: (-x.importance, x.label))
+        ranked = sorted(found.values(), key=lambda c: (-c.score, c.id))
+        return ranked[: max(k, 1)]
+
+    def _index(self):
+        if self._bm25 is None:
+            from retrieval.bm25 import BM25Index
+            from retrieval.catalogue.db import connect
+
+            conn = connect(self.settings.catalogue_path, readonly=True)
+            try:
+                rows = conn.execute(
+                    "SELECT id, title, description, skills, subject, provider, level, rating FROM course ORDER BY id"
+                ).fetchall()
+            finally:
+                conn.close()
+            if not rows:
+                raise ProfileError("the catalogue has no courses; run `waypoint ingest`")
+            self._courses = {r[0]: (r[1], r[5], r[6], r[7]) for r in rows}
+            self._bm25 = BM25Index.build((r[0], f"{r[1]} {r[1]} {r[3]} {r[4]} {(r[2] or '')[:1500]}") for r in rows)
+        return self._bm25
+
+    def _from_text(self, profile: Profile, k: int) -> list[ScoredCourse]:
+        text = " ; ".join(x for x in (profile.occupation or "", ", ".join(profile.skills), profile.text or "",
+                                      self._applicant_text(profile)) if x)
+        if not text.strip():
+            raise ProfileError("a course recommendation needs a target, occupation, skills, text or a known user_id")
+        with self._lock:
+            index = self._index()
+            hits = index.search(text[:5000], k=k)
+        out = []
+        for cid, s in hits:
+            title, provider, level, rating = self._courses[cid]
+            out.append(ScoredCourse(id=cid, title=title, score=round(float(s), 6), provider=provider, level=level,
+                                    rating=rating, reason="text"))
+        return out
+
+    # -- skills -------------------------------------------------------------------------------
+    def recommend_skills(self, profile: Profile, k: int = 10, target: str | None = None) -> list[ScoredSkill]:
+        if not 1 <= k <= 200:
+            raise ProfileError("k must be between 1 and 200")
+        target = target or self.default_target(profile)
+        if not target:
+            raise ProfileError("skill recommendations need an occupation, skills or text to find a target occupation")
+        gap = self.gap(profile, target)
+        exclude = set(profile.exclude)
+        out = [ScoredSkill(id=m.id, title=m.label, importance=m.importance, unlocks_occupations=m.unlocks_occupations,
+                           score=round(m.importance * (1.0 + 0.1 * math.log1p(m.unlocks_occupations)), 6), target=target)
+               for m in gap.missing_skills if m.id not in exclude]
+        out.sort(key=lambda s: (-s.score, s.title, s.id))
+        return out[:k]
+
+
+_INSTANCES: dict[str, CourseRecommender] = {}
+_LOCK = threading.Lock()
+
+
+def get_course_recommender(settings: Settings | None = None) -> CourseRecommender:
+    settings = settings or get_settings()
+    key = str(settings.catalogue_path.resolve())
+    with _LOCK:
+        if key not in _INSTANCES:
+            _INSTANCES[key] = CourseRecommender(settings)
+        return _INSTANCES[key]
+
+
+def recommend_courses(profiles: list[Profile], k: int = 10, target: str | None = None,
+                      settings: Settings | None = None) -> list[list[ScoredCourse]]:
+    """Courses for each profile: closing the gap to ``target`` (or to its top recommended occupation)."""
+    rec = get_course_recommender(settings)
+    return [rec.recommend(p, k, target) for p in profiles]
+
+
+def recommend_skills(profiles: list[Profile], k: int = 10, target: str | None = None,
+                     settings: Settings | None = None) -> list[list[ScoredSkill]]:
+    """Missing skills worth learning for each profile (gap to ``target`` or its top recommended occupation)."""
+    rec = get_course_recommender(settings)
+    return [rec.recommend_skills(p, k, target) for p in profiles]

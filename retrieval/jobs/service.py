@@ -1,0 +1,187 @@
+"""Serve job recommendations; the model is loaded (or trained, then cached) once per process.
+
+* A profile whose ``user_id`` is an applicant of the job-view log gets the full model: their views
+  are the history; their work experience and positions of interest (plus any ``text`` /
+  ``occupation`` / ``skills`` given) are the profile text; LambdaRank orders the candidates.
+* Any other profile is a cold start: jobs are ranked by content only — BM25 over job title, company
+  and city plus MiniLM similarity to the profile text — with a little popularity to break ties.
+
+Already-viewed jobs stay eligible (re-views are a third of next views in the log); pass ``exclude``
+to hide some.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.catalogue.db import connect, get_meta
+from retrieval.jobs.data import JobLog, load_log
+from retrieval.jobs.model import _F, FEATURES, JobContent, JobInteractions, JobRanker, JobRecConfig, JobScorer, Query
+from retrieval.jobs.pipeline import FittedJobModel, fit
+from retrieval.profile import Profile, ProfileError
+from retrieval.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+MODEL_VERSION = 1
+
+
+@dataclass
+class ScoredJob:
+    id: str
+    title: str
+    score: float
+    company: str = ""
+    city: str = ""
+    state: str = ""
+    viewed: bool = False
+
+
+class JobRecommender:
+    def __init__(self, settings: Settings | None = None, config: JobRecConfig | None = None, *,
+                 train_if_missing: bool = True, show_progress: bool = False):
+        self.settings = settings or get_settings()
+        self.config = config or JobRecConfig()
+        conn = connect(self.settings.catalogue_path, readonly=True)
+        try:
+            self.fingerprint = get_meta(conn, "fingerprint") or ""
+            self.log: JobLog = load_log(conn)
+            self._occupation_titles = dict(conn.execute("SELECT id, title FROM occupation").fetchall())
+        finally:
+            conn.close()
+        if not self.log.job_ids:
+            raise ProfileError("the catalogue has no jobs; run `waypoint ingest` with the interactions data")
+        self.history = self.log.history()
+        self.content = JobContent(self.log, dense=self.config.dense)
+        self.model: FittedJobModel | None = None
+        ranker = self._load_ranker()
+        if ranker is None and train_if_missing:
+            self.train(show_progress=show_progress)
+        else:
+            inter = JobInteractions(self.log, self.log.views, self.config)
+            self.model = FittedJobModel(self.content, inter, JobScorer(self.content, inter, self.config), ranker, {})
+        self._lock = threading.Lock()
+
+    # -- persistence --------------------------------------------------------------------------
+    @property
+    def model_dir(self) -> Path:
+        return self.settings.models_dir / "jobs"
+
+    def _key(self) -> str:
+        payload = json.dumps({"v": MODEL_VERSION, "fp": self.fingerprint, "n": len(self.log.views),
+                              "cfg": self.config.to_dict(), "features": FEATURES}, sort_keys=True)
+        return hashlib.sha1(payload.encode()).hexdigest()[:12]
+
+    def _load_ranker(self) -> JobRanker | None:
+        path = self.model_dir / f"ranker-{self._key()}.txt"
+        if path.is_file():
+            return JobRanker.load(path, self.config)
+        return None
+
+    def train(self, show_progress: bool = False) -> FittedJobModel:
+        """Train the LambdaRank model on inner folds of the whole log and save it."""
+        t0 = time.perf_counter()
+        self.model = fit(self.log, self.log.views, self.config, content=self.content, show_progress=show_progress)
+        if self.model.ranker is not None:
+            self.model.ranker.save(self.model_dir / f"ranker-{self._key()}.txt")
+            meta = {"trained_s": round(time.perf_counter() - t0, 1), "stats": self.model.train_stats,
+                    "config": self.config.to_dict(), "importance": self.model.ranker.importance()}
+            (self.model_dir / f"ranker-{self._key()}.json").write_text(json.dumps(meta, indent=2))
+        return self.model
+
+    # -- serving ------------------------------------------------------------------------------
+    def profile_text(self, profile: Profile) -> str:
+        parts = []
+        if profile.user_id and profile.user_id in self.log.profile_text:
+            parts.append(self.log.profile_text[profile.user_id])
+        if profile.occupation:
+            parts.append(self._occupation_titles.get(profile.occupation, profile.occupation))
+        if profile.skills:
+            parts.append(", ".join(profile.skills))
+        if profile.text:
+            parts.append(profile.text)
+        return " ; ".join(parts)
+
+    def recommend(self, profile: Profile, k: int = 20) -> list[ScoredJob]:
+        if not 1 <= k <= 200:
+            raise ProfileError("k must be between 1 and 200")
+        history = self.history.get(profile.user_id, []) if profile.user_id else []
+        known_user = bool(profile.user_id) and (profile.user_id in self.history or profile.user_id in self.log.profile_text)
+        text = self.profile_text(profile)
+        if profile.user_id and not known_user and not (profile.occupation or profile.skills or profile.text):
+            raise ProfileError(f"unknown user_id {profile.user_id!r}: not an applicant in the job-view log")
+        exclude = set(profile.exclude)
+        q = Query(user_id=profile.user_id if history else None, history=history, text=text,
+                  now=history[-1].t if history else float("nan"))
+        with self._lock:
+            if history and self.model.ranker is not None:
+                ranked = self.model.rank(q, k=k, exclude=exclude)
+            else:
+                ranked = self._cold(q, k, exclude)
+        viewed = {v.job_id for v in history}
+        lg = self.log
+        return [ScoredJob(id=lg.job_ids[i], title=lg.titles[i], score=round(float(s), 6), company=lg.companies[i],
+                          city=lg.cities[i], state=lg.states[i], viewed=lg.job_ids[i] in viewed)
+                for i, s in ranked]
+
+    def _cold(self, q: Query, k: int, exclude: set[str]) -> list[tuple[int, float]]:
+        """Content-only ranking (no history): z(BM25) + z(dense) over the profile text, popularity tie-break."""
+        from retrieval.jobs.pipeline import fallback_score
+
+        F = self.model.scorer.features(q)
+        if q.history:  # history but no ranker (tiny logs): the hand-weighted blend
+            s = fallback_score(F)
+        else:
+            if not q.text.strip():
+                raise ProfileError("a job recommendation needs a known user_id, text, occupation or skills")
+            s = _z(F[:, _F["bm25_profile"]]) + (_z(F[:, _F["dense_profile"]]) if self.content.emb is not None else 0.0)
+            s = s + 0.05 * F[:, _F["pop_users_log"]]
+        s = np.where(self.model.scorer.available, s, -np.inf)
+        ids = self.log.job_ids
+        order = np.argsort(-s, kind="stable")
+        out = []
+        for i in order:
+            if not np.isfinite(s[i]):
+                break
+            if ids[i] in exclude:
+                continue
+            out.append((int(i), float(s[i])))
+            if len(out) >= 4 * k:
+                break
+        out.sort(key=lambda x: (-round(x[1], 9), ids[x[0]]))
+        return out[:k]
+
+    def recommend_many(self, profiles: list[Profile], k: int = 20) -> list[list[ScoredJob]]:
+        return [self.recommend(p, k) for p in profiles]
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    sd = float(x.std())
+    return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
+
+
+_INSTANCES: dict[str, JobRecommender] = {}
+_LOCK = threading.Lock()
+
+
+def get_job_recommender(settings: Settings | None = None) -> JobRecommender:
+    """The process-wide recommender for these settings (built on first use)."""
+    settings = settings or get_settings()
+    key = str(Path(settings.catalogue_path).resolve())
+    with _LOCK:
+        if key not in _INSTANCES:
+            _INSTANCES[key] = JobRecommender(settings)
+        return _INSTANCES[key]
+
+
+def recommend_jobs(profiles: list[Profile], k: int = 20, settings: Settings | None = None) -> list[list[ScoredJob]]:
+    """Job recommendations for each profile (history via ``user_id``; cold start from text/occupation/skills)."""
+    return get_job_recommender(settings).recommend_many(profiles, k)

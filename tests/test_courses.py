@@ -1,0 +1,48 @@
+"""Course recommendations that close a real skill gap (real catalogue and skills graph)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def course_recommender(settings):
+    import torch
+
+    torch.set_num_threads(1)
+    from retrieval.courses.service import CourseRecommender
+
+    return CourseRecommender(settings)
+
+
+def test_every_course_teaches_a_missing_skill(course_recommender, catalogue):
+    from retrieval.profile import Profile
+
+    profile = Profile(occupation="29-1141.00", text="registered nurse, patient care and charting")
+    target = "15-1252.00"
+    recs = course_recommender.recommend(profile, k=10, target=target)
+    assert recs, "expected courses for a nurse moving into software development"
+    gap = course_recommender.gap(profile, target)
+    missing = {m.id for m in gap.missing_skills}
+    for c in recs:
+        assert c.covers and c.target == target
+        for cov in c.covers:
+            assert cov.id in missing
+            linked = catalogue.execute(
+                "SELECT 1 FROM course_skill cs JOIN skill s ON s.id = cs.skill_id "
+                "WHERE cs.course_id = ? AND (cs.skill_id = ? OR s.canonical_id = ?)", (c.id, cov.id, cov.id)
+            ).fetchone()
+            assert linked, f"{c.id} is not linked to {cov.id} in course_skill"
+    scores = [c.score for c in recs]
+    assert scores == sorted(scores, reverse=True)
+    assert [c.id for c in course_recommender.recommend(profile, k=10, target=target)] == [c.id for c in recs]
+
+
+def test_courses_without_target_and_skills(course_recommender):
+    from retrieval.profile import Profile
+
+    recs = course_recommender.recommend(Profile(text="I want to learn Python programming and SQL databases"), k=5)
+    assert 0 < len(recs) <= 5
+    skills = course_recommender.recommend_skills(Profile(occupation="29-1141.00"), k=5, target="15-1252.00")
+    assert 0 < len(skills) <= 5
+    assert all(s.target == "15-1252.00" and s.title for s in skills)

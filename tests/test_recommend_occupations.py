@@ -1,0 +1,118 @@
+"""Similar-occupation recommendation on the real catalogue: resolution, exclusion, errors, backends."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval.metrics import ndcg_at_k
+from retrieval.profile import Profile, ProfileError
+from retrieval.recommend import Kind, parse_profiles, recommend
+
+REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def recommender(settings):
+    from retrieval.occupations.service import get_occupation_recommender
+
+    return get_occupation_recommender(settings)
+
+
+@pytest.mark.parametrize("title, code", [("RN", "29-1141.00"), ("software developer", "15-1252.00"),
+                                          ("Registered Nurses", "29-1141.00"), ("29-1141", "29-1141.00")])
+def test_free_titles_resolve(recommender, title, code):
+    assert recommender.resolver.resolve(title).occupation_id == code
+
+
+def test_results_exclude_query_and_excluded_ids(recommender):
+    profile = Profile(occupation="15-1252.00", exclude=["15-1253.00"])
+    items = recommend([profile], Kind.occupation, k=20)[0].items
+    ids = [i.id for i in items]
+    assert len(ids) == 20 and len(set(ids)) == 20
+    assert "15-1252.00" not in ids and "15-1253.00" not in ids
+    assert all(i.kind == Kind.occupation and i.title for i in items)
+    assert [i.score for i in items] == sorted((i.score for i in items), reverse=True)
+
+
+def test_ranker_beats_bm25_on_held_out_queries(recommender):
+    """Held-out sources (their labels removed): the trained system must rank better than BM25."""
+    from retrieval.occupations.ranker import OccupationRanker, folds
+
+    corpus, content, labels = recommender.corpus, recommender.content, recommender.labels
+    held = folds(list(labels), 5)[0]
+    train = {q: t for q, t in labels.items() if q not in set(held)}
+    model = OccupationRanker.fit(corpus, content, train, floor_check=False, rounds=150, seeds=1)
+    ranked = model.rank_many(corpus, content, held, k=10)
+    rows = np.array([corpus.index[q] for q in held])
+    bm25 = content["bm25_full"][rows].copy()
+    bm25[np.arange(len(rows)), rows] = -np.inf
+    bm25_ranked = {q: [corpus.ids[j] for j in np.argsort(-r)[:10]] for q, r in zip(held, bm25)}
+    system = np.mean([ndcg_at_k(ranked[q], labels[q]) for q in held])
+    baseline = np.mean([ndcg_at_k(bm25_ranked[q], labels[q]) for q in held])
+    assert system > baseline + 0.1, (system, baseline)
+
+
+def test_zero_labels_is_the_fusion_not_worse_than_bm25(recommender):
+    from retrieval.occupations.ranker import OccupationRanker
+
+    model = OccupationRanker.fit(recommender.corpus, recommender.content, {})
+    assert model.mode == "fusion"
+
+
+def test_text_profile(recommender):
+    items = recommend([Profile(text="I care for hospital patients, give medication and monitor vital signs")],
+                      Kind.occupation, k=10)[0].items
+    assert any(i.id.startswith("29-") for i in items[:5])
+
+
+def test_both_qdrant_backends_same_top10(settings, tmp_path):
+    """Qdrant Edge (embedded) and qdrant-client (local mode) serve the same text recommendations."""
+    from retrieval.occupations.service import OccupationRecommender
+
+    edge = OccupationRecommender(settings.model_copy(update={"home": settings.home}))
+    client_settings = settings.model_copy(update={"qdrant_local_path": str(tmp_path / "qdrant-local")})
+    client = OccupationRecommender(client_settings)
+    assert type(edge.store).__name__ == "EdgeStore" and type(client.store).__name__ == "ClientStore"
+    profiles = [Profile(text="data analysis with Python and SQL dashboards"), Profile(text="welding and metal fabrication")]
+    a = [[i.id for i in r][:10] for r in edge.recommend_many(profiles, k=10)]
+    b = [[i.id for i in r][:10] for r in client.recommend_many(profiles, k=10)]
+    assert a == b
+
+
+def test_bad_profiles_are_clear_errors(recommender):
+    with pytest.raises(ProfileError, match="unknown occupation"):
+        recommend([Profile(occupation="99-9999.00")], Kind.occupation)
+    with pytest.raises(ProfileError, match="empty profile"):
+        parse_profiles(['{"id": "x"}'])
+    with pytest.raises(ProfileError, match="line 2: malformed JSON"):
+        parse_profiles(['{"occupation": "RN"}', '{not json'])
+    with pytest.raises(ProfileError, match="skills"):
+        parse_profiles(['{"skills": "python"}'])
+
+
+def test_cli_batch(settings, tmp_path, recommender):
+    batch = tmp_path / "in.jsonl"
+    batch.write_text('{"id": "n", "occupation": "RN"}\n{"id": "s", "occupation": "15-1252.00"}\n')
+    env = {**os.environ, "WAYPOINT_HOME": str(settings.home)}
+    proc = subprocess.run([sys.executable, "-m", "app.cli", "recommend", "--batch", str(batch), "--kind", "occupation",
+                           "--k", "5"], capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["id"] for r in lines] == ["n", "s"]
+    assert len(lines[0]["items"]) == 5 and {"id", "kind", "title", "score"} <= set(lines[0]["items"][0])
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"occupation": "00-0000.00"}\n')
+    proc = subprocess.run([sys.executable, "-m", "app.cli", "recommend", "--batch", str(bad)],
+                          capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    assert proc.returncode == 2 and "unknown occupation" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "app.cli", "recommend", "--batch", str(batch), "--kind", "planet"],
+                          capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    assert proc.returncode == 2 and "unknown kind" in proc.stderr

@@ -1,0 +1,219 @@
+"""The Gradio UI in a real browser (Debian's chromium through Playwright) against the real app.
+
+The app runs as a subprocess (``python -m app.server``) on a free loopback port with the
+deterministic explainer. The test chats to a recommendation with an explanation, asks "Am I a good
+fit for …?", opens an explanation ("Why?" = click), gives a thumbs-down with a reason, closes it
+(dwell), and checks that those events are in the events database. It saves a screenshot of the UI
+to ``docs/ui.png``. Install the browser with ``scripts/install_browser.sh``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOT = REPO / "docs" / "ui.png"
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(waypoint_home, data_dir, tmp_path_factory):
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright (scripts/install_browser.sh)")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: run scripts/install_browser.sh")
+    port = _free_port()
+    env = dict(os.environ, WAYPOINT_HOME=str(waypoint_home), WAYPOINT_DATA=str(data_dir),
+               WAYPOINT_LLM_BACKEND="deterministic", WAYPOINT_API_KEYS="", WAYPOINT_EXPLORATION_RATE="0.1",
+               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
+               OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    log_path = tmp_path_factory.mktemp("ui-server") / "server.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen([sys.executable, "-m", "app.server", "--host", "127.0.0.1", "--port", str(port),
+                             "--log-level", "warning"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not come up:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        # warm the recommender and explainer so the browser's first chat is not the cold start
+        httpx.post(f"{base}/v1/recommend", json={"profile": {"occupation": "Registered Nurses"}, "k": 3}, timeout=600)
+        yield {"base": base, "events": Path(waypoint_home) / "events.sqlite", "log": log_path}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+def _events(path: Path, since: float, session_prefix: str = "ui-") -> list[dict]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        rows = conn.execute("SELECT * FROM events WHERE ts >= ? AND session_id LIKE ? ORDER BY id",
+                            (since, session_prefix + "%")).fetchall()
+        return [dict(r) for r in rows]
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_chat_recommend_explain_feedback_in_browser(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    started = time.time()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1500})
+            page.set_default_timeout(180_000)
+            page.goto(f"{server['base']}/ui/", wait_until="domcontentloaded")
+            chat_input = page.locator("#chat-input textarea")
+            expect(chat_input).to_be_visible()
+
+            # 1. describe yourself → recommendations with explanations in the chat
+            chat_input.fill("I'm a registered nurse. I teach patients about managing diabetes and I use "
+                            "Microsoft Excel to track outcomes.")
+            page.locator("#chat-send").click()
+            chat = page.locator("#chat")
+            expect(chat).to_contain_text("Here are occupations that fit you", timeout=300_000)
+            expect(chat).to_contain_text("fit:")
+            expect(page.locator("#profile-occupation textarea, #profile-occupation input").first
+                   ).to_have_value("Registered Nurses")
+            expect(page.locator("#profile-skills textarea")).not_to_have_value("")
+            radios = page.locator("#recs input[type=radio]")
+            expect(radios.first).to_be_attached()
+            assert radios.count() >= 3
+
+            # 2. "Am I a good fit for X?" resolves X and opens its explanation with the skill gap
+            chat_input.fill("Am I a good fit for health education specialist?")
+            page.locator("#chat-send").click()
+            expect(chat).to_contain_text("Health Education Specialists", timeout=180_000)
+            panel = page.locator("#explanation")
+            expect(panel).to_contain_text("Fit:")
+            expect(panel).to_contain_text("Skills you already have")
+
+            # 3. pick the second recommendation and press "Why?" (a click; the previous one's dwell is logged)
+            page.locator("#recs label").nth(1).click()
+            page.locator("#why-btn").click()
+            expect(panel).to_contain_text("faithfulness")
+
+            # 4. thumbs down with a reason
+            page.locator("#thumbs-reason input").click()
+            page.get_by_role("option", name="Too generic").click()
+            page.locator("#thumbs-down").click()
+            expect(page.locator("#feedback-status")).to_contain_text("Too generic")
+            page.locator("#thumbs-up").click()
+            expect(page.locator("#feedback-status")).to_contain_text("glad it helped")
+
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+            # 5. close the explanation → dwell
+            page.locator("#close-btn").click()
+            expect(panel).not_to_contain_text("Fit:")
+        finally:
+            browser.close()
+
+    deadline = time.monotonic() + 20
+    while True:
+        rows = _events(server["events"], started)
+        types = [r["type"] for r in rows]
+        if ("thumbs" in types and types.count("dwell") >= 2) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert len({r["session_id"] for r in rows}) == 1, "one browser session"
+    impressions = [r for r in rows if r["type"] == "impression"]
+    assert impressions and all(r["propensity"] is not None for r in impressions)
+    assert any(r["surface"] == "ui_chat" and r["model_backend"] == "deterministic" for r in impressions)
+    assert any(r["surface"] == "ui_list" for r in impressions)
+    clicks = [r for r in rows if r["type"] == "click"]
+    assert len(clicks) == 1 and clicks[0]["position"] == 1
+    thumbs = [r for r in rows if r["type"] == "thumbs"]
+    assert [(t["value"], t["reason"]) for t in thumbs] == [(-1.0, "too_generic"), (1.0, None)]
+    assert thumbs[0]["item_id"] == clicks[0]["item_id"] and thumbs[0]["impression_id"]
+    dwell = [r for r in rows if r["type"] == "dwell"]
+    assert len(dwell) >= 2 and all(d["value"] > 0 for d in dwell)
+    assert SCREENSHOT.stat().st_size > 10_000
+
+
+# ------------------------------------------------------------------------------------------------ résumé files
+def _minimal_pdf(text: str) -> bytes:
+    """A one-page PDF with ``text`` in Helvetica (hand-built: no PDF writer needed)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_read_resume_pdf_docx_txt_and_bad_files(tmp_path):
+    import docx
+
+    from app.ui.files import FileError, read_resume
+
+    pdf = tmp_path / "cv.pdf"
+    pdf.write_bytes(_minimal_pdf("Registered nurse skilled in patient education"))
+    assert "patient education" in read_resume(pdf)
+
+    doc = docx.Document()
+    doc.add_paragraph("Software developer: Python, SQL and Docker.")
+    table = doc.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "2019-2023", "Acme Corp"
+    path = tmp_path / "cv.docx"
+    doc.save(path)
+    text = read_resume(path)
+    assert "Python, SQL" in text and "Acme Corp" in text
+
+    txt = tmp_path / "cv.txt"
+    txt.write_text("Électricienne — câblage industriel", encoding="utf-8")
+    assert read_resume(txt).startswith("Électricienne")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Caf\xe9 manager".encode("latin-1"))
+    assert read_resume(latin) == "Café manager"
+
+    for name, content, fragment in [("empty.txt", b"", "empty"), ("x.exe", b"MZ...", "unsupported"),
+                                    ("broken.pdf", b"%PDF-1.4 garbage", "could not read"),
+                                    ("broken.docx", b"PK not a zip", "could not read"),
+                                    ("blank.txt", b"   \n\n", "no text")]:
+        bad = tmp_path / name
+        bad.write_bytes(content)
+        with pytest.raises(FileError, match=fragment):
+            read_resume(bad)

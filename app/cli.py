@@ -225,6 +225,14 @@ def explain(
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
+@app.command("export-events")
+def export_events_cmd(out: Path = typer.Option(..., "--out", help="Parquet file to write.")) -> None:
+    """Export feedback events (impressions, clicks, dwell, thumbs, corrections) for training."""
+    from app.feedback import export_events
+
+    print(json.dumps(export_events(out)))
+
+
 @app.command()
 def serve(
     host: Optional[str] = typer.Option(None, "--host"),

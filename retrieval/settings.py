@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     max_request_bytes: int = 256_000
     max_text_chars: int = 50_000
     exploration_rate: float = 0.1
+    user_hash_salt: str = Field(default="", description="Key for hashing user ids in logs and events.")
 
     @property
     def catalogue_path(self) -> Path:

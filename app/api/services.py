@@ -64,13 +64,10 @@ def _dump(obj: Any) -> dict:
 
 
 def _explain_function() -> tuple[Callable[..., Any], bool]:
-    """The explanation service (``app.explain.service.explain``), or the interim composer until it lands."""
-    try:
-        from app.explain.service import explain  # type: ignore[import-not-found]
+    """The explanation service (``app.explain.service.explain``): one code path for every front end."""
+    from app.explain.service import explain
 
-        return explain, True
-    except ImportError:
-        return interim_explain, False
+    return explain, True
 
 
 def _skill_errors() -> tuple[type[Exception], type[Exception]]:
@@ -439,40 +436,3 @@ def _profile_payload(profile: Profile) -> dict:
     if data.get("text"):
         data["text"] = data["text"][:4000]
     return redact_obj(data)
-
-
-# ------------------------------------------------------------------------------------------------
-def interim_explain(profile: Profile, item_id: str, *, backend: str | None = None, session_id: str | None = None,
-                    variant: str | None = None) -> dict:
-    """Stand-in for ``app.explain.service.explain`` until it lands: composes from the skill gap only.
-
-    Same output contract (item, fit, summary, matched/missing skills with citations); every claim
-    cites evidence that exists. Replaced automatically once ``app.explain.service`` imports.
-    """
-    from retrieval.skills.gap import Profile as GapProfile, skill_gap
-
-    started = time.perf_counter()
-    gp = GapProfile(occupation=profile.occupation, skills=profile.skills, text=profile.text)
-    gap = skill_gap(gp, item_id, use_embeddings=False)
-    citations, matched, missing = [], [], []
-    for m in gap.matched_skills[:8]:
-        cid = f"c{len(citations) + 1}"
-        citations.append({"id": cid, "source": m.requirement.source + ":skills", "text": f"{gap.item.title} requires {m.label}."})
-        matched.append({"id": m.id, "label": m.label, "evidence": [cid]})
-    for s in gap.missing_skills[:5]:
-        cid = f"c{len(citations) + 1}"
-        citations.append({"id": cid, "source": s.requirement.source + ":skills", "text": f"{gap.item.title} requires {s.label}."})
-        missing.append({"id": s.id, "label": s.label, "importance": s.importance, "evidence": [cid],
-                        "courses": [{"id": c.id, "title": c.title} for c in s.courses]})
-    fit = "strong" if gap.coverage >= 0.7 else "possible" if gap.coverage >= 0.4 else "stretch"
-    if variant == "alt":
-        summary = f"{gap.item.title}: about {round(gap.coverage * 100)}% of what it asks for is already in your profile."
-    else:
-        summary = (f"You already cover {len(gap.matched_skills)} of {gap.requirements_total} skills that "
-                   f"{gap.item.title} asks for.")
-    steps = [f"Learn {s['label']}" + (f" (e.g. {s['courses'][0]['title']})" if s["courses"] else "") for s in missing[:3]]
-    return {"item": gap.item.model_dump(), "fit": fit, "summary": summary, "matched_skills": matched,
-            "missing_skills": missing, "next_steps": steps, "citations": citations, "faithfulness": 1.0,
-            "model": {"backend": DETERMINISTIC, "name": "interim-composer", "adapter": None},
-            "latency_ms": round((time.perf_counter() - started) * 1000, 1), "fallback_reason": None,
-            "variant": variant}

@@ -31,7 +31,6 @@ from app.explain.redact import redact
 from app.explain.schema import (
     CitationOut,
     Explanation,
-    ItemInfo,
     MatchedSkillOut,
     MissingSkillOut,
     ModelInfo,
@@ -132,8 +131,6 @@ def _llm_attempt(evidence: Evidence, backend_name: str, settings: Settings, trac
         return None, None, "no_evidence: nothing to cite for this pair"
     try:
         llm = get_backend(backend_name, settings)
-    except ValueError:
-        raise
     except Exception as exc:  # noqa: BLE001 - weights missing, import errors: degrade
         return None, None, f"down: backend {backend_name} unavailable: {type(exc).__name__}: {exc}"[:300]
     trace.messages = build_messages(evidence)
@@ -246,4 +243,4 @@ def explain_many(pairs: list[tuple[Profile, str]], *, backend: str | None = None
 
 
 __all__ = ["DETERMINISTIC", "ExplainTrace", "explain", "explain_command", "explain_many", "explain_traced",
-           "to_explanation", "ItemInfo"]
+           "to_explanation"]

@@ -39,6 +39,7 @@ PARAMS = {
     "verbose": -1,
     "seed": 7,
 }
+MODEL_VERSION = "v2"  # bump when features or the saved format change: old models are not reused
 NUM_ROUNDS = 700
 SEEDS = 1
 INNER_ROUNDS = 250
@@ -69,6 +70,7 @@ class OccupationRanker:
     boosters: list[lgb.Booster] = field(default_factory=list)
     labels: Labels = field(default_factory=dict)
     selection: dict = field(default_factory=dict)
+    _serving_extra: dict | None = field(default=None, repr=False)
 
     # ----- features -------------------------------------------------------------------------
     @staticmethod
@@ -132,16 +134,29 @@ class OccupationRanker:
 
     # ----- scoring ----------------------------------------------------------------------------
     def rank_many(self, corpus: OccupationCorpus, content: dict[str, np.ndarray], queries: list[str],
-                  k: int = CANDIDATES, exclude: dict[str, set[str]] | None = None) -> dict[str, list[str]]:
-        """Ranked candidate ids for each query occupation id (the query itself is never included)."""
+                  k: int = CANDIDATES, exclude: dict[str, set[str]] | None = None,
+                  hold_out_queries: bool = True) -> dict[str, list[str]]:
+        """Ranked candidate ids for each query occupation id (the query itself is never included).
+
+        ``hold_out_queries`` drops the queries' own labelled lists from the label features, as in
+        evaluation; serving passes False and reuses one cached feature set.
+        """
         rows = np.array([corpus.index[q] for q in queries])
         if self.mode == "bm25":
             score = content["bm25_full"][rows].copy()
             score[np.arange(len(rows)), rows] = -np.inf
             order = np.argsort(-score, axis=1, kind="stable")[:, :k]
             return self._ids(corpus, queries, order, exclude)
-        extra = label_features(corpus, {q: t for q, t in self.labels.items() if q not in set(queries)}, content) \
-            if self.labels else None
+        if not self.labels:
+            extra = None
+        elif hold_out_queries:
+            extra = label_features(corpus, {q: t for q, t in self.labels.items() if q not in set(queries)}, content)
+        else:
+            # Serving: one set of label features over every known list, computed once per process.
+            # A query's own list hardly enters its own row (self-links are excluded by construction).
+            if self._serving_extra is None:
+                self._serving_extra = label_features(corpus, self.labels, content)
+            extra = self._serving_extra
         cands = candidates(content, extra, rows)
         if self.mode == "ltr" and self.boosters and extra is not None:
             # Bagged boosters (different seeds) averaged: less variance for the same features.

@@ -9,6 +9,7 @@ occupation's technology skills the person names.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -22,12 +23,13 @@ from retrieval.catalogue.vocabulary import AliasIndex
 from retrieval.embeddings import get_embedder
 from retrieval.occupations.corpus import OccupationCorpus
 from retrieval.occupations.features import content_features
-from retrieval.occupations.ranker import OccupationRanker
+from retrieval.occupations.ranker import MODEL_VERSION, OccupationRanker
 from retrieval.occupations.resolve import OccupationResolver, Resolution
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
 from retrieval.vectorstore import PointData, VectorStore, open_store
 
+logger = logging.getLogger(__name__)
 COLLECTION = "occupations"
 GRADE = {"Primary-Short": 3, "Primary-Long": 2, "Supplemental": 1}
 
@@ -59,7 +61,20 @@ class OccupationRecommender:
         self.ranker = self._load_or_train()
         self._text_index = BM25Index.build(zip(self.corpus.ids, self.corpus.texts["full"]))
         self._lock = threading.Lock()
-        self.store = self._occupation_store()
+        self._store: VectorStore | None = None
+        self._store_error: str | None = None
+
+    @property
+    def store(self) -> VectorStore | None:
+        """The Qdrant collection, opened on first use. Qdrant Edge is single-process: when another
+        process (say, the running server) holds it, text profiles fall back to exact in-memory scoring."""
+        if self._store is None and self._store_error is None:
+            try:
+                self._store = self._occupation_store()
+            except Exception as exc:  # noqa: BLE001 - any store failure degrades, never breaks recommending
+                self._store_error = str(exc)
+                logger.warning("occupation vector store unavailable, using in-memory scoring: %s", exc)
+        return self._store
 
     def _occupation_store(self) -> VectorStore:
         """O*NET occupations in Qdrant (dense + sparse) for hybrid candidate retrieval of free text."""
@@ -74,7 +89,7 @@ class OccupationRecommender:
         return store
 
     def model_dir(self) -> Path:
-        return self.settings.models_dir / "occupation-ranker" / self.fingerprint[:16]
+        return self.settings.models_dir / "occupation-ranker" / f"{MODEL_VERSION}-{self.fingerprint[:16]}"
 
     def _load_or_train(self) -> OccupationRanker:
         directory = self.model_dir()
@@ -96,7 +111,8 @@ class OccupationRecommender:
     def recommend_many(self, profiles: list[Profile], k: int = 20) -> list[list[ScoredOccupation]]:
         resolutions = [self.resolve(p) for p in profiles]
         by_code = [r.occupation_id for r in resolutions if r is not None]
-        ranked = self.ranker.rank_many(self.corpus, self.content, sorted(set(by_code)), k=150) if by_code else {}
+        ranked = self.ranker.rank_many(self.corpus, self.content, sorted(set(by_code)), k=150,
+                                       hold_out_queries=False) if by_code else {}
         out = []
         for profile, resolution in zip(profiles, resolutions):
             exclude = set(profile.exclude)
@@ -123,14 +139,22 @@ class OccupationRecommender:
             raise ProfileError("profile has nothing to match: give an occupation, skills or text")
         with self._lock:
             vec = get_embedder().encode_one(text[:4000])
-        # Candidates: Qdrant hybrid search (dense + sparse, fused by Qdrant's RRF).
-        hits = self.store.search_hybrid(vec, text[:4000], k=150, kind="occupation", exact=True)
-        cand = np.array([self.corpus.index[h.doc_id] for h in hits if h.doc_id in self.corpus.index])
+        bm25_all = self._text_index.score_all(text)
+        store = self.store
+        if store is not None:
+            # Candidates: Qdrant hybrid search (dense + sparse, fused by Qdrant's RRF).
+            hits = store.search_hybrid(vec, text[:4000], k=150, kind="occupation", exact=True)
+            hits = [h for h in hits if h.doc_id in self.corpus.index]
+            cand = np.array([self.corpus.index[h.doc_id] for h in hits], dtype=int)
+            parts = [np.array([h.score for h in hits])]
+        else:
+            dense_all = self._dense("full") @ vec
+            rank = np.argsort(np.argsort(-bm25_all)) + np.argsort(np.argsort(-dense_all))
+            cand = np.argsort(rank, kind="stable")[:150]
+            parts = []
         if cand.size == 0:
             return []
-        rrf = np.array([h.score for h in hits if h.doc_id in self.corpus.index])
-        bm25 = self._text_index.score_all(text)[cand]
-        parts = [rrf, bm25, self._dense("full")[cand] @ vec, self._dense("alt_titles")[cand] @ vec]
+        parts += [bm25_all[cand], self._dense("full")[cand] @ vec, self._dense("alt_titles")[cand] @ vec]
         skill_ids = {sid for s in profile.skills for sid in self.aliases.lookup(s)[:1]}
         if skill_ids:
             tech = self.corpus.tech

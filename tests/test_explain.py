@@ -285,7 +285,7 @@ def test_memory_retrieval_on_both_qdrant_backends(backend, fast_settings, tmp_pa
 @pytest.fixture(scope="module")
 def llm_settings(fast_settings, tmp_path_factory):
     from app.llm.model_files import ensure_smollm2
-    from tests.test_llm_openai import shared_llm_settings
+    from tests.llm_helpers import shared_llm_settings
 
     model_dir = ensure_smollm2(shared_llm_settings(tmp_path_factory))
     return fast_settings.model_copy(update={"llm_model_path": str(model_dir), "llm_adapter": "", "llm_timeout_s": 600.0,

@@ -16,57 +16,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-# Same schema, prompt and helpers as test_llm_transformers.py (kept here so each module stands alone).
-SCHEMA = {
-    "type": "object",
-    "properties": {
-        "fit": {"type": "string", "enum": ["strong", "possible", "stretch"]},
-        "matched_skills": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 4},
-        "summary": {"type": "string", "maxLength": 200},
-    },
-    "required": ["fit", "matched_skills", "summary"],
-    "additionalProperties": False,
-}
-
-MESSAGES = [
-    {"role": "system", "content": "You explain career recommendations. Reply with one JSON object only."},
-    {
-        "role": "user",
-        "content": (
-            "Person: registered nurse who runs patient-education classes.\n"
-            "Recommendation: Health Education Specialists.\n"
-            "Give fit (strong, possible or stretch), the matched skills, and a one-sentence summary."
-        ),
-    },
-]
-
-
-def shared_llm_settings(tmp_path_factory):
-    """Settings whose models_dir is shared by the LLM test modules of one session (one conversion)."""
-    from retrieval.settings import Settings
-
-    home = tmp_path_factory.getbasetemp() / "llm-home"
-    home.mkdir(parents=True, exist_ok=True)
-    return Settings(home=home, llm_model_path="", llm_adapter="")
-
-
-def make_tiny_lora(model_dir: Path, out_dir: Path, seed: int = 0) -> Path:
-    """A random rank-8 LoRA adapter (q_proj, v_proj) for SmolLM2, saved with peft."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_pretrained(str(model_dir))
-    config = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], lora_dropout=0.0, task_type="CAUSAL_LM")
-    peft_model = get_peft_model(model, config)
-    with torch.no_grad():
-        for name, param in peft_model.named_parameters():
-            if "lora_B" in name:  # peft initialises B to zero (a no-op adapter); make it a real one
-                param.normal_(0.0, 0.01)
-    peft_model.save_pretrained(str(out_dir))
-    return out_dir
-
+from tests.llm_helpers import MESSAGES, SCHEMA, make_tiny_lora, shared_llm_settings  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 VLLM_VENV = REPO / ".venv-vllm"

@@ -39,8 +39,10 @@ PARAMS = {
     "verbose": -1,
     "seed": 7,
 }
-MODEL_VERSION = "v2"  # bump when features or the saved format change: old models are not reused
+MODEL_VERSION = "v3"  # bump when features or the saved format change: old models are not reused
 NUM_ROUNDS = 700
+MIN_LTR_QUERIES = 50   # labelled source occupations needed before a learned ranker is considered
+LTR_MARGIN = 0.005     # NDCG@10 the ranker must gain over the label-free scorers in the inner check
 SEEDS = 1
 INNER_ROUNDS = 250
 
@@ -92,14 +94,18 @@ class OccupationRanker:
     def fit(cls, corpus: OccupationCorpus, content: dict[str, np.ndarray], labels: Labels, *,
             floor_check: bool = True, rounds: int = NUM_ROUNDS, seeds: int = SEEDS) -> "OccupationRanker":
         labels = {q: t for q, t in labels.items() if q in corpus.index}
-        if len(labels) < 10:
-            return cls(mode="fusion", labels=labels, selection={"reason": "fewer than 10 labelled queries"})
+        if len(labels) < MIN_LTR_QUERIES:
+            # Below this the inner check itself is too noisy to trust (seen at 10 % of the labels:
+            # it sometimes picked an undertrained ranker); the label-free fusion is the safe answer.
+            return cls(mode="fusion", labels=labels,
+                       selection={"reason": f"fewer than {MIN_LTR_QUERIES} labelled source occupations"})
         extra = label_features(corpus, labels, content)
         names = cls.default_feature_names(content, extra)
         selection: dict = {}
         if floor_check:
             selection = cls._inner_selection(corpus, content, labels, rounds)
-            mode = max(selection, key=selection.get)
+            best_fixed = max(("fusion", "bm25"), key=selection.get)
+            mode = "ltr" if selection["ltr"] > selection[best_fixed] + LTR_MARGIN else best_fixed
         else:
             mode = "ltr"
         ranker = cls(feature_names=names, mode=mode, labels=labels, selection=selection)

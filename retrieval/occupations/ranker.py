@@ -39,7 +39,7 @@ PARAMS = {
     "verbose": -1,
     "seed": 7,
 }
-MODEL_VERSION = "v3"  # bump when features or the saved format change: old models are not reused
+MODEL_VERSION = "v4"  # bump when features or the saved format change: old models are not reused
 NUM_ROUNDS = 700
 MIN_LTR_QUERIES = 50   # labelled source occupations needed before a learned ranker is considered
 LTR_MARGIN = 0.005     # NDCG@10 the ranker must gain over the label-free scorers in the inner check
@@ -148,8 +148,10 @@ class OccupationRanker:
         evaluation; serving passes False and reuses one cached feature set.
         """
         rows = np.array([corpus.index[q] for q in queries])
-        if self.mode == "bm25":
-            score = content["bm25_full"][rows].copy()
+        if self.mode in ("bm25", "fusion"):
+            # The label-free scorers rank by their own score alone: the reverse-link boost that keeps
+            # labelled neighbours among the ranker's candidates is not a ranking signal by itself.
+            score = content["bm25_full" if self.mode == "bm25" else "fusion"][rows].copy()
             score[np.arange(len(rows)), rows] = -np.inf
             order = np.argsort(-score, axis=1, kind="stable")[:, :k]
             return self._ids(corpus, queries, order, exclude)

@@ -9,7 +9,7 @@ WAYPOINT := $(VENV)/bin/waypoint
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test test-fast ingest serve vllm browser clean
+.PHONY: setup demo test test-fast ingest serve vllm browser clean bench bench-quick
 
 setup: $(STAMP)
 
@@ -47,6 +47,15 @@ test-fast: setup
 
 vllm: setup
 	bash scripts/vllm_serve.sh
+
+# Benchmarks -> eval/reports/bench*.{json,md,png}. `bench-quick` is the CI-sized run (< 2 min);
+# `bench` runs every section and starts its own vLLM server (needs .venv-vllm: `make vllm`).
+bench: setup
+	bash scripts/vllm_serve.sh --install-only
+	$(WAYPOINT) bench --start-vllm
+
+bench-quick: setup
+	$(WAYPOINT) bench --quick
 
 clean:
 	rm -rf var .pytest_cache

@@ -209,6 +209,60 @@ def train_setfit(ctx: typer.Context) -> None:
     _run_main("training.setfit_models", ctx.args, "waypoint train setfit")
 
 
+@train_app.command("golden", context_settings=PASS_THROUGH)
+def train_golden(ctx: typer.Context) -> None:
+    """Golden explanations for SFT from real (profile, item) evidence (teacher model or composer)."""
+    _run_main("training.golden", ctx.args, "waypoint train golden")
+
+
+@train_app.command("sft", context_settings=PASS_THROUGH)
+def train_sft(ctx: typer.Context) -> None:
+    """LoRA SFT of the explainer on the golden set (trl SFTTrainer; QLoRA 4-bit on a GPU)."""
+    _run_main("training.sft", ctx.args, "waypoint train sft")
+
+
+@train_app.command("preferences", context_settings=PASS_THROUGH)
+def train_preferences(ctx: typer.Context) -> None:
+    """DPO pairs / KTO labels: sampled explanations ranked by the verifier and specificity."""
+    _run_main("training.preferences", ctx.args, "waypoint train preferences")
+
+
+@train_app.command("dpo", context_settings=PASS_THROUGH)
+def train_dpo(ctx: typer.Context) -> None:
+    """DPO on verifier-ranked samples and same-impression click pairs (trl DPOTrainer)."""
+    _run_main("training.dpo", ctx.args, "waypoint train dpo")
+
+
+@train_app.command("kto", context_settings=PASS_THROUGH)
+def train_kto(ctx: typer.Context) -> None:
+    """KTO on unpaired click / no-click labels with inverse-propensity weights (trl KTOTrainer)."""
+    _run_main("training.kto", ctx.args, "waypoint train kto")
+
+
+@app.command("simulate", context_settings=PASS_THROUGH)
+def simulate(ctx: typer.Context) -> None:
+    """Click simulator: simulated people see explanations; impressions and clicks go to the events DB."""
+    _run_main("training.simulator", ctx.args, "waypoint simulate")
+
+
+@eval_app.command("ope", context_settings=PASS_THROUGH)
+def eval_ope(ctx: typer.Context) -> None:
+    """Off-policy click-rate estimate (IPS / SNIPS with a bootstrap CI) from logged feedback."""
+    _run_main("training.ope", ctx.args, "waypoint eval ope")
+
+
+@app.command("adapters", context_settings=PASS_THROUGH)
+def adapters(ctx: typer.Context) -> None:
+    """LoRA adapter registry: list, promote (guarded), export (merged model), vllm-modules."""
+    _run_main("training.registry", ctx.args, "waypoint adapters")
+
+
+@app.command("bench", context_settings=PASS_THROUGH)
+def bench(ctx: typer.Context) -> None:
+    """Benchmarks (retrieval, recommendation, explanation, LLM throughput, training); --quick for CI."""
+    _run_main("eval.bench.main", ctx.args, "waypoint bench")
+
+
 @app.command()
 def explain(
     profile: Path = typer.Option(..., "--profile", help="Profile JSON file."),

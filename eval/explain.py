@@ -40,18 +40,20 @@ DEFAULT_LLM_PAIRS = 24
 MAX_TEXT = 6000
 
 
-def sample_profiles(settings, n_resumes: int = 40, n_applicants: int = 40):
-    """Deterministic profiles: the first résumés and applicants (with described experience) by id."""
+def sample_profiles(settings, n_resumes: int = 40, n_applicants: int = 40, offset: int = 0):
+    """Deterministic profiles: the first résumés and applicants (with described experience) by id.
+
+    ``offset`` skips that many of each source first (training data takes profiles after the eval's)."""
     from retrieval.catalogue.db import connect
     from retrieval.profile import Profile
 
     conn = connect(settings.catalogue_path, readonly=True)
     try:
         profiles = [Profile(id=rid, text=text[:MAX_TEXT]) for rid, text in conn.execute(
-            "SELECT id, text FROM resume WHERE length(text) > 200 ORDER BY id LIMIT ?", (n_resumes,))]
+            "SELECT id, text FROM resume WHERE length(text) > 200 ORDER BY id LIMIT ? OFFSET ?", (n_resumes, offset))]
         applicants = [r[0] for r in conn.execute(
             "SELECT applicant_id FROM experience WHERE description != '' GROUP BY applicant_id "
-            "HAVING sum(length(description)) > 150 ORDER BY applicant_id LIMIT ?", (n_applicants,))]
+            "HAVING sum(length(description)) > 150 ORDER BY applicant_id LIMIT ? OFFSET ?", (n_applicants, offset))]
         for aid in applicants:
             rows = conn.execute("SELECT position, description FROM experience WHERE applicant_id = ? ORDER BY start_date DESC",
                                 (aid,)).fetchall()
@@ -62,19 +64,23 @@ def sample_profiles(settings, n_resumes: int = 40, n_applicants: int = 40):
     return profiles
 
 
-def sample_pairs(settings, limit: int = DEFAULT_PAIRS, k: int = 3):
+def sample_pairs(settings, limit: int = DEFAULT_PAIRS, k: int = 3, offset: int = 0, item_source: str = "recommend"):
+    """``(profile, item id)`` pairs; ``item_source="bm25"`` skips the recommender (cheap, for tests)."""
     from retrieval.recommend import Kind, recommend
 
     per_source = max(1, (limit + 2 * k - 1) // (2 * k))
-    profiles = sample_profiles(settings, per_source, per_source)
-    try:
-        results = recommend(profiles, Kind.occupation, k=k)
-        items = [[i.id for i in r.items[:k]] for r in results]
-    except Exception as exc:  # noqa: BLE001 - the recommender is another team's moving part
-        log.warning("recommend() failed (%s: %s); using BM25 over O*NET occupation text for the sample",
-                    type(exc).__name__, exc)
+    profiles = sample_profiles(settings, per_source, per_source, offset)
+    if item_source == "bm25":
         items = _bm25_items(settings, profiles, k)
-        ITEM_SOURCE[0] = "bm25-fallback"
+    else:
+        try:
+            results = recommend(profiles, Kind.occupation, k=k)
+            items = [[i.id for i in r.items[:k]] for r in results]
+        except Exception as exc:  # noqa: BLE001 - the recommender is another team's moving part
+            log.warning("recommend() failed (%s: %s); using BM25 over O*NET occupation text for the sample",
+                        type(exc).__name__, exc)
+            items = _bm25_items(settings, profiles, k)
+            ITEM_SOURCE[0] = "bm25-fallback"
     pairs = [(p, item_id) for p, ids in zip(profiles, items) for item_id in ids]
     # interleave the two sources so any --limit keeps both
     resumes = [x for x in pairs if not (x[0].id or "").startswith("applicant:")]

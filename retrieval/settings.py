@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     qdrant_local_path: str = Field(
         default="", description="qdrant-client local mode path (':memory:' or a directory); used by tests."
     )
+    qdrant_shards: int = Field(
+        default=0, description="Shards per new collection on a Qdrant server/cluster; 0 = the server's default (1)."
+    )
+    qdrant_replication_factor: int = Field(
+        default=0, description="Copies of each shard on a Qdrant cluster (2 survives one node down); 0 = server default (1)."
+    )
 
     # LLM
     llm_backend: str = Field(default="transformers", description="transformers | openai | deterministic")
@@ -63,6 +69,11 @@ class Settings(BaseSettings):
         default="", description="LoRA adapter: a directory (transformers backend) or a served adapter name (openai backend)."
     )
     faithfulness_threshold: float = 0.6
+    teacher_base_url: str = Field(
+        default="", description="Golden SFT data: an OpenAI-compatible teacher server; empty = the composer alone."
+    )
+    teacher_model: str = Field(default="", description="The teacher's served model name.")
+    teacher_api_key: str = "EMPTY"
     explain_gap_embeddings: bool = Field(
         default=True, description="Explanations: embedding tagger for profile text in the skill gap (off = alias matches only)."
     )

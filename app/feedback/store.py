@@ -156,6 +156,36 @@ class EventStore:
         self._write(rows)
         return impression_id
 
+    def log_candidates(self, *, item_id: str, candidates: Sequence[dict], session_id: str | None = None,
+                       user_id: str | None = None, impression_id: str | None = None, surface: str = "explanation",
+                       item_kind: str | None = None) -> str:
+        """Several candidate explanations of ONE item shown side by side, as one event (one transaction).
+
+        Each candidate is ``{"variant", "propensity", "model": {backend, name, adapter}, "faithfulness",
+        "payload"}`` and becomes one row at position 0, 1, ... with its own variant and propensity;
+        ``shown`` is the list of variants shown together. A click names the chosen candidate by
+        position. This is what makes preference pairs "within one impression" possible.
+        """
+        candidates = list(candidates)
+        if len(candidates) < 1:
+            raise FeedbackError("a candidate impression needs at least one candidate")
+        variants = [str(c.get("variant") or "") for c in candidates]
+        if any(not v for v in variants) or len(set(variants)) != len(variants):
+            raise FeedbackError("candidates need distinct, non-empty variant names")
+        impression_id = impression_id or new_id("imp_")
+        event_id = new_id()
+        rows = []
+        for n, c in enumerate(candidates):
+            model = c.get("model") or {}
+            rows.append(dict(event_id=event_id if n == 0 else f"{event_id}:{n}", type="impression",
+                             session_id=session_id, user_hash=hash_user_id(user_id), impression_id=impression_id,
+                             surface=surface, item_id=str(item_id), item_kind=item_kind, position=n, shown=variants,
+                             variant=variants[n], propensity=c.get("propensity"), model_backend=model.get("backend"),
+                             model_name=model.get("name"), adapter=model.get("adapter"),
+                             faithfulness=c.get("faithfulness"), payload=c.get("payload")))
+        self._write(rows)
+        return impression_id
+
     def log_click(self, *, impression_id: str | None, item_id: str, session_id: str | None = None,
                   user_id: str | None = None, position: int | None = None, payload: dict | None = None) -> str:
         return self._write([dict(type="click", impression_id=impression_id, item_id=item_id, session_id=session_id,

@@ -102,11 +102,16 @@ class ClientStore:
         api_key: str = "",
         path: str = "",
         sparse_encoder: SparseEncoder | None = None,
+        shard_number: int | None = None,
+        replication_factor: int | None = None,
     ) -> None:
         self.collection = collection
         self.client = client or get_client(url=url, api_key=api_key, path=path)
         self.is_local = isinstance(getattr(self.client, "_client", None), QdrantLocal)
         self.sparse_encoder = sparse_encoder or get_sparse_encoder()
+        # cluster layout for collections this store creates (servers only; None = server default)
+        self.shard_number = shard_number or None
+        self.replication_factor = replication_factor or None
 
     def _params(self, exact: bool) -> models.SearchParams | None:
         # local mode is always exact and warns when given search params
@@ -124,10 +129,12 @@ class ClientStore:
                 size = None if stored is None else stored.size
                 raise ValueError(f"collection {self.collection!r} has dense dim {size}, not {dim}; use recreate()")
             return
+        layout = {} if self.is_local else {"shard_number": self.shard_number, "replication_factor": self.replication_factor}
         self.client.create_collection(
             self.collection,
             vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            **layout,
         )
         if not self.is_local:  # local mode has no payload indexes (and warns)
             for field in ("kind", "doc_id"):

@@ -1,0 +1,376 @@
+"""``waypoint bench``: run the benchmark sections and write ``eval/reports/bench{,_quick}.*``.
+
+    waypoint bench --quick                      # CI: retrieval at 10k, recommend + composer latency (< 2 min)
+    waypoint bench                              # everything the machine allows (LLM needs a server, see below)
+    waypoint bench --only llm --start-vllm      # vLLM vs transformers at 1/4/16 (starts vLLM on a free port)
+    waypoint bench --only llm --vllm-url http://127.0.0.1:8001/v1
+
+With ``--only``, the sections not run are carried over from the existing report (each keeps its
+``measured_at``), so one report can be filled section by section; ``--no-merge`` starts afresh.
+A section that fails is recorded with its error instead of stopping the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+from pydantic import BaseModel, Field
+
+from eval.bench.common import load_now, machine_info
+
+log = logging.getLogger(__name__)
+
+SECTIONS = ("retrieval", "recommend", "explain", "llm", "training")
+QUICK_SECTIONS = ("retrieval", "recommend", "explain")
+
+
+class BenchConfig(BaseModel):
+    """Everything a run is parameterised by (quick and full defaults differ; flags override)."""
+
+    quick: bool = False
+    only: list[str] = Field(default_factory=lambda: list(SECTIONS))
+    sizes: list[int] = Field(default_factory=lambda: [10_000, 100_000, 1_000_000])
+    queries: int = 200
+    max_real: int = 100_000
+    embed_budget_s: float = 420.0
+    case_timeout_s: float = 900.0
+    query_budget_s: float = 60.0
+    retrieval_backends: list[str] = Field(default_factory=lambda: ["edge", "client_local"])
+    recommend_n: int = 30
+    recommend_budget_s: float = 120.0
+    explain_backends: list[str] = Field(default_factory=lambda: ["deterministic", "transformers", "openai"])
+    explain_n: int = 20
+    explain_llm_n: int = 3
+    llm_backends: list[str] = Field(default_factory=lambda: ["transformers", "vllm"])
+    levels: list[int] = Field(default_factory=lambda: [1, 4, 16])
+    max_tokens: int | None = None
+    start_vllm: bool = False
+    vllm_url: str = ""
+    vllm_model: str = "smollm2-135m-instruct"
+    train_methods: list[str] = Field(default_factory=lambda: ["cross-encoder", "sft", "dpo", "kto"])
+    train_steps: int = 4
+    train_batch: int = 4
+    out_dir: str = ""
+    merge: bool = True
+    torch_threads: int = 1
+    render_only: bool = False
+    seed: int = 0
+    progress: bool = True
+
+    @property
+    def report_name(self) -> str:
+        return "bench_quick" if self.quick else "bench"
+
+
+def _csv(text: str, cast: Callable = str) -> list:
+    return [cast(x.strip()) for x in text.split(",") if x.strip()]
+
+
+def parse_args(argv: list[str] | None) -> BenchConfig:
+    p = argparse.ArgumentParser(prog="waypoint bench", description=__doc__.split("\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="CI budget: retrieval at 10k, recommend, composer (< 2 min)")
+    p.add_argument("--only", default=None, help=f"comma-separated sections: {','.join(SECTIONS)}")
+    p.add_argument("--sizes", default=None, help="vector counts, e.g. 10000,100000,1000000")
+    p.add_argument("--queries", type=int, default=None)
+    p.add_argument("--max-real", type=int, default=None, help="cap on real-text vectors")
+    p.add_argument("--embed-budget", type=float, default=None, help="seconds for embedding uncached real texts")
+    p.add_argument("--case-timeout", type=float, default=None, help="time box per (backend, size), seconds")
+    p.add_argument("--query-budget", type=float, default=None, help="seconds of queries per case")
+    p.add_argument("--retrieval-backends", default=None, help="edge,client_local")
+    p.add_argument("--recommend-n", type=int, default=None)
+    p.add_argument("--explain-backends", default=None, help="deterministic,transformers,openai")
+    p.add_argument("--explain-n", type=int, default=None)
+    p.add_argument("--explain-llm-n", type=int, default=None)
+    p.add_argument("--llm-backends", default=None, help="transformers,vllm")
+    p.add_argument("--levels", default=None, help="concurrency levels, e.g. 1,4,16")
+    p.add_argument("--max-tokens", type=int, default=None, help="max generated tokens (default: settings)")
+    p.add_argument("--start-vllm", action="store_true", help="start a vLLM server (.venv-vllm) on a free port")
+    p.add_argument("--vllm-url", default="", help="an already running vLLM server's /v1 URL")
+    p.add_argument("--vllm-model", default="smollm2-135m-instruct")
+    p.add_argument("--train-methods", default=None, help="cross-encoder,sft,dpo,kto")
+    p.add_argument("--train-steps", type=int, default=None)
+    p.add_argument("--train-batch", type=int, default=None)
+    p.add_argument("--out-dir", default="", help="report folder (default eval/reports)")
+    p.add_argument("--no-merge", action="store_true", help="do not carry over sections from the existing report")
+    p.add_argument("--torch-threads", type=int, default=1,
+                   help="torch threads in this process (1: on a shared 2-core machine, 2 threads ran 8x slower)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--render-only", action="store_true",
+                   help="rewrite the markdown and plots from the existing JSON report; measure nothing")
+    a = p.parse_args(argv)
+
+    cfg: dict[str, Any] = {"quick": a.quick, "start_vllm": a.start_vllm, "vllm_url": a.vllm_url,
+                           "vllm_model": a.vllm_model, "out_dir": a.out_dir, "merge": not a.no_merge,
+                           "seed": a.seed, "progress": not a.quiet, "torch_threads": a.torch_threads,
+                           "render_only": a.render_only}
+    if a.quick:
+        cfg.update(only=list(QUICK_SECTIONS), sizes=[10_000], queries=30, max_real=3_000, embed_budget_s=20.0,
+                   case_timeout_s=90.0, query_budget_s=10.0, recommend_n=5, recommend_budget_s=20.0,
+                   explain_backends=["deterministic"], explain_n=5, explain_llm_n=1, train_steps=2, train_batch=2,
+                   levels=[1, 4])
+    overrides = {
+        "only": _csv(a.only) if a.only else None, "sizes": _csv(a.sizes, int) if a.sizes else None,
+        "queries": a.queries, "max_real": a.max_real, "embed_budget_s": a.embed_budget, "case_timeout_s": a.case_timeout,
+        "query_budget_s": a.query_budget,
+        "retrieval_backends": _csv(a.retrieval_backends) if a.retrieval_backends else None,
+        "recommend_n": a.recommend_n, "explain_n": a.explain_n, "explain_llm_n": a.explain_llm_n,
+        "explain_backends": _csv(a.explain_backends) if a.explain_backends else None,
+        "llm_backends": _csv(a.llm_backends) if a.llm_backends else None,
+        "levels": _csv(a.levels, int) if a.levels else None, "max_tokens": a.max_tokens,
+        "train_methods": _csv(a.train_methods) if a.train_methods else None,
+        "train_steps": a.train_steps, "train_batch": a.train_batch,
+    }
+    cfg.update({k: v for k, v in overrides.items() if v is not None})
+    config = BenchConfig(**cfg)
+    unknown = [s for s in config.only if s not in SECTIONS]
+    if unknown:
+        p.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    bad = [b for b in config.retrieval_backends if b not in ("edge", "client_local")]
+    if bad:
+        p.error(f"unknown retrieval backend(s) {', '.join(bad)}")
+    if any(n < 100 for n in config.sizes):
+        p.error("--sizes must each be at least 100")
+    return config
+
+
+def _guard(name: str, fn: Callable[[], dict], progress: bool) -> dict:
+    """Run one section; an exception becomes ``{"status": "error", ...}`` so the others still run."""
+    started = time.perf_counter()
+    if progress:
+        print(f"== bench: {name} (load {load_now()['load1']})", file=sys.stderr, flush=True)
+    try:
+        out = fn()
+        out.setdefault("status", "ok")
+    except Exception as exc:  # noqa: BLE001
+        log.error("bench section %s failed: %s", name, exc)
+        out = {"status": "error", "reason": f"{type(exc).__name__}: {exc}"[:500],
+               "traceback": traceback.format_exc()[-2000:]}
+    out["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    out["section_s"] = round(time.perf_counter() - started, 1)
+    return out
+
+
+def _vllm_server(config: BenchConfig, settings, notes: list[str]):
+    """(base_url, server or None, how) for the LLM sections; raises when neither flag gives one."""
+    from eval.bench.vllm_server import VLLMServer, reachable
+
+    if config.vllm_url:
+        if not reachable(config.vllm_url, config.vllm_model):
+            raise RuntimeError(f"--vllm-url {config.vllm_url} does not serve {config.vllm_model!r}")
+        return config.vllm_url, None, f"existing server at {config.vllm_url}"
+    if config.start_vllm:
+        from app.llm.model_files import ensure_smollm2
+
+        server = VLLMServer(model_dir=ensure_smollm2(settings), served_name=config.vllm_model).__enter__()
+        notes.append(f"vLLM (CPU, .venv-vllm, scripts/vllm_serve.sh defaults) started in {server.startup_s} s")
+        return server.base_url, server, f"started by the bench on port {server.port} (scripts/vllm_serve.sh)"
+    raise RuntimeError("no vLLM server: pass --start-vllm or --vllm-url")
+
+
+def run(config: BenchConfig) -> dict[str, Any]:
+    from retrieval.settings import get_settings
+
+    import torch
+
+    torch.set_num_threads(max(1, config.torch_threads))
+    base = get_settings()
+    max_tokens = config.max_tokens or base.llm_max_new_tokens
+    settings = base.model_copy(update={"llm_timeout_s": 900.0, "llm_max_retries": 0})
+    sections: dict[str, dict] = {}
+    P = config.progress
+
+    if "retrieval" in config.only:
+        from eval.bench import retrieval
+
+        sections["retrieval"] = _guard("retrieval", lambda: retrieval.run(
+            settings, sizes=config.sizes, n_queries=config.queries, max_real=config.max_real,
+            embed_budget_s=config.embed_budget_s, case_timeout_s=config.case_timeout_s,
+            query_budget_s=config.query_budget_s, backends=config.retrieval_backends, seed=config.seed, progress=P), P)
+
+    if "recommend" in config.only:
+        from eval.bench.latency import recommend_latency
+
+        sections["recommend"] = _guard("recommend", lambda: recommend_latency(
+            settings, n=config.recommend_n, budget_s=config.recommend_budget_s, progress=P), P)
+
+    local_explain = [b for b in config.explain_backends if b not in ("openai", "vllm")]
+    if "explain" in config.only and local_explain:
+        from eval.bench.latency import explain_latency
+
+        sections["explain"] = _guard("explain", lambda: explain_latency(
+            settings, backends=local_explain, n_fast=config.explain_n, n_llm=config.explain_llm_n, progress=P), P)
+
+    llm_requests: list | None = None
+    if "llm" in config.only:
+        def llm_local() -> dict:
+            nonlocal llm_requests
+            from eval.bench.llm_throughput import TransformersRunner, explanation_requests, run_levels
+
+            llm_requests = explanation_requests(settings, max(max(config.levels), 2))
+            out: dict[str, Any] = {"prompts": len(llm_requests), "max_tokens": max_tokens, "levels": config.levels,
+                                   "rows": [], "notes": []}
+            if "transformers" in config.llm_backends:
+                runner = TransformersRunner(settings)
+                tok = runner.backend.tokenizer
+                lengths = [len(tok(runner.backend._render(m), add_special_tokens=False)["input_ids"])
+                           for m, _ in llm_requests]
+                out["mean_prompt_tokens"] = round(sum(lengths) / len(lengths), 1)
+                out["rows"] += run_levels(runner, llm_requests, config.levels, max_tokens, P)
+            return out
+
+        sections["llm"] = _guard("llm (transformers)", llm_local, P)
+
+    want_vllm_llm = "llm" in config.only and "vllm" in config.llm_backends and sections["llm"].get("status") == "ok"
+    want_vllm_explain = "explain" in config.only and any(b in ("openai", "vllm") for b in config.explain_backends)
+    if want_vllm_llm or want_vllm_explain:
+        notes: list[str] = []
+        server = None
+        try:
+            base_url, server, how = _vllm_server(config, settings, notes)
+        except Exception as exc:  # noqa: BLE001
+            base_url, how = None, f"skipped: {exc}"[:400]
+        try:
+            if want_vllm_llm:
+                sec = sections["llm"]
+                sec.setdefault("vllm", {})["how"] = how
+                sec["notes"] += notes
+                if base_url:
+                    def llm_vllm() -> dict:
+                        from eval.bench.llm_throughput import VLLMRunner, run_levels
+
+                        runner = VLLMRunner(settings, base_url, config.vllm_model)
+                        try:
+                            return {"rows": run_levels(runner, llm_requests, config.levels, max_tokens, P)}
+                        finally:
+                            runner.close()
+
+                    res = _guard("llm (vllm)", llm_vllm, P)
+                    if res.get("status") == "ok":
+                        sec["rows"] += res["rows"]
+                    else:
+                        sec["notes"].append(f"vLLM run failed: {res.get('reason')}")
+            if want_vllm_explain:
+                sec = sections.setdefault("explain", {"status": "ok", "backends": {}})
+                if base_url:
+                    from eval.bench.latency import explain_latency
+
+                    served = settings.model_copy(update={"llm_base_url": base_url, "llm_model_name": config.vllm_model,
+                                                         "llm_adapter": ""})
+                    res = _guard("explain (openai/vLLM)", lambda: explain_latency(
+                        served, backends=["openai"], n_fast=config.explain_n, n_llm=config.explain_llm_n, progress=P), P)
+                    sec.setdefault("backends", {}).update(res.get("backends") or {
+                        "openai": {"status": "error", "reason": res.get("reason"), **load_now()}})
+                else:
+                    sec.setdefault("backends", {})["openai"] = {"status": "skipped", "reason": how, **load_now()}
+        finally:
+            if server is not None:
+                server.stop()
+    if "llm" in config.only and sections["llm"].get("status") == "ok":
+        from eval.bench.llm_throughput import summarise
+
+        sections["llm"]["ratios"] = summarise(sections["llm"]["rows"])
+
+    if "training" in config.only:
+        def training_section() -> dict:
+            from eval.bench.training import cross_encoder_throughput, preference_examples, trl_throughput
+
+            rows = []
+            examples = None
+            for method in config.train_methods:
+                try:
+                    if method == "cross-encoder":
+                        rows.append(cross_encoder_throughput(steps=max(3, config.train_steps), batch=8))
+                    else:
+                        if examples is None:
+                            examples = preference_examples(settings, 8)
+                        rows.append(trl_throughput(settings, method, examples, steps=config.train_steps,
+                                                   batch=config.train_batch))
+                except Exception as exc:  # noqa: BLE001
+                    rows.append({"method": method, "status": "error", "reason": f"{type(exc).__name__}: {exc}"[:300],
+                                 **load_now()})
+                if P:
+                    r = rows[-1]
+                    print(f"bench training {method}: {r.get('status')} {r.get('samples_per_s')} samples/s "
+                          f"{r.get('reason', '')}", flush=True)
+            return {"rows": rows}
+
+        sections["training"] = _guard("training", training_section, P)
+    return sections
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint bench [--quick] [--only ...]``; returns the report data (also written to disk)."""
+    from eval.bench.report import markdown, plots
+    from eval.report import REPORT_DIR, write_report
+
+    import torch
+
+    config = parse_args(argv)
+    if config.render_only:
+        return render(Path(config.out_dir) if config.out_dir else REPORT_DIR, config.report_name)
+    torch.set_num_threads(max(1, config.torch_threads))  # before machine_info() records it
+    started = time.perf_counter()
+    machine = machine_info()
+    sections = run(config)
+    out_dir = Path(config.out_dir) if config.out_dir else REPORT_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    previous = out_dir / f"{config.report_name}.json"
+    carried: list[str] = []
+    if config.merge and set(config.only) != set(SECTIONS) and previous.is_file():
+        try:
+            old = json.loads(previous.read_text()).get("sections", {})
+        except (OSError, ValueError):
+            old = {}
+        for name, sec in old.items():
+            if name not in sections and name in SECTIONS:
+                sections[name] = sec
+                carried.append(name)
+    sections = {name: sections[name] for name in SECTIONS if name in sections}
+    command = "waypoint bench " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    data: dict[str, Any] = {"command": command.strip(), "config": config.model_dump(), "machine": machine,
+                            "load_at_end": load_now(), "seconds": round(time.perf_counter() - started, 1),
+                            "carried_over": carried, "sections": sections}
+    title = "Waypoint benchmarks" + (" (quick)" if config.quick else "")
+    pngs = plots(data, out_dir, config.report_name)
+    data["plots"] = [Path(p).name for p in pngs]
+    gpu_path = out_dir / "bench_gpu.json"
+    gpu = json.loads(gpu_path.read_text()) if gpu_path.is_file() and not config.quick else None
+    md = markdown(data, title, pngs, gpu)
+    if carried:
+        md += f"\n\nSections carried over from the previous report: {', '.join(carried)}.\n"
+    json_path, md_path = write_report(config.report_name, data, md, out_dir)
+    if config.progress:
+        print(f"bench: wrote {json_path} and {md_path} in {data['seconds']} s", file=sys.stderr)
+    return data
+
+
+def render(out_dir: Path, name: str) -> dict:
+    """Markdown and plots again from ``<name>.json`` (e.g. after adding ``bench_gpu.json`` beside it)."""
+    from eval.bench.report import markdown, plots
+
+    path = out_dir / f"{name}.json"
+    if not path.is_file():
+        raise SystemExit(f"error: no report to render at {path}")
+    data = json.loads(path.read_text())
+    gpu_path = out_dir / "bench_gpu.json"
+    gpu = json.loads(gpu_path.read_text()) if gpu_path.is_file() and name == "bench" else None
+    pngs = plots(data, out_dir, name)
+    md = markdown(data, "Waypoint benchmarks" + (" (quick)" if name.endswith("quick") else ""), pngs, gpu)
+    if data.get("carried_over"):
+        md += f"\n\nSections carried over from the previous report: {', '.join(data['carried_over'])}.\n"
+    (out_dir / f"{name}.md").write_text(md.rstrip() + "\n")
+    return data
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

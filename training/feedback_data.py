@@ -1,0 +1,241 @@
+"""Training data from logged explanation feedback: DPO pairs within one impression, KTO labels.
+
+Read from the events DB (:mod:`app.feedback.store`): every explanation impression row that carries
+the generator's completion in its payload (``payload.completion``: the draft as the exact assistant
+JSON text, :func:`app.explain.prompt.completion_text`) and the profile and item needed to rebuild the
+prompt (``payload.profile``, ``item_id``; the profile as the store keeps it: PII-redacted, user id
+hashed). The click simulator (:mod:`training.simulator`) logs such rows; so can the app.
+
+Prompts are rebuilt, never stored: :func:`app.explain.evidence.build_evidence` on the logged
+(profile, item) and :func:`app.explain.prompt.build_messages`, so training and serving share one
+prompt format. When the payload records ``evidence_key`` and the rebuilt evidence has another key
+(the catalogue changed since logging), the row is skipped: its completion cites evidence the new
+prompt may not have. (The simulator writes the key as ``ev_<key>``: the store's PII redactor would
+read an all-digit key as a phone number.)
+
+* :func:`dpo_pairs_from_feedback` -- only **within the same impression**: in an impression that
+  showed several candidate explanations of one item side by side and got exactly one click, the
+  clicked candidate is ``chosen`` and each shown-but-not-clicked candidate ``rejected``. Never
+  across impressions, so both sides share the prompt, the person and the moment.
+  ``weight = min(clip, 1 / p_pair)`` with ``p_pair`` the logged probability of showing that ordered
+  pair (``payload.pair_propensity``; else the product of the two rows' propensities).
+* :func:`kto_examples` -- unpaired: every shown candidate is one example, ``label`` = it was clicked
+  (and, with ``min_dwell_ms``, read for at least that long), ``weight = min(clip, 1 / propensity)``.
+
+The clip (default :data:`DEFAULT_CLIP` = 10) is clipped inverse-propensity weighting: arms explored
+with probability below 1/clip would otherwise let a handful of rows dominate the loss; clipping
+trades a little bias towards the logging policy for much lower variance.
+
+Rows are trl's conversational formats: ``prompt`` is ``[system, user]`` messages; ``chosen``,
+``rejected`` and ``completion`` are ``[{"role": "assistant", "content": <JSON text>}]``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from retrieval.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CLIP = 10.0
+EXPLANATION_SURFACES = ("explanation", "chat")
+
+
+class LoggedCandidate(BaseModel):
+    """One shown explanation (an impression row) with what the person did with it."""
+
+    impression_id: str
+    position: int
+    item_id: str
+    variant: str | None = None
+    propensity: float | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
+    clicked: bool = False
+    dwell_ms: float | None = None
+
+    @property
+    def completion(self) -> str | None:
+        value = self.payload.get("completion")
+        return value if isinstance(value, str) and value.strip() else None
+
+
+def _connect(path: str | Path) -> sqlite3.Connection:
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"events DB not found: {p}")
+    return sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+
+
+def load_impressions(events_db_path: str | Path, surfaces: tuple[str, ...] = EXPLANATION_SURFACES
+                     ) -> dict[str, list[LoggedCandidate]]:
+    """Explanation impressions by id, rows in position order, with clicks and dwell joined in.
+
+    A click belongs to the row of its impression at the click's position (or, without a position,
+    to the impression's only row, or the row whose variant the click's payload names).
+    """
+    conn = _connect(events_db_path)
+    try:
+        marks = ",".join("?" * len(surfaces))
+        rows = conn.execute(f"SELECT impression_id, position, item_id, variant, propensity, payload FROM events "
+                            f"WHERE type='impression' AND surface IN ({marks}) ORDER BY id", surfaces).fetchall()
+        clicks = conn.execute("SELECT impression_id, position, item_id, payload FROM events WHERE type='click' "
+                              "AND impression_id IS NOT NULL").fetchall()
+        dwells = conn.execute("SELECT impression_id, position, value FROM events WHERE type='dwell' "
+                              "AND impression_id IS NOT NULL").fetchall()
+    finally:
+        conn.close()
+    out: dict[str, list[LoggedCandidate]] = defaultdict(list)
+    for imp, pos, item, variant, prop, payload in rows:
+        try:
+            data = json.loads(payload) if payload else {}
+        except json.JSONDecodeError:
+            data = {}
+        out[imp].append(LoggedCandidate(impression_id=imp, position=int(pos or 0), item_id=item, variant=variant,
+                                        propensity=prop, payload=data if isinstance(data, dict) else {}))
+    for cands in out.values():
+        cands.sort(key=lambda c: c.position)
+
+    def find(imp: str, pos: int | None, payload: str | None) -> LoggedCandidate | None:
+        cands = out.get(imp)
+        if not cands:
+            return None
+        if pos is not None:
+            return next((c for c in cands if c.position == pos), None)
+        if len(cands) == 1:
+            return cands[0]
+        try:
+            variant = (json.loads(payload) or {}).get("variant") if payload else None
+        except json.JSONDecodeError:
+            variant = None
+        return next((c for c in cands if variant and c.variant == variant), None)
+
+    for imp, pos, _item, payload in clicks:
+        cand = find(imp, pos, payload)
+        if cand is not None:
+            cand.clicked = True
+    for imp, pos, value in dwells:
+        cand = find(imp, pos, None)
+        if cand is not None and value is not None:
+            cand.dwell_ms = max(cand.dwell_ms or 0.0, float(value))
+    return dict(out)
+
+
+class PromptBuilder:
+    """Rebuilds (and caches) the prompt messages of a logged (profile, item)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._cache: dict[str, list[dict[str, str]] | None] = {}
+        self.mismatched = 0
+        self.failed = 0
+
+    def messages(self, cand: LoggedCandidate) -> list[dict[str, str]] | None:
+        from app.explain.evidence import build_evidence
+        from app.explain.prompt import build_messages
+        from retrieval.profile import Profile
+
+        profile_data = dict(cand.payload.get("profile") or {})
+        key = json.dumps([profile_data, cand.item_id, cand.payload.get("evidence_key")], sort_keys=True)
+        if key in self._cache:
+            return self._cache[key]
+        messages = None
+        try:
+            if profile_data.get("text") or profile_data.get("skills") or profile_data.get("occupation"):
+                profile_data.pop("user_id", None)  # hashed in the store: it no longer resolves an applicant
+            evidence = build_evidence(Profile.model_validate(profile_data), cand.item_id, self.settings)
+            want = str(cand.payload.get("evidence_key") or "").removeprefix("ev_")
+            if want and evidence.key != want:
+                self.mismatched += 1
+                log.warning("evidence for %s changed since logging (%s != %s); skipped", cand.item_id, evidence.key, want)
+            else:
+                messages = build_messages(evidence)
+        except ValueError as exc:  # ProfileError and friends: a row we cannot rebuild
+            self.failed += 1
+            log.warning("cannot rebuild the prompt of impression %s: %s", cand.impression_id, exc)
+        self._cache[key] = messages
+        return messages
+
+
+def _assistant(text: str) -> list[dict[str, str]]:
+    return [{"role": "assistant", "content": text}]
+
+
+def _clipped_inverse(p: float | None, clip: float) -> float | None:
+    if p is None or p <= 0:
+        return None
+    return float(min(clip, 1.0 / p))
+
+
+def dpo_pairs_from_feedback(events_db_path: str | Path, settings: Settings, *, clip: float = DEFAULT_CLIP,
+                            min_dwell_ms: float = 0.0) -> list[dict]:
+    """``{"prompt", "chosen", "rejected", "weight"}`` rows, only from within one impression (module doc)."""
+    if clip < 1:
+        raise ValueError("clip must be at least 1")
+    builder = PromptBuilder(settings)
+    pairs: list[dict] = []
+    for cands in load_impressions(events_db_path).values():
+        usable = [c for c in cands if c.completion]
+        if len(usable) < 2 or len({c.item_id for c in usable}) != 1:
+            continue
+        clicked = [c for c in usable if c.clicked and (c.dwell_ms or 0.0) >= min_dwell_ms]
+        if len([c for c in usable if c.clicked]) != 1 or len(clicked) != 1:
+            continue
+        chosen = clicked[0]
+        prompt = builder.messages(chosen)
+        if prompt is None:
+            continue
+        for rejected in usable:
+            if rejected is chosen or rejected.completion == chosen.completion:
+                continue
+            p_pair = chosen.payload.get("pair_propensity")
+            if not isinstance(p_pair, (int, float)) or p_pair <= 0:
+                if chosen.propensity is None or rejected.propensity is None:
+                    continue
+                p_pair = chosen.propensity * rejected.propensity
+            weight = _clipped_inverse(float(p_pair), clip)
+            if weight is None:
+                continue
+            pairs.append({"prompt": prompt, "chosen": _assistant(chosen.completion),
+                          "rejected": _assistant(rejected.completion), "weight": weight})
+    log.info("dpo pairs: %d (prompt rebuild: %d mismatched, %d failed)", len(pairs), builder.mismatched, builder.failed)
+    return pairs
+
+
+def kto_examples(events_db_path: str | Path, settings: Settings, *, clip: float = DEFAULT_CLIP,
+                 min_dwell_ms: float = 0.0) -> list[dict]:
+    """``{"prompt", "completion", "label", "weight"}`` rows: every shown candidate, clicked or not (module doc)."""
+    if clip < 1:
+        raise ValueError("clip must be at least 1")
+    builder = PromptBuilder(settings)
+    rows: list[dict] = []
+    skipped = 0
+    for cands in load_impressions(events_db_path).values():
+        for cand in cands:
+            if not cand.completion:
+                continue
+            weight = _clipped_inverse(cand.propensity, clip)
+            if weight is None:
+                skipped += 1
+                continue
+            prompt = builder.messages(cand)
+            if prompt is None:
+                continue
+            label = bool(cand.clicked and (cand.dwell_ms or 0.0) >= min_dwell_ms)
+            rows.append({"prompt": prompt, "completion": _assistant(cand.completion), "label": label, "weight": weight})
+    if skipped:
+        log.warning("kto: %d rows without a usable propensity skipped", skipped)
+    log.info("kto examples: %d (prompt rebuild: %d mismatched, %d failed)", len(rows), builder.mismatched,
+             builder.failed)
+    return rows
+
+
+__all__ = ["DEFAULT_CLIP", "LoggedCandidate", "PromptBuilder", "dpo_pairs_from_feedback", "kto_examples",
+           "load_impressions"]

@@ -1,0 +1,210 @@
+"""KTO of the explainer: trl ``KTOTrainer`` on unpaired desirable/undesirable answers, continuing SFT.
+
+Examples (``prompt``/``completion`` messages, ``label``, ``weight``) come from one of two sources:
+
+* ``feedback`` -- the feedback store through ``training.feedback_data.kto_examples`` (every shown
+  explanation; label = clicked; weight = clipped inverse propensity of showing it);
+* ``verifier`` -- :mod:`training.preferences` (``kto.jsonl``: golden answers and good samples
+  desirable, unfaithful samples and synthetic negatives undesirable; weight 1).
+
+``--source auto`` (default) uses the feedback store when it yields both labels, else the verifier.
+
+Per-example weights: trl's KTO loss has only class weights (``desirable_weight`` /
+``undesirable_weight``), no per-example weight, so inverse-propensity weights are applied by
+importance resampling *within each label* (:func:`training.preferences.resample_by_weight`): each
+example appears in proportion to its weight, so the expected loss is the IPS-weighted loss, and the
+class sizes stay as logged. The class weights are then scaled so that desirable × n_desirable and
+undesirable × n_undesirable balance (the KTO paper's recommended ratio range starts at 1).
+
+The SFT adapter (``--adapter``, default ``WAYPOINT_HOME/adapters/explainer-sft`` when present) is
+trained further with a frozen copy of it as KTO's reference; without one a fresh LoRA is trained.
+
+Run: ``python -m training.kto --config training/configs/kto.yaml [--adapter DIR] [--source auto] [--tiny]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from training.lora import (
+    AdapterMeta,
+    TrainConfig,
+    add_common_args,
+    base_model_path,
+    canonical_json,
+    completion_token_ids,
+    config_from_args,
+    cuda_available,
+    data_hash,
+    default_out,
+    library_versions,
+    load_model,
+    lora_config,
+    read_adapter_meta,
+    read_jsonl,
+    save_adapter,
+    set_threads,
+    to_dataset,
+    train_stats,
+    trainer_kwargs,
+)
+
+log = logging.getLogger(__name__)
+
+ADAPTER_NAME = "explainer-sft-kto"
+
+
+def feedback_examples(settings) -> list[dict]:
+    """KTO examples from the feedback store, or [] when that builder or its data is not there."""
+    try:
+        from training.feedback_data import kto_examples
+    except ImportError:
+        log.warning("training.feedback_data is not available: no feedback examples")
+        return []
+    if not Path(settings.events_path).is_file():
+        return []
+    examples = kto_examples(settings.events_path, settings)
+    for e in examples:
+        e.setdefault("meta", {}).setdefault("source", "feedback")
+    return examples
+
+
+def has_both_labels(examples: list[dict]) -> bool:
+    return any(e["label"] for e in examples) and any(not e["label"] for e in examples)
+
+
+def select_examples(examples: list[dict], tokenizer, config: TrainConfig, tiny: bool) -> list[dict]:
+    """Examples that fit, IPS-resampled within each label, interleaved so every batch mixes labels."""
+    from training.preferences import resample_by_weight
+
+    kept = [e for e in examples
+            if len(completion_token_ids(tokenizer, e["prompt"], e["completion"])[0]) <= config.max_length]
+    by_label = {True: [e for e in kept if e["label"]], False: [e for e in kept if not e["label"]]}
+    if tiny:
+        for label in by_label:
+            by_label[label].sort(key=lambda e: len(canonical_json(e["prompt"])) + len(e["completion"][0]["content"]))
+    else:
+        for label in by_label:
+            by_label[label] = resample_by_weight(by_label[label], config.seed + int(label))
+            random.Random(config.seed).shuffle(by_label[label])
+    limit = config.max_examples if config.max_examples and config.max_examples > 0 else len(kept)
+    # keep the label proportions, with at least one of each when both exist
+    n_true = len(by_label[True])
+    share = n_true / max(1, len(kept))
+    take_true = min(n_true, max(1 if n_true else 0, round(limit * share)))
+    take_false = min(len(by_label[False]), limit - take_true)
+    pos, neg = by_label[True][:take_true], by_label[False][:take_false]
+    out: list[dict] = []
+    for i in range(max(len(pos), len(neg))):  # alternate: KTO's KL term is estimated within a batch
+        out += ([pos[i]] if i < len(pos) else []) + ([neg[i]] if i < len(neg) else [])
+    return out
+
+
+def class_weights(config: TrainConfig, examples: list[dict]) -> tuple[float, float]:
+    """(desirable, undesirable) weights scaled so the minority class carries as much loss as the majority."""
+    n_d = sum(bool(e["label"]) for e in examples)
+    n_u = len(examples) - n_d
+    d, u = config.desirable_weight, config.undesirable_weight
+    if n_d and n_u:
+        if n_d < n_u:
+            d = round(d * n_u / n_d, 3)
+        elif n_u < n_d:
+            u = round(u * n_d / n_u, 3)
+    return d, u
+
+
+def train_kto(config: TrainConfig, settings, examples: list[dict], out_dir: Path, *, adapter: Path | None,
+              source: str, data_path: str = "", tiny: bool = False) -> dict[str, Any]:
+    """Train KTO on ``examples`` (on top of ``adapter`` when given) into ``out_dir``; returns the metadata."""
+    from trl import KTOConfig, KTOTrainer
+
+    set_threads(config)
+    model, tokenizer, quantization = load_model(config, settings, adapter=adapter)
+    train = select_examples(examples, tokenizer, config, tiny)
+    if not has_both_labels(train):
+        raise ValueError("KTO needs desirable and undesirable examples that fit max_length")
+    desirable, undesirable = class_weights(config, train)
+    log.info("KTO on %d examples (%d desirable), weights %.2f/%.2f", len(train), sum(e["label"] for e in train),
+             desirable, undesirable)
+    with tempfile.TemporaryDirectory(prefix="waypoint-kto-") as tmp:
+        args = KTOConfig(**trainer_kwargs(config, Path(tmp)), beta=config.beta, desirable_weight=desirable,
+                         undesirable_weight=undesirable)
+        trainer = KTOTrainer(model=model, args=args,
+                             train_dataset=to_dataset(train, ["prompt", "completion", "label"]),
+                             processing_class=tokenizer, peft_config=None if adapter else lora_config(config))
+        started = time.perf_counter()
+        output = trainer.train()
+        stats = train_stats(output, len(train), time.perf_counter() - started)
+    logged = [h for h in trainer.state.log_history if "kl" in h]
+    parent = read_adapter_meta(adapter) if adapter else None
+    meta = AdapterMeta(
+        name=out_dir.name, method="kto", base_model=str(base_model_path(config, settings)),
+        parent_adapter=str(adapter) if adapter else None, parent_data_hash=parent.data_hash if parent else None,
+        data_hash=data_hash(canonical_json([e["prompt"], e["completion"], e["label"]]) for e in train),
+        data_path=data_path, examples=len(train), config=config.model_dump(exclude={"tiny"}),
+        quantization=quantization, device="cuda" if cuda_available() else "cpu",
+        metrics={"source": source, "desirable": sum(bool(e["label"]) for e in train),
+                 "undesirable": sum(not e["label"] for e in train), "desirable_weight": desirable,
+                 "undesirable_weight": undesirable, "weighting": "importance resampling by weight within label",
+                 "last_kl": logged[-1].get("kl") if logged else None},
+        versions=library_versions(), **stats)
+    save_adapter(trainer.model, out_dir, meta)
+    return {"out": str(out_dir), **meta.model_dump()}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint train kto [--config F] [--source auto|feedback|verifier] [--examples FILE] [--adapter SFT_DIR |
+    --no-adapter] [--tiny] [--max-steps N] [--epochs E] [--max-examples N] [--out DIR] [--threads T] [--seed S]``."""
+    from retrieval.settings import get_settings
+    from training.dpo import default_sft_adapter
+    from training.golden import ensure_golden
+    from training.preferences import build_preferences
+    from training.preferences import default_dir as prefs_dir
+
+    parser = argparse.ArgumentParser(prog="waypoint train kto", description=__doc__.split("\n")[0])
+    add_common_args(parser)
+    parser.add_argument("--source", choices=["auto", "feedback", "verifier"], default="auto")
+    parser.add_argument("--examples", default=None,
+                        help="verifier KTO JSONL (default WAYPOINT_HOME/training/preferences/kto.jsonl; built if missing)")
+    parser.add_argument("--adapter", default=None, help="SFT adapter to continue (default WAYPOINT_HOME/adapters/explainer-sft)")
+    parser.add_argument("--no-adapter", action="store_true", help="train a fresh LoRA on the base instead")
+    args = parser.parse_args(argv)
+    config = config_from_args(args, "kto")
+    settings = get_settings()
+    adapter = None if args.no_adapter else (Path(args.adapter) if args.adapter else default_sft_adapter(settings))
+
+    examples: list[dict] = []
+    source, data_path = args.source, ""
+    if args.source in ("auto", "feedback"):
+        examples = feedback_examples(settings)
+        data_path = str(settings.events_path)
+        if not has_both_labels(examples):
+            if args.source == "feedback":
+                raise SystemExit(f"no clicked and unclicked explanations in {settings.events_path}")
+            examples = []
+        else:
+            source = "feedback"
+    if not examples:
+        source = "verifier"
+        path = Path(args.examples) if args.examples else prefs_dir(settings) / "kto.jsonl"
+        if not path.is_file():
+            golden_dir = ensure_golden(settings, tiny=args.tiny)
+            build_preferences(settings, golden_dir, path.parent, adapter=adapter,
+                              prompts=2 if args.tiny else 40, samples=2 if args.tiny else 4,
+                              threads=config.threads or None)
+        examples, data_path = read_jsonl(path), str(path)
+    out_dir = Path(args.out) if args.out else default_out(settings, ADAPTER_NAME + ("-tiny" if args.tiny else ""))
+    return train_kto(config, settings, examples, out_dir, adapter=adapter, source=source, data_path=data_path,
+                     tiny=args.tiny)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    logging.basicConfig(level=logging.INFO)
+    print(json.dumps(main(), indent=2, default=str))

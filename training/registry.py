@@ -1,0 +1,468 @@
+"""Adapter registry: versioned LoRA adapters with their config, data hash and metrics; gated promotion.
+
+Layout under ``WAYPOINT_HOME/adapters/``: one directory per registered adapter, named by the entry
+(``explainer-<method>-v<N>``), holding the PEFT files (``adapter_config.json``,
+``adapter_model.safetensors``) -- exactly what ``scripts/vllm_serve.sh`` discovers and what vLLM serves
+under that name (``--enable-lora --lora-modules name=path``; the OpenAI client selects an adapter by
+model name) -- plus ``registry.json``, the index. Every write of the index goes to a temporary file
+renamed into place under an exclusive file lock, and adapters are copied to a temporary sibling
+directory first, so a crash never leaves a half-registered adapter or a torn index.
+
+Promotion (:meth:`AdapterRegistry.promote`) moves the ``promoted`` pointer only when, against the
+currently promoted adapter (or the recorded base-model metrics when none is promoted):
+
+* ``faithfulness`` (claims supported before verification), ``FMR`` and the off-policy click estimate
+  ``ope_snips`` do not regress by more than their tolerances (default 0: no regression at all); a
+  metric the reference has but the candidate lacks is a refusal, not a pass;
+* the general-ability guardrail holds: the merged model's perplexity on held-out general text is at
+  most ``max_ppl_ratio`` (default 1.10) × the base model's. The text (:func:`general_texts`) is
+  course descriptions and ESCO occupation descriptions from the catalogue: real, varied English
+  that no training prompt contains (explanation prompts quote résumés, O*NET descriptions, tasks and
+  requirement rows, and course *titles* only), taken in a fixed hash order.
+
+Refusals list every failed check in plain words. :meth:`export` merges an adapter into the base with
+peft's ``merge_and_unload`` and saves a standalone HF model directory for deployment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import fcntl
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from pydantic import BaseModel, Field
+
+from retrieval.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+INDEX_NAME = "registry.json"
+PROMOTED_ALIAS = "explainer"
+GATED_METRICS = ("faithfulness", "FMR", "ope_snips")
+
+
+class RegistryError(ValueError):
+    """Bad registry input (unknown name, not an adapter directory, ...): CLI exit code 2."""
+
+
+class AdapterEntry(BaseModel):
+    name: str
+    version: int
+    method: str
+    path: str = Field(description="directory of the PEFT adapter files")
+    base_model: str = ""
+    config: dict[str, Any] = Field(default_factory=dict)
+    data_hash: str = ""
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    created_at: str = ""
+    promoted_at: str | None = None
+    guardrail: dict[str, Any] | None = None
+
+
+class RegistryIndex(BaseModel):
+    adapters: list[AdapterEntry] = Field(default_factory=list)
+    promoted: str | None = None
+    history: list[dict[str, Any]] = Field(default_factory=list, description="promotions, newest last")
+    base_metrics: dict[str, Any] = Field(default_factory=dict)
+    base_perplexity: dict[str, float] = Field(default_factory=dict, description="cache: text hash → base ppl")
+
+
+class Thresholds(BaseModel):
+    """How much each gated metric may drop (absolute) and the perplexity bound."""
+
+    faithfulness: float = Field(0.0, ge=0)
+    FMR: float = Field(0.0, ge=0)
+    ope_snips: float = Field(0.0, ge=0)
+    max_ppl_ratio: float = Field(1.10, ge=1.0)
+
+
+class PromotionDecision(BaseModel):
+    name: str
+    promoted: bool
+    reference: str
+    reasons: list[str] = Field(default_factory=list, description="why it was refused (empty when promoted)")
+    checks: dict[str, Any] = Field(default_factory=dict)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def hash_data(rows: list[Any] | bytes | str) -> str:
+    """A stable short hash of training data (JSON rows, bytes or text), recorded with each adapter."""
+    if isinstance(rows, (bytes, str)):
+        blob = rows.encode() if isinstance(rows, str) else rows
+    else:
+        blob = json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return "sha256:" + hashlib.sha256(blob).hexdigest()[:16]
+
+
+# ------------------------------------------------------------------------------------------------
+# general-ability guardrail
+
+
+def general_texts(settings: Settings, n: int = 48, max_chars: int = 1200) -> list[str]:
+    """Held-out general text: course descriptions and ESCO occupation descriptions (module doc)."""
+    from retrieval.catalogue.db import connect
+
+    conn = connect(settings.catalogue_path, readonly=True)
+    try:
+        courses = [r[0] for r in conn.execute("SELECT description FROM course WHERE length(description) > 300")]
+        esco = [r[0] for r in conn.execute("SELECT description FROM occupation WHERE taxonomy = 'esco' "
+                                           "AND length(description) > 200")]
+    finally:
+        conn.close()
+
+    def order(texts: list[str]) -> list[str]:
+        return sorted(set(texts), key=lambda t: hashlib.sha256(t.encode()).hexdigest())
+
+    half = n // 2
+    picked = order(courses)[:n - half] + order(esco)[:half]
+    if not picked:
+        raise RegistryError("no held-out general text in the catalogue (course / ESCO descriptions): run waypoint ingest")
+    return [" ".join(t.split())[:max_chars] for t in picked]
+
+
+def perplexity(model, tokenizer, texts: list[str], max_tokens: int = 256) -> float:
+    """Token-level perplexity of ``model`` over ``texts`` (each truncated to ``max_tokens``)."""
+    import torch
+
+    nll, count = 0.0, 0
+    model.eval()
+    with torch.no_grad():
+        for text in texts:
+            ids = tokenizer(text, return_tensors="pt", truncation=True, max_length=max_tokens)["input_ids"]
+            if ids.shape[1] < 2:
+                continue
+            out = model(ids, labels=ids)
+            n = ids.shape[1] - 1
+            nll += float(out.loss) * n
+            count += n
+    if count == 0:
+        raise RegistryError("the general text produced no tokens")
+    return math.exp(nll / count)
+
+
+@lru_cache(maxsize=1)
+def _cached_base(path: str):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    return model.eval(), AutoTokenizer.from_pretrained(path)
+
+
+def load_base(settings: Settings):
+    """(model, tokenizer, path) of the base model the adapters were trained on.
+
+    The weights are read once per process; each caller gets its own copy, because merging an
+    adapter changes the weights in place.
+    """
+    from app.llm.model_files import resolve_model_path
+
+    path = resolve_model_path(settings)
+    model, tokenizer = _cached_base(str(path))
+    return copy.deepcopy(model), tokenizer, path
+
+
+def merged_model(settings: Settings, adapter_dir: str | Path):
+    """Base + adapter merged into plain weights (peft ``merge_and_unload``)."""
+    from peft import PeftModel
+
+    base, tokenizer, _ = load_base(settings)
+    return PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload().eval(), tokenizer
+
+
+# ------------------------------------------------------------------------------------------------
+# the registry
+
+
+class AdapterRegistry:
+    """The index and directories under ``root`` (default ``settings.home / "adapters"``)."""
+
+    def __init__(self, settings: Settings | None = None, root: str | Path | None = None):
+        self.settings = settings or get_settings()
+        self.root = Path(root) if root else Path(self.settings.home) / "adapters"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.index_path = self.root / INDEX_NAME
+
+    # -------------------------------------------------------------- index I/O
+    @contextmanager
+    def _locked(self) -> Iterator[RegistryIndex]:
+        """Read-modify-write of the index under an exclusive lock, written atomically on exit."""
+        with open(self.root / ".registry.lock", "a+") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                index = self._read()
+                yield index
+                self._write(index)
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _read(self) -> RegistryIndex:
+        if not self.index_path.is_file():
+            return RegistryIndex()
+        return RegistryIndex.model_validate_json(self.index_path.read_text())
+
+    def _write(self, index: RegistryIndex) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=".registry.", suffix=".json", dir=str(self.root))
+        with os.fdopen(fd, "w") as handle:
+            handle.write(index.model_dump_json(indent=2) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.index_path)
+
+    # -------------------------------------------------------------- entries
+    def list(self) -> list[AdapterEntry]:
+        return list(self._read().adapters)
+
+    @property
+    def promoted(self) -> AdapterEntry | None:
+        index = self._read()
+        return next((e for e in index.adapters if e.name == index.promoted), None)
+
+    def get(self, name: str) -> AdapterEntry:
+        entry = next((e for e in self._read().adapters if e.name == name), None)
+        if entry is None:
+            known = ", ".join(e.name for e in self.list()) or "none registered"
+            raise RegistryError(f"unknown adapter {name!r} (known: {known})")
+        return entry
+
+    def register(self, adapter_dir: str | Path, method: str, config: dict[str, Any] | None = None,
+                 data_hash: str = "", metrics: dict[str, Any] | None = None, *, name: str | None = None) -> AdapterEntry:
+        """Copy a PEFT adapter directory into the registry as a new version; returns its entry."""
+        src = Path(adapter_dir)
+        if not (src / "adapter_config.json").is_file():
+            raise RegistryError(f"{src} is not a PEFT adapter directory (no adapter_config.json)")
+        method = method.strip().lower()
+        if not method or not method.replace("-", "").replace("_", "").isalnum():
+            raise RegistryError(f"method {method!r} must be a short word like sft, dpo or kto")
+        base_model = json.loads((src / "adapter_config.json").read_text()).get("base_model_name_or_path") or ""
+        with self._locked() as index:
+            version = 1 + max((e.version for e in index.adapters if e.method == method), default=0)
+            entry_name = name or f"explainer-{method}-v{version}"
+            if any(e.name == entry_name for e in index.adapters) or entry_name == PROMOTED_ALIAS:
+                raise RegistryError(f"an adapter named {entry_name!r} is already registered")
+            target = self.root / entry_name
+            if target.exists():
+                raise RegistryError(f"{target} exists but is not registered; remove it or pick another name")
+            tmp = Path(tempfile.mkdtemp(prefix=f".{entry_name}.", dir=str(self.root)))
+            try:
+                shutil.copytree(src, tmp, dirs_exist_ok=True)
+                os.rename(tmp, target)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            entry = AdapterEntry(name=entry_name, version=version, method=method, path=str(target.resolve()),
+                                 base_model=base_model, config=dict(config or {}), data_hash=data_hash,
+                                 metrics=dict(metrics or {}), created_at=_now())
+            index.adapters.append(entry)
+        return entry
+
+    def update_metrics(self, name: str, metrics: dict[str, Any]) -> AdapterEntry:
+        with self._locked() as index:
+            entry = next((e for e in index.adapters if e.name == name), None)
+            if entry is None:
+                raise RegistryError(f"unknown adapter {name!r}")
+            entry.metrics.update(metrics)
+        return self.get(name)
+
+    def set_base_metrics(self, metrics: dict[str, Any]) -> None:
+        """Record the base model's metrics: the reference while no adapter is promoted."""
+        with self._locked() as index:
+            index.base_metrics = dict(metrics)
+
+    # -------------------------------------------------------------- promotion
+    def _base_perplexity(self, texts: list[str], max_tokens: int) -> float:
+        key = hash_data({"texts": texts, "max_tokens": max_tokens,
+                         "model": str(self.settings.llm_model_path or "smollm2")})
+        cached = self._read().base_perplexity.get(key)
+        if cached is not None:
+            return cached
+        model, tokenizer, _ = load_base(self.settings)
+        value = perplexity(model, tokenizer, texts, max_tokens)
+        with self._locked() as index:
+            index.base_perplexity[key] = value
+        return value
+
+    def guardrail(self, name: str, *, texts: list[str] | None = None, max_tokens: int = 256,
+                  max_ratio: float = 1.10) -> dict[str, Any]:
+        """Perplexity of the merged model vs the base on held-out general text."""
+        entry = self.get(name)
+        texts = texts if texts is not None else general_texts(self.settings)
+        base_ppl = self._base_perplexity(texts, max_tokens)
+        model, tokenizer = merged_model(self.settings, entry.path)
+        ppl = perplexity(model, tokenizer, texts, max_tokens)
+        ratio = ppl / base_ppl
+        return {"texts": len(texts), "max_tokens": max_tokens, "base_ppl": round(base_ppl, 4),
+                "adapter_ppl": round(ppl, 4), "ratio": round(ratio, 4), "max_ratio": max_ratio,
+                "ok": bool(ratio <= max_ratio)}
+
+    def promote(self, name: str, *, thresholds: Thresholds | None = None, texts: list[str] | None = None,
+                max_tokens: int = 256) -> PromotionDecision:
+        """Promote ``name`` when no gated metric regresses and the guardrail holds (module doc)."""
+        thresholds = thresholds or Thresholds()
+        entry = self.get(name)
+        index = self._read()
+        current = next((e for e in index.adapters if e.name == index.promoted), None)
+        if current is not None and current.name == name:
+            return PromotionDecision(name=name, promoted=True, reference=name, checks={"note": "already promoted"})
+        reference_name = current.name if current else "base"
+        reference = current.metrics if current else index.base_metrics
+        reasons: list[str] = []
+        checks: dict[str, Any] = {}
+        for metric in GATED_METRICS:
+            ref, new = reference.get(metric), entry.metrics.get(metric)
+            tol = getattr(thresholds, metric)
+            checks[metric] = {"candidate": new, "reference": ref, "tolerance": tol}
+            if new is None:
+                reasons.append(f"{metric} is not recorded for {name}: evaluate it first "
+                               f"(waypoint eval {'ope' if metric == 'ope_snips' else 'explain'})")
+            elif ref is not None and float(new) < float(ref) - tol:
+                reasons.append(f"{metric} regresses: {float(new):.4f} < {reference_name}'s {float(ref):.4f}"
+                               + (f" - tolerance {tol}" if tol else ""))
+        guard = self.guardrail(name, texts=texts, max_tokens=max_tokens, max_ratio=thresholds.max_ppl_ratio)
+        checks["general_perplexity"] = guard
+        if not guard["ok"]:
+            reasons.append(f"general-ability guardrail fails: perplexity on held-out general text is "
+                           f"{guard['adapter_ppl']:.2f}, {guard['ratio']:.2f}x the base model's {guard['base_ppl']:.2f} "
+                           f"(bound {thresholds.max_ppl_ratio:.2f}x)")
+        decision = PromotionDecision(name=name, promoted=not reasons, reference=reference_name, reasons=reasons,
+                                     checks=checks)
+        with self._locked() as index:
+            for e in index.adapters:
+                if e.name == name:
+                    e.guardrail = guard
+                    if decision.promoted:
+                        e.promoted_at = _now()
+            if decision.promoted:
+                index.history.append({"promoted": name, "previous": index.promoted, "at": _now()})
+                index.promoted = name
+        return decision
+
+    # -------------------------------------------------------------- deployment
+    def export(self, name: str, out: str | Path, *, overwrite: bool = False) -> Path:
+        """Merge ``name`` into the base (peft ``merge_and_unload``) and save a standalone HF model dir."""
+        entry = self.get(name)
+        out = Path(out)
+        if out.exists() and any(out.iterdir()) and not overwrite:
+            raise RegistryError(f"{out} exists and is not empty (pass --overwrite to replace it)")
+        model, tokenizer = merged_model(self.settings, entry.path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=str(out.parent)))
+        try:
+            model.save_pretrained(str(tmp), safe_serialization=True)
+            tokenizer.save_pretrained(str(tmp))
+            (tmp / "waypoint_export.json").write_text(json.dumps(
+                {"adapter": entry.name, "method": entry.method, "data_hash": entry.data_hash, "metrics": entry.metrics,
+                 "exported_at": _now()}, indent=2) + "\n")
+            if out.exists():
+                shutil.rmtree(out)
+            os.rename(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+    def vllm_lora_modules(self) -> list[str]:
+        """``name=path`` for ``vllm serve --enable-lora --lora-modules ...``; the promoted one also as ``explainer``."""
+        index = self._read()
+        mods = [f"{e.name}={e.path}" for e in index.adapters if Path(e.path).is_dir()]
+        current = next((e for e in index.adapters if e.name == index.promoted), None)
+        if current is not None:
+            mods.append(f"{PROMOTED_ALIAS}={current.path}")
+        return mods
+
+
+# ------------------------------------------------------------------------------------------------
+# CLI
+
+
+def _json_arg(text: str | None, what: str) -> dict:
+    if not text:
+        return {}
+    p = Path(text)
+    raw = p.read_text() if p.is_file() else text
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise RegistryError(f"{what} must be JSON or a JSON file: {exc}") from None
+    if not isinstance(value, dict):
+        raise RegistryError(f"{what} must be a JSON object")
+    return value
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint adapters list | register DIR --method M | promote NAME | export NAME --out DIR | vllm-modules``."""
+    parser = argparse.ArgumentParser(prog="waypoint adapters", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="registered adapters, their metrics and which is promoted")
+    reg = sub.add_parser("register", help="copy a PEFT adapter dir into the registry")
+    reg.add_argument("adapter_dir")
+    reg.add_argument("--method", required=True, help="sft | dpo | kto | ...")
+    reg.add_argument("--config", default=None, help="training config (JSON or a JSON file)")
+    reg.add_argument("--metrics", default=None, help="metrics (JSON or a JSON file): faithfulness, FMR, ope_snips, ...")
+    reg.add_argument("--data-hash", default="")
+    reg.add_argument("--name", default=None)
+    base = sub.add_parser("base-metrics", help="record the base model's metrics (reference before any promotion)")
+    base.add_argument("metrics")
+    met = sub.add_parser("metrics", help="add or update an adapter's metrics")
+    met.add_argument("name")
+    met.add_argument("metrics")
+    pro = sub.add_parser("promote", help="promote when metrics do not regress and the guardrail holds")
+    pro.add_argument("name")
+    pro.add_argument("--max-ppl-ratio", type=float, default=1.10)
+    pro.add_argument("--texts", type=int, default=48, help="held-out general passages for the guardrail")
+    for metric in GATED_METRICS:
+        pro.add_argument(f"--tol-{metric.lower().replace('_', '-')}", type=float, default=0.0, dest=f"tol_{metric}")
+    exp = sub.add_parser("export", help="merge into the base and save a standalone HF model dir")
+    exp.add_argument("name")
+    exp.add_argument("--out", required=True)
+    exp.add_argument("--overwrite", action="store_true")
+    sub.add_parser("vllm-modules", help="name=path pairs for vllm --lora-modules")
+    args = parser.parse_args(argv)
+    registry = AdapterRegistry(get_settings())
+    if args.command == "list":
+        index = registry._read()
+        out = {"root": str(registry.root), "promoted": index.promoted, "base_metrics": index.base_metrics,
+               "adapters": [e.model_dump() for e in index.adapters]}
+    elif args.command == "register":
+        entry = registry.register(args.adapter_dir, args.method, _json_arg(args.config, "--config"), args.data_hash,
+                                  _json_arg(args.metrics, "--metrics"), name=args.name)
+        out = entry.model_dump()
+    elif args.command == "base-metrics":
+        registry.set_base_metrics(_json_arg(args.metrics, "metrics"))
+        out = {"base_metrics": registry._read().base_metrics}
+    elif args.command == "metrics":
+        out = registry.update_metrics(args.name, _json_arg(args.metrics, "metrics")).model_dump()
+    elif args.command == "promote":
+        import torch
+
+        torch.set_num_threads(1)
+        thresholds = Thresholds(max_ppl_ratio=args.max_ppl_ratio,
+                                **{m: getattr(args, f"tol_{m}") for m in GATED_METRICS})
+        decision = registry.promote(args.name, thresholds=thresholds,
+                                    texts=general_texts(registry.settings, args.texts))
+        out = decision.model_dump()
+    elif args.command == "export":
+        out = {"exported": str(registry.export(args.name, args.out, overwrite=args.overwrite))}
+    else:
+        out = {"lora_modules": registry.vllm_lora_modules()}
+    print(json.dumps(out, indent=2, default=str))
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -59,18 +59,10 @@ def fits(tokenizer, record: dict, max_length: int, sides: tuple[str, ...]) -> bo
 
 
 def feedback_pairs(settings) -> list[dict]:
-    """DPO pairs from the feedback store, or [] when that builder or its data is not there."""
-    try:
-        from training.feedback_data import dpo_pairs_from_feedback
-    except ImportError:
-        log.warning("training.feedback_data is not available: no feedback pairs")
-        return []
-    if not Path(settings.events_path).is_file():
-        return []
-    pairs = dpo_pairs_from_feedback(settings.events_path, settings)
-    for p in pairs:
-        p.setdefault("meta", {}).setdefault("source", "feedback")
-    return pairs
+    """DPO pairs from the feedback store (same-impression clicks), [] when nothing is logged yet."""
+    from training.feedback_data import dpo_pairs_from_feedback, tagged_feedback
+
+    return tagged_feedback(dpo_pairs_from_feedback, settings)
 
 
 def default_sft_adapter(settings) -> Path | None:

@@ -239,3 +239,17 @@ def kto_examples(events_db_path: str | Path, settings: Settings, *, clip: float 
 
 __all__ = ["DEFAULT_CLIP", "LoggedCandidate", "PromptBuilder", "dpo_pairs_from_feedback", "kto_examples",
            "load_impressions"]
+
+
+def tagged_feedback(builder, settings) -> list[dict]:
+    """``builder(events_db, settings)`` rows tagged ``meta.source = "feedback"``; [] before any event is logged.
+
+    One place for what DPO (:func:`dpo_pairs_from_feedback`) and KTO (:func:`kto_examples`) both need
+    from the app's events DB, so the trainers can tell feedback rows from verifier ones in their metrics.
+    """
+    if not Path(settings.events_path).is_file():
+        return []
+    rows = builder(settings.events_path, settings)
+    for row in rows:
+        row.setdefault("meta", {}).setdefault("source", "feedback")
+    return rows

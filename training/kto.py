@@ -62,18 +62,10 @@ ADAPTER_NAME = "explainer-sft-kto"
 
 
 def feedback_examples(settings) -> list[dict]:
-    """KTO examples from the feedback store, or [] when that builder or its data is not there."""
-    try:
-        from training.feedback_data import kto_examples
-    except ImportError:
-        log.warning("training.feedback_data is not available: no feedback examples")
-        return []
-    if not Path(settings.events_path).is_file():
-        return []
-    examples = kto_examples(settings.events_path, settings)
-    for e in examples:
-        e.setdefault("meta", {}).setdefault("source", "feedback")
-    return examples
+    """KTO examples from the feedback store (IPS-weighted clicks), [] when nothing is logged yet."""
+    from training.feedback_data import kto_examples, tagged_feedback
+
+    return tagged_feedback(kto_examples, settings)
 
 
 def has_both_labels(examples: list[dict]) -> bool:

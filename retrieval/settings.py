@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Embeddings / vector store
     embedding_model: str = Field(default="", description="sentence-transformers path; empty = packaged all-MiniLM-L6-v2.")
     embedding_batch_size: int = 64
+    compute_threads: int = Field(default=0, description=(
+        "CPU threads for bulk work (index builds, ranker/ALS training); 0 = every core. "
+        "Set 1 on a machine shared with other busy processes (retrieval/threads.py)."))
     qdrant_url: str = Field(default="", description="Qdrant server URL; empty = embedded Qdrant Edge on disk.")
     qdrant_api_key: str = ""
     qdrant_local_path: str = Field(
@@ -91,6 +94,9 @@ class Settings(BaseSettings):
     max_text_chars: int = 50_000
     exploration_rate: float = 0.1
     user_hash_salt: str = Field(default="", description="Key for hashing user ids in logs and events.")
+    events_url: str = Field(default="", description=(
+        "Database URL of the feedback events (e.g. postgresql://user:pw@host/db) shared by app replicas; "
+        "empty = the SQLite file $WAYPOINT_HOME/events.sqlite."))
 
     @property
     def catalogue_path(self) -> Path:
@@ -98,7 +104,13 @@ class Settings(BaseSettings):
 
     @property
     def events_path(self) -> Path:
+        """The embedded SQLite events file (used when ``events_url`` is empty)."""
         return self.home / "events.sqlite"
+
+    @property
+    def events_target(self) -> str:
+        """Where the feedback events live: ``events_url`` or the SQLite file (see :mod:`retrieval.sqldb`)."""
+        return self.events_url or str(self.events_path)
 
     @property
     def index_dir(self) -> Path:

@@ -11,6 +11,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config) -> None:
+    """One torch thread count for the session (tests/llm_helpers.py: WAYPOINT_TEST_THREADS)."""
+    import torch
+
+    from tests.llm_helpers import TEST_THREADS
+
+    torch.set_num_threads(TEST_THREADS)
 DATA = Path(os.environ.get("WAYPOINT_DATA", REPO.parent / "shared" / "data"))
 
 
@@ -51,3 +60,36 @@ def catalogue(settings):
     conn = connect(settings.catalogue_path, readonly=True)
     yield conn
     conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server for this session (see tests/postgres_server.py); fresh database per test below."""
+    from tests.postgres_server import pg_bin_dir, postgres_server
+
+    if pg_bin_dir() is None:
+        pytest.skip("PostgreSQL server binaries missing: run scripts/install_postgres.sh (`make test` does)")
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture()
+def postgres_db(postgres_url, request):
+    """An empty database on the session's PostgreSQL server, dropped after the test."""
+    import re
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield postgres_url.rsplit("/", 1)[0] + "/" + name
+    from app.feedback.store import _stores
+
+    for key in [k for k in _stores if k.endswith("/" + name)]:
+        _stores.pop(key).close()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# Torch threads for the whole test session (set once in conftest.py). CI has its 2 cores to itself,
+# so every core is used; on a shared development machine set WAYPOINT_TEST_THREADS=1.
+TEST_THREADS = int(os.environ.get("WAYPOINT_TEST_THREADS") or 0) or (os.cpu_count() or 1)
 
 SCHEMA = {
     "type": "object",

@@ -74,7 +74,7 @@ def test_recommend_happy_path(client, events):
     assert len(body["items"]) == 7
     assert all(i["kind"] == "occupation" and i["title"] and i["id"] for i in body["items"])
     assert "29-1141.00" not in [i["id"] for i in body["items"]]  # not the person's own occupation
-    rows = events.query("SELECT * FROM events WHERE session_id = ? ORDER BY position", (session,))
+    rows = events.query("SELECT * FROM events WHERE session_id = :s ORDER BY position", {"s": session})
     assert [r["item_id"] for r in rows] == [i["id"] for i in body["items"]]
     assert {r["impression_id"] for r in rows} == {body["impression_id"]}
     assert json.loads(rows[0]["shown"]) == [i["id"] for i in body["items"]]
@@ -96,7 +96,7 @@ def test_explain_happy_path(client, events):
         assert set(skill.get("evidence") or []) <= cited, skill  # every claim cites evidence that exists
     assert e["matched_skills"], "a nurse shares skills with health education"
     assert e["variant"] and e["propensity"] in (1.0 - api_settings_rate(client), api_settings_rate(client))
-    row = events.query("SELECT * FROM events WHERE impression_id = ?", (e["impression_id"],))[0]
+    row = events.query("SELECT * FROM events WHERE impression_id = :i", {"i": e["impression_id"]})[0]
     assert row["type"] == "impression" and row["item_id"] == ITEM and row["position"] == 2
     assert row["variant"] == e["variant"] and row["propensity"] == pytest.approx(e["propensity"])
     assert row["model_backend"] == "deterministic" and row["session_id"] == session
@@ -161,7 +161,7 @@ def test_feedback_happy_paths(client, events):
         r = client.post("/v1/feedback", json={**p, "session_id": session})
         assert r.status_code == 201, (p, r.text)
         assert r.json()["type"] == p["type"] and r.json()["event_id"]
-    rows = events.query("SELECT * FROM events WHERE session_id = ?", (session,))
+    rows = events.query("SELECT * FROM events WHERE session_id = :s", {"s": session})
     types = [r["type"] for r in rows]
     assert types.count("click") == 1 and types.count("dwell") == 1 and types.count("thumbs") == 2
     assert types.count("correction") == 2
@@ -318,7 +318,7 @@ def test_pii_never_reaches_logs_and_user_ids_are_hashed(client, events, caplog):
     text = "\n".join(rec.getMessage() for rec in caplog.records)
     assert "pat.smith@example.org" not in text and "555-0199" not in text and "raw-user-123" not in text
     assert hash_user_id("raw-user-123") in text
-    stored = json.dumps(events.query("SELECT * FROM events WHERE session_id = ?", (session,)))
+    stored = json.dumps(events.query("SELECT * FROM events WHERE session_id = :s", {"s": session}))
     assert "pat.smith@example.org" not in stored and "555-0199" not in stored and "raw-user-123" not in stored
     assert "[email]" in stored
 
@@ -429,7 +429,11 @@ def _percentiles(latencies: list[float]) -> tuple[float, float]:
 
 @pytest.mark.slow
 def test_bounded_concurrent_load_on_loopback(api_settings):
-    """200 requests at concurrency 16 to each of /v1/recommend and /v1/explain: no errors; p50/p95 printed."""
+    """64 requests at concurrency 16 to each of /v1/recommend and /v1/explain: no errors; p50/p95 printed.
+
+    A correctness check under concurrency (no 5xx, no lost events); throughput and latency are
+    measured by ``waypoint bench`` (eval/reports/bench.md), not here."""
+    n = 64
     profiles = [NURSE, {"occupation": "Software Developers", "skills": ["Python", "SQL"]},
                 {"occupation": "Electricians"}, {"occupation": "Accountants and Auditors", "skills": ["Microsoft Excel"]},
                 {"text": "I manage a team of cooks in a busy restaurant kitchen and plan menus."}]
@@ -453,11 +457,11 @@ def test_bounded_concurrent_load_on_loopback(api_settings):
 
             t0 = time.perf_counter()
             with ThreadPoolExecutor(max_workers=16) as pool:
-                results = list(pool.map(one, range(200)))
+                results = list(pool.map(one, range(n)))
             wall = time.perf_counter() - t0
             codes = [c for c, _ in results]
-            assert codes.count(200) == 200, {c: codes.count(c) for c in set(codes)}
+            assert codes.count(200) == n, {c: codes.count(c) for c in set(codes)}
             p50, p95 = _percentiles([t for _, t in results])
-            report[path] = (p50, p95, 200 / wall)
+            report[path] = (p50, p95, n / wall)
     for path, (p50, p95, rps) in report.items():
-        print(f"\nLOAD {path}: 200 requests @ concurrency 16: p50 {p50:.0f} ms, p95 {p95:.0f} ms, {rps:.1f} req/s")
+        print(f"\nLOAD {path}: {n} requests @ concurrency 16: p50 {p50:.0f} ms, p95 {p95:.0f} ms, {rps:.1f} req/s")

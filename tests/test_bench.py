@@ -123,8 +123,14 @@ def test_compose_settings_are_ones_the_code_reads():
                 assert field in fields, f"{name}: {key} is not a retrieval.settings field"
                 seen.add(field)
     # the switches from embedded to server components are all set
-    assert {"qdrant_url", "qdrant_shards", "qdrant_replication_factor", "llm_backend", "llm_base_url", "home"} <= seen
+    assert {"qdrant_url", "qdrant_shards", "qdrant_replication_factor", "llm_backend", "llm_base_url", "home",
+            "events_url"} <= seen
     app_env = compose["services"]["app"]["environment"]
+    from retrieval.sqldb import database_url
+
+    events = database_url(app_env["WAYPOINT_EVENTS_URL"])  # the URL the store will open
+    assert events.get_backend_name() == "postgresql" and events.host == "postgres" and events.database == "waypoint"
+    assert compose["services"]["app"]["depends_on"]["postgres"] == {"condition": "service_healthy"}
     assert app_env["WAYPOINT_LLM_BACKEND"] == "openai" and int(app_env["WAYPOINT_QDRANT_REPLICATION_FACTOR"]) == 2
     assert Settings(qdrant_shards=int(app_env["WAYPOINT_QDRANT_SHARDS"])).qdrant_shards == 6
 

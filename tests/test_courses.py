@@ -7,9 +7,6 @@ import pytest
 
 @pytest.fixture(scope="module")
 def course_recommender(settings):
-    import torch
-
-    torch.set_num_threads(1)
     from retrieval.courses.service import CourseRecommender
 
     return CourseRecommender(settings)

@@ -11,9 +11,7 @@ import re
 
 import jsonschema
 import pytest
-import torch
 
-torch.set_num_threads(1)  # 2 shared cores: one thread is many times faster under contention
 
 NURSE, HEALTH_ED = "29-1141.00", "21-1091.00"
 NURSE_TEXT = ("Registered nurse for eight years. I run patient education classes, teach diabetes self-management "

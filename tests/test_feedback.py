@@ -1,39 +1,66 @@
-"""Feedback capture: SQLite events (WAL, one transaction per event), Parquet export, propensities, exploration."""
+"""Feedback capture: events in SQLite (WAL) and in a real PostgreSQL through the same SQL layer.
+
+One transaction per event, Parquet export, propensities, exploration. The store tests run on both
+backends; the PostgreSQL server is real (tests/postgres_server.py).
+"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 
 import pyarrow.parquet as pq
 import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.feedback import EventStore, Explorer, FeedbackError, export_events
 from app.security import hash_user_id, redact_pii
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def events_target(request, tmp_path):
+    """Where a test's events live: an SQLite file, or a fresh database on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "events.sqlite")
+    return request.getfixturevalue("postgres_db")
+
+
 @pytest.fixture()
-def store(tmp_path):
-    s = EventStore(tmp_path / "events.sqlite")
+def store(events_target):
+    s = EventStore(events_target)
     yield s
     s.close()
 
 
-def _trace(store: EventStore) -> list[str]:
-    statements: list[str] = []
-    store._conn.set_trace_callback(statements.append)
-    return statements
+def _trace(store: EventStore) -> list[tuple[str, object]]:
+    """(kind, detail) for every transaction begin/commit/rollback and statement on the store's engine."""
+    seen: list[tuple[str, object]] = []
+    event.listen(store.engine, "begin", lambda conn: seen.append(("begin", None)))
+    event.listen(store.engine, "commit", lambda conn: seen.append(("commit", None)))
+    event.listen(store.engine, "rollback", lambda conn: seen.append(("rollback", None)))
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, params, context, executemany:
+                 seen.append(("execute", (statement.split("(")[0].strip(), executemany))))
+    return seen
 
 
-def test_wal_and_schema(store):
-    mode = store.query("PRAGMA journal_mode")[0]["journal_mode"]
-    assert mode == "wal"
+def test_schema_on_each_backend(store):
+    if store.engine.dialect.name == "sqlite":
+        assert store.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
+    else:
+        assert store.engine.dialect.name == "postgresql"
+        cols = {r["column_name"] for r in store.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events'")}
+        assert {"event_id", "impression_id", "propensity", "payload"} <= cols
+    assert store.query("SELECT value FROM events_meta WHERE key = 'schema_version'") == [{"value": "1"}]
     assert store.counts()["total"] == 0
+    EventStore(store.target).close()  # a second process opening the same store changes nothing
+    assert len(store.query("SELECT * FROM events_meta")) == 1
 
 
 def test_each_event_is_one_transaction(store):
-    statements = _trace(store)
+    seen = _trace(store)
     store.log_impression(items=["a", "b", "c", "d"], session_id="s1", user_id="alice", variant="default",
                          propensity=0.9, model={"backend": "deterministic", "name": "composer", "adapter": None})
     store.log_click(impression_id="imp1", item_id="b", position=1, session_id="s1")
@@ -41,14 +68,15 @@ def test_each_event_is_one_transaction(store):
     store.log_thumbs(impression_id="imp1", item_id="b", up=False, reason="too_generic", session_id="s1")
     store.log_corrections([{"skill": "Python", "action": "wrong"}, {"skill": "SQL", "action": "missing"}],
                           session_id="s1")
-    store._conn.set_trace_callback(None)
-    begins = [s for s in statements if s.startswith("BEGIN")]
-    commits = [s for s in statements if s == "COMMIT"]
-    inserts = [s for s in statements if s.startswith("INSERT INTO events")]
-    assert len(begins) == len(commits) == 5, statements
+    kinds = [k for k, _ in seen]
+    assert kinds.count("begin") == kinds.count("commit") == 5 and "rollback" not in kinds, seen
+    # each transaction is begin, ONE insert statement (executemany for several rows), commit
+    assert kinds == ["begin", "execute", "commit"] * 5, seen
+    inserts = [d for k, d in seen if k == "execute"]
+    assert all(stmt == "INSERT INTO events" for stmt, _ in inserts), inserts
+    assert inserts[0][1] and inserts[-1][1], "multi-row events are one executemany"
     # an impression of four items is one event: one transaction, four rows (one per position)
     assert store.counts() == {"impression": 4, "click": 1, "dwell": 1, "thumbs": 1, "correction": 2, "total": 9}
-    assert inserts, "rows were inserted inside the transactions"
     rows = store.query("SELECT item_id, position, shown, propensity, variant, model_backend, user_hash "
                        "FROM events WHERE type='impression' ORDER BY position")
     assert [r["item_id"] for r in rows] == ["a", "b", "c", "d"]
@@ -74,8 +102,8 @@ def test_bad_event_writes_nothing(store):
 def test_a_failing_insert_rolls_back_the_whole_event(store, monkeypatch):
     """Nothing half-written: a list impression whose third row fails leaves no rows at all."""
     rows = [dict(type="impression", item_id=i, position=n) for n, i in enumerate("abc")]
-    rows[2]["position"] = object()  # sqlite3 cannot bind this: the insert fails mid-transaction
-    with pytest.raises(sqlite3.Error):
+    rows[2]["position"] = object()  # no driver can bind this: the insert fails mid-transaction
+    with pytest.raises(SQLAlchemyError):
         store._write(rows)
     assert store.counts()["total"] == 0
     store.log_click(impression_id=None, item_id="a")  # the connection is usable afterwards
@@ -105,8 +133,8 @@ def test_concurrent_writers(store):
     assert store.counts()["click"] == 400
 
 
-def test_parquet_export(tmp_path):
-    path = tmp_path / "ev.sqlite"
+def test_parquet_export(tmp_path, events_target):
+    path = events_target
     store = EventStore(path)
     imp = store.log_impression(items=["21-1091.00", "29-1141.00"], user_id="bob", session_id="s",
                                variant="alt", propensity=0.1, surface="explanation",

@@ -18,9 +18,6 @@ def job_log(catalogue):
 
 @pytest.fixture(scope="module")
 def recommender(settings):
-    import torch
-
-    torch.set_num_threads(1)
     from retrieval.jobs.model import JobRecConfig
     from retrieval.jobs.service import JobRecommender
 

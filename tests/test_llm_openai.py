@@ -1,4 +1,9 @@
-"""A real vLLM server (from .venv-vllm, started by scripts/vllm_serve.sh) behind OpenAIBackend."""
+"""A real vLLM server (from .venv-vllm, started by scripts/vllm_serve.sh) behind OpenAIBackend.
+
+The server serves SmolLM2 and, by name, the LoRA adapter that trl's SFTTrainer writes in the tiny SFT
+run of ``test_training_sft.py`` (trained here first if this module runs first; cached for the session).
+One server per session: structured output, adapter selection, and a grounded explanation through it.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +21,15 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-from tests.llm_helpers import MESSAGES, SCHEMA, make_tiny_lora, shared_llm_settings  # noqa: F401
+from tests.llm_helpers import MESSAGES, SCHEMA, shared_llm_settings
+from tests.test_training_sft import tiny_sft
 
 REPO = Path(__file__).resolve().parent.parent
 VLLM_VENV = REPO / ".venv-vllm"
 SERVE_SCRIPT = REPO / "scripts" / "vllm_serve.sh"
 STARTUP_TIMEOUT_S = float(os.environ.get("WAYPOINT_TEST_VLLM_STARTUP_S", "300"))
+ADAPTER = "sft-tiny"  # the served name of the trl-trained adapter
+NURSE, HEALTH_ED = "29-1141.00", "21-1091.00"
 
 
 def free_port() -> int:
@@ -31,16 +39,15 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def vllm_server(tmp_path_factory):
-    """Start vLLM with SmolLM2 + a tiny LoRA adapter; yield (base_url, adapter_name); stop it by PID."""
+def vllm_server(settings, tmp_path_factory):
+    """Start vLLM with SmolLM2 + the tiny SFT adapter; yield (base_url, adapter_name); stop it by PID."""
     if not (VLLM_VENV / "bin" / "python").exists():
         pytest.skip(f"{VLLM_VENV} does not exist (create it with `make vllm` / scripts/vllm_serve.sh --install-only)")
     from app.llm.model_files import ensure_smollm2
 
-    settings = shared_llm_settings(tmp_path_factory)
-    model_dir = ensure_smollm2(settings)
+    model_dir = ensure_smollm2(shared_llm_settings(tmp_path_factory))
+    adapter_dir, _meta = tiny_sft(settings, tmp_path_factory)  # peft adapter saved by trl (r=16, 7 modules)
     work = tmp_path_factory.mktemp("vllm")
-    adapter_dir = make_tiny_lora(model_dir, work / "tiny-lora")
     port = free_port()
     log_path = work / "vllm.log"
     env = dict(
@@ -48,8 +55,8 @@ def vllm_server(tmp_path_factory):
         PORT=str(port),
         HOST="127.0.0.1",
         MODEL_DIR=str(model_dir.resolve()),
-        LORA_MODULES=f"tiny-lora={adapter_dir.resolve()}",
-        MAX_LORA_RANK="8",
+        LORA_MODULES=f"{ADAPTER}={adapter_dir.resolve()}",
+        MAX_LORA_RANK="16",
         WAYPOINT_HOME=str(work),  # no stray adapters from the developer's var/adapters
     )
     started = time.perf_counter()
@@ -66,7 +73,7 @@ def vllm_server(tmp_path_factory):
                 pytest.fail(f"vLLM exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
             try:
                 response = httpx.get(f"{base_url}/models", timeout=2.0)
-                if response.status_code == 200 and {"smollm2-135m-instruct", "tiny-lora"} <= {
+                if response.status_code == 200 and {"smollm2-135m-instruct", ADAPTER} <= {
                     m["id"] for m in response.json()["data"]
                 }:
                     break
@@ -76,7 +83,7 @@ def vllm_server(tmp_path_factory):
                 pytest.fail(f"vLLM did not answer /v1/models in {STARTUP_TIMEOUT_S:.0f}s:\n{log_path.read_text()[-4000:]}")
             time.sleep(1.0)
         print(f"vLLM ready in {time.perf_counter() - started:.1f}s at {base_url}")
-        yield base_url, "tiny-lora"
+        yield base_url, ADAPTER
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -100,7 +107,7 @@ def test_base_model_structured_output(vllm_server):
     try:
         health = backend.health()
         assert health.ok, health.detail
-        assert {"smollm2-135m-instruct", "tiny-lora"} <= {m["id"] for m in backend.list_models()}
+        assert {"smollm2-135m-instruct", ADAPTER} <= {m["id"] for m in backend.list_models()}
         results = backend.generate_json(MESSAGES, SCHEMA, max_new_tokens=160)
         assert len(results) == 1
         result = results[0]
@@ -194,3 +201,45 @@ def test_silent_server_times_out():
             assert time.perf_counter() - started < 3.0
         finally:
             backend.close()
+
+
+@pytest.fixture(scope="module")
+def served_settings(settings, vllm_server):
+    base_url, adapter = vllm_server
+    return settings.model_copy(update={
+        "explain_gap_embeddings": False, "explain_gap_esco_map": False, "llm_base_url": base_url,
+        "llm_model_name": "smollm2-135m-instruct", "llm_adapter": adapter, "llm_timeout_s": 300.0,
+        "llm_max_retries": 0, "faithfulness_threshold": 0.0,
+    })
+
+
+def test_vllm_adapter_explanation_is_schema_valid_and_verified(served_settings, catalogue):
+    """A grounded explanation through vLLM with the trained adapter selected by name."""
+    from app.explain import explain_traced
+    from app.llm import clear_backends
+    from retrieval.profile import Profile
+
+    profile = Profile(occupation=NURSE, text="Registered nurse; I run patient education classes and keep medical records.")
+    try:
+        e, trace = explain_traced(profile, HEALTH_ED, backend="vllm", settings=served_settings)
+        assert trace.raw_text is not None, e.fallback_reason
+        jsonschema.validate(json.loads(trace.raw_text), trace.schema)
+        assert e.fallback_reason is None, e.fallback_reason
+        assert e.model.model_dump() == {"backend": "openai", "name": "smollm2-135m-instruct", "adapter": ADAPTER}
+        assert e.verification.claims >= 3 and 0.0 <= e.faithfulness <= 1.0
+        cited = {c.id: c for c in e.citations}
+        matched = {s.id for s in trace.evidence.matched}
+        for m in e.matched_skills:
+            assert m.id in matched and m.evidence and all(c in cited for c in m.evidence)
+            assert catalogue.execute("SELECT 1 FROM skill WHERE id = ?", (m.id,)).fetchone()
+        for c in e.citations:
+            assert trace.evidence.citation(c.id).text == c.text
+
+        # the base model on the same server, through the same client, by name
+        base = served_settings.model_copy(update={"llm_adapter": ""})
+        e2, trace2 = explain_traced(profile, HEALTH_ED, backend="openai", settings=base)
+        assert e2.model.adapter is None or e2.fallback_reason is not None
+        if trace2.raw_text:
+            jsonschema.validate(json.loads(trace2.raw_text), trace2.schema)
+    finally:
+        clear_backends()

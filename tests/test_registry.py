@@ -13,11 +13,8 @@ TEXTS_N, MAX_TOKENS = 4, 64
 
 @pytest.fixture(scope="module")
 def base_dir(settings):
-    import torch
-
     from app.llm.model_files import resolve_model_path
 
-    torch.set_num_threads(1)
     return resolve_model_path(settings)
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.llm_helpers import TEST_THREADS
 from tests.test_training_sft import env_settings, tiny_golden, tiny_sft, training_settings
 
-torch.set_num_threads(1)  # 2 shared cores
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,8 @@ def prefs(settings, tsettings, sft_adapter, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("prefs")
     manifest = build_preferences(tsettings, tiny_golden(settings, tmp_path_factory), out, adapter=sft_adapter,
-                                 prompts=1, samples=3, temperature=1.0, synthetic_per_prompt=4, progress=False)
+                                 prompts=1, samples=3, temperature=1.0, synthetic_per_prompt=4, progress=False,
+                                 max_new_tokens=200)  # a tiny-SFT model mostly runs to the cap anyway
     return out, manifest
 
 
@@ -85,7 +86,7 @@ def test_tiny_dpo_continues_the_sft_adapter(prefs, tsettings, sft_adapter, tmp_p
     out_dir = tmp_path / "dpo"
     with env_settings(tsettings):
         result = dpo.main(["--tiny", "--pairs", str(prefs[0] / "dpo.jsonl"), "--adapter", str(sft_adapter),
-                           "--out", str(out_dir), "--threads", "1"])
+                           "--out", str(out_dir), "--threads", str(TEST_THREADS)])
     meta = read_adapter_meta(out_dir)
     tiny = load_config(None, "dpo").tiny_version()
     assert meta.method == "dpo" and meta.parent_adapter == str(sft_adapter) and meta.steps == tiny.max_steps
@@ -107,7 +108,7 @@ def test_tiny_kto_continues_the_sft_adapter(prefs, tsettings, sft_adapter, tmp_p
     out_dir = tmp_path / "kto"
     with env_settings(tsettings):
         kto.main(["--tiny", "--source", "verifier", "--examples", str(prefs[0] / "kto.jsonl"),
-                  "--adapter", str(sft_adapter), "--out", str(out_dir), "--threads", "1"])
+                  "--adapter", str(sft_adapter), "--out", str(out_dir), "--threads", str(TEST_THREADS)])
     meta = read_adapter_meta(out_dir)
     assert meta.method == "kto" and meta.parent_adapter == str(sft_adapter)
     assert meta.steps == load_config(None, "kto").tiny_version().max_steps

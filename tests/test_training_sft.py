@@ -17,9 +17,9 @@ import os
 from pathlib import Path
 
 import pytest
-import torch
 
-torch.set_num_threads(1)  # 2 shared cores
+from tests.llm_helpers import TEST_THREADS
+
 
 GOLDEN_PAIRS, GOLDEN_VARIANTS = 6, 2
 
@@ -81,7 +81,7 @@ def tiny_sft(settings, tmp_path_factory) -> tuple[Path, dict]:
     meta = read_adapter_meta(out)
     if meta is None:
         with env_settings(training_settings(settings, tmp_path_factory)):
-            sft.main(["--tiny", "--golden", str(golden), "--out", str(out), "--threads", "1"])
+            sft.main(["--tiny", "--golden", str(golden), "--out", str(out), "--threads", str(TEST_THREADS)])
         meta = read_adapter_meta(out)
     return out, meta.model_dump()
 

@@ -26,23 +26,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+from retrieval.sqldb import display
 from training.lora import (
-    AdapterMeta,
     TrainConfig,
     add_common_args,
-    base_model_path,
     canonical_json,
     completion_token_ids,
     config_from_args,
-    cuda_available,
     data_hash,
     default_out,
-    library_versions,
+    finish_adapter,
     load_model,
     lora_config,
-    read_adapter_meta,
     read_jsonl,
-    save_adapter,
     set_threads,
     to_dataset,
     train_stats,
@@ -104,25 +100,19 @@ def train_dpo(config: TrainConfig, settings, pairs: list[dict], out_dir: Path, *
         output = trainer.train()
         stats = train_stats(output, len(train), time.perf_counter() - started)
     logged = [h for h in trainer.state.log_history if "rewards/accuracies" in h]
-    parent = read_adapter_meta(adapter) if adapter else None
-    meta = AdapterMeta(
-        name=out_dir.name, method="dpo", base_model=str(base_model_path(config, settings)),
-        parent_adapter=str(adapter) if adapter else None, parent_data_hash=parent.data_hash if parent else None,
+    return finish_adapter(
+        trainer.model, out_dir, method="dpo", config=config, settings=settings, parent_adapter=adapter,
         data_hash=data_hash(canonical_json([p["prompt"], p["chosen"], p["rejected"]]) for p in train),
-        data_path=data_path, examples=len(train), config=config.model_dump(exclude={"tiny"}),
-        quantization=quantization, device="cuda" if cuda_available() else "cpu",
+        data_path=data_path, examples=len(train), quantization=quantization, stats=stats,
         metrics={"synthetic_pairs": sum(bool(p.get("meta", {}).get("synthetic")) for p in train),
                  "feedback_pairs": sum(p.get("meta", {}).get("source") == "feedback" for p in train),
                  "last_rewards_accuracy": logged[-1].get("rewards/accuracies") if logged else None,
-                 "last_rewards_margin": logged[-1].get("rewards/margins") if logged else None},
-        versions=library_versions(), **stats)
-    save_adapter(trainer.model, out_dir, meta)
-    return {"out": str(out_dir), **meta.model_dump()}
+                 "last_rewards_margin": logged[-1].get("rewards/margins") if logged else None})
 
 
 def main(argv: list[str] | None = None) -> dict:
-    """``waypoint train dpo [--config F] [--pairs FILE] [--adapter SFT_DIR | --no-adapter] [--feedback]
-    [--tiny] [--max-steps N] [--epochs E] [--max-examples N] [--out DIR] [--threads T] [--seed S]``."""
+    """``waypoint train dpo [--config F] [--source verifier|feedback|both] [--pairs FILE] [--adapter SFT_DIR |
+    --no-adapter] [--tiny] [--max-steps N] [--epochs E] [--max-examples N] [--out DIR] [--threads T] [--seed S]``."""
     from retrieval.settings import get_settings
     from training.golden import ensure_golden
     from training.preferences import build_preferences
@@ -134,21 +124,34 @@ def main(argv: list[str] | None = None) -> dict:
                         help="DPO pairs JSONL (default WAYPOINT_HOME/training/preferences/dpo.jsonl; built if missing)")
     parser.add_argument("--adapter", default=None, help="SFT adapter to continue (default WAYPOINT_HOME/adapters/explainer-sft)")
     parser.add_argument("--no-adapter", action="store_true", help="train a fresh LoRA on the base instead")
-    parser.add_argument("--feedback", action="store_true", help="add pairs from the feedback store (IPS-resampled)")
+    parser.add_argument("--source", choices=["verifier", "feedback", "both"], default="verifier",
+                        help="verifier-ranked samples (--pairs), clicked-vs-shown pairs from the feedback store "
+                             "(IPS-resampled), or both")
+    parser.add_argument("--feedback", action="store_true", help="same as --source both")
     args = parser.parse_args(argv)
     config = config_from_args(args, "dpo")
     settings = get_settings()
+    source = "both" if args.feedback else args.source
     adapter = None if args.no_adapter else (Path(args.adapter) if args.adapter else default_sft_adapter(settings))
-    pairs_path = Path(args.pairs) if args.pairs else prefs_dir(settings) / "dpo.jsonl"
-    if not pairs_path.is_file():
-        golden_dir = ensure_golden(settings, tiny=args.tiny)
-        build_preferences(settings, golden_dir, pairs_path.parent, adapter=adapter,
-                          prompts=2 if args.tiny else 40, samples=2 if args.tiny else 4, threads=config.threads or None)
-    pairs = read_jsonl(pairs_path)
-    if args.feedback:
-        pairs += feedback_pairs(settings)
+    pairs: list[dict] = []
+    data_paths: list[str] = []
+    if source in ("verifier", "both"):
+        pairs_path = Path(args.pairs) if args.pairs else prefs_dir(settings) / "dpo.jsonl"
+        if not pairs_path.is_file():
+            golden_dir = ensure_golden(settings, tiny=args.tiny)
+            build_preferences(settings, golden_dir, pairs_path.parent, adapter=adapter, prompts=2 if args.tiny else 40,
+                              samples=2 if args.tiny else 4, threads=config.threads or None)
+        pairs += read_jsonl(pairs_path)
+        data_paths.append(str(pairs_path))
+    if source in ("feedback", "both"):
+        feedback = feedback_pairs(settings)
+        if source == "feedback" and not feedback:
+            raise SystemExit(f"no clicked-vs-shown pairs in {display(settings.events_target)}: log side-by-side "
+                             "explanations (or run `waypoint simulate`) first")
+        pairs += feedback
+        data_paths.append(display(settings.events_target))
     out_dir = Path(args.out) if args.out else default_out(settings, ADAPTER_NAME + ("-tiny" if args.tiny else ""))
-    return train_dpo(config, settings, pairs, out_dir, adapter=adapter, data_path=str(pairs_path), tiny=args.tiny)
+    return train_dpo(config, settings, pairs, out_dir, adapter=adapter, data_path=" + ".join(data_paths), tiny=args.tiny)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -67,33 +66,31 @@ class LoggedCandidate(BaseModel):
         return value if isinstance(value, str) and value.strip() else None
 
 
-def _connect(path: str | Path) -> sqlite3.Connection:
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"events DB not found: {p}")
-    return sqlite3.connect(f"file:{p}?mode=ro", uri=True)
-
-
-def load_impressions(events_db_path: str | Path, surfaces: tuple[str, ...] = EXPLANATION_SURFACES
+def load_impressions(events: str | Path, surfaces: tuple[str, ...] = EXPLANATION_SURFACES
                      ) -> dict[str, list[LoggedCandidate]]:
     """Explanation impressions by id, rows in position order, with clicks and dwell joined in.
 
-    A click belongs to the row of its impression at the click's position (or, without a position,
-    to the impression's only row, or the row whose variant the click's payload names).
+    ``events`` is an SQLite path or a database URL. A click belongs to the row of its impression at
+    the click's position (or, without a position, to the impression's only row, or the row whose
+    variant the click's payload names).
     """
-    conn = _connect(events_db_path)
+    from app.feedback.store import EventStore
+
+    store = EventStore(events, create=False)
     try:
-        marks = ",".join("?" * len(surfaces))
-        rows = conn.execute(f"SELECT impression_id, position, item_id, variant, propensity, payload FROM events "
-                            f"WHERE type='impression' AND surface IN ({marks}) ORDER BY id", surfaces).fetchall()
-        clicks = conn.execute("SELECT impression_id, position, item_id, payload FROM events WHERE type='click' "
-                              "AND impression_id IS NOT NULL").fetchall()
-        dwells = conn.execute("SELECT impression_id, position, value FROM events WHERE type='dwell' "
-                              "AND impression_id IS NOT NULL").fetchall()
+        rows = store.query("SELECT impression_id, position, item_id, variant, propensity, payload FROM events "
+                           "WHERE type='impression' AND surface IN :surfaces ORDER BY id",
+                           {"surfaces": list(surfaces)}, expanding=["surfaces"])
+        clicks = store.query("SELECT impression_id, position, item_id, payload FROM events WHERE type='click' "
+                             "AND impression_id IS NOT NULL ORDER BY id")
+        dwells = store.query("SELECT impression_id, position, value FROM events WHERE type='dwell' "
+                             "AND impression_id IS NOT NULL ORDER BY id")
     finally:
-        conn.close()
+        store.close()
     out: dict[str, list[LoggedCandidate]] = defaultdict(list)
-    for imp, pos, item, variant, prop, payload in rows:
+    for row in rows:
+        imp, pos, item, variant, prop, payload = (row[k] for k in ("impression_id", "position", "item_id", "variant",
+                                                                   "propensity", "payload"))
         try:
             data = json.loads(payload) if payload else {}
         except json.JSONDecodeError:
@@ -117,12 +114,13 @@ def load_impressions(events_db_path: str | Path, surfaces: tuple[str, ...] = EXP
             variant = None
         return next((c for c in cands if variant and c.variant == variant), None)
 
-    for imp, pos, _item, payload in clicks:
-        cand = find(imp, pos, payload)
+    for click in clicks:
+        cand = find(click["impression_id"], click["position"], click["payload"])
         if cand is not None:
             cand.clicked = True
-    for imp, pos, value in dwells:
-        cand = find(imp, pos, None)
+    for dwell in dwells:
+        value = dwell["value"]
+        cand = find(dwell["impression_id"], dwell["position"], None)
         if cand is not None and value is not None:
             cand.dwell_ms = max(cand.dwell_ms or 0.0, float(value))
     return dict(out)
@@ -247,9 +245,9 @@ def tagged_feedback(builder, settings) -> list[dict]:
     One place for what DPO (:func:`dpo_pairs_from_feedback`) and KTO (:func:`kto_examples`) both need
     from the app's events DB, so the trainers can tell feedback rows from verifier ones in their metrics.
     """
-    if not Path(settings.events_path).is_file():
+    if not settings.events_url and not Path(settings.events_path).is_file():
         return []
-    rows = builder(settings.events_path, settings)
+    rows = builder(settings.events_target, settings)
     for row in rows:
         row.setdefault("meta", {}).setdefault("source", "feedback")
     return rows

@@ -33,23 +33,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+from retrieval.sqldb import display
 from training.lora import (
-    AdapterMeta,
     TrainConfig,
     add_common_args,
-    base_model_path,
     canonical_json,
     completion_token_ids,
     config_from_args,
-    cuda_available,
     data_hash,
     default_out,
-    library_versions,
+    finish_adapter,
     load_model,
     lora_config,
-    read_adapter_meta,
     read_jsonl,
-    save_adapter,
     set_threads,
     to_dataset,
     train_stats,
@@ -135,20 +131,14 @@ def train_kto(config: TrainConfig, settings, examples: list[dict], out_dir: Path
         output = trainer.train()
         stats = train_stats(output, len(train), time.perf_counter() - started)
     logged = [h for h in trainer.state.log_history if "kl" in h]
-    parent = read_adapter_meta(adapter) if adapter else None
-    meta = AdapterMeta(
-        name=out_dir.name, method="kto", base_model=str(base_model_path(config, settings)),
-        parent_adapter=str(adapter) if adapter else None, parent_data_hash=parent.data_hash if parent else None,
+    return finish_adapter(
+        trainer.model, out_dir, method="kto", config=config, settings=settings, parent_adapter=adapter,
         data_hash=data_hash(canonical_json([e["prompt"], e["completion"], e["label"]]) for e in train),
-        data_path=data_path, examples=len(train), config=config.model_dump(exclude={"tiny"}),
-        quantization=quantization, device="cuda" if cuda_available() else "cpu",
+        data_path=data_path, examples=len(train), quantization=quantization, stats=stats,
         metrics={"source": source, "desirable": sum(bool(e["label"]) for e in train),
                  "undesirable": sum(not e["label"] for e in train), "desirable_weight": desirable,
                  "undesirable_weight": undesirable, "weighting": "importance resampling by weight within label",
-                 "last_kl": logged[-1].get("kl") if logged else None},
-        versions=library_versions(), **stats)
-    save_adapter(trainer.model, out_dir, meta)
-    return {"out": str(out_dir), **meta.model_dump()}
+                 "last_kl": logged[-1].get("kl") if logged else None})
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -176,10 +166,10 @@ def main(argv: list[str] | None = None) -> dict:
     source, data_path = args.source, ""
     if args.source in ("auto", "feedback"):
         examples = feedback_examples(settings)
-        data_path = str(settings.events_path)
+        data_path = display(settings.events_target)
         if not has_both_labels(examples):
             if args.source == "feedback":
-                raise SystemExit(f"no clicked and unclicked explanations in {settings.events_path}")
+                raise SystemExit(f"no clicked and unclicked explanations in {data_path}")
             examples = []
         else:
             source = "feedback"

@@ -113,6 +113,9 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tiny", action="store_true", help="CI budget: a handful of examples, a few steps")
     parser.add_argument("--out", default=None, help="adapter output dir (default WAYPOINT_HOME/adapters/<name>)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: config, else as is)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="per-device batch size; gradient accumulation is scaled to keep the effective batch "
+                             "(batch 1 keeps CPU memory low: DPO at batch 2 peaks above 20 GB)")
     parser.add_argument("--seed", type=int, default=None)
 
 
@@ -120,8 +123,13 @@ def config_from_args(args: argparse.Namespace, method: Method) -> TrainConfig:
     config = load_config(args.config, method)
     if args.tiny:
         config = config.tiny_version()
-    return config.with_overrides(max_steps=args.max_steps, num_train_epochs=args.epochs,
-                                 max_examples=args.max_examples, threads=args.threads, seed=args.seed)
+    config = config.with_overrides(max_steps=args.max_steps, num_train_epochs=args.epochs,
+                                   max_examples=args.max_examples, threads=args.threads, seed=args.seed)
+    if getattr(args, "batch_size", None):
+        effective = config.per_device_train_batch_size * config.gradient_accumulation_steps
+        config = config.with_overrides(per_device_train_batch_size=args.batch_size,
+                                       gradient_accumulation_steps=max(1, round(effective / args.batch_size)))
+    return config
 
 
 def default_out(settings: Settings, name: str) -> Path:
@@ -324,6 +332,25 @@ def library_versions() -> dict[str, str]:
 def read_adapter_meta(adapter_dir: str | Path) -> AdapterMeta | None:
     path = Path(adapter_dir) / ADAPTER_META
     return AdapterMeta.model_validate_json(path.read_text()) if path.is_file() else None
+
+
+def finish_adapter(model, out_dir: Path, *, method: Method, config: "TrainConfig", settings, data_hash: str,
+                   data_path: str, examples: int, quantization: str, metrics: dict[str, Any], stats: dict[str, Any],
+                   parent_adapter: Path | None = None) -> dict[str, Any]:
+    """Describe the run (:class:`AdapterMeta`), save the adapter beside it, return both as one dict.
+
+    One place for what SFT, DPO and KTO record, so the registry can compare them field by field.
+    """
+    out_dir = Path(out_dir)
+    parent = read_adapter_meta(parent_adapter) if parent_adapter else None
+    meta = AdapterMeta(
+        name=out_dir.name, method=method, base_model=str(base_model_path(config, settings)),
+        parent_adapter=str(parent_adapter) if parent_adapter else None,
+        parent_data_hash=parent.data_hash if parent else None, data_hash=data_hash, data_path=data_path,
+        examples=examples, config=config.model_dump(exclude={"tiny"}), quantization=quantization,
+        device="cuda" if cuda_available() else "cpu", metrics=metrics, versions=library_versions(), **stats)
+    save_adapter(model, out_dir, meta)
+    return {"out": str(out_dir), **meta.model_dump()}
 
 
 def save_adapter(model, out_dir: Path, meta: AdapterMeta) -> Path:

@@ -33,7 +33,6 @@ import argparse
 import json
 import logging
 import math
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -63,23 +62,27 @@ class LoggedDecision:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-def load_decisions(events_db_path: str | Path, surfaces: Sequence[str] = ("explanation", "chat")) -> list[LoggedDecision]:
-    """Single-explanation impressions with a variant and a positive propensity, with their clicks."""
-    path = Path(events_db_path)
-    if not path.is_file():
-        raise FileNotFoundError(f"events DB not found: {path}")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+def load_decisions(events: str | Path, surfaces: Sequence[str] = ("explanation", "chat")) -> list[LoggedDecision]:
+    """Single-explanation impressions with a variant and a positive propensity, with their clicks.
+
+    ``events`` is the events database: an SQLite path or a database URL (:mod:`retrieval.sqldb`).
+    """
+    from app.feedback.store import EventStore
+
+    store = EventStore(events, create=False)
     try:
-        marks = ",".join("?" * len(surfaces))
-        rows = conn.execute(
-            f"SELECT impression_id, item_id, variant, propensity, payload, "
-            f"(SELECT COUNT(*) FROM events e2 WHERE e2.impression_id = e.impression_id AND e2.type='impression') AS n, "
-            f"EXISTS(SELECT 1 FROM events c WHERE c.type='click' AND c.impression_id = e.impression_id) AS clicked "
-            f"FROM events e WHERE type='impression' AND surface IN ({marks}) ORDER BY id", tuple(surfaces)).fetchall()
+        rows = store.query(
+            "SELECT impression_id, item_id, variant, propensity, payload, "
+            "(SELECT COUNT(*) FROM events e2 WHERE e2.impression_id = e.impression_id AND e2.type='impression') AS n, "
+            "EXISTS(SELECT 1 FROM events c WHERE c.type='click' AND c.impression_id = e.impression_id) AS clicked "
+            "FROM events e WHERE type='impression' AND surface IN :surfaces ORDER BY id",
+            {"surfaces": list(surfaces)}, expanding=["surfaces"])
     finally:
-        conn.close()
+        store.close()
     out, skipped = [], 0
-    for imp, item, variant, prop, payload, n, clicked in rows:
+    for row in rows:
+        imp, item, variant, prop, payload, n, clicked = (row[k] for k in ("impression_id", "item_id", "variant",
+                                                                        "propensity", "payload", "n", "clicked"))
         if n != 1:
             continue
         if not variant or prop is None or prop <= 0:
@@ -350,7 +353,7 @@ def plot(rows: list[dict], path: Path) -> None:
 def main(argv: list[str] | None = None) -> dict:
     """``waypoint eval ope [--events DB] [--target SPEC]... [--adapter DIR]... [--baseline SPEC] [--out-dir D]``."""
     parser = argparse.ArgumentParser(prog="waypoint eval ope", description=__doc__.split("\n")[0])
-    parser.add_argument("--events", default=None, help="events DB (default: settings.events_path)")
+    parser.add_argument("--events", default=None, help="events DB, path or URL (default: settings.events_target)")
     parser.add_argument("--target", action="append", default=[],
                         help="arm weights 'default=0.5,alt=0.5' or an arm name (repeatable); default: each logged arm")
     parser.add_argument("--adapter", action="append", default=[],
@@ -366,7 +369,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     settings = get_settings()
-    events = Path(args.events) if args.events else settings.events_path
+    events = args.events or settings.events_target
     decisions = load_decisions(events)
     if not decisions:
         raise ValueError(f"no single-explanation impressions with propensities in {events}: run `waypoint simulate` "

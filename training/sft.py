@@ -26,20 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from training.lora import (
-    AdapterMeta,
     TrainConfig,
     add_common_args,
-    base_model_path,
     completion_loss,
     completion_token_ids,
     config_from_args,
-    cuda_available,
     data_hash,
     default_out,
-    library_versions,
+    finish_adapter,
     load_model,
     lora_config,
-    save_adapter,
     set_threads,
     to_dataset,
     train_stats,
@@ -115,15 +111,11 @@ def train_sft(config: TrainConfig, settings, golden_dir: Path, out_dir: Path, *,
         stats = train_stats(output, len(train), time.perf_counter() - started)
     metrics = validation_losses(trainer.model, tokenizer, val, config) if evaluate else {}
     manifest = read_manifest(golden_dir)
-    meta = AdapterMeta(
-        name=out_dir.name, method="sft", base_model=str(base_model_path(config, settings)),
+    return finish_adapter(
+        trainer.model, out_dir, method="sft", config=config, settings=settings,
         data_hash=data_hash(r["id"] for r in train), data_path=str(golden_dir), examples=len(train),
-        config=config.model_dump(exclude={"tiny"}), quantization=quantization,
-        device="cuda" if cuda_available() else "cpu", metrics={**metrics, "golden_data_hash":
-                                                                 manifest.data_hash if manifest else None},
-        versions=library_versions(), **stats)
-    save_adapter(trainer.model, out_dir, meta)
-    return {"out": str(out_dir), **meta.model_dump()}
+        quantization=quantization, stats=stats,
+        metrics={**metrics, "golden_data_hash": manifest.data_hash if manifest else None})
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -81,6 +81,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from retrieval.profile import Profile
 from retrieval.settings import Settings, get_settings
+from retrieval.sqldb import display
 
 log = logging.getLogger(__name__)
 
@@ -604,7 +605,7 @@ def parse_arms(text: str) -> dict[str, float]:
     return out
 
 
-def simulate(cfg: SimConfig, settings: Settings, events_path: Path, *, progress: bool = True) -> dict[str, Any]:
+def simulate(cfg: SimConfig, settings: Settings, events: str | Path, *, progress: bool = True) -> dict[str, Any]:
     """Prepare contexts, run the logging policy once, and return what happened plus the ground truth."""
     from app.feedback.store import EventStore
 
@@ -612,7 +613,7 @@ def simulate(cfg: SimConfig, settings: Settings, events_path: Path, *, progress:
     started = time.perf_counter()
     contexts = build_contexts(cfg, settings, progress=progress)
     prepared = time.perf_counter() - started
-    store = EventStore(events_path)
+    store = EventStore(events)
     try:
         sim = Simulator(cfg.click, store, seed=cfg.seed, pair_share=cfg.pair_share)
         policy = WeightsPolicy(cfg.arms)
@@ -623,7 +624,7 @@ def simulate(cfg: SimConfig, settings: Settings, events_path: Path, *, progress:
     finally:
         store.close()
     truth = arm_click_rates(contexts, cfg.click)
-    return {"events": str(events_path), "people": len({c.profile.id for c in contexts}), "contexts": len(contexts),
+    return {"events": display(events), "people": len({c.profile.id for c in contexts}), "contexts": len(contexts),
             "stats": stats, "true_click_rate_per_arm": {k: round(v, 4) for k, v in truth.items()},
             "true_click_rate_logging_policy": round(expected_click_rate(contexts, policy, cfg.click), 4),
             "logged_click_rate": round(stats["clicks"] / max(1, stats["impressions"]), 4),
@@ -652,7 +653,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--backend", default=None, help="LLM backend for the llm arm (transformers | openai)")
     parser.add_argument("--adapter", default=None)
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--events", default=None, help="events DB (default: the app's, settings.events_path)")
+    parser.add_argument("--events", default=None, help="events DB, path or URL (default: the app's, settings.events_target)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     settings = get_settings()
@@ -662,7 +663,7 @@ def main(argv: list[str] | None = None) -> dict:
     cfg = load_config(args.config, overrides)
     if LLM_ARM in cfg.arms and not cfg.backend:
         raise ValueError("the llm arm needs --backend transformers|openai")
-    events = Path(args.events) if args.events else settings.events_path
+    events = args.events or settings.events_target
     result = simulate(cfg, settings, events, progress=not args.quiet)
     if not args.quiet:
         print(json.dumps({k: v for k, v in result.items() if k != "config"}, indent=2))

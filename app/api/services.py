@@ -23,6 +23,7 @@ from app.feedback.store import EventStore, FeedbackError, get_event_store
 from app.security import hash_user_id, log_event, redact_obj
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
+from retrieval.sqldb import display
 
 log = logging.getLogger("waypoint.api")
 
@@ -122,7 +123,7 @@ class WaypointService:
     @property
     def store(self) -> EventStore:
         if self._store is None:
-            self._store = get_event_store(self.settings.events_path)
+            self._store = get_event_store(self.settings.events_target)
         return self._store
 
     def catalogue(self) -> sqlite3.Connection:
@@ -417,11 +418,11 @@ class WaypointService:
         if not real:
             degraded["explainer"] = "app.explain not installed; using the interim deterministic composer"
         try:
-            events = {"path": str(self.settings.events_path), "ok": True}
+            events = {"path": display(self.settings.events_target), "ok": True}
             self.store.counts()
         except Exception as exc:  # noqa: BLE001
-            events = {"path": str(self.settings.events_path), "ok": False, "detail": str(exc)}
-            degraded["events"] = "events database not writable"
+            events = {"path": display(self.settings.events_target), "ok": False, "detail": str(exc)}
+            degraded["events"] = "events database unreachable or not writable"
         for component in ("catalogue", "llm", "explainer", "events"):
             self.metrics.degraded.labels(component=component).set(1 if component in degraded else 0)
         status = "ok" if not degraded else ("down" if "catalogue" in degraded else "degraded")

@@ -1,8 +1,10 @@
-"""Feedback events in SQLite (WAL): impressions, clicks, dwell, thumbs and skill corrections.
+"""Feedback events: impressions, clicks, dwell, thumbs and skill corrections, in SQLite or PostgreSQL.
 
-One table, ``events``, one row per event; each ``log_*`` call is exactly one transaction
-(``BEGIN IMMEDIATE`` … ``COMMIT``), so a crash never leaves half an event. An impression of a list
-(k items shown together) is one event written as k rows — one per position — in one transaction.
+One table, ``events``, one row per event; each ``log_*`` call is exactly one transaction, so a crash
+never leaves half an event. An impression of a list (k items shown together) is one event written as
+k rows — one per position — in one transaction. The store speaks SQLAlchemy Core
+(:mod:`retrieval.sqldb`): an SQLite file in WAL mode on one machine, PostgreSQL
+(``WAYPOINT_EVENTS_URL``) when several app replicas write the same log.
 
 What is stored is safe to export for training: user ids are hashed (:func:`app.security.hash_user_id`),
 free text is PII-redacted (:func:`app.security.redact_obj`), and nothing raw from the request is kept.
@@ -19,51 +21,60 @@ the probability the logging policy showed it), ``model_backend`` / ``model_name`
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
 from app.security import hash_user_id, redact_obj, redact_pii
+from retrieval.sqldb import display, make_engine
 
 EVENT_TYPES = ("impression", "click", "dwell", "thumbs", "correction")
 THUMBS_REASONS = ("wrong_skill", "missing_skill", "not_relevant", "too_generic", "other")
 CORRECTION_ACTIONS = ("wrong", "missing")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT NOT NULL,
-    ts REAL NOT NULL,
-    type TEXT NOT NULL CHECK (type IN ('impression','click','dwell','thumbs','correction')),
-    session_id TEXT,
-    user_hash TEXT,
-    impression_id TEXT,
-    surface TEXT,
-    item_id TEXT,
-    item_kind TEXT,
-    position INTEGER,
-    shown TEXT,
-    variant TEXT,
-    propensity REAL,
-    model_backend TEXT,
-    model_name TEXT,
-    adapter TEXT,
-    faithfulness REAL,
-    value REAL,
-    reason TEXT,
-    skill TEXT,
-    action TEXT,
-    payload TEXT
-);
-CREATE INDEX IF NOT EXISTS events_type_ts ON events(type, ts);
-CREATE INDEX IF NOT EXISTS events_impression ON events(impression_id);
-CREATE INDEX IF NOT EXISTS events_session ON events(session_id);
-CREATE TABLE IF NOT EXISTS events_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+METADATA = MetaData()
+EVENTS = Table(
+    "events", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Text, nullable=False),
+    Column("ts", Float, nullable=False),
+    Column("type", Text, nullable=False),
+    *(Column(name, Text) for name in ("session_id", "user_hash", "impression_id", "surface", "item_id", "item_kind")),
+    Column("position", Integer),
+    Column("shown", Text),
+    Column("variant", Text),
+    Column("propensity", Float),
+    *(Column(name, Text) for name in ("model_backend", "model_name", "adapter")),
+    Column("faithfulness", Float),
+    Column("value", Float),
+    *(Column(name, Text) for name in ("reason", "skill", "action", "payload")),
+    CheckConstraint("type IN ('impression','click','dwell','thumbs','correction')", name="events_type_check"),
+    Index("events_type_ts", "type", "ts"),
+    Index("events_impression", "impression_id"),
+    Index("events_session", "session_id"),
+    sqlite_autoincrement=True,
+)
+EVENTS_META = Table("events_meta", METADATA, Column("key", Text, primary_key=True), Column("value", Text, nullable=False))
 SCHEMA_VERSION = "1"
 COLUMNS = ("event_id", "ts", "type", "session_id", "user_hash", "impression_id", "surface", "item_id", "item_kind",
            "position", "shown", "variant", "propensity", "model_backend", "model_name", "adapter", "faithfulness",
@@ -79,23 +90,32 @@ def new_id(prefix: str = "") -> str:
 
 
 class EventStore:
-    """Thread-safe writer/reader over the events DB. One connection, serialised by a lock."""
+    """Thread-safe writer/reader over the events database (an SQLite path or a database URL).
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA busy_timeout=30000")
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            for statement in filter(str.strip, SCHEMA.split(";")):
-                self._conn.execute(statement)
-            self._conn.execute("INSERT OR IGNORE INTO events_meta(key, value) VALUES ('schema_version', ?)",
-                               (SCHEMA_VERSION,))
-            self._conn.execute("COMMIT")
+    ``create=False`` opens an existing log read-side only (training, off-policy evaluation): a missing
+    SQLite file raises :class:`FileNotFoundError` and nothing is created.
+    """
+
+    def __init__(self, target: str | Path, *, create: bool = True):
+        self.target = str(target)
+        self.location = display(target)
+        self.engine = make_engine(target, must_exist=not create)
+        if create:
+            self._create_schema()
+
+    def _create_schema(self) -> None:
+        """Tables, indexes and the schema version; idempotent, and safe when two replicas start at once."""
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    METADATA.create_all(conn, checkfirst=True)
+                    if conn.execute(select(EVENTS_META.c.value).where(EVENTS_META.c.key == "schema_version")).first() is None:
+                        conn.execute(insert(EVENTS_META).values(key="schema_version", value=SCHEMA_VERSION))
+                return
+            except (IntegrityError, DBAPIError):  # another process created it between our check and our CREATE
+                if attempt == 2:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     # ------------------------------------------------------------------------------ writing
     def _write(self, rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -112,17 +132,10 @@ class EventStore:
                 row["shown"] = json.dumps(list(row["shown"]))
             if row.get("payload") is not None and not isinstance(row["payload"], str):
                 row["payload"] = json.dumps(redact_obj(row["payload"]), ensure_ascii=False, default=str)
-            values.append(tuple(row.get(c) for c in COLUMNS))
-        sql = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.executemany(sql, values)
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-        return [v[0] for v in values]
+            values.append({c: row.get(c) for c in COLUMNS})
+        with self.engine.begin() as conn:
+            conn.execute(insert(EVENTS), values)
+        return [v["event_id"] for v in values]
 
     def log_impression(self, *, items: Sequence[str], session_id: str | None = None, user_id: str | None = None,
                        impression_id: str | None = None, surface: str = "list", item_kind: str | None = None,
@@ -234,39 +247,45 @@ class EventStore:
         return event_id
 
     # ------------------------------------------------------------------------------ reading
-    def query(self, sql: str = "SELECT * FROM events ORDER BY id", params: Sequence = ()) -> list[dict]:
-        with self._lock:
-            cur = self._conn.execute(sql, params)
-            names = [d[0] for d in cur.description]
-            return [dict(zip(names, row)) for row in cur.fetchall()]
+    def query(self, sql: str = "SELECT * FROM events ORDER BY id", params: Mapping[str, Any] | None = None,
+              *, expanding: Sequence[str] = ()) -> list[dict]:
+        """Rows of ``sql`` (portable SQL with ``:name`` parameters) as dicts.
+
+        ``expanding`` names list parameters used as ``IN :name``.
+        """
+        statement = text(sql)
+        if expanding:
+            statement = statement.bindparams(*(bindparam(name, expanding=True) for name in expanding))
+        with self.engine.connect() as conn:
+            return [dict(row) for row in conn.execute(statement, dict(params or {})).mappings()]
 
     def counts(self) -> dict[str, int]:
-        rows = self.query("SELECT type, COUNT(*) AS n FROM events GROUP BY type")
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(EVENTS.c.type, func.count()).group_by(EVENTS.c.type)).all()
         out = {t: 0 for t in EVENT_TYPES}
-        out.update({r["type"]: r["n"] for r in rows})
+        out.update({t: int(n) for t, n in rows})
         out["total"] = sum(out[t] for t in EVENT_TYPES)
         return out
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self.engine.dispose()
 
 
 _stores: dict[str, EventStore] = {}
 _stores_lock = threading.Lock()
 
 
-def get_event_store(path: str | Path | None = None) -> EventStore:
-    """The process-wide store for ``path`` (default ``settings.events_path``)."""
-    if path is None:
+def get_event_store(target: str | Path | None = None) -> EventStore:
+    """The process-wide store for ``target`` (default ``settings.events_target``: path or URL)."""
+    if target is None:
         from retrieval.settings import get_settings
 
-        path = get_settings().events_path
-    key = str(Path(path).resolve())
+        target = get_settings().events_target
+    key = str(target) if "://" in str(target) else str(Path(target).resolve())
     with _stores_lock:
         store = _stores.get(key)
         if store is None:
-            store = _stores[key] = EventStore(path)
+            store = _stores[key] = EventStore(target)
         return store
 
 
@@ -282,9 +301,9 @@ def export_events(path: str | Path, *, events_path: str | Path | None = None,
     import pyarrow.parquet as pq
 
     store = get_event_store(events_path)
-    sql, params = "SELECT * FROM events", ()
+    sql, params = "SELECT * FROM events", {}
     if since is not None:
-        sql, params = sql + " WHERE ts >= ?", (float(since),)
+        sql, params = sql + " WHERE ts >= :since", {"since": float(since)}
     rows = store.query(sql + " ORDER BY id", params)
     for row in rows:
         row["shown"] = json.loads(row["shown"]) if row.get("shown") else None

@@ -115,7 +115,7 @@ def parse_args(argv: list[str] | None) -> BenchConfig:
                            "render_only": a.render_only}
     if a.quick:
         cfg.update(only=list(QUICK_SECTIONS), sizes=[10_000], queries=30, max_real=3_000, embed_budget_s=20.0,
-                   case_timeout_s=90.0, query_budget_s=10.0, recommend_n=5, recommend_budget_s=20.0,
+                   case_timeout_s=180.0, query_budget_s=10.0, recommend_n=5, recommend_budget_s=20.0,
                    explain_backends=["deterministic"], explain_n=5, explain_llm_n=1, train_steps=2, train_batch=2,
                    levels=[1, 4])
     overrides = {

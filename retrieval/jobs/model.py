@@ -32,6 +32,7 @@ import scipy.sparse as sp
 
 from retrieval.bm25 import BM25Index
 from retrieval.jobs.data import JobLog, View
+from retrieval.threads import bulk_threads, torch_threads
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -102,13 +103,13 @@ class JobContent:
 
             self.embedder = embedder or get_embedder()
             texts = [log.positions[i] or log.titles[i] or "job" for i in range(n)]
-            with _torch_threads(1):
+            with torch_threads():  # bulk: every viewed job
                 self.emb = self.embedder.encode(texts, show_progress=None).astype(np.float32)
 
     def encode(self, text: str) -> np.ndarray | None:
         if self.embedder is None or not text:
             return None
-        with _torch_threads(1):
+        with torch_threads(1):  # query time
             return self.embedder.encode([text[:2000]])[0]
 
 
@@ -123,26 +124,6 @@ def _codes(values: list[str]) -> np.ndarray:
 def _numeric(job_id: str) -> float:
     digits = "".join(ch for ch in job_id.split(":")[-1] if ch.isdigit())
     return float(digits) if digits else float("nan")
-
-
-class _torch_threads:
-    def __init__(self, n: int):
-        self.n = n
-
-    def __enter__(self):
-        try:
-            import torch
-
-            self.before = torch.get_num_threads()
-            torch.set_num_threads(self.n)
-        except ImportError:  # pragma: no cover
-            self.before = None
-
-    def __exit__(self, *exc):
-        if self.before is not None:
-            import torch
-
-            torch.set_num_threads(self.before)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,9 +198,9 @@ class JobInteractions:
         cfg = self.config
         model = AlternatingLeastSquares(
             factors=cfg.als_factors, regularization=cfg.als_regularization, alpha=cfg.als_alpha,
-            iterations=cfg.als_iterations, num_threads=1, random_state=cfg.seed,
+            iterations=cfg.als_iterations, num_threads=bulk_threads(), random_state=cfg.seed,
         )
-        with threadpool_limits(1):
+        with threadpool_limits(1):  # implicit's own threads do the work; no nested BLAS threads
             model.fit(self.X, show_progress=False)
         self.model = model
         self.als_items = np.asarray(model.item_factors, dtype=np.float32)
@@ -392,7 +373,7 @@ class JobRanker:
         self.model = lgb.LGBMRanker(
             objective="lambdarank", n_estimators=cfg.n_estimators, learning_rate=cfg.learning_rate,
             num_leaves=cfg.num_leaves, min_child_samples=cfg.min_child_samples, subsample=0.8, subsample_freq=1,
-            colsample_bytree=0.8, num_threads=1, random_state=cfg.seed, deterministic=True, force_row_wise=True,
+            colsample_bytree=0.8, num_threads=bulk_threads(), random_state=cfg.seed, deterministic=True, force_row_wise=True,
             verbose=-1, lambdarank_truncation_level=30,
         )
         self.model.fit(X, y, group=sizes, feature_name=list(FEATURES))

@@ -12,7 +12,6 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from retrieval.bm25 import BM25Index
 from retrieval.embeddings import get_embedder

@@ -20,6 +20,7 @@ import numpy as np
 from retrieval.metrics import ndcg_at_k
 from retrieval.occupations.corpus import OccupationCorpus
 from retrieval.occupations.features import Labels, label_features
+from retrieval.threads import bulk_threads
 
 CANDIDATES = 150
 PARAMS = {
@@ -35,7 +36,9 @@ PARAMS = {
     "lambda_l2": 1.0,
     "label_gain": [0, 1, 3, 7],
     "lambdarank_truncation_level": 40,
-    "num_threads": 1,
+    "num_threads": 1,      # replaced by retrieval.threads.bulk_threads() when training
+    "deterministic": True,  # same model for the same data and thread count
+    "force_row_wise": True,
     "verbose": -1,
     "seed": 7,
 }
@@ -122,7 +125,8 @@ class OccupationRanker:
         y = np.array([[labels[q].get(corpus.ids[j], 0) for j in cand] for q, cand in zip(queries, cands)]).reshape(-1)
         data = lgb.Dataset(x, y, group=[cands.shape[1]] * len(rows), feature_name=names, free_raw_data=True)
         del x
-        return lgb.train({**PARAMS, "seed": PARAMS["seed"] + seed}, data, num_boost_round=rounds)
+        params = {**PARAMS, "seed": PARAMS["seed"] + seed, "num_threads": bulk_threads()}
+        return lgb.train(params, data, num_boost_round=rounds)
 
     @classmethod
     def _inner_selection(cls, corpus, content, labels: Labels, rounds: int, k: int = 3) -> dict[str, float]:

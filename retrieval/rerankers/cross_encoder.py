@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.settings import Settings, get_settings
+from retrieval.threads import bulk_threads, torch_threads
 
 GRADE_TARGET = {3: 1.0, 2: 2 / 3, 1: 1 / 3}
 TEXT_CHARS = 360
@@ -211,16 +212,8 @@ class CrossEncoderReranker:
         """Relevance in [0, 1] (sigmoid of the logit) for each (query, item) text pair."""
         if not pairs:
             return np.zeros(0, dtype=np.float32)
-        import torch
-
-        with self._lock:
-            before = torch.get_num_threads()
-            torch.set_num_threads(1)
-            try:
-                s = self.model.predict(list(pairs), batch_size=batch_size, show_progress_bar=False,
-                                       convert_to_numpy=True)
-            finally:
-                torch.set_num_threads(before)
+        with self._lock, torch_threads(1 if len(pairs) <= batch_size else None):  # a request's top-k vs a batch
+            s = self.model.predict(list(pairs), batch_size=batch_size, show_progress_bar=False, convert_to_numpy=True)
         return np.asarray(s, dtype=np.float32).reshape(-1)
 
     def rerank(self, query: str, items: Sequence[tuple[str, str]], k: int | None = None) -> list[tuple[str, float]]:
@@ -255,7 +248,7 @@ def fit_cross_encoder(pairs: Sequence[tuple[str, str, float]], config: RerankerC
 
     if not pairs:
         raise ValueError("no training pairs")
-    torch.set_num_threads(1)
+    torch.set_num_threads(bulk_threads())
     torch.manual_seed(config.seed)
     model = CrossEncoder(str(packaged_model_path()), num_labels=1, max_length=config.max_length, device="cpu")
     ds = Dataset.from_dict({"query": [p[0] for p in pairs], "passage": [p[1] for p in pairs],

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.settings import Settings, get_settings
+from retrieval.threads import torch_threads
 
 MAJOR_GROUPS: dict[str, str] = {
     "11": "Management",
@@ -163,7 +164,7 @@ class TextClassifier:
         texts = [(t or "").strip()[:MAX_CHARS] for t in texts]
         if any(not t for t in texts):
             raise ValueError("empty text")
-        with self._lock, _one_thread():
+        with self._lock, torch_threads(1):  # query time (the router, a résumé's family)
             if self.model is not None:
                 proba = np.asarray(self.model.predict_proba(texts, as_numpy=True))
                 classes = [str(c) for c in (self.model.labels or self.labels)]
@@ -177,19 +178,6 @@ class TextClassifier:
             title = MAJOR_GROUPS.get(label, "") if self.task == "family" else ""
             out.append(Prediction(label=label, score=round(float(row[i]), 4), title=title, model=self.kind))
         return out
-
-
-class _one_thread:
-    def __enter__(self):
-        import torch
-
-        self.before = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def __exit__(self, *exc):
-        import torch
-
-        torch.set_num_threads(self.before)
 
 
 def family_examples(settings: Settings | None = None, shots: int = 8, seed: int = 0,

@@ -13,12 +13,12 @@ import pickle
 import sqlite3
 import threading
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from retrieval.catalogue.db import connect, get_meta
 from retrieval.settings import Settings, get_settings
+from retrieval.threads import torch_threads  # noqa: F401 - re-exported for the skills modules
 
 T = TypeVar("T")
 
@@ -81,30 +81,6 @@ def cached_pickle(path: Path, build: Callable[[], T]) -> T:
         pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
     return value
-
-
-@contextmanager
-def torch_threads(n: int = 1):
-    """Run a block with ``n`` torch intra-op threads, restoring the previous setting afterwards.
-
-    Why: on the 2 shared cores Waypoint runs on, MiniLM with 2 intra-op threads was measured ~15×
-    slower than with 1 (20 short sentences: 0.55 s vs 0.035 s) — the OpenMP workers spin against
-    each other and against every other process. Query-time encodes are small, so one thread is
-    always enough for them. (torch's setting is process-global; a concurrent encode elsewhere in
-    the process merely runs single-threaded for that moment.)
-    """
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch always ships with sentence-transformers
-        yield
-        return
-    with _LOCK:
-        before = torch.get_num_threads()
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def model_tag(*parts: object) -> str:

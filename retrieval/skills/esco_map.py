@@ -105,7 +105,7 @@ def build_map(settings: Settings | None = None, *, onet_ids: list[str] | None = 
         esco_ids = esco_ids if esco_ids is not None else sorted(o for o, t in taxonomy.items() if t == "esco")
         ids = [o for o in list(onet_ids) + list(esco_ids) if o in taxonomy]
         desc = dict(conn.execute("SELECT id, description FROM occupation"))
-        with base.torch_threads(1):
+        with base.torch_threads(settings=settings):  # bulk: every occupation
             vectors = get_embedder(settings).encode([occupation_text(titles[o], desc[o]) for o in ids])
     onet_rows = [i for i, o in enumerate(ids) if taxonomy[o] == "onet"]
     esco_rows = [i for i, o in enumerate(ids) if taxonomy[o] == "esco"]

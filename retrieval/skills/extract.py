@@ -307,7 +307,7 @@ class SkillExtractor:
             else:
                 conn = base.catalogue(self.settings)
                 texts = [t for _sid, _label, t in embedded_skills(conn)]
-                with base.torch_threads(1):
+                with base.torch_threads(settings=self.settings):  # bulk: every embedded skill
                     matrix = embedder.encode(texts).astype(np.float32)
                 tmp = path.with_name(path.name + ".tmp.npy")
                 np.save(tmp, matrix)

@@ -295,7 +295,7 @@ def _cached_matrix(settings: Settings, name: str, texts_fn) -> np.ndarray:
     path = base.artifact_dir(settings) / f"{name}-{base.model_tag(embedder.model_key)}.npy"
     if path.exists():
         return np.load(path)
-    with base.torch_threads(1):
+    with base.torch_threads(settings=settings):  # bulk: a whole catalogue field
         matrix = embedder.encode(texts_fn()).astype(np.float32)
     tmp = path.with_name(path.name + ".tmp.npy")
     np.save(tmp, matrix)

@@ -42,7 +42,7 @@ test: setup
 	bash scripts/vllm_serve.sh --install-only
 	bash scripts/install_browser.sh
 	bash scripts/install_postgres.sh
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow"

@@ -42,6 +42,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from retrieval.settings import Settings, get_settings
+from retrieval.sqldb import display, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -404,8 +405,10 @@ def main(argv: list[str] | None = None) -> dict:
         arms.setdefault(d.arm, [0, 0.0])
         arms[d.arm][0] += 1
         arms[d.arm][1] += d.reward
+    lite = sqlite_file(events)
+    source = lite.name if lite is not None else display(events)
     md = ["# Off-policy evaluation of explanation policies", "",
-          f"Logged single-explanation impressions: {len(decisions)} from `{events.name}`; "
+          f"Logged single-explanation impressions: {len(decisions)} from `{source}`; "
           + ", ".join(f"{a}: {n} shown, {c / n:.3f} clicked" for a, (n, c) in sorted(arms.items())) + ".",
           "SNIPS with a BCa bootstrap CI (95%), IPS, effective sample size (ESS).", "",
           markdown_table(table, ["policy", "n", "snips", "ci", "ips", "ess", "max_weight"]), ""]

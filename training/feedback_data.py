@@ -41,6 +41,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from retrieval.settings import Settings
+from retrieval.sqldb import sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +246,8 @@ def tagged_feedback(builder, settings) -> list[dict]:
     One place for what DPO (:func:`dpo_pairs_from_feedback`) and KTO (:func:`kto_examples`) both need
     from the app's events DB, so the trainers can tell feedback rows from verifier ones in their metrics.
     """
-    if not settings.events_url and not Path(settings.events_path).is_file():
+    lite = sqlite_file(settings.events_target)
+    if lite is not None and not lite.is_file():  # an SQLite log that was never written: nothing to learn yet
         return []
     rows = builder(settings.events_target, settings)
     for row in rows:

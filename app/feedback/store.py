@@ -46,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.security import hash_user_id, redact_obj, redact_pii
-from retrieval.sqldb import display, make_engine
+from retrieval.sqldb import make_engine
 
 EVENT_TYPES = ("impression", "click", "dwell", "thumbs", "correction")
 THUMBS_REASONS = ("wrong_skill", "missing_skill", "not_relevant", "too_generic", "other")
@@ -98,7 +98,6 @@ class EventStore:
 
     def __init__(self, target: str | Path, *, create: bool = True):
         self.target = str(target)
-        self.location = display(target)
         self.engine = make_engine(target, must_exist=not create)
         if create:
             self._create_schema()

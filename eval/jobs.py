@@ -34,10 +34,14 @@ LABELS = {
     "als": "implicit ALS",
     "hand_blend": "hand-weighted blend of all features",
     "ltr": "**Waypoint: candidates + LambdaRank**",
+    "ltr_cross_encoder": "LambdaRank + cross-encoder stage 2 (cross-fitted weight)",
 }
+ORDER = ["popularity", "bm25_titles", "bm25_title_company_city", "zblend_bm25_coview", "als", "hand_blend", "ltr",
+         "ltr_cross_encoder"]
 
 
-def run(quick: bool = False, show_progress: bool = True) -> dict:
+def run(quick: bool = False, show_progress: bool = True, cross_encoder: bool | None = None) -> dict:
+    """``cross_encoder``: rerank with the trained cross-encoder (None = when one is trained)."""
     import torch
 
     torch.set_num_threads(1)
@@ -63,7 +67,13 @@ def run(quick: bool = False, show_progress: bool = True) -> dict:
     t0 = time.perf_counter()
     content = JobContent(log, dense=config.dense)
     content_s = time.perf_counter() - t0
-    main = evaluate_leave_last_out(log, config, content=content, show_progress=show_progress)
+    from retrieval.rerankers.cross_encoder import cross_encoder_available, get_cross_encoder
+
+    if cross_encoder is None:
+        cross_encoder = cross_encoder_available(settings) and not quick
+    ce = get_cross_encoder(settings) if cross_encoder else None
+    main = evaluate_leave_last_out(log, config, content=content, show_progress=show_progress, cross_encoder=ce,
+                                   rerank_top_k=settings.rerank_top_k)
     leaky_cfg = JobRecConfig(**{**config.to_dict(), "restrict_to_viewed": False})
     leaky = evaluate_leave_last_out(log, leaky_cfg, content=content, baselines=False, show_progress=show_progress)
     report = {
@@ -86,7 +96,7 @@ def write(report: dict) -> None:
     main = report["main"]
     k = main["k"]
     rows = [f"| method | Recall@{k} | NDCG@{k} | MRR |", "|---|---:|---:|---:|"]
-    order = ["popularity", "bm25_titles", "bm25_title_company_city", "zblend_bm25_coview", "als", "hand_blend", "ltr"]
+    order = ORDER
     for name in order:
         m = main["methods"].get(name)
         if m:
@@ -114,6 +124,7 @@ serving cost {main['eval_ms_per_query']} ms/query (features + ranking, 1 thread)
 Leaky variant for reference only (every catalogue job may be recommended, including jobs known only
 from held-out views): LambdaRank Recall@{k} {lk[f'recall@{k}']:.4f}, NDCG@{k} {lk[f'ndcg@{k}']:.4f}.
 
+{_stage2_text(main)}
 Top features by gain: {', '.join(f'{n} {g:.3f}' for n, g in imp)}.
 
 ![recall and ndcg](jobs.png)
@@ -145,11 +156,31 @@ Top features by gain: {', '.join(f'{n} {g:.3f}' for n, g in imp)}.
         print(f"plot skipped: {exc}")
 
 
+def _stage2_text(main: dict) -> str:
+    ce = main.get("cross_encoder")
+    if not ce:
+        return "Cross-encoder stage 2: not run (no trained cross-encoder; `waypoint train reranker`).\n"
+    k = main["k"]
+    rows = [f"| ranking of the top {ce['top_k']} | Recall@{k} | NDCG@{k} | MRR |", "|---|---:|---:|---:|"]
+    for name, label in (("stage1", "LambdaRank"), ("ce_only", "cross-encoder alone"),
+                        ("stage2_cross_fitted", "LambdaRank + cross-encoder (weight from the other half)")):
+        m = ce[name]
+        rows.append(f"| {label} | {m[f'recall@{k}']:.4f} | {m[f'ndcg@{k}']:.4f} | {m['mrr']:.4f} |")
+    return f"""Cross-encoder stage 2 on the LambdaRank top {ce['top_k']} ({ce['pairs_scored']:,} pairs scored in
+{ce['score_s']} s): weights chosen per half {ce['half_weights']}, on all queries {ce['weight']}
+(`WAYPOINT_RERANK_WEIGHT_JOB`).
+
+{chr(10).join(rows)}
+"""
+
+
 def main() -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="no dense features, one inner fold")
+    parser.add_argument("--cross-encoder", action=argparse.BooleanOptionalAction, default=None,
+                        help="rerank with the trained cross-encoder (default: when one is trained, not with --quick)")
     args = parser.parse_args()
-    report = run(quick=args.quick)
+    report = run(quick=args.quick, cross_encoder=args.cross_encoder)
     m = report["main"]["methods"]
     for name, v in m.items():
         print(f"{name:28s} recall@20={v['recall@20']:.4f} ndcg@20={v['ndcg@20']:.4f}")

@@ -26,6 +26,7 @@ from retrieval.occupations.service import load_labels
 from retrieval.settings import get_settings
 
 FRACTIONS = (0.0, 0.1, 0.25, 0.5, 1.0)
+CE_MODES = ("auto", "per-fold", "saved", "off")
 BASELINES = {"bm25": "bm25_full", "dense": "dense_full", "fusion": "fusion"}
 
 
@@ -42,8 +43,20 @@ def _coverage(runs: dict[str, list[str]], n: int, k: int = 10) -> float:
 
 
 def evaluate(folds: int = 5, fractions=FRACTIONS, rounds: int = R.NUM_ROUNDS, seed: int = 0,
-             floor_check: bool = True) -> dict:
+             floor_check: bool = True, cross_encoder: str = "auto", ce_pairs: int = 3000) -> dict:
+    """``cross_encoder`` adds the stage-2 rerank row: ``per-fold`` trains a cross-encoder on each
+    fold's training labels (``ce_pairs`` pairs; ~6 min a fold on 2 cores) and reranks every held-out
+    query; ``saved`` uses the trained model on its own validation sources only; ``auto`` = ``saved``
+    when one is trained; ``off``."""
+    from retrieval.rerankers.cross_encoder import cross_encoder_available
+
     settings = get_settings()
+    if cross_encoder not in CE_MODES:
+        raise ValueError(f"cross_encoder must be one of {CE_MODES}")
+    if cross_encoder == "auto":
+        cross_encoder = "saved" if cross_encoder_available(settings) else "off"
+    fold_groups: list = []
+    ce_train_s: list[float] = []
     conn = connect(settings.catalogue_path, readonly=True)
     corpus = OccupationCorpus.load(conn)
     content = content_features(corpus, settings.index_dir, get_meta(conn, "fingerprint") or "")
@@ -69,6 +82,13 @@ def evaluate(folds: int = 5, fractions=FRACTIONS, rounds: int = R.NUM_ROUNDS, se
         model = R.OccupationRanker.fit(corpus, content, train, floor_check=floor_check, rounds=rounds)
         selections[fraction].append({"mode": model.mode, **model.selection})
         curve[fraction].update(model.rank_many(corpus, content, held, k=150))
+        if cross_encoder == "per-fold" and fraction == fractions[-1]:
+            from retrieval.rerankers.cross_encoder import RerankerConfig, train_occupation_cross_encoder
+
+            t0 = time.perf_counter()
+            fold_ce = train_occupation_cross_encoder(train, RerankerConfig(max_pairs=ce_pairs), settings=settings)
+            ce_train_s.append(round(time.perf_counter() - t0, 1))
+            fold_groups += stage2_groups(fold_ce, curve[fraction], held, labels, settings.rerank_top_k)
         if fraction == 1.0:
             extra = label_features(corpus, train, content)
             rows = np.array([corpus.index[q] for q in held])
@@ -83,13 +103,55 @@ def evaluate(folds: int = 5, fractions=FRACTIONS, rounds: int = R.NUM_ROUNDS, se
                                "modes": [s["mode"] for s in selections[fraction]]})
     systems["full"] = {k: v for k, v in learning_curve[-1].items() if k not in ("fraction", "modes")}
     bm25 = systems["bm25"]["ndcg@10"]
+    stage2 = None
+    if cross_encoder == "saved":
+        stage2 = cross_encoder_stage(curve[fractions[-1]], labels, settings)
+    elif cross_encoder == "per-fold" and fold_groups:
+        from retrieval.rerankers.stage2 import cross_fitted
+
+        stage2 = {"mode": "per-fold", **cross_fitted(fold_groups, k=10), "train_s": ce_train_s,
+                  "pairs_per_fold": ce_pairs}
     return {
+        **({"cross_encoder": stage2} if stage2 else {}),
         "folds": folds, "queries": len(queries), "rounds": rounds, "candidates": R.CANDIDATES,
         "systems": systems, "learning_curve": learning_curve,
         "candidate_recall@150": float(np.mean(cand_recall)) if cand_recall else None,
         "never_below_bm25": all(p["ndcg@10"] >= bm25 for p in learning_curve),
         "selections": {str(f): s for f, s in selections.items()},
     }
+
+
+def stage2_groups(model, runs: dict[str, list[str]], queries: list[str], labels: dict, top_k: int) -> list:
+    """Cross-encoder scores of each query's top ``top_k`` (one batch), as stage-2 groups."""
+    from retrieval.rerankers.stage2 import Group, position_score
+
+    tops = {q: runs[q][:top_k] for q in queries}
+    ce = model.score_occupation_pairs([q for q in queries for _ in tops[q]], [c for q in queries for c in tops[q]])
+    groups, at = [], 0
+    for q in queries:
+        n = len(tops[q])
+        groups.append(Group(q, list(runs[q]), position_score(n), ce[at:at + n], labels[q]))
+        at += n
+    return groups
+
+
+def cross_encoder_stage(runs: dict[str, list[str]], labels: dict, settings) -> dict | None:
+    """The saved cross-encoder reranking the full system's out-of-fold top ``rerank_top_k``.
+
+    Only on the sources the cross-encoder never saw labels of (its validation sources, saved with it
+    by ``waypoint train reranker``); the weight is cross-fitted over those sources."""
+    from retrieval.rerankers.cross_encoder import get_cross_encoder
+    from retrieval.rerankers.stage2 import cross_fitted
+
+    model = get_cross_encoder(settings)
+    held = [q for q in model.meta.get("val_sources", []) if q in runs and q in labels]
+    if not held:
+        return None
+    t0 = time.perf_counter()
+    out = {"mode": "saved", **cross_fitted(stage2_groups(model, runs, held, labels, settings.rerank_top_k), k=10)}
+    out.update(score_s=round(time.perf_counter() - t0, 1),
+               train_meta={k: model.meta.get(k) for k in ("pairs", "occupation_pairs", "job_pairs", "steps", "validation")})
+    return out
 
 
 def plot_learning_curve(result: dict, path: Path) -> None:
@@ -131,6 +193,29 @@ def render(result: dict) -> str:
         "(inner 3-fold CV on that fold's training labels).",
         markdown_table(curve, curve_cols),
         "![learning curve](recommend_occupations.png)",
+        render_stage2(result.get("cross_encoder")),
+    ])
+
+
+def render_stage2(ce: dict | None) -> str:
+    if not ce:
+        return "## Cross-encoder stage 2\n\nNot run: no trained cross-encoder (`waypoint train reranker`)."
+    cols = ["ranking", "ndcg@10", "recall@10", "mrr", "map@10"]
+    rows = [{"ranking": label, **ce[name]} for name, label in (
+        ("stage1", "full system (LambdaRank)"), ("ce_only", f"cross-encoder alone on the top {ce['top_k']}"),
+        ("stage2_cross_fitted", "full + cross-encoder (weight from the other half)"))]
+    if ce.get("mode") == "per-fold":
+        where = (f"On all {ce['queries']} sources, each reranked by a cross-encoder trained on its fold's training "
+                 f"labels only ({ce['pairs_per_fold']} pairs, {sum(ce['train_s']):.0f} s of training in all), ")
+    else:
+        where = f"On the {ce['queries']} sources whose labels the cross-encoder never saw (its validation sources), "
+    return "\n\n".join([
+        "## Cross-encoder stage 2",
+        where +
+        f"the full system's out-of-fold top {ce['top_k']} reranked by z(position) + w·z(cross-encoder). "
+        f"w chosen per half: {ce['half_weights']}; on all: {ce['weight']} (`WAYPOINT_RERANK_WEIGHT_OCCUPATION`)."
+        + (f" Scoring took {ce['score_s']} s." if "score_s" in ce else ""),
+        markdown_table(rows, cols),
     ])
 
 
@@ -140,12 +225,17 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rounds", type=int, default=R.NUM_ROUNDS)
     parser.add_argument("--quick", action="store_true", help="3 folds, 0/50/100 %% labels, 150 rounds")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--cross-encoder", choices=CE_MODES, default="auto",
+                        help="stage-2 row: per-fold = a cross-encoder trained on each fold's labels (~6 min a fold); "
+                             "saved = the trained one on its validation sources; auto = saved when trained")
+    parser.add_argument("--ce-pairs", type=int, default=3000, help="training pairs per fold (per-fold mode)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.quick:
-        result = evaluate(folds=3, fractions=(0.0, 0.5, 1.0), rounds=150)
+        result = evaluate(folds=3, fractions=(0.0, 0.5, 1.0), rounds=150, cross_encoder=args.cross_encoder,
+                          ce_pairs=args.ce_pairs)
     else:
-        result = evaluate(folds=args.folds, rounds=args.rounds)
+        result = evaluate(folds=args.folds, rounds=args.rounds, cross_encoder=args.cross_encoder, ce_pairs=args.ce_pairs)
     result["seconds"] = round(time.perf_counter() - started, 1)
     from eval.report import REPORT_DIR
 

@@ -77,13 +77,20 @@ class Settings(BaseSettings):
     )
     teacher_model: str = Field(default="", description="The teacher's served model name.")
     teacher_api_key: str = "EMPTY"
-    explain_gap_embeddings: bool = Field(
-        default=True, description="Explanations: embedding tagger for profile text in the skill gap (off = alias matches only)."
+    # Skill gaps (explanations, course recommendations, `waypoint gap`): the two embedding-based extras
+    gap_embeddings: bool = Field(
+        default=True, description="Skill gaps: embedding tagger for profile text (off = alias matches only)."
     )
-    explain_gap_esco_map: bool = Field(
-        default=True, description="Explanations: add ESCO essentials of O*NET occupations to the requirements."
+    gap_esco_map: bool = Field(
+        default=True, description="Skill gaps: add ESCO essentials of O*NET occupations to the requirements."
     )
     explain_use_memory: bool = Field(default=True, description="Explanations: retrieve passages from the Qdrant RAG memory.")
+
+    # Cross-encoder second stage (retrieval/rerankers/stage2.py): z(stage 1) + weight · z(cross-encoder)
+    # over the top ``rerank_top_k``. Weights are the ones `waypoint eval recommend|jobs` selects; 0 = off.
+    rerank_top_k: int = Field(default=30, ge=2, le=200, description="Items the cross-encoder rescores per query.")
+    rerank_weight_occupation: float = Field(default=0.0, ge=0.0, description="Stage-2 weight, occupations.")
+    rerank_weight_job: float = Field(default=0.0, ge=0.0, description="Stage-2 weight, jobs.")
 
     # Serving
     host: str = "127.0.0.1"

@@ -39,12 +39,13 @@ def waypoint_home(tmp_path_factory, data_dir) -> Path:
     home = Path(os.environ.get("WAYPOINT_TEST_HOME") or tmp_path_factory.mktemp("waypoint-home"))
     os.environ["WAYPOINT_HOME"] = str(home)
     os.environ["WAYPOINT_DATA"] = str(data_dir)
-    # Explanations in the session use the O*NET/ESCO rows and the graph for skill gaps, not the two
-    # embedding-based extras (embedding tagger over every skill, O*NET->ESCO map over 4,055
-    # occupations): building those for the whole catalogue costs minutes of CPU and they have their
-    # own tests on real subsets (tests/test_skills.py). Subprocesses (UI server, CLI) inherit this.
-    os.environ.setdefault("WAYPOINT_EXPLAIN_GAP_EMBEDDINGS", "false")
-    os.environ.setdefault("WAYPOINT_EXPLAIN_GAP_ESCO_MAP", "false")
+    # Skill gaps in the session (explanations, course recommendations) use the O*NET/ESCO rows and the
+    # graph, not the two embedding-based extras (embedding tagger over every skill, O*NET->ESCO map
+    # over 4,055 occupations): building those for the whole catalogue costs minutes of CPU and they
+    # have their own tests on real subsets (tests/test_skills.py). Subprocesses (UI server, CLI)
+    # inherit this.
+    os.environ.setdefault("WAYPOINT_GAP_EMBEDDINGS", "false")
+    os.environ.setdefault("WAYPOINT_GAP_ESCO_MAP", "false")
     get_settings.cache_clear()
     ingest(str(data_dir), Settings(home=home, data=str(data_dir)), show_progress=False)
     return home

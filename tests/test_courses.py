@@ -12,8 +12,11 @@ def course_recommender(settings):
     return CourseRecommender(settings)
 
 
-def test_every_course_teaches_a_missing_skill(course_recommender, catalogue):
+def test_every_course_teaches_a_missing_skill(course_recommender, catalogue, settings):
     from retrieval.profile import Profile
+    from retrieval.skills.graph import get_graph
+
+    graph = get_graph(settings).graph
 
     profile = Profile(occupation="29-1141.00", text="registered nurse, patient care and charting")
     target = "15-1252.00"
@@ -25,11 +28,22 @@ def test_every_course_teaches_a_missing_skill(course_recommender, catalogue):
         assert c.covers and c.target == target
         for cov in c.covers:
             assert cov.id in missing
-            linked = catalogue.execute(
-                "SELECT 1 FROM course_skill cs JOIN skill s ON s.id = cs.skill_id "
-                "WHERE cs.course_id = ? AND (cs.skill_id = ? OR s.canonical_id = ?)", (c.id, cov.id, cov.id)
-            ).fetchone()
-            assert linked, f"{c.id} is not linked to {cov.id} in course_skill"
+            # a "teaches" edge of the skills graph: a catalogue tag (a course_skill row) or a link the
+            # graph build extracted from the course's own title and description
+            edge = graph.edges[c.id, cov.id]
+            assert edge["type"] == "teaches", (c.id, cov.id, edge)
+            if edge.get("source", "catalogue") == "catalogue":
+                linked = catalogue.execute(
+                    "SELECT 1 FROM course_skill cs JOIN skill s ON s.id = cs.skill_id "
+                    "WHERE cs.course_id = ? AND (cs.skill_id = ? OR s.canonical_id = ?)", (c.id, cov.id, cov.id)
+                ).fetchone()
+                assert linked, f"{c.id} is not linked to {cov.id} in course_skill"
+            else:
+                assert edge["source"] == "extracted" and 0 < edge["confidence"] <= 1
+                label = graph.nodes[cov.id].get("label", "").lower()
+                course = catalogue.execute("SELECT title || ' ' || coalesce(description, '') FROM course WHERE id = ?",
+                                           (c.id,)).fetchone()[0].lower()
+                assert label and label in course, f"{cov.id} ({label!r}) extracted from text that never names it"
     scores = [c.score for c in recs]
     assert scores == sorted(scores, reverse=True)
     assert [c.id for c in course_recommender.recommend(profile, k=10, target=target)] == [c.id for c in recs]

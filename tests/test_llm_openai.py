@@ -207,7 +207,7 @@ def test_silent_server_times_out():
 def served_settings(settings, vllm_server):
     base_url, adapter = vllm_server
     return settings.model_copy(update={
-        "explain_gap_embeddings": False, "explain_gap_esco_map": False, "llm_base_url": base_url,
+        "gap_embeddings": False, "gap_esco_map": False, "llm_base_url": base_url,
         "llm_model_name": "smollm2-135m-instruct", "llm_adapter": adapter, "llm_timeout_s": 300.0,
         "llm_max_retries": 0, "faithfulness_threshold": 0.0,
     })

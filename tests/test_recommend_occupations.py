@@ -67,6 +67,17 @@ def test_zero_labels_is_the_fusion_not_worse_than_bm25(recommender):
     assert model.mode == "fusion"
 
 
+def test_a_saved_ranker_needing_unknown_features_is_detected(recommender):
+    """A model saved by other code (say, an experiment with extra features) is retrained, not served."""
+    from retrieval.occupations.ranker import OccupationRanker
+
+    live = recommender.ranker
+    assert live.mode == "ltr" and live.missing_features(recommender.corpus, recommender.content) == set()
+    stale = OccupationRanker(feature_names=[*live.feature_names, "pair_model"], mode="ltr", boosters=live.boosters,
+                             labels=live.labels, _serving_extra=live._serving_extra)
+    assert stale.missing_features(recommender.corpus, recommender.content) == {"pair_model"}
+
+
 def test_text_profile(recommender):
     items = recommend([Profile(text="I care for hospital patients, give medication and monitor vital signs")],
                       Kind.occupation, k=10)[0].items

@@ -146,7 +146,7 @@ def test_synthetic_corruptions_are_caught_by_the_verifier(settings):
     from training.preferences import CORRUPTIONS, corrupt, score_text
     import random
 
-    fast = settings.model_copy(update={"explain_gap_embeddings": False, "explain_gap_esco_map": False})
+    fast = settings.model_copy(update={"gap_embeddings": False, "gap_esco_map": False})
     profile = Profile(occupation="29-1141.00", text="Registered nurse for eight years. I run patient education "
                                                      "classes, teach diabetes self-management and keep medical records.")
     evidence = build_evidence(profile, "21-1091.00", fast)

@@ -31,7 +31,7 @@ def training_settings(settings, tmp_path_factory):
 
     model_dir = ensure_smollm2(shared_llm_settings(tmp_path_factory))
     return settings.model_copy(update={"llm_model_path": str(model_dir), "llm_adapter": "",
-                                       "explain_gap_embeddings": False, "explain_gap_esco_map": False})
+                                       "gap_embeddings": False, "gap_esco_map": False})
 
 
 def tiny_golden(settings, tmp_path_factory) -> Path:
@@ -49,8 +49,8 @@ class env_settings:
 
     def __init__(self, settings) -> None:
         self.values = {"WAYPOINT_HOME": str(settings.home), "WAYPOINT_LLM_MODEL_PATH": settings.llm_model_path,
-                       "WAYPOINT_LLM_ADAPTER": "", "WAYPOINT_EXPLAIN_GAP_EMBEDDINGS": "false",
-                       "WAYPOINT_EXPLAIN_GAP_ESCO_MAP": "false"}
+                       "WAYPOINT_LLM_ADAPTER": "", "WAYPOINT_GAP_EMBEDDINGS": "false",
+                       "WAYPOINT_GAP_ESCO_MAP": "false"}
 
     def __enter__(self):
         from retrieval.settings import get_settings

@@ -358,15 +358,13 @@ def build_evidence(profile: Profile, item_id: str, settings: Settings | None = N
                    use_memory: bool | None = None) -> Evidence:
     """Skill gap + retrieval for (profile, item). Bad input raises :class:`ProfileError` with the reason.
 
-    The ``use_*`` switches default to ``settings.explain_gap_embeddings``, ``explain_gap_esco_map`` and
+    The ``use_*`` switches default to ``settings.gap_embeddings``, ``gap_esco_map`` and
     ``explain_use_memory``.
     """
     from retrieval.skills.base import SkillsInputError
     from retrieval.skills.gap import skill_gap
 
     settings = settings or get_settings()
-    use_embeddings = settings.explain_gap_embeddings if use_embeddings is None else use_embeddings
-    use_map = settings.explain_gap_esco_map if use_map is None else use_map
     use_memory = settings.explain_use_memory if use_memory is None else use_memory
     item_id = (item_id or "").strip()
     if not item_id:

@@ -156,8 +156,13 @@ def _topk(scores: np.ndarray, ids: list[str], k: int) -> list[str]:
 
 def evaluate_leave_last_out(log: JobLog, config: JobRecConfig | None = None, *, k: int = 20,
                             baselines: bool = True, max_test: int | None = None, show_progress: bool = False,
-                            content: JobContent | None = None) -> dict:
+                            content: JobContent | None = None, cross_encoder=None, rerank_top_k: int = 30) -> dict:
     """Recall@k / NDCG@k / MRR of the model and baselines on the leave-last-out split of ``log``.
+
+    With ``cross_encoder`` (a :class:`~retrieval.rerankers.cross_encoder.CrossEncoderReranker` trained
+    without any applicant's last view) the LambdaRank top ``rerank_top_k`` is also reranked by the
+    stage-2 blend (:mod:`retrieval.rerankers.stage2`), weight cross-fitted over the test queries:
+    ``methods["ltr_cross_encoder"]`` and the details in ``"cross_encoder"``.
 
     Returns ``{"methods": {name: metrics}, "candidate_recall": ..., "train": {...}, "importance": {...}}``.
     """
@@ -175,6 +180,7 @@ def evaluate_leave_last_out(log: JobLog, config: JobRecConfig | None = None, *, 
     runs: dict[str, dict[str, list[str]]] = defaultdict(dict)
     qrels = {u: {test[u].job_id: 1.0} for u in users}
     cand_hits = 0
+    stage2_inputs: list[tuple[str, list[str], np.ndarray, str]] = []
     t1 = time.perf_counter()
     for u in tqdm(users, desc="evaluate", disable=not show_progress, leave=False):
         h = hist.get(u, [])
@@ -183,8 +189,12 @@ def evaluate_leave_last_out(log: JobLog, config: JobRecConfig | None = None, *, 
         cands = model.scorer.candidates(F)
         cand_hits += int(log.job_index[test[u].job_id] in set(cands.tolist()))
         s = model.ranker.predict(F[cands]) if model.ranker is not None else fallback_score(F[cands])
-        order = sorted(range(len(cands)), key=lambda i: (-s[i], ids[cands[i]]))[:k]
-        runs["ltr"][u] = [ids[cands[i]] for i in order]
+        order = sorted(range(len(cands)), key=lambda i: (-s[i], ids[cands[i]]))
+        runs["ltr"][u] = [ids[cands[i]] for i in order[:k]]
+        if cross_encoder is not None:
+            top = order[:max(k, rerank_top_k)]
+            stage2_inputs.append((u, [ids[cands[i]] for i in top], np.asarray([s[i] for i in top]),
+                                  cross_encoder_query(log, h, q.text)))
         s_fb = fallback_score(F[cands])
         order = sorted(range(len(cands)), key=lambda i: (-s_fb[i], ids[cands[i]]))[:k]
         runs["hand_blend"][u] = [ids[cands[i]] for i in order]
@@ -202,6 +212,10 @@ def evaluate_leave_last_out(log: JobLog, config: JobRecConfig | None = None, *, 
                 runs["als"][u] = _topk(F[:, _F["als"]] + mask, ids, k)
     eval_s = time.perf_counter() - t1
     methods = {name: summarize(run, qrels, k) for name, run in runs.items()}
+    stage2 = None
+    if cross_encoder is not None and stage2_inputs:
+        stage2 = _stage2_eval(log, cross_encoder, stage2_inputs, qrels, k)
+        methods["ltr_cross_encoder"] = stage2["stage2_cross_fitted"]
     return {
         "k": k,
         "methods": methods,
@@ -213,7 +227,34 @@ def evaluate_leave_last_out(log: JobLog, config: JobRecConfig | None = None, *, 
         "fit_s": round(fit_s, 2),
         "eval_ms_per_query": round(1000 * eval_s / max(1, len(users)), 2),
         "config": config.to_dict(),
+        **({"cross_encoder": stage2} if stage2 else {}),
     }
+
+
+def cross_encoder_query(log: JobLog, history: list[View], profile_text: str = "") -> str:
+    """The cross-encoder's query for an applicant: their last three viewed jobs and profile text
+    (the same form it was trained on in :func:`retrieval.rerankers.cross_encoder.job_pairs`)."""
+    from retrieval.rerankers.cross_encoder import job_query_text
+
+    earlier = [log.doc_text(log.job_index[v.job_id]) for v in history[-3:] if v.job_id in log.job_index]
+    return job_query_text(earlier, profile_text)
+
+
+def _stage2_eval(log: JobLog, cross_encoder, inputs, qrels, k: int) -> dict:
+    """Score every (query, top item) pair in one batch, then cross-fit the stage-2 weight."""
+    from retrieval.rerankers.stage2 import Group, cross_fitted
+
+    t0 = time.perf_counter()
+    pairs = [(qtext, log.doc_text(log.job_index[j])) for _u, top, _s, qtext in inputs for j in top]
+    ce = cross_encoder.score(pairs, batch_size=64)
+    groups, at = [], 0
+    for u, top, s1, _q in inputs:
+        groups.append(Group(u, top, s1, ce[at:at + len(top)], qrels[u]))
+        at += len(top)
+    out = cross_fitted(groups, k)
+    out["pairs_scored"] = len(pairs)
+    out["score_s"] = round(time.perf_counter() - t0, 1)
+    return out
 
 
 def popularity_recall(log: JobLog, k: int = 20) -> float:

@@ -123,7 +123,7 @@ class JobRecommender:
                   now=history[-1].t if history else float("nan"))
         with self._lock:
             if history and self.model.ranker is not None:
-                ranked = self.model.rank(q, k=k, exclude=exclude)
+                ranked = self._stage2(q, self.model.rank(q, k=max(k, self.settings.rerank_top_k), exclude=exclude))[:k]
             else:
                 ranked = self._cold(q, k, exclude)
         viewed = {v.job_id for v in history}
@@ -131,6 +131,18 @@ class JobRecommender:
         return [ScoredJob(id=lg.job_ids[i], title=lg.titles[i], score=round(float(s), 6), company=lg.companies[i],
                           city=lg.cities[i], state=lg.states[i], viewed=lg.job_ids[i] in viewed)
                 for i, s in ranked]
+
+    def _stage2(self, q: Query, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """The cross-encoder's rerank of the LambdaRank top (``WAYPOINT_RERANK_WEIGHT_JOB``; 0 = off)."""
+        from retrieval.jobs.pipeline import cross_encoder_query
+        from retrieval.rerankers.stage2 import rerank_for_serving
+
+        lg = self.log
+        by_id = {lg.job_ids[i]: (i, s) for i, s in ranked}
+        order = rerank_for_serving("job", cross_encoder_query(lg, q.history, q.text), list(by_id),
+                                   lambda j: lg.doc_text(lg.job_index[j]),
+                                   stage1=np.asarray([s for _i, s in ranked]), settings=self.settings)
+        return [by_id[j] for j in order]
 
     def _cold(self, q: Query, k: int, exclude: set[str]) -> list[tuple[int, float]]:
         """Content-only ranking (no history): z(BM25) + z(dense) over the profile text, popularity tie-break."""

@@ -187,6 +187,16 @@ class OccupationRanker:
             out[q] = [corpus.ids[j] for j in row if corpus.ids[j] not in skip and corpus.ids[j] != q]
         return out
 
+    def missing_features(self, corpus: OccupationCorpus, content: dict[str, np.ndarray]) -> set[str]:
+        """Features the saved booster needs that this code does not compute (a stale or foreign model).
+
+        Computes the serving label features once (they are needed for the first request anyway)."""
+        if self.mode != "ltr" or not self.boosters:
+            return set()
+        if self._serving_extra is None:
+            self._serving_extra = label_features(corpus, self.labels, content) if self.labels else {}
+        return set(self.feature_names) - set(content) - set(self._serving_extra)
+
     # ----- persistence ------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)

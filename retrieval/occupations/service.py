@@ -63,6 +63,7 @@ class OccupationRecommender:
         self._lock = threading.Lock()
         self._store: VectorStore | None = None
         self._store_error: str | None = None
+        self._texts = None
 
     @property
     def store(self) -> VectorStore | None:
@@ -94,7 +95,12 @@ class OccupationRecommender:
     def _load_or_train(self) -> OccupationRanker:
         directory = self.model_dir()
         if (directory / "ranker.pkl").exists():
-            return OccupationRanker.load(directory)
+            ranker = OccupationRanker.load(directory)
+            missing = ranker.missing_features(self.corpus, self.content)
+            if not missing:
+                return ranker
+            logger.warning("the occupation ranker in %s needs features this code does not compute (%s); retraining",
+                        directory, ", ".join(sorted(missing)[:5]))
         ranker = OccupationRanker.fit(self.corpus, self.content, self.labels)
         ranker.save(directory)
         return ranker
@@ -118,13 +124,31 @@ class OccupationRecommender:
             exclude = set(profile.exclude)
             if resolution is not None:
                 exclude.add(resolution.occupation_id)
-                items = self._from_occupation(resolution.occupation_id, ranked[resolution.occupation_id])
+                items = self._from_occupation(resolution.occupation_id,
+                                              self._stage2(resolution.occupation_id, ranked[resolution.occupation_id]))
                 if profile.text or profile.skills:
                     items = self._blend(items, self._from_text(profile))
             else:
                 items = self._from_text(profile)
             out.append([i for i in items if i.id not in exclude][:k])
         return out
+
+    def _stage2(self, query: str, model_order: list[str]) -> list[str]:
+        """The cross-encoder's rerank of the LambdaRank top (``WAYPOINT_RERANK_WEIGHT_OCCUPATION``; 0 = off)."""
+        from retrieval.rerankers.stage2 import rerank_for_serving
+
+        if self.settings.rerank_weight_occupation <= 0:
+            return model_order
+        texts = self._occupation_texts()
+        return rerank_for_serving("occupation", texts.get(query), model_order, texts.get, settings=self.settings)
+
+    def _occupation_texts(self):
+        from retrieval.rerankers.cross_encoder import OccupationTexts
+
+        with self._lock:
+            if self._texts is None:
+                self._texts = OccupationTexts(self.settings)
+            return self._texts
 
     def _from_occupation(self, query: str, model_order: list[str]) -> list[ScoredOccupation]:
         curated = sorted(self.labels.get(query, {}).items(), key=lambda kv: -kv[1])

@@ -38,6 +38,7 @@ from retrieval.threads import bulk_threads, torch_threads
 
 GRADE_TARGET = {3: 1.0, 2: 2 / 3, 1: 1 / 3}
 TEXT_CHARS = 360
+PROGRESS_PAIRS = 2000  # evaluation-sized batches show a progress bar; a request's top-k never does
 
 
 @dataclass
@@ -213,7 +214,8 @@ class CrossEncoderReranker:
         if not pairs:
             return np.zeros(0, dtype=np.float32)
         with self._lock, torch_threads(1 if len(pairs) <= batch_size else None):  # a request's top-k vs a batch
-            s = self.model.predict(list(pairs), batch_size=batch_size, show_progress_bar=False, convert_to_numpy=True)
+            s = self.model.predict(list(pairs), batch_size=batch_size, convert_to_numpy=True,
+                                   show_progress_bar=len(pairs) >= PROGRESS_PAIRS)
         return np.asarray(s, dtype=np.float32).reshape(-1)
 
     def rerank(self, query: str, items: Sequence[tuple[str, str]], k: int | None = None) -> list[tuple[str, float]]:

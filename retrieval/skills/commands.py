@@ -50,7 +50,7 @@ def parse_profile(data: object) -> Profile:
 
 
 def gap_command(profile_json_path: str | Path, item_id: str, *, settings: Settings | None = None,
-                use_embeddings: bool = True, use_map: bool = True) -> dict:
+                use_embeddings: bool | None = None, use_map: bool | None = None) -> dict:
     """``waypoint gap --profile P.json --item ID``: the skill gap as one JSON-ready dict.
 
     Keys: ``id``, ``item``, ``coverage``, ``matched_skills``, ``partial_skills``, ``missing_skills``,

@@ -298,17 +298,20 @@ def _unlocks(held_ids: set[str], missing_ids: list[str], graph: SkillsGraph,
     return out
 
 
-def skill_gap(profile: Profile, item_id: str, settings: Settings | None = None, *, use_embeddings: bool = True,
-              use_map: bool = True, max_missing: int = 15, max_partial: int = 15) -> SkillGapEvidence:
+def skill_gap(profile: Profile, item_id: str, settings: Settings | None = None, *, use_embeddings: bool | None = None,
+              use_map: bool | None = None, max_missing: int = 15, max_partial: int = 15) -> SkillGapEvidence:
     """Matched, partial and missing skills of ``profile`` for an occupation or job posting.
 
     ``use_embeddings`` turns the embedding tagger on for the profile text; ``use_map`` adds the ESCO
-    essentials of O*NET occupations through :mod:`retrieval.skills.esco_map` (both need the embedding
-    model; both default on).
+    essentials of O*NET occupations through :mod:`retrieval.skills.esco_map`. Both need the embedding
+    model over a whole catalogue field on first use; ``None`` takes ``settings.gap_embeddings`` /
+    ``settings.gap_esco_map`` (both on by default).
     """
     if profile.is_empty():
         raise base.SkillsInputError("empty profile: give an occupation, skills or text")
     settings = settings or get_settings()
+    use_embeddings = settings.gap_embeddings if use_embeddings is None else use_embeddings
+    use_map = settings.gap_esco_map if use_map is None else use_map
     graph = get_graph(settings)
     item, requirements = item_requirements(item_id, settings, use_map=use_map)
     mine = profile_skills(profile, settings, use_embeddings=use_embeddings, use_map=use_map)

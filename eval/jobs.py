@@ -96,8 +96,7 @@ def write(report: dict) -> None:
     main = report["main"]
     k = main["k"]
     rows = [f"| method | Recall@{k} | NDCG@{k} | MRR |", "|---|---:|---:|---:|"]
-    order = ORDER
-    for name in order:
+    for name in ORDER:
         m = main["methods"].get(name)
         if m:
             rows.append(f"| {LABELS.get(name, name)} | {m[f'recall@{k}']:.4f} | {m[f'ndcg@{k}']:.4f} | {m['mrr']:.4f} |")
@@ -136,7 +135,7 @@ Top features by gain: {', '.join(f'{n} {g:.3f}' for n, g in imp)}.
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        names = [n for n in order if n in main["methods"]]
+        names = [n for n in ORDER if n in main["methods"]]
         rec = [main["methods"][n][f"recall@{k}"] for n in names]
         ndcg = [main["methods"][n][f"ndcg@{k}"] for n in names]
         fig, ax = plt.subplots(figsize=(9, 4))

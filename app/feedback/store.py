@@ -46,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.security import hash_user_id, redact_obj, redact_pii
-from retrieval.sqldb import make_engine
+from retrieval.sqldb import database_url, make_engine
 
 EVENT_TYPES = ("impression", "click", "dwell", "thumbs", "correction")
 THUMBS_REASONS = ("wrong_skill", "missing_skill", "not_relevant", "too_generic", "other")
@@ -280,7 +280,7 @@ def get_event_store(target: str | Path | None = None) -> EventStore:
         from retrieval.settings import get_settings
 
         target = get_settings().events_target
-    key = str(target) if "://" in str(target) else str(Path(target).resolve())
+    key = str(database_url(target))
     with _stores_lock:
         store = _stores.get(key)
         if store is None:

@@ -27,6 +27,7 @@ from retrieval.jobs.data import JobLog, load_log
 from retrieval.jobs.model import _F, FEATURES, JobContent, JobInteractions, JobRanker, JobRecConfig, JobScorer, Query
 from retrieval.jobs.pipeline import FittedJobModel, fit
 from retrieval.profile import Profile, ProfileError
+from retrieval.rerankers.stage2 import rerank_for_serving, stage2_enabled
 from retrieval.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,10 @@ class JobRecommender:
                   now=history[-1].t if history else float("nan"))
         with self._lock:
             if history and self.model.ranker is not None:
-                ranked = self._stage2(q, self.model.rank(q, k=max(k, self.settings.rerank_top_k), exclude=exclude))[:k]
+                if stage2_enabled("job", self.settings):
+                    ranked = self._stage2(q, self.model.rank(q, k=max(k, self.settings.rerank_top_k), exclude=exclude))[:k]
+                else:
+                    ranked = self.model.rank(q, k=k, exclude=exclude)
             else:
                 ranked = self._cold(q, k, exclude)
         viewed = {v.job_id for v in history}
@@ -135,7 +139,6 @@ class JobRecommender:
     def _stage2(self, q: Query, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """The cross-encoder's rerank of the LambdaRank top (``WAYPOINT_RERANK_WEIGHT_JOB``; 0 = off)."""
         from retrieval.jobs.pipeline import cross_encoder_query
-        from retrieval.rerankers.stage2 import rerank_for_serving
 
         lg = self.log
         by_id = {lg.job_ids[i]: (i, s) for i, s in ranked}

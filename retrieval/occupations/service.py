@@ -135,9 +135,9 @@ class OccupationRecommender:
 
     def _stage2(self, query: str, model_order: list[str]) -> list[str]:
         """The cross-encoder's rerank of the LambdaRank top (``WAYPOINT_RERANK_WEIGHT_OCCUPATION``; 0 = off)."""
-        from retrieval.rerankers.stage2 import rerank_for_serving
+        from retrieval.rerankers.stage2 import rerank_for_serving, stage2_enabled
 
-        if self.settings.rerank_weight_occupation <= 0:
+        if not stage2_enabled("occupation", self.settings):
             return model_order
         texts = self._occupation_texts()
         return rerank_for_serving("occupation", texts.get(query), model_order, texts.get, settings=self.settings)

@@ -112,21 +112,28 @@ def cross_fitted(groups: Sequence[Group], k: int, grid: Sequence[float] = WEIGHT
     }
 
 
+def stage2_enabled(kind: str, settings) -> bool:
+    """Whether serving reranks ``kind``: its weight (``WAYPOINT_RERANK_WEIGHT_<KIND>``) is positive and a
+    cross-encoder is trained. Callers check it before preparing the stage's inputs."""
+    from retrieval.rerankers.cross_encoder import cross_encoder_available
+
+    return float(getattr(settings, f"rerank_weight_{kind}")) > 0 and cross_encoder_available(settings)
+
+
 def rerank_for_serving(kind: str, query_text: str, ids: Sequence[str], text_of: Callable[[str], str],
                        stage1: np.ndarray | None = None, settings=None) -> list[str]:
     """Serving: ``ids`` (stage-1 order) with their top ``rerank_top_k`` reranked for ``kind``.
 
-    A no-op when the kind's weight is 0 (``WAYPOINT_RERANK_WEIGHT_<KIND>``) or no cross-encoder is
-    trained; a cross-encoder that fails to load or score is logged and the stage-1 order is kept,
-    so a recommendation never fails because of the second stage."""
-    from retrieval.rerankers.cross_encoder import cross_encoder_available, get_cross_encoder
+    A no-op unless :func:`stage2_enabled`; a cross-encoder that fails to load or score is logged and
+    the stage-1 order is kept, so a recommendation never fails because of the second stage."""
+    from retrieval.rerankers.cross_encoder import get_cross_encoder
     from retrieval.settings import get_settings
 
     settings = settings or get_settings()
-    weight = float(getattr(settings, f"rerank_weight_{kind}"))
     ids = list(ids)
-    if weight <= 0 or len(ids) < 2 or not query_text.strip() or not cross_encoder_available(settings):
+    if len(ids) < 2 or not query_text.strip() or not stage2_enabled(kind, settings):
         return ids
+    weight = float(getattr(settings, f"rerank_weight_{kind}"))
     n = min(settings.rerank_top_k, len(ids))
     try:
         ce = get_cross_encoder(settings).score([(query_text, text_of(i)) for i in ids[:n]])
@@ -138,4 +145,4 @@ def rerank_for_serving(kind: str, query_text: str, ids: Sequence[str], text_of: 
 
 
 __all__ = ["WEIGHT_GRID", "Group", "blend", "cross_fitted", "position_score", "reorder", "rerank_for_serving",
-           "select_weight"]
+           "select_weight", "stage2_enabled"]

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 from retrieval.catalogue.db import connect, get_meta
 from retrieval.settings import Settings, get_settings
-from retrieval.threads import torch_threads  # noqa: F401 - re-exported for the skills modules
 
 T = TypeVar("T")
 

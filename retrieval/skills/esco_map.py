@@ -27,6 +27,7 @@ from retrieval.settings import Settings, get_settings
 from retrieval.skills import base
 from retrieval.skills.evidence import Requirement
 from retrieval.skills.graph import get_graph, is_requirement, occupation_vectors
+from retrieval.threads import torch_threads
 
 MAP_VERSION = "2"
 TITLE_WEIGHT = 0.25
@@ -105,7 +106,7 @@ def build_map(settings: Settings | None = None, *, onet_ids: list[str] | None = 
         esco_ids = esco_ids if esco_ids is not None else sorted(o for o, t in taxonomy.items() if t == "esco")
         ids = [o for o in list(onet_ids) + list(esco_ids) if o in taxonomy]
         desc = dict(conn.execute("SELECT id, description FROM occupation"))
-        with base.torch_threads(settings=settings):  # bulk: every occupation
+        with torch_threads(settings=settings):  # bulk: every occupation
             vectors = get_embedder(settings).encode([occupation_text(titles[o], desc[o]) for o in ids])
     onet_rows = [i for i, o in enumerate(ids) if taxonomy[o] == "onet"]
     esco_rows = [i for i, o in enumerate(ids) if taxonomy[o] == "esco"]

@@ -33,6 +33,7 @@ from pydantic import BaseModel, Field
 from retrieval.settings import Settings, get_settings
 from retrieval.skills import base
 from retrieval.skills.texts import TEXTS_VERSION, embedded_skills
+from retrieval.threads import torch_threads
 
 MAX_NGRAM = 6
 #: Confidence of an alias match by alias source (how the alias came to exist).
@@ -307,7 +308,7 @@ class SkillExtractor:
             else:
                 conn = base.catalogue(self.settings)
                 texts = [t for _sid, _label, t in embedded_skills(conn)]
-                with base.torch_threads(settings=self.settings):  # bulk: every embedded skill
+                with torch_threads(settings=self.settings):  # bulk: every embedded skill
                     matrix = embedder.encode(texts).astype(np.float32)
                 tmp = path.with_name(path.name + ".tmp.npy")
                 np.save(tmp, matrix)
@@ -371,7 +372,7 @@ class SkillExtractor:
         if not segs:
             return {}
         matrix = self.skill_matrix()
-        with base.torch_threads(1):
+        with torch_threads(1):
             vecs = get_embedder(self.settings).encode([text[s:e] for s, e in segs], use_cache=use_cache)
         sims = vecs @ matrix.T
         found: dict[str, ExtractedSkill] = {}

@@ -36,6 +36,7 @@ from retrieval.settings import Settings, get_settings
 from retrieval.skills import base
 from retrieval.skills.extract import SkillExtractor, get_extractor
 from retrieval.skills.texts import occupations as occupation_texts
+from retrieval.threads import torch_threads
 
 GRAPH_VERSION = "2"
 #: A rated O*NET element counts as a requirement from this importance (IM ≥ 3 of 5).
@@ -295,7 +296,7 @@ def _cached_matrix(settings: Settings, name: str, texts_fn) -> np.ndarray:
     path = base.artifact_dir(settings) / f"{name}-{base.model_tag(embedder.model_key)}.npy"
     if path.exists():
         return np.load(path)
-    with base.torch_threads(settings=settings):  # bulk: a whole catalogue field
+    with torch_threads(settings=settings):  # bulk: a whole catalogue field
         matrix = embedder.encode(texts_fn()).astype(np.float32)
     tmp = path.with_name(path.name + ".tmp.npy")
     np.save(tmp, matrix)
@@ -342,7 +343,7 @@ def nearest_occupations(text: str, k: int = QUERY_FOREGROUND, settings: Settings
     settings = settings or get_settings()
     ids, matrix = occupation_vectors(settings)
     titles = occupation_title_vectors(settings)
-    with base.torch_threads(1):
+    with torch_threads(1):
         query = get_embedder(settings).encode_one(text)
     sims = 0.5 * (matrix @ query) + 0.5 * (titles @ query)
     named = [h.skill_id for h in get_extractor(settings).match_aliases(text).values()]

@@ -12,7 +12,6 @@ import re
 import jsonschema
 import pytest
 
-
 NURSE, HEALTH_ED = "29-1141.00", "21-1091.00"
 NURSE_TEXT = ("Registered nurse for eight years. I run patient education classes, teach diabetes self-management "
               "and keep medical records. Reach me at jane.doe@example.com or +1 (415) 555-0134.")
@@ -177,6 +176,53 @@ def test_prompt_injection_changes_nothing_the_verifier_accepts(fast_settings, ca
     assert "perfect" not in e.summary
 
 
+def test_schema_admits_only_claims_the_evidence_supports(nurse, fast_settings):
+    """The per-request grammar: fit fixed to the evidence's, a matched skill only with citations that state it."""
+    from app.explain.composer import compose
+    from app.explain.evidence import build_evidence
+    from app.explain.prompt import completion_text, schema_for
+    from app.explain.verify import supports
+
+    evidence = build_evidence(nurse, HEALTH_ED, fast_settings)
+    schema = schema_for(evidence)
+    composed = json.loads(completion_text(compose(evidence)))
+    jsonschema.validate(composed, schema)
+    wrong_fit = next(f for f in ("strong", "possible", "stretch") if f != evidence.fit.value)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**composed, "fit": wrong_fit}, schema)
+    assert evidence.matched, "the nurse must match some requirement of a health educator"
+    outcomes = set()
+    for skill in evidence.matched:
+        for cid in evidence.citation_ids():
+            draft = {**composed, "matched_skills": [{"evidence": [cid], "skill": skill.name}]}
+            try:
+                jsonschema.validate(draft, schema)
+                admitted = True
+            except jsonschema.ValidationError:
+                admitted = False
+            assert admitted == supports(evidence, cid, skill), (skill.name, cid)
+            outcomes.add(admitted)
+    assert outcomes == {True, False}  # both cases occur, so the check above is not vacuous
+
+
+def test_summary_claiming_a_stronger_fit_is_replaced(fast_settings):
+    from app.explain.composer import compose
+    from app.explain.evidence import build_evidence
+    from app.explain.verify import verify
+    from retrieval.profile import Profile
+
+    evidence = build_evidence(Profile(text="Barista serving coffee.", skills=["customer service"]), HEALTH_ED,
+                              fast_settings)
+    assert evidence.fit.value != "strong"
+    draft = compose(evidence)
+    for variant in (None, "alt", "a", "b"):  # the composer's own summaries never do it
+        assert not verify(compose(evidence, variant), evidence).summary_replaced
+    claim = draft.model_copy(update={"summary": f"{evidence.item.title} is a great fit for your skills and interests."})
+    result = verify(claim, evidence)
+    assert result.summary_replaced and any("stronger fit" in d for d in result.dropped)
+    assert result.faithfulness < verify(draft, evidence).faithfulness
+
+
 def test_llm_unreachable_falls_back_to_composer(nurse, fast_settings, catalogue):
     import socket
     import time
@@ -228,10 +274,10 @@ def test_bad_input_raises_clear_errors(tmp_path, fast_settings, nurse):
 
 @pytest.mark.parametrize("backend", ["edge", "qdrant-client"])
 def test_memory_retrieval_on_both_qdrant_backends(backend, fast_settings, tmp_path, nurse):
+    import uuid
+
     from app.explain import memory
     from app.explain.evidence import build_evidence
-
-    import uuid
 
     update = {"qdrant_url": "", "qdrant_local_path": ""}
     if backend == "qdrant-client":
@@ -302,6 +348,8 @@ def test_transformers_backend_gives_schema_valid_verified_explanation(nurse, llm
     assert 0.0 <= e.faithfulness <= 1.0 and e.verification.claims >= 3
     assert e.matched_skills
     _assert_grounded(e, catalogue, trace.evidence)
+    # the grammar leaves the model no way to get the fit or a matched skill's citations wrong
+    assert not [d for d in trace.llm_verified.dropped if d.startswith(("fit ", "matched skill "))]
 
 
 @pytest.mark.slow

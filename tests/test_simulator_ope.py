@@ -72,6 +72,10 @@ def test_profiles_avoid_the_eval_sample(settings):
     assert len(ids) == len(set(ids)) == 60
     assert not first_resumes & set(ids)
     assert any(i.startswith("resume:") for i in ids) and any(i.startswith("applicant:") for i in ids)
+    # a second population for a fresh log: the next 20 of the same order, nobody from the first 60
+    later = simulation_profiles(settings, 20, skip=60)
+    assert [p.id for p in later] == [p.id for p in simulation_profiles(settings, 80)[60:]]
+    assert len(later) == 20 and not {p.id for p in later} & set(ids)
 
 
 def test_simulator_writes_valid_events(contexts, tmp_path):
@@ -283,3 +287,55 @@ def test_ope_main_writes_report(contexts, tmp_path):
     assert names == ["logging (on-policy)", "always default", "always generic"]
     up = data["uplifts"][0]
     assert up["policy"] == "always default" and up["uplift"] > 0
+
+
+@pytest.mark.slow
+def test_ope_of_an_adapter_against_an_adapter_baseline(contexts, tmp_path, settings, tmp_path_factory):
+    """``--adapter A --baseline B`` with B a model: both score the logged candidates, the uplift is paired,
+    and the scorer's shared-prompt KV cache gives the same log-likelihoods as one pass over prompt + answer."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from retrieval.settings import get_settings
+    from tests.test_training_sft import env_settings, training_settings
+    from training.feedback_data import LoggedCandidate
+    from training.ope import LogprobScorer, load_decisions, main
+
+    tsettings = training_settings(settings, tmp_path_factory)
+    # a LoRA with random (non-identity) weights: this tests the evaluation, not a training run
+    torch.manual_seed(0)
+    adapter = tmp_path / "random-lora"
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tsettings.llm_model_path),
+                           LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    model.save_pretrained(str(adapter))
+    del model
+    logged, _ = _run(contexts[:4], tmp_path, {"default": 0.5, "generic": 0.5}, pair_share=0.0, seed=4)
+    # the contexts were built without the RAG memory: rebuild the prompts the same way
+    with env_settings(tsettings, WAYPOINT_EXPLAIN_USE_MEMORY="false"):
+        data = main(["--events", str(logged), "--adapter", str(adapter), "--adapter", "base", "--baseline", "base",
+                     "--out-dir", str(tmp_path / "reports"), "--n-boot", "200"])
+        scorer = LogprobScorer(get_settings(), str(adapter))
+        base_scorer = LogprobScorer(get_settings(), None)
+    name = f"adapter:{adapter.name}"
+    rows = {r["policy"]: r for r in data["estimates"]}
+    assert set(rows) == {"logging (on-policy)", name, "base"}
+    (up,) = data["uplifts"]  # the baseline is not compared with itself
+    assert up["policy"] == name and up["baseline"] == "base"
+    assert up["uplift"] == pytest.approx(rows[name]["snips"] - rows["base"]["snips"], abs=1e-9)
+    assert 0 < rows[name]["ess"] <= data["decisions"] == 4
+    assert data["unscored_contexts"] == {name: 0, "base": 0}  # every logged prompt was rebuilt
+
+    decision = load_decisions(logged)[0]
+    messages = scorer.prompts.messages(LoggedCandidate(impression_id=decision.impression_id, position=0,
+                                                       item_id=decision.item_id, payload=decision.payload))
+    assert messages is not None and scorer.prompts.mismatched == 0
+    prompt_ids = list(scorer.tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True,
+                                                           return_dict=True)["input_ids"])[-scorer.max_prompt_tokens:]
+    for arm, completion in sorted(decision.candidates.items()):
+        ids = scorer.tokenizer(completion, add_special_tokens=False)["input_ids"]
+        with torch.no_grad():
+            logits = scorer.model(torch.tensor([prompt_ids + ids])).logits[0, len(prompt_ids) - 1:-1]
+        whole = float(torch.log_softmax(logits.float(), -1).gather(1, torch.tensor(ids)[:, None]).mean())
+        assert scorer(decision, arm, completion) == pytest.approx(whole, abs=1e-4), arm
+        assert abs(whole - base_scorer(decision, arm, completion)) > 1e-3, arm  # the adapter is really applied

@@ -47,10 +47,10 @@ def tiny_golden(settings, tmp_path_factory) -> Path:
 class env_settings:
     """Point ``get_settings()`` (what the ``main`` functions read) at these settings' home and model."""
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings, **extra: str) -> None:
         self.values = {"WAYPOINT_HOME": str(settings.home), "WAYPOINT_LLM_MODEL_PATH": settings.llm_model_path,
                        "WAYPOINT_LLM_ADAPTER": "", "WAYPOINT_GAP_EMBEDDINGS": "false",
-                       "WAYPOINT_GAP_ESCO_MAP": "false"}
+                       "WAYPOINT_GAP_ESCO_MAP": "false", **extra}
 
     def __enter__(self):
         from retrieval.settings import get_settings

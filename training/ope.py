@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from retrieval.settings import Settings, get_settings
 from retrieval.sqldb import display, sqlite_file
@@ -172,27 +173,50 @@ class LogprobScorer:
         self.model = model.eval()
         self.prompts = PromptBuilder(settings)
         self.max_prompt_tokens = max_prompt_tokens
+        self._last: tuple[str, Any] | None = None
 
     def __call__(self, decision: LoggedDecision, arm: str, completion: str) -> float:
+        import copy
+
+        import torch
+
+        prompt = self._prompt(decision)
+        if prompt is None:
+            return 0.0
+        cache, last_logits = prompt
+        completion_ids = self.tokenizer(completion, add_special_tokens=False)["input_ids"]
+        if not completion_ids:
+            return 0.0
+        with torch.no_grad():
+            # every candidate of an impression shares its ~1,500-token prompt: run it once and continue
+            # a copy of its KV cache with each completion (~150 tokens) instead of re-running it per arm
+            out = self.model(torch.tensor([completion_ids]), cache=copy.deepcopy(cache), use_cache=True)
+        logits = torch.cat([last_logits[None], out.logits[0, :-1]]).float()
+        logp = torch.log_softmax(logits, dim=-1).gather(1, torch.tensor(completion_ids)[:, None])
+        return float(logp.mean())
+
+    def _prompt(self, decision: LoggedDecision):
+        """(KV cache, next-token logits) of the decision's rebuilt prompt; the last one is kept."""
         import torch
 
         from training.feedback_data import LoggedCandidate
 
+        if self._last is not None and self._last[0] == decision.impression_id:
+            return self._last[1]
         cand = LoggedCandidate(impression_id=decision.impression_id, position=0, item_id=decision.item_id,
                                payload=decision.payload)
         messages = self.prompts.messages(cand)
-        if messages is None:
-            return 0.0
-        prompt_ids = self.tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)
-        if hasattr(prompt_ids, "keys"):
-            prompt_ids = prompt_ids["input_ids"]
-        prompt_ids = list(prompt_ids)[-self.max_prompt_tokens:]
-        completion_ids = self.tokenizer(completion, add_special_tokens=False)["input_ids"]
-        ids = torch.tensor([prompt_ids + completion_ids])
-        with torch.no_grad():
-            logits = self.model(ids).logits[0, len(prompt_ids) - 1:-1]
-        logp = torch.log_softmax(logits.float(), dim=-1).gather(1, torch.tensor(completion_ids)[:, None])
-        return float(logp.mean())
+        prompt = None
+        if messages is not None:
+            prompt_ids = self.tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)
+            if hasattr(prompt_ids, "keys"):
+                prompt_ids = prompt_ids["input_ids"]
+            prompt_ids = list(prompt_ids)[-self.max_prompt_tokens:]
+            with torch.no_grad():
+                out = self.model(torch.tensor([prompt_ids]), use_cache=True)
+            prompt = (out.cache, out.logits[0, -1])
+        self._last = (decision.impression_id, prompt)
+        return prompt
 
 
 def adapter_target(settings: Settings, adapter: str | None, temperature: float = 0.1, name: str | None = None
@@ -352,7 +376,7 @@ def plot(rows: list[dict], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    """``waypoint eval ope [--events DB] [--target SPEC]... [--adapter DIR]... [--baseline SPEC] [--out-dir D]``."""
+    """``waypoint eval ope [--events DB] [--target SPEC]... [--adapter DIR]... [--baseline SPEC|DIR] [--out-dir D]``."""
     parser = argparse.ArgumentParser(prog="waypoint eval ope", description=__doc__.split("\n")[0])
     parser.add_argument("--events", default=None, help="events DB, path or URL (default: settings.events_target)")
     parser.add_argument("--target", action="append", default=[],
@@ -361,12 +385,14 @@ def main(argv: list[str] | None = None) -> dict:
                         help="LoRA adapter dir: the policy picking the candidate it finds most likely (repeatable; "
                              "'base' = the base model)")
     parser.add_argument("--temperature", type=float, default=0.1, help="softmax temperature of adapter policies")
-    parser.add_argument("--baseline", default=None, help="policy to compute uplifts against (a --target spec)")
+    parser.add_argument("--baseline", default=None,
+                        help="policy to compute uplifts against: a --target spec, or an adapter dir / 'base'")
     parser.add_argument("--n-boot", type=int, default=DEFAULT_N_BOOT)
     parser.add_argument("--alpha", type=float, default=DEFAULT_ALPHA)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", default="ope", help="report name under eval/reports/")
     parser.add_argument("--out-dir", default=None)
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     settings = get_settings()
@@ -379,20 +405,39 @@ def main(argv: list[str] | None = None) -> dict:
     policies: list[TargetPolicy] = [parse_target(t) for t in args.target]
     if not policies and not args.adapter:
         policies = [FixedTarget({a: 1.0}, name=f"always {a}") for a in sorted({d.arm for d in decisions})]
-    for adapter in args.adapter:
-        if any(not d.candidates for d in decisions):
-            raise ValueError("adapter policies need the candidates logged with each impression (payload.candidates)")
-        torch_threads()
-        policies.append(adapter_target(settings, None if adapter == "base" else adapter, args.temperature))
+    scored: dict[str, ScoredTarget] = {}
+
+    def scored_policy(adapter: str) -> ScoredTarget:
+        if adapter not in scored:
+            if any(not d.candidates for d in decisions):
+                raise ValueError("adapter policies need the candidates logged with each impression (payload.candidates)")
+            torch_threads()
+            scored[adapter] = adapter_target(settings, None if adapter == "base" else adapter, args.temperature)
+        return scored[adapter]
+
+    policies += [scored_policy(a) for a in args.adapter]
+    if args.baseline and (args.baseline == "base" or Path(args.baseline).is_dir()):
+        scored_policy(args.baseline)
+    for policy in scored.values():  # the slow part (a forward pass per context and arm): show progress
+        for d in tqdm(decisions, desc=f"ope: scoring {policy.name}", disable=args.quiet):
+            policy.distribution(d)
     rows = [on_policy(decisions, **kw)] + [evaluate(decisions, p, **kw) for p in policies]
     uplifts = []
     if args.baseline:
-        base = parse_target(args.baseline)
+        # an adapter (dir or "base") as the baseline answers "does this adapter beat SFT alone?"
+        base = scored[args.baseline] if args.baseline in scored else parse_target(args.baseline)
         base_probs = [base.prob(d) for d in decisions]
-        for p in policies:
+        for p in (p for p in policies if p is not base):
             uplifts.append({"policy": p.name, "baseline": base.name,
                             **uplift([d.reward for d in decisions], [d.propensity for d in decisions],
                                      [p.prob(d) for d in decisions], base_probs, **kw)})
+    # contexts whose prompt could not be rebuilt (evidence changed since logging) score every arm 0: uniform
+    unscored = {p.name: p.score.prompts.mismatched + p.score.prompts.failed for p in scored.values()
+                if isinstance(p.score, LogprobScorer)}
+    for name, n in unscored.items():
+        if n:
+            log.warning("%s: %d of %d logged contexts could not be rebuilt and were scored uniformly", name, n,
+                        len(decisions))
     from eval.report import REPORT_DIR, markdown_table, write_report
 
     out_dir = Path(args.out_dir) if args.out_dir else REPORT_DIR
@@ -419,7 +464,8 @@ def main(argv: list[str] | None = None) -> dict:
     md += [f"![ope]({png.name})"]
     data = {"events": str(events), "decisions": len(decisions),
             "logged_arms": {a: {"shown": n, "click_rate": round(c / n, 4)} for a, (n, c) in arms.items()},
-            "estimates": rows, "uplifts": uplifts, "seconds": round(time.perf_counter() - started, 1)}
+            "estimates": rows, "uplifts": uplifts, "unscored_contexts": unscored,
+            "seconds": round(time.perf_counter() - started, 1)}
     write_report(args.name, data, "\n".join(md), out_dir)
     return data
 

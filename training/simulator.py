@@ -130,6 +130,8 @@ class SimConfig(BaseModel):
 
     people: int = Field(300, ge=1)
     holdout: int = Field(60, ge=0, description="skip the first N résumés/applicants by id (eval sample)")
+    skip_people: int = Field(0, ge=0, description="skip the first N simulation profiles: a population disjoint "
+                                                    "from any earlier run with people <= N (a fresh log for OPE)")
     items_per_person: int = Field(1, ge=1, le=10)
     k: int = Field(3, ge=1, le=50, description="recommendations per person to choose explained items from")
     arms: dict[str, float] = Field(default_factory=lambda: {"default": 0.8, "alt": 0.1, "generic": 0.05,
@@ -162,12 +164,15 @@ def _stable_unit(text: str) -> float:
     return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:12], 16) / float(16 ** 12)
 
 
-def simulation_profiles(settings: Settings, n: int, holdout: int = 60) -> list[Profile]:
+def simulation_profiles(settings: Settings, n: int, holdout: int = 60, skip: int = 0) -> list[Profile]:
     """``n`` real profiles (half résumés, half applicants), none from the evaluation sample.
 
     The first ``holdout`` résumés and applicants by id (where ``waypoint eval explain`` takes its
-    fixed sample) are skipped; the rest are taken in a stable pseudo-random order by id hash.
+    fixed sample) are skipped; the rest are taken in a stable pseudo-random order by id hash. ``skip``
+    drops the first ``skip`` of that order, so a run with ``skip=N`` sees nobody a run of ``N`` people
+    saw: adapters trained on one log are evaluated off-policy on people they never saw.
     """
+    n, wanted = n + skip, n
     from app.security import redact_pii
     from retrieval.catalogue.db import connect
 
@@ -198,7 +203,7 @@ def simulation_profiles(settings: Settings, n: int, holdout: int = 60) -> list[P
     r = [p for p in out if p.id.startswith("resume:")]
     a = [p for p in out if p.id.startswith("applicant:")]
     mixed = [p for pair in zip(r, a) for p in pair] + r[len(a):] + a[len(r):]
-    return mixed[:n]
+    return mixed[skip:skip + wanted]
 
 
 def person_taste(profile_id: str, seed: int, sd: float) -> float:
@@ -349,7 +354,7 @@ def build_contexts(cfg: SimConfig, settings: Settings, *, progress: bool = True)
 
     from retrieval.recommend import Kind, recommend
 
-    profiles = simulation_profiles(settings, cfg.people, cfg.holdout)
+    profiles = simulation_profiles(settings, cfg.people, cfg.holdout, cfg.skip_people)
     results = recommend(profiles, Kind.occupation, k=cfg.k)
     arms = list(cfg.arms)
     contexts: list[Context] = []
@@ -646,6 +651,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="waypoint simulate", description=__doc__.split("\n")[0])
     parser.add_argument("--config", default=None, help="YAML with SimConfig fields (training/configs/simulate.yaml)")
     parser.add_argument("--people", type=int, default=None)
+    parser.add_argument("--skip-people", type=int, default=None,
+                        help="skip the first N simulation profiles (people disjoint from a run of N)")
     parser.add_argument("--items-per-person", type=int, default=None)
     parser.add_argument("--arms", default=None, help="logging weights, e.g. default=0.8,alt=0.1,generic=0.1")
     parser.add_argument("--pair-share", type=float, default=None)
@@ -657,7 +664,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     settings = get_settings()
-    overrides = {"people": args.people, "items_per_person": args.items_per_person, "pair_share": args.pair_share,
+    overrides = {"people": args.people, "skip_people": args.skip_people, "items_per_person": args.items_per_person, "pair_share": args.pair_share,
                  "impressions_per_context": args.impressions, "backend": args.backend, "adapter": args.adapter,
                  "seed": args.seed, "arms": parse_arms(args.arms) if args.arms else None}
     cfg = load_config(args.config, overrides)

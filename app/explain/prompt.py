@@ -72,17 +72,15 @@ def build_messages(evidence: Evidence) -> list[dict[str, str]]:
     ]
 
 
-def schema_for(evidence: Evidence, *, strict: bool = True) -> dict:
-    """This request's JSON schema. ``strict``: matched/missing enums hold only matched/missing names;
-    otherwise both hold every requirement shown, and the verifier alone keeps them apart (eval)."""
+def schema_for(evidence: Evidence) -> dict:
+    """This request's JSON schema: the evidence's fit, each matched skill with the citations that
+    state it, the missing skills and the citation ids (see :func:`app.explain.schema.llm_json_schema`)."""
     from app.explain.schema import llm_json_schema
+    from app.explain.verify import supports
 
-    matched = [s.name for s in evidence.matched]
-    missing = [s.name for s in evidence.missing]
-    if not strict:
-        everything = [s.name for s in (*evidence.matched, *evidence.partial, *evidence.missing)]
-        matched, missing = everything, everything
-    return llm_json_schema(matched, missing, evidence.citation_ids())
+    ids = evidence.citation_ids()
+    matched = {s.name: [c for c in ids if supports(evidence, c, s)] for s in evidence.matched}
+    return llm_json_schema(matched, [s.name for s in evidence.missing], ids, fit=evidence.fit.value)
 
 
 def completion_text(draft: LLMDraft) -> str:

@@ -13,6 +13,7 @@ Two shapes on purpose:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any
 
@@ -147,8 +148,25 @@ def _enum(values: list[str]) -> dict[str, Any]:
     return {"type": "string", "enum": list(values)}
 
 
-def llm_json_schema(matched_labels: list[str], missing_labels: list[str], citation_ids: list[str]) -> dict[str, Any]:
-    """The JSON schema for one request: only this evidence's labels and citation ids can be emitted.
+def llm_json_schema(matched: Mapping[str, Sequence[str]], missing_labels: list[str], citation_ids: list[str],
+                    fit: str | None = None) -> dict[str, Any]:
+    """The JSON schema for one request: only claims this evidence supports can be emitted.
+
+    ``matched`` maps each matched skill's label to the citation ids that state it; ``fit`` is the fit
+    the evidence computes. Grounding is enforced by the grammar, not hoped for from the model:
+
+    * a matched-skill claim is an ``anyOf`` over groups of skills that share their supporting
+      citations, so a claim can only cite citations that state its skill (the evidence is chosen
+      first, and then only the skills those citations state remain open);
+    * ``fit`` is fixed to the evidence's fit when given: it is arithmetic on coverage, not something
+      for a 135M model to guess (the verifier still checks it, for servers that ignore grammars);
+    * missing skills and citation ids are ``enum`` lists of this evidence's values.
+
+    The free text (next steps, summary) is left to the model, and the verifier checks it. Steps were
+    also tried as an ``anyOf`` whose text must match a regex naming what its citations state: with
+    ``.*`` around the phrase SmolLM2 ran on to the token cap inside the string, and bounded repeats
+    (``.{0,120}``; a pattern cannot be combined with ``maxLength`` in xgrammar) took xgrammar seconds
+    per request to compile, so steps keep their plain length bound.
 
     Properties are listed in alphabetical order on purpose: the in-process backend compiles the
     schema with sorted keys while vLLM follows the given order, so only an alphabetical schema makes
@@ -156,20 +174,30 @@ def llm_json_schema(matched_labels: list[str], missing_labels: list[str], citati
     claim the evidence is chosen before what it supports). Training targets use the same order.
     """
     cite_array = {"type": "array", "items": _enum(citation_ids), "minItems": 1, "maxItems": MAX_CITES_PER_CLAIM}
-    if matched_labels:
-        matched = {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"evidence": cite_array, "skill": _enum(matched_labels)},
-                "required": ["evidence", "skill"],
-                "additionalProperties": False,
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for label, cites in matched.items():
+        key = tuple(dict.fromkeys(c for c in cites if c in citation_ids))
+        if key:
+            groups.setdefault(key, []).append(label)
+    if groups:
+        claim_shapes = [{
+            "type": "object",
+            "properties": {
+                "evidence": {"type": "array", "items": _enum(list(cites)), "minItems": 1,
+                             "maxItems": min(MAX_CITES_PER_CLAIM, len(cites))},
+                "skill": _enum(labels),
             },
+            "required": ["evidence", "skill"],
+            "additionalProperties": False,
+        } for cites, labels in groups.items()]
+        matched_schema: dict[str, Any] = {
+            "type": "array",
+            "items": claim_shapes[0] if len(claim_shapes) == 1 else {"anyOf": claim_shapes},
             "minItems": 1,
-            "maxItems": min(MAX_LLM_MATCHED, len(matched_labels)),
+            "maxItems": min(MAX_LLM_MATCHED, sum(len(labels) for labels in groups.values())),
         }
     else:
-        matched = {"type": "array", "maxItems": 0}
+        matched_schema = {"type": "array", "maxItems": 0}
     if missing_labels:
         missing = {"type": "array", "items": _enum(missing_labels), "maxItems": min(MAX_LLM_MISSING, len(missing_labels))}
     else:
@@ -178,8 +206,8 @@ def llm_json_schema(matched_labels: list[str], missing_labels: list[str], citati
         "title": "explanation",
         "type": "object",
         "properties": {
-            "fit": _enum([f.value for f in Fit]),
-            "matched_skills": matched,
+            "fit": _enum([fit] if fit else [f.value for f in Fit]),
+            "matched_skills": matched_schema,
             "missing_skills": missing,
             "next_steps": {
                 "type": "array",

@@ -12,7 +12,8 @@ not back it. Claims and their rules:
 * **next step** -- must cite existing evidence, and its text must name something one of the cited
   citations states (a skill label or a course title).
 * **summary** -- must not cite ids that do not exist, must not name a skill the evidence never
-  mentions, and must not overclaim ("perfect fit"); otherwise it is replaced.
+  mentions, must not overclaim ("perfect fit"), and must not call a possible or stretch move a
+  "great fit"; otherwise it is replaced.
 
 ``faithfulness`` = supported claims / claims, counted *before* anything is dropped, so it measures
 the generator, not the verifier. Duplicate claims are ignored rather than counted.
@@ -32,6 +33,9 @@ from app.explain.schema import Fit, LLMDraft
 
 CITE_TOKEN = re.compile(r"\[?\b[cC](\d{1,4})\b\]?")
 OVERCLAIM = re.compile(r"\b(perfect|ideal|flawless|guarantee[ds]?|100 ?%|everything)\b", re.IGNORECASE)
+# a summary that calls a possible or stretch move a great fit contradicts the evidence's own fit
+STRONG_FIT_CLAIM = re.compile(r"\b(great|good|strong|excellent|natural|close)\s+(fit|match)\b|\bwell[- ]suited\b"
+                              r"|\bsuits\b[^.]{0,40}\bwell\b", re.IGNORECASE)
 ALIAS_CONFIDENCE = 0.8
 
 
@@ -212,6 +216,8 @@ def verify(draft: LLMDraft | dict, evidence: Evidence, *, fallback_summary: str 
         problems.append("names skills the evidence does not")
     if OVERCLAIM.search(summary):
         problems.append("overclaims")
+    if fit != Fit.strong and STRONG_FIT_CLAIM.search(summary):
+        problems.append(f"claims a stronger fit than {fit.value!r}")
     replaced = False
     if problems:
         dropped.append(f"summary replaced: {', '.join(problems)}")
@@ -229,13 +235,23 @@ def verify(draft: LLMDraft | dict, evidence: Evidence, *, fallback_summary: str 
                          supported=supported, dropped=dropped, summary_replaced=replaced)
 
 
+def step_phrases(evidence: Evidence, cid: str) -> list[str]:
+    """What a next step citing ``cid`` may name to be grounded in it: the labels of the skills the
+    citation states and the titles of the courses it names."""
+    cite = evidence.citation(cid)
+    if cite is None:
+        return []
+    labels = [s.label for s in (*evidence.matched, *evidence.partial, *evidence.missing) if s.id in cite.skills]
+    titles = [c.title for s in evidence.missing for c in s.courses if c.id in cite.courses]
+    return list(dict.fromkeys(p for p in (*labels, *titles) if p.strip()))
+
+
 def _step_grounded(evidence: Evidence, cid: str, text: str) -> bool:
     cite = evidence.citation(cid)
     if cite is None:
         return False
-    labels = [s.label for s in (*evidence.matched, *evidence.partial, *evidence.missing) if s.id in cite.skills]
-    titles = [c.title for s in evidence.missing for c in s.courses if c.id in cite.courses]
-    return any(_mentions(text, p) for p in (*labels, *titles)) or any(_mentions(cite.text, w) for w in _key_phrases(text))
+    return (any(_mentions(text, p) for p in step_phrases(evidence, cid))
+            or any(_mentions(cite.text, w) for w in _key_phrases(text)))
 
 
 def _key_phrases(text: str) -> list[str]:

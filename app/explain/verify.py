@@ -235,23 +235,13 @@ def verify(draft: LLMDraft | dict, evidence: Evidence, *, fallback_summary: str 
                          supported=supported, dropped=dropped, summary_replaced=replaced)
 
 
-def step_phrases(evidence: Evidence, cid: str) -> list[str]:
-    """What a next step citing ``cid`` may name to be grounded in it: the labels of the skills the
-    citation states and the titles of the courses it names."""
-    cite = evidence.citation(cid)
-    if cite is None:
-        return []
-    labels = [s.label for s in (*evidence.matched, *evidence.partial, *evidence.missing) if s.id in cite.skills]
-    titles = [c.title for s in evidence.missing for c in s.courses if c.id in cite.courses]
-    return list(dict.fromkeys(p for p in (*labels, *titles) if p.strip()))
-
-
 def _step_grounded(evidence: Evidence, cid: str, text: str) -> bool:
     cite = evidence.citation(cid)
     if cite is None:
         return False
-    return (any(_mentions(text, p) for p in step_phrases(evidence, cid))
-            or any(_mentions(cite.text, w) for w in _key_phrases(text)))
+    labels = [s.label for s in (*evidence.matched, *evidence.partial, *evidence.missing) if s.id in cite.skills]
+    titles = [c.title for s in evidence.missing for c in s.courses if c.id in cite.courses]
+    return any(_mentions(text, p) for p in (*labels, *titles)) or any(_mentions(cite.text, w) for w in _key_phrases(text))
 
 
 def _key_phrases(text: str) -> list[str]:

@@ -59,7 +59,8 @@ def evaluate(folds: int = 5, fractions=FRACTIONS, rounds: int = R.NUM_ROUNDS, se
     ce_train_s: list[float] = []
     conn = connect(settings.catalogue_path, readonly=True)
     corpus = OccupationCorpus.load(conn)
-    content = content_features(corpus, settings.index_dir, get_meta(conn, "fingerprint") or "")
+    content = content_features(corpus, settings.index_dir, get_meta(conn, "fingerprint") or "",
+                               per_task_alignment=settings.occupation_task_alignment)
     labels = load_labels(conn)
     queries = sorted(labels)
     outer = R.folds(queries, folds, seed=seed)

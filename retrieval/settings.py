@@ -85,6 +85,9 @@ class Settings(BaseSettings):
         default=True, description="Skill gaps: add ESCO essentials of O*NET occupations to the requirements."
     )
     explain_use_memory: bool = Field(default=True, description="Explanations: retrieve passages from the Qdrant RAG memory.")
+    occupation_task_alignment: bool = Field(default=True, description=(
+        "Occupation ranker: align the two occupations' task statements one by one (embeds ~17,500 tasks on "
+        "the first build); off = whole-field task similarity instead, minutes faster to build."))
 
     # Cross-encoder second stage (retrieval/rerankers/stage2.py): z(stage 1) + weight · z(cross-encoder)
     # over the top ``rerank_top_k``. Weights are the ones `waypoint eval recommend|jobs` selects; 0 = off.

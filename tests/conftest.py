@@ -46,6 +46,10 @@ def waypoint_home(tmp_path_factory, data_dir) -> Path:
     # inherit this.
     os.environ.setdefault("WAYPOINT_GAP_EMBEDDINGS", "false")
     os.environ.setdefault("WAYPOINT_GAP_ESCO_MAP", "false")
+    # Likewise the occupation ranker's task-by-task alignment embeds ~17,500 task statements (about
+    # three minutes of CI); the session uses the whole-field task similarity under the same feature
+    # names, and the alignment itself is tested on real occupations (test_recommend_occupations.py).
+    os.environ.setdefault("WAYPOINT_OCCUPATION_TASK_ALIGNMENT", "false")
     get_settings.cache_clear()
     ingest(str(data_dir), Settings(home=home, data=str(data_dir)), show_progress=False)
     return home

@@ -60,6 +60,23 @@ def test_ranker_beats_bm25_on_held_out_queries(recommender):
     assert system > baseline + 0.1, (system, baseline)
 
 
+def test_task_alignment_matches_task_statements_one_by_one(recommender):
+    """The per-task alignment (the production setting; the session uses the whole-field similarity)."""
+    from retrieval.embeddings import get_embedder
+    from retrieval.occupations.features import task_alignment
+
+    corpus = recommender.corpus
+    codes = ["29-1141.00", "29-2061.00", "15-1252.00", "47-2111.00"]  # RN, LPN, software dev, electrician
+    task_lists = [corpus.task_lists[corpus.index[c]] for c in codes]
+    assert all(len(tasks) >= 5 for tasks in task_lists)
+    aligned = task_alignment(task_lists, get_embedder())
+    maxsim, sym = aligned["task_maxsim"], aligned["task_maxsim_sym"]
+    np.testing.assert_allclose(np.diag(maxsim), 1.0, atol=1e-4)  # every task finds itself
+    assert maxsim[0, 1] > maxsim[0, 2] and maxsim[0, 1] > maxsim[0, 3]  # a nurse's tasks align with an LPN's
+    np.testing.assert_allclose(sym, sym.T)
+    assert not np.allclose(maxsim, maxsim.T)  # the one-way alignment is asymmetric
+
+
 def test_zero_labels_is_the_fusion_not_worse_than_bm25(recommender):
     from retrieval.occupations.ranker import OccupationRanker
 

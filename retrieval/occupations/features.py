@@ -42,11 +42,18 @@ def _row_rank(m: np.ndarray) -> np.ndarray:
     return np.log1p(ranks).astype(np.float32)
 
 
-def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, key: str = "") -> dict[str, np.ndarray]:
-    """All catalogue-only pairwise features, {name: (n, n) float32}; cached when ``cache_dir`` given."""
+def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, key: str = "", *,
+                     per_task_alignment: bool = True) -> dict[str, np.ndarray]:
+    """All catalogue-only pairwise features, {name: (n, n) float32}; cached when ``cache_dir`` given.
+
+    ``per_task_alignment=False`` replaces the task-by-task alignment (one embedding per O*NET task
+    statement, ~17,500 of them: most of the first build's CPU time) by the whole-field task
+    similarity, under the same feature names; see ``WAYPOINT_OCCUPATION_TASK_ALIGNMENT``.
+    """
     cache = None
     if cache_dir is not None:
-        digest = hashlib.sha1(f"{key}|{len(corpus)}|v4".encode()).hexdigest()[:16]
+        variant = "" if per_task_alignment else "|field-task-similarity"
+        digest = hashlib.sha1(f"{key}|{len(corpus)}|v4{variant}".encode()).hexdigest()[:16]
         cache = cache_dir / f"occupation-features-{digest}.npz"
         if cache.exists():
             with np.load(cache) as data:
@@ -97,7 +104,11 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
     feats["cand_rated"] = np.broadcast_to(corpus.rated[None, :].astype(np.float32), (len(corpus), len(corpus))).copy()
     feats["cand_tech_count"] = np.broadcast_to(np.log1p(counts)[None, :].astype(np.float32), (len(corpus), len(corpus))).copy()
 
-    feats.update(task_alignment(corpus, embedder))
+    if per_task_alignment:
+        feats.update(task_alignment(corpus.task_lists, embedder))
+    else:
+        feats["task_maxsim"] = feats["dense_tasks"].copy()
+        feats["task_maxsim_sym"] = feats["dense_tasks"].copy()
     ratings = np.hstack([corpus.skills_im * corpus.skills_lv, corpus.knowledge_im * corpus.knowledge_lv])
     feats["ratings_imlv_cos"] = _cos(ratings - ratings.mean(axis=0, keepdims=True))
 
@@ -116,15 +127,15 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
     return feats
 
 
-def task_alignment(corpus: OccupationCorpus, embedder) -> dict[str, np.ndarray]:
+def task_alignment(task_lists: list[list[str]], embedder) -> dict[str, np.ndarray]:
     """BERTScore-style task alignment: each query task's best match among the candidate's tasks.
 
     Whole-text embeddings blur an occupation's tasks together; aligning task by task keeps
     "administer medication" matching "administer medication" even when the rest differs.
     """
-    owners = np.asarray([i for i, tasks in enumerate(corpus.task_lists) for _t in tasks])
-    texts = [t for tasks in corpus.task_lists for t in tasks]
-    n = len(corpus)
+    owners = np.asarray([i for i, tasks in enumerate(task_lists) for _t in tasks])
+    texts = [t for tasks in task_lists for t in tasks]
+    n = len(task_lists)
     if not texts:
         zero = np.zeros((n, n), np.float32)
         return {"task_maxsim": zero, "task_maxsim_sym": zero}

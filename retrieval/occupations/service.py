@@ -54,7 +54,8 @@ class OccupationRecommender:
         self.conn = connect(self.settings.catalogue_path, readonly=True)
         self.fingerprint = get_meta(self.conn, "fingerprint") or ""
         self.corpus = OccupationCorpus.load(self.conn)
-        self.content = content_features(self.corpus, self.settings.index_dir, self.fingerprint)
+        self.content = content_features(self.corpus, self.settings.index_dir, self.fingerprint,
+                                        per_task_alignment=self.settings.occupation_task_alignment)
         self.labels = load_labels(self.conn)
         self.resolver = OccupationResolver(self.conn)
         self.aliases = AliasIndex.from_db(self.conn)
@@ -90,7 +91,8 @@ class OccupationRecommender:
         return store
 
     def model_dir(self) -> Path:
-        return self.settings.models_dir / "occupation-ranker" / f"{MODEL_VERSION}-{self.fingerprint[:16]}"
+        variant = "" if self.settings.occupation_task_alignment else "-field-tasks"
+        return self.settings.models_dir / "occupation-ranker" / f"{MODEL_VERSION}-{self.fingerprint[:16]}{variant}"
 
     def _load_or_train(self) -> OccupationRanker:
         directory = self.model_dir()

@@ -150,7 +150,8 @@ def eval_recommend(ctx: typer.Context) -> None:
     print(json.dumps({k: result[k] for k in ("systems", "never_below_bm25", "candidate_recall@150")}, indent=2))
 
 
-PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+# help_option_names=[]: `--help` reaches the script's own argparse parser, which lists its real options.
+PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 
 
 def _run_main(module: str, args: list[str], prog: str) -> object:

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
         default=True, description="Skill gaps: add ESCO essentials of O*NET occupations to the requirements."
     )
     explain_use_memory: bool = Field(default=True, description="Explanations: retrieve passages from the Qdrant RAG memory.")
+    explain_step_choices: bool = Field(default=False, description=(
+        "Explanations: the LLM picks each next step from grounded sentences built from the evidence instead "
+        "of writing it (faithfulness up, variety down; app/explain/schema.py)."))
     occupation_task_alignment: bool = Field(default=True, description=(
         "Occupation ranker: align the two occupations' task statements one by one (embeds ~17,500 tasks on "
         "the first build); off = whole-field task similarity instead, minutes faster to build."))

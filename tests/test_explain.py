@@ -205,6 +205,37 @@ def test_schema_admits_only_claims_the_evidence_supports(nurse, fast_settings):
     assert outcomes == {True, False}  # both cases occur, so the check above is not vacuous
 
 
+def test_step_choices_admit_only_grounded_steps(nurse, fast_settings):
+    """WAYPOINT_EXPLAIN_STEP_CHOICES: every admissible step verifies; free text and mixed citations do not pass."""
+    from app.explain.composer import compose, step_choices
+    from app.explain.evidence import build_evidence
+    from app.explain.prompt import completion_text, schema_for
+    from app.explain.schema import LLMDraft
+    from app.explain.verify import verify
+
+    evidence = build_evidence(nurse, HEALTH_ED, fast_settings)
+    schema = schema_for(evidence, step_choices=True)
+    composed = json.loads(completion_text(compose(evidence)))
+    jsonschema.validate(composed, schema)  # the composer's steps are among the choices
+    choices = step_choices(evidence)
+    assert len(choices) >= 2, "the nurse misses several health-educator skills"
+    for cites, texts in choices:
+        for text in texts:
+            draft = {**composed, "next_steps": [{"citations": cites, "text": text}]}
+            jsonschema.validate(draft, schema)
+            verified = verify(LLMDraft.model_validate(draft), evidence)
+            assert not [d for d in verified.dropped if d.startswith("next step")], (text, verified.dropped)
+    free = {**composed, "next_steps": [{"citations": choices[0][0], "text": "Learn something new every day at work."}]}
+    text = choices[0][1][0]
+    allowed = {c for cites, texts in choices if text in texts for c in cites}
+    other = next(c for c in evidence.citation_ids() if c not in allowed)
+    mixed = {**composed, "next_steps": [{"citations": [other], "text": text}]}  # a step citing what does not state it
+    for bad in (free, mixed):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
+        jsonschema.validate(bad, schema_for(evidence))  # the default grammar leaves steps to the verifier
+
+
 def test_summary_claiming_a_stronger_fit_is_replaced(fast_settings):
     from app.explain.composer import compose
     from app.explain.evidence import build_evidence

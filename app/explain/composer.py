@@ -90,6 +90,23 @@ def compose_summary(evidence: Evidence, rng: random.Random) -> str:
     return text[0].upper() + text[1:]
 
 
+def step_options(evidence: Evidence, skill: EvidenceSkill) -> tuple[list[str], list[str]]:
+    """The citations and the phrasings of the next step that closes ``skill``'s gap: its first course
+    (course + gap citations) when the evidence has one, otherwise practice (the gap citation)."""
+    gap_cites = [c for c in skill.citations if (evidence.citation(c) and evidence.citation(c).role == "missing")]
+    course_cites = [c for c in skill.citations if (evidence.citation(c) and evidence.citation(c).role == "course")]
+    if skill.courses and course_cites:
+        return ([course_cites[0]] + gap_cites[:1],
+                [t.format(course=skill.courses[0].title, skill=skill.label) for t in STEP_COURSE])
+    return gap_cites[:1] or skill.citations[:1], [t.format(skill=skill.label, title=evidence.item.title) for t in STEP_SKILL]
+
+
+def step_choices(evidence: Evidence) -> list[tuple[list[str], list[str]]]:
+    """(citations, phrasings) of every grounded step this evidence allows: the grammar's step menu
+    when ``WAYPOINT_EXPLAIN_STEP_CHOICES`` is on (see :func:`app.explain.schema.llm_json_schema`)."""
+    return [(cites, texts) for cites, texts in (step_options(evidence, s) for s in evidence.missing) if cites]
+
+
 def compose(evidence: Evidence, variant: str | None = None) -> LLMDraft:
     """A complete draft (same shape the LLM writes) from ``evidence``, deterministic per variant."""
     rng = random.Random(seed_for(evidence, variant))
@@ -100,14 +117,8 @@ def compose(evidence: Evidence, variant: str | None = None) -> LLMDraft:
     for s in evidence.missing:
         if len(steps) >= MAX_LLM_STEPS:
             break
-        gap_cites = [c for c in s.citations if (evidence.citation(c) and evidence.citation(c).role == "missing")]
-        course_cites = [c for c in s.citations if (evidence.citation(c) and evidence.citation(c).role == "course")]
-        if s.courses and course_cites:
-            text = rng.choice(STEP_COURSE).format(course=s.courses[0].title, skill=s.label)
-            cites = [course_cites[0]] + gap_cites[:1]
-        else:
-            text = rng.choice(STEP_SKILL).format(skill=s.label, title=evidence.item.title)
-            cites = gap_cites[:1] or s.citations[:1]
+        cites, texts = step_options(evidence, s)
+        text = rng.choice(texts)
         if cites:
             steps.append(DraftStep(text=text, citations=cites))
     if not steps and evidence.matched:

@@ -72,15 +72,19 @@ def build_messages(evidence: Evidence) -> list[dict[str, str]]:
     ]
 
 
-def schema_for(evidence: Evidence) -> dict:
+def schema_for(evidence: Evidence, *, step_choices: bool = False) -> dict:
     """This request's JSON schema: the evidence's fit, each matched skill with the citations that
-    state it, the missing skills and the citation ids (see :func:`app.explain.schema.llm_json_schema`)."""
+    state it, the missing skills and the citation ids, and with ``step_choices`` the grounded next
+    steps to choose from (see :func:`app.explain.schema.llm_json_schema`)."""
+    from app.explain.composer import step_choices as grounded_steps
     from app.explain.schema import llm_json_schema
     from app.explain.verify import supports
 
     ids = evidence.citation_ids()
     matched = {s.name: [c for c in ids if supports(evidence, c, s)] for s in evidence.matched}
-    return llm_json_schema(matched, [s.name for s in evidence.missing], ids, fit=evidence.fit.value)
+    steps = grounded_steps(evidence) if step_choices else []
+    return llm_json_schema(matched, [s.name for s in evidence.missing], ids, fit=evidence.fit.value,
+                           step_choices=steps)
 
 
 def completion_text(draft: LLMDraft) -> str:

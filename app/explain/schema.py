@@ -148,6 +148,11 @@ def _enum(values: list[str]) -> dict[str, Any]:
     return {"type": "string", "enum": list(values)}
 
 
+def _closed_object(properties: dict[str, Any]) -> dict[str, Any]:
+    """An object with exactly these properties, all required (every claim shape in the grammar)."""
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
 def llm_json_schema(matched: Mapping[str, Sequence[str]], missing_labels: list[str], citation_ids: list[str],
                     fit: str | None = None,
                     step_choices: Sequence[tuple[Sequence[str], Sequence[str]]] = ()) -> dict[str, Any]:
@@ -187,16 +192,11 @@ def llm_json_schema(matched: Mapping[str, Sequence[str]], missing_labels: list[s
         if key:
             groups.setdefault(key, []).append(label)
     if groups:
-        claim_shapes = [{
-            "type": "object",
-            "properties": {
-                "evidence": {"type": "array", "items": _enum(list(cites)), "minItems": 1,
-                             "maxItems": min(MAX_CITES_PER_CLAIM, len(cites))},
-                "skill": _enum(labels),
-            },
-            "required": ["evidence", "skill"],
-            "additionalProperties": False,
-        } for cites, labels in groups.items()]
+        claim_shapes = [_closed_object({
+            "evidence": {"type": "array", "items": _enum(list(cites)), "minItems": 1,
+                         "maxItems": min(MAX_CITES_PER_CLAIM, len(cites))},
+            "skill": _enum(labels),
+        }) for cites, labels in groups.items()]
         matched_schema: dict[str, Any] = {
             "type": "array",
             "items": claim_shapes[0] if len(claim_shapes) == 1 else {"anyOf": claim_shapes},
@@ -205,27 +205,16 @@ def llm_json_schema(matched: Mapping[str, Sequence[str]], missing_labels: list[s
         }
     else:
         matched_schema = {"type": "array", "maxItems": 0}
-    step_item: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            "citations": cite_array,
-            "text": {"type": "string", "minLength": 10, "maxLength": STEP_MAX_CHARS},
-        },
-        "required": ["citations", "text"],
-        "additionalProperties": False,
-    }
+    step_item = _closed_object({
+        "citations": cite_array,
+        "text": {"type": "string", "minLength": 10, "maxLength": STEP_MAX_CHARS},
+    })
     max_steps = MAX_LLM_STEPS
     if step_choices:
-        step_shapes = [{
-            "type": "object",
-            "properties": {
-                "citations": {"type": "array", "items": _enum(list(cites)), "minItems": len(cites),
-                              "maxItems": len(cites)},
-                "text": _enum(list(texts)),
-            },
-            "required": ["citations", "text"],
-            "additionalProperties": False,
-        } for cites, texts in step_choices]
+        step_shapes = [_closed_object({
+            "citations": {"type": "array", "items": _enum(list(cites)), "minItems": len(cites), "maxItems": len(cites)},
+            "text": _enum(list(texts)),
+        }) for cites, texts in step_choices]
         step_item = step_shapes[0] if len(step_shapes) == 1 else {"anyOf": step_shapes}
         max_steps = min(MAX_LLM_STEPS, len(step_shapes))
     if missing_labels:

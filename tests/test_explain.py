@@ -217,6 +217,9 @@ def test_step_choices_admit_only_grounded_steps(nurse, fast_settings):
     schema = schema_for(evidence, step_choices=True)
     composed = json.loads(completion_text(compose(evidence)))
     jsonschema.validate(composed, schema)  # the composer's steps are among the choices
+    from training.golden import check_target, composer_targets
+    for variant, target in composer_targets(evidence, 4):  # so golden targets stay valid with the flag on
+        assert check_target(target, evidence, step_choices=True) is None, variant
     choices = step_choices(evidence)
     assert len(choices) >= 2, "the nurse misses several health-educator skills"
     for cites, texts in choices:

@@ -169,13 +169,16 @@ def make_sampler(settings, adapter: str | Path | None, threads: int | None = Non
                                max_time_s=0)
 
 
-def sample_texts(backend, prompt: list[dict], evidence, n: int, temperature: float, max_new_tokens: int) -> list[str]:
-    """``n`` sampled answers (text) under the request's schema; failures give no samples."""
+def sample_texts(backend, prompt: list[dict], evidence, n: int, temperature: float, max_new_tokens: int,
+                 *, step_choices: bool = False) -> list[str]:
+    """``n`` sampled answers (text) under the request's schema (the one the app serves: pass
+    ``settings.explain_step_choices`` so samples are on-policy); failures give no samples."""
     from app.explain.prompt import schema_for
     from app.llm.base import LLMUnavailable
 
     try:
-        results = backend.generate_json(prompt, schema_for(evidence), max_new_tokens=max_new_tokens,
+        results = backend.generate_json(prompt, schema_for(evidence, step_choices=step_choices),
+                                        max_new_tokens=max_new_tokens,
                                         temperature=temperature, n=n)
     except LLMUnavailable as exc:
         return [r.text for r in (exc.results or [])]
@@ -215,7 +218,8 @@ def build_preferences(settings, golden_dir: Path, out_dir: Path, *, adapter: str
         kto.append({"prompt": prompt, "completion": assistant(golden), "label": True, "weight": 1.0,
                     "meta": {**base_meta, "source": "golden", "synthetic": False, **golden_score.model_dump()}})
         if backend is not None:
-            texts = sample_texts(backend, prompt, evidence, samples, temperature, max_new_tokens)
+            texts = sample_texts(backend, prompt, evidence, samples, temperature, max_new_tokens,
+                                 step_choices=settings.explain_step_choices)
             scored = [(t, score_text(t, evidence)) for t in texts]
             counts["samples"] += len(scored)
             counts["invalid_samples"] += sum(not s.valid for _, s in scored)

@@ -11,9 +11,13 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# How much of an explanation the decoding grammar closes (see app/explain/schema.py), least first.
+ExplainGrammar = Literal["claims", "steps", "closed"]
 
 # Model weights only ever come from packages or local paths.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -85,9 +89,11 @@ class Settings(BaseSettings):
         default=True, description="Skill gaps: add ESCO essentials of O*NET occupations to the requirements."
     )
     explain_use_memory: bool = Field(default=True, description="Explanations: retrieve passages from the Qdrant RAG memory.")
-    explain_step_choices: bool = Field(default=False, description=(
-        "Explanations: the LLM picks each next step from grounded sentences built from the evidence instead "
-        "of writing it (faithfulness up, variety down; app/explain/schema.py)."))
+    explain_grammar: ExplainGrammar = Field(default="claims", description=(
+        "Explanations: how much of the answer the decoding grammar closes (app/explain/schema.py). claims = "
+        "fit, matched and missing skills; steps = also each next step, picked from grounded sentences built "
+        "from the evidence; closed = also the summary, picked from the composer's summaries (faithfulness "
+        "up, variety down)."))
     occupation_task_alignment: bool = Field(default=True, description=(
         "Occupation ranker: align the two occupations' task statements one by one (embeds ~17,500 tasks on "
         "the first build); off = whole-field task similarity instead, minutes faster to build."))

@@ -206,20 +206,20 @@ def test_schema_admits_only_claims_the_evidence_supports(nurse, fast_settings):
 
 
 def test_step_choices_admit_only_grounded_steps(nurse, fast_settings):
-    """WAYPOINT_EXPLAIN_STEP_CHOICES: every admissible step verifies; free text and mixed citations do not pass."""
+    """WAYPOINT_EXPLAIN_GRAMMAR=steps: every admissible step verifies; free text and mixed citations do not pass."""
     from app.explain.composer import compose, step_choices
     from app.explain.evidence import build_evidence
     from app.explain.prompt import completion_text, schema_for
     from app.explain.schema import LLMDraft
     from app.explain.verify import verify
+    from training.golden import check_target, composer_targets
 
     evidence = build_evidence(nurse, HEALTH_ED, fast_settings)
-    schema = schema_for(evidence, step_choices=True)
+    schema = schema_for(evidence, "steps")
     composed = json.loads(completion_text(compose(evidence)))
     jsonschema.validate(composed, schema)  # the composer's steps are among the choices
-    from training.golden import check_target, composer_targets
-    for variant, target in composer_targets(evidence, 4):  # so golden targets stay valid with the flag on
-        assert check_target(target, evidence, step_choices=True) is None, variant
+    for variant, target in composer_targets(evidence, 4):  # so golden targets stay valid under it
+        assert check_target(target, evidence, "steps") is None, variant
     choices = step_choices(evidence)
     assert len(choices) >= 2, "the nurse misses several health-educator skills"
     for cites, texts in choices:
@@ -237,6 +237,36 @@ def test_step_choices_admit_only_grounded_steps(nurse, fast_settings):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
         jsonschema.validate(bad, schema_for(evidence))  # the default grammar leaves steps to the verifier
+
+
+def test_closed_grammar_admits_only_the_composer_summaries(nurse, fast_settings):
+    """WAYPOINT_EXPLAIN_GRAMMAR=closed: each admissible summary verifies unreplaced; a free one cannot be emitted."""
+    from app.explain.composer import compose, summary_options
+    from app.explain.evidence import build_evidence
+    from app.explain.prompt import completion_text, schema_for
+    from app.explain.schema import LLMDraft
+    from app.explain.verify import verify
+    from training.golden import check_target, composer_targets
+
+    evidence = build_evidence(nurse, HEALTH_ED, fast_settings)
+    schema = schema_for(evidence, "closed")
+    options = summary_options(evidence)
+    assert len(options) == len(set(options)) >= 2
+    for variant, target in composer_targets(evidence, 6):
+        assert check_target(target, evidence, "closed") is None, variant
+    composed = json.loads(completion_text(compose(evidence)))
+    for summary in options:
+        draft = {**composed, "summary": summary}
+        jsonschema.validate(draft, schema)
+        verified = verify(LLMDraft.model_validate(draft), evidence)
+        assert not verified.summary_replaced and verified.faithfulness == 1.0, (summary, verified.dropped)
+    overclaim = {**composed, "summary": f"{evidence.item.title} suits you well: a great fit for your skills."}
+    assert verify(LLMDraft.model_validate(overclaim), evidence).summary_replaced
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(overclaim, schema)
+    jsonschema.validate(overclaim, schema_for(evidence, "steps"))  # open summaries are left to the verifier
+    with pytest.raises(ValueError, match="unknown explanation grammar"):
+        schema_for(evidence, "everything")
 
 
 def test_summary_claiming_a_stronger_fit_is_replaced(fast_settings):

@@ -94,9 +94,9 @@ def split_profiles(profile_ids: list[str], val_fraction: float) -> dict[str, str
     return split
 
 
-def check_target(text: str, evidence, *, step_choices: bool = False) -> str | None:
+def check_target(text: str, evidence, grammar: str = "claims") -> str | None:
     """Why ``text`` is not a golden answer for ``evidence`` (None when it is one): it must verify
-    fully and fit the grammar the app serves (``step_choices`` as in ``WAYPOINT_EXPLAIN_STEP_CHOICES``)."""
+    fully and fit the grammar the app serves (``WAYPOINT_EXPLAIN_GRAMMAR``)."""
     import jsonschema
 
     from app.explain.prompt import schema_for
@@ -110,7 +110,7 @@ def check_target(text: str, evidence, *, step_choices: bool = False) -> str | No
     if verified.faithfulness < 1.0 or verified.summary_replaced or verified.dropped:
         return "unfaithful"
     try:
-        jsonschema.validate(obj, schema_for(evidence, step_choices=step_choices))
+        jsonschema.validate(obj, schema_for(evidence, grammar))
     except jsonschema.ValidationError:
         return "schema"
     return None
@@ -124,15 +124,15 @@ def composer_targets(evidence, variants: int) -> list[tuple[str, str]]:
     return [(f"golden-{v}", completion_text(compose(evidence, f"golden-{v}"))) for v in range(variants)]
 
 
-def teacher_targets(teacher, evidence, variants: int, temperature: float = 0.7, *,
-                    step_choices: bool = False) -> list[tuple[str, str]]:
+def teacher_targets(teacher, evidence, variants: int, temperature: float = 0.7,
+                    grammar: str = "claims") -> list[tuple[str, str]]:
     """``(variant, completion text)`` sampled from the teacher (re-serialised canonically); may be empty."""
     from app.explain.prompt import build_messages, completion_text, schema_for
     from app.explain.verify import DraftError, parse_draft
     from app.llm.base import LLMUnavailable
 
     try:
-        results = teacher.generate_json(build_messages(evidence), schema_for(evidence, step_choices=step_choices),
+        results = teacher.generate_json(build_messages(evidence), schema_for(evidence, grammar),
                                         temperature=temperature, n=variants)
     except LLMUnavailable as exc:
         log.warning("teacher failed for %s: %s", evidence.item.id, exc)
@@ -163,15 +163,15 @@ def build_pair(profile, item_id: str, settings, variants: int, teacher=None) -> 
     from app.explain.evidence import build_evidence
 
     evidence = build_evidence(profile, item_id, settings)
-    step_choices = settings.explain_step_choices
+    grammar = settings.explain_grammar
     candidates: list[tuple[str, str, str]] = []
     if teacher is not None:
         candidates += [(v, t, f"teacher:{teacher.model_name}")
-                       for v, t in teacher_targets(teacher, evidence, variants, step_choices=step_choices)]
+                       for v, t in teacher_targets(teacher, evidence, variants, grammar=grammar)]
     candidates += [(v, t, "composer") for v, t in composer_targets(evidence, variants)]
     targets, rejected = [], {}
     for variant, text, source in candidates:
-        problem = check_target(text, evidence, step_choices=step_choices)
+        problem = check_target(text, evidence, grammar)
         if problem:
             key = f"{source.split(':')[0]}:{problem.split(':')[0]}"
             rejected[key] = rejected.get(key, 0) + 1

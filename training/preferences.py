@@ -170,14 +170,14 @@ def make_sampler(settings, adapter: str | Path | None, threads: int | None = Non
 
 
 def sample_texts(backend, prompt: list[dict], evidence, n: int, temperature: float, max_new_tokens: int,
-                 *, step_choices: bool = False) -> list[str]:
+                 grammar: str = "claims") -> list[str]:
     """``n`` sampled answers (text) under the request's schema (the one the app serves: pass
-    ``settings.explain_step_choices`` so samples are on-policy); failures give no samples."""
+    ``settings.explain_grammar`` so samples are on-policy); failures give no samples."""
     from app.explain.prompt import schema_for
     from app.llm.base import LLMUnavailable
 
     try:
-        results = backend.generate_json(prompt, schema_for(evidence, step_choices=step_choices),
+        results = backend.generate_json(prompt, schema_for(evidence, grammar),
                                         max_new_tokens=max_new_tokens,
                                         temperature=temperature, n=n)
     except LLMUnavailable as exc:
@@ -219,7 +219,7 @@ def build_preferences(settings, golden_dir: Path, out_dir: Path, *, adapter: str
                     "meta": {**base_meta, "source": "golden", "synthetic": False, **golden_score.model_dump()}})
         if backend is not None:
             texts = sample_texts(backend, prompt, evidence, samples, temperature, max_new_tokens,
-                                 step_choices=settings.explain_step_choices)
+                                 settings.explain_grammar)
             scored = [(t, score_text(t, evidence)) for t in texts]
             counts["samples"] += len(scored)
             counts["invalid_samples"] += sum(not s.valid for _, s in scored)

@@ -72,22 +72,29 @@ def decisive(evidence: Evidence, n: int = 3) -> list[EvidenceSkill]:
     return sorted(evidence.matched, key=lambda s: (-s.importance, s.label, s.id))[:n]
 
 
-def compose_summary(evidence: Evidence, rng: random.Random) -> str:
+def summary_options(evidence: Evidence) -> list[str]:
+    """Every summary the composer can write for ``evidence`` (one per template of its case: decisive
+    skills and a gap, only one of them, or neither); the grammar's summary menu when
+    ``WAYPOINT_EXPLAIN_GRAMMAR=closed``."""
     top = decisive(evidence)
     gaps = evidence.missing[:1]
     fields = dict(title=evidence.item.title, fitword=_FIT_WORD[evidence.fit.value],
                   fitphrase=_FIT_PHRASE[evidence.fit.value], pct=round(evidence.coverage * 100),
                   top=join_labels([s.label for s in top]), gap=gaps[0].label if gaps else "")
     if top and gaps:
-        template = rng.choice(SUMMARIES_BOTH)
+        templates = SUMMARIES_BOTH
     elif top:
-        template = rng.choice(SUMMARIES_MATCH_ONLY)
+        templates = SUMMARIES_MATCH_ONLY
     elif gaps:
-        template = rng.choice(SUMMARIES_GAP_ONLY)
+        templates = SUMMARIES_GAP_ONLY
     else:
-        template = SUMMARY_EMPTY
-    text = template.format(**fields)
-    return text[0].upper() + text[1:]
+        templates = [SUMMARY_EMPTY]
+    return [text[0].upper() + text[1:] for text in (t.format(**fields) for t in templates)]
+
+
+def compose_summary(evidence: Evidence, rng: random.Random) -> str:
+    options = summary_options(evidence)
+    return rng.choice(options) if len(options) > 1 else options[0]
 
 
 def step_options(evidence: Evidence, skill: EvidenceSkill) -> tuple[list[str], list[str]]:
@@ -103,7 +110,7 @@ def step_options(evidence: Evidence, skill: EvidenceSkill) -> tuple[list[str], l
 
 def step_choices(evidence: Evidence) -> list[tuple[list[str], list[str]]]:
     """(citations, phrasings) of every grounded step this evidence allows: the grammar's step menu
-    when ``WAYPOINT_EXPLAIN_STEP_CHOICES`` is on (see :func:`app.explain.schema.llm_json_schema`)."""
+    when ``WAYPOINT_EXPLAIN_GRAMMAR`` is ``steps`` or ``closed`` (see :func:`app.explain.schema.llm_json_schema`)."""
     return [(cites, texts) for cites, texts in (step_options(evidence, s) for s in evidence.missing) if cites]
 
 

@@ -14,9 +14,11 @@ from being confused by résumé text that reads like instructions.
 from __future__ import annotations
 
 import json
+from typing import get_args
 
 from app.explain.evidence import Evidence
 from app.explain.schema import LLMDraft
+from retrieval.settings import ExplainGrammar
 
 PROMPT_VERSION = "explain-prompt-1"
 
@@ -72,19 +74,25 @@ def build_messages(evidence: Evidence) -> list[dict[str, str]]:
     ]
 
 
-def schema_for(evidence: Evidence, *, step_choices: bool = False) -> dict:
-    """This request's JSON schema: the evidence's fit, each matched skill with the citations that
-    state it, the missing skills and the citation ids, and with ``step_choices`` the grounded next
-    steps to choose from (see :func:`app.explain.schema.llm_json_schema`)."""
-    from app.explain.composer import step_choices as grounded_steps
+GRAMMARS: tuple[str, ...] = get_args(ExplainGrammar)
+
+
+def schema_for(evidence: Evidence, grammar: str = "claims") -> dict:
+    """This request's JSON schema under ``grammar`` (``WAYPOINT_EXPLAIN_GRAMMAR``): the evidence's
+    fit, each matched skill with the citations that state it, the missing skills and the citation
+    ids; with ``steps`` also the grounded next steps to choose from, with ``closed`` also the
+    composer's summaries (see :func:`app.explain.schema.llm_json_schema`)."""
+    from app.explain.composer import step_choices, summary_options
     from app.explain.schema import llm_json_schema
     from app.explain.verify import supports
 
+    if grammar not in GRAMMARS:
+        raise ValueError(f"unknown explanation grammar {grammar!r}; one of {', '.join(GRAMMARS)}")
     ids = evidence.citation_ids()
     matched = {s.name: [c for c in ids if supports(evidence, c, s)] for s in evidence.matched}
-    steps = grounded_steps(evidence) if step_choices else []
     return llm_json_schema(matched, [s.name for s in evidence.missing], ids, fit=evidence.fit.value,
-                           step_choices=steps)
+                           step_choices=step_choices(evidence) if grammar in ("steps", "closed") else (),
+                           summary_choices=summary_options(evidence) if grammar == "closed" else ())
 
 
 def completion_text(draft: LLMDraft) -> str:

@@ -155,7 +155,8 @@ def _closed_object(properties: dict[str, Any]) -> dict[str, Any]:
 
 def llm_json_schema(matched: Mapping[str, Sequence[str]], missing_labels: list[str], citation_ids: list[str],
                     fit: str | None = None,
-                    step_choices: Sequence[tuple[Sequence[str], Sequence[str]]] = ()) -> dict[str, Any]:
+                    step_choices: Sequence[tuple[Sequence[str], Sequence[str]]] = (),
+                    summary_choices: Sequence[str] = ()) -> dict[str, Any]:
     """The JSON schema for one request: only claims this evidence supports can be emitted.
 
     ``matched`` maps each matched skill's label to the citation ids that state it; ``fit`` is the fit
@@ -174,11 +175,12 @@ def llm_json_schema(matched: Mapping[str, Sequence[str]], missing_labels: list[s
     (``.{0,120}``; a pattern cannot be combined with ``maxLength`` in xgrammar) took xgrammar seconds
     per request to compile, so steps keep their plain length bound.
 
-    ``step_choices`` (``WAYPOINT_EXPLAIN_STEP_CHOICES``, off by default) closes the steps too: each
-    step is one of the given (citations, phrasings), its citations fixed and its text an ``enum`` of
-    sentences that name what they cite. Enums of literal strings compile as fast as the rest. On 8
-    pairs it lifted the SFT adapter's faithfulness before verification from 0.75 to 0.96, at the cost
-    of variety (unique sentences 0.97 to 0.70), so it is opt-in until targets are retrained for it.
+    ``step_choices`` (``WAYPOINT_EXPLAIN_GRAMMAR=steps``) closes the steps too: each step is one of
+    the given (citations, phrasings), its citations fixed and its text an ``enum`` of sentences that
+    name what they cite. Enums of literal strings compile as fast as the rest. On 8 pairs it lifted
+    the SFT adapter's faithfulness before verification from 0.75 to 0.96, at the cost of variety
+    (unique sentences 0.97 to 0.70). ``summary_choices`` (``closed``) does the same for the summary,
+    the last free text: an ``enum`` of the composer's summaries for this evidence.
 
     Properties are listed in alphabetical order on purpose: the in-process backend compiles the
     schema with sorted keys while vLLM follows the given order, so only an alphabetical schema makes
@@ -229,7 +231,8 @@ def llm_json_schema(matched: Mapping[str, Sequence[str]], missing_labels: list[s
             "matched_skills": matched_schema,
             "missing_skills": missing,
             "next_steps": {"type": "array", "items": step_item, "minItems": 1, "maxItems": max_steps},
-            "summary": {"type": "string", "minLength": 20, "maxLength": SUMMARY_MAX_CHARS},
+            "summary": (_enum(list(summary_choices)) if summary_choices
+                        else {"type": "string", "minLength": 20, "maxLength": SUMMARY_MAX_CHARS}),
         },
         "required": ["fit", "matched_skills", "missing_skills", "next_steps", "summary"],
         "additionalProperties": False,

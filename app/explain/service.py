@@ -134,7 +134,7 @@ def _llm_attempt(evidence: Evidence, backend_name: str, settings: Settings, trac
     except Exception as exc:  # noqa: BLE001 - weights missing, import errors: degrade
         return None, None, f"down: backend {backend_name} unavailable: {type(exc).__name__}: {exc}"[:300]
     trace.messages = build_messages(evidence)
-    trace.schema = schema_for(evidence, step_choices=settings.explain_step_choices)
+    trace.schema = schema_for(evidence, settings.explain_grammar)
     try:
         results = llm.generate_json(trace.messages, trace.schema, max_new_tokens=settings.llm_max_new_tokens)
     except LLMUnavailable as exc:

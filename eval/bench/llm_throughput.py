@@ -42,7 +42,7 @@ def explanation_requests(settings, n: int) -> list[tuple[list[dict], dict]]:
         evidence = build_evidence(profile, item, settings)
         if not evidence.citations:
             continue
-        out.append((build_messages(evidence), schema_for(evidence, step_choices=settings.explain_step_choices)))
+        out.append((build_messages(evidence), schema_for(evidence, settings.explain_grammar)))
         if len(out) >= n:
             break
     if not out:

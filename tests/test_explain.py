@@ -239,6 +239,19 @@ def test_step_choices_admit_only_grounded_steps(nurse, fast_settings):
         jsonschema.validate(bad, schema_for(evidence))  # the default grammar leaves steps to the verifier
 
 
+def test_a_course_step_cites_exactly_its_course_and_gap():
+    from app.explain.schema import llm_json_schema
+
+    schema = llm_json_schema({}, [], ["c9", "c12"], fit="stretch",
+                             step_choices=[(["c9", "c12"], ['Take the course "Economics 101" to build economics.'])])
+    draft = {"fit": "stretch", "matched_skills": [], "missing_skills": [], "summary": "A stretch, economics is missing.",
+             "next_steps": [{"citations": ["c9", "c12"], "text": 'Take the course "Economics 101" to build economics.'}]}
+    jsonschema.validate(draft, schema)
+    for cites in (["c12", "c12"], ["c12", "c9"], ["c9"]):  # SmolLM2 wrote the first under an ``items`` enum
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**draft, "next_steps": [{**draft["next_steps"][0], "citations": cites}]}, schema)
+
+
 def test_closed_grammar_admits_only_the_composer_summaries(nurse, fast_settings):
     """WAYPOINT_EXPLAIN_GRAMMAR=closed: each admissible summary verifies unreplaced; a free one cannot be emitted."""
     from app.explain.composer import compose, summary_options

@@ -214,7 +214,9 @@ def llm_json_schema(matched: Mapping[str, Sequence[str]], missing_labels: list[s
     max_steps = MAX_LLM_STEPS
     if step_choices:
         step_shapes = [_closed_object({
-            "citations": {"type": "array", "items": _enum(list(cites)), "minItems": len(cites), "maxItems": len(cites)},
+            # exactly these ids in this order (an ``items`` enum would admit ["c12", "c12"], which SmolLM2 wrote)
+            "citations": {"type": "array", "prefixItems": [{"const": c} for c in cites], "items": False,
+                          "minItems": len(cites), "maxItems": len(cites)},
             "text": _enum(list(texts)),
         }) for cites, texts in step_choices]
         step_item = step_shapes[0] if len(step_shapes) == 1 else {"anyOf": step_shapes}

@@ -155,7 +155,7 @@ def test_prompt_injection_changes_nothing_the_verifier_accepts(fast_settings, ca
     evidence = build_evidence(profile, HEALTH_ED, fast_settings)
     messages = build_messages(evidence)
     assert messages[0]["content"] == SYSTEM_PROMPT and "IGNORE" not in messages[0]["content"]
-    schema = json.dumps(schema_for(evidence))
+    schema = json.dumps(schema_for(evidence, "claims"))  # the most open grammar
     assert '"c99"' not in schema
     # what an injected model would like to say
     everything = [s.name for s in (*evidence.matched, *evidence.partial, *evidence.missing)]
@@ -184,7 +184,7 @@ def test_schema_admits_only_claims_the_evidence_supports(nurse, fast_settings):
     from app.explain.verify import supports
 
     evidence = build_evidence(nurse, HEALTH_ED, fast_settings)
-    schema = schema_for(evidence)
+    schema = schema_for(evidence, "claims")  # what every grammar closes
     composed = json.loads(completion_text(compose(evidence)))
     jsonschema.validate(composed, schema)
     wrong_fit = next(f for f in ("strong", "possible", "stretch") if f != evidence.fit.value)
@@ -236,7 +236,7 @@ def test_step_choices_admit_only_grounded_steps(nurse, fast_settings):
     for bad in (free, mixed):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
-        jsonschema.validate(bad, schema_for(evidence))  # the default grammar leaves steps to the verifier
+        jsonschema.validate(bad, schema_for(evidence, "claims"))  # the open grammar leaves steps to the verifier
 
 
 def test_a_course_step_cites_exactly_its_course_and_gap():
@@ -417,16 +417,17 @@ def llm_settings(fast_settings, tmp_path_factory):
 def test_transformers_backend_gives_schema_valid_verified_explanation(nurse, llm_settings, catalogue):
     from app.explain import explain_traced
 
+    assert llm_settings.explain_grammar == "closed"  # the default
     e, trace = explain_traced(nurse, HEALTH_ED, backend="transformers", settings=llm_settings)
     assert trace.raw_text is not None
     jsonschema.validate(json.loads(trace.raw_text), trace.schema)
     assert e.fallback_reason is None, e.fallback_reason
     assert e.model.backend == "transformers" and e.model.name == "smollm2-135m-instruct"
-    assert 0.0 <= e.faithfulness <= 1.0 and e.verification.claims >= 3
-    assert e.matched_skills
+    assert e.verification.claims >= 3
+    assert e.matched_skills and e.next_steps
     _assert_grounded(e, catalogue, trace.evidence)
-    # the grammar leaves the model no way to get the fit or a matched skill's citations wrong
-    assert not [d for d in trace.llm_verified.dropped if d.startswith(("fit ", "matched skill "))]
+    # the closed grammar leaves even the base model no unsupported claim to make: nothing is dropped
+    assert trace.llm_verified.faithfulness == 1.0 and not trace.llm_verified.dropped, trace.llm_verified.dropped
 
 
 @pytest.mark.slow
@@ -435,7 +436,9 @@ def test_prompt_injection_through_the_real_llm(llm_settings, catalogue):
     from retrieval.profile import Profile
 
     profile = Profile(text=INJECTION, skills=["customer service"])
-    e, trace = explain_traced(profile, HEALTH_ED, backend="transformers", settings=llm_settings)
+    # the open grammar, where the model writes its own steps and summary and the verifier must catch them
+    claims = llm_settings.model_copy(update={"explain_grammar": "claims"})
+    e, trace = explain_traced(profile, HEALTH_ED, backend="transformers", settings=claims)
     if trace.raw_text:
         jsonschema.validate(json.loads(trace.raw_text), trace.schema)
         assert "c99" not in json.dumps(json.loads(trace.raw_text).get("matched_skills"))

@@ -94,7 +94,7 @@ def split_profiles(profile_ids: list[str], val_fraction: float) -> dict[str, str
     return split
 
 
-def check_target(text: str, evidence, grammar: str = "claims") -> str | None:
+def check_target(text: str, evidence, grammar: str) -> str | None:
     """Why ``text`` is not a golden answer for ``evidence`` (None when it is one): it must verify
     fully and fit the grammar the app serves (``WAYPOINT_EXPLAIN_GRAMMAR``)."""
     import jsonschema
@@ -124,8 +124,8 @@ def composer_targets(evidence, variants: int) -> list[tuple[str, str]]:
     return [(f"golden-{v}", completion_text(compose(evidence, f"golden-{v}"))) for v in range(variants)]
 
 
-def teacher_targets(teacher, evidence, variants: int, temperature: float = 0.7,
-                    grammar: str = "claims") -> list[tuple[str, str]]:
+def teacher_targets(teacher, evidence, variants: int, grammar: str,
+                    temperature: float = 0.7) -> list[tuple[str, str]]:
     """``(variant, completion text)`` sampled from the teacher (re-serialised canonically); may be empty."""
     from app.explain.prompt import build_messages, completion_text, schema_for
     from app.explain.verify import DraftError, parse_draft
@@ -167,7 +167,7 @@ def build_pair(profile, item_id: str, settings, variants: int, teacher=None) -> 
     candidates: list[tuple[str, str, str]] = []
     if teacher is not None:
         candidates += [(v, t, f"teacher:{teacher.model_name}")
-                       for v, t in teacher_targets(teacher, evidence, variants, grammar=grammar)]
+                       for v, t in teacher_targets(teacher, evidence, variants, grammar)]
     candidates += [(v, t, "composer") for v, t in composer_targets(evidence, variants)]
     targets, rejected = [], {}
     for variant, text, source in candidates:

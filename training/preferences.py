@@ -170,7 +170,7 @@ def make_sampler(settings, adapter: str | Path | None, threads: int | None = Non
 
 
 def sample_texts(backend, prompt: list[dict], evidence, n: int, temperature: float, max_new_tokens: int,
-                 grammar: str = "claims") -> list[str]:
+                 grammar: str) -> list[str]:
     """``n`` sampled answers (text) under the request's schema (the one the app serves: pass
     ``settings.explain_grammar`` so samples are on-policy); failures give no samples."""
     from app.explain.prompt import schema_for

@@ -77,7 +77,7 @@ def build_messages(evidence: Evidence) -> list[dict[str, str]]:
 GRAMMARS: tuple[str, ...] = get_args(ExplainGrammar)
 
 
-def schema_for(evidence: Evidence, grammar: str = "claims") -> dict:
+def schema_for(evidence: Evidence, grammar: str) -> dict:
     """This request's JSON schema under ``grammar`` (``WAYPOINT_EXPLAIN_GRAMMAR``): the evidence's
     fit, each matched skill with the citations that state it, the missing skills and the citation
     ids; with ``steps`` also the grounded next steps to choose from, with ``closed`` also the

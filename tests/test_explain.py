@@ -219,7 +219,7 @@ def test_step_choices_admit_only_grounded_steps(nurse, fast_settings):
     composed = json.loads(completion_text(compose(evidence)))
     jsonschema.validate(composed, schema)  # the composer's steps are among the choices
     for variant, target in composer_targets(evidence, 4):  # so golden targets stay valid under it
-        assert check_target(target, evidence, "steps") is None, variant
+        assert check_target(target, evidence, schema) is None, variant
     choices = step_choices(evidence)
     assert len(choices) >= 2, "the nurse misses several health-educator skills"
     for cites, texts in choices:
@@ -266,7 +266,7 @@ def test_closed_grammar_admits_only_the_composer_summaries(nurse, fast_settings)
     options = summary_options(evidence)
     assert len(options) == len(set(options)) >= 2
     for variant, target in composer_targets(evidence, 6):
-        assert check_target(target, evidence, "closed") is None, variant
+        assert check_target(target, evidence, schema) is None, variant
     composed = json.loads(completion_text(compose(evidence)))
     for summary in options:
         draft = {**composed, "summary": summary}

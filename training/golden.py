@@ -94,12 +94,12 @@ def split_profiles(profile_ids: list[str], val_fraction: float) -> dict[str, str
     return split
 
 
-def check_target(text: str, evidence, grammar: str) -> str | None:
+def check_target(text: str, evidence, schema: dict) -> str | None:
     """Why ``text`` is not a golden answer for ``evidence`` (None when it is one): it must verify
-    fully and fit the grammar the app serves (``WAYPOINT_EXPLAIN_GRAMMAR``)."""
+    fully and fit ``schema``, the request's schema under the grammar the app serves
+    (``schema_for(evidence, settings.explain_grammar)``)."""
     import jsonschema
 
-    from app.explain.prompt import schema_for
     from app.explain.verify import DraftError, parse_draft, verify
 
     try:
@@ -110,7 +110,7 @@ def check_target(text: str, evidence, grammar: str) -> str | None:
     if verified.faithfulness < 1.0 or verified.summary_replaced or verified.dropped:
         return "unfaithful"
     try:
-        jsonschema.validate(obj, schema_for(evidence, grammar))
+        jsonschema.validate(obj, schema)
     except jsonschema.ValidationError:
         return "schema"
     return None
@@ -124,15 +124,16 @@ def composer_targets(evidence, variants: int) -> list[tuple[str, str]]:
     return [(f"golden-{v}", completion_text(compose(evidence, f"golden-{v}"))) for v in range(variants)]
 
 
-def teacher_targets(teacher, evidence, variants: int, grammar: str,
+def teacher_targets(teacher, evidence, variants: int, schema: dict,
                     temperature: float = 0.7) -> list[tuple[str, str]]:
-    """``(variant, completion text)`` sampled from the teacher (re-serialised canonically); may be empty."""
-    from app.explain.prompt import build_messages, completion_text, schema_for
+    """``(variant, completion text)`` sampled from the teacher under ``schema`` (re-serialised
+    canonically); may be empty."""
+    from app.explain.prompt import build_messages, completion_text
     from app.explain.verify import DraftError, parse_draft
     from app.llm.base import LLMUnavailable
 
     try:
-        results = teacher.generate_json(build_messages(evidence), schema_for(evidence, grammar),
+        results = teacher.generate_json(build_messages(evidence), schema,
                                         temperature=temperature, n=variants)
     except LLMUnavailable as exc:
         log.warning("teacher failed for %s: %s", evidence.item.id, exc)
@@ -161,17 +162,18 @@ def make_teacher(settings):
 def build_pair(profile, item_id: str, settings, variants: int, teacher=None) -> dict[str, Any]:
     """Evidence and the checked targets of one pair: ``{"evidence", "targets", "rejected"}``."""
     from app.explain.evidence import build_evidence
+    from app.explain.prompt import schema_for
 
     evidence = build_evidence(profile, item_id, settings)
-    grammar = settings.explain_grammar
+    schema = schema_for(evidence, settings.explain_grammar)  # once per pair: teacher and every check
     candidates: list[tuple[str, str, str]] = []
     if teacher is not None:
         candidates += [(v, t, f"teacher:{teacher.model_name}")
-                       for v, t in teacher_targets(teacher, evidence, variants, grammar)]
+                       for v, t in teacher_targets(teacher, evidence, variants, schema)]
     candidates += [(v, t, "composer") for v, t in composer_targets(evidence, variants)]
     targets, rejected = [], {}
     for variant, text, source in candidates:
-        problem = check_target(text, evidence, grammar)
+        problem = check_target(text, evidence, schema)
         if problem:
             key = f"{source.split(':')[0]}:{problem.split(':')[0]}"
             rejected[key] = rejected.get(key, 0) + 1

@@ -93,8 +93,7 @@ def summary_options(evidence: Evidence) -> list[str]:
 
 
 def compose_summary(evidence: Evidence, rng: random.Random) -> str:
-    options = summary_options(evidence)
-    return rng.choice(options) if len(options) > 1 else options[0]
+    return rng.choice(summary_options(evidence))
 
 
 def step_options(evidence: Evidence, skill: EvidenceSkill) -> tuple[list[str], list[str]]:

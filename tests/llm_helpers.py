@@ -33,13 +33,20 @@ MESSAGES = [
 ]
 
 
+def session_home(tmp_path_factory) -> Path:
+    """The session's WAYPOINT_HOME: ``WAYPOINT_TEST_HOME`` (a built home, for quick local runs) or one
+    folder per session. Shared by conftest's ``waypoint_home`` and :func:`shared_llm_settings`, so the
+    SmolLM2 conversion (about a minute of CPU) happens once per session, whichever module asks first."""
+    home = Path(os.environ.get("WAYPOINT_TEST_HOME") or tmp_path_factory.getbasetemp() / "waypoint-home")
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
 def shared_llm_settings(tmp_path_factory):
-    """Settings whose models_dir is shared by the LLM test modules of one session (one conversion)."""
+    """Settings on the session home with no model path or adapter: the converted SmolLM2 under its models_dir."""
     from retrieval.settings import Settings
 
-    home = tmp_path_factory.getbasetemp() / "llm-home"
-    home.mkdir(parents=True, exist_ok=True)
-    return Settings(home=home, llm_model_path="", llm_adapter="")
+    return Settings(home=session_home(tmp_path_factory), llm_model_path="", llm_adapter="")
 
 
 def make_tiny_lora(model_dir: Path, out_dir: Path, seed: int = 0) -> Path:

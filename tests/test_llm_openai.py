@@ -220,8 +220,8 @@ def test_vllm_adapter_explanation_is_schema_valid_and_verified(served_settings, 
     checks what a LoRA wrote); the base model answers under the default ``closed`` grammar, so vLLM's
     xgrammar is exercised on the full schema (``prefixItems`` of consts, summary choices). Split this
     way because the near-base tiny adapter spells the closed grammar's fixed sentences in many more
-    tokens and vLLM decodes LoRA at ~4 tokens/s on one CPU core: 143 s for the test against 182 s with
-    both halves closed."""
+    tokens and vLLM decodes LoRA at ~4 tokens/s on one CPU core (on a built home: 143 s for the test
+    against 182 s with both halves closed; the adapter's free text makes its half vary in length)."""
     from app.explain import explain_traced
     from app.explain.prompt import schema_for
     from app.llm import clear_backends

@@ -60,21 +60,31 @@ def test_ranker_beats_bm25_on_held_out_queries(recommender):
     assert system > baseline + 0.1, (system, baseline)
 
 
-def test_task_alignment_matches_task_statements_one_by_one(recommender):
-    """The per-task alignment (the production setting; the session uses the whole-field similarity)."""
+def test_task_alignment_and_centroids_use_task_statements_one_by_one(recommender):
+    """The per-task features (the production setting; the session uses the whole-field similarity)."""
     from retrieval.embeddings import get_embedder
-    from retrieval.occupations.features import task_alignment
+    from retrieval.occupations.features import _cos, align_tasks, embed_tasks, task_centroids
 
     corpus = recommender.corpus
     codes = ["29-1141.00", "29-2061.00", "15-1252.00", "47-2111.00"]  # RN, LPN, software dev, electrician
     task_lists = [corpus.task_lists[corpus.index[c]] for c in codes]
     assert all(len(tasks) >= 5 for tasks in task_lists)
-    aligned = task_alignment(task_lists, get_embedder())
-    maxsim, sym = aligned["task_maxsim"], aligned["task_maxsim_sym"]
+    task_lists.append([])  # an occupation without task statements (93 of O*NET's have none)
+    owners, vecs = embed_tasks(task_lists, get_embedder())
+    assert len(vecs) == sum(len(t) for t in task_lists) and owners.max() == 3
+    aligned = align_tasks(owners, vecs, len(task_lists))
+    maxsim, sym = aligned["task_maxsim"][:4, :4], aligned["task_maxsim_sym"][:4, :4]
     np.testing.assert_allclose(np.diag(maxsim), 1.0, atol=1e-4)  # every task finds itself
     assert maxsim[0, 1] > maxsim[0, 2] and maxsim[0, 1] > maxsim[0, 3]  # a nurse's tasks align with an LPN's
     np.testing.assert_allclose(sym, sym.T)
     assert not np.allclose(maxsim, maxsim.T)  # the one-way alignment is asymmetric
+    assert not aligned["task_maxsim"][4].any() and not aligned["task_maxsim"][:, 4].any()
+
+    centroids = task_centroids(owners, vecs, len(task_lists))  # the whole task list, all of it
+    np.testing.assert_allclose(centroids[2], vecs[owners == 2].sum(axis=0), rtol=1e-5, atol=1e-6)
+    whole = _cos(centroids)
+    assert whole[0, 1] > whole[0, 2] and whole[0, 1] > whole[0, 3]
+    assert not whole[4].any()  # no tasks: no similarity (not one shared "empty text" vector)
 
 
 def test_zero_labels_is_the_fusion_not_worse_than_bm25(recommender):

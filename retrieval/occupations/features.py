@@ -50,11 +50,12 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
     statement, ~17,500 of them: most of the first build's CPU time) by the whole-field task
     similarity, under the same feature names; see ``WAYPOINT_OCCUPATION_TASK_ALIGNMENT``.
     With the alignment on, the ``tasks`` field's vector is the centroid of those task vectors
-    (:func:`task_centroids`) instead of a sixth encoding pass over the joined task text.
+    (:func:`task_centroids`); the joined task text is not encoded as well.
     """
     cache = None
     if cache_dir is not None:
         variant = "" if per_task_alignment else "|field-task-similarity"
+        # A new tag whenever feature values change (a plain "v5" was taken by an old experiment's cache).
         digest = hashlib.sha1(f"{key}|{len(corpus)}|v5-task-centroids{variant}".encode()).hexdigest()[:16]
         cache = cache_dir / f"occupation-features-{digest}.npz"
         if cache.exists():

@@ -63,7 +63,12 @@ def test_ranker_beats_bm25_on_held_out_queries(recommender):
 def test_task_alignment_and_centroids_use_task_statements_one_by_one(recommender):
     """The per-task features (the production setting; the session uses the whole-field similarity)."""
     from retrieval.embeddings import get_embedder
-    from retrieval.occupations.features import _cos, align_tasks, embed_tasks, task_centroids
+    from retrieval.occupations.features import (
+        _cos,
+        align_tasks,
+        embed_tasks,
+        task_centroids,
+    )
 
     corpus = recommender.corpus
     codes = ["29-1141.00", "29-2061.00", "15-1252.00", "47-2111.00"]  # RN, LPN, software dev, electrician

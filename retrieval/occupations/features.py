@@ -136,9 +136,7 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
 def embed_tasks(task_lists: list[list[str]], embedder) -> tuple[np.ndarray, np.ndarray]:
     """``(owners, vectors)``: every task statement embedded once, with the row of its occupation."""
     owners = np.asarray([i for i, tasks in enumerate(task_lists) for _t in tasks], dtype=np.int64)
-    texts = [t for tasks in task_lists for t in tasks]
-    vecs = embedder.encode(texts) if texts else np.zeros((0, 1), np.float32)
-    return owners, vecs
+    return owners, embedder.encode([t for tasks in task_lists for t in tasks])
 
 
 def task_centroids(owners: np.ndarray, vecs: np.ndarray, n: int) -> np.ndarray:

@@ -17,12 +17,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from eval.report import markdown_table, write_report
-from retrieval.catalogue.db import connect, get_meta
 from retrieval.metrics import summarize
 from retrieval.occupations import ranker as R
-from retrieval.occupations.corpus import OccupationCorpus
-from retrieval.occupations.features import content_features, label_features
-from retrieval.occupations.service import load_labels
+from retrieval.occupations.features import label_features
+from retrieval.occupations.service import ranker_inputs
 from retrieval.settings import get_settings
 
 FRACTIONS = (0.0, 0.1, 0.25, 0.5, 1.0)
@@ -57,11 +55,7 @@ def evaluate(folds: int = 5, fractions=FRACTIONS, rounds: int = R.NUM_ROUNDS, se
         cross_encoder = "saved" if cross_encoder_available(settings) else "off"
     fold_groups: list = []
     ce_train_s: list[float] = []
-    conn = connect(settings.catalogue_path, readonly=True)
-    corpus = OccupationCorpus.load(conn)
-    content = content_features(corpus, settings.index_dir, get_meta(conn, "fingerprint") or "",
-                               per_task_alignment=settings.occupation_task_alignment)
-    labels = load_labels(conn)
+    corpus, content, labels = ranker_inputs(settings)
     queries = sorted(labels)
     outer = R.folds(queries, folds, seed=seed)
 

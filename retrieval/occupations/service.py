@@ -22,7 +22,7 @@ from retrieval.catalogue.db import connect, get_meta
 from retrieval.catalogue.vocabulary import AliasIndex
 from retrieval.embeddings import get_embedder
 from retrieval.occupations.corpus import OccupationCorpus
-from retrieval.occupations.features import content_features
+from retrieval.occupations.features import Labels, content_features
 from retrieval.occupations.ranker import MODEL_VERSION, OccupationRanker
 from retrieval.occupations.resolve import OccupationResolver, Resolution
 from retrieval.profile import Profile, ProfileError
@@ -39,6 +39,23 @@ def load_labels(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
     for src, tgt, tier in conn.execute("SELECT occupation_id, related_id, tier FROM related_occupation"):
         labels.setdefault(src, {})[tgt] = GRADE.get(tier, 1)
     return labels
+
+
+def ranker_inputs(settings: Settings | None = None) -> tuple[OccupationCorpus, dict[str, np.ndarray], Labels]:
+    """``(corpus, content features, labels)``: what fitting or evaluating a ranker needs.
+
+    For the evaluations: unlike :class:`OccupationRecommender` it neither loads nor trains the
+    serving ranker. The content features come from the on-disk cache when the catalogue has one.
+    """
+    settings = settings or get_settings()
+    conn = connect(settings.catalogue_path, readonly=True)
+    try:
+        corpus = OccupationCorpus.load(conn)
+        content = content_features(corpus, settings.index_dir, get_meta(conn, "fingerprint") or "",
+                                   per_task_alignment=settings.occupation_task_alignment)
+        return corpus, content, load_labels(conn)
+    finally:
+        conn.close()
 
 
 @dataclass

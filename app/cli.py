@@ -170,6 +170,14 @@ def _run_main(module: str, args: list[str], prog: str) -> object:
         sys.argv = saved
 
 
+@eval_app.command("occupation-cv", context_settings=PASS_THROUGH)
+def eval_occupation_cv(ctx: typer.Context) -> None:
+    """Occupation ranker CV per query over fold partitions; paired diff vs --baseline; --folds 5 10 20."""
+    result = _run_main("eval.occupation_cv", ctx.args, "waypoint eval occupation-cv")
+    shown = ("train_sources", "ndcg@10", "by_partition", "vs_fusion", "vs_fewest_folds", "vs_baseline")
+    print(json.dumps({k: {m: r[m] for m in shown if m in r} for k, r in result["runs"].items()}, indent=2))
+
+
 @eval_app.command("skills", context_settings=PASS_THROUGH)
 def eval_skills(ctx: typer.Context) -> None:
     """Skill-extraction precision/recall on Coursera tags and ESCO essential skills."""

@@ -60,6 +60,37 @@ def test_ranker_beats_bm25_on_held_out_queries(recommender):
     assert system > baseline + 0.1, (system, baseline)
 
 
+
+def test_occupation_cv_keeps_every_query_and_compares_paired(recommender, tmp_path):
+    """`waypoint eval occupation-cv`: one NDCG@10 per (partition, query), each source held out once;
+    the trained system beats the fusion paired over the same queries; a run against itself differs
+    by exactly zero; runs are compared query by query with a --baseline and across fold counts."""
+    from eval.occupation_cv import cross_validate, main, paired_difference
+
+    corpus, content, labels = recommender.corpus, recommender.content, recommender.labels
+    run = cross_validate(corpus, content, labels, folds=2, partitions=1, rounds=60)
+    assert sorted(run["per_query"]) == sorted(f"p0:{q}" for q in labels)
+    assert run["train_sources"] == pytest.approx(len(labels) / 2, abs=0.5)
+    assert run["vs_fusion"]["n"] == len(labels) and run["vs_fusion"]["ci95"][0] > 0.05, run["vs_fusion"]
+    same = paired_difference(run["per_query"], run["per_query"])
+    assert same["diff"] == 0.0 and same["ci95"] == [0.0, 0.0] and not same["significant"]
+    worse = paired_difference(run["per_query"], {k: v - 0.01 for k, v in run["per_query"].items()})
+    assert worse["diff"] == pytest.approx(-0.01) and worse["significant"]
+    with pytest.raises(ValueError, match="no .partition, query. in common"):
+        paired_difference({"p0:a": 1.0}, {"p1:a": 1.0})
+
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(json.dumps({"runs": {"2": run}}))
+    result = main(["--folds", "2", "3", "--partitions", "1", "--rounds", "30", "--baseline", str(baseline),
+                   "--out", str(tmp_path / "report")])
+    compared = result["runs"]["2"]["vs_baseline"]
+    assert compared["n"] == len(labels) and compared["base"] == pytest.approx(run["ndcg@10"])
+    assert "vs_baseline" not in result["runs"]["3"]  # the baseline has no 3-fold run to pair with
+    more_sources = result["runs"]["3"]["vs_fewest_folds"]
+    assert more_sources["n"] == len(labels) and more_sources["base"] == pytest.approx(result["runs"]["2"]["ndcg@10"])
+    report = (tmp_path / "report" / "occupation_cv.md").read_text()
+    assert f"{compared['diff']:+.4f}" in report and (tmp_path / "report" / "occupation_cv.png").stat().st_size > 0
+
 def test_task_alignment_and_centroids_use_task_statements_one_by_one(recommender):
     """The per-task features (the production setting; the session uses the whole-field similarity)."""
     from retrieval.embeddings import get_embedder

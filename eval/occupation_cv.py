@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from eval.report import markdown_table, write_report
+from eval.report import markdown_table, save_figure, write_report
 from retrieval.metrics import ndcg_at_k
 from retrieval.occupations import ranker as R
 
@@ -111,14 +111,8 @@ def plot(result: dict, path: Path) -> None:
     ax.axhline(0.85, linestyle="--", color="tab:red", label="target 0.85")
     ax.axvline(result["queries"], linestyle=":", color="tab:green",
                label=f"shipped ranker ({result['queries']} training sources)")
-    ax.set_xlabel("training sources per fold (of the development labels)")
-    ax.set_ylabel("NDCG@10 (grouped CV)")
-    ax.set_title("Occupation ranker: CV estimate vs training-set size")
-    ax.legend(loc="lower right", fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save_figure(fig, ax, path, title="Occupation ranker: CV estimate vs training-set size",
+                xlabel="training sources per fold (of the development labels)", ylabel="NDCG@10 (grouped CV)")
 
 
 def _diff_cell(d: dict | None) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from eval.report import markdown_table, write_report
+from eval.report import markdown_table, save_figure, write_report
 from retrieval.metrics import summarize
 from retrieval.occupations import ranker as R
 from retrieval.occupations.features import label_features
@@ -162,14 +162,8 @@ def plot_learning_curve(result: dict, path: Path) -> None:
     for name, style in (("bm25", "--"), ("dense", ":"), ("fusion", "-.")):
         ax.axhline(result["systems"][name]["ndcg@10"], linestyle=style, color="grey" if name == "bm25" else None,
                    label=f"{name} ({result['systems'][name]['ndcg@10']:.3f})")
-    ax.set_xlabel("% of training labels (Related Occupations sources)")
-    ax.set_ylabel("NDCG@10 (grouped CV)")
-    ax.set_title("Similar occupations: learning curve")
-    ax.legend(loc="lower right", fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save_figure(fig, ax, path, title="Similar occupations: learning curve",
+                xlabel="% of training labels (Related Occupations sources)", ylabel="NDCG@10 (grouped CV)")
 
 
 def render(result: dict) -> str:

@@ -39,3 +39,17 @@ def write_report(name: str, data: dict, markdown: str, out_dir: Path | None = No
     json_path.write_text(json.dumps(payload, indent=2, default=float) + "\n")
     md_path.write_text(markdown.rstrip() + "\n")
     return json_path, md_path
+
+
+def save_figure(fig, ax, path: Path, *, title: str, xlabel: str, ylabel: str) -> None:
+    """The finish every report plot shares: labels, legend, light grid, tight layout, PNG, close."""
+    import matplotlib.pyplot as plt
+
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

@@ -41,7 +41,8 @@ def cross_validate(corpus, content, labels, folds: int, partitions: int, rounds:
     train_sizes = []
     for seed in range(partitions):
         for held in R.folds(queries, folds, seed=seed):
-            train = {q: labels[q] for q in queries if q not in set(held)}
+            held_out = set(held)
+            train = {q: labels[q] for q in queries if q not in held_out}
             train_sizes.append(len(train))
             model = R.OccupationRanker.fit(corpus, content, train, floor_check=False, rounds=rounds)
             ranked = model.rank_many(corpus, content, held, k=10)
@@ -141,6 +142,19 @@ def render(result: dict) -> str:
     ])
 
 
+def _load_baseline(path: Path, folds: list[int], parser: argparse.ArgumentParser) -> dict:
+    """An earlier run's JSON, checked before any fitting: it must hold a per-query run for one of ``folds``."""
+    try:
+        baseline = json.loads(path.read_text())
+        runs = baseline["runs"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        parser.error(f"--baseline {path}: not an occupation_cv.json ({exc})")
+    usable = [k for k in folds if "per_query" in runs.get(str(k), {})]
+    if not usable:
+        parser.error(f"--baseline {path} has runs for --folds {', '.join(runs)} only, none of {folds}")
+    return baseline
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="waypoint eval occupation-cv")
     parser.add_argument("--folds", type=int, nargs="+", default=[5], help="one or more K (e.g. 5 10 20)")
@@ -151,7 +165,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if any(k < 2 for k in args.folds) or args.partitions < 1:
         parser.error("--folds must be >= 2 and --partitions >= 1")
-    baseline = json.loads(args.baseline.read_text()) if args.baseline else None
+    baseline = _load_baseline(args.baseline, args.folds, parser) if args.baseline else None
     started = time.perf_counter()
     result = evaluate(sorted(set(args.folds)), args.partitions, args.rounds, baseline)
     result["seconds"] = round(time.perf_counter() - started, 1)

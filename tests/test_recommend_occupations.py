@@ -60,8 +60,7 @@ def test_ranker_beats_bm25_on_held_out_queries(recommender):
     assert system > baseline + 0.1, (system, baseline)
 
 
-
-def test_occupation_cv_keeps_every_query_and_compares_paired(recommender, tmp_path):
+def test_occupation_cv_keeps_every_query_and_compares_paired(recommender, tmp_path, capsys):
     """`waypoint eval occupation-cv`: one NDCG@10 per (partition, query), each source held out once;
     the trained system beats the fusion paired over the same queries; a run against itself differs
     by exactly zero; runs are compared query by query with a --baseline and across fold counts."""
@@ -81,6 +80,14 @@ def test_occupation_cv_keeps_every_query_and_compares_paired(recommender, tmp_pa
 
     baseline = tmp_path / "baseline.json"
     baseline.write_text(json.dumps({"runs": {"2": run}}))
+    not_json = tmp_path / "notes.txt"
+    not_json.write_text("not a report")
+    for args, message in ((["--folds", "4", "--baseline", str(baseline)], "runs for --folds 2 only"),
+                          (["--baseline", str(not_json)], "not an occupation_cv.json")):
+        with pytest.raises(SystemExit):  # refused before any fitting
+            main(args + ["--out", str(tmp_path / "refused")])
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "refused").exists()
     result = main(["--folds", "2", "3", "--partitions", "1", "--rounds", "30", "--baseline", str(baseline),
                    "--out", str(tmp_path / "report")])
     compared = result["runs"]["2"]["vs_baseline"]
@@ -90,6 +97,7 @@ def test_occupation_cv_keeps_every_query_and_compares_paired(recommender, tmp_pa
     assert more_sources["n"] == len(labels) and more_sources["base"] == pytest.approx(result["runs"]["2"]["ndcg@10"])
     report = (tmp_path / "report" / "occupation_cv.md").read_text()
     assert f"{compared['diff']:+.4f}" in report and (tmp_path / "report" / "occupation_cv.png").stat().st_size > 0
+
 
 def test_task_alignment_and_centroids_use_task_statements_one_by_one(recommender):
     """The per-task features (the production setting; the session uses the whole-field similarity)."""

@@ -41,19 +41,25 @@ def load_labels(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
     return labels
 
 
-def ranker_inputs(settings: Settings | None = None) -> tuple[OccupationCorpus, dict[str, np.ndarray], Labels]:
-    """``(corpus, content features, labels)``: what fitting or evaluating a ranker needs.
+RankerInputs = tuple[OccupationCorpus, dict[str, np.ndarray], Labels]
 
-    For the evaluations: unlike :class:`OccupationRecommender` it neither loads nor trains the
-    serving ranker. The content features come from the on-disk cache when the catalogue has one.
-    """
+
+def load_ranker_inputs(conn: sqlite3.Connection, settings: Settings) -> RankerInputs:
+    """``(corpus, content features, labels)`` from an open catalogue: what fitting or evaluating a
+    ranker needs. The content features come from the on-disk cache when the catalogue has one."""
+    corpus = OccupationCorpus.load(conn)
+    content = content_features(corpus, settings.index_dir, get_meta(conn, "fingerprint") or "",
+                               per_task_alignment=settings.occupation_task_alignment)
+    return corpus, content, load_labels(conn)
+
+
+def ranker_inputs(settings: Settings | None = None) -> RankerInputs:
+    """:func:`load_ranker_inputs` for the evaluations: unlike :class:`OccupationRecommender` it
+    neither loads nor trains the serving ranker, and it closes the catalogue afterwards."""
     settings = settings or get_settings()
     conn = connect(settings.catalogue_path, readonly=True)
     try:
-        corpus = OccupationCorpus.load(conn)
-        content = content_features(corpus, settings.index_dir, get_meta(conn, "fingerprint") or "",
-                                   per_task_alignment=settings.occupation_task_alignment)
-        return corpus, content, load_labels(conn)
+        return load_ranker_inputs(conn, settings)
     finally:
         conn.close()
 
@@ -70,10 +76,7 @@ class OccupationRecommender:
         self.settings = settings or get_settings()
         self.conn = connect(self.settings.catalogue_path, readonly=True)
         self.fingerprint = get_meta(self.conn, "fingerprint") or ""
-        self.corpus = OccupationCorpus.load(self.conn)
-        self.content = content_features(self.corpus, self.settings.index_dir, self.fingerprint,
-                                        per_task_alignment=self.settings.occupation_task_alignment)
-        self.labels = load_labels(self.conn)
+        self.corpus, self.content, self.labels = load_ranker_inputs(self.conn, self.settings)
         self.resolver = OccupationResolver(self.conn)
         self.aliases = AliasIndex.from_db(self.conn)
         self.ranker = self._load_or_train()

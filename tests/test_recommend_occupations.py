@@ -131,6 +131,24 @@ def test_task_alignment_and_centroids_use_task_statements_one_by_one(recommender
     assert not whole[4].any()  # no tasks: no similarity (not one shared "empty text" vector)
 
 
+def test_reverse_rank_is_the_query_in_the_candidates_row_and_exposes_hubs(recommender):
+    """``<score>_revrank[q, c]``: where the query stands in the candidate's own row (mutual neighbours)."""
+    content = recommender.content
+    fusion, rank, revrank = content["fusion"], content["fusion_rank"], content["fusion_revrank"]
+    # A hub (in the fusion's top 10 of many rows) ranks most of those queries far down its own row.
+    in_top10 = rank < np.log1p(10)
+    np.fill_diagonal(in_top10, False)
+    hub = int(in_top10.sum(axis=0).argmax())
+    rows = np.flatnonzero(in_top10[:, hub])
+    assert len(rows) > 30
+    assert np.mean(revrank[rows, hub] >= np.log1p(10)) > 0.5, "a hub is mostly not a mutual neighbour"
+
+    q = int(rows[np.argmax(revrank[rows, hub])])
+    position_of_q_in_hub_row = int(np.flatnonzero(np.argsort(-fusion[hub], kind="stable") == q)[0])
+    assert position_of_q_in_hub_row >= 10
+    assert revrank[q, hub] == pytest.approx(np.log1p(position_of_q_in_hub_row)) and rank[q, hub] < np.log1p(10)
+
+
 def test_zero_labels_is_the_fusion_not_worse_than_bm25(recommender):
     from retrieval.occupations.ranker import OccupationRanker
 

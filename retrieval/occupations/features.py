@@ -42,6 +42,21 @@ def _row_rank(m: np.ndarray) -> np.ndarray:
     return np.log1p(ranks).astype(np.float32)
 
 
+def _ranks(name: str, m: np.ndarray) -> dict[str, np.ndarray]:
+    """``<name>_rank``: the candidate's rank in the query's row; ``<name>_revrank``: the query's rank in
+    the candidate's row.
+
+    Why both: a hub is near many rows, so a high rank in the query's row alone says little; whether
+    the query is also among the *candidate's* nearest (mutual neighbours) separates a real pair from a
+    hub. (In the fusion, First-Line Supervisors of Office and Administrative Support Workers is in the
+    top 10 of 43 rows, and 34 of those queries are not in its own top 10.) For a symmetric score it is
+    the column rank. Measured on the 5-fold CV over two fold partitions: NDCG@10 +0.0034
+    [+0.0007, +0.0060] (892 paired queries); hubness-corrected scores (CSLS) instead: +0.0005.
+    """
+    rank = _row_rank(m)
+    return {f"{name}_rank": rank, f"{name}_revrank": rank.T.copy()}
+
+
 def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, key: str = "", *,
                      per_task_alignment: bool = True) -> dict[str, np.ndarray]:
     """All catalogue-only pairwise features, {name: (n, n) float32}; cached when ``cache_dir`` given.
@@ -56,7 +71,7 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
     if cache_dir is not None:
         variant = "" if per_task_alignment else "|field-task-similarity"
         # A new tag whenever feature values change (a plain "v5" was taken by an old experiment's cache).
-        digest = hashlib.sha1(f"{key}|{len(corpus)}|v5-task-centroids{variant}".encode()).hexdigest()[:16]
+        digest = hashlib.sha1(f"{key}|{len(corpus)}|v6-revrank{variant}".encode()).hexdigest()[:16]
         cache = cache_dir / f"occupation-features-{digest}.npz"
         if cache.exists():
             with np.load(cache) as data:
@@ -122,9 +137,9 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
                  "bm25_alt_titles", "dense_tasks", "task_maxsim", "ratings_imlv_cos", "knowledge_im_cos",
                  "bm25_tasks", "dense_description"):
         feats[f"{name}_z"] = _row_z(feats[name])
-        feats[f"{name}_rank"] = _row_rank(feats[name])
+        feats.update(_ranks(name, feats[name]))
     feats["fusion"] = fusion_score(feats)
-    feats["fusion_rank"] = _row_rank(feats["fusion"])
+    feats.update(_ranks("fusion", feats["fusion"]))
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp.npz")

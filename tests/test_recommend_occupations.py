@@ -132,9 +132,9 @@ def test_task_alignment_and_centroids_use_task_statements_one_by_one(recommender
 
 
 def test_reverse_rank_is_the_query_in_the_candidates_row_and_exposes_hubs(recommender):
-    """``<score>_revrank[q, c]``: where the query stands in the candidate's own row (mutual neighbours)."""
+    """``<score>_revrank`` / ``_revz`` at ``[q, c]``: where the query stands in the candidate's own row."""
     content = recommender.content
-    fusion, rank, revrank = content["fusion"], content["fusion_rank"], content["fusion_revrank"]
+    fusion, rank, revrank, revz = (content[f] for f in ("fusion", "fusion_rank", "fusion_revrank", "fusion_revz"))
     # A hub (in the fusion's top 10 of many rows) ranks most of those queries far down its own row.
     in_top10 = rank < np.log1p(10)
     np.fill_diagonal(in_top10, False)
@@ -147,6 +147,22 @@ def test_reverse_rank_is_the_query_in_the_candidates_row_and_exposes_hubs(recomm
     position_of_q_in_hub_row = int(np.flatnonzero(np.argsort(-fusion[hub], kind="stable") == q)[0])
     assert position_of_q_in_hub_row >= 10
     assert revrank[q, hub] == pytest.approx(np.log1p(position_of_q_in_hub_row)) and rank[q, hub] < np.log1p(10)
+    hub_row, q_row = fusion[hub], fusion[q]
+    assert revz[q, hub] == pytest.approx((hub_row[q] - hub_row.mean()) / hub_row.std(), rel=1e-3)
+    assert revz[q, hub] < (q_row[hub] - q_row.mean()) / q_row.std(), "the hub stands out less in its own row"
+
+
+def test_a_new_feature_cache_removes_only_stale_ones_of_its_variant(tmp_path):
+    from retrieval.occupations.features import _cache_prefix, _remove_stale_caches
+
+    current = tmp_path / f"{_cache_prefix(True)}new.npz"
+    kept = [current, tmp_path / f"{_cache_prefix(False)}any.npz", tmp_path / "ranker.pkl"]
+    stale = [tmp_path / f"{_cache_prefix(True)}old.npz", tmp_path / f"{_cache_prefix(True)}old.tmp.npz",
+             tmp_path / "occupation-features-6f63e35bd48bf231.npz"]  # named before the variant was
+    for path in kept + stale:
+        path.write_bytes(b"x")
+    _remove_stale_caches(current, per_task_alignment=True)
+    assert sorted(tmp_path.iterdir()) == sorted(kept)
 
 
 def test_zero_labels_is_the_fusion_not_worse_than_bm25(recommender):

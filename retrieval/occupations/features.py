@@ -42,19 +42,19 @@ def _row_rank(m: np.ndarray) -> np.ndarray:
     return np.log1p(ranks).astype(np.float32)
 
 
-def _ranks(name: str, m: np.ndarray) -> dict[str, np.ndarray]:
-    """``<name>_rank``: the candidate's rank in the query's row; ``<name>_revrank``: the query's rank in
-    the candidate's row.
+def _mutual_views(name: str, m: np.ndarray) -> dict[str, np.ndarray]:
+    """``<name>_revrank`` / ``<name>_revz``: the query's rank / z-score in the *candidate's* own row.
 
-    Why both: a hub is near many rows, so a high rank in the query's row alone says little; whether
-    the query is also among the *candidate's* nearest (mutual neighbours) separates a real pair from a
-    hub. (In the fusion, First-Line Supervisors of Office and Administrative Support Workers is in the
-    top 10 of 43 rows, and 34 of those queries are not in its own top 10.) For a symmetric score it is
-    the column rank. Measured on the 5-fold CV over two fold partitions: NDCG@10 +0.0034
-    [+0.0007, +0.0060] (892 paired queries); hubness-corrected scores (CSLS) instead: +0.0005.
+    Why: a hub is near many rows, so ranking high in the query's row alone says little; whether the
+    query is also among the candidate's nearest (mutual neighbours), and how far above the
+    candidate's usual scores it stands, separates a real pair from a hub. (In the fusion, First-Line
+    Supervisors of Office and Administrative Support Workers is in the top 10 of 43 rows, and 34 of
+    those queries are not in its own top 10.) For a symmetric score these are the column rank and
+    column z-score. Measured on the 5-fold CV over two fold partitions (892 paired queries): NDCG@10
+    +0.0034 [+0.0007, +0.0060] for the ranks, then +0.0028 [+0.0007, +0.0048] for the z-scores on top;
+    hubness-corrected scores (CSLS) instead: +0.0005.
     """
-    rank = _row_rank(m)
-    return {f"{name}_rank": rank, f"{name}_revrank": rank.T.copy()}
+    return {f"{name}_revrank": _row_rank(m).T.copy(), f"{name}_revz": _row_z(m).T.copy()}
 
 
 def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, key: str = "", *,
@@ -71,8 +71,8 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
     if cache_dir is not None:
         variant = "" if per_task_alignment else "|field-task-similarity"
         # A new tag whenever feature values change (a plain "v5" was taken by an old experiment's cache).
-        digest = hashlib.sha1(f"{key}|{len(corpus)}|v6-revrank{variant}".encode()).hexdigest()[:16]
-        cache = cache_dir / f"occupation-features-{digest}.npz"
+        digest = hashlib.sha1(f"{key}|{len(corpus)}|v7-revrank-revz{variant}".encode()).hexdigest()[:16]
+        cache = cache_dir / f"{_cache_prefix(per_task_alignment)}{digest}.npz"
         if cache.exists():
             with np.load(cache) as data:
                 return {k: data[k] for k in data.files}
@@ -137,15 +137,32 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
                  "bm25_alt_titles", "dense_tasks", "task_maxsim", "ratings_imlv_cos", "knowledge_im_cos",
                  "bm25_tasks", "dense_description"):
         feats[f"{name}_z"] = _row_z(feats[name])
-        feats.update(_ranks(name, feats[name]))
+        feats[f"{name}_rank"] = _row_rank(feats[name])
+        feats.update(_mutual_views(name, feats[name]))
     feats["fusion"] = fusion_score(feats)
-    feats.update(_ranks("fusion", feats["fusion"]))
+    feats["fusion_rank"] = _row_rank(feats["fusion"])
+    feats.update(_mutual_views("fusion", feats["fusion"]))
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp.npz")
         np.savez(tmp, **feats)
         tmp.replace(cache)
+        _remove_stale_caches(cache, per_task_alignment)
     return feats
+
+
+def _cache_prefix(per_task_alignment: bool) -> str:
+    return f"occupation-features-{'aligned' if per_task_alignment else 'field-tasks'}-"
+
+
+def _remove_stale_caches(current: Path, per_task_alignment: bool) -> None:
+    """Delete this variant's caches from older feature code or catalogues (and unprefixed ones from
+    before the variant was in the name): each is ~0.4 GB and no code reads them again. The other
+    variant's cache stays, since switching ``WAYPOINT_OCCUPATION_TASK_ALIGNMENT`` back would need it."""
+    keep = _cache_prefix(not per_task_alignment)
+    for path in current.parent.glob("occupation-features-*.npz"):
+        if path != current and not path.name.startswith(keep):
+            path.unlink(missing_ok=True)
 
 
 def embed_tasks(task_lists: list[list[str]], embedder) -> tuple[np.ndarray, np.ndarray]:

@@ -42,7 +42,7 @@ PARAMS = {
     "verbose": -1,
     "seed": 7,
 }
-MODEL_VERSION = "v7"  # bump when features or the saved format change: old models are not reused
+MODEL_VERSION = "v8"  # bump when features or the saved format change: old models are not reused
 NUM_ROUNDS = 700
 MIN_LTR_QUERIES = 50   # labelled source occupations needed before a learned ranker is considered
 LTR_MARGIN = 0.005     # NDCG@10 the ranker must gain over the label-free scorers in the inner check

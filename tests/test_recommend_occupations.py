@@ -131,7 +131,7 @@ def test_task_alignment_and_centroids_use_task_statements_one_by_one(recommender
     assert not whole[4].any()  # no tasks: no similarity (not one shared "empty text" vector)
 
 
-def test_reverse_rank_is_the_query_in_the_candidates_row_and_exposes_hubs(recommender):
+def test_mutual_views_place_the_query_in_the_candidates_row_and_expose_hubs(recommender):
     """``<score>_revrank`` / ``_revz`` at ``[q, c]``: where the query stands in the candidate's own row."""
     content = recommender.content
     fusion, rank, revrank, revz = (content[f] for f in ("fusion", "fusion_rank", "fusion_revrank", "fusion_revz"))
@@ -158,7 +158,7 @@ def test_a_new_feature_cache_removes_only_stale_ones_of_its_variant(tmp_path):
     current = tmp_path / f"{_cache_prefix(True)}new.npz"
     kept = [current, tmp_path / f"{_cache_prefix(False)}any.npz", tmp_path / "ranker.pkl"]
     stale = [tmp_path / f"{_cache_prefix(True)}old.npz", tmp_path / f"{_cache_prefix(True)}old.tmp.npz",
-             tmp_path / "occupation-features-6f63e35bd48bf231.npz"]  # named before the variant was
+             tmp_path / "occupation-features-6f63e35bd48bf231.npz"]  # from before the variant was in the name
     for path in kept + stale:
         path.write_bytes(b"x")
     _remove_stale_caches(current, per_task_alignment=True)

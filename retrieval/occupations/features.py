@@ -42,8 +42,9 @@ def _row_rank(m: np.ndarray) -> np.ndarray:
     return np.log1p(ranks).astype(np.float32)
 
 
-def _mutual_views(name: str, m: np.ndarray) -> dict[str, np.ndarray]:
-    """``<name>_revrank`` / ``<name>_revz``: the query's rank / z-score in the *candidate's* own row.
+def _mutual_views(name: str, rank: np.ndarray, z: np.ndarray) -> dict[str, np.ndarray]:
+    """``<name>_revrank`` / ``<name>_revz``: the query's rank / z-score in the *candidate's* own row,
+    i.e. the transposes of the score's :func:`_row_rank` and :func:`_row_z`.
 
     Why: a hub is near many rows, so ranking high in the query's row alone says little; whether the
     query is also among the candidate's nearest (mutual neighbours), and how far above the
@@ -54,7 +55,7 @@ def _mutual_views(name: str, m: np.ndarray) -> dict[str, np.ndarray]:
     +0.0034 [+0.0007, +0.0060] for the ranks, then +0.0028 [+0.0007, +0.0048] for the z-scores on top;
     hubness-corrected scores (CSLS) instead: +0.0005.
     """
-    return {f"{name}_revrank": _row_rank(m).T.copy(), f"{name}_revz": _row_z(m).T.copy()}
+    return {f"{name}_revrank": rank.T.copy(), f"{name}_revz": z.T.copy()}
 
 
 def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, key: str = "", *,
@@ -138,10 +139,10 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
                  "bm25_tasks", "dense_description"):
         feats[f"{name}_z"] = _row_z(feats[name])
         feats[f"{name}_rank"] = _row_rank(feats[name])
-        feats.update(_mutual_views(name, feats[name]))
+        feats.update(_mutual_views(name, feats[f"{name}_rank"], feats[f"{name}_z"]))
     feats["fusion"] = fusion_score(feats)
     feats["fusion_rank"] = _row_rank(feats["fusion"])
-    feats.update(_mutual_views("fusion", feats["fusion"]))
+    feats.update(_mutual_views("fusion", feats["fusion_rank"], _row_z(feats["fusion"])))
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp.npz")

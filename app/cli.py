@@ -24,6 +24,43 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+ALLOW_DEGRADED_HELP = "When another process holds the vector store, run without it (results differ) instead of exiting 2."
+
+
+def claim_vector_store(collections: list[str] | None, *, instead: str, degraded: str | None = None,
+                       allow_degraded: bool = False) -> None:
+    """Open the vector-store collections this command will use before it does any work.
+
+    Why: Qdrant Edge lets one process open a store at a time, and the code that reads it degrades
+    quietly when it cannot (a server must keep answering). A CLI run beside ``waypoint serve`` used to
+    exit 0 with silently worse results; now it exits 2 naming the lock and its holder, unless the user
+    chose ``allow_degraded`` (``--allow-degraded``; ``degraded`` says what then differs, None: the
+    command has no such mode). ``instead`` is the other way to get the job done.
+    ``collections=None`` claims every existing one. Once claimed, they stay this process's until it exits.
+    """
+    from retrieval.vectorstore.health import probe_store
+
+    health = probe_store(get_settings(), collections)
+    if health.ok:
+        return
+    if health.locked:
+        first = health.locked[0]
+        who = first.holder.describe() if first.holder else "another process"
+        names = ", ".join(sorted(e.collection for e in health.locked))
+        problem = (f"the vector store is in use by {who}: collection(s) {names} under {Path(first.path).parent} "
+                   f"are locked (lock: {Path(first.path) / 'wal'}). Qdrant Edge lets one process open a store "
+                   "at a time.")
+        todo = f"Stop that process, or {instead}"
+    else:
+        problem = "the vector store cannot be opened: " + "; ".join(f"{k}: {v}" for k, v in health.problems.items())
+        todo = "Check WAYPOINT_QDRANT_URL / the index directory, or re-run `waypoint ingest`"
+    if degraded is None:
+        fail(f"{problem}\n{todo}.")
+    if not allow_degraded:
+        fail(f"{problem}\n{todo}, or rerun with --allow-degraded to {degraded}.")
+    err.print(f"[yellow]warning:[/yellow] {problem} Continuing without it (--allow-degraded): {degraded}.")
+
+
 @app.command()
 def ingest(
     data: Optional[str] = typer.Option(None, "--data", help="Data directory, zip or URL (default: WAYPOINT_DATA)."),
@@ -33,6 +70,8 @@ def ingest(
     """Build the catalogue (and indexes) from O*NET, ESCO, courses, jobs and the job-view log."""
     from retrieval.catalogue.ingest import ingest as run_ingest
 
+    if not catalogue_only:  # the indexes are written into the vector store: claim it before building anything
+        claim_vector_store(None, instead="run `waypoint ingest --catalogue-only` now and the full ingest later")
     try:
         report = run_ingest(data, force=force)
     except IngestError as exc:
@@ -82,8 +121,10 @@ def recommend(
     batch: Path = typer.Option(..., "--batch", help="JSONL file: one profile per line ('-' for stdin)."),
     kind: str = typer.Option("occupation", "--kind", help="occupation | job | course | skill"),
     k: int = typer.Option(20, "--k", help="Items per profile (1–200)."),
+    allow_degraded: bool = typer.Option(False, "--allow-degraded", help=ALLOW_DEGRADED_HELP),
 ) -> None:
     """Recommend items for each profile; one JSON result per line on stdout."""
+    from retrieval.occupations.service import COLLECTION
     from retrieval.profile import ProfileError
     from retrieval.recommend import Kind, parse_profiles, recommend as run
 
@@ -95,6 +136,9 @@ def recommend(
         lines = sys.stdin.readlines() if str(batch) == "-" else batch.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {batch}: {exc}")
+    claim_vector_store([COLLECTION], instead="send the profiles to the running server (POST /v1/recommend)",
+                       degraded="score text profiles exactly in memory instead of by Qdrant hybrid search",
+                       allow_degraded=allow_degraded)
     try:
         profiles = parse_profiles(lines)
         results = run(profiles, kind_value, k)
@@ -277,9 +321,19 @@ def explain(
     profile: Path = typer.Option(..., "--profile", help="Profile JSON file."),
     item: str = typer.Option(..., "--item", help="Item id, e.g. 21-1091.00."),
     backend: Optional[str] = typer.Option(None, "--backend", help="deterministic | transformers | openai (vLLM)"),
+    allow_degraded: bool = typer.Option(False, "--allow-degraded", help=ALLOW_DEGRADED_HELP),
 ) -> None:
     """Explain why an item suits a profile, grounded in cited evidence (one JSON object)."""
+    from app.explain import memory
     from app.explain.service import explain_command
+    from retrieval.occupations.service import COLLECTION
+
+    if get_settings().explain_use_memory:
+        kinds = (*memory.CATALOGUE_COLLECTIONS, memory.PROFILE)
+        claim_vector_store([memory.collection_name(k) for k in kinds] + [COLLECTION],
+                           instead="ask the running server (POST /v1/explain)",
+                           degraded="explain from the catalogue alone (no passages retrieved from the memory)",
+                           allow_degraded=allow_degraded)
 
     try:
         result = explain_command(profile, item, backend)
@@ -302,10 +356,17 @@ def serve(
     port: Optional[int] = typer.Option(None, "--port"),
     no_ui: bool = typer.Option(False, "--no-ui", help="REST only, without the Gradio UI at /ui."),
 ) -> None:
-    """Serve the REST API (/v1/*, /docs, /metrics) and the Gradio chat UI at /ui."""
+    """Serve the REST API (/v1/*, /docs, /metrics) and the Gradio chat UI at /ui.
+
+    Without WAYPOINT_API_KEYS only a loopback address is served (the open local mode)."""
+    from app.api.auth import InsecureBind
+    from app.privacy.secret import SecretConfigError
     from app.server import serve as run
 
-    run(host, port, mount_ui=not no_ui)
+    try:
+        run(host, port, mount_ui=not no_ui)
+    except (InsecureBind, SecretConfigError) as exc:
+        fail(str(exc))
 
 
 def main() -> None:

@@ -110,12 +110,38 @@ class Settings(BaseSettings):
     # Serving
     host: str = "127.0.0.1"
     port: int = 8000
-    api_keys: str = Field(default="", description="Comma-separated API keys for write endpoints; empty = open.")
-    rate_limit_per_minute: int = 600
+    api_keys: str = Field(default="", description=(
+        "Comma-separated API keys. When set, every surface (REST, the UI and its queue, /metrics, /docs) "
+        "needs one (X-API-Key, Authorization: Bearer, or the UI's login cookie); empty = open local mode, "
+        "which `waypoint serve` only binds to a loopback address."))
+    backend_api_keys: str = Field(default="", description=(
+        "Comma-separated keys (also valid API keys) that may choose an LLM backend per request; every other "
+        "caller gets the server's llm_backend (or may ask for the cheaper deterministic one)."))
+    trusted_proxies: str = Field(default="", description=(
+        "Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For names the real client; "
+        "empty = the TCP peer is the client."))
+    rate_limit_per_minute: int = Field(default=600, description=(
+        "Request budget per client (API key, else client IP) per minute; a request costs 1, an LLM "
+        "explanation rate_limit_llm_cost. <= 0 disables limiting."))
+    rate_limit_llm_cost: float = Field(default=10.0, ge=1.0, description=(
+        "What one LLM-written explanation costs against the per-minute budget (a lookup costs 1)."))
+    rate_limit_shared: bool = Field(default=True, description=(
+        "Keep the rate-limit buckets in the events database, so replicas share them and a restart keeps "
+        "them; off = in-process buckets."))
+    llm_max_inflight: int = Field(default=4, ge=1, description=(
+        "LLM explanations running or waiting per process; past it the REST API answers 503 with "
+        "Retry-After and the UI falls back to the deterministic composer, instead of queueing threads."))
+    auth_cookie_ttl_s: int = Field(default=12 * 3600, ge=60, description="Lifetime of the UI's login cookie.")
     max_request_bytes: int = 256_000
     max_text_chars: int = 50_000
     exploration_rate: float = 0.1
-    user_hash_salt: str = Field(default="", description="Key for hashing user ids in logs and events.")
+    user_hash_salt: str = Field(default="", description=(
+        "Secret key (HMAC-SHA256) for hashing user and profile ids in logs and events; empty = a random "
+        "per-install secret created once at $WAYPOINT_HOME/secrets/user_hash_salt (mode 0600)."))
+    require_user_hash_salt: bool = Field(default=False, description=(
+        "Refuse to start (and to hash) without an explicit user_hash_salt. Set it where several replicas "
+        "share one events database: each replica's home would otherwise hold its own secret, and the same "
+        "user would get a different hash on each replica."))
     events_url: str = Field(default="", description=(
         "Database URL of the feedback events (e.g. postgresql://user:pw@host/db) shared by app replicas; "
         "empty = the SQLite file $WAYPOINT_HOME/events.sqlite."))

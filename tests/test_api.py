@@ -25,6 +25,8 @@ from schemathesis.checks import not_a_server_error
 from fastapi.testclient import TestClient
 
 from app.api.app import create_app
+from app.api.auth import LOCAL_PRINCIPAL as LOCAL_USER
+from app.api.routes import bind_session
 from app.feedback.store import EventStore
 from app.security import hash_user_id
 
@@ -54,6 +56,11 @@ def _session() -> str:
     return "test-" + uuid.uuid4().hex[:12]
 
 
+def _stored(session: str) -> str:
+    """The session id as stored: bound to the caller (here the open local mode's single user)."""
+    return bind_session(LOCAL_USER, session)
+
+
 def _assert_error(response, status: int, *fragments: str):
     assert response.status_code == status, (response.status_code, response.text)
     body = response.json()
@@ -74,7 +81,7 @@ def test_recommend_happy_path(client, events):
     assert len(body["items"]) == 7
     assert all(i["kind"] == "occupation" and i["title"] and i["id"] for i in body["items"])
     assert "29-1141.00" not in [i["id"] for i in body["items"]]  # not the person's own occupation
-    rows = events.query("SELECT * FROM events WHERE session_id = :s ORDER BY position", {"s": session})
+    rows = events.query("SELECT * FROM events WHERE session_id = :s ORDER BY position", {"s": _stored(session)})
     assert [r["item_id"] for r in rows] == [i["id"] for i in body["items"]]
     assert {r["impression_id"] for r in rows} == {body["impression_id"]}
     assert json.loads(rows[0]["shown"]) == [i["id"] for i in body["items"]]
@@ -99,7 +106,7 @@ def test_explain_happy_path(client, events):
     row = events.query("SELECT * FROM events WHERE impression_id = :i", {"i": e["impression_id"]})[0]
     assert row["type"] == "impression" and row["item_id"] == ITEM and row["position"] == 2
     assert row["variant"] == e["variant"] and row["propensity"] == pytest.approx(e["propensity"])
-    assert row["model_backend"] == "deterministic" and row["session_id"] == session
+    assert row["model_backend"] == "deterministic" and row["session_id"] == _stored(session)
 
 
 def api_settings_rate(client) -> float:
@@ -161,7 +168,7 @@ def test_feedback_happy_paths(client, events):
         r = client.post("/v1/feedback", json={**p, "session_id": session})
         assert r.status_code == 201, (p, r.text)
         assert r.json()["type"] == p["type"] and r.json()["event_id"]
-    rows = events.query("SELECT * FROM events WHERE session_id = :s", {"s": session})
+    rows = events.query("SELECT * FROM events WHERE session_id = :s", {"s": _stored(session)})
     types = [r["type"] for r in rows]
     assert types.count("click") == 1 and types.count("dwell") == 1 and types.count("thumbs") == 2
     assert types.count("correction") == 2
@@ -262,27 +269,34 @@ def locked_client(api_settings):
         yield c
 
 
-def test_api_keys_guard_write_endpoints(locked_client):
+def test_api_keys_guard_every_endpoint(locked_client):
     event = {"type": "click", "item_id": ITEM, "session_id": _session()}
     _assert_error(locked_client.post("/v1/feedback", json=event), 401, "missing api key")
     _assert_error(locked_client.post("/v1/feedback", json=event, headers={"X-API-Key": "wrong"}), 403, "invalid")
     assert locked_client.post("/v1/feedback", json=event, headers={"X-API-Key": "beta-key"}).status_code == 201
-    # read-only endpoints stay open
-    assert locked_client.post("/v1/recommend", json={"profile": NURSE, "k": 2}).status_code == 200
+    # reads write impression rows and cost CPU: they need a key too, as a header or a bearer token
+    _assert_error(locked_client.post("/v1/recommend", json={"profile": NURSE, "k": 2}), 401, "missing api key")
+    assert locked_client.post("/v1/recommend", json={"profile": NURSE, "k": 2},
+                              headers={"Authorization": "Bearer alpha-key"}).status_code == 200
+    for path in ("/metrics", "/docs", "/openapi.json"):
+        assert locked_client.get(path).status_code == 401, path
+        assert locked_client.get(path, headers={"X-API-Key": "alpha-key"}).status_code == 200, path
+    assert locked_client.get("/healthz").status_code == 200  # load balancers carry no key
 
 
 def test_rate_limit_answers_429_per_key(api_settings):
-    s = api_settings.model_copy(update={"api_keys": "k1,k2", "rate_limit_per_minute": 3})
+    s = api_settings.model_copy(update={"api_keys": "k1,k2", "rate_limit_per_minute": 3, "rate_limit_shared": False})
     with TestClient(create_app(s, mount_ui=False)) as c:
         body = {"profile": NURSE, "k": 1}
-        codes = [c.post("/v1/recommend", json=body).status_code for _ in range(4)]
+        k2 = {"X-API-Key": "k2"}
+        codes = [c.post("/v1/recommend", json=body, headers=k2).status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
-        r = c.post("/v1/recommend", json=body)
+        r = c.post("/v1/recommend", json=body, headers=k2)
         _assert_error(r, 429, "rate limit")
         assert int(r.headers["Retry-After"]) >= 1
         # another identity has its own bucket
         assert c.post("/v1/recommend", json=body, headers={"X-API-Key": "k1"}).status_code == 200
-        assert "waypoint_rate_limited_total" in c.get("/metrics").text
+        assert "waypoint_rate_limited_total" in c.get("/metrics", headers={"X-API-Key": "k1"}).text
 
 
 def test_request_size_limit_413(api_settings):
@@ -318,9 +332,32 @@ def test_pii_never_reaches_logs_and_user_ids_are_hashed(client, events, caplog):
     text = "\n".join(rec.getMessage() for rec in caplog.records)
     assert "pat.smith@example.org" not in text and "555-0199" not in text and "raw-user-123" not in text
     assert hash_user_id("raw-user-123") in text
-    stored = json.dumps(events.query("SELECT * FROM events WHERE session_id = :s", {"s": session}))
+    stored = json.dumps(events.query("SELECT * FROM events WHERE session_id = :s", {"s": _stored(session)}))
     assert "pat.smith@example.org" not in stored and "555-0199" not in stored and "raw-user-123" not in stored
     assert "[email]" in stored
+
+
+# ------------------------------------------------------------------------------------------------ session isolation
+def test_a_foreign_session_id_reaches_none_of_its_owners_turns(api_settings):
+    """Replay: beta reuses alpha's session id. Conversation memory is keyed by the id bound to the caller,
+    so beta's evidence gets none of alpha's turns, while alpha's own next request does."""
+    from app.api.auth import KeyRing
+    from app.explain import memory
+
+    s = api_settings.model_copy(update={"llm_backend": "deterministic", "api_keys": "alpha-key,beta-key",
+                                        "rate_limit_shared": False, "explain_use_memory": True})
+    session = "shared-" + uuid.uuid4().hex[:8]
+    with TestClient(create_app(s, mount_ui=False)) as c:
+        body = {"profile": NURSE, "item_id": ITEM, "session_id": session, "backend": "deterministic"}
+        assert c.post("/v1/explain", json=body, headers={"X-API-Key": "alpha-key"}).status_code == 200
+        ring = KeyRing(("alpha-key", "beta-key"))
+        alpha = bind_session(ring.principal(ring.check("alpha-key"), "api_key"), session)
+        beta = bind_session(ring.principal(ring.check("beta-key"), "api_key"), session)
+        assert alpha != beta and session not in (alpha, beta)
+        query = "Health Education Specialists"
+        assert memory.recall_turns(alpha, query, settings=s), "alpha's turn was not remembered"
+        assert memory.recall_turns(beta, query, settings=s) == []
+        assert memory.recall_turns(session, query, settings=s) == []  # the raw id names nobody's turns
 
 
 def test_llm_down_degrades_to_deterministic_not_500(api_settings):

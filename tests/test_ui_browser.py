@@ -3,22 +3,22 @@
 The app runs as a subprocess (``python -m app.server``) on a free loopback port with the
 deterministic explainer. The test chats to a recommendation with an explanation, asks "Am I a good
 fit for …?", opens an explanation ("Why?" = click), gives a thumbs-down with a reason, closes it
-(dwell), and checks that those events are in the events database. It saves a screenshot of the UI
+(dwell), and checks that those events are in the events database. The server runs with an API key, so the
+browser first signs in at /login, and the page must work under the app's Content-Security-Policy. It saves a screenshot of the UI
 to ``docs/ui.png``. Install the browser with ``scripts/install_browser.sh``.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.server_helpers import running_server
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -28,51 +28,21 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 # never leaves the working tree modified; otherwise it goes to a temp file and is checked there.
 UPDATE_SCREENSHOT = os.environ.get("WAYPOINT_UPDATE_SCREENSHOT") == "1"
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+KEY = "browser-key"
 
 
 @pytest.fixture(scope="module")
 def server(waypoint_home, data_dir, tmp_path_factory):
+    """The app with an API key, as deployed: the browser signs in at /login before it sees the UI."""
     pytest.importorskip("playwright.sync_api", reason="pip install playwright (scripts/install_browser.sh)")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} missing: run scripts/install_browser.sh")
-    port = _free_port()
-    env = dict(os.environ, WAYPOINT_HOME=str(waypoint_home), WAYPOINT_DATA=str(data_dir),
-               WAYPOINT_LLM_BACKEND="deterministic", WAYPOINT_API_KEYS="", WAYPOINT_EXPLORATION_RATE="0.1",
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
-               OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
-    log_path = tmp_path_factory.mktemp("ui-server") / "server.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "app.server", "--host", "127.0.0.1", "--port", str(port),
-                             "--log-level", "warning"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not come up:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
+    with running_server(waypoint_home, tmp_path_factory.mktemp("ui-server"), WAYPOINT_DATA=str(data_dir),
+                        WAYPOINT_API_KEYS=KEY, WAYPOINT_EXPLORATION_RATE="0.1") as srv:
         # warm the recommender and explainer so the browser's first chat is not the cold start
-        httpx.post(f"{base}/v1/recommend", json={"profile": {"occupation": "Registered Nurses"}, "k": 3}, timeout=600)
-        yield {"base": base, "events": Path(waypoint_home) / "events.sqlite", "log": log_path}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+        httpx.post(f"{srv.base}/v1/recommend", json={"profile": {"occupation": "Registered Nurses"}, "k": 3},
+                   headers={"X-API-Key": KEY}, timeout=600)
+        yield {"base": srv.base, "events": srv.events, "log": srv.log_path}
 
 
 def _events(path: Path, since: float, session_prefix: str = "ui-") -> list[dict]:
@@ -96,7 +66,21 @@ def test_chat_recommend_explain_feedback_in_browser(server, tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1500})
             page.set_default_timeout(180_000)
+            console = []
+            page.on("console", lambda msg: console.append(msg.text))
+
+            # 0. the UI asks for the access key first; a wrong one is refused, the right one opens the UI
             page.goto(f"{server['base']}/ui/", wait_until="domcontentloaded")
+            assert "/login" in page.url
+            page.fill("#key", "not-the-key")
+            page.click("button[type=submit]")
+            expect(page.locator(".err")).to_contain_text("not valid")
+            page.fill("#key", KEY)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/ui/**")
+            document = page.request.get(f"{server['base']}/ui/")
+            assert document.headers["x-frame-options"] == "DENY"
+            assert "frame-ancestors 'none'" in document.headers["content-security-policy"]
             chat_input = page.locator("#chat-input textarea")
             expect(chat_input).to_be_visible()
 
@@ -141,6 +125,9 @@ def test_chat_recommend_explain_feedback_in_browser(server, tmp_path):
             # 5. close the explanation → dwell
             page.locator("#close-btn").click()
             expect(panel).not_to_contain_text("Fit:")
+            # the page ran under its Content-Security-Policy without the browser refusing any of it
+            refused = [m for m in console if "Content Security Policy" in m]
+            assert not refused, refused
         finally:
             browser.close()
 

@@ -11,20 +11,29 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from app.api.auth import AuthMiddleware, KeyRing, login_router, parse_keys
+from app.api.headers import SecurityHeadersMiddleware
+from app.api.limits import BodySizeLimitMiddleware, make_limiter
 from app.api.metrics import Metrics
-from app.api.routes import RateLimited, router
+from app.api.routes import router
 from app.api.services import ServiceError, WaypointService
 from app.feedback.exploration import Explorer
-from app.security import BodySizeLimitMiddleware, RateLimiter, install_log_redaction, parse_api_keys
+from app.privacy.secret import check_secret_config
+from app.security import install_log_redaction
 from retrieval.settings import Settings, get_settings
 
 log = logging.getLogger("waypoint.api")
 
 DESCRIPTION = """Waypoint recommends occupations, jobs, courses and skills and explains each recommendation
-from retrieved, verified evidence. Write endpoints (`/v1/feedback`) need an `X-API-Key` header when the
-server sets `WAYPOINT_API_KEYS`; every `/v1/*` endpoint is rate-limited per key or client IP and bodies
-over `WAYPOINT_MAX_REQUEST_BYTES` are refused with 413. Errors are `{"error": ..., "message": ...}`.
+from retrieved, verified evidence. When the server sets `WAYPOINT_API_KEYS`, every endpoint but `/healthz`
+needs a key (`X-API-Key` header or `Authorization: Bearer`; the UI signs in at `/login`). Every client has
+a per-minute budget (an LLM explanation costs more than a lookup): over it, 429 with `Retry-After`; when
+the LLM is saturated, `/v1/explain` answers 503 with `Retry-After`. Bodies over
+`WAYPOINT_MAX_REQUEST_BYTES` are refused with 413. Errors are `{"error": ..., "message": ...}`.
 The chat UI is at [/ui](/ui)."""
+
+# Body limits: the REST API's, and a larger one for the UI's queue (each event carries the chat history).
+UI_BODY_PREFIXES = ("/ui/gradio_api/queue/", "/ui/gradio_api/run/", "/ui/gradio_api/api/", "/login")
 
 
 def _error(status: int, code: str, message: str, detail: list | None = None, headers: dict | None = None):
@@ -61,21 +70,23 @@ def create_app(settings: Settings | None = None, *, mount_ui: bool = True, explo
     (faster start for API-only tests). ``explorer`` overrides the exploration policy (tests seed it).
     """
     settings = settings or get_settings()
+    check_secret_config(settings)  # a required salt that is missing, or an exposed secret file: fail now, not mid-request
     install_log_redaction()
     svc = service or WaypointService(settings, metrics=Metrics(), explorer=explorer)
     app = FastAPI(title="Waypoint", version="0.1.0", description=DESCRIPTION, docs_url="/docs",
                   openapi_url="/openapi.json")
     app.state.service = svc
     app.state.settings = settings
-    app.state.api_keys = parse_api_keys(settings.api_keys)
-    app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
-    app.state.health = svc.health
+    app.state.keyring = KeyRing(parse_keys(settings.api_keys), parse_keys(settings.backend_api_keys))
+    app.state.limiter = make_limiter(settings)
     app.include_router(router)
+    app.include_router(login_router)
 
     # ----------------------------------------------------------------- errors: 4xx with a message
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError):
-        headers = {"Retry-After": str(max(1, round(exc.retry_after)))} if isinstance(exc, RateLimited) else None
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(max(1, round(retry_after)))} if retry_after else None
         return _error(exc.status, exc.code, exc.message, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -120,6 +131,11 @@ def create_app(settings: Settings | None = None, *, mount_ui: bool = True, explo
             svc.metrics.requests.labels(route=label, method=request.method, status=str(status)).inc()
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes, prefixes=("/v1/",))
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=4 * settings.max_request_bytes, prefixes=UI_BODY_PREFIXES)
+    # Outermost last: security headers on every answer (denials too), then authentication and limits.
+    app.add_middleware(AuthMiddleware, settings=settings, keyring=app.state.keyring, limiter=app.state.limiter,
+                       metrics=svc.metrics)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     if mount_ui:
         from app.ui.chat import mount_ui as _mount

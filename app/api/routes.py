@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
+from app.api.auth import Principal
 from app.api.schemas import (
     ErrorResponse,
     ExplainRequest,
@@ -17,8 +19,7 @@ from app.api.schemas import (
     RecommendRequest,
     RecommendResponse,
 )
-from app.api.services import ServiceError, WaypointService
-from app.security import API_KEY_HEADER, check_api_key, key_identity
+from app.api.services import DETERMINISTIC, ServiceError, WaypointService
 
 router = APIRouter()
 
@@ -26,36 +27,34 @@ ERRORS = {status: {"model": ErrorResponse} for status in (400, 404, 413, 422, 42
 WRITE_ERRORS = {**ERRORS, 401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}}
 
 
-class RateLimited(ServiceError):
-    status = 429
-    code = "rate_limited"
-
-    def __init__(self, retry_after: float):
-        super().__init__(f"rate limit exceeded; retry in {retry_after:.1f} s")
-        self.retry_after = retry_after
-
-
 def service(request: Request) -> WaypointService:
     return request.app.state.service
 
 
-def rate_limit(request: Request, x_api_key: str | None = Header(default=None, alias=API_KEY_HEADER,
-                                                                   include_in_schema=False)) -> None:
-    state = request.app.state
-    identity = key_identity(x_api_key, state.api_keys, request.client.host if request.client else None)
-    allowed, retry_after = state.limiter.acquire(identity)
-    if not allowed:
-        route = request.scope.get("route")
-        state.service.metrics.rate_limited.labels(route=getattr(route, "path", request.url.path)).inc()
-        raise RateLimited(retry_after)
+def principal(request: Request) -> Principal:
+    """Who is calling, as the auth middleware found it (an untrusted anonymous caller when it did not run)."""
+    return getattr(request.state, "principal", None) or Principal("anonymous", False, False, "anonymous")
 
 
-def require_api_key(request: Request, x_api_key: str | None = Header(
-        default=None, alias=API_KEY_HEADER, description="API key (required when the server sets WAYPOINT_API_KEYS).")) -> None:
-    problem = check_api_key(x_api_key, request.app.state.api_keys)
-    if problem is not None:
-        status, message = problem
-        raise ServiceError(message, status=status, code="unauthorized" if status == 401 else "forbidden")
+def bind_session(who: Principal, session_id: str | None) -> str | None:
+    """The caller's session id, scoped to the caller: reusing someone else's id reaches a different session.
+
+    Conversation memory and feedback rows are keyed by this, so a guessed or leaked id of another
+    client pulls none of their turns into your evidence; the same client always maps to the same id.
+    """
+    if not session_id:
+        return session_id
+    return "s_" + hashlib.sha256(f"{who.identity}\0{session_id}".encode("utf-8")).hexdigest()[:32]
+
+
+def check_backend(who: Principal, backend: str | None, configured: str) -> None:
+    """The backend is a server setting: a caller may ask for the cheaper deterministic composer or the
+    configured backend, and only a key listed in WAYPOINT_BACKEND_API_KEYS may pick another (an LLM)."""
+    if backend is None or backend in (DETERMINISTIC, configured) or who.can_choose_backend:
+        return
+    raise ServiceError(f"backend {backend!r} is not available to this client: the server uses {configured!r} "
+                       "(or 'deterministic'); choosing another needs a key allowed to (WAYPOINT_BACKEND_API_KEYS)",
+                       status=403, code="forbidden")
 
 
 def _check_text(request: Request, text: str | None) -> None:
@@ -66,21 +65,24 @@ def _check_text(request: Request, text: str | None) -> None:
 
 
 @router.post("/v1/recommend", response_model=RecommendResponse, responses=ERRORS, tags=["recommend"],
-             dependencies=[Depends(rate_limit)], summary="Recommend occupations, jobs, courses or skills")
+             summary="Recommend occupations, jobs, courses or skills")
 def post_recommend(body: RecommendRequest, request: Request, svc: WaypointService = Depends(service)) -> dict:
     _check_text(request, body.profile.text)
-    return svc.recommend(body.profile, body.kind.value, body.k, session_id=body.session_id)
+    return svc.recommend(body.profile, body.kind.value, body.k, session_id=bind_session(principal(request),
+                                                                                        body.session_id))
 
 
 @router.post("/v1/explain", response_model=ExplainResponse, responses={
     **ERRORS, 200: {"content": {"text/event-stream": {}, "application/x-ndjson": {}},
                     "description": "The explanation; with stream=true its verified parts as SSE or NDJSON."}},
-    tags=["explain"], dependencies=[Depends(rate_limit)], summary="Explain one recommendation for one person")
+    tags=["explain"], summary="Explain one recommendation for one person")
 def post_explain(body: ExplainRequest, request: Request, svc: WaypointService = Depends(service)):
     _check_text(request, body.profile.text)
+    who = principal(request)
+    check_backend(who, body.backend, svc.settings.llm_backend)
     explanation = svc.explain(body.profile, body.item_id, backend=body.backend, variant=body.variant,
-                              session_id=body.session_id, impression_id=body.impression_id, position=body.position,
-                              shown=body.shown)
+                              session_id=bind_session(who, body.session_id), impression_id=body.impression_id,
+                              position=body.position, shown=body.shown, on_busy="reject")
     if not body.stream:
         return explanation
     ndjson = "application/x-ndjson" in request.headers.get("accept", "")
@@ -119,19 +121,30 @@ def stream_parts(explanation: dict) -> Iterator[tuple[str, object]]:
 
 
 @router.post("/v1/feedback", response_model=FeedbackResponse, status_code=201, responses=WRITE_ERRORS,
-             tags=["feedback"], dependencies=[Depends(require_api_key), Depends(rate_limit)],
-             summary="Record an impression, click, dwell, thumbs or skill correction")
-def post_feedback(body: FeedbackRequest, svc: WaypointService = Depends(service)) -> dict:
+             tags=["feedback"], summary="Record an impression, click, dwell, thumbs or skill correction")
+def post_feedback(body: FeedbackRequest, request: Request, svc: WaypointService = Depends(service)) -> dict:
     event = body.model_dump(exclude_none=True)
+    if event.get("session_id"):
+        event["session_id"] = bind_session(principal(request), event["session_id"])
     if body.corrections:
         event["corrections"] = [c.model_dump() for c in body.corrections]
     return svc.feedback(event)
 
 
-@router.get("/healthz", tags=["ops"], summary="Catalogue, LLM backend and events DB health")
-def healthz(request: Request, response: Response) -> dict:
-    report = request.app.state.health()
-    if report["status"] == "down":
+@router.get("/healthz", tags=["ops"], summary="Catalogue, LLM backend, events DB and vector store health")
+@router.head("/healthz", include_in_schema=False)
+async def healthz(request: Request, response: Response) -> dict:
+    """``ok`` | ``degraded`` | ``down`` (503) | ``starting`` (503), and each component's state.
+
+    ``async`` on purpose: it reads a report that :class:`app.api.health.HealthMonitor` refreshes in its
+    own thread, so it never waits for anyio's worker pool (which slow requests can fill). Paths and
+    reasons go only to a trusted caller (API key, or the local user in open mode); when the auth
+    middleware did not run, the caller is untrusted.
+    """
+    who = getattr(request.state, "principal", None)
+    trusted = getattr(who, "trusted", False) is True
+    report = await request.app.state.service.health_monitor.report(trusted=trusted)
+    if report["status"] in ("down", "starting"):
         response.status_code = 503
     return report
 

@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from app.api.health import COMPONENTS, HealthMonitor
+from app.api.limits import LLMGate
 from app.api.metrics import Metrics
 from app.feedback.exploration import DEFAULT_VARIANT, Explorer, VariantChoice
 from app.feedback.store import EventStore, FeedbackError, get_event_store
@@ -24,6 +26,7 @@ from app.security import hash_user_id, log_event, redact_obj
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
 from retrieval.sqldb import display
+from retrieval.vectorstore.health import StoreHealth, probe_store
 
 log = logging.getLogger("waypoint.api")
 
@@ -54,6 +57,16 @@ class NotFound(ServiceError):
 class Unavailable(ServiceError):
     status = 503
     code = "unavailable"
+
+
+class Overloaded(Unavailable):
+    """Every LLM slot of this process is taken: try again after ``retry_after`` seconds."""
+
+    code = "overloaded"
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def _dump(obj: Any) -> dict:
@@ -118,6 +131,9 @@ class WaypointService:
         self._explain_fn = explain_fn
         self._conn: sqlite3.Connection | None = None
         self._conn_lock = threading.Lock()
+        self.llm_gate = LLMGate(self.settings.llm_max_inflight)
+        # what /healthz reads: :meth:`health`, cached and refreshed off the request path
+        self.health_monitor = HealthMonitor(self.health)
 
     # ------------------------------------------------------------------ components
     @property
@@ -235,7 +251,14 @@ class WaypointService:
 
     def explain(self, profile: Profile, item_id: str, *, backend: str | None = None, variant: str | None = None,
                 session_id: str | None = None, impression_id: str | None = None, position: int | None = None,
-                shown: list[str] | None = None, surface: str = "explanation", log_impression: bool = True) -> dict:
+                shown: list[str] | None = None, surface: str = "explanation", log_impression: bool = True,
+                on_busy: str = "fallback") -> dict:
+        """Explain ``item_id`` for ``profile`` and log the impression.
+
+        When every LLM slot (``llm_max_inflight``) is taken, ``on_busy="reject"`` raises
+        :class:`Overloaded` (REST answers 503 with Retry-After: a client can retry) and ``"fallback"``
+        writes the deterministic explanation at once (a person in the UI would rather read that now).
+        """
         item_id = (item_id or "").strip()
         if not item_id:
             raise ServiceError("item_id is empty", status=422, code="validation_error")
@@ -246,6 +269,29 @@ class WaypointService:
         if found is None:
             raise NotFound(f"unknown item id {item_id!r}: not an occupation, job posting, job, course or skill "
                            "in the catalogue")
+        uses_llm = (backend or self.settings.llm_backend) != DETERMINISTIC
+        if uses_llm and not self.llm_gate.try_enter():
+            if on_busy == "reject":
+                raise Overloaded(f"the explainer is busy ({self.llm_gate.capacity} explanations in progress); "
+                                 "retry shortly, or ask for backend 'deterministic'", retry_after=5.0)
+            backend, uses_llm, busy = DETERMINISTIC, False, True
+        else:
+            busy = False
+        try:
+            out, choice, elapsed = self._explain_once(profile, item_id, backend=backend, variant=variant,
+                                                      session_id=session_id)
+        finally:
+            if uses_llm:
+                self.llm_gate.leave()
+        if busy and not out.get("fallback_reason"):
+            out["fallback_reason"] = "busy: every LLM slot was taken"
+        return self._finish_explanation(out, choice, elapsed, profile, item_id, found, backend=backend,
+                                        session_id=session_id, impression_id=impression_id, position=position,
+                                        shown=shown, surface=surface, log_impression=log_impression)
+
+    def _explain_once(self, profile: Profile, item_id: str, *, backend: str | None, variant: str | None,
+                      session_id: str | None) -> tuple[dict, VariantChoice, float]:
+        """One explanation (the LLM's, or the composer's when the LLM path fails) and how long it took."""
         choice = self.choose_variant(variant)
         fn, _real = self.explain_fn()
         SkillsInputError, UnknownIdError = _skill_errors()
@@ -276,6 +322,13 @@ class WaypointService:
         elapsed = time.perf_counter() - started
         if fallback_note and not out.get("fallback_reason"):
             out["fallback_reason"] = fallback_note
+        return out, choice, elapsed
+
+    def _finish_explanation(self, out: dict, choice: VariantChoice, elapsed: float, profile: Profile, item_id: str,
+                            found: tuple[str, str], *, backend: str | None, session_id: str | None,
+                            impression_id: str | None, position: int | None, shown: list[str] | None, surface: str,
+                            log_impression: bool) -> dict:
+        """Metrics, the impression row and the log line of a finished explanation."""
         model = out.get("model") or {}
         used_backend = str(model.get("backend") or backend or DETERMINISTIC)
         self.metrics.explanations.labels(backend=used_backend, model=str(model.get("name") or ""),
@@ -394,7 +447,18 @@ class WaypointService:
             report = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
         self._llm_cache = (time.monotonic(), report)
 
+    def _vector_store_health(self) -> StoreHealth:
+        """Claim and check the vector store (see :func:`retrieval.vectorstore.health.probe_store`).
+
+        Opening every collection here is what makes a server that started while another process held
+        the store recover by itself: each health check retries the locked ones (spaced by the store's
+        backoff), and once opened they stay this process's.
+        """
+        return probe_store(self.settings)
+
     def health(self, *, probe_llm: bool = True) -> dict:
+        """The full health report (paths and reasons included: :func:`app.api.health.public_view` is what
+        untrusted callers see). Blocking: ``/healthz`` serves it through :attr:`health_monitor`."""
         degraded: dict[str, str] = {}
         catalogue: dict[str, Any] = {"path": str(self.settings.catalogue_path), "present": False}
         try:
@@ -423,17 +487,38 @@ class WaypointService:
         except Exception as exc:  # noqa: BLE001
             events = {"path": display(self.settings.events_target), "ok": False, "detail": str(exc)}
             degraded["events"] = "events database unreachable or not writable"
-        for component in ("catalogue", "llm", "explainer", "events"):
+        try:
+            store = self._vector_store_health()
+            vector_store = store.to_dict()
+            if not store.ok:
+                degraded["vector_store"] = (f"{store.summary()}; explanations use catalogue passages without "
+                                            "conversation memory and text profiles are scored in memory until "
+                                            "it opens (retried at each health check)")
+        except Exception as exc:  # noqa: BLE001 - health never raises
+            vector_store = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
+            degraded["vector_store"] = "vector store probe failed"
+        for component in COMPONENTS:
             self.metrics.degraded.labels(component=component).set(1 if component in degraded else 0)
         status = "ok" if not degraded else ("down" if "catalogue" in degraded else "degraded")
-        return {"status": status, "catalogue": catalogue, "llm": llm, "events": events, "degraded": degraded}
+        return {"status": status, "catalogue": catalogue, "llm": llm, "events": events, "vector_store": vector_store,
+                "degraded": degraded}
 
 
 def _profile_payload(profile: Profile) -> dict:
-    """The profile as stored with an impression: PII-redacted text, hashed user id."""
+    """The profile as stored with an impression: PII-redacted text, hashed user and profile ids.
+
+    The text is redacted before it is cut to 4,000 characters, so a cut never leaves half an email
+    or a name the redactor no longer recognises; the caller's ``id`` is stored as ``p_`` + HMAC
+    (it is often an email or an account name), as :func:`app.explain.evidence.profile_owner` keys it.
+    """
+    from app.privacy.hashing import hash_profile_id
+
     data = profile.model_dump(mode="json", exclude_none=True)
     if "user_id" in data:
         data["user_id"] = hash_user_id(data["user_id"])
+    if "id" in data:
+        data["id"] = hash_profile_id(data["id"])
+    data = redact_obj(data)
     if data.get("text"):
         data["text"] = data["text"][:4000]
-    return redact_obj(data)
+    return data

@@ -136,11 +136,17 @@ def gap_profile(profile: Profile, settings: Settings):
 
 
 def profile_owner(profile: Profile, session_id: str | None, redacted_text: str) -> str:
-    """Who the memory's profile chunks belong to: the session, the caller's id, or a content hash."""
+    """Who the memory's profile chunks belong to: the session, the caller's (hashed) id, or a content hash.
+
+    The caller's id is stored as :func:`app.privacy.hashing.hash_profile_id` (``p_`` + HMAC), the
+    same value the events payload keeps: the vector store never holds a raw id (often an email).
+    """
+    from app.privacy.hashing import hash_profile_id
+
     if session_id:
         return f"session:{session_id}"
     if profile.id:
-        return f"profile:{profile.id}"
+        return f"profile:{hash_profile_id(profile.id)}"
     return "anon:" + stable_hash({"o": profile.occupation, "s": profile.skills, "t": redacted_text})
 
 

@@ -9,7 +9,7 @@ Collections (all prefixed ``explain_`` so they never collide with the recommende
 * ``explain_course`` -- every course (title, provider, level, description, skill tags).
 * ``explain_posting`` -- every job posting (title, company, first chunk of the description).
 * ``explain_profile`` -- a person's redacted profile text in chunks, keyed by ``owner`` (session or
-  profile id): a long résumé is searched for the part relevant to the item.
+  hashed profile id): a long résumé is searched for the part relevant to the item.
 * ``explain_turn`` -- past conversation turns, keyed by ``owner`` (session id).
 
 Why the catalogue collections are built once per catalogue fingerprint: embedding ~20k passages
@@ -346,15 +346,18 @@ def _owner_lock(owner: str) -> threading.Lock:
 
 @_safe(0)
 def remember_profile(owner: str, text: str, settings: Settings | None = None) -> int:
-    """Store the (already redacted) profile text of ``owner`` in chunks; returns how many were written.
+    """Store the profile text of ``owner`` in chunks, PII-redacted; returns how many were written.
 
+    Callers pass redacted text already; it is redacted again here (idempotent, so the chunks and
+    their ids do not change) because this is the last step before the text is persisted on disk.
     Chunks are keyed by their content hash, so re-sending the same résumé writes nothing new; chunks
     of an older version of the text are removed.
     """
+    from app.privacy.redactor import redact_text
     from retrieval.vectorstore import PointData
 
     settings = settings or get_settings()
-    chunks = chunk_text(text)
+    chunks = chunk_text(redact_text(text) or "")
     if not owner or not chunks:
         return 0
     embedder = _embedder(settings)
@@ -380,10 +383,12 @@ def profile_passages(owner: str, query: str, k: int = 1, settings: Settings | No
 
 @_safe(0)
 def remember_turn(session_id: str, role: str, text: str, settings: Settings | None = None) -> int:
-    """Append one conversation turn (redact before calling) to the session's memory."""
+    """Append one conversation turn to the session's memory, PII-redacted (as everything persisted is)."""
+    from app.privacy.redactor import redact_text
     from retrieval.vectorstore import PointData
 
     settings = settings or get_settings()
+    text = redact_text(text or "") or ""
     if not session_id or not text.strip():
         return 0
     embedder = _embedder(settings)

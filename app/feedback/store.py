@@ -81,6 +81,20 @@ COLUMNS = ("event_id", "ts", "type", "session_id", "user_hash", "impression_id",
            "value", "reason", "skill", "action", "payload")
 
 
+_CALLER_TEXT_COLUMNS = ("item_id", "impression_id", "variant", "reason", "skill")
+
+
+def _redacted_payload(payload: Any) -> str:
+    """The payload as stored: JSON with every string PII-redacted (a JSON string is parsed first, so a
+    caller cannot slip raw text past the redactor by serialising it themselves)."""
+    if isinstance(payload, str):
+        try:
+            payload = json.loads(payload)
+        except ValueError:
+            return redact_pii(payload) or ""
+    return json.dumps(redact_obj(payload), ensure_ascii=False, default=str)
+
+
 class FeedbackError(ValueError):
     """Bad feedback input (unknown type or reason, missing ids): answered with HTTP 4xx."""
 
@@ -129,8 +143,11 @@ class EventStore:
                 raise FeedbackError(f"unknown event type {row.get('type')!r}; expected one of {', '.join(EVENT_TYPES)}")
             if isinstance(row.get("shown"), (list, tuple)):
                 row["shown"] = json.dumps(list(row["shown"]))
-            if row.get("payload") is not None and not isinstance(row["payload"], str):
-                row["payload"] = json.dumps(redact_obj(row["payload"]), ensure_ascii=False, default=str)
+            if row.get("payload") is not None:
+                row["payload"] = _redacted_payload(row["payload"])
+            for column in _CALLER_TEXT_COLUMNS:  # caller-chosen strings: no PII in them either
+                if isinstance(row.get(column), str):
+                    row[column] = redact_pii(row[column])
             values.append({c: row.get(c) for c in COLUMNS})
         with self.engine.begin() as conn:
             conn.execute(insert(EVENTS), values)

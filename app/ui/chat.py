@@ -23,7 +23,7 @@ import gradio as gr
 
 from app.api.services import DETERMINISTIC, ServiceError, WaypointService, parse_fit_question
 from app.feedback.store import THUMBS_REASONS
-from app.ui.files import FileError, read_resume
+from app.ui.files import MAX_FILE_BYTES, FileError, read_resume, upload_folder
 from retrieval.profile import Profile
 
 log = logging.getLogger("waypoint.ui")
@@ -202,6 +202,11 @@ class ChatUI:
         panel = gr.update()
         if not message:
             return ("", history, state, *self._profile_outputs(state), self._recs_update(state), panel)
+        limit = self.svc.settings.max_text_chars
+        if len(message) > limit:  # the textbox's max_length is the browser's; a queue call can skip it
+            history.append({"role": "assistant", "content": f"Sorry — that message is {len(message):,} characters; "
+                            f"the limit is {limit:,}. Paste the most relevant part, or upload your résumé."})
+            return (message[:limit], history, state, *self._profile_outputs(state), self._recs_update(state), panel)
         history.append({"role": "user", "content": message})
         try:
             target = parse_fit_question(message)
@@ -262,10 +267,14 @@ class ChatUI:
         if not path:
             return (history, state, *self._profile_outputs(state), self._recs_update(state))
         try:
-            text = read_resume(path)
+            # Gradio has already refused paths outside its upload folder (see mount_ui); the reader checks
+            # again (inside the folder after symlinks, a regular file, size, type, parse time) so no client-named
+            # path reaches a read unchecked even if that layer changes.
+            text = read_resume(path, inside=upload_folder())
             history.append({"role": "user", "content": f"Uploaded {Path(path).name} ({len(text):,} characters)"})
             reply = self._describe(state, text[:MAX_PROFILE_TEXT])
         except FileError as exc:
+            log.info("résumé upload refused: %s", exc)
             reply = f"Sorry — {exc}"
         except ServiceError as exc:
             reply = f"Sorry — {exc.message}"
@@ -409,7 +418,17 @@ def build_ui(service: WaypointService) -> gr.Blocks:
 
 
 def mount_ui(app, service: WaypointService, path: str = UI_PATH):
-    """Mount the UI on ``app`` at ``path`` (returns the app)."""
+    """Mount the UI on ``app`` at ``path`` (returns the app).
+
+    Uploads are capped by Gradio's own upload route at the reader's limit, so a file the route takes is
+    never refused for its size afterwards.
+    """
     demo = build_ui(service)
-    return gr.mount_gradio_app(app, demo, path=path, max_file_size="5mb", ssr_mode=False, css=CSS,
+    # Gradio checks that a file path sent to an event lies in its upload folder
+    # (processing_utils._check_allowed) only once ``has_launched`` is set, and only Blocks.launch() sets it:
+    # mounted, any client could name any server file (issue 27: secrets read, /dev/zero hashed on the event
+    # loop). Set it so the check applies: inputs must come from the upload folder, outputs from the working
+    # or temp directory. In gradio 6.31 nothing else reads the flag (tests/test_security_uploads.py attacks it).
+    demo.has_launched = True
+    return gr.mount_gradio_app(app, demo, path=path, max_file_size=MAX_FILE_BYTES, ssr_mode=False, css=CSS,
                                footer_links=[], theme=gr.themes.Soft())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from retrieval.vectorstore import PointData, VectorStore, open_store
 
 logger = logging.getLogger(__name__)
 COLLECTION = "occupations"
+STORE_RETRY_S = 5.0  # after a failed open (say, another process holds the Edge lock), try again this much later
 GRADE = {"Primary-Short": 3, "Primary-Long": 2, "Supplemental": 1}
 
 
@@ -84,18 +86,24 @@ class OccupationRecommender:
         self._lock = threading.Lock()
         self._store: VectorStore | None = None
         self._store_error: str | None = None
+        self._store_retry_at = 0.0  # monotonic time of the next attempt after a failed open
         self._texts = None
 
     @property
     def store(self) -> VectorStore | None:
         """The Qdrant collection, opened on first use. Qdrant Edge is single-process: when another
-        process (say, the running server) holds it, text profiles fall back to exact in-memory scoring."""
-        if self._store is None and self._store_error is None:
+        process (say, the running server) holds it, text profiles fall back to exact in-memory scoring
+        and the store is tried again after ``STORE_RETRY_S``, so a freed lock is picked up without a
+        restart (``/healthz`` reports the store as degraded meanwhile)."""
+        if self._store is None and time.monotonic() >= self._store_retry_at:
             try:
                 self._store = self._occupation_store()
+                self._store_error = None
             except Exception as exc:  # noqa: BLE001 - any store failure degrades, never breaks recommending
                 self._store_error = str(exc)
-                logger.warning("occupation vector store unavailable, using in-memory scoring: %s", exc)
+                self._store_retry_at = time.monotonic() + STORE_RETRY_S
+                logger.warning("occupation vector store unavailable, using in-memory scoring (retry in %.0f s): %s",
+                               STORE_RETRY_S, exc)
         return self._store
 
     def _occupation_store(self) -> VectorStore:

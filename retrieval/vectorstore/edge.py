@@ -6,7 +6,9 @@ filters, sparse+IDF, prefetch + RRF fusion) as production so results carry over.
 Qdrant Edge has no notion of collections: an :class:`qdrant_edge.EdgeShard` is one directory. We map
 collection ``name`` to ``<root>/<name>`` (default root ``settings.index_dir / "qdrant-edge"``). A shard
 holds a lock on its WAL, so a second ``EdgeShard.load`` of the same path in one process fails; open
-shards are therefore shared through a module-level registry keyed by path.
+shards are therefore shared through a module-level registry keyed by path. Another *process* holding
+the lock surfaces as :class:`~retrieval.vectorstore.locks.StoreLocked` (naming the holder), and failed
+opens are retried no sooner than a backoff allows, so a server recovers once the holder exits.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +36,15 @@ from retrieval.vectorstore.base import (
     build_conditions,
     point_id,
 )
+from retrieval.vectorstore.locks import Backoff, StoreLocked, is_lock_error
 from retrieval.vectorstore.sparse import SparseEncoder, SparseVec, get_sparse_encoder
 
 __all__ = ["EdgeStore"]
 
 _SHARDS: dict[str, qe.EdgeShard] = {}
 _SHARDS_LOCK = threading.RLock()
+#: Retry spacing for collections another process holds (0.5 s doubling to 5 s).
+_BACKOFF = Backoff()
 
 
 def _config(dim: int) -> qe.EdgeConfig:
@@ -89,8 +94,43 @@ class EdgeStore:
             if shard is None:
                 if not self.exists():
                     raise LookupError(f"collection {self.collection!r} does not exist at {self.path}")
-                shard = _SHARDS[self._key] = qe.EdgeShard.load(str(self.path))
+                shard = _SHARDS[self._key] = self._open(lambda: qe.EdgeShard.load(str(self.path)))
             return shard
+
+    def _open(self, opener: Callable[[], qe.EdgeShard]) -> qe.EdgeShard:
+        """Run ``opener`` (load/create) unless a recent attempt found the store locked; a lock held by
+        another process becomes :class:`StoreLocked` and postpones the next attempt (see ``_BACKOFF``)."""
+        waiting = _BACKOFF.pending(self._key)
+        if waiting is not None:
+            raise waiting
+        try:
+            shard = opener()
+        except Exception as exc:
+            if not is_lock_error(exc):
+                raise
+            locked = StoreLocked.at(self.collection, self.path, cause=str(exc))
+            locked.retry_in_s = _BACKOFF.failed(self._key, locked)
+            raise locked from exc
+        _BACKOFF.succeeded(self._key)
+        return shard
+
+    def open(self) -> bool:
+        """Open the collection now, so this process holds its lock; False when it does not exist yet.
+
+        Raises :class:`StoreLocked` when another process holds it. Why public: a server claims its
+        store at health checks (and so recovers after a holder exits), a CLI claims what it needs
+        before working, instead of degrading silently halfway through.
+        """
+        with _SHARDS_LOCK:
+            if self._key not in _SHARDS and not self.exists():
+                return False
+            self._shard()
+            return True
+
+    def is_open(self) -> bool:
+        """Whether this process holds the collection open."""
+        with _SHARDS_LOCK:
+            return self._key in _SHARDS
 
     def exists(self) -> bool:
         return (self.path / "edge_config.json").is_file() or (self.path / "segments").is_dir()
@@ -113,10 +153,10 @@ class EdgeStore:
             try:
                 if self.exists():
                     # load() with a config validates it against the stored segments
-                    _SHARDS[self._key] = qe.EdgeShard.load(str(self.path), _config(dim))
+                    _SHARDS[self._key] = self._open(lambda: qe.EdgeShard.load(str(self.path), _config(dim)))
                 else:
                     self.path.mkdir(parents=True, exist_ok=True)
-                    _SHARDS[self._key] = qe.EdgeShard.create(str(self.path), _config(dim))
+                    _SHARDS[self._key] = self._open(lambda: qe.EdgeShard.create(str(self.path), _config(dim)))
             except Exception as exc:
                 if "ncompatible" in str(exc):
                     raise ValueError(f"collection {self.collection!r}: {exc}; use recreate()") from exc

@@ -136,11 +136,14 @@ def recommend(
         lines = sys.stdin.readlines() if str(batch) == "-" else batch.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {batch}: {exc}")
-    claim_vector_store([COLLECTION], instead="send the profiles to the running server (POST /v1/recommend)",
-                       degraded="score text profiles exactly in memory instead of by Qdrant hybrid search",
-                       allow_degraded=allow_degraded)
     try:
         profiles = parse_profiles(lines)
+        # Only occupation recommendations for text profiles search the vector store: claim it for those alone,
+        # so code and title lookups run beside a server that holds it.
+        if kind_value is Kind.occupation and any(p.text or p.user_id for p in profiles):
+            claim_vector_store([COLLECTION], instead="send the profiles to the running server (POST /v1/recommend)",
+                               degraded="score text profiles exactly in memory instead of by Qdrant hybrid search",
+                               allow_degraded=allow_degraded)
         results = run(profiles, kind_value, k)
     except ProfileError as exc:
         fail(str(exc))

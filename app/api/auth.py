@@ -38,12 +38,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.api.limits import Limiter
+from app.api.services import DETERMINISTIC
 
 API_KEY_HEADER = "X-API-Key"
 COOKIE_NAME = "waypoint_auth"
 LOGIN_PATH = "/login"
 LOCAL = "local"
-DETERMINISTIC = "deterministic"
 # Paths anyone may reach: the health check (load balancers carry no key) and the login form itself.
 PUBLIC_PATHS = frozenset({"/healthz", LOGIN_PATH, "/logout"})
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})

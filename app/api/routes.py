@@ -23,8 +23,8 @@ from app.api.services import DETERMINISTIC, ServiceError, WaypointService
 
 router = APIRouter()
 
-ERRORS = {status: {"model": ErrorResponse} for status in (400, 404, 413, 422, 429, 503)}
-WRITE_ERRORS = {**ERRORS, 401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}}
+# Every endpoint but /healthz needs a key when the server sets keys (401 without one, 403 with a wrong one).
+ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 413, 422, 429, 503)}
 
 
 def service(request: Request) -> WaypointService:
@@ -120,7 +120,7 @@ def stream_parts(explanation: dict) -> Iterator[tuple[str, object]]:
     yield "done", explanation
 
 
-@router.post("/v1/feedback", response_model=FeedbackResponse, status_code=201, responses=WRITE_ERRORS,
+@router.post("/v1/feedback", response_model=FeedbackResponse, status_code=201, responses=ERRORS,
              tags=["feedback"], summary="Record an impression, click, dwell, thumbs or skill correction")
 def post_feedback(body: FeedbackRequest, request: Request, svc: WaypointService = Depends(service)) -> dict:
     event = body.model_dump(exclude_none=True)

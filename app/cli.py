@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -65,13 +66,14 @@ def claim_vector_store(collections: list[str] | None, *, instead: str, degraded:
 def ingest(
     data: Optional[str] = typer.Option(None, "--data", help="Data directory, zip or URL (default: WAYPOINT_DATA)."),
     force: bool = typer.Option(False, "--force", help="Rebuild even when the sources are unchanged."),
-    catalogue_only: bool = typer.Option(False, "--catalogue-only", help="Skip building search indexes."),
+    catalogue_only: bool = typer.Option(False, "--catalogue-only",
+                                        help="Skip `waypoint build` (models and indexes); the server needs it."),
 ) -> None:
-    """Build the catalogue (and indexes) from O*NET, ESCO, courses, jobs and the job-view log."""
+    """Build the catalogue from O*NET, ESCO, courses, jobs and the job-view log, then run `waypoint build`."""
     from retrieval.catalogue.ingest import ingest as run_ingest
 
     if not catalogue_only:  # the indexes are written into the vector store: claim it before building anything
-        claim_vector_store(None, instead="run `waypoint ingest --catalogue-only` now and the full ingest later")
+        claim_vector_store(None, instead="run `waypoint ingest --catalogue-only` now and `waypoint build` later")
     try:
         report = run_ingest(data, force=force)
     except IngestError as exc:
@@ -79,16 +81,44 @@ def ingest(
     state = "built" if report.changed else "up to date (nothing changed)"
     err.print(f"catalogue {state}: {report.path} in {report.seconds:.1f}s")
     if not catalogue_only:
-        from retrieval.indexing import build_indexes
+        _run_build(recheck=False, required_only=False)
 
-        extra = []
-        try:
-            from app.explain.memory import build_memory
 
-            extra.append(("explanation memory (Qdrant)", build_memory))
-        except ImportError:
-            pass
-        build_indexes(get_settings(), extra)
+def _run_build(*, recheck: bool, required_only: bool) -> None:
+    """`waypoint build`'s work, shared with `waypoint ingest`: build under the lock, then a summary table."""
+    from app.build import build as run_build
+    from retrieval.artifacts import ArtifactError
+
+    settings = get_settings()
+    started = time.perf_counter()
+    try:
+        report = run_build(settings, include_optional=not required_only, recheck=recheck,
+                           say=lambda line: err.print(f"[bold]build:[/bold] {line}", soft_wrap=True))
+    except ArtifactError as exc:
+        fail(exc.message)
+    table = Table(title=f"Waypoint build ({settings.home}, {time.perf_counter() - started:.1f}s)")
+    for column in ("component", "status", "seconds"):
+        table.add_column(column)
+    for name, row in report.items():
+        table.add_row(name, row["status"], f"{row['seconds']:.1f}")
+    err.print(table)
+
+
+@app.command()
+def build(
+    recheck: bool = typer.Option(False, "--recheck", help=(
+        "Run every builder even when the manifest says it is current (each still reuses the files that exist).")),
+    required_only: bool = typer.Option(False, "--required-only", help=(
+        "Only what the server cannot serve without (skips the explanation memory and the LLM conversion).")),
+) -> None:
+    """Build every model and index the server loads (occupation features and ranker, job ranker, skills graph,
+    explanation memory, ...) into $WAYPOINT_HOME; quick when nothing changed. `waypoint ingest` runs it.
+
+    Safe to run twice at once (a file lock: the second waits, then finds everything built); a crash leaves
+    the previous artifacts usable. The server only loads what this builds, so run it with the server's
+    settings (WAYPOINT_OCCUPATION_TASK_ALIGNMENT, WAYPOINT_GAP_EMBEDDINGS, WAYPOINT_GAP_ESCO_MAP, ...)."""
+    claim_vector_store(None, instead="stop the server, build, then start it again (the build writes the vector store)")
+    _run_build(recheck=recheck, required_only=required_only)
 
 
 @app.command()

@@ -11,6 +11,8 @@ import os
 
 from app.api.app import create_app
 from app.api.auth import check_bind
+from app.api.services import WaypointService
+from retrieval.artifacts import serve_load_only
 from retrieval.settings import Settings, get_settings
 
 __all__ = ["create_app", "serve"]
@@ -48,7 +50,12 @@ def serve(host: str | None = None, port: int | None = None, *, settings: Setting
     limit_threads(threads)
     logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(settings, mount_ui=mount_ui)
+    serve_load_only()  # this process never trains or builds: `waypoint build` does (retrieval/artifacts.py)
+    service = WaypointService(settings)
+    app = create_app(settings, mount_ui=mount_ui, service=service)
+    # Load every model now, in the background: /healthz answers 503 "starting" until they are in memory,
+    # so the first request after it says ok does not pay for them (503 "not built" when there are none).
+    service.start_warmup()
     uvicorn.run(app, host=host or settings.host, port=int(port or settings.port), log_level=log_level,
                 proxy_headers=False, server_header=False, timeout_graceful_shutdown=5,
                 # Connection bounds (uvicorn 0.55 has no header-read timeout of its own):

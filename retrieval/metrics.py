@@ -23,7 +23,17 @@ def ndcg_at_k(ranked: Sequence[str], relevance: Mapping[str, float], k: int = 10
     ideal = dcg(sorted(relevance.values(), reverse=True)[:k])
     if ideal == 0:
         return 0.0
-    return dcg([relevance.get(item, 0.0) for item in ranked[:k]]) / ideal
+    return dcg([relevance.get(item, 0.0) if item is not None else 0.0 for item in _once(ranked[:k])]) / ideal
+
+
+def _once(ranked: Sequence[str]) -> list[str | None]:
+    """``ranked`` with each repeat of an id blanked: a list showing an item twice earns its gain once."""
+    seen: set[str] = set()
+    out: list[str | None] = []
+    for item in ranked:
+        out.append(None if item in seen else item)
+        seen.add(item)
+    return out
 
 
 def recall_at_k(ranked: Sequence[str], relevance: Mapping[str, float], k: int = 10) -> float:
@@ -45,7 +55,7 @@ def average_precision_at_k(ranked: Sequence[str], relevance: Mapping[str, float]
     if not relevant:
         return 0.0
     hits, total = 0, 0.0
-    for pos, item in enumerate(ranked[:k], start=1):
+    for pos, item in enumerate(_once(ranked[:k]), start=1):
         if item in relevant:
             hits += 1
             total += hits / pos

@@ -1,4 +1,30 @@
-"""Shared fixtures: the real data directory and one real catalogue built once per test session."""
+"""Shared fixtures and the test tiers.
+
+Tiers (pytest markers; ``tests/README.md`` has the commands):
+
+* ``unit`` -- no real data and no external service: pure functions, real SQLite files in tmp, and the
+  small synthetic catalogue (``synthetic_settings`` / ``synthetic_home``, written by
+  ``tests/synthetic_catalogue.py`` and ingested and built once per session in 5-20 s) for
+  anything that needs a catalogue, up to the REST API. ``make test-fast`` runs this tier.
+* ``integration`` -- the real data (``waypoint_home``, ``settings``, ``catalogue``, ``data_dir``), a real
+  PostgreSQL server (``postgres_url``), or real large models (tests marked ``slow``).
+* ``e2e`` -- the vLLM server, the browser, trl training runs.
+
+The tier is assigned at collection (:func:`pytest_collection_modifyitems`) by one rule, so a new test
+lands in the right tier without anyone remembering a marker:
+
+1. a tier marker written on the test (or its parameter, or module) wins;
+2. else ``e2e`` when the test's fixture closure contains one of :data:`E2E_FIXTURES`;
+3. else ``integration`` when it contains one of :data:`INTEGRATION_FIXTURES`, or the test is ``slow``;
+4. else ``unit``.
+
+Every test runs under its tier's ``WAYPOINT_*`` environment (:func:`_tier_environment`). A unit test
+gets a sandbox: ``WAYPOINT_HOME`` is an empty folder of its own and ``WAYPOINT_DATA`` a path that does
+not exist, so a test that silently needs the real catalogue fails instead of reading (or writing)
+``var/`` -- ask for ``waypoint_home`` (or ``settings``) instead, and the test becomes an integration
+test. A unit test that asks for ``synthetic_settings`` gets the synthetic home instead of the empty one,
+and a real-data test gets the real session's home even in a module where a synthetic fixture is active.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +46,166 @@ def pytest_configure(config) -> None:
     from tests.llm_helpers import TEST_THREADS
 
     torch.set_num_threads(TEST_THREADS)
+
+
+# ------------------------------------------------------------------------------------------- tiers
+TIERS = ("unit", "integration", "e2e")
+# Fixtures that start the vLLM server or train with trl (the browser and the one test that calls
+# trl directly carry an explicit ``@pytest.mark.e2e``).
+E2E_FIXTURES = frozenset({"vllm_server", "sft_adapter"})
+# Fixtures that need the real data or a real external server.
+INTEGRATION_FIXTURES = frozenset({"waypoint_home", "data_dir", "postgres_url"})
+TIER = pytest.StashKey[str]()
+
+
+def tier_of(item: pytest.Item) -> str:
+    """The item's tier by the rule in the module docstring (explicit marker, e2e fixture, real data or slow, unit)."""
+    explicit = [m.name for m in item.iter_markers() if m.name in TIERS]
+    names = set(getattr(item, "fixturenames", ()))
+    if {"synthetic_settings", "waypoint_home"} <= names:
+        raise pytest.UsageError(f"{item.nodeid} asks for both the synthetic and the real catalogue; a test uses one")
+    if explicit:
+        if explicit[0] == "unit" and names & (E2E_FIXTURES | INTEGRATION_FIXTURES):
+            raise pytest.UsageError(f"{item.nodeid} is marked unit but asks for "
+                                    f"{sorted(names & (E2E_FIXTURES | INTEGRATION_FIXTURES))}")
+        return explicit[0]
+    if names & E2E_FIXTURES:
+        return "e2e"
+    if names & INTEGRATION_FIXTURES or item.get_closest_marker("slow") is not None:
+        return "integration"
+    return "unit"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark every test with its tier before ``-m`` selects (``tryfirst``: pytest's own deselection runs later)."""
+    for item in items:
+        tier = tier_of(item)
+        item.stash[TIER] = tier
+        if item.get_closest_marker(tier) is None:
+            item.add_marker(getattr(pytest.mark, tier))
+
+
+def _clear_process_caches() -> None:
+    """Caches that remember a catalogue without naming it: the settings, and the verifier's alias hits."""
+    import sys
+
+    from retrieval.settings import get_settings
+
+    get_settings.cache_clear()
+    verify = sys.modules.get("app.explain.verify")
+    if verify is not None:
+        verify._alias_skills.cache_clear()
+
+
+# The environment outside any active synthetic module (the values ``synthetic_settings`` replaced), and
+# what ``waypoint_home`` set for the real-data session. Together they let every test run under the
+# environment of its own tier, whatever a module-scoped fixture left active (see _tier_environment).
+_OUTER_ENV: list[dict[str, str | None]] = []
+_REAL_ENV: dict[str, str] = {}
+
+
+def _outer(key: str) -> str | None:
+    """``key``'s value outside any active synthetic module."""
+    if _OUTER_ENV and key in _OUTER_ENV[0]:
+        return _OUTER_ENV[0][key]
+    return os.environ.get(key)
+
+
+def _apply_env(patch: pytest.MonkeyPatch, env: dict[str, str | None]) -> None:
+    for key, value in env.items():
+        if value is None:
+            patch.delenv(key, raising=False)
+        else:
+            patch.setenv(key, value)
+
+
+@pytest.fixture(autouse=True)
+def _tier_environment(request, tmp_path_factory):
+    """Every test runs under its own tier's ``WAYPOINT_*`` environment, restored afterwards:
+
+    * a test that asks for ``synthetic_settings``: the synthetic home (as the module fixture set it);
+    * any other unit test: a sandbox -- an empty home of its own and no real data (module docstring);
+    * a test of the real data (``waypoint_home``): the real session's home and flags, even inside a
+      module where a synthetic fixture is active;
+    * anything else: the environment outside any synthetic module.
+    """
+    from tests.synthetic_catalogue import sandbox_env, synthetic_env
+
+    names = request.fixturenames
+    if "synthetic_settings" in names:  # any tier: a slow test may run a real model on the synthetic catalogue
+        env = synthetic_env(request.getfixturevalue("synthetic_home"), request.getfixturevalue("synthetic_data"))
+    elif request.node.stash.get(TIER, "unit") == "unit":
+        home = tmp_path_factory.mktemp("unit-home")
+        env = sandbox_env(home, home / "no-real-data-in-unit-tests")
+    else:
+        env = dict(_OUTER_ENV[0]) if _OUTER_ENV else {}
+        if "waypoint_home" in names:
+            env.update(_REAL_ENV)
+    with pytest.MonkeyPatch.context() as patch:
+        _apply_env(patch, env)
+        _clear_process_caches()
+        yield
+    _clear_process_caches()
+
+
+# --------------------------------------------------------------------------- the synthetic catalogue
+@pytest.fixture(scope="session")
+def synthetic_data(tmp_path_factory) -> Path:
+    """The synthetic source files in the ``../shared/data`` layout (tests/synthetic_catalogue.py)."""
+    from tests.synthetic_catalogue import write_synthetic_data
+
+    return write_synthetic_data(tmp_path_factory.mktemp("synthetic") / "data")
+
+
+@pytest.fixture(scope="session")
+def synthetic_home(tmp_path_factory, synthetic_data) -> Path:
+    """A WAYPOINT_HOME with the synthetic catalogue ingested and built (``waypoint ingest`` + ``build``)."""
+    from tests.synthetic_catalogue import build_synthetic_home, synthetic_env
+
+    home = tmp_path_factory.mktemp("synthetic-home")
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in synthetic_env(home, synthetic_data).items():
+            patch.setenv(key, value)
+        _clear_process_caches()
+        build_synthetic_home(home, synthetic_data)
+    _clear_process_caches()
+    return home
+
+
+@pytest.fixture(scope="module")
+def synthetic_settings(synthetic_home, synthetic_data):
+    """The settings of the synthetic home, active (environment and ``get_settings()``) for the whole module.
+
+    Module scope so that module-scoped fixtures (an app, a client) can build on it; the environment is
+    restored when the module ends, so the real-data tiers never see the synthetic home."""
+    from retrieval.settings import get_settings
+    from tests.synthetic_catalogue import synthetic_env
+
+    env = synthetic_env(synthetic_home, synthetic_data)
+    _OUTER_ENV.append({key: os.environ.get(key) for key in env})
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            _apply_env(patch, env)
+            _clear_process_caches()
+            yield get_settings()
+    finally:
+        _OUTER_ENV.pop()
+        os.environ.update(_REAL_ENV)  # the real session's environment, if it began while this module ran
+        _clear_process_caches()
+
+
+@pytest.fixture(scope="module")
+def synthetic_catalogue(synthetic_settings):
+    """Read-only connection to the synthetic catalogue (the unit tier's ``catalogue``)."""
+    from retrieval.catalogue.db import connect
+
+    conn = connect(synthetic_settings.catalogue_path, readonly=True)
+    yield conn
+    conn.close()
+
+
+# ---------------------------------------------------------------------------------- the real data
 DATA = Path(os.environ.get("WAYPOINT_DATA", REPO.parent / "shared" / "data"))
 
 
@@ -33,6 +219,7 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def waypoint_home(tmp_path_factory, data_dir) -> Path:
     """A WAYPOINT_HOME with the real catalogue, shared by every test in the session."""
+    from app.build import build
     from retrieval.catalogue.ingest import ingest
     from retrieval.settings import Settings, get_settings
     from tests.llm_helpers import session_home
@@ -51,8 +238,15 @@ def waypoint_home(tmp_path_factory, data_dir) -> Path:
     # three minutes of CI); the session uses the whole-field task similarity under the same feature
     # names, and the alignment itself is tested on real occupations (test_recommend_occupations.py).
     os.environ.setdefault("WAYPOINT_OCCUPATION_TASK_ALIGNMENT", "false")
+    # What this session's real-data tests run under (tests/conftest.py _tier_environment), decided from
+    # the environment outside any synthetic module, which may be active while this fixture first runs.
+    _REAL_ENV.update({"WAYPOINT_HOME": str(home), "WAYPOINT_DATA": str(data_dir)})
+    for flag in ("WAYPOINT_GAP_EMBEDDINGS", "WAYPOINT_GAP_ESCO_MAP", "WAYPOINT_OCCUPATION_TASK_ALIGNMENT"):
+        _REAL_ENV[flag] = _outer(flag) or "false"
+    os.environ.update(_REAL_ENV)
     get_settings.cache_clear()
     ingest(str(data_dir), Settings(home=home, data=str(data_dir)), show_progress=False)
+    build(Settings(home=home, data=str(data_dir)), include_optional=False, show_progress=False, say=lambda _line: None)
     return home
 
 

@@ -52,7 +52,8 @@ def server_env(home: Path, **overrides: str) -> dict[str, str]:
 def running_server(home: Path, log_dir: Path, *, ui: bool = True, port: int | None = None,
                    startup_s: float = 300, log_level: str = "warning", **env: str) -> Iterator[Server]:
     """Start ``python -m app.server`` on ``home`` with environment overrides (``WAYPOINT_*``,
-    ``GRADIO_TEMP_DIR``, ...), wait for /healthz, and stop it by PID on exit."""
+    ``GRADIO_TEMP_DIR``, ...), wait until /healthz says it is ready (or down for good: not built), and
+    stop it by PID on exit."""
     port = port or free_port()
     log_path = log_dir / f"server-{port}.log"
     args = [sys.executable, "-m", "app.server", "--host", "127.0.0.1", "--port", str(port), "--log-level", log_level]
@@ -67,9 +68,11 @@ def running_server(home: Path, log_dir: Path, *, ui: bool = True, port: int | No
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited with {proc.returncode}:\n{server.log_tail()}")
             try:
-                if httpx.get(f"{server.base}/healthz", timeout=5).status_code in (200, 503):
+                health = httpx.get(f"{server.base}/healthz", timeout=5)
+                # 503 "starting": the models are still loading (warm-up); 503 "down": it will stay so
+                if health.status_code == 200 or health.json().get("status") == "down":
                     break
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ValueError):
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"server did not come up:\n{server.log_tail()}")

@@ -1,4 +1,5 @@
-"""BM25 (bm25s wrapper) on real O*NET occupation text: ranking, full score vectors, persistence."""
+"""BM25 (bm25s wrapper) on O*NET-shaped occupation text (the synthetic catalogue's source file, same codes as
+the real one): ranking, full score vectors, persistence."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ def _occupations(data_dir: Path) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def docs(data_dir) -> list[tuple[str, str]]:
-    return _occupations(data_dir)
+def docs(synthetic_data) -> list[tuple[str, str]]:
+    return _occupations(synthetic_data)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from app.feedback import EventStore, Explorer, FeedbackError, export_events
 from app.security import hash_user_id, redact_pii
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
 def events_target(request, tmp_path):
     """Where a test's events live: an SQLite file, or a fresh database on the real PostgreSQL server."""
     if request.param == "sqlite":
@@ -188,7 +188,7 @@ def test_redaction_and_hashing():
 # ------------------------------------------------------------------------------------------------
 # the service logs impressions with variant, propensity and model for every explanation it serves
 
-def test_service_logs_propensity_and_exploration(settings, tmp_path):
+def test_service_logs_propensity_and_exploration(synthetic_settings, tmp_path):
     from app.api.metrics import Metrics
     from app.api.services import WaypointService
     from retrieval.profile import Profile
@@ -204,7 +204,7 @@ def test_service_logs_propensity_and_exploration(settings, tmp_path):
                 "fallback_reason": None, "variant": variant or "default"}
 
     store = EventStore(tmp_path / "svc-events.sqlite")
-    svc = WaypointService(settings, metrics=Metrics(), store=store, explorer=Explorer(0.25, seed=7),
+    svc = WaypointService(synthetic_settings, metrics=Metrics(), store=store, explorer=Explorer(0.25, seed=7),
                           explain_fn=explain_fn)
     profile = Profile(occupation="Registered Nurses", user_id="applicant-42")
     n = 400

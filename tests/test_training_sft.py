@@ -136,6 +136,7 @@ def test_golden_set_verifies_and_is_split_by_profile(golden_dir, tsettings):
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_tiny_sft_adapter_loads_and_lowers_val_loss(settings, tsettings, golden_dir, tmp_path_factory):
     from app.llm.transformers_backend import TransformersBackend
     from training.golden import load_split

@@ -57,6 +57,7 @@ def _events(path: Path, since: float, session_prefix: str = "ui-") -> list[dict]
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_chat_recommend_explain_feedback_in_browser(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 

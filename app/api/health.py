@@ -24,11 +24,16 @@ import anyio
 
 log = logging.getLogger("waypoint.api")
 
-COMPONENTS = ("catalogue", "llm", "explainer", "events", "vector_store")
+COMPONENTS = ("catalogue", "llm", "explainer", "events", "vector_store", "models")
+# The models component's public value per readiness state (app/api/readiness.py), and the fix anyone may read.
+MODEL_STATES = {"ready": "ok", "loading": "starting", "not_built": "not_built", "stale": "stale", "failed": "down"}
+MODEL_ACTIONS = {"not_built": "not built: run `waypoint build`",
+                 "stale": "stale models (built under other settings or by another version): run `waypoint build`"}
 
 
 def public_view(report: dict[str, Any]) -> dict[str, Any]:
-    """Status and per-component ``ok`` | ``degraded`` (``down`` for a missing catalogue): no paths, no reasons."""
+    """Status and per-component ``ok`` | ``degraded`` (``down`` for a missing catalogue; the models'
+    state by name, with the command that fixes them): no paths, no reasons."""
     degraded = report.get("degraded") or {}
     components = {}
     for name in COMPONENTS:
@@ -36,9 +41,14 @@ def public_view(report: dict[str, Any]) -> dict[str, Any]:
             components[name] = "down" if name == "catalogue" and report.get("status") == "down" else "degraded"
         else:
             components[name] = "ok"
+    model_state = (report.get("models") or {}).get("state")
+    if model_state:
+        components["models"] = MODEL_STATES.get(model_state, "degraded")
     if "health" in degraded:
         components["health"] = "degraded"
     out: dict[str, Any] = {"status": report.get("status", "degraded"), "components": components}
+    if model_state in MODEL_ACTIONS:
+        out["message"] = MODEL_ACTIONS[model_state]
     if "stale_s" in report:
         out["stale_s"] = report["stale_s"]
     return out

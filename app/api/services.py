@@ -14,15 +14,19 @@ import re
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from app.api.health import COMPONENTS, HealthMonitor
 from app.api.limits import LLMGate
 from app.api.metrics import Metrics
+from app.api.readiness import ModelReadiness, WarmStep
 from app.feedback.exploration import DEFAULT_VARIANT, Explorer, VariantChoice
 from app.feedback.store import EventStore, FeedbackError, get_event_store
 from app.security import hash_user_id, log_event, redact_obj
+from retrieval.artifacts import ArtifactError, load_only
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
 from retrieval.sqldb import display
@@ -106,8 +110,9 @@ def parse_fit_question(message: str) -> str | None:
     """``"Am I a good fit for data scientist?"`` → ``"data scientist"``; None when not such a question."""
     for pattern in _FIT_PATTERNS:
         m = pattern.search(message.strip())
-        if m and m.group("x").strip():
-            return m.group("x").strip()
+        target = m.group("x").strip(" ?.!") if m else ""
+        if any(ch.isalnum() for ch in target):
+            return target
     return None
 
 
@@ -132,8 +137,83 @@ class WaypointService:
         self._conn: sqlite3.Connection | None = None
         self._conn_lock = threading.Lock()
         self.llm_gate = LLMGate(self.settings.llm_max_inflight)
+        # serving only loads: the build manifest says whether the models exist, the warm-up loads them
+        self.models = ModelReadiness(self.settings, self._warm_steps)
         # what /healthz reads: :meth:`health`, cached and refreshed off the request path
         self.health_monitor = HealthMonitor(self.health)
+
+    # ------------------------------------------------------------------ models: load, never build
+    @contextmanager
+    def _serving(self) -> Iterator[None]:
+        """Where a request touches models: refuse (503, "not built: run `waypoint build`") unless the build
+        manifest covers these settings, and run under :func:`retrieval.artifacts.load_only` so that no code
+        path below can train or build instead of loading."""
+        try:
+            self.models.require()
+            with load_only():
+                yield
+        except ArtifactError as exc:
+            raise Unavailable(exc.message, code=exc.code) from None
+
+    def start_warmup(self) -> None:
+        """Load every model in the background now, so the first request after ``/healthz`` says ok is fast
+        (``waypoint serve`` calls this at start; until it finishes ``/healthz`` answers 503 ``starting``)."""
+        self.models.start_warmup()
+
+    def _warm_steps(self) -> list[WarmStep]:
+        """What the warm-up loads: each model once, then one answer of each kind through the request code
+        (lazy imports, Qdrant collections, BM25 indexes, label features), writing no events."""
+        from retrieval.courses.service import get_course_recommender
+        from retrieval.embeddings import get_embedder
+        from retrieval.jobs.service import get_job_recommender
+        from retrieval.occupations.service import get_occupation_recommender
+        from retrieval.skills.extract import get_extractor
+        from retrieval.skills.graph import get_graph
+
+        s = self.settings
+
+        def occupations() -> None:
+            recommender = get_occupation_recommender(s)
+            recommender.store  # noqa: B018 - opens the Qdrant collection (degrades, never fails, when locked)
+            recommender._dense("full"), recommender._dense("alt_titles"), recommender._tech_vocab()
+
+        def skills() -> None:
+            get_graph(s)
+            if s.gap_embeddings:
+                get_extractor(s).skill_matrix()
+            if s.gap_esco_map:
+                from retrieval.skills.esco_map import get_map
+
+                get_map(s)
+
+        # use_cache=False: a cached text would skip loading the model, and the first new query would pay for it
+        steps: list[WarmStep] = [("embedding model", lambda: get_embedder(s).encode_one("warm up", use_cache=False)),
+                                 ("occupations", occupations), ("skills", skills),
+                                 ("courses", lambda: get_course_recommender(s)._index())]
+        if "jobs" in self.models.check().checked:
+            steps.append(("jobs", lambda: get_job_recommender(s)))
+        steps.append(("first answers", self._warm_answers))
+        return steps
+
+    def _warm_answers(self) -> None:
+        """One recommendation of each kind and one deterministic explanation for an occupation of the
+        catalogue, straight through the services' code (no impression, no metric, no memory write)."""
+        from retrieval.recommend import Kind, recommend
+
+        row = self.catalogue().execute(
+            "SELECT id, title FROM occupation WHERE taxonomy = 'onet' ORDER BY id LIMIT 1").fetchone()
+        if row is None:
+            return
+        item_id, title = row
+        profile = Profile(occupation=title, text=f"I work as a {title}.")
+        for kind in Kind:
+            try:
+                recommend([profile], kind, 3)
+            except ProfileError:
+                pass
+        fn, _real = self.explain_fn()
+        fn(profile, item_id, backend=DETERMINISTIC, session_id=None, variant=None)
+        self.understand(f"I work as a {title}.")
 
     # ------------------------------------------------------------------ components
     @property
@@ -186,11 +266,16 @@ class WaypointService:
         """An O*NET occupation ``(id, title)`` for a code or a free title."""
         from retrieval.occupations.service import get_occupation_recommender
 
-        resolution = get_occupation_recommender(self.settings).resolver.resolve(text)
+        with self._serving():
+            resolution = get_occupation_recommender(self.settings).resolver.resolve(text)
         return (resolution.occupation_id, resolution.title) if resolution else None
 
     def understand(self, message: str) -> Understanding:
         """What a self-description says: an occupation (when stated) and the skills named in it."""
+        with self._serving():
+            return self._understand(message)
+
+    def _understand(self, message: str) -> Understanding:
         occupation = title = None
         for pattern in _SELF_PATTERNS:
             m = pattern.search(message)
@@ -226,7 +311,8 @@ class WaypointService:
             raise ServiceError("k must be between 1 and 200", status=422, code="validation_error")
         SkillsInputError, UnknownIdError = _skill_errors()
         try:
-            result = recommend([profile], kind_value, int(k))[0]
+            with self._serving():
+                result = recommend([profile], kind_value, int(k))[0]
         except UnknownIdError as exc:
             raise NotFound(str(exc)) from None
         except (ProfileError, SkillsInputError) as exc:
@@ -278,8 +364,9 @@ class WaypointService:
         else:
             busy = False
         try:
-            out, choice, elapsed = self._explain_once(profile, item_id, backend=backend, variant=variant,
-                                                      session_id=session_id)
+            with self._serving():
+                out, choice, elapsed = self._explain_once(profile, item_id, backend=backend, variant=variant,
+                                                          session_id=session_id)
         finally:
             if uses_llm:
                 self.llm_gate.leave()
@@ -365,7 +452,8 @@ class WaypointService:
         SkillsInputError, UnknownIdError = _skill_errors()
         try:
             gp = GapProfile(occupation=profile.occupation, skills=profile.skills, text=profile.text)
-            return skill_gap(gp, item_id, self.settings, use_embeddings=False).model_dump(mode="json")
+            with self._serving():
+                return skill_gap(gp, item_id, self.settings, use_embeddings=False).model_dump(mode="json")
         except UnknownIdError as exc:
             raise NotFound(str(exc)) from None
         except SkillsInputError as exc:
@@ -497,11 +585,16 @@ class WaypointService:
         except Exception as exc:  # noqa: BLE001 - health never raises
             vector_store = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
             degraded["vector_store"] = "vector store probe failed"
+        models = self.models.status()  # not built / stale / warm-up failed: down; loading: starting
+        if models["state"] in ("not_built", "stale", "failed"):
+            degraded["models"] = models["detail"]
         for component in COMPONENTS:
             self.metrics.degraded.labels(component=component).set(1 if component in degraded else 0)
-        status = "ok" if not degraded else ("down" if "catalogue" in degraded else "degraded")
+        status = "ok" if not degraded else ("down" if {"catalogue", "models"} & set(degraded) else "degraded")
+        if status != "down" and models["state"] == "loading":
+            status = "starting"
         return {"status": status, "catalogue": catalogue, "llm": llm, "events": events, "vector_store": vector_store,
-                "degraded": degraded}
+                "models": models, "degraded": degraded}
 
 
 def _profile_payload(profile: Profile) -> dict:

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from retrieval.artifacts import require_build_allowed
 from retrieval.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,7 @@ def ensure_smollm2(settings: Settings | None = None) -> Path:
     target = smollm2_dir(settings)
     if is_complete_model_dir(target):
         return target
+    require_build_allowed(f"the converted SmolLM2 folder {target.name}")
     target.parent.mkdir(parents=True, exist_ok=True)
     with _file_lock(target.parent / f".{SMOLLM2_DIRNAME}.lock"):
         if is_complete_model_dir(target):  # another process finished while we waited

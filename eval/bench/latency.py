@@ -15,7 +15,10 @@ from typing import Any
 
 from eval.bench.common import Deadline, load_now, percentiles
 
-__all__ = ["bench_profiles", "explain_latency", "recommend_latency"]
+__all__ = ["bench_profiles", "explain_latency", "recommend_latency", "server_first_request"]
+
+#: Issue 26's target: the first request after /healthz says ok answers within this.
+FIRST_REQUEST_TARGET_MS = 1000.0
 
 KINDS = ("occupation", "job", "course", "skill")
 
@@ -81,6 +84,78 @@ def recommend_latency(settings, *, n: int, k: int = 10, budget_s: float = 120.0,
             print(f"bench recommend {kind}: {row.get('status')} p50 {row.get('p50_ms')} ms p95 {row.get('p95_ms')} ms",
                   flush=True)
     return out
+
+
+def server_first_request(settings, *, timeout_s: float = 600.0) -> dict[str, Any]:
+    """A real ``waypoint serve`` (REST only, deterministic explanations) on this home, from a cold process:
+    seconds until ``/healthz`` answers 200, the warm-up's own seconds, then the first ``/v1/recommend``
+    and ``/v1/explain`` after that (the target: each within :data:`FIRST_REQUEST_TARGET_MS`).
+
+    Run before anything in this process opens the embedded vector store: Qdrant Edge lets one process
+    hold it, and a server without it serves text profiles from memory (``/healthz`` says degraded)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    profile = next((p for p in bench_profiles(settings, 3) if p.occupation), None)
+    if profile is None:
+        raise RuntimeError("no occupation profile in the catalogue")
+    body = profile.model_dump(mode="json", exclude_none=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, WAYPOINT_HOME=str(settings.home), WAYPOINT_LLM_BACKEND="deterministic",
+               WAYPOINT_API_KEYS="", WAYPOINT_RATE_LIMIT_PER_MINUTE="0", PYTHONUNBUFFERED="1")
+    base = f"http://127.0.0.1:{port}"
+    row: dict[str, Any] = {**load_now(), "target_ms": FIRST_REQUEST_TARGET_MS}
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "app.server", "--host", "127.0.0.1", "--port", str(port),
+                             "--no-ui", "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        box = Deadline(timeout_s)
+        health: dict[str, Any] = {}
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {proc.returncode}: {proc.stderr.read()[-500:]}")
+            try:
+                r = httpx.get(f"{base}/healthz", timeout=10)
+                health = r.json()
+                if r.status_code == 200:
+                    break
+                if health.get("status") == "down":
+                    raise RuntimeError(f"the server is down: {health.get('degraded')}")
+            except httpx.HTTPError:
+                pass
+            if box.expired:
+                raise RuntimeError(f"/healthz did not say ok within {timeout_s:.0f} s: {health}")
+            time.sleep(0.1)
+        row["ready_s"] = round(time.perf_counter() - started, 2)
+        row["health_status"] = health.get("status")
+        row["warmup_s"] = ((health.get("models") or {}).get("warmup") or {}).get("seconds")
+
+        def first(name: str, path: str, payload: dict) -> dict:
+            t = time.perf_counter()
+            r = httpx.post(f"{base}{path}", json=payload, timeout=timeout_s)
+            row[f"first_{name}_ms"] = round((time.perf_counter() - t) * 1000.0, 1)
+            r.raise_for_status()
+            return r.json()
+
+        item = first("recommend", "/v1/recommend", {"profile": body, "k": 10})["items"][0]["id"]
+        first("explain", "/v1/explain", {"profile": body, "item_id": item})
+        row["meets_target"] = max(row["first_recommend_ms"], row["first_explain_ms"]) <= FIRST_REQUEST_TARGET_MS
+        row["status"] = "ok"
+        return row
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def _pairs(settings, n: int) -> list[tuple[Any, str]]:

@@ -198,10 +198,22 @@ def run(config: BenchConfig) -> dict[str, Any]:
             query_budget_s=config.query_budget_s, backends=config.retrieval_backends, seed=config.seed, progress=P), P)
 
     if "recommend" in config.only:
-        from eval.bench.latency import recommend_latency
+        from eval.bench.latency import recommend_latency, server_first_request
 
-        sections["recommend"] = _guard("recommend", lambda: recommend_latency(
-            settings, n=config.recommend_n, budget_s=config.recommend_budget_s, progress=P), P)
+        def recommend_section() -> dict:
+            # the server first: this process must not hold the embedded vector store when it starts
+            try:
+                server = server_first_request(settings)
+            except Exception as exc:  # noqa: BLE001 - reported in the section, the rest still runs
+                server = {"status": "error", "reason": f"{type(exc).__name__}: {exc}"[:300]}
+            if P:
+                print(f"bench server start: {server.get('status')} ready {server.get('ready_s')} s, first recommend "
+                      f"{server.get('first_recommend_ms')} ms, first explain {server.get('first_explain_ms')} ms",
+                      flush=True)
+            return {**recommend_latency(settings, n=config.recommend_n, budget_s=config.recommend_budget_s,
+                                        progress=P), "server_start": server}
+
+        sections["recommend"] = _guard("recommend", recommend_section, P)
 
     local_explain = [b for b in config.explain_backends if b not in ("openai", "vllm")]
     if "explain" in config.only and local_explain:

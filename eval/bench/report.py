@@ -41,8 +41,20 @@ def _recommend_md(sec: dict) -> list[str]:
     rows = [{"kind": k, "status": r.get("status"), "cold ms": r.get("cold_ms", ""), "n": r.get("n", ""),
              "p50 ms": r.get("p50_ms", ""), "p95 ms": r.get("p95_ms", ""), "load 1/5": _fmt_load(r),
              "note": r.get("reason", "")} for k, r in sec.get("kinds", {}).items()]
-    return ["## Recommendation latency (warm, one profile per call, k=%s)" % sec.get("k"), "",
-            markdown_table(rows, list(rows[0]) if rows else ["kind"]), ""]
+    lines = ["## Recommendation latency (warm, one profile per call, k=%s)" % sec.get("k"), "",
+             markdown_table(rows, list(rows[0]) if rows else ["kind"]), ""]
+    server = sec.get("server_start")
+    if server:
+        lines += [f"## Server start: first request after /healthz says ok (target {server.get('target_ms', '')} ms)",
+                  "", markdown_table([{"status": server.get("status"), "ready s": server.get("ready_s", ""),
+                                       "warm-up s": server.get("warmup_s", ""),
+                                       "first recommend ms": server.get("first_recommend_ms", ""),
+                                       "first explain ms": server.get("first_explain_ms", ""),
+                                       "meets target": server.get("meets_target", ""),
+                                       "load 1/5": _fmt_load(server), "note": server.get("reason", "")}],
+                                     ["status", "ready s", "warm-up s", "first recommend ms", "first explain ms",
+                                      "meets target", "load 1/5", "note"]), ""]
+    return lines
 
 
 def _explain_md(sec: dict) -> list[str]:

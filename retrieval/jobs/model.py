@@ -130,7 +130,10 @@ def _numeric(job_id: str) -> float:
 # interactions (training views)
 # ---------------------------------------------------------------------------------------------
 class JobInteractions:
-    def __init__(self, log: JobLog, views: list[View], config: JobRecConfig):
+    def __init__(self, log: JobLog, views: list[View], config: JobRecConfig,
+                 als_factors: tuple[np.ndarray, np.ndarray] | None = None):
+        """Collaborative statistics of ``views``. ``als_factors`` = saved ``(user, item)`` factors of the
+        same views and config: a server loads them instead of fitting ALS (only the build trains)."""
         self.config = config
         n_jobs = len(log)
         jidx = log.job_index
@@ -189,7 +192,10 @@ class JobInteractions:
         self.view_j = np.array([j for _, j in tv], dtype=np.int64)
         self.als_items = self.als_users = None
         if config.als and X.nnz:
-            self._fit_als()
+            if als_factors is not None:
+                self.als_users, self.als_items = (np.asarray(f, dtype=np.float32) for f in als_factors)
+            else:
+                self._fit_als()
 
     def _fit_als(self) -> None:
         from threadpoolctl import threadpool_limits
@@ -389,7 +395,7 @@ class JobRanker:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         self.model.booster_.save_model(str(tmp))
         os.replace(tmp, path)
 

@@ -1,4 +1,4 @@
-"""Serve job recommendations; the model is loaded (or trained, then cached) once per process.
+"""Serve job recommendations; the model is loaded once per process (trained by ``waypoint build``).
 
 * A profile whose ``user_id`` is an applicant of the job-view log gets the full model: their views
   are the history; their work experience and positions of interest (plus any ``text`` /
@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.artifacts import require_build_allowed
 from retrieval.catalogue.db import connect, get_meta
 from retrieval.jobs.data import JobLog, load_log
 from retrieval.jobs.model import _F, FEATURES, JobContent, JobInteractions, JobRanker, JobRecConfig, JobScorer, Query
@@ -63,12 +65,14 @@ class JobRecommender:
         self.history = self.log.history()
         self.content = JobContent(self.log, dense=self.config.dense)
         self.model: FittedJobModel | None = None
-        ranker = self._load_ranker()
-        if ranker is None and train_if_missing:
+        found, ranker = self._load_ranker()
+        if not found and train_if_missing:
             self.train(show_progress=show_progress)
         else:
-            inter = JobInteractions(self.log, self.log.views, self.config)
+            inter = JobInteractions(self.log, self.log.views, self.config, als_factors=self._load_als())
             self.model = FittedJobModel(self.content, inter, JobScorer(self.content, inter, self.config), ranker, {})
+            if self.config.als and inter.als_items is not None and not self.als_path.is_file():
+                self._save_als(inter)  # a home trained before the factors were saved: save them once
         self._lock = threading.Lock()
 
     # -- persistence --------------------------------------------------------------------------
@@ -81,21 +85,68 @@ class JobRecommender:
                               "cfg": self.config.to_dict(), "features": FEATURES}, sort_keys=True)
         return hashlib.sha1(payload.encode()).hexdigest()[:12]
 
-    def _load_ranker(self) -> JobRanker | None:
-        path = self.model_dir / f"ranker-{self._key()}.txt"
-        if path.is_file():
-            return JobRanker.load(path, self.config)
+    @property
+    def ranker_path(self) -> Path:
+        return self.model_dir / f"ranker-{self._key()}.txt"
+
+    @property
+    def meta_path(self) -> Path:
+        """Written after every training, with or without a ranker (a tiny log trains none)."""
+        return self.model_dir / f"ranker-{self._key()}.json"
+
+    @property
+    def als_path(self) -> Path:
+        """The ALS factors of the whole log, as the ranker's features were computed with them."""
+        return self.model_dir / f"als-{self._key()}.npz"
+
+    def artifact_files(self) -> list[Path]:
+        """What ``waypoint build`` records for the job model."""
+        files = [p for p in (self.ranker_path, self.meta_path) if p.is_file()]
+        return files + ([self.als_path] if self.config.als and self.als_path.is_file() else [])
+
+    def _load_ranker(self) -> tuple[bool, JobRanker | None]:
+        """``(trained, ranker)``: trained with a ranker, trained without one (too few groups), or never."""
+        if self.ranker_path.is_file():
+            return True, JobRanker.load(self.ranker_path, self.config)
+        try:
+            trained_without = json.loads(self.meta_path.read_text()).get("ranker") is False
+        except (OSError, ValueError):
+            trained_without = False
+        return trained_without, None
+
+    def _load_als(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The saved ALS factors; None to fit them here (refused in a server: only the build trains)."""
+        if not self.config.als:
+            return None
+        if self.als_path.is_file():
+            with np.load(self.als_path) as data:
+                return data["users"], data["items"]
+        require_build_allowed(f"the job model's ALS factors ({self.als_path.name})")
         return None
 
+    def _save_als(self, inter: JobInteractions) -> None:
+        if inter.als_items is None:
+            return
+        self.model_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.als_path.with_name(f"{self.als_path.name}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, users=inter.als_users, items=inter.als_items)
+        os.replace(tmp, self.als_path)
+
     def train(self, show_progress: bool = False) -> FittedJobModel:
-        """Train the LambdaRank model on inner folds of the whole log and save it."""
+        """Train the LambdaRank model on inner folds of the whole log and save it with the ALS factors."""
+        require_build_allowed(f"the job ranker ({self.ranker_path.name})")
         t0 = time.perf_counter()
         self.model = fit(self.log, self.log.views, self.config, content=self.content, show_progress=show_progress)
+        self._save_als(self.model.interactions)
+        meta: dict = {"trained_s": round(time.perf_counter() - t0, 1), "stats": self.model.train_stats,
+                      "config": self.config.to_dict(), "ranker": self.model.ranker is not None}
         if self.model.ranker is not None:
-            self.model.ranker.save(self.model_dir / f"ranker-{self._key()}.txt")
-            meta = {"trained_s": round(time.perf_counter() - t0, 1), "stats": self.model.train_stats,
-                    "config": self.config.to_dict(), "importance": self.model.ranker.importance()}
-            (self.model_dir / f"ranker-{self._key()}.json").write_text(json.dumps(meta, indent=2))
+            self.model.ranker.save(self.ranker_path)
+            meta["importance"] = self.model.ranker.importance()
+        self.model_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.meta_path.with_name(f"{self.meta_path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(meta, indent=2))
+        os.replace(tmp, self.meta_path)  # last: it marks the training as finished
         return self.model
 
     # -- serving ------------------------------------------------------------------------------
@@ -187,13 +238,14 @@ _INSTANCES: dict[str, JobRecommender] = {}
 _LOCK = threading.Lock()
 
 
-def get_job_recommender(settings: Settings | None = None) -> JobRecommender:
-    """The process-wide recommender for these settings (built on first use)."""
+def get_job_recommender(settings: Settings | None = None, *, show_progress: bool = False) -> JobRecommender:
+    """The process-wide recommender for these settings (loaded on first use; trained only where building is
+    allowed, see :mod:`retrieval.artifacts`)."""
     settings = settings or get_settings()
     key = str(Path(settings.catalogue_path).resolve())
     with _LOCK:
         if key not in _INSTANCES:
-            _INSTANCES[key] = JobRecommender(settings)
+            _INSTANCES[key] = JobRecommender(settings, show_progress=show_progress)
         return _INSTANCES[key]
 
 

@@ -9,15 +9,19 @@ training fold from the labels passed in — never from the query's own held-out 
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
 
+from retrieval.artifacts import require_build_allowed
 from retrieval.bm25 import BM25Index
 from retrieval.embeddings import get_embedder
 from retrieval.occupations.corpus import TEXT_FIELDS, OccupationCorpus
 
 Labels = dict[str, dict[str, int]]  # source id -> {related id: relevance 3/2/1}
+# A new tag whenever feature values change (a plain "v5" was taken by an old experiment's cache).
+FEATURES_VERSION = "v7-revrank-revz"
 
 
 def _cos(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
@@ -70,13 +74,11 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
     """
     cache = None
     if cache_dir is not None:
-        variant = "" if per_task_alignment else "|field-task-similarity"
-        # A new tag whenever feature values change (a plain "v5" was taken by an old experiment's cache).
-        digest = hashlib.sha1(f"{key}|{len(corpus)}|v7-revrank-revz{variant}".encode()).hexdigest()[:16]
-        cache = cache_dir / f"{_cache_prefix(per_task_alignment)}{digest}.npz"
+        cache = feature_cache_path(cache_dir, key, len(corpus), per_task_alignment=per_task_alignment)
         if cache.exists():
             with np.load(cache) as data:
                 return {k: data[k] for k in data.files}
+        require_build_allowed(f"the occupation feature cache ({cache.name})")
     feats: dict[str, np.ndarray] = {}
     embedder = get_embedder()
     tasks = embed_tasks(corpus.task_lists, embedder) if per_task_alignment else None
@@ -145,11 +147,18 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
     feats.update(_mutual_views("fusion", feats["fusion_rank"], _row_z(feats["fusion"])))
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp.npz")
+        tmp = cache.with_name(f"{cache.stem}.{os.getpid()}.tmp.npz")  # per process: concurrent builders never share one
         np.savez(tmp, **feats)
         tmp.replace(cache)
         _remove_stale_caches(cache, per_task_alignment)
     return feats
+
+
+def feature_cache_path(cache_dir: Path, key: str, n: int, *, per_task_alignment: bool = True) -> Path:
+    """Where :func:`content_features` keeps the features of an ``n``-occupation catalogue with fingerprint ``key``."""
+    variant = "" if per_task_alignment else "|field-task-similarity"
+    digest = hashlib.sha1(f"{key}|{n}|{FEATURES_VERSION}{variant}".encode()).hexdigest()[:16]
+    return cache_dir / f"{_cache_prefix(per_task_alignment)}{digest}.npz"
 
 
 def _cache_prefix(per_task_alignment: bool) -> str:
@@ -162,8 +171,22 @@ def _remove_stale_caches(current: Path, per_task_alignment: bool) -> None:
     variant's cache stays, since switching ``WAYPOINT_OCCUPATION_TASK_ALIGNMENT`` back would need it."""
     keep = _cache_prefix(not per_task_alignment)
     for path in current.parent.glob("occupation-features-*.npz"):
-        if path != current and not path.name.startswith(keep):
+        if path != current and not path.name.startswith(keep) and not _being_written(path):
             path.unlink(missing_ok=True)
+
+
+def _being_written(path: Path) -> bool:
+    """A ``<name>.<pid>.tmp.npz`` whose writer is alive: another process's cache, half written."""
+    parts = path.name.split(".")
+    if len(parts) < 4 or parts[-2] != "tmp" or not parts[-3].isdigit():
+        return False
+    try:
+        os.kill(int(parts[-3]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
 
 
 def embed_tasks(task_lists: list[list[str]], embedder) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,9 @@ BM25, and keeps whichever is best. With no labels at all it *is* the fusion (whi
 from __future__ import annotations
 
 import json
+import os
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +50,13 @@ MIN_LTR_QUERIES = 50   # labelled source occupations needed before a learned ran
 LTR_MARGIN = 0.005     # NDCG@10 the ranker must gain over the label-free scorers in the inner check
 SEEDS = 1
 INNER_ROUNDS = 250
+INNER_FOLDS = 3
+
+
+def planned_rounds(rounds: int = NUM_ROUNDS, seeds: int = SEEDS) -> int:
+    """Boosting rounds a floor-checked :meth:`OccupationRanker.fit` runs at most (the inner check's folds,
+    then the final model): the total of the build's progress bar."""
+    return INNER_FOLDS * min(rounds, INNER_ROUNDS) + rounds * seeds
 
 
 def folds(queries: list[str], k: int, seed: int = 0) -> list[list[str]]:
@@ -95,7 +104,10 @@ class OccupationRanker:
     # ----- training ---------------------------------------------------------------------------
     @classmethod
     def fit(cls, corpus: OccupationCorpus, content: dict[str, np.ndarray], labels: Labels, *,
-            floor_check: bool = True, rounds: int = NUM_ROUNDS, seeds: int = SEEDS) -> "OccupationRanker":
+            floor_check: bool = True, rounds: int = NUM_ROUNDS, seeds: int = SEEDS,
+            on_round: Callable[[], None] | None = None) -> "OccupationRanker":
+        """``on_round`` is called after every boosting round (inner checks included; a progress bar's
+        total is :func:`planned_rounds`)."""
         labels = {q: t for q, t in labels.items() if q in corpus.index}
         if len(labels) < MIN_LTR_QUERIES:
             # Below this the inner check itself is too noisy to trust (seen at 10 % of the labels:
@@ -106,18 +118,20 @@ class OccupationRanker:
         names = cls.default_feature_names(content, extra)
         selection: dict = {}
         if floor_check:
-            selection = cls._inner_selection(corpus, content, labels, rounds)
+            selection = cls._inner_selection(corpus, content, labels, rounds, on_round=on_round)
             best_fixed = max(("fusion", "bm25"), key=selection.get)
             mode = "ltr" if selection["ltr"] > selection[best_fixed] + LTR_MARGIN else best_fixed
         else:
             mode = "ltr"
         ranker = cls(feature_names=names, mode=mode, labels=labels, selection=selection)
         if mode == "ltr":
-            ranker.boosters = [cls._train(corpus, content, extra, labels, names, rounds, seed) for seed in range(seeds)]
+            ranker.boosters = [cls._train(corpus, content, extra, labels, names, rounds, seed, on_round)
+                               for seed in range(seeds)]
         return ranker
 
     @classmethod
-    def _train(cls, corpus, content, extra, labels: Labels, names, rounds, seed: int = 0) -> lgb.Booster:
+    def _train(cls, corpus, content, extra, labels: Labels, names, rounds, seed: int = 0,
+               on_round: Callable[[], None] | None = None) -> lgb.Booster:
         queries = sorted(labels)
         rows = np.array([corpus.index[q] for q in queries])
         cands = candidates(content, extra, rows)
@@ -126,16 +140,19 @@ class OccupationRanker:
         data = lgb.Dataset(x, y, group=[cands.shape[1]] * len(rows), feature_name=names, free_raw_data=True)
         del x
         params = {**PARAMS, "seed": PARAMS["seed"] + seed, "num_threads": bulk_threads()}
-        return lgb.train(params, data, num_boost_round=rounds)
+        callbacks = [lambda _env: on_round()] if on_round is not None else None
+        return lgb.train(params, data, num_boost_round=rounds, callbacks=callbacks)
 
     @classmethod
-    def _inner_selection(cls, corpus, content, labels: Labels, rounds: int, k: int = 3) -> dict[str, float]:
+    def _inner_selection(cls, corpus, content, labels: Labels, rounds: int, k: int = INNER_FOLDS,
+                         on_round: Callable[[], None] | None = None) -> dict[str, float]:
         """Mean NDCG@10 of ltr / fusion / bm25 over inner folds of the training labels."""
         scores: dict[str, list[float]] = {"ltr": [], "fusion": [], "bm25": []}
         for held in folds(list(labels), k, seed=1):
             train = {q: t for q, t in labels.items() if q not in set(held)}
             # A shorter model is enough to decide whether learning beats the label-free scorers.
-            inner = cls.fit(corpus, content, train, floor_check=False, rounds=min(rounds, INNER_ROUNDS), seeds=1)
+            inner = cls.fit(corpus, content, train, floor_check=False, rounds=min(rounds, INNER_ROUNDS), seeds=1,
+                            on_round=on_round)
             for mode in scores:
                 inner.mode = mode
                 ranked = inner.rank_many(corpus, content, held)
@@ -200,7 +217,7 @@ class OccupationRanker:
     # ----- persistence ------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / "ranker.pkl.tmp"
+        tmp = directory / f"ranker.pkl.{os.getpid()}.tmp"
         with tmp.open("wb") as handle:
             pickle.dump({"feature_names": self.feature_names, "mode": self.mode, "labels": self.labels,
                          "selection": self.selection,

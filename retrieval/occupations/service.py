@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
+from retrieval.artifacts import building_allowed, require_build_allowed
 from retrieval.bm25 import BM25Index
 from retrieval.catalogue.db import connect, get_meta
 from retrieval.catalogue.vocabulary import AliasIndex
 from retrieval.embeddings import get_embedder
 from retrieval.occupations.corpus import OccupationCorpus
-from retrieval.occupations.features import Labels, content_features
-from retrieval.occupations.ranker import MODEL_VERSION, OccupationRanker
+from retrieval.occupations.features import Labels, content_features, feature_cache_path
+from retrieval.occupations.ranker import MODEL_VERSION, OccupationRanker, planned_rounds
 from retrieval.occupations.resolve import OccupationResolver, Resolution
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
@@ -74,8 +76,9 @@ class ScoredOccupation:
 
 
 class OccupationRecommender:
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, *, show_progress: bool = False):
         self.settings = settings or get_settings()
+        self.show_progress = show_progress  # a bar over the ranker's boosting rounds when it has to be trained
         self.conn = connect(self.settings.catalogue_path, readonly=True)
         self.fingerprint = get_meta(self.conn, "fingerprint") or ""
         self.corpus, self.content, self.labels = load_ranker_inputs(self.conn, self.settings)
@@ -109,8 +112,10 @@ class OccupationRecommender:
     def _occupation_store(self) -> VectorStore:
         """O*NET occupations in Qdrant (dense + sparse) for hybrid candidate retrieval of free text."""
         vectors = self._dense("full")
-        store = open_store(COLLECTION, self.settings, dim=vectors.shape[1])
-        if store.count(kind="occupation", where={"fingerprint": self.fingerprint}) != len(self.corpus):
+        # Only a build may create the collection: a server opens what exists (no dim: nothing is created).
+        store = open_store(COLLECTION, self.settings, dim=vectors.shape[1] if building_allowed() else None)
+        if not store.exists() or store.count(kind="occupation", where={"fingerprint": self.fingerprint}) != len(self.corpus):
+            require_build_allowed(f"the {COLLECTION!r} vector collection")
             store.recreate(vectors.shape[1])
             store.upsert(PointData(doc_id=oid, kind="occupation", vector=vec, text=text,
                                    payload={"title": title, "fingerprint": self.fingerprint})
@@ -118,9 +123,27 @@ class OccupationRecommender:
                                                           self.corpus.titles))
         return store
 
+    def build_store(self) -> VectorStore:
+        """Open the Qdrant collection, writing it first when it does not hold this catalogue (``waypoint
+        build``). Unlike :attr:`store` a failure raises: a build must not record a collection it could not write."""
+        self._store = self._occupation_store()
+        self._store_error = None
+        return self._store
+
+    def close_store(self) -> None:
+        """Release the collection (and, for Qdrant Edge, its lock) so a server can open it after a build."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
     def model_dir(self) -> Path:
         variant = "" if self.settings.occupation_task_alignment else "-field-tasks"
         return self.settings.models_dir / "occupation-ranker" / f"{MODEL_VERSION}-{self.fingerprint[:16]}{variant}"
+
+    def features_path(self) -> Path:
+        """The content-feature cache this recommender loaded (see :func:`load_ranker_inputs`)."""
+        return feature_cache_path(self.settings.index_dir, self.fingerprint, len(self.corpus),
+                                  per_task_alignment=self.settings.occupation_task_alignment)
 
     def _load_or_train(self) -> OccupationRanker:
         directory = self.model_dir()
@@ -131,7 +154,10 @@ class OccupationRecommender:
                 return ranker
             logger.warning("the occupation ranker in %s needs features this code does not compute (%s); retraining",
                         directory, ", ".join(sorted(missing)[:5]))
-        ranker = OccupationRanker.fit(self.corpus, self.content, self.labels)
+        require_build_allowed(f"the occupation ranker ({directory.name})")
+        with tqdm(total=planned_rounds(), desc="occupation ranker: boosting rounds", unit="round",
+                  disable=not self.show_progress) as bar:
+            ranker = OccupationRanker.fit(self.corpus, self.content, self.labels, on_round=lambda: bar.update(1))
         ranker.save(directory)
         return ranker
 
@@ -245,13 +271,19 @@ class OccupationRecommender:
         return self._vocab
 
 
-_INSTANCE: OccupationRecommender | None = None
+_INSTANCES: dict[tuple[str, bool], OccupationRecommender] = {}
 _INSTANCE_LOCK = threading.Lock()
 
 
-def get_occupation_recommender(settings: Settings | None = None) -> OccupationRecommender:
-    global _INSTANCE
+def get_occupation_recommender(settings: Settings | None = None, *, show_progress: bool = False) -> OccupationRecommender:
+    """The process-wide recommender for this catalogue and feature variant (loaded once per process).
+
+    Keyed by home and variant: a process that serves one home and builds another (a test session) must
+    not answer from the other home's model, nor from the other task-alignment variant's. Not resolved: a
+    home that links another's catalogue still has models of its own."""
+    settings = settings or get_settings()
+    key = (str(Path(settings.catalogue_path).absolute()), settings.occupation_task_alignment)
     with _INSTANCE_LOCK:
-        if _INSTANCE is None:
-            _INSTANCE = OccupationRecommender(settings)
-        return _INSTANCE
+        if key not in _INSTANCES:
+            _INSTANCES[key] = OccupationRecommender(settings, show_progress=show_progress)
+        return _INSTANCES[key]

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from retrieval.artifacts import require_build_allowed
 from retrieval.catalogue.db import connect, get_meta
 from retrieval.settings import Settings, get_settings
 
@@ -73,6 +74,7 @@ def cached_pickle(path: Path, build: Callable[[], T]) -> T:
                 return pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
             pass  # corrupt or stale class layout: rebuild
+    require_build_allowed(f"the skills artifact {path.name}")
     value = build()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")

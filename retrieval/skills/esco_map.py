@@ -19,10 +19,12 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel
 
+from retrieval.artifacts import require_build_allowed
 from retrieval.settings import Settings, get_settings
 from retrieval.skills import base
 from retrieval.skills.evidence import Requirement
@@ -144,16 +146,22 @@ def build_map(settings: Settings | None = None, *, onet_ids: list[str] | None = 
     return out
 
 
+def map_path(settings: Settings, fingerprint: str) -> Path:
+    """The O*NET -> ESCO map (JSON) of the catalogue with ``fingerprint``."""
+    return base.artifact_dir(settings) / f"esco-map-v{MAP_VERSION}-{fingerprint[:16]}.json"
+
+
 def get_map(settings: Settings | None = None) -> dict[str, EscoMapping]:
     """O*NET id → mapping, cached per catalogue fingerprint (JSON) and per process."""
     settings = settings or get_settings()
     fp = base.fingerprint(base.catalogue(settings))
 
     def load() -> dict[str, EscoMapping]:
-        path = base.artifact_dir(settings) / f"esco-map-v{MAP_VERSION}-{fp[:16]}.json"
+        path = map_path(settings, fp)
         if path.exists():
             rows = json.loads(path.read_text())
         else:
+            require_build_allowed(f"the skills artifact {path.name}")
             rows = [m.model_dump() for m in build_map(settings)]
             tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
             tmp.write_text(json.dumps(rows, indent=0))

@@ -20,21 +20,25 @@ catalogue fingerprint, pickled under ``index_dir/skills_graph`` and held per pro
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
 
+from retrieval.artifacts import require_build_allowed
 from retrieval.settings import Settings, get_settings
 from retrieval.skills import base
 from retrieval.skills.texts import TEXTS_VERSION, embedded_skills
 from retrieval.threads import torch_threads
 
+EXTRACTOR_VERSION = "3"  # bump when the pickled extractor data changes shape
 MAX_NGRAM = 6
 #: Confidence of an alias match by alias source (how the alias came to exist).
 SOURCE_CONFIDENCE = {
@@ -295,22 +299,29 @@ class SkillExtractor:
         return found
 
     # ---------------------------------------------------------------- embedding tagger
+    def skill_matrix_path(self) -> Path:
+        """Where :meth:`skill_matrix` keeps the vectors (named by catalogue, model, text version and size)."""
+        from retrieval.embeddings import get_embedder
+
+        tag = base.model_tag(get_embedder(self.settings).model_key, TEXTS_VERSION, len(self.data.embedded_ids))
+        return base.artifact_dir(self.settings) / f"skill-vectors-{self.data.fingerprint[:16]}-{tag}.npy"
+
     def skill_matrix(self) -> np.ndarray:
         """Unit vectors of the embedded skills' texts (rows follow ``data.embedded_ids``), cached on disk."""
         if self._skill_matrix is None:
             from retrieval.embeddings import get_embedder
 
             embedder = get_embedder(self.settings)
-            tag = base.model_tag(embedder.model_key, TEXTS_VERSION, len(self.data.embedded_ids))
-            path = base.artifact_dir(self.settings) / f"skill-vectors-{self.data.fingerprint[:16]}-{tag}.npy"
+            path = self.skill_matrix_path()
             if path.exists():
                 matrix = np.load(path)
             else:
+                require_build_allowed(f"the skills artifact {path.name}")
                 conn = base.catalogue(self.settings)
                 texts = [t for _sid, _label, t in embedded_skills(conn)]
                 with torch_threads(settings=self.settings):  # bulk: every embedded skill
                     matrix = embedder.encode(texts).astype(np.float32)
-                tmp = path.with_name(path.name + ".tmp.npy")
+                tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npy")
                 np.save(tmp, matrix)
                 tmp.replace(path)
             self._skill_matrix = matrix
@@ -442,6 +453,11 @@ class SkillExtractor:
         return out
 
 
+def extractor_path(settings: Settings, fingerprint: str) -> Path:
+    """The pickled extractor data of the catalogue with ``fingerprint``."""
+    return base.artifact_dir(settings) / f"extractor-v{EXTRACTOR_VERSION}-{fingerprint[:16]}.pkl"
+
+
 def get_extractor(settings: Settings | None = None) -> SkillExtractor:
     """The process-wide extractor for this catalogue (artifact pickled per fingerprint)."""
     settings = settings or get_settings()
@@ -449,8 +465,7 @@ def get_extractor(settings: Settings | None = None) -> SkillExtractor:
     fp = base.fingerprint(conn)
 
     def build() -> SkillExtractor:
-        path = base.artifact_dir(settings) / f"extractor-v3-{fp[:16]}.pkl"
-        return SkillExtractor(base.cached_pickle(path, lambda: build_data(conn)), settings)
+        return SkillExtractor(base.cached_pickle(extractor_path(settings, fp), lambda: build_data(conn)), settings)
 
     return base.memoised(settings, f"extractor:{fp}", build)
 

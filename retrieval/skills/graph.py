@@ -23,15 +23,18 @@ share p of all occupations, z = (p̂ − p) / √(p(1 − p)/n).
 from __future__ import annotations
 
 import math
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from pydantic import BaseModel
 
+from retrieval.artifacts import require_build_allowed
 from retrieval.settings import Settings, get_settings
 from retrieval.skills import base
 from retrieval.skills.extract import SkillExtractor, get_extractor
@@ -274,6 +277,11 @@ def graph_stats(g: nx.DiGraph) -> dict:
             "total_nodes": g.number_of_nodes(), "total_edges": g.number_of_edges()}
 
 
+def graph_path(settings: Settings, fingerprint: str) -> Path:
+    """The pickled graph of the catalogue with ``fingerprint``."""
+    return base.artifact_dir(settings) / f"graph-v{GRAPH_VERSION}-{fingerprint[:16]}.pkl"
+
+
 def get_graph(settings: Settings | None = None) -> SkillsGraph:
     """The process-wide skills graph; rebuilt only when the catalogue fingerprint changes."""
     settings = settings or get_settings()
@@ -281,8 +289,7 @@ def get_graph(settings: Settings | None = None) -> SkillsGraph:
     fp = base.fingerprint(conn)
 
     def load() -> SkillsGraph:
-        path = base.artifact_dir(settings) / f"graph-v{GRAPH_VERSION}-{fp[:16]}.pkl"
-        return base.cached_pickle(path, lambda: build_graph(conn, get_extractor(settings)))
+        return base.cached_pickle(graph_path(settings, fp), lambda: build_graph(conn, get_extractor(settings)))
 
     return base.memoised(settings, f"graph:{fp}", load)
 
@@ -296,9 +303,10 @@ def _cached_matrix(settings: Settings, name: str, texts_fn) -> np.ndarray:
     path = base.artifact_dir(settings) / f"{name}-{base.model_tag(embedder.model_key)}.npy"
     if path.exists():
         return np.load(path)
+    require_build_allowed(f"the skills artifact {path.name}")
     with torch_threads(settings=settings):  # bulk: a whole catalogue field
         matrix = embedder.encode(texts_fn()).astype(np.float32)
-    tmp = path.with_name(path.name + ".tmp.npy")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npy")
     np.save(tmp, matrix)
     tmp.replace(path)
     return matrix

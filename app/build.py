@@ -1,0 +1,69 @@
+"""``waypoint build``: every model and index the server loads, and the list the server checks.
+
+One list serves both sides on purpose: what the build makes (:func:`build`) and what a server refuses
+to start serving without (``app/api/readiness.py``) cannot drift apart. It is retrieval's components
+(:func:`retrieval.indexing.retrieval_components`) plus the explanation memory, which lives in ``app``.
+The memory is optional for serving: explanations fall back to catalogue passages without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from retrieval.artifacts import Component, NotBuilt, build_components
+from retrieval.indexing import catalogue_fingerprint, retrieval_components
+from retrieval.settings import Settings
+
+__all__ = ["build", "components"]
+
+
+def _build_memory(settings: Settings, show_progress: bool) -> list[Path]:
+    """The ``explain_*`` collections (skipped when they hold this catalogue), closed again afterwards so
+    that a server can open them."""
+    from app.explain import memory
+
+    memory.build_memory(settings, show_progress=show_progress)
+    files: list[Path] = []
+    for kind in memory.CATALOGUE_COLLECTIONS:
+        store = memory._store(kind, settings)
+        location = getattr(store, "path", None)
+        if isinstance(location, Path) and store.exists():
+            files.append(location)
+        store.close()
+    return files
+
+
+def _build_llm(settings: Settings, show_progress: bool) -> list[Path]:
+    from app.llm.model_files import ensure_smollm2
+
+    return [ensure_smollm2(settings)]
+
+
+def components() -> list[Component]:
+    """What ``waypoint build`` builds, in order; the required ones are what a server needs to serve."""
+    from app.explain.memory import MEMORY_VERSION
+
+    return [*retrieval_components(),
+            Component("explain_memory", "explanation memory (Qdrant passages)", {"memory": MEMORY_VERSION},
+                      _build_memory, applies=lambda s: s.explain_use_memory, required=False),
+            # Optional for serving: without it, explanations fall back to the deterministic composer.
+            Component("llm", "SmolLM2 model folder for WAYPOINT_LLM_BACKEND=transformers", {"smollm2": "1"},
+                      _build_llm, applies=lambda s: s.llm_backend == "transformers" and not s.llm_model_path,
+                      required=False)]
+
+
+def build(settings: Settings, *, include_optional: bool = True, recheck: bool = False, show_progress: bool = True,
+          say: Callable[[str], None] = print) -> dict[str, dict[str, Any]]:
+    """Build what is missing or stale on ``settings.home`` (see :func:`retrieval.artifacts.build_components`).
+
+    ``include_optional=False`` skips what a server can do without (the explanation memory: minutes of
+    embedding). ``recheck`` runs every builder even when the manifest says it is current (each still reuses
+    the files that exist), to re-record a home whose files were replaced by hand."""
+    fingerprint = catalogue_fingerprint(settings)
+    if not fingerprint:
+        raise NotBuilt(f"there is no catalogue at {settings.catalogue_path}: run `waypoint ingest` (it builds the "
+                       "catalogue, then the models)")
+    return build_components(settings, components(), fingerprint, force=recheck, include_optional=include_optional,
+                            show_progress=show_progress, say=say)

@@ -1,0 +1,1 @@
+"""Unit tier tests that have no real-data counterpart file (see tests/README.md)."""

@@ -1,0 +1,117 @@
+"""The recommenders behind every front end, on the synthetic catalogue: occupations, the shared entry point,
+skills toward a target, and the chat's reading of a self-description. Mechanics (ordering, resolution,
+exclusion, errors), not quality: how good the rankings are is measured on the real data
+(test_recommend_occupations.py, the eval reports). Jobs and courses have their synthetic-catalogue tests in
+test_jobs.py and test_courses.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.profile import Profile, ProfileError
+from retrieval.recommend import Kind, recommend
+from tests import synthetic_catalogue as synthetic
+
+FAMILY = {o[0]: family for family, occs in synthetic.OCCUPATIONS.items() for o in occs}
+
+
+def _related(conn, code: str) -> list[str]:
+    """The curated related occupations of ``code``, best tier first (the order the file gives)."""
+    order = {"Primary-Short": 0, "Primary-Long": 1, "Supplemental": 2}
+    rows = conn.execute("SELECT related_id, tier, rank FROM related_occupation WHERE occupation_id = ?", (code,)).fetchall()
+    return [r[0] for r in sorted(rows, key=lambda r: (order[r[1]], r[2]))]
+
+
+def _occupations(profile: Profile, k: int = 10) -> list[str]:
+    return [i.id for i in recommend([profile], Kind.occupation, k)[0].items]
+
+
+# ------------------------------------------------------------------------------------------ occupations
+def test_curated_related_occupations_lead_in_tier_order(synthetic_settings, synthetic_catalogue):
+    result = recommend([Profile(id="p", occupation=synthetic.NURSE)], Kind.occupation, k=12)[0]
+    ids = [i.id for i in result.items]
+    curated = _related(synthetic_catalogue, synthetic.NURSE)
+    assert len(curated) == 8 and ids[:8] == curated
+    assert synthetic.NURSE not in ids and len(ids) == len(set(ids)) == 12
+    assert result.id == "p" and all(i.kind == Kind.occupation and i.title for i in result.items)
+    scores = [i.score for i in result.items]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("given", [synthetic.NURSE, "Registered Nurses", "registered nurses", "Staff Nurse", "RN",
+                                   "Charge Nurse"])
+def test_codes_titles_and_alternate_titles_resolve_to_the_same_occupation(synthetic_settings, given):
+    assert _occupations(Profile(occupation=given)) == _occupations(Profile(occupation=synthetic.NURSE))
+
+
+def test_an_occupation_without_curated_links_is_ranked_by_the_model(synthetic_settings, synthetic_catalogue):
+    assert _related(synthetic_catalogue, synthetic.WEB_DEV) == []  # held out, like the real development split
+    top = _occupations(Profile(occupation=synthetic.WEB_DEV), k=6)
+    assert sum(FAMILY[c] == "computing" for c in top) >= 5, top
+
+
+def test_an_occupation_without_ratings_still_gets_recommendations(synthetic_settings):
+    top = _occupations(Profile(occupation=synthetic.UNRATED), k=5)
+    assert len(top) == 5 and synthetic.UNRATED not in top
+
+
+@pytest.mark.parametrize("profile, family", [
+    (Profile(text="I write Python and SQL code and build machine learning models"), "computing"),
+    (Profile(skills=["AutoCAD", "read blueprints"]), "trades"),
+    (Profile(text="I plan lessons and teach pupils to read", skills=["classroom management"]), "education"),
+])
+def test_text_and_skills_profiles_find_their_family(synthetic_settings, profile, family):
+    top = _occupations(profile, k=3)
+    assert [FAMILY[c] for c in top] == [family] * 3, top
+
+
+def test_excluded_ids_never_come_back(synthetic_settings):
+    first = _occupations(Profile(occupation=synthetic.NURSE), k=5)
+    again = _occupations(Profile(occupation=synthetic.NURSE, exclude=first[:2]), k=5)
+    assert not set(first[:2]) & set(again) and again[:3] == first[2:5]
+
+
+def test_unknown_occupations_and_bad_k_are_profile_errors(synthetic_settings):
+    with pytest.raises(ProfileError, match="unknown occupation"):
+        recommend([Profile(occupation="Chief Dragon Tamer")], Kind.occupation)
+    for k in (0, 201):
+        with pytest.raises(ProfileError, match="between 1 and 200"):
+            recommend([Profile(occupation=synthetic.NURSE)], Kind.occupation, k)
+
+
+# ------------------------------------------------------------------------------- the shared entry point
+def test_the_shared_entry_point_serves_every_kind(synthetic_settings):
+    profiles = [Profile(id="a", user_id="20001"), Profile(id="b", text="python developer")]
+    for kind, prefix in ((Kind.job, "job:"), (Kind.course, "course:")):
+        results = recommend(profiles, kind, k=3)
+        assert [r.id for r in results] == ["a", "b"]
+        assert all(i.kind == kind and i.id.startswith(prefix) for r in results for i in r.items)
+        assert all(r.items for r in results)
+
+
+# ------------------------------------------------------------------------------------- courses, skills
+def test_skills_toward_a_target_are_what_the_profile_lacks(synthetic_settings):
+    from retrieval.courses.service import get_course_recommender
+
+    recommender = get_course_recommender(synthetic_settings)
+    skills = recommender.recommend_skills(Profile(occupation=synthetic.NURSE), k=5, target=synthetic.SOFTWARE_DEV)
+    assert 0 < len(skills) <= 5 and all(s.target == synthetic.SOFTWARE_DEV and s.title for s in skills)
+    titles = {s.title for s in skills}
+    assert "Python (computer programming)" in titles
+    assert not titles & {"Active Listening", "Social Perceptiveness", "Medicine and Dentistry"}  # a nurse has these
+
+
+# ------------------------------------------------------------------------------------- understanding
+@pytest.mark.parametrize("message, occupation, skills", [
+    ("I am a registered nurse and I know Python and Excel", synthetic.NURSE,
+     {"Python (computer programming)", "Microsoft Excel"}),
+    ("I work as an electrician.", synthetic.ELECTRICIAN, set()),
+    ("I'm a staff nurse, and I use SQL.", synthetic.NURSE, {"SQL"}),
+    ("I like cats", None, set()),
+])
+def test_a_self_description_names_an_occupation_and_skills(synthetic_settings, message, occupation, skills):
+    from app.api.services import WaypointService
+
+    understood = WaypointService(synthetic_settings).understand(message)
+    assert understood.occupation == occupation
+    assert set(understood.skills) == skills

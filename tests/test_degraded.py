@@ -29,6 +29,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.server_helpers import stop
+
 pytestmark = pytest.mark.slow  # real server, holder and CLI subprocesses
 
 REPO = Path(__file__).resolve().parent.parent
@@ -98,16 +100,6 @@ def env(home, blackhole, data_dir) -> dict[str, str]:
                 HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def server(home, env, tmp_path_factory):
     """The server, started while the holder has the vector store: ``{"base", "holder", "log"}``."""
@@ -142,8 +134,8 @@ def server(home, env, tmp_path_factory):
         yield {"base": base, "holder": holder, "log": log_path, "pid": proc.pid}
     finally:
         if proc is not None:
-            _stop(proc)
-        _stop(holder)
+            stop(proc)
+        stop(holder)
         log.close()
         holder_log.close()
 
@@ -221,7 +213,7 @@ def test_edge_store_lock_names_the_holder_and_retries_after_a_backoff(tmp_path, 
         assert store.is_open() and store.count() == 0
     finally:
         store.close()
-        _stop(holder)
+        stop(holder)
 
 
 # ------------------------------------------------------------------------------------ lock, then recovery

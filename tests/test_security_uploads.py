@@ -30,6 +30,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.pdf_files import pdf_bytes
 from tests.server_helpers import Server, running_server, stop
 
 SECRET = f"DB_PASSWORD=hunter2-{uuid.uuid4().hex}"
@@ -52,15 +53,7 @@ def _slow_pdf(size: int = 4_500_000, pages: int = 30, text: bytes = b"") -> byte
     page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
             b"/Resources << /Font << /F1 4 0 R >> >> >>")
     objects += [page] * pages
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_bytes(objects)
 
 
 def _parser_children(parent: int) -> list[int]:

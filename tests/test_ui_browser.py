@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.pdf_files import minimal_pdf
 from tests.server_helpers import running_server
 
 REPO = Path(__file__).resolve().parent.parent
@@ -155,32 +156,13 @@ def test_chat_recommend_explain_feedback_in_browser(server, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ résumé files
-def _minimal_pdf(text: str) -> bytes:
-    """A one-page PDF with ``text`` in Helvetica (hand-built: no PDF writer needed)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-               b"/Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 def test_read_resume_pdf_docx_txt_and_bad_files(tmp_path):
     import docx
 
     from app.ui.files import FileError, read_resume
 
     pdf = tmp_path / "cv.pdf"
-    pdf.write_bytes(_minimal_pdf("Registered nurse skilled in patient education"))
+    pdf.write_bytes(minimal_pdf("Registered nurse skilled in patient education"))
     assert "patient education" in read_resume(pdf)
 
     doc = docx.Document()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import statistics
 import threading
@@ -190,7 +191,11 @@ def test_healthz_and_docs(client):
     assert h["catalogue"]["present"] is True and h["catalogue"]["occupations"] == synthetic.OCCUPATION_ROWS
     assert h["llm"]["backend"] == "deterministic" and h["llm"]["ok"] is True
     assert "llm" not in h["degraded"] and h["status"] in ("ok", "degraded")
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "cdn." not in docs.text  # Swagger UI from our own assets, not a CDN
+    bundle = re.search(r'src="([^"]+swagger-ui-bundle\.js)"', docs.text).group(1)
+    asset = client.get(bundle)
+    assert asset.status_code == 200 and "SwaggerUIBundle" in asset.text
     spec = client.get("/openapi.json").json()
     assert {"/v1/recommend", "/v1/explain", "/v1/feedback", "/healthz", "/metrics"} <= set(spec["paths"])
 

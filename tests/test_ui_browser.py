@@ -127,7 +127,10 @@ def test_chat_recommend_explain_feedback_in_browser(server, tmp_path):
             # 5. close the explanation → dwell
             page.locator("#close-btn").click()
             expect(panel).not_to_contain_text("Fit:")
-            # the page ran under its Content-Security-Policy without the browser refusing any of it
+            # the API docs render from the app's own Swagger assets (no CDN) under the same policy
+            page.goto(f"{server['base']}/docs")
+            expect(page.get_by_text("/v1/recommend").first).to_be_visible(timeout=60_000)
+            # the pages ran under their Content-Security-Policy without the browser refusing any of it
             refused = [m for m in console if "Content Security Policy" in m]
             assert not refused, refused
         finally:

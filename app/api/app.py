@@ -8,6 +8,7 @@ import time
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -73,8 +74,9 @@ def create_app(settings: Settings | None = None, *, mount_ui: bool = True, explo
     check_secret_config(settings)  # a required salt that is missing, or an exposed secret file: fail now, not mid-request
     install_log_redaction()
     svc = service or WaypointService(settings, metrics=Metrics(), explorer=explorer)
-    app = FastAPI(title="Waypoint", version="0.1.0", description=DESCRIPTION, docs_url="/docs",
-                  openapi_url="/openapi.json")
+    # Swagger UI from packaged assets (fastapi-offline), not a CDN: /docs works offline and under our CSP.
+    app = FastAPIOffline(title="Waypoint", version="0.1.0", description=DESCRIPTION, docs_url="/docs", redoc_url=None,
+                         openapi_url="/openapi.json")
     app.state.service = svc
     app.state.settings = settings
     app.state.keyring = KeyRing(parse_keys(settings.api_keys), parse_keys(settings.backend_api_keys))

@@ -5,7 +5,7 @@ third-party scripts; the machine it is built for has no internet anyway). Gradio
 its configuration with inline ``<script>`` blocks, so scripts allow ``'unsafe-inline'`` but no other
 origin; the explanation panel renders sanitised Markdown, so an injected tag that survived would
 still have nowhere to send anything (``connect-src 'self'``) and could not frame us (``frame-ancestors
-'none'``). FastAPI's ``/docs`` loads Swagger UI from jsDelivr and gets that origin added, nothing else.
+'none'``). ``/docs`` serves Swagger UI from the process too (fastapi-offline's assets), so one policy fits all.
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ from __future__ import annotations
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; connect-src 'self'; "
        "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_CSP = CSP.replace("script-src 'self'", f"script-src 'self' {DOCS_CDN}").replace(
-    "style-src 'self'", f"style-src 'self' {DOCS_CDN}").replace("img-src 'self'", "img-src 'self' https://fastapi.tiangolo.com")
 
 BASE_HEADERS = (
     (b"x-frame-options", b"DENY"),
@@ -27,7 +24,7 @@ BASE_HEADERS = (
 
 
 class SecurityHeadersMiddleware:
-    """Pure ASGI: adds the headers above (and a CSP per path) unless the app already set them."""
+    """Pure ASGI: adds the headers above unless the app already set them."""
 
     def __init__(self, app):
         self.app = app
@@ -36,13 +33,12 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = (DOCS_CSP if scope.get("path", "").startswith("/docs") else CSP).encode()
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                for name, value in (*BASE_HEADERS, (b"content-security-policy", csp)):
+                for name, value in (*BASE_HEADERS, (b"content-security-policy", CSP.encode())):
                     if name not in present:
                         headers.append((name, value))
                 message = {**message, "headers": headers}

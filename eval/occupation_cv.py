@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from eval.report import markdown_table, save_figure, write_report
 from retrieval.metrics import ndcg_at_k
 from retrieval.occupations import ranker as R
+from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
 
 NAME = "occupation_cv"
 
@@ -169,7 +169,6 @@ def main(argv: list[str] | None = None) -> dict:
     started = time.perf_counter()
     result = evaluate(sorted(set(args.folds)), args.partitions, args.rounds, baseline)
     result["seconds"] = round(time.perf_counter() - started, 1)
-    from eval.report import REPORT_DIR
 
     out = args.out or REPORT_DIR
     out.mkdir(parents=True, exist_ok=True)

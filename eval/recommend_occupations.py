@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from eval.report import markdown_table, save_figure, write_report
 from retrieval.metrics import summarize
 from retrieval.occupations import ranker as R
 from retrieval.occupations.features import label_features
 from retrieval.occupations.service import ranker_inputs
+from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
 from retrieval.settings import get_settings
 
 FRACTIONS = (0.0, 0.1, 0.25, 0.5, 1.0)
@@ -226,7 +226,6 @@ def main(argv: list[str] | None = None) -> dict:
     else:
         result = evaluate(folds=args.folds, rounds=args.rounds, cross_encoder=args.cross_encoder, ce_pairs=args.ce_pairs)
     result["seconds"] = round(time.perf_counter() - started, 1)
-    from eval.report import REPORT_DIR
 
     out = args.out or REPORT_DIR
     out.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.pairs import sample_profiles
 from tests.llm_helpers import TEST_THREADS
 
 
@@ -102,7 +103,6 @@ def test_golden_set_verifies_and_is_split_by_profile(golden_dir, tsettings):
 
     from app.explain.prompt import build_messages, schema_for
     from app.explain.verify import parse_draft, verify
-    from eval.explain import sample_profiles
     from training.golden import load_evidence, load_split, read_manifest
     from training.lora import data_hash
 

@@ -1,6 +1,6 @@
 """Golden SFT set: real (profile, item) pairs → evidence → prompt → a verified, cited target answer.
 
-Pairs come from :func:`eval.explain.sample_pairs` (résumés and applicants' experience, each with its
+Pairs come from :func:`retrieval.pairs.sample_pairs` (résumés and applicants' experience, each with its
 top recommended occupations) but start *after* the profiles ``waypoint eval explain`` uses
 (``--offset``, default :data:`EVAL_HOLDOUT` per source), so evaluation stays held out.
 
@@ -39,6 +39,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.explain.prompt import PROMPT_VERSION, build_messages
+from retrieval.pairs import sample_pairs
 from training.lora import canonical_json, data_hash, read_jsonl, write_jsonl
 
 log = logging.getLogger(__name__)
@@ -190,9 +192,6 @@ def build_golden(settings, *, pairs: int = DEFAULT_PAIRS, k: int = 3, variants: 
                  use_teacher: bool = True, item_source: str = "recommend", progress: bool = True) -> GoldenManifest:
     """Build and write the golden set (see module doc); returns its manifest."""
     from tqdm.auto import tqdm
-
-    from app.explain.prompt import PROMPT_VERSION, build_messages
-    from eval.explain import sample_pairs
 
     started = time.perf_counter()
     out_dir = Path(out_dir) if out_dir else default_dir(settings)

@@ -42,6 +42,7 @@ from typing import Any, Protocol
 import numpy as np
 from tqdm.auto import tqdm
 
+from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.settings import Settings, get_settings
 from retrieval.sqldb import display, sqlite_file
 
@@ -438,8 +439,6 @@ def main(argv: list[str] | None = None) -> dict:
         if n:
             log.warning("%s: %d of %d logged contexts could not be rebuilt and were scored uniformly", name, n,
                         len(decisions))
-    from eval.report import REPORT_DIR, markdown_table, write_report
-
     out_dir = Path(args.out_dir) if args.out_dir else REPORT_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     png = out_dir / f"{args.name}.png"

@@ -14,6 +14,8 @@ import time
 from typing import Any
 
 from eval.bench.common import Deadline, load_now, percentiles
+from retrieval.pairs import bm25_items
+from retrieval.recommend import Kind, recommend
 
 __all__ = ["bench_profiles", "explain_latency", "recommend_latency", "server_first_request"]
 
@@ -160,17 +162,13 @@ def server_first_request(settings, *, timeout_s: float = 600.0) -> dict[str, Any
 
 def _pairs(settings, n: int) -> list[tuple[Any, str]]:
     """(profile, recommended occupation) pairs: what a user would ask to have explained."""
-    from retrieval.recommend import Kind, recommend
-
     profiles = [p for p in bench_profiles(settings, 3 * n) if p.text or p.occupation][:n]
     try:
         results = recommend(profiles, Kind.occupation, k=1)
         return [(p, r.items[0].id) for p, r in zip(profiles, results) if r.items]
     except Exception as exc:  # noqa: BLE001 - the recommender must not stop the LLM benchmarks
-        from eval.explain import _bm25_items
-
         PAIR_SOURCE[0] = f"bm25 (recommend failed: {type(exc).__name__}: {exc})"[:200]
-        items = _bm25_items(settings, [p.model_copy(update={"text": p.text or p.occupation}) for p in profiles], 1)
+        items = bm25_items(settings, [p.model_copy(update={"text": p.text or p.occupation}) for p in profiles], 1)
         return [(p, ids[0]) for p, ids in zip(profiles, items) if ids]
 
 

@@ -25,6 +25,7 @@ from typing import Any, Callable
 from pydantic import BaseModel, Field
 
 from eval.bench.common import load_now, machine_info
+from retrieval.reports import REPORT_DIR, write_report
 
 log = logging.getLogger(__name__)
 
@@ -323,7 +324,6 @@ def run(config: BenchConfig) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> dict:
     """``waypoint bench [--quick] [--only ...]``; returns the report data (also written to disk)."""
     from eval.bench.report import markdown, plots
-    from eval.report import REPORT_DIR, write_report
 
     import torch
 

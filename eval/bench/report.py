@@ -1,11 +1,11 @@
-"""Markdown and plots for ``waypoint bench`` (JSON is written by :func:`eval.report.write_report`)."""
+"""Markdown and plots for ``waypoint bench`` (JSON is written by :func:`retrieval.reports.write_report`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from eval.report import markdown_table
+from retrieval.reports import markdown_table
 
 __all__ = ["markdown", "plots"]
 

@@ -1,7 +1,11 @@
-"""Report writer shared by every evaluation and benchmark: JSON + markdown (+ PNG plots).
+"""Report writer shared by every evaluation, benchmark and off-policy estimate: JSON + markdown (+ PNG plots).
 
 Reports land in ``eval/reports/<name>.{json,md}`` (override with ``out_dir``) so that runs are
 diffable in git and a person can read the markdown on GitHub.
+
+It lives in the bottom layer (it depends on nothing in the project) because both ``eval`` and
+``training`` write reports (``training/ope.py``), and ``training`` may not import ``eval`` (the layers
+contract in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-REPORT_DIR = Path(__file__).resolve().parent / "reports"
+REPORT_DIR = Path(__file__).resolve().parents[1] / "eval" / "reports"  # in the tree and in the installed wheel
 
 
 def environment() -> dict:

@@ -92,16 +92,21 @@ def _read(path: Path, wait_s: float = 0.0) -> bytes:
         time.sleep(0.02)
 
 
-def _write_new(path: Path) -> None:
-    """Create ``path`` with a fresh secret unless it exists; never overwrites another process's secret."""
-    content = (secrets.token_hex(SECRET_BYTES) + "\n").encode("ascii")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+def _create_synced(path: Path, content: bytes) -> None:
+    """Create ``path`` (0600; FileExistsError if it exists) holding ``content``, flushed to disk."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, content)
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _write_new(path: Path) -> None:
+    """Create ``path`` with a fresh secret unless it exists; never overwrites another process's secret."""
+    content = (secrets.token_hex(SECRET_BYTES) + "\n").encode("ascii")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    _create_synced(tmp, content)
     try:
         os.link(tmp, path)  # atomic: EEXIST when another process won the race
     except FileExistsError:
@@ -110,14 +115,9 @@ def _write_new(path: Path) -> None:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
             raise
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            _create_synced(path, content)
         except FileExistsError:
             return
-        try:
-            os.write(fd, content)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
     finally:
         tmp.unlink(missing_ok=True)
 

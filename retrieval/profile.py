@@ -21,7 +21,18 @@ class Profile(BaseModel):
     skills: list[str] = Field(default_factory=list, description="Skill labels or ids.")
     text: str | None = Field(default=None, description="Résumé or self-description.")
     user_id: str | None = Field(default=None, description="Applicant id in the job-view log.")
+    goal: str | None = Field(
+        default=None, max_length=500,
+        description="Where the person wants to go: a field ('finance', 'healthcare'), an occupation "
+                    "('lawyer', '23-1011.00') or a skill. Turns the occupation list into a transition "
+                    "list inside that target. A goal stated in `text` ('I want to move into finance') "
+                    "is found without this field; this field wins over it.")
     exclude: list[str] = Field(default_factory=list, description="Item ids never to recommend.")
+
+    @field_validator("goal")
+    @classmethod
+    def _goal(cls, value: str | None) -> str | None:
+        return value or None
 
     @field_validator("id", "user_id", mode="before")
     @classmethod

@@ -59,9 +59,9 @@ def recommend(profiles: list[Profile], kind: Kind = Kind.occupation, k: int = 20
     if not 1 <= k <= 200:
         raise ProfileError("k must be between 1 and 200")
     if kind == Kind.occupation:
-        from retrieval.occupations.service import get_occupation_recommender
+        from retrieval.understanding.recommend import recommend_occupations
 
-        recs = get_occupation_recommender().recommend_many(profiles, k=k)
+        recs = recommend_occupations(profiles, k=k)
         return [Result(id=p.id, items=[Item(id=r.id, kind=kind, title=r.title, score=r.score) for r in items])
                 for p, items in zip(profiles, recs)]
     if kind == Kind.job:

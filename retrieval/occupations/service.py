@@ -171,23 +171,34 @@ class OccupationRecommender:
         return resolution
 
     def recommend_many(self, profiles: list[Profile], k: int = 20) -> list[list[ScoredOccupation]]:
+        """Lists for profiles that name their occupation (code or title) or give only skills/text, matched
+        as such. Free text about a person, and goals, go through ``retrieval.understanding.recommend``."""
         resolutions = [self.resolve(p) for p in profiles]
-        by_code = [r.occupation_id for r in resolutions if r is not None]
-        ranked = self.ranker.rank_many(self.corpus, self.content, sorted(set(by_code)), k=150,
-                                       hold_out_queries=False) if by_code else {}
+        lists = self.from_occupations(sorted({r.occupation_id for r in resolutions if r is not None}))
         out = []
         for profile, resolution in zip(profiles, resolutions):
             exclude = set(profile.exclude)
             if resolution is not None:
                 exclude.add(resolution.occupation_id)
-                items = self._from_occupation(resolution.occupation_id,
-                                              self._stage2(resolution.occupation_id, ranked[resolution.occupation_id]))
+                items = lists[resolution.occupation_id]
                 if profile.text or profile.skills:
-                    items = self._blend(items, self._from_text(profile))
+                    items = self.blend([(items, 1.0), (self.from_text(profile), 0.5)])
             else:
-                items = self._from_text(profile)
+                items = self.from_text(profile)
             out.append([i for i in items if i.id not in exclude][:k])
         return out
+
+    def ranked_ids(self, occupation_ids: list[str], k: int = 150) -> dict[str, list[str]]:
+        """The occupation ranker's order (the query itself excluded) for each occupation id."""
+        if not occupation_ids:
+            return {}
+        return self.ranker.rank_many(self.corpus, self.content, occupation_ids, k=k, hold_out_queries=False)
+
+    def from_occupations(self, occupation_ids: list[str]) -> dict[str, list[ScoredOccupation]]:
+        """The code-query list of each occupation: curated related occupations first, then the ranker's
+        order reranked by the cross-encoder (the path every benchmark measures)."""
+        ranked = self.ranked_ids(occupation_ids)
+        return {oid: self._from_occupation(oid, self._stage2(oid, ranked[oid])) for oid in occupation_ids}
 
     def _stage2(self, query: str, model_order: list[str]) -> list[str]:
         """The cross-encoder's rerank of the LambdaRank top (``WAYPOINT_RERANK_WEIGHT_OCCUPATION``; 0 = off)."""
@@ -213,7 +224,8 @@ class OccupationRecommender:
         return [ScoredOccupation(c, self.corpus.titles[self.corpus.index[c]], round(1.0 - i / max(n, 1), 4))
                 for i, c in enumerate(order)]
 
-    def _from_text(self, profile: Profile) -> list[ScoredOccupation]:
+    def from_text(self, profile: Profile) -> list[ScoredOccupation]:
+        """Occupations whose text is like the profile's words (its occupation, text and skills together)."""
         text = " ".join(filter(None, [profile.occupation, profile.text, " ".join(profile.skills)]))
         if not text.strip():
             raise ProfileError("profile has nothing to match: give an occupation, skills or text")
@@ -248,15 +260,19 @@ class OccupationRecommender:
                 for j in order]
 
     @staticmethod
-    def _blend(a: list[ScoredOccupation], b: list[ScoredOccupation]) -> list[ScoredOccupation]:
-        """Reciprocal-rank fusion of the occupation-based and text-based lists."""
+    def blend(weighted: list[tuple[list[ScoredOccupation], float]]) -> list[ScoredOccupation]:
+        """Weighted reciprocal-rank fusion of ranked lists."""
         scores: dict[str, float] = {}
         titles = {}
-        for items, weight in ((a, 1.0), (b, 0.5)):
+        for items, weight in weighted:
             for rank, item in enumerate(items):
                 scores[item.id] = scores.get(item.id, 0.0) + weight / (20 + rank)
                 titles[item.id] = item.title
         return [ScoredOccupation(i, titles[i], round(s * 20, 4)) for i, s in sorted(scores.items(), key=lambda kv: -kv[1])]
+
+    def dense(self, field: str) -> np.ndarray:
+        """L2-normalised embeddings of every occupation's ``field`` text (see ``OccupationCorpus``), cached."""
+        return self._dense(field)
 
     def _dense(self, field: str) -> np.ndarray:
         cache = self.__dict__.setdefault("_dense_cache", {})

@@ -1,0 +1,63 @@
+"""Transition lists: the occupations inside a person's goal, ranked by how reachable they are from
+where the person stands.
+
+"I'm a firefighter and I want to move into finance" should list finance occupations — not fire
+service ones — in the order a careers adviser would suggest them: those whose skills and knowledge
+the person's occupation already covers, that the occupation ranker (trained on O*NET's Related
+Occupations) places near it, that need no large step up in preparation (O*NET job zone), and that
+are central to the field as the person named it ("finance" → financial analysts before fraud
+examiners). The same features as ``waypoint path`` uses for one step (requirement coverage),
+computed for every target at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+#: Weights of the reachability features (each scaled to about 0..1).
+WEIGHTS = {"skills": 0.35, "meaning": 0.25, "ranker": 0.2, "related": 0.1, "goal": 0.3, "step_up": 0.08}
+
+
+def in_prefixes(occupation_id: str, prefixes: Iterable[str]) -> bool:
+    return any(occupation_id.startswith(p) for p in prefixes)
+
+
+def requirement_vectors(skills_im: np.ndarray, knowledge_im: np.ndarray) -> np.ndarray:
+    """Each occupation's rated skills and knowledge as one L2-normalised vector (zeros where unrated)."""
+    v = np.hstack([skills_im, knowledge_im]).astype(np.float32)
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+
+
+def reachability(*, targets: np.ndarray, sources: list[tuple[int, float]], requirements: np.ndarray,
+                 meaning: np.ndarray, job_zone: np.ndarray, ranked_from_source: dict[int, list[int]],
+                 related: dict[int, dict[int, int]], goal_similarity: np.ndarray | None,
+                 text_similarity: np.ndarray | None) -> np.ndarray:
+    """Scores for ``targets`` (row indices): higher is easier to reach and more central to the goal.
+
+    ``sources`` are the person's occupations as ``(row, weight)``; with none, what the person wrote
+    (``text_similarity``) stands in for their occupation's meaning and nothing else is known.
+    """
+    score = np.zeros(len(targets), np.float32)
+    total = sum(w for _r, w in sources) or 1.0
+    for row, weight in sources:
+        w = weight / total
+        part = WEIGHTS["skills"] * (requirements[targets] @ requirements[row])
+        part += WEIGHTS["meaning"] * (meaning[targets] @ meaning[row])
+        order = ranked_from_source.get(row, [])
+        position = {j: p for p, j in enumerate(order)}
+        part += WEIGHTS["ranker"] * np.array([1.0 - position[t] / max(len(order), 1) if t in position else 0.0
+                                              for t in targets], np.float32)
+        grades = related.get(row, {})
+        part += WEIGHTS["related"] * np.array([grades.get(t, 0) / 3.0 for t in targets], np.float32)
+        zone_src = job_zone[row]
+        if not np.isnan(zone_src):
+            step = np.nan_to_num(job_zone[targets] - zone_src, nan=0.0)
+            part -= WEIGHTS["step_up"] * np.clip(step, 0, None)
+        score += w * part
+    if not sources and text_similarity is not None:
+        score += (WEIGHTS["meaning"] + WEIGHTS["skills"]) * text_similarity[targets]
+    if goal_similarity is not None:
+        score += WEIGHTS["goal"] * goal_similarity[targets]
+    return score

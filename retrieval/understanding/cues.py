@@ -1,0 +1,190 @@
+"""Where in a text a person states a goal, a wish, a negation, who they are, or how long they have
+done it: the spans the understanding uses to keep "I want to move into finance" apart from "I work
+in finance", and "I don't know SQL yet" apart from "I know SQL".
+
+These are phrase patterns over English, the language the catalogue is in. They find *where* a goal
+or negation is; *what* it refers to is linked by the title index, the field table, the skill
+aliases and the embeddings (``retrieval/understanding/service.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words that open a wish: "I want to", "hoping to", "would love to", "thinking about", "my goal is".
+_WISH = (r"(?:want(?:s|ed|ing)?|wanna|would\s+(?:like|love)|'d\s+(?:like|love)|(?:i\s+)?(?:hope|hoping)|"
+         r"plan(?:ning)?|looking|trying|aim(?:ing)?|keen|eager|ready|intend(?:ing)?|wish|dream(?:ing)?\s+of|"
+         r"dream\s+is|thinking\s+(?:about|of)|considering|interested\s+in|curious\s+about|open\s+to|"
+         r"goal\s+is|aspir(?:e|ing)|would\s+rather|next\s+step\s+is|how\s+(?:do|can|could)\s+i|"
+         r"help\s+me|i'?m\s+after|seeking|pursu(?:e|ing))")
+# Verbs that make a goal on their own: "switching to", "moving into", "break into", "retrain as".
+_MOVE = (r"(?:switch(?:ing)?|transition(?:ing)?|pivot(?:ing)?|break(?:ing)?|mov(?:e|ing)|branch(?:ing)?|"
+         r"cross(?:ing)?|jump(?:ing)?|chang(?:e|ing)|retrain(?:ing)?|shift(?:ing)?|head(?:ing)?|get(?:ting)?|go(?:ing)?)")
+_GOAL_PATTERNS = [
+    re.compile(rf"\b{_WISH}\b", re.I),
+    re.compile(rf"\b{_MOVE}\s+(?:careers?\s+|fields?\s+|over\s+|back\s+)?(?:in)?to(?:wards?)?\b", re.I),
+    re.compile(r"\bretrain(?:ing)?\s+(?:as|in|for)\b", re.I),
+    re.compile(r"\bcareer\s+(?:change|switch|move|pivot|transition)\b", re.I),
+    re.compile(r"\bbecom(?:e|ing)\b(?=\s+(?:an?|the)\b)", re.I),
+    re.compile(r"\b(?:aspiring|future|would-be|wannabe|trainee)\b(?=\s+[a-z])", re.I),
+    re.compile(r"\blearn(?:ing)?\b", re.I),
+]
+# A goal clause whose verb is in the past is not a goal: "I switched to nursing in 2015", "I've moved into".
+_PAST_BEFORE = re.compile(r"\b(?:have|'ve|had|already|recently|just|successfully|i\s+once)\s*$", re.I)
+# Where the target of a goal ends.
+_BOUNDARY = re.compile(
+    r"[.;!?\n()\[\]:]|,|\b(?:but|because|since|so\s+that|so|while|though|although|whereas|where|after|before|"
+    r"someday|one\s+day|eventually|in\s+the\s+(?:future|next|long\s+run)|soon|next\s+year|within|by\s+\d|"
+    r"if|when|with|using\s+my|given|however|and\s+(?:i|i'm|im|i've|have|am|my|was|also|would|want)|"
+    r"or\s+(?:maybe|perhaps|something)|instead\s+of|rather\s+than|at\s+some\s+point|now\s+that)\b", re.I)
+# Words around a target that are not the target: "get into the finance industry" → "finance".
+_LEAD_FILLER = {
+    "to", "into", "in", "as", "a", "an", "the", "get", "go", "work", "working", "be", "become", "becoming", "start",
+    "starting", "move", "moving", "switch", "switching", "transition", "transitioning", "pivot", "pivoting", "break",
+    "breaking", "change", "changing", "career", "careers", "field", "fields", "job", "jobs", "role", "roles",
+    "position", "positions", "of", "something", "some", "kind", "sort", "type", "area", "world", "over", "towards",
+    "toward", "pursue", "pursuing", "land", "landing", "find", "finding", "enter", "entering", "join", "joining",
+    "explore", "exploring", "do", "doing", "try", "trying", "qualify", "train", "training", "retrain", "retraining",
+    "for", "at", "on", "more", "maybe", "perhaps", "possibly", "really", "also", "one", "day", "opportunities",
+    "opportunity", "eventually", "making", "make", "jump", "leap", "shift", "shifting", "head", "heading", "my",
+    "own", "full", "time", "full-time", "proper", "new", "actual", "real", "entry", "level", "entry-level", "like",
+    "about", "of", "going", "back", "out", "myself", "retrain", "crossing", "cross", "branch", "branching",
+    "learn", "learning", "study", "studying", "is", "me", "can", "could", "i", "how", "get", "getting", "that",
+    "this", "to", "am", "i'm", "im", "would", "like", "love", "something", "with", "from", "here", "an", "job",
+}
+_TRAIL_FILLER = {
+    "role", "roles", "job", "jobs", "field", "industry", "sector", "career", "careers", "work", "space", "area",
+    "position", "positions", "eventually", "someday", "instead", "now", "too", "stuff", "things", "world",
+    "profession", "department", "side", "track", "path", "one", "please", "somehow", "later", "again", "full-time",
+    "type", "kind", "related", "type", "domain", "route", "opportunities", "opportunity", "next",
+}
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|don'?t|do\s+not|doesn'?t|didn'?t|haven'?t|have\s+not|hasn'?t|without|lack(?:ing)?|"
+    r"can'?t|cannot|zero|none|limited|unfamiliar|new\s+to)\b", re.I)
+_CLAUSE = re.compile(r"[.;!?\n•|]|,|\b(?:but|though|although|whereas|however|while|except)\b", re.I)
+_SELF = re.compile(
+    r"\b(?:i\s+am|i'?m|im|i\s+work(?:ed)?\s+as|i\s+work\s+in|working\s+as|work\s+as|i'?ve\s+been|i\s+have\s+been|"
+    r"i\s+was|currently|employed\s+as|job\s+as|role\s+as|position\s+as|career\s+as|years?\s+as|"
+    r"by\s+trade|my\s+job\s+is|my\s+title\s+is|title:|current\s+role:?|occupation:?|profession:?|i\s+do)\b", re.I)
+_PAST = re.compile(r"\b(?:former(?:ly)?|ex-|used\s+to\s+be|i\s+was|previously|retired|in\s+my\s+previous|"
+                   r"back\s+when|once\s+worked)\b", re.I)
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                 "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "a": 1, "a couple of": 2,
+                 "a few": 3, "several": 4}
+_YEARS = re.compile(r"\b(?P<n>\d{1,2}(?:\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                    r"fifteen|twenty|a\s+couple\s+of|a\s+few|several)\s*\+?\s*(?:years?|yrs?)\b", re.I)
+_SENIORITY = [("lead", re.compile(r"\b(?:lead|head\s+of|principal|chief|director|manager\s+of\s+managers)\b", re.I)),
+              ("senior", re.compile(r"\b(?:senior|sr\.?|experienced|veteran|seasoned)\b", re.I)),
+              ("entry", re.compile(r"\b(?:junior|jr\.?|entry[- ]level|graduate|trainee|intern|apprentice|student|"
+                                   r"fresher|just\s+graduated|new\s+grad)\b", re.I))]
+
+
+@dataclass(frozen=True)
+class GoalPhrase:
+    """A goal found in the text: the span of the whole goal clause and of its target words."""
+
+    clause: tuple[int, int]
+    target: tuple[int, int]
+    text: str
+    learn: bool  # the person wants to learn something ("learn Python"): a skill goal first
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``[start, end)`` past filler words at both ends."""
+    words = [(m.start() + start, m.end() + start, m.group().lower())
+             for m in re.finditer(r"[\w'’+#.-]+", text[start:end])]
+    i, j = 0, len(words)
+    while i < j and words[i][2].strip(".") in _LEAD_FILLER:
+        i += 1
+    while j > i and words[j - 1][2].strip(".") in _TRAIL_FILLER | {"a", "an", "the", "of", "in", "to", "and", "or"}:
+        j -= 1
+    if i >= j:
+        return start, start
+    last_end = words[j - 1][1] - (1 if words[j - 1][2].endswith(".") else 0)
+    return words[i][0], last_end
+
+
+def goal_phrases(text: str) -> list[GoalPhrase]:
+    """Goals stated in ``text``, in order: the target is the phrase after the goal words, up to the
+    end of its clause, without filler ("the … industry", "a career in …")."""
+    found: list[GoalPhrase] = []
+    taken_until = -1
+    cues = sorted((m for p in _GOAL_PATTERNS for m in p.finditer(text)), key=lambda m: (m.start(), -m.end()))
+    for m in cues:
+        if m.start() < taken_until:
+            continue
+        if _PAST_BEFORE.search(text[max(0, m.start() - 25):m.start()]):
+            continue
+        stop = _BOUNDARY.search(text, m.end())
+        end = stop.start() if stop else len(text)
+        # a wish can be followed by a second goal verb: "I want to move into" — the target follows both
+        t_start, t_end = _strip(text, m.end(), end)
+        if t_end <= t_start:
+            continue
+        target = text[t_start:t_end]
+        if len(target.split()) > 8:
+            continue
+        learn = bool(re.search(r"\b(?:learn(?:ing)?|study(?:ing)?|pick\s+up|get\s+better\s+at|improve)\b",
+                               text[m.start():t_start], re.I))
+        found.append(GoalPhrase((m.start(), end), (t_start, t_end), target, learn))
+        taken_until = end
+    return found
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """Clause spans: split at sentence punctuation, commas, bullets and contrastive conjunctions."""
+    out, start = [], 0
+    for m in _CLAUSE.finditer(text):
+        if m.start() > start:
+            out.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+def negated_clauses(text: str) -> list[tuple[int, int]]:
+    """Clauses that deny something ("no experience with SQL", "I don't drive"): nothing in them is held."""
+    return [(s, e) for s, e in clauses(text) if _NEGATION.search(text, s, e) and _NEGATION.search(text[s:e])]
+
+
+def self_cue_clauses(text: str) -> list[tuple[int, int, bool]]:
+    """Clauses where a person says who they are ("I'm a nurse", "10 years as a welder"), with whether it
+    is in the past ("I was a teacher", "former firefighter")."""
+    out = []
+    for s, e in clauses(text):
+        part = text[s:e]
+        if _SELF.search(part):
+            out.append((s, e, bool(_PAST.search(part))))
+    return out
+
+
+def past_clauses(text: str) -> list[tuple[int, int]]:
+    return [(s, e) for s, e in clauses(text) if _PAST.search(text[s:e])]
+
+
+def years_of_experience(text: str) -> float | None:
+    """The largest number of years a person states ("15 years", "two years"), when plausible (≤ 60)."""
+    best = None
+    for m in _YEARS.finditer(text):
+        raw = m.group("n").lower()
+        raw = re.sub(r"\s+", " ", raw)
+        value = float(_NUMBER_WORDS[raw]) if raw in _NUMBER_WORDS else float(raw)
+        if 0 < value <= 60 and (best is None or value > best):
+            best = value
+    return best
+
+
+def seniority(text: str, years: float | None) -> str | None:
+    for level, pattern in _SENIORITY:
+        if pattern.search(text):
+            return level
+    if years is None:
+        return None
+    return "entry" if years < 2 else "mid" if years < 7 else "senior"
+
+
+def inside(span: tuple[int, int], regions: list[tuple[int, int]] | list[tuple[int, int, bool]]) -> bool:
+    """Whether ``span`` lies within one of ``regions``."""
+    return any(r[0] <= span[0] and span[1] <= r[1] for r in regions)

@@ -1,0 +1,266 @@
+"""What a person's text says about them: their occupation(s) linked to O*NET, the skills they hold,
+their goals, and how long they have worked — each with the words that support it.
+
+How an occupation is linked:
+
+1. **Titles in the text** (:class:`~retrieval.understanding.titles.TitleIndex`): every O*NET title,
+   colloquial title or abbreviation found, weighted by the kind of title, by how many occupations
+   share it, by its length, by whether the person says it about themselves ("I'm a …", "10 years as
+   a …", a résumé heading) and by how often it occurs. Titles inside a goal ("want to become a
+   lawyer") or a negation are not the person's occupation.
+2. **Meaning**: the text's embedding against each occupation's description and tasks, which
+   separates the occupations a shared title names ("store manager": retail supervisor or general
+   manager) and is the only evidence when no title occurs ("I keep the books for three shops").
+3. **Confidence**: high when a title is stated about the person and its occupation also wins on
+   meaning; lower when only meaning speaks, or when two candidates are close. Below
+   :data:`MIN_SEMANTIC` with no title, the answer is "I could not tell what you do".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+
+from retrieval.understanding import cues
+from retrieval.understanding.fields import FIELDS, CareerField
+from retrieval.understanding.keys import title_key
+from retrieval.understanding.schema import Goal, OccupationLink, SkillMention, Span, Understanding
+from retrieval.understanding.titles import KIND_WEIGHT, TitleIndex, TitleMatch
+
+# Evidence weights (see the module docstring). A title said about oneself counts most.
+SELF_CUE = 2.0
+HEADING = 1.5
+PAST = 0.6
+SEMANTIC_WEIGHT = 1.5        # cosine (≈0.2..0.7) times this joins the title evidence
+MIN_SEMANTIC = 0.42          # best cosine below this, with no title: we could not tell what they do
+CONFIDENT = 0.75             # a link at or above this is ranked exactly like a code query
+MAX_CANDIDATES = 5
+MIN_SKILL_CONFIDENCE = 0.6
+_HEADING_LINE = re.compile(r"^[^\n]{1,60}$", re.M)
+_ENGLISH = {"i", "a", "an", "the", "and", "or", "to", "of", "in", "on", "for", "with", "at", "my", "me", "am",
+            "is", "was", "have", "has", "been", "as", "work", "working", "job", "years", "year", "want", "do"}
+_FOREIGN = {"je", "suis", "et", "le", "la", "les", "des", "une", "un", "est", "soy", "estoy", "el", "los", "las",
+            "y", "que", "en", "con", "para", "trabajo", "ich", "bin", "und", "der", "die", "das", "ein", "eine",
+            "mit", "arbeite", "sono", "lavoro", "il", "di", "che", "eu", "sou", "trabalho", "não", "als", "bei"}
+_WORDS = re.compile(r"[^\W\d_]+", re.U)
+
+NO_OCCUPATION = "I could not tell what you do — tell me your job title (for example “I'm a registered nurse”)."
+NOT_ENGLISH = "I can only read English for now — please describe your work in English."
+EMPTY = "Tell me about yourself: what you do now, your skills, or paste your résumé."
+
+
+class Linker:
+    """Links free text to a structured :class:`Understanding`. Built once per process (it holds the
+    title index and the occupation embeddings of the catalogue it serves)."""
+
+    def __init__(self, titles: TitleIndex, occupation_ids: list[str], occupation_vectors: np.ndarray,
+                 embed: Callable[[str], np.ndarray], skill_finder: Callable[[str], list] | None = None,
+                 skill_lookup: Callable[[str], list[str]] | None = None,
+                 skill_label: Callable[[str], str] | None = None, common_words: frozenset[str] = frozenset()):
+        self.titles = titles
+        self.common_words = common_words             # lower-case words of the catalogue's prose
+        self.ids = occupation_ids
+        self.index = {oid: i for i, oid in enumerate(occupation_ids)}
+        self.vectors = occupation_vectors          # (n, d) L2-normalised: description + tasks
+        self.embed = embed
+        self.skill_finder = skill_finder           # text → ExtractedSkill-like hits with spans
+        self.skill_lookup = skill_lookup           # a skill phrase → catalogue skill ids
+        self.skill_label = skill_label or (lambda sid: sid)
+        self._field_keys = sorted(((title_key(a), f) for f in FIELDS for a in (f.name, *f.aliases)),
+                                  key=lambda kv: -len(kv[0]))
+        self._field_vectors: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ entry point
+    def understand(self, text: str) -> Understanding:
+        text = text or ""
+        if not text.strip() or not _WORDS.search(text):
+            return Understanding(status="empty", message=EMPTY)
+        if not self._looks_english(text):
+            return Understanding(status="not_english", message=NOT_ENGLISH)
+        goals_found = cues.goal_phrases(text)
+        goal_regions = [g.clause for g in goals_found]
+        negated = cues.negated_clauses(text)
+        years = cues.years_of_experience(text)
+        occupations = self.link_occupations(text, excluded=goal_regions + negated)
+        skills = self.held_skills(text, excluded=goal_regions + negated)
+        goals = [g for g in (self.resolve_goal(p.text, span=Span(start=p.target[0], end=p.target[1], text=p.text),
+                                               learn=p.learn) for p in goals_found) if g is not None]
+        if occupations and years is not None:
+            occupations[0].years = years
+        status = "understood" if occupations else "no_occupation"
+        message = None if occupations else NO_OCCUPATION
+        if not occupations and not skills and not goals:
+            status = "nonsense" if self._semantic_best(text) < MIN_SEMANTIC * 0.8 else "no_occupation"
+        return Understanding(status=status, message=message, occupations=occupations, skills=skills, goals=goals,
+                             years_experience=years, seniority=cues.seniority(text, years))
+
+    @staticmethod
+    def _looks_english(text: str) -> bool:
+        ws = [w.lower() for w in _WORDS.findall(text)]
+        if len(ws) < 4:
+            return True  # "RN", "welder": too short to tell, and titles are English anyway
+        english = sum(w in _ENGLISH for w in ws)
+        foreign = sum(w in _FOREIGN for w in ws)
+        return not (foreign >= 2 and foreign > english)
+
+    # ------------------------------------------------------------------ occupations
+    def link_occupations(self, text: str, excluded: list[tuple[int, int]] | None = None) -> list[OccupationLink]:
+        excluded = excluded or []
+        matches = [m for m in self.titles.scan(text) if not cues.inside((m.start, m.end), excluded)]
+        self_regions = cues.self_cue_clauses(text)
+        past_regions = cues.past_clauses(text)
+        headings = [(m.start(), m.end()) for m in _HEADING_LINE.finditer(text)] if "\n" in text else []
+        evidence: dict[str, float] = defaultdict(float)
+        best_match: dict[str, tuple[float, TitleMatch, str]] = {}
+        for m in matches:
+            span = (m.start, m.end)
+            cue = 1.0
+            tense = "unknown"
+            if cues.inside(span, self_regions):
+                cue = SELF_CUE
+                tense = "past" if any(r[2] for r in self_regions if r[0] <= span[0] and span[1] <= r[1]) else "current"
+            elif headings and cues.inside(span, headings):
+                cue = HEADING
+            if cues.inside(span, past_regions):
+                cue *= PAST
+                tense = "past"
+            length = 0.5 if m.n_words == 1 else 0.8 if m.n_words == 2 else 1.0
+            if m.n_words == 1 and cue < SELF_CUE and self._plain_word(m):
+                continue
+            share = 1.0 / math.sqrt(len(m.occupations))
+            for oid, weight in m.occupations[:12]:
+                w = cue * length * weight * share
+                evidence[oid] += w
+                if oid not in best_match or w > best_match[oid][0]:
+                    best_match[oid] = (w, m, tense)
+        vec = self.embed(text[:4000])
+        sims = self.vectors @ vec
+        candidates = set(evidence)
+        if not candidates:
+            top = np.argsort(-sims)[:MAX_CANDIDATES]
+            if sims[top[0]] < MIN_SEMANTIC:
+                return []
+            candidates = {self.ids[j] for j in top}
+        scored = []
+        for oid in candidates:
+            sim = float(sims[self.index[oid]])
+            title_part = 1.0 - math.exp(-evidence.get(oid, 0.0))   # diminishing returns for repeats
+            scored.append((title_part + SEMANTIC_WEIGHT * sim, title_part, sim, oid))
+        scored.sort(key=lambda s: (-s[0], s[3]))
+        top_score = scored[0][0]
+        out = []
+        for rank, (score, title_part, sim, oid) in enumerate(scored[:MAX_CANDIDATES]):
+            margin = (top_score - scored[1][0]) if rank == 0 and len(scored) > 1 else (0.5 if rank == 0 else 0.0)
+            if title_part > 0:
+                confidence = min(0.98, 0.35 + 0.45 * title_part + 0.4 * min(margin, 0.5) + 0.3 * max(sim - 0.3, 0))
+            else:
+                confidence = min(0.7, max(0.05, 1.2 * (sim - MIN_SEMANTIC) + 0.8 * min(margin, 0.3) + 0.2))
+            if rank > 0:
+                confidence = min(confidence, max(0.05, out[0].confidence * (score / top_score) * 0.8))
+            w, m, tense = best_match.get(oid, (0.0, None, "unknown"))
+            out.append(OccupationLink(
+                occupation_id=oid, title=self.titles.titles[oid], confidence=round(confidence, 3),
+                span=Span(start=m.start, end=m.end, text=m.text) if m else None, tense=tense,
+                method=("title+meaning" if m else "meaning")))
+        current = [o for o in out if o.tense != "past"]
+        past = [o for o in out if o.tense == "past"]
+        return current + past if current else out
+
+    def _plain_word(self, m: TitleMatch) -> bool:
+        """A one-word title that is more likely an ordinary word here: "pa" or "ta" in lower case, or a
+        word of everyday prose ("former", "model", "host") that only an alternate title lists."""
+        if len(m.key) <= 3:
+            return not m.text.isupper()
+        colloquial = any(w >= KIND_WEIGHT["colloquial"] for _o, w in m.occupations)
+        return not colloquial and m.text.lower() in self.common_words
+
+    def _semantic_best(self, text: str) -> float:
+        return float(np.max(self.vectors @ self.embed(text[:4000])))
+
+    # ------------------------------------------------------------------ skills
+    def held_skills(self, text: str, excluded: list[tuple[int, int]] | None = None) -> list[SkillMention]:
+        """Skills the text says the person has: alias finds outside goals, wishes and negations."""
+        if self.skill_finder is None:
+            return []
+        excluded = excluded or []
+        out: list[SkillMention] = []
+        seen = set()
+        for hit in self.skill_finder(text):
+            spans = [s for s in hit.spans if not cues.inside(tuple(s), excluded)]
+            if not spans or hit.confidence < MIN_SKILL_CONFIDENCE or hit.skill_id in seen:
+                continue
+            seen.add(hit.skill_id)
+            start, end = spans[0]
+            kind = "credential" if getattr(hit, "kind", "") == "credential" else "skill"
+            out.append(SkillMention(skill_id=hit.skill_id, label=hit.label, kind=kind,
+                                    confidence=round(float(hit.confidence), 3),
+                                    span=Span(start=start, end=end, text=text[start:end])))
+        return out[:40]
+
+    # ------------------------------------------------------------------ goals
+    def resolve_goal(self, target: str, span: Span | None = None, learn: bool = False) -> Goal | None:
+        """A goal's target → a field, an occupation or a skill (in that order, skills first for "learn X")."""
+        target = target.strip()
+        if not target:
+            return None
+        key = title_key(target)
+        if learn:
+            skill = self._skill_goal(target, span)
+            if skill:
+                return skill
+        # an exact field name, then an exact occupation title, then a field named inside the phrase
+        for fkey, f in self._field_keys:
+            if fkey == key:
+                return self._field_goal(target, f, span, 1.0)
+        occupations = self.titles.lookup(target) or self._title_inside(target)
+        if occupations:
+            best = occupations[0][1]
+            ids = [oid for oid, w in occupations if w >= best - 1e-9][:3]
+            return Goal(text=target, kind="occupation", occupation_ids=ids, soc_prefixes=sorted({o[:7] for o in ids}),
+                        confidence=0.9, span=span)
+        for fkey, f in self._field_keys:
+            if len(fkey) > 2 and re.search(rf"\b{re.escape(fkey)}\b", key):
+                return self._field_goal(target, f, span, 0.85)
+        skill = self._skill_goal(target, span)
+        if skill:
+            return skill
+        return self._semantic_goal(target, span)
+
+    def _title_inside(self, target: str) -> list[tuple[str, float]]:
+        matches = sorted(self.titles.scan(target), key=lambda m: -m.n_words)
+        return list(matches[0].occupations) if matches and matches[0].n_words >= 1 else []
+
+    @staticmethod
+    def _field_goal(target: str, f: CareerField, span: Span | None, confidence: float) -> Goal:
+        return Goal(text=target, kind="field", field=f.name, soc_prefixes=list(f.soc_prefixes),
+                    confidence=confidence, span=span)
+
+    def _skill_goal(self, target: str, span: Span | None) -> Goal | None:
+        if self.skill_lookup is None:
+            return None
+        ids = self.skill_lookup(target)[:3]
+        if not ids:
+            return None
+        return Goal(text=target, kind="skill", skill_ids=ids, confidence=0.8, span=span)
+
+    def _semantic_goal(self, target: str, span: Span | None) -> Goal | None:
+        """A target no table names ("helping animals", "something with numbers"): the nearest field
+        name or occupation by meaning, when near enough."""
+        vec = self.embed(target)
+        if self._field_vectors is None:
+            self._field_vectors = np.stack([self.embed(f"{f.name}: {', '.join(f.aliases[:6])}") for f in FIELDS])
+        field_sims = self._field_vectors @ vec
+        j = int(np.argmax(field_sims))
+        if field_sims[j] >= 0.5:
+            return self._field_goal(target, FIELDS[j], span, round(float(field_sims[j]), 3))
+        sims = self.vectors @ vec
+        k = int(np.argmax(sims))
+        if sims[k] >= 0.45:
+            oid = self.ids[k]
+            return Goal(text=target, kind="occupation", occupation_ids=[oid], soc_prefixes=[oid[:7]],
+                        confidence=round(float(sims[k]), 3), span=span)
+        return None

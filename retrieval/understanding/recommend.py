@@ -1,0 +1,162 @@
+"""Occupation recommendations that use what Waypoint understood about the person.
+
+* A free-text profile whose occupation is linked with confidence is ranked exactly like a query
+  with that occupation's O*NET code (the ranker that wins the benchmarks); where the link is
+  uncertain, the lists of the candidate occupations are blended by confidence with the text match.
+* A goal (``Profile.goal``, or one stated in the text) that names a field or an occupation turns the
+  list into a transition list: the occupations inside the target, ranked by reachability
+  (:mod:`retrieval.occupations.transitions`), then the ordinary list. The person's own occupation is
+  left out unless it is the goal. A skill to learn ("learn Python") leaves the occupation list as it
+  is: it steers the courses and skills.
+* Text that says nothing Waypoint can use (empty, not English, nonsense, no occupation and no skill)
+  is refused with a message for the person, never answered with a guess.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrieval.occupations.service import OccupationRecommender, ScoredOccupation, get_occupation_recommender
+from retrieval.occupations.transitions import in_prefixes, reachability, requirement_vectors
+from retrieval.profile import Profile, ProfileError
+from retrieval.settings import Settings, get_settings
+from retrieval.understanding.linker import CONFIDENT, Linker
+from retrieval.understanding.schema import Goal, Understanding
+from retrieval.understanding.service import get_linker
+
+TEXT_WEIGHT = 0.5          # the text match's weight in a blend with uncertain occupation links
+SOURCE_MIN = 0.3           # occupation candidates below this confidence are not the person's
+GOAL_CENTRALITY = {"field": 1.5, "occupation": 1.0}
+
+
+def recommend_occupations(profiles: list[Profile], k: int = 20, settings: Settings | None = None,
+                          ) -> list[list[ScoredOccupation]]:
+    """One list per profile. Profiles that need no understanding (a code or title, skills only) are
+    ranked together in one batch, as before."""
+    settings = settings or get_settings()
+    recommender = get_occupation_recommender(settings)
+    plain = [i for i, p in enumerate(profiles) if not (p.text or p.goal)]
+    out: list[list[ScoredOccupation] | None] = [None] * len(profiles)
+    if plain:
+        for i, items in zip(plain, recommender.recommend_many([profiles[i] for i in plain], k=k)):
+            out[i] = items
+    linker = get_linker(settings) if len(plain) < len(profiles) else None
+    for i, profile in enumerate(profiles):
+        if out[i] is None:
+            out[i] = PersonalRanking(recommender, linker).recommend(profile, k)
+    return [items or [] for items in out]
+
+
+def resolve_goal(linker: Linker, text: str) -> Goal:
+    """``Profile.goal`` → a :class:`Goal`; an unknown target is a clear error, never a silent guess."""
+    goal = linker.resolve_goal(text)
+    if goal is None:
+        raise ProfileError(f"I couldn't find a field, occupation or skill called {text!r}; try a job title "
+                           "(“data analyst”) or a field (“finance”, “healthcare”).")
+    return goal
+
+
+class PersonalRanking:
+    """The list for one person: their occupation(s), text, skills and goal together."""
+
+    def __init__(self, recommender: OccupationRecommender, linker: Linker):
+        self.rec = recommender
+        self.linker = linker
+
+    def sources(self, profile: Profile, understanding: Understanding | None) -> list[tuple[str, float]]:
+        """The person's occupations with confidences: a named occupation is certain."""
+        if profile.occupation:
+            resolution = self.rec.resolve(profile)
+            return [(resolution.occupation_id, 1.0)] if resolution else []
+        if understanding is None:
+            return []
+        return [(o.occupation_id, o.confidence) for o in understanding.occupations if o.confidence >= SOURCE_MIN]
+
+    def recommend(self, profile: Profile, k: int) -> list[ScoredOccupation]:
+        understanding = self.linker.understand(profile.text) if profile.text else None
+        if understanding is not None and not profile.occupation and not profile.skills:
+            if understanding.status in ("empty", "not_english", "nonsense") or (
+                    not understanding.occupations and not understanding.skills and not understanding.goals):
+                raise ProfileError(understanding.message or "I could not tell what you do — tell me your job title.")
+        goal = resolve_goal(self.linker, profile.goal) if profile.goal else (
+            understanding.goals[0] if understanding and understanding.goals else None)
+        sources = self.sources(profile, understanding)
+        base = self._base_list(profile, understanding, sources)
+        exclude = set(profile.exclude) | {oid for oid, conf in sources if conf >= 0.5}
+        if goal is not None and goal.kind != "skill":
+            # a skill to learn ("learn Python") steers courses and skills, not the occupation list
+            exclude -= set(goal.occupation_ids)  # "I'm a nurse and want to stay a nurse": asked for
+            base = self._transition_list(profile, goal, sources, base)
+        return [i for i in base if i.id not in exclude][:k]
+
+    def _base_list(self, profile: Profile, understanding: Understanding | None,
+                   sources: list[tuple[str, float]]) -> list[ScoredOccupation]:
+        if sources and sources[0][1] >= CONFIDENT:
+            return self.rec.from_occupations([sources[0][0]])[sources[0][0]]
+        lists = self.rec.from_occupations([oid for oid, _c in sources])
+        weighted = [(lists[oid], conf) for oid, conf in sources]
+        if profile.text or profile.skills:
+            text_profile = profile.model_copy(update={"goal": None, "occupation": None})
+            if understanding is not None and understanding.goals:
+                # the goal's words are not the person's: "nurse wanting finance" must not match finance by text
+                text = profile.text or ""
+                for g in understanding.goals:
+                    if g.span is not None:
+                        text = text[:g.span.start] + " " * (g.span.end - g.span.start) + text[g.span.end:]
+                text_profile = text_profile.model_copy(update={"text": text.strip() or None})
+            if text_profile.text or text_profile.skills:
+                weighted.append((self.rec.from_text(text_profile), TEXT_WEIGHT))
+        if not weighted:
+            return []
+        return weighted[0][0] if len(weighted) == 1 else self.rec.blend(weighted)
+
+    def _transition_list(self, profile: Profile, goal: Goal, sources: list[tuple[str, float]],
+                         base: list[ScoredOccupation]) -> list[ScoredOccupation]:
+        corpus = self.rec.corpus
+        targets = self._targets(goal)
+        if targets.size == 0:
+            return base
+        src_rows = [(corpus.index[oid], conf) for oid, conf in sources if oid in corpus.index]
+        ranked = self.rec.ranked_ids([oid for oid, _c in sources if oid in corpus.index])
+        ranked_rows = {corpus.index[q]: [corpus.index[c] for c in cs if c in corpus.index] for q, cs in ranked.items()}
+        related = {corpus.index[q]: {corpus.index[t]: g for t, g in ts.items() if t in corpus.index}
+                   for q, ts in self.rec.labels.items() if q in {oid for oid, _c in sources}}
+        meaning = self.rec.dense("full")
+        goal_vec = self.linker.embed(goal.field or goal.text)
+        # how central each occupation is to the goal as named; a skill goal ("learn Python") is about
+        # the occupations built on that skill more than about the ones that merely list it
+        goal_sim = (self.rec.dense("alt_titles") @ goal_vec) * GOAL_CENTRALITY[goal.kind]
+        text_sim = meaning @ self.linker.embed(profile.text[:4000]) if profile.text and not src_rows else None
+        if goal.kind == "occupation" and goal.occupation_ids:
+            # "become a lawyer": the occupation itself first, then the ones most like it
+            goal_ranked = self.rec.ranked_ids([o for o in goal.occupation_ids if o in corpus.index], k=40)
+            closeness = np.zeros(len(corpus), np.float32)
+            for oid in goal.occupation_ids:
+                if oid in corpus.index:
+                    closeness[corpus.index[oid]] = 2.0
+                for p, c in enumerate(goal_ranked.get(oid, [])):
+                    closeness[corpus.index[c]] = max(closeness[corpus.index[c]], 1.0 - p / 40)
+            goal_sim = goal_sim + closeness
+        scores = reachability(targets=targets, sources=src_rows, requirements=self._requirements(),
+                              meaning=meaning, job_zone=corpus.job_zone, ranked_from_source=ranked_rows,
+                              related=related, goal_similarity=goal_sim, text_similarity=text_sim)
+        order = targets[np.argsort(-scores, kind="stable")]
+        top = [ScoredOccupation(corpus.ids[j], corpus.titles[j], round(float(s), 4))
+               for j, s in zip(order, np.sort(scores)[::-1])]
+        inside = {i.id for i in top}
+        return top + [i for i in base if i.id not in inside]
+
+    def _targets(self, goal: Goal) -> np.ndarray:
+        corpus = self.rec.corpus
+        if goal.kind == "occupation" and goal.occupation_ids:
+            # the occupation and its nearest neighbours in the same SOC minor group
+            prefixes = sorted({o[:4] for o in goal.occupation_ids})
+            return np.array([j for j, oid in enumerate(corpus.ids) if in_prefixes(oid, prefixes)], dtype=int)
+        return np.array([j for j, oid in enumerate(corpus.ids) if in_prefixes(oid, goal.soc_prefixes)], dtype=int)
+
+    def _requirements(self) -> np.ndarray:
+        cache = self.rec.__dict__.setdefault("_requirement_vectors", None)
+        if cache is None:
+            cache = requirement_vectors(self.rec.corpus.skills_im, self.rec.corpus.knowledge_im)
+            self.rec.__dict__["_requirement_vectors"] = cache
+        return cache

@@ -1,0 +1,80 @@
+"""What Waypoint understood about a person from what they typed: the contract between the
+understanding code (``retrieval/understanding``), the recommenders, the REST API, the UI's
+"What Waypoint believes about you" panel and ``waypoint eval profiles``.
+
+Every field carries its provenance: the span of the person's text that supports it, so the UI can
+show it and the person can correct it, and so an explanation never says "you have X" for something
+the person did not say.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Span(BaseModel):
+    """Where in the person's text a finding comes from (character offsets into the original text)."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+
+class OccupationLink(BaseModel):
+    """An occupation the person holds or held, linked to O*NET."""
+
+    occupation_id: str = Field(description="O*NET-SOC code, e.g. 29-1141.00")
+    title: str = Field(description="O*NET title of the occupation")
+    confidence: float = Field(ge=0.0, le=1.0)
+    span: Span | None = Field(default=None, description="the words that name it; None when inferred from the whole text")
+    tense: Literal["current", "past", "unknown"] = "unknown"
+    method: str = Field(description="how it was linked: code, alias, title, abbreviation, semantic, ...")
+    years: float | None = Field(default=None, description="years in this occupation, when stated")
+
+
+class SkillMention(BaseModel):
+    """A skill or credential the person says they have (never a wish, a goal or a negation)."""
+
+    skill_id: str
+    label: str
+    kind: Literal["skill", "credential"] = "skill"
+    confidence: float = Field(ge=0.0, le=1.0)
+    span: Span
+
+
+class Goal(BaseModel):
+    """Where the person wants to go: a field ("finance"), an occupation ("lawyer") or a skill ("Python").
+
+    ``soc_prefixes`` is what the recommenders use: an occupation is inside the goal when its O*NET-SOC
+    code starts with one of them ("13-2" financial specialists, "23-1011" lawyers)."""
+
+    text: str = Field(description="the target as the person wrote it, e.g. 'finance'")
+    kind: Literal["field", "occupation", "skill"]
+    field: str | None = Field(default=None, description="the named career field, when kind is field")
+    occupation_ids: list[str] = Field(default_factory=list)
+    soc_prefixes: list[str] = Field(default_factory=list)
+    skill_ids: list[str] = Field(default_factory=list)
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    span: Span | None = None
+
+
+Status = Literal["understood", "no_occupation", "empty", "not_english", "nonsense"]
+
+
+class Understanding(BaseModel):
+    """Everything understood from one text. ``occupations`` best first: ``occupations[0]`` is the
+    person's (current) occupation when ``status == "understood"``; several candidates when ambiguous."""
+
+    status: Status
+    message: str | None = Field(default=None, description="for the person, when status is not 'understood'")
+    occupations: list[OccupationLink] = Field(default_factory=list)
+    skills: list[SkillMention] = Field(default_factory=list)
+    goals: list[Goal] = Field(default_factory=list)
+    years_experience: float | None = None
+    seniority: Literal["entry", "mid", "senior", "lead"] | None = None
+
+    @property
+    def occupation(self) -> OccupationLink | None:
+        return self.occupations[0] if self.occupations else None

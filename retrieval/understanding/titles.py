@@ -1,0 +1,170 @@
+"""Occupation titles → O*NET codes, keyed for what people type.
+
+The catalogue holds ~72,000 O*NET titles (primary, short, reported by workers, alternate); people
+also use words O*NET does not list ("18-wheeler", "sparky", "CNA") or list for the wrong occupation
+("teacher" is only an alternate title of postsecondary teachers). :data:`COLLOQUIAL` adds those, a
+small committed table; everything else comes from the catalogue.
+
+:meth:`TitleIndex.scan` finds every title in a text (longest match wins where titles overlap), so
+"Sr. software engineer on a payments team" yields "software engineer", and a résumé that says
+"Store Manager" three times yields it three times.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass
+
+from retrieval.understanding.keys import Word, title_key, words
+
+MAX_TITLE_WORDS = 7
+# How much a title of each kind says about its occupation: a worker-reported title is the way people
+# talk; an alternate title is often a narrow specialisation that several occupations share.
+KIND_WEIGHT = {"primary": 1.0, "short": 1.0, "colloquial": 1.0, "reported": 0.9, "alternate": 0.75}
+
+# Colloquial titles and abbreviations people use that O*NET lacks or files elsewhere.
+COLLOQUIAL: dict[str, tuple[str, ...]] = {
+    "18 wheeler": ("53-3032.00",), "18 wheeler driver": ("53-3032.00",), "trucker": ("53-3032.00",),
+    "big rig": ("53-3032.00",), "semi driver": ("53-3032.00",), "semi truck driver": ("53-3032.00",),
+    "otr driver": ("53-3032.00",), "long haul driver": ("53-3032.00",), "long haul trucker": ("53-3032.00",),
+    "cdl": ("53-3032.00",), "class a driver": ("53-3032.00",), "lorry driver": ("53-3032.00",),
+    "hgv driver": ("53-3032.00",), "delivery driver": ("53-3033.00",), "courier": ("53-3033.00", "43-5021.00"),
+    "uber driver": ("53-3053.00",), "rideshare driver": ("53-3053.00",), "taxi driver": ("53-3054.00",),
+    "cab driver": ("53-3054.00",), "bus driver": ("53-3052.00",),
+    "cop": ("33-3051.00",), "police officer": ("33-3051.00",), "policeman": ("33-3051.00",),
+    "policewoman": ("33-3051.00",), "firefighter": ("33-2011.00",), "fireman": ("33-2011.00",),
+    "nurse": ("29-1141.00",), "staff nurse": ("29-1141.00",), "charge nurse": ("29-1141.00",),
+    "floor nurse": ("29-1141.00",), "icu nurse": ("29-1141.00",), "er nurse": ("29-1141.00",),
+    "travel nurse": ("29-1141.00",), "med surg nurse": ("29-1141.00",), "cna": ("31-1131.00",),
+    "care assistant": ("31-1131.00", "31-1122.00"), "carer": ("31-1122.00",), "care worker": ("31-1122.00",),
+    "healthcare assistant": ("31-1131.00",), "np": ("29-1171.00",), "lpn": ("29-2061.00",), "lvn": ("29-2061.00",),
+    "teacher": ("25-2021.00", "25-2031.00"), "school teacher": ("25-2021.00", "25-2031.00"),
+    "primary school teacher": ("25-2021.00",), "primary teacher": ("25-2021.00",),
+    "secondary school teacher": ("25-2031.00",), "high school teacher": ("25-2031.00",),
+    "middle school teacher": ("25-2022.00",), "grade school teacher": ("25-2021.00",),
+    "kindergarten teacher": ("25-2012.00",), "teaching assistant": ("25-9042.00",), "ta": ("25-9042.00",),
+    "professor": ("25-1199.00",), "lecturer": ("25-1199.00",),
+    "swe": ("15-1252.00",), "software engineer": ("15-1252.00",), "software dev": ("15-1252.00",),
+    "coder": ("15-1252.00", "15-1251.00"), "programmer": ("15-1251.00", "15-1252.00"),
+    "developer": ("15-1252.00",), "dev": ("15-1252.00",), "full stack developer": ("15-1252.00", "15-1254.00"),
+    "backend developer": ("15-1252.00",), "back end developer": ("15-1252.00",),
+    "frontend developer": ("15-1254.00",), "front end developer": ("15-1254.00",),
+    "qa": ("15-1253.00",), "qa engineer": ("15-1253.00",), "qa tester": ("15-1253.00",), "tester": ("15-1253.00",),
+    "sdet": ("15-1253.00",), "dba": ("15-1242.00",), "devops engineer": ("15-1244.00", "15-1252.00"),
+    "sysadmin": ("15-1244.00",), "system administrator": ("15-1244.00",), "it support": ("15-1232.00",),
+    "help desk": ("15-1232.00",), "helpdesk": ("15-1232.00",), "ml engineer": ("15-2051.00",),
+    "machine learning engineer": ("15-2051.00",), "data engineer": ("15-1243.00", "15-1252.00"),
+    "hr": ("13-1071.00",), "hr generalist": ("13-1071.00",), "hr manager": ("11-3121.00",),
+    "recruiter": ("13-1071.00",), "hr assistant": ("43-4161.00",),
+    "sparky": ("47-2111.00",), "chippy": ("47-2031.00",), "plumber": ("47-2152.00",), "welder": ("51-4121.00",),
+    "mechanic": ("49-3023.00",), "car mechanic": ("49-3023.00",), "auto mechanic": ("49-3023.00",),
+    "diesel mechanic": ("49-3031.00",), "handyman": ("49-9071.00",),
+    "admin assistant": ("43-6014.00",), "administrative assistant": ("43-6014.00",), "pa": ("43-6011.00",),
+    "office manager": ("11-3012.00", "43-1011.00"), "receptionist": ("43-4171.00",),
+    "bookkeeper": ("43-3031.00",), "book keeper": ("43-3031.00",), "cpa": ("13-2011.00",),
+    "accountant": ("13-2011.00",), "financial analyst": ("13-2051.00",), "bank teller": ("43-3071.00",),
+    "cashier": ("41-2011.00",), "shop assistant": ("41-2031.00",), "sales assistant": ("41-2031.00",),
+    "retail associate": ("41-2031.00",), "sales associate": ("41-2031.00",),
+    "store manager": ("41-1011.00", "11-1021.00"), "shop manager": ("41-1011.00",),
+    "retail manager": ("41-1011.00", "11-1021.00"), "assistant manager": ("41-1011.00",),
+    "shift manager": ("41-1011.00", "35-1012.00"), "shift supervisor": ("41-1011.00", "35-1012.00"),
+    "waiter": ("35-3031.00",), "waitress": ("35-3031.00",), "server at a restaurant": ("35-3031.00",),
+    "line cook": ("35-2014.00",), "cook": ("35-2014.00",), "chef": ("35-1011.00",), "barista": ("35-3023.00",),
+    "bartender": ("35-3011.00",), "dishwasher": ("35-9021.00",), "warehouse worker": ("53-7062.00",),
+    "forklift driver": ("53-7051.00",), "forklift operator": ("53-7051.00",), "picker": ("53-7065.00",),
+    "packer": ("53-7064.00",), "emt": ("29-2042.00",), "paramedic": ("29-2043.00",),
+    "pharmacy tech": ("29-2052.00",), "vet tech": ("29-2056.00",), "dental hygienist": ("29-1292.00",),
+    "social worker": ("21-1021.00", "21-1022.00", "21-1029.00"), "counselor": ("21-1012.00", "21-1014.00"),
+    "school counselor": ("21-1012.00",), "guidance counselor": ("21-1012.00",), "therapist": ("21-1013.00", "29-1223.00"),
+    "lawyer": ("23-1011.00",), "attorney": ("23-1011.00",), "paralegal": ("23-2011.00",),
+    "legal secretary": ("43-6012.00",), "security guard": ("33-9032.00",), "bouncer": ("33-9032.00",),
+    "janitor": ("37-2011.00",), "cleaner": ("37-2012.00", "37-2011.00"), "housekeeper": ("37-2012.00",),
+    "landscaper": ("37-3011.00",), "gardener": ("37-3011.00",), "nanny": ("39-9011.00",),
+    "childminder": ("39-9011.00",), "personal trainer": ("39-9031.00",), "hairdresser": ("39-5012.00",),
+    "hairstylist": ("39-5012.00",), "barber": ("39-5011.00",), "graphic designer": ("27-1024.00",),
+    "ux designer": ("15-1255.00",), "ui designer": ("15-1255.00",), "web designer": ("15-1255.00",),
+    "marketing manager": ("11-2021.00",), "marketer": ("13-1161.00",), "project manager": ("13-1082.00",),
+    "pm": ("13-1082.00",), "product manager": ("11-2021.00", "13-1082.00"), "scrum master": ("15-1299.09",),
+    "business analyst": ("13-1111.00", "15-1211.00"), "data analyst": ("15-2051.01", "15-2041.00"),
+    "call center agent": ("43-4051.00",), "call centre agent": ("43-4051.00",),
+    "customer service rep": ("43-4051.00",), "csr": ("43-4051.00",),
+    "construction worker": ("47-2061.00",), "laborer": ("47-2061.00",), "carpenter": ("47-2031.00",),
+    "electrician": ("47-2111.00",), "soldier": ("55-3016.00",), "veteran": ("55-3016.00",),
+    "machinist": ("51-4041.00",), "factory worker": ("51-2092.00",), "assembly line worker": ("51-2092.00",),
+    "pilot": ("53-2011.00",), "flight attendant": ("53-2031.00",), "real estate agent": ("41-9022.00",),
+    "realtor": ("41-9022.00",), "estate agent": ("41-9022.00",), "journalist": ("27-3023.00",),
+    "reporter": ("27-3023.00",), "writer": ("27-3043.00",), "copywriter": ("27-3043.00",),
+}
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    """A title found in a text: the words it spans and the occupations it names, with weights."""
+
+    start: int
+    end: int
+    text: str
+    key: str
+    n_words: int
+    occupations: tuple[tuple[str, float], ...]  # (occupation id, kind weight), best first
+
+
+class TitleIndex:
+    """Every O*NET title (and the colloquial table) by match key."""
+
+    def __init__(self, entries: dict[str, dict[str, float]], titles: dict[str, str]):
+        self.entries = entries
+        self.titles = titles
+
+    @classmethod
+    def from_db(cls, conn: sqlite3.Connection) -> "TitleIndex":
+        titles = {oid: t for oid, t in conn.execute("SELECT id, title FROM occupation WHERE taxonomy='onet'")}
+        entries: dict[str, dict[str, float]] = defaultdict(dict)
+
+        def add(title: str, oid: str, weight: float) -> None:
+            key = title_key(title)
+            if key and oid in titles and weight > entries[key].get(oid, 0.0):
+                entries[key][oid] = weight
+
+        for oid, title in titles.items():
+            add(title, oid, KIND_WEIGHT["primary"])
+        for oid, title, kind in conn.execute(
+                "SELECT t.occupation_id, t.title, t.kind FROM occupation_title t "
+                "JOIN occupation o ON o.id = t.occupation_id WHERE o.taxonomy='onet'"):
+            weight = KIND_WEIGHT.get(kind, 0.6)
+            add(title, oid, weight)
+            # "Registered Nurse (RN)", "Certified Nursing Assistant (CNA)": the bracketed form is a title too
+            if "(" in title and title.endswith(")"):
+                head, _, inner = title[:-1].partition("(")
+                add(head, oid, weight)
+                if len(inner.split()) <= MAX_TITLE_WORDS:
+                    add(inner, oid, weight * 0.9)
+        for title, oids in COLLOQUIAL.items():
+            key = title_key(title)
+            # the colloquial table decides for its keys: it exists because the catalogue's answer is wrong
+            entries[key] = {oid: KIND_WEIGHT["colloquial"] * (1.0 if i == 0 else 0.9)
+                            for i, oid in enumerate(oids) if oid in titles} or entries[key]
+        return cls(dict(entries), titles)
+
+    def lookup(self, text: str) -> list[tuple[str, float]]:
+        """Occupations whose title is exactly ``text`` (up to key normalisation), best first."""
+        found = self.entries.get(title_key(text), {})
+        return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def scan(self, text: str) -> list[TitleMatch]:
+        """Every title in ``text``; a title inside a longer title found at an overlapping place is dropped."""
+        ws: list[Word] = words(text)
+        found: list[TitleMatch] = []
+        for i in range(len(ws)):
+            for n in range(min(MAX_TITLE_WORDS, len(ws) - i), 0, -1):
+                key = " ".join(w.key for w in ws[i:i + n])
+                hit = self.entries.get(key)
+                if hit:
+                    start, end = ws[i].start, ws[i + n - 1].end
+                    occs = tuple(sorted(hit.items(), key=lambda kv: (-kv[1], kv[0])))
+                    found.append(TitleMatch(start, end, text[start:end], key, n, occs))
+                    break  # the longest title starting here
+        return [m for m in found
+                if not any(o is not m and o.start <= m.start and m.end <= o.end and o.n_words > m.n_words
+                           for o in found)]

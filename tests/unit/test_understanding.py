@@ -1,0 +1,158 @@
+"""Understanding a person's own words (retrieval/understanding): the phrase cues, the title keys, the
+linker and the goal-steered list, on the synthetic catalogue. Mechanics: which words are a goal, a
+negation or a title, what is refused. How well it works on what people really write is measured by
+`waypoint eval profiles` on the real catalogue (tests/test_understanding_real.py checks the known
+failures there)."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.profile import Profile, ProfileError
+from retrieval.recommend import Kind, recommend
+from retrieval.understanding import cues
+from retrieval.understanding.fields import FIELDS
+from retrieval.understanding.keys import title_key
+from tests import synthetic_catalogue as synthetic
+
+
+# ------------------------------------------------------------------------------------------ cues
+@pytest.mark.parametrize("text, target", [
+    ("I'm a firefighter and I want to move into finance", "finance"),
+    ("teacher here, want to switch to software development", "software development"),
+    ("Software developer, hoping to move into management someday.", "management"),
+    ("paralegal, would love to become a lawyer", "lawyer"),
+    ("Nurse wanting to get into the healthcare administration side of things", "healthcare administration"),
+    ("thinking about a career change to data science, because I like numbers", "data science"),
+    ("aspiring data analyst with Excel skills", "data analyst"),
+    ("I'd like to break into the tech industry", "tech"),
+])
+def test_goal_phrases_find_the_target_without_filler(text, target):
+    found = cues.goal_phrases(text)
+    assert [g.text for g in found] == [target]
+    g = found[0]
+    assert text[g.target[0]:g.target[1]] == target and g.clause[0] <= g.target[0] < g.target[1] <= g.clause[1]
+
+
+@pytest.mark.parametrize("text", ["I switched to nursing in 2015", "I have moved into management already",
+                                  "I'm a welder with ten years in shipyards", "Registered nurse, ICU, night shifts"])
+def test_statements_about_the_past_or_present_are_not_goals(text):
+    assert cues.goal_phrases(text) == []
+
+
+def test_a_wish_to_learn_is_marked_as_learning():
+    (goal,) = cues.goal_phrases("I don't know SQL yet but I want to learn Python")
+    assert goal.text == "Python" and goal.learn
+
+
+def test_negated_clauses_cover_what_is_denied_and_nothing_after_but():
+    text = "I have no experience with SQL, but I know Excel well"
+    negated = cues.negated_clauses(text)
+    sql = text.index("SQL")
+    excel = text.index("Excel")
+    assert cues.inside((sql, sql + 3), negated)
+    assert not cues.inside((excel, excel + 5), negated)
+
+
+@pytest.mark.parametrize("text, years", [("15 years as a welder", 15), ("two years in retail", 2),
+                                         ("Since 2010, 3+ yrs leading a team", 3), ("I'm a nurse", None),
+                                         ("worked 200 years", None)])
+def test_years_of_experience(text, years):
+    assert cues.years_of_experience(text) == years
+
+
+def test_seniority_from_words_or_years():
+    assert cues.seniority("Sr. engineer", None) == "senior"
+    assert cues.seniority("just graduated", None) == "entry"
+    assert cues.seniority("engineer", 10) == "senior"
+    assert cues.seniority("engineer", None) is None
+
+
+# ------------------------------------------------------------------------------------------ keys and fields
+@pytest.mark.parametrize("a, b", [("school counsellor", "School Counselors"), ("registered nurse", "Registered Nurses"),
+                                  ("Labourer", "laborers"), ("Secretaries", "secretary"), ("RN", "rn")])
+def test_title_keys_meet_across_plural_and_british_spelling(a, b):
+    assert title_key(a) == title_key(b)
+
+
+def test_field_table_is_well_formed():
+    names = [f.name for f in FIELDS]
+    assert len(names) == len(set(names))
+    for f in FIELDS:
+        assert f.aliases and f.soc_prefixes
+        for p in f.soc_prefixes:
+            assert p[:2].isdigit() and p[2] == "-" and len(p) <= 10, (f.name, p)
+    # one alias, one field: otherwise what "finance" means would depend on the table's order
+    keys = [k for f in FIELDS for k in {title_key(a) for a in (f.name, *f.aliases)}]
+    dupes = {k for k in keys if keys.count(k) > 1}
+    assert not dupes, dupes
+
+
+# ------------------------------------------------------------------------------------------ the linker
+@pytest.fixture(scope="module")
+def linker(synthetic_settings):
+    from retrieval.understanding.service import get_linker
+
+    return get_linker(synthetic_settings)
+
+
+def test_a_stated_abbreviation_links_the_occupation_with_its_span(linker):
+    text = "I'm an RN on a busy ward, 6 years now"
+    u = linker.understand(text)
+    assert u.status == "understood" and u.occupation.occupation_id == synthetic.NURSE
+    assert u.occupation.span.text == "RN" and text[u.occupation.span.start:u.occupation.span.end] == "RN"
+    assert u.occupation.tense == "current" and u.occupation.confidence >= 0.75
+    assert u.years_experience == 6
+
+
+def test_a_goal_is_not_the_persons_occupation_nor_a_held_skill(linker):
+    u = linker.understand("I'm a staff nurse and I want to become a software developer who writes Python")
+    assert u.occupation.occupation_id == synthetic.NURSE
+    assert synthetic.SOFTWARE_DEV not in [o.occupation_id for o in u.occupations]
+    assert [g.kind for g in u.goals] == ["occupation"] and u.goals[0].occupation_ids == [synthetic.SOFTWARE_DEV]
+    assert "Python" not in " ".join(s.label for s in u.skills)
+
+
+def test_a_negated_skill_is_not_held(linker):
+    labels = [s.label.lower() for s in linker.understand("No experience with Python, but I use Microsoft Excel daily").skills]
+    assert not any("python" in lab for lab in labels)
+    assert any("excel" in lab for lab in labels)
+
+
+@pytest.mark.parametrize("text, status", [("", "empty"), ("   ", "empty"), ("?!", "empty"),
+                                          ("Je suis infirmière et je veux changer de métier", "not_english"),
+                                          ("asdf qwer zxcv", "nonsense")])
+def test_text_that_says_nothing_usable_gets_an_honest_status(linker, text, status):
+    u = linker.understand(text)
+    assert u.status == status and u.message and not u.occupations
+
+
+# ------------------------------------------------------------------------------------------ recommending
+def _ids(profile: Profile, k: int = 5) -> list[str]:
+    return [i.id for i in recommend([profile], Kind.occupation, k)[0].items]
+
+
+def test_a_confident_free_text_link_ranks_like_the_code_query(synthetic_settings):
+    assert _ids(Profile(text="I'm an RN"), 8) == _ids(Profile(occupation=synthetic.NURSE), 8)
+
+
+def test_a_goal_field_makes_a_transition_list_inside_the_field(synthetic_settings):
+    finance = next(f for f in FIELDS if f.name == "finance")
+    top = _ids(Profile(text="I'm a staff nurse and I want to move into finance"), 5)
+    inside = [c for c in top if any(c.startswith(p) for p in finance.soc_prefixes)]
+    assert top[0] in inside and len(inside) >= 2, top  # the synthetic catalogue has two finance occupations
+    assert synthetic.NURSE not in top
+
+
+def test_the_goal_field_of_the_profile_wins_and_an_unknown_goal_is_refused(synthetic_settings):
+    top = _ids(Profile(occupation=synthetic.NURSE, goal="software development"), 5)
+    assert all(c.startswith("15-12") for c in top[:3]), top
+    with pytest.raises(ProfileError, match="couldn't find"):
+        _ids(Profile(occupation=synthetic.NURSE, goal="zzqx blorp"))
+
+
+@pytest.mark.parametrize("text", ["asdf qwer zxcv", "Je suis infirmière et je veux changer de métier"])
+def test_recommending_from_unusable_text_is_refused_with_the_message(synthetic_settings, text):
+    with pytest.raises(ProfileError) as err:
+        _ids(Profile(text=text))
+    assert "tell me" in str(err.value).lower() or "english" in str(err.value).lower()

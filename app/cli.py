@@ -184,6 +184,27 @@ def recommend(
 
 
 @app.command()
+def understand(
+    text: str = typer.Argument(None, help="A self-description or résumé text ('-' or nothing: read stdin)."),
+) -> None:
+    """What Waypoint understands from a text: occupations, held skills and goals, each with the words behind it."""
+    from retrieval.profile import MAX_TEXT_CHARS
+    from retrieval.understanding.service import understand as run
+
+    if text in (None, "-"):
+        text = sys.stdin.read()
+    if len(text) > MAX_TEXT_CHARS:
+        fail(f"text is {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}")
+    try:
+        result = run(text)
+    except IngestError as exc:
+        fail(str(exc))
+    print(result.model_dump_json(indent=2))
+    if result.status != "understood":
+        raise typer.Exit(2)
+
+
+@app.command()
 def gap(
     profile: Path = typer.Option(..., "--profile", help="Profile JSON file."),
     item: str = typer.Option(..., "--item", help="Occupation id (O*NET or ESCO) or job posting id."),
@@ -273,10 +294,26 @@ def eval_jobs(ctx: typer.Context) -> None:
     _run_main("eval.jobs", ctx.args, "waypoint eval jobs")
 
 
+@eval_app.command("courses", context_settings=PASS_THROUGH)
+def eval_courses(ctx: typer.Context) -> None:
+    """Course relevance on the labelled (skill, course) judgements: precision@1/@3, coverage, language."""
+    _run_main("eval.courses", ctx.args, "waypoint eval courses")
+
+
 @eval_app.command("setfit", context_settings=PASS_THROUGH)
 def eval_setfit(ctx: typer.Context) -> None:
     """SetFit job family and chat intent against a nearest-centroid embedding baseline."""
     _run_main("eval.setfit_eval", ctx.args, "waypoint eval setfit")
+
+
+@eval_app.command("profiles", context_settings=PASS_THROUGH)
+def eval_profiles(ctx: typer.Context) -> None:
+    """What people type: persona NDCG (text vs code), goal families, résumé occupations; --limit N."""
+    result = _run_main("eval.profiles", ctx.args, "waypoint eval profiles")
+    shown = {"personas": ("ndcg@10_text", "ndcg@10_code", "ratio", "recognition"), "goals": ("text", "occupation_and_goal"),
+             "resumes": ("top1", "top3", "top1_csv_rows"), "skills": ("available", "precision")}
+    print(json.dumps({part: {k: result[part].get(k) for k in keys} for part, keys in shown.items() if part in result},
+                     indent=2, default=str))
 
 
 train_app = typer.Typer(no_args_is_help=True, help="Training scripts (sentence-transformers, SetFit, trl).")

@@ -17,7 +17,7 @@ _WISH = (r"(?:want(?:s|ed|ing)?|wanna|would\s+(?:like|love)|'d\s+(?:like|love)|(
          r"plan(?:ning)?|looking|trying|aim(?:ing)?|keen|eager|ready|intend(?:ing)?|wish|dream(?:ing)?\s+of|"
          r"dream\s+is|thinking\s+(?:about|of)|considering|interested\s+in|curious\s+about|open\s+to|"
          r"goal\s+is|aspir(?:e|ing)|would\s+rather|next\s+step\s+is|how\s+(?:do|can|could)\s+i|"
-         r"help\s+me|i'?m\s+after|seeking|pursu(?:e|ing))")
+         r"help\s+me|i'?m\s+after|seeking)")
 # Verbs that make a goal on their own: "switching to", "moving into", "break into", "retrain as".
 _MOVE = (r"(?:switch(?:ing)?|transition(?:ing)?|pivot(?:ing)?|break(?:ing)?|mov(?:e|ing)|branch(?:ing)?|"
          r"cross(?:ing)?|jump(?:ing)?|chang(?:e|ing)|retrain(?:ing)?|shift(?:ing)?|head(?:ing)?|get(?:ting)?|go(?:ing)?)")
@@ -28,7 +28,7 @@ _GOAL_PATTERNS = [
     re.compile(r"\bcareer\s+(?:change|switch|move|pivot|transition)\b", re.I),
     re.compile(r"\bbecom(?:e|ing)\b(?=\s+(?:an?|the)\b)", re.I),
     re.compile(r"\b(?:aspiring|future|would-be|wannabe|trainee)\b(?=\s+[a-z])", re.I),
-    re.compile(r"\blearn(?:ing)?\b", re.I),
+    re.compile(r"\b(?:currently|now|am|i'?m)\s+(?:learning|studying)\b", re.I),
 ]
 # A goal clause whose verb is in the past is not a goal: "I switched to nursing in 2015", "I've moved into".
 _PAST_BEFORE = re.compile(r"\b(?:have|'ve|had|already|recently|just|successfully|i\s+once)\s*$", re.I)
@@ -49,7 +49,7 @@ _LEAD_FILLER = {
     "for", "at", "on", "more", "maybe", "perhaps", "possibly", "really", "also", "one", "day", "opportunities",
     "opportunity", "eventually", "making", "make", "jump", "leap", "shift", "shifting", "head", "heading", "my",
     "own", "full", "time", "full-time", "proper", "new", "actual", "real", "entry", "level", "entry-level", "like",
-    "about", "of", "going", "back", "out", "myself", "retrain", "crossing", "cross", "branch", "branching",
+    "about", "of", "going", "back", "out", "myself", "up", "eventually", "somewhere", "anything", "everything", "retrain", "crossing", "cross", "branch", "branching",
     "learn", "learning", "study", "studying", "is", "me", "can", "could", "i", "how", "get", "getting", "that",
     "this", "to", "am", "i'm", "im", "would", "like", "love", "something", "with", "from", "here", "an", "job",
 }
@@ -118,8 +118,12 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
             continue
         stop = _BOUNDARY.search(text, m.end())
         end = stop.start() if stop else len(text)
-        # a wish can be followed by a second goal verb: "I want to move into" — the target follows both
         t_start, t_end = _strip(text, m.end(), end)
+        if t_end <= t_start and stop is not None and stop.group().lower() == "with":
+            # "work with animals": here "with" opens the target instead of ending it
+            stop = _BOUNDARY.search(text, stop.end())
+            end = stop.start() if stop else len(text)
+            t_start, t_end = _strip(text, m.end(), end)
         if t_end <= t_start:
             continue
         target = text[t_start:t_end]

@@ -29,12 +29,16 @@ from retrieval.understanding import cues
 from retrieval.understanding.fields import FIELDS, CareerField
 from retrieval.understanding.keys import title_key
 from retrieval.understanding.schema import Goal, OccupationLink, SkillMention, Span, Understanding
-from retrieval.understanding.titles import KIND_WEIGHT, TitleIndex, TitleMatch
+from retrieval.understanding.titles import TitleIndex, TitleMatch
 
 # Evidence weights (see the module docstring). A title said about oneself counts most.
 SELF_CUE = 2.0
 HEADING = 1.5
 PAST = 0.6
+ACRONYM = 0.5
+MAX_GOALS = 3
+CLEAR_COVER = 0.6            # a goal reading by name covering this share of the target's words is clear
+CLEAR_MEANING = 0.55         # ... else a reading by meaning this close wins over it
 SEMANTIC_WEIGHT = 1.5        # cosine (≈0.2..0.7) times this joins the title evidence
 MIN_SEMANTIC = 0.42          # best cosine below this, with no title: we could not tell what they do
 CONFIDENT = 0.75             # a link at or above this is ranked exactly like a code query
@@ -51,6 +55,14 @@ _WORDS = re.compile(r"[^\W\d_]+", re.U)
 NO_OCCUPATION = "I could not tell what you do — tell me your job title (for example “I'm a registered nurse”)."
 NOT_ENGLISH = "I can only read English for now — please describe your work in English."
 EMPTY = "Tell me about yourself: what you do now, your skills, or paste your résumé."
+
+
+def _blank(text: str, regions: list[tuple[int, int]]) -> str:
+    """``text`` with ``regions`` replaced by spaces (offsets unchanged)."""
+    chars = list(text)
+    for start, end in regions:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
 
 
 class Linker:
@@ -88,7 +100,7 @@ class Linker:
         occupations = self.link_occupations(text, excluded=goal_regions + negated)
         skills = self.held_skills(text, excluded=goal_regions + negated)
         goals = [g for g in (self.resolve_goal(p.text, span=Span(start=p.target[0], end=p.target[1], text=p.text),
-                                               learn=p.learn) for p in goals_found) if g is not None]
+                                               learn=p.learn) for p in goals_found[:MAX_GOALS]) if g is not None]
         if occupations and years is not None:
             occupations[0].years = years
         status = "understood" if occupations else "no_occupation"
@@ -129,22 +141,25 @@ class Linker:
                 cue *= PAST
                 tense = "past"
             length = 0.5 if m.n_words == 1 else 0.8 if m.n_words == 2 else 1.0
-            if m.n_words == 1 and cue < SELF_CUE and self._plain_word(m):
-                continue
+            if m.n_words == 1 and len(m.key) <= 4 and cue < SELF_CUE:
+                length *= ACRONYM  # "QA" in "QA/QC procedures", "PM" in a schedule: acronyms have many senses
+            if m.n_words == 1 and self._plain_word(m) and (cue < SELF_CUE or len(m.key) <= 3):
+                continue  # "I do …" is not a D.O.: a short lower-case word is a word even after "I"
             share = 1.0 / math.sqrt(len(m.occupations))
             for oid, weight in m.occupations[:12]:
                 w = cue * length * weight * share
                 evidence[oid] += w
                 if oid not in best_match or w > best_match[oid][0]:
                     best_match[oid] = (w, m, tense)
-        vec = self.embed(text[:4000])
+        # what the person wants is not what they do: goal and negated clauses are blanked before embedding
+        vec = self.embed(_blank(text, excluded)[:4000])
         sims = self.vectors @ vec
-        candidates = set(evidence)
-        if not candidates:
-            top = np.argsort(-sims)[:MAX_CANDIDATES]
-            if sims[top[0]] < MIN_SEMANTIC:
-                return []
-            candidates = {self.ids[j] for j in top}
+        top = np.argsort(-sims)[:MAX_CANDIDATES]
+        if not evidence and sims[top[0]] < MIN_SEMANTIC:
+            return []
+        # the occupations nearest by meaning compete with the titles: "I supervise the admin team" names
+        # no title of office supervisors, and "admin" is a title of database administrators
+        candidates = set(evidence) | {self.ids[j] for j in top}
         scored = []
         for oid in candidates:
             sim = float(sims[self.index[oid]])
@@ -166,17 +181,16 @@ class Linker:
                 occupation_id=oid, title=self.titles.titles[oid], confidence=round(confidence, 3),
                 span=Span(start=m.start, end=m.end, text=m.text) if m else None, tense=tense,
                 method=("title+meaning" if m else "meaning")))
-        current = [o for o in out if o.tense != "past"]
-        past = [o for o in out if o.tense == "past"]
-        return current + past if current else out
+        return out
 
     def _plain_word(self, m: TitleMatch) -> bool:
         """A one-word title that is more likely an ordinary word here: "pa" or "ta" in lower case, or a
         word of everyday prose ("former", "model", "host") that only an alternate title lists."""
+        if m.key in self.titles.colloquial:
+            return False
         if len(m.key) <= 3:
             return not m.text.isupper()
-        colloquial = any(w >= KIND_WEIGHT["colloquial"] for _o, w in m.occupations)
-        return not colloquial and m.text.lower() in self.common_words
+        return m.text.lower() in self.common_words or m.key in self.common_words
 
     def _semantic_best(self, text: str) -> float:
         return float(np.max(self.vectors @ self.embed(text[:4000])))
@@ -203,36 +217,73 @@ class Linker:
 
     # ------------------------------------------------------------------ goals
     def resolve_goal(self, target: str, span: Span | None = None, learn: bool = False) -> Goal | None:
-        """A goal's target → a field, an occupation or a skill (in that order, skills first for "learn X")."""
+        """A goal's target → a field, an occupation or a skill.
+
+        The reading that covers most of the target's words wins ("supply chain management" is the
+        logistics field, not "management"; "HR manager" is the occupation, not the HR field); at equal
+        cover a field wins over a title, as the field table is curated. "learn X" tries skills first.
+        Nothing found by name: the nearest field or occupation by meaning, when near enough."""
         target = target.strip()
-        if not target:
-            return None
         key = title_key(target)
+        if not key:
+            return None
         if learn:
             skill = self._skill_goal(target, span)
             if skill:
                 return skill
-        # an exact field name, then an exact occupation title, then a field named inside the phrase
+        best: tuple[float, int, Goal] | None = None
+
+        def consider(cover: float, rank: int, goal: Goal) -> None:
+            nonlocal best
+            if best is None or (cover, -rank) > (best[0], -best[1]):
+                best = (cover, rank, goal)
+
+        inner: list[tuple[str, CareerField]] = []
         for fkey, f in self._field_keys:
             if fkey == key:
-                return self._field_goal(target, f, span, 1.0)
-        occupations = self.titles.lookup(target) or self._title_inside(target)
-        if occupations:
-            best = occupations[0][1]
-            ids = [oid for oid, w in occupations if w >= best - 1e-9][:3]
-            return Goal(text=target, kind="occupation", occupation_ids=ids, soc_prefixes=sorted({o[:7] for o in ids}),
-                        confidence=0.9, span=span)
-        for fkey, f in self._field_keys:
-            if len(fkey) > 2 and re.search(rf"\b{re.escape(fkey)}\b", key):
-                return self._field_goal(target, f, span, 0.85)
-        skill = self._skill_goal(target, span)
-        if skill:
-            return skill
-        return self._semantic_goal(target, span)
+                consider(1.0, 0, self._field_goal(target, f, span, 1.0))
+            elif (len(fkey) > 2 or fkey.upper() in target) and re.search(rf"(?<![\w]){re.escape(fkey)}(?![\w])", key):
+                if not any(fkey in k for k, _f in inner):  # "supply chain" inside "supply chain management"
+                    inner.append((fkey, f))
+        for fkey, f in inner:
+            consider(len(fkey) / len(key), 0, self._field_goal(target, f, span, 0.85))
+        combined = self._intersection(target, [f for _k, f in inner], span)
+        if combined is not None:
+            # "HR management": both fields at once, the occupations in each (HR managers)
+            consider(sum(len(k) for k, _f in inner) / len(key), 0, combined)
+        exact = self.titles.lookup(target)
+        if exact:
+            consider(1.0, 1, self._occupation_goal(target, exact, span, 0.9))
+        else:
+            for m in self.titles.scan(target):
+                if m.n_words > 1 or not self._plain_word(m):
+                    consider(len(m.key) / len(key), 1, self._occupation_goal(target, list(m.occupations), span, 0.8))
+        if best is not None and best[0] >= CLEAR_COVER:
+            return best[2]
+        # a weak reading by name ("therapy" in "physical therapy") gives way to a clear one by meaning
+        meaning = self._semantic_goal(target, span)
+        if meaning is not None and (best is None or meaning.confidence >= CLEAR_MEANING):
+            return meaning
+        if best is not None and best[0] >= 0.3:
+            return best[2]
+        return self._skill_goal(target, span)
 
-    def _title_inside(self, target: str) -> list[tuple[str, float]]:
-        matches = sorted(self.titles.scan(target), key=lambda m: -m.n_words)
-        return list(matches[0].occupations) if matches and matches[0].n_words >= 1 else []
+    def _intersection(self, target: str, fields: list[CareerField], span: Span | None) -> Goal | None:
+        names = list(dict.fromkeys(f.name for f in fields))
+        if len(names) < 2:
+            return None
+        codes = [oid for oid in self.ids if all(any(oid.startswith(p) for p in f.soc_prefixes) for f in fields)]
+        if not codes:
+            return None
+        return Goal(text=target, kind="field", field=" + ".join(names), soc_prefixes=codes, confidence=0.85, span=span)
+
+    @staticmethod
+    def _occupation_goal(target: str, occupations: list[tuple[str, float]], span: Span | None,
+                         confidence: float) -> Goal:
+        top = occupations[0][1]
+        ids = [oid for oid, w in occupations if w >= top - 1e-9][:3]
+        return Goal(text=target, kind="occupation", occupation_ids=ids, soc_prefixes=sorted({o[:7] for o in ids}),
+                    confidence=confidence, span=span)
 
     @staticmethod
     def _field_goal(target: str, f: CareerField, span: Span | None, confidence: float) -> Goal:

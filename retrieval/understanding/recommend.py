@@ -43,7 +43,13 @@ def recommend_occupations(profiles: list[Profile], k: int = 20, settings: Settin
     linker = get_linker(settings) if len(plain) < len(profiles) else None
     for i, profile in enumerate(profiles):
         if out[i] is None:
-            out[i] = PersonalRanking(recommender, linker).recommend(profile, k)
+            try:
+                out[i] = PersonalRanking(recommender, linker).recommend(profile, k)
+            except ProfileError as exc:
+                if len(profiles) == 1:
+                    raise
+                # in a batch, say which profile: the person's message alone does not name it
+                raise ProfileError(f"profile {profile.id or i + 1}: {exc}") from None
     return [items or [] for items in out]
 
 

@@ -94,6 +94,19 @@ COLLOQUIAL: dict[str, tuple[str, ...]] = {
     "machinist": ("51-4041.00",), "factory worker": ("51-2092.00",), "assembly line worker": ("51-2092.00",),
     "pilot": ("53-2011.00",), "flight attendant": ("53-2031.00",), "real estate agent": ("41-9022.00",),
     "realtor": ("41-9022.00",), "estate agent": ("41-9022.00",), "journalist": ("27-3023.00",),
+    "gp": ("29-1215.00",), "general practitioner": ("29-1215.00",), "family doctor": ("29-1215.00",),
+    "pi": ("33-9021.00",), "private investigator": ("33-9021.00",), "private eye": ("33-9021.00",),
+    "cabin crew": ("53-2031.00",), "air hostess": ("53-2031.00",), "steward": ("53-2031.00",),
+    "train driver": ("53-4011.00",), "engine driver": ("53-4011.00",), "copy editor": ("27-3041.00",),
+    "sen teacher": ("25-2056.00", "25-2057.00"), "special ed teacher": ("25-2056.00", "25-2057.00"),
+    "special education teacher": ("25-2056.00", "25-2057.00", "25-2058.00"), "para": ("25-9043.00",),
+    "paraprofessional": ("25-9043.00", "25-9042.00"), "network support tech": ("15-1231.00",),
+    "network technician": ("15-1231.00",), "csi": ("19-4092.00",), "crime scene investigator": ("19-4092.00",),
+    "painter and decorator": ("47-2141.00",), "decorator": ("47-2141.00",), "house painter": ("47-2141.00",),
+    "site foreman": ("47-1011.00",), "foreman": ("47-1011.00", "51-1011.00"), "lineworker": ("49-9051.00", "49-9052.00"),
+    "lineman": ("49-9051.00", "49-9052.00"), "dental lab technician": ("51-9081.00",), "dental lab tech": ("51-9081.00",),
+    "advocate": ("23-1011.00",), "telemarketer": ("41-9041.00",), "cold caller": ("41-9041.00",),
+    "data entry clerk": ("43-9021.00",), "data entry operator": ("43-9021.00",),
     "reporter": ("27-3023.00",), "writer": ("27-3043.00",), "copywriter": ("27-3043.00",),
 }
 
@@ -116,6 +129,7 @@ class TitleIndex:
     def __init__(self, entries: dict[str, dict[str, float]], titles: dict[str, str]):
         self.entries = entries
         self.titles = titles
+        self.colloquial = frozenset(title_key(t) for t in COLLOQUIAL)
 
     @classmethod
     def from_db(cls, conn: sqlite3.Connection) -> "TitleIndex":

@@ -241,17 +241,23 @@ def _variant(runs: Sequence[GoalRun], ranked: Callable[[GoalRun], list[str] | No
             size -= 1
         scored.append({"top5_inside": share_inside(items, g.soc_prefixes, TOP),
                        "top5_attainable": attainable_share(items, g.soc_prefixes, size, TOP),
+                       "top5_inside_full": share_inside(items, g.soc_prefixes, TOP) if size >= TOP else None,
                        "top1_inside": float(bool(items) and inside(items[0], g.soc_prefixes)) if size > 0 else None,
                        "current_excluded": (g.onet not in items[:k]) if g.onet else None})
     if not scored:
         return None
     excluded = [s["current_excluded"] for s in scored if s["current_excluded"] is not None]
+    full = [s["top5_inside_full"] for s in scored if s["top5_inside_full"] is not None]
     out = {"rows": len(scored),
            "top5_inside": mean(s["top5_inside"] for s in scored),
+           "rows_family_of_5": len(full),
+           "top5_inside_family_of_5": mean(full) if full else None,
            "top5_attainable": mean(s["top5_attainable"] for s in scored),
            "top1_inside": mean(s["top1_inside"] for s in scored),
            "current_excluded": mean(float(e) for e in excluded) if excluded else None}
-    out["meets_target"] = (out["top5_inside"] >= TARGETS["goal_top5_inside"]
+    # A family of fewer than 5 occupations cannot fill a top 5 ("pilot": 2), so the top-5 target is judged
+    # out of what the catalogue allows; the share on families of 5 or more is reported beside it.
+    out["meets_target"] = ((out["top5_attainable"] or 0.0) >= TARGETS["goal_top5_inside"]
                            and (out["top1_inside"] or 0.0) >= TARGETS["goal_top1_inside"])
     return out
 

@@ -69,10 +69,13 @@ def render_goals(g: dict) -> str:
     def row(name: str, v: dict | None) -> dict:
         v = v or {}
         return {"query": name, "rows": _fmt(v.get("rows")), "top-5 inside": _fmt(v.get("top5_inside")),
-                "top-5 inside (attainable)": _fmt(v.get("top5_attainable")), "top-1 inside": _fmt(v.get("top1_inside")),
+                "top-5 inside (attainable)": _fmt(v.get("top5_attainable")),
+                "top-5 inside, families of ≥ 5": _fmt(v.get("top5_inside_family_of_5")),
+                "top-1 inside": _fmt(v.get("top1_inside")),
                 "own occupation left out": _fmt(v.get("current_excluded")), "meets targets": _fmt(v.get("meets_target"))}
 
-    cols = ["query", "rows", "top-5 inside", "top-5 inside (attainable)", "top-1 inside", "own occupation left out", "meets targets"]
+    cols = ["query", "rows", "top-5 inside", "top-5 inside (attainable)", "top-5 inside, families of ≥ 5", "top-1 inside",
+            "own occupation left out", "meets targets"]
     return "\n\n".join([
         "## Goals: does a stated goal steer the list?",
         f"{g['rows']} goal statements over {g['families']} target families. Targets: ≥ {g['targets']['top5_inside']} of the "

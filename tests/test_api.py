@@ -479,7 +479,7 @@ def test_bounded_concurrent_load_on_loopback(api_settings):
     n = 64
     profiles = [NURSE, {"occupation": "Software Developers", "skills": ["Python", "SQL"]},
                 {"occupation": "Electricians"}, {"occupation": "Accountants and Auditors", "skills": ["Microsoft Excel"]},
-                {"text": "I manage a team of cooks in a busy restaurant kitchen and plan menus."}]
+                {"text": "I work as a staff nurse on a busy ward and teach patients about their medication."}]
     items = ["21-1091.00", "15-1252.00", "47-2111.00", "13-2011.00", "43-4051.00"]
     app = create_app(api_settings, mount_ui=False)
     report = {}

@@ -32,11 +32,14 @@ _GOAL_PATTERNS = [
 ]
 # A goal clause whose verb is in the past is not a goal: "I switched to nursing in 2015", "I've moved into".
 _PAST_BEFORE = re.compile(r"\b(?:have|'ve|had|already|recently|just|successfully|i\s+once)\s*$", re.I)
+_SENTENCE_END = re.compile(r"[.;!?\n]|\b(?:but|although|though|however)\b", re.I)
+# "out of X and into Y": the person leaves X for Y.
+_AWAY = re.compile(r"\band\s+(?:(?:move|get|go|switch|head)\s+)?(?:in)?to\b", re.I)
 # Where the target of a goal ends.
 _BOUNDARY = re.compile(
     r"[.;!?\n()\[\]:]|,|\b(?:but|because|since|so\s+that|so|while|though|although|whereas|where|after|before|"
     r"someday|one\s+day|eventually|in\s+the\s+(?:future|next|long\s+run)|soon|next\s+year|within|by\s+\d|"
-    r"if|when|with|using\s+my|given|however|and\s+(?:i|i'm|im|i've|have|am|my|was|also|would|want)|"
+    r"if|when|with|who|which|using\s+my|given|however|and\s+(?:i|i'm|im|i've|have|am|my|was|also|would|want)|"
     r"or\s+(?:maybe|perhaps|something)|instead\s+of|rather\s+than|at\s+some\s+point|now\s+that)\b", re.I)
 # Words around a target that are not the target: "get into the finance industry" → "finance".
 _LEAD_FILLER = {
@@ -48,7 +51,7 @@ _LEAD_FILLER = {
     "explore", "exploring", "do", "doing", "try", "trying", "qualify", "train", "training", "retrain", "retraining",
     "for", "at", "on", "more", "maybe", "perhaps", "possibly", "really", "also", "one", "day", "opportunities",
     "opportunity", "eventually", "making", "make", "jump", "leap", "shift", "shifting", "head", "heading", "my",
-    "own", "full", "time", "full-time", "proper", "new", "actual", "real", "entry", "level", "entry-level", "like",
+    "own", "full", "time", "full-time", "proper", "new", "actual", "entry", "level", "entry-level", "like",
     "about", "of", "going", "back", "out", "myself", "up", "eventually", "somewhere", "anything", "everything", "retrain", "crossing", "cross", "branch", "branching",
     "learn", "learning", "study", "studying", "is", "me", "can", "could", "i", "how", "get", "getting", "that",
     "this", "to", "am", "i'm", "im", "would", "like", "love", "something", "with", "from", "here", "an", "job",
@@ -126,13 +129,21 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
             t_start, t_end = _strip(text, m.end(), end)
         if t_end <= t_start:
             continue
+        away = _AWAY.search(text, t_start, t_end)
+        if away is not None:
+            # "get out of hospitality and into real estate": the goal is what follows "into"
+            t_start, t_end = _strip(text, away.end(), t_end)
+            if t_end <= t_start:
+                continue
         target = text[t_start:t_end]
         if len(target.split()) > 8:
             continue
         learn = bool(re.search(r"\b(?:learn(?:ing)?|study(?:ing)?|pick\s+up|get\s+better\s+at|improve)\b",
                                text[m.start():t_start], re.I))
-        found.append(GoalPhrase((m.start(), end), (t_start, t_end), target, learn))
-        taken_until = end
+        # the wish covers the rest of its sentence: "become an accountant who knows Python" holds no Python
+        wish_end = _SENTENCE_END.search(text, t_end)
+        found.append(GoalPhrase((m.start(), wish_end.start() if wish_end else len(text)), (t_start, t_end), target, learn))
+        taken_until = found[-1].clause[1]
     return found
 
 

@@ -76,7 +76,7 @@ COLLOQUIAL: dict[str, tuple[str, ...]] = {
     "packer": ("53-7064.00",), "emt": ("29-2042.00",), "paramedic": ("29-2043.00",),
     "pharmacy tech": ("29-2052.00",), "vet tech": ("29-2056.00",), "dental hygienist": ("29-1292.00",),
     "social worker": ("21-1021.00", "21-1022.00", "21-1029.00"), "counselor": ("21-1012.00", "21-1014.00"),
-    "school counselor": ("21-1012.00",), "guidance counselor": ("21-1012.00",), "therapist": ("21-1013.00", "29-1223.00"),
+    "school counselor": ("21-1012.00",), "guidance counselor": ("21-1012.00",), "therapist": ("21-1013.00", "21-1014.00"),
     "lawyer": ("23-1011.00",), "attorney": ("23-1011.00",), "paralegal": ("23-2011.00",),
     "legal secretary": ("43-6012.00",), "security guard": ("33-9032.00",), "bouncer": ("33-9032.00",),
     "janitor": ("37-2011.00",), "cleaner": ("37-2012.00", "37-2011.00"), "housekeeper": ("37-2012.00",),

@@ -52,6 +52,21 @@ CURATED_ALIASES: dict[str, str] = {
     "react.js": "React",
     "nodejs": "Node.js",
     "cpr": "cardiopulmonary resuscitation",
+    "java script": "JavaScript",
+    "angularjs": "Angular",
+    "angular.js": "Angular",
+    "rest api": "RESTful API",
+    "rest apis": "RESTful API",
+    "restful apis": "RESTful API",
+    "SEO": "search engine optimisation",
+    "scrum": "Agile project management",
+    "hdfs": "Hadoop",
+    "j2ee": "Oracle Java 2 Platform Enterprise Edition J2EE",
+    # Retail: "POS" at a till. Ambiguous (proof of stake, part of speech), so the extractor wants a retail
+    # word nearby (retrieval.skills.extract.ACRONYM_CUES).
+    "POS": "operate cash register",
+    "point of sale": "operate cash register",
+    "point-of-sale": "operate cash register",
 }
 
 VENDORS = {

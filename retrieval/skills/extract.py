@@ -6,7 +6,18 @@ Three taggers, in the order LinkedIn's recipe runs them (RESEARCH.md, "Skills gr
    aliases (``skill_alias``), longest match first, returning character spans in the *original* text.
    Short or common-word aliases are where precision dies ("R", "Go", "C", "Excel", "Project",
    "Teams", tool acronyms such as "ETC" or "AI"), so they pass only with their original casing and,
-   for the most ambiguous ones, a technical context nearby.
+   for the most ambiguous ones, a technical context nearby. Acronyms stand for a skill only when they
+   abbreviate it, and an ambiguous one ("POS": point of sale, or proof of stake?) only with a word of
+   that skill nearby (:mod:`retrieval.skills.acronyms`); single common words that are loose ESCO
+   synonyms ("draw", "report", "lead") or one-word O*NET element names ("Writing") count only in a
+   list of skills; a vendor-less product name made of ordinary words counts only as the catalogue
+   spells it ("Visual Basic", not "data management" for SAS Data Management) and, as one word
+   ("Cloud", "Word"), beside a product of the same vendor or in a technical context, never as the
+   first word of another name ("Cloud Foundry"); words inside an institution's name ("College of
+   Engineering and Technology") are not skills. Licences and certifications ("EMT certified",
+   "Class A CDL") come from :mod:`retrieval.skills.credentials`, with ``kind="credential"``. By
+   default (``precise``) a mention that the text negates or wishes for ("I don't know SQL yet",
+   "want to learn Python") is not returned (:mod:`retrieval.skills.scope`).
 2. **Embedding tagger** — sentences vs skill ``label: first sentence of description`` for the
    non-technology skills (ESCO skills/knowledge, O*NET elements), for indirect mentions ("I explain
    treatment plans to patients" → "educate patients"). Technology skills are never tagged by meaning:
@@ -33,12 +44,14 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from retrieval.artifacts import require_build_allowed
+from retrieval.catalogue.vocabulary import CURATED_ALIASES, VENDORS
 from retrieval.settings import Settings, get_settings
-from retrieval.skills import base
+from retrieval.skills import acronyms, base, credentials, scope
 from retrieval.skills.texts import TEXTS_VERSION, embedded_skills
+from retrieval.text import normalize_label
 from retrieval.threads import torch_threads
 
-EXTRACTOR_VERSION = "3"  # bump when the pickled extractor data changes shape
+EXTRACTOR_VERSION = "4"  # bump when the pickled extractor data changes shape
 MAX_NGRAM = 6
 #: Confidence of an alias match by alias source (how the alias came to exist).
 SOURCE_CONFIDENCE = {
@@ -75,6 +88,20 @@ TECH_CUES = frozenset({
     "api", "apis", "statistical", "compiler", "compilers", "embedded", "backend", "frontend",
 })
 CONTEXT_WINDOW = 8
+#: Words either side of an ambiguous acronym in which a word of its skill must appear.
+ACRONYM_WINDOW = 12
+#: Confidence of a credential named in the text.
+CREDENTIAL_CONFIDENCE = 0.9
+#: Extra words that say an ambiguous curated acronym means its skill ("POS" at a till is point of sale).
+ACRONYM_CUES: dict[str, frozenset[str]] = {
+    "pos": frozenset({"retail", "retailer", "store", "stores", "shop", "cashier", "cashiers", "till", "tills", "checkout",
+                      "cash", "register", "sales", "customers", "merchandising", "stock", "inventory", "transactions",
+                      "payments", "supermarket", "grocery", "restaurant", "bar", "hospitality"}),
+}
+#: Words that, before a capitalised phrase, make it the name of an institution rather than a skill.
+INSTITUTION_WORDS = frozenset({"college", "university", "institute", "institution", "school", "academy", "association",
+                               "society", "department", "faculty", "club", "council", "board", "polytechnic", "centre",
+                               "center", "federation", "chamber", "union"})
 #: Embedding tagger: cosine threshold, skills kept per segment, words per segment.
 EMBED_THRESHOLD = 0.55
 EMBED_TOP = 2
@@ -94,15 +121,18 @@ _SEGMENT_BREAK = re.compile(r"(?:\r?\n|(?<=[.!?;])\s+|\s[•*·▪●◦-]\s|\s\
 
 
 class ExtractedSkill(BaseModel):
-    """One skill found in a text: the catalogue's id and label, how sure we are, and where it was."""
+    """One skill or credential found in a text: the catalogue's id and label, how sure we are, and where it was."""
 
     skill_id: str
     label: str
-    kind: str = ""
+    kind: str = Field(default="", description="the catalogue kind (esco_skill, technology, ...) or 'credential'")
     confidence: float = Field(ge=0.0, le=1.0)
     spans: list[tuple[int, int]] = Field(default_factory=list, description="(start, end) in the original text")
     method: Method
     via: str | None = Field(default=None, description="graph method: the child skill that implied this one")
+    credential: str | None = Field(
+        default=None, description="a licence or certification (kind 'credential'): its stable id in "
+        "retrieval.skills.credentials ('cred:emt'); skill_id is then the catalogue skill it certifies, or this id")
 
 
 @dataclass
@@ -143,6 +173,10 @@ class ExtractorData:
     broader: dict[str, list[str]]                # skill id -> broader skill ids
     common_words: frozenset[str]
     embedded_ids: list[str] = field(default_factory=list)
+    ambiguous: frozenset[str] = frozenset()        # acronyms (lower case) with more than one meaning
+    cues: dict[str, frozenset[str]] = field(default_factory=dict)  # skill id -> words that say it is meant
+    vendors: dict[str, frozenset[str]] = field(default_factory=dict)  # skill id -> vendors of its product names
+    credential_links: dict[str, str] = field(default_factory=dict)  # credential id -> catalogue skill it certifies
 
 
 def _common_words(conn: sqlite3.Connection) -> frozenset[str]:
@@ -161,8 +195,33 @@ def _common_words(conn: sqlite3.Connection) -> frozenset[str]:
     return frozenset(w for w, n in counts.items() if n >= 3)
 
 
+def _curated_rows(conn: sqlite3.Connection, rows: list[tuple], labels: dict[str, tuple[str, str]]) -> list[tuple]:
+    """``vocabulary.CURATED_ALIASES`` entries the catalogue does not have yet, as alias rows.
+
+    Curated aliases are written into ``skill_alias`` at ingest; reading the list here too lets a new
+    entry work with the next extractor build instead of the next ingest."""
+    have = {(r[1], r[2]) for r in rows if r[3] == "curated"}  # a curated pair also derived otherwise is added again
+    index: dict[str, list[str]] = defaultdict(list)
+    for sid, (label, _kind) in labels.items():
+        index[normalize_label(label)].append(sid)
+    meta = {r[0]: r[1:] for r in conn.execute("SELECT id, kind, source, hot FROM skill WHERE canonical_id = id")}
+    out = []
+    for alias, target in CURATED_ALIASES.items():
+        norm = normalize_label(alias)
+        for sid in index.get(normalize_label(target), []):
+            if (norm, sid) not in have and sid in meta and meta[sid][0] != "esco_group":
+                out.append((alias, norm, sid, "curated", *meta[sid]))
+    return out
+
+
+def _vendors(label: str, aliases: list[str]) -> frozenset[str]:
+    """Vendors whose name starts the skill's label or one of its aliases ("Microsoft Word" → microsoft)."""
+    return frozenset(v for v in VENDORS for phrase in [label, *aliases] if phrase.lower().startswith(v + " "))
+
+
 def build_data(conn: sqlite3.Connection) -> ExtractorData:
-    """Read aliases, labels and the broader hierarchy from the catalogue."""
+    """Read aliases, labels and the broader hierarchy from the catalogue; judge acronym aliases
+    (:mod:`retrieval.skills.acronyms`) and link credentials to the skills they certify."""
     rows = conn.execute(
         """
         SELECT a.alias, a.alias_norm, a.skill_id, a.source, s.kind, s.source, s.hot
@@ -170,11 +229,35 @@ def build_data(conn: sqlite3.Connection) -> ExtractorData:
         WHERE s.kind != 'esco_group'
         """
     ).fetchall()
+    labels = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, label, kind FROM skill WHERE canonical_id = id")}
+    rows += _curated_rows(conn, rows, labels)
+    phrases = acronyms.group_aliases((r[2], r[0]) for r in rows if " " in r[0])
+    frequent = acronyms.frequent_words(label for label, _kind in labels.values())
+    common = _common_words(conn)
+    attested: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    curated_acronyms: set[tuple[str, str]] = set()
+    vendor_skills: set[str] = set()
     ranked: dict[tuple[str, ...], list[tuple[tuple, AliasEntry]]] = defaultdict(list)
     for alias, alias_norm, sid, source, kind, skill_source, hot in rows:
         if alias_norm in BANNED_ALIASES:
             continue
-        rank = (0 if source in ("label", "merged") else 1, 0 if skill_source == "esco" else 1, -int(hot), sid)
+        label = labels.get(sid, (alias, kind))[0]
+        head = normalize_label(re.sub(r"\s*\([^)]*\)\s*$", "", label)).split()
+        if source == "esco_alt" and len(head) > 1 and alias_norm in head and alias_norm in common:
+            continue  # "report" for "report facts", "computer" for "computer equipment": a word of the label, not a name
+        if source == "vendor" and alias == alias.lower() and all(w in common for w in alias_norm.split()):
+            continue  # "language" of "SAS language", "operating system" of "Microsoft operating system": not a product name
+        if acronyms.is_acronym(alias):
+            if source in ("acronym", "esco_alt") and not acronyms.established(
+                    alias, label, phrases[sid], VENDORS, within=source == "esco_alt", generic=frequent):
+                continue  # "POS" of "CAM Commerce ... Point of Sale POS": not an abbreviation of the skill
+            attested[alias_norm].append((sid, acronyms.expansion(alias, label, phrases[sid], VENDORS)))
+            if source == "curated":
+                curated_acronyms.add((alias_norm, sid))
+        if source == "vendor":
+            vendor_skills.add(sid)
+        rank = ({"label": 0, "merged": 0, "curated": 1}.get(source, 2), 0 if alias_norm in head else 1,
+                0 if skill_source == "esco" else 1, -int(hot), sid)
         entry = AliasEntry(sid, alias, source, kind)
         keys = {tuple(t.norm for t in tokenize(alias)), tuple(alias_norm.split())}
         for key in keys:
@@ -186,7 +269,25 @@ def build_data(conn: sqlite3.Connection) -> ExtractorData:
         for _rank, entry in sorted(items, key=lambda x: x[0]):
             seen.setdefault(entry.skill_id, entry)
         entries[key] = list(seen.values())
-    labels = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, label, kind FROM skill WHERE canonical_id = id")}
+    senses: dict[str, list[str]] = defaultdict(list)
+    for acr, meanings in [*acronyms.WORLD_SENSES.items(), *credentials.acronym_senses().items()]:
+        senses[acr].extend(meanings)
+    ambiguous = acronyms.ambiguous_acronyms(attested, senses)
+    cues: dict[str, frozenset[str]] = {}
+    for acr in sorted(ambiguous):
+        for sid, _key in attested.get(acr, []):
+            words = acronyms.cue_words(labels.get(sid, ("", ""))[0], phrases[sid], frequent)
+            if (acr, sid) in curated_acronyms:
+                words |= ACRONYM_CUES.get(acr, frozenset())
+            cues[sid] = cues.get(sid, frozenset()) | words
+    by_label: dict[str, str] = {}
+    for sid, (label, _kind) in sorted(labels.items()):
+        by_label.setdefault(normalize_label(label), sid)
+    links = {}
+    for cred in credentials.CREDENTIALS:
+        linked = next((by_label[normalize_label(lab)] for lab in cred.skills if normalize_label(lab) in by_label), None)
+        if linked:
+            links[cred.id] = linked
     broader: dict[str, list[str]] = defaultdict(list)
     for child, parent in conn.execute(
         "SELECT r.skill_id, r.related_id FROM skill_relation r JOIN skill p ON p.id = r.related_id "
@@ -195,7 +296,10 @@ def build_data(conn: sqlite3.Connection) -> ExtractorData:
         broader[child].append(parent)
     return ExtractorData(
         fingerprint=base.fingerprint(conn), entries=entries, labels=labels, broader=dict(broader),
-        common_words=_common_words(conn), embedded_ids=[sid for sid, _l, _t in embedded_skills(conn)],
+        common_words=common, embedded_ids=[sid for sid, _l, _t in embedded_skills(conn)],
+        ambiguous=ambiguous, cues=cues,
+        vendors={sid: _vendors(labels.get(sid, ("", ""))[0], phrases[sid]) for sid in sorted(vendor_skills)},
+        credential_links=links,
     )
 
 
@@ -211,44 +315,140 @@ class SkillExtractor:
     def _accept(self, entry: AliasEntry, toks: list[Token], i: int, n: int, text: str) -> float:
         """Confidence for an alias match at tokens ``i:i+n`` after the case/context rules; 0 = reject.
 
-        Multi-token aliases are specific enough on their own. A single token is judged by what kind
-        of alias it is: a product or acronym name (technology skill, vendor-less/acronym/merged alias,
-        or a capitalised ESCO label such as "LESS" or "Chef") that is also an ordinary word must be
+        Any match inside an institution's name is rejected, and a vendor-less product name made only of
+        ordinary words counts only as the catalogue spells it. Other multi-token aliases are specific
+        enough on their own. A single token is judged by what kind of alias it is: an ambiguous acronym needs a word of
+        its skill nearby; a generic word, a one-word O*NET element or a common-word ESCO synonym counts
+        only in a list of skills; a product or acronym name (technology skill, vendor-less/acronym/merged
+        alias, or a capitalised ESCO label such as "LESS" or "Chef") that is also an ordinary word must be
         spelled exactly as the catalogue spells it, and the most ambiguous ones need a technical
         context; two-letter acronyms derived from long product names ("AI", "ES") are not trusted.
         """
         conf = SOURCE_CONFIDENCE.get(entry.source, 0.8)
+        if self._in_institution_name(toks, i, n, text):
+            return 0.0
         if n > 1:
+            if entry.source == "vendor" and all(self._common(t.norm) for t in toks[i:i + n]):
+                # A product name made of ordinary words counts only as the catalogue writes it ("Visual Basic"),
+                # so "data management" is not SAS Data Management, nor "operating system" Microsoft's.
+                spelled = " ".join(t.raw for t in toks[i:i + n]) == entry.alias
+                if not (spelled and entry.alias != entry.alias.lower()):
+                    return 0.0
             return conf
         tok = toks[i]
         norm = tok.norm
         if entry.source == "acronym" and len(norm) <= 2:
             return 0.0
-        if norm in GENERIC_SINGLE:
-            # Generic words only count in a list of skills ("Skills: Programming, Writing") — never in prose.
-            return 0.5 if self._in_list(toks, i, text) else 0.0
+        acronym = acronyms.is_acronym(entry.alias)
+        if acronym and entry.source in ("acronym", "esco_alt") and tok.raw != entry.alias and not tok.raw.isupper() \
+                and not self._tech_context(toks, i, text):
+            return 0.0  # "chart in Epic" (the records system) is not "EPIC"; "Jsp, servlet" among tools is JSP
+        if acronym and norm in self.data.ambiguous and not self._sense_cue(entry.skill_id, toks, i) \
+                and not self._spelled_apart(entry, tok):
+            return 0.0  # "POS" at a till is not "blockchain consensus mechanisms"
         onet_element = entry.kind in ("onet_skill", "onet_knowledge")
-        productish = not onet_element and (
-            entry.kind == "technology" or entry.source in PRODUCT_SOURCES or any(ch.isupper() for ch in entry.alias)
-        )
-        common = norm in self.data.common_words or norm in COMMON_WORDS
+        common = self._common(norm)
+        if norm in GENERIC_SINGLE or onet_element or (entry.source == "esco_alt" and common and not acronym):
+            # Generic words, one-word O*NET elements ("Writing") and loose ESCO synonyms that are ordinary
+            # words ("draw", "report", "lead") only count in a list of skills — never in prose.
+            return 0.5 if self._in_list(toks, i, text) else 0.0
+        productish = entry.kind == "technology" or entry.source in PRODUCT_SOURCES or any(ch.isupper() for ch in entry.alias)
         if len(norm) <= 2 or (productish and common):
-            # "R", "Go", "C#", "Excel", "LESS": the text must spell it as the catalogue does.
-            if tok.raw != entry.alias:
+            # "R", "Go", "C#", "Excel", "LESS": the text must spell it as the catalogue does (a curated alias
+            # written in lower case, "excel", as a name: "Excel", "EXCEL").
+            spellings = {entry.alias}
+            if entry.alias == entry.alias.lower():
+                spellings = {entry.alias.capitalize(), entry.alias.upper()} if common else spellings | {entry.alias.upper()}
+            if tok.raw not in spellings:
                 return 0.0
             conf -= 0.1
-        if len(norm) == 1 or norm in NEEDS_CONTEXT or (productish and common and entry.source == "vendor"):
+        if productish and common and entry.source in ("vendor", "curated"):
+            # "Cloud" (IBM Cloud), "Database" (Oracle Database), "Word", "Excel": a product of the same vendor as
+            # the next list item, or a technical context -- and not the first word of another name ("Cloud Foundry").
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            if nxt is not None and norm in self.data.common_words and self._capitalised(nxt) and len(nxt.norm) >= 3 \
+                    and text[tok.end:nxt.start].strip() == "" and (nxt.norm,) not in self.data.entries:
+                return 0.0
+            if not (self._same_vendor_neighbour(entry, toks, i, 1, text) or self._tech_context(toks, i, text)):
+                return 0.0
+        elif len(norm) == 1 or norm in NEEDS_CONTEXT:
             if not self._tech_context(toks, i, text):
                 return 0.0
         return conf
+
+    def _common(self, norm: str) -> bool:
+        return norm in self.data.common_words or norm in COMMON_WORDS
+
+    @staticmethod
+    def _capitalised(tok: Token) -> bool:
+        return tok.raw[:1].isupper()
+
+    def _in_institution_name(self, toks: list[Token], i: int, n: int, text: str) -> bool:
+        """The capitalised match is part of a name such as "College of Engineering and Technology" or
+        "Mechanical Engineering Student's Association": a place, not a skill. Names run over capitalised
+        words (and "of", "and") separated by spaces only; before the match the institution word must
+        govern it ("College of ...", "Institute for ...")."""
+        if not all(self._capitalised(t) or t.norm in acronyms.STOPWORDS for t in toks[i:i + n]):
+            return False
+
+        def joined(a: int, b: int) -> bool:  # tokens a and b (a < b) are neighbours in one name
+            return not text[toks[a].end:toks[b].start].strip()
+
+        j = i - 1
+        while j >= max(0, i - 4) and joined(j, j + 1) and (self._capitalised(toks[j]) or toks[j].norm in ("of", "and", "for", "&")):
+            if toks[j].norm in INSTITUTION_WORDS and j + 1 < i and toks[j + 1].norm in ("of", "for", "in"):
+                return True
+            j -= 1
+        for j in range(i + n, min(len(toks), i + n + 3)):
+            if not (self._capitalised(toks[j]) and joined(j - 1, j)):
+                break
+            if toks[j].norm in INSTITUTION_WORDS:
+                return True
+        return False
+
+    def _spelled_apart(self, entry: AliasEntry, tok: Token) -> bool:
+        """The acronym is written exactly as this meaning spells it and as no other does ("iOS", not Cisco's "IOS")."""
+        if tok.raw != entry.alias:
+            return False
+        others = [other for other in self.data.entries.get((tok.norm,), []) if other is not entry]
+        return bool(others) and all(other.alias != tok.raw for other in others)
+
+    def _same_vendor_neighbour(self, entry: AliasEntry, toks: list[Token], i: int, n: int, text: str) -> bool:
+        """The next or previous item of a list is a product of the same vendor ("Word, Excel, PowerPoint")."""
+        vendors = self.data.vendors.get(entry.skill_id, frozenset())
+        if not vendors:
+            return False
+        for j in (i - 1, i + n):  # the next item of a list: "Word, Excel", "Excel and PowerPoint"
+            if 0 <= j < len(toks):
+                a, b = (j, i) if j < i else (i + n - 1, j)
+                gap = text[toks[a].end:toks[b].start]
+                if gap.strip() in {",", "/", "|", ";", "and", "&"}:
+                    for other in self.data.entries.get((toks[j].norm,), [])[:1]:
+                        if other.skill_id != entry.skill_id and self.data.vendors.get(other.skill_id, frozenset()) & vendors:
+                            return True
+        return False
+
+    def _sense_cue(self, skill_id: str, toks: list[Token], i: int) -> bool:
+        """A word of the skill's own label or aliases near the acronym: the context supports this meaning."""
+        cues = self.data.cues.get(skill_id)
+        if not cues:
+            return False
+        for j in range(max(0, i - ACRONYM_WINDOW), min(len(toks), i + ACRONYM_WINDOW + 1)):
+            if j == i:
+                continue
+            w = toks[j].norm
+            if w in cues or any((len(c) >= 4 and w.startswith(c)) or (len(w) >= 5 and c.startswith(w)) for c in cues):
+                return True
+        return False
 
     @staticmethod
     def _in_list(toks: list[Token], i: int, text: str) -> bool:
         """The token is an item of a comma/bullet/pipe separated list (résumé skill sections)."""
         before = text[toks[i - 1].end if i else max(0, toks[i].start - 3): toks[i].start]
-        after = text[toks[i].end: toks[i + 1].start if i + 1 < len(toks) else toks[i].end + 3]
+        last = i + 1 == len(toks)
+        after = text[toks[i].end: toks[i].end + 3 if last else toks[i + 1].start]
         seps = set(",;|•*·\n")
-        return bool(seps & set(before)) and bool(seps & set(after) or not after.strip())
+        return bool(seps & set(before)) and bool(seps & set(after) or (last and not after.strip()))
 
     def _tech_context(self, toks: list[Token], i: int, text: str) -> bool:
         """A technical cue word or a list of other tools within :data:`CONTEXT_WINDOW` tokens."""
@@ -266,37 +466,66 @@ class SkillExtractor:
                             return True
         return False
 
-    def match_aliases(self, text: str) -> dict[str, ExtractedSkill]:
-        """Longest-match alias lookup; repeated mentions raise confidence (noisy-or) and add spans."""
+    def match_aliases(self, text: str, *, held_only: bool = False) -> dict[str, ExtractedSkill]:
+        """Credentials (:mod:`retrieval.skills.credentials`), then a longest-match alias lookup over the words
+        they leave; repeated mentions raise confidence (noisy-or) and add spans. ``held_only``: leave out
+        mentions the text negates or wishes for (:func:`retrieval.skills.scope.not_held`)."""
         toks = tokenize(text)
         found: dict[str, ExtractedSkill] = {}
+        clauses = scope.Clauses(text) if held_only else None
+        covered = [False] * len(toks)  # tokens inside a credential's span
+        for hit in credentials.find_credentials(text):
+            for k, t in enumerate(toks):
+                if t.start < hit.end and t.end > hit.start:
+                    covered[k] = True
+            if clauses is not None and clauses.not_held(hit.start, hit.end):
+                continue
+            cred = hit.credential
+            sid = self.data.credential_links.get(cred.id, cred.id)
+            label = self.data.labels[sid][0] if sid in self.data.labels else cred.label
+            self._add(found, sid, label, "credential", CREDENTIAL_CONFIDENCE, (hit.start, hit.end), credential=cred.id)
         entries = self.data.entries
+        norms = [t.norm for t in toks]
         i = 0
         while i < len(toks):
             step = 1
             for n in range(min(MAX_NGRAM, len(toks) - i), 0, -1):
-                senses = entries.get(tuple(t.norm for t in toks[i:i + n]))
+                senses = entries.get(tuple(norms[i:i + n]))
                 if not senses or len(senses) > MAX_SENSES:
                     continue
-                entry = senses[0]
-                conf = self._accept(entry, toks, i, n, text)
+                if any(covered[i:i + n]):
+                    continue
+                span = (toks[i].start, toks[i + n - 1].end)
+                entry, conf = senses[0], self._accept(senses[0], toks, i, n, text)
+                for other in senses[1:]:  # an ambiguous acronym: the first meaning its context supports
+                    if conf > 0 or not acronyms.is_acronym(entry.alias):
+                        break
+                    entry, conf = other, self._accept(other, toks, i, n, text)
                 if conf <= 0:
                     continue
+                step = n
+                if clauses is not None and clauses.not_held(*span):
+                    break
                 if len(senses) > 1:
                     conf *= 0.8
-                span = (toks[i].start, toks[i + n - 1].end)
                 label, kind = self.data.labels.get(entry.skill_id, (entry.alias, entry.kind))
-                hit = found.get(entry.skill_id)
-                if hit is None:
-                    found[entry.skill_id] = ExtractedSkill(skill_id=entry.skill_id, label=label, kind=kind,
-                                                           confidence=round(conf, 4), spans=[span], method="alias")
-                else:
-                    hit.spans.append(span)
-                    hit.confidence = round(min(0.99, 1 - (1 - hit.confidence) * (1 - conf)), 4)
-                step = n
+                self._add(found, entry.skill_id, label, kind, conf, span)
                 break
             i += step
         return found
+
+    @staticmethod
+    def _add(found: dict[str, ExtractedSkill], sid: str, label: str, kind: str, conf: float, span: tuple[int, int],
+             credential: str | None = None) -> None:
+        hit = found.get(sid)
+        if hit is None:
+            found[sid] = ExtractedSkill(skill_id=sid, label=label, kind=kind, confidence=round(conf, 4), spans=[span],
+                                        method="alias", credential=credential)
+        else:
+            hit.spans.append(span)
+            hit.confidence = round(min(0.99, 1 - (1 - hit.confidence) * (1 - conf)), 4)
+            if credential and not hit.credential:
+                hit.credential, hit.kind = credential, "credential"
 
     # ---------------------------------------------------------------- embedding tagger
     def skill_matrix_path(self) -> Path:
@@ -433,11 +662,14 @@ class SkillExtractor:
         min_confidence: float = 0.0,
         threshold: float = EMBED_THRESHOLD,
         use_cache: bool = True,
+        precise: bool = True,
     ) -> list[ExtractedSkill]:
-        """All skills in ``text``, best first. Alias finds win over embedding finds of the same skill."""
+        """All skills and credentials in ``text``, best first. Alias finds win over embedding finds of the same
+        skill. ``precise``: only what the text says is held -- negated or wished-for mentions ("I don't know
+        SQL yet", "want to learn Python") are left out."""
         if not text or not text.strip():
             return []
-        found = self.match_aliases(text)
+        found = self.match_aliases(text, held_only=precise)
         if use_embeddings:
             spans = [span for hit in found.values() for span in hit.spans]
             for sid, hit in self.match_embeddings(text, threshold=threshold, use_cache=use_cache,

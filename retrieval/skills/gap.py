@@ -149,9 +149,12 @@ def profile_skills(profile: Profile, settings: Settings | None = None, *, use_em
     held: dict[str, HeldSkill] = {}
     unresolved: list[str] = []
 
-    def add(sid: str, confidence: float, evidence: ProfileEvidence, level: float | None = None) -> None:
+    def add(sid: str, confidence: float, evidence: ProfileEvidence, level: float | None = None,
+            label: str | None = None) -> None:
         if sid not in held:
-            held[sid] = HeldSkill(sid, graph.label(sid), 0.0)
+            # a credential the graph does not hold ("cred:emt") keeps the extractor's label ("EMT certification")
+            known = graph.label(sid)
+            held[sid] = HeldSkill(sid, label if label and known == sid else known, 0.0)
         held[sid].add(confidence, evidence, level)
 
     for raw in profile.skills:
@@ -169,7 +172,8 @@ def profile_skills(profile: Profile, settings: Settings | None = None, *, use_em
                                                    min_confidence=HELD_CONFIDENCE):
             for start, end in hit.spans[:3]:
                 add(hit.skill_id, hit.confidence,
-                    ProfileEvidence(source="text", text=profile.text[start:end], span=(start, end), confidence=hit.confidence))
+                    ProfileEvidence(source="text", text=profile.text[start:end], span=(start, end), confidence=hit.confidence),
+                    label=hit.label)
     occupation_id = None
     if profile.occupation and profile.occupation.strip():
         occupation_id = resolve_occupation(profile.occupation, settings)

@@ -37,7 +37,7 @@ from pydantic import BaseModel
 from retrieval.artifacts import require_build_allowed
 from retrieval.settings import Settings, get_settings
 from retrieval.skills import base
-from retrieval.skills.extract import SkillExtractor, get_extractor
+from retrieval.skills.extract import EXTRACTOR_VERSION, SkillExtractor, get_extractor
 from retrieval.skills.texts import occupations as occupation_texts
 from retrieval.threads import torch_threads
 
@@ -279,7 +279,8 @@ def graph_stats(g: nx.DiGraph) -> dict:
 
 def graph_path(settings: Settings, fingerprint: str) -> Path:
     """The pickled graph of the catalogue with ``fingerprint``."""
-    return base.artifact_dir(settings) / f"graph-v{GRAPH_VERSION}-{fingerprint[:16]}.pkl"
+    # the graph's course and posting edges come from the extractor: a new extractor is a new graph
+    return base.artifact_dir(settings) / f"graph-v{GRAPH_VERSION}-x{EXTRACTOR_VERSION}-{fingerprint[:16]}.pkl"
 
 
 def get_graph(settings: Settings | None = None) -> SkillsGraph:

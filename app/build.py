@@ -41,11 +41,19 @@ def _build_llm(settings: Settings, show_progress: bool) -> list[Path]:
     return [ensure_smollm2(settings)]
 
 
+def _build_courses(settings: Settings, show_progress: bool) -> list[Path]:
+    from retrieval.courses.relevance import build
+
+    return build(settings, show_progress=show_progress)
+
+
 def components() -> list[Component]:
     """What ``waypoint build`` builds, in order; the required ones are what a server needs to serve."""
     from app.explain.memory import MEMORY_VERSION
+    from retrieval.courses.index import INDEX_VERSION
 
     return [*retrieval_components(),
+            Component("courses", "course index (languages and vectors)", {"index": INDEX_VERSION}, _build_courses),
             Component("explain_memory", "explanation memory (Qdrant passages)", {"memory": MEMORY_VERSION},
                       _build_memory, applies=lambda s: s.explain_use_memory, required=False),
             # Optional for serving: without it, explanations fall back to the deterministic composer.

@@ -1,20 +1,22 @@
 """Course (and skill) recommendations that close a profile's skill gap.
 
 With a target occupation (or job posting): the colleague's :func:`retrieval.skills.gap.skill_gap` gives
-the missing skills (importance-weighted, catalogue labels). Every course linked to a missing skill in
-the skills graph (``course_skill`` rows: catalogue tags or extracted links) is a candidate, scored by
+the missing skills (importance-weighted, catalogue labels). For the :data:`GAP_SKILLS` most important,
+:mod:`retrieval.courses.relevance` finds the courses that teach each one (candidates from tags, graph
+links, BM25 and dense retrieval; a cross-encoder's relevance above a threshold; the person's language;
+near-duplicates collapsed; no introductory course for what the person already has). They are scored by
 
-    gap_closed = Σ_{missing skills s the course teaches} importance(s) · link_confidence(s)
-                 / Σ_{missing skills} importance(s)
-    score      = gap_closed + 0.04 · rating/5 + 0.02 · accessible_level + 0.01 · catalogue_link
+    gap_closed = Σ_{gap skills s the course teaches} importance(s) / Σ_{the GAP_SKILLS gap skills} importance(s)
+    score      = gap_closed · relevance + 0.04 · rating/5 + 0.02 · accessible_level
 
 so a course that teaches three important missing skills beats one that teaches one, and level and
 rating only break near-ties. Every recommended course teaches at least one missing skill (its
-``covers`` lists them).
+``covers`` lists them); when none passes the threshold the list is empty rather than padded with a
+course that only shares a word with the gap.
 
 Without a target: the profile's top recommended occupation (the occupation recommender) is the
-target. If that is impossible (e.g. a bare ``user_id``), or the gap has no linked course, courses are
-ranked by BM25 relevance of their title/description/skill tags to the profile's text.
+target. If that is impossible (e.g. a bare ``user_id``), courses are ranked by BM25 relevance of their
+title/description/skill tags to the profile's text (in the person's language, near-duplicates collapsed).
 
 Skill recommendations (``kind=skill``): the same gap's missing skills ranked by importance and by how
 many further occupations they unlock.
@@ -32,6 +34,8 @@ from retrieval.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
+#: Missing skills (most important first) whose courses a recommendation looks for.
+GAP_SKILLS = 5
 _LEVEL_BONUS = {"beginner": 1.0, "introductory": 1.0, "all levels": 1.0, "beginner level": 1.0,
                 "intermediate": 0.5, "intermediate level": 0.5, "mixed": 0.5}
 
@@ -55,6 +59,8 @@ class ScoredCourse:
     gap_closed: float = 0.0
     target: str | None = None
     reason: str = "skill_gap"  # skill_gap | text
+    relevance: float = 0.0     # P(course teaches the gap skill it covers first), skill_gap only
+    language: str = ""
 
 
 @dataclass
@@ -144,45 +150,37 @@ class CourseRecommender:
         if not 1 <= k <= 200:
             raise ProfileError("k must be between 1 and 200")
         target = target or self.default_target(profile)
-        out: list[ScoredCourse] = []
-        if target:
-            out = self._from_gap(profile, target, k)
-        if not out:
-            out = self._from_text(profile, k)
+        out: list[ScoredCourse] = self._from_gap(profile, target, k) if target else self._from_text(profile, k)
         exclude = set(profile.exclude)
         return [c for c in out if c.id not in exclude][:k]
 
     def _from_gap(self, profile: Profile, target: str, k: int) -> list[ScoredCourse]:
-        from retrieval.skills.graph import get_graph
+        from retrieval.courses.language import person_language
+        from retrieval.courses.relevance import SkillRef, get_relevance
 
         gap = self.gap(profile, target)
-        missing = {m.id: m for m in gap.missing_skills}
+        missing = {m.id: m for m in gap.missing_skills[:GAP_SKILLS]}
         total = sum(m.importance for m in missing.values()) or 1.0
-        graph = get_graph(self.settings)
+        partial = {p.id for p in gap.partial_skills}
+        refs = [SkillRef(m.id, m.label, m.id in partial) for m in missing.values()]
+        language = person_language(profile.text, getattr(profile, "language", None))
+        held = [m.label for m in gap.matched_skills] + list(profile.skills)
+        per_skill = get_relevance(self.settings).courses_for_gaps(refs, language=language, k=3, held_labels=held)
         found: dict[str, ScoredCourse] = {}
-        weight: dict[str, float] = {}
-        for sid, m in missing.items():
-            for cid, edge in graph.courses_for(sid):
-                node = graph.graph.nodes[cid]
-                c = found.get(cid)
-                if c is None:
-                    c = found[cid] = ScoredCourse(id=cid, title=node.get("label", cid), score=0.0,
-                                                  provider=str(node.get("kind", "")), level=str(node.get("level") or ""),
-                                                  rating=node.get("rating"), target=target)
-                    weight[cid] = 0.0
-                conf = float(edge.get("confidence", 1.0))
-                c.covers.append(CourseCovers(id=sid, label=m.label, importance=round(m.importance, 4)))
-                weight[cid] += m.importance * conf
-                if edge.get("source", "catalogue") == "catalogue":
-                    c.reason = "skill_gap"
-        for cid, c in found.items():
-            c.gap_closed = round(weight[cid] / total, 4)
-            rating = float(c.rating) if c.rating is not None and not math.isnan(float(c.rating)) else 0.0
-            level = _LEVEL_BONUS.get(c.level.lower().strip(), 0.0)
-            catalogue_link = 1.0 if any(
-                graph.graph.edges[cid, cov.id].get("source", "catalogue") == "catalogue" for cov in c.covers) else 0.0
-            c.score = round(c.gap_closed + 0.04 * min(rating, 5.0) / 5.0 + 0.02 * level + 0.01 * catalogue_link, 6)
-            c.covers.sort(key=lambda x: (-x.importance, x.label))
+        for sc in per_skill:
+            for c in sc.courses:
+                if c.id in found:
+                    continue
+                covers = [CourseCovers(id=s, label=missing[s].label, importance=round(missing[s].importance, 4))
+                          for s in c.covers if s in missing]
+                covers.sort(key=lambda x: (-x.importance, x.label))
+                gap_closed = sum(x.importance for x in covers) / total
+                rating = float(c.rating) if c.rating is not None and not math.isnan(float(c.rating)) else 0.0
+                level = _LEVEL_BONUS.get(c.level.lower().strip(), 0.0)
+                found[c.id] = ScoredCourse(
+                    id=c.id, title=c.title, provider=c.provider, level=c.level, rating=c.rating, covers=covers,
+                    gap_closed=round(gap_closed, 4), target=target, relevance=c.score, language=c.language,
+                    score=round(gap_closed * c.score + 0.04 * min(rating, 5.0) / 5.0 + 0.02 * level, 6))
         ranked = sorted(found.values(), key=lambda c: (-c.score, c.id))
         return ranked[: max(k, 1)]
 
@@ -209,15 +207,23 @@ class CourseRecommender:
                                       self._applicant_text(profile)) if x)
         if not text.strip():
             raise ProfileError("a course recommendation needs a target, occupation, skills, text or a known user_id")
+        from retrieval.courses.dedup import collapse
+        from retrieval.courses.index import get_index
+        from retrieval.courses.language import person_language
+
         with self._lock:
             index = self._index()
-            hits = index.search(text[:5000], k=k)
+            hits = index.search(text[:5000], k=k * 5)
+        courses = get_index(self.settings)
+        language = person_language(profile.text, getattr(profile, "language", None))
         out = []
         for cid, s in hits:
+            if cid in courses.position and courses.language(cid) != language:
+                continue
             title, provider, level, rating = self._courses[cid]
             out.append(ScoredCourse(id=cid, title=title, score=round(float(s), 6), provider=provider, level=level,
-                                    rating=rating, reason="text"))
-        return out
+                                    rating=rating, reason="text", language=language))
+        return collapse(out, lambda c: c.title)[:k]
 
     # -- skills -------------------------------------------------------------------------------
     def recommend_skills(self, profile: Profile, k: int = 10, target: str | None = None) -> list[ScoredSkill]:

@@ -18,7 +18,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ import numpy as np
 from retrieval.artifacts import require_build_allowed
 from retrieval.catalogue.db import connect, get_meta
 from retrieval.jobs.data import JobLog, load_log
+from retrieval.jobs.display import clean_title, dedup_key, employment_types
 from retrieval.jobs.model import _F, FEATURES, JobContent, JobInteractions, JobRanker, JobRecConfig, JobScorer, Query
 from retrieval.jobs.pipeline import FittedJobModel, fit
 from retrieval.profile import Profile, ProfileError
@@ -46,6 +47,8 @@ class ScoredJob:
     city: str = ""
     state: str = ""
     viewed: bool = False
+    raw_title: str = ""          # the posting's own title (evidence); ``title`` is the cleaned one shown
+    employment: list[str] = field(default_factory=list)  # internship | part_time | seasonal | temporary | full_time
 
 
 class JobRecommender:
@@ -174,18 +177,29 @@ class JobRecommender:
         q = Query(user_id=profile.user_id if history else None, history=history, text=text,
                   now=history[-1].t if history else float("nan"))
         with self._lock:
+            fetch = 2 * k  # room for the duplicates collapsed below
             if history and self.model.ranker is not None:
                 if stage2_enabled("job", self.settings):
-                    ranked = self._stage2(q, self.model.rank(q, k=max(k, self.settings.rerank_top_k), exclude=exclude))[:k]
+                    ranked = self._stage2(q, self.model.rank(q, k=max(fetch, self.settings.rerank_top_k),
+                                                             exclude=exclude))[:fetch]
                 else:
-                    ranked = self.model.rank(q, k=k, exclude=exclude)
+                    ranked = self.model.rank(q, k=fetch, exclude=exclude)
             else:
-                ranked = self._cold(q, k, exclude)
+                ranked = self._cold(q, fetch, exclude)
         viewed = {v.job_id for v in history}
         lg = self.log
-        return [ScoredJob(id=lg.job_ids[i], title=lg.titles[i], score=round(float(s), 6), company=lg.companies[i],
-                          city=lg.cities[i], state=lg.states[i], viewed=lg.job_ids[i] in viewed)
-                for i, s in ranked]
+        out, seen = [], set()
+        for i, s in ranked:  # one row per posting: the same (clean title, company, city) listed twice is one
+            key = dedup_key(lg.titles[i], lg.companies[i], lg.cities[i])
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(ScoredJob(id=lg.job_ids[i], title=clean_title(lg.titles[i], lg.companies[i], lg.cities[i],
+                                                                     lg.states[i]),
+                                 score=round(float(s), 6), company=lg.companies[i], city=lg.cities[i],
+                                 state=lg.states[i], viewed=lg.job_ids[i] in viewed, raw_title=lg.titles[i],
+                                 employment=sorted(employment_types(lg.titles[i]))))
+        return out[:k]
 
     def _stage2(self, q: Query, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """The cross-encoder's rerank of the LambdaRank top (``WAYPOINT_RERANK_WEIGHT_JOB``; 0 = off)."""

@@ -1,0 +1,107 @@
+"""Pool (skill, course) candidates for relevance judgements, from simple retrievers only.
+
+How ``eval/data/course_judgements.jsonl`` was made (the rule is in ``eval/data/README.md``): for the
+top gaps of the fixed pairs (:mod:`eval.course_pairs`) and the extra skills, the union of
+
+* ``bm25``: BM25 over the course's title, subject, tags and description, query = the skill label;
+* ``dense``: MiniLM cosine between the skill label and the course passage;
+* ``dense_def``: the same with the label and the first sentence of its definition;
+* ``graph``: the courses the skills graph linked to the skill before issue 23 (catalogue tags and
+  extracted mentions), the old explanation's choice;
+
+``--per-retriever`` each, English courses only, near-duplicates collapsed, is written to a pool file
+*without* any model score. The judge labels that file; the relevance model is never consulted, so
+the labels cannot follow its ranking.
+
+Run: ``python -m eval.course_pool --out /tmp/pool.jsonl`` (needs a built home).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from eval.course_pairs import EXTRA_SKILLS, FIXED_PAIRS
+from retrieval.settings import get_settings
+
+POOL_GAPS = 4
+
+
+def pool_skills(settings, gaps_per_pair: int = POOL_GAPS) -> list[tuple[str, str, str]]:
+    """(skill id, label, description) of the top gaps of the fixed pairs, then the extra skills."""
+    from retrieval.catalogue.db import connect
+    from retrieval.skills.gap import Profile, skill_gap
+
+    seen: dict[str, None] = {}
+    for pair in FIXED_PAIRS:
+        p = Profile(occupation=pair.occupation) if pair.occupation else Profile(text=pair.text)
+        gap = skill_gap(p, pair.target, settings, max_missing=gaps_per_pair)
+        for m in gap.missing_skills[:gaps_per_pair]:
+            seen.setdefault(m.id)
+    for sid in EXTRA_SKILLS:
+        seen.setdefault(sid)
+    conn = connect(settings.catalogue_path, readonly=True)
+    try:
+        out = []
+        for sid in seen:
+            row = conn.execute("SELECT label, description FROM skill WHERE id = ?", (sid,)).fetchone()
+            if row:
+                out.append((sid, row[0], row[1] or ""))
+    finally:
+        conn.close()
+    return out
+
+
+def build_pool(settings, per_retriever: int = 2) -> list[dict]:
+    from retrieval.courses.catalogue import skill_query
+    from retrieval.courses.dedup import collapse
+    from retrieval.courses.index import get_index
+    from retrieval.embeddings import Embedder
+    from retrieval.skills.graph import get_graph
+
+    index = get_index(settings)
+    english = np.array([lang == "en" for lang in index.languages])
+    embedder = Embedder.from_settings(settings)
+    graph = get_graph(settings)
+    rows = []
+    for sid, label, description in pool_skills(settings):
+        found: dict[str, list[str]] = {}
+
+        def take(name: str, ranked: list[str]) -> None:
+            ranked = [c for c in ranked if english[index.position[c]]]
+            ranked = collapse(ranked, lambda c: index.record(c).title)
+            for cid in ranked[:per_retriever]:
+                found.setdefault(cid, []).append(name)
+
+        bm = [c for c, _ in index.bm25.search(label, k=60)]
+        take("bm25", bm)
+        for name, q in (("dense", label), ("dense_def", skill_query(label, description))):
+            v = embedder.encode_one(q)
+            order = np.argsort(-(index.vectors @ v))[:60]
+            take(name, [index.records[i].id for i in order])
+        if sid in graph.graph:
+            linked = sorted(graph.courses_for(sid), key=lambda x: (-float(x[1].get("confidence", 1.0)), x[0]))
+            take("graph", [c for c, _ in linked if c in index.position])
+        for cid, by in found.items():
+            r = index.record(cid)
+            rows.append({"skill_id": sid, "skill": label, "skill_description": description[:200], "course_id": cid,
+                         "title": r.title, "provider": r.provider, "subject": r.subject, "tags": list(r.tags[:8]),
+                         "description": r.description[:240], "pooled_by": by})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--per-retriever", type=int, default=2)
+    args = ap.parse_args(argv)
+    rows = build_pool(get_settings(), args.per_retriever)
+    args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    print(f"{len(rows)} (skill, course) candidates for {len({r['skill_id'] for r in rows})} skills → {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Courses for gaps on the real catalogue (issue 23): the issue's failures do not come back.
+
+Integration tier (the real home: ``settings``). Each case is one the issue reported from the product:
+"Science" → "Circular Fashion", "computer programming" → "IBM IT Project Manager", Python/SQL/AWS →
+"The DIY Musician", Spanish and Portuguese titles shown to an English speaker, the same course twice.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.courses.dedup import near_duplicates
+
+SCIENCE = "onet:2.A.1.f"
+PROGRAMMING = "esco:skill:21d2f96d-35f7-4e3f-9745-c533d2dd6e97"
+SQL = "esco:skill:598de5b0-5b58-4ea7-8058-a4bc4d18c742"
+
+
+@pytest.fixture(scope="module")
+def relevance(settings):
+    from retrieval.courses.relevance import get_relevance
+
+    return get_relevance(settings)
+
+
+def _titles(relevance, skill_id, language="en", k=3, held=()):
+    from retrieval.courses.relevance import SkillRef
+
+    found = relevance.courses_for_skill(SkillRef(skill_id, relevance.skill_text(skill_id)[0]), language=language, k=k,
+                                        held_labels=held)
+    return [c.title for c in found.courses], found
+
+
+def test_no_lexical_look_alikes(relevance):
+    science, _ = _titles(relevance, SCIENCE)
+    assert not any("Circular Fashion" in t for t in science)
+    programming, _ = _titles(relevance, PROGRAMMING)
+    assert not any(t.startswith("IBM IT Project Manager") or "Scrum Master" in t for t in programming)
+
+
+@pytest.mark.parametrize("skill_id,word", [("tech:python", "python"), (SQL, "sql"),
+                                           ("tech:amazon-web-services-aws-software", "aws")])
+def test_tools_get_courses_about_the_tool(relevance, skill_id, word):
+    titles, found = _titles(relevance, skill_id)
+    assert titles, found.none_reason
+    assert word in titles[0].lower()
+    assert not any("Musician" in t for t in titles)
+
+
+def test_english_readers_see_english_courses_and_spanish_readers_spanish(relevance):
+    from retrieval.courses.relevance import SkillRef
+
+    for sid in (SCIENCE, PROGRAMMING, SQL, "onet:2.B.1.d", "tech:microsoft-excel"):
+        ref = SkillRef(sid, relevance.skill_text(sid)[0])
+        assert all(c.language == "en" for c in relevance.courses_for_skill(ref, language="en").courses)
+        assert all(c.language == "es" for c in relevance.courses_for_skill(ref, language="es").courses)
+    titles, _ = _titles(relevance, "onet:2.B.1.d")  # "Negotiation" → "Administración de Empresas" before
+    assert not any("Administración" in t or "Dirección" in t for t in titles)
+
+
+def test_no_duplicates_and_scores_above_the_threshold(relevance):
+    for sid in (SQL, "tech:python", "tech:microsoft-excel", "onet:2.C.4.e"):
+        _, found = _titles(relevance, sid, k=5)
+        titles = [c.title for c in found.courses]
+        assert not any(near_duplicates(a, b) for i, a in enumerate(titles) for b in titles[i + 1:]), titles
+        assert all(c.score >= relevance.threshold for c in found.courses)
+
+
+def test_a_python_developer_is_not_sent_to_python_for_beginners(relevance):
+    titles, _ = _titles(relevance, "tech:python", k=5, held=["Python"])
+    assert titles == [t for t in titles if not ("python" in t.lower() and "beginner" in t.lower())]

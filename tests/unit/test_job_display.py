@@ -1,0 +1,46 @@
+"""How postings are shown (issue 23, item 4): clean titles, employment types, one row per posting."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from retrieval.jobs.display import clean_title, dedup_key, employment_types
+
+
+@pytest.mark.parametrize("raw,company,city,state,shown", [
+    ("Dispatcher~ 2 years experience!!!!!", "", "", "", "Dispatcher"),
+    ("IMMEDIATE COOK POSITIONS IN LAKE COUNTY!!! @ All Team Staffing", "All Team Staffing", "Des Plaines", "IL",
+     "Immediate Cook Positions In Lake County"),
+    ("Seasonal Retail Sales Part Time - Chicago, IL - State Street @ Macy's", "Macy's", "Chicago", "IL",
+     "Seasonal Retail Sales Part Time"),
+    ("Associate Firstline Technician - San Diego, CA (Part - Time) @ Diebold", "Diebold", "San Diego", "CA",
+     "Associate Firstline Technician"),
+    ("Hiring Restaurant Positions - Bussers - Cooks - Dishwashers @ Olive Garden", "Olive Garden", "Monroe", "NC",
+     "Bussers - Cooks - Dishwashers"),
+    ("Hospital Greeter - Valley Hospital, Ridgewood, NJ @ Towne Park", "Towne Park", "Ridgewood", "NJ",
+     "Hospital Greeter"),
+    ("Retail Associate - Chocolateer - Westfield @ Ghirardelli Chocolate", "Ghirardelli Chocolate", "San Francisco",
+     "CA", "Retail Associate - Chocolateer - Westfield"),
+    ("Bookkeeper @ Accountemps", "Accountemps", "Boston", "MA", "Bookkeeper"),
+])
+def test_clean_title(raw, company, city, state, shown):
+    assert clean_title(raw, company, city, state) == shown
+    assert not re.search(r"([!?~*])\1|~|@", clean_title(raw, company, city, state))
+
+
+def test_employment_types():
+    assert employment_types("Paid Internship - Fleet Operations") == {"internship"}
+    assert employment_types("Seasonal Retail Sales Part Time") == {"seasonal", "part_time"}
+    assert employment_types("P/T Cashier") == {"part_time"}
+    assert employment_types("Package Handler - Part-Time") == {"part_time"}
+    assert employment_types("Senior Accountant") == set()
+
+
+def test_the_same_posting_on_two_boards_is_one_row():
+    a = dedup_key("Store Associate!!! @ ALDI", "ALDI", "Chicago")
+    assert a == dedup_key("Store Associate @ ALDI", "ALDI", "Chicago")
+    assert a == dedup_key("STORE ASSOCIATE - Chicago, IL", "ALDI", "Chicago")
+    assert a != dedup_key("Store Associate @ ALDI", "ALDI", "Houston")
+    assert a != dedup_key("Store Manager @ ALDI", "ALDI", "Chicago")

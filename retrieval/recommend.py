@@ -55,6 +55,12 @@ def parse_profiles(lines: Iterable[str]) -> list[Profile]:
     return profiles
 
 
+def _posting_title(job) -> str:
+    """"Financial Analyst — Acme Corp, Dallas": the cleaned title with the employer and city."""
+    where = ", ".join(x for x in (job.company, job.city) if x and x.strip())
+    return f"{job.title} — {where}" if where else job.title
+
+
 def recommend(profiles: list[Profile], kind: Kind = Kind.occupation, k: int = 20) -> list[Result]:
     if not 1 <= k <= 200:
         raise ProfileError("k must be between 1 and 200")
@@ -68,7 +74,8 @@ def recommend(profiles: list[Profile], kind: Kind = Kind.occupation, k: int = 20
         from retrieval.jobs.service import recommend_jobs
 
         jobs = recommend_jobs(profiles, k=k)
-        return [Result(id=p.id, items=[Item(id=j.id, kind=kind, title=j.title, score=j.score) for j in items])
+        # "Financial Analyst" five times reads as a duplicate: the employer and place tell the postings apart
+        return [Result(id=p.id, items=[Item(id=j.id, kind=kind, title=_posting_title(j), score=j.score) for j in items])
                 for p, items in zip(profiles, jobs)]
     if kind == Kind.course:
         from retrieval.courses.service import recommend_courses

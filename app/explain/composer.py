@@ -45,10 +45,11 @@ STEP_COURSE = [
     'Start with "{course}", which teaches {skill}.',
     'Close the {skill} gap with the course "{course}".',
 ]
+# A gap no course of the catalogue teaches well enough (retrieval/courses/relevance.py): say so, and point to practice.
 STEP_SKILL = [
-    "Build {skill} through a course, a project or volunteer work that uses it.",
+    "No course in the catalogue teaches {skill} yet; build it through a project or volunteer work that uses it.",
     "Practise {skill}, which {title} rates as important, in your current work or a side project.",
-    "Look for a way to show {skill}: a short course, a certificate or a project.",
+    "No course here covers {skill} yet: look for a project, certificate or volunteer role that shows it.",
 ]
 STEP_HIGHLIGHT = [
     "Put {skills} first when you apply for {title} roles.",

@@ -100,16 +100,17 @@ class CourseRecommender:
             return ""
 
     def default_target(self, profile: Profile) -> str | None:
-        """The profile's top recommended occupation that is not its current one (None if none)."""
+        """The profile's top recommended occupation that is not its current one (None if none): with a goal
+        ("move into finance"), the most reachable occupation inside it, so the courses close that gap."""
         try:
-            from retrieval.occupations.service import get_occupation_recommender
+            from retrieval.understanding.recommend import recommend_occupations
 
             extra = self._applicant_text(profile)
-            p = profile if (profile.occupation or profile.skills or profile.text) else \
+            p = profile if (profile.occupation or profile.skills or profile.text or profile.goal) else \
                 Profile(text=extra) if extra else None
             if p is None:
                 return None
-            recs = [r.id for r in get_occupation_recommender(self.settings).recommend_many([p], k=3)[0]]
+            recs = [r.id for r in recommend_occupations([p], k=3, settings=self.settings)[0]]
         except ProfileError:
             return None
         except Exception as exc:  # noqa: BLE001 - the occupation ranker is optional here: fall back to BM25

@@ -162,8 +162,29 @@ class JobRecommender:
         if profile.skills:
             parts.append(", ".join(profile.skills))
         if profile.text:
-            parts.append(profile.text)
+            parts.append(self._understood(profile))
         return " ; ".join(parts)
+
+    def _understood(self, profile: Profile) -> str:
+        """What a posting search should look for from free text: the occupations Waypoint linked (or, with a
+        goal, the occupations the person wants to move into) and the skills they hold, then their words.
+        Title words alone match "Front Desk Coordinator with Innovative Software Developers" for a
+        Python developer; the linked occupation's titles and the held skills do not."""
+        from retrieval.understanding.recommend import recommend_occupations
+        from retrieval.understanding.service import understand
+
+        try:
+            u = understand(profile.text or "", self.settings)
+            if u.status in ("empty", "not_english", "nonsense"):
+                return profile.text or ""
+            wanted = []
+            if u.goals or profile.goal:
+                wanted = [r.title for r in recommend_occupations([profile], k=3, settings=self.settings)[0]]
+            linked = [o.title for o in u.occupations[:1] if o.confidence >= 0.5]
+            skills = [s.label for s in u.skills[:15]]
+        except ProfileError:
+            return profile.text or ""
+        return " ; ".join(x for x in (", ".join(wanted or linked), ", ".join(skills), profile.text or "") if x)
 
     def recommend(self, profile: Profile, k: int = 20) -> list[ScoredJob]:
         if not 1 <= k <= 200:

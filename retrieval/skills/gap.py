@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import BaseModel, Field, field_validator
 
+from retrieval.courses.relevance import SkillRef, course_refs
 from retrieval.settings import Settings, get_settings
 from retrieval.skills import base
 from retrieval.skills.esco_map import essential_skills
@@ -53,6 +54,8 @@ RELATED_Z = 8.0
 PARTIAL_CREDIT = {"lower_level": 0.6, "narrower": 0.7, "same_tool_category": 0.5, "broader": 0.4,
                   "sibling": 0.3, "related": 0.3}
 COURSES_PER_SKILL = 3
+#: Missing skills (most important first) that get courses: explanations show at most five gaps.
+COURSE_GAPS = 8
 _LEVEL_RANK = {"beginner": 0, "introductory": 0, "beginner level": 0, "all levels": 0, "intermediate": 1,
                "intermediate level": 1, "mixed": 1, "advanced": 2, "expert level": 2}
 
@@ -261,8 +264,10 @@ def _partial(req: Requirement, held: dict[str, HeldSkill], graph: SkillsGraph) -
 
 
 def _courses(skill_id: str, missing: set[str], graph: SkillsGraph, k: int = COURSES_PER_SKILL) -> list[CourseRef]:
-    """Courses linked to ``skill_id``, ranked by how many of the gap's missing skills they cover,
-    the link's confidence, an accessible level and rating."""
+    """Courses the skills graph links to ``skill_id`` (tags and word matches), ranked by how many of the gap's
+    missing skills they cover, the link's confidence, an accessible level and rating. Not what a gap shows
+    (that is :func:`retrieval.courses.relevance.course_refs`): kept as the baseline ``waypoint eval courses``
+    compares the relevance model with."""
     out = []
     for cid, d in graph.courses_for(skill_id):
         node = graph.graph.nodes[cid]
@@ -353,10 +358,13 @@ def skill_gap(profile: Profile, item_id: str, settings: Settings | None = None, 
 
     missing_reqs.sort(key=lambda r: (-r.importance, not r.hot, r.label, r.skill_id))
     top_missing = missing_reqs[:max_missing]
-    missing_set = {r.skill_id for r in top_missing}
     unlocks = _unlocks(set(held), [r.skill_id for r in top_missing], graph)
+    # Courses from the relevance model (retrieval/courses/relevance.py), not the graph's word links, for the gaps
+    # that are shown; a gap no course teaches well enough gets none ("no course in the catalogue teaches this yet").
+    courses = course_refs(settings, [SkillRef(r.skill_id, r.label) for r in top_missing[:COURSE_GAPS]],
+                          held_labels=[m.label for m in matched])
     missing = [MissingSkill(evidence_id=missing_id(r.skill_id), id=r.skill_id, label=r.label, importance=r.importance,
-                            courses=_courses(r.skill_id, missing_set, graph), unlocks_occupations=unlocks[r.skill_id],
+                            courses=courses.get(r.skill_id, []), unlocks_occupations=unlocks[r.skill_id],
                             requirement=r) for r in top_missing]
     partial.sort(key=lambda p: (-p.importance * p.score, p.label, p.id))
     gap_id = "gap:{}:{}".format(item.id, stable_hash(profile.model_dump(mode="json")))

@@ -71,17 +71,15 @@ class Linker:
 
     def __init__(self, titles: TitleIndex, occupation_ids: list[str], occupation_vectors: np.ndarray,
                  embed: Callable[[str], np.ndarray], skill_finder: Callable[[str], list] | None = None,
-                 skill_lookup: Callable[[str], list[str]] | None = None,
-                 skill_label: Callable[[str], str] | None = None, common_words: frozenset[str] = frozenset()):
+                 skill_lookup: Callable[[str], list[str]] | None = None, common_words: frozenset[str] = frozenset()):
         self.titles = titles
         self.common_words = common_words             # lower-case words of the catalogue's prose
         self.ids = occupation_ids
         self.index = {oid: i for i, oid in enumerate(occupation_ids)}
-        self.vectors = occupation_vectors          # (n, d) L2-normalised: description + tasks
+        self.vectors = occupation_vectors          # (n, d) L2-normalised: titles + description + tasks
         self.embed = embed
         self.skill_finder = skill_finder           # text → ExtractedSkill-like hits with spans
         self.skill_lookup = skill_lookup           # a skill phrase → catalogue skill ids
-        self.skill_label = skill_label or (lambda sid: sid)
         self._field_keys = sorted(((title_key(a), f) for f in FIELDS for a in (f.name, *f.aliases)),
                                   key=lambda kv: -len(kv[0]))
         self._field_vectors: np.ndarray | None = None

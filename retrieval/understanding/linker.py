@@ -39,6 +39,7 @@ ACRONYM = 0.5
 MAX_GOALS = 3
 CLEAR_COVER = 0.5            # a goal reading by name covering this share of the target's words is clear
 CLEAR_MEANING = 0.55         # ... else a reading by meaning this close wins over it
+SEMANTIC_GOAL = 0.55         # an occupation goal found by meaning alone must be this close ("astronaut wizard" is not)
 SEMANTIC_WEIGHT = 1.5        # cosine (≈0.2..0.7) times this joins the title evidence
 MIN_SEMANTIC = 0.42          # best cosine below this, with no title: we could not tell what they do
 CONFIDENT = 0.75             # a link at or above this is ranked exactly like a code query
@@ -71,12 +72,14 @@ class Linker:
 
     def __init__(self, titles: TitleIndex, occupation_ids: list[str], occupation_vectors: np.ndarray,
                  embed: Callable[[str], np.ndarray], skill_finder: Callable[[str], list] | None = None,
-                 skill_lookup: Callable[[str], list[str]] | None = None, common_words: frozenset[str] = frozenset()):
+                 skill_lookup: Callable[[str], list[str]] | None = None, common_words: frozenset[str] = frozenset(),
+                 title_vectors: np.ndarray | None = None):
         self.titles = titles
         self.common_words = common_words             # lower-case words of the catalogue's prose
         self.ids = occupation_ids
         self.index = {oid: i for i, oid in enumerate(occupation_ids)}
         self.vectors = occupation_vectors          # (n, d) L2-normalised: titles + description + tasks
+        self.title_vectors = title_vectors         # (n, d) the O*NET title alone: crisp for a short goal phrase
         self.embed = embed
         self.skill_finder = skill_finder           # text → ExtractedSkill-like hits with spans
         self.skill_lookup = skill_lookup           # a skill phrase → catalogue skill ids
@@ -307,8 +310,11 @@ class Linker:
         if field_sims[j] >= 0.5:
             return self._field_goal(target, FIELDS[j], span, round(float(field_sims[j]), 3))
         sims = self.vectors @ vec
+        if self.title_vectors is not None:
+            # "dental hygiene" is nearest to the title "Dental Hygienists"; the blended vector prefers Dentists
+            sims = np.maximum(sims, self.title_vectors @ vec)
         k = int(np.argmax(sims))
-        if sims[k] >= 0.45:
+        if sims[k] >= SEMANTIC_GOAL:
             oid = self.ids[k]
             return Goal(text=target, kind="occupation", occupation_ids=[oid], soc_prefixes=[oid[:7]],
                         confidence=round(float(sims[k]), 3), span=span)

@@ -39,7 +39,7 @@ def build_linker(recommender: OccupationRecommender, settings: Settings) -> Link
 
     return Linker(TitleIndex.from_db(conn), list(recommender.corpus.ids), vectors.astype(np.float32), embed,
                   skill_finder=find_skills, skill_lookup=aliases.lookup,
-                  common_words=extractor.data.common_words)
+                  common_words=extractor.data.common_words, title_vectors=recommender.dense("title"))
 
 
 def get_linker(settings: Settings | None = None) -> Linker:

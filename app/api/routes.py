@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Body, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.api.auth import Principal
@@ -18,6 +18,8 @@ from app.api.schemas import (
     FeedbackResponse,
     RecommendRequest,
     RecommendResponse,
+    UnderstandingOut,
+    UnderstandRequest,
 )
 from app.api.services import DETERMINISTIC, ServiceError, WaypointService
 
@@ -70,6 +72,32 @@ def post_recommend(body: RecommendRequest, request: Request, svc: WaypointServic
     _check_text(request, body.profile.text)
     return svc.recommend(body.profile, body.kind.value, body.k, session_id=bind_session(principal(request),
                                                                                         body.session_id))
+
+
+UNDERSTAND_EXAMPLES = {
+    "goal": {"summary": "An occupation and a goal",
+             "value": {"text": "I'm a firefighter and I want to move into finance"}},
+    "resume": {"summary": "A résumé", "value": {"text": "Store Manager, Target (2016-2024)\nLed a team of 15; "
+                                                        "scheduling, inventory and visual merchandising.\n"
+                                                        "Skills: Microsoft Excel, customer service"}},
+    "unclear": {"summary": "Nothing Waypoint can use (status nonsense, with a message)",
+                "value": {"text": "asdf qwer"}},
+}
+
+
+@router.post("/v1/understand", response_model=UnderstandingOut, responses=ERRORS, tags=["understand"],
+             summary="What Waypoint understands from a self-description or résumé")
+def post_understand(request: Request, body: UnderstandRequest = Body(openapi_examples=UNDERSTAND_EXAMPLES),
+                    svc: WaypointService = Depends(service)):
+    """The person's occupation(s) linked to O*NET, their skills and credentials, and their goals, each with
+    the span of the text that supports it (the same understanding `/v1/recommend` uses for `profile.text`).
+
+    Text Waypoint cannot use is not an error here: it answers 200 with ``status`` ``not_english``,
+    ``nonsense``, ``empty`` or ``no_occupation`` and a ``message`` for the person (``/v1/recommend`` refuses
+    the same text with a 400 and that message). Empty text is a 422, text over the size limit a 413.
+    """
+    _check_text(request, body.text)
+    return svc.understand(body.text)
 
 
 @router.post("/v1/explain", response_model=ExplainResponse, responses={

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from retrieval.profile import Profile
+from retrieval.profile import MAX_TEXT_CHARS, Profile
 from retrieval.recommend import Item, Kind
+from retrieval.understanding.schema import Understanding
 
 BackendName = Literal["deterministic", "transformers", "openai", "vllm"]
 Reason = Literal["wrong_skill", "missing_skill", "not_relevant", "too_generic", "other"]
@@ -27,11 +28,54 @@ class RecommendRequest(_Strict):
     session_id: str | None = Field(default=None, description="Client session, echoed into feedback events.", **_SESSION)
 
 
+class UnderstandingOut(Understanding):
+    """What Waypoint understood from the text, with the words behind each finding.
+
+    ``status``: ``understood`` (``occupations[0]`` is the person's current occupation; more entries are
+    past occupations or other candidates when it is ambiguous), ``no_occupation`` (no occupation could be
+    told; skills and goals may still be there), ``empty``, ``not_english`` or ``nonsense`` (nothing Waypoint
+    can use). Except for ``understood``, ``message`` says, for the person, what to write instead.
+    Each ``span`` gives character offsets into the text sent and the words found there.
+    """
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"status": "understood", "message": None,
+         "occupations": [{"occupation_id": "33-2011.00", "title": "Firefighters", "confidence": 0.853,
+                          "span": {"start": 6, "end": 17, "text": "firefighter"}, "tense": "current",
+                          "method": "title+meaning", "years": None}],
+         "skills": [],
+         "goals": [{"text": "finance", "kind": "field", "field": "finance", "occupation_ids": [],
+                    "soc_prefixes": ["13-2", "11-3031"], "skill_ids": [], "confidence": 1.0,
+                    "span": {"start": 42, "end": 49, "text": "finance"}}],
+         "years_experience": None, "seniority": None},
+        {"status": "nonsense",
+         "message": "I could not tell what you do — tell me your job title (for example “I'm a registered nurse”).",
+         "occupations": [], "skills": [], "goals": [], "years_experience": None, "seniority": None},
+    ]})
+
+
+class UnderstandRequest(_Strict):
+    text: str = Field(description="A self-description or a résumé, in English, as the person wrote it "
+                                  f"(at most the server's WAYPOINT_MAX_TEXT_CHARS, {MAX_TEXT_CHARS:,} by default).",
+                      examples=["I'm a firefighter and I want to move into finance"])
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text is empty: describe what you do, your skills or where you want to go, "
+                             "or paste a résumé")
+        return value
+
+
 class RecommendResponse(BaseModel):
     id: str | None = None
     kind: Kind
     items: list[Item]
     impression_id: str | None = Field(default=None, description="Send it back with feedback on these items.")
+    understanding: UnderstandingOut | None = Field(
+        default=None, description="What Waypoint understood from `profile.text` (only when the profile has text): "
+                                  "the occupation the list starts from, the skills and the goal, with their spans.")
 
 
 class ExplainRequest(_Strict):

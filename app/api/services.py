@@ -30,6 +30,7 @@ from retrieval.artifacts import ArtifactError, load_only
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
 from retrieval.sqldb import display
+from retrieval.understanding.schema import Goal, Understanding
 from retrieval.vectorstore.health import StoreHealth, probe_store
 
 log = logging.getLogger("waypoint.api")
@@ -100,27 +101,56 @@ _FIT_PATTERNS = [
     re.compile(r"\b(?:could|can|should)\s+i\s+(?:become|be|work as)\s+(?:an?\s+|the\s+)?(?P<x>.+?)[?.!]*$", re.I),
     re.compile(r"^\s*(?:what about|how about|explain|why)\s+(?:an?\s+|the\s+)?(?P<x>.+?)[?.!]*$", re.I),
 ]
-_SELF_PATTERNS = [
-    re.compile(r"\b(?:i am|i'm|im|i work as|i've been|i have been|i was|currently)\s+(?:working as\s+)?(?:an?|the)\s+(?P<x>[a-z][a-z /&-]{2,60}?)(?:\s+(?:for|at|in|with|who|and|,|\.|since)\b|[,.;!]|$)", re.I),
-    re.compile(r"\bwork(?:ing|ed)? as (?:an?\s+|the\s+)?(?P<x>[a-z][a-z /&-]{2,60}?)(?:\s+(?:for|at|in|with|who|and|since)\b|[,.;!]|$)", re.I),
-]
+# Words around a title in a question that are not the title: "a senior data analyst role" → "data analyst".
+_TITLE_FILLER = re.compile(r"^(?:(?:an?|the|role|job|position|career|of|as|senior|junior|sr\.?|jr\.?)\s+)+|"
+                           r"(?:\s+(?:role|job|position|career|post|here|now|please))+$", re.I)
+# A "target" that is no title: a question about what is on screen ("why does this role fit me?",
+# "explain the recommendation"): the chat answers it for the open or selected recommendation.
+_ON_SCREEN = re.compile(r"\b(?:this|that|these|those|(?-i:it)|recommendations?|suggestions?|list|one)\b", re.I)
+_NOT_A_TITLE = re.compile(r"^(?:does|do|did|is|are|was|were|would|should|can|could|will|am|me|my|you|your|i)\b|"
+                          + _ON_SCREEN.pattern, re.I)
+SUGGESTIONS = 3
 
 
 def parse_fit_question(message: str) -> str | None:
-    """``"Am I a good fit for data scientist?"`` → ``"data scientist"``; None when not such a question."""
+    """``"Am I a good fit for data scientist?"`` → ``"data scientist"``; None when not such a question, or
+    when it names no occupation ("why does this role fit me?")."""
     for pattern in _FIT_PATTERNS:
         m = pattern.search(message.strip())
         target = m.group("x").strip(" ?.!") if m else ""
-        if any(ch.isalnum() for ch in target):
+        if any(ch.isalnum() for ch in target) and not _NOT_A_TITLE.search(target):
             return target
     return None
 
 
+def asks_about_shown(message: str) -> bool:
+    """Whether ``message`` is a fit question about what is on screen rather than a named occupation:
+    "why does this role fit me?", "explain the recommendation please"."""
+    for pattern in _FIT_PATTERNS:
+        m = pattern.search(message.strip())
+        if m and _ON_SCREEN.search(m.group("x")):
+            return True
+    return False
+
+
 @dataclass
-class Understanding:
-    occupation: str | None
-    occupation_title: str | None
-    skills: list[str]
+class OccupationMatch:
+    """An occupation named by a person (a fit question, a correction): the one it names exactly, or,
+    when it names none, the closest titles by meaning to offer instead ("did you mean …?")."""
+
+    query: str
+    occupation: tuple[str, str] | None          # (O*NET-SOC code, title)
+    suggestions: list[tuple[str, str]]
+
+    def not_found_message(self, quote: Callable[[str], str] = str) -> str:
+        """“I couldn't find an occupation called 'astronaut wizard'; did you mean A, B or C?” (Markdown;
+        ``quote`` escapes the person's words for it)."""
+        message = f"I couldn't find an occupation called “{quote(self.query)}”"
+        titles = [f"**{title}**" for _id, title in self.suggestions]
+        if not titles:
+            return message + ". Try another job title or an O*NET code."
+        options = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " or " + titles[-1]
+        return f"{message}; did you mean {options}?"
 
 
 class WaypointService:
@@ -213,7 +243,10 @@ class WaypointService:
                 pass
         fn, _real = self.explain_fn()
         fn(profile, item_id, backend=DETERMINISTIC, session_id=None, variant=None)
-        self.understand(f"I work as a {title}.")
+        # the chat's first message: the understanding (title index, skill aliases) and the intent model
+        self._understand(f"I work as a {title}.")
+        self.intent(f"I work as a {title}.")
+        self.match_occupation(title)
 
     # ------------------------------------------------------------------ components
     @property
@@ -263,42 +296,97 @@ class WaypointService:
         return None
 
     def resolve_occupation(self, text: str) -> tuple[str, str] | None:
-        """An O*NET occupation ``(id, title)`` for a code or a free title."""
-        from retrieval.occupations.service import get_occupation_recommender
+        """An O*NET occupation ``(id, title)`` that ``text`` names exactly (a code, or a title), else None."""
+        return self.match_occupation(text).occupation
 
+    def match_occupation(self, text: str, suggestions: int = SUGGESTIONS) -> OccupationMatch:
+        """The occupation ``text`` names: an O*NET-SOC code, or a title the catalogue or the colloquial table
+        knows ("RN", "counsellor", "a senior data analyst role"). Never a nearest guess: a title it does
+        not know ("astronaut wizard") comes back unmatched, with the closest titles by meaning as
+        suggestions, so a fit question is never silently answered for another occupation."""
+        from retrieval.occupations.resolve import SOC_CODE
+        from retrieval.understanding.service import get_linker
+
+        query = " ".join((text or "").split()).strip(" ?.!,;:\"'“”‘’")
+        if not query:
+            return OccupationMatch(query, None, [])
         with self._serving():
-            resolution = get_occupation_recommender(self.settings).resolver.resolve(text)
-        return (resolution.occupation_id, resolution.title) if resolution else None
+            linker = get_linker(self.settings)
+            if SOC_CODE.match(query):
+                from retrieval.occupations.service import get_occupation_recommender
 
-    def understand(self, message: str) -> Understanding:
-        """What a self-description says: an occupation (when stated) and the skills named in it."""
-        with self._serving():
-            return self._understand(message)
-
-    def _understand(self, message: str) -> Understanding:
-        occupation = title = None
-        for pattern in _SELF_PATTERNS:
-            m = pattern.search(message)
-            if m:
-                found = self.resolve_occupation(m.group("x").strip())
+                code = get_occupation_recommender(self.settings).resolver.resolve(query)
+                return OccupationMatch(query, (code.occupation_id, code.title) if code else None, [])
+            for candidate in dict.fromkeys((query, _TITLE_FILLER.sub("", query).strip())):
+                found = linker.titles.lookup(candidate) if candidate else []
                 if found:
-                    occupation, title = found
-                    break
-        skills: list[str] = []
-        try:
-            from retrieval.skills.extract import get_extractor
+                    oid = found[0][0]
+                    return OccupationMatch(query, (oid, linker.titles.titles[oid]), [])
+            return OccupationMatch(query, None, self._closest_titles(linker, query, suggestions))
 
-            hits = get_extractor(self.settings).extract(message, use_embeddings=False, expand=False)
-            for hit in hits:
-                if hit.confidence >= 0.6 and hit.label not in skills:
-                    skills.append(hit.label)
-        except Exception as exc:  # noqa: BLE001 - extraction is a convenience; the person can edit skills
-            log.warning("skill extraction failed: %s", type(exc).__name__)
-        return Understanding(occupation, title, skills[:25])
+    @staticmethod
+    def _closest_titles(linker, query: str, n: int) -> list[tuple[str, str]]:
+        """The ``n`` occupations nearest ``query`` by meaning; "All Other" catch-alls only to fill up."""
+        import numpy as np
+
+        sims = linker.vectors @ linker.embed(query)
+        order = [linker.ids[j] for j in np.argsort(-sims)[:4 * n]]
+        named = [o for o in order if "All Other" not in linker.titles.titles[o]]
+        picked = (named + [o for o in order if o not in named])[:n]
+        return [(oid, linker.titles.titles[oid]) for oid in picked]
+
+    def understand(self, text: str) -> Understanding:
+        """What a self-description or a résumé says about the person
+        (:func:`retrieval.understanding.service.understand`): occupations, skills and goals, each with
+        the words that support it, or a status and message for text Waypoint cannot use."""
+        limit = self.settings.max_text_chars
+        if text is not None and len(text) > limit:
+            raise ServiceError(f"text is {len(text):,} characters; the limit is {limit:,}", status=413,
+                               code="payload_too_large")
+        with self._serving():
+            understood = self._understand(text or "")
+        if understood.status in ("understood", "no_occupation"):  # text it cannot use leaves no trace
+            # what was found, never the text or the spans (they quote the person)
+            log_event(log, "understand", status=understood.status, occupations=len(understood.occupations),
+                      skills=len(understood.skills), goals=len(understood.goals))
+        return understood
+
+    def _understand(self, text: str) -> Understanding:
+        from retrieval.understanding.service import understand
+
+        return understand(text, self.settings)
+
+    def resolve_goal(self, text: str) -> Goal:
+        """A goal as the person typed it ("finance", "lawyer", "learn Python") → what it targets; an
+        unknown one is a clear 400 naming it, never a silent guess."""
+        from retrieval.understanding.recommend import resolve_goal
+        from retrieval.understanding.service import get_linker
+
+        with self._serving():
+            try:
+                return resolve_goal(get_linker(self.settings), text)
+            except ProfileError as exc:
+                raise ServiceError(str(exc)) from None
+
+    def intent(self, message: str) -> tuple[str, str]:
+        """``(intent, model)`` of a chat message: the SetFit intent classifier
+        (:func:`retrieval.rerankers.setfit_models.predict_intent`; its few-shot nearest-centroid fallback
+        where the model is not trained, ``model`` says which). One of
+        :data:`retrieval.rerankers.intent_examples.INTENTS`."""
+        from retrieval.rerankers.setfit_models import predict_intent
+
+        if not (message or "").strip():
+            return "other", "none"
+        with self._serving():
+            prediction = predict_intent([message], self.settings)[0]
+        return prediction.label, prediction.model
 
     # ------------------------------------------------------------------ recommend
     def recommend(self, profile: Profile, kind: str = "occupation", k: int = 10, *, session_id: str | None = None,
-                  surface: str = "list", log_impression: bool = True) -> dict:
+                  surface: str = "list", log_impression: bool = True, with_understanding: bool = True) -> dict:
+        """The list for ``profile``; with its text's :class:`Understanding` (``understanding``) when it has
+        text, so a client can show what the list was built from and let the person correct it. A profile
+        whose text Waypoint cannot use, or whose goal it does not know, is a 400 with the reason."""
         from retrieval.catalogue.errors import IngestError
         from retrieval.recommend import Kind, recommend
 
@@ -321,6 +409,9 @@ class WaypointService:
             raise Unavailable(str(exc)) from None
         out = _dump(result)
         out["kind"] = kind_value.value
+        if profile.text and with_understanding:
+            with self._serving():
+                out["understanding"] = self._understand(profile.text).model_dump(mode="json")
         if log_impression and result.items:
             ids = [i.id for i in result.items]
             out["impression_id"] = self.store.log_impression(
@@ -447,7 +538,8 @@ class WaypointService:
 
     # ------------------------------------------------------------------ gap
     def gap(self, profile: Profile, item_id: str) -> dict:
-        from retrieval.skills.gap import Profile as GapProfile, skill_gap
+        from retrieval.skills.gap import Profile as GapProfile
+        from retrieval.skills.gap import skill_gap
 
         SkillsInputError, UnknownIdError = _skill_errors()
         try:

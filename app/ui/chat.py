@@ -2,29 +2,41 @@
 
 A person describes themselves (chat or résumé upload), sees recommended occupations (and jobs and
 courses where the build has them) with explanations, asks "Am I a good fit for X?", edits what
-Waypoint believes about them (occupation, skills), and gives feedback: helpful / not helpful with a reason, "Why?"
+Waypoint believes about them (occupation, skills, goal: each shown with the words it came from, see
+:func:`render_beliefs`), and gives feedback: helpful / not helpful with a reason, "Why?"
 (a click: the full explanation opens) and dwell (how long an explanation stays open, logged when it
 is closed or another one opens). Every handler calls :class:`app.api.services.WaypointService`, the
 same code path as the REST API, so the events the UI produces are the ones the API produces.
 
+What a message is for (a fit question, something about the person, small talk) is decided by
+:mod:`app.ui.routing`; what it says, by the understanding (``WaypointService.understand``). Text the
+understanding cannot use (not English, nonsense, no occupation) is answered with its message, never
+with a guess; a goal ("I want to move into finance") turns the list into a transition list, and the
+answer says so.
+
 Stable ``elem_id``s for browser tests: ``chat``, ``chat-input``, ``chat-send``, ``resume-upload``,
-``profile-occupation``, ``profile-skills``, ``profile-save``, ``recs``, ``why-btn``, ``explanation``,
-``thumbs-up``, ``thumbs-down``, ``thumbs-reason``, ``close-btn``, ``feedback-status``.
+``believes-panel``, ``profile-occupation``, ``profile-skills``, ``profile-goal``, ``profile-save``,
+``recs``, ``why-btn``, ``explanation``, ``thumbs-up``, ``thumbs-down``, ``thumbs-reason``, ``close-btn``,
+``feedback-status``.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from pathlib import Path
 
 import gradio as gr
 
-from app.api.services import DETERMINISTIC, ServiceError, WaypointService, parse_fit_question
+from app.api.services import DETERMINISTIC, ServiceError, WaypointService
 from app.feedback.store import THUMBS_REASONS
 from app.ui.files import MAX_FILE_BYTES, FileError, read_resume, upload_folder
+from app.ui.routing import Route, route, says_something
 from retrieval.profile import Profile
+from retrieval.understanding.linker import NO_OCCUPATION
+from retrieval.understanding.schema import Goal, Span, Understanding
 
 log = logging.getLogger("waypoint.ui")
 
@@ -33,19 +45,32 @@ RECOMMEND_K = 5
 MAX_PROFILE_TEXT = 20_000
 REASON_LABELS = {"not_relevant": "Not relevant to me", "wrong_skill": "A skill is wrong",
                  "missing_skill": "A skill is missing", "too_generic": "Too generic", "other": "Other"}
+CONFIDENT = 0.75  # a detected occupation this sure is used as the person's occupation (retrieval's CONFIDENT)
+SHOWN_SKILLS = 12
+QUOTE_CHARS = 90
 CSS = """
 #explanation {min-height: 120px}
 #feedback-status {min-height: 1.5em}
+#believes-panel {min-height: 3em}
+#believes-panel p, #believes-panel li {margin: 0.15em 0}
 .waypoint-fit {font-weight: 600}
+.waypoint-from {color: #6b7280; font-size: 0.92em}
 """
 WELCOME = ("Hi! Tell me about yourself — what you do now, your skills, what you enjoy — or upload your résumé. "
            "I'll suggest occupations and explain each suggestion. You can also ask *“Am I a good fit for data "
            "scientist?”*")
+HELP = ("I'm Waypoint, a career guide. Tell me what you do (or upload your résumé), and where you'd like to go "
+        "(“I'm a firefighter and I want to move into finance”) — I'll suggest occupations and explain them. "
+        "You can also ask *“Am I a good fit for data scientist?”*")
 
 
 # ------------------------------------------------------------------------------------------------ state
 def _new_state() -> dict:
-    return {"session_id": None, "profile": {"occupation": None, "skills": [], "text": None},
+    """The conversation. ``profile`` is what recommendations and explanations use; ``beliefs`` is where each
+    part of it came from (the person's words, or "set by you"), for the panel."""
+    return {"session_id": None,
+            "profile": {"occupation": None, "occupation_id": None, "skills": [], "text": None, "goal": None},
+            "beliefs": {"occupation": None, "candidates": [], "skills": {}, "goal": None},
             "recs": [], "impression_id": None, "explanations": {}, "open": None}
 
 
@@ -56,14 +81,51 @@ def _session(state: dict) -> str:
 
 
 def _profile(state: dict) -> Profile:
+    """The person as the recommenders see them. The occupation is passed only when it is sure (the
+    person set it, or it was detected with confidence); an uncertain one is left to the text, which the
+    recommender blends over the candidates."""
     p = state["profile"]
-    return Profile(occupation=p.get("occupation") or None, skills=list(p.get("skills") or []),
-                   text=p.get("text") or None)
+    return Profile(occupation=p.get("occupation_id") or None, skills=list(p.get("skills") or []),
+                   text=p.get("text") or None, goal=p.get("goal") or None)
 
 
 def _has_profile(state: dict) -> bool:
     p = state["profile"]
     return bool(p.get("occupation") or p.get("skills") or p.get("text"))
+
+
+# Where a quote ends: a sentence or a line, or "…, and I …" / "… but my …" joining two statements.
+_QUOTE_BOUNDARY = re.compile(r"[!?;\n•|]|\.(?=\s|$)|,?\s+\b(?:and|but|so|though|although|because|while)\s+"
+                             r"(?=(?:i|i'm|im|i've|i'd|my|now|currently)\b)", re.I)
+
+
+def _quote(text: str, span: Span | None) -> str | None:
+    """The clause (or line) of ``text`` that ``span`` lies in, cut to about :data:`QUOTE_CHARS` around
+    the span: what the panel shows as "from: '…'" ("I'm a firefighter", "I want to move into finance")."""
+    if span is None or not text:
+        return None
+    start, end = 0, len(text)
+    for m in _QUOTE_BOUNDARY.finditer(text):
+        if m.end() <= span.start:
+            start = m.end()
+        elif m.start() >= span.end:
+            end = m.start()
+            break
+    cut_start, cut_end = start, end
+    if end - start > QUOTE_CHARS:  # a long sentence: the words around the span, cut at spaces
+        half = max(0, (QUOTE_CHARS - (span.end - span.start)) // 2)
+        cut_start, cut_end = max(start, span.start - half), min(end, span.end + half)
+        if cut_start > start:
+            cut_start = min(span.start, text.find(" ", cut_start) + 1 or span.start)
+        if cut_end < end:
+            cut_end = max(span.end, text.rfind(" ", span.end, cut_end))
+    quote = " ".join(text[cut_start:cut_end].split())
+    return ("…" if cut_start > start else "") + quote + ("…" if cut_end < end else "")
+
+
+def _md(text: str) -> str:
+    """Text quoted from the person, safe inside Markdown (no emphasis, links or HTML of theirs)."""
+    return "".join("\\" + c if c in "\\`*_{}[]<>()#+!|~" else c for c in text)
 
 
 def _split_skills(text: str | None) -> list[str]:
@@ -116,6 +178,121 @@ def _short(e: dict, n: int) -> str:
     return f"**{n}. {item.get('title')}** — fit: {e.get('fit')}. {e.get('summary', '')}"
 
 
+# ------------------------------------------------------------------------------------------------ beliefs
+def _from(quote: str | None, by_person: bool = False, note: str = "set by you") -> str:
+    """Where a belief came from: the person's words, or the person's correction."""
+    if by_person:
+        return f" <span class='waypoint-from'>({note})</span>"
+    return f" <span class='waypoint-from'>— from: “{_md(quote)}”</span>" if quote else ""
+
+
+def _goal_belief(goal: Goal, quote: str | None, by_person: bool = False) -> dict:
+    return {"text": goal.text, "kind": goal.kind, "field": goal.field, "quote": quote, "by_person": by_person}
+
+
+def render_beliefs(state: dict) -> str:
+    """The "What Waypoint believes about you" panel: occupation (and the other candidates when it is not
+    sure), skills and goal, each with the words of the person's it came from."""
+    p, b = state["profile"], state["beliefs"]
+    lines = []
+    occupation = b.get("occupation")
+    if occupation:
+        lines.append(f"**Occupation:** {_md(occupation['title'])}"
+                     + _from(occupation.get("quote"), occupation.get("by_person", False),
+                             occupation.get("note", "set by you")))
+        if not occupation.get("by_person") and occupation.get("confidence", 1.0) < CONFIDENT:
+            others = [c for c in b.get("candidates") or [] if c != occupation["title"]][:3]
+            maybe = f" It could also be {', '.join(_md(o) for o in others)}." if others else ""
+            lines.append(f"*I'm not sure about this one.{maybe} Pick or type the right one below.*")
+    else:
+        lines.append("**Occupation:** not known yet — tell me your job title.")
+    skills = p.get("skills") or []
+    sources = b.get("skills") or {}
+    if skills:
+        lines.append("**Skills:**")
+        groups: dict[str | None, list[str]] = {}  # skills from the same words share one quote
+        for skill in skills[:SHOWN_SKILLS]:
+            groups.setdefault(sources.get(skill), []).append(skill)
+        lines += [f"- {', '.join(_md(s) for s in group)}"
+                  + (_from(quote) if quote else _from(None, by_person=True, note="added by you"))
+                  for quote, group in groups.items()]
+        if len(skills) > SHOWN_SKILLS:
+            lines.append(f"- … and {len(skills) - SHOWN_SKILLS} more (all in the box below)")
+    else:
+        lines.append("**Skills:** none noted yet.")
+    goal = b.get("goal")
+    if p.get("goal") and goal:
+        kind = {"field": "a move into this field", "occupation": "a move toward this occupation",
+                "skill": "a skill to learn"}[goal["kind"]]
+        lines.append(f"**Goal:** {_md(goal['field'] or goal['text'])} ({kind})"
+                     + _from(goal.get("quote"), goal.get("by_person", False)))
+    else:
+        lines.append("**Goal:** none — say where you'd like to go (“I want to move into finance”).")
+    return "\n".join(_paragraphs(lines))
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Markdown lines: list items stay together, everything else is its own paragraph."""
+    out: list[str] = []
+    for line in lines:
+        if out and not (line.startswith("- ") and (out[-1].startswith("- ") or out[-1].endswith(":**"))):
+            out.append("")
+        out.append(line)
+    return out
+
+
+def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
+    """Merge what ``understood`` found in ``text`` into the profile and the beliefs; notes for the chat.
+
+    An occupation replaces the one held when the text names it (or links it with more confidence): a
+    vague hint ("I like working with data") never overrides "I'm a firefighter", nor what the person set."""
+    p, b = state["profile"], state["beliefs"]
+    notes = []
+    top = understood.occupations[0] if understood.status == "understood" and understood.occupations else None
+    held = b.get("occupation")
+    if top is not None and (held is None or top.span is not None
+                            or (not held.get("by_person") and top.confidence > held.get("confidence", 0.0))):
+        sure = top.confidence >= CONFIDENT
+        p["occupation"], p["occupation_id"] = top.title, (top.occupation_id if sure else None)
+        b["occupation"] = {"title": top.title, "id": top.occupation_id, "confidence": top.confidence,
+                           "quote": _quote(text, top.span), "by_person": False}
+        b["candidates"] = [o.title for o in understood.occupations]
+        notes.append(f"I've noted your occupation as **{top.title}**" + ("." if sure else " (I'm not sure about it)."))
+    known = {s.lower() for s in p["skills"]}
+    found = []
+    for mention in understood.skills:
+        if mention.label.lower() not in known:
+            known.add(mention.label.lower())
+            p["skills"].append(mention.label)
+            b.setdefault("skills", {})[mention.label] = _quote(text, mention.span)
+            found.append(mention.label)
+    if found:
+        notes.append("Skills I picked up: " + ", ".join(found[:SHOWN_SKILLS]) + ".")
+    if understood.goals:
+        goal = understood.goals[0]
+        p["goal"] = goal.text
+        b["goal"] = _goal_belief(goal, _quote(text, goal.span))
+        notes.append(f"Your goal: **{goal.field or goal.text}**.")
+    p["text"] = ((p.get("text") or "") + "\n" + text).strip()[-MAX_PROFILE_TEXT:]
+    return notes
+
+
+def _list_heading(state: dict) -> str:
+    """What the list is: a transition list when there is a goal ("Occupations in finance you could move
+    into from Firefighters:"), else the occupations that fit the person."""
+    p, goal = state["profile"], state["beliefs"].get("goal")
+    source = f" from {p['occupation']}" if p.get("occupation_id") else ""
+    if p.get("goal") and goal and goal["kind"] == "field":
+        return f"Occupations in {goal['field'] or goal['text']} you could move into{source}:"
+    if p.get("goal") and goal and goal["kind"] == "occupation":
+        return f"Occupations toward “{goal['text']}” you could move into{source}:"
+    if p.get("goal") and goal:
+        return f"Here are occupations that fit you (your goal, {goal['text']}, shapes the skills and courses):"
+    if not p.get("occupation"):
+        return "Going by your skills alone, these occupations fit:"
+    return "Here are occupations that fit you:"
+
+
 # ------------------------------------------------------------------------------------------------ the app
 class ChatUI:
     """Handlers bound to one service; :meth:`build` returns the Blocks."""
@@ -161,14 +338,15 @@ class ChatUI:
     def _recommend(self, state: dict) -> list[str]:
         """Recommend occupations (+ jobs and courses when available), explain the top ones; chat lines."""
         profile = _profile(state)
-        result = self.svc.recommend(profile, "occupation", RECOMMEND_K, session_id=_session(state), surface="ui_list")
+        result = self.svc.recommend(profile, "occupation", RECOMMEND_K, session_id=_session(state), surface="ui_list",
+                                    with_understanding=False)
         state["recs"] = [{"id": i["id"], "title": i["title"], "kind": i["kind"]} for i in result["items"]]
         state["impression_id"] = result.get("impression_id")
         state["explanations"] = {}
         lines = []
         if not state["recs"]:
             return ["I couldn't find occupations for that yet — tell me more about what you do."]
-        lines.append("Here are occupations that fit you:")
+        lines.append(_list_heading(state))
         for n, rec in enumerate(state["recs"]):
             if n < self.eager:
                 e = self._explain(state, rec["id"], n, "ui_chat")
@@ -177,7 +355,8 @@ class ChatUI:
                 lines.append(f"**{n + 1}. {rec['title']}**")
         for kind, heading in (("job", "Job postings"), ("course", "Courses")):
             try:
-                extra = self.svc.recommend(profile, kind, 3, session_id=_session(state), surface="ui_list")
+                extra = self.svc.recommend(profile, kind, 3, session_id=_session(state), surface="ui_list",
+                                           with_understanding=False)
             except ServiceError:
                 continue  # not available in this build, or nothing to match on
             if extra["items"]:
@@ -186,8 +365,12 @@ class ChatUI:
         return lines
 
     def _profile_outputs(self, state: dict):
-        p = state["profile"]
-        return p.get("occupation") or "", ", ".join(p.get("skills") or [])
+        """The panel: what Waypoint believes (with sources), and the three editable fields."""
+        p, b = state["profile"], state["beliefs"]
+        held = [p["occupation"]] if p.get("occupation") else []
+        choices = list(dict.fromkeys([*(b.get("candidates") or []), *held]))
+        occupation = gr.update(choices=choices, value=p.get("occupation") or None)
+        return occupation, ", ".join(p.get("skills") or []), p.get("goal") or "", render_beliefs(state)
 
     def _recs_update(self, state: dict, selected: str | None = None):
         choices = [_choice_label(r) for r in state["recs"]]
@@ -195,7 +378,7 @@ class ChatUI:
         return gr.update(choices=choices, value=value)
 
     # -------------------------------------------------------------- handlers
-    def on_message(self, message: str, history: list, state: dict):
+    def on_message(self, message: str, history: list, state: dict, selected: str | None = None):
         state = state or _new_state()
         history = list(history or [])
         message = (message or "").strip()
@@ -209,11 +392,18 @@ class ChatUI:
             return (message[:limit], history, state, *self._profile_outputs(state), self._recs_update(state), panel)
         history.append({"role": "user", "content": message})
         try:
-            target = parse_fit_question(message)
-            if target is not None:
-                reply, panel = self._fit(state, target)
+            understood = self.svc.understand(message)
+            intent, model = self.svc.intent(message)
+            action = route(message, intent, understood, model)
+            log.debug("chat route %s (intent %s by %s)", action.action, intent, model)
+            if action.action == "fit":
+                if any(o.tense != "unknown" for o in understood.occupations):
+                    _take_in(state, message, understood)  # "I'm a nurse — am I a good fit for X?"
+                reply, panel = self._fit(state, action, selected)
+            elif action.action == "other":
+                reply = HELP
             else:
-                reply = self._describe(state, message)
+                reply = self._describe(state, message, understood)
         except ServiceError as exc:
             reply = f"Sorry — {exc.message}"
         except Exception as exc:  # noqa: BLE001 - the UI answers, never crashes
@@ -226,30 +416,36 @@ class ChatUI:
             selected = _choice_label(match[0]) if match else None
         return ("", history, state, *self._profile_outputs(state), self._recs_update(state, selected), panel)
 
-    def _describe(self, state: dict, message: str) -> str:
-        understood = self.svc.understand(message)
-        p = state["profile"]
-        if understood.occupation:
-            p["occupation"] = understood.occupation_title or understood.occupation
-        known = {s.lower() for s in p["skills"]}
-        p["skills"] = p["skills"] + [s for s in understood.skills if s.lower() not in known]
-        p["text"] = ((p.get("text") or "") + "\n" + message).strip()[-MAX_PROFILE_TEXT:]
-        notes = []
-        if understood.occupation:
-            notes.append(f"I've noted your occupation as **{understood.occupation_title}**.")
-        if understood.skills:
-            notes.append("Skills I picked up: " + ", ".join(understood.skills[:12]) + ".")
-        notes.append("(You can correct both on the right.)")
+    def _describe(self, state: dict, text: str, understood: Understanding | None = None) -> str:
+        """Take in what ``text`` says about the person, then recommend. Text that says nothing Waypoint can
+        use is answered with the understanding's message (a request for the list gets the list again)."""
+        understood = understood or self.svc.understand(text)
+        if understood.status == "not_english" or not says_something(understood):
+            if understood.status in ("understood", "no_occupation", "nonsense") and _has_profile(state):
+                return "\n".join(self._recommend(state))  # "what else could I do?": nothing new, the list again
+            return understood.message or NO_OCCUPATION
+        notes = _take_in(state, text, understood)
+        if understood.status == "no_occupation" and not state["profile"].get("occupation"):
+            notes.insert(0, understood.message or NO_OCCUPATION)
+        notes.append("(You can correct all of this under *What Waypoint believes about you*.)")
         return " ".join(notes) + "\n\n" + "\n".join(self._recommend(state))
 
-    def _fit(self, state: dict, target: str):
+    def _fit(self, state: dict, action: Route, selected: str | None):
+        """A fit question: the occupation it names (exactly: an unknown one gets "did you mean …?"), or
+        the recommendation on screen when it names none ("why this one?")."""
+        if action.target is None:
+            current = self._current(state, selected)
+            if current is None:
+                return ("Which occupation do you mean? Ask, for example, *“Am I a good fit for data scientist?”*",
+                        gr.update())
+            item_id, title = current["id"], current["title"]
+        else:
+            match = self.svc.match_occupation(action.target)
+            if match.occupation is None:
+                return match.not_found_message(_md), gr.update()
+            item_id, title = match.occupation
         if not _has_profile(state):
             return ("First tell me a little about yourself (your job, your skills) so I can compare.", gr.update())
-        found = self.svc.resolve_occupation(target)
-        if found is None:
-            return (f"I couldn't find an occupation called “{target}”. Try another title or an O*NET code.",
-                    gr.update())
-        item_id, title = found
         self._close_open(state)
         position = next((n for n, r in enumerate(state["recs"]) if r["id"] == item_id), None)
         if position is None:
@@ -260,6 +456,15 @@ class ChatUI:
         reply = (f"**{title}** — fit: **{e.get('fit')}**. {e.get('summary', '')}\n\n"
                  "The full explanation, the skill gap and courses are in the panel below.")
         return reply, render_explanation(e)
+
+    def _current(self, state: dict, selected: str | None) -> dict | None:
+        """The recommendation a question without a target is about: the open explanation's, else the selected one."""
+        if state.get("open"):
+            found = [r for r in state["recs"] if r["id"] == state["open"]["item_id"]]
+            if found:
+                return found[0]
+        found = self._selected(state, selected)
+        return found[0] if found else None
 
     def on_upload(self, path, history: list, state: dict):
         state = state or _new_state()
@@ -281,11 +486,12 @@ class ChatUI:
         history.append({"role": "assistant", "content": reply})
         return (history, state, *self._profile_outputs(state), self._recs_update(state))
 
-    def on_save_profile(self, occupation: str, skills_text: str, history: list, state: dict):
-        """The person edited what Waypoint believes: log skill corrections, then recommend again."""
+    def on_save_profile(self, occupation: str, skills_text: str, goal_text: str, history: list, state: dict):
+        """The person corrected what Waypoint believes: log skill corrections, check the occupation and
+        the goal (an unknown one is named back, and the old value kept), then recommend again."""
         state = state or _new_state()
         history = list(history or [])
-        p = state["profile"]
+        p, b = state["profile"], state["beliefs"]
         new_skills = _split_skills(skills_text)
         old = {s.lower(): s for s in p["skills"]}
         new = {s.lower(): s for s in new_skills}
@@ -298,23 +504,64 @@ class ChatUI:
                 status = f"Noted {len(corrections)} skill correction(s)."
             except ServiceError as exc:
                 status = f"Corrections not saved: {exc.message}"
-        occupation = (occupation or "").strip() or None
-        if occupation and occupation != p.get("occupation"):
-            found = self.svc.resolve_occupation(occupation)
-            if found is None:
-                history.append({"role": "assistant", "content": f"I don't know the occupation “{occupation}”; "
-                                "I kept your skills and will match on them."})
-                occupation = p.get("occupation")
-            else:
-                occupation = found[1]
-        p["occupation"], p["skills"] = occupation, new_skills
+        p["skills"] = new_skills
+        b["skills"] = {k: v for k, v in (b.get("skills") or {}).items() if k in new_skills}
+        notes = []
+        try:
+            notes += self._correct_occupation(state, (occupation or "").strip())
+            notes += self._correct_goal(state, (goal_text or "").strip())
+        except ServiceError as exc:
+            notes.append(f"Sorry — {exc.message}")
         self._close_open(state)
         if _has_profile(state):
             try:
-                history.append({"role": "assistant", "content": "Profile updated. " + "\n".join(self._recommend(state))})
+                notes.append("Profile updated. " + "\n".join(self._recommend(state)))
             except ServiceError as exc:
-                history.append({"role": "assistant", "content": f"Sorry — {exc.message}"})
+                notes.append(f"Sorry — {exc.message}")
+        if notes:
+            history.append({"role": "assistant", "content": "\n\n".join(notes)})
         return (history, state, *self._profile_outputs(state), self._recs_update(state), status)
+
+    def _correct_occupation(self, state: dict, occupation: str) -> list[str]:
+        p, b = state["profile"], state["beliefs"]
+        if not occupation:
+            p["occupation"] = p["occupation_id"] = b["occupation"] = None
+            return []
+        if occupation == p.get("occupation") and p.get("occupation_id"):
+            return []
+        match = self.svc.match_occupation(occupation)
+        if match.occupation is None:
+            return [match.not_found_message(_md) + " I kept your occupation as it was."]
+        oid, title = match.occupation
+        note = "confirmed by you" if title == p.get("occupation") else "set by you"  # seen and kept, or chosen
+        p["occupation"], p["occupation_id"] = title, oid
+        b["occupation"] = {"title": title, "id": oid, "confidence": 1.0, "quote": None, "by_person": True, "note": note}
+        return []
+
+    def _correct_goal(self, state: dict, goal: str) -> list[str]:
+        p, b = state["profile"], state["beliefs"]
+        if goal == (p.get("goal") or ""):
+            return []
+        if not goal:  # cleared: and the words that stated it stop steering the list too
+            p["goal"], b["goal"] = None, None
+            self._drop_stated_goals(state)
+            return ["Goal cleared: the list is no longer a transition list."]
+        resolved = self.svc.resolve_goal(goal)
+        p["goal"] = goal
+        b["goal"] = _goal_belief(resolved, None, by_person=True)
+        return []
+
+    def _drop_stated_goals(self, state: dict) -> None:
+        """Remove goal targets from the profile text ("I want to move into finance"), so a cleared goal
+        is not found again in the person's own words."""
+        p = state["profile"]
+        text = p.get("text") or ""
+        if not text:
+            return
+        spans = sorted((g.span for g in self.svc.understand(text).goals if g.span is not None), key=lambda s: -s.start)
+        for span in spans:
+            text = text[:span.start] + text[span.end:]
+        p["text"] = text.strip() or None
 
     def _selected(self, state: dict, label: str | None) -> tuple[dict, int] | None:
         for n, rec in enumerate(state.get("recs") or []):
@@ -368,7 +615,7 @@ class ChatUI:
             gr.Markdown("# Waypoint\nCareer guidance that shows its evidence.", elem_id="header")
             with gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(value=[{"role": "assistant", "content": WELCOME}], elem_id="chat", height=420,
+                    chat = gr.Chatbot(value=[{"role": "assistant", "content": WELCOME}], elem_id="chat", height=540,
                                       label="Chat", feedback_options=None)
                     with gr.Row():
                         msg = gr.Textbox(placeholder="e.g. I'm a registered nurse who teaches patients about diabetes…",
@@ -378,10 +625,16 @@ class ChatUI:
                     upload = gr.File(label="Or upload a résumé (PDF, DOCX or TXT)", file_types=[".pdf", ".docx", ".txt"],
                                      type="filepath", elem_id="resume-upload", height=130)
                 with gr.Column(scale=2):
-                    gr.Markdown("### What Waypoint believes about you\nEdit and press **Update** — corrections "
-                                "teach the system.")
-                    occupation = gr.Textbox(label="Current occupation", elem_id="profile-occupation")
-                    skills = gr.Textbox(label="Skills (comma-separated)", lines=4, elem_id="profile-skills")
+                    gr.Markdown("### What Waypoint believes about you")
+                    believes = gr.Markdown(render_beliefs(_new_state()), elem_id="believes-panel", sanitize_html=True)
+                    gr.Markdown("Something wrong? Correct it here and press **Update** — corrections teach the system.")
+                    occupation = gr.Dropdown(choices=[], value=None, label="Current occupation (pick or type a title)",
+                                             allow_custom_value=True, filterable=True, elem_id="profile-occupation")
+                    skills = gr.Textbox(label="Skills (comma-separated: delete or add)", lines=3,
+                                        elem_id="profile-skills")
+                    goal = gr.Textbox(label="Goal: a field, an occupation or a skill (clear it to drop it)",
+                                      placeholder="e.g. finance, lawyer, learn Python", elem_id="profile-goal",
+                                      max_length=500)
                     save = gr.Button("Update profile", elem_id="profile-save")
             with gr.Row():
                 with gr.Column(scale=2):
@@ -397,13 +650,14 @@ class ChatUI:
                         close = gr.Button("Close", elem_id="close-btn", size="sm")
                     status = gr.Markdown("", elem_id="feedback-status")
 
-            msg_outputs = [msg, chat, state, occupation, skills, recs, panel]
-            send.click(self.on_message, [msg, chat, state], msg_outputs, api_visibility="private")
-            msg.submit(self.on_message, [msg, chat, state], msg_outputs, api_visibility="private")
-            upload.upload(self.on_upload, [upload, chat, state], [chat, state, occupation, skills, recs],
+            profile_outputs = [occupation, skills, goal, believes]
+            msg_outputs = [msg, chat, state, *profile_outputs, recs, panel]
+            send.click(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
+            msg.submit(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
+            upload.upload(self.on_upload, [upload, chat, state], [chat, state, *profile_outputs, recs],
                           api_visibility="private")
-            save.click(self.on_save_profile, [occupation, skills, chat, state],
-                       [chat, state, occupation, skills, recs, status], api_visibility="private")
+            save.click(self.on_save_profile, [occupation, skills, goal, chat, state],
+                       [chat, state, *profile_outputs, recs, status], api_visibility="private")
             why.click(self.on_why, [recs, state], [state, panel, status], api_visibility="private")
             close.click(self.on_close, [state], [state, panel, status], api_visibility="private")
             up.click(lambda s: self.on_thumbs(True, None, s), [state], [state, status], api_visibility="private")

@@ -99,12 +99,15 @@ def test_kinds_are_the_four_recommendation_kinds():
     ("How about the Librarians", "Librarians"),
     ("Explain the pharmacist", "pharmacist"),
     ("why Nurse Practitioners?!", "Nurse Practitioners"),
+    ("Am I a good fit for IT support?", "IT support"),
 ])
 def test_fit_questions_name_their_target(message, target):
     assert parse_fit_question(message) == target
 
 
-@pytest.mark.parametrize("message", ["I like cats", "I am a nurse", "Recommend me some jobs", ""])
+@pytest.mark.parametrize("message", ["I like cats", "I am a nurse", "Recommend me some jobs", "",
+                                     "Why does this role fit me?", "explain the recommendation please",
+                                     "Am I a good fit for this one?", "why is that on my list"])
 def test_other_messages_are_not_fit_questions(message):
     assert parse_fit_question(message) is None
 

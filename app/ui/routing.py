@@ -1,0 +1,77 @@
+"""What the chat does with a message: answer a fit question, take in what the person says about
+themselves (and recommend), or reply to small talk.
+
+Two signals, each used for what it is good at:
+
+* **what is asked**: the SetFit intent classifier (:meth:`app.api.services.WaypointService.intent`;
+  ``eval/chat_routing.py`` measured it against the regular expressions it replaces). Its
+  ``explain_fit`` and ``skill_gap`` intents are fit questions; ``other`` is small talk.
+* **what is said**: the :class:`~retrieval.understanding.schema.Understanding` of the message. The
+  classifier was trained without self-descriptions, so it calls some of them "other" ("I'm an RN on a
+  busy med-surg ward"); a message that names an occupation, a skill or a goal is taken in whatever
+  the classifier says.
+
+A fit question's target is the occupation it names: the words after "Am I a good fit for …"
+(:func:`~app.api.services.parse_fit_question`, kept verbatim so that an unknown title can be answered
+with "I couldn't find an occupation called …"), else the occupation goal or title the understanding
+found in it ("What skills would I need to become a pilot?"), or the occupation it links with some
+confidence. None means "the one on screen".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from app.api.services import asks_about_shown, parse_fit_question
+from retrieval.understanding.schema import Understanding
+
+Action = Literal["fit", "profile", "other"]
+FIT_INTENTS = frozenset({"explain_fit", "skill_gap"})
+NAMED = 0.5  # an occupation link without a title in the text counts as said only from this confidence
+
+
+@dataclass(frozen=True)
+class Route:
+    action: Action
+    target: str | None = None  # fit: the occupation as the person named it; None = the one on screen
+    intent: str = ""           # the classifier's label
+    model: str = ""            # which classifier answered (setfit | centroid | none)
+
+
+def says_something(understood: Understanding) -> bool:
+    """Whether the message tells Waypoint something about the person: an occupation named in it (or
+    linked with some confidence), a skill, a goal, or text in a language it cannot read yet (its
+    message says so)."""
+    if understood.status == "not_english":
+        return True
+    named = understood.status == "understood" and any(
+        o.span is not None or o.confidence >= NAMED for o in understood.occupations)
+    return named or bool(understood.skills) or bool(understood.goals)
+
+
+def fit_target(message: str, understood: Understanding) -> str | None:
+    """The occupation a fit question is about, as written; None when it names none ("why this one?")."""
+    target = parse_fit_question(message)
+    if target:
+        return target
+    for goal in understood.goals:
+        if goal.kind == "occupation":
+            return goal.text
+    for occupation in understood.occupations:
+        if occupation.span is not None:
+            return occupation.span.text
+    linked = understood.occupation  # named in words no title lists ("missing to be a pharmacist" in a wish)
+    return linked.title if linked is not None and linked.confidence >= NAMED else None
+
+
+def route(message: str, intent: str, understood: Understanding, model: str = "") -> Route:
+    """The chat's action for ``message``, given its intent label and its understanding."""
+    target = parse_fit_question(message)
+    if target:  # "Am I a good fit for X?": unambiguous, and X is kept as written
+        return Route("fit", target, intent, model)
+    if intent in FIT_INTENTS or asks_about_shown(message):  # "why does this role fit me?": the one on screen
+        return Route("fit", fit_target(message, understood), intent, model)
+    if intent == "other" and not says_something(understood):
+        return Route("other", None, intent, model)
+    return Route("profile", None, intent, model)

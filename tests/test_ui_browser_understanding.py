@@ -1,0 +1,102 @@
+"""The understanding in a real browser (Debian's chromium through Playwright) against ``python -m
+app.server`` with an API key: a goal turns the list into a transition list and the "What Waypoint
+believes about you" panel quotes the person; a résumé upload replaces the occupation; a fit question
+about a title that does not exist is answered "I couldn't find …; did you mean …?"; clearing the goal
+in the panel gives the person's own list back.
+
+Screenshots of each step go to ``$WAYPOINT_SHOTS_DIR`` (default: the test's temp folder), to look at.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.server_helpers import running_server
+from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, KEY
+
+RESUME = ["Jordan Lee", "Store Manager", "Target, Denver CO, 2016 to 2024",
+          "Managed a team of 15 sales associates: scheduling, hiring and training.",
+          "Ran inventory control and visual merchandising; grew sales 12% year over year.",
+          "Skills: Microsoft Excel, customer service, staff training"]
+
+
+@pytest.fixture(scope="module")
+def server(waypoint_home, data_dir, tmp_path_factory):
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright (scripts/install_browser.sh)")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: run scripts/install_browser.sh")
+    with running_server(waypoint_home, tmp_path_factory.mktemp("ui-understanding"), WAYPOINT_DATA=str(data_dir),
+                        WAYPOINT_API_KEYS=KEY) as srv:
+        httpx.post(f"{srv.base}/v1/understand", json={"text": "I'm a nurse"}, headers={"X-API-Key": KEY}, timeout=600)
+        yield srv
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_understanding_goal_resume_and_unknown_fit_in_browser(server, tmp_path):
+    import docx
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = Path(os.environ.get("WAYPOINT_SHOTS_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    resume = tmp_path / "jordan-lee-resume.docx"
+    document = docx.Document()
+    for line in RESUME:
+        document.add_paragraph(line)
+    document.save(resume)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1360, "height": 1300})
+            page.set_default_timeout(180_000)
+            page.goto(f"{server.base}/ui/", wait_until="domcontentloaded")
+            page.fill("#key", KEY)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/ui/**")
+            chat, beliefs = page.locator("#chat"), page.locator("#believes-panel")
+            chat_input = page.locator("#chat-input textarea")
+            expect(beliefs).to_contain_text("not known yet")
+
+            # 1. an occupation and a goal: a transition list, and the panel quotes where each came from
+            chat_input.fill("I'm a firefighter and I want to move into finance")
+            page.locator("#chat-send").click()
+            expect(chat).to_contain_text("Occupations in finance you could move into from Firefighters",
+                                         timeout=300_000)
+            expect(beliefs).to_contain_text("Occupation: Firefighters")
+            expect(beliefs).to_contain_text("Occupation: Firefighters — from: “I'm a firefighter”")
+            expect(beliefs).to_contain_text("Goal: finance (a move into this field) — from: “I want to move into finance”")
+            expect(page.locator("#profile-goal textarea")).to_have_value("finance")
+            page.screenshot(path=str(shots / "01-goal-transition-list.png"), full_page=True)
+
+            # 2. a résumé: the occupation it names replaces the one said before; the goal stays
+            page.locator("#resume-upload input[type=file]").set_input_files(str(resume))
+            expect(chat).to_contain_text("Uploaded jordan-lee-resume.docx", timeout=120_000)
+            expect(chat).to_contain_text("I've noted your occupation as First-Line Supervisors of Retail Sales Workers",
+                                         timeout=300_000)
+            expect(chat).to_contain_text("Occupations in finance you could move into")
+            expect(beliefs).to_contain_text("Occupation: First-Line Supervisors of Retail Sales Workers — from: "
+                                            "“Store Manager”")
+            expect(beliefs).to_contain_text("Microsoft Excel")
+            page.screenshot(path=str(shots / "02-resume.png"), full_page=True)
+
+            # 3. a fit question about a title that does not exist: no silent guess
+            chat_input.fill("Am I a good fit for astronaut wizard?")
+            page.locator("#chat-send").click()
+            expect(chat).to_contain_text("I couldn't find an occupation called “astronaut wizard”; did you mean")
+            page.screenshot(path=str(shots / "03-unknown-fit.png"), full_page=True)
+
+            # 4. the person clears the goal in the panel: their own list again
+            page.locator("#profile-goal textarea").fill("")
+            page.locator("#profile-save").click()
+            expect(chat).to_contain_text("Goal cleared")
+            expect(beliefs).to_contain_text("Goal: none")
+            page.screenshot(path=str(shots / "04-goal-cleared.png"), full_page=True)
+        finally:
+            browser.close()
+    assert all((shots / name).stat().st_size > 10_000 for name in
+               ("01-goal-transition-list.png", "02-resume.png", "03-unknown-fit.png", "04-goal-cleared.png"))

@@ -1,0 +1,134 @@
+"""The chat's handlers on the real catalogue: what a message is for (app/ui/routing.py), the
+"What Waypoint believes about you" panel with the person's own words, corrections (occupation, skills,
+goal), transition lists for a goal, fit questions about titles that do not exist, and honest answers
+to text Waypoint cannot use. The browser drives the same handlers in tests/test_ui_browser*.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.ui.routing import route
+from retrieval.understanding.schema import OccupationLink, Span, Understanding
+
+FIREFIGHTER = "I'm a firefighter and I want to move into finance"
+FINANCE = ("13-2", "11-3031")
+
+
+@pytest.fixture(scope="module")
+def ui(settings):
+    from app.api.services import WaypointService
+    from app.ui.chat import ChatUI
+
+    return ChatUI(WaypointService(settings.model_copy(update={"llm_backend": "deterministic"})))
+
+
+class Chat:
+    """One conversation: each call sends a message and keeps what the handlers return."""
+
+    def __init__(self, ui):
+        self.ui, self.history, self.state = ui, [], None
+        self.panel = self.beliefs = self.occupation = self.skills = self.goal = self.status = None
+
+    def say(self, message: str, selected: str | None = None) -> str:
+        out = self.ui.on_message(message, self.history, self.state, selected)
+        (_msg, self.history, self.state, self.occupation, self.skills, self.goal, self.beliefs, _recs,
+         self.panel) = out
+        return self.history[-1]["content"]
+
+    def correct(self, occupation: str, skills: str, goal: str) -> str:
+        out = self.ui.on_save_profile(occupation, skills, goal, self.history, self.state)
+        self.history, self.state, self.occupation, self.skills, self.goal, self.beliefs = out[:6]
+        self.status = out[-1]
+        return self.history[-1]["content"]
+
+    @property
+    def recs(self) -> list[str]:
+        return [r["id"] for r in self.state["recs"]]
+
+
+@pytest.mark.slow
+def test_a_goal_turns_the_list_into_a_transition_list_and_the_panel_quotes_the_person(ui):
+    chat = Chat(ui)
+    reply = chat.say(FIREFIGHTER)
+    assert "Occupations in finance you could move into from Firefighters:" in reply, reply
+    assert chat.recs and all(r.startswith(FINANCE) for r in chat.recs[:5]), chat.recs
+    assert "33-2011.00" not in chat.recs  # their own occupation is where they come from, not where they go
+    assert chat.goal == "finance" and chat.occupation["value"] == "Firefighters"
+    assert "**Occupation:** Firefighters" in chat.beliefs
+    beliefs = chat.beliefs.replace("\\", "")  # quotes are Markdown-escaped
+    assert "**Occupation:** Firefighters <span class='waypoint-from'>— from: “I'm a firefighter”" in beliefs
+    assert "**Goal:** finance (a move into this field) <span class='waypoint-from'>— from: “I want to move into " \
+           "finance”" in beliefs
+
+    # the person clears the goal: the list is about them again, and their words no longer steer it
+    reply = chat.correct("Firefighters", chat.skills, "")
+    assert "Goal cleared" in reply and "Here are occupations that fit you:" in reply, reply
+    assert chat.goal == "" and "finance" not in (chat.state["profile"]["text"] or "")
+    assert not all(r.startswith(FINANCE) for r in chat.recs[:5]), chat.recs
+
+    # an unknown goal is named back and nothing changes
+    reply = chat.correct("Firefighters", chat.skills, "zorblax frobnication")
+    assert "couldn't find" in reply and "zorblax frobnication" in reply
+    assert chat.goal == ""
+
+
+@pytest.mark.slow
+def test_fit_questions_answer_for_the_title_named_or_say_it_does_not_exist(ui):
+    chat = Chat(ui)
+    chat.say("I'm a registered nurse. I teach patients about managing diabetes.")
+    assert chat.state["profile"]["occupation"] == "Registered Nurses"
+    reply = chat.say("Am I a good fit for astronaut wizard?")
+    assert reply.startswith("I couldn't find an occupation called “astronaut wizard”; did you mean **"), reply
+    assert "Air Crew Officers" not in reply.split(";")[0]
+    assert not isinstance(chat.panel, str)  # no explanation was opened for a guessed occupation
+    reply = chat.say("Am I a good fit for health education specialist?")
+    assert reply.startswith("**Health Education Specialists** — fit:"), reply
+    assert "Skills you already have" in chat.panel
+    # a fit question naming no occupation is about the one on screen
+    reply = chat.say("Why does this role fit me?")
+    assert reply.startswith("**Health Education Specialists** — fit:"), reply
+
+
+@pytest.mark.slow
+def test_corrections_of_the_occupation_and_skills_are_used_and_unknown_titles_refused(ui):
+    chat = Chat(ui)
+    chat.say("I drive an 18-wheeler, been doing it 12 years. I use Microsoft Excel for my logs.")
+    assert chat.state["profile"]["occupation_id"] == "53-3032.00"
+    assert "Microsoft Excel" in chat.skills
+    reply = chat.correct("astronaut wizard", chat.skills, "")
+    assert "couldn't find an occupation called “astronaut wizard”" in reply
+    assert chat.state["profile"]["occupation_id"] == "53-3032.00"
+    reply = chat.correct("Bus Drivers, Transit and Intercity", "Microsoft Excel, forklift operation", "")
+    assert chat.state["profile"]["occupation_id"] == "53-3052.00" and "(set by you)" in chat.beliefs
+    assert chat.status == "Noted 1 skill correction(s)."  # logged as feedback: a skill the person has
+    assert "Forklift operation".lower() in chat.skills.lower()
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("Je suis infirmière à Lyon depuis dix ans et je cherche un nouveau travail", "English"),
+    ("asdf qwer zxcv", "career guide"),
+    ("hi", "career guide"),
+])
+def test_text_it_cannot_use_gets_an_honest_answer_and_no_list(ui, message, expected):
+    chat = Chat(ui)
+    reply = chat.say(message)
+    assert expected in reply, reply
+    assert not chat.recs and not chat.state["profile"]["text"] and not chat.state["profile"]["occupation"]
+
+
+def test_routing_takes_in_what_is_said_even_when_the_intent_model_calls_it_small_talk():
+    said = Understanding(status="understood", occupations=[OccupationLink(
+        occupation_id="29-1141.00", title="Registered Nurses", confidence=0.9, span=Span(start=7, end=9, text="RN"),
+        method="title")])
+    assert route("I'm an RN on a busy med-surg ward", "other", said).action == "profile"
+    assert route("thanks!", "other", Understanding(status="nonsense")).action == "other"
+    fit = route("Am I a good fit for astronaut wizard?", "explain_fit", Understanding(status="nonsense"))
+    assert (fit.action, fit.target) == ("fit", "astronaut wizard")
+    gap = route("What skills am I missing to be an RN?", "skill_gap", said)
+    assert (gap.action, gap.target) == ("fit", "RN")
+    assert route("why this one?", "explain_fit", Understanding(status="nonsense")).target is None
+    # a question about what is on screen is a fit question whatever the intent model says
+    shown = route("explain the recommendation please", "courses", Understanding(status="nonsense"))
+    assert (shown.action, shown.target) == ("fit", None)
+    assert route("why is the sky blue", "other", Understanding(status="nonsense")).action == "other"

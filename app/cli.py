@@ -306,6 +306,12 @@ def eval_setfit(ctx: typer.Context) -> None:
     _run_main("eval.setfit_eval", ctx.args, "waypoint eval setfit")
 
 
+@eval_app.command("chat-routing", context_settings=PASS_THROUGH)
+def eval_chat_routing(ctx: typer.Context) -> None:
+    """The chat's routing (fit question / profile / small talk): regexes vs SetFit intent vs SetFit + understanding."""
+    _run_main("eval.chat_routing", ctx.args, "waypoint eval chat-routing")
+
+
 @eval_app.command("profiles", context_settings=PASS_THROUGH)
 def eval_profiles(ctx: typer.Context) -> None:
     """What people type: persona NDCG (text vs code), goal families, résumé occupations; --limit N."""

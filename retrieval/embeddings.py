@@ -277,8 +277,9 @@ class Embedder:
             self._dim = int(out.shape[1])
         return out
 
-    def encode_one(self, text: str, *, use_cache: bool = True) -> np.ndarray:
-        """Encode a single text to a ``(dim,)`` unit vector (queries)."""
+    def encode_one(self, text: str, *, use_cache: bool = False) -> np.ndarray:
+        """Encode a single text to a ``(dim,)`` unit vector (queries). Queries are what people write: they are
+        not cached on disk unless the caller says the text is the catalogue's (``use_cache=True``)."""
         return self.encode([text], use_cache=use_cache)[0]
 
 

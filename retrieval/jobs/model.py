@@ -110,7 +110,7 @@ class JobContent:
         if self.embedder is None or not text:
             return None
         with torch_threads(1):  # query time
-            return self.embedder.encode([text[:2000]])[0]
+            return self.embedder.encode([text[:2000]], use_cache=False)[0]  # a person's words: not cached
 
 
 def _codes(values: list[str]) -> np.ndarray:

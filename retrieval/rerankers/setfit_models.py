@@ -124,7 +124,7 @@ class CentroidClassifier:
         from retrieval.embeddings import get_embedder
 
         embedder = embedder or get_embedder()
-        X = embedder.encode([t[:MAX_CHARS] for t in texts])
+        X = embedder.encode([t[:MAX_CHARS] for t in texts], use_cache=False)  # chat messages: not cached
         sims = X @ self.centroids.T
         e = np.exp((sims - sims.max(axis=1, keepdims=True)) / 0.05)
         return e / e.sum(axis=1, keepdims=True)

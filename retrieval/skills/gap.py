@@ -220,6 +220,73 @@ def item_requirements(item_id: str, settings: Settings | None = None, *,
     raise base.UnknownIdError(f"unknown item id: {item_id!r} (expected an occupation or posting id)")
 
 
+RATED_KINDS = ("onet_skill", "onet_knowledge")
+
+
+def element_names(label: str) -> frozenset[str]:
+    """Normalised names a rated O*NET element goes by: its label and, when the label joins two areas,
+    each of them ("Sales and Marketing" → sales, marketing), with a shared head distributed over a
+    one-word first part ("Customer and Personal Service" → customer service, personal service)."""
+    norm = normalize_label(label)
+    names = {norm}
+    parts = norm.split(" and ")
+    if len(parts) == 2 and all(parts):
+        left, right = parts
+        names |= {left, right}
+        if " " not in left and " " in right:
+            names.add(f"{left} {right.rsplit(' ', 1)[1]}")
+    return frozenset(names)
+
+
+def _stated(held: HeldSkill) -> list[ProfileEvidence]:
+    return [e for e in held.evidence if e.source != "occupation"]
+
+
+def _stated_names(held: dict[str, HeldSkill]) -> dict[str, HeldSkill]:
+    """Held skills the person stated (typed, or found in their text) by normalised name: their label and
+    the words they were stated with; the most confident skill wins a shared name."""
+    names: dict[str, HeldSkill] = {}
+    for h in sorted(held.values(), key=lambda h: (-h.confidence, h.id)):
+        stated = _stated(h)
+        if stated:
+            for name in (h.label, *(e.text for e in stated)):
+                names.setdefault(normalize_label(name), h)
+    return names
+
+
+def _stated_equivalent(req: Requirement, stated_names: dict[str, HeldSkill]) -> HeldSkill | None:
+    """A skill the person stated that names the same thing as ``req`` under another vocabulary's id, as
+    the requirement's stated evidence; None if there is none.
+
+    Why: O*NET's rated elements are never merged with ESCO skills (retrieval/catalogue/vocabulary.py), so
+    "customer service" in a store manager's text is ESCO's *customer service* while the role requires
+    O*NET's *Customer and Personal Service*; matched by id alone, what the person said became their
+    biggest gap. Same for "mathematics", "psychology", "accounting" and the rest. Only equal names
+    count (the element's label or one of its parts, :func:`element_names`; the exact label for any other
+    kind), never similarity, and only stated evidence: an occupation's rows never stand in for a
+    requirement they do not list. Negations and wishes never reach here (the extractor does not hold them)."""
+    names = element_names(req.label) if req.kind in RATED_KINDS else (normalize_label(req.label),)
+    for name in sorted(names):
+        h = stated_names.get(name)
+        if h is not None and h.id != req.skill_id:
+            return HeldSkill(req.skill_id, req.label, h.confidence, _stated(h))
+    return None
+
+
+def _with_stated(req: Requirement, held: dict[str, HeldSkill], stated_names: dict[str, HeldSkill]) -> HeldSkill | None:
+    """The held skill for ``req``: by id, with the stated evidence of a same-named skill added when the id
+    is held only through the occupation (so the person's own words are cited and it is never a gap)."""
+    have = held.get(req.skill_id)
+    if have is not None and _stated(have):
+        return have
+    same = _stated_equivalent(req, stated_names)
+    if same is None:
+        return have
+    if have is None:
+        return same
+    return HeldSkill(have.id, have.label, max(have.confidence, same.confidence), same.evidence + have.evidence, have.level)
+
+
 def _partial(req: Requirement, held: dict[str, HeldSkill], graph: SkillsGraph) -> tuple[str, HeldSkill, float] | None:
     """Best partial credit the held skills give for ``req`` (reason, via skill, credit), or None."""
     candidates: list[tuple[float, str, str]] = []
@@ -325,6 +392,7 @@ def skill_gap(profile: Profile, item_id: str, settings: Settings | None = None, 
     item, requirements = item_requirements(item_id, settings, use_map=use_map)
     mine = profile_skills(profile, settings, use_embeddings=use_embeddings, use_map=use_map)
     held = {sid: h for sid, h in mine.held.items() if h.confidence >= HELD_CONFIDENCE}
+    stated_names = _stated_names(held)
 
     matched: list[MatchedSkill] = []
     partial: list[PartialSkill] = []
@@ -332,13 +400,14 @@ def skill_gap(profile: Profile, item_id: str, settings: Settings | None = None, 
     weight_total = sum(r.importance for r in requirements) or 1.0
     covered = 0.0
     for req in requirements:
-        have = held.get(req.skill_id)
+        have = _with_stated(req, held, stated_names)
         if have is not None:
             if req.level is not None and have.level is not None and have.level < req.level - LEVEL_SLACK:
                 credit = PARTIAL_CREDIT["lower_level"]
                 partial.append(PartialSkill(evidence_id=partial_id(req.skill_id), id=req.skill_id, label=req.label,
                                             importance=req.importance, reason="lower_level",
-                                            via={"id": have.id, "label": have.label, "level": have.level},
+                                            via={"id": have.id, "label": have.label, "level": have.level,
+                                                 "stated": bool(_stated(have))},
                                             score=credit, requirement=req))
                 covered += credit * req.importance
                 continue
@@ -351,7 +420,8 @@ def skill_gap(profile: Profile, item_id: str, settings: Settings | None = None, 
             reason, via, credit = found
             partial.append(PartialSkill(evidence_id=partial_id(req.skill_id), id=req.skill_id, label=req.label,
                                         importance=req.importance, reason=reason,
-                                        via={"id": via.id, "label": via.label}, score=round(credit, 4), requirement=req))
+                                        via={"id": via.id, "label": via.label, "stated": bool(_stated(via))},
+                                        score=round(credit, 4), requirement=req))
             covered += credit * req.importance
         else:
             missing_reqs.append(req)

@@ -41,7 +41,7 @@ from retrieval.skills.extract import EXTRACTOR_VERSION, SkillExtractor, get_extr
 from retrieval.skills.texts import occupations as occupation_texts
 from retrieval.threads import torch_threads
 
-GRAPH_VERSION = "2"
+GRAPH_VERSION = "3"  # 3: edges from the precise extractor (v4); the path also carries the extractor version
 #: A rated O*NET element counts as a requirement from this importance (IM ≥ 3 of 5).
 RATED_MIN_IMPORTANCE = 0.5
 #: Extracted course/posting links below this confidence are not stored.

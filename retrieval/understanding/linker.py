@@ -39,6 +39,7 @@ ACRONYM = 0.5
 MAX_GOALS = 3
 CLEAR_COVER = 0.5            # a goal reading by name covering this share of the target's words is clear
 CLEAR_MEANING = 0.55         # ... else a reading by meaning this close wins over it
+MEANING_ONLY_MIN = 0.3      # an occupation linked by meaning alone below this confidence is not linked
 SEMANTIC_GOAL = 0.55         # an occupation goal found by meaning alone must be this close ("astronaut wizard" is not)
 SEMANTIC_WEIGHT = 1.5        # cosine (≈0.2..0.7) times this joins the title evidence
 MIN_SEMANTIC = 0.42          # best cosine below this, with no title: we could not tell what they do
@@ -102,6 +103,9 @@ class Linker:
         skills = self.held_skills(text, excluded=goal_regions + negated)
         goals = [g for g in (self.resolve_goal(p.text, span=Span(start=p.target[0], end=p.target[1], text=p.text),
                                                learn=p.learn) for p in goals_found[:MAX_GOALS]) if g is not None]
+        if occupations and all(o.span is None for o in occupations) and occupations[0].confidence < MEANING_ONLY_MIN:
+            # "What careers would suit me?": no title, and the nearest occupations by meaning are far
+            occupations = []
         if occupations and years is not None:
             occupations[0].years = years
         status = "understood" if occupations else "no_occupation"

@@ -32,7 +32,8 @@ def build_linker(recommender: OccupationRecommender, settings: Settings) -> Link
     extractor = get_extractor(settings)
 
     def embed(text: str) -> np.ndarray:
-        return embedder.encode_one(text)
+        # a person's words never reach the on-disk embedding cache (it keys vectors by a hash of the text)
+        return embedder.encode_one(text, use_cache=False)
 
     def find_skills(text: str) -> list:
         return extractor.extract(text, use_embeddings=False, expand=False)

@@ -156,3 +156,15 @@ def test_recommending_from_unusable_text_is_refused_with_the_message(synthetic_s
     with pytest.raises(ProfileError) as err:
         _ids(Profile(text=text))
     assert "tell me" in str(err.value).lower() or "english" in str(err.value).lower()
+
+
+def test_a_persons_words_never_reach_the_embedding_cache(linker, synthetic_settings):
+    """The on-disk cache keys vectors by a hash of the text: a person's self-description must not be there."""
+    from retrieval.embeddings import get_embedder, text_sha1
+
+    text = "I'm a staff nurse who once trained as a glassblower in Murano, 7 years ago"
+    linker.understand(text)
+    recommend([Profile(text=text)], Kind.occupation, 3)
+    embedder = get_embedder(synthetic_settings)
+    assert embedder.cache is not None
+    assert embedder.cache.get_many(embedder.model_key, [text_sha1(text), text_sha1(text[:4000])]) == {}

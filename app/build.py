@@ -47,13 +47,30 @@ def _build_courses(settings: Settings, show_progress: bool) -> list[Path]:
     return build(settings, show_progress=show_progress)
 
 
+def _build_intent(settings: Settings, show_progress: bool) -> list[Path]:
+    """The chat's SetFit intent model (app/ui/routing.py), trained on the hand-written intent examples."""
+    from retrieval.rerankers.setfit_models import model_dir, reset_cache
+    from retrieval.rerankers.setfit_training import SetFitConfig, train_intent
+
+    out = model_dir("intent", settings)
+    if not (out / "waypoint_labels.json").exists():
+        train_intent(SetFitConfig(tasks=["intent"], output_dir=str(out.parent), show_progress=show_progress))
+        reset_cache()
+    return [out]
+
+
 def components() -> list[Component]:
     """What ``waypoint build`` builds, in order; the required ones are what a server needs to serve."""
     from app.explain.memory import MEMORY_VERSION
     from retrieval.courses.index import INDEX_VERSION
+    from retrieval.rerankers.intent_examples import INTENT_VERSION
 
     return [*retrieval_components(),
             Component("courses", "course index (languages and vectors)", {"index": INDEX_VERSION}, _build_courses),
+            # Optional: without it the chat routes with the nearest-centroid intent classifier (measured in
+            # eval/reports/chat_routing.md: 0.853 against 0.941 with it).
+            Component("intent", "SetFit chat-intent model", {"intent": INTENT_VERSION}, _build_intent,
+                      applies=lambda s: s.chat_intent_model, required=False),
             Component("explain_memory", "explanation memory (Qdrant passages)", {"memory": MEMORY_VERSION},
                       _build_memory, applies=lambda s: s.explain_use_memory, required=False),
             # Optional for serving: without it, explanations fall back to the deterministic composer.

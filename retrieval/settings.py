@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     gap_esco_map: bool = Field(
         default=True, description="Skill gaps: add ESCO essentials of O*NET occupations to the requirements."
     )
+    chat_intent_model: bool = Field(
+        default=True, description=("Chat: `waypoint build` trains the SetFit intent model the chat routes with "
+                                   "(~1 min on 2 cores); off = the nearest-centroid fallback, trained in seconds."))
     explain_use_memory: bool = Field(default=True, description="Explanations: retrieve passages from the Qdrant RAG memory.")
     explain_grammar: ExplainGrammar = Field(default="closed", description=(
         "Explanations: how much of the answer the decoding grammar closes (app/explain/schema.py). claims = "

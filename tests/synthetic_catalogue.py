@@ -795,6 +795,9 @@ def sandbox_env(home: Path, data: Path | str) -> dict[str, str]:
         "WAYPOINT_GAP_ESCO_MAP": "true",
         "WAYPOINT_OCCUPATION_TASK_ALIGNMENT": "true",
         "WAYPOINT_EXPLAIN_USE_MEMORY": "true",
+        # the SetFit intent model is trained by the real-data session's build (~1 min); the unit tier routes
+        # with the nearest-centroid fallback, which the chat uses wherever the model is not built
+        "WAYPOINT_CHAT_INTENT_MODEL": "false",
         "WAYPOINT_RERANK_WEIGHT_OCCUPATION": "0",
         "WAYPOINT_RERANK_WEIGHT_JOB": "0",
     }

@@ -6,6 +6,7 @@ questions and commands, some with résumé-like context.
 
 from __future__ import annotations
 
+INTENT_VERSION = "1"  # bump when the examples or the labels change: `waypoint build` retrains the intent model
 INTENTS = ["recommend_occupations", "find_jobs", "explain_fit", "skill_gap", "courses", "other"]
 
 TRAIN: dict[str, list[str]] = {

@@ -152,11 +152,12 @@ def test_tiny_sft_adapter_loads_and_lowers_val_loss(settings, tsettings, golden_
     assert meta["train_seconds"] > 0 and meta["samples_per_second"] > 0 and len(meta["data_hash"]) == 16
 
     val = load_split(golden_dir, "val")[:2]
-    tuned = TransformersBackend(adapter_path=adapter, settings=tsettings)
+    # fp32 for a loss comparison: the serving default (bf16 where the CPU has it) rounds both losses
+    tuned = TransformersBackend(adapter_path=adapter, settings=tsettings, dtype="float32")
     assert tuned.adapter == adapter.name
     tuned_loss = completion_loss(tuned.model, tuned.tokenizer, val)
     tuned.close()
-    base = TransformersBackend(adapter_path="", settings=tsettings)
+    base = TransformersBackend(adapter_path="", settings=tsettings, dtype="float32")
     base_loss = completion_loss(base.model, base.tokenizer, val)
     base.close()
     assert tuned_loss < base_loss, (tuned_loss, base_loss)

@@ -20,7 +20,7 @@ from app.explain.evidence import Evidence
 from app.explain.schema import LLMDraft
 from retrieval.settings import ExplainGrammar
 
-PROMPT_VERSION = "explain-prompt-1"
+PROMPT_VERSION = "explain-prompt-2"  # 2: long passages clipped in the prompt (PROMPT_CHARS)
 
 SYSTEM_PROMPT = """You explain one career recommendation to one person, using only the numbered evidence you are given.
 Rules:
@@ -33,6 +33,22 @@ Rules:
 Answer with one JSON object: fit, matched_skills, missing_skills, next_steps, summary."""
 
 
+#: The longest text of a citation shown to the model, by role. Retrieved profile passages, task lists and
+#: descriptions run to 400-600 characters; their opening says what a claim needs, and on two CPU cores
+#: every prompt token is prefill time (~0.4 ms each in bf16). The verifier still reads the full text.
+PROMPT_CHARS: dict[str, int] = {"profile_chunk": 160, "turn": 160, "tasks": 200, "description": 200}
+
+
+def shown_text(role: str, text: str) -> str:
+    """``text`` as the prompt shows it: clipped at a word to ``PROMPT_CHARS[role]``, quotes kept closed."""
+    limit = PROMPT_CHARS.get(role)
+    if limit is None or len(text) <= limit:
+        return text
+    quoted = len(text) > 1 and text.startswith('"') and text.endswith('"')
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return cut + (' ..."' if quoted else " ...")
+
+
 def evidence_block(evidence: Evidence) -> str:
     """The numbered evidence as plain lines (citations, then the skill lists the answer chooses from)."""
     lines = [f"Recommendation: {evidence.item.title} ({evidence.item.kind})",
@@ -40,7 +56,7 @@ def evidence_block(evidence: Evidence) -> str:
              f"requirements ({evidence.matched_total} of {evidence.requirements_total} fully). fit: {evidence.fit.value}",
              "", "Evidence:"]
     for c in evidence.citations:
-        lines.append(f"[{c.id}] ({c.source}) {c.text}")
+        lines.append(f"[{c.id}] ({c.source}) {shown_text(c.role, c.text)}")
     lines.append("")
     if evidence.matched:
         lines.append("Matched skills (choose from these; cite their evidence):")

@@ -9,12 +9,15 @@ like with like (load averages are recorded with every row).
 * **vLLM**: ``c`` streaming ``/chat/completions`` requests in flight at once (the request body is
   :class:`app.llm.openai_backend.OpenAIBackend`'s, plus ``stream``); time to first token is the
   first content chunk; tokens come from the server's ``usage``.
-* **transformers**: concurrency ``c`` is one left-padded batch of ``c`` prompts through the app's
-  :class:`~app.llm.transformers_backend.TransformersBackend` (its model, tokenizer and xgrammar
-  processor, one grammar matcher per row so every row keeps its own schema); time to first token
-  is when the first logits processor call happens, i.e. after the batched prefill. *Sequential*
-  transformers (one request after another, how the app's in-process path serves concurrent users)
-  runs at its concurrency-1 rate, whatever the number waiting.
+* **transformers**: the app's in-process path: ``c`` requests submitted at once from ``c`` threads to
+  :meth:`~app.llm.transformers_backend.TransformersBackend.decode_one` (the serving default: prefix
+  KV cache, jump-forward, bf16 where native), which serves them one after another; latency includes
+  the wait, time to first token is the wait plus the request's own prefill. Tokens are the answer's
+  tokens, forced or chosen (jump-forward feeds most of them without a forward pass of their own).
+* **transformers-batched** (``TransformersRunner(batched=True)``): the old path, ``c`` prompts as one
+  left-padded ``generate()`` batch with the xgrammar logits processor (one matcher per row, so every
+  row keeps its own schema); time to first token is the first logits processor call, i.e. after the
+  batched prefill.
 
 ``tokens_per_s`` = generated tokens / wall time of the whole wave; ``requests_per_s`` likewise.
 """
@@ -65,15 +68,34 @@ def _row(backend: str, c: int, wall_s: float, per_request: list[dict]) -> dict[s
 
 
 class TransformersRunner:
-    """Batched, grammar-constrained generation with the app's in-process backend."""
+    """Grammar-constrained generation with the app's in-process backend: its serving path, or
+    (``batched``) ``generate()`` over left-padded batches."""
 
     name = "transformers"
 
-    def __init__(self, settings, max_time_s: float = 900.0) -> None:
+    def __init__(self, settings, max_time_s: float = 900.0, *, batched: bool = False) -> None:
         from app.llm.transformers_backend import TransformersBackend
 
-        self.backend = TransformersBackend(settings=settings, max_time_s=max_time_s)
+        self.batched = batched
+        self.name = "transformers-batched" if batched else "transformers"
+        self.backend = TransformersBackend(settings=settings, max_time_s=max_time_s,
+                                           decoding="generate" if batched else "fast")
         self.max_time_s = max_time_s
+
+    def serve(self, requests: list[tuple[list[dict], dict]], max_new_tokens: int) -> tuple[float, list[dict]]:
+        """All ``requests`` submitted at once; the backend answers them one by one, like the app."""
+        def one(request: tuple[list[dict], dict], submitted: float) -> dict:
+            result, run = self.backend.decode_one(request[0], request[1], max_new_tokens)
+            latency = time.perf_counter() - submitted
+            waited = latency - run.total_s
+            return {"tokens": result.tokens_generated, "ttft_ms": (waited + run.prefill_s) * 1000.0,
+                    "latency_ms": latency * 1000.0, "valid": result.parsed is not None and result.schema_valid is not False,
+                    "forced_tokens": run.forced_tokens, "forward_passes": run.forward_passes}
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=max(1, len(requests))) as pool:
+            rows = list(pool.map(lambda r: one(r, started), requests))
+        return time.perf_counter() - started, rows
 
     def generate(self, requests: list[tuple[list[dict], dict]], max_new_tokens: int) -> tuple[float, list[dict]]:
         import torch
@@ -120,16 +142,20 @@ class TransformersRunner:
         return wall, rows
 
     def run(self, requests, concurrency: int, max_new_tokens: int) -> dict[str, Any]:
-        """``concurrency`` = batch size; more requests than that run as consecutive batches."""
+        """``concurrency`` requests at a time (a batch, or waiting their turn); more run as further waves."""
         wall, rows = 0.0, []
         for start in range(0, len(requests), concurrency):
-            w, r = self.generate(requests[start:start + concurrency], max_new_tokens)
+            wave = requests[start:start + concurrency]
+            w, r = self.generate(wave, max_new_tokens) if self.batched else self.serve(wave, max_new_tokens)
             wall += w
             rows += r
         return _row(self.name, concurrency, wall, rows)
 
     def warmup(self, requests) -> None:
-        self.generate(requests[:1], 16)
+        if self.batched:
+            self.generate(requests[:1], 16)
+        else:  # fills the prefix cache, as a server's warm-up does
+            self.serve(requests[:1], 16)
 
 
 class VLLMRunner:

@@ -62,7 +62,7 @@ def _assert_grounded(explanation, catalogue, evidence=None):
         assert {m.id for m in explanation.matched_skills} <= matched
         assert {m.id for m in explanation.missing_skills} <= missing
         for c in explanation.citations:
-            original = evidence.citation(c.id)
+            original = evidence.citation(c.ref)  # the explanation renumbers; ref is the evidence's id
             assert original is not None and original.text == c.text and original.source == c.source
 
 

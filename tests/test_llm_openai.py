@@ -243,7 +243,7 @@ def test_vllm_adapter_explanation_is_schema_valid_and_verified(served_settings, 
             assert m.id in matched and m.evidence and all(c in cited for c in m.evidence)
             assert catalogue.execute("SELECT 1 FROM skill WHERE id = ?", (m.id,)).fetchone()
         for c in e.citations:
-            assert trace.evidence.citation(c.id).text == c.text
+            assert trace.evidence.citation(c.ref).text == c.text
 
         # the base model on the same server, through the same client, by name
         base = served_settings.model_copy(update={"llm_adapter": ""})

@@ -6,6 +6,14 @@ phrasing varies between a handful of templates, chosen by a seed derived from th
 variant name, so the same request always reads the same (stable ids, cacheable, testable) while a
 corpus of explanations does not repeat one sentence (unique-sentence ratio) and a variant can ask
 for a different wording of the same facts (DPO pairs within one impression).
+
+True about the person: "you already show", "you bring", "your background ... including" are written
+only about *stated* skills (typed, or in the person's text). Skills only the current occupation gives
+(``provenance == "inferred"``) are written as likely ("as a firefighter you have likely used Microsoft
+Excel") and never in the same clause as a claim of having them; :func:`app.explain.verify.provenance_errors`
+checks exactly that, so a composer draft never has one. Labels go through
+:mod:`app.explain.phrasing` so verb-phrase skills read "the ability to lead a team" in every slot, and
+verbs agree with the number of skills.
 """
 
 from __future__ import annotations
@@ -13,7 +21,15 @@ from __future__ import annotations
 import random
 
 from app.explain.evidence import Evidence, EvidenceSkill
-from app.explain.schema import MAX_LLM_MATCHED, MAX_LLM_MISSING, MAX_LLM_STEPS, DraftMatched, DraftStep, LLMDraft
+from app.explain.phrasing import agree, role_phrase, skill_phrase
+from app.explain.schema import (
+    MAX_LLM_MATCHED,
+    MAX_LLM_MISSING,
+    MAX_LLM_STEPS,
+    DraftMatched,
+    DraftStep,
+    LLMDraft,
+)
 from retrieval.skills.evidence import stable_hash
 
 COMPOSER_NAME = "composer-v1"
@@ -25,8 +41,8 @@ SUMMARIES_BOTH = [
     "{title} is a {fitword} next step: you already show {top}, which the role relies on, and {gap} is the main skill to build.",
     "Your background covers {pct}% of what {title} asks for, including {top}; the biggest gap is {gap}.",
     "You bring {top} to {title}, so the move is {fitphrase}; building {gap} would close the most important gap.",
-    "For {title}, your {top} already count, while {gap} is still missing from your profile.",
-    "{top} from your experience carry over to {title}; {gap} is what stands between you and the role.",
+    "For {title}, you already show {top}, while {gap} is still missing from your profile.",
+    "{top} from your experience {carry} over to {title}; {gap} is what stands between you and the role.",
     "With {top} in hand, {title} looks {fitphrase}; focus next on {gap}.",
 ]
 SUMMARIES_MATCH_ONLY = [
@@ -38,22 +54,36 @@ SUMMARIES_GAP_ONLY = [
     "{title} would be a {fitword} move: your profile does not yet show its core skills, starting with {gap}.",
     "Your profile covers {pct}% of what {title} asks for; {gap} is the first skill to build.",
 ]
+# Only the current occupation gives the matched skills: say they are likely, never that the person has them.
+SUMMARIES_INFERRED_BOTH = [
+    "{as_role} you have likely {used} {inf}, which {title} also asks for; {gap} is the main skill to build.",
+    "{title} asks for {inf}, which {work} has probably involved; the biggest gap is {gap}.",
+    "{work} has likely involved {inf}, a start for {title}; focus next on {gap}.",
+]
+SUMMARIES_INFERRED_ONLY = [
+    "{as_role} you have likely {used} {inf}, which {title} also asks for, and no major requirement is missing.",
+    "{title} asks for {inf}, which {work} has probably involved; the evidence shows no important requirement missing.",
+]
 SUMMARY_EMPTY = "There is too little evidence to compare your profile with {title}; add your skills or experience."
 
 STEP_COURSE = [
     'Take the course "{course}" to build {skill}.',
     'Start with "{course}", which teaches {skill}.',
-    'Close the {skill} gap with the course "{course}".',
+    'Close the gap in {skill} with the course "{course}".',
 ]
 # A gap no course of the catalogue teaches well enough (retrieval/courses/relevance.py): say so, and point to practice.
 STEP_SKILL = [
     "No course in the catalogue teaches {skill} yet; build it through a project or volunteer work that uses it.",
-    "Practise {skill}, which {title} rates as important, in your current work or a side project.",
+    "Get practice with {skill}, which {title} rates as important, in your current work or a side project.",
     "No course here covers {skill} yet: look for a project, certificate or volunteer role that shows it.",
 ]
 STEP_HIGHLIGHT = [
     "Put {skills} first when you apply for {title} roles.",
     "Highlight {skills} in your résumé for {title}.",
+]
+STEP_HIGHLIGHT_INFERRED = [
+    "If {work} involved {skills}, put {them} first when you apply for {title} roles.",
+    "If you have used {skills} {as_role_lc}, say so in your résumé for {title}.",
 ]
 
 
@@ -68,24 +98,47 @@ def seed_for(evidence: Evidence, variant: str | None) -> int:
     return int(stable_hash({"evidence": evidence.key, "variant": variant or "default"}, 8), 16)
 
 
+def _by_importance(skills: list[EvidenceSkill]) -> list[EvidenceSkill]:
+    return sorted(skills, key=lambda s: (-s.importance, s.label, s.id))
+
+
 def decisive(evidence: Evidence, n: int = 3) -> list[EvidenceSkill]:
     """The decisive matched skills: the top ``n`` by importance (what FMR checks for)."""
-    return sorted(evidence.matched, key=lambda s: (-s.importance, s.label, s.id))[:n]
+    return _by_importance(evidence.matched)[:n]
+
+
+def role_fields(evidence: Evidence) -> dict[str, str]:
+    """How the composer names the person's current occupation: "As a firefighter", "your work as a
+    firefighter" (or "your current occupation" for a title that does not make one person)."""
+    role = role_phrase(evidence.occupation_title)
+    return {"as_role": f"As {role}" if role else "In your current occupation",
+            "as_role_lc": f"as {role}" if role else "in your current occupation",
+            "work": f"your work as {role}" if role else "your current occupation"}
 
 
 def summary_options(evidence: Evidence) -> list[str]:
-    """Every summary the composer can write for ``evidence`` (one per template of its case: decisive
-    skills and a gap, only one of them, or neither); the grammar's summary menu when
-    ``WAYPOINT_EXPLAIN_GRAMMAR=closed``."""
-    top = decisive(evidence)
+    """Every summary the composer can write for ``evidence`` (one per template of its case: stated
+    skills and a gap, only one of them, inferred skills with or without a gap, only a gap, or
+    nothing); the grammar's summary menu when ``WAYPOINT_EXPLAIN_GRAMMAR=closed``. The skills named
+    as the person's are the top stated ones; inferred ones are named as likely only when nothing is
+    stated (see the module docstring)."""
+    stated = _by_importance(evidence.stated())[:3]
+    inferred = _by_importance(evidence.inferred())[:3]
     gaps = evidence.missing[:1]
     fields = dict(title=evidence.item.title, fitword=_FIT_WORD[evidence.fit.value],
                   fitphrase=_FIT_PHRASE[evidence.fit.value], pct=round(evidence.coverage * 100),
-                  top=join_labels([s.label for s in top]), gap=gaps[0].label if gaps else "")
-    if top and gaps:
+                  top=join_labels([skill_phrase(s.label) for s in stated]), carry=agree(len(stated), "carries", "carry"),
+                  inf=join_labels([skill_phrase(s.label) for s in inferred]),
+                  used="used" if inferred and all(s.kind == "technology" for s in inferred) else "drawn on",
+                  gap=skill_phrase(gaps[0].label) if gaps else "", **role_fields(evidence))
+    if stated and gaps:
         templates = SUMMARIES_BOTH
-    elif top:
+    elif stated:
         templates = SUMMARIES_MATCH_ONLY
+    elif inferred and gaps:
+        templates = SUMMARIES_INFERRED_BOTH
+    elif inferred:
+        templates = SUMMARIES_INFERRED_ONLY
     elif gaps:
         templates = SUMMARIES_GAP_ONLY
     else:
@@ -102,10 +155,11 @@ def step_options(evidence: Evidence, skill: EvidenceSkill) -> tuple[list[str], l
     (course + gap citations) when the evidence has one, otherwise practice (the gap citation)."""
     gap_cites = [c for c in skill.citations if (evidence.citation(c) and evidence.citation(c).role == "missing")]
     course_cites = [c for c in skill.citations if (evidence.citation(c) and evidence.citation(c).role == "course")]
+    name = skill_phrase(skill.label)
     if skill.courses and course_cites:
         return ([course_cites[0]] + gap_cites[:1],
-                [t.format(course=skill.courses[0].title, skill=skill.label) for t in STEP_COURSE])
-    return gap_cites[:1] or skill.citations[:1], [t.format(skill=skill.label, title=evidence.item.title) for t in STEP_SKILL]
+                [t.format(course=skill.courses[0].title, skill=name) for t in STEP_COURSE])
+    return gap_cites[:1] or skill.citations[:1], [t.format(skill=name, title=evidence.item.title) for t in STEP_SKILL]
 
 
 def step_choices(evidence: Evidence) -> list[tuple[list[str], list[str]]]:
@@ -117,8 +171,11 @@ def step_choices(evidence: Evidence) -> list[tuple[list[str], list[str]]]:
 def compose(evidence: Evidence, variant: str | None = None) -> LLMDraft:
     """A complete draft (same shape the LLM writes) from ``evidence``, deterministic per variant."""
     rng = random.Random(seed_for(evidence, variant))
-    matched = [DraftMatched(skill=s.name, evidence=s.citations[:2]) for s in evidence.matched[:MAX_LLM_MATCHED]
-               if s.citations]
+    # the decisive skills (FMR), then what the person stated, then the rest by importance: a stated skill is not
+    # crowded out of the claims by the occupation's rows (the explanation lists stated ones first anyway)
+    order = [s.name for s in (*decisive(evidence), *_by_importance(evidence.stated()), *evidence.matched) if s.citations]
+    chosen = set(list(dict.fromkeys(order))[:MAX_LLM_MATCHED])
+    matched = [DraftMatched(skill=s.name, evidence=s.citations[:2]) for s in evidence.matched if s.name in chosen]
     missing = [s.name for s in evidence.missing[:MAX_LLM_MISSING]]
     steps: list[DraftStep] = []
     for s in evidence.missing:
@@ -129,10 +186,17 @@ def compose(evidence: Evidence, variant: str | None = None) -> LLMDraft:
         if cites:
             steps.append(DraftStep(text=text, citations=cites))
     if not steps and evidence.matched:
-        top = decisive(evidence, 2)
+        stated = _by_importance(evidence.stated())[:2]
+        top = stated or _by_importance(evidence.inferred())[:2]
         req = [c for s in top for c in s.citations if evidence.citation(c).role == "requirements"][:1]
         if req:
-            text = rng.choice(STEP_HIGHLIGHT).format(skills=join_labels([s.label for s in top]), title=evidence.item.title)
+            names = join_labels([skill_phrase(s.label) for s in top])
+            if stated:
+                text = rng.choice(STEP_HIGHLIGHT).format(skills=names, title=evidence.item.title)
+            else:  # inferred only: conditional, never "you have"
+                text = rng.choice(STEP_HIGHLIGHT_INFERRED).format(skills=names, title=evidence.item.title,
+                                                                  them=agree(len(top), "it", "them"),
+                                                                  **role_fields(evidence))
             steps.append(DraftStep(text=text, citations=req))
     return LLMDraft(matched_skills=matched, missing_skills=missing, fit=evidence.fit.value,
                     summary=compose_summary(evidence, rng), next_steps=steps)

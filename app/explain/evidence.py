@@ -11,6 +11,15 @@ catalogue always give the same ids: the verifier resolves them again, feedback r
 DPO pairs share a prompt. Each citation also records which skill ids it *states* (a requirement row,
 the profile sentence a skill was found in); the verifier checks claims against that, not against
 the model's word. Profile text is redacted (emails, phones, links) before anything is built from it.
+
+Provenance: every matched and partial skill says where the person's side of it comes from.
+``stated`` -- the person typed it or their text/résumé says it (the quote is cited); ``inferred`` --
+only their current occupation's usual requirements give it (a firefighter's O*NET software list
+holds Microsoft Excel). The composer says "you have" only for stated skills, the verifier flags a
+draft that says it for an inferred one, and the occupation citation says in its own words that it is
+inferred, so the LLM reads it too. The numbering here is the evidence's (prompt, trace, training
+data); the explanation shown to the person is renumbered in order of appearance
+(:class:`app.explain.schema.Explanation`).
 """
 
 from __future__ import annotations
@@ -38,6 +47,8 @@ MAX_COURSES = 4
 MAX_TASK_PASSAGES = 1
 QUOTE_CHARS = 220
 STRONG, POSSIBLE = 0.75, 0.45
+
+Provenance = Literal["stated", "inferred"]
 
 Role = Literal["profile", "profile_skills", "profile_occupation", "profile_chunk", "turn", "description",
                "requirements", "missing", "partial", "tasks", "course"]
@@ -67,6 +78,11 @@ class EvidenceSkill(BaseModel):
     reason: str = ""
     via: dict = Field(default_factory=dict)
     unlocks: int = 0
+    kind: str = Field(default="", description="catalogue kind of the skill (technology, onet_knowledge, esco_skill, ...)")
+    provenance: Provenance | None = Field(
+        default=None, description="matched/partial: stated (typed or in the person's text) or inferred (only from "
+                                  "the current occupation); None for a missing skill")
+    quote: str = Field(default="", description="the person's words that state it (typed skill or text span)")
 
 
 class Evidence(BaseModel):
@@ -86,6 +102,15 @@ class Evidence(BaseModel):
     known_skill_ids: list[str] = Field(default_factory=list, description="every skill id the gap mentions")
     profile_owner: str = ""
     profile_text: str = Field(default="", description="redacted profile text (never the raw text)")
+    occupation_title: str = Field(default="", description="the current occupation inferred skills come from")
+
+    def inferred(self) -> list[EvidenceSkill]:
+        """Matched skills only the current occupation gives (never "you have" these)."""
+        return [s for s in self.matched if s.provenance == "inferred"]
+
+    def stated(self) -> list[EvidenceSkill]:
+        """Matched skills the person stated (and those of evidence built before provenance, as it was then)."""
+        return [s for s in self.matched if s.provenance != "inferred"]
 
     def citation(self, cid: str) -> EvidenceCitation | None:
         return next((c for c in self.citations if c.id == cid), None)
@@ -232,7 +257,9 @@ def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", 
         for sid, _ in typed:
             cites.setdefault(sid, []).append(cid)
     if occupational:
-        text = f"Current occupation {occupation_title} involves: " + ", ".join(label for _, label in occupational)
+        # says it is inferred in its own words: the LLM reads it, and the person reads it in the evidence list
+        text = (f"Usually part of the current occupation, {occupation_title} (inferred, not stated by the person): "
+                + ", ".join(label for _, label in occupational))
         cid = b.add("profile_occupation", "profile:occupation", text, [sid for sid, _ in occupational])
         for sid, _ in occupational:
             cites.setdefault(sid, []).append(cid)
@@ -277,8 +304,13 @@ def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", 
         parts = []
         for p in partial:
             via = p.via.get("label", "")
-            why = ("the profile shows it at a lower level than required" if p.reason == "lower_level"
-                   else f"via the related skill {via} ({p.reason.replace('_', ' ')})")
+            inferred = p.via.get("stated") is False
+            if p.reason == "lower_level":
+                why = ("the current occupation usually needs it at a lower level than required" if inferred
+                       else "the profile shows it at a lower level than required")
+            else:
+                why = (f"via the related skill {via} ({p.reason.replace('_', ' ')}"
+                       + (", usual in the current occupation)" if inferred else ")"))
             parts.append(f"{p.label}: {why}")
         cid = b.add("partial", "skills-graph", "Partly covered: " + "; ".join(parts), [p.id for p in partial])
         for p in partial:
@@ -304,15 +336,19 @@ def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", 
             course_rows.setdefault(m.id, []).append(CourseInfo(id=c.id, title=c.title))
 
     def skill(obj, status) -> EvidenceSkill:
+        provenance, quote = _provenance(obj, status, profile_text)
         return EvidenceSkill(id=obj.id, label=obj.label, name=obj.label, importance=round(obj.importance, 4),
                              status=status, citations=cites.get(obj.id, []),
                              courses=course_rows.get(obj.id, []) if status == "missing" else [],
                              reason=getattr(obj, "reason", ""), via=dict(getattr(obj, "via", {}) or {}),
-                             unlocks=int(getattr(obj, "unlocks_occupations", 0) or 0))
+                             unlocks=int(getattr(obj, "unlocks_occupations", 0) or 0),
+                             kind=obj.requirement.kind, provenance=provenance, quote=quote)
 
     ev_matched = [skill(m, "matched") for m in matched]
     ev_partial = [skill(p, "partial") for p in partial]
-    ev_missing = [skill(m, "missing") for m in missing]
+    held_ids = {s.id for s in ev_matched + ev_partial}
+    # a skill the person has (or partly has) is never also a gap, whatever the gap analysis listed
+    ev_missing = [skill(m, "missing") for m in missing if m.id not in held_ids]
     _unique_names(ev_matched + ev_partial + ev_missing)
     known = sorted({m.id for m in gap.matched_skills} | {p.id for p in gap.partial_skills}
                    | {m.id for m in gap.missing_skills} | {str(p.via.get("id")) for p in gap.partial_skills if p.via.get("id")})
@@ -321,7 +357,27 @@ def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", 
     return Evidence(key=key, item=item, coverage=gap.coverage, fit=fit_for(gap.coverage),
                     requirements_total=gap.requirements_total, matched=ev_matched, matched_total=len(gap.matched_skills),
                     partial=ev_partial, missing=ev_missing, missing_total=len(gap.missing_skills), citations=citations,
-                    known_skill_ids=known, profile_owner=owner, profile_text=profile_text)
+                    known_skill_ids=known, profile_owner=owner, profile_text=profile_text,
+                    occupation_title=occupation_title)
+
+
+def _provenance(obj, status: str, profile_text: str) -> tuple[Provenance | None, str]:
+    """(provenance, the person's words) of a matched or partial skill (see the module docstring).
+
+    A partial skill's provenance is its ``via`` skill's (the gap marks it ``stated``); a gap from before
+    that mark says nothing, so it stays None rather than guessing."""
+    if status == "matched":
+        stated = [e for e in obj.profile_evidence if e.source != "occupation"]
+        if not stated:
+            return "inferred", ""
+        spans = sorted((e for e in stated if e.source == "text" and e.span), key=lambda e: -e.confidence)
+        if spans and profile_text:
+            start, end = spans[0].span
+            return "stated", profile_text[start:end]
+        return "stated", stated[0].text
+    if status == "partial" and isinstance(obj.via, dict) and "stated" in obj.via:
+        return ("stated" if obj.via["stated"] else "inferred"), ""
+    return None, ""
 
 
 def _clip(text: str, limit: int) -> str:

@@ -13,11 +13,12 @@ Two shapes on purpose:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 SUMMARY_MAX_CHARS = 300
 STEP_MAX_CHARS = 180
@@ -55,6 +56,10 @@ class MatchedSkillOut(BaseModel):
     label: str = Field(description="the catalogue's own label")
     importance: float = 0.0
     evidence: list[str] = Field(description="citation ids that support the match")
+    provenance: Literal["stated", "inferred"] | None = Field(
+        default=None, description="stated: the person typed it or their text says it (a 'profile' citation quotes "
+                                  "it); inferred: only their current occupation suggests it ('profile:occupation'). "
+                                  "Filled from the cited sources when not given.")
 
 
 class PartialSkillOut(BaseModel):
@@ -75,9 +80,14 @@ class MissingSkillOut(BaseModel):
 
 
 class CitationOut(BaseModel):
-    id: str = Field(description="c1, c2, ... stable for the same profile, item and catalogue")
+    id: str = Field(description="c1, c2, ... in order of first appearance in the explanation, no gaps; stable for "
+                                "the same profile, item and catalogue")
     source: str = Field(description="profile | profile:occupation | onet:<code>:skills | onet:<code>:tasks | course:<id> | ...")
     text: str
+    # In process only (not serialised): clients see one numbering, the one they read; code that holds the
+    # trace maps a citation back to the evidence (prompt, training data, the verifier's dropped lines) with it.
+    ref: str = Field(default="", exclude=True,
+                     description="the id this citation has in the evidence (not serialised)")
 
 
 class ModelInfo(BaseModel):
@@ -92,6 +102,12 @@ class Verification(BaseModel):
     claims: int = 0
     supported: int = 0
     dropped: list[str] = Field(default_factory=list, description="one line per dropped or corrected claim")
+
+    @computed_field(description="claims that gave the person a skill only their occupation suggests "
+                                "(the dropped lines that start with 'provenance:')")
+    @property
+    def provenance_errors(self) -> int:
+        return sum(1 for line in self.dropped if line.startswith(PROVENANCE_PREFIX))
 
 
 class Explanation(BaseModel):
@@ -116,6 +132,78 @@ class Explanation(BaseModel):
     variant: str = Field(default="default", description="phrasing/arm variant that produced this text")
     coverage: float = Field(default=0.0, description="importance-weighted requirement coverage from the skill gap")
     verification: Verification = Field(default_factory=Verification)
+
+    @model_validator(mode="after")
+    def _display_order(self) -> Explanation:
+        """Citations numbered c1, c2, ... in order of first appearance, with no gaps; see :func:`number_citations`."""
+        return number_citations(self)
+
+
+PROVENANCE_PREFIX = "provenance:"  # app.explain.verify writes these dropped lines
+_CITE = re.compile(r"\b(c)(\d{1,4})\b")  # lower case: "C2" in "C2 English" is a level, not a citation
+_PROFILE_SOURCES = {"profile": "stated", "profile:occupation": "inferred"}
+
+
+def provenance_from(sources: Sequence[str]) -> str | None:
+    """A matched skill's provenance from the sources of what it cites: a quote or the person's own
+    list ("profile") makes it stated, else the occupation ("profile:occupation") inferred, else unknown."""
+    found = [_PROFILE_SOURCES[s] for s in sources if s in _PROFILE_SOURCES]
+    return "stated" if "stated" in found else (found[0] if found else None)
+
+
+def number_citations(e: Explanation) -> Explanation:
+    """Put ``e`` in display order and number its citations in order of first appearance (in place).
+
+    Display order is what every front end shows, top to bottom: the summary, matched skills the
+    person stated, then those only their occupation suggests, partly covered skills, missing skills,
+    the next steps (the UI's ``render_explanation`` and the stream's ``stream_parts`` walk it in this
+    order). The evidence numbers its citations by kind (profile, item, courses), and the verifier
+    drops what it cannot back, so the ids an explanation kept ran c1, c3, c4, c6, c8; here they become
+    c1, c2, c3 ... in the order a reader meets them, citation tokens in the text and
+    ``next_step_evidence`` included. ``ref`` keeps the evidence's id. Idempotent: an explanation in
+    display order maps onto itself."""
+    by_id = {c.id: c for c in e.citations}
+    for m in e.matched_skills:
+        if m.provenance is None:
+            m.provenance = provenance_from([by_id[c].source for c in m.evidence if c in by_id])
+    e.matched_skills.sort(key=lambda m: m.provenance == "inferred")  # stable: importance order within each
+    order: list[str] = []
+
+    def see(ids) -> None:
+        for c in ids:
+            if c in by_id and c not in order:
+                order.append(c)
+
+    see(f"c{m.group(2)}" for m in _CITE.finditer(e.summary))
+    for skills in (e.matched_skills, e.partial_skills, e.missing_skills):
+        for skill in skills:
+            see(skill.evidence)
+    for n, step in enumerate(e.next_steps):
+        see(f"c{m.group(2)}" for m in _CITE.finditer(step))
+        see(e.next_step_evidence[n] if n < len(e.next_step_evidence) else [])
+    see(c.id for c in e.citations)
+    new = {old: f"c{n}" for n, old in enumerate(order, 1)}
+    for c in e.citations:
+        c.ref = c.ref or c.id
+    if all(old == cid for old, cid in new.items()) and [c.id for c in e.citations] == order:
+        return e
+
+    def renumber(ids: list[str]) -> list[str]:
+        return [new.get(c, c) for c in ids]
+
+    def retext(text: str) -> str:
+        return _CITE.sub(lambda m: new.get(f"c{m.group(2)}", m.group(0)), text)
+
+    for skills in (e.matched_skills, e.partial_skills, e.missing_skills):
+        for skill in skills:
+            skill.evidence = renumber(skill.evidence)
+    e.next_step_evidence = [renumber(ids) for ids in e.next_step_evidence]
+    e.summary = retext(e.summary)
+    e.next_steps = [retext(step) for step in e.next_steps]
+    for c in e.citations:
+        c.id = new[c.id]
+    e.citations.sort(key=lambda c: int(c.id[1:]))
+    return e
 
 
 # ------------------------------------------------------------------------------------------------

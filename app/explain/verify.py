@@ -15,6 +15,13 @@ not back it. Claims and their rules:
   mentions, must not overclaim ("perfect fit"), and must not call a possible or stretch move a
   "great fit"; otherwise it is replaced.
 
+* **provenance** (summary and next steps) -- must not say the person has a skill that only their
+  current occupation suggests ("you already show Microsoft Excel" to a firefighter who never said
+  so): :func:`provenance_errors`. A summary with one is replaced, a step with one dropped, and each
+  is logged as a ``provenance:`` line in ``dropped`` (``Verification.provenance_errors`` counts them).
+  Listing an inferred skill among the matched claims is not one: the explanation marks its
+  provenance and the UI shows it as likely, not as the person's.
+
 ``faithfulness`` = supported claims / claims, counted *before* anything is dropped, so it measures
 the generator, not the verifier. Duplicate claims are ignored rather than counted.
 """
@@ -28,8 +35,9 @@ from functools import lru_cache
 from pydantic import ValidationError
 
 from app.explain.evidence import Evidence, EvidenceSkill
+from app.explain.phrasing import clean_title, role_phrase
 from app.explain.redact import redact
-from app.explain.schema import Fit, LLMDraft
+from app.explain.schema import PROVENANCE_PREFIX, Fit, LLMDraft
 
 CITE_TOKEN = re.compile(r"\[?\b[cC](\d{1,4})\b\]?")
 OVERCLAIM = re.compile(r"\b(perfect|ideal|flawless|guarantee[ds]?|100 ?%|everything)\b", re.IGNORECASE)
@@ -37,6 +45,17 @@ OVERCLAIM = re.compile(r"\b(perfect|ideal|flawless|guarantee[ds]?|100 ?%|everyth
 STRONG_FIT_CLAIM = re.compile(r"\b(great|good|strong|excellent|natural|close)\s+(fit|match)\b|\bwell[- ]suited\b"
                               r"|\bsuits\b[^.]{0,40}\bwell\b", re.IGNORECASE)
 ALIAS_CONFIDENCE = 0.8
+# A clause that gives the person a skill: "you (already) show/have/bring X", "your X", "with X in hand",
+# "X from your experience carries over". "your profile/résumé" talks about the document, not a skill.
+POSSESSION = re.compile(
+    r"\byou(?:'ve|'re|\s+(?:already\s+|also\s+|clearly\s+|do\s+)?(?:have|has|show|bring|hold|know|possess|master"
+    r"|use|carry|can|demonstrate|offer|are|cover))\b|\byour\b(?!\s+(?:profile|résumé|resume|cv|gaps?|next|applications?"
+    r"|search)\b)|\bin hand\b|\bcarr(?:y|ies) over\b|\balready\b", re.IGNORECASE)
+# What makes a clause about an inferred skill honest: it says likely, or only if.
+HEDGE = re.compile(r"\b(?:likely|probably|may|might|perhaps|possibly|presumably|typically|usually|often|if|whether"
+                   r"|could)\b", re.IGNORECASE)
+CLAUSE_BREAK = re.compile(r"[.;:!?](?:\s+|$)|,\s*(?=(?:and|but|while|whereas|so|although|though|yet)\b)"
+                          r"|\s(?=(?:while|whereas)\b)", re.IGNORECASE)
 
 
 class DraftError(ValueError):
@@ -54,6 +73,12 @@ class VerifiedDraft:
     supported: int = 0
     dropped: list[str] = field(default_factory=list)
     summary_replaced: bool = False
+    provenance: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def provenance_errors(self) -> int:
+        """Claims (summary, next steps) that gave the person a skill only their occupation suggests."""
+        return len(self.provenance)
 
     @property
     def faithfulness(self) -> float:
@@ -105,6 +130,9 @@ def _allowed_skills(evidence: Evidence) -> set[str]:
         allowed.update(c.skills)
         allowed.update(_alias_skills(c.text))
     allowed.update(_alias_skills(evidence.item.title))
+    if evidence.occupation_title:  # "as a registered nurse" names the occupation, not an RN licence the person claims
+        allowed.update(_alias_skills(clean_title(evidence.occupation_title)))
+        allowed.update(_alias_skills(role_phrase(evidence.occupation_title) or ""))
     return allowed
 
 
@@ -112,6 +140,53 @@ def unknown_skill_mentions(evidence: Evidence, text: str, allowed: set[str] | No
     """Skill ids that ``text`` names although no evidence mentions them (invented skills)."""
     allowed = _allowed_skills(evidence) if allowed is None else allowed
     return sorted(_alias_skills(text) - allowed)
+
+
+def _inferred_labels(evidence: Evidence) -> tuple[list[str], list[str]]:
+    """(labels only the occupation gives, labels the person stated), longest first (for masking).
+
+    Inferred: matched skills with ``provenance == "inferred"`` and the skills partial credit came
+    through when the gap marks them unstated; a label also stated under another id is stated."""
+    stated = {s.label for s in evidence.stated()}
+    stated |= {s.via.get("label", "") for s in evidence.partial if s.via.get("stated")}
+    inferred = {s.label for s in evidence.inferred()}
+    inferred |= {s.via.get("label", "") for s in evidence.partial if s.via.get("stated") is False}
+    stated.discard("")
+    inferred = {label for label in inferred if label and label not in stated}
+    by_length = lambda labels: sorted(labels, key=lambda x: (-len(x), x))  # noqa: E731
+    return by_length(inferred), by_length(stated)
+
+
+def provenance_errors(evidence: Evidence, text: str) -> list[str]:
+    """Inferred skills that ``text`` says the person has (see the module docstring), in order of appearance.
+
+    Clause by clause: a clause that names an inferred skill, gives the person something
+    (:data:`POSSESSION`) and does not hedge (:data:`HEDGE`) is an error. Titles and the labels of other
+    skills are masked first, so "Microsoft Office" inferred is not found inside "Microsoft Office
+    software" stated, nor "Transportation" inside an item's title."""
+    inferred, stated = _inferred_labels(evidence)
+    if not inferred or not text:
+        return []
+    # titles name the role, not a skill ("Transportation" in "Reservation and Transportation Ticket Agents"), and a
+    # longer label is another skill ("Monitoring" in the missing "Operations Monitoring")
+    titles = [evidence.item.title, clean_title(evidence.occupation_title), role_phrase(evidence.occupation_title) or ""]
+    others = {s.label for s in (*evidence.partial, *evidence.missing)} - set(inferred)
+    for label in [*sorted(filter(None, titles), key=len, reverse=True), *sorted({*stated, *others}, key=len, reverse=True)]:
+        text = re.sub(r"(?<!\w)" + re.escape(label) + r"(?!\w)", " the role " if label in titles else " ", text,
+                      flags=re.IGNORECASE)
+    found: list[str] = []
+    for masked in CLAUSE_BREAK.split(text):
+        named = sorted((label for label in inferred if _mentions(masked, label)),
+                       key=lambda label: masked.lower().find(label.lower()))
+        if named and POSSESSION.search(masked) and not HEDGE.search(masked):
+            found += [label for label in named if label not in found]
+    return found
+
+
+def _provenance_line(where: str, labels: list[str]) -> str:
+    names = ", ".join(repr(label) for label in labels)
+    return (f"{PROVENANCE_PREFIX} {where} says the person has {names}, which only their current occupation "
+            "suggests")
 
 
 def bad_citation_tokens(evidence: Evidence, text: str) -> list[str]:
@@ -124,6 +199,7 @@ def verify(draft: LLMDraft | dict, evidence: Evidence, *, fallback_summary: str 
     draft = parse_draft(draft)
     claims = supported = 0
     dropped: list[str] = []
+    provenance: list[str] = []
     allowed = _allowed_skills(evidence)
 
     # fit
@@ -160,7 +236,7 @@ def verify(draft: LLMDraft | dict, evidence: Evidence, *, fallback_summary: str 
         if bad:
             dropped.append(f"matched skill {claim.skill!r}: citation(s) {', '.join(bad)} do not state it")
         if good:
-            matched.append((skill, good))
+            matched.append((skill, _with_profile_citation(evidence, skill, good)))
         else:
             dropped.append(f"matched skill {claim.skill!r} dropped: no supporting citation")
 
@@ -194,6 +270,11 @@ def verify(draft: LLMDraft | dict, evidence: Evidence, *, fallback_summary: str 
         existing = [c for c in cites if evidence.citation(c) is not None]
         grounded = [c for c in existing if _step_grounded(evidence, c, text)]
         invented = unknown_skill_mentions(evidence, text, allowed) or bad_citation_tokens(evidence, text)
+        claimed = provenance_errors(evidence, text)
+        if claimed:
+            provenance.append(text)
+            dropped.append(_provenance_line(f"next step {text[:60]!r}", claimed) + " (dropped)")
+            continue
         if grounded and len(grounded) == len(cites) and not invented:
             supported += 1
             steps.append((text, grounded))
@@ -218,6 +299,11 @@ def verify(draft: LLMDraft | dict, evidence: Evidence, *, fallback_summary: str 
         problems.append("overclaims")
     if fit != Fit.strong and STRONG_FIT_CLAIM.search(summary):
         problems.append(f"claims a stronger fit than {fit.value!r}")
+    claimed = provenance_errors(evidence, summary)
+    if claimed:
+        problems.append("says the person has what only their occupation suggests")
+        provenance.append(summary)
+        dropped.append(_provenance_line("summary", claimed) + " (replaced)")
     replaced = False
     if problems:
         dropped.append(f"summary replaced: {', '.join(problems)}")
@@ -232,7 +318,21 @@ def verify(draft: LLMDraft | dict, evidence: Evidence, *, fallback_summary: str 
     else:
         supported += 1
     return VerifiedDraft(fit=fit, summary=summary, matched=matched, missing=missing, steps=steps, claims=claims,
-                         supported=supported, dropped=dropped, summary_replaced=replaced)
+                         supported=supported, dropped=dropped, summary_replaced=replaced, provenance=provenance)
+
+
+PROFILE_ROLES = ("profile", "profile_skills", "profile_occupation")
+
+
+def _with_profile_citation(evidence: Evidence, skill: EvidenceSkill, cites: list[str]) -> list[str]:
+    """``cites`` plus the evidence's own citation of where the person shows ``skill`` (their words, their
+    list, or their occupation) when the draft cited only the role's requirement row: a matched skill
+    in the explanation always shows why the person has it, and so whether it is stated or inferred."""
+    role = lambda c: getattr(evidence.citation(c), "role", None)  # noqa: E731
+    if any(role(c) in PROFILE_ROLES for c in cites):
+        return cites
+    own = next((c for c in skill.citations if role(c) in PROFILE_ROLES), None)
+    return cites + [own] if own else cites
 
 
 def _step_grounded(evidence: Evidence, cid: str, text: str) -> bool:

@@ -143,26 +143,48 @@ def _choice_label(item: dict) -> str:
 
 # ------------------------------------------------------------------------------------------------ rendering
 def render_explanation(e: dict) -> str:
-    """Markdown for the explanation panel: fit, summary, matched and missing skills with courses, citations."""
+    """Markdown for the explanation panel, top to bottom in display order: summary, skills the person
+    stated, skills only their occupation suggests (said as such), partly covered, missing with courses,
+    next steps, then the evidence. :func:`app.explain.schema.number_citations` numbers citations in this
+    same order, so the reader meets [c1], [c2], [c3] ... in sequence. How much was checked is said in
+    words at the top; the faithfulness number is in the evidence details."""
     item = e.get("item") or {}
+    checked, detail = _checked_in_words(e)
     lines = [f"### {item.get('title', item.get('id', ''))}",
-             f"<span class='waypoint-fit'>Fit: {e.get('fit', '?')}</span> · faithfulness "
-             f"{float(e.get('faithfulness') or 0):.2f}", "", e.get("summary", "")]
-    cite = lambda ids: " " + " ".join(f"[{i}]" for i in ids) if ids else ""  # noqa: E731
-    if e.get("matched_skills"):
+             f"<span class='waypoint-fit'>Fit: {e.get('fit', '?')}</span> · {checked}", "", e.get("summary", "")]
+    def cite(ids) -> str:  # a group in id order: ids are numbered by first appearance, so this reads c1, c2 ...
+        ids = sorted(ids or [], key=lambda i: (len(i), i))
+        return " " + " ".join(f"[{i}]" for i in ids) if ids else ""
+
+    matched = e.get("matched_skills") or []
+    stated = [s for s in matched if s.get("provenance") != "inferred"]
+    inferred = [s for s in matched if s.get("provenance") == "inferred"]
+    if stated:
         lines += ["", "**Skills you already have**"]
-        lines += [f"- {s['label']}{cite(s.get('evidence'))}" for s in e["matched_skills"][:10]]
+        lines += [f"- {s['label']}{cite(s.get('evidence'))}" for s in stated[:10]]
+    if inferred:
+        lines += ["", "**Skills your current occupation usually involves** (you have not said so; "
+                      "tell me if you lack any)"]
+        lines += [f"- {s['label']}{cite(s.get('evidence'))}" for s in inferred[:10]]
+    if e.get("partial_skills"):
+        lines += ["", "**Partly covered**"]
+        for s in e["partial_skills"][:5]:
+            via = (s.get("via") or {}).get("label")
+            how = (" (at a lower level than required)" if s.get("reason") == "lower_level"
+                   else f" (through {via})" if via else "")
+            lines.append(f"- {s['label']}{how}{cite(s.get('evidence'))}")
     if e.get("missing_skills"):
         lines += ["", "**Skills to build** (and courses that teach them)"]
         for s in e["missing_skills"][:8]:
             courses = "; ".join(c["title"] for c in (s.get("courses") or [])[:2])
             lines.append(f"- {s['label']}{cite(s.get('evidence'))}" + (f" — courses: {courses}" if courses else ""))
     if e.get("next_steps"):
-        lines += ["", "**Next steps**"] + [f"{n}. {step}" for n, step in enumerate(e["next_steps"], 1)]
-    if e.get("citations"):
-        lines += ["", "<details><summary>Evidence</summary>", ""]
-        lines += [f"- [{c['id']}] *{c['source']}*: {c['text']}" for c in e["citations"][:20]]
-        lines += ["", "</details>"]
+        step_cites = e.get("next_step_evidence") or []
+        lines += ["", "**Next steps**"] + [f"{n}. {step}{cite(step_cites[n - 1] if n <= len(step_cites) else [])}"
+                                          for n, step in enumerate(e["next_steps"], 1)]
+    lines += ["", "<details><summary>Evidence</summary>", "", detail, ""]
+    lines += [f"- [{c['id']}] *{c['source']}*: {c['text']}" for c in (e.get("citations") or [])[:20]]
+    lines += ["", "</details>"]
     model = e.get("model") or {}
     note = f"_Written by {model.get('backend', '?')}/{model.get('name', '?')}"
     if model.get("adapter"):
@@ -171,6 +193,30 @@ def render_explanation(e: dict) -> str:
         note += f" (fallback: {e['fallback_reason']})"
     lines += ["", note + "._"]
     return "\n".join(lines)
+
+
+def _checked_in_words(e: dict) -> tuple[str, str]:
+    """(what the reader is told, the detail with the number): "Every claim checked against the evidence",
+    or "2 of 3 claims could be checked against the evidence; the rest were corrected or left out"."""
+    v = e.get("verification") or {}
+    claims, supported = int(v.get("claims") or 0), int(v.get("supported") or 0)
+    faithfulness = float(e.get("faithfulness") or 0.0)
+    if claims:
+        words = ("Every claim checked against the evidence" if supported >= claims else
+                 f"{supported} of {claims} claims could be checked against the evidence; "
+                 "the rest were corrected or left out")
+        detail = (f"Faithfulness {faithfulness:.2f}: {supported} of {claims} claims in the draft were supported by "
+                  "the evidence before checking; only checked claims are shown.")
+    else:
+        words = ("Every claim checked against the evidence" if faithfulness >= 0.9999 else
+                 f"About {round(faithfulness * 100)}% of the claims could be checked against the evidence; "
+                 "the rest were left out")
+        detail = f"Faithfulness {faithfulness:.2f} (share of the draft's claims the evidence supported)."
+    wrong = int(v.get("provenance_errors") or 0)
+    if wrong:
+        detail += (f" {wrong} said you have a skill only your occupation suggests; "
+                   f"{'it was' if wrong == 1 else 'they were'} corrected.")
+    return words, detail
 
 
 def _short(e: dict, n: int) -> str:

@@ -354,8 +354,15 @@ def build_contexts(cfg: SimConfig, settings: Settings, *, progress: bool = True)
 
     from retrieval.recommend import Kind, recommend
 
-    profiles = simulation_profiles(settings, cfg.people, cfg.holdout, cfg.skip_people)
-    results = recommend(profiles, Kind.occupation, k=cfg.k)
+    from retrieval.profile import ProfileError
+
+    profiles, results = [], []
+    for profile in simulation_profiles(settings, cfg.people, cfg.holdout, cfg.skip_people):
+        try:
+            results.append(recommend([profile], Kind.occupation, k=cfg.k)[0])
+            profiles.append(profile)
+        except ProfileError as exc:  # a real applicant who wrote in Spanish: the app would ask, not guess
+            log.info("simulated person %s left out: %s", profile.id, exc)
     arms = list(cfg.arms)
     contexts: list[Context] = []
     jobs = []

@@ -312,6 +312,12 @@ def eval_chat_routing(ctx: typer.Context) -> None:
     _run_main("eval.chat_routing", ctx.args, "waypoint eval chat-routing")
 
 
+@eval_app.command("provenance", context_settings=PASS_THROUGH)
+def eval_provenance(ctx: typer.Context) -> None:
+    """Explanations true about the person: provenance errors, stated skills listed as gaps, citation order, slips."""
+    _run_main("eval.provenance", ctx.args, "waypoint eval provenance")
+
+
 @eval_app.command("profiles", context_settings=PASS_THROUGH)
 def eval_profiles(ctx: typer.Context) -> None:
     """What people type: persona NDCG (text vs code), goal families, résumé occupations; --limit N."""

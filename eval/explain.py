@@ -69,6 +69,7 @@ def score_one(trace, explanation, backend: str) -> dict[str, Any] | None:
     top = decisive(evidence)
     return {
         "faithfulness": verified.faithfulness,
+        "provenance_errors": verified.provenance_errors,
         "claims": verified.claims,
         "supported": verified.supported,
         "decisive": [s.id for s in top],
@@ -96,6 +97,8 @@ def aggregate(records: list[dict], latencies: list[float], llm_latencies: list[f
         out.update({
             "faithfulness": round(float(np.mean([r["faithfulness"] for r in scored])), 4),
             "claim_support": round(sum(r["supported"] for r in scored) / max(1, sum(r["claims"] for r in scored)), 4),
+            # "you have X" where X is only inferred from the occupation (app/explain/verify.py)
+            "provenance_errors": sum(r["provenance_errors"] for r in scored),
             "FMR": round(float(np.mean(fmr)), 4) if fmr else None,
             "fmr_partial": round(float(np.mean(share)), 4) if share else None,
             "FCR": round(len(mentioned) / len(available), 4) if available else None,

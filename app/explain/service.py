@@ -94,7 +94,8 @@ def to_explanation(evidence: Evidence, verified: VerifiedDraft, *, model: ModelI
                 used.append(cid)
         return ids
 
-    matched = [MatchedSkillOut(id=s.id, label=s.label, importance=s.importance, evidence=use(c)) for s, c in verified.matched]
+    matched = [MatchedSkillOut(id=s.id, label=s.label, importance=s.importance, evidence=use(c), provenance=s.provenance)
+               for s, c in verified.matched]
     missing = [MissingSkillOut(id=s.id, label=s.label, importance=s.importance, courses=s.courses,
                                evidence=use(list(s.citations))) for s in verified.missing]
     partial = [PartialSkillOut(id=s.id, label=s.label, importance=s.importance, reason=s.reason,

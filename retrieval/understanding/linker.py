@@ -18,6 +18,7 @@ How an occupation is linked:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
@@ -45,6 +46,7 @@ SEMANTIC_WEIGHT = 1.5        # cosine (≈0.2..0.7) times this joins the title e
 MIN_SEMANTIC = 0.42          # best cosine below this, with no title: we could not tell what they do
 CONFIDENT = 0.75             # a link at or above this is ranked exactly like a code query
 MAX_CANDIDATES = 5
+UNDERSTOOD_CACHE = 64        # texts whose understanding is kept in memory (never on disk)
 MIN_SKILL_CONFIDENCE = 0.6
 _HEADING_LINE = re.compile(r"^[^\n]{1,60}$", re.M)
 _ENGLISH = {"i", "a", "an", "the", "and", "or", "to", "of", "in", "on", "for", "with", "at", "my", "me", "am",
@@ -90,7 +92,13 @@ class Linker:
 
     # ------------------------------------------------------------------ entry point
     def understand(self, text: str) -> Understanding:
-        text = text or ""
+        """What ``text`` says (see the module docstring). One request asks this several times of the same
+        text (the occupation list, the job search, the course target, the response's ``understanding``), so
+        the last few answers are kept in memory; each caller gets its own copy."""
+        return self._understand_cached(text or "").model_copy(deep=True)
+
+    @functools.lru_cache(maxsize=UNDERSTOOD_CACHE)  # noqa: B019 - one linker per process and catalogue
+    def _understand_cached(self, text: str) -> Understanding:
         if not text.strip() or not _WORDS.search(text):
             return Understanding(status="empty", message=EMPTY)
         if not self._looks_english(text):

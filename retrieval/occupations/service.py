@@ -28,6 +28,7 @@ from retrieval.occupations.corpus import OccupationCorpus
 from retrieval.occupations.features import Labels, content_features, feature_cache_path
 from retrieval.occupations.ranker import MODEL_VERSION, OccupationRanker, planned_rounds
 from retrieval.occupations.resolve import OccupationResolver, Resolution
+from retrieval.occupations.transitions import requirement_vectors
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
 from retrieval.vectorstore import PointData, VectorStore, open_store
@@ -273,6 +274,12 @@ class OccupationRecommender:
     def dense(self, field: str) -> np.ndarray:
         """L2-normalised embeddings of every occupation's ``field`` text (see ``OccupationCorpus``), cached."""
         return self._dense(field)
+
+    def requirements(self) -> np.ndarray:
+        """Every occupation's rated skills and knowledge as one unit vector (reachability of a transition)."""
+        if "_requirements" not in self.__dict__:
+            self._requirements = requirement_vectors(self.corpus.skills_im, self.corpus.knowledge_im)
+        return self._requirements
 
     def _dense(self, field: str) -> np.ndarray:
         cache = self.__dict__.setdefault("_dense_cache", {})

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from retrieval.occupations.service import OccupationRecommender, ScoredOccupation, get_occupation_recommender
-from retrieval.occupations.transitions import in_prefixes, reachability, requirement_vectors
+from retrieval.occupations.transitions import in_prefixes, reachability
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
 from retrieval.understanding.linker import CONFIDENT, Linker
@@ -143,7 +143,7 @@ class PersonalRanking:
                 for p, c in enumerate(goal_ranked.get(oid, [])):
                     closeness[corpus.index[c]] = max(closeness[corpus.index[c]], 1.0 - p / 40)
             goal_sim = goal_sim + closeness
-        scores = reachability(targets=targets, sources=src_rows, requirements=self._requirements(),
+        scores = reachability(targets=targets, sources=src_rows, requirements=self.rec.requirements(),
                               meaning=meaning, job_zone=corpus.job_zone, ranked_from_source=ranked_rows,
                               related=related, goal_similarity=goal_sim, text_similarity=text_sim)
         order = targets[np.argsort(-scores, kind="stable")]
@@ -159,10 +159,3 @@ class PersonalRanking:
             prefixes = sorted({o[:4] for o in goal.occupation_ids})
             return np.array([j for j, oid in enumerate(corpus.ids) if in_prefixes(oid, prefixes)], dtype=int)
         return np.array([j for j, oid in enumerate(corpus.ids) if in_prefixes(oid, goal.soc_prefixes)], dtype=int)
-
-    def _requirements(self) -> np.ndarray:
-        cache = self.rec.__dict__.setdefault("_requirement_vectors", None)
-        if cache is None:
-            cache = requirement_vectors(self.rec.corpus.skills_im, self.rec.corpus.knowledge_im)
-            self.rec.__dict__["_requirement_vectors"] = cache
-        return cache

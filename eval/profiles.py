@@ -50,6 +50,7 @@ from eval.profiles_data import (
     load_resume_families,
 )
 from retrieval.metrics import ndcg_at_k
+from retrieval.occupations.transitions import in_prefixes
 from retrieval.reports import REPORT_DIR, write_report
 
 PARTS = ("personas", "goals", "resumes", "skills")
@@ -69,14 +70,10 @@ def soc6(code: str) -> str:
     return code.split(".")[0]
 
 
-def inside(code: str, prefixes: Iterable[str]) -> bool:
-    return any(code.startswith(p) for p in prefixes)
-
-
 def share_inside(ranked: Sequence[str], prefixes: Sequence[str], k: int = TOP) -> float:
     """Share of the first ``k`` places held by an occupation inside the family; a list shorter than
     ``k`` counts its empty places as outside (a system that returns nothing scores 0)."""
-    return sum(inside(c, prefixes) for c in ranked[:k]) / k
+    return sum(in_prefixes(c, prefixes) for c in ranked[:k]) / k
 
 
 def attainable_share(ranked: Sequence[str], prefixes: Sequence[str], family_size: int, k: int = TOP) -> float | None:
@@ -84,7 +81,7 @@ def attainable_share(ranked: Sequence[str], prefixes: Sequence[str], family_size
     ("pilot") can fill at most 2 of the top 5. None when the family has no occupation at all."""
     if family_size <= 0:
         return None
-    return min(1.0, sum(inside(c, prefixes) for c in ranked[:k]) / min(k, family_size))
+    return min(1.0, sum(in_prefixes(c, prefixes) for c in ranked[:k]) / min(k, family_size))
 
 
 def recognised(candidates: Sequence[str], code: str, k: int) -> dict[str, bool]:
@@ -152,7 +149,7 @@ def stratified(rows: Sequence[T], key: Callable[[T], str], limit: int | None) ->
 def family_sizes(occupation_ids: Iterable[str], families: Mapping[str, Sequence[str]]) -> dict[str, int]:
     """How many catalogue occupations each family holds."""
     ids = list(occupation_ids)
-    return {name: sum(inside(c, prefixes) for c in ids) for name, prefixes in families.items()}
+    return {name: sum(in_prefixes(c, prefixes) for c in ids) for name, prefixes in families.items()}
 
 
 # ------------------------------------------------------------------------------ per-row results
@@ -237,12 +234,12 @@ def _variant(runs: Sequence[GoalRun], ranked: Callable[[GoalRun], list[str] | No
         g = run.goal
         size = sizes.get(g.goal_family, 0)
         # The person's own occupation is left out of the list, so it is not attainable either.
-        if g.onet and inside(g.onet, g.soc_prefixes):
+        if g.onet and in_prefixes(g.onet, g.soc_prefixes):
             size -= 1
         scored.append({"top5_inside": share_inside(items, g.soc_prefixes, TOP),
                        "top5_attainable": attainable_share(items, g.soc_prefixes, size, TOP),
                        "top5_inside_full": share_inside(items, g.soc_prefixes, TOP) if size >= TOP else None,
-                       "top1_inside": float(bool(items) and inside(items[0], g.soc_prefixes)) if size > 0 else None,
+                       "top1_inside": float(bool(items) and in_prefixes(items[0], g.soc_prefixes)) if size > 0 else None,
                        "current_excluded": (g.onet not in items[:k]) if g.onet else None})
     if not scored:
         return None
@@ -270,7 +267,7 @@ def score_goals(runs: Sequence[GoalRun], sizes: Mapping[str, int], titles: Mappi
         rows.append({"id": g.id, "text": g.text, "onet": g.onet, "goal_family": g.goal_family,
                      "family_size": sizes.get(g.goal_family, 0),
                      "top5_inside": share_inside(run.text_ranked, g.soc_prefixes, TOP),
-                     "top1_inside": bool(run.text_ranked) and inside(run.text_ranked[0], g.soc_prefixes),
+                     "top1_inside": bool(run.text_ranked) and in_prefixes(run.text_ranked[0], g.soc_prefixes),
                      "code_top5_inside": share_inside(run.code_ranked, g.soc_prefixes, TOP) if run.code_ranked is not None else None,
                      "text_top5": [titles.get(c, c) for c in run.text_ranked[:TOP]],
                      "detected_goals": run.detected, "errors": run.errors})
@@ -296,8 +293,8 @@ def score_resumes(runs: Sequence[ResumeRun], families: Mapping[str, ResumeFamily
         cands = run.candidates or []
         rows.append({"id": run.id, "category": run.category, "rows": run.rows, "status": run.status,
                      "mapped": bool(prefixes), "detected": bool(cands),
-                     "top1": bool(cands) and inside(cands[0], prefixes),
-                     "top3": any(inside(c, prefixes) for c in cands[:3]),
+                     "top1": bool(cands) and in_prefixes(cands[0], prefixes),
+                     "top3": any(in_prefixes(c, prefixes) for c in cands[:3]),
                      "detected_titles": [titles.get(c, c) for c in cands[:3]], "errors": run.errors})
     per_category = []
     for category in sorted({r["category"] for r in rows}):

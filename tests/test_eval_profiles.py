@@ -16,7 +16,6 @@ from eval.profiles import (
     ResumeRun,
     attainable_share,
     family_sizes,
-    inside,
     rank_of,
     recognised,
     score_goals,
@@ -36,6 +35,7 @@ from eval.profiles_data import (
     load_personas,
     load_resume_families,
 )
+from retrieval.occupations.transitions import in_prefixes
 
 
 def _tsv(path) -> pd.DataFrame:
@@ -72,7 +72,7 @@ def test_goal_statements_have_real_families(onet_codes):
         empty = [p for p in g.soc_prefixes if not any(c.startswith(p) for c in onet_codes)]
         assert not empty, f"{g.id}: prefixes matching no O*NET occupation: {empty}"
         # The family must hold something besides the person's own job, or the goal cannot be met.
-        assert any(inside(c, g.soc_prefixes) and c != g.onet for c in onet_codes), g.id
+        assert any(in_prefixes(c, g.soc_prefixes) and c != g.onet for c in onet_codes), g.id
     # One family name, one definition: the same goal_family never gets two prefix lists.
     by_family: dict[str, set[tuple[str, ...]]] = defaultdict(set)
     for g in goals:
@@ -109,8 +109,8 @@ def test_personas_and_goals_are_distinct_sets(data_dir):
 # ---------------------------------------------------------------------------------- helpers (unit)
 def test_soc_prefix_helpers():
     assert soc6("29-1141.03") == "29-1141"
-    assert inside("13-2051.00", ["13-2", "11-3031"]) and inside("11-3031.01", ["13-2", "11-3031"])
-    assert not inside("33-2011.00", ["13-2", "11-3031"])
+    assert in_prefixes("13-2051.00", ["13-2", "11-3031"]) and in_prefixes("11-3031.01", ["13-2", "11-3031"])
+    assert not in_prefixes("33-2011.00", ["13-2", "11-3031"])
     ranked = ["13-2011.00", "33-2011.00", "11-3031.00", "13-2051.00"]
     assert share_inside(ranked, ["13-2", "11-3031"], 5) == pytest.approx(3 / 5)  # a short list's empty places miss
     assert share_inside([], ["13-2"], 5) == 0.0

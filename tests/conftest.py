@@ -205,6 +205,25 @@ def synthetic_catalogue(synthetic_settings):
     conn.close()
 
 
+@pytest.fixture(scope="module")
+def api_settings(synthetic_settings):
+    """The synthetic home served openly (no API keys), the composer as LLM and a limit no test reaches,
+    for the API tests that are about behaviour rather than authentication or throttling."""
+    return synthetic_settings.model_copy(update={"llm_backend": "deterministic", "rate_limit_per_minute": 100_000,
+                                                 "api_keys": ""})
+
+
+@pytest.fixture(scope="module")
+def client(api_settings):
+    """An in-process client of the app on :func:`api_settings` (lifespan run, UI not mounted)."""
+    from fastapi.testclient import TestClient
+
+    from app.api.app import create_app
+
+    with TestClient(create_app(api_settings, mount_ui=False)) as c:
+        yield c
+
+
 # ---------------------------------------------------------------------------------- the real data
 DATA = Path(os.environ.get("WAYPOINT_DATA", REPO.parent / "shared" / "data"))
 

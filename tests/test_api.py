@@ -22,9 +22,10 @@ from contextlib import contextmanager
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings as hsettings
-from schemathesis.checks import not_a_server_error
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hsettings
+from schemathesis.checks import not_a_server_error
 
 from app.api.app import create_app
 from app.api.auth import LOCAL_PRINCIPAL as LOCAL_USER
@@ -36,18 +37,6 @@ from tests import synthetic_catalogue as synthetic
 NURSE = {"occupation": "Registered Nurses", "skills": ["patient education", "Microsoft Excel"],
          "text": "I teach patients about managing diabetes and run community health workshops."}
 ITEM = "21-1091.00"  # Health Education Specialists
-
-
-@pytest.fixture(scope="module")
-def api_settings(synthetic_settings):
-    return synthetic_settings.model_copy(update={"llm_backend": "deterministic", "rate_limit_per_minute": 100_000,
-                                       "api_keys": ""})
-
-
-@pytest.fixture(scope="module")
-def client(api_settings):
-    with TestClient(create_app(api_settings, mount_ui=False)) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

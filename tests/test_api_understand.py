@@ -22,18 +22,6 @@ from tests import synthetic_catalogue as synthetic
 GOAL_TEXT = "I'm a registered nurse and I want to move into finance"
 
 
-@pytest.fixture(scope="module")
-def api_settings(synthetic_settings):
-    return synthetic_settings.model_copy(update={"llm_backend": "deterministic", "rate_limit_per_minute": 100_000,
-                                                 "api_keys": ""})
-
-
-@pytest.fixture(scope="module")
-def client(api_settings):
-    with TestClient(create_app(api_settings, mount_ui=False)) as c:
-        yield c
-
-
 def _error(response, status: int, fragment: str) -> dict:
     assert response.status_code == status, (response.status_code, response.text)
     body = response.json()

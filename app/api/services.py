@@ -322,18 +322,7 @@ class WaypointService:
                 if found:
                     oid = found[0][0]
                     return OccupationMatch(query, (oid, linker.titles.titles[oid]), [])
-            return OccupationMatch(query, None, self._closest_titles(linker, query, suggestions))
-
-    @staticmethod
-    def _closest_titles(linker, query: str, n: int) -> list[tuple[str, str]]:
-        """The ``n`` occupations nearest ``query`` by meaning; "All Other" catch-alls only to fill up."""
-        import numpy as np
-
-        sims = linker.vectors @ linker.embed(query)
-        order = [linker.ids[j] for j in np.argsort(-sims)[:4 * n]]
-        named = [o for o in order if "All Other" not in linker.titles.titles[o]]
-        picked = (named + [o for o in order if o not in named])[:n]
-        return [(oid, linker.titles.titles[oid]) for oid in picked]
+            return OccupationMatch(query, None, linker.nearest_titles(query, suggestions))
 
     def understand(self, text: str) -> Understanding:
         """What a self-description or a résumé says about the person

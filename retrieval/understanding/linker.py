@@ -311,6 +311,22 @@ class Linker:
             return None
         return Goal(text=target, kind="skill", skill_ids=ids, confidence=0.8, span=span)
 
+    def _occupation_sims(self, vec: np.ndarray) -> np.ndarray:
+        """Cosine of ``vec`` to every occupation: the better of its blended vector and its title's."""
+        sims = self.vectors @ vec
+        if self.title_vectors is not None:
+            # "dental hygiene" is nearest to the title "Dental Hygienists"; the blended vector prefers Dentists
+            sims = np.maximum(sims, self.title_vectors @ vec)
+        return sims
+
+    def nearest_titles(self, text: str, n: int) -> list[tuple[str, str]]:
+        """The ``n`` occupations nearest ``text`` by meaning as ``(id, title)``, "All Other" catch-alls
+        only to fill up: the suggestions offered when a typed occupation matches no title."""
+        order = [self.ids[j] for j in np.argsort(-self._occupation_sims(self.embed(text)))[:4 * n]]
+        named = [o for o in order if "All Other" not in self.titles.titles[o]]
+        picked = (named + [o for o in order if o not in named])[:n]
+        return [(oid, self.titles.titles[oid]) for oid in picked]
+
     def _semantic_goal(self, target: str, span: Span | None) -> Goal | None:
         """A target no table names ("helping animals", "something with numbers"): the nearest field
         name or occupation by meaning, when near enough."""
@@ -321,10 +337,7 @@ class Linker:
         j = int(np.argmax(field_sims))
         if field_sims[j] >= 0.5:
             return self._field_goal(target, FIELDS[j], span, round(float(field_sims[j]), 3))
-        sims = self.vectors @ vec
-        if self.title_vectors is not None:
-            # "dental hygiene" is nearest to the title "Dental Hygienists"; the blended vector prefers Dentists
-            sims = np.maximum(sims, self.title_vectors @ vec)
+        sims = self._occupation_sims(vec)
         k = int(np.argmax(sims))
         if sims[k] >= SEMANTIC_GOAL:
             oid = self.ids[k]

@@ -69,9 +69,10 @@ _CLAUSE = re.compile(r"[.;!?\n•|]|,|\b(?:but|though|although|whereas|however|w
 _SELF = re.compile(
     r"\b(?:i\s+am|i'?m|im|i\s+work(?:ed)?\s+as|i\s+work\s+in|working\s+as|work\s+as|i'?ve\s+been|i\s+have\s+been|"
     r"i\s+was|currently|employed\s+as|job\s+as|role\s+as|position\s+as|career\s+as|years?\s+as|"
-    r"by\s+trade|my\s+job\s+is|my\s+title\s+is|title:|current\s+role:?|occupation:?|profession:?|i\s+do)\b", re.I)
+    r"by\s+trade|my\s+job\s+is|my\s+title\s+is|title:|current\s+role:?|occupation:?|profession:?|i\s+do|"
+    r"i\s+teach|i\s+taught)\b", re.I)
 _PAST = re.compile(r"\b(?:former(?:ly)?|ex-|used\s+to\s+be|i\s+was|previously|retired|in\s+my\s+previous|"
-                   r"back\s+when|once\s+worked)\b", re.I)
+                   r"back\s+when|once\s+worked|i\s+taught)\b", re.I)
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                  "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "a": 1, "a couple of": 2,
                  "a few": 3, "several": 4}

@@ -111,6 +111,29 @@ COLLOQUIAL: dict[str, tuple[str, ...]] = {
 }
 
 
+# "I teach high school math", "I've been teaching 3rd grade for 8 years": a teacher says where and whom
+# they teach more often than their title, and no catalogue title reads that way.
+_SCHOOL_LEVELS: dict[str, tuple[str, ...]] = {
+    "high school": ("25-2031.00",), "secondary school": ("25-2031.00",), "middle school": ("25-2022.00",),
+    "junior high": ("25-2022.00",), "elementary school": ("25-2021.00",), "elementary": ("25-2021.00",),
+    "primary school": ("25-2021.00",), "grade school": ("25-2021.00",), "kindergarten": ("25-2012.00",),
+    "preschool": ("25-2011.00",), "pre k": ("25-2011.00",), "special ed": ("25-2056.00", "25-2057.00"),
+    "special education": ("25-2056.00", "25-2057.00", "25-2058.00"), "esl": ("25-3011.00",),
+    "adult education": ("25-3011.00",), "community college": ("25-1199.00",),
+}
+_GRADES = {**{g: ("25-2021.00",) for g in ("1st", "first", "2nd", "second", "3rd", "third", "4th", "fourth",
+                                             "5th", "fifth")},
+           **{g: ("25-2022.00",) for g in ("6th", "sixth", "7th", "seventh", "8th", "eighth")},
+           **{g: ("25-2031.00",) for g in ("9th", "ninth", "10th", "tenth", "11th", "eleventh", "12th", "twelfth")}}
+for _verb in ("teach", "teaches", "teaching", "taught"):
+    for _place, _oids in _SCHOOL_LEVELS.items():
+        COLLOQUIAL.setdefault(f"{_verb} {_place}", _oids)
+        COLLOQUIAL.setdefault(f"{_verb} at a {_place}", _oids)
+        COLLOQUIAL.setdefault(f"{_verb} in a {_place}", _oids)
+    for _grade, _oids in _GRADES.items():
+        COLLOQUIAL.setdefault(f"{_verb} {_grade} grade", _oids)
+        COLLOQUIAL.setdefault(f"{_verb} {_grade} graders", _oids)
+
 @dataclass(frozen=True)
 class TitleMatch:
     """A title found in a text: the words it spans and the occupations it names, with weights."""

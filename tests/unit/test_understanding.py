@@ -105,6 +105,18 @@ def test_a_stated_abbreviation_links_the_occupation_with_its_span(linker):
     assert u.years_experience == 6
 
 
+@pytest.mark.parametrize("text, code, tense", [
+    ("I teach high school math", "25-2031.00", "current"),
+    ("I've been teaching 3rd grade for 8 years", synthetic.TEACHER, "current"),
+    ("I taught elementary school, then stayed home with my kids", synthetic.TEACHER, "past"),
+])
+def test_where_a_teacher_teaches_names_their_occupation(linker, text, code, tense):
+    """Teachers say where and whom they teach more often than their title; no catalogue title reads so."""
+    u = linker.understand(text)
+    assert u.occupation.occupation_id == code and u.occupation.tense == tense
+    assert u.occupation.span.text.lower().startswith(("teach", "taught"))
+
+
 def test_a_goal_is_not_the_persons_occupation_nor_a_held_skill(linker):
     u = linker.understand("I'm a staff nurse and I want to become an accountant who knows Python")
     assert u.occupation.occupation_id == synthetic.NURSE

@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -252,7 +252,7 @@ def eval_recommend(ctx: typer.Context) -> None:
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 
 
-def _run_main(module: str, args: list[str], prog: str) -> object:
+def _run_main(module: str, args: list[str], prog: str) -> Any:
     """Call ``module.main`` with the extra CLI args, whether it takes ``argv`` or reads ``sys.argv``."""
     import importlib
     import inspect
@@ -292,6 +292,12 @@ def eval_explain(ctx: typer.Context) -> None:
 def eval_jobs(ctx: typer.Context) -> None:
     """Next job view, leave-last-out: Recall@20 / NDCG@20 against popularity and BM25."""
     _run_main("eval.jobs", ctx.args, "waypoint eval jobs")
+
+
+@eval_app.command("jobs-cold-start", context_settings=PASS_THROUGH)
+def eval_jobs_cold_start(ctx: typer.Context) -> None:
+    """Postings for people with no views, from their own text only: Recall@20 against leave-out popularity."""
+    _run_main("eval.jobs_cold", ctx.args, "waypoint eval jobs-cold-start")
 
 
 @eval_app.command("courses", context_settings=PASS_THROUGH)
@@ -378,6 +384,12 @@ def train_kto(ctx: typer.Context) -> None:
 def simulate(ctx: typer.Context) -> None:
     """Click simulator: simulated people see explanations; impressions and clicks go to the events DB."""
     _run_main("training.simulator", ctx.args, "waypoint simulate")
+
+
+@app.command("loop", context_settings=PASS_THROUGH)
+def loop(ctx: typer.Context) -> None:
+    """The learning loop through the real server: simulated people, DPO/KTO from the log, off-policy gates, hot reload."""
+    _run_main("training.loop", ctx.args, "waypoint loop")
 
 
 @eval_app.command("ope", context_settings=PASS_THROUGH)

@@ -34,6 +34,24 @@ def _default_data_dir() -> str:
     return str(candidate) if candidate.is_dir() else ""
 
 
+#: The tuned explainer that ships with Waypoint (models/explainer-sft: its README is the model card). In a
+#: checkout it sits beside ``retrieval/``; an installed wheel carries it as package data in the same place.
+SHIPPED_ADAPTER = _REPO_ROOT / "models" / "explainer-sft"
+
+
+def shipped_adapter(data: dict) -> str:
+    """``llm_adapter``'s default: the shipped adapter where it applies, else "" (the base model).
+
+    It applies to the in-process transformers backend on the default model only (also under the
+    deterministic default, for a request that asks for the transformers backend): the adapter is a LoRA of
+    SmolLM2-135M-Instruct, so another ``llm_model_path`` gets none, and the openai backend names served
+    adapters, not directories (``scripts/vllm_serve.sh`` serves this one by name when asked)."""
+    backend = str(data.get("llm_backend") or "transformers").strip().lower()
+    if backend in ("openai", "vllm") or data.get("llm_model_path"):
+        return ""
+    return str(SHIPPED_ADAPTER) if (SHIPPED_ADAPTER / "adapter_config.json").is_file() else ""
+
+
 class Settings(BaseSettings):
     """All runtime settings. Environment variables: ``WAYPOINT_<FIELD>`` (upper case)."""
 
@@ -74,9 +92,10 @@ class Settings(BaseSettings):
     # A model that has not learnt the grammar's sentences spells them in about twice the tokens (base
     # SmolLM2 wrote 348 tokens for a 179-token answer under the closed grammar); 320 truncated 9 of 24.
     llm_max_new_tokens: int = 512
-    llm_adapter: str = Field(
-        default="", description="LoRA adapter: a directory (transformers backend) or a served adapter name (openai backend)."
-    )
+    llm_adapter: str = Field(default_factory=lambda data: shipped_adapter(data), description=(
+        "LoRA adapter: a directory (transformers backend) or a served adapter name (openai backend). Default: "
+        "the shipped explainer adapter (models/explainer-sft) for the transformers backend on SmolLM2; "
+        "empty = the base model."))
     faithfulness_threshold: float = 0.6
     teacher_base_url: str = Field(
         default="", description="Golden SFT data: an OpenAI-compatible teacher server; empty = the composer alone."
@@ -138,6 +157,25 @@ class Settings(BaseSettings):
     max_request_bytes: int = 256_000
     max_text_chars: int = 50_000
     exploration_rate: float = 0.1
+    # Exploration between explainer policies (app/feedback/policies.py): the base model or the registry's
+    # champion adapter, its challengers, and several decodings of each, with the choice's probability logged.
+    policy_exploration: bool = Field(default=False, description=(
+        "Explanations: pick the explainer policy per request among the adapter registry's champion and "
+        "challengers (and several samples of each), logging the probability of the choice; off = the one "
+        "configured LLM (llm_adapter) and the default/alt phrasing exploration."))
+    policy_strategy: Literal["epsilon", "softmax"] = Field(default="epsilon", description=(
+        "epsilon: the champion with 1 - policy_epsilon, the challengers share policy_epsilon; softmax: "
+        "probabilities from the policies' recorded off-policy click estimates (registry metric ope_snips) / "
+        "policy_softmax_temperature."))
+    policy_epsilon: float = Field(default=0.2, ge=0.0, le=1.0, description="Share of requests for challengers.")
+    policy_softmax_temperature: float = Field(default=0.05, gt=0.0, description="Softmax temperature (click-rate units).")
+    policy_samples: int = Field(default=1, ge=1, le=8, description=(
+        "Decodings per policy, chosen uniformly: sample 0 is greedy, sample k >= 1 samples at "
+        "policy_temperature with seed k (a fixed, reproducible arm)."))
+    policy_temperature: float = Field(default=0.7, gt=0.0, le=2.0, description="Sampling temperature of samples >= 1.")
+    admin_api_keys: str = Field(default="", description=(
+        "Comma-separated keys (also valid API keys) allowed on /v1/admin (hot-loading promoted adapters); "
+        "empty = any API key, or the local user in open local mode. A login cookie never is."))
     user_hash_salt: str = Field(default="", description=(
         "Secret key (HMAC-SHA256) for hashing user and profile ids in logs and events; empty = a random "
         "per-install secret created once at $WAYPOINT_HOME/secrets/user_hash_salt (mode 0600)."))

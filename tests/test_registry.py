@@ -101,13 +101,15 @@ def test_register_versions_list_and_vllm_modules(registry, adapters, tmp_path):
 
 def test_promotion_gates(registry, adapters, texts):
     registry.set_base_metrics({"faithfulness": 0.80, "FMR": 0.60, "ope_snips": 0.30})
-    worse_fmr = registry.register(adapters["good"], "sft", metrics={"faithfulness": 0.95, "FMR": 0.55, "ope_snips": 0.40})
+    worse_fmr = registry.register(adapters["good"], "sft", metrics={"faithfulness": 0.95, "FMR": 0.55, "ope_snips": 0.40,
+                                                                                "ope_uplift_ci": [0.01, 0.2]})
     decision = registry.promote(worse_fmr.name, texts=texts, max_tokens=MAX_TOKENS)
     assert not decision.promoted and decision.reference == "base"
     assert len(decision.reasons) == 1 and "FMR regresses" in decision.reasons[0] and "0.5500" in decision.reasons[0]
     assert registry.promoted is None
 
-    good = registry.register(adapters["good"], "dpo", metrics={"faithfulness": 0.99, "FMR": 0.90, "ope_snips": 0.45})
+    good = registry.register(adapters["good"], "dpo", metrics={"faithfulness": 0.99, "FMR": 0.90, "ope_snips": 0.45,
+                                                                            "ope_uplift_ci": [0.01, 0.2]})
     decision = registry.promote(good.name, texts=texts, max_tokens=MAX_TOKENS)
     assert decision.promoted, decision.reasons
     guard = decision.checks["general_perplexity"]

@@ -58,6 +58,7 @@ class LoggedCandidate(BaseModel):
     variant: str | None = None
     propensity: float | None = None
     payload: dict[str, Any] = Field(default_factory=dict)
+    user_hash: str | None = None
     clicked: bool = False
     dwell_ms: float | None = None
 
@@ -67,11 +68,21 @@ class LoggedCandidate(BaseModel):
         return value if isinstance(value, str) and value.strip() else None
 
 
-def load_impressions(events: str | Path, surfaces: tuple[str, ...] = EXPLANATION_SURFACES
-                     ) -> dict[str, list[LoggedCandidate]]:
+def _window(since: float | None, until: float | None) -> tuple[str, dict[str, float]]:
+    sql, params = "", {}
+    if since is not None:
+        sql, params["since"] = sql + " AND ts >= :since", float(since)
+    if until is not None:
+        sql, params["until"] = sql + " AND ts < :until", float(until)
+    return sql, params
+
+
+def load_impressions(events: str | Path, surfaces: tuple[str, ...] = EXPLANATION_SURFACES, *,
+                     since: float | None = None, until: float | None = None) -> dict[str, list[LoggedCandidate]]:
     """Explanation impressions by id, rows in position order, with clicks and dwell joined in.
 
-    ``events`` is an SQLite path or a database URL. A click belongs to the row of its impression at
+    ``events`` is an SQLite path or a database URL; ``since``/``until`` (unix seconds) keep the impressions
+    logged in that window (a learning loop trains on one window and evaluates on the next). A click belongs to the row of its impression at
     the click's position (or, without a position, to the impression's only row, or the row whose
     variant the click's payload names).
     """
@@ -79,9 +90,10 @@ def load_impressions(events: str | Path, surfaces: tuple[str, ...] = EXPLANATION
 
     store = EventStore(events, create=False)
     try:
-        rows = store.query("SELECT impression_id, position, item_id, variant, propensity, payload FROM events "
-                           "WHERE type='impression' AND surface IN :surfaces ORDER BY id",
-                           {"surfaces": list(surfaces)}, expanding=["surfaces"])
+        window, params = _window(since, until)
+        rows = store.query("SELECT impression_id, position, item_id, variant, propensity, payload, user_hash "
+                           "FROM events WHERE type='impression' AND surface IN :surfaces" + window + " ORDER BY id",
+                           {"surfaces": list(surfaces), **params}, expanding=["surfaces"])
         clicks = store.query("SELECT impression_id, position, item_id, payload FROM events WHERE type='click' "
                              "AND impression_id IS NOT NULL ORDER BY id")
         dwells = store.query("SELECT impression_id, position, value FROM events WHERE type='dwell' "
@@ -97,7 +109,8 @@ def load_impressions(events: str | Path, surfaces: tuple[str, ...] = EXPLANATION
         except json.JSONDecodeError:
             data = {}
         out[imp].append(LoggedCandidate(impression_id=imp, position=int(pos or 0), item_id=item, variant=variant,
-                                        propensity=prop, payload=data if isinstance(data, dict) else {}))
+                                        propensity=prop, payload=data if isinstance(data, dict) else {},
+                                        user_hash=row.get("user_hash")))
     for cands in out.values():
         cands.sort(key=lambda c: c.position)
 
@@ -133,34 +146,46 @@ class PromptBuilder:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._cache: dict[str, list[dict[str, str]] | None] = {}
+        self._evidence: dict[str, Any] = {}
         self.mismatched = 0
         self.failed = 0
 
-    def messages(self, cand: LoggedCandidate) -> list[dict[str, str]] | None:
+    def evidence(self, cand: LoggedCandidate):
+        """The logged (profile, item)'s evidence rebuilt, or None when it cannot be, or its key differs from
+        the logged ``evidence_key`` (the catalogue changed since)."""
         from app.explain.evidence import build_evidence
-        from app.explain.prompt import build_messages
         from retrieval.profile import Profile
 
         profile_data = dict(cand.payload.get("profile") or {})
         key = json.dumps([profile_data, cand.item_id, cand.payload.get("evidence_key")], sort_keys=True)
-        if key in self._cache:
-            return self._cache[key]
-        messages = None
+        if key in self._evidence:
+            return self._evidence[key]
+        evidence = None
         try:
             if profile_data.get("text") or profile_data.get("skills") or profile_data.get("occupation"):
                 profile_data.pop("user_id", None)  # hashed in the store: it no longer resolves an applicant
-            evidence = build_evidence(Profile.model_validate(profile_data), cand.item_id, self.settings)
+            built = build_evidence(Profile.model_validate(profile_data), cand.item_id, self.settings)
             want = str(cand.payload.get("evidence_key") or "").removeprefix("ev_")
-            if want and evidence.key != want:
+            if want and built.key != want:
                 self.mismatched += 1
-                log.warning("evidence for %s changed since logging (%s != %s); skipped", cand.item_id, evidence.key, want)
+                log.warning("evidence for %s changed since logging (%s != %s); skipped", cand.item_id, built.key, want)
             else:
-                messages = build_messages(evidence)
+                evidence = built
         except ValueError as exc:  # ProfileError and friends: a row we cannot rebuild
             self.failed += 1
             log.warning("cannot rebuild the prompt of impression %s: %s", cand.impression_id, exc)
-        self._cache[key] = messages
-        return messages
+        self._evidence[key] = evidence
+        return evidence
+
+    def messages(self, cand: LoggedCandidate) -> list[dict[str, str]] | None:
+        from app.explain.prompt import build_messages
+
+        profile_data = dict(cand.payload.get("profile") or {})
+        key = json.dumps([profile_data, cand.item_id, cand.payload.get("evidence_key")], sort_keys=True)
+        if key not in self._cache:
+            evidence = self.evidence(cand)
+            self._cache[key] = build_messages(evidence) if evidence is not None else None
+        return self._cache[key]
 
 
 def _assistant(text: str) -> list[dict[str, str]]:
@@ -173,14 +198,53 @@ def _clipped_inverse(p: float | None, clip: float) -> float | None:
     return float(min(clip, 1.0 / p))
 
 
+def context_groups(impressions: dict[str, list[LoggedCandidate]]) -> list[list[LoggedCandidate]]:
+    """Single-explanation impressions grouped by context: the same person (hashed id), item and evidence
+    key -- i.e. the same prompt -- seen on different visits, each showing one logged sample. These are the
+    on-policy pairs of a serving app that shows one explanation at a time."""
+    groups: dict[tuple, list[LoggedCandidate]] = defaultdict(list)
+    for cands in impressions.values():
+        if len(cands) != 1 or not cands[0].completion or not cands[0].user_hash:
+            continue
+        c = cands[0]
+        groups[(c.user_hash, c.item_id, str(c.payload.get("evidence_key") or ""))].append(c)
+    return [g for g in groups.values() if len(g) >= 2]
+
+
 def dpo_pairs_from_feedback(events_db_path: str | Path, settings: Settings, *, clip: float = DEFAULT_CLIP,
-                            min_dwell_ms: float = 0.0) -> list[dict]:
-    """``{"prompt", "chosen", "rejected", "weight"}`` rows, only from within one impression (module doc)."""
+                            min_dwell_ms: float = 0.0, scope: str = "impression", since: float | None = None,
+                            until: float | None = None, max_pairs_per_context: int = 4) -> list[dict]:
+    """``{"prompt", "chosen", "rejected", "weight"}`` rows (module doc).
+
+    ``scope="impression"``: only from within one side-by-side impression. ``scope="context"`` adds pairs
+    across visits of the same person to the same prompt (:func:`context_groups`): a clicked sample is
+    ``chosen`` over an unclicked, different one; weight = clipped ``1 / (p_chosen * p_rejected)``.
+    """
     if clip < 1:
         raise ValueError("clip must be at least 1")
+    if scope not in ("impression", "context"):
+        raise ValueError("scope must be 'impression' or 'context'")
     builder = PromptBuilder(settings)
     pairs: list[dict] = []
-    for cands in load_impressions(events_db_path).values():
+    impressions = load_impressions(events_db_path, since=since, until=until)
+    if scope == "context":
+        for group in context_groups(impressions):
+            good = [c for c in group if c.clicked and (c.dwell_ms or 0.0) >= min_dwell_ms]
+            bad = [c for c in group if not c.clicked]
+            made = 0
+            for chosen in good:
+                for rejected in bad:
+                    if made >= max_pairs_per_context or rejected.completion == chosen.completion:
+                        continue
+                    weight = _clipped_inverse((chosen.propensity or 0) * (rejected.propensity or 0), clip)
+                    prompt = builder.messages(chosen)
+                    if weight is None or prompt is None:
+                        continue
+                    pairs.append({"prompt": prompt, "chosen": _assistant(chosen.completion),
+                                  "rejected": _assistant(rejected.completion), "weight": weight,
+                                  "meta": {"scope": "context"}})
+                    made += 1
+    for cands in impressions.values():
         usable = [c for c in cands if c.completion]
         if len(usable) < 2 or len({c.item_id for c in usable}) != 1:
             continue
@@ -209,14 +273,14 @@ def dpo_pairs_from_feedback(events_db_path: str | Path, settings: Settings, *, c
 
 
 def kto_examples(events_db_path: str | Path, settings: Settings, *, clip: float = DEFAULT_CLIP,
-                 min_dwell_ms: float = 0.0) -> list[dict]:
+                 min_dwell_ms: float = 0.0, since: float | None = None, until: float | None = None) -> list[dict]:
     """``{"prompt", "completion", "label", "weight"}`` rows: every shown candidate, clicked or not (module doc)."""
     if clip < 1:
         raise ValueError("clip must be at least 1")
     builder = PromptBuilder(settings)
     rows: list[dict] = []
     skipped = 0
-    for cands in load_impressions(events_db_path).values():
+    for cands in load_impressions(events_db_path, since=since, until=until).values():
         for cand in cands:
             if not cand.completion:
                 continue
@@ -236,8 +300,8 @@ def kto_examples(events_db_path: str | Path, settings: Settings, *, clip: float 
     return rows
 
 
-__all__ = ["DEFAULT_CLIP", "LoggedCandidate", "PromptBuilder", "dpo_pairs_from_feedback", "kto_examples",
-           "load_impressions"]
+__all__ = ["DEFAULT_CLIP", "LoggedCandidate", "PromptBuilder", "context_groups", "dpo_pairs_from_feedback",
+           "kto_examples", "load_impressions"]
 
 
 def tagged_feedback(builder, settings) -> list[dict]:

@@ -65,11 +65,18 @@ class LoggedDecision:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-def load_decisions(events: str | Path, surfaces: Sequence[str] = ("explanation", "chat")) -> list[LoggedDecision]:
+def load_decisions(events: str | Path, surfaces: Sequence[str] = ("explanation", "chat"), *,
+                   since: float | None = None, until: float | None = None) -> list[LoggedDecision]:
     """Single-explanation impressions with a variant and a positive propensity, with their clicks.
 
-    ``events`` is the events database: an SQLite path or a database URL (:mod:`retrieval.sqldb`).
+    ``events`` is the events database: an SQLite path or a database URL (:mod:`retrieval.sqldb`);
+    ``since``/``until`` (unix seconds) keep one window of the log (evaluate on a log the policy did not train on).
     """
+    window, params = "", {}
+    if since is not None:
+        window, params["since"] = window + " AND e.ts >= :since", float(since)
+    if until is not None:
+        window, params["until"] = window + " AND e.ts < :until", float(until)
     from app.feedback.store import EventStore
 
     store = EventStore(events, create=False)
@@ -78,8 +85,8 @@ def load_decisions(events: str | Path, surfaces: Sequence[str] = ("explanation",
             "SELECT impression_id, item_id, variant, propensity, payload, "
             "(SELECT COUNT(*) FROM events e2 WHERE e2.impression_id = e.impression_id AND e2.type='impression') AS n, "
             "EXISTS(SELECT 1 FROM events c WHERE c.type='click' AND c.impression_id = e.impression_id) AS clicked "
-            "FROM events e WHERE type='impression' AND surface IN :surfaces ORDER BY id",
-            {"surfaces": list(surfaces)}, expanding=["surfaces"])
+            "FROM events e WHERE type='impression' AND surface IN :surfaces" + window + " ORDER BY id",
+            {"surfaces": list(surfaces), **params}, expanding=["surfaces"])
     finally:
         store.close()
     out, skipped = [], 0

@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 INDEX_NAME = "registry.json"
 PROMOTED_ALIAS = "explainer"
 GATED_METRICS = ("faithfulness", "FMR", "ope_snips")
+# Lower is better: more verifier-detected provenance errors ("you have X" for a merely inferred skill).
+LOWER_IS_BETTER = ("provenance_errors",)
 
 
 class RegistryError(ValueError):
@@ -74,6 +76,8 @@ class AdapterEntry(BaseModel):
 class RegistryIndex(BaseModel):
     adapters: list[AdapterEntry] = Field(default_factory=list)
     promoted: str | None = None
+    challengers: list[str] = Field(default_factory=list, description=(
+        "adapters the serving app explores beside the promoted one (app/feedback/policies.py)"))
     history: list[dict[str, Any]] = Field(default_factory=list, description="promotions, newest last")
     base_metrics: dict[str, Any] = Field(default_factory=dict)
     base_perplexity: dict[str, float] = Field(default_factory=dict, description="cache: text hash → base ppl")
@@ -85,7 +89,11 @@ class Thresholds(BaseModel):
     faithfulness: float = Field(0.0, ge=0)
     FMR: float = Field(0.0, ge=0)
     ope_snips: float = Field(0.0, ge=0)
+    provenance_errors: float = Field(0.0, ge=0, description="how many more provenance errors per explanation")
     max_ppl_ratio: float = Field(1.10, ge=1.0)
+    require_ci_gain: bool = Field(True, description=(
+        "refuse when the off-policy uplift over the reference (metric ope_uplift_ci, [low, high]) has a CI that "
+        "includes a loss (low < 0)"))
 
 
 class PromotionDecision(BaseModel):
@@ -333,6 +341,24 @@ class AdapterRegistry:
             elif ref is not None and float(new) < float(ref) - tol:
                 reasons.append(f"{metric} regresses: {float(new):.4f} < {reference_name}'s {float(ref):.4f}"
                                + (f" - tolerance {tol}" if tol else ""))
+        for metric in LOWER_IS_BETTER:
+            ref, new = reference.get(metric), entry.metrics.get(metric)
+            tol = getattr(thresholds, metric)
+            checks[metric] = {"candidate": new, "reference": ref, "tolerance": tol, "lower_is_better": True}
+            if ref is not None and new is None:
+                reasons.append(f"{metric} is not recorded for {name}: evaluate it first")
+            elif ref is not None and float(new) > float(ref) + tol:
+                reasons.append(f"{metric} worsens: {float(new):.4f} > {reference_name}'s {float(ref):.4f}")
+        ci = entry.metrics.get("ope_uplift_ci")
+        checks["ope_uplift_ci"] = {"candidate": ci, "require_ci_gain": thresholds.require_ci_gain}
+        if thresholds.require_ci_gain:
+            if not (isinstance(ci, (list, tuple)) and len(ci) == 2 and all(isinstance(v, (int, float)) for v in ci)
+                    and all(math.isfinite(float(v)) for v in ci)):
+                reasons.append(f"no off-policy uplift CI recorded for {name} (metric ope_uplift_ci): evaluate it "
+                               "against the reference on a log it did not train on")
+            elif float(ci[0]) < 0:
+                reasons.append(f"the off-policy uplift's 95% CI [{float(ci[0]):.4f}, {float(ci[1]):.4f}] includes a "
+                               "loss")
         guard = self.guardrail(name, texts=texts, max_tokens=max_tokens, max_ratio=thresholds.max_ppl_ratio)
         checks["general_perplexity"] = guard
         if not guard["ok"]:
@@ -351,6 +377,45 @@ class AdapterRegistry:
                 index.history.append({"promoted": name, "previous": index.promoted, "at": _now()})
                 index.promoted = name
         return decision
+
+    def bootstrap(self, name: str) -> AdapterEntry:
+        """Make ``name`` the first champion without the gates (there is nothing promoted to compare with):
+        the starting point of a learning loop, e.g. the shipped SFT adapter. Refused once anything is promoted."""
+        entry = self.get(name)
+        with self._locked() as index:
+            if index.promoted is not None and index.promoted != name:
+                raise RegistryError(f"{index.promoted!r} is already promoted: use promote (gated) instead")
+            if index.promoted != name:
+                index.history.append({"promoted": name, "previous": None, "at": _now(), "bootstrap": True})
+                index.promoted = name
+        return entry
+
+    def set_challengers(self, names: list[str]) -> list[str]:
+        """The adapters the serving app explores beside the promoted one (each must be registered)."""
+        with self._locked() as index:
+            known = {e.name for e in index.adapters}
+            unknown = [n for n in names if n not in known and n != "base"]
+            if unknown:
+                raise RegistryError(f"unknown adapters {unknown}")
+            index.challengers = [n for n in dict.fromkeys(names) if n != index.promoted]
+            return list(index.challengers)
+
+    def rollback(self) -> dict[str, Any]:
+        """Undo the last promotion: the previous champion (or the base model) is promoted again, at once.
+
+        One command (``waypoint adapters rollback``); recorded in the history like a promotion, so a rollback
+        can itself be seen (and the adapter it retired stays registered, to be re-promoted through the gates)."""
+        with self._locked() as index:
+            if index.promoted is None:
+                raise RegistryError("nothing is promoted: nothing to roll back")
+            last = next((h for h in reversed(index.history) if h.get("promoted") == index.promoted
+                         and not h.get("rollback")), None)
+            previous = last.get("previous") if last else None
+            retired = index.promoted
+            index.promoted = previous
+            index.challengers = [c for c in index.challengers if c != retired]
+            index.history.append({"promoted": previous, "previous": retired, "at": _now(), "rollback": True})
+        return {"rolled_back": retired, "promoted": previous or "base"}
 
     # -------------------------------------------------------------- deployment
     def export(self, name: str, out: str | Path, *, overwrite: bool = False) -> Path:
@@ -390,6 +455,19 @@ class AdapterRegistry:
 # CLI
 
 
+def reload_server(url: str, settings: Settings, key: str | None = None, timeout_s: float = 300.0) -> dict:
+    """Tell a running server to hot-load the registry's champion and challengers (``/v1/admin/policies/reload``)."""
+    import httpx
+
+    key = key or os.environ.get("WAYPOINT_ADMIN_KEY") or next(
+        (k.strip() for k in (settings.admin_api_keys or settings.api_keys).split(",") if k.strip()), "")
+    headers = {"X-API-Key": key} if key else {}
+    response = httpx.post(url.rstrip("/") + "/v1/admin/policies/reload", json={}, headers=headers, timeout=timeout_s)
+    if response.status_code != 200:
+        raise RegistryError(f"the server refused the reload: HTTP {response.status_code}: {response.text[:300]}")
+    return response.json()
+
+
 def _json_arg(text: str | None, what: str) -> dict:
     if not text:
         return {}
@@ -405,7 +483,8 @@ def _json_arg(text: str | None, what: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    """``waypoint adapters list | register DIR --method M | promote NAME | export NAME --out DIR | vllm-modules``."""
+    """``waypoint adapters list | register DIR --method M | promote NAME | rollback | challengers NAME... |
+    export NAME --out DIR | vllm-modules`` (promote, rollback, challengers: ``--reload-url URL`` hot-loads)."""
     parser = argparse.ArgumentParser(prog="waypoint adapters", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="registered adapters, their metrics and which is promoted")
@@ -432,6 +511,12 @@ def main(argv: list[str] | None = None) -> dict:
     exp.add_argument("--out", required=True)
     exp.add_argument("--overwrite", action="store_true")
     sub.add_parser("vllm-modules", help="name=path pairs for vllm --lora-modules")
+    sub.add_parser("rollback", help="undo the last promotion (the previous champion, or the base, is served)")
+    chal = sub.add_parser("challengers", help="set the adapters the app explores beside the promoted one")
+    chal.add_argument("names", nargs="*")
+    for p in (sub.choices["rollback"], sub.choices["promote"], chal):
+        p.add_argument("--reload-url", default=None, help="a running server to hot-load the result into "
+                       "(POST URL/v1/admin/policies/reload; key from WAYPOINT_ADMIN_KEY or the first WAYPOINT_API_KEYS)")
     args = parser.parse_args(argv)
     registry = AdapterRegistry(get_settings())
     if args.command == "list":
@@ -458,8 +543,14 @@ def main(argv: list[str] | None = None) -> dict:
         out = decision.model_dump()
     elif args.command == "export":
         out = {"exported": str(registry.export(args.name, args.out, overwrite=args.overwrite))}
+    elif args.command == "rollback":
+        out = registry.rollback()
+    elif args.command == "challengers":
+        out = {"challengers": registry.set_challengers(args.names)}
     else:
         out = {"lora_modules": registry.vllm_lora_modules()}
+    if getattr(args, "reload_url", None) and (args.command != "promote" or out.get("promoted")):
+        out["reload"] = reload_server(args.reload_url, registry.settings)
     print(json.dumps(out, indent=2, default=str))
     return out
 

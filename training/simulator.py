@@ -352,9 +352,8 @@ def build_contexts(cfg: SimConfig, settings: Settings, *, progress: bool = True)
     """Profiles → top-k recommendations → candidate explanations (the expensive part, done once)."""
     from tqdm.auto import tqdm
 
-    from retrieval.recommend import Kind, recommend
-
     from retrieval.profile import ProfileError
+    from retrieval.recommend import Kind, recommend
 
     profiles, results = [], []
     for profile in simulation_profiles(settings, cfg.people, cfg.holdout, cfg.skip_people):

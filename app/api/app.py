@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from app.api.admin import admin_router
 from app.api.auth import AuthMiddleware, KeyRing, login_router, parse_keys
 from app.api.headers import SecurityHeadersMiddleware
 from app.api.limits import BodySizeLimitMiddleware, make_limiter
@@ -38,7 +40,7 @@ UI_BODY_PREFIXES = ("/ui/gradio_api/queue/", "/ui/gradio_api/run/", "/ui/gradio_
 
 
 def _error(status: int, code: str, message: str, detail: list | None = None, headers: dict | None = None):
-    body = {"error": code, "message": message}
+    body: dict[str, Any] = {"error": code, "message": message}
     if detail is not None:
         body["detail"] = detail
     return JSONResponse(body, status_code=status, headers=headers)
@@ -53,9 +55,9 @@ def _route_label(request: Request, routes: list) -> str:
     """The route template (``/v1/explain``), ``/ui`` for the UI, ``unmatched`` otherwise: bounded label values."""
     if request.url.path.startswith("/ui"):
         return "/ui"
-    route = request.scope.get("route")
-    if getattr(route, "path", None):
-        return route.path
+    path = getattr(request.scope.get("route"), "path", None)
+    if path:
+        return path
     for candidate in routes:
         match, _ = candidate.matches(request.scope)
         if match == Match.FULL:
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None, *, mount_ui: bool = True, explo
     app.state.keyring = KeyRing(parse_keys(settings.api_keys), parse_keys(settings.backend_api_keys))
     app.state.limiter = make_limiter(settings)
     app.include_router(router)
+    app.include_router(admin_router)
     app.include_router(login_router)
 
     # ----------------------------------------------------------------- errors: 4xx with a message

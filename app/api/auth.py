@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 import anyio
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.limits import Limiter
 from app.api.services import DETERMINISTIC
@@ -312,7 +312,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @login_router.get(LOGIN_PATH, response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/ui/") -> HTMLResponse:
+def login_page(request: Request, next: str = "/ui/") -> Response:  # the form, or a redirect when keys are off
     if not request.app.state.keyring.enabled:
         return RedirectResponse(_safe_next(next), status_code=303)
     return HTMLResponse(LOGIN_FORM.format(error="", next=html.escape(_safe_next(next))))

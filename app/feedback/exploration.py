@@ -10,17 +10,33 @@ from __future__ import annotations
 
 import random
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_VARIANT = "default"
 ALT_VARIANT = "alt"
 
 
-@dataclass(frozen=True)
+@dataclass
 class VariantChoice:
+    """What the logging policy chose for one explanation, and (``record``) what was then generated.
+
+    ``policy`` is the explainer policy's public block (name, adapter, version, method, role) when the
+    choice was between explainer policies (:class:`app.feedback.policies.PolicyExplorer`), else None (the
+    configured LLM). ``sample`` k picks the decoding: 0 greedy, k >= 1 sampled at ``temperature`` with seed
+    ``seed``. ``record`` is filled while the explanation is written (the completion as the model wrote it,
+    the decoding parameters, the evidence key) and logged with the impression.
+    """
+
     variant: str
     propensity: float
     explored: bool
+    policy: dict[str, Any] | None = None
+    sample: int = 0
+    temperature: float = 0.0
+    seed: int | None = None
+    policy_propensity: float | None = None
+    record: dict[str, Any] = field(default_factory=dict)
 
 
 class Explorer:

@@ -151,7 +151,7 @@ class EventStore:
             values.append({c: row.get(c) for c in COLUMNS})
         with self.engine.begin() as conn:
             conn.execute(insert(EVENTS), values)
-        return [v["event_id"] for v in values]
+        return [str(v["event_id"]) for v in values]
 
     def log_impression(self, *, items: Sequence[str], session_id: str | None = None, user_id: str | None = None,
                        impression_id: str | None = None, surface: str = "list", item_kind: str | None = None,
@@ -221,7 +221,7 @@ class EventStore:
                                  user_hash=hash_user_id(user_id), position=position, value=1.0,
                                  payload=payload)])[0]
 
-    def log_dwell(self, *, impression_id: str | None, item_id: str, dwell_ms: float, session_id: str | None = None,
+    def log_dwell(self, *, impression_id: str | None, item_id: str, dwell_ms: float | None, session_id: str | None = None,
                   user_id: str | None = None, position: int | None = None, payload: dict | None = None) -> str:
         if dwell_ms is None or dwell_ms < 0:
             raise FeedbackError("dwell_ms must be a non-negative number of milliseconds")

@@ -60,3 +60,49 @@ def clear_backends() -> None:
             except Exception:  # noqa: BLE001
                 pass
         _cache.clear()
+
+
+def policy_backend(name: str | None, settings: Settings, adapter: str | None) -> LLMBackend:
+    """The backend of one explainer policy: ``adapter`` (a PEFT directory for transformers, a served adapter
+    name for vLLM) on top of the base model, or the base model itself (None).
+
+    Each policy gets its own cached instance (the cache key holds the adapter), so a transformers policy
+    has its own merged weights and its own prefix KV cache (:class:`app.llm.prefix_cache.PrefixCache` lives
+    in the backend's decoder): a prefix computed under one adapter is never reused under another.
+    """
+    return get_backend(name, settings.model_copy(update={"llm_adapter": adapter or ""}))
+
+
+def release_backends(keep_adapters: set[str]) -> list[str]:
+    """Close the cached backends whose adapter is not in ``keep_adapters`` ("" = the base); returns them.
+
+    Called after a policy set is swapped in (hot reload), so a retired adapter's weights are freed."""
+    dropped = []
+    with _lock:
+        for key in [k for k in _cache if (k[-1] or "") not in keep_adapters]:
+            backend = _cache.pop(key)
+            dropped.append(str(key[-1]))
+            try:
+                backend.close()
+            except Exception:  # noqa: BLE001
+                pass
+    return dropped
+
+
+def load_runtime_adapter(settings: Settings, name: str, path: str, *, timeout_s: float = 60.0) -> dict:
+    """Ask a vLLM server to load a LoRA adapter at run time (``POST /v1/load_lora_adapter``; the server runs
+    with ``VLLM_ALLOW_RUNTIME_LORA_UPDATING=True``). Requests then select it by ``model=name``.
+
+    An adapter the server already has under that name is not an error (vLLM answers 400 "already
+    loaded"): reloading the same registry twice is idempotent. Raises ``RuntimeError`` otherwise."""
+    import httpx
+
+    url = settings.llm_base_url.rstrip("/") + "/load_lora_adapter"
+    headers = {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
+    response = httpx.post(url, json={"lora_name": name, "lora_path": path}, headers=headers, timeout=timeout_s)
+    if response.status_code == 200:
+        return {"adapter": name, "loaded": True}
+    text = response.text[:300]
+    if response.status_code == 400 and "already" in text.lower():
+        return {"adapter": name, "loaded": True, "note": "already loaded"}
+    raise RuntimeError(f"vLLM refused to load adapter {name!r}: HTTP {response.status_code}: {text}")

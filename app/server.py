@@ -53,7 +53,7 @@ def serve(host: str | None = None, port: int | None = None, *, settings: Setting
     serve_load_only()  # this process never trains or builds: `waypoint build` does (retrieval/artifacts.py)
     service = WaypointService(settings)
     app = create_app(settings, mount_ui=mount_ui, service=service)
-    # Load every model now, in the background: /healthz answers 503 "starting" until they are in memory,
+    # Load every model now, in the background: /healthz answers 503 "warming" until they are in memory,
     # so the first request after it says ok does not pay for them (503 "not built" when there are none).
     service.start_warmup()
     uvicorn.run(app, host=host or settings.host, port=int(port or settings.port), log_level=log_level,

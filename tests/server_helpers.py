@@ -69,7 +69,7 @@ def running_server(home: Path, log_dir: Path, *, ui: bool = True, port: int | No
                 raise RuntimeError(f"server exited with {proc.returncode}:\n{server.log_tail()}")
             try:
                 health = httpx.get(f"{server.base}/healthz", timeout=5)
-                # 503 "starting": the models are still loading (warm-up); 503 "down": it will stay so
+                # 503 "warming": the models are still loading (warm-up); 503 "down": it will stay so
                 if health.status_code == 200 or health.json().get("status") == "down":
                     break
             except (httpx.HTTPError, ValueError):

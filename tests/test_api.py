@@ -119,7 +119,8 @@ def test_explain_stream_sse_sends_verified_parts_with_citations(client):
         lines = dict(line.split(": ", 1) for line in frame.splitlines())
         parsed.append((lines["event"], json.loads(lines["data"])))
     names = [n for n, _ in parsed]
-    assert names[0] == "meta" and names[1] == "summary" and names[-1] == "done"
+    assert names[0] == "meta" and names[-1] == "done"  # the skeleton (skills, then "skeleton") before any text
+    assert names.index("skeleton") < names.index("summary") and "next_step" not in names[:names.index("skeleton")]
     assert names.count("matched_skill") == len(plain["matched_skills"])
     assert names.count("missing_skill") == len(plain["missing_skills"])
     assert names.count("next_step") == len(plain["next_steps"])

@@ -124,7 +124,7 @@ def test_server_on_an_unbuilt_home_answers_503_then_serves_after_waypoint_build(
         deadline = time.monotonic() + 300
         while (r := httpx.get(f"{server.base}/healthz", timeout=30)).status_code != 200:
             assert time.monotonic() < deadline, r.text
-            assert r.json()["status"] == "starting", r.text  # loading, never "not built" again
+            assert r.json()["status"] == "warming", r.text  # loading, never "not built" again
             time.sleep(0.2)
         ready_s = time.perf_counter() - t0
         assert r.json()["models"]["state"] == "ready", r.json()["models"]

@@ -133,3 +133,26 @@ def test_routing_takes_in_what_is_said_even_when_the_intent_model_calls_it_small
     shown = route("explain the recommendation please", "courses", Understanding(status="nonsense"))
     assert (shown.action, shown.target) == ("fit", None)
     assert route("why is the sky blue", "other", Understanding(status="nonsense")).action == "other"
+    # asking for courses or postings gets that list, not the occupation list again
+    assert route("what courses should I take?", "courses", Understanding(status="nonsense")).action == "courses"
+    assert route("find me jobs near Chicago", "find_jobs", Understanding(status="nonsense")).action == "jobs"
+
+
+@pytest.mark.slow
+def test_asking_for_courses_or_postings_answers_with_that_list(ui):
+    """A new user's next questions after the list: courses for the gaps of the occupation in view, each
+    gap with its courses or an honest "none yet", and job postings; not the occupation list once more."""
+    chat = Chat(ui)
+    chat.say("I'm a registered nurse and I want to move into healthcare administration")
+    top = chat.state["recs"][0]["title"]
+    reply = chat.say("What courses should I take?")
+    assert reply.startswith(f"To move toward **{top}**, these are the skills to build first"), reply
+    assert "you could move into" not in reply  # not the list again
+    gaps = chat.state["explanations"][chat.state["recs"][0]["id"]]["missing_skills"]
+    assert gaps and all(f"**{g['label']}**:" in reply for g in gaps)
+    for g in gaps:
+        line = next(x for x in reply.splitlines() if x.startswith(f"- **{g['label']}**:"))
+        assert all(c["title"] in line for c in g["courses"]) if g["courses"] else "no course in the catalogue" in line
+    reply = chat.say("Can you find me some job postings?")
+    assert reply.startswith("Job postings that match you:"), reply
+    assert len([x for x in reply.splitlines() if x[:1].isdigit()]) >= 3

@@ -26,7 +26,7 @@ log = logging.getLogger("waypoint.api")
 
 COMPONENTS = ("catalogue", "llm", "explainer", "events", "vector_store", "models")
 # The models component's public value per readiness state (app/api/readiness.py), and the fix anyone may read.
-MODEL_STATES = {"ready": "ok", "loading": "starting", "not_built": "not_built", "stale": "stale", "failed": "down"}
+MODEL_STATES = {"ready": "ok", "loading": "warming", "not_built": "not_built", "stale": "stale", "failed": "down"}
 MODEL_ACTIONS = {"not_built": "not built: run `waypoint build`",
                  "stale": "stale models (built under other settings or by another version): run `waypoint build`"}
 
@@ -105,7 +105,7 @@ class HealthMonitor:
                 await anyio.sleep(0.01)  # on the event loop: no worker thread is needed to wait
             report, age = self._current()
         if report is None:
-            report = {"status": "starting", "degraded": {"health": "the first health check is still running"}}
+            report = {"status": "warming", "degraded": {"health": "the first health check is still running"}}
         else:
             report = dict(report)
             if age >= self.ttl_s:

@@ -1,7 +1,7 @@
 """Serving only loads: is this home built for this server's settings, and are its models loaded yet?
 
 Why a separate object: the answer is needed in three places that must agree -- ``/healthz`` (503 with
-"not built: run `waypoint build`" while they are missing or stale, ``starting`` while they load), every
+"not built: run `waypoint build`" while they are missing or stale, ``warming`` while they load), every
 request that would touch a model (503 with the same message instead of training for minutes), and the
 warm-up that ``waypoint serve`` starts at boot so that the first request after ``/healthz`` says ok finds
 every model in memory.
@@ -35,6 +35,9 @@ class ModelReadiness:
 
     ``steps`` returns the warm-up's named loading steps (the service knows what its requests touch).
     States: ``ready`` | ``loading`` (warm-up running) | ``not_built`` | ``stale`` | ``failed`` (warm-up error).
+    While ``loading``, ``/healthz`` answers 503 with status ``warming`` (the public ``models`` component says
+    ``warming`` too, a trusted caller reads "warming up: ..." in its detail)
+    until the warm-up has finished, so a load balancer sends no request to a server that would be slow.
     """
 
     CHECK_TTL_S = 2.0
@@ -129,7 +132,8 @@ class ModelReadiness:
             out.update(state=readiness.state, detail=readiness.error().message,
                        problems={name: e.message for name, e in readiness.problems.items()})
         elif warm["state"] == "loading":
-            out.update(state="loading", detail="loading the models (warm-up at start)")
+            out.update(state="loading", detail="warming up: loading the models and answering one request of "
+                                               "each kind before the first real one")
         elif warm["state"] == "failed":
             out.update(state="failed", detail=warm_error)
         else:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from typing import Any
 
+import anyio
 from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi.openapi.models import Example
 from fastapi.responses import StreamingResponse
 
 from app.api.auth import Principal
+from app.api.explain_stream import ExplanationStream, open_explanation_stream
 from app.api.schemas import (
     ErrorResponse,
     ExplainRequest,
@@ -26,7 +30,7 @@ from app.api.services import DETERMINISTIC, ServiceError, WaypointService
 router = APIRouter()
 
 # Every endpoint but /healthz needs a key when the server sets keys (401 without one, 403 with a wrong one).
-ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 413, 422, 429, 503)}
+ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 413, 422, 429, 503)}
 
 
 def service(request: Request) -> WaypointService:
@@ -74,7 +78,7 @@ def post_recommend(body: RecommendRequest, request: Request, svc: WaypointServic
                                                                                         body.session_id))
 
 
-UNDERSTAND_EXAMPLES = {
+UNDERSTAND_EXAMPLES: dict[str, Example] = {
     "goal": {"summary": "An occupation and a goal",
              "value": {"text": "I'm a firefighter and I want to move into finance"}},
     "resume": {"summary": "A résumé", "value": {"text": "Store Manager, Target (2016-2024)\nLed a team of 15; "
@@ -100,52 +104,74 @@ def post_understand(request: Request, body: UnderstandRequest = Body(openapi_exa
     return svc.understand(body.text)
 
 
+STREAM_DESCRIPTION = """The explanation; with `stream=true` its parts as they are written, as SSE (`event:` +
+`data:` JSON) or, with `Accept: application/x-ndjson`, one `{"event", "data"}` object per line. The grounded
+skeleton comes first, before the LLM starts; text follows as it is verified:
+
+1. `meta`: item, fit, coverage, variant, propensity, backend, `state: "writing"`;
+2. `matched_skill`* (stated before inferred, each with `provenance`), `partial_skill`*, `missing_skill`*: the
+   skeleton's skills from the evidence, each with its `citations` resolved;
+3. `skeleton`: the same as one object shaped like the explanation (`summary` and `next_steps` empty);
+4. `next_step`*: `{"text", "citations"}`, each as soon as it is verified (the in-process LLM's steps while it
+   still writes the rest);
+5. `rewrite` (rare): the LLM's answer was rejected after steps were sent: drop them, the composer's follow;
+6. `summary`: `{"text", "citations"}`;
+7. `citations`, then `done`: the full explanation, the same object as without `stream` (impression logged once,
+   when `done` is sent). Its citation ids are final; earlier events' ids may be renumbered.
+
+Errors (4xx, 503 busy with `Retry-After`) come as plain JSON before the stream starts. A client that closes the
+connection stops the LLM and frees its slot; nothing is logged as shown."""
+
+
 @router.post("/v1/explain", response_model=ExplainResponse, responses={
     **ERRORS, 200: {"content": {"text/event-stream": {}, "application/x-ndjson": {}},
-                    "description": "The explanation; with stream=true its verified parts as SSE or NDJSON."}},
+                    "description": STREAM_DESCRIPTION}},
     tags=["explain"], summary="Explain one recommendation for one person")
 def post_explain(body: ExplainRequest, request: Request, svc: WaypointService = Depends(service)):
+    """One recommendation explained from verified evidence. With ``stream=true`` the response starts as soon
+    as the skeleton is known (see the 200 response for the event contract); the LLM slot is held until
+    ``done`` or until the client goes away, and a full gate is a 503 before anything is streamed."""
     _check_text(request, body.profile.text)
     who = principal(request)
     check_backend(who, body.backend, svc.settings.llm_backend)
-    explanation = svc.explain(body.profile, body.item_id, backend=body.backend, variant=body.variant,
-                              session_id=bind_session(who, body.session_id), impression_id=body.impression_id,
-                              position=body.position, shown=body.shown, on_busy="reject")
+    session_id = bind_session(who, body.session_id)
     if not body.stream:
-        return explanation
-    ndjson = "application/x-ndjson" in request.headers.get("accept", "")
-    parts = stream_parts(explanation)
-    if ndjson:
-        body_iter = (json.dumps({"event": name, "data": data}, ensure_ascii=False) + "\n" for name, data in parts)
-        return StreamingResponse(body_iter, media_type="application/x-ndjson")
-    body_iter = (f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n" for name, data in parts)
-    return StreamingResponse(body_iter, media_type="text/event-stream",
+        return svc.explain(body.profile, body.item_id, backend=body.backend, variant=body.variant,
+                           session_id=session_id, impression_id=body.impression_id, position=body.position,
+                           shown=body.shown, on_busy="reject")
+    # sync route (threadpool): checks, the LLM slot, the evidence and the skeleton, all before the response starts
+    stream = open_explanation_stream(svc, body.profile, body.item_id, backend=body.backend, variant=body.variant,
+                                     session_id=session_id, impression_id=body.impression_id, position=body.position,
+                                     shown=body.shown, on_busy="reject")
+    if "application/x-ndjson" in request.headers.get("accept", ""):
+        return StreamingResponse(_relay(stream, _ndjson), media_type="application/x-ndjson",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(_relay(stream, _sse), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-def stream_parts(explanation: dict) -> Iterator[tuple[str, object]]:
-    """The finished, verified explanation in display order, each claim with its citations resolved.
+def _sse(name: str, data: object) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
-    ``meta`` → ``summary`` → ``matched_skill``* → ``partial_skill``* → ``missing_skill``* → ``next_step``*
-    → ``citations`` → ``done`` (the whole object, so a client can check it got everything).
-    """
-    by_id = {c["id"]: c for c in explanation.get("citations") or []}
 
-    def resolve(ids) -> list[dict]:
-        return [by_id[i] for i in ids or [] if i in by_id]
+def _ndjson(name: str, data: object) -> str:
+    return json.dumps({"event": name, "data": data}, ensure_ascii=False) + "\n"
 
-    yield "meta", {k: explanation.get(k) for k in ("item", "fit", "model", "variant", "propensity", "impression_id",
-                                                     "faithfulness", "latency_ms", "fallback_reason")}
-    yield "summary", {"text": explanation.get("summary", ""), "citations": resolve(explanation.get("summary_evidence"))}
-    for kind, key in (("matched_skill", "matched_skills"), ("partial_skill", "partial_skills"),
-                      ("missing_skill", "missing_skills")):
-        for skill in explanation.get(key) or []:
-            yield kind, {**skill, "citations": resolve(skill.get("evidence"))}
-    step_evidence = explanation.get("next_step_evidence") or []
-    for n, step in enumerate(explanation.get("next_steps") or []):
-        yield "next_step", {"text": step, "citations": resolve(step_evidence[n] if n < len(step_evidence) else [])}
-    yield "citations", explanation.get("citations") or []
-    yield "done", explanation
+
+async def _relay(stream: ExplanationStream, encode) -> AsyncIterator[str]:
+    """The stream's events, encoded, each read in a worker thread (``next`` blocks while the LLM writes).
+
+    Why not hand Starlette the sync iterator: its threadpool iteration cannot be abandoned, so a client that
+    disconnects is noticed only when the next event is ready. Here the wait is abandoned at once
+    (``abandon_on_cancel``) and :meth:`ExplanationStream.cancel` stops the LLM and frees the slot."""
+    try:
+        while True:
+            event = await anyio.to_thread.run_sync(next, stream, None, abandon_on_cancel=True)
+            if event is None:
+                return
+            yield encode(*event)
+    finally:
+        stream.cancel()
 
 
 @router.post("/v1/feedback", response_model=FeedbackResponse, status_code=201, responses=ERRORS,
@@ -162,7 +188,7 @@ def post_feedback(body: FeedbackRequest, request: Request, svc: WaypointService 
 @router.get("/healthz", tags=["ops"], summary="Catalogue, LLM backend, events DB and vector store health")
 @router.head("/healthz", include_in_schema=False)
 async def healthz(request: Request, response: Response) -> dict:
-    """``ok`` | ``degraded`` | ``down`` (503) | ``starting`` (503), and each component's state.
+    """``ok`` | ``degraded`` | ``down`` (503) | ``warming`` (503), and each component's state.
 
     ``async`` on purpose: it reads a report that :class:`app.api.health.HealthMonitor` refreshes in its
     own thread, so it never waits for anyio's worker pool (which slow requests can fill). Paths and
@@ -172,7 +198,7 @@ async def healthz(request: Request, response: Response) -> dict:
     who = getattr(request.state, "principal", None)
     trusted = getattr(who, "trusted", False) is True
     report = await request.app.state.service.health_monitor.report(trusted=trusted)
-    if report["status"] in ("down", "starting"):
+    if report["status"] in ("down", "warming"):
         response.status_code = 503
     return report
 

@@ -24,6 +24,7 @@ from app.api.limits import LLMGate
 from app.api.metrics import Metrics
 from app.api.readiness import ModelReadiness, WarmStep
 from app.feedback.exploration import DEFAULT_VARIANT, Explorer, VariantChoice
+from app.feedback.policies import activate, impression_fields, make_explorer
 from app.feedback.store import EventStore, FeedbackError, get_event_store
 from app.security import hash_user_id, log_event, redact_obj
 from retrieval.artifacts import ArtifactError, load_only
@@ -162,7 +163,7 @@ class WaypointService:
         self.settings = settings or get_settings()
         self.metrics = metrics or Metrics()
         self._store = store
-        self.explorer = explorer or Explorer(self.settings.exploration_rate)
+        self.explorer = explorer or make_explorer(self.settings)  # explainer policies, or default/alt phrasing
         self._explain_fn = explain_fn
         self._conn: sqlite3.Connection | None = None
         self._conn_lock = threading.Lock()
@@ -187,7 +188,7 @@ class WaypointService:
 
     def start_warmup(self) -> None:
         """Load every model in the background now, so the first request after ``/healthz`` says ok is fast
-        (``waypoint serve`` calls this at start; until it finishes ``/healthz`` answers 503 ``starting``)."""
+        (``waypoint serve`` calls this at start; until it finishes ``/healthz`` answers 503 ``warming``)."""
         self.models.start_warmup()
 
     def _warm_steps(self) -> list[WarmStep]:
@@ -226,7 +227,7 @@ class WaypointService:
         return steps
 
     def _warm_answers(self) -> None:
-        """One recommendation of each kind and one deterministic explanation for an occupation of the
+        """One recommendation of each kind and one explanation (composer, then the LLM) for an occupation of the
         catalogue, straight through the services' code (no impression, no metric, no memory write)."""
         from retrieval.recommend import Kind, recommend
 
@@ -243,6 +244,10 @@ class WaypointService:
                 pass
         fn, _real = self.explain_fn()
         fn(profile, item_id, backend=DETERMINISTIC, session_id=None, variant=None)
+        if self.settings.llm_backend.strip().lower() != DETERMINISTIC:
+            # the LLM's weights, its compiled grammar and the prompt's cached prefix: without this the first
+            # "Why?" after /healthz says ok pays seconds for them (an LLM that is down falls back, never fails)
+            fn(profile, item_id, backend=self.settings.llm_backend, session_id=None, variant=None)
         # the chat's first message: the understanding (title index, skill aliases) and the intent model
         self._understand(f"I work as a {title}.")
         self.intent(f"I work as a {title}.")
@@ -465,8 +470,9 @@ class WaypointService:
         started = time.perf_counter()
         fallback_note = None
         try:
-            explanation = fn(profile, item_id, backend=backend, session_id=session_id,
-                             variant=None if choice.variant == DEFAULT_VARIANT else choice.variant)
+            with activate(choice):  # the chosen explainer policy writes it; what it wrote goes into choice.record
+                explanation = fn(profile, item_id, backend=backend, session_id=session_id,
+                                 variant=None if choice.variant == DEFAULT_VARIANT else choice.variant)
         except UnknownIdError as exc:
             raise NotFound(str(exc)) from None
         except (ProfileError, SkillsInputError) as exc:
@@ -518,7 +524,8 @@ class WaypointService:
                 surface=surface, item_kind=(out.get("item") or {}).get("kind") or found[0], variant=choice.variant,
                 propensity=choice.propensity, model=model, faithfulness=out.get("faithfulness"),
                 payload={"profile": _profile_payload(profile), "fit": out.get("fit"), "summary": out.get("summary"),
-                         "explored": choice.explored, "fallback_reason": out.get("fallback_reason")})
+                         "explored": choice.explored, "fallback_reason": out.get("fallback_reason"),
+                         **impression_fields(choice, out)})
             self.metrics.impressions.labels(surface=surface, variant=choice.variant).inc()
         log_event(log, "explain", item=item_id, backend=used_backend, variant=choice.variant,
                   faithfulness=out.get("faithfulness"), fallback=out.get("fallback_reason"), user_id=profile.user_id,
@@ -599,9 +606,10 @@ class WaypointService:
                 probe = threading.Thread(target=self._probe_llm, name="waypoint-llm-health", daemon=True)
                 self._llm_probe = probe
                 probe.start()
-        if fresh:
+        if fresh and cached is not None:
             return cached[1]
-        probe.join(self.LLM_HEALTH_WAIT_S)
+        if probe is not None:
+            probe.join(self.LLM_HEALTH_WAIT_S)
         cached = getattr(self, "_llm_cache", None)
         if cached is not None:
             return cached[1]
@@ -666,14 +674,14 @@ class WaypointService:
         except Exception as exc:  # noqa: BLE001 - health never raises
             vector_store = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
             degraded["vector_store"] = "vector store probe failed"
-        models = self.models.status()  # not built / stale / warm-up failed: down; loading: starting
+        models = self.models.status()  # not built / stale / warm-up failed: down; loading: warming
         if models["state"] in ("not_built", "stale", "failed"):
             degraded["models"] = models["detail"]
         for component in COMPONENTS:
             self.metrics.degraded.labels(component=component).set(1 if component in degraded else 0)
         status = "ok" if not degraded else ("down" if {"catalogue", "models"} & set(degraded) else "degraded")
         if status != "down" and models["state"] == "loading":
-            status = "starting"
+            status = "warming"
         return {"status": status, "catalogue": catalogue, "llm": llm, "events": events, "vector_store": vector_store,
                 "models": models, "degraded": degraded}
 

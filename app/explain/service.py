@@ -14,9 +14,14 @@ Models (embedder, skills graph, LLM backend) are loaded once per process by thei
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import json
 import logging
+import queue
+import threading
 import time
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,21 +128,27 @@ def _compose(evidence: Evidence, variant: str | None) -> VerifiedDraft:
     return verify(compose(evidence, variant), evidence)
 
 
-def _llm_attempt(evidence: Evidence, backend_name: str, settings: Settings, trace: ExplainTrace, variant: str | None
+def _llm_attempt(evidence: Evidence, backend_name: str, settings: Settings, trace: ExplainTrace, variant: str | None,
+                 on_text: Callable[[str], None] | None = None
                  ) -> tuple[VerifiedDraft | None, ModelInfo | None, str | None]:
-    """Ask the LLM; returns (verified draft, model info, None) or (None, None, fallback reason)."""
-    from app.llm import LLMUnavailable, get_backend
+    """Ask the LLM; returns (verified draft, model info, None) or (None, None, fallback reason).
+
+    ``on_text`` (streaming): gets the answer's text so far as the backend decodes it, where it can
+    (:func:`_generate`); the result is the same as without it."""
+    from app.llm import LLMUnavailable
 
     if not evidence.citations:
         return None, None, "no_evidence: nothing to cite for this pair"
-    try:
-        llm = get_backend(backend_name, settings)
+    try:  # the explainer policy the logging policy chose for this request, recording what it writes
+        from app.feedback.policies import active_backend
+
+        llm = active_backend(backend_name, settings, evidence_key=evidence.key)
     except Exception as exc:  # noqa: BLE001 - weights missing, import errors: degrade
         return None, None, f"down: backend {backend_name} unavailable: {type(exc).__name__}: {exc}"[:300]
     trace.messages = build_messages(evidence)
     trace.schema = schema_for(evidence, settings.explain_grammar)
     try:
-        results = llm.generate_json(trace.messages, trace.schema, max_new_tokens=settings.llm_max_new_tokens)
+        results = _generate(llm, trace.messages, trace.schema, settings, on_text)
     except LLMUnavailable as exc:
         trace.llm_error = str(exc)
         if exc.results:
@@ -165,16 +176,81 @@ def _llm_attempt(evidence: Evidence, backend_name: str, settings: Settings, trac
     return verified, model, None
 
 
+def grounded_lists(verified: VerifiedDraft, evidence: Evidence, variant: str | None) -> VerifiedDraft:
+    """The LLM's verified text with the skill lists the skeleton showed: the matched and missing skills are
+    facts of the evidence (stated before inferred, gaps in order of what matters), not the model's choice.
+
+    The grammar lets the model pick which skills to list, and a small model sometimes lists none ("missing
+    skills: []" for a teacher moving into programming, whose summary then names a gap the page never
+    shows), or other ones than the skeleton a streaming reader has already seen. Its claims are still
+    verified and counted (``claims``/``supported``); only what the page lists is the evidence's."""
+    grounded = _compose(evidence, variant)
+    return dataclasses.replace(verified, matched=grounded.matched, missing=grounded.missing)
+
+
 def _rng(evidence: Evidence, variant: str | None):
     import random
 
     return random.Random(seed_for(evidence, variant))
 
 
+class StreamCancelled(Exception):
+    """The reader of a streamed explanation went away: raised from the token callback, it stops the decode
+    at its next forward pass, so the backend (and the caller's LLM slot) is free for the next request."""
+
+
+def _generate(llm: Any, messages: list[dict[str, str]], schema: dict[str, Any], settings: Settings,
+              on_text: Callable[[str], None] | None) -> list[Any]:
+    """``llm.generate_json``, or -- with ``on_text`` and a backend that decodes step by step in process
+    (:meth:`app.llm.transformers_backend.TransformersBackend.decode_one`, every decoding but ``generate``)
+    -- the same single answer, its text so far passed to ``on_text`` each time new tokens are final. Failures
+    map to :class:`~app.llm.base.LLMUnavailable` exactly as ``generate_json`` maps them (error / invalid /
+    timeout), so the explanation is the same either way. Other backends answer whole (two-phase stream)."""
+    from app.llm import LLMUnavailable
+    from app.llm.base import raise_if_all_invalid
+
+    decode_one = getattr(llm, "decode_one", None)
+    if on_text is None or decode_one is None or getattr(llm, "decoding", "generate") == "generate":
+        return llm.generate_json(messages, schema, max_new_tokens=settings.llm_max_new_tokens)
+    tokens: list[int] = []
+
+    def on_tokens(ids: list[int]) -> None:
+        tokens.extend(ids)  # decoded whole each time: a token may complete a character the last one began
+        on_text(llm.tokenizer.decode(tokens, skip_special_tokens=True))
+
+    try:
+        sample, run = decode_one(messages, schema, settings.llm_max_new_tokens, on_tokens=on_tokens)
+    except StreamCancelled:
+        raise LLMUnavailable(f"{llm.name}: the reader went away", reason="error", backend=llm.name) from None
+    except Exception as exc:  # noqa: BLE001 - any failure means "fall back", as in generate_json
+        log.exception("%s generation failed", llm.name)
+        raise LLMUnavailable(f"{llm.name}: generation failed: {exc}", reason="error", backend=llm.name) from None
+    try:
+        return raise_if_all_invalid([sample], llm.name)
+    except LLMUnavailable as invalid:
+        if run.finish_reason != "time":
+            raise
+        raise LLMUnavailable(f"{llm.name}: generation exceeded {llm.max_time_s:.0f}s", reason="timeout",
+                             backend=llm.name, results=invalid.results) from None
+
+
 def explain_traced(profile: Profile | dict, item_id: str, *, backend: str | None = None, session_id: str | None = None,
                    variant: str | None = None, settings: Settings | None = None) -> tuple[Explanation, ExplainTrace]:
     """:func:`explain` plus the trace of what happened (evaluation and training use this)."""
     started = time.perf_counter()
+    settings, backend_name, evidence = _prepare(profile, item_id, backend, session_id, variant, settings)
+    trace = ExplainTrace(evidence=evidence)
+    attempt: tuple[VerifiedDraft | None, ModelInfo | None, str | None] = (None, None, None)
+    if backend_name != DETERMINISTIC:
+        attempt = _llm_attempt(evidence, backend_name, settings, trace, variant)
+    explanation = _finish(evidence, attempt, started, variant, session_id, settings)
+    return explanation, trace
+
+
+def _prepare(profile: Profile | dict, item_id: str, backend: str | None, session_id: str | None, variant: str | None,
+             settings: Settings | None) -> tuple[Settings, str, Evidence]:
+    """Check the request and build its evidence (what :func:`explain_traced` and :func:`explain_stream` share);
+    bad input raises :class:`ProfileError` / ``ValueError`` here, before anything is written or streamed."""
     settings = settings or get_settings()
     profile = _coerce_profile(profile)
     if session_id is not None and (not str(session_id).strip() or len(str(session_id)) > 200):
@@ -182,22 +258,25 @@ def explain_traced(profile: Profile | dict, item_id: str, *, backend: str | None
     if variant is not None and len(str(variant)) > 100:
         raise ProfileError("variant must be at most 100 characters")
     backend_name = _normalise_backend(backend, settings)
-    evidence = build_evidence(profile, item_id, settings, session_id=session_id)
-    trace = ExplainTrace(evidence=evidence)
-    fallback: str | None = None
-    verified: VerifiedDraft | None = None
-    model: ModelInfo | None = None
-    if backend_name != DETERMINISTIC:
-        verified, model, fallback = _llm_attempt(evidence, backend_name, settings, trace, variant)
-        if fallback:
-            log.warning("explain %s: falling back to the composer: %s", evidence.item.id, redact(fallback))
+    return settings, backend_name, build_evidence(profile, item_id, settings, session_id=session_id)
+
+
+def _finish(evidence: Evidence, attempt: tuple[VerifiedDraft | None, ModelInfo | None, str | None], started: float,
+            variant: str | None, session_id: str | None, settings: Settings) -> Explanation:
+    """The explanation from the LLM's attempt, or the composer's when it failed (``attempt[2]`` says why);
+    the conversation memory gets the turn. One place, so a stream's ``done`` is what :func:`explain` returns."""
+    verified, model, fallback = attempt
+    if fallback:
+        log.warning("explain %s: falling back to the composer: %s", evidence.item.id, redact(fallback))
     if verified is None or model is None:
         verified, model = _compose(evidence, variant), composer_model()
+    else:
+        verified = grounded_lists(verified, evidence, variant)
     explanation = to_explanation(evidence, verified, model=model, latency_ms=(time.perf_counter() - started) * 1000.0,
                                  fallback_reason=fallback, variant=variant)
     if session_id and settings.explain_use_memory:
         memory.remember_turn(session_id, "assistant", f"{evidence.item.title}: {explanation.summary}", settings)
-    return explanation, trace
+    return explanation
 
 
 def explain(profile: Profile | dict, item_id: str, *, backend: str | None = None, session_id: str | None = None,
@@ -210,6 +289,157 @@ def explain(profile: Profile | dict, item_id: str, *, backend: str | None = None
     names a phrasing variant (e.g. a bandit arm) and seeds the composer's wording.
     """
     return explain_traced(profile, item_id, backend=backend, session_id=session_id, variant=variant, settings=settings)[0]
+
+
+# ------------------------------------------------------------------------------------------------ streaming
+SKELETON_KEYS = {"item", "fit", "coverage", "matched_skills", "partial_skills", "missing_skills", "citations",
+                 "variant"}
+_JSON = json.JSONDecoder()
+
+
+def skeleton(evidence: Evidence, variant: str | None = None) -> dict[str, Any]:
+    """The grounded part of an explanation, known from the evidence before any text is written: the item,
+    the fit, and the matched (with provenance), partly covered and missing skills with their citations --
+    the claims the composer makes from this evidence (the fallback's own), numbered as a reader meets them.
+    ``state`` is ``"writing"``; ``summary`` and ``next_steps`` stay empty until the text comes."""
+    verified = dataclasses.replace(_compose(evidence, variant), summary="", steps=[])
+    shell = to_explanation(evidence, verified, model=composer_model(), latency_ms=0.0, fallback_reason=None,
+                           variant=variant)
+    out = shell.model_dump(mode="json", include=SKELETON_KEYS)
+    out.update(state="writing", summary="", next_steps=[], next_step_evidence=[])
+    return out
+
+
+def _step_events(e: Explanation, start: int) -> list[tuple[str, dict[str, Any]]]:
+    """``next_step`` events for ``e``'s steps from ``start`` on, each with its citations resolved."""
+    by_id = {c.id: c.model_dump(mode="json") for c in e.citations}
+    events = []
+    for n in range(start, len(e.next_steps)):
+        ids = e.next_step_evidence[n] if n < len(e.next_step_evidence) else []
+        events.append(("next_step", {"text": e.next_steps[n], "citations": [by_id[i] for i in ids if i in by_id]}))
+    return events
+
+
+def partial_draft(text: str) -> dict[str, Any] | None:
+    """What a partial answer of the grammar already holds for certain: every field before ``next_steps``
+    (the grammar writes them in order: fit, matched skills, missing skills, next steps, summary) and the
+    step objects already closed; ``summary`` empty. None before ``next_steps`` has begun."""
+    key = text.find('"next_steps"')
+    if key < 0:
+        return None
+    try:
+        head = json.loads(text[:key].rstrip().rstrip(",") + "}")
+    except json.JSONDecodeError:
+        return None
+    steps: list[Any] = []
+    i = text.find("[", key)
+    while 0 <= i < len(text):
+        i += 1
+        while i < len(text) and text[i] in " \t\r\n":
+            i += 1
+        if i >= len(text) or text[i] == "]":
+            break
+        try:
+            step, i = _JSON.raw_decode(text, i)
+        except json.JSONDecodeError:
+            break  # the next step is still being written
+        steps.append(step)
+        while i < len(text) and text[i] in " \t\r\n":
+            i += 1
+        if i >= len(text) or text[i] != ",":
+            break
+    return {**head, "next_steps": steps, "summary": ""} if isinstance(head, dict) else None
+
+
+def _verified_steps(evidence: Evidence, draft: dict[str, Any], variant: str | None) -> Explanation | None:
+    """The explanation so far of a partial answer (:func:`partial_draft`): its steps verified as
+    :func:`verify` verifies the whole answer (each step on its own), numbered as the finished explanation
+    numbers them."""
+    try:
+        verified = verify(draft, evidence, fallback_summary="-")
+    except DraftError:
+        return None
+    return to_explanation(evidence, dataclasses.replace(verified, summary=""), model=composer_model(), latency_ms=0.0,
+                          fallback_reason=None, variant=variant)
+
+
+def explain_stream(profile: Profile | dict, item_id: str, *, backend: str | None = None,
+                   session_id: str | None = None, variant: str | None = None, settings: Settings | None = None,
+                   cancel: threading.Event | None = None) -> Generator[tuple[str, Any], None, None]:
+    """:func:`explain`, as events while it is written: ``(name, data)`` pairs.
+
+    1. ``("skeleton", dict)`` at once, from the evidence (:func:`skeleton`), before the LLM starts;
+    2. ``("next_step", {"text", "citations"})`` for each verified next step -- with the in-process backend
+       as soon as the model has closed it (the grammar writes the steps before the summary), otherwise
+       when the whole answer is in;
+    3. ``("rewrite", {"reason"})`` only when text was already streamed and the answer as a whole is then
+       rejected (unfaithful, incomplete): the composer's text follows instead, as in :func:`explain`;
+    4. ``("summary", {"text", "citations"})`` once the whole answer is verified;
+    5. ``("done", Explanation)``: exactly what :func:`explain` returns for the same request (same
+       verification, same fallback to the composer on timeout or error, memory written once).
+
+    Bad input raises on the first ``next()`` (before anything is yielded). ``cancel`` set (or the generator
+    closed) stops the LLM at its next forward pass and ends the stream without ``done``."""
+    started = time.perf_counter()
+    settings, backend_name, evidence = _prepare(profile, item_id, backend, session_id, variant, settings)
+    yield "skeleton", skeleton(evidence, variant)
+    cancel = cancel if cancel is not None else threading.Event()
+    stop = threading.Event()  # this generator is closed or done: the worker stops at its next token
+    attempt: tuple[VerifiedDraft | None, ModelInfo | None, str | None] = (None, None, None)
+    sent: list[str] = []  # the step texts streamed so far
+    try:
+        if backend_name != DETERMINISTIC:
+            inbox: queue.Queue = queue.Queue()
+
+            def on_text(text: str) -> None:
+                if stop.is_set() or cancel.is_set():
+                    raise StreamCancelled()
+                inbox.put(("text", text))
+
+            def work() -> None:
+                try:
+                    result = _llm_attempt(evidence, backend_name, settings, ExplainTrace(evidence=evidence), variant,
+                                          on_text)
+                except BaseException as exc:  # noqa: BLE001 - like every LLM failure: the composer answers
+                    result = (None, None, f"error: {type(exc).__name__}: {exc}"[:300])
+                inbox.put(("result", result))
+
+            # the worker decodes; this generator turns its text into verified events (a generator cannot yield
+            # from inside the backend's callback). copy_context: the request's load_only() and explainer policy
+            # (app.feedback.policies.activate) hold in the worker too.
+            threading.Thread(target=contextvars.copy_context().run, args=(work,), name="waypoint-explain-stream",
+                             daemon=True).start()
+            closed = 0  # step objects the answer has closed so far
+            while True:
+                try:
+                    kind, payload = inbox.get(timeout=0.1)
+                    while kind == "text" and not inbox.empty():  # behind: only the latest text matters
+                        kind, payload = inbox.get_nowait()
+                except queue.Empty:
+                    kind, payload = None, None
+                if cancel.is_set():
+                    return
+                if kind == "result":
+                    attempt = payload
+                    break
+                if kind == "text":
+                    draft = partial_draft(payload)
+                    if draft is None or len(draft["next_steps"]) <= closed:
+                        continue
+                    closed = len(draft["next_steps"])
+                    so_far = _verified_steps(evidence, draft, variant)
+                    for name, data in _step_events(so_far, len(sent)) if so_far is not None else []:
+                        sent.append(data["text"])
+                        yield name, data
+    finally:
+        stop.set()  # closed early: the worker's next token raises StreamCancelled (a no-op once it has finished)
+    explanation = _finish(evidence, attempt, started, variant, session_id, settings)
+    if sent and explanation.next_steps[:len(sent)] != sent:
+        yield "rewrite", {"reason": explanation.fallback_reason or "the verified answer differs from the streamed text"}
+        sent = []
+    yield from _step_events(explanation, len(sent))
+    yield "summary", {"text": explanation.summary, "citations": []}
+    yield "done", explanation
 
 
 def explain_command(profile_json_path: str | Path, item_id: str, backend: str | None = None, *,
@@ -243,5 +473,5 @@ def explain_many(pairs: list[tuple[Profile, str]], *, backend: str | None = None
     return [explain(p, i, backend=backend, settings=settings) for p, i in pairs]
 
 
-__all__ = ["DETERMINISTIC", "ExplainTrace", "explain", "explain_command", "explain_many", "explain_traced",
-           "to_explanation"]
+__all__ = ["DETERMINISTIC", "ExplainTrace", "StreamCancelled", "explain", "explain_command", "explain_many",
+           "explain_stream", "explain_traced", "partial_draft", "skeleton", "to_explanation"]

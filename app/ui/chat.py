@@ -30,6 +30,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from app.api.explain_stream import open_explanation_stream
 from app.api.services import DETERMINISTIC, ServiceError, WaypointService
 from app.feedback.store import THUMBS_REASONS
 from app.ui.files import MAX_FILE_BYTES, FileError, read_resume, upload_folder
@@ -42,12 +43,14 @@ log = logging.getLogger("waypoint.ui")
 
 UI_PATH = "/ui"
 RECOMMEND_K = 5
+POSTINGS_K = 8  # job postings listed when the person asks for them
 MAX_PROFILE_TEXT = 20_000
 REASON_LABELS = {"not_relevant": "Not relevant to me", "wrong_skill": "A skill is wrong",
                  "missing_skill": "A skill is missing", "too_generic": "Too generic", "other": "Other"}
 CONFIDENT = 0.75  # a detected occupation this sure is used as the person's occupation (retrieval's CONFIDENT)
 SHOWN_SKILLS = 12
 QUOTE_CHARS = 90
+WRITING = "Writing the explanation…"  # an explanation's panel while it streams (render_explanation)
 CSS = """
 #explanation {min-height: 120px}
 #feedback-status {min-height: 1.5em}
@@ -147,11 +150,18 @@ def render_explanation(e: dict) -> str:
     stated, skills only their occupation suggests (said as such), partly covered, missing with courses,
     next steps, then the evidence. :func:`app.explain.schema.number_citations` numbers citations in this
     same order, so the reader meets [c1], [c2], [c3] ... in sequence. How much was checked is said in
-    words at the top; the faithfulness number is in the evidence details."""
+    words at the top; the faithfulness number is in the evidence details.
+
+    An explanation still being written (``state: "writing"``: the stream's skeleton, then the same with
+    each verified step and the summary filled in) renders the same way, with "Writing…" where the text
+    and the verdict will be: the finished one replaces it in place."""
     item = e.get("item") or {}
-    checked, detail = _checked_in_words(e)
+    writing = e.get("state") == "writing"
+    checked, detail = (WRITING, "Each claim is checked against the evidence before it is shown.") if writing \
+        else _checked_in_words(e)
     lines = [f"### {item.get('title', item.get('id', ''))}",
-             f"<span class='waypoint-fit'>Fit: {e.get('fit', '?')}</span> · {checked}", "", e.get("summary", "")]
+             f"<span class='waypoint-fit'>Fit: {e.get('fit', '?')}</span> · {checked}", "",
+             e.get("summary") or (f"_{WRITING}_" if writing else "")]
     def cite(ids) -> str:  # a group in id order: ids are numbered by first appearance, so this reads c1, c2 ...
         ids = sorted(ids or [], key=lambda i: (len(i), i))
         return " " + " ".join(f"[{i}]" for i in ids) if ids else ""
@@ -185,6 +195,8 @@ def render_explanation(e: dict) -> str:
     lines += ["", "<details><summary>Evidence</summary>", "", detail, ""]
     lines += [f"- [{c['id']}] *{c['source']}*: {c['text']}" for c in (e.get("citations") or [])[:20]]
     lines += ["", "</details>"]
+    if writing:
+        return "\n".join(lines)
     model = e.get("model") or {}
     note = f"_Written by {model.get('backend', '?')}/{model.get('name', '?')}"
     if model.get("adapter"):
@@ -446,6 +458,8 @@ class ChatUI:
                 if any(o.tense != "unknown" for o in understood.occupations):
                     _take_in(state, message, understood)  # "I'm a nurse — am I a good fit for X?"
                 reply, panel = self._fit(state, action, selected)
+            elif action.action in ("courses", "jobs"):
+                reply = self._asked_list(state, action, message, understood, selected)
             elif action.action == "other":
                 reply = HELP
             else:
@@ -475,6 +489,57 @@ class ChatUI:
             notes.insert(0, understood.message or NO_OCCUPATION)
         notes.append("(You can correct all of this under *What Waypoint believes about you*.)")
         return " ".join(notes) + "\n\n" + "\n".join(self._recommend(state))
+
+    def _asked_list(self, state: dict, action: Route, message: str, understood: Understanding,
+                    selected: str | None) -> str:
+        """ "What courses should I take?", "find me jobs": that list. What the message also says about the
+        person ("I'm a nurse — what courses…?") is taken in first, with the occupation list it changes."""
+        parts = []
+        if says_something(understood) and understood.status != "not_english":
+            parts.append(self._describe(state, message, understood))
+        if not _has_profile(state):
+            return parts[0] if parts else ("First tell me a little about yourself (your job, your skills, where "
+                                            "you'd like to go) so I can suggest them.")
+        if not state["recs"]:
+            parts.append("\n".join(self._recommend(state)))
+        parts.append(self._courses_for_gaps(state, selected) if action.action == "courses" else self._postings(state))
+        return "\n\n".join(p for p in parts if p)
+
+    def _courses_for_gaps(self, state: dict, selected: str | None) -> str:
+        """The gaps to the occupation in view (the open or selected one, else the top of the list), most
+        important first, each with the courses that teach it -- or, honestly, none."""
+        target = self._current(state, selected) or (state["recs"][0] if state["recs"] else None)
+        if target is None:
+            return "I have no occupation to compare you with yet — tell me more about what you do."
+        position = next((n for n, r in enumerate(state["recs"]) if r["id"] == target["id"]), None)
+        e = self._explain(state, target["id"], position, "ui_courses")
+        gaps = e.get("missing_skills") or []
+        if not gaps:
+            return (f"For **{target['title']}** your profile already shows every skill I can check, so there is no "
+                    "gap a course would close.")
+        lines = [f"To move toward **{target['title']}**, these are the skills to build first, and the courses "
+                 "that teach them:"]
+        for gap in gaps:
+            courses = [c["title"] for c in gap.get("courses") or []]
+            lines.append(f"- **{gap['label']}**: " + ("; ".join(courses) if courses else
+                         "no course in the catalogue teaches this yet — a project or volunteer work that uses it "
+                         "is the way in"))
+        lines.append("\nPick another occupation under **Recommendations** and ask again for its courses.")
+        return "\n".join(lines)
+
+    def _postings(self, state: dict) -> str:
+        """Job postings for the person as understood (occupation, goal, skills): title, employer, place."""
+        try:
+            found = self.svc.recommend(_profile(state), "job", POSTINGS_K, session_id=_session(state),
+                                       surface="ui_jobs", with_understanding=False)
+        except ServiceError as exc:
+            return f"I can't search job postings right now ({exc.message})."
+        items = found.get("items") or []
+        if not items:
+            return "I found no job postings that match you in the catalogue."
+        lines = ["Job postings that match you:"]
+        lines += [f"{n}. {item['title']}" for n, item in enumerate(items, 1)]
+        return "\n".join(lines)
 
     def _fit(self, state: dict, action: Route, selected: str | None):
         """A fit question: the occupation it names (exactly: an unknown one gets "did you mean …?"), or
@@ -509,8 +574,8 @@ class ChatUI:
             found = [r for r in state["recs"] if r["id"] == state["open"]["item_id"]]
             if found:
                 return found[0]
-        found = self._selected(state, selected)
-        return found[0] if found else None
+        picked = self._selected(state, selected)
+        return picked[0] if picked else None
 
     def on_upload(self, path, history: list, state: dict):
         state = state or _new_state()
@@ -616,21 +681,64 @@ class ChatUI:
         return None
 
     def on_why(self, label: str | None, state: dict):
-        """"Why?" = a click: log it, open the full explanation (dwell starts), close the previous one."""
+        """"Why?" = a click: log it, open the full explanation (dwell starts), close the previous one.
+
+        A generator (Gradio sends each yield as it comes): the skeleton -- fit, skills and citations from
+        the evidence -- is shown at once as "writing…", the verified steps and summary fill it in as the
+        LLM writes them, and the finished explanation replaces it in place."""
         state = state or _new_state()
         found = self._selected(state, label)
         if found is None:
-            return state, gr.update(), "Pick a recommendation first."
+            yield state, gr.update(), "Pick a recommendation first."
+            return
         rec, position = found
         self._close_open(state)
         try:
-            e = self._explain(state, rec["id"], position, "ui_panel")
+            e = state["explanations"].get(rec["id"])
+            if e is None:
+                for partial in self._explain_streaming(state, rec["id"], position, "ui_panel"):
+                    if partial.get("state") == "writing":
+                        yield state, render_explanation(partial), ""
+                    else:
+                        e = partial
             self.svc.feedback({"type": "click", "item_id": rec["id"], "impression_id": e.get("impression_id"),
                                "position": position, "session_id": _session(state)})
         except ServiceError as exc:
-            return state, gr.update(), f"Sorry — {exc.message}"
+            yield state, gr.update(), f"Sorry — {exc.message}"
+            return
         self._open(state, e, position)
-        return state, render_explanation(e), ""
+        yield state, render_explanation(e), ""
+
+    def _explain_streaming(self, state: dict, item_id: str, position: int | None, surface: str):
+        """The explanation of ``item_id`` as it is written: the skeleton (``state: "writing"``), the same with
+        each verified step and then the summary filled in, and last the finished explanation (cached in
+        ``state`` like :meth:`_explain`'s). Logged exactly as :meth:`_explain` logs it, once, at the end."""
+        shown = [r["id"] for r in state["recs"]] or None
+        stream = open_explanation_stream(
+            self.svc, _profile(state), item_id, session_id=_session(state), position=position, shown=shown,
+            impression_id=state.get("impression_id") if shown and item_id in shown else None, surface=surface)
+        partial: dict = {}
+        try:
+            for name, data in stream:
+                if name == "skeleton":
+                    partial = dict(data)
+                elif name == "next_step":  # its citation ids are final only at done: shown then
+                    partial["next_steps"] = [*partial.get("next_steps", []), data["text"]]
+                elif name == "rewrite":
+                    partial["next_steps"] = []
+                elif name == "summary":
+                    partial["summary"] = data["text"]
+                elif name == "done":
+                    state["explanations"][item_id] = data
+                    yield data
+                    return
+                else:
+                    continue
+                yield partial
+        finally:
+            stream.cancel()  # the page went away mid-stream: stop the LLM, free the slot (a no-op after done)
+        raise ServiceError("the explanation stopped before it was finished; try again", status=503,
+                           code="unavailable")
 
     def on_close(self, state: dict):
         state = state or _new_state()
@@ -704,7 +812,12 @@ class ChatUI:
                           api_visibility="private")
             save.click(self.on_save_profile, [occupation, skills, goal, chat, state],
                        [chat, state, *profile_outputs, recs, status], api_visibility="private")
-            why.click(self.on_why, [recs, state], [state, panel, status], api_visibility="private")
+            # a stream: the skeleton replaces the panel at once and is filled in place, so no full-panel spinner
+            # ("minimal"); each listener has its own concurrency group (default_concurrency_limit below), so chat,
+            # upload and feedback stay usable while an explanation is written; a second "Why?" while one writes
+            # runs after it ("always_last") instead of being dropped ("once", the default for clicks)
+            why.click(self.on_why, [recs, state], [state, panel, status], api_visibility="private",
+                      show_progress="minimal", trigger_mode="always_last")
             close.click(self.on_close, [state], [state, panel, status], api_visibility="private")
             up.click(lambda s: self.on_thumbs(True, None, s), [state], [state, status], api_visibility="private")
             down.click(lambda r, s: self.on_thumbs(False, r, s), [reason, state], [state, status],

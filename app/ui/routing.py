@@ -1,11 +1,12 @@
-"""What the chat does with a message: answer a fit question, take in what the person says about
-themselves (and recommend), or reply to small talk.
+"""What the chat does with a message: answer a fit question, list courses or job postings when asked
+for them, take in what the person says about themselves (and recommend), or reply to small talk.
 
 Two signals, each used for what it is good at:
 
 * **what is asked**: the SetFit intent classifier (:meth:`app.api.services.WaypointService.intent`;
   ``eval/chat_routing.py`` measured it against the regular expressions it replaces). Its
-  ``explain_fit`` and ``skill_gap`` intents are fit questions; ``other`` is small talk.
+  ``explain_fit`` and ``skill_gap`` intents are fit questions; ``courses`` and ``find_jobs`` ask for
+  those lists; ``other`` is small talk.
 * **what is said**: the :class:`~retrieval.understanding.schema.Understanding` of the message. The
   classifier was trained without self-descriptions, so it calls some of them "other" ("I'm an RN on a
   busy med-surg ward"); a message that names an occupation, a skill or a goal is taken in whatever
@@ -26,8 +27,10 @@ from typing import Literal
 from app.api.services import asks_about_shown, parse_fit_question
 from retrieval.understanding.schema import Understanding
 
-Action = Literal["fit", "profile", "other"]
+Action = Literal["fit", "courses", "jobs", "profile", "other"]
 FIT_INTENTS = frozenset({"explain_fit", "skill_gap"})
+# "what courses should I take?", "find me jobs": answered with that list, not the occupation list again
+LIST_INTENTS: dict[str, Action] = {"courses": "courses", "find_jobs": "jobs"}
 NAMED = 0.5  # an occupation link without a title in the text counts as said only from this confidence
 
 
@@ -72,6 +75,8 @@ def route(message: str, intent: str, understood: Understanding, model: str = "")
         return Route("fit", target, intent, model)
     if intent in FIT_INTENTS or asks_about_shown(message):  # "why does this role fit me?": the one on screen
         return Route("fit", fit_target(message, understood), intent, model)
+    if intent in LIST_INTENTS:  # what they say about themselves is taken in first (the chat does)
+        return Route(LIST_INTENTS[intent], None, intent, model)
     if intent == "other" and not says_something(understood):
         return Route("other", None, intent, model)
     return Route("profile", None, intent, model)

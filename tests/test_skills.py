@@ -77,13 +77,15 @@ def test_nurse_gap_against_health_education_specialists(catalogue, nurse_gap):
     for m in gap.missing_skills:
         assert m.id in target, m.label
         assert m.id not in nurse or nurse[m.id] is not None and nurse[m.id] < 0.5  # not held (or only a weak rating)
-    importances = [m.importance for m in gap.missing_skills]
-    assert importances == sorted(importances, reverse=True)
+    scores = [m.rank.score for m in gap.missing_skills]  # what matters for the target first (retrieval/skills/priority.py)
+    assert scores == sorted(scores, reverse=True)
     for p in gap.partial_skills:
         assert p.id in target
     labels = dict(catalogue.execute("SELECT id, label FROM skill"))
-    for m in gap.matched_skills + gap.missing_skills:
+    for m in gap.matched_skills:
         assert m.label == labels[m.id]  # the catalogue's own label, never a paraphrase
+    for m in gap.missing_skills:  # shown in the catalogue's plainest label for it, the original kept
+        assert m.catalogue_label == m.requirement.label == labels[m.id]
     assert 0 < gap.coverage < 1
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -198,7 +199,7 @@ class _Builder:
         self.items: list[EvidenceCitation] = []
         self.by_text: dict[tuple[str, str], EvidenceCitation] = {}
 
-    def add(self, role: Role, source: str, text: str, skills: list[str] = (), courses: list[str] = ()) -> str:
+    def add(self, role: Role, source: str, text: str, skills: Sequence[str] = (), courses: Sequence[str] = ()) -> str:
         text = text.strip()
         key = (source, text)
         existing = self.by_text.get(key)
@@ -322,18 +323,18 @@ def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", 
     course_rows: dict[str, list[CourseInfo]] = {}
     n_courses = 0
     labels = {m.id: m.label for m in missing}
-    for m in missing:
-        for c in m.courses[:COURSES_PER_MISSING]:
+    for miss in missing:
+        for c in miss.courses[:COURSES_PER_MISSING]:
             if n_courses >= MAX_COURSES and c.id not in {x.id for v in course_rows.values() for x in v}:
                 continue
-            covers = [labels[s] for s in c.covers if s in labels] or [m.label]
+            covers = [labels[s] for s in c.covers if s in labels] or [miss.label]
             level = f", {c.level}" if c.level else ""
             cid = b.add("course", c.id, f"Course \"{c.title}\" ({c.provider}{level}) teaches: " + ", ".join(covers),
-                        [s for s in c.covers if s in labels] or [m.id], [c.id])
-            if cid not in cites.get(m.id, []):
-                cites.setdefault(m.id, []).append(cid)
+                        [s for s in c.covers if s in labels] or [miss.id], [c.id])
+            if cid not in cites.get(miss.id, []):
+                cites.setdefault(miss.id, []).append(cid)
                 n_courses += 1
-            course_rows.setdefault(m.id, []).append(CourseInfo(id=c.id, title=c.title))
+            course_rows.setdefault(miss.id, []).append(CourseInfo(id=c.id, title=c.title))
 
     def skill(obj, status) -> EvidenceSkill:
         provenance, quote = _provenance(obj, status, profile_text)

@@ -60,6 +60,9 @@ class MatchedSkill(BaseModel):
     requirement: Requirement
 
 
+PartialReason = Literal["narrower", "broader", "sibling", "related", "same_tool_category", "lower_level"]
+
+
 class PartialSkill(BaseModel):
     """A requirement the profile covers only indirectly (hierarchy, co-occurrence, tool family, level)."""
 
@@ -67,7 +70,7 @@ class PartialSkill(BaseModel):
     id: str
     label: str
     importance: float
-    reason: Literal["narrower", "broader", "sibling", "related", "same_tool_category", "lower_level"]
+    reason: PartialReason
     via: dict = Field(description="{id, label} of the profile skill that gives partial credit")
     score: float = Field(description="partial credit 0..1")
     requirement: Requirement
@@ -84,14 +87,38 @@ class CourseRef(BaseModel):
     covers: list[str] = Field(default_factory=list, description="ids of this gap's missing skills the course teaches")
 
 
+class AreaContext(BaseModel):
+    """The broad knowledge area a concrete missing skill stands for (retrieval/skills/areas.py)."""
+
+    id: str
+    label: str
+    similarity: float = Field(description="cosine of the area and the concrete skill (label: definition)")
+
+
+class GapRank(BaseModel):
+    """Why a missing skill sits where it does (retrieval/skills/priority.py: one score, weights in one place)."""
+
+    tier: Literal["essential", "optional"]
+    need: float = Field(description="importance, and for rated elements the required level, 0..1")
+    tasks: int = Field(0, description="task statements of the target that depend on the skill")
+    task_total: int = Field(0, description="task statements of the target (0: none, e.g. a posting)")
+    unresolved_area: bool = Field(False, description="a broad knowledge area no concrete skill of the target resolves")
+    score: float
+
+
 class MissingSkill(BaseModel):
     evidence_id: str
     id: str
-    label: str
+    label: str = Field(description="what the person reads: the catalogue label, or a shorter one the catalogue has "
+                                   "for it (retrieval/skills/plain.py)")
     importance: float
     courses: list[CourseRef]
     unlocks_occupations: int = Field(description="occupations whose requirement coverage crosses the threshold once learned")
     requirement: Requirement
+    catalogue_label: str = Field(default="", description="the catalogue's own label (= requirement.label), kept for "
+                                                         "verification when ``label`` is plainer")
+    area: AreaContext | None = Field(default=None, description="the knowledge area this concrete skill makes teachable")
+    rank: GapRank | None = Field(default=None, description="the gap-ordering score and its parts")
 
 
 class SkillGapEvidence(BaseModel):

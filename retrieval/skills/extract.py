@@ -36,6 +36,7 @@ import re
 import sqlite3
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -269,9 +270,9 @@ def build_data(conn: sqlite3.Connection) -> ExtractorData:
         for _rank, entry in sorted(items, key=lambda x: x[0]):
             seen.setdefault(entry.skill_id, entry)
         entries[key] = list(seen.values())
-    senses: dict[str, list[str]] = defaultdict(list)
+    senses: dict[str, Iterable[str]] = {}
     for acr, meanings in [*acronyms.WORLD_SENSES.items(), *credentials.acronym_senses().items()]:
-        senses[acr].extend(meanings)
+        senses[acr] = [*senses.get(acr, ()), *meanings]
     ambiguous = acronyms.ambiguous_acronyms(attested, senses)
     cues: dict[str, frozenset[str]] = {}
     for acr in sorted(ambiguous):

@@ -8,13 +8,16 @@ a nurse "has" what nursing requires, as much as nursing requires it).
 Each requirement of the target is then *matched* (same canonical skill), *partial* (the profile has
 a narrower/broader/sibling skill in the ESCO hierarchy, a tool of the same O*NET commodity category,
 a strongly co-occurring skill, or a rated element at a lower level) or *missing*. Missing skills are
-ranked by importance and come with the courses linked to them (catalogue tags or extracted links)
-and the number of further occupations that the skill would bring within reach.
+ranked by what matters for the target (:mod:`retrieval.skills.gap_order`: essential first, importance
+and level, the target's tasks that depend on them, knowledge areas resolved to concrete skills), shown
+in the catalogue's plainest label, and come with the courses that teach them and the number of further
+occupations that the skill would bring within reach.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, field_validator
@@ -28,6 +31,7 @@ from retrieval.skills.evidence import (
     ItemRef,
     MatchedSkill,
     MissingSkill,
+    PartialReason,
     PartialSkill,
     ProfileEvidence,
     Requirement,
@@ -38,7 +42,10 @@ from retrieval.skills.evidence import (
     stable_hash,
 )
 from retrieval.skills.extract import get_extractor, tokenize
+from retrieval.skills.gap_order import RankedGap, in_demand, rank_missing
 from retrieval.skills.graph import SkillsGraph, get_graph
+from retrieval.skills.plain import plain_label
+from retrieval.skills.priority import gap_priority
 from retrieval.text import normalize_label
 
 #: Profile skills below this confidence are not treated as held.
@@ -287,9 +294,10 @@ def _with_stated(req: Requirement, held: dict[str, HeldSkill], stated_names: dic
     return HeldSkill(have.id, have.label, max(have.confidence, same.confidence), same.evidence + have.evidence, have.level)
 
 
-def _partial(req: Requirement, held: dict[str, HeldSkill], graph: SkillsGraph) -> tuple[str, HeldSkill, float] | None:
+def _partial(req: Requirement, held: dict[str, HeldSkill],
+             graph: SkillsGraph) -> tuple[PartialReason, HeldSkill, float] | None:
     """Best partial credit the held skills give for ``req`` (reason, via skill, credit), or None."""
-    candidates: list[tuple[float, str, str]] = []
+    candidates: list[tuple[float, PartialReason, str]] = []
     for child in graph.narrower(req.skill_id):
         if child in held:
             candidates.append((PARTIAL_CREDIT["narrower"], "narrower", child))
@@ -375,13 +383,16 @@ def _unlocks(held_ids: set[str], missing_ids: list[str], graph: SkillsGraph,
 
 
 def skill_gap(profile: Profile, item_id: str, settings: Settings | None = None, *, use_embeddings: bool | None = None,
-              use_map: bool | None = None, max_missing: int = 15, max_partial: int = 15) -> SkillGapEvidence:
+              use_map: bool | None = None, max_missing: int = 15, max_partial: int = 15,
+              ordering: Literal["priority", "importance"] = "priority") -> SkillGapEvidence:
     """Matched, partial and missing skills of ``profile`` for an occupation or job posting.
 
-    ``use_embeddings`` turns the embedding tagger on for the profile text; ``use_map`` adds the ESCO
-    essentials of O*NET occupations through :mod:`retrieval.skills.esco_map`. Both need the embedding
-    model over a whole catalogue field on first use; ``None`` takes ``settings.gap_embeddings`` /
-    ``settings.gap_esco_map`` (both on by default).
+    ``use_embeddings`` turns the embedding model on for the profile text (the embedding tagger) and for
+    the gap order (task ↔ skill links by meaning, knowledge areas resolved to concrete skills); ``use_map``
+    adds the ESCO essentials of O*NET occupations through :mod:`retrieval.skills.esco_map`. Both need the
+    embedding model over a whole catalogue field on first use; ``None`` takes ``settings.gap_embeddings`` /
+    ``settings.gap_esco_map`` (both on by default). ``ordering="importance"`` is the order before issue 23
+    (no area resolution, catalogue labels), kept as the evaluation's baseline.
     """
     if profile.is_empty():
         raise base.SkillsInputError("empty profile: give an occupation, skills or text")
@@ -426,16 +437,24 @@ def skill_gap(profile: Profile, item_id: str, settings: Settings | None = None, 
         else:
             missing_reqs.append(req)
 
-    missing_reqs.sort(key=lambda r: (-r.importance, not r.hot, r.label, r.skill_id))
-    top_missing = missing_reqs[:max_missing]
+    if ordering == "priority":
+        # what matters for the target first: essential before optional, importance and level, the target's
+        # tasks that depend on it; knowledge areas resolved to concrete skills (retrieval/skills/gap_order.py)
+        ranked = rank_missing(item, missing_reqs, graph, settings, use_embeddings=use_embeddings)[:max_missing]
+    else:  # the order before issue 23 (importance, hot, alphabet), kept as the baseline `waypoint eval courses` reports
+        missing_reqs.sort(key=lambda r: (-r.importance, not r.hot, r.label, r.skill_id))
+        ranked = [RankedGap(r, gap_priority(r, in_demand=in_demand(r, graph))) for r in missing_reqs[:max_missing]]
+    top_missing = [g.req for g in ranked]
     unlocks = _unlocks(set(held), [r.skill_id for r in top_missing], graph)
     # Courses from the relevance model (retrieval/courses/relevance.py), not the graph's word links, for the gaps
     # that are shown; a gap no course teaches well enough gets none ("no course in the catalogue teaches this yet").
     courses = course_refs(settings, [SkillRef(r.skill_id, r.label) for r in top_missing[:COURSE_GAPS]],
                           held_labels=[m.label for m in matched])
-    missing = [MissingSkill(evidence_id=missing_id(r.skill_id), id=r.skill_id, label=r.label, importance=r.importance,
-                            courses=courses.get(r.skill_id, []), unlocks_occupations=unlocks[r.skill_id],
-                            requirement=r) for r in top_missing]
+    missing = [MissingSkill(evidence_id=missing_id(g.req.skill_id), id=g.req.skill_id,
+                            label=plain_label(g.req.skill_id, g.req.label, settings) if ordering == "priority" else g.req.label,
+                            importance=g.req.importance, courses=courses.get(g.req.skill_id, []),
+                            unlocks_occupations=unlocks[g.req.skill_id], requirement=g.req,
+                            catalogue_label=g.req.label, area=g.area, rank=g.rank) for g in ranked]
     partial.sort(key=lambda p: (-p.importance * p.score, p.label, p.id))
     gap_id = "gap:{}:{}".format(item.id, stable_hash(profile.model_dump(mode="json")))
     return SkillGapEvidence(

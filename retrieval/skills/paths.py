@@ -15,6 +15,7 @@ hop limit while keeping networkx's exact k-shortest-paths.
 from __future__ import annotations
 
 from itertools import islice
+from typing import Literal
 
 import networkx as nx
 import numpy as np
@@ -30,16 +31,19 @@ HOP_PENALTY = 0.1
 NEW_SKILLS_PER_STEP = 8
 PATHS_VERSION = "1"
 
+#: How one step of a path is justified (PathStep.link).
+Link = Literal["related_occupation", "skill_similarity", "direct"]
 
-def neighbours(settings: Settings | None = None) -> dict[str, list[tuple[str, str]]]:
+
+def neighbours(settings: Settings | None = None) -> dict[str, list[tuple[str, Link]]]:
     """occupation id → [(neighbour id, link)], cached per catalogue fingerprint."""
     settings = settings or get_settings()
     conn = base.catalogue(settings)
     fp = base.fingerprint(conn)
 
-    def build() -> dict[str, list[tuple[str, str]]]:
+    def build() -> dict[str, list[tuple[str, Link]]]:
         graph = get_graph(settings)
-        out: dict[str, list[tuple[str, str]]] = {o: [] for o in graph.occupation_ids}
+        out: dict[str, list[tuple[str, Link]]] = {o: [] for o in graph.occupation_ids}
         for src, dst in conn.execute("SELECT occupation_id, related_id FROM related_occupation ORDER BY occupation_id, rank"):
             if src in out and graph.node_type(dst) == "occupation":
                 out[src].append((dst, "related_occupation"))
@@ -111,7 +115,7 @@ def career_paths(source: str, target: str, k: int = 3, settings: Settings | None
     layered = nx.DiGraph()
     sink = ("__target__", -1)
     frontier = {source}
-    links: dict[tuple[str, str], str] = {}
+    links: dict[tuple[str, str], Link] = {}
     for hop in range(max_hops):
         nxt: set[str] = set()
         for u in sorted(frontier):

@@ -1,0 +1,96 @@
+"""Pool round 2 of the course judgements: the top-3 gaps of the new gap order that round 1 never judged.
+
+Why: the gap order of issue 23 item 3 lists other skills first (essential ESCO skills the target's tasks
+depend on, concrete skills instead of knowledge areas); the share of top-3 gaps that get a relevant
+course can only be measured on judged skills. The pool is made as round 1's (:mod:`eval.course_pool`:
+BM25, MiniLM label, MiniLM label + definition, the graph's old links, two English courses each,
+near-duplicates collapsed) plus the courses the served relevance model shows for the gap (``waypoint``),
+so that the first course a person sees is judged. The file carries no model score; the judge labels
+each row by the rule in ``eval/data/README.md`` into ``eval/data/course_judgements_gaps.jsonl``.
+
+Run: ``python -m eval.course_pool_gaps --out /tmp/pool2.jsonl`` (needs a built home).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from eval.course_pairs import FIXED_PAIRS
+from eval.courses import JUDGEMENTS, K, load_judgements
+from retrieval.settings import get_settings
+
+
+def round2_skills(settings, k: int = K) -> list[tuple[str, str, str]]:
+    """(skill id, catalogue label, description) of the new order's top-k gaps that round 1 did not judge."""
+    from retrieval.skills import base
+    from retrieval.skills.gap import Profile, skill_gap
+
+    judged = load_judgements(JUDGEMENTS)
+    seen: dict[str, None] = {}
+    for pair in FIXED_PAIRS:
+        p = Profile(occupation=pair.occupation) if pair.occupation else Profile(text=pair.text)
+        for m in skill_gap(p, pair.target, settings, max_missing=k).missing_skills[:k]:
+            if m.id not in judged:
+                seen.setdefault(m.id)
+    conn = base.catalogue(settings)
+    out = []
+    for sid in seen:
+        row = conn.execute("SELECT label, description FROM skill WHERE id = ?", (sid,)).fetchone()
+        if row:
+            out.append((sid, row[0], row[1] or ""))
+    return out
+
+
+def build_pool(settings, per_retriever: int = 2) -> list[dict]:
+    from retrieval.courses.catalogue import skill_query
+    from retrieval.courses.dedup import collapse
+    from retrieval.courses.relevance import SkillRef, get_relevance
+    from retrieval.skills.graph import get_graph
+
+    rel = get_relevance(settings)
+    index = rel.index
+    english = np.array([lang == "en" for lang in index.languages])
+    graph = get_graph(settings)
+    rows = []
+    for sid, label, description in round2_skills(settings):
+        found: dict[str, list[str]] = {}
+
+        def take(name: str, ranked: list[str], n: int = per_retriever) -> None:
+            ranked = [c for c in ranked if english[index.position[c]]]
+            ranked = collapse(ranked, lambda c: index.record(c).title)
+            for cid in ranked[:n]:
+                found.setdefault(cid, []).append(name)
+
+        take("bm25", [c for c, _ in index.bm25.search(label, k=60)])
+        for name, q in (("dense", label), ("dense_def", skill_query(label, description))):
+            order = np.argsort(-(index.vectors @ rel.embedder.encode_one(q)))[:60]
+            take(name, [index.records[i].id for i in order])
+        if sid in graph.graph:
+            linked = sorted(graph.courses_for(sid), key=lambda x: (-float(x[1].get("confidence", 1.0)), x[0]))
+            take("graph", [c for c, _ in linked if c in index.position])
+        shown = rel.courses_for_skill(SkillRef(sid, label), language="en", k=K).courses
+        take("waypoint", [c.id for c in shown], K)
+        for cid, by in found.items():
+            r = index.record(cid)
+            rows.append({"skill_id": sid, "skill": label, "skill_description": description[:200], "course_id": cid,
+                         "title": r.title, "provider": r.provider, "subject": r.subject, "tags": list(r.tags[:8]),
+                         "description": r.description[:240], "pooled_by": by})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--per-retriever", type=int, default=2)
+    args = ap.parse_args(argv)
+    rows = build_pool(get_settings(), args.per_retriever)
+    args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    print(f"{len(rows)} (skill, course) candidates for {len({r['skill_id'] for r in rows})} skills → {args.out}")
+
+
+if __name__ == "__main__":
+    main()

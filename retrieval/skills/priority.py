@@ -1,0 +1,98 @@
+"""How much a missing skill matters for the target: one scoring function, with its weights in one place.
+
+Why: the gaps were listed by the requirement's importance alone, and for an O*NET occupation whose ESCO
+essentials come through the map (:mod:`retrieval.skills.esco_map`) every one of them carries the same
+importance (the map's confidence), so the tie was broken by the alphabet: "build recommender systems" came
+first from software developer to data scientist. The score below puts what the target cannot do without
+first and, within that, what its work leans on most:
+
+* **tier** -- *essential* before *optional*. Essential: an ESCO essential skill (of an ESCO target, or of
+  the ESCO occupation an O*NET target maps to), an O*NET rated element of high importance (IM ≥ 3.5 of 5),
+  a technology O*NET flags *In Demand* for the occupation (frequent in its postings), a skill a posting
+  names. Optional: ESCO optional skills, rated elements of importance 3-3.5, other technologies.
+* **need** (0..1) -- the requirement's importance (``Requirement.importance``: O*NET IM scaled, ESCO
+  essential 1 / optional 0.5, a mapped essential at the map's confidence, a technology 0.5 plus its hot /
+  in-demand flags) and, for rated elements, the level the target requires (O*NET LV scaled):
+  ``need = importance × (1 − level_weight + level_weight × level)`` -- importance *and* level, as O*NET
+  publishes both: an element rated important but needed at a low level matters less than one needed at a
+  high level.
+* **task share** -- the share of the target's task statements that depend on the skill
+  (:mod:`retrieval.skills.task_links`), saturating at ``task_share_full``: a skill a quarter of the
+  tasks lean on is as central as a skill can be.
+* **unresolved area** -- a broad knowledge area ("Sociology and Anthropology") that could not be turned
+  into a concrete skill of the target (:mod:`retrieval.skills.areas`) is not teachable as phrased; it
+  ranks after concrete skills of similar weight.
+
+``score = tier + need × (1 − task_weight + task_weight × min(1, task_share / task_share_full)) × area``
+with tier = 1 for essential and 0 for optional; the second term is below 1, so essential always precedes
+optional and the rest orders within a tier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from retrieval.skills.evidence import GapRank, Requirement
+
+Tier = Literal["essential", "optional"]
+
+
+@dataclass(frozen=True)
+class GapWeights:
+    """Every weight of the gap ordering (see the module docstring for what each does)."""
+
+    #: O*NET importance (scaled 0..1) from which a rated element is essential: IM ≥ 3.5 of 5.
+    high_importance: float = 0.625
+    #: How much the required level (O*NET LV scaled 0..1) moves a rated element's need.
+    level_weight: float = 0.5
+    #: How much the share of the target's tasks that depend on the skill moves the score.
+    task_weight: float = 0.4
+    #: Task share at which the task term is full.
+    task_share_full: float = 0.5
+    #: Factor for a knowledge area that no concrete skill of the target resolves.
+    unresolved_area: float = 0.8
+
+
+WEIGHTS = GapWeights()
+
+
+def tier(req: Requirement, *, in_demand: bool = False, weights: GapWeights = WEIGHTS) -> Tier:
+    """Essential or optional (see the module docstring)."""
+    if req.relation in ("essential", "mentioned"):
+        return "essential"
+    if req.relation == "rated":
+        return "essential" if req.importance >= weights.high_importance else "optional"
+    if req.relation == "technology":
+        return "essential" if in_demand else "optional"
+    return "optional"
+
+
+def need(req: Requirement, weights: GapWeights = WEIGHTS) -> float:
+    """Importance, times the required level's factor for rated elements (0..1)."""
+    importance = min(1.0, max(0.0, float(req.importance)))
+    if req.relation == "rated" and req.level is not None:
+        level = min(1.0, max(0.0, float(req.level)))
+        return importance * (1.0 - weights.level_weight + weights.level_weight * level)
+    return importance
+
+
+def gap_priority(req: Requirement, *, tasks: int = 0, task_total: int = 0, unresolved_area: bool = False,
+                 in_demand: bool = False, weights: GapWeights = WEIGHTS) -> GapRank:
+    """The one score missing skills are ordered by (higher first); see the module docstring."""
+    t = tier(req, in_demand=in_demand, weights=weights)
+    n = need(req, weights)
+    share = tasks / task_total if task_total else 0.0
+    task_term = min(1.0, share / weights.task_share_full) if weights.task_share_full > 0 else 0.0
+    within = n * (1.0 - weights.task_weight + weights.task_weight * task_term)
+    if unresolved_area:
+        within *= weights.unresolved_area
+    within = min(within, 0.9999)  # the tier always dominates
+    score = (1.0 if t == "essential" else 0.0) + within
+    return GapRank(tier=t, need=round(n, 4), tasks=tasks, task_total=task_total, unresolved_area=unresolved_area,
+                   score=round(score, 6))
+
+
+def order_key(priority: GapRank, req: Requirement) -> tuple:
+    """Sort key: score first, then the old order (importance, hot, label, id) so ties stay deterministic."""
+    return (-priority.score, -req.importance, not req.hot, req.label, req.skill_id)

@@ -59,13 +59,31 @@ def _build_intent(settings: Settings, show_progress: bool) -> list[Path]:
     return [out]
 
 
+def _build_jobs_cold(settings: Settings, show_progress: bool) -> list[Path]:
+    """The cold-start job ranking's postings, each linked to O*NET (retrieval/jobs/cold_service.py;
+    eval/reports/jobs_cold_start.md)."""
+    from retrieval.jobs.cold_service import build as build_cold
+
+    return build_cold(settings, show_progress=show_progress)
+
+
+def _has_job_views(settings: Settings) -> bool:
+    from retrieval.jobs.cold_service import has_job_views
+
+    return has_job_views(settings)
+
+
 def components() -> list[Component]:
     """What ``waypoint build`` builds, in order; the required ones are what a server needs to serve."""
     from app.explain.memory import MEMORY_VERSION
     from retrieval.courses.index import INDEX_VERSION
+    from retrieval.jobs.cold_train import COLD_VERSION
+    from retrieval.jobs.posting_links import LINKS_VERSION
     from retrieval.rerankers.intent_examples import INTENT_VERSION
 
     return [*retrieval_components(),
+            Component("jobs_cold", "postings linked to O*NET occupations (cold-start job ranking)",
+                      {"cold": COLD_VERSION, "links": LINKS_VERSION}, _build_jobs_cold, applies=_has_job_views),
             Component("courses", "course index (languages and vectors)", {"index": INDEX_VERSION}, _build_courses),
             # Optional: without it the chat routes with the nearest-centroid intent classifier (measured in
             # eval/reports/chat_routing.md: 0.853 against 0.941 with it).

@@ -174,6 +174,12 @@ def _stage2_text(main: dict) -> str:
 
 
 def main() -> dict:
+    import sys
+
+    if "--cold-start" in sys.argv[1:]:  # `waypoint eval jobs --cold-start`: cold-start postings (eval/jobs_cold.py)
+        from eval.jobs_cold import main as cold_main
+
+        return cold_main([a for a in sys.argv[1:] if a != "--cold-start"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="no dense features, one inner fold")
     parser.add_argument("--cross-encoder", action=argparse.BooleanOptionalAction, default=None,

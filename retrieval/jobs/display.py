@@ -11,14 +11,6 @@ from __future__ import annotations
 
 import re
 
-#: Employment types a title states, by the words that state them.
-_EMPLOYMENT = {
-    "internship": re.compile(r"\b(intern|interns|internship|co-?op)\b", re.I),
-    "part_time": re.compile(r"\b(part[\s-]*time|p/t|pt)\b", re.I),
-    "seasonal": re.compile(r"\b(seasonal|holiday help|summer job)\b", re.I),
-    "temporary": re.compile(r"\b(temp|temporary)\b", re.I),
-    "full_time": re.compile(r"\b(full[\s-]*time|f/t)\b", re.I),
-}
 _AT_COMPANY = re.compile(r"\s+@\s+.*$")
 _REPEATED = re.compile(r"([!?*~#=_.,:;\-])\1+")
 _SEPARATORS = re.compile(r"\s*(?:~|\||\s[-–—]\s|:\s)\s*")
@@ -30,8 +22,11 @@ _EDGE = re.compile(r"^[\s\-–—~|:,.!*]+|[\s\-–—~|:,.!*]+$")
 
 
 def employment_types(title: str) -> set[str]:
-    """The employment types the title states (internship, part_time, seasonal, temporary, full_time)."""
-    return {kind for kind, pattern in _EMPLOYMENT.items() if pattern.search(title or "")}
+    """The employment types the title states (internship, part_time, seasonal, temporary, full_time); the
+    parser, with its documented exceptions, is :mod:`retrieval.jobs.levels`."""
+    from retrieval.jobs.levels import employment_types as parsed
+
+    return set(parsed(title))
 
 
 def _is_noise(segment: str, city: str, state: str) -> bool:

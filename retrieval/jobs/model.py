@@ -26,6 +26,7 @@ import os
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -142,7 +143,7 @@ class JobInteractions:
         rows, cols, vals = [], [], []
         pop = np.zeros(n_jobs)
         times: dict[int, list[float]] = defaultdict(list)
-        trans = Counter()
+        trans: Counter[tuple[int, int]] = Counter()
         prev: tuple[str, int] | None = None
         for v in views:
             j = jidx.get(v.job_id)
@@ -198,8 +199,8 @@ class JobInteractions:
                 self._fit_als()
 
     def _fit_als(self) -> None:
-        from threadpoolctl import threadpool_limits
         from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
 
         cfg = self.config
         model = AlternatingLeastSquares(
@@ -216,7 +217,7 @@ class JobInteractions:
         if self.als_items is None or not hist_idx:
             return None
         u = self.user_index.get(user_id) if user_id is not None else None
-        if u is not None:
+        if u is not None and self.als_users is not None:
             return self.als_users[u]
         # fold-in: least squares against the item factors of the history (ALS's closed form, alpha-weighted)
         Y = self.als_items
@@ -367,7 +368,7 @@ class JobRanker:
 
     def __init__(self, config: JobRecConfig):
         self.config = config
-        self.model = None
+        self.model: Any = None  # an LGBMRanker once fitted, a _BoosterAdapter once loaded
 
     def fit(self, groups: list[tuple[np.ndarray, np.ndarray]]) -> JobRanker:
         import lightgbm as lgb

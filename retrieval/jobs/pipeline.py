@@ -149,9 +149,8 @@ def _zscore(x: np.ndarray) -> np.ndarray:
 
 def _topk(scores: np.ndarray, ids: list[str], k: int) -> list[str]:
     k = min(k, scores.size)
-    idx = np.argpartition(-scores, k - 1)[:k]
-    idx = sorted(idx, key=lambda i: (-scores[i], ids[i]))
-    return [ids[i] for i in idx]
+    top = sorted(np.argpartition(-scores, k - 1)[:k], key=lambda i: (-scores[i], ids[i]))
+    return [ids[i] for i in top]
 
 
 def evaluate_leave_last_out(log: JobLog, config: JobRecConfig | None = None, *, k: int = 20,

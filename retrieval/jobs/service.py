@@ -3,8 +3,10 @@
 * A profile whose ``user_id`` is an applicant of the job-view log gets the full model: their views
   are the history; their work experience and positions of interest (plus any ``text`` /
   ``occupation`` / ``skills`` given) are the profile text; LambdaRank orders the candidates.
-* Any other profile is a cold start: jobs are ranked by content only — BM25 over job title, company
-  and city plus MiniLM similarity to the profile text — with a little popularity to break ties.
+* Any other profile is a cold start (:mod:`retrieval.jobs.cold_service`): matched through what Waypoint
+  understood about the person -- place, linked O*NET occupation, goals, held skills -- and what other
+  people view (measured: ``eval/reports/jobs_cold_start.md``; the postings' occupations come from ``waypoint build``).
+  Postings that do not fit the person's experience are left out (:func:`retrieval.jobs.levels.fit`).
 
 Already-viewed jobs stay eligible (re-views are a third of next views in the log); pass ``exclude``
 to hide some.
@@ -27,6 +29,7 @@ from retrieval.artifacts import require_build_allowed
 from retrieval.catalogue.db import connect, get_meta
 from retrieval.jobs.data import JobLog, load_log
 from retrieval.jobs.display import clean_title, dedup_key, employment_types
+from retrieval.jobs.levels import parse_posting
 from retrieval.jobs.model import _F, FEATURES, JobContent, JobInteractions, JobRanker, JobRecConfig, JobScorer, Query
 from retrieval.jobs.pipeline import FittedJobModel, fit
 from retrieval.profile import Profile, ProfileError
@@ -49,6 +52,8 @@ class ScoredJob:
     viewed: bool = False
     raw_title: str = ""          # the posting's own title (evidence); ``title`` is the cleaned one shown
     employment: list[str] = field(default_factory=list)  # internship | part_time | seasonal | temporary | full_time
+    seniority: str | None = None  # intern | entry | senior | lead | director (as the posting states it)
+    years_required: float | None = None  # minimum years of experience the posting asks for
 
 
 class JobRecommender:
@@ -77,6 +82,8 @@ class JobRecommender:
             if self.config.als and inter.als_items is not None and not self.als_path.is_file():
                 self._save_als(inter)  # a home trained before the factors were saved: save them once
         self._lock = threading.Lock()
+        self._cold_start = None  # loaded on the first cold-start request (it needs the understanding's linker)
+        self._cold_missing = False
 
     # -- persistence --------------------------------------------------------------------------
     @property
@@ -128,7 +135,7 @@ class JobRecommender:
         return None
 
     def _save_als(self, inter: JobInteractions) -> None:
-        if inter.als_items is None:
+        if inter.als_items is None or inter.als_users is None:
             return
         self.model_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.als_path.with_name(f"{self.als_path.name}.{os.getpid()}.tmp.npz")
@@ -191,7 +198,8 @@ class JobRecommender:
             raise ProfileError("k must be between 1 and 200")
         history = self.history.get(profile.user_id, []) if profile.user_id else []
         known_user = bool(profile.user_id) and (profile.user_id in self.history or profile.user_id in self.log.profile_text)
-        text = self.profile_text(profile)
+        cold = None if history else self._cold_model()
+        text = "" if cold is not None else self.profile_text(profile)  # the cold-start ranking reads the profile itself
         if profile.user_id and not known_user and not (profile.occupation or profile.skills or profile.text):
             raise ProfileError(f"unknown user_id {profile.user_id!r}: not an applicant in the job-view log")
         exclude = set(profile.exclude)
@@ -199,12 +207,20 @@ class JobRecommender:
                   now=history[-1].t if history else float("nan"))
         with self._lock:
             fetch = 2 * k  # room for the duplicates collapsed below
+            assert self.model is not None, "JobRecommender: no model (constructed with train_if_missing=False?)"
             if history and self.model.ranker is not None:
                 if stage2_enabled("job", self.settings):
                     ranked = self._stage2(q, self.model.rank(q, k=max(fetch, self.settings.rerank_top_k),
                                                              exclude=exclude))[:fetch]
                 else:
                     ranked = self.model.rank(q, k=fetch, exclude=exclude)
+            elif cold is not None:
+                person = profile
+                if profile.user_id in self.log.profile_text:  # an applicant with rows but no views: their rows too
+                    person = profile.model_copy(update={"text": "\n".join(
+                        x for x in (self.log.profile_text[profile.user_id], profile.text or "") if x)})
+                ranked = cold.rank(cold.query(person, self._occupation_titles.get(profile.occupation or "")),
+                                   fetch, exclude)
             else:
                 ranked = self._cold(q, fetch, exclude)
         viewed = {v.job_id for v in history}
@@ -215,12 +231,28 @@ class JobRecommender:
             if key in seen:
                 continue
             seen.add(key)
+            level = parse_posting(lg.positions[i] or lg.titles[i])
             out.append(ScoredJob(id=lg.job_ids[i], title=clean_title(lg.titles[i], lg.companies[i], lg.cities[i],
                                                                      lg.states[i]),
                                  score=round(float(s), 6), company=lg.companies[i], city=lg.cities[i],
                                  state=lg.states[i], viewed=lg.job_ids[i] in viewed, raw_title=lg.titles[i],
-                                 employment=sorted(employment_types(lg.titles[i]))))
+                                 employment=sorted(employment_types(lg.titles[i])), seniority=level.seniority,
+                                 years_required=level.years_required))
         return out[:k]
+
+    def _cold_model(self):
+        """The built cold-start ranking (:class:`~retrieval.jobs.cold_service.ColdStart`), loaded once; None on
+        a home built before it existed (then the older content-only ranking serves, with a warning)."""
+        if self._cold_start is None and not self._cold_missing:
+            from retrieval.artifacts import NotBuilt
+            from retrieval.jobs.cold_service import ColdStart
+
+            try:
+                self._cold_start = ColdStart(self.settings, self.log, self.content, self.fingerprint)
+            except NotBuilt as exc:
+                log.warning("cold-start job ranking unavailable (%s); ranking by content only", exc.message)
+                self._cold_missing = True
+        return self._cold_start
 
     def _stage2(self, q: Query, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """The cross-encoder's rerank of the LambdaRank top (``WAYPOINT_RERANK_WEIGHT_JOB``; 0 = off)."""
@@ -237,6 +269,7 @@ class JobRecommender:
         """Content-only ranking (no history): z(BM25) + z(dense) over the profile text, popularity tie-break."""
         from retrieval.jobs.pipeline import fallback_score
 
+        assert self.model is not None
         F = self.model.scorer.features(q)
         if q.history:  # history but no ranker (tiny logs): the hand-weighted blend
             s = fallback_score(F)

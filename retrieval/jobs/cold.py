@@ -1,0 +1,341 @@
+"""Cold-start posting ranking: a person with no viewing history, matched through what Waypoint
+understood about them -- where they are, the O*NET occupation they hold and the ones they want, the
+skills they hold -- and through what other people view.
+
+Why not title words: for "Python developer, Django, SQL, AWS" BM25 over posting titles picked "Front
+Desk Coordinator with Innovative Software Developers"; and the job-view log is concentrated on a few
+postings, so text alone loses to plain popularity (Recall@20 0.040 against 0.244 in issue 23).
+Location, the linked occupation, skills and popularity are combined by :func:`hand_blend`, which the
+product serves; a LightGBM LambdaRank model over the same features (:class:`ColdRanker`, trained on
+applicants disjoint from the evaluated ones, ``retrieval/jobs/cold_train.py``) is measured beside it by
+``waypoint eval jobs --cold-start`` and did not measure better on this log.
+
+Everything here is vectorised over the whole posting catalogue (6.5k postings: a few ms per query).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from retrieval.jobs.data import JobLog, View
+from retrieval.jobs.levels import RANK, PersonLevel, fit, parse_posting, person_level
+from retrieval.jobs.location import Place, norm_city, norm_state, parse_place
+
+COLD_FEATURES = [
+    "pop_log", "pop_state_log", "pop_city_log", "pop_share_state",
+    "same_state", "same_city", "has_place",
+    "occ_exact", "occ_broad", "occ_minor", "occ_major", "occ_sim", "occ_related", "occ_conf",
+    "goal_exact", "goal_prefix", "goal_sim",
+    "skill_overlap", "bm25", "dense",
+    "post_rank", "post_intern", "post_part_time", "person_years", "person_rank", "fits",
+]
+_C = {name: i for i, name in enumerate(COLD_FEATURES)}
+_PERSON_RANK = {"entry": 1, "mid": 2, "senior": 3, "lead": 4}
+
+
+@dataclass
+class ColdQuery:
+    """What the cold-start ranking knows about a person (built from the understanding of their text)."""
+
+    text: str = ""
+    occupations: list[tuple[str, float]] = field(default_factory=list)  # (O*NET-SOC, confidence), held
+    goals: list[tuple[str, float]] = field(default_factory=list)        # (O*NET-SOC, confidence), wanted
+    goal_prefixes: list[str] = field(default_factory=list)              # SOC prefixes of goal fields
+    skills: set[str] = field(default_factory=set)                       # held skill ids
+    place: Place = field(default_factory=Place)
+    level: PersonLevel = field(default_factory=PersonLevel)
+
+
+def query_from_understanding(text: str, understanding, extra_goals: Iterable[tuple[str, float]] = ()) -> ColdQuery:
+    """A :class:`ColdQuery` from ``understand(text)`` (``understanding`` may be None: text and place only)."""
+    u = understanding
+    q = ColdQuery(text=text or "", place=parse_place(text or ""))
+    if u is None or getattr(u, "status", "") in ("empty", "not_english", "nonsense"):
+        q.level = person_level(text, None, None)
+        return q
+    q.occupations = [(o.occupation_id, float(o.confidence)) for o in u.occupations[:8]]
+    for g in u.goals:
+        q.goals.extend((oid, float(g.confidence)) for oid in g.occupation_ids[:5])
+        q.goal_prefixes.extend(p for p in g.soc_prefixes if len(p) < 10)
+    q.goals.extend(extra_goals)
+    q.skills = {s.skill_id for s in u.skills}
+    q.level = person_level(text, u.years_experience, u.seniority)
+    return q
+
+
+# ------------------------------------------------------------------------------------------------ postings
+class ColdIndex:
+    """The posting side: each posting's linked occupations, place and level, and the O*NET occupation data
+    the occupation features compare against (vectors, related occupations, skills)."""
+
+    def __init__(self, log: JobLog, links: dict[str, list[tuple[str, float]]], occupation_ids: list[str],
+                 occupation_vectors: np.ndarray, related: dict[str, list[str]] | None = None,
+                 occupation_skills: dict[str, set[str]] | None = None, *, content=None):
+        self.log = log
+        self.content = content  # JobContent: BM25 over position titles and dense title vectors
+        n = len(log)
+        self.occ_ids = list(occupation_ids)
+        self.occ_index = {o: i for i, o in enumerate(self.occ_ids)}
+        self.V = np.asarray(occupation_vectors, dtype=np.float32)
+        m = len(self.occ_ids)
+        self.link_idx = np.full((n, 3), -1, dtype=np.int64)
+        self.link_conf = np.zeros((n, 3), dtype=np.float32)
+        for i, j in enumerate(log.job_ids):
+            for k, (oid, c) in enumerate((links.get(j) or [])[:3]):
+                if oid in self.occ_index:
+                    self.link_idx[i, k] = self.occ_index[oid]
+                    self.link_conf[i, k] = c
+        self.occ_code = np.array([o.replace("-", "").replace(".", "") for o in self.occ_ids])
+        # related occupations as a sparse (m, m) 0/1 matrix
+        rows, cols = [], []
+        for a, rel in (related or {}).items():
+            if a in self.occ_index:
+                for b in rel:
+                    if b in self.occ_index:
+                        rows.append(self.occ_index[a])
+                        cols.append(self.occ_index[b])
+        self.related = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(m, m))
+        self.occ_skills = [occupation_skills.get(o, set()) if occupation_skills else set() for o in self.occ_ids]
+        self.job_state = np.array([norm_state(s) for s in log.states])
+        self.job_city = np.array([f"{norm_city(c)}|{norm_state(s)}" for c, s in zip(log.cities, log.states)])
+        levels = [parse_posting(log.positions[i] or log.titles[i]) for i in range(n)]
+        self.levels = levels
+        self.post_rank = np.array([RANK[lv.seniority] for lv in levels], dtype=np.float32)
+        self.post_intern = np.array([lv.seniority == "intern" for lv in levels], dtype=np.float32)
+        self.post_part_time = np.array([bool({"part_time", "seasonal", "temporary"} & set(lv.employment))
+                                        for lv in levels], dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self.log)
+
+    # -- per occupation scores, then mapped to postings through their links -------------------------
+    def _occ_scores(self, occs: list[tuple[str, float]]) -> dict[str, np.ndarray]:
+        m = len(self.occ_ids)
+        out = {k: np.zeros(m, dtype=np.float32) for k in ("exact", "broad", "minor", "major", "sim", "related")}
+        occs = [(o, w) for o, w in occs if o in self.occ_index]
+        if not occs:
+            return out
+        qv = np.zeros(self.V.shape[1], dtype=np.float32)
+        for o, w in occs:
+            i = self.occ_index[o]
+            code = self.occ_code[i]
+            out["exact"][i] = max(out["exact"][i], w)
+            for key, width in (("broad", 5), ("minor", 3), ("major", 2)):
+                hit = np.char.startswith(self.occ_code, code[:width])
+                out[key] = np.maximum(out[key], np.where(hit, w, 0.0).astype(np.float32))
+            row = self.related.getrow(i)
+            out["related"][row.indices] = np.maximum(out["related"][row.indices], w)
+            qv += w * self.V[i]
+        norm = float(np.linalg.norm(qv))
+        if norm > 0:
+            out["sim"] = (self.V @ (qv / norm)).astype(np.float32)
+        return out
+
+    def _to_jobs(self, per_occ: np.ndarray) -> np.ndarray:
+        """Confidence-weighted best over a posting's (up to three) linked occupations."""
+        vals = np.where(self.link_idx >= 0, per_occ[np.maximum(self.link_idx, 0)], 0.0) * self.link_conf
+        return vals.max(axis=1)
+
+
+# ------------------------------------------------------------------------------------------------ popularity
+@dataclass
+class Popularity:
+    """How many distinct people viewed each posting: overall, and among people of each state and city."""
+
+    users: np.ndarray
+    by_state: dict[str, np.ndarray]
+    by_city: dict[str, np.ndarray]
+    state_total: dict[str, float]
+
+
+def popularity(log: JobLog, views: Iterable[View], places: dict[str, Place], exclude: set[str] | frozenset = frozenset()) -> Popularity:
+    """Distinct viewers per posting from ``views``, leaving out the applicants in ``exclude`` (the evaluated
+    ones: their own views must not tell the ranking what they viewed). ``places``: where each viewer is."""
+    n = len(log)
+    seen: set[tuple[str, int]] = set()
+    users = np.zeros(n, dtype=np.float32)
+    by_state: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(n, dtype=np.float32))
+    by_city: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(n, dtype=np.float32))
+    for v in views:
+        if v.applicant_id in exclude:
+            continue
+        j = log.job_index.get(v.job_id)
+        if j is None or (v.applicant_id, j) in seen:
+            continue
+        seen.add((v.applicant_id, j))
+        users[j] += 1
+        place = places.get(v.applicant_id)
+        if place is not None:
+            for s in place.states[:2]:
+                by_state[s][j] += 1
+            for c, s in place.cities[:2]:
+                by_city[f"{c}|{s}"][j] += 1
+    return Popularity(users, dict(by_state), dict(by_city), {s: float(a.sum()) for s, a in by_state.items()})
+
+
+# ------------------------------------------------------------------------------------------------ features
+def static_features(index: ColdIndex, q: ColdQuery, encode=None) -> np.ndarray:
+    """The features that do not depend on the views: place, occupation, skills, text, level.
+    ``encode``: text -> unit vector (the dense model), None to leave ``dense`` at 0."""
+    n = len(index)
+    F = np.zeros((n, len(COLD_FEATURES)), dtype=np.float32)
+    states = q.place.states
+    if states:
+        F[:, _C["has_place"]] = 1.0
+        F[:, _C["same_state"]] = np.isin(index.job_state, states[:2])
+        F[:, _C["same_city"]] = np.isin(index.job_city, [f"{c}|{s}" for c, s in q.place.cities[:3]])
+    held = index._occ_scores(q.occupations)
+    for key in ("exact", "broad", "minor", "major", "sim", "related"):
+        F[:, _C[f"occ_{key}"]] = index._to_jobs(held[key])
+    F[:, _C["occ_conf"]] = index.link_conf[:, 0]
+    if q.goals or q.goal_prefixes:
+        wanted = index._occ_scores(q.goals)
+        F[:, _C["goal_exact"]] = index._to_jobs(np.maximum(wanted["exact"], wanted["broad"] * 0.5))
+        F[:, _C["goal_sim"]] = index._to_jobs(wanted["sim"])
+        if q.goal_prefixes:
+            hit = np.zeros(len(index.occ_ids), dtype=np.float32)
+            for p in q.goal_prefixes:
+                hit = np.maximum(hit, np.char.startswith(np.array(index.occ_ids), p).astype(np.float32))
+            F[:, _C["goal_prefix"]] = index._to_jobs(hit)
+    if q.skills:
+        per_occ = np.array([len(q.skills & s) / len(q.skills) if s else 0.0 for s in index.occ_skills], dtype=np.float32)
+        F[:, _C["skill_overlap"]] = index._to_jobs(per_occ)
+    text = q.text.strip()
+    if text and index.content is not None:
+        F[:, _C["bm25"]] = index.content.bm25_pos.score_all(text[:3000])
+        if encode is not None and index.content.emb is not None:
+            F[:, _C["dense"]] = index.content.emb @ encode(text[:2000])
+    F[:, _C["post_rank"]] = index.post_rank
+    F[:, _C["post_intern"]] = index.post_intern
+    F[:, _C["post_part_time"]] = index.post_part_time
+    F[:, _C["person_years"]] = np.nan if q.level.years is None else q.level.years
+    F[:, _C["person_rank"]] = _PERSON_RANK.get(q.level.seniority or "", 0)
+    F[:, _C["fits"]] = [fit(lv, q.level)[0] for lv in index.levels] if _has_level(q.level) else 1.0
+    return F
+
+
+def _has_level(level: PersonLevel) -> bool:
+    return level.years is not None or level.seniority is not None
+
+
+def with_popularity(F: np.ndarray, q: ColdQuery, pop: Popularity) -> np.ndarray:
+    """``F`` (from :func:`static_features`) with the popularity features of ``pop`` filled in (a copy)."""
+    F = F.copy()
+    F[:, _C["pop_log"]] = np.log1p(pop.users)
+    states = q.place.states[:2]
+    if states:
+        ps = sum((pop.by_state.get(s, 0.0) for s in states), np.zeros(len(pop.users), dtype=np.float32))
+        F[:, _C["pop_state_log"]] = np.log1p(ps)
+        total = sum(pop.state_total.get(s, 0.0) for s in states)
+        F[:, _C["pop_share_state"]] = ps / total if total else 0.0
+        pc = sum((pop.by_city.get(f"{c}|{s}", 0.0) for c, s in q.place.cities[:3]),
+                 np.zeros(len(pop.users), dtype=np.float32))
+        F[:, _C["pop_city_log"]] = np.log1p(pc)
+    return F
+
+
+def candidates(F: np.ndarray, available: np.ndarray, sizes: dict[str, int] | None = None) -> np.ndarray:
+    """The union of the top of each signal, among ``available`` postings (indices, sorted)."""
+    sizes = sizes or {"pop_log": 150, "pop_state_log": 100, "pop_city_log": 50, "occ_exact": 60, "occ_sim": 60,
+                      "goal_exact": 40, "goal_sim": 40, "bm25": 60, "dense": 60}
+    picks = []
+    tie = 1e-3 * F[:, _C["pop_log"]]
+    for name, k in sizes.items():
+        col = F[:, _C[name]]
+        if not np.any(col):
+            continue
+        s = np.where(available, col + tie, -np.inf)
+        k = min(k, int(available.sum()))
+        if k > 0:
+            picks.append(np.argpartition(-s, k - 1)[:k])
+    if not picks:
+        return np.flatnonzero(available)
+    out = np.unique(np.concatenate(picks))
+    return out[available[out]]
+
+
+def hand_blend(F: np.ndarray) -> np.ndarray:
+    """The hand-weighted combination (the fallback before a ranker is trained, and a measured baseline)."""
+    return (F[:, _C["pop_log"]] + 1.0 * F[:, _C["pop_state_log"]] + 0.7 * F[:, _C["pop_city_log"]]
+            + 0.8 * F[:, _C["same_state"]] + 0.6 * F[:, _C["same_city"]]
+            + 1.5 * F[:, _C["occ_exact"]] + 0.5 * F[:, _C["occ_broad"]] + 1.0 * F[:, _C["occ_sim"]]
+            + 1.0 * F[:, _C["goal_exact"]] + 0.5 * F[:, _C["goal_sim"]] + 0.5 * F[:, _C["skill_overlap"]]
+            + 0.05 * F[:, _C["bm25"]] + 0.5 * F[:, _C["dense"]] - 2.0 * (1.0 - F[:, _C["fits"]]))
+
+
+# ------------------------------------------------------------------------------------------------ ranker
+@dataclass
+class ColdRankerConfig:
+    n_estimators: int = 250
+    learning_rate: float = 0.05
+    num_leaves: int = 15
+    min_child_samples: int = 40
+    seed: int = 0
+
+
+class ColdRanker:
+    """LightGBM LambdaRank over :data:`COLD_FEATURES` (one thread at query time)."""
+
+    def __init__(self, config: ColdRankerConfig | None = None):
+        self.config = config or ColdRankerConfig()
+        self.booster: Any = None  # a lightgbm.Booster once fitted or loaded
+
+    def fit(self, groups: list[tuple[np.ndarray, np.ndarray]]) -> ColdRanker:
+        import lightgbm as lgb
+
+        from retrieval.threads import bulk_threads
+
+        X = np.concatenate([g[0] for g in groups]).astype(np.float32)
+        y = np.concatenate([g[1] for g in groups]).astype(np.int32)
+        cfg = self.config
+        model = lgb.LGBMRanker(
+            objective="lambdarank", n_estimators=cfg.n_estimators, learning_rate=cfg.learning_rate,
+            num_leaves=cfg.num_leaves, min_child_samples=cfg.min_child_samples, subsample=0.8, subsample_freq=1,
+            colsample_bytree=0.8, num_threads=bulk_threads(), random_state=cfg.seed, deterministic=True,
+            force_row_wise=True, verbose=-1, lambdarank_truncation_level=40)
+        model.fit(X, y, group=[len(g[1]) for g in groups], feature_name=list(COLD_FEATURES))
+        self.booster = model.booster_
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.booster.predict(X.astype(np.float32), num_threads=1)
+
+    def importance(self) -> dict[str, float]:
+        gains = self.booster.feature_importance("gain")
+        total = float(gains.sum()) or 1.0
+        return {f: round(float(g) / total, 4) for f, g in sorted(zip(COLD_FEATURES, gains), key=lambda x: -x[1])}
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        self.booster.save_model(str(tmp))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> ColdRanker:
+        import lightgbm as lgb
+
+        r = cls()
+        r.booster = lgb.Booster(model_file=str(path))
+        return r
+
+
+def rank(F: np.ndarray, available: np.ndarray, ranker: ColdRanker | None, k: int,
+         job_ids: list[str], exclude: set[str] | None = None) -> list[tuple[int, float]]:
+    """Top-``k`` ``(posting index, score)``: the ranker over the candidates (hand blend without one)."""
+    cands = candidates(F, available)
+    if exclude:
+        cands = np.array([c for c in cands if job_ids[c] not in exclude], dtype=np.int64)
+    if cands.size == 0:
+        return []
+    s = ranker.predict(F[cands]) if ranker is not None else hand_blend(F[cands])
+    order = sorted(range(len(cands)), key=lambda i: (-round(float(s[i]), 9), job_ids[cands[i]]))[:k]
+    return [(int(cands[i]), float(s[i])) for i in order]

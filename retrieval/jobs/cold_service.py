@@ -1,0 +1,117 @@
+"""The cold-start posting ranking as the product serves it: built by ``waypoint build`` (:func:`build`),
+only loaded by a server (:class:`ColdStart`).
+
+A person with no viewing history is understood (``understand()``: linked occupation, held skills, goals,
+years and seniority), placed (city/state from their text), and ranked by the combination measured best
+in ``eval/reports/jobs_cold_start.md`` -- the hand-weighted blend (:func:`retrieval.jobs.cold.hand_blend`):
+a LambdaRank model over the same features, trained on applicants disjoint from the evaluated ones,
+measured no better, so it is not served and the build trains none; postings that do not fit their experience are dropped
+(:func:`retrieval.jobs.levels.fit`: no internships after years of work unless asked, no senior or
+director roles for a student).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.catalogue.db import connect
+from retrieval.jobs.cold import (
+    _C,
+    ColdQuery,
+    ColdRanker,
+    popularity,
+    query_from_understanding,
+    rank,
+    static_features,
+    with_popularity,
+)
+from retrieval.jobs.cold_train import applicant_rows, make_index, row_place
+from retrieval.jobs.data import JobLog
+from retrieval.jobs.posting_links import load_links
+from retrieval.profile import Profile
+from retrieval.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class ColdStart:
+    """Loaded once per recommender: the postings' occupations, the ranker, popularity by place."""
+
+    def __init__(self, settings: Settings, job_log: JobLog, content, fingerprint: str):
+        self.settings = settings
+        self.log = job_log
+        self.content = content
+        links = load_links(settings, fingerprint)  # NotBuilt when the build has not linked the postings
+        self.ranker: ColdRanker | None = None       # the hand-weighted blend ranks (see the module docstring)
+        conn = connect(settings.catalogue_path, readonly=True)
+        try:
+            self.index = make_index(job_log, conn, links, settings, content=content)
+            exp, _poi = applicant_rows(conn)
+        finally:
+            conn.close()
+        self.pop = popularity(job_log, job_log.views, {a: row_place(rows) for a, rows in exp.items()})
+        self.available = self.pop.users > 0
+
+    def query(self, profile: Profile, occupation_title: str | None = None) -> ColdQuery:
+        """What the ranking knows about ``profile``: its text (with the occupation and skills it names)
+        understood, plus an explicit O*NET code and goal."""
+        from retrieval.understanding.service import get_linker, understand
+
+        parts = [profile.text or ""]
+        if profile.occupation:
+            parts.append(f"I work as {occupation_title or profile.occupation}.")
+        if profile.skills:
+            parts.append("Skills: " + ", ".join(profile.skills) + ".")
+        text = "\n".join(p for p in parts if p.strip())
+        u = understand(text, self.settings) if text.strip() else None
+        extra, goal = [], None
+        linker = get_linker(self.settings)
+        if profile.goal:
+            goal = linker.resolve_goal(profile.goal)
+            if goal is not None:
+                extra = [(oid, float(goal.confidence)) for oid in goal.occupation_ids[:5]]
+        q = query_from_understanding(text, u, extra_goals=extra)
+        if goal is not None:
+            q.goal_prefixes.extend(p for p in goal.soc_prefixes if len(p) < 10)
+        if profile.occupation and profile.occupation in linker.index:
+            q.occupations.insert(0, (profile.occupation, 1.0))
+        q.skills |= {s for s in profile.skills if ":" in s}  # skill ids given as such
+        return q
+
+    def rank(self, q: ColdQuery, k: int, exclude: set[str]) -> list[tuple[int, float]]:
+        """Top-``k`` postings that fit the person, best first."""
+        F = with_popularity(static_features(self.index, q, self.content.encode), q, self.pop)
+        ranked = rank(F, self.available, self.ranker, 4 * k, self.log.job_ids, exclude)
+        return [(i, s) for i, s in ranked if F[i, _C["fits"]] > 0][:k]
+
+    def fits(self, q: ColdQuery) -> np.ndarray:
+        """Whether each posting fits the person (for lists ranked by the history model)."""
+        return static_features(self.index, q)[:, _C["fits"]] > 0
+
+
+def has_job_views(settings: Settings) -> bool:
+    """Whether the catalogue holds a job-view log (without one there is nothing to train on)."""
+    try:
+        conn = connect(settings.catalogue_path, readonly=True)
+    except FileNotFoundError:
+        return False
+    try:
+        return conn.execute("SELECT 1 FROM job_view LIMIT 1").fetchone() is not None
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def build(settings: Settings, show_progress: bool = False) -> list[Path]:
+    """Link every posting to O*NET (loaded when it exists). The served blend needs nothing else; a learned
+    ranker (:func:`retrieval.jobs.cold_train.train_serving_ranker`) would be trained here if it measured better."""
+    from retrieval.jobs.posting_links import build_links
+    from retrieval.jobs.service import get_job_recommender
+
+    rec = get_job_recommender(settings, show_progress=show_progress)
+    return [build_links(rec.log, settings, rec.fingerprint, show_progress=show_progress)]

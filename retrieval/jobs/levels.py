@@ -1,0 +1,170 @@
+"""What a posting says about who it is for: employment type and seniority, parsed from its title (and
+description, when a source has one), and whether that fits a person's experience.
+
+Why: the job-view log offers internships to people with ten years' experience and "Director" roles to
+students, because nothing in the ranking knew either. The posting's own words say it ("Summer Intern",
+"Sr. Accountant", "Part Time Cashier"); the person's years and seniority come from the understanding
+(:class:`retrieval.understanding.schema.Understanding`).
+
+Decisions (each has a case in ``tests/unit/data/posting_titles.tsv``):
+
+* "Intern" is a word, not a prefix: "Internal Auditor", "International Sales" are not internships.
+* "Senior" before care/living/home/center/citizens/services/community/housing/companion is about
+  elderly people, not seniority: "Senior Care Aide" is an ordinary aide posting ("Senior Living Sales
+  Director" is still a director, by "Director").
+* "Manager" is management, except in role names where it is not ("Case Manager", "Account Manager").
+  "Executive" is seniority only as "Executive Director" / "Chief ...": an "Executive Assistant" is not.
+* "PT" is part time, except in a therapy posting, where it is a physical therapist ("Travel PT").
+* "Holiday" is seasonal, except the hotel chain ("Holiday Inn").
+* An explicit "entry level" outranks a management word: "Entry Level - Assistant Manager" is entry.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Seniority = Literal["intern", "entry", "senior", "lead", "director"]
+EMPLOYMENT_TYPES = ("internship", "part_time", "seasonal", "temporary", "full_time")
+#: order of seniority for comparisons (None, unstated, sits between entry and senior)
+RANK = {"intern": 0, "entry": 1, None: 2, "senior": 3, "lead": 4, "director": 5}
+
+_EMPLOYMENT = {
+    "internship": re.compile(r"\b(?:intern|interns|internships?|co-?op|externship)\b", re.I),
+    "part_time": re.compile(r"\b(?:part[\s-]*time|p/t|pt)\b", re.I),
+    "seasonal": re.compile(r"\b(?:seasonal|holiday(?!\s+inn)|summer)\b", re.I),
+    "temporary": re.compile(r"\b(?:temp|temps|temporary|temp[\s-]to[\s-](?:hire|perm))\b", re.I),
+    "full_time": re.compile(r"\b(?:full[\s-]*time|f/t|ft)\b", re.I),
+}
+_THERAPY = re.compile(r"\b(?:therap\w*|physical|rehab\w*|pta|dpt|outpatient|clinic|travel|ortho\w*|sports\s+med\w*)\b", re.I)
+_ELDER = re.compile(r"\bsenior(?:s)?\s+(?:care|living|home|homes|center|centers|citizens?|services?|community|"
+                    r"communities|housing|companion\w*|day|residen\w*|apartments?)\b", re.I)
+_LEVELS: list[tuple[str, re.Pattern]] = [
+    ("director", re.compile(r"\b(?:director|directors|vp|vice\s+president|head\s+of|chief|cfo|ceo|coo|cto|"
+                            r"executive\s+director|partner\s+in\s+charge)\b", re.I)),
+    ("lead", re.compile(r"\b(?:lead|leads|manager|managers|management|supervisor|supervisors|foreman|"
+                        r"superintendent|principal|team\s+leader|executive\s+chef|head\s+\w+)\b", re.I)),
+    ("senior", re.compile(r"\b(?:senior|sr\.?|experienced|iii|iv)\b", re.I)),
+]
+_ENTRY = re.compile(r"\b(?:entry[\s-]*level|junior|jr\.?|trainee|trainees|apprentice|graduate\s+program|new\s+grad\w*|"
+                    r"no\s+experience(?:\s+(?:necessary|required|needed))?|will\s+train)\b|"
+                    r"\b[a-z]+\s+i\s*$|\b[a-z]+\s+i\b(?=\s*[-–(,])", re.I)
+_NOT_MANAGEMENT = re.compile(r"\b(?:case|account|accounts|care|property\s+leasing)\s+managers?\b", re.I)
+_YEARS = re.compile(r"\b(\d{1,2})\s*\+?\s*(?:-\s*\d{1,2}\s*)?(?:years?|yrs?)\b(?:\s+of)?(?:\s+\w+){0,2}?\s+"
+                    r"(?:experience|exp)\b|\b(?:minimum|min\.?|at\s+least)\s+(\d{1,2})\s*(?:years?|yrs?)\b", re.I)
+
+
+class PostingLevel(BaseModel):
+    """Employment type(s) and seniority a posting states; ``None``/empty when it states none."""
+
+    employment: list[str] = Field(default_factory=list, description="internship | part_time | seasonal | temporary | full_time")
+    seniority: Seniority | None = Field(default=None, description="intern | entry | senior | lead | director")
+    years_required: float | None = Field(default=None, description="minimum years of experience it asks for")
+
+
+def employment_types(text: str) -> list[str]:
+    """Employment types ``text`` states, in :data:`EMPLOYMENT_TYPES` order."""
+    text = text or ""
+    out = []
+    for kind in EMPLOYMENT_TYPES:
+        m = _EMPLOYMENT[kind].search(text)
+        if m is None:
+            continue
+        if kind == "part_time" and m.group(0).lower() == "pt" and _THERAPY.search(text):
+            continue  # "Travel PT", "PT - Outpatient Clinic": a physical therapist
+        out.append(kind)
+    return out
+
+
+def seniority(title: str) -> Seniority | None:
+    """The seniority a title states (``None`` when it states none)."""
+    t = title or ""
+    if _EMPLOYMENT["internship"].search(t):
+        return "intern"
+    if _ENTRY.search(t):
+        return "entry"
+    t = _ELDER.sub(" ", t)
+    t = _NOT_MANAGEMENT.sub(" ", t)
+    t = re.sub(r"\bexecutive\s+(?:assistant|secretary|housekeeper|administrative)\b", " ", t, flags=re.I)
+    for level, pattern in _LEVELS:
+        if pattern.search(t):
+            return level  # type: ignore[return-value]
+    return None
+
+
+def years_required(text: str) -> float | None:
+    """The minimum years of experience ``text`` asks for ("2 years experience", "minimum 3 yrs")."""
+    best = None
+    for m in _YEARS.finditer(text or ""):
+        n = float(m.group(1) or m.group(2))
+        if 0 < n <= 30:
+            best = n if best is None else min(best, n)
+    return best
+
+
+def parse_posting(title: str, description: str = "") -> PostingLevel:
+    """Employment type and seniority from the title; the description adds employment types and required
+    years only (its "manager" or "intern" is as often about who the hire reports to or works with)."""
+    kinds = employment_types(title)
+    for kind in employment_types(description[:3000]) if description else []:
+        if kind not in kinds and kind != "internship" and kind != "seasonal":
+            kinds.append(kind)
+    level = seniority(title)
+    if level is None and "internship" in kinds:
+        level = "intern"
+    years = years_required(title) if years_required(title) is not None else years_required(description[:3000])
+    return PostingLevel(employment=[k for k in EMPLOYMENT_TYPES if k in kinds], seniority=level, years_required=years)
+
+
+class PersonLevel(BaseModel):
+    """What the ranking needs to know about a person's experience (from the understanding)."""
+
+    years: float | None = None
+    seniority: Literal["entry", "mid", "senior", "lead"] | None = None
+    wants_internship: bool = False   # the person asks for one ("looking for an internship")
+    wants_part_time: bool = False
+
+
+_ASKS_INTERNSHIP = re.compile(r"\b(?:intern|internships?|co-?op|placement)\b", re.I)
+_ASKS_PART_TIME = re.compile(r"\b(?:part[\s-]*time|seasonal|summer\s+job|weekend)\b", re.I)
+
+
+_PERSON_SENIORITY: dict[str, Literal["entry", "mid", "senior", "lead"]] = {
+    "entry": "entry", "mid": "mid", "senior": "senior", "lead": "lead"}
+
+
+def person_level(text: str, years: float | None, seniority_: str | None) -> PersonLevel:
+    """The person's level from the understanding's years and seniority, and what their text asks for."""
+    return PersonLevel(years=years, seniority=_PERSON_SENIORITY.get(seniority_ or ""),
+                       wants_internship=bool(_ASKS_INTERNSHIP.search(text or "")),
+                       wants_part_time=bool(_ASKS_PART_TIME.search(text or "")))
+
+
+def is_experienced(person: PersonLevel) -> bool:
+    """Two years or more, or a mid/senior/lead seniority: past internships (the issue's case is three years)."""
+    return (person.years is not None and person.years >= 2) or person.seniority in ("mid", "senior", "lead")
+
+
+def is_beginner(person: PersonLevel) -> bool:
+    """A student or a first job: entry seniority, or under a year, with nothing saying otherwise."""
+    if person.seniority in ("mid", "senior", "lead"):
+        return False
+    return person.seniority == "entry" or (person.years is not None and person.years < 1)
+
+
+def fit(posting: PostingLevel, person: PersonLevel) -> tuple[bool, str]:
+    """``(shown, reason)``: whether a posting suits the person's experience, and why not when it does not.
+
+    Hidden: an internship for an experienced person (unless they ask for one); a senior or director
+    role, or one asking for 5+ years, for a beginner. Everything else is shown (a person may well take a
+    job below their level; the ranking, not this rule, decides how high)."""
+    if posting.seniority == "intern" and is_experienced(person) and not person.wants_internship:
+        return False, "an internship, and you have experience"
+    if is_beginner(person):
+        if posting.seniority in ("senior", "director"):
+            return False, f"a {posting.seniority} role, and you are starting out"
+        if posting.years_required is not None and posting.years_required >= 5:
+            return False, f"asks for {posting.years_required:g}+ years' experience"
+    return True, ""

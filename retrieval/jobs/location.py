@@ -1,0 +1,80 @@
+"""Where a person is, read from their own words ("in Chicago, IL", "Los Angeles, California"), and where a
+posting is, as comparable keys.
+
+Why: in the job-view log four of five views with a known applicant state are in that state, and a third
+in the applicant's city -- location is the strongest signal a cold start has besides popularity. A
+profile has no location field, so the place comes from the text the person typed (a résumé lists it).
+Only unambiguous forms are read: "City, ST" with a real state code, or a state's full name; a bare "IN",
+"OR" or "ME" is a word, not a state.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+
+STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
+    "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia", "FL": "Florida", "GA": "Georgia",
+    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan",
+    "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York", "NC": "North Carolina",
+    "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island",
+    "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+    "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming", "PR": "Puerto Rico",
+}
+_BY_NAME = {name.lower(): code for code, name in STATES.items()}
+_CODES = "|".join(STATES)
+# "Chicago, IL ..." (a comma), or "Chicago IL" at the end of a phrase or before a ZIP code
+_CITY_STATE = re.compile(r"\b((?:[A-Z][A-Za-z.'-]+\s){0,2}[A-Z][A-Za-z.'-]+)(?:,\s*(" + _CODES + r")\b|\s+(" + _CODES
+                         + r")(?=\s*(?:$|[.,;:)\n]|\d{5})))", re.M)
+_STATE_NAME = re.compile(r"\b(" + "|".join(sorted((re.escape(n) for n in STATES.values()), key=len, reverse=True))
+                         + r")\b", re.I)
+_LEAD_WORDS = {"in", "at", "near", "from", "and", "to", "of", "the", "based", "live", "living", "i", "work", "worked"}
+
+
+def norm_city(city: str) -> str:
+    return re.sub(r"[^a-z]+", " ", (city or "").lower()).strip()
+
+
+def norm_state(state: str) -> str:
+    s = (state or "").strip()
+    if s.upper() in STATES:
+        return s.upper()
+    return _BY_NAME.get(s.lower(), "")
+
+
+class Place(BaseModel):
+    """Places a person names, most recent (first named) first."""
+
+    cities: list[tuple[str, str]] = Field(default_factory=list, description="(normalised city, state code)")
+    states: list[str] = Field(default_factory=list, description="state codes")
+
+    @property
+    def known(self) -> bool:
+        return bool(self.states)
+
+
+def parse_place(text: str) -> Place:
+    """The cities and states ``text`` names, in order of first mention."""
+    cities: list[tuple[str, str]] = []
+    states: list[str] = []
+    for m in _CITY_STATE.finditer(text or ""):
+        words = m.group(1).split()
+        while words and words[0].lower() in _LEAD_WORDS:
+            words = words[1:]
+        code = m.group(2) or m.group(3)
+        if code not in states:
+            states.append(code)
+        if words and (norm_city(" ".join(words)), code) not in cities:
+            cities.append((norm_city(" ".join(words)), code))
+    for m in _STATE_NAME.finditer(text or ""):
+        name = m.group(1).lower()
+        if name == "washington" and re.search(r"washington,?\s+dc\b", (text or "")[m.start():m.end() + 5], re.I):
+            continue
+        code = _BY_NAME[name]
+        if code not in states:
+            states.append(code)
+    return Place(cities=cities, states=states)

@@ -1,0 +1,92 @@
+"""The cold-start posting path (issue 23, item 4) on the real catalogue: a person with no viewing history is
+matched through what Waypoint understood about them, and postings that do not fit their experience are
+left out. The measured comparison with popularity is ``waypoint eval jobs --cold-start``; here the
+mechanics and the product's behaviour on the issue's cases."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def jobs(settings):
+    from retrieval.jobs.service import get_job_recommender
+
+    rec = get_job_recommender(settings)
+    assert rec._cold_model() is not None, "the build made the cold-start ranking"
+    return rec
+
+
+def _links(jobs):
+    from retrieval.jobs.posting_links import load_links
+
+    return load_links(jobs.settings, jobs.fingerprint)
+
+
+def test_build_recorded_the_cold_start_component(settings):
+    from app.build import components
+    from retrieval.artifacts import check
+    from retrieval.indexing import catalogue_fingerprint
+
+    readiness = check(settings, components(), catalogue_fingerprint(settings))
+    assert "jobs_cold" in readiness.checked and "jobs_cold" not in readiness.problems
+
+
+def test_python_developer_gets_software_postings_not_title_look_alikes(jobs):
+    from retrieval.profile import Profile
+
+    recs = jobs.recommend(Profile(text="Python developer, Django, SQL, AWS"), k=10)
+    assert len(recs) == 10
+    titles = [j.title.lower() for j in recs]
+    assert not any("front desk" in t for t in titles), titles
+    links = _links(jobs)
+    computer = [j for j in recs if any(o.startswith("15-") for o, _c in links[j.id][:1])]
+    # the log rewards popular postings (eval/reports/jobs_cold_start.md), so not all ten are software postings;
+    # the linked occupation brings the software ones in, where title words brought "Front Desk Coordinator"
+    assert len(computer) >= 2, [(j.title, links[j.id][:1]) for j in recs]
+    keys = [(j.title.lower(), j.company.lower(), j.city.lower()) for j in recs]
+    assert len(set(keys)) == len(keys)
+
+
+def test_experienced_person_gets_no_internship_and_local_postings(jobs):
+    from retrieval.profile import Profile
+
+    recs = jobs.recommend(Profile(text="I have worked as an accountant for 10 years in Chicago, IL."), k=20)
+    assert recs and not any(j.seniority == "intern" or "internship" in j.employment for j in recs)
+    assert sum(j.state == "IL" for j in recs) >= 10, [(j.title, j.city, j.state) for j in recs]
+
+
+def test_student_gets_no_senior_or_director_roles(jobs):
+    from retrieval.profile import Profile
+
+    recs = jobs.recommend(Profile(text="I am a student in Los Angeles, CA looking for my first job in an office."),
+                          k=30)
+    assert recs and not any(j.seniority in ("senior", "director") for j in recs)
+    assert all(j.raw_title for j in recs)  # the posting's own title stays in the evidence
+
+
+def test_leave_applicants_out_evaluation_runs_on_the_log(jobs, settings):
+    """A fast slice of the measured protocol: popularity without the evaluated applicants' views, the ranker
+    trained on other applicants; recall is a real number and the served blend beats popularity on the slice (the full figures are in eval/reports/jobs_cold_start.md)."""
+    from retrieval.catalogue.db import connect
+    from retrieval.jobs.cold_train import evaluate, load_cold_data, per_user_recall
+
+    cold = jobs._cold_model()
+    conn = connect(settings.catalogue_path, readonly=True)
+    try:
+        data = load_cold_data(jobs.log, conn, cold.index, settings, encode=jobs.content.encode, max_applicants=300)
+    finally:
+        conn.close()
+    out = evaluate(data, k=20, folds=3)
+    users = out["users"]
+    assert len(users) == 300
+    recall = {m: per_user_recall(out["runs"][m], data.relevant, users, 20).mean()
+              for m in ("popularity", "hand_blend_fit", "ltr", "bm25")}
+    assert all(0.0 <= v <= 1.0 for v in recall.values())
+    assert recall["hand_blend_fit"] > recall["popularity"] > recall["bm25"], recall

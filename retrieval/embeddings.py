@@ -22,7 +22,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -173,7 +173,10 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / norms
 
 
-def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -224,7 +227,10 @@ class Embedder:
         if self._dim is None:
             m = self.model
             getter = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
-            self._dim = int(getter())
+            dim = getter()
+            if dim is None:  # sentence-transformers' answer for a model without a fixed output size
+                raise ValueError(f"{self.model_path}: the model reports no embedding dimension")
+            self._dim = int(dim)
         return self._dim
 
     def encode(
@@ -258,14 +264,14 @@ class Embedder:
             bs = batch_size or self.batch_size
             with tqdm(total=len(missing), desc="embed", unit="text", disable=not show_progress) as bar:
                 for chunk in _chunks(missing, CHUNK_SIZE):
-                    encoded = self.model.encode(
+                    raw = self.model.encode(
                         [unique[k] for k in chunk],
                         batch_size=bs,
                         convert_to_numpy=True,
                         normalize_embeddings=True,
                         show_progress_bar=False,
                     )
-                    encoded = _normalise(encoded)
+                    encoded = _normalise(np.asarray(raw))  # convert_to_numpy: an array (typed as any output)
                     if cache:
                         cache.put_many(self.model_key, chunk, encoded)
                     vectors.update(zip(chunk, (row.tobytes() for row in encoded)))

@@ -12,10 +12,10 @@ import numpy as np
 
 
 def dcg(gains: Sequence[float]) -> float:
-    gains = np.asarray(gains, dtype=np.float64)
-    if gains.size == 0:
+    g = np.asarray(gains, dtype=np.float64)
+    if g.size == 0:
         return 0.0
-    return float(((2.0 ** gains - 1.0) / np.log2(np.arange(2, gains.size + 2))).sum())
+    return float(((2.0 ** g - 1.0) / np.log2(np.arange(2, g.size + 2))).sum())
 
 
 def ndcg_at_k(ranked: Sequence[str], relevance: Mapping[str, float], k: int = 10) -> float:
@@ -67,7 +67,7 @@ def summarize(runs: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str
     queries = [q for q in qrels if q in runs]
     if not queries:
         return {}
-    out = {
+    out: dict[str, float | np.floating] = {
         f"ndcg@{k}": np.mean([ndcg_at_k(runs[q], qrels[q], k) for q in queries]),
         f"recall@{k}": np.mean([recall_at_k(runs[q], qrels[q], k) for q in queries]),
         "mrr": np.mean([mrr(runs[q], qrels[q]) for q in queries]),

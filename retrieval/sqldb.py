@@ -31,9 +31,9 @@ def database_url(target: str | Path) -> URL:
     return url
 
 
-def sqlite_file(target: str | Path) -> Path | None:
+def sqlite_file(target: str | Path | URL) -> Path | None:
     """The SQLite file of ``target``, or None when it is a server database."""
-    url = database_url(target)
+    url = target if isinstance(target, URL) else database_url(target)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
     return Path(url.database)

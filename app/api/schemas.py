@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -13,8 +13,9 @@ from retrieval.understanding.schema import Understanding
 BackendName = Literal["deterministic", "transformers", "openai", "vllm"]
 Reason = Literal["wrong_skill", "missing_skill", "not_relevant", "too_generic", "other"]
 EventType = Literal["impression", "click", "dwell", "thumbs", "correction"]
-_ID = dict(min_length=1, max_length=200)
-_SESSION = dict(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
+# Constrained strings shared by several fields (typed, so a type checker sees each field's keywords).
+ItemId = Annotated[str, Field(min_length=1, max_length=200)]
+SessionId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
 class _Strict(BaseModel):
@@ -25,7 +26,7 @@ class RecommendRequest(_Strict):
     profile: Profile
     kind: Kind = Field(default=Kind.occupation, description="occupation | job | course | skill")
     k: int = Field(default=10, ge=1, le=200, description="How many items (1–200).")
-    session_id: str | None = Field(default=None, description="Client session, echoed into feedback events.", **_SESSION)
+    session_id: SessionId | None = Field(default=None, description="Client session, echoed into feedback events.")
 
 
 class UnderstandingOut(Understanding):
@@ -80,15 +81,15 @@ class RecommendResponse(BaseModel):
 
 class ExplainRequest(_Strict):
     profile: Profile
-    item_id: str = Field(description="O*NET-SOC code, job posting id, ...", examples=["21-1091.00"], **_ID)
+    item_id: ItemId = Field(description="O*NET-SOC code, job posting id, ...", examples=["21-1091.00"])
     backend: BackendName | None = Field(default=None, description="LLM backend; default: the server's setting.")
     stream: bool = Field(default=False, description="Stream the verified explanation's parts as SSE (or NDJSON "
                                                      "with Accept: application/x-ndjson).")
     variant: str | None = Field(default=None, pattern=r"^[a-z0-9_-]{1,32}$",
                                 description="Force an explanation variant (no exploration; propensity 1).")
-    session_id: str | None = Field(default=None, **_SESSION)
-    impression_id: str | None = Field(default=None, description="The recommendation list this explanation belongs to.",
-                                      **_SESSION)
+    session_id: SessionId | None = Field(default=None)
+    impression_id: SessionId | None = Field(default=None,
+                                            description="The recommendation list this explanation belongs to.")
     position: int | None = Field(default=None, ge=0, le=1000, description="The item's position in that list.")
     shown: list[str] | None = Field(default=None, max_length=200, description="Item ids shown together.")
 
@@ -150,9 +151,9 @@ class FeedbackRequest(_Strict):
     """
 
     type: EventType
-    item_id: str | None = Field(default=None, **_ID)
-    impression_id: str | None = Field(default=None, **_SESSION)
-    session_id: str | None = Field(default=None, **_SESSION)
+    item_id: ItemId | None = Field(default=None)
+    impression_id: SessionId | None = Field(default=None)
+    session_id: SessionId | None = Field(default=None)
     user_id: str | None = Field(default=None, max_length=200, description="Stored hashed, never raw.")
     position: int | None = Field(default=None, ge=0, le=1000)
     dwell_ms: float | None = Field(default=None, ge=0, le=86_400_000)

@@ -153,8 +153,8 @@ def compose_summary(evidence: Evidence, rng: random.Random) -> str:
 def step_options(evidence: Evidence, skill: EvidenceSkill) -> tuple[list[str], list[str]]:
     """The citations and the phrasings of the next step that closes ``skill``'s gap: its first course
     (course + gap citations) when the evidence has one, otherwise practice (the gap citation)."""
-    gap_cites = [c for c in skill.citations if (evidence.citation(c) and evidence.citation(c).role == "missing")]
-    course_cites = [c for c in skill.citations if (evidence.citation(c) and evidence.citation(c).role == "course")]
+    gap_cites = [c for c in skill.citations if (cit := evidence.citation(c)) is not None and cit.role == "missing"]
+    course_cites = [c for c in skill.citations if (cit := evidence.citation(c)) is not None and cit.role == "course"]
     name = skill_phrase(skill.label)
     if skill.courses and course_cites:
         return ([course_cites[0]] + gap_cites[:1],
@@ -188,7 +188,8 @@ def compose(evidence: Evidence, variant: str | None = None) -> LLMDraft:
     if not steps and evidence.matched:
         stated = _by_importance(evidence.stated())[:2]
         top = stated or _by_importance(evidence.inferred())[:2]
-        req = [c for s in top for c in s.citations if evidence.citation(c).role == "requirements"][:1]
+        req = [c for s in top for c in s.citations
+               if (cit := evidence.citation(c)) is not None and cit.role == "requirements"][:1]
         if req:
             names = join_labels([skill_phrase(s.label) for s in top])
             if stated:

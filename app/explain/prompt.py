@@ -72,9 +72,9 @@ def evidence_block(evidence: Evidence) -> str:
     if evidence.missing:
         lines.append("Missing skills (choose from these):")
         for s in evidence.missing:
-            courses = f"; courses: {', '.join(c for c in s.citations if evidence.citation(c) and evidence.citation(c).role == 'course')}" \
-                if s.courses else ""
-            lines.append(f"- {s.name}: {', '.join(c for c in s.citations if evidence.citation(c).role == 'missing')}{courses}")
+            role = {c: cit.role for c in s.citations if (cit := evidence.citation(c)) is not None}
+            courses = f"; courses: {', '.join(c for c in s.citations if role.get(c) == 'course')}" if s.courses else ""
+            lines.append(f"- {s.name}: {', '.join(c for c in s.citations if role.get(c) == 'missing')}{courses}")
     else:
         lines.append("Missing skills: none")
     return "\n".join(lines)

@@ -103,8 +103,10 @@ class Verification(BaseModel):
     supported: int = 0
     dropped: list[str] = Field(default_factory=list, description="one line per dropped or corrected claim")
 
-    @computed_field(description="claims that gave the person a skill only their occupation suggests "
-                                "(the dropped lines that start with 'provenance:')")
+    # the ignore: mypy rejects any decorator over @property, and pydantic's documentation prescribes it
+    @computed_field(  # type: ignore[prop-decorator]
+        description="claims that gave the person a skill only their occupation suggests "
+                    "(the dropped lines that start with 'provenance:')")
     @property
     def provenance_errors(self) -> int:
         return sum(1 for line in self.dropped if line.startswith(PROVENANCE_PREFIX))
@@ -141,10 +143,11 @@ class Explanation(BaseModel):
 
 PROVENANCE_PREFIX = "provenance:"  # app.explain.verify writes these dropped lines
 _CITE = re.compile(r"\b(c)(\d{1,4})\b")  # lower case: "C2" in "C2 English" is a level, not a citation
-_PROFILE_SOURCES = {"profile": "stated", "profile:occupation": "inferred"}
+Provenance = Literal["stated", "inferred"]  # MatchedSkill.provenance
+_PROFILE_SOURCES: dict[str, Provenance] = {"profile": "stated", "profile:occupation": "inferred"}
 
 
-def provenance_from(sources: Sequence[str]) -> str | None:
+def provenance_from(sources: Sequence[str]) -> Provenance | None:
     """A matched skill's provenance from the sources of what it cites: a quote or the person's own
     list ("profile") makes it stated, else the occupation ("profile:occupation") inferred, else unknown."""
     found = [_PROFILE_SOURCES[s] for s in sources if s in _PROFILE_SOURCES]

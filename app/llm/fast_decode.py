@@ -112,14 +112,15 @@ class FastDecoder:
         import torch
         import xgrammar as xgr
 
-        if self._decoder is not None and len(allowed) <= self.MAX_SUBSET:
+        head = self._head  # set (with the decoder) exactly when the model has a plain lm_head
+        if head is not None and len(allowed) <= self.MAX_SUBSET:
             index = torch.as_tensor(allowed, dtype=torch.long)
-            logits = row @ self._head.weight[index].T
-            if self._head.bias is not None:
-                logits = logits + self._head.bias[index]
+            logits = row @ head.weight[index].T
+            if head.bias is not None:
+                logits = logits + head.bias[index]
             logits = logits.float().unsqueeze(0)
         else:
-            logits = (self._head(row) if self._decoder is not None else row).float().unsqueeze(0)
+            logits = (head(row) if head is not None else row).float().unsqueeze(0)
             xgr.apply_token_bitmask_inplace(logits, self.jump.bitmask, vocab_size=self.vocab_size)
             index = None
         if temperature and temperature > 0:

@@ -26,7 +26,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from app.llm.base import (
     BackendHealth,
@@ -38,7 +38,7 @@ from app.llm.base import (
     raise_if_all_invalid,
     validate_messages,
 )
-from app.llm.fast_decode import DecodeResult, FastDecoder
+from app.llm.fast_decode import DecodeResult, FastDecoder, JumpMode
 from app.llm.model_files import SMOLLM2_SERVED_NAME, resolve_model_path, smollm2_dir
 from retrieval.settings import Settings, get_settings
 
@@ -84,7 +84,8 @@ def _grammar_processor_class():
                 matcher.fill_next_token_bitmask(self.bitmask, i)
                 active.append(i)
             if scores.dtype != torch.float32:
-                scores = scores.float()
+                # float32 is what transformers means by FloatTensor; .float() is typed plain Tensor
+                scores = cast(torch.FloatTensor, scores.float())
             if active:
                 xgr.apply_token_bitmask_inplace(scores, self.bitmask, vocab_size=self.vocab_size, indices=active)
             done = [i for i in range(len(self.matchers)) if i not in set(active)]
@@ -101,7 +102,7 @@ def _grammar_processor_class():
 
 
 DECODINGS = ("fast", "verified", "stepwise", "generate")
-_JUMP = {"fast": "canonical", "verified": "verified", "stepwise": "off", "generate": "off"}
+_JUMP: dict[str, JumpMode] = {"fast": "canonical", "verified": "verified", "stepwise": "off", "generate": "off"}
 
 
 def cpu_has_native_bf16() -> bool:
@@ -230,7 +231,17 @@ class TransformersBackend(LLMBackend):
 
     def _render(self, messages: list[Message]) -> str:
         validate_messages(messages)
-        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        prompt = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        if not isinstance(prompt, str):  # tokenize=False renders text; the annotation also covers token ids
+            raise TypeError(f"chat template rendered {type(prompt).__name__}, not text")
+        return prompt
+
+    def _text(self, ids: list[int]) -> str:
+        """The text of one token sequence (``decode`` is annotated for a batch's list of texts too)."""
+        text = self.tokenizer.decode(ids, skip_special_tokens=True)
+        if not isinstance(text, str):
+            raise TypeError(f"decoding one sequence gave {type(text).__name__}, not text")
+        return text
 
     def generate_json(
         self,
@@ -291,7 +302,7 @@ class TransformersBackend(LLMBackend):
                 max_time_s=self.max_time_s if self.max_time_s and self.max_time_s > 0 else None,
                 temperature=temperature, jump=self.jump_mode, use_prefix_cache=self.use_prefix_cache,
                 generator=generator, on_tokens=on_tokens)
-        text = self.tokenizer.decode(run.tokens, skip_special_tokens=True)
+        text = self._text(run.tokens)
         parsed, valid, error = parse_json_object(text, schema)
         if run.finish_reason == "rejected":
             error = (error + "; " if error else "") + "grammar rejected a token"
@@ -382,7 +393,7 @@ class TransformersBackend(LLMBackend):
                 ids = new_tokens[row].tolist()
                 stopped = self.eos_token_id in ids
                 count = ids.index(self.eos_token_id) + 1 if stopped else len(ids)
-                text = self.tokenizer.decode(ids[:count], skip_special_tokens=True)
+                text = self._text(ids[:count])
                 parsed, valid, error = parse_json_object(text, schema)
                 if processor.failed[row]:
                     error = (error + "; " if error else "") + "grammar rejected a token"

@@ -44,7 +44,9 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
     rows, links = [], []
     aliases = AliasIndex.from_db(conn)
 
-    coursera = read_table(source.find("coursera_courses_2023.csv"),
+    coursera_path = source.find("coursera_courses_2023.csv")
+    assert coursera_path is not None  # find() raises IngestError for a missing required file
+    coursera = read_table(coursera_path,
                           ["partner", "course", "skills", "rating", "level", "certificatetype", "duration"])
     for partner, title, skills, rating, level, cert, duration in coursera.itertuples(index=False):
         cid = _unique("course:coursera", f"{partner} {title}", seen)
@@ -56,7 +58,9 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
             for skill_id in aliases.lookup(tag)[:1]:
                 links.append((cid, skill_id, "catalogue", 1.0))
 
-    edx = read_table(source.find("edx_courses.csv"),
+    edx_path = source.find("edx_courses.csv")
+    assert edx_path is not None  # find() raises IngestError for a missing required file
+    edx = read_table(edx_path,
                      ["title", "summary", "institution", "Level", "subject", "language", "course_length",
                       "course_effort", "course_description", "course_url"])
     for r in edx.itertuples(index=False):
@@ -66,7 +70,9 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
         rows.append((cid, "edx", clean_text(r.title), description, r.Level.strip(), "", r.subject.strip(),
                      None, duration, r.language.strip(), r.course_url.strip(), clean_text(r.institution)))
 
-    udemy = read_table(source.find("udemy_courses.csv"),
+    udemy_path = source.find("udemy_courses.csv")
+    assert udemy_path is not None  # find() raises IngestError for a missing required file
+    udemy = read_table(udemy_path,
                        ["course_id", "course_title", "url", "level", "content_duration", "subject"])
     for r in udemy.itertuples(index=False):
         cid = f"course:udemy:{r.course_id.strip()}"

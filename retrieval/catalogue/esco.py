@@ -41,11 +41,13 @@ def _split_labels(text: str) -> list[str]:
 
 def load(conn: sqlite3.Connection, source: DataSource) -> None:
     isco_path = source.find("ISCOGroups_en.csv")
+    assert isco_path is not None  # find() raises IngestError for a missing required file
     isco = read_table(isco_path, ["code", "preferredLabel", "description"])
     insert_rows(conn, "isco_group", ["code", "label", "description"],
                 ((c, clean_text(l), clean_text(d)) for c, l, d in isco.itertuples(index=False)))
 
     occ_path = source.find("occupations_en.csv")
+    assert occ_path is not None  # find() raises IngestError for a missing required file
     occ = read_table(occ_path, ["conceptUri", "iscoGroup", "preferredLabel", "altLabels", "description", "code"])
     insert_rows(conn, "occupation", ["id", "taxonomy", "title", "description", "isco_code", "code"],
                 ((esco_id(u), "esco", clean_text(l), clean_text(d), g, c)
@@ -59,6 +61,7 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
     _load_skills(conn, source)
 
     rel_path = source.find("occupationSkillRelations_en.csv", "occupationSkillRelations_en.reconstructed.csv")
+    assert rel_path is not None  # find() raises IngestError for a missing required file
     rel = read_table(rel_path, ["occupationUri", "relationType", "skillUri"])
     weight = {"essential": 1.0, "optional": 0.5}
     insert_rows(conn, "occupation_skill", ["occupation_id", "skill_id", "relation", "importance"],
@@ -67,6 +70,7 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
 
 def _load_skills(conn: sqlite3.Connection, source: DataSource) -> None:
     path = source.find("skills_en.csv", "skills_en.reconstructed.csv")
+    assert path is not None  # find() raises IngestError for a missing required file
     header = pd.read_csv(path, nrows=0).columns
     official = "altLabels" in header
     cols = ["conceptUri", "preferredLabel"] + (["skillType", "altLabels", "description"] if official else ["labelsAndDescription"])
@@ -86,6 +90,7 @@ def _load_skills(conn: sqlite3.Connection, source: DataSource) -> None:
             alts.setdefault(uri, _split_labels(alt))
             descriptions.setdefault(uri, desc)
     relations_path = source.find("skillSkillRelations_en.csv")
+    assert relations_path is not None  # find() raises IngestError for a missing required file
     relations = read_table(relations_path, ["originalSkillUri", "originalSkillType", "relationType", "relatedSkillType", "relatedSkillUri"])
     for uri, stype in zip(relations["originalSkillUri"], relations["originalSkillType"]):
         types.setdefault(uri, stype)
@@ -109,12 +114,16 @@ def _load_skills(conn: sqlite3.Connection, source: DataSource) -> None:
     conn.execute("DELETE FROM esco_alt")
     insert_rows(conn, "esco_alt", ["skill_id", "alias"], alias_rows)
 
-    groups = read_table(source.find("skillGroups_en.csv"), ["conceptUri", "preferredLabel", "description"])
+    groups_path = source.find("skillGroups_en.csv")
+    assert groups_path is not None  # find() raises IngestError for a missing required file
+    groups = read_table(groups_path, ["conceptUri", "preferredLabel", "description"])
     insert_rows(conn, "skill", ["id", "label", "kind", "source", "description", "canonical_id"],
                 ((esco_id(u), clean_text(l), "esco_group", "esco", clean_text(d), esco_id(u))
                  for u, l, d in groups.itertuples(index=False)))
 
-    broader = read_table(source.find("broaderRelationsSkillPillar_en.csv"), ["conceptUri", "broaderUri"])
+    broader_path = source.find("broaderRelationsSkillPillar_en.csv")
+    assert broader_path is not None  # find() raises IngestError for a missing required file
+    broader = read_table(broader_path, ["conceptUri", "broaderUri"])
     insert_rows(conn, "skill_relation", ["skill_id", "related_id", "relation"],
                 ((esco_id(c), esco_id(b), "broader") for c, b in broader.itertuples(index=False)))
     insert_rows(conn, "skill_relation", ["skill_id", "related_id", "relation"],

@@ -26,7 +26,9 @@ def _na(text: str) -> str:
 def load_postings(conn: sqlite3.Connection, source: DataSource) -> None:
     rows = []
     first_of: dict[tuple, str] = {}
-    google = read_table(source.find("google_job_skills.csv"),
+    google_path = source.find("google_job_skills.csv")
+    assert google_path is not None  # find() raises IngestError for a missing required file
+    google = read_table(google_path,
                         ["Company", "Title", "Category", "Location", "Responsibilities",
                          "Minimum Qualifications", "Preferred Qualifications"])
     for i, r in enumerate(google.itertuples(index=False)):
@@ -37,7 +39,9 @@ def load_postings(conn: sqlite3.Connection, source: DataSource) -> None:
         rows.append((pid, "google", clean_text(r.Title), clean_text(r.Company), clean_text(r.Location),
                      clean_text(r.Category), clean_text(r.Responsibilities), qualifications, "",
                      None if dup == pid else dup))
-    glass = read_table(source.find("glassdoor_ds_jobs_2020.csv"),
+    glass_path = source.find("glassdoor_ds_jobs_2020.csv")
+    assert glass_path is not None  # find() raises IngestError for a missing required file
+    glass = read_table(glass_path,
                        ["Unnamed: 0", "Job Title", "Salary Estimate", "Job Description", "Company Name",
                         "Location", "Industry", "Sector"])
     for r in glass.itertuples(index=False):
@@ -54,6 +58,7 @@ def load_postings(conn: sqlite3.Connection, source: DataSource) -> None:
 
 def load_log(conn: sqlite3.Connection, source: DataSource) -> None:
     views_path = source.find("Job_Views.csv")
+    assert views_path is not None  # find() raises IngestError for a missing required file
     views = read_table(views_path, ["Applicant.ID", "Job.ID", "Title", "Position", "Company", "City", "State.Code",
                                     "Industry", "View.Start", "View.End", "View.Duration"])
     durations = to_float(views, "View.Duration", views_path)
@@ -61,10 +66,14 @@ def load_log(conn: sqlite3.Connection, source: DataSource) -> None:
     insert_rows(conn, "job", ["id", "title", "position", "company", "city", "state", "industry"],
                 ((f"job:{r[1]}", clean_text(r.Title), clean_text(r.Position), clean_text(r.Company),
                   clean_text(r.City), r[6].strip(), _na(r.Industry)) for r in jobs.itertuples(index=False)))
-    experience = read_table(source.find("Experience.csv"),
+    experience_path = source.find("Experience.csv")
+    assert experience_path is not None  # find() raises IngestError for a missing required file
+    experience = read_table(experience_path,
                             ["Applicant.ID", "Position.Name", "Employer.Name", "City", "State.Code", "Start.Date",
                              "End.Date", "Job.Description"])
-    interests = read_table(source.find("Positions_Of_Interest.csv"), ["Applicant.ID", "Position.Of.Interest"])
+    interests_path = source.find("Positions_Of_Interest.csv")
+    assert interests_path is not None  # find() raises IngestError for a missing required file
+    interests = read_table(interests_path, ["Applicant.ID", "Position.Of.Interest"])
     applicants = sorted(set(views["Applicant.ID"]) | set(experience["Applicant.ID"]) | set(interests["Applicant.ID"]))
     insert_rows(conn, "applicant", ["id"], ((a,) for a in applicants))
     insert_rows(conn, "job_view", ["applicant_id", "job_id", "view_start", "view_end", "duration_s"],

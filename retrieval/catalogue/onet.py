@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,8 +28,9 @@ def tech_skill_id(label: str) -> str:
     return f"tech:{slugify(label)}"
 
 
-def _tsv(source: DataSource, name: str, columns: list[str]) -> tuple[pd.DataFrame, object]:
+def _tsv(source: DataSource, name: str, columns: list[str]) -> tuple[pd.DataFrame, Path]:
     path = source.find(name)
+    assert path is not None  # find() raises IngestError for a missing required file
     return read_table(path, columns, tsv=True), path
 
 

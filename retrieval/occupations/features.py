@@ -148,7 +148,8 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(f"{cache.stem}.{os.getpid()}.tmp.npz")  # per process: concurrent builders never share one
-        np.savez(tmp, **feats)
+        # allow_pickle named: else numpy's stub lets **feats fill that bool (the arrays are plain floats)
+        np.savez(tmp, allow_pickle=False, **feats)
         tmp.replace(cache)
         _remove_stale_caches(cache, per_task_alignment)
     return feats

@@ -15,6 +15,7 @@ import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
@@ -25,7 +26,7 @@ from retrieval.occupations.features import Labels, label_features
 from retrieval.threads import bulk_threads
 
 CANDIDATES = 150
-PARAMS = {
+PARAMS: dict[str, Any] = {
     "objective": "lambdarank",
     "metric": "ndcg",
     "eval_at": [10],
@@ -119,7 +120,7 @@ class OccupationRanker:
         selection: dict = {}
         if floor_check:
             selection = cls._inner_selection(corpus, content, labels, rounds, on_round=on_round)
-            best_fixed = max(("fusion", "bm25"), key=selection.get)
+            best_fixed = max(("fusion", "bm25"), key=lambda mode: selection[mode])
             mode = "ltr" if selection["ltr"] > selection[best_fixed] + LTR_MARGIN else best_fixed
         else:
             mode = "ltr"

@@ -30,6 +30,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -61,8 +62,9 @@ class RerankerConfig:
     show_progress: bool = True
 
     @classmethod
-    def tiny(cls, **overrides) -> RerankerConfig:
-        base = dict(max_pairs=48, batch_size=8, max_steps=6, max_seconds=120.0, max_length=96, show_progress=False)
+    def tiny(cls, **overrides: Any) -> RerankerConfig:
+        base: dict[str, Any] = dict(max_pairs=48, batch_size=8, max_steps=6, max_seconds=120.0, max_length=96,
+                                    show_progress=False)
         base.update(overrides)
         return cls(**base)
 

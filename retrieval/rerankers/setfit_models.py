@@ -165,12 +165,12 @@ class TextClassifier:
         if any(not t for t in texts):
             raise ValueError("empty text")
         with self._lock, torch_threads(1):  # query time (the router, a résumé's family)
-            if self.model is not None:
-                proba = np.asarray(self.model.predict_proba(texts, as_numpy=True))
-                classes = [str(c) for c in (self.model.labels or self.labels)]
-            else:
+            if self.centroid is not None:  # no SetFit model: the fallback
                 proba = self.centroid.predict_proba(texts)
                 classes = self.labels
+            else:
+                proba = np.asarray(self.model.predict_proba(texts, as_numpy=True))
+                classes = [str(c) for c in (self.model.labels or self.labels)]
         out = []
         for row in proba:
             i = int(np.argmax(row))

@@ -29,6 +29,10 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from transformers import TrainerCallback
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -49,9 +53,9 @@ class SetFitConfig:
     show_progress: bool = True
 
     @classmethod
-    def tiny(cls, **overrides) -> SetFitConfig:
+    def tiny(cls, **overrides: Any) -> SetFitConfig:
         """A CI budget: a few steps, small batches."""
-        base = dict(num_iterations=1, batch_size=8, max_steps=3, max_seconds=60.0, shots_per_family=2,
+        base: dict[str, Any] = dict(num_iterations=1, batch_size=8, max_steps=3, max_seconds=60.0, shots_per_family=2,
                     show_progress=False)
         base.update(overrides)
         return cls(**base)
@@ -66,20 +70,26 @@ def _output_root(config: SetFitConfig) -> Path:
 
 
 class _TimeBudget:
-    """A transformers TrainerCallback that stops training once ``seconds`` have passed."""
+    """Stops training once ``seconds`` have passed (the clock starts here); ``stopped`` says whether it did.
 
-    def __new__(cls, seconds: float):
+    :meth:`callback` is the transformers ``TrainerCallback`` that enforces it, built on demand so that
+    importing this module does not import transformers."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.t0 = time.perf_counter()
+        self.stopped = False
+
+    def callback(self) -> TrainerCallback:
         from transformers import TrainerCallback
 
-        class _CB(TrainerCallback):
-            def __init__(self):
-                self.t0 = time.perf_counter()
-                self.stopped = False
+        budget = self
 
+        class _CB(TrainerCallback):
             def on_step_end(self, args, state, control, **kwargs):
-                if time.perf_counter() - self.t0 > seconds:
+                if time.perf_counter() - budget.t0 > budget.seconds:
                     control.should_training_stop = True
-                    self.stopped = True
+                    budget.stopped = True
                 return control
 
         return _CB()
@@ -108,7 +118,7 @@ def train_setfit(texts: list[str], labels: list[str], out_dir: Path, config: Set
             logging_strategy="no",
         )
         budget = _TimeBudget(config.max_seconds)
-        trainer = Trainer(model=model, args=args, train_dataset=ds, callbacks=[budget])
+        trainer = Trainer(model=model, args=args, train_dataset=ds, callbacks=[budget.callback()])
         t0 = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - t0

@@ -23,13 +23,14 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Literal, cast
 
 import numpy as np
 
 from retrieval.understanding import cues
 from retrieval.understanding.fields import FIELDS, CareerField
 from retrieval.understanding.keys import title_key
-from retrieval.understanding.schema import Goal, OccupationLink, SkillMention, Span, Understanding
+from retrieval.understanding.schema import Goal, OccupationLink, SkillMention, Span, Status, Understanding
 from retrieval.understanding.titles import TitleIndex, TitleMatch
 
 # Evidence weights (see the module docstring). A title said about oneself counts most.
@@ -38,6 +39,8 @@ HEADING = 1.5
 PAST = 0.6
 ACRONYM = 0.5
 MAX_GOALS = 3
+
+Tense = Literal["current", "past", "unknown"]  # OccupationLink.tense
 CLEAR_COVER = 0.5            # a goal reading by name covering this share of the target's words is clear
 CLEAR_MEANING = 0.55         # ... else a reading by meaning this close wins over it
 MEANING_ONLY_MIN = 0.3      # an occupation linked by meaning alone below this confidence is not linked
@@ -116,12 +119,15 @@ class Linker:
             occupations = []
         if occupations and years is not None:
             occupations[0].years = years
-        status = "understood" if occupations else "no_occupation"
+        status: Status = "understood" if occupations else "no_occupation"
         message = None if occupations else NO_OCCUPATION
         if not occupations and not skills and not goals:
             status = "nonsense" if self._semantic_best(text) < MIN_SEMANTIC * 0.8 else "no_occupation"
         return Understanding(status=status, message=message, occupations=occupations, skills=skills, goals=goals,
-                             years_experience=years, seniority=cues.seniority(text, years))
+                             years_experience=years,
+                             # cues.seniority returns one of these levels (it is typed plain str there)
+                             seniority=cast(Literal["entry", "mid", "senior", "lead"] | None,
+                                            cues.seniority(text, years)))
 
     @staticmethod
     def _looks_english(text: str) -> bool:
@@ -140,11 +146,11 @@ class Linker:
         past_regions = cues.past_clauses(text)
         headings = [(m.start(), m.end()) for m in _HEADING_LINE.finditer(text)] if "\n" in text else []
         evidence: dict[str, float] = defaultdict(float)
-        best_match: dict[str, tuple[float, TitleMatch, str]] = {}
+        best_match: dict[str, tuple[float, TitleMatch, Tense]] = {}
         for m in matches:
             span = (m.start, m.end)
             cue = 1.0
-            tense = "unknown"
+            tense: Tense = "unknown"
             if cues.inside(span, self_regions):
                 cue = SELF_CUE
                 tense = "past" if any(r[2] for r in self_regions if r[0] <= span[0] and span[1] <= r[1]) else "current"
@@ -180,7 +186,7 @@ class Linker:
             scored.append((title_part + SEMANTIC_WEIGHT * sim, title_part, sim, oid))
         scored.sort(key=lambda s: (-s[0], s[3]))
         top_score = scored[0][0]
-        out = []
+        out: list[OccupationLink] = []
         for rank, (score, title_part, sim, oid) in enumerate(scored[:MAX_CANDIDATES]):
             margin = (top_score - scored[1][0]) if rank == 0 and len(scored) > 1 else (0.5 if rank == 0 else 0.0)
             if title_part > 0:
@@ -189,11 +195,13 @@ class Linker:
                 confidence = min(0.7, max(0.05, 1.2 * (sim - MIN_SEMANTIC) + 0.8 * min(margin, 0.3) + 0.2))
             if rank > 0:
                 confidence = min(confidence, max(0.05, out[0].confidence * (score / top_score) * 0.8))
-            w, m, tense = best_match.get(oid, (0.0, None, "unknown"))
+            best = best_match.get(oid)
+            match = best[1] if best else None
+            tense = best[2] if best else "unknown"
             out.append(OccupationLink(
                 occupation_id=oid, title=self.titles.titles[oid], confidence=round(confidence, 3),
-                span=Span(start=m.start, end=m.end, text=m.text) if m else None, tense=tense,
-                method=("title+meaning" if m else "meaning")))
+                span=Span(start=match.start, end=match.end, text=match.text) if match else None, tense=tense,
+                method=("title+meaning" if match else "meaning")))
         return out
 
     def _plain_word(self, m: TitleMatch) -> bool:
@@ -222,7 +230,7 @@ class Linker:
                 continue
             seen.add(hit.skill_id)
             start, end = spans[0]
-            kind = "credential" if getattr(hit, "kind", "") == "credential" else "skill"
+            kind: Literal["skill", "credential"] = "credential" if getattr(hit, "kind", "") == "credential" else "skill"
             out.append(SkillMention(skill_id=hit.skill_id, label=hit.label, kind=kind,
                                     confidence=round(float(hit.confidence), 3),
                                     span=Span(start=start, end=end, text=text[start:end])))

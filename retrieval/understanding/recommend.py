@@ -40,9 +40,11 @@ def recommend_occupations(profiles: list[Profile], k: int = 20, settings: Settin
     if plain:
         for i, items in zip(plain, recommender.recommend_many([profiles[i] for i in plain], k=k)):
             out[i] = items
-    linker = get_linker(settings) if len(plain) < len(profiles) else None
+    linker: Linker | None = None  # loaded for the first profile that needs understanding
     for i, profile in enumerate(profiles):
         if out[i] is None:
+            if linker is None:
+                linker = get_linker(settings)
             try:
                 out[i] = PersonalRanking(recommender, linker).recommend(profile, k)
             except ProfileError as exc:

@@ -34,6 +34,7 @@ from retrieval.vectorstore.base import (
     build_conditions,
     point_id,
 )
+from retrieval.vectorstore.match import match_any_values
 from retrieval.vectorstore.sparse import SparseEncoder, SparseVec, get_sparse_encoder
 
 __all__ = ["ClientStore", "get_client"]
@@ -76,7 +77,8 @@ def _filter(conds: list[Condition]) -> models.Filter | None:
         return None
     must: list[models.Condition] = []
     for key, value in conds:
-        match = models.MatchAny(any=value) if isinstance(value, list) else models.MatchValue(value=value)
+        match: models.Match = (models.MatchAny(any=match_any_values(value)) if isinstance(value, list)
+                               else models.MatchValue(value=value))
         must.append(models.FieldCondition(key=key, match=match))
     return models.Filter(must=must)
 
@@ -129,12 +131,13 @@ class ClientStore:
                 size = None if stored is None else stored.size
                 raise ValueError(f"collection {self.collection!r} has dense dim {size}, not {dim}; use recreate()")
             return
-        layout = {} if self.is_local else {"shard_number": self.shard_number, "replication_factor": self.replication_factor}
         self.client.create_collection(
             self.collection,
             vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
-            **layout,
+            # the server's layout; None (the client's default) in local mode, which has no shards
+            shard_number=None if self.is_local else self.shard_number,
+            replication_factor=None if self.is_local else self.replication_factor,
         )
         if not self.is_local:  # local mode has no payload indexes (and warns)
             for field in ("kind", "doc_id"):
@@ -158,7 +161,7 @@ class ClientStore:
     def upsert(self, points: Iterable[PointData], batch_size: int = 256) -> int:
         written = 0
         for batch in batched(points, batch_size):
-            dense = as_matrix([p.vector for p in batch]).tolist()
+            dense = as_matrix(np.asarray([p.vector for p in batch], dtype=np.float32)).tolist()
             structs = []
             for p, vec in zip(batch, dense):
                 vectors: dict[str, Any] = {DENSE: vec}
@@ -209,7 +212,7 @@ class ClientStore:
     ) -> list[Hit]:
         res = self.client.query_points(
             self.collection,
-            query=as_matrix(vector)[0].tolist(),
+            query=as_matrix(np.asarray(vector))[0].tolist(),
             using=DENSE,
             limit=k,
             query_filter=_filter(build_conditions(kind, where)),
@@ -277,7 +280,8 @@ class ClientStore:
         limit = prefetch_k or max(4 * k, 40)
         prefetch = [
             models.Prefetch(
-                query=as_matrix(vector)[0].tolist(), using=DENSE, limit=limit, filter=flt, params=self._params(exact)
+                query=as_matrix(np.asarray(vector))[0].tolist(), using=DENSE, limit=limit, filter=flt,
+                params=self._params(exact),
             )
         ]
         sparse = self.sparse_encoder.query(text)

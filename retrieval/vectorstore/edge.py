@@ -37,6 +37,7 @@ from retrieval.vectorstore.base import (
     point_id,
 )
 from retrieval.vectorstore.locks import Backoff, StoreLocked, is_lock_error
+from retrieval.vectorstore.match import match_any_values
 from retrieval.vectorstore.sparse import SparseEncoder, SparseVec, get_sparse_encoder
 
 __all__ = ["EdgeStore"]
@@ -59,7 +60,7 @@ def _filter(conds: list[Condition]) -> qe.Filter | None:
         return None
     must: list[Any] = []
     for key, value in conds:
-        match = qe.MatchAny(value) if isinstance(value, list) else qe.MatchValue(value)
+        match = qe.MatchAny(match_any_values(value)) if isinstance(value, list) else qe.MatchValue(value)
         must.append(qe.FieldCondition(key=key, match=match))
     return qe.Filter(must=must)
 
@@ -192,7 +193,7 @@ class EdgeStore:
         shard = self._shard()
         written = 0
         for batch in batched(points, batch_size):
-            dense = as_matrix([p.vector for p in batch]).tolist()
+            dense = as_matrix(np.asarray([p.vector for p in batch], dtype=np.float32)).tolist()
             edge_points = []
             for p, vec in zip(batch, dense):
                 vectors: dict[str, Any] = {DENSE: vec}
@@ -258,7 +259,7 @@ class EdgeStore:
         score_threshold: float | None = None,
     ) -> list[Hit]:
         flt = _filter(build_conditions(kind, where))
-        vec = as_matrix(vector)[0].tolist()
+        vec = as_matrix(np.asarray(vector))[0].tolist()
         return [_hit(p) for p in self._shard().query(self._dense_request(vec, k, flt, exact, score_threshold))]
 
     def search_batch(
@@ -314,7 +315,7 @@ class EdgeStore:
         prefetches = [
             qe.Prefetch(
                 limit=limit,
-                query=qe.Query.Nearest(as_matrix(vector)[0].tolist(), using=DENSE),
+                query=qe.Query.Nearest(as_matrix(np.asarray(vector))[0].tolist(), using=DENSE),
                 filter=flt,
                 params=qe.SearchParams(exact=exact),
             )
@@ -325,7 +326,8 @@ class EdgeStore:
         request = qe.QueryRequest(
             limit=k,
             prefetches=prefetches,
-            query=qe.Fusion.Rrf(k=rrf_k),
+            # the stub nests Rrf in Fusion without subclassing it; at run time Rrf is a Fusion
+            query=qe.Fusion.Rrf(k=rrf_k),  # type: ignore[arg-type]
             filter=flt,
             with_payload=True,
             with_vector=False,

@@ -19,7 +19,9 @@ Systems compared on the judged skills (each shows at most 3 courses per skill):
 Metrics: precision@1 and @3 over skills that get a course; coverage (skills whose first course is
 relevant); honest none (nothing shown and no judged-relevant course exists) vs missed none; for the
 20 fixed (profile, target) pairs (:mod:`eval.course_pairs`), the top-3 gaps of each and what happens to
-them; non-matching-language rate; per-skill latency before/after. The threshold is also chosen by
+them, split into the skills round 1 judged (development) and the round-2 skills (held out: never used to
+choose a scorer or threshold), each gap with a diagnosis (:func:`diagnose`: where the best judged-relevant
+course sits in the whole candidate pool); non-matching-language rate; per-skill latency before/after. The threshold is also chosen by
 2-fold cross-validation over skills (chosen on one half, measured on the other), so the figure is not
 the threshold's own training score.
 
@@ -41,29 +43,33 @@ from eval.course_pairs import FIXED_PAIRS
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
 
 JUDGEMENTS = Path(__file__).resolve().parent / "data" / "course_judgements.jsonl"
+#: Round 2 (issue 23 item 3): the top-3 gaps of the new gap order that round 1 had not judged, pooled the
+#: same way (eval/course_pool_gaps.py), labelled by the same rule.
+JUDGEMENTS_GAPS = Path(__file__).resolve().parent / "data" / "course_judgements_gaps.jsonl"
 K = 3
 TARGET_P1 = 0.85
 GRID = [round(float(x), 2) for x in np.arange(0.05, 0.96, 0.05)]
 
 
-def load_judgements(path: Path = JUDGEMENTS) -> dict[str, dict[str, int]]:
-    """``{skill id: {course id: 0/1}}``."""
+def _rows(paths: tuple[Path, ...]) -> list[dict]:
+    return [json.loads(line) for path in paths if path.exists() for line in path.read_text().splitlines()
+            if line.strip()]
+
+
+def load_judgements(*paths: Path) -> dict[str, dict[str, int]]:
+    """``{skill id: {course id: 0/1}}`` from the judgement files (default: both rounds)."""
     out: dict[str, dict[str, int]] = defaultdict(dict)
-    for line in path.read_text().splitlines():
-        if line.strip():
-            row = json.loads(line)
-            out[row["skill_id"]][row["course_id"]] = int(row["relevant"])
+    for row in _rows(paths or (JUDGEMENTS, JUDGEMENTS_GAPS)):
+        out[row["skill_id"]][row["course_id"]] = int(row["relevant"])
     return dict(out)
 
 
-def pool_precision(path: Path = JUDGEMENTS) -> dict[str, dict]:
+def pool_precision(*paths: Path) -> dict[str, dict]:
     """Share of relevant judgements among the courses each pooling retriever proposed."""
     out: dict[str, list[int]] = defaultdict(list)
-    for line in path.read_text().splitlines():
-        if line.strip():
-            row = json.loads(line)
-            for name in row.get("pooled_by", []):
-                out[name].append(int(row["relevant"]))
+    for row in _rows(paths or (JUDGEMENTS, JUDGEMENTS_GAPS)):
+        for name in row.get("pooled_by", []):
+            out[name].append(int(row["relevant"]))
     return {k: {"proposed": len(v), "relevant": float(np.mean(v))} for k, v in sorted(out.items())}
 
 
@@ -187,37 +193,77 @@ def shown_lexical(rel, skills: list[str]) -> dict[str, dict[str, list[str]]]:
 
 
 # ------------------------------------------------------------------------------------------------ pairs
-def pair_gaps(settings, rel, judged) -> list[dict]:
-    """For each fixed pair: the top-3 gaps of the skill gap (as explanations list them) and their courses."""
+def pair_gaps(settings, rel, judged, ordering: str = "priority") -> list[dict]:
+    """For each fixed pair: the top-3 gaps of the skill gap (as explanations list them) and their courses.
+
+    ``ordering``: "priority" as served (retrieval/skills/gap_order.py), "importance" the order before it
+    (issue 23 item 3's baseline). Each gap carries what the ordering figures need: tier, need, the share
+    of the target's tasks that depend on it (counted the same way for both orders), whether it is a broad
+    knowledge area and whether one was resolved to it."""
     from retrieval.courses.language import person_language
     from retrieval.courses.relevance import SkillRef
+    from retrieval.skills.areas import is_area
     from retrieval.skills.gap import Profile, skill_gap
+    from retrieval.skills.task_links import task_support
 
     rows = []
     for pair in FIXED_PAIRS:
         p = Profile(occupation=pair.occupation) if pair.occupation else Profile(text=pair.text)
         t = time.perf_counter()
-        gap = skill_gap(p, pair.target, settings, max_missing=K)
+        gap = skill_gap(p, pair.target, settings, max_missing=K, ordering=ordering)
         gap_s = time.perf_counter() - t
         held = [m.label for m in gap.matched_skills]
         language = person_language(pair.text)
         t = time.perf_counter()
-        refs = [SkillRef(m.id, m.label) for m in gap.missing_skills[:K]]
+        top = gap.missing_skills[:K]
+        # courses are looked for under the catalogue's label (the judgements' skill), not the plainer one shown
+        refs = [SkillRef(m.id, m.catalogue_label or m.label) for m in top]
         per_skill = rel.courses_for_gaps(refs, language=language, k=K, held_labels=held)
         select_s = time.perf_counter() - t
+        support = task_support(pair.target, [m.requirement for m in top], settings, use_embeddings=settings.gap_embeddings)
         gaps = []
-        for sc in per_skill:
+        for m, sc in zip(top, per_skill):
             labels = judged.get(sc.skill_id, {})
             first = sc.courses[0].id if sc.courses else None
             status = ("none" if first is None else "relevant" if labels.get(first) == 1 else
                       "not relevant" if first in labels else "unjudged")
-            gaps.append({"skill_id": sc.skill_id, "skill": sc.label, "status": status,
+            diagnosis = diagnose(rel, sc.skill_id, m.catalogue_label or m.label, labels, language)
+            gaps.append({"skill_id": sc.skill_id, "skill": m.label, "catalogue_label": m.catalogue_label,
+                         "status": status, "tier": m.rank.tier if m.rank else None,
+                         "need": m.rank.need if m.rank else None,
+                         "task_share": support.count(m.id) / support.total if support.total else 0.0,
+                         "knowledge_area": is_area(m.requirement), "area": m.area.label if m.area else None,
+                         "relevant_exists": any(v == 1 for v in labels.values()),
                          "courses": [{"id": c.id, "title": c.title, "score": c.score, "language": c.language,
                                       "judged": labels.get(c.id)} for c in sc.courses],
-                         "none_reason": sc.none_reason})
+                         "none_reason": sc.none_reason, "diagnosis": diagnosis})
         rows.append({"pair": pair.name, "target": pair.target, "target_title": gap.item.title,
                      "language": language, "gaps": gaps, "gap_s": round(gap_s, 3), "select_s": round(select_s, 3)})
     return rows
+
+
+def diagnose(rel, skill_id: str, label: str, labels: dict[str, int], language: str) -> dict:
+    """Why a gap's first course is (not) relevant: where the best judged-relevant course sits in the whole
+    candidate pool (before the cut to the reranked few) and with which score. ``cause``: "no relevant course
+    judged" (an honest none is right), "not a candidate" (candidate generation missed it), "below threshold"
+    (ranked first but not shown), "ranked below another" (scoring), or "shown first"."""
+    if not any(v == 1 for v in labels.values()):
+        return {"cause": "no relevant course judged"}
+    name, description = rel.skill_text(skill_id, label)
+    ids, scores = rel.candidates(skill_id, name, description, language, top=None)
+    ranked = sorted(zip(ids, (float(s) for s in scores)), key=lambda x: (-x[1], x[0]))
+    if rel.model is not None:  # a model ranks the reranked few; the rest of the pool keeps the first stage's order
+        rescored = rel.score_skill(skill_id, label, language)
+        ranked = rescored + [x for x in ranked if x[0] not in dict(rescored)]
+    hits = [(n, cid, s) for n, (cid, s) in enumerate(ranked) if labels.get(cid) == 1]
+    if not hits:
+        return {"cause": "not a candidate", "pool": len(ranked)}
+    n, cid, score = hits[0]
+    cause = ("shown first" if n == 0 and score >= rel.threshold else "below threshold" if n == 0 else
+             "ranked below another")
+    return {"cause": cause, "best_relevant": rel.index.record(cid).title, "rank": n, "score": round(score, 4),
+            "first_candidate": rel.index.record(ranked[0][0]).title, "first_score": round(ranked[0][1], 4),
+            "pool": len(ranked)}
 
 
 def pair_summary(rows: list[dict]) -> dict:
@@ -227,11 +273,52 @@ def pair_summary(rows: list[dict]) -> dict:
     return {"gaps": len(gaps),
             "relevant": sum(g["status"] == "relevant" for g in gaps) / n,
             "none": sum(g["status"] == "none" for g in gaps) / n,
+            "honest_none": sum(g["status"] == "none" and not g.get("relevant_exists") for g in gaps) / n,
             "not_relevant": sum(g["status"] == "not relevant" for g in gaps) / n,
             "unjudged": sum(g["status"] == "unjudged" for g in gaps) / n,
             "courses_shown": len(shown),
             "non_matching_language": sum(c["language"] != r["language"] for r in rows for g in r["gaps"]
                                          for c in g["courses"]) / max(1, len(shown))}
+
+
+def rounds_summary(rows: list[dict], round1: dict, judged: dict) -> dict:
+    """:func:`pair_summary` of the pairs' top-3 gaps split by judgement round: the skills round 1 judged (what
+    the scorer and its threshold were developed on) and the round-2 skills (held out: judged after, never used
+    to tune)."""
+    def only(keep) -> list[dict]:
+        return [{**r, "gaps": [g for g in r["gaps"] if keep(g["skill_id"])]} for r in rows]
+
+    return {"round 1 skills": pair_summary(only(lambda s: s in round1)),
+            "round 2 skills (held out)": pair_summary(only(lambda s: s not in round1 and s in judged))}
+
+
+def diagnosis_summary(rows: list[dict]) -> dict:
+    """How many of the pairs' top-3 gaps fail for which reason (:func:`diagnose`)."""
+    causes: dict[str, int] = defaultdict(int)
+    for r in rows:
+        for g in r["gaps"]:
+            causes[g.get("diagnosis", {}).get("cause", "?")] += 1
+    return dict(sorted(causes.items()))
+
+
+def ordering_summary(rows: list[dict]) -> dict:
+    """Gap-ordering figures over the top-3 gaps of the pairs (issue 23 item 3): share essential (ESCO
+    essential, O*NET IM ≥ 3.5, in-demand technology), mean need (importance × level), mean share of the
+    target's tasks that depend on the gap, share that are broad knowledge areas shown as such, share that
+    are concrete skills standing for a resolved area, distinct gaps, and the share with a relevant course."""
+    gaps = [g for r in rows for g in r["gaps"]]
+    n = len(gaps) or 1
+    return {"gaps": len(gaps), "distinct_skills": len({g["skill_id"] for g in gaps}),
+            "essential": sum(g["tier"] == "essential" for g in gaps) / n,
+            "mean_need": float(np.mean([g["need"] for g in gaps])) if gaps else 0.0,
+            "mean_task_share": float(np.mean([g["task_share"] for g in gaps])) if gaps else 0.0,
+            "knowledge_areas": sum(g["knowledge_area"] for g in gaps) / n,
+            "resolved_areas": sum(g["area"] is not None for g in gaps) / n,
+            "plain_labels": sum(g["skill"] != (g["catalogue_label"] or g["skill"]) for g in gaps) / n,
+            "relevant_course": sum(g["status"] == "relevant" for g in gaps) / n,
+            "relevant_course_exists": sum(g["relevant_exists"] for g in gaps) / n,
+            "not_relevant_course": sum(g["status"] == "not relevant" for g in gaps) / n,
+            "unjudged": sum(g["status"] == "unjudged" for g in gaps) / n}
 
 
 def language_check(rel, skills: list[str]) -> dict:
@@ -267,7 +354,8 @@ def run(out_dir: Path | None = None) -> dict:
     from retrieval.settings import get_settings
 
     settings = get_settings()
-    judged = load_judgements()
+    judged = load_judgements(JUDGEMENTS)  # the systems are compared on round 1, as when they were built
+    all_judged = load_judgements()  # the pairs' gaps: round 1 and the round-2 gaps of the new order
     skills = sorted(judged)
     t = time.perf_counter()
     rel = get_relevance(settings)
@@ -299,8 +387,11 @@ def run(out_dir: Path | None = None) -> dict:
     scorer_cv = {name: cross_validated(r, judged) for name, r in scorers.items()}
     scorer_curves = {name: [{"threshold": tau, **metrics(shown_at(r, tau), judged)} for tau in GRID]
                      for name, r in scorers.items()}
-    pairs = pair_gaps(settings, rel, judged)
+    pairs = pair_gaps(settings, rel, all_judged)
     summary = pair_summary(pairs)
+    by_round = rounds_summary(pairs, judged, all_judged)
+    pairs_before = pair_gaps(settings, rel, all_judged, ordering="importance")
+    ordering = {"before": ordering_summary(pairs_before), "after": ordering_summary(pairs)}
     languages = language_check(rel, skills)
     latency = {"before_ms_per_skill": 1000 * float(np.mean(list(before_secs.values()))),
                "after_cold_ms_per_skill": 1000 * float(np.mean(list(cold.values()))),
@@ -308,14 +399,17 @@ def run(out_dir: Path | None = None) -> dict:
                "pair_gap_s_mean": float(np.mean([r["gap_s"] for r in pairs])),
                "pair_course_selection_s_mean": float(np.mean([r["select_s"] for r in pairs]))}
     report = {"judgements": sum(len(v) for v in judged.values()), "skills": len(skills),
-              "pool": pool_precision(),
+              "pool": pool_precision(JUDGEMENTS),
+              "judgements_round2": sum(len(v) for v in all_judged.values()) - sum(len(v) for v in judged.values()),
               "relevant_judgements": sum(sum(v.values()) for v in judged.values()),
               "threshold": rel.threshold, "served": "dense stage",
               "cross_encoder_meta": {k: v for k, v in (model.meta if model is not None else {}).items()
                                      if k in ("pairs", "train_s", "steps", "data", "version", "threshold")},
               "systems": systems, "cross_validated": cv, "curve": curve, "dense_curve": dense_curve,
               "scorers_cross_validated": scorer_cv, "scorer_curves": scorer_curves,
-              "pairs_summary": summary, "pairs": pairs, "languages": languages, "latency": latency,
+              "pairs_summary": summary, "pairs_by_round": by_round, "pairs": pairs,
+              "diagnosis": diagnosis_summary(pairs), "languages": languages, "latency": latency,
+              "gap_ordering": ordering, "pairs_before": pairs_before,
               "targets": {"precision@1>=0.85": systems["waypoint"]["precision@1"] >= TARGET_P1,
                           "pairs_relevant>=0.70": summary["relevant"] >= 0.70,
                           "non_matching_language==0": summary["non_matching_language"] == 0
@@ -388,12 +482,47 @@ def _markdown(r: dict) -> str:
         "",
         "## The 20 fixed (profile, target) pairs: top-3 gaps",
         "",
-        f"{s['gaps']} gaps: first course relevant {s['relevant']:.3f}, honestly none {s['none']:.3f}, "
+        f"{s['gaps']} gaps: first course relevant {s['relevant']:.3f}, no course {s['none']:.3f} (honestly: no judged-"
+        f"relevant course exists, {s['honest_none']:.3f}), "
         f"not relevant {s['not_relevant']:.3f}, unjudged {s['unjudged']:.3f}; {s['courses_shown']} courses shown, "
         f"non-matching language {s['non_matching_language']:.3f}.",
         "",
     ]
+    if r.get("pairs_by_round"):
+        lines += ["By judgement round (the scorer and its threshold were developed on round 1 only; round 2, "
+                  "the gaps of the new gap order, is held out):", "",
+                  markdown_table([{"skills": k, **v} for k, v in r["pairs_by_round"].items()],
+                                 ["skills", "gaps", "relevant", "honest_none", "none", "not_relevant", "unjudged"]), ""]
+    if r.get("diagnosis"):
+        lines += ["Diagnosis of the top-3 gaps (where the best judged-relevant course sits in the whole candidate "
+                  "pool): " + ", ".join(f"{k} {v}" for k, v in r["diagnosis"].items()) + ".", "",
+                  markdown_table([{"pair": p["pair"], "gap": g["skill"], "first course": (g["courses"][0]["title"]
+                                   if g["courses"] else "none") + f" ({g['status']})",
+                                   "best judged relevant": g["diagnosis"].get("best_relevant", "-"),
+                                   "rank": g["diagnosis"].get("rank", "-"), "score": g["diagnosis"].get("score", "-"),
+                                   "cause": g["diagnosis"]["cause"]}
+                                  for p in r["pairs"] for g in p["gaps"] if g.get("diagnosis")],
+                                 ["pair", "gap", "first course", "best judged relevant", "rank", "score", "cause"]), ""]
+    go = r.get("gap_ordering")
+    if go:
+        names = {"essential": "essential / high importance", "mean_need": "mean need (importance × level)",
+                 "mean_task_share": "mean share of the target's tasks depending on it",
+                 "knowledge_areas": "broad knowledge areas shown as such",
+                 "resolved_areas": "concrete skills standing for a resolved area",
+                 "plain_labels": "shown in a plainer catalogue label", "relevant_course": "first course relevant",
+                 "relevant_course_exists": "a judged-relevant course exists in the catalogue",
+                 "not_relevant_course": "first course judged not relevant",
+                 "unjudged": "first course not judged", "distinct_skills": "distinct gap skills"}
+        lines += ["### Gap order (issue 23 item 3): top-3 gaps before and after", "",
+                  "Before: importance, then the alphabet (the map's ESCO essentials all tie). After: "
+                  "`retrieval/skills/priority.py` (essential first; importance × level; share of the target's "
+                  "tasks that depend on the skill), knowledge areas resolved to concrete skills "
+                  "(`retrieval/skills/areas.py`), plain labels (`retrieval/skills/plain.py`). Task shares are "
+                  "counted the same way for both orders.", "",
+                  markdown_table([{"top-3 gaps": names.get(k, k), "before": go["before"][k], "after": go["after"][k]}
+                                  for k in names], ["top-3 gaps", "before", "after"]), ""]
     mark = {1: "✓", 0: "✗", None: "?"}
+    before = {p["pair"]: p for p in r.get("pairs_before", [])}
     for p in r["pairs"]:
         lines.append(f"**{p['pair']}** (target {p['target']} {p['target_title']}, language {p['language']})")
         lines.append("")
@@ -402,7 +531,15 @@ def _markdown(r: dict) -> str:
                 courses = "; ".join(f"{c['title']} ({c['score']:.2f} {mark[c['judged']]})" for c in g["courses"])
             else:
                 courses = f"_{g['none_reason']}_"
-            lines.append(f"- {g['skill']}: {courses}")
+            context = []
+            if g.get("area"):
+                context.append(f"for {g['area']}")
+            if g.get("catalogue_label") and g["catalogue_label"] != g["skill"]:
+                context.append(f"catalogue: {g['catalogue_label']}")
+            extra = f" ({'; '.join(context)})" if context else ""
+            lines.append(f"- {g['skill']}{extra}: {courses}")
+        if p["pair"] in before:
+            lines.append(f"- _before: {', '.join(g['skill'] for g in before[p['pair']]['gaps'])}_")
         lines.append("")
     lang = r["languages"]
     lines += [

@@ -7,7 +7,9 @@ provider. One epoch over a few thousand pairs (≈ 7 minutes on two shared cores
 Not part of ``waypoint build``: measured by ``waypoint eval courses`` (which scores a model saved in
 ``$WAYPOINT_HOME/models/course-relevance``), it ranks the judged courses worse than the dense stage
 that serving uses; see eval/reports/courses.md. Kept so the comparison can be rerun when the training
-data improves.
+data improves. (Queries written as served, passages with the other tags and dense look-alikes as further
+hard negatives did not change that: top-1 relevant 0.22 on the round-1 judgements against the dense
+stage's 0.69; see retrieval/courses/relevance.py.)
 
 Run: ``python -m training.course_relevance [--max-queries 800] [--out DIR]``.
 """

@@ -323,18 +323,21 @@ def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", 
     course_rows: dict[str, list[CourseInfo]] = {}
     n_courses = 0
     labels = {m.id: m.label for m in missing}
-    for miss in missing:
-        for c in miss.courses[:COURSES_PER_MISSING]:
-            if n_courses >= MAX_COURSES and c.id not in {x.id for v in course_rows.values() for x in v}:
-                continue
-            covers = [labels[s] for s in c.covers if s in labels] or [miss.label]
-            level = f", {c.level}" if c.level else ""
-            cid = b.add("course", c.id, f"Course \"{c.title}\" ({c.provider}{level}) teaches: " + ", ".join(covers),
-                        [s for s in c.covers if s in labels] or [miss.id], [c.id])
-            if cid not in cites.get(miss.id, []):
-                cites.setdefault(miss.id, []).append(cid)
-                n_courses += 1
-            course_rows.setdefault(miss.id, []).append(CourseInfo(id=c.id, title=c.title))
+    # every gap's first course before any gap's second: a gap the relevance model gave a course never reads "no
+    # course in the catalogue teaches X yet" because the gaps before it used up MAX_COURSES
+    for rank in range(COURSES_PER_MISSING):
+        for miss in missing:
+            for c in miss.courses[rank:rank + 1]:
+                if rank > 0 and n_courses >= MAX_COURSES and c.id not in {x.id for v in course_rows.values() for x in v}:
+                    continue
+                covers = [labels[s] for s in c.covers if s in labels] or [miss.label]
+                level = f", {c.level}" if c.level else ""
+                cid = b.add("course", c.id, f"Course \"{c.title}\" ({c.provider}{level}) teaches: " + ", ".join(covers),
+                            [s for s in c.covers if s in labels] or [miss.id], [c.id])
+                if cid not in cites.get(miss.id, []):
+                    cites.setdefault(miss.id, []).append(cid)
+                    n_courses += 1
+                course_rows.setdefault(miss.id, []).append(CourseInfo(id=c.id, title=c.title))
 
     def skill(obj, status) -> EvidenceSkill:
         provenance, quote = _provenance(obj, status, profile_text)

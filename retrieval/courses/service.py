@@ -28,9 +28,13 @@ import logging
 import math
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from retrieval.rerankers.cross_encoder import OccupationTexts
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +90,7 @@ class CourseRecommender:
         self._lock = threading.Lock()
         self._bm25 = None
         self._courses: dict[str, tuple[str, str, str, float | None]] = {}
-        self._occ = None
+        self._occ: OccupationTexts | None = None
 
     # -- targets ------------------------------------------------------------------------------
     def _applicant_text(self, profile: Profile) -> str:
@@ -156,32 +160,37 @@ class CourseRecommender:
         return [c for c in out if c.id not in exclude][:k]
 
     def _from_gap(self, profile: Profile, target: str, k: int) -> list[ScoredCourse]:
+        """Courses for the gap's :data:`GAP_SKILLS` first missing skills, taken from the same relevance decision
+        the explanation shows (:func:`retrieval.courses.relevance.gap_courses`): a course listed here for a gap
+        is the course the explanation names for it, and a gap the explanation says no course teaches gets none
+        here either (before, this list re-ran the selection under the plainer display label and other held
+        skills, and could show "C# Programming for Unity" while the explanation said no course teaches C#)."""
+        from retrieval.courses.index import get_index
         from retrieval.courses.language import person_language
-        from retrieval.courses.relevance import SkillRef, get_relevance
+        from retrieval.courses.relevance import gap_courses
 
         gap = self.gap(profile, target)
         missing = {m.id: m for m in gap.missing_skills[:GAP_SKILLS]}
         total = sum(m.importance for m in missing.values()) or 1.0
-        partial = {p.id for p in gap.partial_skills}
-        refs = [SkillRef(m.id, m.label, m.id in partial) for m in missing.values()]
         language = person_language(profile.text, getattr(profile, "language", None))
-        held = [m.label for m in gap.matched_skills] + list(profile.skills)
-        per_skill = get_relevance(self.settings).courses_for_gaps(refs, language=language, k=3, held_labels=held)
+        per_skill = gap_courses(self.settings, gap, language)
+        index = get_index(self.settings)
         found: dict[str, ScoredCourse] = {}
-        for sc in per_skill:
-            for c in sc.courses:
+        for m in missing.values():
+            for c in per_skill.get(m.id, []):
                 if c.id in found:
                     continue
                 covers = [CourseCovers(id=s, label=missing[s].label, importance=round(missing[s].importance, 4))
-                          for s in c.covers if s in missing]
+                          for s in dict.fromkeys([m.id, *c.covers]) if s in missing]
                 covers.sort(key=lambda x: (-x.importance, x.label))
                 gap_closed = sum(x.importance for x in covers) / total
                 rating = float(c.rating) if c.rating is not None and not math.isnan(float(c.rating)) else 0.0
                 level = _LEVEL_BONUS.get(c.level.lower().strip(), 0.0)
                 found[c.id] = ScoredCourse(
                     id=c.id, title=c.title, provider=c.provider, level=c.level, rating=c.rating, covers=covers,
-                    gap_closed=round(gap_closed, 4), target=target, relevance=c.score, language=c.language,
-                    score=round(gap_closed * c.score + 0.04 * min(rating, 5.0) / 5.0 + 0.02 * level, 6))
+                    gap_closed=round(gap_closed, 4), target=target, relevance=c.link_confidence,
+                    language=index.language(c.id) if c.id in index.position else language,
+                    score=round(gap_closed * c.link_confidence + 0.04 * min(rating, 5.0) / 5.0 + 0.02 * level, 6))
         ranked = sorted(found.values(), key=lambda c: (-c.score, c.id))
         return ranked[: max(k, 1)]
 

@@ -22,6 +22,7 @@ COPY app ./app
 COPY retrieval ./retrieval
 COPY training ./training
 COPY eval ./eval
+COPY models ./models
 COPY scripts ./scripts
 # requirements.lock (`make lock`) pins every package, as `make setup` installs them: torch is its CPU
 # build (torch==2.13.0+cpu, from PyTorch's CPU index), the rest from PyPI at the locked versions.
@@ -61,6 +62,7 @@ COPY app ./app
 COPY retrieval ./retrieval
 COPY training ./training
 COPY eval ./eval
+COPY models ./models
 COPY scripts ./scripts
 RUN python3 -m pip freeze | grep -iE '^(torch|transformers|tokenizers|xgrammar|triton)==' > /tmp/vllm-pins.txt \
  && python3 -m pip install --no-cache-dir -c /tmp/vllm-pins.txt . \

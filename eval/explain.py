@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from eval.slips import check_text
 from retrieval.pairs import DEFAULT_PAIRS, ITEM_SOURCE, sample_pairs
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
 
@@ -79,11 +80,22 @@ def score_one(trace, explanation, backend: str) -> dict[str, Any] | None:
         "available": [s.id for s in evidence.matched],
         "sentences": sentences(text_parts),
         "words": sum(len(t.split()) for t in text_parts),
+        "slips": [s.rule for t in text_parts for s in check_text(t)],  # eval/slips.py, on the draft's own text
+        # the same matched skill or next step written twice in one draft (base SmolLM2 lists "SQL" five times;
+        # the verifier keeps one, so faithfulness and FMR do not see it)
+        "repeats": (
+            len(draft.matched_skills)
+            - len({m.skill for m in draft.matched_skills})
+            + len(draft.next_steps)
+            - len({st.text for st in draft.next_steps})
+        ),
+        "missing_listed": bool(draft.missing_skills) if evidence.missing else None,
     }
 
 
-def aggregate(records: list[dict], latencies: list[float], llm_latencies: list[float], n_pairs: int,
-              fallbacks: list[str]) -> dict[str, Any]:
+def aggregate(
+    records: list[dict], latencies: list[float], llm_latencies: list[float], n_pairs: int, fallbacks: list[str]
+) -> dict[str, Any]:
     scored = [r for r in records if r is not None]
     out: dict[str, Any] = {"pairs": n_pairs, "scored": len(scored)}
     if scored:
@@ -94,24 +106,37 @@ def aggregate(records: list[dict], latencies: list[float], llm_latencies: list[f
         available = {s for r in scored for s in r["available"]}
         mentioned = set().union(*sets) if sets else set()
         overlaps = [len(a & b) for a, b in itertools.combinations(sets, 2)]
-        out.update({
-            "faithfulness": round(float(np.mean([r["faithfulness"] for r in scored])), 4),
-            "claim_support": round(sum(r["supported"] for r in scored) / max(1, sum(r["claims"] for r in scored)), 4),
-            # "you have X" where X is only inferred from the occupation (app/explain/verify.py)
-            "provenance_errors": sum(r["provenance_errors"] for r in scored),
-            "FMR": round(float(np.mean(fmr)), 4) if fmr else None,
-            "fmr_partial": round(float(np.mean(share)), 4) if share else None,
-            "FCR": round(len(mentioned) / len(available), 4) if available else None,
-            "USR": round(len(set(sents)) / len(sents), 4) if sents else None,
-            "DIV": round(float(np.mean(overlaps)), 4) if overlaps else None,
-            "length_words": round(float(np.mean([r["words"] for r in scored])), 1),
-        })
+        out.update(
+            {
+                "faithfulness": round(float(np.mean([r["faithfulness"] for r in scored])), 4),
+                "claim_support": round(
+                    sum(r["supported"] for r in scored) / max(1, sum(r["claims"] for r in scored)), 4
+                ),
+                # "you have X" where X is only inferred from the occupation (app/explain/verify.py)
+                "provenance_errors": sum(r["provenance_errors"] for r in scored),
+                "FMR": round(float(np.mean(fmr)), 4) if fmr else None,
+                "fmr_partial": round(float(np.mean(share)), 4) if share else None,
+                "FCR": round(len(mentioned) / len(available), 4) if available else None,
+                "USR": round(len(set(sents)) / len(sents), 4) if sents else None,
+                "DIV": round(float(np.mean(overlaps)), 4) if overlaps else None,
+                "length_words": round(float(np.mean([r["words"] for r in scored])), 1),
+                "slips": sum(len(r["slips"]) for r in scored),
+                "repeats": sum(r["repeats"] for r in scored),
+                "missing_listed": (
+                    round(float(np.mean(listed)), 4)
+                    if (listed := [r["missing_listed"] for r in scored if r["missing_listed"] is not None])
+                    else None
+                ),
+            }
+        )
     if latencies:
         out["latency_p50_ms"] = round(float(np.percentile(latencies, 50)), 1)
         out["latency_p95_ms"] = round(float(np.percentile(latencies, 95)), 1)
     if llm_latencies:
         out["llm_latency_p50_ms"] = round(float(np.percentile(llm_latencies, 50)), 1)
         out["llm_latency_p95_ms"] = round(float(np.percentile(llm_latencies, 95)), 1)
+    if latencies:  # written by the LLM: explained without falling back to the composer
+        out["llm_share"] = round(1 - len(fallbacks) / len(latencies), 4)
     out["fallbacks"] = len(fallbacks)
     out["fallback_reasons"] = sorted({f.split(":")[0] for f in fallbacks})
     return out
@@ -138,10 +163,18 @@ def run_backend(backend: str, pairs, settings, progress: bool = True) -> tuple[d
         rec = score_one(trace, explanation, backend)
         records.append(rec)
         if len(samples) < 5:
-            samples.append({"profile": profile.id, "item": item_id, "summary": explanation.summary,
-                            "next_steps": explanation.next_steps, "faithfulness": explanation.faithfulness,
-                            "raw": trace.raw_text, "fallback_reason": explanation.fallback_reason,
-                            "dropped": explanation.verification.dropped})
+            samples.append(
+                {
+                    "profile": profile.id,
+                    "item": item_id,
+                    "summary": explanation.summary,
+                    "next_steps": explanation.next_steps,
+                    "faithfulness": explanation.faithfulness,
+                    "raw": trace.raw_text,
+                    "fallback_reason": explanation.fallback_reason,
+                    "dropped": explanation.verification.dropped,
+                }
+            )
     return aggregate(records, latencies, llm_latencies, len(pairs), fallbacks), samples
 
 
@@ -163,8 +196,13 @@ def plot(results: dict[str, dict], path: Path) -> None:
     axes[0].legend(fontsize=8)
     names = list(results)
     axes[1].bar(names, [results[n].get("latency_p50_ms", 0) / 1000 for n in names], label="p50")
-    axes[1].bar(names, [(results[n].get("latency_p95_ms", 0) - results[n].get("latency_p50_ms", 0)) / 1000 for n in names],
-                bottom=[results[n].get("latency_p50_ms", 0) / 1000 for n in names], alpha=0.5, label="p95")
+    axes[1].bar(
+        names,
+        [(results[n].get("latency_p95_ms", 0) - results[n].get("latency_p50_ms", 0)) / 1000 for n in names],
+        bottom=[results[n].get("latency_p50_ms", 0) / 1000 for n in names],
+        alpha=0.5,
+        label="p95",
+    )
     axes[1].set_yscale("log")
     axes[1].set_ylabel("seconds per explanation")
     axes[1].set_title("latency")
@@ -175,17 +213,44 @@ def plot(results: dict[str, dict], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    """Entry point for ``waypoint eval explain [--limit N] [--backends a,b] [--llm-limit M]``."""
+    """Entry point for ``waypoint eval explain [--limit N] [--backends a,b] [--llm-limit M]``; with ``--http``,
+    ``waypoint eval explain --http [--configs default,base] [--levels 1,4] [--pairs N]`` measures through a real
+    ``waypoint serve`` instead (:mod:`eval.bench.serve_explain`)."""
+    import sys
+
     import torch
 
     torch.set_num_threads(1)
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if "--http" in args_in:
+        from eval.bench import serve_explain
+        from retrieval.settings import get_settings
+
+        http = argparse.ArgumentParser(
+            prog="waypoint eval explain --http", description=serve_explain.__doc__.split("\n")[0]
+        )
+        http.add_argument("--http", action="store_true")
+        serve_explain.add_arguments(http)
+        return serve_explain.run_from_args(http.parse_args(args_in), get_settings(), args_in)
     parser = argparse.ArgumentParser(prog="waypoint eval explain", description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=DEFAULT_PAIRS, help="pairs for the deterministic composer")
-    parser.add_argument("--backends", default="deterministic,transformers",
-                        help="comma-separated: deterministic, transformers, openai")
+    parser.add_argument(
+        "--backends", default="deterministic,transformers", help="comma-separated: deterministic, transformers, openai"
+    )
     parser.add_argument("--llm-limit", type=int, default=DEFAULT_LLM_PAIRS, help="pairs for LLM backends (slow on CPU)")
     parser.add_argument("--adapter", default=None, help="LoRA adapter (dir for transformers, served name for openai)")
-    parser.add_argument("--timeout", type=float, default=600.0, help="LLM timeout per explanation, seconds")
+    parser.add_argument(
+        "--adapters",
+        default=None,
+        help="compare LLM explainers on the same pairs: comma-separated adapters, 'base' = none, "
+        "'default' = the settings' llm_adapter (the shipped adapter unless configured)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="LLM timeout per explanation, seconds (default: the serving setting, llm_timeout_s)",
+    )
     parser.add_argument("--out-dir", default=None)
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
@@ -193,48 +258,102 @@ def main(argv: list[str] | None = None) -> dict:
     from retrieval.settings import get_settings
 
     base = get_settings()
-    settings = base.model_copy(update={"llm_timeout_s": args.timeout,
-                                       **({"llm_adapter": args.adapter} if args.adapter is not None else {})})
+    settings = base.model_copy(
+        update={
+            "llm_timeout_s": args.timeout or base.llm_timeout_s,
+            **({"llm_adapter": args.adapter} if args.adapter is not None else {}),
+        }
+    )
     started = time.perf_counter()
     pairs = sample_pairs(settings, max(args.limit, args.llm_limit))
     results: dict[str, dict] = {}
     samples: dict[str, list] = {}
+    adapters = [a.strip() for a in args.adapters.split(",") if a.strip()] if args.adapters else ["default"]
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
-        subset = pairs[:args.limit] if backend == "deterministic" else pairs[:args.llm_limit]
-        name = backend
-        if backend != "deterministic":
-            from app.llm import get_backend
+        subset = pairs[: args.limit] if backend == "deterministic" else pairs[: args.llm_limit]
+        for adapter in ["default"] if backend == "deterministic" else adapters:
+            run_settings = (
+                settings
+                if adapter == "default"
+                else settings.model_copy(update={"llm_adapter": "" if adapter == "base" else adapter})
+            )
+            name = backend
+            if backend != "deterministic":
+                from app.llm import get_backend
 
-            try:
-                info = get_backend(backend, settings).info()
-                name = f"{backend}:{info['name']}" + (f"+{info['adapter']}" if info.get("adapter") else "")
-            except Exception as exc:  # noqa: BLE001
-                log.warning("backend %s unavailable: %s", backend, exc)
-        results[name], samples[name] = run_backend(backend, subset, settings, progress=not args.quiet)
+                try:
+                    info = get_backend(backend, run_settings).info()
+                    name = f"{backend}:{info['name']}" + (f"+{info['adapter']}" if info.get("adapter") else "")
+                except Exception as exc:  # noqa: BLE001
+                    log.warning("backend %s unavailable: %s", backend, exc)
+            results[name], samples[name] = run_backend(backend, subset, run_settings, progress=not args.quiet)
     out_dir = Path(args.out_dir) if args.out_dir else None
     rows = [{"backend": n, **{k: v for k, v in r.items() if not isinstance(v, list)}} for n, r in results.items()]
-    columns = ["backend", "pairs", "scored", "faithfulness", "claim_support", "FMR", "fmr_partial", "FCR", "USR", "DIV",
-               "length_words", "latency_p50_ms", "latency_p95_ms", "llm_latency_p50_ms", "fallbacks"]
+    columns = [
+        "backend",
+        "pairs",
+        "scored",
+        "llm_share",
+        "faithfulness",
+        "claim_support",
+        "FMR",
+        "fmr_partial",
+        "FCR",
+        "USR",
+        "DIV",
+        "length_words",
+        "provenance_errors",
+        "slips",
+        "repeats",
+        "missing_listed",
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "llm_latency_p50_ms",
+        "fallbacks",
+    ]
 
     png = (out_dir or REPORT_DIR) / "explain.png"
     png.parent.mkdir(parents=True, exist_ok=True)
     plot(results, png)
-    md = ["# Explanation quality", "",
-          f"Pairs: profiles from `resume` and `experience` × top-3 recommended occupations; "
-          f"composer on {min(args.limit, len(pairs))} pairs, LLM backends on the first {min(args.llm_limit, len(pairs))}.",
-          "Faithfulness is measured on the generator's own draft before the verifier drops anything; "
-          "DIV is overlap (lower = more diverse).", "", markdown_table(rows, columns), "", "![explain](explain.png)", "",
-          "## Samples", ""]
+    md = [
+        "# Explanation quality",
+        "",
+        f"Pairs: profiles from `resume` and `experience` × top-3 recommended occupations; "
+        f"composer on {min(args.limit, len(pairs))} pairs, LLM backends on the first {min(args.llm_limit, len(pairs))}.",
+        "Faithfulness is measured on the generator's own draft before the verifier drops anything; "
+        "DIV is overlap (lower = more diverse).",
+        "",
+        markdown_table(rows, columns),
+        "",
+        "![explain](explain.png)",
+        "",
+        "## Samples",
+        "",
+    ]
     for name, items in samples.items():
         md.append(f"### {name}")
         for s in items[:3]:
-            md.append(f"- `{s['profile']}` → `{s['item']}` (faithfulness {s['faithfulness']}, fallback {s['fallback_reason']}): "
-                      f"{s['summary']}")
+            md.append(
+                f"- `{s['profile']}` → `{s['item']}` (faithfulness {s['faithfulness']}, fallback {s['fallback_reason']}): "
+                f"{s['summary']}"
+            )
         md.append("")
-    data = {"pairs": len(pairs), "item_source": ITEM_SOURCE[0], "results": results, "samples": samples, "seconds": round(time.perf_counter() - started, 1)}
+    import os
+
+    data = {
+        "pairs": len(pairs),
+        "item_source": ITEM_SOURCE[0],
+        "results": results,
+        "samples": samples,
+        "seconds": round(time.perf_counter() - started, 1),
+        "timeout_s": settings.llm_timeout_s,
+        "command": "waypoint eval explain " + " ".join(args_in),
+        "load": [round(x, 2) for x in os.getloadavg()],
+    }
     write_report("explain", data, "\n".join(md), out_dir)
     return data
 
 
 if __name__ == "__main__":  # pragma: no cover
-    print(json.dumps(main()["results"], indent=2))
+    out = main()
+    print(json.dumps(out.get("results") or out.get("configs"), indent=2, default=str))

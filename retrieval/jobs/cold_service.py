@@ -5,7 +5,9 @@ A person with no viewing history is understood (``understand()``: linked occupat
 years and seniority), placed (city/state from their text), and ranked by the combination measured best
 in ``eval/reports/jobs_cold_start.md`` -- the hand-weighted blend (:func:`retrieval.jobs.cold.hand_blend`):
 a LambdaRank model over the same features, trained on applicants disjoint from the evaluated ones,
-measured no better, so it is not served and the build trains none; postings that do not fit their experience are dropped
+measured no better, so it is not served and the build trains none. For a person clearly understood (an
+occupation or a goal) the best ten postings of their kind of work come first, then the blend as before
+(measured on the log and on typed personas in the same report); postings that do not fit their experience are dropped
 (:func:`retrieval.jobs.levels.fit`: no internships after years of work unless asked, no senior or
 director roles for a student).
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +49,8 @@ class ColdStart:
         self.log = job_log
         self.content = content
         links = load_links(settings, fingerprint)  # NotBuilt when the build has not linked the postings
-        self.ranker: ColdRanker | None = None       # the hand-weighted blend ranks (see the module docstring)
+        self.ranker: ColdRanker | None = None  # the hand-weighted blend ranks (see the module docstring)
+        self.blend: dict[str, Any] = {}  # hand_blend's arguments: served defaults; the eval compares others
         conn = connect(settings.catalogue_path, readonly=True)
         try:
             self.index = make_index(job_log, conn, links, settings, content=content)
@@ -85,7 +89,7 @@ class ColdStart:
     def rank(self, q: ColdQuery, k: int, exclude: set[str]) -> list[tuple[int, float]]:
         """Top-``k`` postings that fit the person, best first."""
         F = with_popularity(static_features(self.index, q, self.content.encode), q, self.pop)
-        ranked = rank(F, self.available, self.ranker, 4 * k, self.log.job_ids, exclude)
+        ranked = rank(F, self.available, self.ranker, 4 * k, self.log.job_ids, exclude, self.blend)
         return [(i, s) for i, s in ranked if F[i, _C["fits"]] > 0][:k]
 
     def fits(self, q: ColdQuery) -> np.ndarray:

@@ -71,10 +71,19 @@ def applicant_rows(conn: sqlite3.Connection) -> tuple[dict[str, list[ExperienceR
     """Work history and positions of interest per applicant, in catalogue order."""
     exp: dict[str, list[ExperienceRow]] = defaultdict(list)
     for a, pos, emp, city, state, start, end in conn.execute(
-            "SELECT applicant_id, position, employer, city, state, start_date, end_date FROM experience ORDER BY rowid"):
+        "SELECT applicant_id, position, employer, city, state, start_date, end_date FROM experience ORDER BY rowid"
+    ):
         if (pos or "").strip():
-            exp[str(a)].append(ExperienceRow(pos.strip(), (emp or "").strip(), (city or "").strip(),
-                                             (state or "").strip(), start or "", end or ""))
+            exp[str(a)].append(
+                ExperienceRow(
+                    pos.strip(),
+                    (emp or "").strip(),
+                    (city or "").strip(),
+                    (state or "").strip(),
+                    start or "",
+                    end or "",
+                )
+            )
     poi: dict[str, list[str]] = defaultdict(list)
     for a, pos in conn.execute("SELECT applicant_id, position FROM position_of_interest ORDER BY rowid"):
         if (pos or "").strip() and pos.strip() not in poi[str(a)]:
@@ -105,6 +114,7 @@ def years_of_experience(rows: list[ExperienceRow]) -> float | None:
 
 def applicant_text(rows: list[ExperienceRow], interests: list[str]) -> str:
     """What the applicant would have typed, from their rows alone: most recent job first."""
+
     def when(r: ExperienceRow) -> str:
         return r.start or "0000"
 
@@ -112,8 +122,17 @@ def applicant_text(rows: list[ExperienceRow], interests: list[str]) -> str:
     sentences = []
     for n, r in enumerate(rows):
         verb = "I work as" if n == 0 and not r.end else "I worked as"
-        where = ", ".join(x for x in (r.city.title() if r.city.islower() else r.city, r.state.upper() if len(r.state) == 2 else r.state) if x)
-        sentences.append(f"{verb} {r.position}" + (f" at {r.employer}" if r.employer else "") + (f" in {where}" if where else "") + ".")
+        where = ", ".join(
+            x
+            for x in (r.city.title() if r.city.islower() else r.city, r.state.upper() if len(r.state) == 2 else r.state)
+            if x
+        )
+        sentences.append(
+            f"{verb} {r.position}"
+            + (f" at {r.employer}" if r.employer else "")
+            + (f" in {where}" if where else "")
+            + "."
+        )
     years = years_of_experience(rows)
     if years is not None and years >= 1:
         sentences.append(f"I have {int(round(years))} years of experience.")
@@ -147,14 +166,16 @@ class ColdData:
 
     log: JobLog
     index: ColdIndex
-    places: dict[str, Place]          # every applicant with work history: for popularity by place
-    texts: dict[str, str]             # applicants with text
-    queries: dict[str, ColdQuery]     # applicants with text AND views
-    relevant: dict[str, set[str]]     # their distinct viewed postings
-    statics: dict[str, np.ndarray]    # static features per applicant
+    places: dict[str, Place]  # every applicant with work history: for popularity by place
+    texts: dict[str, str]  # applicants with text
+    queries: dict[str, ColdQuery]  # applicants with text AND views
+    relevant: dict[str, set[str]]  # their distinct viewed postings
+    statics: dict[str, np.ndarray]  # static features per applicant
 
 
-def occupation_data(conn: sqlite3.Connection, occupation_ids: list[str]) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
+def occupation_data(
+    conn: sqlite3.Connection, occupation_ids: list[str]
+) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
     """Related occupations and each occupation's skill ids (rated, technology, essential, optional)."""
     related: dict[str, list[str]] = defaultdict(list)
     for a, b in conn.execute("SELECT occupation_id, related_id FROM related_occupation"):
@@ -175,8 +196,15 @@ def make_index(log: JobLog, conn: sqlite3.Connection, links: dict, settings: Set
     return ColdIndex(log, links, linker.ids, linker.vectors, related, skills, content=content)
 
 
-def load_cold_data(log: JobLog, conn: sqlite3.Connection, index: ColdIndex, settings: Settings,
-                   encode=None, show_progress: bool = False, max_applicants: int | None = None) -> ColdData:
+def load_cold_data(
+    log: JobLog,
+    conn: sqlite3.Connection,
+    index: ColdIndex,
+    settings: Settings,
+    encode=None,
+    show_progress: bool = False,
+    max_applicants: int | None = None,
+) -> ColdData:
     """Render, understand and featurise every applicant with text and views."""
     from retrieval.understanding.service import understand
 
@@ -217,7 +245,7 @@ def training_groups(data: ColdData, users: list[str], outer: Set[str] = frozense
     by_fold: dict[int, list[str]] = defaultdict(list)
     for a in users:
         by_fold[fold_of(a, folds)].append(a)
-    for g, members in sorted(by_fold.items()):
+    for _g, members in sorted(by_fold.items()):
         pop = popularity(data.log, data.log.views, data.places, set(outer) | set(members))
         groups.extend(_groups(data, members, pop))
     return groups
@@ -234,8 +262,9 @@ def _z(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
 
 
-def evaluate(data: ColdData, k: int = 20, folds: int = FOLDS, config: ColdRankerConfig | None = None,
-             show_progress: bool = False) -> dict:
+def evaluate(
+    data: ColdData, k: int = 20, folds: int = FOLDS, config: ColdRankerConfig | None = None, show_progress: bool = False
+) -> dict:
     """Runs of every method for every evaluated applicant (leave-applicants-out), plus training facts."""
     ids = data.log.job_ids
     runs: dict[str, dict[str, list[str]]] = defaultdict(dict)
@@ -260,8 +289,9 @@ def evaluate(data: ColdData, k: int = 20, folds: int = FOLDS, config: ColdRanker
             runs["popularity"][a] = pop_order
             runs["bm25"][a] = _topk(F[:, _C["bm25"]] + 1e-6 * F[:, _C["pop_log"]] + mask, ids, k)
             runs["naive_blend"][a] = _topk(_z(F[:, _C["bm25"]]) + _z(F[:, _C["pop_log"]]) + mask, ids, k)
-            runs["popularity_place"][a] = _topk(F[:, _C["pop_state_log"]] + 0.5 * F[:, _C["pop_city_log"]]
-                                                + 0.2 * F[:, _C["pop_log"]] + mask, ids, k)
+            runs["popularity_place"][a] = _topk(
+                F[:, _C["pop_state_log"]] + 0.5 * F[:, _C["pop_city_log"]] + 0.2 * F[:, _C["pop_log"]] + mask, ids, k
+            )
             cands = candidates(F, available)
             rel = data.relevant[a]
             cand_hits += sum(ids[c] in rel for c in cands)
@@ -281,15 +311,26 @@ def evaluate(data: ColdData, k: int = 20, folds: int = FOLDS, config: ColdRanker
     for d in importances:
         for name, g in d.items():
             imp[name] += g / len(importances)
-    return {"runs": dict(runs), "candidate_recall": cand_hits / max(1, cand_total),
-            "importance": dict(sorted(imp.items(), key=lambda x: -x[1])), "hidden_by_fit_in_top_k": hidden,
-            "users": users}
+    return {
+        "runs": dict(runs),
+        "candidate_recall": cand_hits / max(1, cand_total),
+        "importance": dict(sorted(imp.items(), key=lambda x: -x[1])),
+        "hidden_by_fit_in_top_k": hidden,
+        "users": users,
+    }
 
 
 # ------------------------------------------------------------------------------------------------ serving model
 def model_key(fingerprint: str, config: ColdRankerConfig | None = None) -> str:
-    payload = json.dumps({"v": COLD_VERSION, "fp": fingerprint, "features": COLD_FEATURES,
-                          "cfg": (config or ColdRankerConfig()).__dict__}, sort_keys=True)
+    payload = json.dumps(
+        {
+            "v": COLD_VERSION,
+            "fp": fingerprint,
+            "features": COLD_FEATURES,
+            "cfg": (config or ColdRankerConfig()).__dict__,
+        },
+        sort_keys=True,
+    )
     return hashlib.sha1(payload.encode()).hexdigest()[:12]
 
 
@@ -298,8 +339,9 @@ def ranker_paths(settings: Settings, fingerprint: str) -> tuple[Path, Path]:
     return base.with_suffix(".txt"), base.with_suffix(".json")
 
 
-def train_serving_ranker(data: ColdData, settings: Settings, fingerprint: str,
-                         config: ColdRankerConfig | None = None) -> list[Path]:
+def train_serving_ranker(
+    data: ColdData, settings: Settings, fingerprint: str, config: ColdRankerConfig | None = None
+) -> list[Path]:
     """The served ranker: trained on every applicant with text and views (each with popularity that leaves
     out its own fold), saved beside a meta file that marks the training finished."""
     from retrieval.artifacts import require_build_allowed
@@ -309,9 +351,14 @@ def train_serving_ranker(data: ColdData, settings: Settings, fingerprint: str,
     t0 = time.perf_counter()
     groups = training_groups(data, sorted(data.queries))
     ranker = ColdRanker(config).fit(groups) if len(groups) >= 20 else None
-    meta: dict[str, Any] = {"version": COLD_VERSION, "ranker": ranker is not None, "queries": len(data.queries),
-            "groups": len(groups), "rows": int(sum(len(g[1]) for g in groups)),
-            "trained_s": round(time.perf_counter() - t0, 1)}
+    meta: dict[str, Any] = {
+        "version": COLD_VERSION,
+        "ranker": ranker is not None,
+        "queries": len(data.queries),
+        "groups": len(groups),
+        "rows": int(sum(len(g[1]) for g in groups)),
+        "trained_s": round(time.perf_counter() - t0, 1),
+    }
     if ranker is not None:
         ranker.save(model_path)
         meta["importance"] = ranker.importance()
@@ -341,5 +388,16 @@ def fit_filter(index: ColdIndex, q: ColdQuery, i: int) -> tuple[bool, str]:
     return level_fit(index.levels[i], q.level)
 
 
-__all__ = ["COLD_VERSION", "ColdData", "applicant_text", "evaluate", "fold_of", "load_cold_data", "make_index",
-           "per_user_ndcg", "per_user_recall", "train_serving_ranker", "years_of_experience"]
+__all__ = [
+    "COLD_VERSION",
+    "ColdData",
+    "applicant_text",
+    "evaluate",
+    "fold_of",
+    "load_cold_data",
+    "make_index",
+    "per_user_ndcg",
+    "per_user_recall",
+    "train_serving_ranker",
+    "years_of_experience",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC
 
 import numpy as np
 
@@ -45,7 +46,9 @@ class JobLog:
 
     def doc_text(self, i: int) -> str:
         """Title + company + city + state: the text BM25 and the dense model see for a job."""
-        return " ".join(x for x in (self.positions[i] or self.titles[i], self.companies[i], self.cities[i], self.states[i]) if x)
+        return " ".join(
+            x for x in (self.positions[i] or self.titles[i], self.companies[i], self.cities[i], self.states[i]) if x
+        )
 
     def history(self, views: list[View] | None = None) -> dict[str, list[View]]:
         out: dict[str, list[View]] = defaultdict(list)
@@ -55,12 +58,12 @@ class JobLog:
 
 
 def _epoch(ts: str) -> float:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     ts = ts.replace(" UTC", "").strip()
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
         try:
-            return datetime.strptime(ts[:19], fmt).replace(tzinfo=timezone.utc).timestamp()
+            return datetime.strptime(ts[:19], fmt).replace(tzinfo=UTC).timestamp()
         except ValueError:
             continue
     return float("nan")
@@ -79,7 +82,7 @@ def load_log(conn: sqlite3.Connection) -> JobLog:
     for a, pos in conn.execute("SELECT applicant_id, position FROM position_of_interest ORDER BY rowid"):
         if pos:
             text[str(a)].append(pos)
-    for a, pos, emp, city, state in conn.execute(
+    for a, pos, _employer, city, state in conn.execute(
         "SELECT applicant_id, position, employer, city, state FROM experience ORDER BY rowid"
     ):
         text[str(a)].append(" ".join(x for x in (pos, city, state) if x))

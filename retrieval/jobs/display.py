@@ -14,9 +14,12 @@ import re
 _AT_COMPANY = re.compile(r"\s+@\s+.*$")
 _REPEATED = re.compile(r"([!?*~#=_.,:;\-])\1+")
 _SEPARATORS = re.compile(r"\s*(?:~|\||\s[-–—]\s|:\s)\s*")
-_NOISE = re.compile(r"(\b\d+\s*\+?\s*(years?|yrs?)\b|\bexperience\b|\bimmediate(ly)?\b|\bhiring\b|\bneeded\b|"
-                    r"\bopenings?\b|\bpositions? available\b|\bapply\b|\bnow\b|\burgent(ly)?\b|\$|\bpay\b|\bbonus\b|"
-                    r"\bweekends? only\b|\bno experience\b)", re.I)
+_NOISE = re.compile(
+    r"(\b\d+\s*\+?\s*(years?|yrs?)\b|\bexperience\b|\bimmediate(ly)?\b|\bhiring\b|\bneeded\b|"
+    r"\bopenings?\b|\bpositions? available\b|\bapply\b|\bnow\b|\burgent(ly)?\b|\$|\bpay\b|\bbonus\b|"
+    r"\bweekends? only\b|\bno experience\b)",
+    re.I,
+)
 _STATE = re.compile(r"\b[A-Z]{2}\b")
 _EDGE = re.compile(r"^[\s\-–—~|:,.!*]+|[\s\-–—~|:,.!*]+$")
 
@@ -51,7 +54,9 @@ def clean_title(title: str, company: str = "", city: str = "", state: str = "") 
     text = _REPEATED.sub(r"\1", text)
     parts = [p for p in _SEPARATORS.split(text) if p is not None]
     head, tail = parts[0], parts[1:]
-    if _is_noise(head, city, state) and tail and not _is_noise(tail[0], city, state):  # "Hiring Restaurant Positions - Bussers": the job is later
+    if (
+        _is_noise(head, city, state) and tail and not _is_noise(tail[0], city, state)
+    ):  # "Hiring Restaurant Positions - Bussers": the job is later
         head, tail = tail[0], tail[1:]
     for n, segment in enumerate(tail):  # everything from the first location or hiring segment on is noise
         if _is_noise(segment, city, state):

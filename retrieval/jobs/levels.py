@@ -38,28 +38,53 @@ _EMPLOYMENT = {
     "temporary": re.compile(r"\b(?:temp|temps|temporary|temp[\s-]to[\s-](?:hire|perm))\b", re.I),
     "full_time": re.compile(r"\b(?:full[\s-]*time|f/t|ft)\b", re.I),
 }
-_THERAPY = re.compile(r"\b(?:therap\w*|physical|rehab\w*|pta|dpt|outpatient|clinic|travel|ortho\w*|sports\s+med\w*)\b", re.I)
-_ELDER = re.compile(r"\bsenior(?:s)?\s+(?:care|living|home|homes|center|centers|citizens?|services?|community|"
-                    r"communities|housing|companion\w*|day|residen\w*|apartments?)\b", re.I)
+_THERAPY = re.compile(
+    r"\b(?:therap\w*|physical|rehab\w*|pta|dpt|outpatient|clinic|travel|ortho\w*|sports\s+med\w*)\b", re.I
+)
+_ELDER = re.compile(
+    r"\bsenior(?:s)?\s+(?:care|living|home|homes|center|centers|citizens?|services?|community|"
+    r"communities|housing|companion\w*|day|residen\w*|apartments?)\b",
+    re.I,
+)
 _LEVELS: list[tuple[str, re.Pattern]] = [
-    ("director", re.compile(r"\b(?:director|directors|vp|vice\s+president|head\s+of|chief|cfo|ceo|coo|cto|"
-                            r"executive\s+director|partner\s+in\s+charge)\b", re.I)),
-    ("lead", re.compile(r"\b(?:lead|leads|manager|managers|management|supervisor|supervisors|foreman|"
-                        r"superintendent|principal|team\s+leader|executive\s+chef|head\s+\w+)\b", re.I)),
+    (
+        "director",
+        re.compile(
+            r"\b(?:director|directors|vp|vice\s+president|head\s+of|chief|cfo|ceo|coo|cto|"
+            r"executive\s+director|partner\s+in\s+charge)\b",
+            re.I,
+        ),
+    ),
+    (
+        "lead",
+        re.compile(
+            r"\b(?:lead|leads|manager|managers|management|supervisor|supervisors|foreman|"
+            r"superintendent|principal|team\s+leader|executive\s+chef|head\s+\w+)\b",
+            re.I,
+        ),
+    ),
     ("senior", re.compile(r"\b(?:senior|sr\.?|experienced|iii|iv)\b", re.I)),
 ]
-_ENTRY = re.compile(r"\b(?:entry[\s-]*level|junior|jr\.?|trainee|trainees|apprentice|graduate\s+program|new\s+grad\w*|"
-                    r"no\s+experience(?:\s+(?:necessary|required|needed))?|will\s+train)\b|"
-                    r"\b[a-z]+\s+i\s*$|\b[a-z]+\s+i\b(?=\s*[-–(,])", re.I)
+_ENTRY = re.compile(
+    r"\b(?:entry[\s-]*level|junior|jr\.?|trainee|trainees|apprentice|graduate\s+program|new\s+grad\w*|"
+    r"no\s+experience(?:\s+(?:necessary|required|needed))?|will\s+train)\b|"
+    r"\b[a-z]+\s+i\s*$|\b[a-z]+\s+i\b(?=\s*[-–(,])",
+    re.I,
+)
 _NOT_MANAGEMENT = re.compile(r"\b(?:case|account|accounts|care|property\s+leasing)\s+managers?\b", re.I)
-_YEARS = re.compile(r"\b(\d{1,2})\s*\+?\s*(?:-\s*\d{1,2}\s*)?(?:years?|yrs?)\b(?:\s+of)?(?:\s+\w+){0,2}?\s+"
-                    r"(?:experience|exp)\b|\b(?:minimum|min\.?|at\s+least)\s+(\d{1,2})\s*(?:years?|yrs?)\b", re.I)
+_YEARS = re.compile(
+    r"\b(\d{1,2})\s*\+?\s*(?:-\s*\d{1,2}\s*)?(?:years?|yrs?)\b(?:\s+of)?(?:\s+\w+){0,2}?\s+"
+    r"(?:experience|exp)\b|\b(?:minimum|min\.?|at\s+least)\s+(\d{1,2})\s*(?:years?|yrs?)\b",
+    re.I,
+)
 
 
 class PostingLevel(BaseModel):
     """Employment type(s) and seniority a posting states; ``None``/empty when it states none."""
 
-    employment: list[str] = Field(default_factory=list, description="internship | part_time | seasonal | temporary | full_time")
+    employment: list[str] = Field(
+        default_factory=list, description="internship | part_time | seasonal | temporary | full_time"
+    )
     seniority: Seniority | None = Field(default=None, description="intern | entry | senior | lead | director")
     years_required: float | None = Field(default=None, description="minimum years of experience it asks for")
 
@@ -123,7 +148,7 @@ class PersonLevel(BaseModel):
 
     years: float | None = None
     seniority: Literal["entry", "mid", "senior", "lead"] | None = None
-    wants_internship: bool = False   # the person asks for one ("looking for an internship")
+    wants_internship: bool = False  # the person asks for one ("looking for an internship")
     wants_part_time: bool = False
 
 
@@ -132,14 +157,21 @@ _ASKS_PART_TIME = re.compile(r"\b(?:part[\s-]*time|seasonal|summer\s+job|weekend
 
 
 _PERSON_SENIORITY: dict[str, Literal["entry", "mid", "senior", "lead"]] = {
-    "entry": "entry", "mid": "mid", "senior": "senior", "lead": "lead"}
+    "entry": "entry",
+    "mid": "mid",
+    "senior": "senior",
+    "lead": "lead",
+}
 
 
 def person_level(text: str, years: float | None, seniority_: str | None) -> PersonLevel:
     """The person's level from the understanding's years and seniority, and what their text asks for."""
-    return PersonLevel(years=years, seniority=_PERSON_SENIORITY.get(seniority_ or ""),
-                       wants_internship=bool(_ASKS_INTERNSHIP.search(text or "")),
-                       wants_part_time=bool(_ASKS_PART_TIME.search(text or "")))
+    return PersonLevel(
+        years=years,
+        seniority=_PERSON_SENIORITY.get(seniority_ or ""),
+        wants_internship=bool(_ASKS_INTERNSHIP.search(text or "")),
+        wants_part_time=bool(_ASKS_PART_TIME.search(text or "")),
+    )
 
 
 def is_experienced(person: PersonLevel) -> bool:

@@ -15,23 +15,73 @@ import re
 from pydantic import BaseModel, Field
 
 STATES = {
-    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
-    "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia", "FL": "Florida", "GA": "Georgia",
-    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
-    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan",
-    "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
-    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York", "NC": "North Carolina",
-    "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island",
-    "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
-    "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming", "PR": "Puerto Rico",
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "DC": "District of Columbia",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
+    "WY": "Wyoming",
+    "PR": "Puerto Rico",
 }
 _BY_NAME = {name.lower(): code for code, name in STATES.items()}
 _CODES = "|".join(STATES)
 # "Chicago, IL ..." (a comma), or "Chicago IL" at the end of a phrase or before a ZIP code
-_CITY_STATE = re.compile(r"\b((?:[A-Z][A-Za-z.'-]+\s){0,2}[A-Z][A-Za-z.'-]+)(?:,\s*(" + _CODES + r")\b|\s+(" + _CODES
-                         + r")(?=\s*(?:$|[.,;:)\n]|\d{5})))", re.M)
-_STATE_NAME = re.compile(r"\b(" + "|".join(sorted((re.escape(n) for n in STATES.values()), key=len, reverse=True))
-                         + r")\b", re.I)
+_CITY_STATE = re.compile(
+    r"\b((?:[A-Z][A-Za-z.'-]+\s){0,2}[A-Z][A-Za-z.'-]+)(?:,\s*("
+    + _CODES
+    + r")\b|\s+("
+    + _CODES
+    + r")(?=\s*(?:$|[.,;:)\n]|\d{5})))",
+    re.M,
+)
+_STATE_NAME = re.compile(
+    r"\b(" + "|".join(sorted((re.escape(n) for n in STATES.values()), key=len, reverse=True)) + r")\b", re.I
+)
 _LEAD_WORDS = {"in", "at", "near", "from", "and", "to", "of", "the", "based", "live", "living", "i", "work", "worked"}
 
 
@@ -72,7 +122,7 @@ def parse_place(text: str) -> Place:
             cities.append((norm_city(" ".join(words)), code))
     for m in _STATE_NAME.finditer(text or ""):
         name = m.group(1).lower()
-        if name == "washington" and re.search(r"washington,?\s+dc\b", (text or "")[m.start():m.end() + 5], re.I):
+        if name == "washington" and re.search(r"washington,?\s+dc\b", (text or "")[m.start() : m.end() + 5], re.I):
             continue
         code = _BY_NAME[name]
         if code not in states:

@@ -38,13 +38,38 @@ from retrieval.threads import bulk_threads, torch_threads
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 FEATURES = [
-    "hist_count", "hist_recency", "is_last", "hist_dur",
-    "bm25_last", "bm25_last3", "bm25_all", "bm25_pos_last", "bm25_profile",
-    "dense_last", "dense_max", "dense_mean", "dense_profile",
-    "same_company_last", "company_frac", "same_city_last", "city_frac", "same_state_last", "state_frac",
-    "coview_last", "coview_hist", "trans_last", "trans_hist", "als",
-    "pop_log", "pop_users_log", "pop_window", "pop_window_state",
-    "id_dist_log", "time_dist_h", "n_hist", "cold_item",
+    "hist_count",
+    "hist_recency",
+    "is_last",
+    "hist_dur",
+    "bm25_last",
+    "bm25_last3",
+    "bm25_all",
+    "bm25_pos_last",
+    "bm25_profile",
+    "dense_last",
+    "dense_max",
+    "dense_mean",
+    "dense_profile",
+    "same_company_last",
+    "company_frac",
+    "same_city_last",
+    "city_frac",
+    "same_state_last",
+    "state_frac",
+    "coview_last",
+    "coview_hist",
+    "trans_last",
+    "trans_hist",
+    "als",
+    "pop_log",
+    "pop_users_log",
+    "pop_window",
+    "pop_window_state",
+    "id_dist_log",
+    "time_dist_h",
+    "n_hist",
+    "cold_item",
 ]
 _F = {name: i for i, name in enumerate(FEATURES)}
 
@@ -131,8 +156,13 @@ def _numeric(job_id: str) -> float:
 # interactions (training views)
 # ---------------------------------------------------------------------------------------------
 class JobInteractions:
-    def __init__(self, log: JobLog, views: list[View], config: JobRecConfig,
-                 als_factors: tuple[np.ndarray, np.ndarray] | None = None):
+    def __init__(
+        self,
+        log: JobLog,
+        views: list[View],
+        config: JobRecConfig,
+        als_factors: tuple[np.ndarray, np.ndarray] | None = None,
+    ):
         """Collaborative statistics of ``views``. ``als_factors`` = saved ``(user, item)`` factors of the
         same views and config: a server loads them instead of fitting ALS (only the build trains)."""
         self.config = config
@@ -204,8 +234,12 @@ class JobInteractions:
 
         cfg = self.config
         model = AlternatingLeastSquares(
-            factors=cfg.als_factors, regularization=cfg.als_regularization, alpha=cfg.als_alpha,
-            iterations=cfg.als_iterations, num_threads=bulk_threads(), random_state=cfg.seed,
+            factors=cfg.als_factors,
+            regularization=cfg.als_regularization,
+            alpha=cfg.als_alpha,
+            iterations=cfg.als_iterations,
+            num_threads=bulk_threads(),
+            random_state=cfg.seed,
         )
         with threadpool_limits(1):  # implicit's own threads do the work; no nested BLAS threads
             model.fit(self.X, show_progress=False)
@@ -305,7 +339,9 @@ class JobScorer:
             F[:, _F["coview_hist"]] = np.asarray(it.coview[hist].T @ w).ravel()
             F[:, _F["trans_last"]] = it.trans[last].toarray().ravel()
             F[:, _F["trans_hist"]] = np.asarray(it.trans[hist].T @ w).ravel()
-            F[:, _F["id_dist_log"]] = np.log1p(np.nanmin(np.abs(c.numeric_id[:, None] - c.numeric_id[hist][None, -3:]), axis=1))
+            F[:, _F["id_dist_log"]] = np.log1p(
+                np.nanmin(np.abs(c.numeric_id[:, None] - c.numeric_id[hist][None, -3:]), axis=1)
+            )
         else:
             F[:, _F["id_dist_log"]] = np.nan
         uf = it.user_factor(q.user_id, hist)
@@ -378,10 +414,20 @@ class JobRanker:
         sizes = [len(g[1]) for g in groups]
         cfg = self.config
         self.model = lgb.LGBMRanker(
-            objective="lambdarank", n_estimators=cfg.n_estimators, learning_rate=cfg.learning_rate,
-            num_leaves=cfg.num_leaves, min_child_samples=cfg.min_child_samples, subsample=0.8, subsample_freq=1,
-            colsample_bytree=0.8, num_threads=bulk_threads(), random_state=cfg.seed, deterministic=True, force_row_wise=True,
-            verbose=-1, lambdarank_truncation_level=30,
+            objective="lambdarank",
+            n_estimators=cfg.n_estimators,
+            learning_rate=cfg.learning_rate,
+            num_leaves=cfg.num_leaves,
+            min_child_samples=cfg.min_child_samples,
+            subsample=0.8,
+            subsample_freq=1,
+            colsample_bytree=0.8,
+            num_threads=bulk_threads(),
+            random_state=cfg.seed,
+            deterministic=True,
+            force_row_wise=True,
+            verbose=-1,
+            lambdarank_truncation_level=30,
         )
         self.model.fit(X, y, group=sizes, feature_name=list(FEATURES))
         return self

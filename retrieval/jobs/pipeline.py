@@ -49,9 +49,12 @@ def _by_user(views: list[View]) -> dict[str, list[View]]:
 
 
 def make_query(log: JobLog, user_id: str, history: list[View], use_profile: bool = True) -> Query:
-    return Query(user_id=user_id, history=list(history),
-                 text=log.profile_text.get(user_id, "") if use_profile else "",
-                 now=history[-1].t if history else float("nan"))
+    return Query(
+        user_id=user_id,
+        history=list(history),
+        text=log.profile_text.get(user_id, "") if use_profile else "",
+        now=history[-1].t if history else float("nan"),
+    )
 
 
 def inner_folds(views: list[View], n_folds: int) -> list[tuple[list[View], dict[str, View]]]:
@@ -68,16 +71,16 @@ def inner_folds(views: list[View], n_folds: int) -> list[tuple[list[View], dict[
     return folds
 
 
-def training_groups(log: JobLog, content: JobContent, views: list[View], config: JobRecConfig,
-                    show_progress: bool = False) -> tuple[list[tuple[np.ndarray, np.ndarray]], dict]:
+def training_groups(
+    log: JobLog, content: JobContent, views: list[View], config: JobRecConfig, show_progress: bool = False
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], dict]:
     groups: list[tuple[np.ndarray, np.ndarray]] = []
     stats = {"queries": 0, "with_positive": 0, "rows": 0}
     for train, test in inner_folds(views, config.inner_folds):
         inter = JobInteractions(log, train, config)
         scorer = JobScorer(content, inter, config)
         hist = _by_user(train)
-        for user, target in tqdm(sorted(test.items()), desc="ranker features", disable=not show_progress,
-                                 leave=False):
+        for user, target in tqdm(sorted(test.items()), desc="ranker features", disable=not show_progress, leave=False):
             q = make_query(log, user, hist.get(user, []))
             F = scorer.features(q)
             cands = scorer.candidates(F)
@@ -120,14 +123,28 @@ class FittedJobModel:
 
 def fallback_score(F: np.ndarray) -> np.ndarray:
     """A hand-weighted blend used before a ranker is trained (or with too little data)."""
-    return (2.0 * F[:, _F["hist_recency"]] + 0.15 * F[:, _F["bm25_last"]] + 0.1 * F[:, _F["bm25_all"]]
-            + 2.0 * F[:, _F["coview_hist"]] + 1.0 * F[:, _F["trans_hist"]] + 0.5 * F[:, _F["same_city_last"]]
-            + 0.3 * F[:, _F["state_frac"]] + 0.1 * F[:, _F["bm25_profile"]] + 1.0 * F[:, _F["dense_profile"]]
-            + 0.05 * F[:, _F["pop_users_log"]])
+    return (
+        2.0 * F[:, _F["hist_recency"]]
+        + 0.15 * F[:, _F["bm25_last"]]
+        + 0.1 * F[:, _F["bm25_all"]]
+        + 2.0 * F[:, _F["coview_hist"]]
+        + 1.0 * F[:, _F["trans_hist"]]
+        + 0.5 * F[:, _F["same_city_last"]]
+        + 0.3 * F[:, _F["state_frac"]]
+        + 0.1 * F[:, _F["bm25_profile"]]
+        + 1.0 * F[:, _F["dense_profile"]]
+        + 0.05 * F[:, _F["pop_users_log"]]
+    )
 
 
-def fit(log: JobLog, views: list[View], config: JobRecConfig | None = None, *, content: JobContent | None = None,
-        show_progress: bool = False) -> FittedJobModel:
+def fit(
+    log: JobLog,
+    views: list[View],
+    config: JobRecConfig | None = None,
+    *,
+    content: JobContent | None = None,
+    show_progress: bool = False,
+) -> FittedJobModel:
     """Train the ranker on inner folds of ``views`` and fit the collaborative statistics on all of them."""
     config = config or JobRecConfig()
     content = content or JobContent(log, dense=config.dense)
@@ -153,9 +170,18 @@ def _topk(scores: np.ndarray, ids: list[str], k: int) -> list[str]:
     return [ids[i] for i in top]
 
 
-def evaluate_leave_last_out(log: JobLog, config: JobRecConfig | None = None, *, k: int = 20,
-                            baselines: bool = True, max_test: int | None = None, show_progress: bool = False,
-                            content: JobContent | None = None, cross_encoder=None, rerank_top_k: int = 30) -> dict:
+def evaluate_leave_last_out(
+    log: JobLog,
+    config: JobRecConfig | None = None,
+    *,
+    k: int = 20,
+    baselines: bool = True,
+    max_test: int | None = None,
+    show_progress: bool = False,
+    content: JobContent | None = None,
+    cross_encoder=None,
+    rerank_top_k: int = 30,
+) -> dict:
     """Recall@k / NDCG@k / MRR of the model and baselines on the leave-last-out split of ``log``.
 
     With ``cross_encoder`` (a :class:`~retrieval.rerankers.cross_encoder.CrossEncoderReranker` trained
@@ -191,9 +217,10 @@ def evaluate_leave_last_out(log: JobLog, config: JobRecConfig | None = None, *, 
         order = sorted(range(len(cands)), key=lambda i: (-s[i], ids[cands[i]]))
         runs["ltr"][u] = [ids[cands[i]] for i in order[:k]]
         if cross_encoder is not None:
-            top = order[:max(k, rerank_top_k)]
-            stage2_inputs.append((u, [ids[cands[i]] for i in top], np.asarray([s[i] for i in top]),
-                                  cross_encoder_query(log, h, q.text)))
+            top = order[: max(k, rerank_top_k)]
+            stage2_inputs.append(
+                (u, [ids[cands[i]] for i in top], np.asarray([s[i] for i in top]), cross_encoder_query(log, h, q.text))
+            )
         s_fb = fallback_score(F[cands])
         order = sorted(range(len(cands)), key=lambda i: (-s_fb[i], ids[cands[i]]))[:k]
         runs["hand_blend"][u] = [ids[cands[i]] for i in order]
@@ -202,7 +229,9 @@ def evaluate_leave_last_out(log: JobLog, config: JobRecConfig | None = None, *, 
             pop = F[:, _F["pop_users_log"]] + 1e-6 * F[:, _F["pop_log"]]
             pop = pop + mask
             runs["popularity"][u] = _topk(pop, ids, k)
-            titles = " ".join(log.positions[log.job_index[v.job_id]] or log.titles[log.job_index[v.job_id]] for v in h[-20:])
+            titles = " ".join(
+                log.positions[log.job_index[v.job_id]] or log.titles[log.job_index[v.job_id]] for v in h[-20:]
+            )
             runs["bm25_titles"][u] = _topk(content.bm25_pos.score_all(titles) + 1e-6 * pop, ids, k)
             runs["bm25_title_company_city"][u] = _topk(F[:, _F["bm25_all"]] + 1e-6 * pop, ids, k)
             z = _zscore(F[:, _F["bm25_all"]]) + _zscore(F[:, _F["coview_hist"]])
@@ -248,7 +277,7 @@ def _stage2_eval(log: JobLog, cross_encoder, inputs, qrels, k: int) -> dict:
     ce = cross_encoder.score(pairs, batch_size=64)
     groups, at = [], 0
     for u, top, s1, _q in inputs:
-        groups.append(Group(u, top, s1, ce[at:at + len(top)], qrels[u]))
+        groups.append(Group(u, top, s1, ce[at : at + len(top)], qrels[u]))
         at += len(top)
     out = cross_fitted(groups, k)
     out["pairs_scored"] = len(pairs)
@@ -266,5 +295,15 @@ def popularity_recall(log: JobLog, k: int = 20) -> float:
     return sum(test[u].job_id in top for u in test) / max(1, len(test))
 
 
-__all__ = ["FEATURES", "FittedJobModel", "MIN_VIEWS", "evaluate_leave_last_out", "fit", "inner_folds",
-           "make_query", "popularity_recall", "training_groups", "math"]
+__all__ = [
+    "FEATURES",
+    "FittedJobModel",
+    "MIN_VIEWS",
+    "evaluate_leave_last_out",
+    "fit",
+    "inner_folds",
+    "make_query",
+    "popularity_recall",
+    "training_groups",
+    "math",
+]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -21,13 +22,24 @@ from retrieval.jobs.display import clean_title
 from retrieval.settings import Settings
 
 #: bump when the linking (or what is stored) changes
-LINKS_VERSION = 1
+LINKS_VERSION = 2
+# "Front Desk Coordinator with Innovative Software Developers", "Cashier at Target", "Driver for Uber":
+# the role is the head of the title; what follows names the employer (or client), not the work
+_EMPLOYER_TAIL = re.compile(r"\s+(?:with|at|for)\s+(?=[A-Z0-9])")
 TOP = 3  # occupations kept per posting
 
 
 def posting_text(log: JobLog, i: int) -> str:
-    """What is linked: the cleaned title a person reads (no "@ company", no location noise)."""
-    return clean_title(log.positions[i] or log.titles[i], log.companies[i], log.cities[i], log.states[i])
+    """What is linked: the role in the cleaned title a person reads (no "@ company", no location noise, no
+    "with/at/for <Employer>" tail: a front-desk job at a software company is not a software job)."""
+    title = clean_title(log.positions[i] or log.titles[i], log.companies[i], log.cities[i], log.states[i])
+    return role_of(title)
+
+
+def role_of(title: str) -> str:
+    """``title`` up to a capitalised "with"/"at"/"for" tail, when a role remains before it."""
+    head = _EMPLOYER_TAIL.split(title, maxsplit=1)[0].strip()
+    return head if head else title
 
 
 def links_path(settings: Settings, fingerprint: str) -> Path:
@@ -35,7 +47,9 @@ def links_path(settings: Settings, fingerprint: str) -> Path:
     return settings.models_dir / "jobs" / f"posting-occupations-{key}.json"
 
 
-def link_titles(titles: list[str], settings: Settings, show_progress: bool = False) -> dict[str, list[tuple[str, float]]]:
+def link_titles(
+    titles: list[str], settings: Settings, show_progress: bool = False
+) -> dict[str, list[tuple[str, float]]]:
     """``{title: [(O*NET-SOC, confidence), ...]}`` best first (empty when the linker finds nothing)."""
     import copy
 
@@ -80,5 +94,7 @@ def load_links(settings: Settings, fingerprint: str) -> dict[str, list[tuple[str
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise NotBuilt(f"not built: run `waypoint build` (the postings' occupations, {path.name}, are missing)") from exc
+        raise NotBuilt(
+            f"not built: run `waypoint build` (the postings' occupations, {path.name}, are missing)"
+        ) from exc
     return {j: [(str(o), float(c)) for o, c in v] for j, v in data["links"].items()}

@@ -50,15 +50,21 @@ class ScoredJob:
     city: str = ""
     state: str = ""
     viewed: bool = False
-    raw_title: str = ""          # the posting's own title (evidence); ``title`` is the cleaned one shown
+    raw_title: str = ""  # the posting's own title (evidence); ``title`` is the cleaned one shown
     employment: list[str] = field(default_factory=list)  # internship | part_time | seasonal | temporary | full_time
     seniority: str | None = None  # intern | entry | senior | lead | director (as the posting states it)
     years_required: float | None = None  # minimum years of experience the posting asks for
 
 
 class JobRecommender:
-    def __init__(self, settings: Settings | None = None, config: JobRecConfig | None = None, *,
-                 train_if_missing: bool = True, show_progress: bool = False):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        config: JobRecConfig | None = None,
+        *,
+        train_if_missing: bool = True,
+        show_progress: bool = False,
+    ):
         self.settings = settings or get_settings()
         self.config = config or JobRecConfig()
         conn = connect(self.settings.catalogue_path, readonly=True)
@@ -91,8 +97,16 @@ class JobRecommender:
         return self.settings.models_dir / "jobs"
 
     def _key(self) -> str:
-        payload = json.dumps({"v": MODEL_VERSION, "fp": self.fingerprint, "n": len(self.log.views),
-                              "cfg": self.config.to_dict(), "features": FEATURES}, sort_keys=True)
+        payload = json.dumps(
+            {
+                "v": MODEL_VERSION,
+                "fp": self.fingerprint,
+                "n": len(self.log.views),
+                "cfg": self.config.to_dict(),
+                "features": FEATURES,
+            },
+            sort_keys=True,
+        )
         return hashlib.sha1(payload.encode()).hexdigest()[:12]
 
     @property
@@ -148,8 +162,12 @@ class JobRecommender:
         t0 = time.perf_counter()
         self.model = fit(self.log, self.log.views, self.config, content=self.content, show_progress=show_progress)
         self._save_als(self.model.interactions)
-        meta: dict = {"trained_s": round(time.perf_counter() - t0, 1), "stats": self.model.train_stats,
-                      "config": self.config.to_dict(), "ranker": self.model.ranker is not None}
+        meta: dict = {
+            "trained_s": round(time.perf_counter() - t0, 1),
+            "stats": self.model.train_stats,
+            "config": self.config.to_dict(),
+            "ranker": self.model.ranker is not None,
+        }
         if self.model.ranker is not None:
             self.model.ranker.save(self.ranker_path)
             meta["importance"] = self.model.ranker.importance()
@@ -197,30 +215,43 @@ class JobRecommender:
         if not 1 <= k <= 200:
             raise ProfileError("k must be between 1 and 200")
         history = self.history.get(profile.user_id, []) if profile.user_id else []
-        known_user = bool(profile.user_id) and (profile.user_id in self.history or profile.user_id in self.log.profile_text)
+        known_user = bool(profile.user_id) and (
+            profile.user_id in self.history or profile.user_id in self.log.profile_text
+        )
         cold = None if history else self._cold_model()
         text = "" if cold is not None else self.profile_text(profile)  # the cold-start ranking reads the profile itself
         if profile.user_id and not known_user and not (profile.occupation or profile.skills or profile.text):
             raise ProfileError(f"unknown user_id {profile.user_id!r}: not an applicant in the job-view log")
         exclude = set(profile.exclude)
-        q = Query(user_id=profile.user_id if history else None, history=history, text=text,
-                  now=history[-1].t if history else float("nan"))
+        q = Query(
+            user_id=profile.user_id if history else None,
+            history=history,
+            text=text,
+            now=history[-1].t if history else float("nan"),
+        )
         with self._lock:
             fetch = 2 * k  # room for the duplicates collapsed below
             assert self.model is not None, "JobRecommender: no model (constructed with train_if_missing=False?)"
             if history and self.model.ranker is not None:
                 if stage2_enabled("job", self.settings):
-                    ranked = self._stage2(q, self.model.rank(q, k=max(fetch, self.settings.rerank_top_k),
-                                                             exclude=exclude))[:fetch]
+                    ranked = self._stage2(
+                        q, self.model.rank(q, k=max(fetch, self.settings.rerank_top_k), exclude=exclude)
+                    )[:fetch]
                 else:
                     ranked = self.model.rank(q, k=fetch, exclude=exclude)
             elif cold is not None:
                 person = profile
                 if profile.user_id in self.log.profile_text:  # an applicant with rows but no views: their rows too
-                    person = profile.model_copy(update={"text": "\n".join(
-                        x for x in (self.log.profile_text[profile.user_id], profile.text or "") if x)})
-                ranked = cold.rank(cold.query(person, self._occupation_titles.get(profile.occupation or "")),
-                                   fetch, exclude)
+                    person = profile.model_copy(
+                        update={
+                            "text": "\n".join(
+                                x for x in (self.log.profile_text[profile.user_id], profile.text or "") if x
+                            )
+                        }
+                    )
+                ranked = cold.rank(
+                    cold.query(person, self._occupation_titles.get(profile.occupation or "")), fetch, exclude
+                )
             else:
                 ranked = self._cold(q, fetch, exclude)
         viewed = {v.job_id for v in history}
@@ -232,12 +263,21 @@ class JobRecommender:
                 continue
             seen.add(key)
             level = parse_posting(lg.positions[i] or lg.titles[i])
-            out.append(ScoredJob(id=lg.job_ids[i], title=clean_title(lg.titles[i], lg.companies[i], lg.cities[i],
-                                                                     lg.states[i]),
-                                 score=round(float(s), 6), company=lg.companies[i], city=lg.cities[i],
-                                 state=lg.states[i], viewed=lg.job_ids[i] in viewed, raw_title=lg.titles[i],
-                                 employment=sorted(employment_types(lg.titles[i])), seniority=level.seniority,
-                                 years_required=level.years_required))
+            out.append(
+                ScoredJob(
+                    id=lg.job_ids[i],
+                    title=clean_title(lg.titles[i], lg.companies[i], lg.cities[i], lg.states[i]),
+                    score=round(float(s), 6),
+                    company=lg.companies[i],
+                    city=lg.cities[i],
+                    state=lg.states[i],
+                    viewed=lg.job_ids[i] in viewed,
+                    raw_title=lg.titles[i],
+                    employment=sorted(employment_types(lg.titles[i])),
+                    seniority=level.seniority,
+                    years_required=level.years_required,
+                )
+            )
         return out[:k]
 
     def _cold_model(self):
@@ -260,9 +300,14 @@ class JobRecommender:
 
         lg = self.log
         by_id = {lg.job_ids[i]: (i, s) for i, s in ranked}
-        order = rerank_for_serving("job", cross_encoder_query(lg, q.history, q.text), list(by_id),
-                                   lambda j: lg.doc_text(lg.job_index[j]),
-                                   stage1=np.asarray([s for _i, s in ranked]), settings=self.settings)
+        order = rerank_for_serving(
+            "job",
+            cross_encoder_query(lg, q.history, q.text),
+            list(by_id),
+            lambda j: lg.doc_text(lg.job_index[j]),
+            stage1=np.asarray([s for _i, s in ranked]),
+            settings=self.settings,
+        )
         return [by_id[j] for j in order]
 
     def _cold(self, q: Query, k: int, exclude: set[str]) -> list[tuple[int, float]]:

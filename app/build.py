@@ -81,24 +81,54 @@ def components() -> list[Component]:
     from retrieval.jobs.posting_links import LINKS_VERSION
     from retrieval.rerankers.intent_examples import INTENT_VERSION
 
-    return [*retrieval_components(),
-            Component("jobs_cold", "postings linked to O*NET occupations (cold-start job ranking)",
-                      {"cold": COLD_VERSION, "links": LINKS_VERSION}, _build_jobs_cold, applies=_has_job_views),
-            Component("courses", "course index (languages and vectors)", {"index": INDEX_VERSION}, _build_courses),
-            # Optional: without it the chat routes with the nearest-centroid intent classifier (measured in
-            # eval/reports/chat_routing.md: 0.853 against 0.941 with it).
-            Component("intent", "SetFit chat-intent model", {"intent": INTENT_VERSION}, _build_intent,
-                      applies=lambda s: s.chat_intent_model, required=False),
-            Component("explain_memory", "explanation memory (Qdrant passages)", {"memory": MEMORY_VERSION},
-                      _build_memory, applies=lambda s: s.explain_use_memory, required=False),
-            # Optional for serving: without it, explanations fall back to the deterministic composer.
-            Component("llm", "SmolLM2 model folder for WAYPOINT_LLM_BACKEND=transformers", {"smollm2": "1"},
-                      _build_llm, applies=lambda s: s.llm_backend == "transformers" and not s.llm_model_path,
-                      required=False)]
+    return [
+        *retrieval_components(),
+        Component(
+            "jobs_cold",
+            "postings linked to O*NET occupations (cold-start job ranking)",
+            {"cold": COLD_VERSION, "links": LINKS_VERSION},
+            _build_jobs_cold,
+            applies=_has_job_views,
+        ),
+        Component("courses", "course index (languages and vectors)", {"index": INDEX_VERSION}, _build_courses),
+        # Optional: without it the chat routes with the nearest-centroid intent classifier (measured in
+        # eval/reports/chat_routing.md: 0.853 against 0.941 with it).
+        Component(
+            "intent",
+            "SetFit chat-intent model",
+            {"intent": INTENT_VERSION},
+            _build_intent,
+            applies=lambda s: s.chat_intent_model,
+            required=False,
+        ),
+        Component(
+            "explain_memory",
+            "explanation memory (Qdrant passages)",
+            {"memory": MEMORY_VERSION},
+            _build_memory,
+            applies=lambda s: s.explain_use_memory,
+            required=False,
+        ),
+        # Optional for serving: without it, explanations fall back to the deterministic composer.
+        Component(
+            "llm",
+            "SmolLM2 model folder for WAYPOINT_LLM_BACKEND=transformers",
+            {"smollm2": "1"},
+            _build_llm,
+            applies=lambda s: s.llm_backend == "transformers" and not s.llm_model_path,
+            required=False,
+        ),
+    ]
 
 
-def build(settings: Settings, *, include_optional: bool = True, recheck: bool = False, show_progress: bool = True,
-          say: Callable[[str], None] = print) -> dict[str, dict[str, Any]]:
+def build(
+    settings: Settings,
+    *,
+    include_optional: bool = True,
+    recheck: bool = False,
+    show_progress: bool = True,
+    say: Callable[[str], None] = print,
+) -> dict[str, dict[str, Any]]:
     """Build what is missing or stale on ``settings.home`` (see :func:`retrieval.artifacts.build_components`).
 
     ``include_optional=False`` skips what a server can do without (the explanation memory: minutes of
@@ -106,7 +136,16 @@ def build(settings: Settings, *, include_optional: bool = True, recheck: bool = 
     the files that exist), to re-record a home whose files were replaced by hand."""
     fingerprint = catalogue_fingerprint(settings)
     if not fingerprint:
-        raise NotBuilt(f"there is no catalogue at {settings.catalogue_path}: run `waypoint ingest` (it builds the "
-                       "catalogue, then the models)")
-    return build_components(settings, components(), fingerprint, force=recheck, include_optional=include_optional,
-                            show_progress=show_progress, say=say)
+        raise NotBuilt(
+            f"there is no catalogue at {settings.catalogue_path}: run `waypoint ingest` (it builds the "
+            "catalogue, then the models)"
+        )
+    return build_components(
+        settings,
+        components(),
+        fingerprint,
+        force=recheck,
+        include_optional=include_optional,
+        show_progress=show_progress,
+        say=say,
+    )

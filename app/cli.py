@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -25,11 +25,14 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-ALLOW_DEGRADED_HELP = "When another process holds the vector store, run without it (results differ) instead of exiting 2."
+ALLOW_DEGRADED_HELP = (
+    "When another process holds the vector store, run without it (results differ) instead of exiting 2."
+)
 
 
-def claim_vector_store(collections: list[str] | None, *, instead: str, degraded: str | None = None,
-                       allow_degraded: bool = False) -> None:
+def claim_vector_store(
+    collections: list[str] | None, *, instead: str, degraded: str | None = None, allow_degraded: bool = False
+) -> None:
     """Open the vector-store collections this command will use before it does any work.
 
     Why: Qdrant Edge lets one process open a store at a time, and the code that reads it degrades
@@ -48,9 +51,11 @@ def claim_vector_store(collections: list[str] | None, *, instead: str, degraded:
         first = health.locked[0]
         who = first.holder.describe() if first.holder else "another process"
         names = ", ".join(sorted(e.collection for e in health.locked))
-        problem = (f"the vector store is in use by {who}: collection(s) {names} under {Path(first.path).parent} "
-                   f"are locked (lock: {Path(first.path) / 'wal'}). Qdrant Edge lets one process open a store "
-                   "at a time.")
+        problem = (
+            f"the vector store is in use by {who}: collection(s) {names} under {Path(first.path).parent} "
+            f"are locked (lock: {Path(first.path) / 'wal'}). Qdrant Edge lets one process open a store "
+            "at a time."
+        )
         todo = f"Stop that process, or {instead}"
     else:
         problem = "the vector store cannot be opened: " + "; ".join(f"{k}: {v}" for k, v in health.problems.items())
@@ -64,10 +69,11 @@ def claim_vector_store(collections: list[str] | None, *, instead: str, degraded:
 
 @app.command()
 def ingest(
-    data: Optional[str] = typer.Option(None, "--data", help="Data directory, zip or URL (default: WAYPOINT_DATA)."),
+    data: str | None = typer.Option(None, "--data", help="Data directory, zip or URL (default: WAYPOINT_DATA)."),
     force: bool = typer.Option(False, "--force", help="Rebuild even when the sources are unchanged."),
-    catalogue_only: bool = typer.Option(False, "--catalogue-only",
-                                        help="Skip `waypoint build` (models and indexes); the server needs it."),
+    catalogue_only: bool = typer.Option(
+        False, "--catalogue-only", help="Skip `waypoint build` (models and indexes); the server needs it."
+    ),
 ) -> None:
     """Build the catalogue from O*NET, ESCO, courses, jobs and the job-view log, then run `waypoint build`."""
     from retrieval.catalogue.ingest import ingest as run_ingest
@@ -92,8 +98,12 @@ def _run_build(*, recheck: bool, required_only: bool) -> None:
     settings = get_settings()
     started = time.perf_counter()
     try:
-        report = run_build(settings, include_optional=not required_only, recheck=recheck,
-                           say=lambda line: err.print(f"[bold]build:[/bold] {line}", soft_wrap=True))
+        report = run_build(
+            settings,
+            include_optional=not required_only,
+            recheck=recheck,
+            say=lambda line: err.print(f"[bold]build:[/bold] {line}", soft_wrap=True),
+        )
     except ArtifactError as exc:
         fail(exc.message)
     table = Table(title=f"Waypoint build ({settings.home}, {time.perf_counter() - started:.1f}s)")
@@ -106,10 +116,16 @@ def _run_build(*, recheck: bool, required_only: bool) -> None:
 
 @app.command()
 def build(
-    recheck: bool = typer.Option(False, "--recheck", help=(
-        "Run every builder even when the manifest says it is current (each still reuses the files that exist).")),
-    required_only: bool = typer.Option(False, "--required-only", help=(
-        "Only what the server cannot serve without (skips the explanation memory and the LLM conversion).")),
+    recheck: bool = typer.Option(
+        False,
+        "--recheck",
+        help=("Run every builder even when the manifest says it is current (each still reuses the files that exist)."),
+    ),
+    required_only: bool = typer.Option(
+        False,
+        "--required-only",
+        help=("Only what the server cannot serve without (skips the explanation memory and the LLM conversion)."),
+    ),
 ) -> None:
     """Build every model and index the server loads (occupation features and ranker, job ranker, skills graph,
     explanation memory, ...) into $WAYPOINT_HOME; quick when nothing changed. `waypoint ingest` runs it.
@@ -133,8 +149,12 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON instead
     except IngestError as exc:
         fail(str(exc))
     counts = table_counts(conn, TABLES)
-    info = {"catalogue": str(settings.catalogue_path), "built_at": get_meta(conn, "built_at"),
-            "size_mb": round(settings.catalogue_path.stat().st_size / 1e6, 1), "counts": counts}
+    info = {
+        "catalogue": str(settings.catalogue_path),
+        "built_at": get_meta(conn, "built_at"),
+        "size_mb": round(settings.catalogue_path.stat().st_size / 1e6, 1),
+        "counts": counts,
+    }
     if as_json:
         print(json.dumps(info, indent=2))
         return
@@ -171,9 +191,12 @@ def recommend(
         # Only occupation recommendations for text profiles search the vector store: claim it for those alone,
         # so code and title lookups run beside a server that holds it.
         if kind_value is Kind.occupation and any(p.text or p.user_id for p in profiles):
-            claim_vector_store([COLLECTION], instead="send the profiles to the running server (POST /v1/recommend)",
-                               degraded="score text profiles exactly in memory instead of by Qdrant hybrid search",
-                               allow_degraded=allow_degraded)
+            claim_vector_store(
+                [COLLECTION],
+                instead="send the profiles to the running server (POST /v1/recommend)",
+                degraded="score text profiles exactly in memory instead of by Qdrant hybrid search",
+                allow_degraded=allow_degraded,
+            )
         results = run(profiles, kind_value, k)
     except ProfileError as exc:
         fail(str(exc))
@@ -328,10 +351,19 @@ def eval_provenance(ctx: typer.Context) -> None:
 def eval_profiles(ctx: typer.Context) -> None:
     """What people type: persona NDCG (text vs code), goal families, résumé occupations; --limit N."""
     result = _run_main("eval.profiles", ctx.args, "waypoint eval profiles")
-    shown = {"personas": ("ndcg@10_text", "ndcg@10_code", "ratio", "recognition"), "goals": ("text", "occupation_and_goal"),
-             "resumes": ("top1", "top3", "top1_csv_rows"), "skills": ("available", "precision")}
-    print(json.dumps({part: {k: result[part].get(k) for k in keys} for part, keys in shown.items() if part in result},
-                     indent=2, default=str))
+    shown = {
+        "personas": ("ndcg@10_text", "ndcg@10_code", "ratio", "recognition"),
+        "goals": ("text", "occupation_and_goal"),
+        "resumes": ("top1", "top3", "top1_csv_rows"),
+        "skills": ("available", "precision"),
+    }
+    print(
+        json.dumps(
+            {part: {k: result[part].get(k) for k in keys} for part, keys in shown.items() if part in result},
+            indent=2,
+            default=str,
+        )
+    )
 
 
 train_app = typer.Typer(no_args_is_help=True, help="Training scripts (sentence-transformers, SetFit, trl).")
@@ -414,7 +446,7 @@ def bench(ctx: typer.Context) -> None:
 def explain(
     profile: Path = typer.Option(..., "--profile", help="Profile JSON file."),
     item: str = typer.Option(..., "--item", help="Item id, e.g. 21-1091.00."),
-    backend: Optional[str] = typer.Option(None, "--backend", help="deterministic | transformers | openai (vLLM)"),
+    backend: str | None = typer.Option(None, "--backend", help="deterministic | transformers | openai (vLLM)"),
     allow_degraded: bool = typer.Option(False, "--allow-degraded", help=ALLOW_DEGRADED_HELP),
 ) -> None:
     """Explain why an item suits a profile, grounded in cited evidence (one JSON object)."""
@@ -424,10 +456,12 @@ def explain(
 
     if get_settings().explain_use_memory:
         kinds = (*memory.CATALOGUE_COLLECTIONS, memory.PROFILE)
-        claim_vector_store([memory.collection_name(k) for k in kinds] + [COLLECTION],
-                           instead="ask the running server (POST /v1/explain)",
-                           degraded="explain from the catalogue alone (no passages retrieved from the memory)",
-                           allow_degraded=allow_degraded)
+        claim_vector_store(
+            [memory.collection_name(k) for k in kinds] + [COLLECTION],
+            instead="ask the running server (POST /v1/explain)",
+            degraded="explain from the catalogue alone (no passages retrieved from the memory)",
+            allow_degraded=allow_degraded,
+        )
 
     try:
         result = explain_command(profile, item, backend)
@@ -446,8 +480,8 @@ def export_events_cmd(out: Path = typer.Option(..., "--out", help="Parquet file 
 
 @app.command()
 def serve(
-    host: Optional[str] = typer.Option(None, "--host"),
-    port: Optional[int] = typer.Option(None, "--port"),
+    host: str | None = typer.Option(None, "--host"),
+    port: int | None = typer.Option(None, "--port"),
     no_ui: bool = typer.Option(False, "--no-ui", help="REST only, without the Gradio UI at /ui."),
 ) -> None:
     """Serve the REST API (/v1/*, /docs, /metrics) and the Gradio chat UI at /ui.

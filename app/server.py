@@ -38,8 +38,15 @@ def limit_threads(n: int = 1) -> None:
         pass
 
 
-def serve(host: str | None = None, port: int | None = None, *, settings: Settings | None = None,
-          log_level: str = "info", threads: int = 1, mount_ui: bool = True) -> None:
+def serve(
+    host: str | None = None,
+    port: int | None = None,
+    *,
+    settings: Settings | None = None,
+    log_level: str = "info",
+    threads: int = 1,
+    mount_ui: bool = True,
+) -> None:
     """Serve Waypoint on ``host:port`` (defaults: ``settings.host`` / ``settings.port``) until interrupted."""
     import uvicorn
 
@@ -48,36 +55,45 @@ def serve(host: str | None = None, port: int | None = None, *, settings: Setting
     settings = settings or get_settings()
     check_bind(host or settings.host, settings)  # before any model loads: the open mode never faces a network
     limit_threads(threads)
-    logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     serve_load_only()  # this process never trains or builds: `waypoint build` does (retrieval/artifacts.py)
     service = WaypointService(settings)
     app = create_app(settings, mount_ui=mount_ui, service=service)
     # Load every model now, in the background: /healthz answers 503 "warming" until they are in memory,
     # so the first request after it says ok does not pay for them (503 "not built" when there are none).
     service.start_warmup()
-    uvicorn.run(app, host=host or settings.host, port=int(port or settings.port), log_level=log_level,
-                proxy_headers=False, server_header=False, timeout_graceful_shutdown=5,
-                # Connection bounds (uvicorn 0.55 has no header-read timeout of its own):
-                # * http: uvicorn's h11 protocol plus a request-read timeout (app/api/connections.py): a
-                #   connection that sends nothing, or trickles its request line and headers past
-                #   HEADER_TIMEOUT_S (its body past BODY_TIMEOUT_S), is closed -- half-open and Slowloris
-                #   connections no longer live forever. Always h11, so the bound holds with httptools installed.
-                http=read_timeout_protocol(HEADER_TIMEOUT_S, BODY_TIMEOUT_S),
-                # * timeout_keep_alive: an idle keep-alive connection is closed this long after its last
-                #   response (uvicorn arms it only between requests, hence the timeout above).
-                timeout_keep_alive=KEEP_ALIVE_S,
-                # * limit_concurrency: past this many open connections or running requests, new requests
-                #   get an immediate 503 instead of piling up tasks, memory and file descriptors (each held
-                #   connection costs one; the LLM has its own smaller gate, llm_max_inflight). A flood of
-                #   connections from many clients is the reverse proxy's to absorb; this is the backstop.
-                limit_concurrency=MAX_CONCURRENCY,
-                # * backlog: connections the kernel queues before accept(); beyond it clients are refused
-                #   rather than queued for minutes behind a saturated process.
-                backlog=BACKLOG,
-                # * h11_max_incomplete_event_size: bytes of an unfinished request line + headers buffered
-                #   per connection (h11's default, stated): larger header blocks get a 400, not memory.
-                h11_max_incomplete_event_size=MAX_HEADER_BYTES)
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=int(port or settings.port),
+        log_level=log_level,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+        # Connection bounds (uvicorn 0.55 has no header-read timeout of its own):
+        # * http: uvicorn's h11 protocol plus a request-read timeout (app/api/connections.py): a
+        #   connection that sends nothing, or trickles its request line and headers past
+        #   HEADER_TIMEOUT_S (its body past BODY_TIMEOUT_S), is closed -- half-open and Slowloris
+        #   connections no longer live forever. Always h11, so the bound holds with httptools installed.
+        http=read_timeout_protocol(HEADER_TIMEOUT_S, BODY_TIMEOUT_S),
+        # * timeout_keep_alive: an idle keep-alive connection is closed this long after its last
+        #   response (uvicorn arms it only between requests, hence the timeout above).
+        timeout_keep_alive=KEEP_ALIVE_S,
+        # * limit_concurrency: past this many open connections or running requests, new requests
+        #   get an immediate 503 instead of piling up tasks, memory and file descriptors (each held
+        #   connection costs one; the LLM has its own smaller gate, llm_max_inflight). A flood of
+        #   connections from many clients is the reverse proxy's to absorb; this is the backstop.
+        limit_concurrency=MAX_CONCURRENCY,
+        # * backlog: connections the kernel queues before accept(); beyond it clients are refused
+        #   rather than queued for minutes behind a saturated process.
+        backlog=BACKLOG,
+        # * h11_max_incomplete_event_size: bytes of an unfinished request line + headers buffered
+        #   per connection (h11's default, stated): larger header blocks get a 400, not memory.
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+    )
 
 
 def main() -> None:  # ``python -m app.server [--host H] [--port P] [--no-ui]``

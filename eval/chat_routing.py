@@ -27,8 +27,17 @@ from pathlib import Path
 from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
 
 DATA = Path(__file__).resolve().parent / "data" / "chat_messages.jsonl"
-ACTION = {"explain_fit": "fit", "skill_gap": "fit", "other": "other", "recommend_occupations": "profile",
-          "find_jobs": "profile", "courses": "profile", "describe": "profile", "recommend": "profile", "fit": "fit"}
+ACTION = {
+    "explain_fit": "fit",
+    "skill_gap": "fit",
+    "other": "other",
+    "recommend_occupations": "profile",
+    "find_jobs": "profile",
+    "courses": "profile",
+    "describe": "profile",
+    "recommend": "profile",
+    "fit": "fit",
+}
 
 
 def load_sets() -> dict[str, list[dict]]:
@@ -37,10 +46,13 @@ def load_sets() -> dict[str, list[dict]]:
 
     chat = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
     return {
-        "intent TEST": [{"text": t, "action": ACTION[intent], "gold": intent}
-                        for intent, ts in TEST.items() for t in ts],
-        "chat messages": [{"text": r["text"], "action": ACTION[r["intent"]], "gold": r["intent"],
-                           "target": r.get("target")} for r in chat],
+        "intent TEST": [
+            {"text": t, "action": ACTION[intent], "gold": intent} for intent, ts in TEST.items() for t in ts
+        ],
+        "chat messages": [
+            {"text": r["text"], "action": ACTION[r["intent"]], "gold": r["intent"], "target": r.get("target")}
+            for r in chat
+        ],
     }
 
 
@@ -76,30 +88,46 @@ def routers(settings) -> tuple[dict[str, Callable[[str], tuple[str, str | None]]
         def run(text: str):
             r = route(text, label_of(text), u(text))
             return r.action, r.target
+
         return run
 
     sf = lambda text: setfit.predict([text])[0].label  # noqa: E731
     ce = lambda text: centroid.predict([text])[0]  # noqa: E731
-    out = {"regex (the chat before)": regex, "SetFit alone": alone(sf), "centroid alone": alone(ce),
-           "chat: SetFit + understanding": chat(sf), "chat: centroid + understanding": chat(ce)}
+    out = {
+        "regex (the chat before)": regex,
+        "SetFit alone": alone(sf),
+        "centroid alone": alone(ce),
+        "chat: SetFit + understanding": chat(sf),
+        "chat: centroid + understanding": chat(ce),
+    }
     return out, {"setfit": setfit.kind}
 
 
-def score(rows: list[dict], router: Callable[[str], tuple[str, str | None]],
-          same_occupation: Callable[[str, str], bool]) -> dict:
+def score(
+    rows: list[dict], router: Callable[[str], tuple[str, str | None]], same_occupation: Callable[[str, str], bool]
+) -> dict:
     predicted = [router(r["text"]) for r in rows]
     right = [p[0] == r["action"] for p, r in zip(predicted, rows)]
     fits = [(p, r) for p, r in zip(predicted, rows) if r.get("target")]
     # the worst mistake: a person telling us about themselves and getting small talk back
-    ignored = sum(p[0] == "other" and r["gold"] in ("describe", "recommend", "recommend_occupations")
-                  for p, r in zip(predicted, rows))
-    out = {"n": len(rows), "accuracy": round(sum(right) / max(1, len(rows)), 4),
-           "self_descriptions_answered_as_small_talk": ignored,
-           "errors": [{"text": r["text"], "gold": r["action"], "routed": p[0]}
-                      for p, r, ok in zip(predicted, rows, right) if not ok]}
+    ignored = sum(
+        p[0] == "other" and r["gold"] in ("describe", "recommend", "recommend_occupations")
+        for p, r in zip(predicted, rows)
+    )
+    out = {
+        "n": len(rows),
+        "accuracy": round(sum(right) / max(1, len(rows)), 4),
+        "self_descriptions_answered_as_small_talk": ignored,
+        "errors": [
+            {"text": r["text"], "gold": r["action"], "routed": p[0]}
+            for p, r, ok in zip(predicted, rows, right)
+            if not ok
+        ],
+    }
     if fits:
-        out["fit_targets_right"] = sum(p[0] == "fit" and p[1] is not None and same_occupation(p[1], r["target"])
-                                       for p, r in fits)
+        out["fit_targets_right"] = sum(
+            p[0] == "fit" and p[1] is not None and same_occupation(p[1], r["target"]) for p, r in fits
+        )
         out["fit_questions"] = len(fits)
     return out
 
@@ -128,8 +156,9 @@ def run(train: bool = False) -> dict:
         """Both name the same occupation, or neither names one ("astronaut wizard")."""
         return service.match_occupation(named).occupation == service.match_occupation(gold).occupation
 
-    results = {name: {router: score(rows, fn, same_occupation) for router, fn in table.items()}
-               for name, rows in sets.items()}
+    results = {
+        name: {router: score(rows, fn, same_occupation) for router, fn in table.items()} for name, rows in sets.items()
+    }
     report = {"models": served, "training": training, "sets": {k: len(v) for k, v in sets.items()}, "results": results}
     write(report)
     return report
@@ -148,14 +177,15 @@ def write(report: dict) -> None:
         row["fit targets right"] = f"{chat.get('fit_targets_right', 0)}/{chat.get('fit_questions', 0)}"
         rows.append(row)
     best = "chat: SetFit + understanding"
-    errors = "\n".join(f"- “{e['text']}”: {e['gold']} → {e['routed']}"
-                       for name in results for e in results[name][best]["errors"])
+    errors = "\n".join(
+        f"- “{e['text']}”: {e['gold']} → {e['routed']}" for name in results for e in results[name][best]["errors"]
+    )
     md = f"""# Chat routing: regular expressions vs the SetFit intent model
 
 What the chat does with a message (`fit` question, `profile`: take it in and recommend, `other`: small
-talk), on the intent model's held-out TEST messages ({report['sets']['intent TEST']}) and on
-{report['sets']['chat messages']} chat messages written the way people use Waypoint
-(`eval/data/chat_messages.jsonl`). Intent model served: **{report['models']['setfit']}**.
+talk), on the intent model's held-out TEST messages ({report["sets"]["intent TEST"]}) and on
+{report["sets"]["chat messages"]} chat messages written the way people use Waypoint
+(`eval/data/chat_messages.jsonl`). Intent model served: **{report["models"]["setfit"]}**.
 
 {markdown_table(rows, list(rows[0]), floatfmt="{:.3f}")}
 
@@ -167,7 +197,7 @@ for X" or from the understanding. "Fit targets right": the fit questions of the 
 names none either).
 
 Errors of the chat's router:
-{errors or '- none'}
+{errors or "- none"}
 """
     write_report("chat_routing", report, md)
     try:
@@ -185,8 +215,14 @@ Errors of the chat's router:
             ax.bar(x + (i - 0.5) * 0.38, [results[name][r]["accuracy"] for r in routers_], 0.38, label=name)
         ax.set_xticks(x, [r.replace(" + ", "\n+ ").replace(": ", ":\n") for r in routers_], fontsize=7)
         ax.set_ylim(0, 1)
-        save_figure(fig, ax, REPORT_DIR / "chat_routing.png", title="Chat routing accuracy (3 actions)",
-                    xlabel="router", ylabel="accuracy")
+        save_figure(
+            fig,
+            ax,
+            REPORT_DIR / "chat_routing.png",
+            title="Chat routing accuracy (3 actions)",
+            xlabel="router",
+            ylabel="accuracy",
+        )
     except ImportError:  # the plot is a convenience; the numbers are in the JSON and markdown
         pass
 
@@ -196,8 +232,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--train", action="store_true", help="retrain the SetFit intent model first")
     args = parser.parse_args(argv)
     report = run(train=args.train)
-    print(json.dumps({name: {r: v["accuracy"] for r, v in by.items()} for name, by in report["results"].items()},
-                     indent=1))
+    print(
+        json.dumps(
+            {name: {r: v["accuracy"] for r, v in by.items()} for name, by in report["results"].items()}, indent=1
+        )
+    )
     return report
 
 

@@ -76,9 +76,20 @@ def build_pool(settings, per_retriever: int = 2) -> list[dict]:
         take("waypoint", [c.id for c in shown], K)
         for cid, by in found.items():
             r = index.record(cid)
-            rows.append({"skill_id": sid, "skill": label, "skill_description": description[:200], "course_id": cid,
-                         "title": r.title, "provider": r.provider, "subject": r.subject, "tags": list(r.tags[:8]),
-                         "description": r.description[:240], "pooled_by": by})
+            rows.append(
+                {
+                    "skill_id": sid,
+                    "skill": label,
+                    "skill_description": description[:200],
+                    "course_id": cid,
+                    "title": r.title,
+                    "provider": r.provider,
+                    "subject": r.subject,
+                    "tags": list(r.tags[:8]),
+                    "description": r.description[:240],
+                    "pooled_by": by,
+                }
+            )
     return rows
 
 

@@ -52,8 +52,9 @@ GRID = [round(float(x), 2) for x in np.arange(0.05, 0.96, 0.05)]
 
 
 def _rows(paths: tuple[Path, ...]) -> list[dict]:
-    return [json.loads(line) for path in paths if path.exists() for line in path.read_text().splitlines()
-            if line.strip()]
+    return [
+        json.loads(line) for path in paths if path.exists() for line in path.read_text().splitlines() if line.strip()
+    ]
 
 
 def load_judgements(*paths: Path) -> dict[str, dict[str, int]]:
@@ -103,8 +104,9 @@ def shown_at(ranked: dict[str, list[tuple[str, float]]], tau: float, k: int = K)
     return {s: [c for c, p in r if p >= tau][:k] for s, r in ranked.items()}
 
 
-def pick_threshold(ranked: dict[str, list[tuple[str, float]]], judged: dict[str, dict[str, int]],
-                   target: float = TARGET_P1) -> float:
+def pick_threshold(
+    ranked: dict[str, list[tuple[str, float]]], judged: dict[str, dict[str, int]], target: float = TARGET_P1
+) -> float:
     """The lowest threshold whose precision@1 on these skills reaches ``target`` (most coverage)."""
     for tau in GRID:
         if metrics(shown_at(ranked, tau), judged)["precision@1"] >= target:
@@ -159,8 +161,10 @@ def stage_scores(rel, skills: list[str], model=None) -> dict[str, dict[str, list
 def shown_waypoint(rel, skills: list[str]) -> dict[str, list[str]]:
     from retrieval.courses.relevance import SkillRef
 
-    return {s: [c.id for c in rel.courses_for_skill(SkillRef(s, rel.skill_text(s)[0]), language="en", k=K).courses]
-            for s in skills}
+    return {
+        s: [c.id for c in rel.courses_for_skill(SkillRef(s, rel.skill_text(s)[0]), language="en", k=K).courses]
+        for s in skills
+    }
 
 
 def shown_before(settings, skills: list[str]) -> tuple[dict[str, list[str]], dict[str, float]]:
@@ -220,25 +224,60 @@ def pair_gaps(settings, rel, judged, ordering: str = "priority") -> list[dict]:
         refs = [SkillRef(m.id, m.catalogue_label or m.label) for m in top]
         per_skill = rel.courses_for_gaps(refs, language=language, k=K, held_labels=held)
         select_s = time.perf_counter() - t
-        support = task_support(pair.target, [m.requirement for m in top], settings, use_embeddings=settings.gap_embeddings)
+        support = task_support(
+            pair.target, [m.requirement for m in top], settings, use_embeddings=settings.gap_embeddings
+        )
         gaps = []
         for m, sc in zip(top, per_skill):
             labels = judged.get(sc.skill_id, {})
             first = sc.courses[0].id if sc.courses else None
-            status = ("none" if first is None else "relevant" if labels.get(first) == 1 else
-                      "not relevant" if first in labels else "unjudged")
+            status = (
+                "none"
+                if first is None
+                else "relevant"
+                if labels.get(first) == 1
+                else "not relevant"
+                if first in labels
+                else "unjudged"
+            )
             diagnosis = diagnose(rel, sc.skill_id, m.catalogue_label or m.label, labels, language)
-            gaps.append({"skill_id": sc.skill_id, "skill": m.label, "catalogue_label": m.catalogue_label,
-                         "status": status, "tier": m.rank.tier if m.rank else None,
-                         "need": m.rank.need if m.rank else None,
-                         "task_share": support.count(m.id) / support.total if support.total else 0.0,
-                         "knowledge_area": is_area(m.requirement), "area": m.area.label if m.area else None,
-                         "relevant_exists": any(v == 1 for v in labels.values()),
-                         "courses": [{"id": c.id, "title": c.title, "score": c.score, "language": c.language,
-                                      "judged": labels.get(c.id)} for c in sc.courses],
-                         "none_reason": sc.none_reason, "diagnosis": diagnosis})
-        rows.append({"pair": pair.name, "target": pair.target, "target_title": gap.item.title,
-                     "language": language, "gaps": gaps, "gap_s": round(gap_s, 3), "select_s": round(select_s, 3)})
+            gaps.append(
+                {
+                    "skill_id": sc.skill_id,
+                    "skill": m.label,
+                    "catalogue_label": m.catalogue_label,
+                    "status": status,
+                    "tier": m.rank.tier if m.rank else None,
+                    "need": m.rank.need if m.rank else None,
+                    "task_share": support.count(m.id) / support.total if support.total else 0.0,
+                    "knowledge_area": is_area(m.requirement),
+                    "area": m.area.label if m.area else None,
+                    "relevant_exists": any(v == 1 for v in labels.values()),
+                    "courses": [
+                        {
+                            "id": c.id,
+                            "title": c.title,
+                            "score": c.score,
+                            "language": c.language,
+                            "judged": labels.get(c.id),
+                        }
+                        for c in sc.courses
+                    ],
+                    "none_reason": sc.none_reason,
+                    "diagnosis": diagnosis,
+                }
+            )
+        rows.append(
+            {
+                "pair": pair.name,
+                "target": pair.target,
+                "target_title": gap.item.title,
+                "language": language,
+                "gaps": gaps,
+                "gap_s": round(gap_s, 3),
+                "select_s": round(select_s, 3),
+            }
+        )
     return rows
 
 
@@ -259,37 +298,51 @@ def diagnose(rel, skill_id: str, label: str, labels: dict[str, int], language: s
     if not hits:
         return {"cause": "not a candidate", "pool": len(ranked)}
     n, cid, score = hits[0]
-    cause = ("shown first" if n == 0 and score >= rel.threshold else "below threshold" if n == 0 else
-             "ranked below another")
-    return {"cause": cause, "best_relevant": rel.index.record(cid).title, "rank": n, "score": round(score, 4),
-            "first_candidate": rel.index.record(ranked[0][0]).title, "first_score": round(ranked[0][1], 4),
-            "pool": len(ranked)}
+    cause = (
+        "shown first" if n == 0 and score >= rel.threshold else "below threshold" if n == 0 else "ranked below another"
+    )
+    return {
+        "cause": cause,
+        "best_relevant": rel.index.record(cid).title,
+        "rank": n,
+        "score": round(score, 4),
+        "first_candidate": rel.index.record(ranked[0][0]).title,
+        "first_score": round(ranked[0][1], 4),
+        "pool": len(ranked),
+    }
 
 
 def pair_summary(rows: list[dict]) -> dict:
     gaps = [g for r in rows for g in r["gaps"]]
     n = len(gaps) or 1
     shown = [c for g in gaps for c in g["courses"]]
-    return {"gaps": len(gaps),
-            "relevant": sum(g["status"] == "relevant" for g in gaps) / n,
-            "none": sum(g["status"] == "none" for g in gaps) / n,
-            "honest_none": sum(g["status"] == "none" and not g.get("relevant_exists") for g in gaps) / n,
-            "not_relevant": sum(g["status"] == "not relevant" for g in gaps) / n,
-            "unjudged": sum(g["status"] == "unjudged" for g in gaps) / n,
-            "courses_shown": len(shown),
-            "non_matching_language": sum(c["language"] != r["language"] for r in rows for g in r["gaps"]
-                                         for c in g["courses"]) / max(1, len(shown))}
+    return {
+        "gaps": len(gaps),
+        "relevant": sum(g["status"] == "relevant" for g in gaps) / n,
+        "none": sum(g["status"] == "none" for g in gaps) / n,
+        "honest_none": sum(g["status"] == "none" and not g.get("relevant_exists") for g in gaps) / n,
+        "not_relevant": sum(g["status"] == "not relevant" for g in gaps) / n,
+        "unjudged": sum(g["status"] == "unjudged" for g in gaps) / n,
+        "courses_shown": len(shown),
+        "non_matching_language": sum(
+            c["language"] != r["language"] for r in rows for g in r["gaps"] for c in g["courses"]
+        )
+        / max(1, len(shown)),
+    }
 
 
 def rounds_summary(rows: list[dict], round1: dict, judged: dict) -> dict:
     """:func:`pair_summary` of the pairs' top-3 gaps split by judgement round: the skills round 1 judged (what
     the scorer and its threshold were developed on) and the round-2 skills (held out: judged after, never used
     to tune)."""
+
     def only(keep) -> list[dict]:
         return [{**r, "gaps": [g for g in r["gaps"] if keep(g["skill_id"])]} for r in rows]
 
-    return {"round 1 skills": pair_summary(only(lambda s: s in round1)),
-            "round 2 skills (held out)": pair_summary(only(lambda s: s not in round1 and s in judged))}
+    return {
+        "round 1 skills": pair_summary(only(lambda s: s in round1)),
+        "round 2 skills (held out)": pair_summary(only(lambda s: s not in round1 and s in judged)),
+    }
 
 
 def diagnosis_summary(rows: list[dict]) -> dict:
@@ -308,17 +361,20 @@ def ordering_summary(rows: list[dict]) -> dict:
     are concrete skills standing for a resolved area, distinct gaps, and the share with a relevant course."""
     gaps = [g for r in rows for g in r["gaps"]]
     n = len(gaps) or 1
-    return {"gaps": len(gaps), "distinct_skills": len({g["skill_id"] for g in gaps}),
-            "essential": sum(g["tier"] == "essential" for g in gaps) / n,
-            "mean_need": float(np.mean([g["need"] for g in gaps])) if gaps else 0.0,
-            "mean_task_share": float(np.mean([g["task_share"] for g in gaps])) if gaps else 0.0,
-            "knowledge_areas": sum(g["knowledge_area"] for g in gaps) / n,
-            "resolved_areas": sum(g["area"] is not None for g in gaps) / n,
-            "plain_labels": sum(g["skill"] != (g["catalogue_label"] or g["skill"]) for g in gaps) / n,
-            "relevant_course": sum(g["status"] == "relevant" for g in gaps) / n,
-            "relevant_course_exists": sum(g["relevant_exists"] for g in gaps) / n,
-            "not_relevant_course": sum(g["status"] == "not relevant" for g in gaps) / n,
-            "unjudged": sum(g["status"] == "unjudged" for g in gaps) / n}
+    return {
+        "gaps": len(gaps),
+        "distinct_skills": len({g["skill_id"] for g in gaps}),
+        "essential": sum(g["tier"] == "essential" for g in gaps) / n,
+        "mean_need": float(np.mean([g["need"] for g in gaps])) if gaps else 0.0,
+        "mean_task_share": float(np.mean([g["task_share"] for g in gaps])) if gaps else 0.0,
+        "knowledge_areas": sum(g["knowledge_area"] for g in gaps) / n,
+        "resolved_areas": sum(g["area"] is not None for g in gaps) / n,
+        "plain_labels": sum(g["skill"] != (g["catalogue_label"] or g["skill"]) for g in gaps) / n,
+        "relevant_course": sum(g["status"] == "relevant" for g in gaps) / n,
+        "relevant_course_exists": sum(g["relevant_exists"] for g in gaps) / n,
+        "not_relevant_course": sum(g["status"] == "not relevant" for g in gaps) / n,
+        "unjudged": sum(g["status"] == "unjudged" for g in gaps) / n,
+    }
 
 
 def language_check(rel, skills: list[str]) -> dict:
@@ -329,8 +385,11 @@ def language_check(rel, skills: list[str]) -> dict:
 
     out = {}
     for lang in ("en", "es"):
-        shown = [c for s in skills for c in rel.courses_for_skill(SkillRef(s, rel.skill_text(s)[0]), language=lang,
-                                                                  k=K).courses]
+        shown = [
+            c
+            for s in skills
+            for c in rel.courses_for_skill(SkillRef(s, rel.skill_text(s)[0]), language=lang, k=K).courses
+        ]
         out[lang] = {"shown": len(shown), "non_matching": sum(c.language != lang for c in shown)}
         if lang == "en":
             flagged = []
@@ -385,35 +444,58 @@ def run(out_dir: Path | None = None) -> dict:
     cv = cross_validated(ranked, judged)
     scorers = stage_scores(rel, skills, model)
     scorer_cv = {name: cross_validated(r, judged) for name, r in scorers.items()}
-    scorer_curves = {name: [{"threshold": tau, **metrics(shown_at(r, tau), judged)} for tau in GRID]
-                     for name, r in scorers.items()}
+    scorer_curves = {
+        name: [{"threshold": tau, **metrics(shown_at(r, tau), judged)} for tau in GRID] for name, r in scorers.items()
+    }
     pairs = pair_gaps(settings, rel, all_judged)
     summary = pair_summary(pairs)
     by_round = rounds_summary(pairs, judged, all_judged)
     pairs_before = pair_gaps(settings, rel, all_judged, ordering="importance")
     ordering = {"before": ordering_summary(pairs_before), "after": ordering_summary(pairs)}
     languages = language_check(rel, skills)
-    latency = {"before_ms_per_skill": 1000 * float(np.mean(list(before_secs.values()))),
-               "after_cold_ms_per_skill": 1000 * float(np.mean(list(cold.values()))),
-               "after_warm_ms_per_skill": warm_ms, "load_s": round(load_s, 2),
-               "pair_gap_s_mean": float(np.mean([r["gap_s"] for r in pairs])),
-               "pair_course_selection_s_mean": float(np.mean([r["select_s"] for r in pairs]))}
-    report = {"judgements": sum(len(v) for v in judged.values()), "skills": len(skills),
-              "pool": pool_precision(JUDGEMENTS),
-              "judgements_round2": sum(len(v) for v in all_judged.values()) - sum(len(v) for v in judged.values()),
-              "relevant_judgements": sum(sum(v.values()) for v in judged.values()),
-              "threshold": rel.threshold, "served": "dense stage",
-              "cross_encoder_meta": {k: v for k, v in (model.meta if model is not None else {}).items()
-                                     if k in ("pairs", "train_s", "steps", "data", "version", "threshold")},
-              "systems": systems, "cross_validated": cv, "curve": curve, "dense_curve": dense_curve,
-              "scorers_cross_validated": scorer_cv, "scorer_curves": scorer_curves,
-              "pairs_summary": summary, "pairs_by_round": by_round, "pairs": pairs,
-              "diagnosis": diagnosis_summary(pairs), "languages": languages, "latency": latency,
-              "gap_ordering": ordering, "pairs_before": pairs_before,
-              "targets": {"precision@1>=0.85": systems["waypoint"]["precision@1"] >= TARGET_P1,
-                          "pairs_relevant>=0.70": summary["relevant"] >= 0.70,
-                          "non_matching_language==0": summary["non_matching_language"] == 0
-                          and languages["en"]["non_matching"] == 0 and languages["es"]["non_matching"] == 0}}
+    latency = {
+        "before_ms_per_skill": 1000 * float(np.mean(list(before_secs.values()))),
+        "after_cold_ms_per_skill": 1000 * float(np.mean(list(cold.values()))),
+        "after_warm_ms_per_skill": warm_ms,
+        "load_s": round(load_s, 2),
+        "pair_gap_s_mean": float(np.mean([r["gap_s"] for r in pairs])),
+        "pair_course_selection_s_mean": float(np.mean([r["select_s"] for r in pairs])),
+    }
+    report = {
+        "judgements": sum(len(v) for v in judged.values()),
+        "skills": len(skills),
+        "pool": pool_precision(JUDGEMENTS),
+        "judgements_round2": sum(len(v) for v in all_judged.values()) - sum(len(v) for v in judged.values()),
+        "relevant_judgements": sum(sum(v.values()) for v in judged.values()),
+        "threshold": rel.threshold,
+        "served": "dense stage",
+        "cross_encoder_meta": {
+            k: v
+            for k, v in (model.meta if model is not None else {}).items()
+            if k in ("pairs", "train_s", "steps", "data", "version", "threshold")
+        },
+        "systems": systems,
+        "cross_validated": cv,
+        "curve": curve,
+        "dense_curve": dense_curve,
+        "scorers_cross_validated": scorer_cv,
+        "scorer_curves": scorer_curves,
+        "pairs_summary": summary,
+        "pairs_by_round": by_round,
+        "pairs": pairs,
+        "diagnosis": diagnosis_summary(pairs),
+        "languages": languages,
+        "latency": latency,
+        "gap_ordering": ordering,
+        "pairs_before": pairs_before,
+        "targets": {
+            "precision@1>=0.85": systems["waypoint"]["precision@1"] >= TARGET_P1,
+            "pairs_relevant>=0.70": summary["relevant"] >= 0.70,
+            "non_matching_language==0": summary["non_matching_language"] == 0
+            and languages["en"]["non_matching"] == 0
+            and languages["es"]["non_matching"] == 0,
+        },
+    }
     out = Path(out_dir) if out_dir else REPORT_DIR
     _plot(curve, dense_curve, out / "courses.png")
     write_report("courses", report, _markdown(report), out_dir=out)
@@ -435,14 +517,29 @@ def _plot(curve, dense_curve, path: Path) -> None:
         ax.plot(x, [r["coverage"] for r in rows], style, marker="s", ms=3, label=f"{name}: coverage")
     ax.axhline(TARGET_P1, color="grey", lw=0.8, ls=":")
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_figure(fig, ax, path, title="Course relevance vs threshold (judged skills)", xlabel="threshold",
-                ylabel="share of skills")
+    save_figure(
+        fig,
+        ax,
+        path,
+        title="Course relevance vs threshold (judged skills)",
+        xlabel="threshold",
+        ylabel="share of skills",
+    )
 
 
 def _markdown(r: dict) -> str:
     sys_rows = [{"system": k, **v} for k, v in r["systems"].items()]
-    cols = ["system", "precision@1", "precision@3", "coverage", "none", "honest_none", "missed_none",
-            "skills_with_course", "judged_share_of_shown"]
+    cols = [
+        "system",
+        "precision@1",
+        "precision@3",
+        "coverage",
+        "none",
+        "honest_none",
+        "missed_none",
+        "skills_with_course",
+        "judged_share_of_shown",
+    ]
     cv = r["cross_validated"]
     s = r["pairs_summary"]
     lat = r["latency"]
@@ -456,7 +553,8 @@ def _markdown(r: dict) -> str:
         f"(training/course_relevance.py): {json.dumps(r['cross_encoder_meta']) or 'none saved in this home'}.",
         "",
         "Pool: share of relevant courses among those each retriever proposed: "
-        + ", ".join(f"{k} {v['relevant']:.2f} of {v['proposed']}" for k, v in r["pool"].items()) + ".",
+        + ", ".join(f"{k} {v['relevant']:.2f} of {v['proposed']}" for k, v in r["pool"].items())
+        + ".",
         "",
         "Targets (issue 23): " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in r["targets"].items()) + ".",
         "",
@@ -475,10 +573,19 @@ def _markdown(r: dict) -> str:
         "the cross-encoder is fine-tuned from the packaged MiniLM on the catalogue's Coursera tags and edX "
         "subjects by training/course_relevance.py; blend = their mean):",
         "",
-        markdown_table([{"scorer": k, "thresholds": str(v["thresholds"]), **v} for k, v in
-                        r["scorers_cross_validated"].items()],
-                       ["scorer", "thresholds", "precision@1", "precision@3", "coverage", "none", "missed_none",
-                        "judged_share_of_shown"]),
+        markdown_table(
+            [{"scorer": k, "thresholds": str(v["thresholds"]), **v} for k, v in r["scorers_cross_validated"].items()],
+            [
+                "scorer",
+                "thresholds",
+                "precision@1",
+                "precision@3",
+                "coverage",
+                "none",
+                "missed_none",
+                "judged_share_of_shown",
+            ],
+        ),
         "",
         "## The 20 fixed (profile, target) pairs: top-3 gaps",
         "",
@@ -489,38 +596,70 @@ def _markdown(r: dict) -> str:
         "",
     ]
     if r.get("pairs_by_round"):
-        lines += ["By judgement round (the scorer and its threshold were developed on round 1 only; round 2, "
-                  "the gaps of the new gap order, is held out):", "",
-                  markdown_table([{"skills": k, **v} for k, v in r["pairs_by_round"].items()],
-                                 ["skills", "gaps", "relevant", "honest_none", "none", "not_relevant", "unjudged"]), ""]
+        lines += [
+            "By judgement round (the scorer and its threshold were developed on round 1 only; round 2, "
+            "the gaps of the new gap order, is held out):",
+            "",
+            markdown_table(
+                [{"skills": k, **v} for k, v in r["pairs_by_round"].items()],
+                ["skills", "gaps", "relevant", "honest_none", "none", "not_relevant", "unjudged"],
+            ),
+            "",
+        ]
     if r.get("diagnosis"):
-        lines += ["Diagnosis of the top-3 gaps (where the best judged-relevant course sits in the whole candidate "
-                  "pool): " + ", ".join(f"{k} {v}" for k, v in r["diagnosis"].items()) + ".", "",
-                  markdown_table([{"pair": p["pair"], "gap": g["skill"], "first course": (g["courses"][0]["title"]
-                                   if g["courses"] else "none") + f" ({g['status']})",
-                                   "best judged relevant": g["diagnosis"].get("best_relevant", "-"),
-                                   "rank": g["diagnosis"].get("rank", "-"), "score": g["diagnosis"].get("score", "-"),
-                                   "cause": g["diagnosis"]["cause"]}
-                                  for p in r["pairs"] for g in p["gaps"] if g.get("diagnosis")],
-                                 ["pair", "gap", "first course", "best judged relevant", "rank", "score", "cause"]), ""]
+        lines += [
+            "Diagnosis of the top-3 gaps (where the best judged-relevant course sits in the whole candidate "
+            "pool): " + ", ".join(f"{k} {v}" for k, v in r["diagnosis"].items()) + ".",
+            "",
+            markdown_table(
+                [
+                    {
+                        "pair": p["pair"],
+                        "gap": g["skill"],
+                        "first course": (g["courses"][0]["title"] if g["courses"] else "none") + f" ({g['status']})",
+                        "best judged relevant": g["diagnosis"].get("best_relevant", "-"),
+                        "rank": g["diagnosis"].get("rank", "-"),
+                        "score": g["diagnosis"].get("score", "-"),
+                        "cause": g["diagnosis"]["cause"],
+                    }
+                    for p in r["pairs"]
+                    for g in p["gaps"]
+                    if g.get("diagnosis")
+                ],
+                ["pair", "gap", "first course", "best judged relevant", "rank", "score", "cause"],
+            ),
+            "",
+        ]
     go = r.get("gap_ordering")
     if go:
-        names = {"essential": "essential / high importance", "mean_need": "mean need (importance × level)",
-                 "mean_task_share": "mean share of the target's tasks depending on it",
-                 "knowledge_areas": "broad knowledge areas shown as such",
-                 "resolved_areas": "concrete skills standing for a resolved area",
-                 "plain_labels": "shown in a plainer catalogue label", "relevant_course": "first course relevant",
-                 "relevant_course_exists": "a judged-relevant course exists in the catalogue",
-                 "not_relevant_course": "first course judged not relevant",
-                 "unjudged": "first course not judged", "distinct_skills": "distinct gap skills"}
-        lines += ["### Gap order (issue 23 item 3): top-3 gaps before and after", "",
-                  "Before: importance, then the alphabet (the map's ESCO essentials all tie). After: "
-                  "`retrieval/skills/priority.py` (essential first; importance × level; share of the target's "
-                  "tasks that depend on the skill), knowledge areas resolved to concrete skills "
-                  "(`retrieval/skills/areas.py`), plain labels (`retrieval/skills/plain.py`). Task shares are "
-                  "counted the same way for both orders.", "",
-                  markdown_table([{"top-3 gaps": names.get(k, k), "before": go["before"][k], "after": go["after"][k]}
-                                  for k in names], ["top-3 gaps", "before", "after"]), ""]
+        names = {
+            "essential": "essential / high importance",
+            "mean_need": "mean need (importance × level)",
+            "mean_task_share": "mean share of the target's tasks depending on it",
+            "knowledge_areas": "broad knowledge areas shown as such",
+            "resolved_areas": "concrete skills standing for a resolved area",
+            "plain_labels": "shown in a plainer catalogue label",
+            "relevant_course": "first course relevant",
+            "relevant_course_exists": "a judged-relevant course exists in the catalogue",
+            "not_relevant_course": "first course judged not relevant",
+            "unjudged": "first course not judged",
+            "distinct_skills": "distinct gap skills",
+        }
+        lines += [
+            "### Gap order (issue 23 item 3): top-3 gaps before and after",
+            "",
+            "Before: importance, then the alphabet (the map's ESCO essentials all tie). After: "
+            "`retrieval/skills/priority.py` (essential first; importance × level; share of the target's "
+            "tasks that depend on the skill), knowledge areas resolved to concrete skills "
+            "(`retrieval/skills/areas.py`), plain labels (`retrieval/skills/plain.py`). Task shares are "
+            "counted the same way for both orders.",
+            "",
+            markdown_table(
+                [{"top-3 gaps": names.get(k, k), "before": go["before"][k], "after": go["after"][k]} for k in names],
+                ["top-3 gaps", "before", "after"],
+            ),
+            "",
+        ]
     mark = {1: "✓", 0: "✗", None: "?"}
     before = {p["pair"]: p for p in r.get("pairs_before", [])}
     for p in r["pairs"]:
@@ -570,8 +709,17 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out-dir", type=Path, default=None)
     args = ap.parse_args(argv)
     report = run(args.out_dir)
-    print(json.dumps({"systems": report["systems"], "cross_validated": report["cross_validated"],
-                      "pairs": report["pairs_summary"], "targets": report["targets"]}, indent=2))
+    print(
+        json.dumps(
+            {
+                "systems": report["systems"],
+                "cross_validated": report["cross_validated"],
+                "pairs": report["pairs_summary"],
+                "targets": report["targets"],
+            },
+            indent=2,
+        )
+    )
     return report
 
 

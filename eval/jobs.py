@@ -36,8 +36,16 @@ LABELS = {
     "ltr": "**Waypoint: candidates + LambdaRank**",
     "ltr_cross_encoder": "LambdaRank + cross-encoder stage 2 (cross-fitted weight)",
 }
-ORDER = ["popularity", "bm25_titles", "bm25_title_company_city", "zblend_bm25_coview", "als", "hand_blend", "ltr",
-         "ltr_cross_encoder"]
+ORDER = [
+    "popularity",
+    "bm25_titles",
+    "bm25_title_company_city",
+    "zblend_bm25_coview",
+    "als",
+    "hand_blend",
+    "ltr",
+    "ltr_cross_encoder",
+]
 
 
 def run(quick: bool = False, show_progress: bool = True, cross_encoder: bool | None = None) -> dict:
@@ -72,13 +80,16 @@ def run(quick: bool = False, show_progress: bool = True, cross_encoder: bool | N
     if cross_encoder is None:
         cross_encoder = cross_encoder_available(settings) and not quick
     ce = get_cross_encoder(settings) if cross_encoder else None
-    main = evaluate_leave_last_out(log, config, content=content, show_progress=show_progress, cross_encoder=ce,
-                                   rerank_top_k=settings.rerank_top_k)
+    main = evaluate_leave_last_out(
+        log, config, content=content, show_progress=show_progress, cross_encoder=ce, rerank_top_k=settings.rerank_top_k
+    )
     leaky_cfg = JobRecConfig(**{**config.to_dict(), "restrict_to_viewed": False})
     leaky = evaluate_leave_last_out(log, leaky_cfg, content=content, baselines=False, show_progress=show_progress)
     report = {
         "protocol": "leave-last-out (applicants with >= 3 views), nested inner folds for the ranker",
-        "views": len(log.views), "jobs": len(log), "applicants": len({v.applicant_id for v in log.views}),
+        "views": len(log.views),
+        "jobs": len(log),
+        "applicants": len({v.applicant_id for v in log.views}),
         "test_queries": main["test_queries"],
         "ceiling_recall_viewed_catalogue": round(ceiling, 4),
         "share_last_view_is_review": round(review, 4),
@@ -99,32 +110,34 @@ def write(report: dict) -> None:
     for name in ORDER:
         m = main["methods"].get(name)
         if m:
-            rows.append(f"| {LABELS.get(name, name)} | {m[f'recall@{k}']:.4f} | {m[f'ndcg@{k}']:.4f} | {m['mrr']:.4f} |")
+            rows.append(
+                f"| {LABELS.get(name, name)} | {m[f'recall@{k}']:.4f} | {m[f'ndcg@{k}']:.4f} | {m['mrr']:.4f} |"
+            )
     lk = report["leaky_all_jobs_catalogue"]["ltr"]
     imp = list(main["importance"].items())[:10]
     md = f"""# Job recommendations: next job view (leave-last-out)
 
-{report['test_queries']} held-out last views (applicants with ≥ 3 views) out of {report['views']:,} views of
-{report['jobs']:,} jobs by {report['applicants']:,} applicants. The ranker is trained on inner leave-last-out
-folds of the training views only ({main['ranker'].get('with_positive', 0)} training queries with the
-held-out job among the candidates, {main['ranker'].get('rows', 0):,} rows).
+{report["test_queries"]} held-out last views (applicants with ≥ 3 views) out of {report["views"]:,} views of
+{report["jobs"]:,} jobs by {report["applicants"]:,} applicants. The ranker is trained on inner leave-last-out
+folds of the training views only ({main["ranker"].get("with_positive", 0)} training queries with the
+held-out job among the candidates, {main["ranker"].get("rows", 0):,} rows).
 
 Catalogue = jobs viewed at least once in training (a never-viewed job can only be a held-out target in
 this log, and cannot be in the hidden test either). Ceiling (held-out job viewed in training):
-**{report['ceiling_recall_viewed_catalogue']:.3f}**. Share of last views that re-view a job the applicant
-already viewed: **{report['share_last_view_is_review']:.3f}** — so viewed jobs stay candidates.
+**{report["ceiling_recall_viewed_catalogue"]:.3f}**. Share of last views that re-view a job the applicant
+already viewed: **{report["share_last_view_is_review"]:.3f}** — so viewed jobs stay candidates.
 
 {chr(10).join(rows)}
 
-Candidate recall (held-out job among the candidates): {main['candidate_recall']:.4f};
-serving cost {main['eval_ms_per_query']} ms/query (features + ranking, 1 thread); ranker training
-{main['ranker'].get('fit_s')} s.
+Candidate recall (held-out job among the candidates): {main["candidate_recall"]:.4f};
+serving cost {main["eval_ms_per_query"]} ms/query (features + ranking, 1 thread); ranker training
+{main["ranker"].get("fit_s")} s.
 
 Leaky variant for reference only (every catalogue job may be recommended, including jobs known only
-from held-out views): LambdaRank Recall@{k} {lk[f'recall@{k}']:.4f}, NDCG@{k} {lk[f'ndcg@{k}']:.4f}.
+from held-out views): LambdaRank Recall@{k} {lk[f"recall@{k}"]:.4f}, NDCG@{k} {lk[f"ndcg@{k}"]:.4f}.
 
 {_stage2_text(main)}
-Top features by gain: {', '.join(f'{n} {g:.3f}' for n, g in imp)}.
+Top features by gain: {", ".join(f"{n} {g:.3f}" for n, g in imp)}.
 
 ![recall and ndcg](jobs.png)
 """
@@ -161,12 +174,15 @@ def _stage2_text(main: dict) -> str:
         return "Cross-encoder stage 2: not run (no trained cross-encoder; `waypoint train reranker`).\n"
     k = main["k"]
     rows = [f"| ranking of the top {ce['top_k']} | Recall@{k} | NDCG@{k} | MRR |", "|---|---:|---:|---:|"]
-    for name, label in (("stage1", "LambdaRank"), ("ce_only", "cross-encoder alone"),
-                        ("stage2_cross_fitted", "LambdaRank + cross-encoder (weight from the other half)")):
+    for name, label in (
+        ("stage1", "LambdaRank"),
+        ("ce_only", "cross-encoder alone"),
+        ("stage2_cross_fitted", "LambdaRank + cross-encoder (weight from the other half)"),
+    ):
         m = ce[name]
         rows.append(f"| {label} | {m[f'recall@{k}']:.4f} | {m[f'ndcg@{k}']:.4f} | {m['mrr']:.4f} |")
-    return f"""Cross-encoder stage 2 on the LambdaRank top {ce['top_k']} ({ce['pairs_scored']:,} pairs scored in
-{ce['score_s']} s): weights chosen per half {ce['half_weights']}, on all queries {ce['weight']}
+    return f"""Cross-encoder stage 2 on the LambdaRank top {ce["top_k"]} ({ce["pairs_scored"]:,} pairs scored in
+{ce["score_s"]} s): weights chosen per half {ce["half_weights"]}, on all queries {ce["weight"]}
 (`WAYPOINT_RERANK_WEIGHT_JOB`).
 
 {chr(10).join(rows)}
@@ -182,8 +198,12 @@ def main() -> dict:
         return cold_main([a for a in sys.argv[1:] if a != "--cold-start"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="no dense features, one inner fold")
-    parser.add_argument("--cross-encoder", action=argparse.BooleanOptionalAction, default=None,
-                        help="rerank with the trained cross-encoder (default: when one is trained, not with --quick)")
+    parser.add_argument(
+        "--cross-encoder",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="rerank with the trained cross-encoder (default: when one is trained, not with --quick)",
+    )
     args = parser.parse_args()
     report = run(quick=args.quick, cross_encoder=args.cross_encoder)
     m = report["main"]["methods"]

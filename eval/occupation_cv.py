@@ -31,8 +31,9 @@ from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_rep
 NAME = "occupation_cv"
 
 
-def cross_validate(corpus, content, labels, folds: int, partitions: int, rounds: int = R.NUM_ROUNDS,
-                   progress: tqdm | None = None) -> dict:
+def cross_validate(
+    corpus, content, labels, folds: int, partitions: int, rounds: int = R.NUM_ROUNDS, progress: tqdm | None = None
+) -> dict:
     """NDCG@10 of the full system and of the fusion for each held-out query, keyed ``"p<seed>:<id>"``."""
     queries = sorted(labels)
     full: dict[str, float] = {}
@@ -53,13 +54,18 @@ def cross_validate(corpus, content, labels, folds: int, partitions: int, rounds:
             if progress is not None:
                 progress.update()
     by_partition = [float(np.mean([v for k, v in full.items() if k.startswith(f"p{s}:")])) for s in range(partitions)]
-    return {"folds": folds, "partitions": partitions, "train_sources": float(np.mean(train_sizes)),
-            "ndcg@10": float(np.mean(list(full.values()))), "by_partition": by_partition,
-            "vs_fusion": paired_difference(fusion, full), "per_query": full}
+    return {
+        "folds": folds,
+        "partitions": partitions,
+        "train_sources": float(np.mean(train_sizes)),
+        "ndcg@10": float(np.mean(list(full.values()))),
+        "by_partition": by_partition,
+        "vs_fusion": paired_difference(fusion, full),
+        "per_query": full,
+    }
 
 
-def paired_difference(base: dict[str, float], new: dict[str, float], *, n_resamples: int = 5000,
-                      seed: int = 0) -> dict:
+def paired_difference(base: dict[str, float], new: dict[str, float], *, n_resamples: int = 5000, seed: int = 0) -> dict:
     """Mean of ``new - base`` over the keys both have, with a 95 % percentile bootstrap CI.
 
     Paired: each query is compared with itself, so the between-query spread (most of the variance)
@@ -72,9 +78,14 @@ def paired_difference(base: dict[str, float], new: dict[str, float], *, n_resamp
     rng = np.random.default_rng(seed)
     means = diff[rng.integers(0, len(diff), size=(n_resamples, len(diff)))].mean(axis=1)
     lo, hi = np.percentile(means, [2.5, 97.5])
-    return {"n": len(keys), "base": float(np.mean([base[k] for k in keys])),
-            "new": float(np.mean([new[k] for k in keys])), "diff": float(diff.mean()),
-            "ci95": [float(lo), float(hi)], "significant": bool(lo > 0 or hi < 0)}
+    return {
+        "n": len(keys),
+        "base": float(np.mean([base[k] for k in keys])),
+        "new": float(np.mean([new[k] for k in keys])),
+        "diff": float(diff.mean()),
+        "ci95": [float(lo), float(hi)],
+        "significant": bool(lo > 0 or hi < 0),
+    }
 
 
 def evaluate(folds: list[int], partitions: int, rounds: int, baseline: dict | None = None) -> dict:
@@ -104,16 +115,32 @@ def plot(result: dict, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
     xs = [r["train_sources"] for r in runs]
     for i, r in enumerate(runs):
-        ax.scatter([r["train_sources"]] * len(r["by_partition"]), r["by_partition"], color="grey", s=14, zorder=2,
-                   label="one fold partition" if i == 0 else None)
+        ax.scatter(
+            [r["train_sources"]] * len(r["by_partition"]),
+            r["by_partition"],
+            color="grey",
+            s=14,
+            zorder=2,
+            label="one fold partition" if i == 0 else None,
+        )
     ax.plot(xs, [r["ndcg@10"] for r in runs], marker="o", zorder=3, label="mean over partitions")
     for x, r in zip(xs, runs):
         ax.annotate(f"{r['folds']}-fold", (x, r["ndcg@10"]), textcoords="offset points", xytext=(4, -12), fontsize=8)
     ax.axhline(0.85, linestyle="--", color="tab:red", label="target 0.85")
-    ax.axvline(result["queries"], linestyle=":", color="tab:green",
-               label=f"shipped ranker ({result['queries']} training sources)")
-    save_figure(fig, ax, path, title="Occupation ranker: CV estimate vs training-set size",
-                xlabel="training sources per fold (of the development labels)", ylabel="NDCG@10 (grouped CV)")
+    ax.axvline(
+        result["queries"],
+        linestyle=":",
+        color="tab:green",
+        label=f"shipped ranker ({result['queries']} training sources)",
+    )
+    save_figure(
+        fig,
+        ax,
+        path,
+        title="Occupation ranker: CV estimate vs training-set size",
+        xlabel="training sources per fold (of the development labels)",
+        ylabel="NDCG@10 (grouped CV)",
+    )
 
 
 def _diff_cell(d: dict | None) -> str:
@@ -123,23 +150,40 @@ def _diff_cell(d: dict | None) -> str:
 
 
 def render(result: dict) -> str:
-    rows = [{"folds": r["folds"], "train sources": f"{r['train_sources']:.0f}",
-             "query evaluations": len(r["per_query"]), "ndcg@10": f"{r['ndcg@10']:.4f}",
-             "per partition": " / ".join(f"{v:.4f}" for v in r["by_partition"]),
-             "vs fusion": _diff_cell(r["vs_fusion"]), "vs fewest folds": _diff_cell(r.get("vs_fewest_folds")),
-             "vs baseline": _diff_cell(r.get("vs_baseline"))}
-            for r in result["runs"].values()]
-    cols = ["folds", "train sources", "query evaluations", "ndcg@10", "per partition", "vs fusion", "vs fewest folds",
-            "vs baseline"]
-    return "\n\n".join([
-        "# Occupation ranker: cross-validated NDCG@10 per query",
-        f"{result['queries']} labelled sources; K-fold CV grouped by source occupation over "
-        f"{next(iter(result['runs'].values()))['partitions']} fold partition(s); LambdaRank, "
-        f"{result['rounds']} rounds, every training label, no floor check. Differences are paired over "
-        "(partition, query) with a 95 % bootstrap CI.",
-        markdown_table(rows, cols),
-        f"![CV estimate vs training-set size]({NAME}.png)",
-    ])
+    rows = [
+        {
+            "folds": r["folds"],
+            "train sources": f"{r['train_sources']:.0f}",
+            "query evaluations": len(r["per_query"]),
+            "ndcg@10": f"{r['ndcg@10']:.4f}",
+            "per partition": " / ".join(f"{v:.4f}" for v in r["by_partition"]),
+            "vs fusion": _diff_cell(r["vs_fusion"]),
+            "vs fewest folds": _diff_cell(r.get("vs_fewest_folds")),
+            "vs baseline": _diff_cell(r.get("vs_baseline")),
+        }
+        for r in result["runs"].values()
+    ]
+    cols = [
+        "folds",
+        "train sources",
+        "query evaluations",
+        "ndcg@10",
+        "per partition",
+        "vs fusion",
+        "vs fewest folds",
+        "vs baseline",
+    ]
+    return "\n\n".join(
+        [
+            "# Occupation ranker: cross-validated NDCG@10 per query",
+            f"{result['queries']} labelled sources; K-fold CV grouped by source occupation over "
+            f"{next(iter(result['runs'].values()))['partitions']} fold partition(s); LambdaRank, "
+            f"{result['rounds']} rounds, every training label, no floor check. Differences are paired over "
+            "(partition, query) with a 95 % bootstrap CI.",
+            markdown_table(rows, cols),
+            f"![CV estimate vs training-set size]({NAME}.png)",
+        ]
+    )
 
 
 def _load_baseline(path: Path, folds: list[int], parser: argparse.ArgumentParser) -> dict:

@@ -54,12 +54,15 @@ from retrieval.occupations.transitions import in_prefixes
 from retrieval.reports import REPORT_DIR, write_report
 
 PARTS = ("personas", "goals", "resumes", "skills")
-K = 10          # list length for NDCG and the current-occupation check
-TOP = 5         # goal family share is measured on the top 5
-WORST = 15      # failures shown per part in the markdown
+K = 10  # list length for NDCG and the current-occupation check
+TOP = 5  # goal family share is measured on the top 5
+WORST = 15  # failures shown per part in the markdown
 TARGETS = {  # issue 22, "Targets"
-    "ndcg_ratio": 0.9, "goal_top5_inside": 0.8, "goal_top1_inside": 1.0,
-    "resume_top1": 0.8, "skill_precision": 0.9,
+    "ndcg_ratio": 0.9,
+    "goal_top5_inside": 0.8,
+    "goal_top1_inside": 1.0,
+    "resume_top1": 0.8,
+    "skill_precision": 0.9,
 }
 T = TypeVar("T")
 
@@ -112,8 +115,13 @@ def timing(seconds: Sequence[float]) -> dict[str, float] | None:
         return None
     ordered = sorted(seconds)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return {"calls": len(ordered), "mean_s": statistics.fmean(ordered), "p50_s": statistics.median(ordered),
-            "p95_s": p95, "max_s": ordered[-1]}
+    return {
+        "calls": len(ordered),
+        "mean_s": statistics.fmean(ordered),
+        "p50_s": statistics.median(ordered),
+        "p95_s": p95,
+        "max_s": ordered[-1],
+    }
 
 
 def spread(rows: Sequence[T], limit: int | None) -> list[T]:
@@ -158,7 +166,7 @@ class PersonaRun:
     persona: Persona
     text_ranked: list[str]
     code_ranked: list[str]
-    candidates: list[str] | None     # understand(text).occupations ids; None when understanding is unavailable
+    candidates: list[str] | None  # understand(text).occupations ids; None when understanding is unavailable
     status: str | None = None
     errors: list[str] = field(default_factory=list)
 
@@ -167,7 +175,7 @@ class PersonaRun:
 class GoalRun:
     goal: GoalStatement
     text_ranked: list[str]
-    code_ranked: list[str] | None    # Profile(occupation=onet, goal=goal_family); None when the row has no onet
+    code_ranked: list[str] | None  # Profile(occupation=onet, goal=goal_family); None when the row has no onet
     detected: list[str] | None = None  # understand(text).goals as "text → prefixes", for reading failures
     errors: list[str] = field(default_factory=list)
 
@@ -178,42 +186,59 @@ class ResumeRun:
     category: str
     candidates: list[str] | None
     status: str | None = None
-    rows: int = 1                    # CSV rows holding this text (the CSV repeats texts)
+    rows: int = 1  # CSV rows holding this text (the CSV repeats texts)
     errors: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------- scoring
-def score_personas(runs: Sequence[PersonaRun], labels: Mapping[str, Mapping[str, float]],
-                   titles: Mapping[str, str], k: int = K) -> dict:
+def score_personas(
+    runs: Sequence[PersonaRun], labels: Mapping[str, Mapping[str, float]], titles: Mapping[str, str], k: int = K
+) -> dict:
     """NDCG@k of text vs code queries on the labelled personas; recognition on all of them."""
     rows = []
     for run in runs:
         p = run.persona
         rel = labels.get(p.onet)
-        row = {"id": p.id, "onet": p.onet, "title": titles.get(p.onet, p.onet), "text": p.text,
-               "labelled": rel is not None,
-               "ndcg_text": ndcg_at_k(run.text_ranked, rel, k) if rel else None,
-               "ndcg_code": ndcg_at_k(run.code_ranked, rel, k) if rel else None,
-               "text_top3": [titles.get(c, c) for c in run.text_ranked[:3]],
-               "status": run.status, "errors": run.errors}
+        row = {
+            "id": p.id,
+            "onet": p.onet,
+            "title": titles.get(p.onet, p.onet),
+            "text": p.text,
+            "labelled": rel is not None,
+            "ndcg_text": ndcg_at_k(run.text_ranked, rel, k) if rel else None,
+            "ndcg_code": ndcg_at_k(run.code_ranked, rel, k) if rel else None,
+            "text_top3": [titles.get(c, c) for c in run.text_ranked[:3]],
+            "status": run.status,
+            "errors": run.errors,
+        }
         if run.candidates is not None:
-            row.update(detected=[titles.get(c, c) for c in run.candidates[:3]], own_rank=rank_of(run.candidates, p.onet),
-                       top1=recognised(run.candidates, p.onet, 1), top3=recognised(run.candidates, p.onet, 3))
+            row.update(
+                detected=[titles.get(c, c) for c in run.candidates[:3]],
+                own_rank=rank_of(run.candidates, p.onet),
+                top1=recognised(run.candidates, p.onet, 1),
+                top3=recognised(run.candidates, p.onet, 3),
+            )
         rows.append(row)
     labelled = [r for r in rows if r["labelled"]]
     ndcg_text, ndcg_code = mean(r["ndcg_text"] for r in labelled), mean(r["ndcg_code"] for r in labelled)
     understood = [r for r in rows if "top1" in r]
     recognition = None
     if understood:
-        recognition = {f"{depth}_{how}": mean(float(r[depth][how]) for r in understood)
-                       for depth in ("top1", "top3") for how in ("exact", "soc6")}
+        recognition = {
+            f"{depth}_{how}": mean(float(r[depth][how]) for r in understood)
+            for depth in ("top1", "top3")
+            for how in ("exact", "soc6")
+        }
         recognition["statuses"] = dict(Counter(r["status"] for r in understood))
     for r in labelled:
         r["gap"] = r["ndcg_text"] - r["ndcg_code"]
     text_vs_code = ratio(ndcg_text, ndcg_code)
     return {
-        "rows": len(rows), "labelled": len(labelled),
-        "ndcg@10_text": ndcg_text, "ndcg@10_code": ndcg_code, "ratio": text_vs_code,
+        "rows": len(rows),
+        "labelled": len(labelled),
+        "ndcg@10_text": ndcg_text,
+        "ndcg@10_code": ndcg_code,
+        "ratio": text_vs_code,
         "target_ratio": TARGETS["ndcg_ratio"],
         "meets_target": None if text_vs_code is None else text_vs_code >= TARGETS["ndcg_ratio"],
         "recognition": recognition,
@@ -224,8 +249,9 @@ def score_personas(runs: Sequence[PersonaRun], labels: Mapping[str, Mapping[str,
     }
 
 
-def _variant(runs: Sequence[GoalRun], ranked: Callable[[GoalRun], list[str] | None],
-             sizes: Mapping[str, int], k: int = K) -> dict | None:
+def _variant(
+    runs: Sequence[GoalRun], ranked: Callable[[GoalRun], list[str] | None], sizes: Mapping[str, int], k: int = K
+) -> dict | None:
     scored = []
     for run in runs:
         items = ranked(run)
@@ -236,26 +262,33 @@ def _variant(runs: Sequence[GoalRun], ranked: Callable[[GoalRun], list[str] | No
         # The person's own occupation is left out of the list, so it is not attainable either.
         if g.onet and in_prefixes(g.onet, g.soc_prefixes):
             size -= 1
-        scored.append({"top5_inside": share_inside(items, g.soc_prefixes, TOP),
-                       "top5_attainable": attainable_share(items, g.soc_prefixes, size, TOP),
-                       "top5_inside_full": share_inside(items, g.soc_prefixes, TOP) if size >= TOP else None,
-                       "top1_inside": float(bool(items) and in_prefixes(items[0], g.soc_prefixes)) if size > 0 else None,
-                       "current_excluded": (g.onet not in items[:k]) if g.onet else None})
+        scored.append(
+            {
+                "top5_inside": share_inside(items, g.soc_prefixes, TOP),
+                "top5_attainable": attainable_share(items, g.soc_prefixes, size, TOP),
+                "top5_inside_full": share_inside(items, g.soc_prefixes, TOP) if size >= TOP else None,
+                "top1_inside": float(bool(items) and in_prefixes(items[0], g.soc_prefixes)) if size > 0 else None,
+                "current_excluded": (g.onet not in items[:k]) if g.onet else None,
+            }
+        )
     if not scored:
         return None
     excluded = [s["current_excluded"] for s in scored if s["current_excluded"] is not None]
     full = [s["top5_inside_full"] for s in scored if s["top5_inside_full"] is not None]
-    out = {"rows": len(scored),
-           "top5_inside": mean(s["top5_inside"] for s in scored),
-           "rows_family_of_5": len(full),
-           "top5_inside_family_of_5": mean(full) if full else None,
-           "top5_attainable": mean(s["top5_attainable"] for s in scored),
-           "top1_inside": mean(s["top1_inside"] for s in scored),
-           "current_excluded": mean(float(e) for e in excluded) if excluded else None}
+    out = {
+        "rows": len(scored),
+        "top5_inside": mean(s["top5_inside"] for s in scored),
+        "rows_family_of_5": len(full),
+        "top5_inside_family_of_5": mean(full) if full else None,
+        "top5_attainable": mean(s["top5_attainable"] for s in scored),
+        "top1_inside": mean(s["top1_inside"] for s in scored),
+        "current_excluded": mean(float(e) for e in excluded) if excluded else None,
+    }
     # A family of fewer than 5 occupations cannot fill a top 5 ("pilot": 2), so the top-5 target is judged
     # out of what the catalogue allows; the share on families of 5 or more is reported beside it.
-    out["meets_target"] = ((out["top5_attainable"] or 0.0) >= TARGETS["goal_top5_inside"]
-                           and (out["top1_inside"] or 0.0) >= TARGETS["goal_top1_inside"])
+    out["meets_target"] = (out["top5_attainable"] or 0.0) >= TARGETS["goal_top5_inside"] and (
+        out["top1_inside"] or 0.0
+    ) >= TARGETS["goal_top1_inside"]
     return out
 
 
@@ -264,23 +297,36 @@ def score_goals(runs: Sequence[GoalRun], sizes: Mapping[str, int], titles: Mappi
     rows = []
     for run in runs:
         g = run.goal
-        rows.append({"id": g.id, "text": g.text, "onet": g.onet, "goal_family": g.goal_family,
-                     "family_size": sizes.get(g.goal_family, 0),
-                     "top5_inside": share_inside(run.text_ranked, g.soc_prefixes, TOP),
-                     "top1_inside": bool(run.text_ranked) and in_prefixes(run.text_ranked[0], g.soc_prefixes),
-                     "code_top5_inside": share_inside(run.code_ranked, g.soc_prefixes, TOP) if run.code_ranked is not None else None,
-                     "text_top5": [titles.get(c, c) for c in run.text_ranked[:TOP]],
-                     "detected_goals": run.detected, "errors": run.errors})
+        rows.append(
+            {
+                "id": g.id,
+                "text": g.text,
+                "onet": g.onet,
+                "goal_family": g.goal_family,
+                "family_size": sizes.get(g.goal_family, 0),
+                "top5_inside": share_inside(run.text_ranked, g.soc_prefixes, TOP),
+                "top1_inside": bool(run.text_ranked) and in_prefixes(run.text_ranked[0], g.soc_prefixes),
+                "code_top5_inside": share_inside(run.code_ranked, g.soc_prefixes, TOP)
+                if run.code_ranked is not None
+                else None,
+                "text_top5": [titles.get(c, c) for c in run.text_ranked[:TOP]],
+                "detected_goals": run.detected,
+                "errors": run.errors,
+            }
+        )
     empty = sorted({r["goal_family"] for r in rows if r["family_size"] == 0})
     return {
-        "rows": len(rows), "families": len({r["goal_family"] for r in rows}),
+        "rows": len(rows),
+        "families": len({r["goal_family"] for r in rows}),
         "families_without_occupations": empty,
         "text": _variant(runs, lambda r: r.text_ranked, sizes),
         "occupation_and_goal": _variant(runs, lambda r: r.code_ranked, sizes),
         "targets": {"top5_inside": TARGETS["goal_top5_inside"], "top1_inside": TARGETS["goal_top1_inside"]},
         "errors": sum(bool(r["errors"]) for r in rows),
-        "worst": sorted((r for r in rows if r["top5_inside"] < TARGETS["goal_top5_inside"] or not r["top1_inside"]),
-                        key=lambda r: (r["top5_inside"], r["top1_inside"]))[:WORST],
+        "worst": sorted(
+            (r for r in rows if r["top5_inside"] < TARGETS["goal_top5_inside"] or not r["top1_inside"]),
+            key=lambda r: (r["top5_inside"], r["top1_inside"]),
+        )[:WORST],
         "per_row": rows,
     }
 
@@ -291,30 +337,49 @@ def score_resumes(runs: Sequence[ResumeRun], families: Mapping[str, ResumeFamily
     for run in runs:
         prefixes = families[run.category].soc_prefixes if run.category in families else []
         cands = run.candidates or []
-        rows.append({"id": run.id, "category": run.category, "rows": run.rows, "status": run.status,
-                     "mapped": bool(prefixes), "detected": bool(cands),
-                     "top1": bool(cands) and in_prefixes(cands[0], prefixes),
-                     "top3": any(in_prefixes(c, prefixes) for c in cands[:3]),
-                     "detected_titles": [titles.get(c, c) for c in cands[:3]], "errors": run.errors})
+        rows.append(
+            {
+                "id": run.id,
+                "category": run.category,
+                "rows": run.rows,
+                "status": run.status,
+                "mapped": bool(prefixes),
+                "detected": bool(cands),
+                "top1": bool(cands) and in_prefixes(cands[0], prefixes),
+                "top3": any(in_prefixes(c, prefixes) for c in cands[:3]),
+                "detected_titles": [titles.get(c, c) for c in cands[:3]],
+                "errors": run.errors,
+            }
+        )
     per_category = []
     for category in sorted({r["category"] for r in rows}):
         group = [r for r in rows if r["category"] == category]
         firsts = Counter(r["detected_titles"][0] for r in group if r["detected_titles"])
-        per_category.append({"category": category, "résumés": len(group), "csv_rows": sum(r["rows"] for r in group),
-                             "top1": mean(float(r["top1"]) for r in group), "top3": mean(float(r["top3"]) for r in group),
-                             "none_detected": sum(not r["detected"] for r in group),
-                             "most_common_top1": ", ".join(f"{t} ({n})" for t, n in firsts.most_common(2))})
+        per_category.append(
+            {
+                "category": category,
+                "résumés": len(group),
+                "csv_rows": sum(r["rows"] for r in group),
+                "top1": mean(float(r["top1"]) for r in group),
+                "top3": mean(float(r["top3"]) for r in group),
+                "none_detected": sum(not r["detected"] for r in group),
+                "most_common_top1": ", ".join(f"{t} ({n})" for t, n in firsts.most_common(2)),
+            }
+        )
     weight = sum(r["rows"] for r in rows)
     top1 = mean(float(r["top1"]) for r in rows)
     return {
-        "résumés": len(rows), "csv_rows": weight,
+        "résumés": len(rows),
+        "csv_rows": weight,
         "unmapped_categories": sorted({r["category"] for r in rows if not r["mapped"]}),
-        "top1": top1, "top3": mean(float(r["top3"]) for r in rows),
+        "top1": top1,
+        "top3": mean(float(r["top3"]) for r in rows),
         "top1_csv_rows": sum(r["rows"] * r["top1"] for r in rows) / weight if weight else None,
         "top3_csv_rows": sum(r["rows"] * r["top3"] for r in rows) / weight if weight else None,
         "none_detected": sum(not r["detected"] for r in rows),
         "statuses": dict(Counter(r["status"] for r in rows)),
-        "target_top1": TARGETS["resume_top1"], "meets_target": None if top1 is None else top1 >= TARGETS["resume_top1"],
+        "target_top1": TARGETS["resume_top1"],
+        "meets_target": None if top1 is None else top1 >= TARGETS["resume_top1"],
         "errors": sum(bool(r["errors"]) for r in rows),
         "per_category": per_category,
         "worst": [r for r in rows if not r["top1"]][:WORST],
@@ -354,8 +419,10 @@ class Timed:
 
     def summary(self) -> dict:
         """Steady-state timing per call name; the first call (loading models and indexes) apart."""
-        return {name: ({**(timing(values[1:]) or {"calls": 0}), "first_s": values[0]} if values else None)
-                for name, values in sorted(self.seconds.items())}
+        return {
+            name: ({**(timing(values[1:]) or {"calls": 0}), "first_s": values[0]} if values else None)
+            for name, values in sorted(self.seconds.items())
+        }
 
 
 def _ranked(profile_kwargs: dict, k: int = K) -> list[str]:
@@ -385,8 +452,18 @@ def collect_goals(goals: Sequence[GoalStatement], understand: Callable | None, t
     for g in tqdm(goals, desc="eval profiles: goals"):
         errors: list[str] = []
         text = timed("recommend(text with goal)", lambda: _ranked({"text": g.text}), errors) or []
-        code = (timed("recommend(occupation, goal)", lambda: _ranked({"occupation": g.onet, "goal": g.goal_family}),
-                      errors) or []) if g.onet else None
+        code = (
+            (
+                timed(
+                    "recommend(occupation, goal)",
+                    lambda: _ranked({"occupation": g.onet, "goal": g.goal_family}),
+                    errors,
+                )
+                or []
+            )
+            if g.onet
+            else None
+        )
         found = timed("understand(goal)", lambda: understand(g.text), errors) if understand else None
         detected = [f"{x.text} → {','.join(x.soc_prefixes) or '-'}" for x in found.goals] if found else None
         runs.append(GoalRun(g, text, code, detected, errors))
@@ -407,13 +484,23 @@ def load_resumes(conn, csv_path: Path | None) -> list[tuple[str, str, str, int]]
     return [(rid, category, text, counts.get(text, 1)) for rid, category, text in rows]
 
 
-def collect_resumes(resumes: Sequence[tuple[str, str, str, int]], understand: Callable, timed: Timed) -> list[ResumeRun]:
+def collect_resumes(
+    resumes: Sequence[tuple[str, str, str, int]], understand: Callable, timed: Timed
+) -> list[ResumeRun]:
     runs = []
     for rid, category, text, rows in tqdm(resumes, desc="eval profiles: résumés"):
         errors: list[str] = []
         found = timed("understand(résumé)", lambda: understand(text), errors)
-        runs.append(ResumeRun(rid, category, [o.occupation_id for o in found.occupations] if found else [],
-                              found.status if found else "error", rows, errors))
+        runs.append(
+            ResumeRun(
+                rid,
+                category,
+                [o.occupation_id for o in found.occupations] if found else [],
+                found.status if found else "error",
+                rows,
+                errors,
+            )
+        )
     return runs
 
 
@@ -425,16 +512,23 @@ def skill_precision(limit: int | None = None) -> dict:
     except ModuleNotFoundError as exc:
         if exc.name != "eval.skill_precision":
             raise
-        reason = ("eval/data/skill_lines.jsonl exists but eval.skill_precision does not" if SKILL_LINES.exists()
-                  else "no eval.skill_precision module and no eval/data/skill_lines.jsonl yet")
+        reason = (
+            "eval/data/skill_lines.jsonl exists but eval.skill_precision does not"
+            if SKILL_LINES.exists()
+            else "no eval.skill_precision module and no eval/data/skill_lines.jsonl yet"
+        )
         return {"available": False, "reason": reason}
     evaluate = module.evaluate
     result = evaluate(limit=limit) if "limit" in inspect.signature(evaluate).parameters else evaluate()
     precision = result.get("precision")
     # Scalars and the per-source table; the labelled lines' own report lists the false positives.
     kept = {k: v for k, v in result.items() if not isinstance(v, (list, dict)) or k == "by_source"}
-    return {"available": True, **kept, "target_precision": TARGETS["skill_precision"],
-            "meets_target": None if precision is None else precision >= TARGETS["skill_precision"]}
+    return {
+        "available": True,
+        **kept,
+        "target_precision": TARGETS["skill_precision"],
+        "meets_target": None if precision is None else precision >= TARGETS["skill_precision"],
+    }
 
 
 # ---------------------------------------------------------------------------------------- run
@@ -452,8 +546,11 @@ def evaluate(parts: Sequence[str] = PARTS, limit: int | None = None) -> dict:
         resumes = []
         if "resumes" in parts:
             data = Path(settings.data) if settings.data else None
-            csv_path = (DataSource([data]).find("UpdatedResumeDataSet.csv", required=False)
-                        if data is not None and data.is_dir() else None)
+            csv_path = (
+                DataSource([data]).find("UpdatedResumeDataSet.csv", required=False)
+                if data is not None and data.is_dir()
+                else None
+            )
             resumes = load_resumes(conn, csv_path)
     finally:
         conn.close()
@@ -473,14 +570,14 @@ def evaluate(parts: Sequence[str] = PARTS, limit: int | None = None) -> dict:
             result["resumes"] = {"available": False, "reason": "retrieval.understanding.understand is not built yet"}
         else:
             sample = stratified(resumes, key=lambda r: r[1], limit=limit)
-            result["resumes"] = score_resumes(collect_resumes(sample, understand, timed), load_resume_families(), titles)
+            result["resumes"] = score_resumes(
+                collect_resumes(sample, understand, timed), load_resume_families(), titles
+            )
             result["resumes"]["sampled_from"] = len(resumes)
     if "skills" in parts:
         result["skills"] = skill_precision(limit)
     result["timing"] = timed.summary()
     return result
-
-
 
 
 def _slim(result: dict) -> dict:
@@ -496,9 +593,13 @@ def _slim(result: dict) -> dict:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="waypoint eval profiles", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--limit", type=int, default=None,
-                        help="at most this many rows per part (evenly spread personas and goals, résumés stratified "
-                             "by category) for a quick run")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="at most this many rows per part (evenly spread personas and goals, résumés stratified "
+        "by category) for a quick run",
+    )
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     parser.add_argument("--out", type=Path, default=None, help="report folder (default eval/reports)")
     args = parser.parse_args(argv)

@@ -33,8 +33,11 @@ class GoalStatement(BaseModel):
 
     id: str
     text: str = Field(min_length=3)
-    onet: str | None = Field(default=None, pattern=r"^\d{2}-\d{4}\.\d{2}$",
-                             description="the person's current occupation when the text names one")
+    onet: str | None = Field(
+        default=None,
+        pattern=r"^\d{2}-\d{4}\.\d{2}$",
+        description="the person's current occupation when the text names one",
+    )
     goal_family: str = Field(min_length=2, description="the target as a person would type it in the goal field")
     soc_prefixes: list[str] = Field(min_length=1)
 
@@ -89,4 +92,3 @@ def load_resume_families(path: Path = RESUME_FAMILIES) -> dict[str, ResumeFamily
     with path.open(encoding="utf-8", newline="") as handle:
         rows = [ResumeFamily.model_validate(r) for r in csv.DictReader(handle)]
     return {r.category: r for r in rows}
-

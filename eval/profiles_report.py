@@ -30,116 +30,216 @@ def _table_or(rows: list[dict], columns: list[str], empty: str) -> str:
 
 def render_personas(p: dict) -> str:
     rec = p.get("recognition")
-    out = ["## Personas: similar occupations from a self-description",
-           f"{p['rows']} personas, {p['labelled']} with O*NET Related Occupations (NDCG is measured on those). "
-           f"Free text = `recommend([Profile(text=…)], occupation, 10)`; code = `Profile(occupation=<the persona's code>)` "
-           "on the same rows.",
-           markdown_table([
-               {"query": "free text", "ndcg@10": _fmt(p["ndcg@10_text"])},
-               {"query": "O*NET code", "ndcg@10": _fmt(p["ndcg@10_code"])},
-               {"query": f"ratio (target ≥ {p['target_ratio']})", "ndcg@10": _fmt(p["ratio"])},
-           ], ["query", "ndcg@10"]),
-           f"Meets the target: **{_fmt(p['meets_target'])}**. Rows with a system error: {p['errors']}."]
+    out = [
+        "## Personas: similar occupations from a self-description",
+        f"{p['rows']} personas, {p['labelled']} with O*NET Related Occupations (NDCG is measured on those). "
+        f"Free text = `recommend([Profile(text=…)], occupation, 10)`; code = `Profile(occupation=<the persona's code>)` "
+        "on the same rows.",
+        markdown_table(
+            [
+                {"query": "free text", "ndcg@10": _fmt(p["ndcg@10_text"])},
+                {"query": "O*NET code", "ndcg@10": _fmt(p["ndcg@10_code"])},
+                {"query": f"ratio (target ≥ {p['target_ratio']})", "ndcg@10": _fmt(p["ratio"])},
+            ],
+            ["query", "ndcg@10"],
+        ),
+        f"Meets the target: **{_fmt(p['meets_target'])}**. Rows with a system error: {p['errors']}.",
+    ]
     if rec:
-        out += ["### Own-occupation recognition (`understand(text).occupations`)",
-                markdown_table([{"match": "exact O*NET code", "top 1": _fmt(rec["top1_exact"]), "top 3": _fmt(rec["top3_exact"])},
-                                {"match": "same 6-digit SOC", "top 1": _fmt(rec["top1_soc6"]), "top 3": _fmt(rec["top3_soc6"])}],
-                               ["match", "top 1", "top 3"]),
-                f"Statuses: {rec['statuses']}."]
+        out += [
+            "### Own-occupation recognition (`understand(text).occupations`)",
+            markdown_table(
+                [
+                    {"match": "exact O*NET code", "top 1": _fmt(rec["top1_exact"]), "top 3": _fmt(rec["top3_exact"])},
+                    {"match": "same 6-digit SOC", "top 1": _fmt(rec["top1_soc6"]), "top 3": _fmt(rec["top3_soc6"])},
+                ],
+                ["match", "top 1", "top 3"],
+            ),
+            f"Statuses: {rec['statuses']}.",
+        ]
     else:
         out.append("Own-occupation recognition: not available (`retrieval.understanding.understand` is not built yet).")
-    out += [f"### Worst {WORST} by NDCG@10 lost against the code query",
-            _table_or([{"id": r["id"], "persona": _clip(r["text"], 70), "job": r["title"],
-                             "text": _fmt(r["ndcg_text"], 2), "code": _fmt(r["ndcg_code"], 2),
-                             "detected": _clip("; ".join(r.get("detected", [])) or "-", 60),
-                             "text top 3": _clip("; ".join(r["text_top3"]), 70)}
-                            for r in p["worst_ndcg"]],
-                     ["id", "persona", "job", "text", "code", "detected", "text top 3"],
-                     "None: the free text never scored below the code query.")]
+    out += [
+        f"### Worst {WORST} by NDCG@10 lost against the code query",
+        _table_or(
+            [
+                {
+                    "id": r["id"],
+                    "persona": _clip(r["text"], 70),
+                    "job": r["title"],
+                    "text": _fmt(r["ndcg_text"], 2),
+                    "code": _fmt(r["ndcg_code"], 2),
+                    "detected": _clip("; ".join(r.get("detected", [])) or "-", 60),
+                    "text top 3": _clip("; ".join(r["text_top3"]), 70),
+                }
+                for r in p["worst_ndcg"]
+            ],
+            ["id", "persona", "job", "text", "code", "detected", "text top 3"],
+            "None: the free text never scored below the code query.",
+        ),
+    ]
     if p["worst_recognition"]:
-        out += [f"### Not recognised at top 1 (first {WORST})",
-                markdown_table([{"id": r["id"], "persona": _clip(r["text"], 70), "job": r["title"],
-                                 "own rank": _fmt(r["own_rank"]), "detected top 3": _clip("; ".join(r["detected"]) or "-", 80),
-                                 "status": r["status"]} for r in p["worst_recognition"]],
-                               ["id", "persona", "job", "own rank", "detected top 3", "status"])]
+        out += [
+            f"### Not recognised at top 1 (first {WORST})",
+            markdown_table(
+                [
+                    {
+                        "id": r["id"],
+                        "persona": _clip(r["text"], 70),
+                        "job": r["title"],
+                        "own rank": _fmt(r["own_rank"]),
+                        "detected top 3": _clip("; ".join(r["detected"]) or "-", 80),
+                        "status": r["status"],
+                    }
+                    for r in p["worst_recognition"]
+                ],
+                ["id", "persona", "job", "own rank", "detected top 3", "status"],
+            ),
+        ]
     return "\n\n".join(out)
 
 
 def render_goals(g: dict) -> str:
     def row(name: str, v: dict | None) -> dict:
         v = v or {}
-        return {"query": name, "rows": _fmt(v.get("rows")), "top-5 inside": _fmt(v.get("top5_inside")),
-                "top-5 inside (attainable)": _fmt(v.get("top5_attainable")),
-                "top-5 inside, families of ≥ 5": _fmt(v.get("top5_inside_family_of_5")),
-                "top-1 inside": _fmt(v.get("top1_inside")),
-                "own occupation left out": _fmt(v.get("current_excluded")), "meets targets": _fmt(v.get("meets_target"))}
+        return {
+            "query": name,
+            "rows": _fmt(v.get("rows")),
+            "top-5 inside": _fmt(v.get("top5_inside")),
+            "top-5 inside (attainable)": _fmt(v.get("top5_attainable")),
+            "top-5 inside, families of ≥ 5": _fmt(v.get("top5_inside_family_of_5")),
+            "top-1 inside": _fmt(v.get("top1_inside")),
+            "own occupation left out": _fmt(v.get("current_excluded")),
+            "meets targets": _fmt(v.get("meets_target")),
+        }
 
-    cols = ["query", "rows", "top-5 inside", "top-5 inside (attainable)", "top-5 inside, families of ≥ 5", "top-1 inside",
-            "own occupation left out", "meets targets"]
-    return "\n\n".join([
-        "## Goals: does a stated goal steer the list?",
-        f"{g['rows']} goal statements over {g['families']} target families. Targets: ≥ {g['targets']['top5_inside']} of the "
-        f"top 5 inside the family, top 1 inside in every row ({g['targets']['top1_inside']}). *Attainable* divides by "
-        "min(5, occupations the family holds besides the person's own), for small families such as *pilot*.",
-        markdown_table([row("goal in the text: `Profile(text=…)`", g["text"]),
-                        row("`Profile(occupation=<code>, goal=<family>)`", g["occupation_and_goal"])], cols),
-        f"Families with no catalogue occupation: {g['families_without_occupations'] or 'none'}. Rows with a system error: {g['errors']}.",
-        f"### Worst {WORST} (goal in the text: top 5 under the target or top 1 outside)",
-        _table_or([{"id": r["id"], "statement": _clip(r["text"], 70), "family": r["goal_family"],
-                         "top-5 in": _fmt(r["top5_inside"], 1), "top-1 in": _fmt(r["top1_inside"]),
-                         "detected goal": _clip("; ".join(r["detected_goals"] or []) or "-", 40),
-                         "top 5": _clip("; ".join(r["text_top5"]), 90)} for r in g["worst"]],
-                  ["id", "statement", "family", "top-5 in", "top-1 in", "detected goal", "top 5"], "None."),
-    ])
+    cols = [
+        "query",
+        "rows",
+        "top-5 inside",
+        "top-5 inside (attainable)",
+        "top-5 inside, families of ≥ 5",
+        "top-1 inside",
+        "own occupation left out",
+        "meets targets",
+    ]
+    return "\n\n".join(
+        [
+            "## Goals: does a stated goal steer the list?",
+            f"{g['rows']} goal statements over {g['families']} target families. Targets: ≥ {g['targets']['top5_inside']} of the "
+            f"top 5 inside the family, top 1 inside in every row ({g['targets']['top1_inside']}). *Attainable* divides by "
+            "min(5, occupations the family holds besides the person's own), for small families such as *pilot*.",
+            markdown_table(
+                [
+                    row("goal in the text: `Profile(text=…)`", g["text"]),
+                    row("`Profile(occupation=<code>, goal=<family>)`", g["occupation_and_goal"]),
+                ],
+                cols,
+            ),
+            f"Families with no catalogue occupation: {g['families_without_occupations'] or 'none'}. Rows with a system error: {g['errors']}.",
+            f"### Worst {WORST} (goal in the text: top 5 under the target or top 1 outside)",
+            _table_or(
+                [
+                    {
+                        "id": r["id"],
+                        "statement": _clip(r["text"], 70),
+                        "family": r["goal_family"],
+                        "top-5 in": _fmt(r["top5_inside"], 1),
+                        "top-1 in": _fmt(r["top1_inside"]),
+                        "detected goal": _clip("; ".join(r["detected_goals"] or []) or "-", 40),
+                        "top 5": _clip("; ".join(r["text_top5"]), 90),
+                    }
+                    for r in g["worst"]
+                ],
+                ["id", "statement", "family", "top-5 in", "top-1 in", "detected goal", "top 5"],
+                "None.",
+            ),
+        ]
+    )
 
 
 def render_resumes(r: dict) -> str:
     if not r.get("résumés"):
         return "## Résumés\n\nNot run: " + r.get("reason", "no résumés")
     cols = ["category", "résumés", "csv_rows", "top1", "top3", "none_detected", "most_common_top1"]
-    return "\n\n".join([
-        "## Résumés: detected occupation against the category's O*NET families",
-        f"{r['résumés']} distinct résumés evaluated, of the {r['sampled_from']} distinct texts in the catalogue; the CSV "
-        f"repeats texts, and these stand for {r['csv_rows']} of its rows (the *per CSV row* column weighs each résumé by "
-        f"them). Families: `eval/data/resume_families.csv`. Target top-1 ≥ {r['target_top1']}.",
-        markdown_table([{"measure": "top-1 family accuracy", "distinct résumés": _fmt(r["top1"]), "per CSV row": _fmt(r["top1_csv_rows"])},
-                        {"measure": "top-3 family accuracy", "distinct résumés": _fmt(r["top3"]), "per CSV row": _fmt(r["top3_csv_rows"])}],
-                       ["measure", "distinct résumés", "per CSV row"]),
-        f"Meets the target: **{_fmt(r['meets_target'])}**. No occupation detected: {r['none_detected']}. "
-        f"Statuses: {r['statuses']}. Unmapped categories: {r['unmapped_categories'] or 'none'}. Errors: {r['errors']}.",
-        "![résumé accuracy per category](profiles_resumes.png)",
-        markdown_table(r["per_category"], cols),
-        f"### Misses at top 1 (first {WORST})",
-        _table_or([{"id": w["id"], "category": w["category"], "status": w["status"],
-                         "detected top 3": _clip("; ".join(w["detected_titles"]) or "-", 100)} for w in r["worst"]],
-                  ["id", "category", "status", "detected top 3"], "None."),
-    ])
+    return "\n\n".join(
+        [
+            "## Résumés: detected occupation against the category's O*NET families",
+            f"{r['résumés']} distinct résumés evaluated, of the {r['sampled_from']} distinct texts in the catalogue; the CSV "
+            f"repeats texts, and these stand for {r['csv_rows']} of its rows (the *per CSV row* column weighs each résumé by "
+            f"them). Families: `eval/data/resume_families.csv`. Target top-1 ≥ {r['target_top1']}.",
+            markdown_table(
+                [
+                    {
+                        "measure": "top-1 family accuracy",
+                        "distinct résumés": _fmt(r["top1"]),
+                        "per CSV row": _fmt(r["top1_csv_rows"]),
+                    },
+                    {
+                        "measure": "top-3 family accuracy",
+                        "distinct résumés": _fmt(r["top3"]),
+                        "per CSV row": _fmt(r["top3_csv_rows"]),
+                    },
+                ],
+                ["measure", "distinct résumés", "per CSV row"],
+            ),
+            f"Meets the target: **{_fmt(r['meets_target'])}**. No occupation detected: {r['none_detected']}. "
+            f"Statuses: {r['statuses']}. Unmapped categories: {r['unmapped_categories'] or 'none'}. Errors: {r['errors']}.",
+            "![résumé accuracy per category](profiles_resumes.png)",
+            markdown_table(r["per_category"], cols),
+            f"### Misses at top 1 (first {WORST})",
+            _table_or(
+                [
+                    {
+                        "id": w["id"],
+                        "category": w["category"],
+                        "status": w["status"],
+                        "detected top 3": _clip("; ".join(w["detected_titles"]) or "-", 100),
+                    }
+                    for w in r["worst"]
+                ],
+                ["id", "category", "status", "detected top 3"],
+                "None.",
+            ),
+        ]
+    )
 
 
 def render_skills(s: dict) -> str:
     if not s.get("available"):
         return f"## Skill-extraction precision\n\nNot available: {s.get('reason')}."
     shown = {k: v for k, v in s.items() if not isinstance(v, (list, dict))}
-    return "## Skill-extraction precision (`eval.skill_precision`)\n\n" + markdown_table([{"measure": k, "value": _fmt(v)} for k, v in shown.items()],
-                                                               ["measure", "value"])
+    return "## Skill-extraction precision (`eval.skill_precision`)\n\n" + markdown_table(
+        [{"measure": k, "value": _fmt(v)} for k, v in shown.items()], ["measure", "value"]
+    )
 
 
 def render(result: dict) -> str:
     timing_rows = [{"call": name, **t} for name, t in result["timing"].items() if t]
     parts = [
         "# What people actually type: personas, goals, résumés",
-        f"Issue 22, item 4. Rows per part limited to {result['limit']}." if result["limit"] else "Issue 22, item 4. All rows.",
+        f"Issue 22, item 4. Rows per part limited to {result['limit']}."
+        if result["limit"]
+        else "Issue 22, item 4. All rows.",
         "Understanding available: " + _fmt(result["understanding_available"]) + ".",
         "![summary](profiles.png)",
     ]
-    for name, render_part in (("personas", render_personas), ("goals", render_goals), ("resumes", render_resumes),
-                              ("skills", render_skills)):
+    for name, render_part in (
+        ("personas", render_personas),
+        ("goals", render_goals),
+        ("resumes", render_resumes),
+        ("skills", render_skills),
+    ):
         if name in result:
             parts.append(render_part(result[name]))
-    parts += ["## Timing (seconds per call)",
-              "`first_s` is the first call (models and indexes load there); the other columns are the calls after it.",
-              markdown_table(timing_rows, ["call", "first_s", "calls", "mean_s", "p50_s", "p95_s", "max_s"], floatfmt="{:.4f}"),
-              f"Whole run: {result.get('seconds', 'n/a')} s."]
+    parts += [
+        "## Timing (seconds per call)",
+        "`first_s` is the first call (models and indexes load there); the other columns are the calls after it.",
+        markdown_table(
+            timing_rows, ["call", "first_s", "calls", "mean_s", "p50_s", "p95_s", "max_s"], floatfmt="{:.4f}"
+        ),
+        f"Whole run: {result.get('seconds', 'n/a')} s.",
+    ]
     return "\n\n".join(parts)
 
 
@@ -148,17 +248,24 @@ def summary_bars(result: dict) -> list[tuple[str, float, float | None]]:
     bars: list[tuple[str, float, float | None]] = []
     p, g, r, s = (result.get(x) or {} for x in ("personas", "goals", "resumes", "skills"))
     if p.get("ndcg@10_text") is not None:
-        bars += [("persona NDCG@10, text", p["ndcg@10_text"], None), ("persona NDCG@10, code", p["ndcg@10_code"], None),
-                 ("text / code NDCG ratio", p["ratio"], TARGETS["ndcg_ratio"])]
+        bars += [
+            ("persona NDCG@10, text", p["ndcg@10_text"], None),
+            ("persona NDCG@10, code", p["ndcg@10_code"], None),
+            ("text / code NDCG ratio", p["ratio"], TARGETS["ndcg_ratio"]),
+        ]
     if p.get("recognition"):
-        bars += [("own job top 1 (exact)", p["recognition"]["top1_exact"], None),
-                 ("own job top 3 (exact)", p["recognition"]["top3_exact"], None)]
+        bars += [
+            ("own job top 1 (exact)", p["recognition"]["top1_exact"], None),
+            ("own job top 3 (exact)", p["recognition"]["top3_exact"], None),
+        ]
     for key, name in (("text", "goal in text"), ("occupation_and_goal", "code + goal")):
         v = g.get(key)
         if v:
-            bars += [(f"{name}: top 5 inside (attainable)", v["top5_attainable"] or 0.0, TARGETS["goal_top5_inside"]),
-                     (f"{name}: top 5 inside, families ≥ 5", v.get("top5_inside_family_of_5") or 0.0, None),
-                     (f"{name}: top 1 inside", v["top1_inside"] or 0.0, TARGETS["goal_top1_inside"])]
+            bars += [
+                (f"{name}: top 5 inside (attainable)", v["top5_attainable"] or 0.0, TARGETS["goal_top5_inside"]),
+                (f"{name}: top 5 inside, families ≥ 5", v.get("top5_inside_family_of_5") or 0.0, None),
+                (f"{name}: top 1 inside", v["top1_inside"] or 0.0, TARGETS["goal_top1_inside"]),
+            ]
     if r.get("top1") is not None:
         bars += [("résumé family top 1", r["top1"], TARGETS["resume_top1"]), ("résumé family top 3", r["top3"], None)]
     if s.get("available") and s.get("precision") is not None:
@@ -180,13 +287,21 @@ def plot(result: dict, out: Path) -> list[Path]:
         ax.barh(list(ys), [b[1] for b in bars], color="tab:blue", label="measured")
         targets = [(y, b[2]) for y, b in zip(ys, bars) if b[2] is not None]
         if targets:
-            ax.scatter([t for _, t in targets], [y for y, _ in targets], marker="|", s=300, color="tab:red",
-                       zorder=3, label="target")
+            ax.scatter(
+                [t for _, t in targets],
+                [y for y, _ in targets],
+                marker="|",
+                s=300,
+                color="tab:red",
+                zorder=3,
+                label="target",
+            )
         ax.set_yticks(list(ys), [b[0] for b in bars], fontsize=8)
         ax.set_ylim(len(bars) + 1.2, -0.6)  # top to bottom, with room under the bars for the legend
         ax.set_xlim(0, 1.05)
-        save_figure(fig, ax, out / "profiles.png", title="What people actually type (issue 22)",
-                    xlabel="score", ylabel="")
+        save_figure(
+            fig, ax, out / "profiles.png", title="What people actually type (issue 22)", xlabel="score", ylabel=""
+        )
         written.append(out / "profiles.png")
     cats = (result.get("resumes") or {}).get("per_category")
     if cats:
@@ -198,8 +313,13 @@ def plot(result: dict, out: Path) -> list[Path]:
         ax.set_yticks(ys, [f"{c['category']} ({c['résumés']})" for c in cats], fontsize=7)
         ax.set_ylim(len(cats) + 2.0, -0.8)  # top to bottom, with room under the bars for the legend
         ax.set_xlim(0, 1.05)
-        save_figure(fig, ax, out / "profiles_resumes.png", title="Résumé occupation family accuracy per category",
-                    xlabel="accuracy", ylabel="")
+        save_figure(
+            fig,
+            ax,
+            out / "profiles_resumes.png",
+            title="Résumé occupation family accuracy per category",
+            xlabel="accuracy",
+            ylabel="",
+        )
         written.append(out / "profiles_resumes.png")
     return written
-

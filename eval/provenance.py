@@ -66,9 +66,13 @@ def sample_pairs(settings, related: int = RELATED, resumes: int = RESUMES) -> li
             p = json.loads(line)
             if p["onet"] not in known:
                 continue
-            items = [r[0] for r in conn.execute(
-                "SELECT related_id FROM related_occupation WHERE occupation_id = ? ORDER BY rank LIMIT ?",
-                (p["onet"], related))]
+            items = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT related_id FROM related_occupation WHERE occupation_id = ? ORDER BY rank LIMIT ?",
+                    (p["onet"], related),
+                )
+            ]
             pairs += [(f"{p['id']}>{i}", Profile(occupation=p["onet"], text=p["text"]), i) for i in items]
         for line in (DATA / "goals.jsonl").read_text().splitlines():
             g = json.loads(line)
@@ -116,7 +120,7 @@ def slips(texts: list[str], evidence) -> list[str]:
     for text in texts:
         for label in verbs:
             for m in re.finditer(r"(?<!\w)" + re.escape(label) + r"(?!\w)", text):
-                if not text[:m.start()].endswith(("the ability to ", "to ")):
+                if not text[: m.start()].endswith(("the ability to ", "to ")):
                     found.append(f"bare verb phrase {label!r}: {text}")
         for m in _ALREADY_COUNT.finditer(text):
             if " and " not in m.group(1):
@@ -148,13 +152,22 @@ def score_pair(profile, item_id: str, settings, backend: str = "deterministic") 
     names = stated_names(profile, settings)
     stated_gaps = [s.label for s in evidence.missing if element_names(s.label) & names]
     refs = [c.ref or c.id for c in explanation.citations]
-    return {"item": item_id, "item_title": evidence.item.title, "summary": draft.summary,
-            "llm_draft": llm is not None, "fallback": explanation.fallback_reason,
-            "provenance_errors": errors, "menu_provenance_errors": len(menu), "menu": len(summary_options(evidence)),
-            "stated_gaps": stated_gaps, "citation_gap_before": citation_gap(refs),
-            "citation_gap": citation_gap([c.id for c in explanation.citations]),
-            "slips": slips(texts + summary_options(evidence), evidence),
-            "inferred": len(evidence.inferred()), "stated": len(evidence.stated())}
+    return {
+        "item": item_id,
+        "item_title": evidence.item.title,
+        "summary": draft.summary,
+        "llm_draft": llm is not None,
+        "fallback": explanation.fallback_reason,
+        "provenance_errors": errors,
+        "menu_provenance_errors": len(menu),
+        "menu": len(summary_options(evidence)),
+        "stated_gaps": stated_gaps,
+        "citation_gap_before": citation_gap(refs),
+        "citation_gap": citation_gap([c.id for c in explanation.citations]),
+        "slips": slips(texts + summary_options(evidence), evidence),
+        "inferred": len(evidence.inferred()),
+        "stated": len(evidence.stated()),
+    }
 
 
 def aggregate(records: list[dict]) -> dict:
@@ -182,9 +195,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--name", default=NAME, help="report name (eval/reports/<name>.json|md)")
     parser.add_argument("--out-dir", default=None)
     parser.add_argument("--note", default="", help="a line for the report (what code was measured)")
-    parser.add_argument("--backend", default="deterministic",
-                        help="deterministic (the composer), or transformers/openai: score the LLM's own drafts "
-                             "(pairs where it wrote none count the composer's; llm_drafts says how many it wrote)")
+    parser.add_argument(
+        "--backend",
+        default="deterministic",
+        help="deterministic (the composer), or transformers/openai: score the LLM's own drafts "
+        "(pairs where it wrote none count the composer's; llm_drafts says how many it wrote)",
+    )
     args = parser.parse_args(argv)
 
     from retrieval.settings import get_settings
@@ -193,7 +209,7 @@ def main(argv: list[str] | None = None) -> dict:
     started = time.perf_counter()
     pairs = sample_pairs(settings)
     if args.limit:
-        pairs = pairs[:args.limit]
+        pairs = pairs[: args.limit]
     records, skipped = [], []
     for pid, profile, item_id in pairs:
         try:
@@ -202,25 +218,42 @@ def main(argv: list[str] | None = None) -> dict:
             skipped.append(f"{pid}: {exc}")
     summary = aggregate(records)
     examples = {
-        "provenance": [f"{r['pair']} ({r['item_title']}): {r['summary']}" for r in records if r["provenance_errors"]][:8],
-        "stated_gaps": [f"{r['pair']} ({r['item_title']}): {', '.join(r['stated_gaps'])}" for r in records
-                        if r["stated_gaps"]][:8],
+        "provenance": [f"{r['pair']} ({r['item_title']}): {r['summary']}" for r in records if r["provenance_errors"]][
+            :8
+        ],
+        "stated_gaps": [
+            f"{r['pair']} ({r['item_title']}): {', '.join(r['stated_gaps'])}" for r in records if r["stated_gaps"]
+        ][:8],
         "slips": [s for r in records for s in r["slips"]][:8],
     }
-    switches = {"backend": args.backend, **{k: getattr(settings, k) for k in ("gap_embeddings", "gap_esco_map",
-                                                                                  "explain_grammar")}}
-    md = [f"# Explanations true about the person ({args.name})", "",
-          "Explanations on real data: personas × related occupations, goal statements × an occupation "
-          "inside the goal (profile = linked occupation + the person's words, as the UI sends it) and résumés × "
-          "their two best BM25 occupations. "
-          f"Settings: {switches}. See eval/provenance.py for each count.", "", *([args.note, ""] if args.note else []),
-          markdown_table([summary], list(summary)), ""]
+    switches = {
+        "backend": args.backend,
+        **{k: getattr(settings, k) for k in ("gap_embeddings", "gap_esco_map", "explain_grammar")},
+    }
+    md = [
+        f"# Explanations true about the person ({args.name})",
+        "",
+        "Explanations on real data: personas × related occupations, goal statements × an occupation "
+        "inside the goal (profile = linked occupation + the person's words, as the UI sends it) and résumés × "
+        "their two best BM25 occupations. "
+        f"Settings: {switches}. See eval/provenance.py for each count.",
+        "",
+        *([args.note, ""] if args.note else []),
+        markdown_table([summary], list(summary)),
+        "",
+    ]
     for key, rows in examples.items():
         if rows:
             md += [f"## Examples: {key}", ""] + [f"- {r}" for r in rows] + [""]
     flagged = [r for r in records if r["provenance_errors"] or r["stated_gaps"] or r["slips"] or r["citation_gap"]]
-    data = {"settings": switches, "summary": summary, "skipped": skipped, "examples": examples, "flagged_records": flagged[:MAX_RECORDS],
-            "seconds": round(time.perf_counter() - started, 1)}
+    data = {
+        "settings": switches,
+        "summary": summary,
+        "skipped": skipped,
+        "examples": examples,
+        "flagged_records": flagged[:MAX_RECORDS],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
     write_report(args.name, data, "\n".join(md), Path(args.out_dir) if args.out_dir else REPORT_DIR)
     return data
 

@@ -40,8 +40,15 @@ def _coverage(runs: dict[str, list[str]], n: int, k: int = 10) -> float:
     return len({i for r in runs.values() for i in r[:k]}) / n
 
 
-def evaluate(folds: int = 5, fractions=FRACTIONS, rounds: int = R.NUM_ROUNDS, seed: int = 0,
-             floor_check: bool = True, cross_encoder: str = "auto", ce_pairs: int = 3000) -> dict:
+def evaluate(
+    folds: int = 5,
+    fractions=FRACTIONS,
+    rounds: int = R.NUM_ROUNDS,
+    seed: int = 0,
+    floor_check: bool = True,
+    cross_encoder: str = "auto",
+    ce_pairs: int = 3000,
+) -> dict:
     """``cross_encoder`` adds the stage-2 rerank row: ``per-fold`` trains a cross-encoder on each
     fold's training labels (``ce_pairs`` pairs; ~6 min a fold on 2 cores) and reranks every held-out
     query; ``saved`` uses the trained model on its own validation sources only; ``auto`` = ``saved``
@@ -94,8 +101,14 @@ def evaluate(folds: int = 5, fractions=FRACTIONS, rounds: int = R.NUM_ROUNDS, se
     learning_curve = []
     for fraction in fractions:
         metrics = summarize(curve[fraction], labels)
-        learning_curve.append({"fraction": fraction, **metrics, "coverage@10": _coverage(curve[fraction], len(corpus)),
-                               "modes": [s["mode"] for s in selections[fraction]]})
+        learning_curve.append(
+            {
+                "fraction": fraction,
+                **metrics,
+                "coverage@10": _coverage(curve[fraction], len(corpus)),
+                "modes": [s["mode"] for s in selections[fraction]],
+            }
+        )
     systems["full"] = {k: v for k, v in learning_curve[-1].items() if k not in ("fraction", "modes")}
     bm25 = systems["bm25"]["ndcg@10"]
     stage2 = None
@@ -104,12 +117,20 @@ def evaluate(folds: int = 5, fractions=FRACTIONS, rounds: int = R.NUM_ROUNDS, se
     elif cross_encoder == "per-fold" and fold_groups:
         from retrieval.rerankers.stage2 import cross_fitted
 
-        stage2 = {"mode": "per-fold", **cross_fitted(fold_groups, k=10), "train_s": ce_train_s,
-                  "pairs_per_fold": ce_pairs}
+        stage2 = {
+            "mode": "per-fold",
+            **cross_fitted(fold_groups, k=10),
+            "train_s": ce_train_s,
+            "pairs_per_fold": ce_pairs,
+        }
     return {
         **({"cross_encoder": stage2} if stage2 else {}),
-        "folds": folds, "queries": len(queries), "rounds": rounds, "candidates": R.CANDIDATES,
-        "systems": systems, "learning_curve": learning_curve,
+        "folds": folds,
+        "queries": len(queries),
+        "rounds": rounds,
+        "candidates": R.CANDIDATES,
+        "systems": systems,
+        "learning_curve": learning_curve,
         "candidate_recall@150": float(np.mean(cand_recall)) if cand_recall else None,
         "never_below_bm25": all(p["ndcg@10"] >= bm25 for p in learning_curve),
         "selections": {str(f): s for f, s in selections.items()},
@@ -125,7 +146,7 @@ def stage2_groups(model, runs: dict[str, list[str]], queries: list[str], labels:
     groups, at = [], 0
     for q in queries:
         n = len(tops[q])
-        groups.append(Group(q, list(runs[q]), position_score(n), ce[at:at + n], labels[q]))
+        groups.append(Group(q, list(runs[q]), position_score(n), ce[at : at + n], labels[q]))
         at += n
     return groups
 
@@ -144,8 +165,10 @@ def cross_encoder_stage(runs: dict[str, list[str]], labels: dict, settings) -> d
         return None
     t0 = time.perf_counter()
     out = {"mode": "saved", **cross_fitted(stage2_groups(model, runs, held, labels, settings.rerank_top_k), k=10)}
-    out.update(score_s=round(time.perf_counter() - t0, 1),
-               train_meta={k: model.meta.get(k) for k in ("pairs", "occupation_pairs", "job_pairs", "steps", "validation")})
+    out.update(
+        score_s=round(time.perf_counter() - t0, 1),
+        train_meta={k: model.meta.get(k) for k in ("pairs", "occupation_pairs", "job_pairs", "steps", "validation")},
+    )
     return out
 
 
@@ -160,10 +183,20 @@ def plot_learning_curve(result: dict, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
     ax.plot(xs, ys, marker="o", label="full system (LambdaRank + floor)")
     for name, style in (("bm25", "--"), ("dense", ":"), ("fusion", "-.")):
-        ax.axhline(result["systems"][name]["ndcg@10"], linestyle=style, color="grey" if name == "bm25" else None,
-                   label=f"{name} ({result['systems'][name]['ndcg@10']:.3f})")
-    save_figure(fig, ax, path, title="Similar occupations: learning curve",
-                xlabel="% of training labels (Related Occupations sources)", ylabel="NDCG@10 (grouped CV)")
+        ax.axhline(
+            result["systems"][name]["ndcg@10"],
+            linestyle=style,
+            color="grey" if name == "bm25" else None,
+            label=f"{name} ({result['systems'][name]['ndcg@10']:.3f})",
+        )
+    save_figure(
+        fig,
+        ax,
+        path,
+        title="Similar occupations: learning curve",
+        xlabel="% of training labels (Related Occupations sources)",
+        ylabel="NDCG@10 (grouped CV)",
+    )
 
 
 def render(result: dict) -> str:
@@ -171,41 +204,51 @@ def render(result: dict) -> str:
     rows = [{"system": k, **v} for k, v in result["systems"].items()]
     curve_cols = ["fraction", "ndcg@10", "recall@10", "mrr", "map@10", "modes"]
     curve = [{**p, "modes": ",".join(p["modes"])} for p in result["learning_curve"]]
-    return "\n\n".join([
-        "# Similar occupations vs O*NET Related Occupations",
-        f"{result['folds']}-fold cross-validation grouped by source occupation, {result['queries']} labelled "
-        f"sources (tiers graded 3/2/1, NDCG gain 2^rel−1). Candidates: top {result['candidates']} of the fusion "
-        f"plus reverse links; candidate recall@150 = {result['candidate_recall@150']:.3f}.",
-        markdown_table(rows, cols),
-        "## Learning curve (the BM25 floor)",
-        f"Never below BM25: **{result['never_below_bm25']}**. `modes` is the scorer each fold's floor check chose "
-        "(inner 3-fold CV on that fold's training labels).",
-        markdown_table(curve, curve_cols),
-        "![learning curve](recommend_occupations.png)",
-        render_stage2(result.get("cross_encoder")),
-    ])
+    return "\n\n".join(
+        [
+            "# Similar occupations vs O*NET Related Occupations",
+            f"{result['folds']}-fold cross-validation grouped by source occupation, {result['queries']} labelled "
+            f"sources (tiers graded 3/2/1, NDCG gain 2^rel−1). Candidates: top {result['candidates']} of the fusion "
+            f"plus reverse links; candidate recall@150 = {result['candidate_recall@150']:.3f}.",
+            markdown_table(rows, cols),
+            "## Learning curve (the BM25 floor)",
+            f"Never below BM25: **{result['never_below_bm25']}**. `modes` is the scorer each fold's floor check chose "
+            "(inner 3-fold CV on that fold's training labels).",
+            markdown_table(curve, curve_cols),
+            "![learning curve](recommend_occupations.png)",
+            render_stage2(result.get("cross_encoder")),
+        ]
+    )
 
 
 def render_stage2(ce: dict | None) -> str:
     if not ce:
         return "## Cross-encoder stage 2\n\nNot run: no trained cross-encoder (`waypoint train reranker`)."
     cols = ["ranking", "ndcg@10", "recall@10", "mrr", "map@10"]
-    rows = [{"ranking": label, **ce[name]} for name, label in (
-        ("stage1", "full system (LambdaRank)"), ("ce_only", f"cross-encoder alone on the top {ce['top_k']}"),
-        ("stage2_cross_fitted", "full + cross-encoder (weight from the other half)"))]
+    rows = [
+        {"ranking": label, **ce[name]}
+        for name, label in (
+            ("stage1", "full system (LambdaRank)"),
+            ("ce_only", f"cross-encoder alone on the top {ce['top_k']}"),
+            ("stage2_cross_fitted", "full + cross-encoder (weight from the other half)"),
+        )
+    ]
     if ce.get("mode") == "per-fold":
-        where = (f"On all {ce['queries']} sources, each reranked by a cross-encoder trained on its fold's training "
-                 f"labels only ({ce['pairs_per_fold']} pairs, {sum(ce['train_s']):.0f} s of training in all), ")
+        where = (
+            f"On all {ce['queries']} sources, each reranked by a cross-encoder trained on its fold's training "
+            f"labels only ({ce['pairs_per_fold']} pairs, {sum(ce['train_s']):.0f} s of training in all), "
+        )
     else:
         where = f"On the {ce['queries']} sources whose labels the cross-encoder never saw (its validation sources), "
-    return "\n\n".join([
-        "## Cross-encoder stage 2",
-        where +
-        f"the full system's out-of-fold top {ce['top_k']} reranked by z(position) + w·z(cross-encoder). "
-        f"w chosen per half: {ce['half_weights']}; on all: {ce['weight']} (`WAYPOINT_RERANK_WEIGHT_OCCUPATION`)."
-        + (f" Scoring took {ce['score_s']} s." if "score_s" in ce else ""),
-        markdown_table(rows, cols),
-    ])
+    return "\n\n".join(
+        [
+            "## Cross-encoder stage 2",
+            where + f"the full system's out-of-fold top {ce['top_k']} reranked by z(position) + w·z(cross-encoder). "
+            f"w chosen per half: {ce['half_weights']}; on all: {ce['weight']} (`WAYPOINT_RERANK_WEIGHT_OCCUPATION`)."
+            + (f" Scoring took {ce['score_s']} s." if "score_s" in ce else ""),
+            markdown_table(rows, cols),
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -214,17 +257,24 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rounds", type=int, default=R.NUM_ROUNDS)
     parser.add_argument("--quick", action="store_true", help="3 folds, 0/50/100 %% labels, 150 rounds")
     parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--cross-encoder", choices=CE_MODES, default="auto",
-                        help="stage-2 row: per-fold = a cross-encoder trained on each fold's labels (~6 min a fold); "
-                             "saved = the trained one on its validation sources; auto = saved when trained")
+    parser.add_argument(
+        "--cross-encoder",
+        choices=CE_MODES,
+        default="auto",
+        help="stage-2 row: per-fold = a cross-encoder trained on each fold's labels (~6 min a fold); "
+        "saved = the trained one on its validation sources; auto = saved when trained",
+    )
     parser.add_argument("--ce-pairs", type=int, default=3000, help="training pairs per fold (per-fold mode)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.quick:
-        result = evaluate(folds=3, fractions=(0.0, 0.5, 1.0), rounds=150, cross_encoder=args.cross_encoder,
-                          ce_pairs=args.ce_pairs)
+        result = evaluate(
+            folds=3, fractions=(0.0, 0.5, 1.0), rounds=150, cross_encoder=args.cross_encoder, ce_pairs=args.ce_pairs
+        )
     else:
-        result = evaluate(folds=args.folds, rounds=args.rounds, cross_encoder=args.cross_encoder, ce_pairs=args.ce_pairs)
+        result = evaluate(
+            folds=args.folds, rounds=args.rounds, cross_encoder=args.cross_encoder, ce_pairs=args.ce_pairs
+        )
     result["seconds"] = round(time.perf_counter() - started, 1)
 
     out = args.out or REPORT_DIR

@@ -57,8 +57,7 @@ def run(train: bool = True, tiny: bool = False) -> dict:
         reset_cache,
     )
     from retrieval.settings import get_settings
-    from training.setfit_models import SetFitConfig
-    from training.setfit_models import train as train_setfit
+    from training.setfit_models import SetFitConfig, train as train_setfit
 
     settings = get_settings()
     config = SetFitConfig.tiny() if tiny else SetFitConfig()
@@ -107,28 +106,32 @@ def write(report: dict) -> None:
         "| task / test set | n | SetFit acc | SetFit macro | centroid acc | centroid macro |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for name, block in (("family: held-out O*NET reported titles", f["held_out_titles"]),
-                        ("family: résumés (category → major group)", f["resumes"]),
-                        ("intent: held-out messages", i["test"])):
+    for name, block in (
+        ("family: held-out O*NET reported titles", f["held_out_titles"]),
+        ("family: résumés (category → major group)", f["resumes"]),
+        ("intent: held-out messages", i["test"]),
+    ):
         s, c = block["setfit"], block["centroid"]
-        rows.append(f"| {name} | {s['n']} | {s['accuracy']:.3f} | {s['macro_accuracy']:.3f} | "
-                    f"{c['accuracy']:.3f} | {c['macro_accuracy']:.3f} |")
+        rows.append(
+            f"| {name} | {s['n']} | {s['accuracy']:.3f} | {s['macro_accuracy']:.3f} | "
+            f"{c['accuracy']:.3f} | {c['macro_accuracy']:.3f} |"
+        )
     times = ", ".join(f"{k}: {v.get('train_s')} s" for k, v in tr.items()) or "not retrained in this run"
     md = f"""# SetFit few-shot classifiers
 
-Job family = SOC major group (23 classes), trained on {f['train_examples']} O*NET alternate titles
-(8 per group). Intent = 6 classes, trained on {i['train_examples']} hand-written messages.
+Job family = SOC major group (23 classes), trained on {f["train_examples"]} O*NET alternate titles
+(8 per group). Intent = 6 classes, trained on {i["train_examples"]} hand-written messages.
 Baseline: nearest centroid of the packaged MiniLM embeddings of the same examples.
 
 {chr(10).join(rows)}
 
 Training time on 2 shared CPU cores (1 torch thread): {times}. SetFit inference
-{f['setfit_ms_per_title']} ms per title.
+{f["setfit_ms_per_title"]} ms per title.
 
 Résumé categories were mapped to major groups by hand (see
 `retrieval/rerankers/setfit_models.py::RESUME_CATEGORY_TO_GROUP`); most are software roles (group 15).
 
-Intent errors: {len(i['errors'])} — {'; '.join(f"“{e['text']}” {e['gold']}→{e['pred']}" for e in i['errors'][:8])}
+Intent errors: {len(i["errors"])} — {"; ".join(f"“{e['text']}” {e['gold']}→{e['pred']}" for e in i["errors"][:8])}
 """
     (REPORT_DIR / "setfit.md").write_text(md)
 

@@ -60,7 +60,9 @@ class LabelledLine(BaseModel):
     id: str
     source: Literal["resume", "written"]
     category: str = ""
-    row: int | None = Field(default=None, description="résumé: row of the CSV (0-based, header excluded) it was taken from")
+    row: int | None = Field(
+        default=None, description="résumé: row of the CSV (0-based, header excluded) it was taken from"
+    )
     text: str
     gold: list[list[str]] = Field(default_factory=list, description="groups: one skill held, any member satisfies it")
     acceptable: list[str] = Field(default_factory=list)
@@ -100,7 +102,9 @@ def sample_resume_lines(path: Path, per_category: int = PER_CATEGORY, seed: str 
 
 
 def load_lines(path: Path = DATA) -> list[LabelledLine]:
-    return [LabelledLine.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        LabelledLine.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 class Resolver:
@@ -120,8 +124,12 @@ class Resolver:
         row = self.conn.execute("SELECT canonical_id FROM skill WHERE id = ?", (name,)).fetchone()
         if row:
             return {row[0]}
-        ids = {r[0] for r in self.conn.execute(
-            "SELECT DISTINCT canonical_id FROM skill WHERE label = ? AND kind != 'esco_group'", (name,))}
+        ids = {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT canonical_id FROM skill WHERE label = ? AND kind != 'esco_group'", (name,)
+            )
+        }
         if not ids:
             raise KeyError(f"no catalogue skill labelled {name!r}")
         return ids
@@ -148,21 +156,27 @@ def score(lines: list[LabelledLine], predict, resolve: Resolver) -> dict:
             t["found"] += found
         for sid, label, span in predicted:
             if sid not in allowed:
-                false_positives.append({"id": line.id, "text": line.text, "skill_id": sid, "label": label, "span": span})
+                false_positives.append(
+                    {"id": line.id, "text": line.text, "skill_id": sid, "label": label, "span": span}
+                )
         for group, names in zip(groups, line.gold):
             if not group & pred_ids:
                 misses.append({"id": line.id, "text": line.text, "gold": names[0]})
     metrics = {}
     for key, t in sorted(totals.items()):
-        metrics[key] = {**t, "precision": round(t["correct"] / t["predicted"], 4) if t["predicted"] else 1.0,
-                        "recall": round(t["found"] / t["gold"], 4) if t["gold"] else 1.0}
+        metrics[key] = {
+            **t,
+            "precision": round(t["correct"] / t["predicted"], 4) if t["predicted"] else 1.0,
+            "recall": round(t["found"] / t["gold"], 4) if t["gold"] else 1.0,
+        }
     return {"metrics": metrics, "false_positives": false_positives, "misses": misses}
 
 
 def _alias_predict(extractor):
     def predict(text: str) -> list[tuple[str, str, str]]:
         hits = extractor.extract(text, use_embeddings=False, expand=False)
-        return [(h.skill_id, h.label, text[h.spans[0][0]:h.spans[0][1]] if h.spans else "") for h in hits]
+        return [(h.skill_id, h.label, text[h.spans[0][0] : h.spans[0][1]] if h.spans else "") for h in hits]
+
     return predict
 
 
@@ -177,39 +191,70 @@ def evaluate(settings: Settings | None = None, *, path: Path = DATA) -> dict:
     lines = load_lines(path)
     result = score(lines, _alias_predict(get_extractor(settings)), Resolver(conn))
     overall = result["metrics"]["all"]
-    return {"catalogue_fingerprint": base.fingerprint(conn)[:16], "extractor_version": EXTRACTOR_VERSION,
-            "mode": "alias (use_embeddings=False, expand=False)", "lines": len(lines),
-            "precision": overall["precision"], "recall": overall["recall"], "overall": overall,
-            "target_precision": TARGET_PRECISION, "meets_target": overall["precision"] >= TARGET_PRECISION,
-            "by_source": {k: v for k, v in result["metrics"].items() if k in ("resume", "written")},
-            "by_category": {k.split(":", 1)[1]: v for k, v in result["metrics"].items() if k.startswith("resume:")},
-            "false_positives": result["false_positives"], "misses": result["misses"]}
+    return {
+        "catalogue_fingerprint": base.fingerprint(conn)[:16],
+        "extractor_version": EXTRACTOR_VERSION,
+        "mode": "alias (use_embeddings=False, expand=False)",
+        "lines": len(lines),
+        "precision": overall["precision"],
+        "recall": overall["recall"],
+        "overall": overall,
+        "target_precision": TARGET_PRECISION,
+        "meets_target": overall["precision"] >= TARGET_PRECISION,
+        "by_source": {k: v for k, v in result["metrics"].items() if k in ("resume", "written")},
+        "by_category": {k.split(":", 1)[1]: v for k, v in result["metrics"].items() if k.startswith("resume:")},
+        "false_positives": result["false_positives"],
+        "misses": result["misses"],
+    }
 
 
 def markdown(report: dict, baseline: dict | None = None) -> str:
     rows = [{"source": k, **v} for k, v in [("all", report["overall"]), *report["by_source"].items()]]
-    md = ["# Skill-extraction precision on what people write", "",
-          f"Catalogue `{report['catalogue_fingerprint']}`, extractor v{report['extractor_version']}, "
-          f"mode: {report['mode']}, {report['lines']} labelled lines "
-          f"(`eval/data/skill_lines.jsonl`; the labelling rule is in `eval/data/README.md`).", "",
-          f"Target: precision ≥ {report['target_precision']} — "
-          f"{'met' if report['meets_target'] else 'NOT met'}.", "",
-          markdown_table(rows, ["source", "lines", "predicted", "correct", "precision", "gold", "found", "recall"],
-                         floatfmt="{:.3f}"), ""]
+    md = [
+        "# Skill-extraction precision on what people write",
+        "",
+        f"Catalogue `{report['catalogue_fingerprint']}`, extractor v{report['extractor_version']}, "
+        f"mode: {report['mode']}, {report['lines']} labelled lines "
+        f"(`eval/data/skill_lines.jsonl`; the labelling rule is in `eval/data/README.md`).",
+        "",
+        f"Target: precision ≥ {report['target_precision']} — {'met' if report['meets_target'] else 'NOT met'}.",
+        "",
+        markdown_table(
+            rows, ["source", "lines", "predicted", "correct", "precision", "gold", "found", "recall"], floatfmt="{:.3f}"
+        ),
+        "",
+    ]
     if baseline:
-        before = [{"run": f"before (extractor v{baseline['extractor_version']})", "source": k, **v}
-                  for k, v in [("all", baseline["overall"]), *baseline["by_source"].items()]]
-        after = [{"run": f"after (extractor v{report['extractor_version']})", "source": k, **v}
-                 for k, v in [("all", report["overall"]), *report["by_source"].items()]]
-        md += ["## Before and after", "",
-               f"The same lines scored by an earlier extractor ({baseline.get('note') or 'baseline report'}).", "",
-               markdown_table(before + after, ["run", "source", "predicted", "correct", "precision", "found", "recall"]),
-               ""]
-    md += ["## By résumé category", "",
-          markdown_table([{"category": k, **v} for k, v in report["by_category"].items()],
-                         ["category", "lines", "predicted", "correct", "precision", "gold", "found", "recall"]), "",
-          f"## False positives ({len(report['false_positives'])})", ""]
-    md += [f"- `{fp['id']}` {fp['label']!r} from {fp['span']!r} — {fp['text'][:110]!r}" for fp in report["false_positives"]]
+        before = [
+            {"run": f"before (extractor v{baseline['extractor_version']})", "source": k, **v}
+            for k, v in [("all", baseline["overall"]), *baseline["by_source"].items()]
+        ]
+        after = [
+            {"run": f"after (extractor v{report['extractor_version']})", "source": k, **v}
+            for k, v in [("all", report["overall"]), *report["by_source"].items()]
+        ]
+        md += [
+            "## Before and after",
+            "",
+            f"The same lines scored by an earlier extractor ({baseline.get('note') or 'baseline report'}).",
+            "",
+            markdown_table(before + after, ["run", "source", "predicted", "correct", "precision", "found", "recall"]),
+            "",
+        ]
+    md += [
+        "## By résumé category",
+        "",
+        markdown_table(
+            [{"category": k, **v} for k, v in report["by_category"].items()],
+            ["category", "lines", "predicted", "correct", "precision", "gold", "found", "recall"],
+        ),
+        "",
+        f"## False positives ({len(report['false_positives'])})",
+        "",
+    ]
+    md += [
+        f"- `{fp['id']}` {fp['label']!r} from {fp['span']!r} — {fp['text'][:110]!r}" for fp in report["false_positives"]
+    ]
     md += ["", f"## Misses ({len(report['misses'])})", ""]
     md += [f"- `{m['id']}` {m['gold']!r} — {m['text'][:110]!r}" for m in report["misses"]]
     return "\n".join(md) + "\n"
@@ -219,10 +264,17 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m eval.skill_precision", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out-dir", type=Path, default=None, help=f"report folder (default {REPORT_DIR})")
     parser.add_argument("--name", default=NAME, help="report name (e.g. skill_precision_before)")
-    parser.add_argument("--baseline", type=Path, default=None,
-                        help="an earlier run's JSON report, shown beside this one (before/after a change)")
-    parser.add_argument("--print-sample", action="store_true",
-                        help="print the résumé lines the sampler draws (to check the committed data against the CSV)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="an earlier run's JSON report, shown beside this one (before/after a change)",
+    )
+    parser.add_argument(
+        "--print-sample",
+        action="store_true",
+        help="print the résumé lines the sampler draws (to check the committed data against the CSV)",
+    )
     args = parser.parse_args(argv)
     settings = get_settings()
     if args.print_sample:
@@ -232,11 +284,15 @@ def main(argv: list[str] | None = None) -> dict:
     report = evaluate(settings)
     baseline = json.loads(args.baseline.read_text()) if args.baseline else None
     if baseline:
-        report["baseline"] = {k: baseline.get(k) for k in ("note", "extractor_version", "precision", "recall", "overall",
-                                                           "by_source")}
+        report["baseline"] = {
+            k: baseline.get(k) for k in ("note", "extractor_version", "precision", "recall", "overall", "by_source")
+        }
     write_report(args.name, report, markdown(report, baseline), args.out_dir)
-    print(f"precision {report['precision']:.3f}  recall {report['recall']:.3f}  "
-          f"({report['lines']} lines; {len(report['false_positives'])} false positives)", file=sys.stderr)
+    print(
+        f"precision {report['precision']:.3f}  recall {report['recall']:.3f}  "
+        f"({report['lines']} lines; {len(report['false_positives'])} false positives)",
+        file=sys.stderr,
+    )
     return report
 
 

@@ -84,8 +84,13 @@ def _children_index(ex: SkillExtractor) -> dict[str, list[tuple[str, list[str]]]
     return _CHILDREN[key]
 
 
-def score(ex: SkillExtractor, docs: list[tuple[str, set[str]]], threshold: float = EMBED_THRESHOLD,
-          min_confidence: float = 0.0, **opts) -> dict:
+def score(
+    ex: SkillExtractor,
+    docs: list[tuple[str, set[str]]],
+    threshold: float = EMBED_THRESHOLD,
+    min_confidence: float = 0.0,
+    **opts,
+) -> dict:
     """Micro precision/recall/F1 (strict and lenient) of ``ex.extract`` over ``docs``."""
     tp = fp = fn = 0
     ltp_pred = lfn = 0
@@ -109,9 +114,17 @@ def score(ex: SkillExtractor, docs: list[tuple[str, set[str]]], threshold: float
     lp = ltp_pred / n_pred if n_pred else 0.0
     lr = 1 - lfn / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
-            "lenient_precision": round(lp, 4), "lenient_recall": round(lr, 4),
-            "docs": len(docs), "gold": tp + fn, "predicted": n_pred, "seconds": round(time.time() - t0, 2)}
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f, 4),
+        "lenient_precision": round(lp, 4),
+        "lenient_recall": round(lr, 4),
+        "docs": len(docs),
+        "gold": tp + fn,
+        "predicted": n_pred,
+        "seconds": round(time.time() - t0, 2),
+    }
 
 
 def latency(ex: SkillExtractor, conn, n: int = 20) -> dict:
@@ -121,22 +134,37 @@ def latency(ex: SkillExtractor, conn, n: int = 20) -> dict:
     """
     texts = [t for (t,) in conn.execute("SELECT text FROM resume WHERE length(text) >= 3000 ORDER BY id LIMIT ?", (n,))]
     ex.extract(texts[0])  # warm-up: model load, skill matrix
-    out = {"resumes": len(texts), "mean_chars": round(statistics.mean(len(t) for t in texts)),
-           "segments_per_resume": round(statistics.mean(len(ex.segments(t)) for t in texts), 1)}
-    for name, opts in (("alias+graph", {"use_embeddings": False}), ("all (uncached)", {"use_cache": False}),
-                       ("all (cached)", {"use_embeddings": True})):
+    out = {
+        "resumes": len(texts),
+        "mean_chars": round(statistics.mean(len(t) for t in texts)),
+        "segments_per_resume": round(statistics.mean(len(ex.segments(t)) for t in texts), 1),
+    }
+    for name, opts in (
+        ("alias+graph", {"use_embeddings": False}),
+        ("all (uncached)", {"use_cache": False}),
+        ("all (cached)", {"use_embeddings": True}),
+    ):
         times = []
         for t in texts:
             start = time.perf_counter()
             ex.extract(t, **opts)
             times.append(time.perf_counter() - start)
         times.sort()
-        out[name] = {"median_s": round(statistics.median(times), 4), "p95_s": round(times[int(0.95 * (len(times) - 1))], 4)}
+        out[name] = {
+            "median_s": round(statistics.median(times), 4),
+            "p95_s": round(times[int(0.95 * (len(times) - 1))], 4),
+        }
     return out
 
 
-def evaluate(settings: Settings | None = None, *, esco_docs: int = 300, seed: int = 13,
-             thresholds: tuple[float, ...] = (0.45, 0.5, 0.55, 0.6), with_embeddings: bool = True) -> dict:
+def evaluate(
+    settings: Settings | None = None,
+    *,
+    esco_docs: int = 300,
+    seed: int = 13,
+    thresholds: tuple[float, ...] = (0.45, 0.5, 0.55, 0.6),
+    with_embeddings: bool = True,
+) -> dict:
     """All metrics as one dict: {dataset: {config: metrics}}, a threshold sweep and latency."""
     settings = settings or get_settings()
     conn = base.catalogue(settings)
@@ -156,26 +184,47 @@ def evaluate(settings: Settings | None = None, *, esco_docs: int = 300, seed: in
 
 
 def _markdown(metrics: dict) -> str:
-    lines = ["# Skill extraction", "",
-             f"Catalogue `{metrics['catalogue_fingerprint']}`, embedding threshold {metrics['embed_threshold']}.", ""]
+    lines = [
+        "# Skill extraction",
+        "",
+        f"Catalogue `{metrics['catalogue_fingerprint']}`, embedding threshold {metrics['embed_threshold']}.",
+        "",
+    ]
     for name in ("coursera_titles", "esco_descriptions"):
-        lines += [f"## {name}", "", "| config | P | R | F1 | lenient P | lenient R | docs | gold | predicted |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## {name}",
+            "",
+            "| config | P | R | F1 | lenient P | lenient R | docs | gold | predicted |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for cfg, m in metrics[name].items():
             if cfg == "embedding_threshold_sweep":
                 continue
-            lines.append(f"| {cfg} | {m['precision']} | {m['recall']} | {m['f1']} | {m['lenient_precision']} | "
-                         f"{m['lenient_recall']} | {m['docs']} | {m['gold']} | {m['predicted']} |")
+            lines.append(
+                f"| {cfg} | {m['precision']} | {m['recall']} | {m['f1']} | {m['lenient_precision']} | "
+                f"{m['lenient_recall']} | {m['docs']} | {m['gold']} | {m['predicted']} |"
+            )
         sweep = metrics[name].get("embedding_threshold_sweep")
         if sweep:
-            lines += ["", "Embedding threshold sweep (alias+embedding):", "", "| threshold | P | R | F1 |", "|---|---|---|---|"]
+            lines += [
+                "",
+                "Embedding threshold sweep (alias+embedding):",
+                "",
+                "| threshold | P | R | F1 |",
+                "|---|---|---|---|",
+            ]
             lines += [f"| {t} | {m['precision']} | {m['recall']} | {m['f1']} |" for t, m in sweep.items()]
         lines.append("")
     if "latency" in metrics:
         lat = metrics["latency"]
-        lines += ["## Latency per résumé (after warm-up)", "",
-                  f"{lat['resumes']} résumés, mean {lat['mean_chars']} chars.", "",
-                  "| config | median s | p95 s |", "|---|---|---|"]
+        lines += [
+            "## Latency per résumé (after warm-up)",
+            "",
+            f"{lat['resumes']} résumés, mean {lat['mean_chars']} chars.",
+            "",
+            "| config | median s | p95 s |",
+            "|---|---|---|",
+        ]
         lines += [f"| {k} | {v['median_s']} | {v['p95_s']} |" for k, v in lat.items() if isinstance(v, dict)]
     return "\n".join(lines) + "\n"
 

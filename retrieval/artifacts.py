@@ -119,8 +119,10 @@ def building_allowed() -> bool:
 def require_build_allowed(what: str) -> None:
     """Call before building ``what``: raises :class:`NotBuilt` in a load-only scope or process."""
     if not building_allowed():
-        raise NotBuilt(f"not built: run `{BUILD_COMMAND}` ({what} is missing or unreadable, and a server "
-                       "only loads models and indexes, it never builds them)")
+        raise NotBuilt(
+            f"not built: run `{BUILD_COMMAND}` ({what} is missing or unreadable, and a server "
+            "only loads models and indexes, it never builds them)"
+        )
 
 
 # ------------------------------------------------------------------------------------------------ manifest
@@ -233,34 +235,47 @@ def _relative(path: Path, home: Path) -> str:
     return str(Path(path).resolve())
 
 
-def record_for(component: Component, settings: Settings, fingerprint: str, files: list[Path],
-               seconds: float) -> ComponentRecord:
-    return ComponentRecord(version=dict(component.version), settings=component.settings_key(settings),
-                           fingerprint=fingerprint, files=[_relative(p, settings.home) for p in files],
-                           built_at=datetime.now(UTC).isoformat(timespec="seconds"), seconds=round(seconds, 1))
+def record_for(
+    component: Component, settings: Settings, fingerprint: str, files: list[Path], seconds: float
+) -> ComponentRecord:
+    return ComponentRecord(
+        version=dict(component.version),
+        settings=component.settings_key(settings),
+        fingerprint=fingerprint,
+        files=[_relative(p, settings.home) for p in files],
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        seconds=round(seconds, 1),
+    )
 
 
-def problem(component: Component, record: ComponentRecord | None, settings: Settings,
-            fingerprint: str) -> ArtifactError | None:
+def problem(
+    component: Component, record: ComponentRecord | None, settings: Settings, fingerprint: str
+) -> ArtifactError | None:
     """Why ``record`` cannot serve ``component`` under ``settings`` (None: it can)."""
     fix = f"run `{BUILD_COMMAND}`"
     if record is None:
         return NotBuilt(f"not built: {fix} (the {component.title}: not built on this home yet)")
     if record.fingerprint != fingerprint:
-        return StaleArtifact(f"stale: the {component.title} was built for another catalogue (the catalogue was "
-                             f"re-ingested since); {fix}")
+        return StaleArtifact(
+            f"stale: the {component.title} was built for another catalogue (the catalogue was re-ingested since); {fix}"
+        )
     if record.version != component.version:
         built = ", ".join(f"{k} {record.version.get(k)}" for k in component.version)
         need = ", ".join(f"{k} {v}" for k, v in component.version.items())
-        return StaleArtifact(f"stale: the {component.title} was built by another version of Waypoint ({built}; this "
-                             f"code needs {need}); {fix}")
+        return StaleArtifact(
+            f"stale: the {component.title} was built by another version of Waypoint ({built}; this "
+            f"code needs {need}); {fix}"
+        )
     wanted = component.settings_key(settings)
     differ = [k for k in wanted if record.settings.get(k) != wanted[k]]
     if differ:
-        what = "; ".join(f"{_env_name(k)}={_show(record.settings.get(k))} when built, {_show(wanted[k])} here"
-                         for k in differ)
-        return StaleArtifact(f"stale: the {component.title} was built under other settings ({what}); {fix} with "
-                             "this process's settings, or set them back")
+        what = "; ".join(
+            f"{_env_name(k)}={_show(record.settings.get(k))} when built, {_show(wanted[k])} here" for k in differ
+        )
+        return StaleArtifact(
+            f"stale: the {component.title} was built under other settings ({what}); {fix} with "
+            "this process's settings, or set them back"
+        )
     missing = [f for f in record.files if not (Path(settings.home) / f).exists()]
     if missing:
         return NotBuilt(f"not built: {fix} (the {component.title}: {missing[0]} is missing)")
@@ -298,14 +313,16 @@ def check(settings: Settings, components: list[Component], fingerprint: str | No
     and checks that each recorded file exists (no artifact is opened, so it is cheap enough per request)."""
     out = Readiness()
     if not fingerprint:
-        out.problems["catalogue"] = NotBuilt("not built: run `waypoint ingest` (there is no catalogue yet; "
-                                             "it builds the models as well)")
+        out.problems["catalogue"] = NotBuilt(
+            "not built: run `waypoint ingest` (there is no catalogue yet; it builds the models as well)"
+        )
         return out
     manifest = read_manifest(settings.home)
     if manifest is None:
         out.problems["manifest"] = NotBuilt(
             f"not built: run `{BUILD_COMMAND}` (no build manifest, {MANIFEST_NAME}, in this home; on a home whose "
-            "models were made before `waypoint build` existed, the build only checks and records them)")
+            "models were made before `waypoint build` existed, the build only checks and records them)"
+        )
         return out
     for component in components:
         if not component.required or not component.applies(settings):
@@ -317,9 +334,16 @@ def check(settings: Settings, components: list[Component], fingerprint: str | No
     return out
 
 
-def build_components(settings: Settings, components: list[Component], fingerprint: str, *, force: bool = False,
-                     include_optional: bool = True, show_progress: bool = True,
-                     say: Callable[[str], None] = print) -> dict[str, dict[str, Any]]:
+def build_components(
+    settings: Settings,
+    components: list[Component],
+    fingerprint: str,
+    *,
+    force: bool = False,
+    include_optional: bool = True,
+    show_progress: bool = True,
+    say: Callable[[str], None] = print,
+) -> dict[str, dict[str, Any]]:
     """Build what is missing or stale, under :func:`build_lock`; record each in the manifest as it finishes.
 
     A component whose manifest entry is current and whose files exist is skipped without being opened,

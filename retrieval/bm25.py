@@ -18,10 +18,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-
 import bm25s
-
+import numpy as np
 
 __all__ = ["BM25Index", "LightStemmer", "get_stemmer", "tokenize"]
 
@@ -139,9 +137,7 @@ class BM25Index:
 
     # -- building -------------------------------------------------------------------------------
     @classmethod
-    def build(
-        cls, docs: Iterable[tuple[str, str]], *, show_progress: bool = False, **params: Any
-    ) -> BM25Index:
+    def build(cls, docs: Iterable[tuple[str, str]], *, show_progress: bool = False, **params: Any) -> BM25Index:
         """Index ``docs`` (``(doc_id, text)`` pairs; ids must be unique)."""
         index = cls(**params)
         pairs = list(docs)
@@ -227,9 +223,7 @@ class BM25Index:
             return []
         k = max(1, min(k, len(self)))
         tokens = self.tokenize_queries(queries)
-        docs, scores = self.retriever.retrieve(
-            tokens, k=k, show_progress=False, n_threads=n_threads, return_as="tuple"
-        )
+        docs, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=n_threads, return_as="tuple")
         results: list[list[tuple[str, float]]] = []
         for row_docs, row_scores in zip(docs, scores):
             hits = [(self.doc_ids[int(d)], float(s)) for d, s in zip(row_docs, row_scores) if s > 0]

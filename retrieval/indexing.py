@@ -99,8 +99,9 @@ def _job_version() -> dict[str, object]:
     from retrieval.jobs.model import FEATURES, JobRecConfig
     from retrieval.jobs.service import MODEL_VERSION
 
-    digest = hashlib.sha1(json.dumps({"features": list(FEATURES), "config": JobRecConfig().to_dict()},
-                                     sort_keys=True).encode()).hexdigest()[:12]
+    digest = hashlib.sha1(
+        json.dumps({"features": list(FEATURES), "config": JobRecConfig().to_dict()}, sort_keys=True).encode()
+    ).hexdigest()[:12]
     return {"job model": MODEL_VERSION, "features and config": digest}
 
 
@@ -114,14 +115,32 @@ def retrieval_components() -> list[Component]:
     from retrieval.skills.texts import TEXTS_VERSION
 
     return [
-        Component("occupations", "occupation features, ranker and vector collection",
-                  {"features": FEATURES_VERSION, "ranker": OCCUPATION_MODEL}, _build_occupations,
-                  settings_key=lambda s: {"occupation_task_alignment": s.occupation_task_alignment}),
+        Component(
+            "occupations",
+            "occupation features, ranker and vector collection",
+            {"features": FEATURES_VERSION, "ranker": OCCUPATION_MODEL},
+            _build_occupations,
+            settings_key=lambda s: {"occupation_task_alignment": s.occupation_task_alignment},
+        ),
         Component("jobs", "job ranker and ALS factors", _job_version(), _build_jobs, applies=_has_job_views),
-        Component("skills", "skill extractor and skills graph", {"extractor": EXTRACTOR_VERSION, "graph": GRAPH_VERSION},
-                  _build_skills),
-        Component("skill_vectors", "skill vectors of the embedding tagger (WAYPOINT_GAP_EMBEDDINGS)",
-                  {"texts": TEXTS_VERSION}, _build_skill_vectors, applies=lambda s: s.gap_embeddings),
-        Component("esco_map", "O*NET to ESCO occupation map (WAYPOINT_GAP_ESCO_MAP)", {"map": MAP_VERSION},
-                  _build_esco_map, applies=lambda s: s.gap_esco_map),
+        Component(
+            "skills",
+            "skill extractor and skills graph",
+            {"extractor": EXTRACTOR_VERSION, "graph": GRAPH_VERSION},
+            _build_skills,
+        ),
+        Component(
+            "skill_vectors",
+            "skill vectors of the embedding tagger (WAYPOINT_GAP_EMBEDDINGS)",
+            {"texts": TEXTS_VERSION},
+            _build_skill_vectors,
+            applies=lambda s: s.gap_embeddings,
+        ),
+        Component(
+            "esco_map",
+            "O*NET to ESCO occupation map (WAYPOINT_GAP_ESCO_MAP)",
+            {"map": MAP_VERSION},
+            _build_esco_map,
+            applies=lambda s: s.gap_esco_map,
+        ),
     ]

@@ -15,7 +15,7 @@ def dcg(gains: Sequence[float]) -> float:
     g = np.asarray(gains, dtype=np.float64)
     if g.size == 0:
         return 0.0
-    return float(((2.0 ** g - 1.0) / np.log2(np.arange(2, g.size + 2))).sum())
+    return float(((2.0**g - 1.0) / np.log2(np.arange(2, g.size + 2))).sum())
 
 
 def ndcg_at_k(ranked: Sequence[str], relevance: Mapping[str, float], k: int = 10) -> float:
@@ -62,7 +62,9 @@ def average_precision_at_k(ranked: Sequence[str], relevance: Mapping[str, float]
     return total / min(len(relevant), k)
 
 
-def summarize(runs: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, float]], k: int = 10) -> dict[str, float]:
+def summarize(
+    runs: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, float]], k: int = 10
+) -> dict[str, float]:
     """Mean metrics over queries present in both ``runs`` and ``qrels``."""
     queries = [q for q in qrels if q in runs]
     if not queries:

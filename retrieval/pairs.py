@@ -35,14 +35,24 @@ def sample_profiles(settings, n_resumes: int = 40, n_applicants: int = 40, offse
     ``offset`` skips that many of each source first (training data takes profiles after the eval's)."""
     conn = connect(settings.catalogue_path, readonly=True)
     try:
-        profiles = [Profile(id=rid, text=text[:MAX_TEXT]) for rid, text in conn.execute(
-            "SELECT id, text FROM resume WHERE length(text) > 200 ORDER BY id LIMIT ? OFFSET ?", (n_resumes, offset))]
-        applicants = [r[0] for r in conn.execute(
-            "SELECT applicant_id FROM experience WHERE description != '' GROUP BY applicant_id "
-            "HAVING sum(length(description)) > 150 ORDER BY applicant_id LIMIT ? OFFSET ?", (n_applicants, offset))]
+        profiles = [
+            Profile(id=rid, text=text[:MAX_TEXT])
+            for rid, text in conn.execute(
+                "SELECT id, text FROM resume WHERE length(text) > 200 ORDER BY id LIMIT ? OFFSET ?", (n_resumes, offset)
+            )
+        ]
+        applicants = [
+            r[0]
+            for r in conn.execute(
+                "SELECT applicant_id FROM experience WHERE description != '' GROUP BY applicant_id "
+                "HAVING sum(length(description)) > 150 ORDER BY applicant_id LIMIT ? OFFSET ?",
+                (n_applicants, offset),
+            )
+        ]
         for aid in applicants:
-            rows = conn.execute("SELECT position, description FROM experience WHERE applicant_id = ? ORDER BY start_date DESC",
-                                (aid,)).fetchall()
+            rows = conn.execute(
+                "SELECT position, description FROM experience WHERE applicant_id = ? ORDER BY start_date DESC", (aid,)
+            ).fetchall()
             text = "\n".join(f"{p}: {d}".strip(": ") for p, d in rows if p or d)
             profiles.append(Profile(id=f"applicant:{aid}", text=text[:MAX_TEXT]))
     finally:
@@ -50,8 +60,9 @@ def sample_profiles(settings, n_resumes: int = 40, n_applicants: int = 40, offse
     return profiles
 
 
-def sample_pairs(settings, limit: int = DEFAULT_PAIRS, k: int = 3, offset: int = 0,
-                 item_source: str = "recommend") -> list[tuple[Profile, str]]:
+def sample_pairs(
+    settings, limit: int = DEFAULT_PAIRS, k: int = 3, offset: int = 0, item_source: str = "recommend"
+) -> list[tuple[Profile, str]]:
     """``(profile, item id)`` pairs; ``item_source="bm25"`` skips the recommender (cheap, for tests)."""
     per_source = max(1, (limit + 2 * k - 1) // (2 * k))
     profiles = sample_profiles(settings, per_source, per_source, offset)
@@ -62,8 +73,11 @@ def sample_pairs(settings, limit: int = DEFAULT_PAIRS, k: int = 3, offset: int =
             results = recommend(profiles, Kind.occupation, k=k)
             items = [[i.id for i in r.items[:k]] for r in results]
         except Exception as exc:  # noqa: BLE001 - the recommender is another team's moving part
-            log.warning("recommend() failed (%s: %s); using BM25 over O*NET occupation text for the sample",
-                        type(exc).__name__, exc)
+            log.warning(
+                "recommend() failed (%s: %s); using BM25 over O*NET occupation text for the sample",
+                type(exc).__name__,
+                exc,
+            )
             items = bm25_items(settings, profiles, k)
             ITEM_SOURCE[0] = "bm25-fallback"
     pairs = [(p, item_id) for p, ids in zip(profiles, items) for item_id in ids]
@@ -78,9 +92,14 @@ def bm25_items(settings, profiles, k: int) -> list[list[str]]:
     """Fallback item choice: BM25 of the profile text over O*NET title + description + tasks."""
     conn = connect(settings.catalogue_path, readonly=True)
     try:
-        docs = [(oid, f"{title} {title} {desc} " + " ".join(r[0] for r in conn.execute(
-            "SELECT text FROM task WHERE occupation_id = ?", (oid,))))
-            for oid, title, desc in conn.execute("SELECT id, title, description FROM occupation WHERE taxonomy='onet'")]
+        docs = [
+            (
+                oid,
+                f"{title} {title} {desc} "
+                + " ".join(r[0] for r in conn.execute("SELECT text FROM task WHERE occupation_id = ?", (oid,))),
+            )
+            for oid, title, desc in conn.execute("SELECT id, title, description FROM occupation WHERE taxonomy='onet'")
+        ]
     finally:
         conn.close()
     index = BM25Index.build(docs)

@@ -22,11 +22,13 @@ class Profile(BaseModel):
     text: str | None = Field(default=None, description="Résumé or self-description.")
     user_id: str | None = Field(default=None, description="Applicant id in the job-view log.")
     goal: str | None = Field(
-        default=None, max_length=500,
+        default=None,
+        max_length=500,
         description="Where the person wants to go: a field ('finance', 'healthcare'), an occupation "
-                    "('lawyer', '23-1011.00') or a skill. Turns the occupation list into a transition "
-                    "list inside that target. A goal stated in `text` ('I want to move into finance') "
-                    "is found without this field; this field wins over it.")
+        "('lawyer', '23-1011.00') or a skill. Turns the occupation list into a transition "
+        "list inside that target. A goal stated in `text` ('I want to move into finance') "
+        "is found without this field; this field wins over it.",
+    )
     exclude: list[str] = Field(default_factory=list, description="Item ids never to recommend.")
 
     @field_validator("goal")
@@ -54,7 +56,7 @@ class Profile(BaseModel):
         return [s.strip() for s in value if s and s.strip()]
 
     @model_validator(mode="after")
-    def _not_empty(self) -> "Profile":
+    def _not_empty(self) -> Profile:
         if not (self.occupation or self.skills or self.text or self.user_id):
             raise ValueError("empty profile: give at least one of occupation, skills, text or user_id")
         return self

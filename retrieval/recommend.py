@@ -56,7 +56,7 @@ def parse_profiles(lines: Iterable[str]) -> list[Profile]:
 
 
 def _posting_title(job) -> str:
-    """"Financial Analyst — Acme Corp, Dallas": the cleaned title with the employer and city."""
+    """ "Financial Analyst — Acme Corp, Dallas": the cleaned title with the employer and city."""
     where = ", ".join(x for x in (job.company, job.city) if x and x.strip())
     return f"{job.title} — {where}" if where else job.title
 
@@ -68,25 +68,33 @@ def recommend(profiles: list[Profile], kind: Kind = Kind.occupation, k: int = 20
         from retrieval.understanding.recommend import recommend_occupations
 
         recs = recommend_occupations(profiles, k=k)
-        return [Result(id=p.id, items=[Item(id=r.id, kind=kind, title=r.title, score=r.score) for r in items])
-                for p, items in zip(profiles, recs)]
+        return [
+            Result(id=p.id, items=[Item(id=r.id, kind=kind, title=r.title, score=r.score) for r in items])
+            for p, items in zip(profiles, recs)
+        ]
     if kind == Kind.job:
         from retrieval.jobs.service import recommend_jobs
 
         jobs = recommend_jobs(profiles, k=k)
         # "Financial Analyst" five times reads as a duplicate: the employer and place tell the postings apart
-        return [Result(id=p.id, items=[Item(id=j.id, kind=kind, title=_posting_title(j), score=j.score) for j in items])
-                for p, items in zip(profiles, jobs)]
+        return [
+            Result(id=p.id, items=[Item(id=j.id, kind=kind, title=_posting_title(j), score=j.score) for j in items])
+            for p, items in zip(profiles, jobs)
+        ]
     if kind == Kind.course:
         from retrieval.courses.service import recommend_courses
 
         courses = recommend_courses(profiles, k=k)
-        return [Result(id=p.id, items=[Item(id=c.id, kind=kind, title=c.title, score=c.score) for c in items])
-                for p, items in zip(profiles, courses)]
+        return [
+            Result(id=p.id, items=[Item(id=c.id, kind=kind, title=c.title, score=c.score) for c in items])
+            for p, items in zip(profiles, courses)
+        ]
     if kind == Kind.skill:
         from retrieval.courses.service import recommend_skills
 
         skills = recommend_skills(profiles, k=k)
-        return [Result(id=p.id, items=[Item(id=s.id, kind=kind, title=s.title, score=s.score) for s in items])
-                for p, items in zip(profiles, skills)]
+        return [
+            Result(id=p.id, items=[Item(id=s.id, kind=kind, title=s.title, score=s.score) for s in items])
+            for p, items in zip(profiles, skills)
+        ]
     raise ProfileError(f"recommendations of kind {kind.value!r} are not available in this build")

@@ -22,8 +22,12 @@ REPORT_DIR = Path(__file__).resolve().parents[1] / "eval" / "reports"  # in the 
 def environment() -> dict:
     import os
 
-    return {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
-            "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
 
 
 def markdown_table(rows: Sequence[Mapping], columns: Sequence[str], floatfmt: str = "{:.3f}") -> str:

@@ -66,8 +66,9 @@ def tier_of(item: pytest.Item) -> str:
         raise pytest.UsageError(f"{item.nodeid} asks for both the synthetic and the real catalogue; a test uses one")
     if explicit:
         if explicit[0] == "unit" and names & (E2E_FIXTURES | INTEGRATION_FIXTURES):
-            raise pytest.UsageError(f"{item.nodeid} is marked unit but asks for "
-                                    f"{sorted(names & (E2E_FIXTURES | INTEGRATION_FIXTURES))}")
+            raise pytest.UsageError(
+                f"{item.nodeid} is marked unit but asks for {sorted(names & (E2E_FIXTURES | INTEGRATION_FIXTURES))}"
+            )
         return explicit[0]
     if names & E2E_FIXTURES:
         return "e2e"
@@ -209,8 +210,9 @@ def synthetic_catalogue(synthetic_settings):
 def api_settings(synthetic_settings):
     """The synthetic home served openly (no API keys), the composer as LLM and a limit no test reaches,
     for the API tests that are about behaviour rather than authentication or throttling."""
-    return synthetic_settings.model_copy(update={"llm_backend": "deterministic", "rate_limit_per_minute": 100_000,
-                                                 "api_keys": ""})
+    return synthetic_settings.model_copy(
+        update={"llm_backend": "deterministic", "rate_limit_per_minute": 100_000, "api_keys": ""}
+    )
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,13 @@ def pdf_bytes(objects: list[bytes]) -> bytes:
 def minimal_pdf(text: str) -> bytes:
     """A one-page PDF with ``text`` in Helvetica."""
     stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    return pdf_bytes([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                      b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-                      b"/Resources << /Font << /F1 5 0 R >> >> >>",
-                      b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-                      b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"])
+    return pdf_bytes(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )

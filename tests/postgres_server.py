@@ -21,7 +21,9 @@ from pathlib import Path
 
 def pg_bin_dir() -> Path | None:
     """Directory holding initdb and pg_ctl (newest Debian major first), or None."""
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True):
+    for candidate in sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True
+    ):
         if (Path(candidate) / "initdb").exists() and (Path(candidate) / "pg_ctl").exists():
             return Path(candidate)
     found = shutil.which("pg_ctl")
@@ -50,14 +52,23 @@ def postgres_server(user: str = "waypoint") -> Iterator[str]:
         shutil.chown(root, "postgres", "postgres")
     os.chmod(root, 0o700)
     port = _free_port()
-    subprocess.run(_as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", user, "-A", "trust", "-E", "UTF8",
-                              "--no-sync"]), check=True, capture_output=True)
+    subprocess.run(
+        _as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", user, "-A", "trust", "-E", "UTF8", "--no-sync"]),
+        check=True,
+        capture_output=True,
+    )
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
     try:
-        subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
-                                  "-w", "-t", "60", "start"]), check=True, capture_output=True)
+        subprocess.run(
+            _as_owner(
+                [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start"]
+            ),
+            check=True,
+            capture_output=True,
+        )
         yield f"postgresql+psycopg://{user}@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]), capture_output=True
+        )
         shutil.rmtree(root, ignore_errors=True)

@@ -33,8 +33,8 @@ class SyntheticProfile:
     profile_id: str
     user_id: str
     pii: dict[str, list[str]] = field(default_factory=dict)
-    career: list[str] = field(default_factory=list)   # strings that must survive redaction
-    career_text: str = ""                              # the text without any PII in it
+    career: list[str] = field(default_factory=list)  # strings that must survive redaction
+    career_text: str = ""  # the text without any PII in it
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,16 @@ class Occupation:
 
 def occupations(conn: sqlite3.Connection, n: int) -> list[Occupation]:
     """``n`` O*NET occupations with a description and at least two tasks, spread over the catalogue."""
-    rows = conn.execute("SELECT id, title, description FROM occupation WHERE taxonomy = 'onet' AND description != '' "
-                        "ORDER BY id").fetchall()
+    rows = conn.execute(
+        "SELECT id, title, description FROM occupation WHERE taxonomy = 'onet' AND description != '' ORDER BY id"
+    ).fetchall()
     out: list[Occupation] = []
     step = max(1, len(rows) // (n * 2))
     for code, title, description in rows[::step]:
-        tasks = tuple(r[0] for r in conn.execute(
-            "SELECT text FROM task WHERE occupation_id = ? ORDER BY task_id LIMIT 3", (code,)))
+        tasks = tuple(
+            r[0]
+            for r in conn.execute("SELECT text FROM task WHERE occupation_id = ? ORDER BY task_id LIMIT 3", (code,))
+        )
         if len(tasks) >= 2:
             out.append(Occupation(code, title, description, tasks))
         if len(out) == n:
@@ -114,8 +117,9 @@ def make_profiles(conn: sqlite3.Connection, n: int = 50, seed: int = 27) -> list
 
     rng = random.Random(seed)
     occs = occupations(conn, n)
-    applicants = [str(r[0]) for r in conn.execute("SELECT DISTINCT applicant_id FROM experience ORDER BY applicant_id "
-                                                  "LIMIT 200")]
+    applicants = [
+        str(r[0]) for r in conn.execute("SELECT DISTINCT applicant_id FROM experience ORDER BY applicant_id LIMIT 200")
+    ]
     out = []
     for i in range(n):
         template = ("header", "chat", "form", "letter", "caps")[i % 5]
@@ -139,32 +143,43 @@ def make_profiles(conn: sqlite3.Connection, n: int = 50, seed: int = 27) -> list
         career = f"{occ.title} ({occ.code}) with {years} years of experience since {since}. {occ.description} {tasks}"
         handles = [handle, user]
         if template == "header":
-            text = (f"{first} {last}\n{street}\n{locality}\n{phone} · {email} · linkedin.com/in/{user}\n{dob_phrase}\n\n"
-                    f"PROFESSIONAL SUMMARY\n{career}\n\nEXPERIENCE\n{occ.title}, {since}–2024\n- {occ.tasks[0]}\n"
-                    f"- {occ.tasks[1]}\n\nREFERENCES\nReferee: {ref_first} {ref_last}, {fake.job()}\n"
-                    f"Twitter: @{handle}")
+            text = (
+                f"{first} {last}\n{street}\n{locality}\n{phone} · {email} · linkedin.com/in/{user}\n{dob_phrase}\n\n"
+                f"PROFESSIONAL SUMMARY\n{career}\n\nEXPERIENCE\n{occ.title}, {since}–2024\n- {occ.tasks[0]}\n"
+                f"- {occ.tasks[1]}\n\nREFERENCES\nReferee: {ref_first} {ref_last}, {fake.job()}\n"
+                f"Twitter: @{handle}"
+            )
         elif template == "chat":
-            text = (f"Hi! My name is {first} {last} and I was {dob_phrase if dob_phrase.startswith('born') else 'born on ' + dob_date}. "
-                    f"I live at {street}, {locality.replace(chr(10), ' ')}. I have worked as {career} "
-                    f"You can email me at {email}, call me on {phone}, or find me at github.com/{user} "
-                    f"and on Twitter as @{handle}. My manager Dr. {ref_last} can confirm this.")
+            text = (
+                f"Hi! My name is {first} {last} and I was {dob_phrase if dob_phrase.startswith('born') else 'born on ' + dob_date}. "
+                f"I live at {street}, {locality.replace(chr(10), ' ')}. I have worked as {career} "
+                f"You can email me at {email}, call me on {phone}, or find me at github.com/{user} "
+                f"and on Twitter as @{handle}. My manager Dr. {ref_last} can confirm this."
+            )
         elif template == "form":
-            text = (f"Name: {first} {last}\n{dob_phrase}\nAddress: {street}, {locality.replace(chr(10), ', ')}\n"
-                    f"Mobile: {phone}\nE-mail: {email}\nTwitter: https://twitter.com/{handle}\n"
-                    f"GitHub: github.com/{user}\n\nCareer objective\n{career}\n\nReferences: {ref_first} {ref_last}")
+            text = (
+                f"Name: {first} {last}\n{dob_phrase}\nAddress: {street}, {locality.replace(chr(10), ', ')}\n"
+                f"Mobile: {phone}\nE-mail: {email}\nTwitter: https://twitter.com/{handle}\n"
+                f"GitHub: github.com/{user}\n\nCareer objective\n{career}\n\nReferences: {ref_first} {ref_last}"
+            )
         elif template == "letter":
-            text = (f"Dear Hiring Manager,\n\nI am writing to apply for a position as {career}\n\n"
-                    f"I'm {first} {last}, {dob_phrase}, and you can reach me at {phone} or {email}; my portfolio "
-                    f"is at x.com/{handle} and my code at github.com/{user}.\n\nSincerely,\n{first} {last}\n"
-                    f"{street}\n{locality}")
+            text = (
+                f"Dear Hiring Manager,\n\nI am writing to apply for a position as {career}\n\n"
+                f"I'm {first} {last}, {dob_phrase}, and you can reach me at {phone} or {email}; my portfolio "
+                f"is at x.com/{handle} and my code at github.com/{user}.\n\nSincerely,\n{first} {last}\n"
+                f"{street}\n{locality}"
+            )
         else:
-            text = (f"{first.upper()} {last.upper()}\n{street}, {locality}\nEmail: {email} | Phone: {phone}\n"
-                    f"{dob_phrase}\n\nObjective: {career}\nReporting to Mr. {ref_last} as {occ.title}.\n"
-                    f"Profile: linkedin.com/in/{user} and @{handle}\n\nDeclaration: I hereby declare that the "
-                    f"above information is true.\n({first} {last})")
+            text = (
+                f"{first.upper()} {last.upper()}\n{street}, {locality}\nEmail: {email} | Phone: {phone}\n"
+                f"{dob_phrase}\n\nObjective: {career}\nReporting to Mr. {ref_last} as {occ.title}.\n"
+                f"Profile: linkedin.com/in/{user} and @{handle}\n\nDeclaration: I hereby declare that the "
+                f"above information is true.\n({first} {last})"
+            )
         pii = {
-            "name": [first, last] + ([ref_last] if template in ("chat", "caps") else [])
-                    + ([ref_first, ref_last] if template in ("header", "form") else []),
+            "name": [first, last]
+            + ([ref_last] if template in ("chat", "caps") else [])
+            + ([ref_first, ref_last] if template in ("header", "form") else []),
             "address": _street_items(street),
             "postcode": [postcode],
             "dob": [dob_date],
@@ -174,10 +189,19 @@ def make_profiles(conn: sqlite3.Connection, n: int = 50, seed: int = 27) -> list
         }
         kind = i % 3
         user_id = applicants[i % len(applicants)] if kind == 0 else (email if kind == 1 else f"user{i + 1}")
-        out.append(SyntheticProfile(n=i, locale=locale, template=template, text=text, profile_id=email,
-                                    user_id=user_id, pii=pii, career=[occ.title, occ.code, str(since),
-                                                                      f"{years} years of experience"],
-                                    career_text=career))
+        out.append(
+            SyntheticProfile(
+                n=i,
+                locale=locale,
+                template=template,
+                text=text,
+                profile_id=email,
+                user_id=user_id,
+                pii=pii,
+                career=[occ.title, occ.code, str(since), f"{years} years of experience"],
+                career_text=career,
+            )
+        )
     return out
 
 

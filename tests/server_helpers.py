@@ -41,16 +41,32 @@ class Server:
 
 def server_env(home: Path, **overrides: str) -> dict[str, str]:
     """The environment of a test server: deterministic explanations, no keys, quiet, one thread."""
-    env = dict(os.environ, WAYPOINT_HOME=str(home), WAYPOINT_LLM_BACKEND="deterministic", WAYPOINT_API_KEYS="",
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
-               OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    env = dict(
+        os.environ,
+        WAYPOINT_HOME=str(home),
+        WAYPOINT_LLM_BACKEND="deterministic",
+        WAYPOINT_API_KEYS="",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        GRADIO_ANALYTICS_ENABLED="False",
+        OMP_NUM_THREADS="1",
+        PYTHONUNBUFFERED="1",
+    )
     env.update(overrides)
     return env
 
 
 @contextmanager
-def running_server(home: Path, log_dir: Path, *, ui: bool = True, port: int | None = None,
-                   startup_s: float = 300, log_level: str = "warning", **env: str) -> Iterator[Server]:
+def running_server(
+    home: Path,
+    log_dir: Path,
+    *,
+    ui: bool = True,
+    port: int | None = None,
+    startup_s: float = 300,
+    log_level: str = "warning",
+    **env: str,
+) -> Iterator[Server]:
     """Start ``python -m app.server`` on ``home`` with environment overrides (``WAYPOINT_*``,
     ``GRADIO_TEMP_DIR``, ...), wait until /healthz says it is ready (or down for good: not built), and
     stop it by PID on exit."""

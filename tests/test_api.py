@@ -23,8 +23,7 @@ import httpx
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck
-from hypothesis import settings as hsettings
+from hypothesis import HealthCheck, settings as hsettings
 from schemathesis.checks import not_a_server_error
 
 from app.api.app import create_app
@@ -34,8 +33,11 @@ from app.feedback.store import EventStore
 from app.security import hash_user_id
 from tests import synthetic_catalogue as synthetic
 
-NURSE = {"occupation": "Registered Nurses", "skills": ["patient education", "Microsoft Excel"],
-         "text": "I teach patients about managing diabetes and run community health workshops."}
+NURSE = {
+    "occupation": "Registered Nurses",
+    "skills": ["patient education", "Microsoft Excel"],
+    "text": "I teach patients about managing diabetes and run community health workshops.",
+}
 ITEM = "21-1091.00"  # Health Education Specialists
 
 
@@ -65,8 +67,9 @@ def _assert_error(response, status: int, *fragments: str):
 # ------------------------------------------------------------------------------------------------ happy paths
 def test_recommend_happy_path(client, events):
     session = _session()
-    r = client.post("/v1/recommend", json={"profile": {"id": "p1", **NURSE}, "kind": "occupation", "k": 7,
-                                           "session_id": session})
+    r = client.post(
+        "/v1/recommend", json={"profile": {"id": "p1", **NURSE}, "kind": "occupation", "k": 7, "session_id": session}
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["id"] == "p1" and body["kind"] == "occupation"
@@ -81,8 +84,10 @@ def test_recommend_happy_path(client, events):
 
 def test_explain_happy_path(client, events):
     session = _session()
-    r = client.post("/v1/explain", json={"profile": NURSE, "item_id": ITEM, "backend": "deterministic",
-                                         "session_id": session, "position": 2})
+    r = client.post(
+        "/v1/explain",
+        json={"profile": NURSE, "item_id": ITEM, "backend": "deterministic", "session_id": session, "position": 2},
+    )
     assert r.status_code == 200, r.text
     e = r.json()
     assert e["item"]["id"] == ITEM and e["item"]["title"]
@@ -106,10 +111,14 @@ def api_settings_rate(client) -> float:
 
 
 def test_explain_stream_sse_sends_verified_parts_with_citations(client):
-    plain = client.post("/v1/explain", json={"profile": NURSE, "item_id": ITEM, "backend": "deterministic",
-                                             "variant": "default"}).json()
-    with client.stream("POST", "/v1/explain", json={"profile": NURSE, "item_id": ITEM, "backend": "deterministic",
-                                                    "variant": "default", "stream": True}) as r:
+    plain = client.post(
+        "/v1/explain", json={"profile": NURSE, "item_id": ITEM, "backend": "deterministic", "variant": "default"}
+    ).json()
+    with client.stream(
+        "POST",
+        "/v1/explain",
+        json={"profile": NURSE, "item_id": ITEM, "backend": "deterministic", "variant": "default", "stream": True},
+    ) as r:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/event-stream")
         raw = "".join(r.iter_text())
@@ -120,7 +129,7 @@ def test_explain_stream_sse_sends_verified_parts_with_citations(client):
         parsed.append((lines["event"], json.loads(lines["data"])))
     names = [n for n, _ in parsed]
     assert names[0] == "meta" and names[-1] == "done"  # the skeleton (skills, then "skeleton") before any text
-    assert names.index("skeleton") < names.index("summary") and "next_step" not in names[:names.index("skeleton")]
+    assert names.index("skeleton") < names.index("summary") and "next_step" not in names[: names.index("skeleton")]
     assert names.count("matched_skill") == len(plain["matched_skills"])
     assert names.count("missing_skill") == len(plain["missing_skills"])
     assert names.count("next_step") == len(plain["next_steps"])
@@ -135,8 +144,11 @@ def test_explain_stream_sse_sends_verified_parts_with_citations(client):
 
 
 def test_explain_stream_ndjson(client):
-    r = client.post("/v1/explain", json={"profile": NURSE, "item_id": ITEM, "backend": "deterministic",
-                                         "stream": True}, headers={"Accept": "application/x-ndjson"})
+    r = client.post(
+        "/v1/explain",
+        json={"profile": NURSE, "item_id": ITEM, "backend": "deterministic", "stream": True},
+        headers={"Accept": "application/x-ndjson"},
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
     lines = [json.loads(line) for line in r.text.splitlines() if line.strip()]
     assert lines[0]["event"] == "meta" and lines[-1]["event"] == "done"
@@ -145,14 +157,21 @@ def test_explain_stream_ndjson(client):
 
 def test_feedback_happy_paths(client, events):
     session = _session()
-    imp = client.post("/v1/explain", json={"profile": NURSE, "item_id": ITEM, "backend": "deterministic",
-                                           "session_id": session}).json()["impression_id"]
+    imp = client.post(
+        "/v1/explain", json={"profile": NURSE, "item_id": ITEM, "backend": "deterministic", "session_id": session}
+    ).json()["impression_id"]
     payloads = [
         {"type": "click", "item_id": ITEM, "impression_id": imp, "position": 0},
         {"type": "dwell", "item_id": ITEM, "impression_id": imp, "dwell_ms": 5400},
-        {"type": "thumbs", "item_id": ITEM, "impression_id": imp, "up": False, "reason": "missing_skill",
-         "comment": "reach me at nurse.jo@example.com or +44 20 7946 0958",
-         "corrections": [{"skill": "Python", "action": "missing"}]},
+        {
+            "type": "thumbs",
+            "item_id": ITEM,
+            "impression_id": imp,
+            "up": False,
+            "reason": "missing_skill",
+            "comment": "reach me at nurse.jo@example.com or +44 20 7946 0958",
+            "corrections": [{"skill": "Python", "action": "missing"}],
+        },
         {"type": "thumbs", "item_id": ITEM, "impression_id": imp, "up": True},
         {"type": "correction", "corrections": [{"skill": "Microsoft Excel", "action": "wrong"}], "user_id": "jo-77"},
         {"type": "impression", "items": ["a", "b"], "positions": [3, 4], "variant": "alt", "propensity": 0.1},
@@ -231,8 +250,11 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize("method,path,body,status,fragment", BAD_INPUTS,
-                         ids=[f"{m}-{p}-{s}-{n}" for n, (m, p, _b, s, _f) in enumerate(BAD_INPUTS)])
+@pytest.mark.parametrize(
+    "method,path,body,status,fragment",
+    BAD_INPUTS,
+    ids=[f"{m}-{p}-{s}-{n}" for n, (m, p, _b, s, _f) in enumerate(BAD_INPUTS)],
+)
 def test_bad_input_is_a_clear_4xx(client, method, path, body, status, fragment):
     if method == "get":
         r = client.get(path)
@@ -274,8 +296,12 @@ def test_api_keys_guard_every_endpoint(locked_client):
     assert locked_client.post("/v1/feedback", json=event, headers={"X-API-Key": "beta-key"}).status_code == 201
     # reads write impression rows and cost CPU: they need a key too, as a header or a bearer token
     _assert_error(locked_client.post("/v1/recommend", json={"profile": NURSE, "k": 2}), 401, "missing api key")
-    assert locked_client.post("/v1/recommend", json={"profile": NURSE, "k": 2},
-                              headers={"Authorization": "Bearer alpha-key"}).status_code == 200
+    assert (
+        locked_client.post(
+            "/v1/recommend", json={"profile": NURSE, "k": 2}, headers={"Authorization": "Bearer alpha-key"}
+        ).status_code
+        == 200
+    )
     for path in ("/metrics", "/docs", "/openapi.json"):
         assert locked_client.get(path).status_code == 401, path
         assert locked_client.get(path, headers={"X-API-Key": "alpha-key"}).status_code == 200, path
@@ -306,10 +332,11 @@ def test_request_size_limit_413(api_settings):
         def chunks():  # no Content-Length: the body streams in chunks
             payload = json.dumps(big).encode()
             for i in range(0, len(payload), 500):
-                yield payload[i:i + 500]
+                yield payload[i : i + 500]
 
-        _assert_error(c.post("/v1/recommend", content=chunks(), headers={"content-type": "application/json"}),
-                      413, "limit")
+        _assert_error(
+            c.post("/v1/recommend", content=chunks(), headers={"content-type": "application/json"}), 413, "limit"
+        )
         assert c.post("/v1/recommend", json={"profile": NURSE, "k": 2}).status_code == 200
     s2 = api_settings.model_copy(update={"max_text_chars": 100})
     with TestClient(create_app(s2, mount_ui=False)) as c:
@@ -318,15 +345,28 @@ def test_request_size_limit_413(api_settings):
 
 def test_pii_never_reaches_logs_and_user_ids_are_hashed(client, events, caplog):
     session = _session()
-    profile = {**NURSE, "text": NURSE["text"] + " Contact: pat.smith@example.org, (415) 555-0199.",
-               "user_id": "raw-user-123"}
+    profile = {
+        **NURSE,
+        "text": NURSE["text"] + " Contact: pat.smith@example.org, (415) 555-0199.",
+        "user_id": "raw-user-123",
+    }
     with caplog.at_level(logging.DEBUG):
-        r = client.post("/v1/explain", json={"profile": profile, "item_id": ITEM, "backend": "deterministic",
-                                             "session_id": session})
+        r = client.post(
+            "/v1/explain", json={"profile": profile, "item_id": ITEM, "backend": "deterministic", "session_id": session}
+        )
         assert r.status_code == 200
-        client.post("/v1/feedback", json={"type": "thumbs", "item_id": ITEM, "up": False, "reason": "other",
-                                          "comment": "pat.smith@example.org", "user_id": "raw-user-123",
-                                          "session_id": session})
+        client.post(
+            "/v1/feedback",
+            json={
+                "type": "thumbs",
+                "item_id": ITEM,
+                "up": False,
+                "reason": "other",
+                "comment": "pat.smith@example.org",
+                "user_id": "raw-user-123",
+                "session_id": session,
+            },
+        )
     text = "\n".join(rec.getMessage() for rec in caplog.records)
     assert "pat.smith@example.org" not in text and "555-0199" not in text and "raw-user-123" not in text
     assert hash_user_id("raw-user-123") in text
@@ -342,8 +382,14 @@ def test_a_foreign_session_id_reaches_none_of_its_owners_turns(api_settings):
     from app.api.auth import KeyRing
     from app.explain import memory
 
-    s = api_settings.model_copy(update={"llm_backend": "deterministic", "api_keys": "alpha-key,beta-key",
-                                        "rate_limit_shared": False, "explain_use_memory": True})
+    s = api_settings.model_copy(
+        update={
+            "llm_backend": "deterministic",
+            "api_keys": "alpha-key,beta-key",
+            "rate_limit_shared": False,
+            "explain_use_memory": True,
+        }
+    )
     session = "shared-" + uuid.uuid4().hex[:8]
     with TestClient(create_app(s, mount_ui=False)) as c:
         body = {"profile": NURSE, "item_id": ITEM, "session_id": session, "backend": "deterministic"}
@@ -362,8 +408,14 @@ def test_llm_down_degrades_to_deterministic_not_500(api_settings):
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         dead = sock.getsockname()[1]
-    s = api_settings.model_copy(update={"llm_backend": "openai", "llm_base_url": f"http://127.0.0.1:{dead}/v1",
-                                        "llm_timeout_s": 2.0, "llm_max_retries": 0})
+    s = api_settings.model_copy(
+        update={
+            "llm_backend": "openai",
+            "llm_base_url": f"http://127.0.0.1:{dead}/v1",
+            "llm_timeout_s": 2.0,
+            "llm_max_retries": 0,
+        }
+    )
     with TestClient(create_app(s, mount_ui=False)) as c:
         r = c.post("/v1/explain", json={"profile": NURSE, "item_id": ITEM, "backend": "openai"})
         assert r.status_code == 200, r.text
@@ -386,7 +438,7 @@ def test_metrics_expose_latency_faithfulness_backend_fallbacks(client):
     assert 'waypoint_request_latency_seconds_bucket{le="0.5",method="POST",route="/v1/recommend",status="200"}' in m
     assert 'route="/v1/explain",status="200"' in m and 'route="/v1/explain",status="404"' in m
     assert "waypoint_explanation_faithfulness_bucket" in m
-    assert 'waypoint_explanations_total{adapter=' in m and 'backend="deterministic"' in m
+    assert "waypoint_explanations_total{adapter=" in m and 'backend="deterministic"' in m
     assert "# TYPE waypoint_explanation_fallbacks_total counter" in m
     assert "waypoint_explain_latency_seconds_bucket" in m
 
@@ -409,8 +461,9 @@ def test_schemathesis_no_server_errors(api_settings):
 
         def make(_label):
             @given(case=operation.as_strategy())
-            @hsettings(max_examples=15, deadline=None, derandomize=True, database=None,
-                       suppress_health_check=list(HealthCheck))
+            @hsettings(
+                max_examples=15, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+            )
             def run(case):
                 calls[_label] = calls.get(_label, 0) + 1
                 try:
@@ -440,8 +493,9 @@ def _uvicorn(app):
     import uvicorn
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-                                           access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -467,19 +521,27 @@ def test_bounded_concurrent_load_on_loopback(api_settings):
     A correctness check under concurrency (no 5xx, no lost events); throughput and latency are
     measured by ``waypoint bench`` (eval/reports/bench.md), not here."""
     n = 64
-    profiles = [NURSE, {"occupation": "Software Developers", "skills": ["Python", "SQL"]},
-                {"occupation": "Electricians"}, {"occupation": "Accountants and Auditors", "skills": ["Microsoft Excel"]},
-                {"text": "I work as a staff nurse on a busy ward and teach patients about their medication."}]
+    profiles = [
+        NURSE,
+        {"occupation": "Software Developers", "skills": ["Python", "SQL"]},
+        {"occupation": "Electricians"},
+        {"occupation": "Accountants and Auditors", "skills": ["Microsoft Excel"]},
+        {"text": "I work as a staff nurse on a busy ward and teach patients about their medication."},
+    ]
     items = ["21-1091.00", "15-1252.00", "47-2111.00", "13-2011.00", "43-4051.00"]
     app = create_app(api_settings, mount_ui=False)
     report = {}
-    with _uvicorn(app) as base, httpx.Client(base_url=base, timeout=120,
-                                             limits=httpx.Limits(max_connections=16)) as http:
+    with (
+        _uvicorn(app) as base,
+        httpx.Client(base_url=base, timeout=120, limits=httpx.Limits(max_connections=16)) as http,
+    ):
         assert http.get("/healthz").status_code == 200
         for path, make in (
             ("/v1/recommend", lambda i: {"profile": profiles[i % 5], "k": 10}),
-            ("/v1/explain", lambda i: {"profile": profiles[i % 5], "item_id": items[(i // 5) % 5],
-                                       "backend": "deterministic"}),
+            (
+                "/v1/explain",
+                lambda i: {"profile": profiles[i % 5], "item_id": items[(i // 5) % 5], "backend": "deterministic"},
+            ),
         ):
             http.post(path, json=make(0))  # warm caches once, outside the measurement
 

@@ -41,7 +41,7 @@ def test_understand_links_the_occupation_and_the_goal_with_their_spans(client):
     for finding in [*u["occupations"], *u["skills"], *u["goals"]]:
         span = finding["span"]
         if span is not None:
-            assert GOAL_TEXT[span["start"]:span["end"]] == span["text"]
+            assert GOAL_TEXT[span["start"] : span["end"]] == span["text"]
     assert top["span"]["text"].lower() == "registered nurse"
     (goal,) = u["goals"]
     assert goal["kind"] == "field" and goal["field"] == "finance" and "13-2" in goal["soc_prefixes"]
@@ -50,10 +50,13 @@ def test_understand_links_the_occupation_and_the_goal_with_their_spans(client):
     assert not any(s["span"]["start"] >= goal["span"]["start"] for s in u["skills"])
 
 
-@pytest.mark.parametrize("text, status", [
-    ("asdf qwer zxcv", "nonsense"),
-    ("Je suis infirmière et je travaille à l'hôpital depuis dix ans", "not_english"),
-])
+@pytest.mark.parametrize(
+    "text, status",
+    [
+        ("asdf qwer zxcv", "nonsense"),
+        ("Je suis infirmière et je travaille à l'hôpital depuis dix ans", "not_english"),
+    ],
+)
 def test_text_it_cannot_use_is_a_200_with_a_status_and_a_message(client, text, status):
     r = client.post("/v1/understand", json={"text": text})
     assert r.status_code == 200, r.text
@@ -61,14 +64,17 @@ def test_text_it_cannot_use_is_a_200_with_a_status_and_a_message(client, text, s
     assert u["status"] == status and u["message"] and not u["occupations"]
 
 
-@pytest.mark.parametrize("body, status, fragment", [
-    ({"text": ""}, 422, "text is empty"),
-    ({"text": "   \n "}, 422, "text is empty"),
-    ({}, 422, "field required"),
-    ({"text": "I'm a nurse", "goal": "finance"}, 422, "goal"),
-    ({"text": 42}, 422, "text"),
-    ({"text": "nurse " * 10_000}, 413, "limit"),
-])
+@pytest.mark.parametrize(
+    "body, status, fragment",
+    [
+        ({"text": ""}, 422, "text is empty"),
+        ({"text": "   \n "}, 422, "text is empty"),
+        ({}, 422, "field required"),
+        ({"text": "I'm a nurse", "goal": "finance"}, 422, "goal"),
+        ({"text": 42}, 422, "text"),
+        ({"text": "nurse " * 10_000}, 413, "limit"),
+    ],
+)
 def test_bad_understand_requests_are_a_clear_4xx(client, body, status, fragment):
     _error(client.post("/v1/understand", json=body), status, fragment)
 
@@ -104,11 +110,11 @@ def test_recommend_refuses_text_it_cannot_use_and_logs_nothing(client, api_setti
     before = events.query("SELECT COUNT(*) AS n FROM events")[0]["n"]
     secret = "zqxv plokm wert yuio"
     with caplog.at_level(logging.DEBUG):
-        for body, fragment in [({"profile": {"text": secret}}, "could not tell what you do"),
-                               ({"profile": {"text": "Je suis infirmière et je travaille à l'hôpital depuis dix ans"}},
-                                "english"),
-                               ({"profile": {"occupation": synthetic.NURSE, "goal": "astronaut wizardry"}},
-                                "couldn't find")]:
+        for body, fragment in [
+            ({"profile": {"text": secret}}, "could not tell what you do"),
+            ({"profile": {"text": "Je suis infirmière et je travaille à l'hôpital depuis dix ans"}}, "english"),
+            ({"profile": {"occupation": synthetic.NURSE, "goal": "astronaut wizardry"}}, "couldn't find"),
+        ]:
             _error(client.post("/v1/recommend", json={**body, "session_id": session}), 400, fragment)
     assert events.query("SELECT COUNT(*) AS n FROM events")[0]["n"] == before
     logged = "\n".join(rec.getMessage() for rec in caplog.records)
@@ -139,13 +145,16 @@ def service(client):
     return client.app.state.service
 
 
-@pytest.mark.parametrize("named, expected", [
-    ("Registered Nurses", synthetic.NURSE),
-    ("registered nurse", synthetic.NURSE),
-    ("RN", synthetic.NURSE),
-    ("a senior software developer role", synthetic.SOFTWARE_DEV),
-    (synthetic.ELECTRICIAN, synthetic.ELECTRICIAN),
-])
+@pytest.mark.parametrize(
+    "named, expected",
+    [
+        ("Registered Nurses", synthetic.NURSE),
+        ("registered nurse", synthetic.NURSE),
+        ("RN", synthetic.NURSE),
+        ("a senior software developer role", synthetic.SOFTWARE_DEV),
+        (synthetic.ELECTRICIAN, synthetic.ELECTRICIAN),
+    ],
+)
 def test_a_named_occupation_is_matched_exactly(service, named, expected):
     match = service.match_occupation(named)
     assert match.occupation is not None and match.occupation[0] == expected, match

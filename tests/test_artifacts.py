@@ -52,8 +52,13 @@ def _writer(name: str, calls: list[str] | None = None, *, delay_s: float = 0.0, 
 
 
 def _ranker(calls=None, version="v8", **kw) -> Component:
-    return Component("ranker", "test ranker", {"ranker": version}, _writer("ranker", calls, **kw),
-                     settings_key=lambda s: {"occupation_task_alignment": s.occupation_task_alignment})
+    return Component(
+        "ranker",
+        "test ranker",
+        {"ranker": version},
+        _writer("ranker", calls, **kw),
+        settings_key=lambda s: {"occupation_task_alignment": s.occupation_task_alignment},
+    )
 
 
 def _quiet(_line: str) -> None:
@@ -63,14 +68,19 @@ def _quiet(_line: str) -> None:
 def test_build_records_then_a_second_build_only_reads_the_manifest(tmp_path):
     settings = Settings(home=tmp_path)
     calls: list[str] = []
-    components = [_ranker(calls), Component("optional", "memory", {"m": 1}, _writer("optional", calls), required=False),
-                  Component("unused", "job model", {"j": 1}, _writer("unused", calls), applies=lambda _s: False)]
+    components = [
+        _ranker(calls),
+        Component("optional", "memory", {"m": 1}, _writer("optional", calls), required=False),
+        Component("unused", "job model", {"j": 1}, _writer("unused", calls), applies=lambda _s: False),
+    ]
     assert check(settings, components, FP).state == "not_built"
 
     first = build_components(settings, components, FP, say=_quiet)
-    assert first == {"ranker": {"status": "built", "seconds": first["ranker"]["seconds"]},
-                     "optional": {"status": "built", "seconds": first["optional"]["seconds"]},
-                     "unused": {"status": "not needed", "seconds": 0.0}}
+    assert first == {
+        "ranker": {"status": "built", "seconds": first["ranker"]["seconds"]},
+        "optional": {"status": "built", "seconds": first["optional"]["seconds"]},
+        "unused": {"status": "not needed", "seconds": 0.0},
+    }
     record = read_manifest(tmp_path).components["ranker"]
     assert record.files == ["models/ranker.bin"] and record.settings == {"occupation_task_alignment": True}
     assert record.fingerprint == FP and record.version == {"ranker": "v8"}
@@ -79,8 +89,11 @@ def test_build_records_then_a_second_build_only_reads_the_manifest(tmp_path):
     t0 = time.perf_counter()
     second = build_components(settings, components, FP, say=_quiet)
     print(f"\nsecond build with nothing changed: {time.perf_counter() - t0:.3f}s")
-    assert {k: v["status"] for k, v in second.items()} == {"ranker": "up to date", "optional": "up to date",
-                                                           "unused": "not needed"}
+    assert {k: v["status"] for k, v in second.items()} == {
+        "ranker": "up to date",
+        "optional": "up to date",
+        "unused": "not needed",
+    }
     assert calls == ["ranker", "optional"]  # nothing was rebuilt or even opened
 
 
@@ -213,6 +226,8 @@ def test_service_without_its_ranker_is_503_until_waypoint_build_then_serves(synt
     assert serving.health()["status"] in ("ok", "degraded") and serving.models.status()["state"] == "ready"
     t0 = time.perf_counter()
     answer = serving.recommend(profile, "occupation", 5, log_impression=False)
-    print(f"\nfirst request after the warm-up ({serving.models.status()['warmup']['seconds']} s): "
-          f"{(time.perf_counter() - t0) * 1000:.0f} ms")
+    print(
+        f"\nfirst request after the warm-up ({serving.models.status()['warmup']['seconds']} s): "
+        f"{(time.perf_counter() - t0) * 1000:.0f} ms"
+    )
     assert answer["items"]

@@ -117,12 +117,19 @@ def test_compose_settings_are_ones_the_code_reads():
         env = service.get("environment") or {}
         for key in env:
             if key.startswith("WAYPOINT_"):
-                field = key[len("WAYPOINT_"):].lower()
+                field = key[len("WAYPOINT_") :].lower()
                 assert field in fields, f"{name}: {key} is not a retrieval.settings field"
                 seen.add(field)
     # the switches from embedded to server components are all set
-    assert {"qdrant_url", "qdrant_shards", "qdrant_replication_factor", "llm_backend", "llm_base_url", "home",
-            "events_url"} <= seen
+    assert {
+        "qdrant_url",
+        "qdrant_shards",
+        "qdrant_replication_factor",
+        "llm_backend",
+        "llm_base_url",
+        "home",
+        "events_url",
+    } <= seen
     app_env = compose["services"]["app"]["environment"]
     from retrieval.sqldb import database_url
 

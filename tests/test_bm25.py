@@ -42,7 +42,10 @@ def test_stemming_matches_inflections(index):
     # "nursing" and "nurse" share a stem with "Nurses", so both reach the registered nurse entry
     assert RN in [d for d, _ in index.search("nursing", k=10)]
     assert LightStemmer().stemWords(["nurses", "nursing", "developers", "studies"]) == [
-        "nurs", "nurs", "developer", "study"
+        "nurs",
+        "nurs",
+        "developer",
+        "study",
     ]
 
 

@@ -25,9 +25,14 @@ import pytest
 from tests.home_mirror import mirror_home, model_files
 from tests.server_helpers import REPO, running_server
 
-NURSE = {"occupation": "Registered Nurses", "skills": ["patient education"],
-         "text": "I teach patients about managing diabetes."}
+NURSE = {
+    "occupation": "Registered Nurses",
+    "skills": ["patient education"],
+    "text": "I teach patients about managing diabetes.",
+}
 ITEM = "21-1091.00"  # Health Education Specialists
+
+
 @pytest.fixture()
 def private_home(waypoint_home, tmp_path) -> Path:
     return mirror_home(Path(waypoint_home), tmp_path / "home")
@@ -53,9 +58,11 @@ def test_service_without_the_ranker_answers_503_and_trains_nothing(private_home,
     before = model_files(private_home)
     service = _service(private_home, settings)
 
-    for call in (lambda: service.recommend(Profile(**NURSE), "occupation", 5, log_impression=False),
-                 lambda: service.explain(Profile(**NURSE), ITEM, backend="deterministic", log_impression=False),
-                 lambda: service.resolve_occupation("Registered Nurses")):
+    for call in (
+        lambda: service.recommend(Profile(**NURSE), "occupation", 5, log_impression=False),
+        lambda: service.explain(Profile(**NURSE), ITEM, backend="deterministic", log_impression=False),
+        lambda: service.resolve_occupation("Registered Nurses"),
+    ):
         with pytest.raises(Unavailable) as refused:
             call()
         assert refused.value.status == 503 and refused.value.code == "not_built"
@@ -103,8 +110,10 @@ def test_server_on_an_unbuilt_home_answers_503_then_serves_after_waypoint_build(
         models = health.json()["models"]  # open local mode: the caller is trusted, the report is full
         assert models["state"] == "not_built" and "run `waypoint build`" in models["detail"], models
         assert "graph-" in models["detail"]  # names the missing file
-        for path, body in (("/v1/recommend", {"profile": NURSE, "k": 5}),
-                           ("/v1/explain", {"profile": NURSE, "item_id": ITEM})):
+        for path, body in (
+            ("/v1/recommend", {"profile": NURSE, "k": 5}),
+            ("/v1/explain", {"profile": NURSE, "item_id": ITEM}),
+        ):
             r = httpx.post(f"{server.base}{path}", json=body, timeout=60)
             assert r.status_code == 503, r.text
             assert r.json()["error"] == "not_built" and "not built: run `waypoint build`" in r.json()["message"]
@@ -112,8 +121,15 @@ def test_server_on_an_unbuilt_home_answers_503_then_serves_after_waypoint_build(
 
     env = dict(os.environ, WAYPOINT_HOME=str(private_home), WAYPOINT_LLM_BACKEND="deterministic")
     t0 = time.perf_counter()
-    built = subprocess.run([sys.executable, "-m", "app.cli", "build", "--required-only"], cwd=REPO, env=env,
-                           capture_output=True, text=True, timeout=1200, check=False)
+    built = subprocess.run(
+        [sys.executable, "-m", "app.cli", "build", "--required-only"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
     print(f"\nwaypoint build (skills graph missing, the rest recorded): {time.perf_counter() - t0:.1f}s")
     assert built.returncode == 0, built.stderr[-3000:]
     assert "skills" in built.stderr and "up to date" in built.stderr, built.stderr[-3000:]
@@ -136,6 +152,8 @@ def test_server_on_an_unbuilt_home_answers_503_then_serves_after_waypoint_build(
         explained = httpx.post(f"{server.base}/v1/explain", json={"profile": NURSE, "item_id": ITEM}, timeout=60)
         explain_s = time.perf_counter() - t1
         assert explained.status_code == 200, explained.text
-        print(f"server ready (/healthz ok) {ready_s:.1f}s after start, warm-up "
-              f"{r.json()['models']['warmup']['seconds']}s; first /v1/recommend {first_s * 1000:.0f} ms, "
-              f"first /v1/explain {explain_s * 1000:.0f} ms")
+        print(
+            f"server ready (/healthz ok) {ready_s:.1f}s after start, warm-up "
+            f"{r.json()['models']['warmup']['seconds']}s; first /v1/recommend {first_s * 1000:.0f} ms, "
+            f"first /v1/explain {explain_s * 1000:.0f} ms"
+        )

@@ -29,8 +29,10 @@ def test_every_course_teaches_a_missing_skill(course_recommender, synthetic_sett
             assert cov.id in missing
         # the course passed the relevance threshold for a gap it covers (never shown below it)
         assert c.relevance >= relevance.threshold
-        assert any(abs(dict(relevance.score_skill(cov.id, cov.label, "en")).get(c.id, -1.0) - c.relevance) < 1e-4
-                   for cov in c.covers)
+        assert any(
+            abs(dict(relevance.score_skill(cov.id, cov.label, "en")).get(c.id, -1.0) - c.relevance) < 1e-4
+            for cov in c.covers
+        )
     assert len({c.title for c in recs}) == len(recs)
     scores = [c.score for c in recs]
     assert scores == sorted(scores, reverse=True)

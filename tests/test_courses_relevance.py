@@ -26,8 +26,9 @@ def relevance(settings):
 def _titles(relevance, skill_id, language="en", k=3, held=()):
     from retrieval.courses.relevance import SkillRef
 
-    found = relevance.courses_for_skill(SkillRef(skill_id, relevance.skill_text(skill_id)[0]), language=language, k=k,
-                                        held_labels=held)
+    found = relevance.courses_for_skill(
+        SkillRef(skill_id, relevance.skill_text(skill_id)[0]), language=language, k=k, held_labels=held
+    )
     return [c.title for c in found.courses], found
 
 
@@ -38,8 +39,9 @@ def test_no_lexical_look_alikes(relevance):
     assert not any(t.startswith("IBM IT Project Manager") or "Scrum Master" in t for t in programming)
 
 
-@pytest.mark.parametrize("skill_id,word", [("tech:python", "python"), (SQL, "sql"),
-                                           ("tech:amazon-web-services-aws-software", "aws")])
+@pytest.mark.parametrize(
+    "skill_id,word", [("tech:python", "python"), (SQL, "sql"), ("tech:amazon-web-services-aws-software", "aws")]
+)
 def test_tools_get_courses_about_the_tool(relevance, skill_id, word):
     titles, found = _titles(relevance, skill_id)
     assert titles, found.none_reason
@@ -62,7 +64,7 @@ def test_no_duplicates_and_scores_above_the_threshold(relevance):
     for sid in (SQL, "tech:python", "tech:microsoft-excel", "onet:2.C.4.e"):
         _, found = _titles(relevance, sid, k=5)
         titles = [c.title for c in found.courses]
-        assert not any(near_duplicates(a, b) for i, a in enumerate(titles) for b in titles[i + 1:]), titles
+        assert not any(near_duplicates(a, b) for i, a in enumerate(titles) for b in titles[i + 1 :]), titles
         assert all(c.score >= relevance.threshold for c in found.courses)
 
 

@@ -36,8 +36,11 @@ pytestmark = pytest.mark.slow  # real server, holder and CLI subprocesses
 REPO = Path(__file__).resolve().parent.parent
 KEY = "degraded-test-key-0123456789"
 ITEM = "21-1091.00"  # Health Education Specialists
-NURSE = {"occupation": "Registered Nurses", "skills": ["patient education", "Microsoft Excel"],
-         "text": "I teach patients about managing diabetes and run community health workshops."}
+NURSE = {
+    "occupation": "Registered Nurses",
+    "skills": ["patient education", "Microsoft Excel"],
+    "text": "I teach patients about managing diabetes and run community health workshops.",
+}
 TRUSTED = {"X-API-Key": KEY}
 
 # A second process that builds a small explanation memory in the private home and then holds it open
@@ -93,11 +96,23 @@ def blackhole():
 
 @pytest.fixture(scope="module")
 def env(home, blackhole, data_dir) -> dict[str, str]:
-    return dict(os.environ, WAYPOINT_HOME=str(home), WAYPOINT_DATA=str(data_dir),
-                WAYPOINT_LLM_BACKEND="deterministic", WAYPOINT_API_KEYS=KEY, WAYPOINT_BACKEND_API_KEYS=KEY,
-                WAYPOINT_RATE_LIMIT_PER_MINUTE="0", WAYPOINT_LLM_BASE_URL=f"http://127.0.0.1:{blackhole}/v1",
-                WAYPOINT_LLM_TIMEOUT_S="6", WAYPOINT_LLM_MAX_RETRIES="0", WAYPOINT_LLM_MAX_INFLIGHT="64",
-                HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    return dict(
+        os.environ,
+        WAYPOINT_HOME=str(home),
+        WAYPOINT_DATA=str(data_dir),
+        WAYPOINT_LLM_BACKEND="deterministic",
+        WAYPOINT_API_KEYS=KEY,
+        WAYPOINT_BACKEND_API_KEYS=KEY,
+        WAYPOINT_RATE_LIMIT_PER_MINUTE="0",
+        WAYPOINT_LLM_BASE_URL=f"http://127.0.0.1:{blackhole}/v1",
+        WAYPOINT_LLM_TIMEOUT_S="6",
+        WAYPOINT_LLM_MAX_RETRIES="0",
+        WAYPOINT_LLM_MAX_INFLIGHT="64",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        OMP_NUM_THREADS="1",
+        PYTHONUNBUFFERED="1",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +120,15 @@ def server(home, env, tmp_path_factory):
     """The server, started while the holder has the vector store: ``{"base", "holder", "log"}``."""
     logs = tmp_path_factory.mktemp("degraded-logs")
     holder_log = open(logs / "holder.log", "w")  # noqa: SIM115 - open for the holder's whole life
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(home), ITEM], cwd=REPO, env=env,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=holder_log, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(home), ITEM],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=holder_log,
+        text=True,
+    )
     log_path = logs / "server.log"
     log = open(log_path, "w")  # noqa: SIM115 - open for the server's whole life, closed in finally
     proc = None
@@ -115,9 +137,24 @@ def server(home, env, tmp_path_factory):
         if not line.startswith("holding"):
             pytest.fail(f"holder failed ({holder.wait(timeout=30)}): {(logs / 'holder.log').read_text()[-3000:]}")
         port = _free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "app.server", "--host", "127.0.0.1", "--port", str(port),
-                                 "--no-ui", "--log-level", "warning"], cwd=REPO, env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "app.server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-ui",
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 300
         while True:
@@ -157,8 +194,12 @@ def _wait_health(base: str, ok, timeout: float = 40.0) -> dict:
 
 
 def _explain(base: str, session: str, **extra) -> httpx.Response:
-    return httpx.post(f"{base}/v1/explain", headers=TRUSTED, timeout=120,
-                      json={"profile": NURSE, "item_id": ITEM, "session_id": session, **extra})
+    return httpx.post(
+        f"{base}/v1/explain",
+        headers=TRUSTED,
+        timeout=120,
+        json={"profile": NURSE, "item_id": ITEM, "session_id": session, **extra},
+    )
 
 
 def _release(server: dict) -> dict:
@@ -185,10 +226,13 @@ def test_edge_store_lock_names_the_holder_and_retries_after_a_backoff(tmp_path, 
     store = EdgeStore("locked", tmp_path)
     store.ensure(4)
     store.close()
-    script = ("import sys; from retrieval.vectorstore.edge import EdgeStore; "
-              f"EdgeStore('locked', {str(tmp_path)!r}).open(); print('holding', flush=True); sys.stdin.read()")
-    holder = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env, stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    script = (
+        "import sys; from retrieval.vectorstore.edge import EdgeStore; "
+        f"EdgeStore('locked', {str(tmp_path)!r}).open(); print('holding', flush=True); sys.stdin.read()"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().startswith("holding")
         with pytest.raises(StoreLocked) as first:
@@ -247,8 +291,7 @@ def test_locked_store_is_degraded_on_healthz_then_recovers_when_freed(server):
 
     for _ in range(2):  # each explanation with a session writes one turn into the memory
         assert _explain(base, "degraded-after-lock").status_code == 200
-    report = _wait_health(base, lambda r: r["vector_store"]["points"]["explain_turn"] >= turns_before + 2,
-                          timeout=15)
+    report = _wait_health(base, lambda r: r["vector_store"]["points"]["explain_turn"] >= turns_before + 2, timeout=15)
     assert report["vector_store"]["points"]["explain_turn"] == turns_before + 2
     assert report["vector_store"]["points"]["explain_occupation"] > 1  # the memory built by the holder
 
@@ -257,8 +300,18 @@ def test_locked_store_is_degraded_on_healthz_then_recovers_when_freed(server):
 def test_cli_beside_running_server_exits_2_naming_the_lock(released, env, tmp_path):
     profile = tmp_path / "nurse.json"
     profile.write_text(json.dumps(NURSE))
-    cmd = [sys.executable, "-m", "app.cli", "explain", "--profile", str(profile), "--item", ITEM,
-           "--backend", "deterministic"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "app.cli",
+        "explain",
+        "--profile",
+        str(profile),
+        "--item",
+        ITEM,
+        "--backend",
+        "deterministic",
+    ]
     run = subprocess.run(cmd, check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     message = " ".join(run.stderr.split())
     assert run.returncode == 2, (run.returncode, run.stderr[-2000:])
@@ -267,8 +320,9 @@ def test_cli_beside_running_server_exits_2_naming_the_lock(released, env, tmp_pa
     assert "explain_occupation" in message and "wal" in message, message  # which lock
     assert "Stop that process" in message and "--allow-degraded" in message, message  # what to do
 
-    degraded = subprocess.run([*cmd, "--allow-degraded"], check=False, cwd=REPO, env=env, capture_output=True,
-                              text=True, timeout=300)
+    degraded = subprocess.run(
+        [*cmd, "--allow-degraded"], check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
     assert degraded.returncode == 0, degraded.stderr[-2000:]
     assert "--allow-degraded" in " ".join(degraded.stderr.split())  # said, not silent
     assert json.loads(degraded.stdout)["item"]["id"] == ITEM

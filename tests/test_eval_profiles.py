@@ -149,9 +149,16 @@ def test_score_personas_ndcg_ratio_and_recognition():
     titles = {"29-1141.00": "Registered Nurses", "a": "A", "b": "B"}
     nurse = Persona(id="p1", text="RN on a ward", onet="29-1141.00")
     unlabelled = Persona(id="p2", text="I drive trucks", onet="53-3032.00")
-    runs = [PersonaRun(nurse, text_ranked=["x", "a"], code_ranked=["a", "b"], candidates=["29-1141.01", "29-1141.00"],
-                       status="understood"),
-            PersonaRun(unlabelled, text_ranked=["y"], code_ranked=["z"], candidates=["53-3032.00"], status="understood")]
+    runs = [
+        PersonaRun(
+            nurse,
+            text_ranked=["x", "a"],
+            code_ranked=["a", "b"],
+            candidates=["29-1141.01", "29-1141.00"],
+            status="understood",
+        ),
+        PersonaRun(unlabelled, text_ranked=["y"], code_ranked=["z"], candidates=["53-3032.00"], status="understood"),
+    ]
     out = score_personas(runs, labels, titles)
     assert out["rows"] == 2 and out["labelled"] == 1
     assert out["ndcg@10_code"] == pytest.approx(1.0)
@@ -169,12 +176,15 @@ def test_score_personas_ndcg_ratio_and_recognition():
 
 def test_score_goals_both_variants_and_current_occupation():
     finance = ["13-2", "11-3031"]
-    fire = GoalStatement(id="g1", text="firefighter, want finance", onet="33-2011.00", goal_family="finance",
-                         soc_prefixes=finance)
+    fire = GoalStatement(
+        id="g1", text="firefighter, want finance", onet="33-2011.00", goal_family="finance", soc_prefixes=finance
+    )
     anon = GoalStatement(id="g2", text="get into finance", goal_family="finance", soc_prefixes=finance)
     inside5 = ["13-2011.00", "13-2051.00", "11-3031.00", "13-2052.00", "13-2072.00"]
-    runs = [GoalRun(fire, text_ranked=["33-2011.00", *inside5[:4]], code_ranked=inside5),
-            GoalRun(anon, text_ranked=inside5, code_ranked=None)]
+    runs = [
+        GoalRun(fire, text_ranked=["33-2011.00", *inside5[:4]], code_ranked=inside5),
+        GoalRun(anon, text_ranked=inside5, code_ranked=None),
+    ]
     out = score_goals(runs, {"finance": 20}, {})
     text = out["text"]
     assert text["rows"] == 2 and text["top5_inside"] == pytest.approx((0.8 + 1.0) / 2)
@@ -186,11 +196,15 @@ def test_score_goals_both_variants_and_current_occupation():
 
 
 def test_score_resumes_per_category_and_csv_rows():
-    families = {"HR": ResumeFamily(category="HR", soc_prefixes="13-1071;11-3121", rationale="HR people are HR people"),
-                "Advocate": ResumeFamily(category="Advocate", soc_prefixes=["23-1"], rationale="advocates are lawyers")}
-    runs = [ResumeRun("r1", "HR", ["13-1071.00"], "understood", rows=3),
-            ResumeRun("r2", "HR", ["43-4051.00", "11-3121.00"], "understood", rows=1),
-            ResumeRun("r3", "Advocate", [], "no_occupation", rows=4)]
+    families = {
+        "HR": ResumeFamily(category="HR", soc_prefixes="13-1071;11-3121", rationale="HR people are HR people"),
+        "Advocate": ResumeFamily(category="Advocate", soc_prefixes=["23-1"], rationale="advocates are lawyers"),
+    }
+    runs = [
+        ResumeRun("r1", "HR", ["13-1071.00"], "understood", rows=3),
+        ResumeRun("r2", "HR", ["43-4051.00", "11-3121.00"], "understood", rows=1),
+        ResumeRun("r3", "Advocate", [], "no_occupation", rows=4),
+    ]
     out = score_resumes(runs, families, {"13-1071.00": "Human Resources Specialists"})
     assert out["top1"] == pytest.approx(1 / 3) and out["top3"] == pytest.approx(2 / 3)
     assert out["top1_csv_rows"] == pytest.approx(3 / 8) and out["top3_csv_rows"] == pytest.approx(4 / 8)
@@ -206,8 +220,13 @@ def test_report_renders_every_part_and_plots(tmp_path):
     from eval.profiles_report import plot, render
 
     nurse = Persona(id="p1", text="RN on a ward", onet="29-1141.00")
-    goal = GoalStatement(id="g1", text="teacher, want to code", onet="25-2031.00", goal_family="software development",
-                         soc_prefixes=["15-1252"])
+    goal = GoalStatement(
+        id="g1",
+        text="teacher, want to code",
+        onet="25-2031.00",
+        goal_family="software development",
+        soc_prefixes=["15-1252"],
+    )
     families = {"HR": ResumeFamily(category="HR", soc_prefixes=["13-1071"], rationale="HR people are HR people")}
     timed = Timed()
     timed("understand(persona)", lambda: 1, [])
@@ -215,19 +234,33 @@ def test_report_renders_every_part_and_plots(tmp_path):
     errors: list[str] = []
     assert timed("recommend(text)", lambda: 1 / 0, errors) is None and "ZeroDivisionError" in errors[0]
     result = {
-        "limit": 3, "understanding_available": True, "seconds": 1.0,
-        "personas": score_personas([PersonaRun(nurse, ["x"], ["a"], ["31-1131.00"], "understood")],
-                                   {"29-1141.00": {"a": 3}}, {"31-1131.00": "Nursing Assistants"}),
+        "limit": 3,
+        "understanding_available": True,
+        "seconds": 1.0,
+        "personas": score_personas(
+            [PersonaRun(nurse, ["x"], ["a"], ["31-1131.00"], "understood")],
+            {"29-1141.00": {"a": 3}},
+            {"31-1131.00": "Nursing Assistants"},
+        ),
         "goals": score_goals([GoalRun(goal, ["25-2031.00"], ["15-1252.00"])], {"software development": 1}, {}),
-        "resumes": {**score_resumes([ResumeRun("r1", "HR", ["43-4051.00"], "understood")], families, {}),
-                    "sampled_from": 166},
+        "resumes": {
+            **score_resumes([ResumeRun("r1", "HR", ["43-4051.00"], "understood")], families, {}),
+            "sampled_from": 166,
+        },
         "skills": {"available": False, "reason": "no labelled lines"},
         "timing": timed.summary(),
     }
     assert result["timing"]["understand(persona)"]["calls"] == 1  # the first call is reported apart
     md = render(result)
-    for needle in ("free text", "Nursing Assistants", "g1", "top-1 family accuracy", "r1", "Not available: no labelled",
-                   "understand(persona)"):
+    for needle in (
+        "free text",
+        "Nursing Assistants",
+        "g1",
+        "top-1 family accuracy",
+        "r1",
+        "Not available: no labelled",
+        "understand(persona)",
+    ):
         assert needle in md, needle
     written = plot(result, tmp_path)
     assert [p.name for p in written] == ["profiles.png", "profiles_resumes.png"]

@@ -44,17 +44,27 @@ def _fake_adapter(root: Path, name: str, version: int, method: str) -> dict:
 def _registry(tmp_path: Path, promoted: str | None, challengers: list[str], entries: list[dict]) -> None:
     root = tmp_path / "adapters"
     root.mkdir(exist_ok=True)
-    (root / "registry.json").write_text(json.dumps({"adapters": entries, "promoted": promoted,
-                                                    "challengers": challengers}))
+    (root / "registry.json").write_text(
+        json.dumps({"adapters": entries, "promoted": promoted, "challengers": challengers})
+    )
 
 
 def test_epsilon_greedy_propensities_match_the_frequencies_of_the_choices(tmp_path):
     s = _settings(tmp_path, policy_exploration=True, policy_epsilon=0.3, policy_samples=2, policy_temperature=0.9)
-    policies = [ExplainerPolicy(name="base"), ExplainerPolicy(name="explainer-dpo-v1", role="challenger"),
-                ExplainerPolicy(name="explainer-kto-v1", role="challenger")]
+    policies = [
+        ExplainerPolicy(name="base"),
+        ExplainerPolicy(name="explainer-dpo-v1", role="challenger"),
+        ExplainerPolicy(name="explainer-kto-v1", role="challenger"),
+    ]
     explorer = PolicyExplorer(s, policies, seed=7)
-    expected = {"base-s0": 0.35, "base-s1": 0.35, "explainer-dpo-v1-s0": 0.075, "explainer-dpo-v1-s1": 0.075,
-                "explainer-kto-v1-s0": 0.075, "explainer-kto-v1-s1": 0.075}
+    expected = {
+        "base-s0": 0.35,
+        "base-s1": 0.35,
+        "explainer-dpo-v1-s0": 0.075,
+        "explainer-dpo-v1-s1": 0.075,
+        "explainer-kto-v1-s0": 0.075,
+        "explainer-kto-v1-s1": 0.075,
+    }
     assert explorer.distribution() == pytest.approx(expected)
     n = 40_000
     choices = [explorer.choose() for _ in range(n)]
@@ -74,8 +84,10 @@ def test_epsilon_greedy_propensities_match_the_frequencies_of_the_choices(tmp_pa
 
 def test_softmax_and_fixed_choices(tmp_path):
     s = _settings(tmp_path, policy_exploration=True, policy_strategy="softmax", policy_softmax_temperature=0.05)
-    policies = [ExplainerPolicy(name="base", score=0.30), ExplainerPolicy(name="explainer-dpo-v1", score=0.35,
-                                                                         role="challenger")]
+    policies = [
+        ExplainerPolicy(name="base", score=0.30),
+        ExplainerPolicy(name="explainer-dpo-v1", score=0.35, role="challenger"),
+    ]
     explorer = PolicyExplorer(s, policies, seed=0)
     probs = explorer.policy_probabilities()
     assert probs["explainer-dpo-v1"] == pytest.approx(1 / (1 + pow(2.718281828, -1.0)), rel=1e-6)
@@ -97,10 +109,17 @@ def test_policies_come_from_the_registry_and_never_from_outside_it(tmp_path):
     _registry(tmp_path, "explainer-sft-v1", ["explainer-dpo-v1", "explainer-kto-v1"], [good, champion, escape])
     s = _settings(tmp_path)
     policies = read_policies(s)
-    assert [(p.name, p.role) for p in policies] == [("explainer-sft-v1", "champion"),
-                                                    ("explainer-dpo-v1", "challenger")]  # the escape is skipped
-    assert policies[0].public() == {"name": "explainer-sft-v1", "adapter": "explainer-sft-v1", "version": 1,
-                                    "method": "sft", "role": "champion"}
+    assert [(p.name, p.role) for p in policies] == [
+        ("explainer-sft-v1", "champion"),
+        ("explainer-dpo-v1", "challenger"),
+    ]  # the escape is skipped
+    assert policies[0].public() == {
+        "name": "explainer-sft-v1",
+        "adapter": "explainer-sft-v1",
+        "version": 1,
+        "method": "sft",
+        "role": "champion",
+    }
     with pytest.raises(PolicyError, match="inside"):
         read_policies(s, ["explainer-kto-v1"])
     for bad in ("../elsewhere", "explainer/../../x", "Explainer", "a" * 40, ""):
@@ -117,8 +136,12 @@ def test_impression_fields_record_what_was_generated(tmp_path):
     explorer = PolicyExplorer(s, [ExplainerPolicy(name="base")], seed=3)
     choice = next(c for c in iter(explorer.choose, None) if c.sample == 1)
     with activate(choice):
-        choice.record.update(completion='{"fit": "strong"}', evidence_key="0123456789abcdef", grammar="closed",
-                             decoding={"temperature": 0.7, "seed": 1})
+        choice.record.update(
+            completion='{"fit": "strong"}',
+            evidence_key="0123456789abcdef",
+            grammar="closed",
+            decoding={"temperature": 0.7, "seed": 1},
+        )
     fields = impression_fields(choice, {"model": {"backend": "transformers"}})
     assert fields["completion"] == '{"fit": "strong"}' and fields["draft"] is None
     assert fields["evidence_key"] == "ev_0123456789abcdef" and fields["grammar"] == "closed"
@@ -134,10 +157,17 @@ def test_impression_fields_record_what_was_generated(tmp_path):
 
 @pytest.fixture(scope="module")
 def keyed_server(synthetic_home, tmp_path_factory):
-    with running_server(synthetic_home, tmp_path_factory.mktemp("policies"), ui=False,
-                        WAYPOINT_API_KEYS=f"{KEY},{ADMIN_KEY}", WAYPOINT_ADMIN_API_KEYS=ADMIN_KEY,
-                        WAYPOINT_POLICY_EXPLORATION="true", WAYPOINT_POLICY_SAMPLES="2",
-                        WAYPOINT_RATE_LIMIT_PER_MINUTE="100000") as server:
+    with running_server(
+        synthetic_home,
+        tmp_path_factory.mktemp("policies"),
+        ui=False,
+        WAYPOINT_API_KEYS=f"{KEY},{ADMIN_KEY}",
+        WAYPOINT_ADMIN_API_KEYS=ADMIN_KEY,
+        WAYPOINT_POLICY_EXPLORATION="true",
+        WAYPOINT_POLICY_SAMPLES="2",
+        WAYPOINT_RATE_LIMIT_PER_MINUTE="100000",
+        WAYPOINT_LLM_ADAPTER="",  # the base model is the champion (else the shipped adapter is)
+    ) as server:
         yield server
 
 
@@ -148,8 +178,11 @@ def test_explain_logs_the_policy_choice_and_feedback_joins_it(keyed_server):
         out = c.post("/v1/explain", json={"profile": NURSE, "item_id": ITEM}).json()
         assert out["variant"] in ("base-s0", "base-s1") and out["propensity"] == pytest.approx(0.5)
         imp = out["impression_id"]
-        for event in ({"type": "click"}, {"type": "dwell", "dwell_ms": 4200},
-                      {"type": "thumbs", "up": False, "reason": "too_generic"}):
+        for event in (
+            {"type": "click"},
+            {"type": "dwell", "dwell_ms": 4200},
+            {"type": "thumbs", "up": False, "reason": "too_generic"},
+        ):
             assert c.post("/v1/feedback", json={"impression_id": imp, "item_id": ITEM, **event}).status_code == 201
     store = EventStore(keyed_server.events, create=False)
     rows = store.query("SELECT * FROM events WHERE impression_id = :i ORDER BY id", {"i": imp})
@@ -184,8 +217,7 @@ def test_admin_reload_needs_the_admin_key_and_refuses_path_traversal(keyed_serve
 
 def test_registry_bootstrap_challengers_and_one_command_rollback(tmp_path, monkeypatch):
     from retrieval.settings import get_settings
-    from training.registry import AdapterRegistry, RegistryError
-    from training.registry import main as adapters_main
+    from training.registry import AdapterRegistry, RegistryError, main as adapters_main
 
     src = tmp_path / "src"
     src.mkdir()

@@ -39,9 +39,13 @@ def _trace(store: EventStore) -> list[tuple[str, object]]:
     event.listen(store.engine, "begin", lambda conn: seen.append(("begin", None)))
     event.listen(store.engine, "commit", lambda conn: seen.append(("commit", None)))
     event.listen(store.engine, "rollback", lambda conn: seen.append(("rollback", None)))
-    event.listen(store.engine, "before_cursor_execute",
-                 lambda conn, cursor, statement, params, context, executemany:
-                 seen.append(("execute", (statement.split("(")[0].strip(), executemany))))
+    event.listen(
+        store.engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, params, context, executemany: seen.append(
+            ("execute", (statement.split("(")[0].strip(), executemany))
+        ),
+    )
     return seen
 
 
@@ -50,8 +54,10 @@ def test_schema_on_each_backend(store):
         assert store.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     else:
         assert store.engine.dialect.name == "postgresql"
-        cols = {r["column_name"] for r in store.query(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events'")}
+        cols = {
+            r["column_name"]
+            for r in store.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'events'")
+        }
         assert {"event_id", "impression_id", "propensity", "payload"} <= cols
     assert store.query("SELECT value FROM events_meta WHERE key = 'schema_version'") == [{"value": "1"}]
     assert store.counts()["total"] == 0
@@ -61,13 +67,20 @@ def test_schema_on_each_backend(store):
 
 def test_each_event_is_one_transaction(store):
     seen = _trace(store)
-    store.log_impression(items=["a", "b", "c", "d"], session_id="s1", user_id="alice", variant="default",
-                         propensity=0.9, model={"backend": "deterministic", "name": "composer", "adapter": None})
+    store.log_impression(
+        items=["a", "b", "c", "d"],
+        session_id="s1",
+        user_id="alice",
+        variant="default",
+        propensity=0.9,
+        model={"backend": "deterministic", "name": "composer", "adapter": None},
+    )
     store.log_click(impression_id="imp1", item_id="b", position=1, session_id="s1")
     store.log_dwell(impression_id="imp1", item_id="b", dwell_ms=1234.5, session_id="s1")
     store.log_thumbs(impression_id="imp1", item_id="b", up=False, reason="too_generic", session_id="s1")
-    store.log_corrections([{"skill": "Python", "action": "wrong"}, {"skill": "SQL", "action": "missing"}],
-                          session_id="s1")
+    store.log_corrections(
+        [{"skill": "Python", "action": "wrong"}, {"skill": "SQL", "action": "missing"}], session_id="s1"
+    )
     kinds = [k for k, _ in seen]
     assert kinds.count("begin") == kinds.count("commit") == 5 and "rollback" not in kinds, seen
     # each transaction is begin, ONE insert statement (executemany for several rows), commit
@@ -77,8 +90,10 @@ def test_each_event_is_one_transaction(store):
     assert inserts[0][1] and inserts[-1][1], "multi-row events are one executemany"
     # an impression of four items is one event: one transaction, four rows (one per position)
     assert store.counts() == {"impression": 4, "click": 1, "dwell": 1, "thumbs": 1, "correction": 2, "total": 9}
-    rows = store.query("SELECT item_id, position, shown, propensity, variant, model_backend, user_hash "
-                       "FROM events WHERE type='impression' ORDER BY position")
+    rows = store.query(
+        "SELECT item_id, position, shown, propensity, variant, model_backend, user_hash "
+        "FROM events WHERE type='impression' ORDER BY position"
+    )
     assert [r["item_id"] for r in rows] == ["a", "b", "c", "d"]
     assert [r["position"] for r in rows] == [0, 1, 2, 3]
     assert all(json.loads(r["shown"]) == ["a", "b", "c", "d"] for r in rows)
@@ -111,8 +126,13 @@ def test_a_failing_insert_rolls_back_the_whole_event(store, monkeypatch):
 
 
 def test_pii_is_redacted_in_stored_payloads(store):
-    store.log_thumbs(impression_id=None, item_id="x", up=False, reason="other",
-                     comment="write to jane.doe@example.com or call +1 415 555 0100")
+    store.log_thumbs(
+        impression_id=None,
+        item_id="x",
+        up=False,
+        reason="other",
+        comment="write to jane.doe@example.com or call +1 415 555 0100",
+    )
     store.log_impression(items=["x"], payload={"profile": {"text": "jane@example.org, 020 7946 0958"}})
     dump = json.dumps(store.query())
     assert "jane.doe@example.com" not in dump and "jane@example.org" not in dump
@@ -136,10 +156,16 @@ def test_concurrent_writers(store):
 def test_parquet_export(tmp_path, events_target):
     path = events_target
     store = EventStore(path)
-    imp = store.log_impression(items=["21-1091.00", "29-1141.00"], user_id="bob", session_id="s",
-                               variant="alt", propensity=0.1, surface="explanation",
-                               model={"backend": "openai", "name": "smollm2", "adapter": "explainer-sft"},
-                               faithfulness=0.75)
+    imp = store.log_impression(
+        items=["21-1091.00", "29-1141.00"],
+        user_id="bob",
+        session_id="s",
+        variant="alt",
+        propensity=0.1,
+        surface="explanation",
+        model={"backend": "openai", "name": "smollm2", "adapter": "explainer-sft"},
+        faithfulness=0.75,
+    )
     store.log_click(impression_id=imp, item_id="21-1091.00", position=0)
     store.log_thumbs(impression_id=imp, item_id="21-1091.00", up=True)
     out = tmp_path / "export" / "events.parquet"
@@ -188,6 +214,7 @@ def test_redaction_and_hashing():
 # ------------------------------------------------------------------------------------------------
 # the service logs impressions with variant, propensity and model for every explanation it serves
 
+
 def test_service_logs_propensity_and_exploration(synthetic_settings, tmp_path):
     from app.api.metrics import Metrics
     from app.api.services import WaypointService
@@ -198,22 +225,41 @@ def test_service_logs_propensity_and_exploration(synthetic_settings, tmp_path):
     def explain_fn(profile, item_id, *, backend=None, session_id=None, variant=None):
         """A real-shaped explanation (the service's contract) that records the variant it was asked for."""
         seen_variants.append(variant)
-        return {"item": {"id": item_id, "kind": "occupation", "title": "T"}, "fit": "possible", "summary": "s",
-                "matched_skills": [], "missing_skills": [], "next_steps": [], "citations": [], "faithfulness": 1.0,
-                "model": {"backend": "deterministic", "name": "composer", "adapter": "v1"}, "latency_ms": 1,
-                "fallback_reason": None, "variant": variant or "default"}
+        return {
+            "item": {"id": item_id, "kind": "occupation", "title": "T"},
+            "fit": "possible",
+            "summary": "s",
+            "matched_skills": [],
+            "missing_skills": [],
+            "next_steps": [],
+            "citations": [],
+            "faithfulness": 1.0,
+            "model": {"backend": "deterministic", "name": "composer", "adapter": "v1"},
+            "latency_ms": 1,
+            "fallback_reason": None,
+            "variant": variant or "default",
+        }
 
     store = EventStore(tmp_path / "svc-events.sqlite")
-    svc = WaypointService(synthetic_settings, metrics=Metrics(), store=store, explorer=Explorer(0.25, seed=7),
-                          explain_fn=explain_fn)
+    svc = WaypointService(
+        synthetic_settings, metrics=Metrics(), store=store, explorer=Explorer(0.25, seed=7), explain_fn=explain_fn
+    )
     profile = Profile(occupation="Registered Nurses", user_id="applicant-42")
     n = 400
     for i in range(n):
-        out = svc.explain(profile, "21-1091.00", backend="deterministic", session_id="sess", position=i % 5,
-                          shown=["21-1091.00", "29-1141.00"])
+        out = svc.explain(
+            profile,
+            "21-1091.00",
+            backend="deterministic",
+            session_id="sess",
+            position=i % 5,
+            shown=["21-1091.00", "29-1141.00"],
+        )
         assert out["propensity"] == pytest.approx(0.25 if out["variant"] == "alt" else 0.75)
-    rows = store.query("SELECT variant, propensity, adapter, model_backend, user_hash, session_id, shown "
-                       "FROM events WHERE type='impression'")
+    rows = store.query(
+        "SELECT variant, propensity, adapter, model_backend, user_hash, session_id, shown "
+        "FROM events WHERE type='impression'"
+    )
     assert len(rows) == n
     alt = sum(r["variant"] == "alt" for r in rows)
     assert alt / n == pytest.approx(0.25, abs=0.06)

@@ -35,18 +35,27 @@ def _count(conn, sql: str, *args) -> int:
 
 def test_counts_match_sources(catalogue, data_dir):
     onet = data_dir / "onet"
-    assert _count(catalogue, "SELECT COUNT(*) FROM occupation WHERE taxonomy='onet'") == len(_tsv_rows(onet / "Occupation Data.txt"))
+    assert _count(catalogue, "SELECT COUNT(*) FROM occupation WHERE taxonomy='onet'") == len(
+        _tsv_rows(onet / "Occupation Data.txt")
+    )
     assert _count(catalogue, "SELECT COUNT(*) FROM task") == len(_tsv_rows(onet / "Task Statements.txt"))
     related = _tsv_rows(onet / "Related Occupations.txt")
     assert _count(catalogue, "SELECT COUNT(*) FROM related_occupation") == len(related)
-    assert _count(catalogue, "SELECT COUNT(*) FROM occupation WHERE taxonomy='esco'") == len(_csv_rows(data_dir / "esco" / "occupations_en.csv"))
+    assert _count(catalogue, "SELECT COUNT(*) FROM occupation WHERE taxonomy='esco'") == len(
+        _csv_rows(data_dir / "esco" / "occupations_en.csv")
+    )
     esco_skills = _csv_rows(data_dir / "esco" / "derived" / "skills_en.reconstructed.csv")
-    assert _count(catalogue, "SELECT COUNT(*) FROM skill WHERE source='esco' AND kind!='esco_group'") == len(esco_skills)
+    assert _count(catalogue, "SELECT COUNT(*) FROM skill WHERE source='esco' AND kind!='esco_group'") == len(
+        esco_skills
+    )
     tech = {r["Example"].strip() for r in _tsv_rows(onet / "Technology Skills.txt")}
     assert _count(catalogue, "SELECT COUNT(*) FROM skill WHERE kind='technology'") == len(tech)
     courses = data_dir / "courses"
-    expected_courses = (len(_csv_rows(courses / "coursera_courses_2023.csv")) + len(_csv_rows(courses / "edx_courses.csv"))
-                        + len({r["course_id"] for r in _csv_rows(courses / "udemy_courses.csv")}))
+    expected_courses = (
+        len(_csv_rows(courses / "coursera_courses_2023.csv"))
+        + len(_csv_rows(courses / "edx_courses.csv"))
+        + len({r["course_id"] for r in _csv_rows(courses / "udemy_courses.csv")})
+    )
     assert _count(catalogue, "SELECT COUNT(*) FROM course") == expected_courses
     views = _csv_rows(data_dir / "interactions" / "Job_Views.csv")
     assert _count(catalogue, "SELECT COUNT(*) FROM job_view") == len(views)
@@ -60,15 +69,24 @@ def test_registered_nurses(catalogue):
     assert row["title"] == "Registered Nurses" and row["job_zone"] == 4  # per Job Zones.txt
     tasks = [r[0] for r in catalogue.execute("SELECT text FROM task WHERE occupation_id='29-1141.00'")]
     assert len(tasks) > 15 and any("patient" in t.lower() for t in tasks)
-    skills = dict(catalogue.execute(
-        "SELECT s.label, os.importance FROM occupation_skill os JOIN skill s ON s.id=os.skill_id "
-        "WHERE os.occupation_id='29-1141.00' AND os.relation='rated'").fetchall())
+    skills = dict(
+        catalogue.execute(
+            "SELECT s.label, os.importance FROM occupation_skill os JOIN skill s ON s.id=os.skill_id "
+            "WHERE os.occupation_id='29-1141.00' AND os.relation='rated'"
+        ).fetchall()
+    )
     assert 0.5 < skills["Active Listening"] <= 1.0 and "Medicine and Dentistry" in skills
-    tech = [r[0] for r in catalogue.execute(
-        "SELECT s.label FROM occupation_skill os JOIN skill s ON s.id=os.skill_id "
-        "WHERE os.occupation_id='29-1141.00' AND os.relation='technology'")]
+    tech = [
+        r[0]
+        for r in catalogue.execute(
+            "SELECT s.label FROM occupation_skill os JOIN skill s ON s.id=os.skill_id "
+            "WHERE os.occupation_id='29-1141.00' AND os.relation='technology'"
+        )
+    ]
     assert any("Microsoft" in t or "Excel" in t for t in tech)
-    titles = {r[0] for r in catalogue.execute("SELECT title_norm FROM occupation_title WHERE occupation_id='29-1141.00'")}
+    titles = {
+        r[0] for r in catalogue.execute("SELECT title_norm FROM occupation_title WHERE occupation_id='29-1141.00'")
+    }
     assert "rn" in titles
 
 
@@ -80,11 +98,18 @@ def test_related_occupations_tiers(catalogue):
 
 
 def test_esco_occupation_essential_skills(catalogue):
-    occ = catalogue.execute("SELECT id FROM occupation WHERE taxonomy='esco' AND title='artificial intelligence engineer'").fetchone()
+    occ = catalogue.execute(
+        "SELECT id FROM occupation WHERE taxonomy='esco' AND title='artificial intelligence engineer'"
+    ).fetchone()
     assert occ is not None
-    skills = {r[0] for r in catalogue.execute(
-        "SELECT s.label FROM occupation_skill os JOIN skill s ON s.id=os.skill_id "
-        "WHERE os.occupation_id=? AND os.relation='essential'", (occ[0],))}
+    skills = {
+        r[0]
+        for r in catalogue.execute(
+            "SELECT s.label FROM occupation_skill os JOIN skill s ON s.id=os.skill_id "
+            "WHERE os.occupation_id=? AND os.relation='essential'",
+            (occ[0],),
+        )
+    }
     assert "computer programming" in skills
 
 
@@ -98,7 +123,10 @@ def test_vocabulary_resolves_aliases(catalogue):
     assert _count(catalogue, "SELECT COUNT(*) FROM skill WHERE id='tech:python' AND canonical_id=?", python) == 1
     # ... and occupation links were rewritten onto the canonical id.
     assert _count(catalogue, "SELECT COUNT(*) FROM occupation_skill WHERE skill_id='tech:python'") == 0
-    assert _count(catalogue, "SELECT COUNT(*) FROM occupation_skill WHERE skill_id=? AND relation='technology'", python) > 10
+    assert (
+        _count(catalogue, "SELECT COUNT(*) FROM occupation_skill WHERE skill_id=? AND relation='technology'", python)
+        > 10
+    )
     assert index.lookup("Structured query language SQL")[0] == index.lookup("SQL")[0]
     assert index.lookup("no such skill at all") == []
 
@@ -152,6 +180,7 @@ def test_corrupt_file_keeps_old_catalogue_and_resume_finishes(tmp_path, syntheti
     assert "Job_Views.csv" in str(info.value) and "line 21" in str(info.value)  # header is line 1
     assert live.stat().st_mtime_ns == old_mtime and live.stat().st_size == old_bytes
     import sqlite3
+
     with sqlite3.connect(live) as conn:  # the old catalogue still answers
         assert conn.execute("SELECT COUNT(*) FROM job_view").fetchone()[0] == len(lines) - 1
 
@@ -174,8 +203,13 @@ def test_wrong_columns_are_reported(tmp_path, synthetic_data):
 
 def test_cli_bad_input_exit_code_2(tmp_path):
     env = {**os.environ, "WAYPOINT_HOME": str(tmp_path / "home")}
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "ingest", "--data", str(tmp_path / "missing")],
-                          capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parent.parent)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", "ingest", "--data", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert proc.returncode == 2
     assert "does not exist" in proc.stderr
 
@@ -183,6 +217,7 @@ def test_cli_bad_input_exit_code_2(tmp_path):
 def test_zip_source(tmp_path, synthetic_data):
     """The official-release shape: an O*NET zip with a nested folder is found by file name."""
     import zipfile
+
     from retrieval.catalogue.source import resolve_source
 
     archive = tmp_path / "db_29_3_text.zip"

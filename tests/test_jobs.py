@@ -121,5 +121,6 @@ def test_recommend_dispatch_kind_job(settings, real_job_log):
     user = _applicant_with_history(job_log)
     results = recommend([Profile(id="p1", user_id=user), Profile(id="p2", text="warehouse forklift")], Kind.job, k=5)
     assert [r.id for r in results] == ["p1", "p2"]
-    assert all(len(r.items) == 5 and all(i.kind == Kind.job and i.id.startswith("job:") for i in r.items)
-               for r in results)
+    assert all(
+        len(r.items) == 5 and all(i.kind == Kind.job and i.id.startswith("job:") for i in r.items) for r in results
+    )

@@ -19,10 +19,10 @@ import httpx
 import jsonschema
 import pytest
 
-pytestmark = pytest.mark.slow
-
 from tests.llm_helpers import MESSAGES, SCHEMA, shared_llm_settings
 from tests.test_training_sft import tiny_sft
+
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 VLLM_VENV = REPO / ".venv-vllm"
@@ -63,8 +63,9 @@ def vllm_server(settings, tmp_path_factory):
     with open(log_path, "wb") as log:
         # the script execs the server, so proc.pid is vLLM's API server; its own session lets
         # teardown reach the engine subprocesses it spawned through the process group of that PID
-        proc = subprocess.Popen(["bash", str(SERVE_SCRIPT)], cwd=REPO, env=env, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            ["bash", str(SERVE_SCRIPT)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -80,7 +81,9 @@ def vllm_server(settings, tmp_path_factory):
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"vLLM did not answer /v1/models in {STARTUP_TIMEOUT_S:.0f}s:\n{log_path.read_text()[-4000:]}")
+                pytest.fail(
+                    f"vLLM did not answer /v1/models in {STARTUP_TIMEOUT_S:.0f}s:\n{log_path.read_text()[-4000:]}"
+                )
             time.sleep(1.0)
         print(f"vLLM ready in {time.perf_counter() - started:.1f}s at {base_url}")
         yield base_url, ADAPTER
@@ -167,8 +170,9 @@ def test_unreachable_server_raises_quickly():
     from app.llm.openai_backend import OpenAIBackend
 
     port = free_port()  # closed again: connections are refused
-    backend = OpenAIBackend(f"http://127.0.0.1:{port}/v1", model="smollm2-135m-instruct", timeout_s=5,
-                            max_retries=1, backoff_s=0.1)
+    backend = OpenAIBackend(
+        f"http://127.0.0.1:{port}/v1", model="smollm2-135m-instruct", timeout_s=5, max_retries=1, backoff_s=0.1
+    )
     try:
         started = time.perf_counter()
         with pytest.raises(LLMUnavailable) as info:
@@ -206,11 +210,18 @@ def test_silent_server_times_out():
 @pytest.fixture(scope="module")
 def served_settings(settings, vllm_server):
     base_url, adapter = vllm_server
-    return settings.model_copy(update={
-        "gap_embeddings": False, "gap_esco_map": False, "llm_base_url": base_url,
-        "llm_model_name": "smollm2-135m-instruct", "llm_adapter": adapter, "llm_timeout_s": 300.0,
-        "llm_max_retries": 0, "faithfulness_threshold": 0.0,
-    })
+    return settings.model_copy(
+        update={
+            "gap_embeddings": False,
+            "gap_esco_map": False,
+            "llm_base_url": base_url,
+            "llm_model_name": "smollm2-135m-instruct",
+            "llm_adapter": adapter,
+            "llm_timeout_s": 300.0,
+            "llm_max_retries": 0,
+            "faithfulness_threshold": 0.0,
+        }
+    )
 
 
 def test_vllm_adapter_explanation_is_schema_valid_and_verified(served_settings, catalogue):
@@ -227,7 +238,9 @@ def test_vllm_adapter_explanation_is_schema_valid_and_verified(served_settings, 
     from app.llm import clear_backends
     from retrieval.profile import Profile
 
-    profile = Profile(occupation=NURSE, text="Registered nurse; I run patient education classes and keep medical records.")
+    profile = Profile(
+        occupation=NURSE, text="Registered nurse; I run patient education classes and keep medical records."
+    )
     try:
         assert served_settings.explain_grammar == "closed"  # the default, used by the base-model half
         adapter_settings = served_settings.model_copy(update={"explain_grammar": "claims"})

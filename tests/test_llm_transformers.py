@@ -10,9 +10,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-pytestmark = pytest.mark.slow
-
 from tests.llm_helpers import MESSAGES, SCHEMA, make_tiny_lora, shared_llm_settings  # noqa: F401
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,9 @@ from tests.server_helpers import REPO
 def _source_tree(dest: Path) -> Path:
     """The project's files as a clean checkout has them: no build/ or *.egg-info left by an editable install,
     whose file lists setuptools would reuse (the wheel would then pass here and lack the files elsewhere)."""
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True,
-                           text=True, check=True).stdout.splitlines()
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     for name in files:
         src = REPO / name
         if src.is_file():
@@ -26,8 +27,23 @@ def _source_tree(dest: Path) -> Path:
 
 def test_wheel_has_the_training_configs_and_every_package(tmp_path):
     source = _source_tree(tmp_path / "src")
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                           str(tmp_path / "dist"), str(source)], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     wheel = next((tmp_path / "dist").glob("waypoint-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())

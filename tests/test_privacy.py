@@ -54,47 +54,53 @@ def _settings(home: Path) -> Settings:
 
 
 def _child_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("WAYPOINT_USER_HASH") and k != "WAYPOINT_REQUIRE_USER_HASH_SALT"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("WAYPOINT_USER_HASH") and k != "WAYPOINT_REQUIRE_USER_HASH_SALT"
+    }
     env["WAYPOINT_HOME"] = str(home)
     env["PYTHONPATH"] = str(REPO)
     return env
 
 
 # ------------------------------------------------------------------------------------------------ redactor
-@pytest.mark.parametrize("text, kind, secret", [
-    ("Name: Jane Doe", "name", "Doe"),
-    ("My name is Pranav Kulkarni and I build dashboards.", "name", "Kulkarni"),
-    ("I'm Anthony May, a translator.", "name", "May,"),
-    ("Priya More\npriya.more@example.com\nData analyst", "name", "Priya"),
-    ("Kind regards,\nTom Baker", "name", "Baker"),
-    ("Worked under Dr. Satish Rao.", "name", "Satish"),
-    ("Jane Doe here, looking for nursing jobs", "name", "Jane"),
-    ("Doe, Jane\nRegistered nurse, 8 years on surgical wards", "name", "Jane"),
-    ("1600 Pennsylvania Avenue NW, Washington, DC 20500", "address", "Pennsylvania"),
-    ("Flat 2, 15 High Street, Oxford OX1 4AA", "address", "High Street"),
-    ("PO Box 1234, Springfield, IL 62704", "address", "1234"),
-    ("Address: Koramangala 5th Block, Bengaluru - 560095", "address", "Koramangala"),
-    ("Send it to 566 Sutton Plains, Jessicaview, NY 10022. Thanks!", "address", "Sutton"),
-    ("ZIP: 90210", "postcode", "90210"),
-    ("zip 12345-6789", "postcode", "6789"),
-    ("Postcode EH1 1YZ", "postcode", "EH1"),
-    ("Ottawa, ON K1M 1M4", "address", "K1M"),
-    ("Pune - 411038", "postcode", "411038"),
-    ("Eircode D02 X285", "postcode", "X285"),
-    ("DOB: 12/03/1990", "dob", "1990"),
-    ("Date of birth - 3rd March 1990", "dob", "March"),
-    ("born on 12 March 1990 in Leeds", "dob", "12 March"),
-    ("I was born in 1985.", "dob", "1985"),
-    ("Birthday: March 12", "dob", "12"),
-    ("follow me @jane_doe", "handle", "jane_doe"),
-    ("linkedin.com/in/jane-doe-123", "link", "jane-doe"),
-    ("https://github.com/janedoe", "link", "janedoe"),
-    ("twitter.com/janedoe and x.com/jdoe", "link", "jdoe"),
-    ("mail jane.doe@example.com", "email", "jane.doe"),
-    ("call +44 20 7946 0958 or (415) 555-0134", "phone", "7946"),
-    ("Mobile: 30135850", "phone", "30135850"),
-])
+@pytest.mark.parametrize(
+    "text, kind, secret",
+    [
+        ("Name: Jane Doe", "name", "Doe"),
+        ("My name is Pranav Kulkarni and I build dashboards.", "name", "Kulkarni"),
+        ("I'm Anthony May, a translator.", "name", "May,"),
+        ("Priya More\npriya.more@example.com\nData analyst", "name", "Priya"),
+        ("Kind regards,\nTom Baker", "name", "Baker"),
+        ("Worked under Dr. Satish Rao.", "name", "Satish"),
+        ("Jane Doe here, looking for nursing jobs", "name", "Jane"),
+        ("Doe, Jane\nRegistered nurse, 8 years on surgical wards", "name", "Jane"),
+        ("1600 Pennsylvania Avenue NW, Washington, DC 20500", "address", "Pennsylvania"),
+        ("Flat 2, 15 High Street, Oxford OX1 4AA", "address", "High Street"),
+        ("PO Box 1234, Springfield, IL 62704", "address", "1234"),
+        ("Address: Koramangala 5th Block, Bengaluru - 560095", "address", "Koramangala"),
+        ("Send it to 566 Sutton Plains, Jessicaview, NY 10022. Thanks!", "address", "Sutton"),
+        ("ZIP: 90210", "postcode", "90210"),
+        ("zip 12345-6789", "postcode", "6789"),
+        ("Postcode EH1 1YZ", "postcode", "EH1"),
+        ("Ottawa, ON K1M 1M4", "address", "K1M"),
+        ("Pune - 411038", "postcode", "411038"),
+        ("Eircode D02 X285", "postcode", "X285"),
+        ("DOB: 12/03/1990", "dob", "1990"),
+        ("Date of birth - 3rd March 1990", "dob", "March"),
+        ("born on 12 March 1990 in Leeds", "dob", "12 March"),
+        ("I was born in 1985.", "dob", "1985"),
+        ("Birthday: March 12", "dob", "12"),
+        ("follow me @jane_doe", "handle", "jane_doe"),
+        ("linkedin.com/in/jane-doe-123", "link", "jane-doe"),
+        ("https://github.com/janedoe", "link", "janedoe"),
+        ("twitter.com/janedoe and x.com/jdoe", "link", "jdoe"),
+        ("mail jane.doe@example.com", "email", "jane.doe"),
+        ("call +44 20 7946 0958 or (415) 555-0134", "phone", "7946"),
+        ("Mobile: 30135850", "phone", "30135850"),
+    ],
+)
 def test_redactor_removes_each_kind(text, kind, secret):
     out = redact_text(text)
     assert secret not in out, out
@@ -102,18 +108,21 @@ def test_redactor_removes_each_kind(text, kind, secret):
     assert redact_text(out) == out  # idempotent: placeholders never match again
 
 
-@pytest.mark.parametrize("text", [
-    "Registered Nurses (29-1141.00) with 5 years of experience, 2019-2023.",
-    "O*NET 21-1091.00 since 2019-2023, 2024-01-31; worked 2015 2016 2017",
-    "Python, SQL, Microsoft Excel, Crystal Reports, Ruby on Rails, Java @Override annotations",
-    "Grant Writer; Loan Officer; Van Driver; Art Director; Chief Executives",
-    "May 2019 to June 2021: Data Scientist at a hospital in Boston",
-    "ISO 9001, Windows 10, salary 60000, sales of 450000 units, budget 25,000",
-    "Company Name: Acme Corp. Project Name: Waypoint. References available upon request.",
-    "Education Details\nMay 2013 to May 2017 B.E UIT-RGPV\nData Scientist\n",
-    "I am Certified Scrum Master. I'm a nurse. Contact Lens Fitter. Regards,\nThe Hiring Team",
-    "Ms Office 2010, MS Excel, IP address: 10.0.0.1, Revenue 500000",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Registered Nurses (29-1141.00) with 5 years of experience, 2019-2023.",
+        "O*NET 21-1091.00 since 2019-2023, 2024-01-31; worked 2015 2016 2017",
+        "Python, SQL, Microsoft Excel, Crystal Reports, Ruby on Rails, Java @Override annotations",
+        "Grant Writer; Loan Officer; Van Driver; Art Director; Chief Executives",
+        "May 2019 to June 2021: Data Scientist at a hospital in Boston",
+        "ISO 9001, Windows 10, salary 60000, sales of 450000 units, budget 25,000",
+        "Company Name: Acme Corp. Project Name: Waypoint. References available upon request.",
+        "Education Details\nMay 2013 to May 2017 B.E UIT-RGPV\nData Scientist\n",
+        "I am Certified Scrum Master. I'm a nurse. Contact Lens Fitter. Regards,\nThe Hiring Team",
+        "Ms Office 2010, MS Excel, IP address: 10.0.0.1, Revenue 500000",
+    ],
+)
 def test_redactor_keeps_career_content(text):
     assert redact_text(text) == text, find_pii(text)
 
@@ -167,8 +176,9 @@ def test_install_secret_is_created_0600_and_reused_across_settings_and_processes
     forget_cached_secrets()
     assert hash_user_id("alice", _settings(home)) == first  # read back from disk
     code = "from app.privacy.hashing import hash_user_id; print(hash_user_id('alice'))"
-    child = subprocess.run([sys.executable, "-c", code], env=_child_env(home), capture_output=True, text=True,
-                           timeout=120, check=True)
+    child = subprocess.run(
+        [sys.executable, "-c", code], env=_child_env(home), capture_output=True, text=True, timeout=120, check=True
+    )
     assert child.stdout.strip() == first  # another process on the same home
     assert hash_user_id("alice", _settings(tmp_path / "other-home")) != first  # another install, another key
 
@@ -177,10 +187,20 @@ def test_install_secret_creation_is_race_free(tmp_path):
     """Four processes that start at the same instant agree on one secret, and leave no temp file."""
     home = tmp_path / "home"
     start_at = time.time() + 3.0
-    code = ("import time, sys; from app.privacy.secret import install_secret; "
-            f"time.sleep(max(0.0, {start_at} - time.time())); print(install_secret(sys.argv[1]).hex())")
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(home)], env=_child_env(home), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    code = (
+        "import time, sys; from app.privacy.secret import install_secret; "
+        f"time.sleep(max(0.0, {start_at} - time.time())); print(install_secret(sys.argv[1]).hex())"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(home)],
+            env=_child_env(home),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     keys = []
     for proc in procs:
         out, err = proc.communicate(timeout=120)
@@ -245,14 +265,19 @@ def test_false_redaction_rate_on_career_text(catalogue):
     the skill labels and descriptions <= 0.1 %; the real résumés (from shared/data/resumes, which
     hold some real names, emails and links, so this is an upper bound) <= 0.5 %.
     """
-    onet = ([r[0] for r in catalogue.execute("SELECT title FROM occupation WHERE taxonomy = 'onet'")]
-            + [r[0] for r in catalogue.execute("SELECT description FROM occupation WHERE taxonomy = 'onet'")]
-            + [r[0] for r in catalogue.execute("SELECT text FROM task")])
+    onet = (
+        [r[0] for r in catalogue.execute("SELECT title FROM occupation WHERE taxonomy = 'onet'")]
+        + [r[0] for r in catalogue.execute("SELECT description FROM occupation WHERE taxonomy = 'onet'")]
+        + [r[0] for r in catalogue.execute("SELECT text FROM task")]
+    )
     corpora = {
         "onet": (onet, 0.0005),
         "alternate titles": ([r[0] for r in catalogue.execute("SELECT title FROM occupation_title")], 0.001),
-        "skills": ([r[0] for r in catalogue.execute("SELECT label FROM skill")]
-                   + [r[0] for r in catalogue.execute("SELECT description FROM skill WHERE description != ''")], 0.001),
+        "skills": (
+            [r[0] for r in catalogue.execute("SELECT label FROM skill")]
+            + [r[0] for r in catalogue.execute("SELECT description FROM skill WHERE description != ''")],
+            0.001,
+        ),
         "resumes": ([r[0] for r in catalogue.execute("SELECT text FROM resume")], 0.005),
     }
     for name, (texts, bound) in corpora.items():
@@ -262,8 +287,11 @@ def test_false_redaction_rate_on_career_text(catalogue):
         assert lost / total <= bound, name
     codes = " ".join(r[0] for r in catalogue.execute("SELECT id FROM occupation WHERE taxonomy = 'onet'"))
     assert redact_text(codes) == codes  # every O*NET-SOC code survives
-    ids = [r[0] for table in ("occupation", "skill", "course", "job_posting", "job")
-           for r in catalogue.execute(f"SELECT id FROM {table}")]
+    ids = [
+        r[0]
+        for table in ("occupation", "skill", "course", "job_posting", "job")
+        for r in catalogue.execute(f"SELECT id FROM {table}")
+    ]
     changed = [i for i in ids if redact_text(i) != i]
     assert not changed, changed[:5]  # item ids (ESCO UUIDs too) are stored in event columns as they are
     years = " ".join(f"since {y}, {y}-{y + 4}, {y % 30 + 1} years of experience" for y in range(1950, 2031))
@@ -319,15 +347,30 @@ def round_trip(settings, catalogue):
             rec = service.recommend(profile, "occupation", 3, session_id=session)
             item = rec["items"][0]["id"]
             exp = service.explain(profile, item, backend="deterministic", session_id=session)
-            service.feedback({"type": "thumbs", "item_id": item, "up": False, "reason": "other",
-                              "comment": p.text[:400], "user_id": p.user_id, "session_id": session,
-                              "impression_id": exp["impression_id"],
-                              "corrections": [{"skill": "Microsoft Excel", "action": "missing"}]})
+            service.feedback(
+                {
+                    "type": "thumbs",
+                    "item_id": item,
+                    "up": False,
+                    "reason": "other",
+                    "comment": p.text[:400],
+                    "user_id": p.user_id,
+                    "session_id": session,
+                    "impression_id": exp["impression_id"],
+                    "corrections": [{"skill": "Microsoft Excel", "action": "missing"}],
+                }
+            )
             turn_owner = session or f"privacy-{run}-anon-{p.n}"
             memory.remember_turn(turn_owner, "user", p.text, s)  # what the person typed, as a chat turn
             owner = profile_owner(profile, session, redact_text(p.text))
-            out.append({"person": p, "impressions": [rec["impression_id"], exp["impression_id"]],
-                        "owner": owner, "turn_owner": turn_owner})
+            out.append(
+                {
+                    "person": p,
+                    "impressions": [rec["impression_id"], exp["impression_id"]],
+                    "owner": owner,
+                    "turn_owner": turn_owner,
+                }
+            )
     finally:
         root.removeHandler(keeper)
         root.setLevel(old_level)
@@ -335,8 +378,9 @@ def round_trip(settings, catalogue):
     profiles_store = memory._store(memory.PROFILE, s)
     turns_store = memory._store(memory.TURN, s)
     for entry in out:
-        entry["rows"] = store.query("SELECT * FROM events WHERE impression_id IN :ids", {"ids": entry["impressions"]},
-                                    expanding=["ids"])
+        entry["rows"] = store.query(
+            "SELECT * FROM events WHERE impression_id IN :ids", {"ids": entry["impressions"]}, expanding=["ids"]
+        )
         n_chunks = profiles_store.count(kind=memory.PROFILE, where={"owner": entry["owner"]})
         chunks = memory.profile_passages(entry["owner"], "experience skills work", k=max(1, n_chunks) + 5, settings=s)
         n_turns = turns_store.count(kind=memory.TURN, where={"owner": entry["turn_owner"]})
@@ -359,9 +403,12 @@ def test_no_pii_left_in_stored_events_vector_store_or_logs(round_trip):
     for entry in entries:
         p = entry["person"]
         assert entry["rows"], p.n
-        stored = {"events": "\n".join(s for row in entry["rows"] for s in _strings(row)),
-                  "profile chunks": "\n".join(entry["chunks"]), "turns": "\n".join(entry["turns"]),
-                  "logs": round_trip["logs"]}
+        stored = {
+            "events": "\n".join(s for row in entry["rows"] for s in _strings(row)),
+            "profile chunks": "\n".join(entry["chunks"]),
+            "turns": "\n".join(entry["turns"]),
+            "logs": round_trip["logs"],
+        }
         for kind, items in p.pii.items():
             checked[kind] += len(items)
         for where, text in stored.items():
@@ -370,8 +417,10 @@ def test_no_pii_left_in_stored_events_vector_store_or_logs(round_trip):
         assert p.profile_id not in blob and p.profile_id not in round_trip["logs"]  # raw profile id (an email)
         for career in p.career:  # career content survives in the stored profile text
             assert career in stored["events"], (p.n, career)
-    print(f"PII items checked per profile kind (x4 stores): {checked}; left: "
-          + ", ".join(f"{where} {len(v)}" for where, v in left.items()))
+    print(
+        f"PII items checked per profile kind (x4 stores): {checked}; left: "
+        + ", ".join(f"{where} {len(v)}" for where, v in left.items())
+    )
     assert all(not v for v in left.values()), left
 
 
@@ -381,8 +430,9 @@ def test_vector_store_holds_redacted_chunks_under_hashed_owners(round_trip):
 
     entries = round_trip["entries"]
     long_ones = [e for e in entries if len(redact_text(e["person"].text)) > PROFILE_CHUNK_CHARS]
-    assert len(long_ones) >= 40 and all(e["n_chunks"] for e in long_ones), \
+    assert len(long_ones) >= 40 and all(e["n_chunks"] for e in long_ones), (
         "every profile longer than a chunk is in the memory (not a vacuous pass)"
+    )
     for e in entries:
         assert len(e["chunks"]) == e["n_chunks"], "every stored chunk was read back"
         assert len(e["turns"]) == e["n_turns"] >= 1
@@ -428,8 +478,10 @@ def test_dictionary_attack_reverses_no_stored_hash(round_trip, catalogue):
                 table.add(hmac.new(key, label + b"\x00" + raw, hashlib.sha256).hexdigest())
         table |= {hashlib.sha256(raw).hexdigest(), hashlib.sha1(raw).hexdigest(), hashlib.md5(raw).hexdigest()}
     reversed_ = [h for h in stored if h[2:] in table or h[2:18] in table]
-    print(f"dictionary attack: {len(candidates):,} ids x 11 keyed/unkeyed hashes in {time.perf_counter() - started:.1f} s; "
-          f"{len(reversed_)} of {len(stored)} stored hashes reversed")
+    print(
+        f"dictionary attack: {len(candidates):,} ids x 11 keyed/unkeyed hashes in {time.perf_counter() - started:.1f} s; "
+        f"{len(reversed_)} of {len(stored)} stored hashes reversed"
+    )
     assert reversed_ == []
     s = round_trip["settings"]
     with_key = {hash_user_id(c, s) for c in candidates} | {hash_profile_id(c, s) for c in candidates}

@@ -21,8 +21,10 @@ from retrieval.profile import Profile
 
 FIREFIGHTER, FINANCIAL_ANALYSTS = "33-2011.00", "13-2051.00"
 RETAIL_SUPERVISORS, SALES_MANAGERS = "41-1011.00", "11-2022.00"
-STORE_MANAGER = ("Store Manager, Target (2016-2024)\nLed a team of 15; scheduling, inventory and visual "
-                 "merchandising.\nSkills: Microsoft Excel, customer service")
+STORE_MANAGER = (
+    "Store Manager, Target (2016-2024)\nLed a team of 15; scheduling, inventory and visual "
+    "merchandising.\nSkills: Microsoft Excel, customer service"
+)
 CUSTOMER_SERVICE = "onet:2.C.1.e"  # Customer and Personal Service
 YOU_HAVE = re.compile(r"\byou (?:already )?(?:have|show|bring)\b[^.;]*Microsoft Excel|\byour Microsoft Excel\b", re.I)
 
@@ -85,8 +87,11 @@ def test_customer_service_in_their_words_is_never_a_gap(fast, occupation):
     assert held.provenance == "stated" and held.quote.lower() == "customer service"
     quoted = [e.citations[int(c[1:]) - 1] for m in e.matched_skills if m.id == CUSTOMER_SERVICE for c in m.evidence]
     assert any(c.source == "profile" and "customer service" in c.text for c in quoted)
-    assert not re.search(r"(?:gap is|building|focus next on|starting with) Customer and Personal Service|"
-                         r"Customer and Personal Service is (?:the main|what|the first|still missing)", e.summary)
+    assert not re.search(
+        r"(?:gap is|building|focus next on|starting with) Customer and Personal Service|"
+        r"Customer and Personal Service is (?:the main|what|the first|still missing)",
+        e.summary,
+    )
 
 
 def test_rest_output_uses_the_renumbered_ids_everywhere(fast):
@@ -95,20 +100,24 @@ def test_rest_output_uses_the_renumbered_ids_everywhere(fast):
     from app.api.app import create_app
     from app.ui.chat import render_explanation
 
-    body = {"profile": {"occupation": RETAIL_SUPERVISORS, "text": STORE_MANAGER}, "item_id": SALES_MANAGERS,
-            "backend": "deterministic"}
-    with TestClient(create_app(fast.model_copy(update={"api_keys": "", "rate_limit_per_minute": 100_000}),
-                               mount_ui=False)) as client:
+    body = {
+        "profile": {"occupation": RETAIL_SUPERVISORS, "text": STORE_MANAGER},
+        "item_id": SALES_MANAGERS,
+        "backend": "deterministic",
+    }
+    with TestClient(
+        create_app(fast.model_copy(update={"api_keys": "", "rate_limit_per_minute": 100_000}), mount_ui=False)
+    ) as client:
         plain = client.post("/v1/explain", json=body)
         assert plain.status_code == 200, plain.text
         e = plain.json()
-        streamed = client.post("/v1/explain", json={**body, "stream": True},
-                               headers={"Accept": "application/x-ndjson"})
+        streamed = client.post("/v1/explain", json={**body, "stream": True}, headers={"Accept": "application/x-ndjson"})
     ids = [c["id"] for c in e["citations"]]
-    assert ids == [f"c{n}" for n in range(1, len(ids) + 1)]                # no gaps
-    assert _display_ids(e) == ids                                           # in order of first appearance
+    assert ids == [f"c{n}" for n in range(1, len(ids) + 1)]  # no gaps
+    assert _display_ids(e) == ids  # in order of first appearance
     assert [m["provenance"] for m in e["matched_skills"]] == sorted(
-        (m["provenance"] for m in e["matched_skills"]), key=lambda p: p == "inferred")  # stated first
+        (m["provenance"] for m in e["matched_skills"]), key=lambda p: p == "inferred"
+    )  # stated first
     assert e["verification"]["provenance_errors"] == 0
     by_id = {c["id"]: c for c in e["citations"]}
     same = lambda a, b: all(a[k] == b[k] for k in ("id", "source", "text"))  # noqa: E731
@@ -121,5 +130,5 @@ def test_rest_output_uses_the_renumbered_ids_everywhere(fast):
     assert done["event"] == "done" and len(done["data"]["citations"]) == len(ids)
     assert all(same(a, b) for a, b in zip(done["data"]["citations"], e["citations"]))
     md = render_explanation(e)
-    assert list(dict.fromkeys(re.findall(r"\[(c\d+)\]", md))) == ids       # the UI shows them in order too
+    assert list(dict.fromkeys(re.findall(r"\[(c\d+)\]", md))) == ids  # the UI shows them in order too
     assert "Every claim checked against the evidence" in md.split("<details>")[0]

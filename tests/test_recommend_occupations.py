@@ -26,8 +26,15 @@ def recommender(settings):
     return get_occupation_recommender(settings)
 
 
-@pytest.mark.parametrize("title, code", [("RN", "29-1141.00"), ("software developer", "15-1252.00"),
-                                          ("Registered Nurses", "29-1141.00"), ("29-1141", "29-1141.00")])
+@pytest.mark.parametrize(
+    "title, code",
+    [
+        ("RN", "29-1141.00"),
+        ("software developer", "15-1252.00"),
+        ("Registered Nurses", "29-1141.00"),
+        ("29-1141", "29-1141.00"),
+    ],
+)
 def test_free_titles_resolve(recommender, title, code):
     assert recommender.resolver.resolve(title).occupation_id == code
 
@@ -82,14 +89,29 @@ def test_occupation_cv_keeps_every_query_and_compares_paired(recommender, tmp_pa
     baseline.write_text(json.dumps({"runs": {"2": run}}))
     not_json = tmp_path / "notes.txt"
     not_json.write_text("not a report")
-    for args, message in ((["--folds", "4", "--baseline", str(baseline)], "runs for --folds 2 only"),
-                          (["--baseline", str(not_json)], "not an occupation_cv.json")):
+    for args, message in (
+        (["--folds", "4", "--baseline", str(baseline)], "runs for --folds 2 only"),
+        (["--baseline", str(not_json)], "not an occupation_cv.json"),
+    ):
         with pytest.raises(SystemExit):  # refused before any fitting
             main(args + ["--out", str(tmp_path / "refused")])
         assert message in capsys.readouterr().err
     assert not (tmp_path / "refused").exists()
-    result = main(["--folds", "2", "3", "--partitions", "1", "--rounds", "30", "--baseline", str(baseline),
-                   "--out", str(tmp_path / "report")])
+    result = main(
+        [
+            "--folds",
+            "2",
+            "3",
+            "--partitions",
+            "1",
+            "--rounds",
+            "30",
+            "--baseline",
+            str(baseline),
+            "--out",
+            str(tmp_path / "report"),
+        ]
+    )
     compared = result["runs"]["2"]["vs_baseline"]
     assert compared["n"] == len(labels) and compared["base"] == pytest.approx(run["ndcg@10"])
     assert "vs_baseline" not in result["runs"]["3"]  # the baseline has no 3-fold run to pair with
@@ -157,8 +179,11 @@ def test_a_new_feature_cache_removes_only_stale_ones_of_its_variant(tmp_path):
 
     current = tmp_path / f"{_cache_prefix(True)}new.npz"
     kept = [current, tmp_path / f"{_cache_prefix(False)}any.npz", tmp_path / "ranker.pkl"]
-    stale = [tmp_path / f"{_cache_prefix(True)}old.npz", tmp_path / f"{_cache_prefix(True)}old.tmp.npz",
-             tmp_path / "occupation-features-6f63e35bd48bf231.npz"]  # from before the variant was in the name
+    stale = [
+        tmp_path / f"{_cache_prefix(True)}old.npz",
+        tmp_path / f"{_cache_prefix(True)}old.tmp.npz",
+        tmp_path / "occupation-features-6f63e35bd48bf231.npz",
+    ]  # from before the variant was in the name
     for path in kept + stale:
         path.write_bytes(b"x")
     _remove_stale_caches(current, per_task_alignment=True)
@@ -178,14 +203,20 @@ def test_a_saved_ranker_needing_unknown_features_is_detected(recommender):
 
     live = recommender.ranker
     assert live.mode == "ltr" and live.missing_features(recommender.corpus, recommender.content) == set()
-    stale = OccupationRanker(feature_names=[*live.feature_names, "pair_model"], mode="ltr", boosters=live.boosters,
-                             labels=live.labels, _serving_extra=live._serving_extra)
+    stale = OccupationRanker(
+        feature_names=[*live.feature_names, "pair_model"],
+        mode="ltr",
+        boosters=live.boosters,
+        labels=live.labels,
+        _serving_extra=live._serving_extra,
+    )
     assert stale.missing_features(recommender.corpus, recommender.content) == {"pair_model"}
 
 
 def test_text_profile(recommender):
-    items = recommend([Profile(text="I care for hospital patients, give medication and monitor vital signs")],
-                      Kind.occupation, k=10)[0].items
+    items = recommend(
+        [Profile(text="I care for hospital patients, give medication and monitor vital signs")], Kind.occupation, k=10
+    )[0].items
     assert any(i.id.startswith("29-") for i in items[:5])
 
 
@@ -197,7 +228,10 @@ def test_both_qdrant_backends_same_top10(settings, tmp_path):
     client_settings = settings.model_copy(update={"qdrant_local_path": str(tmp_path / "qdrant-local")})
     client = OccupationRecommender(client_settings)
     assert type(edge.store).__name__ == "EdgeStore" and type(client.store).__name__ == "ClientStore"
-    profiles = [Profile(text="data analysis with Python and SQL dashboards"), Profile(text="welding and metal fabrication")]
+    profiles = [
+        Profile(text="data analysis with Python and SQL dashboards"),
+        Profile(text="welding and metal fabrication"),
+    ]
     a = [[i.id for i in r][:10] for r in edge.recommend_many(profiles, k=10)]
     b = [[i.id for i in r][:10] for r in client.recommend_many(profiles, k=10)]
     assert a == b
@@ -209,7 +243,7 @@ def test_bad_profiles_are_clear_errors(recommender):
     with pytest.raises(ProfileError, match="empty profile"):
         parse_profiles(['{"id": "x"}'])
     with pytest.raises(ProfileError, match="line 2: malformed JSON"):
-        parse_profiles(['{"occupation": "RN"}', '{not json'])
+        parse_profiles(['{"occupation": "RN"}', "{not json"])
     with pytest.raises(ProfileError, match="skills"):
         parse_profiles(['{"skills": "python"}'])
 
@@ -218,17 +252,35 @@ def test_cli_batch(settings, tmp_path, recommender):
     batch = tmp_path / "in.jsonl"
     batch.write_text('{"id": "n", "occupation": "RN"}\n{"id": "s", "occupation": "15-1252.00"}\n')
     env = {**os.environ, "WAYPOINT_HOME": str(settings.home)}
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "recommend", "--batch", str(batch), "--kind", "occupation",
-                           "--k", "5"], capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", "recommend", "--batch", str(batch), "--kind", "occupation", "--k", "5"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["id"] for r in lines] == ["n", "s"]
     assert len(lines[0]["items"]) == 5 and {"id", "kind", "title", "score"} <= set(lines[0]["items"][0])
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"occupation": "00-0000.00"}\n')
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "recommend", "--batch", str(bad)],
-                          capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", "recommend", "--batch", str(bad)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=600,
+    )
     assert proc.returncode == 2 and "unknown occupation" in proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "recommend", "--batch", str(batch), "--kind", "planet"],
-                          capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", "recommend", "--batch", str(batch), "--kind", "planet"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=600,
+    )
     assert proc.returncode == 2 and "unknown kind" in proc.stderr

@@ -27,13 +27,21 @@ def _make_adapter(base_dir, out, *, steps: int = 0, alpha: int = 8, random_init:
     torch.manual_seed(seed)
     tok = AutoTokenizer.from_pretrained(str(base_dir))
     model = AutoModelForCausalLM.from_pretrained(str(base_dir), dtype=torch.float32)
-    cfg = LoraConfig(r=4, lora_alpha=alpha, target_modules=["q_proj", "v_proj"], lora_dropout=0.0,
-                     init_lora_weights=not random_init, task_type="CAUSAL_LM")
+    cfg = LoraConfig(
+        r=4,
+        lora_alpha=alpha,
+        target_modules=["q_proj", "v_proj"],
+        lora_dropout=0.0,
+        init_lora_weights=not random_init,
+        task_type="CAUSAL_LM",
+    )
     model = get_peft_model(model, cfg)
     if steps:
         opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
-        text = ('{"fit": "possible", "matched_skills": [{"evidence": ["c1"], "skill": "Instructing"}], '
-                '"missing_skills": [], "next_steps": [], "summary": "You already show instructing."}')
+        text = (
+            '{"fit": "possible", "matched_skills": [{"evidence": ["c1"], "skill": "Instructing"}], '
+            '"missing_skills": [], "next_steps": [], "summary": "You already show instructing."}'
+        )
         batch = tok([text], return_tensors="pt")
         model.train()
         for _ in range(steps):
@@ -101,15 +109,21 @@ def test_register_versions_list_and_vllm_modules(registry, adapters, tmp_path):
 
 def test_promotion_gates(registry, adapters, texts):
     registry.set_base_metrics({"faithfulness": 0.80, "FMR": 0.60, "ope_snips": 0.30})
-    worse_fmr = registry.register(adapters["good"], "sft", metrics={"faithfulness": 0.95, "FMR": 0.55, "ope_snips": 0.40,
-                                                                                "ope_uplift_ci": [0.01, 0.2]})
+    worse_fmr = registry.register(
+        adapters["good"],
+        "sft",
+        metrics={"faithfulness": 0.95, "FMR": 0.55, "ope_snips": 0.40, "ope_uplift_ci": [0.01, 0.2]},
+    )
     decision = registry.promote(worse_fmr.name, texts=texts, max_tokens=MAX_TOKENS)
     assert not decision.promoted and decision.reference == "base"
     assert len(decision.reasons) == 1 and "FMR regresses" in decision.reasons[0] and "0.5500" in decision.reasons[0]
     assert registry.promoted is None
 
-    good = registry.register(adapters["good"], "dpo", metrics={"faithfulness": 0.99, "FMR": 0.90, "ope_snips": 0.45,
-                                                                            "ope_uplift_ci": [0.01, 0.2]})
+    good = registry.register(
+        adapters["good"],
+        "dpo",
+        metrics={"faithfulness": 0.99, "FMR": 0.90, "ope_snips": 0.45, "ope_uplift_ci": [0.01, 0.2]},
+    )
     decision = registry.promote(good.name, texts=texts, max_tokens=MAX_TOKENS)
     assert decision.promoted, decision.reasons
     guard = decision.checks["general_perplexity"]
@@ -118,14 +132,18 @@ def test_promotion_gates(registry, adapters, texts):
     assert f"explainer={good.path}" in registry.vllm_lora_modules()
 
     # better metrics, but it wrecks general language ability: the guardrail refuses it
-    harmful = registry.register(adapters["harmful"], "kto", metrics={"faithfulness": 1.0, "FMR": 0.95, "ope_snips": 0.5})
+    harmful = registry.register(
+        adapters["harmful"], "kto", metrics={"faithfulness": 1.0, "FMR": 0.95, "ope_snips": 0.5}
+    )
     decision = registry.promote(harmful.name, texts=texts, max_tokens=MAX_TOKENS)
     assert not decision.promoted and decision.reference == good.name
     assert any("guardrail" in r and "perplexity" in r for r in decision.reasons), decision.reasons
     assert decision.checks["general_perplexity"]["ratio"] > 1.10
 
     # now the reference is the promoted adapter: a lower off-policy estimate is a regression
-    lower_ope = registry.register(adapters["good"], "kto", metrics={"faithfulness": 0.99, "FMR": 0.90, "ope_snips": 0.40})
+    lower_ope = registry.register(
+        adapters["good"], "kto", metrics={"faithfulness": 0.99, "FMR": 0.90, "ope_snips": 0.40}
+    )
     no_fmr = registry.register(adapters["good"], "kto", metrics={"faithfulness": 0.99, "ope_snips": 0.50})
     d1 = registry.promote(lower_ope.name, texts=texts, max_tokens=MAX_TOKENS)
     d2 = registry.promote(no_fmr.name, texts=texts, max_tokens=MAX_TOKENS)

@@ -10,7 +10,9 @@ import pytest
 def occupation_labels(catalogue):
     labels: dict[str, dict[str, int]] = {}
     grade = {"Primary-Short": 3, "Primary-Long": 2, "Supplemental": 1}
-    for src, tgt, tier in catalogue.execute("SELECT occupation_id, related_id, tier FROM related_occupation ORDER BY 1, 2"):
+    for src, tgt, tier in catalogue.execute(
+        "SELECT occupation_id, related_id, tier FROM related_occupation ORDER BY 1, 2"
+    ):
         labels.setdefault(src, {})[tgt] = grade[tier]
     return labels
 
@@ -22,8 +24,9 @@ def tiny_cross_encoder(settings, occupation_labels, tmp_path_factory):
 
     subset = {s: occupation_labels[s] for s in sorted(occupation_labels)[:3]}
     out = tmp_path_factory.mktemp("ce") / "cross-encoder"
-    model = train_occupation_cross_encoder(subset, RerankerConfig.tiny(max_steps=4, max_pairs=40), out_dir=out,
-                                           settings=settings)
+    model = train_occupation_cross_encoder(
+        subset, RerankerConfig.tiny(max_steps=4, max_pairs=40), out_dir=out, settings=settings
+    )
     return model, subset, out
 
 
@@ -43,8 +46,9 @@ def test_cross_encoder_trains_saves_reloads_and_scores(occupation_labels, tiny_c
     np.testing.assert_allclose(before, after, atol=1e-5)
     with pytest.raises(ValueError):
         reloaded.score_occupation_pairs([src], [related, unrelated])
-    ranked = reloaded.rerank("registered nurse", [("a", "Registered Nurses. Assess patient health"),
-                                                  ("b", "Truck drivers haul goods")])
+    ranked = reloaded.rerank(
+        "registered nurse", [("a", "Registered Nurses. Assess patient health"), ("b", "Truck drivers haul goods")]
+    )
     assert [i for i, _ in ranked] in (["a", "b"], ["b", "a"])
 
 

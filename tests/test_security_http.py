@@ -23,8 +23,11 @@ import pytest
 
 from tests.server_helpers import REPO, running_server, server_env
 
-NURSE = {"occupation": "Registered Nurses", "skills": ["patient education"],
-         "text": "I teach patients about managing diabetes."}
+NURSE = {
+    "occupation": "Registered Nurses",
+    "skills": ["patient education"],
+    "text": "I teach patients about managing diabetes.",
+}
 ITEM = "21-1091.00"
 KEYS = {"WAYPOINT_API_KEYS": "alpha-key,beta-key", "WAYPOINT_BACKEND_API_KEYS": "ops-key"}
 ALPHA, BETA, OPS = ({"X-API-Key": k} for k in ("alpha-key", "beta-key", "ops-key"))
@@ -41,8 +44,9 @@ def _event_count(path) -> int:
 @pytest.fixture(scope="module")
 def keyed(waypoint_home, tmp_path_factory):
     """A server with API keys and the UI mounted."""
-    with running_server(waypoint_home, tmp_path_factory.mktemp("keyed"), WAYPOINT_RATE_LIMIT_PER_MINUTE="100000",
-                        **KEYS) as server:
+    with running_server(
+        waypoint_home, tmp_path_factory.mktemp("keyed"), WAYPOINT_RATE_LIMIT_PER_MINUTE="100000", **KEYS
+    ) as server:
         yield server
 
 
@@ -98,8 +102,11 @@ def test_login_cookie_is_signed_httponly_and_only_redirects_locally(keyed):
         assert http.get("/ui/config").status_code == 200  # the browser's cookie opens the UI
         assert http.get("/ui/gradio_api/info").status_code == 200
         kid, expires, sig = value.split(".")
-        for forged in (f"{kid}.{int(expires) + 10**6}.{sig}", f"{kid}.{expires}.{'0' * len(sig)}",
-                       f"{'f' * len(kid)}.{expires}.{sig}"):
+        for forged in (
+            f"{kid}.{int(expires) + 10**6}.{sig}",
+            f"{kid}.{expires}.{'0' * len(sig)}",
+            f"{'f' * len(kid)}.{expires}.{sig}",
+        ):
             r = httpx.get(f"{keyed.base}/ui/config", cookies={"waypoint_auth": forged})
             assert r.status_code == 401, forged
 
@@ -149,8 +156,13 @@ def test_gradio_file_route_serves_no_server_file(keyed, tmp_path):
     secret.write_text("DB_PASSWORD=hunter2")
     try:
         with httpx.Client(base_url=keyed.base, timeout=30, headers=ALPHA) as http:
-            for path in ("/etc/passwd", str(secret), str(keyed.home / "catalogue.sqlite"), str(REPO / "pyproject.toml"),
-                         "../../../../etc/passwd"):
+            for path in (
+                "/etc/passwd",
+                str(secret),
+                str(keyed.home / "catalogue.sqlite"),
+                str(REPO / "pyproject.toml"),
+                "../../../../etc/passwd",
+            ):
                 r = http.get(f"/ui/gradio_api/file={path}")
                 assert r.status_code in (403, 404), (path, r.status_code)
                 assert "hunter2" not in r.text and "root:" not in r.text
@@ -161,16 +173,22 @@ def test_gradio_file_route_serves_no_server_file(keyed, tmp_path):
 # -------------------------------------------------------------------- limits shared across replicas
 @pytest.mark.slow
 def test_rate_limits_are_shared_by_replicas_survive_restarts_and_honour_only_trusted_proxies(
-        waypoint_home, tmp_path_factory):
+    waypoint_home, tmp_path_factory
+):
     """Budget 60/min per client: two replicas on one events database spend one budget, a restarted
     replica finds it still spent, and sign-in guesses (10 each) are charged per forwarded client."""
     log_dir = tmp_path_factory.mktemp("replicas")
     run = uuid.uuid4().hex[:8]  # fresh identities, so a reused test home holds no old buckets
     key = {"X-API-Key": f"gamma-{run}"}
-    env = dict(WAYPOINT_API_KEYS=f"alpha-key,gamma-{run}", WAYPOINT_RATE_LIMIT_PER_MINUTE="60",
-               WAYPOINT_TRUSTED_PROXIES="127.0.0.1/32")
-    with running_server(waypoint_home, log_dir, ui=False, **env) as a, \
-            running_server(waypoint_home, log_dir, ui=False, **env) as b:
+    env = dict(
+        WAYPOINT_API_KEYS=f"alpha-key,gamma-{run}",
+        WAYPOINT_RATE_LIMIT_PER_MINUTE="60",
+        WAYPOINT_TRUSTED_PROXIES="127.0.0.1/32",
+    )
+    with (
+        running_server(waypoint_home, log_dir, ui=False, **env) as a,
+        running_server(waypoint_home, log_dir, ui=False, **env) as b,
+    ):
         allowed, started, last = 0, time.monotonic(), None
         while allowed < 200:  # alternate replicas until one says no; unshared buckets would allow ~120
             last = httpx.get(f"{(a, b)[allowed % 2].base}/metrics", headers=key)
@@ -182,13 +200,20 @@ def test_rate_limits_are_shared_by_replicas_survive_restarts_and_honour_only_tru
         assert 60 <= allowed <= 60 + spent_s + 2, (allowed, spent_s)
         assert httpx.get(f"{a.base}/metrics", headers=ALPHA).status_code == 200  # another key, its own budget
         one, two = (f"203.0.{int(run[:2], 16)}.{n}" for n in (5, 6))
-        guesses = [httpx.post(f"{a.base}/login", data={"key": "guess"}, headers={"X-Forwarded-For": one}).status_code
-                   for _ in range(7)]
+        guesses = [
+            httpx.post(f"{a.base}/login", data={"key": "guess"}, headers={"X-Forwarded-For": one}).status_code
+            for _ in range(7)
+        ]
         assert guesses == [403] * 6 + [429], guesses
-        assert httpx.post(f"{a.base}/login", data={"key": "guess"},
-                          headers={"X-Forwarded-For": f"{two}, {one}"}).status_code == 429  # the proxy saw `one`
-        assert httpx.post(f"{b.base}/login", data={"key": "guess"},
-                          headers={"X-Forwarded-For": two}).status_code == 403  # another client, its own budget
+        assert (
+            httpx.post(
+                f"{a.base}/login", data={"key": "guess"}, headers={"X-Forwarded-For": f"{two}, {one}"}
+            ).status_code
+            == 429
+        )  # the proxy saw `one`
+        assert (
+            httpx.post(f"{b.base}/login", data={"key": "guess"}, headers={"X-Forwarded-For": two}).status_code == 403
+        )  # another client, its own budget
     started = time.monotonic()
     with running_server(waypoint_home, log_dir, ui=False, **env) as restarted:
         refilled = time.monotonic() - started  # at 1 token/s, about what the bucket regained meanwhile
@@ -231,12 +256,20 @@ class StalledLLM:
 @pytest.mark.slow
 def test_45_concurrent_llm_requests_leave_health_and_feedback_responsive(waypoint_home, tmp_path_factory):
     stalled = StalledLLM()
-    env = dict(KEYS, WAYPOINT_LLM_BACKEND="openai", WAYPOINT_LLM_BASE_URL=f"http://127.0.0.1:{stalled.port}/v1",
-               WAYPOINT_LLM_TIMEOUT_S="15", WAYPOINT_LLM_MAX_RETRIES="0", WAYPOINT_LLM_MAX_INFLIGHT="4",
-               WAYPOINT_RATE_LIMIT_PER_MINUTE="100000")
+    env = dict(
+        KEYS,
+        WAYPOINT_LLM_BACKEND="openai",
+        WAYPOINT_LLM_BASE_URL=f"http://127.0.0.1:{stalled.port}/v1",
+        WAYPOINT_LLM_TIMEOUT_S="15",
+        WAYPOINT_LLM_MAX_RETRIES="0",
+        WAYPOINT_LLM_MAX_INFLIGHT="4",
+        WAYPOINT_RATE_LIMIT_PER_MINUTE="100000",
+    )
     try:
-        with running_server(waypoint_home, tmp_path_factory.mktemp("flood"), ui=False, **env) as srv, \
-                httpx.Client(base_url=srv.base, timeout=60) as http:
+        with (
+            running_server(waypoint_home, tmp_path_factory.mktemp("flood"), ui=False, **env) as srv,
+            httpx.Client(base_url=srv.base, timeout=60) as http,
+        ):
             body = {"profile": NURSE, "item_id": ITEM}
             with ThreadPoolExecutor(45) as pool:
                 flood = [pool.submit(http.post, "/v1/explain", json=body, headers=ALPHA) for _ in range(45)]
@@ -255,7 +288,9 @@ def test_45_concurrent_llm_requests_leave_health_and_feedback_responsive(waypoin
             served = [r for r in answers if r.status_code == 200]
             assert len(served) <= 4 and len(busy) + len(served) == 45, [r.status_code for r in answers]
             assert all(int(r.headers["retry-after"]) >= 1 and r.json()["error"] == "overloaded" for r in busy)
-            assert all(r.json()["fallback_reason"] for r in served)  # the stalled LLM timed out: the composer wrote them
+            assert all(
+                r.json()["fallback_reason"] for r in served
+            )  # the stalled LLM timed out: the composer wrote them
     finally:
         stalled.close()
 
@@ -263,8 +298,14 @@ def test_45_concurrent_llm_requests_leave_health_and_feedback_responsive(waypoin
 # ------------------------------------------------------------------------------------- binding
 def test_serve_refuses_a_public_address_without_keys(waypoint_home):
     env = server_env(waypoint_home, WAYPOINT_API_KEYS="")
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "serve", "--host", "0.0.0.0", "--port", "1"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", "serve", "--host", "0.0.0.0", "--port", "1"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "WAYPOINT_API_KEYS" in proc.stdout + proc.stderr
 

@@ -35,8 +35,7 @@ from tests.server_helpers import Server, running_server, stop
 
 SECRET = f"DB_PASSWORD=hunter2-{uuid.uuid4().hex}"
 HEALTH_LIMIT_S = 1.0
-RESUME = ("I'm a registered nurse. I teach patients about managing diabetes and I use Microsoft Excel to track "
-          "outcomes.")
+RESUME = "I'm a registered nurse. I teach patients about managing diabetes and I use Microsoft Excel to track outcomes."
 
 
 # ------------------------------------------------------------------------------------------------ files
@@ -46,12 +45,16 @@ def _slow_pdf(size: int = 4_500_000, pages: int = 30, text: bytes = b"") -> byte
     op = b"BT /F1 12 Tf 72 720 Td (" + text + b") Tj ET\n"
     stream = op * (size // len(op))
     kids = b" ".join(b"%d 0 R" % (5 + i) for i in range(pages))
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
-               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
-            b"/Resources << /Font << /F1 4 0 R >> >> >>")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
+        b"/Resources << /Font << /F1 4 0 R >> >> >>"
+    )
     objects += [page] * pages
     return pdf_bytes(objects)
 
@@ -97,8 +100,9 @@ def server(waypoint_home, data_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("upload-security")
     gradio_dir = root / "gradio"
     gradio_dir.mkdir()
-    with running_server(waypoint_home, root, log_level="info", WAYPOINT_DATA=str(data_dir),
-                        GRADIO_TEMP_DIR=str(gradio_dir)) as srv:
+    with running_server(
+        waypoint_home, root, log_level="info", WAYPOINT_DATA=str(data_dir), GRADIO_TEMP_DIR=str(gradio_dir)
+    ) as srv:
         yield UploadServer(srv, gradio_dir, httpx.get(f"{srv.base}/ui/config", timeout=30).raise_for_status().json())
 
 
@@ -152,14 +156,26 @@ def queue_call(server: Server, data: list, fn: tuple[int, int] | None = None, ti
     """POST queue/join then read queue/data's SSE stream to this event's process_completed."""
     fn_index, trigger_id = fn or upload_fn(server)
     session = uuid.uuid4().hex
-    joined = httpx.post(f"{server.base}/ui/gradio_api/queue/join", timeout=30,
-                        json={"data": data, "fn_index": fn_index, "trigger_id": trigger_id, "session_hash": session,
-                              "event_data": None})
+    joined = httpx.post(
+        f"{server.base}/ui/gradio_api/queue/join",
+        timeout=30,
+        json={
+            "data": data,
+            "fn_index": fn_index,
+            "trigger_id": trigger_id,
+            "session_hash": session,
+            "event_data": None,
+        },
+    )
     joined.raise_for_status()
     event_id = joined.json()["event_id"]
     raw, deadline = [], time.monotonic() + timeout
-    with httpx.stream("GET", f"{server.base}/ui/gradio_api/queue/data", params={"session_hash": session},
-                      timeout=httpx.Timeout(30, read=timeout)) as stream:
+    with httpx.stream(
+        "GET",
+        f"{server.base}/ui/gradio_api/queue/data",
+        params={"session_hash": session},
+        timeout=httpx.Timeout(30, read=timeout),
+    ) as stream:
         for line in stream.iter_lines():
             raw.append(line)
             if line.startswith("data:"):
@@ -218,7 +234,7 @@ def files_containing(roots: list[Path], needle: bytes, since: float = 0.0) -> li
                     if needle in tail + chunk:
                         hits.append(path)
                         break
-                    tail = chunk[-len(needle):]
+                    tail = chunk[-len(needle) :]
     return hits
 
 
@@ -230,8 +246,12 @@ def events_containing(home: Path, needle: str) -> int:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return sum(1 for t in tables for row in conn.execute(f'SELECT * FROM "{t}"')  # names from sqlite_master
-                   if needle in " ".join(str(v) for v in row))
+        return sum(
+            1
+            for t in tables
+            for row in conn.execute(f'SELECT * FROM "{t}"')  # names from sqlite_master
+            if needle in " ".join(str(v) for v in row)
+        )
     finally:
         conn.close()
 
@@ -256,10 +276,16 @@ def _attack_paths(server: Server, secret_file: Path) -> dict[str, Path]:
     os.mkfifo(fifo_outside)
     (planted / "link-secret.txt").symlink_to(secret_file)
     (planted / "link-zero.txt").symlink_to("/dev/zero")
-    return {"secret file": secret_file, "/etc/passwd": Path("/etc/passwd"),
-            "catalogue": server.home / "catalogue.sqlite", "/dev/zero": Path("/dev/zero"),
-            "fifo outside": fifo_outside, "fifo inside": fifo_inside,
-            "symlink inside → secret": planted / "link-secret.txt", "symlink inside → /dev/zero": planted / "link-zero.txt"}
+    return {
+        "secret file": secret_file,
+        "/etc/passwd": Path("/etc/passwd"),
+        "catalogue": server.home / "catalogue.sqlite",
+        "/dev/zero": Path("/dev/zero"),
+        "fifo outside": fifo_outside,
+        "fifo inside": fifo_inside,
+        "symlink inside → secret": planted / "link-secret.txt",
+        "symlink inside → /dev/zero": planted / "link-zero.txt",
+    }
 
 
 def test_queue_join_with_server_paths_is_refused(server, secret_file):
@@ -286,8 +312,10 @@ def test_queue_join_with_server_paths_is_refused(server, secret_file):
 
 def test_server_file_in_chat_history_is_not_copied(server, secret_file):
     """A FileData path in another input (the chat history) meets the same check: nothing is copied."""
-    history = [{"role": "user", "content": [{"type": "file", "file": file_data(secret_file)}]},
-               {"role": "user", "content": file_data(secret_file)}]
+    history = [
+        {"role": "user", "content": [{"type": "file", "file": file_data(secret_file)}]},
+        {"role": "user", "content": file_data(secret_file)},
+    ]
     call = queue_call(server, [None, history, None])
     assert not call.message.get("success")
     assert_secret_nowhere(server, call)
@@ -430,11 +458,13 @@ def test_reader_checks_size_before_reading(tmp_path):
 def test_reader_checks_the_content_matches_the_type(tmp_path):
     from app.ui.files import read_resume
 
-    cases = [("db.pdf", b"SQLite format 3\x00" + b"\x01" * 100, "not a PDF file"),
-             ("cv.docx", b"%PDF-1.4\n" + b"x" * 100, "not a DOCX file"),
-             ("cv.txt", b"SQLite format 3\x00" + b"\x00" * 100, "not a TXT file"),
-             ("cv.exe", b"MZ\x90\x00", "unsupported file type"),
-             ("passwd", b"root:x:0:0:root:/root:/bin/bash\n", "unsupported file type")]
+    cases = [
+        ("db.pdf", b"SQLite format 3\x00" + b"\x01" * 100, "not a PDF file"),
+        ("cv.docx", b"%PDF-1.4\n" + b"x" * 100, "not a DOCX file"),
+        ("cv.txt", b"SQLite format 3\x00" + b"\x00" * 100, "not a TXT file"),
+        ("cv.exe", b"MZ\x90\x00", "unsupported file type"),
+        ("passwd", b"root:x:0:0:root:/root:/bin/bash\n", "unsupported file type"),
+    ]
     for name, content, match in cases:
         (tmp_path / name).write_bytes(content)
         _refused(tmp_path / name, match)

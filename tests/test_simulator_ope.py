@@ -64,8 +64,9 @@ def test_profiles_avoid_the_eval_sample(settings):
     from training.simulator import simulation_profiles
 
     conn = connect(settings.catalogue_path, readonly=True)
-    first_resumes = {f"resume:{r[0]}" for r in conn.execute(
-        "SELECT id FROM resume WHERE length(text) > 200 ORDER BY id LIMIT 40")}
+    first_resumes = {
+        f"resume:{r[0]}" for r in conn.execute("SELECT id FROM resume WHERE length(text) > 200 ORDER BY id LIMIT 40")
+    }
     conn.close()
     people = simulation_profiles(settings, 60)
     ids = [p.id for p in people]
@@ -90,7 +91,7 @@ def test_simulator_writes_valid_events(contexts, tmp_path):
         by_imp[r["impression_id"]].append(r)
     assert len(by_imp) == stats["impressions"] == len(contexts)
     assert stats["pair"] > 10 and stats["single"] > 10
-    for imp, group in by_imp.items():
+    for group in by_imp.values():
         assert all(r["surface"] == "explanation" and r["item_kind"] == "occupation" for r in group)
         assert all(0 < r["propensity"] <= 1 for r in group)
         assert all(r["user_hash"].startswith("u_") and "resume" not in r["user_hash"] for r in group)
@@ -126,8 +127,10 @@ def test_specific_correct_explanations_get_more_clicks(contexts, tmp_path):
     weights = {"default": 1 / 3, "generic": 1 / 3, "unfaithful": 1 / 3}
     path, _ = _run(contexts, tmp_path, weights, pair_share=0.0, repeats=4, seed=2)
     store = EventStore(path)
-    rows = store.query("SELECT i.variant, EXISTS(SELECT 1 FROM events c WHERE c.type='click' "
-                       "AND c.impression_id=i.impression_id) AS clicked FROM events i WHERE i.type='impression'")
+    rows = store.query(
+        "SELECT i.variant, EXISTS(SELECT 1 FROM events c WHERE c.type='click' "
+        "AND c.impression_id=i.impression_id) AS clicked FROM events i WHERE i.type='impression'"
+    )
     store.close()
     shown, clicked = Counter(), Counter()
     for r in rows:
@@ -204,8 +207,14 @@ def test_feedback_pairs_only_within_one_impression(contexts, tmp_path, sim_setti
 
     clip = 3.0
     kto = kto_examples(path, settings, clip=clip)
-    want = Counter((json.loads(r["payload"])["completion"], (r["impression_id"], r["position"]) in clicks,
-                    round(min(clip, 1 / r["propensity"]), 9)) for r in rows)
+    want = Counter(
+        (
+            json.loads(r["payload"])["completion"],
+            (r["impression_id"], r["position"]) in clicks,
+            round(min(clip, 1 / r["propensity"]), 9),
+        )
+        for r in rows
+    )
     got_kto = Counter((k["completion"][0]["content"], k["label"], round(k["weight"], 9)) for k in kto)
     assert not got_kto - want, got_kto - want
     assert len(kto) >= 0.9 * len(rows) and sum(k["label"] for k in kto) >= 0.9 * len(clicks)
@@ -230,7 +239,9 @@ def test_postgres_log_gives_the_same_training_data_and_estimates(contexts, tmp_p
     lite_dec, pg_dec = load_decisions(lite), load_decisions(pg)
     assert lite_dec and strip(lite_dec) == strip(pg_dec)
     target = FixedTarget({"default": 1.0})
-    assert evaluate(lite_dec, target, n_boot=200, seed=0)["snips"] == evaluate(pg_dec, target, n_boot=200, seed=0)["snips"]
+    assert (
+        evaluate(lite_dec, target, n_boot=200, seed=0)["snips"] == evaluate(pg_dec, target, n_boot=200, seed=0)["snips"]
+    )
     lite_pairs, pg_pairs = dpo_pairs_from_feedback(lite, sim_settings), dpo_pairs_from_feedback(pg, sim_settings)
     assert lite_pairs and lite_pairs == pg_pairs
     assert kto_examples(lite, sim_settings) == kto_examples(pg, sim_settings)
@@ -280,8 +291,22 @@ def test_ope_main_writes_report(contexts, tmp_path):
 
     logged, _ = _run(contexts[:40], tmp_path, {"default": 0.8, "generic": 0.2}, pair_share=0.0, repeats=2, seed=5)
     out = tmp_path / "reports"
-    data = main(["--events", str(logged), "--target", "default", "--target", "generic", "--baseline", "generic",
-                 "--out-dir", str(out), "--n-boot", "500"])
+    data = main(
+        [
+            "--events",
+            str(logged),
+            "--target",
+            "default",
+            "--target",
+            "generic",
+            "--baseline",
+            "generic",
+            "--out-dir",
+            str(out),
+            "--n-boot",
+            "500",
+        ]
+    )
     assert (out / "ope.json").is_file() and (out / "ope.md").is_file() and (out / "ope.png").is_file()
     names = [r["policy"] for r in data["estimates"]]
     assert names == ["logging (on-policy)", "always default", "always generic"]
@@ -306,15 +331,31 @@ def test_ope_of_an_adapter_against_an_adapter_baseline(contexts, tmp_path, setti
     # a LoRA with random (non-identity) weights: this tests the evaluation, not a training run
     torch.manual_seed(0)
     adapter = tmp_path / "random-lora"
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tsettings.llm_model_path),
-                           LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    model = get_peft_model(
+        AutoModelForCausalLM.from_pretrained(tsettings.llm_model_path),
+        LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False),
+    )
     model.save_pretrained(str(adapter))
     del model
     logged, _ = _run(contexts[:2], tmp_path, {"default": 0.5, "generic": 0.5}, pair_share=0.0, seed=4)
     # the contexts were built without the RAG memory: rebuild the prompts the same way
     with env_settings(tsettings, WAYPOINT_EXPLAIN_USE_MEMORY="false"):
-        data = main(["--events", str(logged), "--adapter", str(adapter), "--adapter", "base", "--baseline", "base",
-                     "--out-dir", str(tmp_path / "reports"), "--n-boot", "200"])
+        data = main(
+            [
+                "--events",
+                str(logged),
+                "--adapter",
+                str(adapter),
+                "--adapter",
+                "base",
+                "--baseline",
+                "base",
+                "--out-dir",
+                str(tmp_path / "reports"),
+                "--n-boot",
+                "200",
+            ]
+        )
         scorer = LogprobScorer(get_settings(), str(adapter))
         base_scorer = LogprobScorer(get_settings(), None)
     name = f"adapter:{adapter.name}"
@@ -327,15 +368,21 @@ def test_ope_of_an_adapter_against_an_adapter_baseline(contexts, tmp_path, setti
     assert data["unscored_contexts"] == {name: 0, "base": 0}  # every logged prompt was rebuilt
 
     decision = load_decisions(logged)[0]
-    messages = scorer.prompts.messages(LoggedCandidate(impression_id=decision.impression_id, position=0,
-                                                       item_id=decision.item_id, payload=decision.payload))
+    messages = scorer.prompts.messages(
+        LoggedCandidate(
+            impression_id=decision.impression_id, position=0, item_id=decision.item_id, payload=decision.payload
+        )
+    )
     assert messages is not None and scorer.prompts.mismatched == 0
-    prompt_ids = list(scorer.tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True,
-                                                           return_dict=True)["input_ids"])[-scorer.max_prompt_tokens:]
+    prompt_ids = list(
+        scorer.tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True, return_dict=True)[
+            "input_ids"
+        ]
+    )[-scorer.max_prompt_tokens :]
     for arm, completion in sorted(decision.candidates.items()):
         ids = scorer.tokenizer(completion, add_special_tokens=False)["input_ids"]
         with torch.no_grad():
-            logits = scorer.model(torch.tensor([prompt_ids + ids])).logits[0, len(prompt_ids) - 1:-1]
+            logits = scorer.model(torch.tensor([prompt_ids + ids])).logits[0, len(prompt_ids) - 1 : -1]
         whole = float(torch.log_softmax(logits.float(), -1).gather(1, torch.tensor(ids)[:, None]).mean())
         assert scorer(decision, arm, completion) == pytest.approx(whole, abs=1e-4), arm
         assert abs(whole - base_scorer(decision, arm, completion)) > 1e-3, arm  # the adapter is really applied

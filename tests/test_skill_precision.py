@@ -27,16 +27,19 @@ def _hits(extractor, text: str) -> dict[str, object]:
     return {h.label: h for h in extractor.extract(text, use_embeddings=False, expand=False)}
 
 
-@pytest.mark.parametrize("text", [
-    "Retail store manager: I run the POS system, cash up the tills and handle stock ordering.",
-    "Store Manager\nStore Manager - Fashion retail, 2016 to date\n* Managed POS, cash office and banking\n"
-    "* Visual merchandising and stock control\nStore Manager - grocery",
-    "Cashier at a grocery store, I use the POS and handle returns.",
-    "Sales associate: POS, returns, customer service.",
-    "POS",
-    "pos",
-    "Built a POS tagger for Hindi with spaCy.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Retail store manager: I run the POS system, cash up the tills and handle stock ordering.",
+        "Store Manager\nStore Manager - Fashion retail, 2016 to date\n* Managed POS, cash office and banking\n"
+        "* Visual merchandising and stock control\nStore Manager - grocery",
+        "Cashier at a grocery store, I use the POS and handle returns.",
+        "Sales associate: POS, returns, customer service.",
+        "POS",
+        "pos",
+        "Built a POS tagger for Hindi with spaCy.",
+    ],
+)
 def test_pos_is_never_blockchain_consensus(extractor, text):
     hits = _hits(extractor, text)
     assert BLOCKCHAIN not in hits, text
@@ -57,33 +60,44 @@ def test_emt_certified_is_an_emt_credential(extractor):
 
 
 def test_credentials_link_to_the_catalogue_skill_they_certify(extractor):
-    hits = {h.credential: h for h in extractor.extract("Certified in CPR and first aid; forklift licence.",
-                                                       use_embeddings=False, expand=False) if h.credential}
+    hits = {
+        h.credential: h
+        for h in extractor.extract(
+            "Certified in CPR and first aid; forklift licence.", use_embeddings=False, expand=False
+        )
+        if h.credential
+    }
     assert hits["cred:cpr"].label == "resuscitation" and hits["cred:cpr"].kind == "credential"
     assert hits["cred:forklift"].label == "operate forklift"
 
 
-@pytest.mark.parametrize(("text", "wrong"), [
-    ("PMP certified project manager, comfortable with Agile and Scrum.", "Pathogen Modeling Program PMP"),
-    ("HGV driver with a full UK driving licence and CPC.", "pay-per-click"),
-    ("ACLS- Exprience - 6 months", "cred:acls"),
-    ("Registered nurse, I chart in Epic every shift.", "Erosion Productivity Impact Calculator EPIC"),
-    ("Python PWS (Pivotal Web Service - Cloud Foundry)", "IBM Cloud"),
-    ("BE PA College of Engineering and Technology", "Engineering and Technology"),
-    ("Operating system: Windows XP/07/08", "Microsoft operating system"),
-])
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("PMP certified project manager, comfortable with Agile and Scrum.", "Pathogen Modeling Program PMP"),
+        ("HGV driver with a full UK driving licence and CPC.", "pay-per-click"),
+        ("ACLS- Exprience - 6 months", "cred:acls"),
+        ("Registered nurse, I chart in Epic every shift.", "Erosion Productivity Impact Calculator EPIC"),
+        ("Python PWS (Pivotal Web Service - Cloud Foundry)", "IBM Cloud"),
+        ("BE PA College of Engineering and Technology", "Engineering and Technology"),
+        ("Operating system: Windows XP/07/08", "Microsoft operating system"),
+    ],
+)
 def test_known_false_readings_are_gone(extractor, text, wrong):
     hits = extractor.extract(text, use_embeddings=False, expand=False)
     assert wrong not in {h.label for h in hits} | {h.skill_id for h in hits}
 
 
-@pytest.mark.parametrize("text", [
-    "I don't know SQL yet but I want to learn Python.",
-    "Want to learn Python and get into data science.",
-    "I have no experience with Excel.",
-    "I'd love to work with machine learning one day.",
-    "Want to become a paramedic, currently doing my EMT course.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't know SQL yet but I want to learn Python.",
+        "Want to learn Python and get into data science.",
+        "I have no experience with Excel.",
+        "I'd love to work with machine learning one day.",
+        "Want to become a paramedic, currently doing my EMT course.",
+    ],
+)
 def test_wishes_and_negations_are_not_held(extractor, text):
     assert _hits(extractor, text) == {}
 

@@ -39,16 +39,28 @@ def nurse_gap(settings, graph):
 
 
 def _rows(catalogue, occupation_id):
-    return {r[0]: r[1] for r in catalogue.execute(
-        "SELECT s.canonical_id, os.importance FROM occupation_skill os JOIN skill s ON s.id = os.skill_id "
-        "WHERE os.occupation_id = ?", (occupation_id,))}
+    return {
+        r[0]: r[1]
+        for r in catalogue.execute(
+            "SELECT s.canonical_id, os.importance FROM occupation_skill os JOIN skill s ON s.id = os.skill_id "
+            "WHERE os.occupation_id = ?",
+            (occupation_id,),
+        )
+    }
 
 
 def test_graph_has_every_node_and_edge_type(graph):
     stats = graph.stats
     assert {"skill", "occupation", "course", "posting"} <= set(stats["nodes"])
-    for edge in ("broader", "requires:rated", "requires:technology", "requires:essential", "teaches:catalogue",
-                 "teaches:extracted", "mentions"):
+    for edge in (
+        "broader",
+        "requires:rated",
+        "requires:technology",
+        "requires:essential",
+        "teaches:catalogue",
+        "teaches:extracted",
+        "mentions",
+    ):
         assert stats["edges"].get(edge, 0) > 0, edge
     assert graph.requirements.shape == (len(graph.occupation_ids), len(graph.skill_ids))
 
@@ -77,7 +89,9 @@ def test_nurse_gap_against_health_education_specialists(catalogue, nurse_gap):
     for m in gap.missing_skills:
         assert m.id in target, m.label
         assert m.id not in nurse or nurse[m.id] is not None and nurse[m.id] < 0.5  # not held (or only a weak rating)
-    scores = [m.rank.score for m in gap.missing_skills]  # what matters for the target first (retrieval/skills/priority.py)
+    scores = [
+        m.rank.score for m in gap.missing_skills
+    ]  # what matters for the target first (retrieval/skills/priority.py)
     assert scores == sorted(scores, reverse=True)
     for p in gap.partial_skills:
         assert p.id in target
@@ -90,9 +104,8 @@ def test_nurse_gap_against_health_education_specialists(catalogue, nurse_gap):
 
 
 def test_suggested_courses_really_teach_the_missing_skill(catalogue, settings):
-    from retrieval.skills.gap import Profile, skill_gap
-
     from retrieval.courses.relevance import DENSE_THRESHOLD
+    from retrieval.skills.gap import Profile, skill_gap
 
     gap = skill_gap(Profile(skills=["Python", "SQL"]), "15-2051.00", settings, use_embeddings=False, use_map=False)
     catalogue_links = set(catalogue.execute("SELECT course_id, skill_id FROM course_skill").fetchall())
@@ -110,7 +123,8 @@ def test_suggested_courses_really_teach_the_missing_skill(catalogue, settings):
 def test_extraction_finds_python_and_sql_with_spans(catalogue, extractor):
     rows = catalogue.execute(
         "SELECT text FROM resume WHERE category IN ('Data Science', 'Business Analyst', 'Python Developer') "
-        "AND text LIKE '%Python%' AND lower(text) LIKE '%sql%' ORDER BY id").fetchall()
+        "AND text LIKE '%Python%' AND lower(text) LIKE '%sql%' ORDER BY id"
+    ).fetchall()
     assert rows
     checked = 0
     for (text,) in rows:
@@ -129,7 +143,9 @@ def test_extraction_finds_python_and_sql_with_spans(catalogue, extractor):
 
 def test_ambiguous_short_aliases_need_casing_and_context(extractor):
     text = "I go to the gym and excel at teamwork. Languages: Go, R and C; tools: Excel."
-    hits = {h.label: [text[s:e] for s, e in h.spans] for h in extractor.extract(text, use_embeddings=False, expand=False)}
+    hits = {
+        h.label: [text[s:e] for s, e in h.spans] for h in extractor.extract(text, use_embeddings=False, expand=False)
+    }
     assert hits.get("Go") == ["Go"]
     assert hits.get("Microsoft Excel") == ["Excel"]
     assert "R" in hits and "C" in hits
@@ -220,9 +236,13 @@ def test_posting_gap_uses_extracted_requirements(catalogue, settings, graph):
 def test_esco_map_on_a_real_subset(catalogue, settings):
     from retrieval.skills.esco_map import build_map
 
-    esco = [r[0] for r in catalogue.execute(
-        "SELECT id FROM occupation WHERE taxonomy = 'esco' AND (title LIKE '%nurse%' OR title LIKE '%software%' "
-        "OR title LIKE '%carpenter%') ORDER BY id")]
+    esco = [
+        r[0]
+        for r in catalogue.execute(
+            "SELECT id FROM occupation WHERE taxonomy = 'esco' AND (title LIKE '%nurse%' OR title LIKE '%software%' "
+            "OR title LIKE '%carpenter%') ORDER BY id"
+        )
+    ]
     mapping = {m.onet_id: m for m in build_map(settings, onet_ids=[NURSE, "15-1252.00", "47-2031.00"], esco_ids=esco)}
     assert "nurse" in mapping[NURSE].best.title
     assert mapping["15-1252.00"].best.title == "software developer" and mapping["15-1252.00"].confidence >= 0.6
@@ -241,8 +261,10 @@ def test_embedding_tagger_on_a_real_subset(catalogue, settings, extractor):
     data = dataclasses.replace(extractor.data, embedded_ids=[r[0] for r in rows])
     tagger = SkillExtractor(data, settings)
     tagger._skill_matrix = get_embedder(settings).encode([r[2] for r in rows])
-    text = ("Took blood samples from patients and labelled them for the laboratory. "
-            "Prepared lesson plans and taught English to secondary school students.")
+    text = (
+        "Took blood samples from patients and labelled them for the laboratory. "
+        "Prepared lesson plans and taught English to secondary school students."
+    )
     hits = tagger.match_embeddings(text)
     labels = {h.label for h in hits.values()}
     assert "collect biological samples from patients" in labels

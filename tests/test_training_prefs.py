@@ -19,7 +19,6 @@ from tests.llm_helpers import TEST_THREADS
 from tests.test_training_sft import env_settings, tiny_golden, tiny_sft, training_settings
 
 
-
 @pytest.fixture(scope="module")
 def tsettings(settings, tmp_path_factory):
     return training_settings(settings, tmp_path_factory)
@@ -35,9 +34,18 @@ def prefs(settings, tsettings, sft_adapter, tmp_path_factory):
     from training.preferences import build_preferences
 
     out = tmp_path_factory.mktemp("prefs")
-    manifest = build_preferences(tsettings, tiny_golden(settings, tmp_path_factory), out, adapter=sft_adapter,
-                                 prompts=1, samples=3, temperature=1.0, synthetic_per_prompt=4, progress=False,
-                                 max_new_tokens=200)  # a tiny-SFT model mostly runs to the cap anyway
+    manifest = build_preferences(
+        tsettings,
+        tiny_golden(settings, tmp_path_factory),
+        out,
+        adapter=sft_adapter,
+        prompts=1,
+        samples=3,
+        temperature=1.0,
+        synthetic_per_prompt=4,
+        progress=False,
+        max_new_tokens=200,
+    )  # a tiny-SFT model mostly runs to the cap anyway
     return out, manifest
 
 
@@ -85,8 +93,19 @@ def test_tiny_dpo_continues_the_sft_adapter(prefs, tsettings, sft_adapter, tmp_p
 
     out_dir = tmp_path / "dpo"
     with env_settings(tsettings):
-        result = dpo.main(["--tiny", "--pairs", str(prefs[0] / "dpo.jsonl"), "--adapter", str(sft_adapter),
-                           "--out", str(out_dir), "--threads", str(TEST_THREADS)])
+        result = dpo.main(
+            [
+                "--tiny",
+                "--pairs",
+                str(prefs[0] / "dpo.jsonl"),
+                "--adapter",
+                str(sft_adapter),
+                "--out",
+                str(out_dir),
+                "--threads",
+                str(TEST_THREADS),
+            ]
+        )
     meta = read_adapter_meta(out_dir)
     tiny = load_config(None, "dpo").tiny_version()
     assert meta.method == "dpo" and meta.parent_adapter == str(sft_adapter) and meta.steps == tiny.max_steps
@@ -107,8 +126,21 @@ def test_tiny_kto_continues_the_sft_adapter(prefs, tsettings, sft_adapter, tmp_p
 
     out_dir = tmp_path / "kto"
     with env_settings(tsettings):
-        kto.main(["--tiny", "--source", "verifier", "--examples", str(prefs[0] / "kto.jsonl"),
-                  "--adapter", str(sft_adapter), "--out", str(out_dir), "--threads", str(TEST_THREADS)])
+        kto.main(
+            [
+                "--tiny",
+                "--source",
+                "verifier",
+                "--examples",
+                str(prefs[0] / "kto.jsonl"),
+                "--adapter",
+                str(sft_adapter),
+                "--out",
+                str(out_dir),
+                "--threads",
+                str(TEST_THREADS),
+            ]
+        )
     meta = read_adapter_meta(out_dir)
     assert meta.method == "kto" and meta.parent_adapter == str(sft_adapter)
     assert meta.steps == load_config(None, "kto").tiny_version().max_steps
@@ -139,16 +171,20 @@ def test_resampling_by_weight_follows_the_weights():
 
 
 def test_synthetic_corruptions_are_caught_by_the_verifier(settings):
+    import random
+
     from app.explain.composer import compose
     from app.explain.evidence import build_evidence
     from app.explain.prompt import completion_text
     from retrieval.profile import Profile
     from training.preferences import CORRUPTIONS, corrupt, score_text
-    import random
 
     fast = settings.model_copy(update={"gap_embeddings": False, "gap_esco_map": False})
-    profile = Profile(occupation="29-1141.00", text="Registered nurse for eight years. I run patient education "
-                                                     "classes, teach diabetes self-management and keep medical records.")
+    profile = Profile(
+        occupation="29-1141.00",
+        text="Registered nurse for eight years. I run patient education "
+        "classes, teach diabetes self-management and keep medical records.",
+    )
     evidence = build_evidence(profile, "21-1091.00", fast)
     golden = completion_text(compose(evidence, "golden-0"))
     assert score_text(golden, evidence).faithfulness == 1.0

@@ -21,7 +21,6 @@ import pytest
 from retrieval.pairs import sample_profiles
 from tests.llm_helpers import TEST_THREADS
 
-
 GOLDEN_PAIRS, GOLDEN_VARIANTS = 6, 2
 
 
@@ -31,8 +30,9 @@ def training_settings(settings, tmp_path_factory):
     from tests.llm_helpers import shared_llm_settings
 
     model_dir = ensure_smollm2(shared_llm_settings(tmp_path_factory))
-    return settings.model_copy(update={"llm_model_path": str(model_dir), "llm_adapter": "",
-                                       "gap_embeddings": False, "gap_esco_map": False})
+    return settings.model_copy(
+        update={"llm_model_path": str(model_dir), "llm_adapter": "", "gap_embeddings": False, "gap_esco_map": False}
+    )
 
 
 def tiny_golden(settings, tmp_path_factory) -> Path:
@@ -40,8 +40,14 @@ def tiny_golden(settings, tmp_path_factory) -> Path:
 
     out = tmp_path_factory.getbasetemp() / "training" / "golden"
     if read_manifest(out) is None:
-        build_golden(training_settings(settings, tmp_path_factory), pairs=GOLDEN_PAIRS, variants=GOLDEN_VARIANTS,
-                     out_dir=out, item_source="bm25", progress=False)
+        build_golden(
+            training_settings(settings, tmp_path_factory),
+            pairs=GOLDEN_PAIRS,
+            variants=GOLDEN_VARIANTS,
+            out_dir=out,
+            item_source="bm25",
+            progress=False,
+        )
     return out
 
 
@@ -49,9 +55,14 @@ class env_settings:
     """Point ``get_settings()`` (what the ``main`` functions read) at these settings' home and model."""
 
     def __init__(self, settings, **extra: str) -> None:
-        self.values = {"WAYPOINT_HOME": str(settings.home), "WAYPOINT_LLM_MODEL_PATH": settings.llm_model_path,
-                       "WAYPOINT_LLM_ADAPTER": "", "WAYPOINT_GAP_EMBEDDINGS": "false",
-                       "WAYPOINT_GAP_ESCO_MAP": "false", **extra}
+        self.values = {
+            "WAYPOINT_HOME": str(settings.home),
+            "WAYPOINT_LLM_MODEL_PATH": settings.llm_model_path,
+            "WAYPOINT_LLM_ADAPTER": "",
+            "WAYPOINT_GAP_EMBEDDINGS": "false",
+            "WAYPOINT_GAP_ESCO_MAP": "false",
+            **extra,
+        }
 
     def __enter__(self):
         from retrieval.settings import get_settings
@@ -145,8 +156,15 @@ def test_tiny_sft_adapter_loads_and_lowers_val_loss(settings, tsettings, golden_
     adapter, meta = tiny_sft(settings, tmp_path_factory)
     assert (adapter / "adapter_config.json").is_file() and (adapter / "adapter_model.safetensors").is_file()
     config = json.loads((adapter / "adapter_config.json").read_text())
-    assert config["r"] == 16 and set(config["target_modules"]) >= {"q_proj", "k_proj", "v_proj", "o_proj",
-                                                                    "gate_proj", "up_proj", "down_proj"}
+    assert config["r"] == 16 and set(config["target_modules"]) >= {
+        "q_proj",
+        "k_proj",
+        "v_proj",
+        "o_proj",
+        "gate_proj",
+        "up_proj",
+        "down_proj",
+    }
     tiny = load_config(None, "sft").tiny_version()
     assert meta["method"] == "sft" and 0 < meta["examples"] <= tiny.max_examples and meta["steps"] == tiny.max_steps
     assert meta["train_seconds"] > 0 and meta["samples_per_second"] > 0 and len(meta["data_hash"]) == 16

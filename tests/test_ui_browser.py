@@ -24,8 +24,16 @@ from tests.server_helpers import running_server
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # The README's screenshot is refreshed only on request (WAYPOINT_UPDATE_SCREENSHOT=1), so a test run
 # never leaves the working tree modified; otherwise it goes to a temp file and is checked there.
 UPDATE_SCREENSHOT = os.environ.get("WAYPOINT_UPDATE_SCREENSHOT") == "1"
@@ -39,11 +47,20 @@ def server(waypoint_home, data_dir, tmp_path_factory):
     pytest.importorskip("playwright.sync_api", reason="pip install playwright (scripts/install_browser.sh)")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} missing: run scripts/install_browser.sh")
-    with running_server(waypoint_home, tmp_path_factory.mktemp("ui-server"), WAYPOINT_DATA=str(data_dir),
-                        WAYPOINT_API_KEYS=KEY, WAYPOINT_EXPLORATION_RATE="0.1") as srv:
+    with running_server(
+        waypoint_home,
+        tmp_path_factory.mktemp("ui-server"),
+        WAYPOINT_DATA=str(data_dir),
+        WAYPOINT_API_KEYS=KEY,
+        WAYPOINT_EXPLORATION_RATE="0.1",
+    ) as srv:
         # warm the recommender and explainer so the browser's first chat is not the cold start
-        httpx.post(f"{srv.base}/v1/recommend", json={"profile": {"occupation": "Registered Nurses"}, "k": 3},
-                   headers={"X-API-Key": KEY}, timeout=600)
+        httpx.post(
+            f"{srv.base}/v1/recommend",
+            json={"profile": {"occupation": "Registered Nurses"}, "k": 3},
+            headers={"X-API-Key": KEY},
+            timeout=600,
+        )
         yield {"base": srv.base, "events": srv.events, "log": srv.log_path}
 
 
@@ -51,8 +68,9 @@ def _events(path: Path, since: float, session_prefix: str = "ui-") -> list[dict]
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:
-        rows = conn.execute("SELECT * FROM events WHERE ts >= ? AND session_id LIKE ? ORDER BY id",
-                            (since, session_prefix + "%")).fetchall()
+        rows = conn.execute(
+            "SELECT * FROM events WHERE ts >= ? AND session_id LIKE ? ORDER BY id", (since, session_prefix + "%")
+        ).fetchall()
         return [dict(r) for r in rows]
     finally:
         conn.close()
@@ -88,14 +106,17 @@ def test_chat_recommend_explain_feedback_in_browser(server, tmp_path):
             expect(chat_input).to_be_visible()
 
             # 1. describe yourself → recommendations with explanations in the chat
-            chat_input.fill("I'm a registered nurse. I teach patients about managing diabetes and I use "
-                            "Microsoft Excel to track outcomes.")
+            chat_input.fill(
+                "I'm a registered nurse. I teach patients about managing diabetes and I use "
+                "Microsoft Excel to track outcomes."
+            )
             page.locator("#chat-send").click()
             chat = page.locator("#chat")
             expect(chat).to_contain_text("Here are occupations that fit you", timeout=300_000)
             expect(chat).to_contain_text("fit:")
-            expect(page.locator("#profile-occupation textarea, #profile-occupation input").first
-                   ).to_have_value("Registered Nurses")
+            expect(page.locator("#profile-occupation textarea, #profile-occupation input").first).to_have_value(
+                "Registered Nurses"
+            )
             expect(page.locator("#profile-skills textarea")).not_to_have_value("")
             radios = page.locator("#recs input[type=radio]")
             expect(radios.first).to_be_attached()
@@ -186,10 +207,13 @@ def test_read_resume_pdf_docx_txt_and_bad_files(tmp_path):
     latin.write_bytes("Caf\xe9 manager".encode("latin-1"))
     assert read_resume(latin) == "Café manager"
 
-    for name, content, fragment in [("empty.txt", b"", "empty"), ("x.exe", b"MZ...", "unsupported"),
-                                    ("broken.pdf", b"%PDF-1.4 garbage", "could not read"),
-                                    ("broken.docx", b"PK not a zip", "could not read"),
-                                    ("blank.txt", b"   \n\n", "no text")]:
+    for name, content, fragment in [
+        ("empty.txt", b"", "empty"),
+        ("x.exe", b"MZ...", "unsupported"),
+        ("broken.pdf", b"%PDF-1.4 garbage", "could not read"),
+        ("broken.docx", b"PK not a zip", "could not read"),
+        ("blank.txt", b"   \n\n", "no text"),
+    ]:
         bad = tmp_path / name
         bad.write_bytes(content)
         with pytest.raises(FileError, match=fragment):

@@ -18,10 +18,14 @@ import pytest
 from tests.server_helpers import running_server
 from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, KEY
 
-RESUME = ["Jordan Lee", "Store Manager", "Target, Denver CO, 2016 to 2024",
-          "Managed a team of 15 sales associates: scheduling, hiring and training.",
-          "Ran inventory control and visual merchandising; grew sales 12% year over year.",
-          "Skills: Microsoft Excel, customer service, staff training"]
+RESUME = [
+    "Jordan Lee",
+    "Store Manager",
+    "Target, Denver CO, 2016 to 2024",
+    "Managed a team of 15 sales associates: scheduling, hiring and training.",
+    "Ran inventory control and visual merchandising; grew sales 12% year over year.",
+    "Skills: Microsoft Excel, customer service, staff training",
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +33,9 @@ def server(waypoint_home, data_dir, tmp_path_factory):
     pytest.importorskip("playwright.sync_api", reason="pip install playwright (scripts/install_browser.sh)")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} missing: run scripts/install_browser.sh")
-    with running_server(waypoint_home, tmp_path_factory.mktemp("ui-understanding"), WAYPOINT_DATA=str(data_dir),
-                        WAYPOINT_API_KEYS=KEY) as srv:
+    with running_server(
+        waypoint_home, tmp_path_factory.mktemp("ui-understanding"), WAYPOINT_DATA=str(data_dir), WAYPOINT_API_KEYS=KEY
+    ) as srv:
         httpx.post(f"{srv.base}/v1/understand", json={"text": "I'm a nurse"}, headers={"X-API-Key": KEY}, timeout=600)
         yield srv
 
@@ -65,22 +70,27 @@ def test_understanding_goal_resume_and_unknown_fit_in_browser(server, tmp_path):
             # 1. an occupation and a goal: a transition list, and the panel quotes where each came from
             chat_input.fill("I'm a firefighter and I want to move into finance")
             page.locator("#chat-send").click()
-            expect(chat).to_contain_text("Occupations in finance you could move into from Firefighters",
-                                         timeout=300_000)
+            expect(chat).to_contain_text(
+                "Occupations in finance you could move into from Firefighters", timeout=300_000
+            )
             expect(beliefs).to_contain_text("Occupation: Firefighters")
             expect(beliefs).to_contain_text("Occupation: Firefighters — from: “I'm a firefighter”")
-            expect(beliefs).to_contain_text("Goal: finance (a move into this field) — from: “I want to move into finance”")
+            expect(beliefs).to_contain_text(
+                "Goal: finance (a move into this field) — from: “I want to move into finance”"
+            )
             expect(page.locator("#profile-goal textarea")).to_have_value("finance")
             page.screenshot(path=str(shots / "01-goal-transition-list.png"), full_page=True)
 
             # 2. a résumé: the occupation it names replaces the one said before; the goal stays
             page.locator("#resume-upload input[type=file]").set_input_files(str(resume))
             expect(chat).to_contain_text("Uploaded jordan-lee-resume.docx", timeout=120_000)
-            expect(chat).to_contain_text("I've noted your occupation as First-Line Supervisors of Retail Sales Workers",
-                                         timeout=300_000)
+            expect(chat).to_contain_text(
+                "I've noted your occupation as First-Line Supervisors of Retail Sales Workers", timeout=300_000
+            )
             expect(chat).to_contain_text("Occupations in finance you could move into")
-            expect(beliefs).to_contain_text("Occupation: First-Line Supervisors of Retail Sales Workers — from: "
-                                            "“Store Manager”")
+            expect(beliefs).to_contain_text(
+                "Occupation: First-Line Supervisors of Retail Sales Workers — from: “Store Manager”"
+            )
             expect(beliefs).to_contain_text("Microsoft Excel")
             page.screenshot(path=str(shots / "02-resume.png"), full_page=True)
 
@@ -98,5 +108,7 @@ def test_understanding_goal_resume_and_unknown_fit_in_browser(server, tmp_path):
             page.screenshot(path=str(shots / "04-goal-cleared.png"), full_page=True)
         finally:
             browser.close()
-    assert all((shots / name).stat().st_size > 10_000 for name in
-               ("01-goal-transition-list.png", "02-resume.png", "03-unknown-fit.png", "04-goal-cleared.png"))
+    assert all(
+        (shots / name).stat().st_size > 10_000
+        for name in ("01-goal-transition-list.png", "02-resume.png", "03-unknown-fit.png", "04-goal-cleared.png")
+    )

@@ -32,8 +32,7 @@ class Chat:
 
     def say(self, message: str, selected: str | None = None) -> str:
         out = self.ui.on_message(message, self.history, self.state, selected)
-        (_msg, self.history, self.state, self.occupation, self.skills, self.goal, self.beliefs, _recs,
-         self.panel) = out
+        (_msg, self.history, self.state, self.occupation, self.skills, self.goal, self.beliefs, _recs, self.panel) = out
         return self.history[-1]["content"]
 
     def correct(self, occupation: str, skills: str, goal: str) -> str:
@@ -58,8 +57,10 @@ def test_a_goal_turns_the_list_into_a_transition_list_and_the_panel_quotes_the_p
     assert "**Occupation:** Firefighters" in chat.beliefs
     beliefs = chat.beliefs.replace("\\", "")  # quotes are Markdown-escaped
     assert "**Occupation:** Firefighters <span class='waypoint-from'>— from: “I'm a firefighter”" in beliefs
-    assert "**Goal:** finance (a move into this field) <span class='waypoint-from'>— from: “I want to move into " \
-           "finance”" in beliefs
+    assert (
+        "**Goal:** finance (a move into this field) <span class='waypoint-from'>— from: “I want to move into "
+        "finance”" in beliefs
+    )
 
     # the person clears the goal: the list is about them again, and their words no longer steer it
     reply = chat.correct("Firefighters", chat.skills, "")
@@ -106,11 +107,14 @@ def test_corrections_of_the_occupation_and_skills_are_used_and_unknown_titles_re
     assert "Forklift operation".lower() in chat.skills.lower()
 
 
-@pytest.mark.parametrize("message, expected", [
-    ("Je suis infirmière à Lyon depuis dix ans et je cherche un nouveau travail", "English"),
-    ("asdf qwer zxcv", "career guide"),
-    ("hi", "career guide"),
-])
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        ("Je suis infirmière à Lyon depuis dix ans et je cherche un nouveau travail", "English"),
+        ("asdf qwer zxcv", "career guide"),
+        ("hi", "career guide"),
+    ],
+)
 def test_text_it_cannot_use_gets_an_honest_answer_and_no_list(ui, message, expected):
     chat = Chat(ui)
     reply = chat.say(message)
@@ -119,9 +123,18 @@ def test_text_it_cannot_use_gets_an_honest_answer_and_no_list(ui, message, expec
 
 
 def test_routing_takes_in_what_is_said_even_when_the_intent_model_calls_it_small_talk():
-    said = Understanding(status="understood", occupations=[OccupationLink(
-        occupation_id="29-1141.00", title="Registered Nurses", confidence=0.9, span=Span(start=7, end=9, text="RN"),
-        method="title")])
+    said = Understanding(
+        status="understood",
+        occupations=[
+            OccupationLink(
+                occupation_id="29-1141.00",
+                title="Registered Nurses",
+                confidence=0.9,
+                span=Span(start=7, end=9, text="RN"),
+                method="title",
+            )
+        ],
+    )
     assert route("I'm an RN on a busy med-surg ward", "other", said).action == "profile"
     assert route("thanks!", "other", Understanding(status="nonsense")).action == "other"
     fit = route("Am I a good fit for astronaut wizard?", "explain_fit", Understanding(status="nonsense"))

@@ -18,14 +18,17 @@ def understand(settings):
     return get_linker(settings).understand
 
 
-@pytest.mark.parametrize("text, code, words", [
-    ("I'm an RN on a busy med-surg ward", "29-1141.00", "RN"),
-    ("I drive an 18-wheeler, mostly long haul", "53-3032.00", "18-wheeler"),
-    ("I work as a school counsellor in a secondary school", "21-1012.00", "school counsellor"),
-    ("EMT certified, 3 years on an ambulance crew", "29-2042.00", "EMT"),
-    ("Licensed practical nurse (LPN) at a care home", "29-2061.00", None),
-    ("Former paralegal, now a stay-at-home mum", "23-2011.00", "paralegal"),
-])
+@pytest.mark.parametrize(
+    "text, code, words",
+    [
+        ("I'm an RN on a busy med-surg ward", "29-1141.00", "RN"),
+        ("I drive an 18-wheeler, mostly long haul", "53-3032.00", "18-wheeler"),
+        ("I work as a school counsellor in a secondary school", "21-1012.00", "school counsellor"),
+        ("EMT certified, 3 years on an ambulance crew", "29-2042.00", "EMT"),
+        ("Licensed practical nurse (LPN) at a care home", "29-2061.00", None),
+        ("Former paralegal, now a stay-at-home mum", "23-2011.00", "paralegal"),
+    ],
+)
 def test_colloquial_titles_abbreviations_and_british_spellings_are_linked(understand, text, code, words):
     u = understand(text)
     assert u.status == "understood" and u.occupation.occupation_id == code, u.occupations[:3]
@@ -34,10 +37,12 @@ def test_colloquial_titles_abbreviations_and_british_spellings_are_linked(unders
 
 
 def test_a_retail_resume_is_linked_to_retail_management(understand):
-    resume = ("Store Manager\nABC Foods, Springfield — Store Manager, 2016–2023\n"
-              "Ran a 40-person grocery store: scheduling, inventory, POS cash-up, customer service and "
-              "loss prevention. Previously Assistant Store Manager at the same chain.\nSkills: team leadership, "
-              "merchandising, Microsoft Excel")
+    resume = (
+        "Store Manager\nABC Foods, Springfield — Store Manager, 2016–2023\n"
+        "Ran a 40-person grocery store: scheduling, inventory, POS cash-up, customer service and "
+        "loss prevention. Previously Assistant Store Manager at the same chain.\nSkills: team leadership, "
+        "merchandising, Microsoft Excel"
+    )
     u = understand(resume)
     assert u.occupation.occupation_id in {"41-1011.00", "11-1021.00"} and u.occupation.confidence >= 0.75
     labels = " ".join(s.label.lower() for s in u.skills)
@@ -55,11 +60,14 @@ def _family(name: str) -> tuple[str, ...]:
     return next(f.soc_prefixes for f in FIELDS if f.name == name)
 
 
-@pytest.mark.parametrize("text, family", [
-    ("I'm a firefighter and I want to move into finance", "finance"),
-    ("Teacher here, want to switch to software development", "software development"),
-    ("School counsellor wanting to get into HR", "human resources"),
-])
+@pytest.mark.parametrize(
+    "text, family",
+    [
+        ("I'm a firefighter and I want to move into finance", "finance"),
+        ("Teacher here, want to switch to software development", "software development"),
+        ("School counsellor wanting to get into HR", "human resources"),
+    ],
+)
 def test_a_stated_goal_fills_the_top_of_the_list_with_its_field(settings, text, family):
     items = recommend([Profile(text=text)], Kind.occupation, 10)[0].items
     inside = [any(i.id.startswith(p) for p in _family(family)) for i in items[:5]]
@@ -67,7 +75,9 @@ def test_a_stated_goal_fills_the_top_of_the_list_with_its_field(settings, text, 
 
 
 def test_a_developer_who_wants_management_gets_managers_and_not_their_own_job(settings):
-    items = recommend([Profile(text="Software developer, 6 years, hoping to move into management")], Kind.occupation, 5)[0].items
+    items = recommend(
+        [Profile(text="Software developer, 6 years, hoping to move into management")], Kind.occupation, 5
+    )[0].items
     assert items[0].id.startswith("11-") and "15-1252.00" not in [i.id for i in items]
     assert any(i.id == "11-3021.00" for i in items)  # Computer and Information Systems Managers
 
@@ -83,7 +93,9 @@ def test_a_confident_text_link_gives_the_code_querys_list(settings):
     assert [i.id for i in text] == [i.id for i in code]
 
 
-@pytest.mark.parametrize("text", ["lorem ipsum dolor sit amet consectetur", "Soy enfermera y quiero cambiar de trabajo"])
+@pytest.mark.parametrize(
+    "text", ["lorem ipsum dolor sit amet consectetur", "Soy enfermera y quiero cambiar de trabajo"]
+)
 def test_unusable_text_is_refused_not_guessed(settings, text):
     with pytest.raises(ProfileError):
         recommend([Profile(text=text)], Kind.occupation, 5)

@@ -35,14 +35,18 @@ from tests.test_packaging import _source_tree
 # Written for this test (no real rows): the synthetic résumés are shorter than the 200 characters the
 # golden set's sampler asks of a profile (retrieval/pairs.py), so the golden set would have no pairs.
 LONG_RESUMES = [
-    ("Health and fitness",
-     "Registered nurse with ten years of experience on medical and surgical wards. I assess patients, give "
-     "medication, keep accurate medical records, teach patients and families about diabetes and wound care, and "
-     "supervise nursing assistants on night shifts. Skills: patient care, infection control, health records."),
-    ("Data Science",
-     "Data analyst with five years of experience in Python, SQL and statistics. I build dashboards, clean and join "
-     "large data sets, train regression and classification models, and present findings to managers. Skills: "
-     "Python, SQL, pandas, machine learning, data visualisation, Excel reporting."),
+    (
+        "Health and fitness",
+        "Registered nurse with ten years of experience on medical and surgical wards. I assess patients, give "
+        "medication, keep accurate medical records, teach patients and families about diabetes and wound care, and "
+        "supervise nursing assistants on night shifts. Skills: patient care, infection control, health records.",
+    ),
+    (
+        "Data Science",
+        "Data analyst with five years of experience in Python, SQL and statistics. I build dashboards, clean and join "
+        "large data sets, train regression and classification models, and present findings to managers. Skills: "
+        "Python, SQL, pandas, machine learning, data visualisation, Excel reporting.",
+    ),
 ]
 
 
@@ -59,11 +63,21 @@ def _run(args: list[str], *, env: dict[str, str], cwd: Path, timeout: float, log
 def _clean_env(venv: Path, home: Path, data: Path) -> dict[str, str]:
     """The machine's environment (pip's configuration included) without anything that could reach the source
     tree or the project's own venv, plus the unit tier's sandbox settings on this home and data."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("WAYPOINT_") and k not in {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("WAYPOINT_") and k not in {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}
+    }
     path = [p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(REPO))]
-    env.update(sandbox_env(home, data), PATH=os.pathsep.join([str(venv / "bin"), *path]), VIRTUAL_ENV=str(venv),
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    env.update(
+        sandbox_env(home, data),
+        PATH=os.pathsep.join([str(venv / "bin"), *path]),
+        VIRTUAL_ENV=str(venv),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        GRADIO_ANALYTICS_ENABLED="False",
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
@@ -72,8 +86,13 @@ def _serve_until_ready(waypoint: Path, env: dict[str, str], cwd: Path, log: Path
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with open(log, "w") as out:
-        proc = subprocess.Popen([str(waypoint), "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=cwd,
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [str(waypoint), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -109,9 +128,24 @@ def test_installed_wheel_trains_and_serves_from_outside_the_tree(tmp_path):
 
     # the wheel, from a clean copy of the tree (no build/ or *.egg-info of the editable install)
     source = _source_tree(tmp_path / "source")
-    timings["wheel"] = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                             str(tmp_path / "dist"), str(source)], env=dict(os.environ), cwd=source, timeout=600,
-                            log=logs / "wheel.log")
+    timings["wheel"] = _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(source),
+        ],
+        env=dict(os.environ),
+        cwd=source,
+        timeout=600,
+        log=logs / "wheel.log",
+    )
     wheel = next((tmp_path / "dist").glob("waypoint-*.whl"))
     lock = source / "requirements.lock"
 
@@ -134,29 +168,80 @@ def test_installed_wheel_trains_and_serves_from_outside_the_tree(tmp_path):
         waypoint = venv / "bin" / "waypoint"
 
         # the packages are the installed ones, whatever the working directory
-        where = subprocess.run([str(venv / "bin" / "python"), "-c",
-                                "import app, training.lora as l; print(app.__file__); print(l.CONFIG_DIR)"],
-                               cwd=outside, env=env, capture_output=True, text=True, timeout=120, check=True)
+        where = subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                "-c",
+                "import app, training.lora as l; print(app.__file__); print(l.CONFIG_DIR)",
+            ],
+            cwd=outside,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
         site = str(venv / "lib")
         assert all(line.startswith(site) for line in where.stdout.split()), where.stdout
 
-        helped = subprocess.run([str(waypoint), "--help"], cwd=outside, env=env, capture_output=True, text=True,
-                                timeout=120)
+        helped = subprocess.run(
+            [str(waypoint), "--help"], cwd=outside, env=env, capture_output=True, text=True, timeout=120
+        )
         assert helped.returncode == 0 and "serve" in helped.stdout and "train" in helped.stdout, helped.stderr
 
         timings["ingest"] = _run([str(waypoint), "ingest"], env=env, cwd=outside, timeout=900, log=logs / "ingest.log")
         golden = tmp_path / "golden"
-        timings["golden"] = _run([str(waypoint), "train", "golden", "--pairs", "12", "--variants", "2", "--offset", "0",
-                                  "--items", "bm25", "--no-teacher", "--val-fraction", "0.5", "--quiet",
-                                  "--out", str(golden)], env=env, cwd=outside, timeout=900, log=logs / "golden.log")
+        timings["golden"] = _run(
+            [
+                str(waypoint),
+                "train",
+                "golden",
+                "--pairs",
+                "12",
+                "--variants",
+                "2",
+                "--offset",
+                "0",
+                "--items",
+                "bm25",
+                "--no-teacher",
+                "--val-fraction",
+                "0.5",
+                "--quiet",
+                "--out",
+                str(golden),
+            ],
+            env=env,
+            cwd=outside,
+            timeout=900,
+            log=logs / "golden.log",
+        )
         manifest = json.loads((golden / "manifest.json").read_text())
         assert manifest["counts"]["train"] > 0, manifest
 
         # the tiny budget from the packaged training/configs/sft.yaml, one step, no validation pass
         adapter = tmp_path / "adapter"
-        timings["sft"] = _run([str(waypoint), "train", "sft", "--tiny", "--max-steps", "1", "--no-eval", "--threads",
-                               "2", "--golden", str(golden), "--out", str(adapter)], env=env, cwd=outside,
-                              timeout=1200, log=logs / "sft.log")
+        timings["sft"] = _run(
+            [
+                str(waypoint),
+                "train",
+                "sft",
+                "--tiny",
+                "--max-steps",
+                "1",
+                "--no-eval",
+                "--threads",
+                "2",
+                "--golden",
+                str(golden),
+                "--out",
+                str(adapter),
+            ],
+            env=env,
+            cwd=outside,
+            timeout=1200,
+            log=logs / "sft.log",
+        )
         assert (adapter / "adapter_config.json").is_file() and (adapter / "adapter_model.safetensors").is_file()
         meta = json.loads((adapter / "waypoint_adapter.json").read_text())
         assert meta["method"] == "sft" and meta["steps"] == 1, meta

@@ -30,8 +30,15 @@ MODEL_VERSION = "2"
 MIN_TRAINING_PAIRS = 200
 
 
-def train_model(settings: Settings, *, max_queries: int = 800, max_seconds: float = 1800.0, max_length: int = 80,
-                show_progress: bool = False, out_dir: Path | None = None):
+def train_model(
+    settings: Settings,
+    *,
+    max_queries: int = 800,
+    max_seconds: float = 1800.0,
+    max_length: int = 80,
+    show_progress: bool = False,
+    out_dir: Path | None = None,
+):
     """Train on the catalogue's own pairs and save to ``out_dir`` (default :func:`model_dir`); None when the
     catalogue gives fewer than :data:`MIN_TRAINING_PAIRS` pairs."""
     from retrieval.catalogue.db import connect
@@ -52,11 +59,26 @@ def train_model(settings: Settings, *, max_queries: int = 800, max_seconds: floa
     if len(pairs) < MIN_TRAINING_PAIRS:
         log.warning("%d course-skill pairs: too few to train a relevance model", len(pairs))
         return None
-    config = RerankerConfig(max_pairs=len(pairs), epochs=1, batch_size=16, max_length=max_length,
-                            max_seconds=max_seconds, learning_rate=5e-5, show_progress=show_progress)
-    return fit_cross_encoder(pairs, config, out_dir if out_dir is not None else model_dir(settings),
-                             extra_meta={"data": "course-skill", "pair_config": pair_config.to_dict(),
-                                         "version": MODEL_VERSION, "threshold": THRESHOLD})
+    config = RerankerConfig(
+        max_pairs=len(pairs),
+        epochs=1,
+        batch_size=16,
+        max_length=max_length,
+        max_seconds=max_seconds,
+        learning_rate=5e-5,
+        show_progress=show_progress,
+    )
+    return fit_cross_encoder(
+        pairs,
+        config,
+        out_dir if out_dir is not None else model_dir(settings),
+        extra_meta={
+            "data": "course-skill",
+            "pair_config": pair_config.to_dict(),
+            "version": MODEL_VERSION,
+            "threshold": THRESHOLD,
+        },
+    )
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -65,8 +87,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--max-seconds", type=float, default=1800.0)
     ap.add_argument("--out", type=Path, default=None, help="model folder (default: the home's models/course-relevance)")
     args = ap.parse_args(argv)
-    model = train_model(get_settings(), max_queries=args.max_queries, max_seconds=args.max_seconds, out_dir=args.out,
-                        show_progress=True)
+    model = train_model(
+        get_settings(), max_queries=args.max_queries, max_seconds=args.max_seconds, out_dir=args.out, show_progress=True
+    )
     meta = {k: v for k, v in (model.meta if model else {}).items() if k != "config"}
     print(json.dumps(meta, indent=2))
     return meta

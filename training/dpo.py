@@ -77,12 +77,20 @@ def select_pairs(pairs: list[dict], tokenizer, config: TrainConfig, tiny: bool) 
     if not tiny:
         random.Random(config.seed).shuffle(kept)
     if config.max_examples and config.max_examples > 0:
-        kept = kept[:config.max_examples]
+        kept = kept[: config.max_examples]
     return kept
 
 
-def train_dpo(config: TrainConfig, settings, pairs: list[dict], out_dir: Path, *, adapter: Path | None,
-              data_path: str = "", tiny: bool = False) -> dict[str, Any]:
+def train_dpo(
+    config: TrainConfig,
+    settings,
+    pairs: list[dict],
+    out_dir: Path,
+    *,
+    adapter: Path | None,
+    data_path: str = "",
+    tiny: bool = False,
+) -> dict[str, Any]:
     """Train DPO on ``pairs`` (on top of ``adapter`` when given) into ``out_dir``; returns the metadata."""
     from trl import DPOConfig, DPOTrainer
 
@@ -94,20 +102,36 @@ def train_dpo(config: TrainConfig, settings, pairs: list[dict], out_dir: Path, *
     log.info("DPO on %d pairs (%d synthetic)", len(train), sum(bool(p.get("meta", {}).get("synthetic")) for p in train))
     with tempfile.TemporaryDirectory(prefix="waypoint-dpo-") as tmp:
         args = DPOConfig(**trainer_kwargs(config, Path(tmp)), beta=config.beta)
-        trainer = DPOTrainer(model=model, args=args, train_dataset=to_dataset(train, ["prompt", "chosen", "rejected"]),
-                             processing_class=tokenizer, peft_config=None if adapter else lora_config(config))
+        trainer = DPOTrainer(
+            model=model,
+            args=args,
+            train_dataset=to_dataset(train, ["prompt", "chosen", "rejected"]),
+            processing_class=tokenizer,
+            peft_config=None if adapter else lora_config(config),
+        )
         started = time.perf_counter()
         output = trainer.train()
         stats = train_stats(output, len(train), time.perf_counter() - started)
     logged = [h for h in trainer.state.log_history if "rewards/accuracies" in h]
     return finish_adapter(
-        trainer.model, out_dir, method="dpo", config=config, settings=settings, parent_adapter=adapter,
+        trainer.model,
+        out_dir,
+        method="dpo",
+        config=config,
+        settings=settings,
+        parent_adapter=adapter,
         data_hash=data_hash(canonical_json([p["prompt"], p["chosen"], p["rejected"]]) for p in train),
-        data_path=data_path, examples=len(train), quantization=quantization, stats=stats,
-        metrics={"synthetic_pairs": sum(bool(p.get("meta", {}).get("synthetic")) for p in train),
-                 "feedback_pairs": sum(p.get("meta", {}).get("source") == "feedback" for p in train),
-                 "last_rewards_accuracy": logged[-1].get("rewards/accuracies") if logged else None,
-                 "last_rewards_margin": logged[-1].get("rewards/margins") if logged else None})
+        data_path=data_path,
+        examples=len(train),
+        quantization=quantization,
+        stats=stats,
+        metrics={
+            "synthetic_pairs": sum(bool(p.get("meta", {}).get("synthetic")) for p in train),
+            "feedback_pairs": sum(p.get("meta", {}).get("source") == "feedback" for p in train),
+            "last_rewards_accuracy": logged[-1].get("rewards/accuracies") if logged else None,
+            "last_rewards_margin": logged[-1].get("rewards/margins") if logged else None,
+        },
+    )
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -115,18 +139,26 @@ def main(argv: list[str] | None = None) -> dict:
     --no-adapter] [--tiny] [--max-steps N] [--epochs E] [--max-examples N] [--out DIR] [--threads T] [--seed S]``."""
     from retrieval.settings import get_settings
     from training.golden import ensure_golden
-    from training.preferences import build_preferences
-    from training.preferences import default_dir as prefs_dir
+    from training.preferences import build_preferences, default_dir as prefs_dir
 
     parser = argparse.ArgumentParser(prog="waypoint train dpo", description=__doc__.split("\n")[0])
     add_common_args(parser)
-    parser.add_argument("--pairs", default=None,
-                        help="DPO pairs JSONL (default WAYPOINT_HOME/training/preferences/dpo.jsonl; built if missing)")
-    parser.add_argument("--adapter", default=None, help="SFT adapter to continue (default WAYPOINT_HOME/adapters/explainer-sft)")
+    parser.add_argument(
+        "--pairs",
+        default=None,
+        help="DPO pairs JSONL (default WAYPOINT_HOME/training/preferences/dpo.jsonl; built if missing)",
+    )
+    parser.add_argument(
+        "--adapter", default=None, help="SFT adapter to continue (default WAYPOINT_HOME/adapters/explainer-sft)"
+    )
     parser.add_argument("--no-adapter", action="store_true", help="train a fresh LoRA on the base instead")
-    parser.add_argument("--source", choices=["verifier", "feedback", "both"], default="verifier",
-                        help="verifier-ranked samples (--pairs), clicked-vs-shown pairs from the feedback store "
-                             "(IPS-resampled), or both")
+    parser.add_argument(
+        "--source",
+        choices=["verifier", "feedback", "both"],
+        default="verifier",
+        help="verifier-ranked samples (--pairs), clicked-vs-shown pairs from the feedback store "
+        "(IPS-resampled), or both",
+    )
     parser.add_argument("--feedback", action="store_true", help="same as --source both")
     args = parser.parse_args(argv)
     config = config_from_args(args, "dpo")
@@ -139,19 +171,30 @@ def main(argv: list[str] | None = None) -> dict:
         pairs_path = Path(args.pairs) if args.pairs else prefs_dir(settings) / "dpo.jsonl"
         if not pairs_path.is_file():
             golden_dir = ensure_golden(settings, tiny=args.tiny)
-            build_preferences(settings, golden_dir, pairs_path.parent, adapter=adapter, prompts=2 if args.tiny else 40,
-                              samples=2 if args.tiny else 4, threads=config.threads or None)
+            build_preferences(
+                settings,
+                golden_dir,
+                pairs_path.parent,
+                adapter=adapter,
+                prompts=2 if args.tiny else 40,
+                samples=2 if args.tiny else 4,
+                threads=config.threads or None,
+            )
         pairs += read_jsonl(pairs_path)
         data_paths.append(str(pairs_path))
     if source in ("feedback", "both"):
         feedback = feedback_pairs(settings)
         if source == "feedback" and not feedback:
-            raise SystemExit(f"no clicked-vs-shown pairs in {display(settings.events_target)}: log side-by-side "
-                             "explanations (or run `waypoint simulate`) first")
+            raise SystemExit(
+                f"no clicked-vs-shown pairs in {display(settings.events_target)}: log side-by-side "
+                "explanations (or run `waypoint simulate`) first"
+            )
         pairs += feedback
         data_paths.append(display(settings.events_target))
     out_dir = Path(args.out) if args.out else default_out(settings, ADAPTER_NAME + ("-tiny" if args.tiny else ""))
-    return train_dpo(config, settings, pairs, out_dir, adapter=adapter, data_path=" + ".join(data_paths), tiny=args.tiny)
+    return train_dpo(
+        config, settings, pairs, out_dir, adapter=adapter, data_path=" + ".join(data_paths), tiny=args.tiny
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

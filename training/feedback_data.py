@@ -77,8 +77,13 @@ def _window(since: float | None, until: float | None) -> tuple[str, dict[str, fl
     return sql, params
 
 
-def load_impressions(events: str | Path, surfaces: tuple[str, ...] = EXPLANATION_SURFACES, *,
-                     since: float | None = None, until: float | None = None) -> dict[str, list[LoggedCandidate]]:
+def load_impressions(
+    events: str | Path,
+    surfaces: tuple[str, ...] = EXPLANATION_SURFACES,
+    *,
+    since: float | None = None,
+    until: float | None = None,
+) -> dict[str, list[LoggedCandidate]]:
     """Explanation impressions by id, rows in position order, with clicks and dwell joined in.
 
     ``events`` is an SQLite path or a database URL; ``since``/``until`` (unix seconds) keep the impressions
@@ -91,26 +96,42 @@ def load_impressions(events: str | Path, surfaces: tuple[str, ...] = EXPLANATION
     store = EventStore(events, create=False)
     try:
         window, params = _window(since, until)
-        rows = store.query("SELECT impression_id, position, item_id, variant, propensity, payload, user_hash "
-                           "FROM events WHERE type='impression' AND surface IN :surfaces" + window + " ORDER BY id",
-                           {"surfaces": list(surfaces), **params}, expanding=["surfaces"])
-        clicks = store.query("SELECT impression_id, position, item_id, payload FROM events WHERE type='click' "
-                             "AND impression_id IS NOT NULL ORDER BY id")
-        dwells = store.query("SELECT impression_id, position, value FROM events WHERE type='dwell' "
-                             "AND impression_id IS NOT NULL ORDER BY id")
+        rows = store.query(
+            "SELECT impression_id, position, item_id, variant, propensity, payload, user_hash "
+            "FROM events WHERE type='impression' AND surface IN :surfaces" + window + " ORDER BY id",
+            {"surfaces": list(surfaces), **params},
+            expanding=["surfaces"],
+        )
+        clicks = store.query(
+            "SELECT impression_id, position, item_id, payload FROM events WHERE type='click' "
+            "AND impression_id IS NOT NULL ORDER BY id"
+        )
+        dwells = store.query(
+            "SELECT impression_id, position, value FROM events WHERE type='dwell' "
+            "AND impression_id IS NOT NULL ORDER BY id"
+        )
     finally:
         store.close()
     out: dict[str, list[LoggedCandidate]] = defaultdict(list)
     for row in rows:
-        imp, pos, item, variant, prop, payload = (row[k] for k in ("impression_id", "position", "item_id", "variant",
-                                                                   "propensity", "payload"))
+        imp, pos, item, variant, prop, payload = (
+            row[k] for k in ("impression_id", "position", "item_id", "variant", "propensity", "payload")
+        )
         try:
             data = json.loads(payload) if payload else {}
         except json.JSONDecodeError:
             data = {}
-        out[imp].append(LoggedCandidate(impression_id=imp, position=int(pos or 0), item_id=item, variant=variant,
-                                        propensity=prop, payload=data if isinstance(data, dict) else {},
-                                        user_hash=row.get("user_hash")))
+        out[imp].append(
+            LoggedCandidate(
+                impression_id=imp,
+                position=int(pos or 0),
+                item_id=item,
+                variant=variant,
+                propensity=prop,
+                payload=data if isinstance(data, dict) else {},
+                user_hash=row.get("user_hash"),
+            )
+        )
     for cands in out.values():
         cands.sort(key=lambda c: c.position)
 
@@ -211,9 +232,17 @@ def context_groups(impressions: dict[str, list[LoggedCandidate]]) -> list[list[L
     return [g for g in groups.values() if len(g) >= 2]
 
 
-def dpo_pairs_from_feedback(events_db_path: str | Path, settings: Settings, *, clip: float = DEFAULT_CLIP,
-                            min_dwell_ms: float = 0.0, scope: str = "impression", since: float | None = None,
-                            until: float | None = None, max_pairs_per_context: int = 4) -> list[dict]:
+def dpo_pairs_from_feedback(
+    events_db_path: str | Path,
+    settings: Settings,
+    *,
+    clip: float = DEFAULT_CLIP,
+    min_dwell_ms: float = 0.0,
+    scope: str = "impression",
+    since: float | None = None,
+    until: float | None = None,
+    max_pairs_per_context: int = 4,
+) -> list[dict]:
     """``{"prompt", "chosen", "rejected", "weight"}`` rows (module doc).
 
     ``scope="impression"``: only from within one side-by-side impression. ``scope="context"`` adds pairs
@@ -240,9 +269,15 @@ def dpo_pairs_from_feedback(events_db_path: str | Path, settings: Settings, *, c
                     prompt = builder.messages(chosen)
                     if weight is None or prompt is None:
                         continue
-                    pairs.append({"prompt": prompt, "chosen": _assistant(chosen.completion),
-                                  "rejected": _assistant(rejected.completion), "weight": weight,
-                                  "meta": {"scope": "context"}})
+                    pairs.append(
+                        {
+                            "prompt": prompt,
+                            "chosen": _assistant(chosen.completion),
+                            "rejected": _assistant(rejected.completion),
+                            "weight": weight,
+                            "meta": {"scope": "context"},
+                        }
+                    )
                     made += 1
     for cands in impressions.values():
         usable = [c for c in cands if c.completion]
@@ -266,14 +301,27 @@ def dpo_pairs_from_feedback(events_db_path: str | Path, settings: Settings, *, c
             weight = _clipped_inverse(float(p_pair), clip)
             if weight is None:
                 continue
-            pairs.append({"prompt": prompt, "chosen": _assistant(chosen.completion),
-                          "rejected": _assistant(rejected.completion), "weight": weight})
+            pairs.append(
+                {
+                    "prompt": prompt,
+                    "chosen": _assistant(chosen.completion),
+                    "rejected": _assistant(rejected.completion),
+                    "weight": weight,
+                }
+            )
     log.info("dpo pairs: %d (prompt rebuild: %d mismatched, %d failed)", len(pairs), builder.mismatched, builder.failed)
     return pairs
 
 
-def kto_examples(events_db_path: str | Path, settings: Settings, *, clip: float = DEFAULT_CLIP,
-                 min_dwell_ms: float = 0.0, since: float | None = None, until: float | None = None) -> list[dict]:
+def kto_examples(
+    events_db_path: str | Path,
+    settings: Settings,
+    *,
+    clip: float = DEFAULT_CLIP,
+    min_dwell_ms: float = 0.0,
+    since: float | None = None,
+    until: float | None = None,
+) -> list[dict]:
     """``{"prompt", "completion", "label", "weight"}`` rows: every shown candidate, clicked or not (module doc)."""
     if clip < 1:
         raise ValueError("clip must be at least 1")
@@ -295,13 +343,21 @@ def kto_examples(events_db_path: str | Path, settings: Settings, *, clip: float 
             rows.append({"prompt": prompt, "completion": _assistant(cand.completion), "label": label, "weight": weight})
     if skipped:
         log.warning("kto: %d rows without a usable propensity skipped", skipped)
-    log.info("kto examples: %d (prompt rebuild: %d mismatched, %d failed)", len(rows), builder.mismatched,
-             builder.failed)
+    log.info(
+        "kto examples: %d (prompt rebuild: %d mismatched, %d failed)", len(rows), builder.mismatched, builder.failed
+    )
     return rows
 
 
-__all__ = ["DEFAULT_CLIP", "LoggedCandidate", "PromptBuilder", "context_groups", "dpo_pairs_from_feedback",
-           "kto_examples", "load_impressions"]
+__all__ = [
+    "DEFAULT_CLIP",
+    "LoggedCandidate",
+    "PromptBuilder",
+    "context_groups",
+    "dpo_pairs_from_feedback",
+    "kto_examples",
+    "load_impressions",
+]
 
 
 def tagged_feedback(builder, settings) -> list[dict]:

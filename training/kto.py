@@ -72,8 +72,11 @@ def select_examples(examples: list[dict], tokenizer, config: TrainConfig, tiny: 
     """Examples that fit, IPS-resampled within each label, interleaved so every batch mixes labels."""
     from training.preferences import resample_by_weight
 
-    kept = [e for e in examples
-            if len(completion_token_ids(tokenizer, e["prompt"], e["completion"])[0]) <= config.max_length]
+    kept = [
+        e
+        for e in examples
+        if len(completion_token_ids(tokenizer, e["prompt"], e["completion"])[0]) <= config.max_length
+    ]
     by_label = {True: [e for e in kept if e["label"]], False: [e for e in kept if not e["label"]]}
     if tiny:
         for label in by_label:
@@ -108,8 +111,17 @@ def class_weights(config: TrainConfig, examples: list[dict]) -> tuple[float, flo
     return d, u
 
 
-def train_kto(config: TrainConfig, settings, examples: list[dict], out_dir: Path, *, adapter: Path | None,
-              source: str, data_path: str = "", tiny: bool = False) -> dict[str, Any]:
+def train_kto(
+    config: TrainConfig,
+    settings,
+    examples: list[dict],
+    out_dir: Path,
+    *,
+    adapter: Path | None,
+    source: str,
+    data_path: str = "",
+    tiny: bool = False,
+) -> dict[str, Any]:
     """Train KTO on ``examples`` (on top of ``adapter`` when given) into ``out_dir``; returns the metadata."""
     from trl import KTOConfig, KTOTrainer
 
@@ -119,26 +131,53 @@ def train_kto(config: TrainConfig, settings, examples: list[dict], out_dir: Path
     if not has_both_labels(train):
         raise ValueError("KTO needs desirable and undesirable examples that fit max_length")
     desirable, undesirable = class_weights(config, train)
-    log.info("KTO on %d examples (%d desirable), weights %.2f/%.2f", len(train), sum(e["label"] for e in train),
-             desirable, undesirable)
+    log.info(
+        "KTO on %d examples (%d desirable), weights %.2f/%.2f",
+        len(train),
+        sum(e["label"] for e in train),
+        desirable,
+        undesirable,
+    )
     with tempfile.TemporaryDirectory(prefix="waypoint-kto-") as tmp:
-        args = KTOConfig(**trainer_kwargs(config, Path(tmp)), beta=config.beta, desirable_weight=desirable,
-                         undesirable_weight=undesirable)
-        trainer = KTOTrainer(model=model, args=args,
-                             train_dataset=to_dataset(train, ["prompt", "completion", "label"]),
-                             processing_class=tokenizer, peft_config=None if adapter else lora_config(config))
+        args = KTOConfig(
+            **trainer_kwargs(config, Path(tmp)),
+            beta=config.beta,
+            desirable_weight=desirable,
+            undesirable_weight=undesirable,
+        )
+        trainer = KTOTrainer(
+            model=model,
+            args=args,
+            train_dataset=to_dataset(train, ["prompt", "completion", "label"]),
+            processing_class=tokenizer,
+            peft_config=None if adapter else lora_config(config),
+        )
         started = time.perf_counter()
         output = trainer.train()
         stats = train_stats(output, len(train), time.perf_counter() - started)
     logged = [h for h in trainer.state.log_history if "kl" in h]
     return finish_adapter(
-        trainer.model, out_dir, method="kto", config=config, settings=settings, parent_adapter=adapter,
+        trainer.model,
+        out_dir,
+        method="kto",
+        config=config,
+        settings=settings,
+        parent_adapter=adapter,
         data_hash=data_hash(canonical_json([e["prompt"], e["completion"], e["label"]]) for e in train),
-        data_path=data_path, examples=len(train), quantization=quantization, stats=stats,
-        metrics={"source": source, "desirable": sum(bool(e["label"]) for e in train),
-                 "undesirable": sum(not e["label"] for e in train), "desirable_weight": desirable,
-                 "undesirable_weight": undesirable, "weighting": "importance resampling by weight within label",
-                 "last_kl": logged[-1].get("kl") if logged else None})
+        data_path=data_path,
+        examples=len(train),
+        quantization=quantization,
+        stats=stats,
+        metrics={
+            "source": source,
+            "desirable": sum(bool(e["label"]) for e in train),
+            "undesirable": sum(not e["label"] for e in train),
+            "desirable_weight": desirable,
+            "undesirable_weight": undesirable,
+            "weighting": "importance resampling by weight within label",
+            "last_kl": logged[-1].get("kl") if logged else None,
+        },
+    )
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -147,15 +186,19 @@ def main(argv: list[str] | None = None) -> dict:
     from retrieval.settings import get_settings
     from training.dpo import default_sft_adapter
     from training.golden import ensure_golden
-    from training.preferences import build_preferences
-    from training.preferences import default_dir as prefs_dir
+    from training.preferences import build_preferences, default_dir as prefs_dir
 
     parser = argparse.ArgumentParser(prog="waypoint train kto", description=__doc__.split("\n")[0])
     add_common_args(parser)
     parser.add_argument("--source", choices=["auto", "feedback", "verifier"], default="auto")
-    parser.add_argument("--examples", default=None,
-                        help="verifier KTO JSONL (default WAYPOINT_HOME/training/preferences/kto.jsonl; built if missing)")
-    parser.add_argument("--adapter", default=None, help="SFT adapter to continue (default WAYPOINT_HOME/adapters/explainer-sft)")
+    parser.add_argument(
+        "--examples",
+        default=None,
+        help="verifier KTO JSONL (default WAYPOINT_HOME/training/preferences/kto.jsonl; built if missing)",
+    )
+    parser.add_argument(
+        "--adapter", default=None, help="SFT adapter to continue (default WAYPOINT_HOME/adapters/explainer-sft)"
+    )
     parser.add_argument("--no-adapter", action="store_true", help="train a fresh LoRA on the base instead")
     args = parser.parse_args(argv)
     config = config_from_args(args, "kto")
@@ -178,13 +221,20 @@ def main(argv: list[str] | None = None) -> dict:
         path = Path(args.examples) if args.examples else prefs_dir(settings) / "kto.jsonl"
         if not path.is_file():
             golden_dir = ensure_golden(settings, tiny=args.tiny)
-            build_preferences(settings, golden_dir, path.parent, adapter=adapter,
-                              prompts=2 if args.tiny else 40, samples=2 if args.tiny else 4,
-                              threads=config.threads or None)
+            build_preferences(
+                settings,
+                golden_dir,
+                path.parent,
+                adapter=adapter,
+                prompts=2 if args.tiny else 40,
+                samples=2 if args.tiny else 4,
+                threads=config.threads or None,
+            )
         examples, data_path = read_jsonl(path), str(path)
     out_dir = Path(args.out) if args.out else default_out(settings, ADAPTER_NAME + ("-tiny" if args.tiny else ""))
-    return train_kto(config, settings, examples, out_dir, adapter=adapter, source=source, data_path=data_path,
-                     tiny=args.tiny)
+    return train_kto(
+        config, settings, examples, out_dir, adapter=adapter, source=source, data_path=data_path, tiny=args.tiny
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

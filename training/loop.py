@@ -77,8 +77,17 @@ class LoopConfig(BaseModel):
     click: ClickModel = Field(default_factory=ClickModel)
 
 
-TINY = dict(rounds=1, people=3, visits=2, samples=2, train_max_examples=2, train_max_steps=1, guard_texts=2,
-            epsilon=0.5, tiny=True)
+TINY = dict(
+    rounds=1,
+    people=3,
+    visits=2,
+    samples=2,
+    train_max_examples=2,
+    train_max_steps=1,
+    guard_texts=2,
+    epsilon=0.5,
+    tiny=True,
+)
 
 
 # ------------------------------------------------------------------------------------------------ state
@@ -125,20 +134,34 @@ class Server:
         self.key = secrets.token_urlsafe(24)
         port = _free_port()
         self.url = f"http://127.0.0.1:{port}"
-        env = dict(os.environ, WAYPOINT_HOME=str(settings.home), WAYPOINT_API_KEYS=self.key,
-                   WAYPOINT_ADMIN_API_KEYS=self.key, WAYPOINT_POLICY_EXPLORATION="true",
-                   WAYPOINT_POLICY_EPSILON=str(cfg.epsilon), WAYPOINT_POLICY_SAMPLES=str(cfg.samples),
-                   WAYPOINT_POLICY_TEMPERATURE=str(cfg.temperature), WAYPOINT_EXPLAIN_USE_MEMORY="false",
-                   WAYPOINT_RATE_LIMIT_PER_MINUTE="0", WAYPOINT_LLM_TIMEOUT_S=str(cfg.llm_timeout_s),
-                   WAYPOINT_LLM_BACKEND=settings.llm_backend if settings.llm_backend != "deterministic" else "transformers")
+        env = dict(
+            os.environ,
+            WAYPOINT_HOME=str(settings.home),
+            WAYPOINT_API_KEYS=self.key,
+            WAYPOINT_ADMIN_API_KEYS=self.key,
+            WAYPOINT_POLICY_EXPLORATION="true",
+            WAYPOINT_POLICY_EPSILON=str(cfg.epsilon),
+            WAYPOINT_POLICY_SAMPLES=str(cfg.samples),
+            WAYPOINT_POLICY_TEMPERATURE=str(cfg.temperature),
+            WAYPOINT_EXPLAIN_USE_MEMORY="false",
+            WAYPOINT_RATE_LIMIT_PER_MINUTE="0",
+            WAYPOINT_LLM_TIMEOUT_S=str(cfg.llm_timeout_s),
+            WAYPOINT_LLM_BACKEND=settings.llm_backend if settings.llm_backend != "deterministic" else "transformers",
+        )
         self.log_handle = log_path.open("ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port",
-                                      str(port), "--no-ui"], env=env, stdout=self.log_handle,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
+            env=env,
+            stdout=self.log_handle,
+            stderr=subprocess.STDOUT,
+        )
 
     def client(self, timeout: float | None = None) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"X-API-Key": self.key} if self.key else {},
-                            timeout=timeout or self.cfg.llm_timeout_s + 60)
+        return httpx.Client(
+            base_url=self.url,
+            headers={"X-API-Key": self.key} if self.key else {},
+            timeout=timeout or self.cfg.llm_timeout_s + 60,
+        )
 
     def wait(self, limit_s: float = 900.0) -> None:
         deadline = time.monotonic() + limit_s
@@ -190,14 +213,21 @@ def serve_round(cfg: LoopConfig, settings: Settings, server: Server, n: int, sta
         people = simulation_profiles(settings, cfg.people, cfg.holdout, skip=n * cfg.people)
         for person in people:
             rows = Person(person, seed=cfg.seed, click=cfg.click, settings=settings).visit(
-                client, visits=cfg.visits, k=cfg.k, round_no=n)
+                client, visits=cfg.visits, k=cfg.k, round_no=n
+            )
             write_rows(truth, rows)
     t1 = time.time()
     from training.loop_people import read_rows
 
     rows = read_rows(truth)
-    return {"t0": t0, "t1": t1, "minutes": round((t1 - t0) / 60, 2), "impressions": len(rows),
-            "clicks": sum(r["clicked"] for r in rows), "policies": policies}
+    return {
+        "t0": t0,
+        "t1": t1,
+        "minutes": round((t1 - t0) / 60, 2),
+        "impressions": len(rows),
+        "clicks": sum(r["clicked"] for r in rows),
+        "policies": policies,
+    }
 
 
 def policy_of(variant: str | None) -> str:
@@ -243,9 +273,16 @@ def draft_metrics(settings: Settings, events: str, window: dict) -> dict[str, di
     def mean(xs):
         return round(sum(xs) / len(xs), 4) if xs else None
 
-    return {p: {"faithfulness": mean(s["faith"]), "FMR": mean([float(x) for x in s["fmr"]]),
-                "provenance_errors": mean([float(x) for x in s["prov"]]), "drafts": len(s["faith"]),
-                "fallback_rate": mean([float(x) for x in s["fallback"]])} for p, s in per.items()}
+    return {
+        p: {
+            "faithfulness": mean(s["faith"]),
+            "FMR": mean([float(x) for x in s["fmr"]]),
+            "provenance_errors": mean([float(x) for x in s["prov"]]),
+            "drafts": len(s["faith"]),
+            "fallback_rate": mean([float(x) for x in s["fallback"]]),
+        }
+        for p, s in per.items()
+    }
 
 
 def evaluate_round(cfg: LoopConfig, settings: Settings, server: Server, window: dict, state: RoundState) -> dict:
@@ -274,11 +311,12 @@ def evaluate_round(cfg: LoopConfig, settings: Settings, server: Server, window: 
     quality = draft_metrics(settings, events, window)
     for name in policies:
         shown = [r for r in truth if policy_of(r["variant"]) == name]
-        row: dict[str, Any] = {"shown": len(shown),
-                               "true_click_rate": round(sum(r["p_click"] for r in shown) / len(shown), 4)
-                               if shown else None,
-                               "logged_click_rate": round(sum(r["clicked"] for r in shown) / len(shown), 4)
-                               if shown else None, **(quality.get(name) or {})}
+        row: dict[str, Any] = {
+            "shown": len(shown),
+            "true_click_rate": round(sum(r["p_click"] for r in shown) / len(shown), 4) if shown else None,
+            "logged_click_rate": round(sum(r["clicked"] for r in shown) / len(shown), 4) if shown else None,
+            **(quality.get(name) or {}),
+        }
         if decisions and name in arms:
             row["ope"] = estimate(rewards, props, target(name), seed=cfg.seed)
             if champion and name != champion and champion in arms:
@@ -345,13 +383,20 @@ def train_round(cfg: LoopConfig, settings: Settings, server: Server, window: dic
         # batch 1 for DPO on CPU (batch 2 peaks above 20 GB); KTO estimates its KL term within a batch: 2
         batch = 1 if method == "dpo" else 2
         config = config.with_overrides(
-            max_examples=cfg.train_max_examples, max_steps=cfg.train_max_steps, num_train_epochs=cfg.train_epochs,
-            threads=cfg.threads, seed=cfg.seed, learning_rate=cfg.learning_rate, per_device_train_batch_size=batch,
-            gradient_accumulation_steps=1 if cfg.tiny else max(1, 4 // batch))
+            max_examples=cfg.train_max_examples,
+            max_steps=cfg.train_max_steps,
+            num_train_epochs=cfg.train_epochs,
+            threads=cfg.threads,
+            seed=cfg.seed,
+            learning_rate=cfg.learning_rate,
+            per_device_train_batch_size=batch,
+            gradient_accumulation_steps=1 if cfg.tiny else max(1, 4 // batch),
+        )
         out_dir = state.dir / method
         if method == "dpo":
-            data = dpo_pairs_from_feedback(events, settings, clip=cfg.clip, scope="context", since=window["t0"],
-                                           until=window["t1"])
+            data = dpo_pairs_from_feedback(
+                events, settings, clip=cfg.clip, scope="context", since=window["t0"], until=window["t1"]
+            )
             if not data:
                 out[method] = {"skipped": "no clicked-vs-unclicked pair of the same prompt in this round's log"}
                 continue
@@ -361,12 +406,18 @@ def train_round(cfg: LoopConfig, settings: Settings, server: Server, window: dic
             if not has_both_labels(data):
                 out[method] = {"skipped": "this round's log has no clicked and unclicked explanations both"}
                 continue
-            meta = train_kto(config, settings, data, out_dir, adapter=parent, source="feedback",
-                             data_path=f"events {window}")
+            meta = train_kto(
+                config, settings, data, out_dir, adapter=parent, source="feedback", data_path=f"events {window}"
+            )
         else:
             raise ValueError(f"unknown method {method!r}; expected dpo or kto")
-        entry = registry.register(out_dir, method, config=config.model_dump(), data_hash=str(meta.get("data_hash", "")),
-                                  metrics={"train_examples": len(data), "round": state.data["round"]})
+        entry = registry.register(
+            out_dir,
+            method,
+            config=config.model_dump(),
+            data_hash=str(meta.get("data_hash", "")),
+            metrics={"train_examples": len(data), "round": state.data["round"]},
+        )
         out[method] = {"adapter": entry.name, "examples": len(data), "train": meta.get("stats")}
         out["challengers"].append(entry.name)
     registry.set_challengers(out["challengers"])
@@ -395,8 +446,9 @@ def start_champion(settings: Settings) -> str:
     return "base"
 
 
-def run_loop(cfg: LoopConfig, settings: Settings | None = None, *, run_dir: Path | None = None,
-             report_dir: Path | None = None) -> dict:
+def run_loop(
+    cfg: LoopConfig, settings: Settings | None = None, *, run_dir: Path | None = None, report_dir: Path | None = None
+) -> dict:
     settings = (settings or get_settings()).model_copy(update={"explain_use_memory": False})
     run_dir = run_dir or Path(settings.home) / "loop" / cfg.name
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -411,8 +463,11 @@ def run_loop(cfg: LoopConfig, settings: Settings | None = None, *, run_dir: Path
         for n in range(cfg.rounds + 1):
             state = RoundState(run_dir, n)
             t = time.perf_counter()
-            window = state.data["serve"] if state.done("serve") else state.save(
-                "serve", serve_round(cfg, settings, server, n, state))
+            window = (
+                state.data["serve"]
+                if state.done("serve")
+                else state.save("serve", serve_round(cfg, settings, server, n, state))
+            )
             if not state.done("evaluate"):
                 state.save("evaluate", evaluate_round(cfg, settings, server, window, state))
             if n < cfg.rounds and not state.done("train"):
@@ -432,48 +487,96 @@ def report(cfg: LoopConfig, rounds: list[dict], start: str, seconds: float, out_
         for name, p in (ev.get("policies") or {}).items():
             ope = p.get("ope") or {}
             up = p.get("uplift") or {}
-            rows.append({"round": r["round"], "policy": name, "role": "champion" if name == ev.get("champion")
-                         else "challenger", "shown": p.get("shown"), "true_click_rate": p.get("true_click_rate"),
-                         "logged_click_rate": p.get("logged_click_rate"), "snips": ope.get("snips"),
-                         "snips_ci": ope.get("snips_ci"), "ess": ope.get("ess"), "uplift": up.get("uplift"),
-                         "uplift_ci": up.get("ci"), "faithfulness": p.get("faithfulness"), "FMR": p.get("FMR"),
-                         "provenance_errors": p.get("provenance_errors"), "fallback_rate": p.get("fallback_rate"),
-                         "promoted": ev.get("promoted") == name})
+            rows.append(
+                {
+                    "round": r["round"],
+                    "policy": name,
+                    "role": "champion" if name == ev.get("champion") else "challenger",
+                    "shown": p.get("shown"),
+                    "true_click_rate": p.get("true_click_rate"),
+                    "logged_click_rate": p.get("logged_click_rate"),
+                    "snips": ope.get("snips"),
+                    "snips_ci": ope.get("snips_ci"),
+                    "ess": ope.get("ess"),
+                    "uplift": up.get("uplift"),
+                    "uplift_ci": up.get("ci"),
+                    "faithfulness": p.get("faithfulness"),
+                    "FMR": p.get("FMR"),
+                    "provenance_errors": p.get("provenance_errors"),
+                    "fallback_rate": p.get("fallback_rate"),
+                    "promoted": ev.get("promoted") == name,
+                }
+            )
     champions = [next((x for x in rows if x["round"] == r["round"] and x["role"] == "champion"), None) for r in rounds]
     first = next((c for c in champions if c and c["true_click_rate"] is not None), None)
     last = next((c for c in reversed(champions) if c and c["true_click_rate"] is not None), None)
     gain = None
     if first and last and first["true_click_rate"]:
         gain = round(last["true_click_rate"] / first["true_click_rate"] - 1.0, 4)
-    data = {"config": cfg.model_dump(), "start_champion": start, "rounds": rounds, "table": rows,
-            "minutes_per_round": [r.get("minutes") for r in rounds],
-            "true_click_rate_start": first and first["true_click_rate"],
-            "true_click_rate_end": last and last["true_click_rate"], "relative_gain": gain,
-            "target_relative_gain": 0.10, "target_met": bool(gain is not None and gain >= 0.10),
-            "minutes": round(seconds / 60, 2)}
+    data = {
+        "config": cfg.model_dump(),
+        "start_champion": start,
+        "rounds": rounds,
+        "table": rows,
+        "minutes_per_round": [r.get("minutes") for r in rounds],
+        "true_click_rate_start": first and first["true_click_rate"],
+        "true_click_rate_end": last and last["true_click_rate"],
+        "relative_gain": gain,
+        "target_relative_gain": 0.10,
+        "target_met": bool(gain is not None and gain >= 0.10),
+        "minutes": round(seconds / 60, 2),
+    }
     out_dir = out_dir or REPORT_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     png = out_dir / f"{cfg.name}.png"
     plot(rows, png)
 
     def fmt(ci):
-        return f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci and all(isinstance(v, float) and math.isfinite(v) for v in ci) else ""
+        return (
+            f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci and all(isinstance(v, float) and math.isfinite(v) for v in ci) else ""
+        )
 
     table = [{**x, "snips_ci": fmt(x["snips_ci"]), "uplift_ci": fmt(x["uplift_ci"])} for x in rows]
-    md = [f"# Learning loop `{cfg.name}`", "",
-          f"{len(rounds)} serve phases ({cfg.rounds} training rounds), {cfg.people} simulated people x {cfg.visits} "
-          f"visits per round, epsilon {cfg.epsilon}, {cfg.samples} decodings per policy; start champion `{start}`; "
-          f"{data['minutes']} minutes in all (per round: {data['minutes_per_round']}).", "",
-          f"True click rate of the champion: {data['true_click_rate_start']} (first round) -> "
-          f"{data['true_click_rate_end']} (last); relative gain {gain} (target >= 0.10: "
-          f"{'met' if data['target_met'] else 'not met'}).", "",
-          markdown_table(table, ["round", "policy", "role", "shown", "true_click_rate", "logged_click_rate", "snips",
-                                 "snips_ci", "ess", "uplift", "uplift_ci", "faithfulness", "FMR", "provenance_errors",
-                                 "fallback_rate", "promoted"]), "",
-          "True click rate: the mean exact click probability of the explanations a policy showed (the simulator's "
-          "click model, unknown to the learner). SNIPS: the off-policy estimate of always using that policy, from "
-          "the round's log (95% bootstrap CI, ESS); uplift: paired SNIPS difference to the champion. Faithfulness, "
-          "FMR, provenance errors: of the policy's own drafts, before verification.", "", f"![loop]({png.name})"]
+    md = [
+        f"# Learning loop `{cfg.name}`",
+        "",
+        f"{len(rounds)} serve phases ({cfg.rounds} training rounds), {cfg.people} simulated people x {cfg.visits} "
+        f"visits per round, epsilon {cfg.epsilon}, {cfg.samples} decodings per policy; start champion `{start}`; "
+        f"{data['minutes']} minutes in all (per round: {data['minutes_per_round']}).",
+        "",
+        f"True click rate of the champion: {data['true_click_rate_start']} (first round) -> "
+        f"{data['true_click_rate_end']} (last); relative gain {gain} (target >= 0.10: "
+        f"{'met' if data['target_met'] else 'not met'}).",
+        "",
+        markdown_table(
+            table,
+            [
+                "round",
+                "policy",
+                "role",
+                "shown",
+                "true_click_rate",
+                "logged_click_rate",
+                "snips",
+                "snips_ci",
+                "ess",
+                "uplift",
+                "uplift_ci",
+                "faithfulness",
+                "FMR",
+                "provenance_errors",
+                "fallback_rate",
+                "promoted",
+            ],
+        ),
+        "",
+        "True click rate: the mean exact click probability of the explanations a policy showed (the simulator's "
+        "click model, unknown to the learner). SNIPS: the off-policy estimate of always using that policy, from "
+        "the round's log (95% bootstrap CI, ESS); uplift: paired SNIPS difference to the champion. Faithfulness, "
+        "FMR, provenance errors: of the policy's own drafts, before verification.",
+        "",
+        f"![loop]({png.name})",
+    ]
     write_report(cfg.name, data, "\n".join(md), out_dir)
     return data
 
@@ -487,17 +590,28 @@ def plot(rows: list[dict], path: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for role, marker in (("champion", "o"), ("challenger", "x")):
         pts = [r for r in rows if r["role"] == role]
-        axes[0].scatter([r["round"] for r in pts if r["true_click_rate"] is not None],
-                        [r["true_click_rate"] for r in pts if r["true_click_rate"] is not None], marker=marker,
-                        label=f"{role}: true click rate")
+        axes[0].scatter(
+            [r["round"] for r in pts if r["true_click_rate"] is not None],
+            [r["true_click_rate"] for r in pts if r["true_click_rate"] is not None],
+            marker=marker,
+            label=f"{role}: true click rate",
+        )
         est = [r for r in pts if r["snips"] is not None]
         lo = [r["snips"] - r["snips_ci"][0] if r["snips_ci"] and math.isfinite(r["snips_ci"][0]) else 0 for r in est]
         hi = [r["snips_ci"][1] - r["snips"] if r["snips_ci"] and math.isfinite(r["snips_ci"][1]) else 0 for r in est]
-        axes[0].errorbar([r["round"] + 0.08 for r in est], [r["snips"] for r in est], yerr=[lo, hi], fmt=marker,
-                         alpha=0.6, capsize=3, label=f"{role}: SNIPS (95% CI)")
+        axes[0].errorbar(
+            [r["round"] + 0.08 for r in est],
+            [r["snips"] for r in est],
+            yerr=[lo, hi],
+            fmt=marker,
+            alpha=0.6,
+            capsize=3,
+            label=f"{role}: SNIPS (95% CI)",
+        )
         faith = [r for r in pts if r["faithfulness"] is not None]
-        axes[1].plot([r["round"] for r in faith], [r["faithfulness"] for r in faith], marker=marker, linestyle="",
-                     label=role)
+        axes[1].plot(
+            [r["round"] for r in faith], [r["faithfulness"] for r in faith], marker=marker, linestyle="", label=role
+        )
     axes[0].set_xlabel("round")
     axes[0].set_ylabel("click rate")
     axes[0].legend(fontsize=7)
@@ -515,14 +629,25 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="waypoint loop", description=__doc__.split("\n")[0])
     parser.add_argument("--config", default=None, help="JSON or YAML with LoopConfig fields")
     parser.add_argument("--tiny", action="store_true", help="the CI size: one round, three people, one step")
-    for name in ("rounds", "people", "visits", "samples", "train_max_examples", "train_max_steps", "guard_texts",
-                 "threads", "seed"):
+    for name in (
+        "rounds",
+        "people",
+        "visits",
+        "samples",
+        "train_max_examples",
+        "train_max_steps",
+        "guard_texts",
+        "threads",
+        "seed",
+    ):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=None)
     for name in ("epsilon", "temperature", "learning_rate", "train_epochs"):
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=None)
     parser.add_argument("--methods", default=None, help="comma-separated: dpo,kto")
     parser.add_argument("--url", default=None, help="use this running server (key in WAYPOINT_LOOP_API_KEY)")
-    parser.add_argument("--name", default=None, help="run name: state under WAYPOINT_HOME/loop/NAME, report eval/reports/NAME")
+    parser.add_argument(
+        "--name", default=None, help="run name: state under WAYPOINT_HOME/loop/NAME, report eval/reports/NAME"
+    )
     parser.add_argument("--out-dir", default=None, help="report directory (default eval/reports)")
     args = parser.parse_args(argv)
     data: dict[str, Any] = {}
@@ -532,16 +657,47 @@ def main(argv: list[str] | None = None) -> dict:
         data = yaml.safe_load(Path(args.config).read_text()) or {}
     if args.tiny:
         data.update(TINY, name=data.get("name", "loop-tiny"))
-    overrides = {k: getattr(args, k) for k in ("rounds", "people", "visits", "samples", "train_max_examples",
-                                               "train_max_steps", "guard_texts", "threads", "seed", "epsilon",
-                                               "temperature", "learning_rate", "train_epochs", "url", "name")}
+    overrides = {
+        k: getattr(args, k)
+        for k in (
+            "rounds",
+            "people",
+            "visits",
+            "samples",
+            "train_max_examples",
+            "train_max_steps",
+            "guard_texts",
+            "threads",
+            "seed",
+            "epsilon",
+            "temperature",
+            "learning_rate",
+            "train_epochs",
+            "url",
+            "name",
+        )
+    }
     data.update({k: v for k, v in overrides.items() if v is not None})
     if args.methods:
         data["methods"] = [m.strip() for m in args.methods.split(",") if m.strip()]
     cfg = LoopConfig.model_validate(data)
     out = run_loop(cfg, report_dir=Path(args.out_dir) if args.out_dir else None)
-    print(json.dumps({k: out[k] for k in ("minutes", "minutes_per_round", "true_click_rate_start",
-                                         "true_click_rate_end", "relative_gain", "target_met")}, indent=2))
+    print(
+        json.dumps(
+            {
+                k: out[k]
+                for k in (
+                    "minutes",
+                    "minutes_per_round",
+                    "true_click_rate_start",
+                    "true_click_rate_end",
+                    "relative_gain",
+                    "target_met",
+                )
+            },
+            indent=2,
+        )
+    )
     return out
 
 

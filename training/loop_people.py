@@ -43,18 +43,27 @@ def perceive(response: dict[str, Any], evidence) -> dict[str, float]:
     top_missing = evidence.missing[:3]
     named_missing = {s.get("id") for s in response.get("missing_skills") or []}
     named_missing |= {s.id for s in top_missing if s.label.lower() in summary}
-    return {"faithfulness": float(response.get("faithfulness") or 0.0),
-            "specificity": (sum(s.id in mentioned for s in top) / len(top)) if top else 0.0,
-            "generic": 0.0 if mentioned else 1.0,
-            "gap_share": (sum(s.id in named_missing for s in top_missing) / len(top_missing)) if top_missing else 0.0}
+    return {
+        "faithfulness": float(response.get("faithfulness") or 0.0),
+        "specificity": (sum(s.id in mentioned for s in top) / len(top)) if top else 0.0,
+        "generic": 0.0 if mentioned else 1.0,
+        "gap_share": (sum(s.id in named_missing for s in top_missing) / len(top_missing)) if top_missing else 0.0,
+    }
 
 
-def click_probability(features: dict[str, float], evidence, profile: Profile, item_id: str, click: ClickModel,
-                      seed: int) -> tuple[float, float]:
+def click_probability(
+    features: dict[str, float], evidence, profile: Profile, item_id: str, click: ClickModel, seed: int
+) -> tuple[float, float]:
     """(utility, P(click)) of one explanation shown alone at position 0."""
     cand = Candidate(arm="served", explanation=None, completion="", model={}, **features)
-    ctx = Context(profile=profile, item_id=item_id, item_kind="occupation", evidence_key=evidence.key,
-                  coverage=float(evidence.coverage), taste=person_taste(profile.id or "", seed, click.person_sd))
+    ctx = Context(
+        profile=profile,
+        item_id=item_id,
+        item_kind="occupation",
+        evidence_key=evidence.key,
+        coverage=float(evidence.coverage),
+        taste=person_taste(profile.id or "", seed, click.person_sd),
+    )
     u = utility(cand, ctx, click)
     return u, float(click_probabilities([u], [0], click)[0])
 
@@ -87,8 +96,10 @@ class Person:
         rows = []
         for visit in range(visits):
             # a fresh impression per visit (not the list's id): each visit is one logged decision
-            explain = client.post("/v1/explain", json={"profile": body["profile"], "item_id": item_id,
-                                                       "position": position, "shown": items})
+            explain = client.post(
+                "/v1/explain",
+                json={"profile": body["profile"], "item_id": item_id, "position": position, "shown": items},
+            )
             if explain.status_code != 200:
                 log.info("person %s: explain %s: %s", self.profile.id, explain.status_code, explain.text[:200])
                 continue
@@ -100,21 +111,46 @@ class Person:
             if clicked:
                 fb = {"impression_id": imp, "item_id": item_id, "position": position}
                 client.post("/v1/feedback", json={"type": "click", **fb}).raise_for_status()
-                dwell = math.exp(self.click.dwell_log_ms + self.click.dwell_beta * u
-                                 + self.rng.gauss(0, self.click.dwell_sd))
-                client.post("/v1/feedback", json={"type": "dwell", "dwell_ms": round(dwell, 1), **fb}).raise_for_status()
+                dwell = math.exp(
+                    self.click.dwell_log_ms + self.click.dwell_beta * u + self.rng.gauss(0, self.click.dwell_sd)
+                )
+                client.post(
+                    "/v1/feedback", json={"type": "dwell", "dwell_ms": round(dwell, 1), **fb}
+                ).raise_for_status()
                 if self.rng.random() < self.click.thumbs_rate:
                     up = u + _logistic(self.rng) > 0
-                    reason = None if up else ("too_generic" if features["generic"] else
-                                              "wrong_skill" if features["faithfulness"] < 1 else "not_relevant")
-                    client.post("/v1/feedback", json={"type": "thumbs", "up": bool(up), "reason": reason, **fb}
-                                ).raise_for_status()
+                    reason = (
+                        None
+                        if up
+                        else (
+                            "too_generic"
+                            if features["generic"]
+                            else "wrong_skill"
+                            if features["faithfulness"] < 1
+                            else "not_relevant"
+                        )
+                    )
+                    client.post(
+                        "/v1/feedback", json={"type": "thumbs", "up": bool(up), "reason": reason, **fb}
+                    ).raise_for_status()
             model = shown.get("model") or {}
-            rows.append({"round": round_no, "person": self.profile.id, "item_id": item_id, "visit": visit,
-                         "impression_id": imp, "variant": shown.get("variant"), "propensity": shown.get("propensity"),
-                         "adapter": model.get("adapter"), "model": model.get("name"),
-                         "fallback": bool(shown.get("fallback_reason")), "p_click": round(p, 6), "clicked": clicked,
-                         **{f"f_{k}": round(v, 4) for k, v in features.items()}})
+            rows.append(
+                {
+                    "round": round_no,
+                    "person": self.profile.id,
+                    "item_id": item_id,
+                    "visit": visit,
+                    "impression_id": imp,
+                    "variant": shown.get("variant"),
+                    "propensity": shown.get("propensity"),
+                    "adapter": model.get("adapter"),
+                    "model": model.get("name"),
+                    "fallback": bool(shown.get("fallback_reason")),
+                    "p_click": round(p, 6),
+                    "clicked": clicked,
+                    **{f"f_{k}": round(v, 4) for k, v in features.items()},
+                }
+            )
         return rows
 
 

@@ -24,8 +24,9 @@ import logging
 import math
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,13 +71,13 @@ class TrainConfig(BaseModel):
     threads: int = Field(default=0, description="torch threads (0 = leave as is)")
     tiny: dict[str, Any] = Field(default_factory=dict, description="overrides applied by --tiny (CI budget)")
 
-    def with_overrides(self, **updates: Any) -> "TrainConfig":
+    def with_overrides(self, **updates: Any) -> TrainConfig:
         """A copy with ``updates`` applied (validated); ``None`` values are ignored."""
         data = self.model_dump()
         data.update({k: v for k, v in updates.items() if v is not None})
         return TrainConfig.model_validate(data)
 
-    def tiny_version(self) -> "TrainConfig":
+    def tiny_version(self) -> TrainConfig:
         return self.with_overrides(**self.tiny)
 
 
@@ -113,9 +114,13 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tiny", action="store_true", help="CI budget: a handful of examples, a few steps")
     parser.add_argument("--out", default=None, help="adapter output dir (default WAYPOINT_HOME/adapters/<name>)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: config, else as is)")
-    parser.add_argument("--batch-size", type=int, default=None,
-                        help="per-device batch size; gradient accumulation is scaled to keep the effective batch "
-                             "(batch 1 keeps CPU memory low: DPO at batch 2 peaks above 20 GB)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="per-device batch size; gradient accumulation is scaled to keep the effective batch "
+        "(batch 1 keeps CPU memory low: DPO at batch 2 peaks above 20 GB)",
+    )
     parser.add_argument("--seed", type=int, default=None)
 
 
@@ -123,12 +128,19 @@ def config_from_args(args: argparse.Namespace, method: Method) -> TrainConfig:
     config = load_config(args.config, method)
     if args.tiny:
         config = config.tiny_version()
-    config = config.with_overrides(max_steps=args.max_steps, num_train_epochs=args.epochs,
-                                   max_examples=args.max_examples, threads=args.threads, seed=args.seed)
+    config = config.with_overrides(
+        max_steps=args.max_steps,
+        num_train_epochs=args.epochs,
+        max_examples=args.max_examples,
+        threads=args.threads,
+        seed=args.seed,
+    )
     if getattr(args, "batch_size", None):
         effective = config.per_device_train_batch_size * config.gradient_accumulation_steps
-        config = config.with_overrides(per_device_train_batch_size=args.batch_size,
-                                       gradient_accumulation_steps=max(1, round(effective / args.batch_size)))
+        config = config.with_overrides(
+            per_device_train_batch_size=args.batch_size,
+            gradient_accumulation_steps=max(1, round(effective / args.batch_size)),
+        )
     return config
 
 
@@ -175,8 +187,9 @@ def load_tokenizer(path: Path):
     return tokenizer
 
 
-def load_model(config: TrainConfig, settings: Settings | None = None, *, adapter: str | Path | None = None,
-               trainable: bool = True):
+def load_model(
+    config: TrainConfig, settings: Settings | None = None, *, adapter: str | Path | None = None, trainable: bool = True
+):
     """``(model, tokenizer, quantization)`` for training.
 
     CUDA: 4-bit NF4 base (QLoRA) prepared for k-bit training; CPU: float32. With ``adapter`` the
@@ -193,10 +206,15 @@ def load_model(config: TrainConfig, settings: Settings | None = None, *, adapter
         from peft import prepare_model_for_kbit_training
         from transformers import BitsAndBytesConfig  # bitsandbytes itself is imported by transformers, on CUDA only
 
-        bnb = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
-                                 bnb_4bit_compute_dtype=torch.bfloat16)
-        model = AutoModelForCausalLM.from_pretrained(str(path), quantization_config=bnb, dtype=torch.bfloat16,
-                                                     device_map={"": torch.cuda.current_device()})
+        bnb = BitsAndBytesConfig(
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=torch.bfloat16,
+        )
+        model = AutoModelForCausalLM.from_pretrained(
+            str(path), quantization_config=bnb, dtype=torch.bfloat16, device_map={"": torch.cuda.current_device()}
+        )
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
         quantization = "bnb-4bit-nf4"
     else:
@@ -215,8 +233,14 @@ def load_model(config: TrainConfig, settings: Settings | None = None, *, adapter
 def lora_config(config: TrainConfig):
     from peft import LoraConfig
 
-    return LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-                      target_modules=list(config.target_modules), bias="none", task_type="CAUSAL_LM")
+    return LoraConfig(
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=list(config.target_modules),
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
 
 
 def trainer_kwargs(config: TrainConfig, output_dir: Path) -> dict[str, Any]:
@@ -325,8 +349,12 @@ def library_versions() -> dict[str, str]:
     import transformers
     import trl
 
-    return {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__,
-            "trl": trl.__version__}
+    return {
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "peft": peft.__version__,
+        "trl": trl.__version__,
+    }
 
 
 def read_adapter_meta(adapter_dir: str | Path) -> AdapterMeta | None:
@@ -334,9 +362,21 @@ def read_adapter_meta(adapter_dir: str | Path) -> AdapterMeta | None:
     return AdapterMeta.model_validate_json(path.read_text()) if path.is_file() else None
 
 
-def finish_adapter(model, out_dir: Path, *, method: Method, config: "TrainConfig", settings, data_hash: str,
-                   data_path: str, examples: int, quantization: str, metrics: dict[str, Any], stats: dict[str, Any],
-                   parent_adapter: Path | None = None) -> dict[str, Any]:
+def finish_adapter(
+    model,
+    out_dir: Path,
+    *,
+    method: Method,
+    config: TrainConfig,
+    settings,
+    data_hash: str,
+    data_path: str,
+    examples: int,
+    quantization: str,
+    metrics: dict[str, Any],
+    stats: dict[str, Any],
+    parent_adapter: Path | None = None,
+) -> dict[str, Any]:
     """Describe the run (:class:`AdapterMeta`), save the adapter beside it, return both as one dict.
 
     One place for what SFT, DPO and KTO record, so the registry can compare them field by field.
@@ -344,11 +384,21 @@ def finish_adapter(model, out_dir: Path, *, method: Method, config: "TrainConfig
     out_dir = Path(out_dir)
     parent = read_adapter_meta(parent_adapter) if parent_adapter else None
     meta = AdapterMeta(
-        name=out_dir.name, method=method, base_model=str(base_model_path(config, settings)),
+        name=out_dir.name,
+        method=method,
+        base_model=str(base_model_path(config, settings)),
         parent_adapter=str(parent_adapter) if parent_adapter else None,
-        parent_data_hash=parent.data_hash if parent else None, data_hash=data_hash, data_path=data_path,
-        examples=examples, config=config.model_dump(exclude={"tiny"}), quantization=quantization,
-        device="cuda" if cuda_available() else "cpu", metrics=metrics, versions=library_versions(), **stats)
+        parent_data_hash=parent.data_hash if parent else None,
+        data_hash=data_hash,
+        data_path=data_path,
+        examples=examples,
+        config=config.model_dump(exclude={"tiny"}),
+        quantization=quantization,
+        device="cuda" if cuda_available() else "cpu",
+        metrics=metrics,
+        versions=library_versions(),
+        **stats,
+    )
     save_adapter(model, out_dir, meta)
     return {"out": str(out_dir), **meta.model_dump()}
 
@@ -376,10 +426,12 @@ def train_stats(train_output, n_examples: int, seconds: float) -> dict[str, Any]
     steps = int(getattr(train_output, "global_step", 0) or 0)
     sps = metrics.get("train_samples_per_second")
     loss = getattr(train_output, "training_loss", None)
-    return {"train_seconds": round(runtime, 2),
-            "samples_per_second": round(float(sps) if sps else (n_examples / runtime if runtime else 0.0), 3),
-            "steps": steps,
-            "train_loss": round(float(loss), 4) if loss is not None and math.isfinite(loss) else None}
+    return {
+        "train_seconds": round(runtime, 2),
+        "samples_per_second": round(float(sps) if sps else (n_examples / runtime if runtime else 0.0), 3),
+        "steps": steps,
+        "train_loss": round(float(loss), 4) if loss is not None and math.isfinite(loss) else None,
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -397,7 +449,7 @@ def completion_token_ids(tokenizer, prompt: list[dict], completion: list[dict]) 
     if not full_text.startswith(prompt_text):
         raise ValueError("the chat template does not render the prompt as a prefix of the conversation")
     prompt_ids = tokenizer(prompt_text, add_special_tokens=False)["input_ids"]
-    completion_ids = tokenizer(full_text[len(prompt_text):], add_special_tokens=False)["input_ids"]
+    completion_ids = tokenizer(full_text[len(prompt_text) :], add_special_tokens=False)["input_ids"]
     return prompt_ids + completion_ids, len(prompt_ids)
 
 
@@ -418,7 +470,7 @@ def completion_loss(model, tokenizer, records: list[dict], max_length: int = 204
             logits = model(input_ids=input_ids).logits[0, :-1].float()
             targets = input_ids[0, 1:]
             nll = torch.nn.functional.cross_entropy(logits, targets, reduction="none")
-            total += float(nll[start - 1:].sum())
+            total += float(nll[start - 1 :].sum())
             count += len(ids) - start
     if not count:
         raise ValueError("no completion tokens to score")

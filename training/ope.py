@@ -65,8 +65,13 @@ class LoggedDecision:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-def load_decisions(events: str | Path, surfaces: Sequence[str] = ("explanation", "chat"), *,
-                   since: float | None = None, until: float | None = None) -> list[LoggedDecision]:
+def load_decisions(
+    events: str | Path,
+    surfaces: Sequence[str] = ("explanation", "chat"),
+    *,
+    since: float | None = None,
+    until: float | None = None,
+) -> list[LoggedDecision]:
     """Single-explanation impressions with a variant and a positive propensity, with their clicks.
 
     ``events`` is the events database: an SQLite path or a database URL (:mod:`retrieval.sqldb`);
@@ -86,13 +91,16 @@ def load_decisions(events: str | Path, surfaces: Sequence[str] = ("explanation",
             "(SELECT COUNT(*) FROM events e2 WHERE e2.impression_id = e.impression_id AND e2.type='impression') AS n, "
             "EXISTS(SELECT 1 FROM events c WHERE c.type='click' AND c.impression_id = e.impression_id) AS clicked "
             "FROM events e WHERE type='impression' AND surface IN :surfaces" + window + " ORDER BY id",
-            {"surfaces": list(surfaces), **params}, expanding=["surfaces"])
+            {"surfaces": list(surfaces), **params},
+            expanding=["surfaces"],
+        )
     finally:
         store.close()
     out, skipped = [], 0
     for row in rows:
-        imp, item, variant, prop, payload, n, clicked = (row[k] for k in ("impression_id", "item_id", "variant",
-                                                                        "propensity", "payload", "n", "clicked"))
+        imp, item, variant, prop, payload, n, clicked = (
+            row[k] for k in ("impression_id", "item_id", "variant", "propensity", "payload", "n", "clicked")
+        )
         if n != 1:
             continue
         if not variant or prop is None or prop <= 0:
@@ -103,8 +111,17 @@ def load_decisions(events: str | Path, surfaces: Sequence[str] = ("explanation",
         except json.JSONDecodeError:
             data = {}
         cands = data.get("candidates") if isinstance(data.get("candidates"), dict) else {}
-        out.append(LoggedDecision(impression_id=imp, item_id=item, arm=variant, propensity=float(prop),
-                                  reward=float(bool(clicked)), candidates=cands, payload=data))
+        out.append(
+            LoggedDecision(
+                impression_id=imp,
+                item_id=item,
+                arm=variant,
+                propensity=float(prop),
+                reward=float(bool(clicked)),
+                candidates=cands,
+                payload=data,
+            )
+        )
     if skipped:
         log.warning("%d impressions without variant or propensity skipped", skipped)
     return out
@@ -139,8 +156,9 @@ class FixedTarget:
 class ScoredTarget:
     """``pi(a | x) = softmax(score(x, a) / temperature)`` over the logged candidates of the context."""
 
-    def __init__(self, score: Callable[[LoggedDecision, str, str], float], temperature: float = 1.0,
-                 name: str = "scored"):
+    def __init__(
+        self, score: Callable[[LoggedDecision, str, str], float], temperature: float = 1.0, name: str = "scored"
+    ):
         if temperature <= 0:
             raise ValueError("temperature must be positive")
         self.score, self.temperature, self.name = score, float(temperature), name
@@ -211,15 +229,16 @@ class LogprobScorer:
 
         if self._last is not None and self._last[0] == decision.impression_id:
             return self._last[1]
-        cand = LoggedCandidate(impression_id=decision.impression_id, position=0, item_id=decision.item_id,
-                               payload=decision.payload)
+        cand = LoggedCandidate(
+            impression_id=decision.impression_id, position=0, item_id=decision.item_id, payload=decision.payload
+        )
         messages = self.prompts.messages(cand)
         prompt = None
         if messages is not None:
             prompt_ids = self.tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)
             if hasattr(prompt_ids, "keys"):
                 prompt_ids = prompt_ids["input_ids"]
-            prompt_ids = list(prompt_ids)[-self.max_prompt_tokens:]
+            prompt_ids = list(prompt_ids)[-self.max_prompt_tokens :]
             with torch.no_grad():
                 out = self.model(torch.tensor([prompt_ids]), use_cache=True)
             prompt = (out.cache, out.logits[0, -1])
@@ -227,19 +246,24 @@ class LogprobScorer:
         return prompt
 
 
-def adapter_target(settings: Settings, adapter: str | None, temperature: float = 0.1, name: str | None = None
-                   ) -> ScoredTarget:
+def adapter_target(
+    settings: Settings, adapter: str | None, temperature: float = 0.1, name: str | None = None
+) -> ScoredTarget:
     """The policy "show the candidate this model finds most likely" (softmax of mean log-likelihoods)."""
-    return ScoredTarget(LogprobScorer(settings, adapter), temperature,
-                        name=name or (f"adapter:{Path(adapter).name}" if adapter else "base"))
+    return ScoredTarget(
+        LogprobScorer(settings, adapter),
+        temperature,
+        name=name or (f"adapter:{Path(adapter).name}" if adapter else "base"),
+    )
 
 
 # ------------------------------------------------------------------------------------------------
 # estimators
 
 
-def _bootstrap(statistic: Callable[..., np.ndarray], data: tuple[np.ndarray, ...], *, n_boot: int, alpha: float,
-               seed: int) -> tuple[float, float]:
+def _bootstrap(
+    statistic: Callable[..., np.ndarray], data: tuple[np.ndarray, ...], *, n_boot: int, alpha: float, seed: int
+) -> tuple[float, float]:
     """A paired bootstrap CI with scipy (BCa; percentile when BCa is degenerate)."""
     import warnings
 
@@ -251,8 +275,16 @@ def _bootstrap(statistic: Callable[..., np.ndarray], data: tuple[np.ndarray, ...
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = bootstrap(data, statistic, paired=True, vectorized=True, n_resamples=n_boot,
-                                confidence_level=1 - alpha, method=method, random_state=np.random.default_rng(seed))
+                res = bootstrap(
+                    data,
+                    statistic,
+                    paired=True,
+                    vectorized=True,
+                    n_resamples=n_boot,
+                    confidence_level=1 - alpha,
+                    method=method,
+                    random_state=np.random.default_rng(seed),
+                )
         except Exception:  # noqa: BLE001 - BCa fails on degenerate resamples; fall back
             continue
         lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
@@ -279,8 +311,15 @@ def _ips(r: np.ndarray, w: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.mean(w * r, axis=axis)
 
 
-def estimate(rewards: Sequence[float], propensities: Sequence[float], target_probs: Sequence[float], *,
-             n_boot: int = DEFAULT_N_BOOT, alpha: float = DEFAULT_ALPHA, seed: int = 0) -> dict[str, float]:
+def estimate(
+    rewards: Sequence[float],
+    propensities: Sequence[float],
+    target_probs: Sequence[float],
+    *,
+    n_boot: int = DEFAULT_N_BOOT,
+    alpha: float = DEFAULT_ALPHA,
+    seed: int = 0,
+) -> dict[str, float]:
     """IPS and SNIPS estimates of a target policy's click rate, with bootstrap CIs and the ESS."""
     r = np.asarray(rewards, dtype=float)
     mu = np.asarray(propensities, dtype=float)
@@ -294,12 +333,21 @@ def estimate(rewards: Sequence[float], propensities: Sequence[float], target_pro
     if np.any(pi < 0) or np.any(pi > 1 + 1e-9):
         raise ValueError("target probabilities must be in [0, 1]")
     w = pi / mu
-    ess = float(w.sum() ** 2 / np.sum(w ** 2)) if np.any(w > 0) else 0.0
-    out = {"n": int(len(r)), "ips": float(_ips(r, w)), "snips": float(_snips(r, w)) if w.sum() > 0 else float("nan"),
-           "ess": round(ess, 1), "max_weight": float(w.max()), "mean_weight": float(w.mean())}
+    ess = float(w.sum() ** 2 / np.sum(w**2)) if np.any(w > 0) else 0.0
+    out = {
+        "n": int(len(r)),
+        "ips": float(_ips(r, w)),
+        "snips": float(_snips(r, w)) if w.sum() > 0 else float("nan"),
+        "ess": round(ess, 1),
+        "max_weight": float(w.max()),
+        "mean_weight": float(w.mean()),
+    }
     if w.sum() <= 0:
-        out.update(snips_ci=[float("nan")] * 2, ips_ci=[float("nan")] * 2,
-                   note="the logging policy never showed what the target policy would show (no support)")
+        out.update(
+            snips_ci=[float("nan")] * 2,
+            ips_ci=[float("nan")] * 2,
+            note="the logging policy never showed what the target policy would show (no support)",
+        )
         return out
     lo, hi = _bootstrap(_snips, (r, w), n_boot=n_boot, alpha=alpha, seed=seed)
     if not (hi - lo > 1e-12):
@@ -312,9 +360,16 @@ def estimate(rewards: Sequence[float], propensities: Sequence[float], target_pro
     return out
 
 
-def uplift(rewards: Sequence[float], propensities: Sequence[float], target_a: Sequence[float],
-           target_b: Sequence[float], *, n_boot: int = DEFAULT_N_BOOT, alpha: float = DEFAULT_ALPHA,
-           seed: int = 0) -> dict[str, Any]:
+def uplift(
+    rewards: Sequence[float],
+    propensities: Sequence[float],
+    target_a: Sequence[float],
+    target_b: Sequence[float],
+    *,
+    n_boot: int = DEFAULT_N_BOOT,
+    alpha: float = DEFAULT_ALPHA,
+    seed: int = 0,
+) -> dict[str, Any]:
     """SNIPS(A) - SNIPS(B) on the same logged data, with a paired bootstrap CI; significant if it excludes 0."""
     r = np.asarray(rewards, dtype=float)
     mu = np.asarray(propensities, dtype=float)
@@ -335,13 +390,23 @@ def evaluate(decisions: list[LoggedDecision], policy: TargetPolicy, **kw) -> dic
     return {"policy": policy.name, **res}
 
 
-def on_policy(decisions: list[LoggedDecision], *, n_boot: int = DEFAULT_N_BOOT, alpha: float = DEFAULT_ALPHA,
-              seed: int = 0) -> dict[str, Any]:
+def on_policy(
+    decisions: list[LoggedDecision], *, n_boot: int = DEFAULT_N_BOOT, alpha: float = DEFAULT_ALPHA, seed: int = 0
+) -> dict[str, Any]:
     """The logging policy's own click rate (plain mean) with a bootstrap CI."""
     r = np.array([d.reward for d in decisions], dtype=float)
     lo, hi = _bootstrap(lambda x, axis=-1: np.mean(x, axis=axis), (r,), n_boot=n_boot, alpha=alpha, seed=seed)
-    return {"policy": "logging (on-policy)", "n": int(len(r)), "ips": float(r.mean()), "snips": float(r.mean()),
-            "snips_ci": [lo, hi], "ips_ci": [lo, hi], "ess": float(len(r)), "max_weight": 1.0, "mean_weight": 1.0}
+    return {
+        "policy": "logging (on-policy)",
+        "n": int(len(r)),
+        "ips": float(r.mean()),
+        "snips": float(r.mean()),
+        "snips_ci": [lo, hi],
+        "ips_ci": [lo, hi],
+        "ess": float(len(r)),
+        "max_weight": 1.0,
+        "mean_weight": 1.0,
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -387,14 +452,25 @@ def main(argv: list[str] | None = None) -> dict:
     """``waypoint eval ope [--events DB] [--target SPEC]... [--adapter DIR]... [--baseline SPEC|DIR] [--out-dir D]``."""
     parser = argparse.ArgumentParser(prog="waypoint eval ope", description=__doc__.split("\n")[0])
     parser.add_argument("--events", default=None, help="events DB, path or URL (default: settings.events_target)")
-    parser.add_argument("--target", action="append", default=[],
-                        help="arm weights 'default=0.5,alt=0.5' or an arm name (repeatable); default: each logged arm")
-    parser.add_argument("--adapter", action="append", default=[],
-                        help="LoRA adapter dir: the policy picking the candidate it finds most likely (repeatable; "
-                             "'base' = the base model)")
+    parser.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        help="arm weights 'default=0.5,alt=0.5' or an arm name (repeatable); default: each logged arm",
+    )
+    parser.add_argument(
+        "--adapter",
+        action="append",
+        default=[],
+        help="LoRA adapter dir: the policy picking the candidate it finds most likely (repeatable; "
+        "'base' = the base model)",
+    )
     parser.add_argument("--temperature", type=float, default=0.1, help="softmax temperature of adapter policies")
-    parser.add_argument("--baseline", default=None,
-                        help="policy to compute uplifts against: a --target spec, or an adapter dir / 'base'")
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        help="policy to compute uplifts against: a --target spec, or an adapter dir / 'base'",
+    )
     parser.add_argument("--n-boot", type=int, default=DEFAULT_N_BOOT)
     parser.add_argument("--alpha", type=float, default=DEFAULT_ALPHA)
     parser.add_argument("--seed", type=int, default=0)
@@ -407,8 +483,10 @@ def main(argv: list[str] | None = None) -> dict:
     events = args.events or settings.events_target
     decisions = load_decisions(events)
     if not decisions:
-        raise ValueError(f"no single-explanation impressions with propensities in {events}: run `waypoint simulate` "
-                         "or serve explanations with exploration on")
+        raise ValueError(
+            f"no single-explanation impressions with propensities in {events}: run `waypoint simulate` "
+            "or serve explanations with exploration on"
+        )
     kw = dict(n_boot=args.n_boot, alpha=args.alpha, seed=args.seed)
     policies: list[TargetPolicy] = [parse_target(t) for t in args.target]
     if not policies and not args.adapter:
@@ -418,7 +496,9 @@ def main(argv: list[str] | None = None) -> dict:
     def scored_policy(adapter: str) -> ScoredTarget:
         if adapter not in scored:
             if any(not d.candidates for d in decisions):
-                raise ValueError("adapter policies need the candidates logged with each impression (payload.candidates)")
+                raise ValueError(
+                    "adapter policies need the candidates logged with each impression (payload.candidates)"
+                )
             torch_threads()
             scored[adapter] = adapter_target(settings, None if adapter == "base" else adapter, args.temperature)
         return scored[adapter]
@@ -436,16 +516,30 @@ def main(argv: list[str] | None = None) -> dict:
         base = scored[args.baseline] if args.baseline in scored else parse_target(args.baseline)
         base_probs = [base.prob(d) for d in decisions]
         for p in (p for p in policies if p is not base):
-            uplifts.append({"policy": p.name, "baseline": base.name,
-                            **uplift([d.reward for d in decisions], [d.propensity for d in decisions],
-                                     [p.prob(d) for d in decisions], base_probs, **kw)})
+            uplifts.append(
+                {
+                    "policy": p.name,
+                    "baseline": base.name,
+                    **uplift(
+                        [d.reward for d in decisions],
+                        [d.propensity for d in decisions],
+                        [p.prob(d) for d in decisions],
+                        base_probs,
+                        **kw,
+                    ),
+                }
+            )
     # contexts whose prompt could not be rebuilt (evidence changed since logging) score every arm 0: uniform
-    unscored = {p.name: p.score.prompts.mismatched + p.score.prompts.failed for p in scored.values()
-                if isinstance(p.score, LogprobScorer)}
+    unscored = {
+        p.name: p.score.prompts.mismatched + p.score.prompts.failed
+        for p in scored.values()
+        if isinstance(p.score, LogprobScorer)
+    }
     for name, n in unscored.items():
         if n:
-            log.warning("%s: %d of %d logged contexts could not be rebuilt and were scored uniformly", name, n,
-                        len(decisions))
+            log.warning(
+                "%s: %d of %d logged contexts could not be rebuilt and were scored uniformly", name, n, len(decisions)
+            )
     out_dir = Path(args.out_dir) if args.out_dir else REPORT_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     png = out_dir / f"{args.name}.png"
@@ -458,20 +552,37 @@ def main(argv: list[str] | None = None) -> dict:
         arms[d.arm][1] += d.reward
     lite = sqlite_file(events)
     source = lite.name if lite is not None else display(events)
-    md = ["# Off-policy evaluation of explanation policies", "",
-          f"Logged single-explanation impressions: {len(decisions)} from `{source}`; "
-          + ", ".join(f"{a}: {n} shown, {c / n:.3f} clicked" for a, (n, c) in sorted(arms.items())) + ".",
-          "SNIPS with a BCa bootstrap CI (95%), IPS, effective sample size (ESS).", "",
-          markdown_table(table, ["policy", "n", "snips", "ci", "ips", "ess", "max_weight"]), ""]
+    md = [
+        "# Off-policy evaluation of explanation policies",
+        "",
+        f"Logged single-explanation impressions: {len(decisions)} from `{source}`; "
+        + ", ".join(f"{a}: {n} shown, {c / n:.3f} clicked" for a, (n, c) in sorted(arms.items()))
+        + ".",
+        "SNIPS with a BCa bootstrap CI (95%), IPS, effective sample size (ESS).",
+        "",
+        markdown_table(table, ["policy", "n", "snips", "ci", "ips", "ess", "max_weight"]),
+        "",
+    ]
     if uplifts:
-        md += ["## Uplift (paired bootstrap)", "",
-               markdown_table([{**u, "ci": f"[{u['ci'][0]:.3f}, {u['ci'][1]:.3f}]"} for u in uplifts],
-                              ["policy", "baseline", "uplift", "ci", "significant"]), ""]
+        md += [
+            "## Uplift (paired bootstrap)",
+            "",
+            markdown_table(
+                [{**u, "ci": f"[{u['ci'][0]:.3f}, {u['ci'][1]:.3f}]"} for u in uplifts],
+                ["policy", "baseline", "uplift", "ci", "significant"],
+            ),
+            "",
+        ]
     md += [f"![ope]({png.name})"]
-    data = {"events": str(events), "decisions": len(decisions),
-            "logged_arms": {a: {"shown": n, "click_rate": round(c / n, 4)} for a, (n, c) in arms.items()},
-            "estimates": rows, "uplifts": uplifts, "unscored_contexts": unscored,
-            "seconds": round(time.perf_counter() - started, 1)}
+    data = {
+        "events": str(events),
+        "decisions": len(decisions),
+        "logged_arms": {a: {"shown": n, "click_rate": round(c / n, 4)} for a, (n, c) in arms.items()},
+        "estimates": rows,
+        "uplifts": uplifts,
+        "unscored_contexts": unscored,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
     write_report(args.name, data, "\n".join(md), out_dir)
     return data
 

@@ -47,8 +47,20 @@ log = logging.getLogger(__name__)
 SPECIFICITY_WEIGHT = 0.5
 DESIRABLE_SPECIFICITY = 0.5
 # Labels the vocabulary knows; one that the evidence never mentions becomes the invented skill.
-INVENTED_CANDIDATES = ["Python", "Java", "Surgery", "Welding", "Accounting", "Calculus", "Carpentry", "Piloting",
-                       "Dentistry", "JavaScript", "Forklift operation", "Tax preparation"]
+INVENTED_CANDIDATES = [
+    "Python",
+    "Java",
+    "Surgery",
+    "Welding",
+    "Accounting",
+    "Calculus",
+    "Carpentry",
+    "Piloting",
+    "Dentistry",
+    "JavaScript",
+    "Forklift operation",
+    "Tax preparation",
+]
 CORRUPTIONS = ("missing_as_matched", "wrong_citation", "wrong_fit", "invented_skill")
 
 
@@ -81,8 +93,11 @@ def score_text(text: str, evidence) -> Score:
     decisive_share = sum(s.id in mentioned for s in top) / len(top) if top else 1.0
     claimable = min(len(evidence.matched), MAX_LLM_MATCHED)
     cited_share = min(1.0, len(verified.matched) / claimable) if claimable else 1.0
-    return Score(faithfulness=verified.faithfulness, specificity=round(0.7 * decisive_share + 0.3 * cited_share, 4),
-                 claims=verified.claims)
+    return Score(
+        faithfulness=verified.faithfulness,
+        specificity=round(0.7 * decisive_share + 0.3 * cited_share, 4),
+        claims=verified.claims,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -101,8 +116,9 @@ def corrupt(text: str, evidence, kind: str, rng: random.Random) -> str | None:
             return None
         skill = rng.choice(evidence.missing)
         cites = draft.matched_skills[0].evidence[:1]
-        draft.matched_skills.insert(rng.randrange(len(draft.matched_skills) + 1),
-                                    DraftMatched(skill=skill.name, evidence=cites))
+        draft.matched_skills.insert(
+            rng.randrange(len(draft.matched_skills) + 1), DraftMatched(skill=skill.name, evidence=cites)
+        )
     elif kind == "wrong_citation":
         options = []
         for i, claim in enumerate(draft.matched_skills):
@@ -155,8 +171,12 @@ def golden_prompts(golden_dir: Path, split: str = "train", limit: int = 0) -> li
     for record in load_split(golden_dir, split):
         key = record["meta"]["evidence_key"]
         if key not in seen:
-            seen[key] = {"prompt": record["prompt"], "golden": record["completion"][0]["content"],
-                         "evidence_key": key, "meta": record["meta"]}
+            seen[key] = {
+                "prompt": record["prompt"],
+                "golden": record["completion"][0]["content"],
+                "evidence_key": key,
+                "meta": record["meta"],
+            }
     prompts = list(seen.values())
     return prompts[:limit] if limit and limit > 0 else prompts
 
@@ -165,21 +185,23 @@ def make_sampler(settings, adapter: str | Path | None, threads: int | None = Non
     """The in-process backend (SFT adapter merged, or the base) used to sample candidates."""
     from app.llm.transformers_backend import TransformersBackend
 
-    return TransformersBackend(adapter_path=str(adapter) if adapter else "", settings=settings, num_threads=threads,
-                               max_time_s=0)
+    return TransformersBackend(
+        adapter_path=str(adapter) if adapter else "", settings=settings, num_threads=threads, max_time_s=0
+    )
 
 
-def sample_texts(backend, prompt: list[dict], evidence, n: int, temperature: float, max_new_tokens: int,
-                 grammar: str) -> list[str]:
+def sample_texts(
+    backend, prompt: list[dict], evidence, n: int, temperature: float, max_new_tokens: int, grammar: str
+) -> list[str]:
     """``n`` sampled answers (text) under the request's schema (the one the app serves: pass
     ``settings.explain_grammar`` so samples are on-policy); failures give no samples."""
     from app.explain.prompt import schema_for
     from app.llm.base import LLMUnavailable
 
     try:
-        results = backend.generate_json(prompt, schema_for(evidence, grammar),
-                                        max_new_tokens=max_new_tokens,
-                                        temperature=temperature, n=n)
+        results = backend.generate_json(
+            prompt, schema_for(evidence, grammar), max_new_tokens=max_new_tokens, temperature=temperature, n=n
+        )
     except LLMUnavailable as exc:
         return [r.text for r in (exc.results or [])]
     return [r.text for r in results]
@@ -189,10 +211,21 @@ def assistant(text: str) -> list[dict]:
     return [{"role": "assistant", "content": text}]
 
 
-def build_preferences(settings, golden_dir: Path, out_dir: Path, *, adapter: str | Path | None = None,
-                      prompts: int = 40, samples: int = 4, temperature: float = 1.0, max_new_tokens: int = 320,
-                      synthetic_per_prompt: int = 2, seed: int = 0, threads: int | None = None,
-                      progress: bool = True) -> dict[str, Any]:
+def build_preferences(
+    settings,
+    golden_dir: Path,
+    out_dir: Path,
+    *,
+    adapter: str | Path | None = None,
+    prompts: int = 40,
+    samples: int = 4,
+    temperature: float = 1.0,
+    max_new_tokens: int = 320,
+    synthetic_per_prompt: int = 2,
+    seed: int = 0,
+    threads: int | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Sample, score and write DPO pairs and KTO examples (see module doc); returns the manifest."""
     from tqdm.auto import tqdm
 
@@ -207,19 +240,33 @@ def build_preferences(settings, golden_dir: Path, out_dir: Path, *, adapter: str
     backend = make_sampler(settings, adapter, threads) if samples > 0 else None
     dpo: list[dict] = []
     kto: list[dict] = []
-    counts = {"prompts": len(items), "samples": 0, "invalid_samples": 0, "ties": 0, "sampled_pairs": 0,
-              "synthetic_pairs": 0}
+    counts = {
+        "prompts": len(items),
+        "samples": 0,
+        "invalid_samples": 0,
+        "ties": 0,
+        "sampled_pairs": 0,
+        "synthetic_pairs": 0,
+    }
     sample_faith: list[float] = []
     for item in tqdm(items, desc="preference prompts", disable=not progress):
         evidence = evidence_by_key[item["evidence_key"]]
         prompt, golden = item["prompt"], item["golden"]
         base_meta = {k: item["meta"][k] for k in ("profile_id", "item_id", "evidence_key")}
         golden_score = score_text(golden, evidence)
-        kto.append({"prompt": prompt, "completion": assistant(golden), "label": True, "weight": 1.0,
-                    "meta": {**base_meta, "source": "golden", "synthetic": False, **golden_score.model_dump()}})
+        kto.append(
+            {
+                "prompt": prompt,
+                "completion": assistant(golden),
+                "label": True,
+                "weight": 1.0,
+                "meta": {**base_meta, "source": "golden", "synthetic": False, **golden_score.model_dump()},
+            }
+        )
         if backend is not None:
-            texts = sample_texts(backend, prompt, evidence, samples, temperature, max_new_tokens,
-                                 settings.explain_grammar)
+            texts = sample_texts(
+                backend, prompt, evidence, samples, temperature, max_new_tokens, settings.explain_grammar
+            )
             scored = [(t, score_text(t, evidence)) for t in texts]
             counts["samples"] += len(scored)
             counts["invalid_samples"] += sum(not s.valid for _, s in scored)
@@ -232,37 +279,81 @@ def build_preferences(settings, golden_dir: Path, out_dir: Path, *, adapter: str
                     label = False
                 else:
                     continue
-                kto.append({"prompt": prompt, "completion": assistant(t), "label": label, "weight": 1.0,
-                            "meta": {**base_meta, "source": "sample", "synthetic": False, **s.model_dump()}})
+                kto.append(
+                    {
+                        "prompt": prompt,
+                        "completion": assistant(t),
+                        "label": label,
+                        "weight": 1.0,
+                        "meta": {**base_meta, "source": "sample", "synthetic": False, **s.model_dump()},
+                    }
+                )
             ranked = sorted(scored, key=lambda x: x[1].total, reverse=True)
             if len(ranked) >= 2:
                 (best, sb), (worst, sw) = ranked[0], ranked[-1]
                 if sb.total > sw.total and best != worst:
                     counts["sampled_pairs"] += 1
-                    dpo.append({"prompt": prompt, "chosen": assistant(best), "rejected": assistant(worst),
-                                "weight": 1.0,
-                                "meta": {**base_meta, "source": "sample", "synthetic": False,
-                                         "chosen_score": sb.model_dump(), "rejected_score": sw.model_dump()}})
+                    dpo.append(
+                        {
+                            "prompt": prompt,
+                            "chosen": assistant(best),
+                            "rejected": assistant(worst),
+                            "weight": 1.0,
+                            "meta": {
+                                **base_meta,
+                                "source": "sample",
+                                "synthetic": False,
+                                "chosen_score": sb.model_dump(),
+                                "rejected_score": sw.model_dump(),
+                            },
+                        }
+                    )
                 else:
                     counts["ties"] += 1
         for kind, bad, s in synthetic_negatives(golden, evidence, rng, synthetic_per_prompt):
             counts["synthetic_pairs"] += 1
             meta = {**base_meta, "source": "synthetic", "synthetic": True, "kind": kind}
-            dpo.append({"prompt": prompt, "chosen": assistant(golden), "rejected": assistant(bad), "weight": 1.0,
-                        "meta": {**meta, "chosen_score": golden_score.model_dump(), "rejected_score": s.model_dump()}})
-            kto.append({"prompt": prompt, "completion": assistant(bad), "label": False, "weight": 1.0,
-                        "meta": {**meta, **s.model_dump()}})
+            dpo.append(
+                {
+                    "prompt": prompt,
+                    "chosen": assistant(golden),
+                    "rejected": assistant(bad),
+                    "weight": 1.0,
+                    "meta": {**meta, "chosen_score": golden_score.model_dump(), "rejected_score": s.model_dump()},
+                }
+            )
+            kto.append(
+                {
+                    "prompt": prompt,
+                    "completion": assistant(bad),
+                    "label": False,
+                    "weight": 1.0,
+                    "meta": {**meta, **s.model_dump()},
+                }
+            )
     if backend is not None:
         backend.close()
     write_jsonl(out_dir / "dpo.jsonl", dpo)
     write_jsonl(out_dir / "kto.jsonl", kto)
     manifest = {
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "golden_dir": str(golden_dir), "adapter": str(adapter) if adapter else None,
-        "params": {"prompts": prompts, "samples": samples, "temperature": temperature,
-                   "max_new_tokens": max_new_tokens, "synthetic_per_prompt": synthetic_per_prompt, "seed": seed},
-        "counts": {**counts, "dpo_pairs": len(dpo), "kto_examples": len(kto),
-                   "kto_desirable": sum(r["label"] for r in kto), "kto_undesirable": sum(not r["label"] for r in kto)},
+        "golden_dir": str(golden_dir),
+        "adapter": str(adapter) if adapter else None,
+        "params": {
+            "prompts": prompts,
+            "samples": samples,
+            "temperature": temperature,
+            "max_new_tokens": max_new_tokens,
+            "synthetic_per_prompt": synthetic_per_prompt,
+            "seed": seed,
+        },
+        "counts": {
+            **counts,
+            "dpo_pairs": len(dpo),
+            "kto_examples": len(kto),
+            "kto_desirable": sum(r["label"] for r in kto),
+            "kto_undesirable": sum(not r["label"] for r in kto),
+        },
         "sample_faithfulness_mean": round(sum(sample_faith) / len(sample_faith), 4) if sample_faith else None,
         "dpo_data_hash": data_hash(canonical_json([r["prompt"], r["chosen"], r["rejected"]]) for r in dpo),
         "kto_data_hash": data_hash(canonical_json([r["prompt"], r["completion"], r["label"]]) for r in kto),
@@ -337,10 +428,20 @@ def main(argv: list[str] | None = None) -> dict:
     settings = get_settings()
     golden_dir = ensure_golden(settings, Path(args.golden) if args.golden else None, tiny=args.tiny)
     out_dir = Path(args.out) if args.out else default_dir(settings)
-    result = build_preferences(settings, golden_dir, out_dir, adapter=args.adapter, prompts=args.prompts,
-                               samples=args.samples, temperature=args.temperature, max_new_tokens=args.max_new_tokens,
-                               synthetic_per_prompt=args.synthetic, seed=args.seed, threads=args.threads,
-                               progress=not args.quiet)
+    result = build_preferences(
+        settings,
+        golden_dir,
+        out_dir,
+        adapter=args.adapter,
+        prompts=args.prompts,
+        samples=args.samples,
+        temperature=args.temperature,
+        max_new_tokens=args.max_new_tokens,
+        synthetic_per_prompt=args.synthetic,
+        seed=args.seed,
+        threads=args.threads,
+        progress=not args.quiet,
+    )
     return {"out": str(out_dir), **result}
 
 
@@ -348,5 +449,14 @@ if __name__ == "__main__":  # pragma: no cover
     print(json.dumps(main(), indent=2))
 
 
-__all__ = ["Score", "build_preferences", "corrupt", "golden_prompts", "main", "read_jsonl", "resample_by_weight",
-           "score_text", "synthetic_negatives"]
+__all__ = [
+    "Score",
+    "build_preferences",
+    "corrupt",
+    "golden_prompts",
+    "main",
+    "read_jsonl",
+    "resample_by_weight",
+    "score_text",
+    "synthetic_negatives",
+]

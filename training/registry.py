@@ -37,10 +37,11 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -76,8 +77,10 @@ class AdapterEntry(BaseModel):
 class RegistryIndex(BaseModel):
     adapters: list[AdapterEntry] = Field(default_factory=list)
     promoted: str | None = None
-    challengers: list[str] = Field(default_factory=list, description=(
-        "adapters the serving app explores beside the promoted one (app/feedback/policies.py)"))
+    challengers: list[str] = Field(
+        default_factory=list,
+        description=("adapters the serving app explores beside the promoted one (app/feedback/policies.py)"),
+    )
     history: list[dict[str, Any]] = Field(default_factory=list, description="promotions, newest last")
     base_metrics: dict[str, Any] = Field(default_factory=dict)
     base_perplexity: dict[str, float] = Field(default_factory=dict, description="cache: text hash → base ppl")
@@ -91,9 +94,13 @@ class Thresholds(BaseModel):
     ope_snips: float = Field(0.0, ge=0)
     provenance_errors: float = Field(0.0, ge=0, description="how many more provenance errors per explanation")
     max_ppl_ratio: float = Field(1.10, ge=1.0)
-    require_ci_gain: bool = Field(True, description=(
-        "refuse when the off-policy uplift over the reference (metric ope_uplift_ci, [low, high]) has a CI that "
-        "includes a loss (low < 0)"))
+    require_ci_gain: bool = Field(
+        True,
+        description=(
+            "refuse when the off-policy uplift over the reference (metric ope_uplift_ci, [low, high]) has a CI that "
+            "includes a loss (low < 0)"
+        ),
+    )
 
 
 class PromotionDecision(BaseModel):
@@ -128,8 +135,12 @@ def general_texts(settings: Settings, n: int = 48, max_chars: int = 1200) -> lis
     conn = connect(settings.catalogue_path, readonly=True)
     try:
         courses = [r[0] for r in conn.execute("SELECT description FROM course WHERE length(description) > 300")]
-        esco = [r[0] for r in conn.execute("SELECT description FROM occupation WHERE taxonomy = 'esco' "
-                                           "AND length(description) > 200")]
+        esco = [
+            r[0]
+            for r in conn.execute(
+                "SELECT description FROM occupation WHERE taxonomy = 'esco' AND length(description) > 200"
+            )
+        ]
     finally:
         conn.close()
 
@@ -137,9 +148,11 @@ def general_texts(settings: Settings, n: int = 48, max_chars: int = 1200) -> lis
         return sorted(set(texts), key=lambda t: hashlib.sha256(t.encode()).hexdigest())
 
     half = n // 2
-    picked = order(courses)[:n - half] + order(esco)[:half]
+    picked = order(courses)[: n - half] + order(esco)[:half]
     if not picked:
-        raise RegistryError("no held-out general text in the catalogue (course / ESCO descriptions): run waypoint ingest")
+        raise RegistryError(
+            "no held-out general text in the catalogue (course / ESCO descriptions): run waypoint ingest"
+        )
     return [" ".join(t.split())[:max_chars] for t in picked]
 
 
@@ -248,8 +261,16 @@ class AdapterRegistry:
             raise RegistryError(f"unknown adapter {name!r} (known: {known})")
         return entry
 
-    def register(self, adapter_dir: str | Path, method: str, config: dict[str, Any] | None = None,
-                 data_hash: str = "", metrics: dict[str, Any] | None = None, *, name: str | None = None) -> AdapterEntry:
+    def register(
+        self,
+        adapter_dir: str | Path,
+        method: str,
+        config: dict[str, Any] | None = None,
+        data_hash: str = "",
+        metrics: dict[str, Any] | None = None,
+        *,
+        name: str | None = None,
+    ) -> AdapterEntry:
         """Copy a PEFT adapter directory into the registry as a new version; returns its entry."""
         src = Path(adapter_dir)
         if not (src / "adapter_config.json").is_file():
@@ -273,9 +294,17 @@ class AdapterRegistry:
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
-            entry = AdapterEntry(name=entry_name, version=version, method=method, path=str(target.resolve()),
-                                 base_model=base_model, config=dict(config or {}), data_hash=data_hash,
-                                 metrics=dict(metrics or {}), created_at=_now())
+            entry = AdapterEntry(
+                name=entry_name,
+                version=version,
+                method=method,
+                path=str(target.resolve()),
+                base_model=base_model,
+                config=dict(config or {}),
+                data_hash=data_hash,
+                metrics=dict(metrics or {}),
+                created_at=_now(),
+            )
             index.adapters.append(entry)
         return entry
 
@@ -294,8 +323,9 @@ class AdapterRegistry:
 
     # -------------------------------------------------------------- promotion
     def _base_perplexity(self, texts: list[str], max_tokens: int) -> float:
-        key = hash_data({"texts": texts, "max_tokens": max_tokens,
-                         "model": str(self.settings.llm_model_path or "smollm2")})
+        key = hash_data(
+            {"texts": texts, "max_tokens": max_tokens, "model": str(self.settings.llm_model_path or "smollm2")}
+        )
         cached = self._read().base_perplexity.get(key)
         if cached is not None:
             return cached
@@ -305,8 +335,9 @@ class AdapterRegistry:
             index.base_perplexity[key] = value
         return value
 
-    def guardrail(self, name: str, *, texts: list[str] | None = None, max_tokens: int = 256,
-                  max_ratio: float = 1.10) -> dict[str, Any]:
+    def guardrail(
+        self, name: str, *, texts: list[str] | None = None, max_tokens: int = 256, max_ratio: float = 1.10
+    ) -> dict[str, Any]:
         """Perplexity of the merged model vs the base on held-out general text."""
         entry = self.get(name)
         texts = texts if texts is not None else general_texts(self.settings)
@@ -314,12 +345,19 @@ class AdapterRegistry:
         model, tokenizer = merged_model(self.settings, entry.path)
         ppl = perplexity(model, tokenizer, texts, max_tokens)
         ratio = ppl / base_ppl
-        return {"texts": len(texts), "max_tokens": max_tokens, "base_ppl": round(base_ppl, 4),
-                "adapter_ppl": round(ppl, 4), "ratio": round(ratio, 4), "max_ratio": max_ratio,
-                "ok": bool(ratio <= max_ratio)}
+        return {
+            "texts": len(texts),
+            "max_tokens": max_tokens,
+            "base_ppl": round(base_ppl, 4),
+            "adapter_ppl": round(ppl, 4),
+            "ratio": round(ratio, 4),
+            "max_ratio": max_ratio,
+            "ok": bool(ratio <= max_ratio),
+        }
 
-    def promote(self, name: str, *, thresholds: Thresholds | None = None, texts: list[str] | None = None,
-                max_tokens: int = 256) -> PromotionDecision:
+    def promote(
+        self, name: str, *, thresholds: Thresholds | None = None, texts: list[str] | None = None, max_tokens: int = 256
+    ) -> PromotionDecision:
         """Promote ``name`` when no gated metric regresses and the guardrail holds (module doc)."""
         thresholds = thresholds or Thresholds()
         entry = self.get(name)
@@ -336,11 +374,15 @@ class AdapterRegistry:
             tol = getattr(thresholds, metric)
             checks[metric] = {"candidate": new, "reference": ref, "tolerance": tol}
             if new is None:
-                reasons.append(f"{metric} is not recorded for {name}: evaluate it first "
-                               f"(waypoint eval {'ope' if metric == 'ope_snips' else 'explain'})")
+                reasons.append(
+                    f"{metric} is not recorded for {name}: evaluate it first "
+                    f"(waypoint eval {'ope' if metric == 'ope_snips' else 'explain'})"
+                )
             elif ref is not None and float(new) < float(ref) - tol:
-                reasons.append(f"{metric} regresses: {float(new):.4f} < {reference_name}'s {float(ref):.4f}"
-                               + (f" - tolerance {tol}" if tol else ""))
+                reasons.append(
+                    f"{metric} regresses: {float(new):.4f} < {reference_name}'s {float(ref):.4f}"
+                    + (f" - tolerance {tol}" if tol else "")
+                )
         for metric in LOWER_IS_BETTER:
             ref, new = reference.get(metric), entry.metrics.get(metric)
             tol = getattr(thresholds, metric)
@@ -352,21 +394,31 @@ class AdapterRegistry:
         ci = entry.metrics.get("ope_uplift_ci")
         checks["ope_uplift_ci"] = {"candidate": ci, "require_ci_gain": thresholds.require_ci_gain}
         if thresholds.require_ci_gain:
-            if not (isinstance(ci, (list, tuple)) and len(ci) == 2 and all(isinstance(v, (int, float)) for v in ci)
-                    and all(math.isfinite(float(v)) for v in ci)):
-                reasons.append(f"no off-policy uplift CI recorded for {name} (metric ope_uplift_ci): evaluate it "
-                               "against the reference on a log it did not train on")
+            if not (
+                isinstance(ci, (list, tuple))
+                and len(ci) == 2
+                and all(isinstance(v, (int, float)) for v in ci)
+                and all(math.isfinite(float(v)) for v in ci)
+            ):
+                reasons.append(
+                    f"no off-policy uplift CI recorded for {name} (metric ope_uplift_ci): evaluate it "
+                    "against the reference on a log it did not train on"
+                )
             elif float(ci[0]) < 0:
-                reasons.append(f"the off-policy uplift's 95% CI [{float(ci[0]):.4f}, {float(ci[1]):.4f}] includes a "
-                               "loss")
+                reasons.append(
+                    f"the off-policy uplift's 95% CI [{float(ci[0]):.4f}, {float(ci[1]):.4f}] includes a loss"
+                )
         guard = self.guardrail(name, texts=texts, max_tokens=max_tokens, max_ratio=thresholds.max_ppl_ratio)
         checks["general_perplexity"] = guard
         if not guard["ok"]:
-            reasons.append(f"general-ability guardrail fails: perplexity on held-out general text is "
-                           f"{guard['adapter_ppl']:.2f}, {guard['ratio']:.2f}x the base model's {guard['base_ppl']:.2f} "
-                           f"(bound {thresholds.max_ppl_ratio:.2f}x)")
-        decision = PromotionDecision(name=name, promoted=not reasons, reference=reference_name, reasons=reasons,
-                                     checks=checks)
+            reasons.append(
+                f"general-ability guardrail fails: perplexity on held-out general text is "
+                f"{guard['adapter_ppl']:.2f}, {guard['ratio']:.2f}x the base model's {guard['base_ppl']:.2f} "
+                f"(bound {thresholds.max_ppl_ratio:.2f}x)"
+            )
+        decision = PromotionDecision(
+            name=name, promoted=not reasons, reference=reference_name, reasons=reasons, checks=checks
+        )
         with self._locked() as index:
             for e in index.adapters:
                 if e.name == name:
@@ -408,8 +460,10 @@ class AdapterRegistry:
         with self._locked() as index:
             if index.promoted is None:
                 raise RegistryError("nothing is promoted: nothing to roll back")
-            last = next((h for h in reversed(index.history) if h.get("promoted") == index.promoted
-                         and not h.get("rollback")), None)
+            last = next(
+                (h for h in reversed(index.history) if h.get("promoted") == index.promoted and not h.get("rollback")),
+                None,
+            )
             previous = last.get("previous") if last else None
             retired = index.promoted
             index.promoted = previous
@@ -430,9 +484,19 @@ class AdapterRegistry:
         try:
             model.save_pretrained(str(tmp), safe_serialization=True)
             tokenizer.save_pretrained(str(tmp))
-            (tmp / "waypoint_export.json").write_text(json.dumps(
-                {"adapter": entry.name, "method": entry.method, "data_hash": entry.data_hash, "metrics": entry.metrics,
-                 "exported_at": _now()}, indent=2) + "\n")
+            (tmp / "waypoint_export.json").write_text(
+                json.dumps(
+                    {
+                        "adapter": entry.name,
+                        "method": entry.method,
+                        "data_hash": entry.data_hash,
+                        "metrics": entry.metrics,
+                        "exported_at": _now(),
+                    },
+                    indent=2,
+                )
+                + "\n"
+            )
             if out.exists():
                 shutil.rmtree(out)
             os.rename(tmp, out)
@@ -459,8 +523,11 @@ def reload_server(url: str, settings: Settings, key: str | None = None, timeout_
     """Tell a running server to hot-load the registry's champion and challengers (``/v1/admin/policies/reload``)."""
     import httpx
 
-    key = key or os.environ.get("WAYPOINT_ADMIN_KEY") or next(
-        (k.strip() for k in (settings.admin_api_keys or settings.api_keys).split(",") if k.strip()), "")
+    key = (
+        key
+        or os.environ.get("WAYPOINT_ADMIN_KEY")
+        or next((k.strip() for k in (settings.admin_api_keys or settings.api_keys).split(",") if k.strip()), "")
+    )
     headers = {"X-API-Key": key} if key else {}
     response = httpx.post(url.rstrip("/") + "/v1/admin/policies/reload", json={}, headers=headers, timeout=timeout_s)
     if response.status_code != 200:
@@ -515,17 +582,31 @@ def main(argv: list[str] | None = None) -> dict:
     chal = sub.add_parser("challengers", help="set the adapters the app explores beside the promoted one")
     chal.add_argument("names", nargs="*")
     for p in (sub.choices["rollback"], sub.choices["promote"], chal):
-        p.add_argument("--reload-url", default=None, help="a running server to hot-load the result into "
-                       "(POST URL/v1/admin/policies/reload; key from WAYPOINT_ADMIN_KEY or the first WAYPOINT_API_KEYS)")
+        p.add_argument(
+            "--reload-url",
+            default=None,
+            help="a running server to hot-load the result into "
+            "(POST URL/v1/admin/policies/reload; key from WAYPOINT_ADMIN_KEY or the first WAYPOINT_API_KEYS)",
+        )
     args = parser.parse_args(argv)
     registry = AdapterRegistry(get_settings())
     if args.command == "list":
         index = registry._read()
-        out = {"root": str(registry.root), "promoted": index.promoted, "base_metrics": index.base_metrics,
-               "adapters": [e.model_dump() for e in index.adapters]}
+        out = {
+            "root": str(registry.root),
+            "promoted": index.promoted,
+            "base_metrics": index.base_metrics,
+            "adapters": [e.model_dump() for e in index.adapters],
+        }
     elif args.command == "register":
-        entry = registry.register(args.adapter_dir, args.method, _json_arg(args.config, "--config"), args.data_hash,
-                                  _json_arg(args.metrics, "--metrics"), name=args.name)
+        entry = registry.register(
+            args.adapter_dir,
+            args.method,
+            _json_arg(args.config, "--config"),
+            args.data_hash,
+            _json_arg(args.metrics, "--metrics"),
+            name=args.name,
+        )
         out = entry.model_dump()
     elif args.command == "base-metrics":
         registry.set_base_metrics(_json_arg(args.metrics, "metrics"))
@@ -536,10 +617,12 @@ def main(argv: list[str] | None = None) -> dict:
         import torch
 
         torch.set_num_threads(1)
-        thresholds = Thresholds(max_ppl_ratio=args.max_ppl_ratio,
-                                **{m: getattr(args, f"tol_{m}") for m in GATED_METRICS})
-        decision = registry.promote(args.name, thresholds=thresholds,
-                                    texts=general_texts(registry.settings, args.texts))
+        thresholds = Thresholds(
+            max_ppl_ratio=args.max_ppl_ratio, **{m: getattr(args, f"tol_{m}") for m in GATED_METRICS}
+        )
+        decision = registry.promote(
+            args.name, thresholds=thresholds, texts=general_texts(registry.settings, args.texts)
+        )
         out = decision.model_dump()
     elif args.command == "export":
         out = {"exported": str(registry.export(args.name, args.out, overwrite=args.overwrite))}

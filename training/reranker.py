@@ -61,8 +61,11 @@ def validation_auc(model: CrossEncoderReranker, pairs: list[tuple[str, str, floa
     Q = emb.encode([p[0] for p in pairs])
     C = emb.encode([p[1] for p in pairs])
     cos = np.sum(Q * C, axis=1).tolist()
-    return {"pairs": len(pairs), "cross_encoder_auc": round(_auc(ce, labels), 4),
-            "bi_encoder_auc": round(_auc(cos, labels), 4)}
+    return {
+        "pairs": len(pairs),
+        "cross_encoder_auc": round(_auc(ce, labels), 4),
+        "bi_encoder_auc": round(_auc(cos, labels), 4),
+    }
 
 
 def train(config: RerankerConfig | None = None, val_share: float = 0.1) -> dict:
@@ -93,9 +96,17 @@ def train(config: RerankerConfig | None = None, val_share: float = 0.1) -> dict:
     pairs = occ + jobs
     random.Random(config.seed + 1).shuffle(pairs)
     out_dir = Path(config.output_dir) if config.output_dir else model_dir(settings)
-    model = fit_cross_encoder(pairs, config, out_dir=None, extra_meta={
-        "occupation_pairs": len(occ), "job_pairs": len(jobs), "train_sources": len(train_src),
-        "val_sources": sorted(val_src)})
+    model = fit_cross_encoder(
+        pairs,
+        config,
+        out_dir=None,
+        extra_meta={
+            "occupation_pairs": len(occ),
+            "job_pairs": len(jobs),
+            "train_sources": len(train_src),
+            "val_sources": sorted(val_src),
+        },
+    )
     if val_src:
         val_pairs = occupation_pairs({s: labels[s] for s in sorted(val_src)}, texts, config)
         if config.max_steps > 0:  # tiny CI runs: validate on a small sample only

@@ -130,13 +130,18 @@ class SimConfig(BaseModel):
 
     people: int = Field(300, ge=1)
     holdout: int = Field(60, ge=0, description="skip the first N résumés/applicants by id (eval sample)")
-    skip_people: int = Field(0, ge=0, description="skip the first N simulation profiles: a population disjoint "
-                                                    "from any earlier run with people <= N (a fresh log for OPE)")
+    skip_people: int = Field(
+        0,
+        ge=0,
+        description="skip the first N simulation profiles: a population disjoint "
+        "from any earlier run with people <= N (a fresh log for OPE)",
+    )
     items_per_person: int = Field(1, ge=1, le=10)
     k: int = Field(3, ge=1, le=50, description="recommendations per person to choose explained items from")
-    arms: dict[str, float] = Field(default_factory=lambda: {"default": 0.8, "alt": 0.1, "generic": 0.05,
-                                                            "unfaithful": 0.05},
-                                   description="logging policy weights per arm (normalised)")
+    arms: dict[str, float] = Field(
+        default_factory=lambda: {"default": 0.8, "alt": 0.1, "generic": 0.05, "unfaithful": 0.05},
+        description="logging policy weights per arm (normalised)",
+    )
     pair_share: float = Field(0.5, ge=0, le=1, description="share of impressions showing two candidates side by side")
     impressions_per_context: int = Field(1, ge=1, description="repeat visits per (person, item)")
     backend: str | None = Field(None, description="LLM backend for the llm arm (transformers | openai)")
@@ -161,7 +166,7 @@ class SimConfig(BaseModel):
 
 def _stable_unit(text: str) -> float:
     """A number in [0, 1) fixed by ``text`` (stable across processes, unlike ``hash``)."""
-    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:12], 16) / float(16 ** 12)
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:12], 16) / float(16**12)
 
 
 def simulation_profiles(settings: Settings, n: int, holdout: int = 60, skip: int = 0) -> list[Profile]:
@@ -179,9 +184,13 @@ def simulation_profiles(settings: Settings, n: int, holdout: int = 60, skip: int
     conn = connect(settings.catalogue_path, readonly=True)
     try:
         resumes = conn.execute("SELECT id, text FROM resume WHERE length(text) > 200 ORDER BY id").fetchall()[holdout:]
-        applicants = [r[0] for r in conn.execute(
-            "SELECT applicant_id FROM experience WHERE description != '' GROUP BY applicant_id "
-            "HAVING sum(length(description)) > 150 ORDER BY applicant_id").fetchall()][holdout:]
+        applicants = [
+            r[0]
+            for r in conn.execute(
+                "SELECT applicant_id FROM experience WHERE description != '' GROUP BY applicant_id "
+                "HAVING sum(length(description)) > 150 ORDER BY applicant_id"
+            ).fetchall()
+        ][holdout:]
         resumes.sort(key=lambda r: _stable_unit(f"resume:{r[0]}"))
         applicants.sort(key=lambda a: _stable_unit(f"applicant:{a}"))
         want_r = min(len(resumes), (n + 1) // 2)
@@ -189,8 +198,9 @@ def simulation_profiles(settings: Settings, n: int, holdout: int = 60, skip: int
         want_r = min(len(resumes), n - want_a)
         out = [Profile(id=f"resume:{rid}", text=text[:MAX_PROFILE_CHARS]) for rid, text in resumes[:want_r]]
         for aid in applicants[:want_a]:
-            rows = conn.execute("SELECT position, description FROM experience WHERE applicant_id = ? "
-                                "ORDER BY start_date DESC", (aid,)).fetchall()
+            rows = conn.execute(
+                "SELECT position, description FROM experience WHERE applicant_id = ? ORDER BY start_date DESC", (aid,)
+            ).fetchall()
             text = "\n".join(f"{p}: {d}".strip(": ") for p, d in rows if p or d)
             out.append(Profile(id=f"applicant:{aid}", text=text[:MAX_PROFILE_CHARS]))
     finally:
@@ -202,8 +212,8 @@ def simulation_profiles(settings: Settings, n: int, holdout: int = 60, skip: int
     # interleave the sources so any prefix keeps both
     r = [p for p in out if p.id.startswith("resume:")]
     a = [p for p in out if p.id.startswith("applicant:")]
-    mixed = [p for pair in zip(r, a) for p in pair] + r[len(a):] + a[len(r):]
-    return mixed[skip:skip + wanted]
+    mixed = [p for pair in zip(r, a) for p in pair] + r[len(a) :] + a[len(r) :]
+    return mixed[skip : skip + wanted]
 
 
 def person_taste(profile_id: str, seed: int, sd: float) -> float:
@@ -278,8 +288,13 @@ def generic_draft(evidence, rng: random.Random):
     desc = [c.id for c in evidence.citations if c.role == "description"][:1]
     if desc:
         steps.append(DraftStep(text=rng.choice(GENERIC_STEPS).format(title=title), citations=desc))
-    return LLMDraft(fit=evidence.fit.value, matched_skills=[], missing_skills=[], next_steps=steps,
-                    summary=rng.choice(GENERIC_SUMMARIES).format(title=title))
+    return LLMDraft(
+        fit=evidence.fit.value,
+        matched_skills=[],
+        missing_skills=[],
+        next_steps=steps,
+        summary=rng.choice(GENERIC_SUMMARIES).format(title=title),
+    )
 
 
 def unfaithful_draft(evidence, rng: random.Random):
@@ -288,18 +303,32 @@ def unfaithful_draft(evidence, rng: random.Random):
     from app.explain.schema import DraftMatched, Fit
 
     draft = compose(evidence, "unfaithful")
-    wrong = [DraftMatched(skill=s.name, evidence=[c for c in s.citations if evidence.citation(c).role == "missing"][:1]
-                          or s.citations[:1]) for s in evidence.missing[:2]]
+    wrong = [
+        DraftMatched(
+            skill=s.name,
+            evidence=[c for c in s.citations if evidence.citation(c).role == "missing"][:1] or s.citations[:1],
+        )
+        for s in evidence.missing[:2]
+    ]
     keep = draft.matched_skills[:1]
     fits = [f.value for f in Fit if f.value != evidence.fit.value]
-    boast = evidence.missing[0].label if evidence.missing else (evidence.matched[0].label if evidence.matched else "skills")
+    boast = (
+        evidence.missing[0].label if evidence.missing else (evidence.matched[0].label if evidence.matched else "skills")
+    )
     summary = f"Your {boast} experience makes you a perfect fit for {evidence.item.title}."
-    return draft.model_copy(update={"matched_skills": wrong + keep, "fit": rng.choice(fits), "summary": summary,
-                                    "missing_skills": draft.missing_skills[1:]})
+    return draft.model_copy(
+        update={
+            "matched_skills": wrong + keep,
+            "fit": rng.choice(fits),
+            "summary": summary,
+            "missing_skills": draft.missing_skills[1:],
+        }
+    )
 
 
-def build_context(profile: Profile, item_id: str, item_kind: str, arms: list[str], cfg: SimConfig,
-                  settings: Settings) -> Context | None:
+def build_context(
+    profile: Profile, item_id: str, item_kind: str, arms: list[str], cfg: SimConfig, settings: Settings
+) -> Context | None:
     """Explain ``item_id`` for ``profile`` once per arm through the real explain path."""
     from app.explain.composer import compose
     from app.explain.prompt import completion_text
@@ -313,8 +342,14 @@ def build_context(profile: Profile, item_id: str, item_kind: str, arms: list[str
         log.warning("skipping %s / %s: %s", profile.id, item_id, exc)
         return None
     evidence = trace.evidence
-    ctx = Context(profile=profile, item_id=item_id, item_kind=item_kind, evidence_key=evidence.key,
-                  coverage=float(evidence.coverage), taste=person_taste(profile.id or "", cfg.seed, cfg.click.person_sd))
+    ctx = Context(
+        profile=profile,
+        item_id=item_id,
+        item_kind=item_kind,
+        evidence_key=evidence.key,
+        coverage=float(evidence.coverage),
+        taste=person_taste(profile.id or "", cfg.seed, cfg.click.person_sd),
+    )
     rng = random.Random(f"{cfg.seed}:{ctx.key}")
     for arm in arms:
         model = composer_model()
@@ -339,12 +374,29 @@ def build_context(profile: Profile, item_id: str, item_kind: str, arms: list[str
                 draft = parse_draft(json.loads(llm_trace.raw_text))
                 model = llm_expl.model
         verified, faith, spec, generic, gap = features(draft, evidence)
-        shown = explanation if arm == "default" else to_explanation(
-            evidence, verified, model=model, latency_ms=0.0, fallback_reason=fallback,
-            variant=None if arm == "default" else arm)
-        ctx.candidates[arm] = Candidate(arm=arm, explanation=shown, completion=completion_text(parse_draft(draft)),
-                                        model=model.model_dump(), faithfulness=faith, specificity=spec, generic=generic,
-                                        gap_share=gap, fallback_reason=fallback)
+        shown = (
+            explanation
+            if arm == "default"
+            else to_explanation(
+                evidence,
+                verified,
+                model=model,
+                latency_ms=0.0,
+                fallback_reason=fallback,
+                variant=None if arm == "default" else arm,
+            )
+        )
+        ctx.candidates[arm] = Candidate(
+            arm=arm,
+            explanation=shown,
+            completion=completion_text(parse_draft(draft)),
+            model=model.model_dump(),
+            faithfulness=faith,
+            specificity=spec,
+            generic=generic,
+            gap_share=gap,
+            fallback_reason=fallback,
+        )
     return ctx
 
 
@@ -383,9 +435,15 @@ def build_contexts(cfg: SimConfig, settings: Settings, *, progress: bool = True)
 
 def utility(candidate: Candidate, ctx: Context, click: ClickModel) -> float:
     """The person's utility for seeing ``candidate`` (module docstring), including their taste."""
-    return (click.bias + click.w_specific * candidate.specificity + click.w_faithful * (candidate.faithfulness - 1.0)
-            - click.w_generic * candidate.generic + click.w_gap * candidate.gap_share
-            + click.w_fit * (ctx.coverage - 0.5) + ctx.taste)
+    return (
+        click.bias
+        + click.w_specific * candidate.specificity
+        + click.w_faithful * (candidate.faithfulness - 1.0)
+        - click.w_generic * candidate.generic
+        + click.w_gap * candidate.gap_share
+        + click.w_fit * (ctx.coverage - 0.5)
+        + ctx.taste
+    )
 
 
 def click_probabilities(utilities: list[float], positions: list[int], click: ClickModel) -> np.ndarray:
@@ -397,7 +455,7 @@ def click_probabilities(utilities: list[float], positions: list[int], click: Cli
     exam = np.array([click.examination(p) for p in positions])
     expu = np.exp(np.asarray(utilities, dtype=float))
     probs = np.zeros(n)
-    for mask in range(1, 2 ** n):
+    for mask in range(1, 2**n):
         seen = np.array([(mask >> i) & 1 for i in range(n)], dtype=bool)
         p_mask = float(np.prod(np.where(seen, exam, 1.0 - exam)))
         if p_mask == 0.0:
@@ -434,16 +492,21 @@ def expected_click_rate(contexts: list[Context], policy: Policy, click: ClickMod
     values = []
     for ctx in contexts:
         probs = policy.probabilities(ctx)
-        values.append(sum(p * click_probabilities([utility(ctx.candidates[a], ctx, click)], [0], click)[0]
-                          for a, p in probs.items()))
+        values.append(
+            sum(
+                p * click_probabilities([utility(ctx.candidates[a], ctx, click)], [0], click)[0]
+                for a, p in probs.items()
+            )
+        )
     return float(np.mean(values)) if values else float("nan")
 
 
 def arm_click_rates(contexts: list[Context], click: ClickModel) -> dict[str, float]:
     """Exact expected click rate of always showing each arm alone (the arms' true quality)."""
     arms = sorted({a for c in contexts for a in c.candidates})
-    return {a: expected_click_rate([c for c in contexts if a in c.candidates], WeightsPolicy({a: 1.0}), click)
-            for a in arms}
+    return {
+        a: expected_click_rate([c for c in contexts if a in c.candidates], WeightsPolicy({a: 1.0}), click) for a in arms
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -465,10 +528,20 @@ def profile_payload(profile: Profile) -> dict:
 def _payload(ctx: Context, cand: Candidate, *, explored: bool, extra: dict | None = None) -> dict:
     from app.explain.prompt import PROMPT_VERSION
 
-    out = {"profile": profile_payload(ctx.profile), "profile_id": ctx.profile.id, "item_id": ctx.item_id,
-           "evidence_key": EVIDENCE_KEY_PREFIX + ctx.evidence_key, "prompt_version": PROMPT_VERSION, "arm": cand.arm,
-           "completion": cand.completion, "fit": cand.explanation.fit, "summary": cand.explanation.summary,
-           "explored": explored, "fallback_reason": cand.fallback_reason, "simulated": True}
+    out = {
+        "profile": profile_payload(ctx.profile),
+        "profile_id": ctx.profile.id,
+        "item_id": ctx.item_id,
+        "evidence_key": EVIDENCE_KEY_PREFIX + ctx.evidence_key,
+        "prompt_version": PROMPT_VERSION,
+        "arm": cand.arm,
+        "completion": cand.completion,
+        "fit": cand.explanation.fit,
+        "summary": cand.explanation.summary,
+        "explored": explored,
+        "fallback_reason": cand.fallback_reason,
+        "simulated": True,
+    }
     out.update(extra or {})
     return out
 
@@ -520,8 +593,16 @@ class Simulator:
 
         from app.feedback.exploration import Explorer
 
-        stats = {"impressions": 0, "single": 0, "pair": 0, "clicks": 0, "single_clicks": 0, "pair_clicks": 0,
-                 "dwell": 0, "thumbs": 0}
+        stats = {
+            "impressions": 0,
+            "single": 0,
+            "pair": 0,
+            "clicks": 0,
+            "single_clicks": 0,
+            "pair_clicks": 0,
+            "dwell": 0,
+            "thumbs": 0,
+        }
         explorers: dict[tuple, Explorer] = {}
         for ctx in tqdm(contexts, desc="simulate: clicks", disable=not progress):
             probs = policy.probabilities(ctx)
@@ -530,12 +611,29 @@ class Simulator:
             if pair:
                 arms, props, pair_p = _draw_pair(probs, self.rng)
                 cands = [ctx.candidates[a] for a in arms]
-                rows = [dict(variant=a, propensity=p, model=c.model, faithfulness=c.faithfulness,
-                             payload=_payload(ctx, c, explored=a != max(probs, key=probs.get),
-                                              extra={"pair": arms, "pair_propensity": pair_p}))
-                        for a, p, c in zip(arms, props, cands)]
-                imp = self.store.log_candidates(item_id=ctx.item_id, candidates=rows, session_id=session,
-                                                user_id=ctx.profile.id, item_kind=ctx.item_kind, surface=SIM_SURFACE)
+                rows = [
+                    dict(
+                        variant=a,
+                        propensity=p,
+                        model=c.model,
+                        faithfulness=c.faithfulness,
+                        payload=_payload(
+                            ctx,
+                            c,
+                            explored=a != max(probs, key=probs.get),
+                            extra={"pair": arms, "pair_propensity": pair_p},
+                        ),
+                    )
+                    for a, p, c in zip(arms, props, cands)
+                ]
+                imp = self.store.log_candidates(
+                    item_id=ctx.item_id,
+                    candidates=rows,
+                    session_id=session,
+                    user_id=ctx.profile.id,
+                    item_kind=ctx.item_kind,
+                    surface=SIM_SURFACE,
+                )
                 positions = [0, 1]
                 stats["pair"] += 1
             else:
@@ -548,11 +646,24 @@ class Simulator:
                 cand = ctx.candidates[arm]
                 cands, positions = [cand], [0]
                 imp = self.store.log_impression(
-                    items=[ctx.item_id], positions=[0], shown=[ctx.item_id], session_id=session, user_id=ctx.profile.id,
-                    surface=SIM_SURFACE, item_kind=ctx.item_kind, variant=arm, propensity=prop, model=cand.model,
+                    items=[ctx.item_id],
+                    positions=[0],
+                    shown=[ctx.item_id],
+                    session_id=session,
+                    user_id=ctx.profile.id,
+                    surface=SIM_SURFACE,
+                    item_kind=ctx.item_kind,
+                    variant=arm,
+                    propensity=prop,
+                    model=cand.model,
                     faithfulness=cand.faithfulness,
-                    payload=_payload(ctx, cand, explored=explored,
-                                     extra={"candidates": {a: c.completion for a, c in ctx.candidates.items()}}))
+                    payload=_payload(
+                        ctx,
+                        cand,
+                        explored=explored,
+                        extra={"candidates": {a: c.completion for a, c in ctx.candidates.items()}},
+                    ),
+                )
                 stats["single"] += 1
             stats["impressions"] += 1
             utilities = [utility(c, ctx, self.click) for c in cands]
@@ -562,22 +673,51 @@ class Simulator:
             hit = int(np.searchsorted(edges, draw, side="right"))
             if hit < len(cands):
                 cand, pos, u = cands[hit], positions[hit], utilities[hit]
-                self.store.log_click(impression_id=imp, item_id=ctx.item_id, session_id=session, user_id=ctx.profile.id,
-                                     position=pos, payload={"variant": cand.arm})
-                dwell = math.exp(self.click.dwell_log_ms + self.click.dwell_beta * u
-                                 + self.rng.normal(0, self.click.dwell_sd))
-                self.store.log_dwell(impression_id=imp, item_id=ctx.item_id, dwell_ms=round(dwell, 1),
-                                     session_id=session, user_id=ctx.profile.id, position=pos)
+                self.store.log_click(
+                    impression_id=imp,
+                    item_id=ctx.item_id,
+                    session_id=session,
+                    user_id=ctx.profile.id,
+                    position=pos,
+                    payload={"variant": cand.arm},
+                )
+                dwell = math.exp(
+                    self.click.dwell_log_ms + self.click.dwell_beta * u + self.rng.normal(0, self.click.dwell_sd)
+                )
+                self.store.log_dwell(
+                    impression_id=imp,
+                    item_id=ctx.item_id,
+                    dwell_ms=round(dwell, 1),
+                    session_id=session,
+                    user_id=ctx.profile.id,
+                    position=pos,
+                )
                 stats["clicks"] += 1
                 stats["pair_clicks" if pair else "single_clicks"] += 1
                 stats["dwell"] += 1
                 if self.rng.random() < self.click.thumbs_rate:
                     noise = self.rng.logistic()
                     up = u + noise > 0
-                    reason = None if up else ("too_generic" if cand.generic else
-                                              "wrong_skill" if cand.faithfulness < 1 else "not_relevant")
-                    self.store.log_thumbs(impression_id=imp, item_id=ctx.item_id, up=bool(up), reason=reason,
-                                          session_id=session, user_id=ctx.profile.id, position=pos)
+                    reason = (
+                        None
+                        if up
+                        else (
+                            "too_generic"
+                            if cand.generic
+                            else "wrong_skill"
+                            if cand.faithfulness < 1
+                            else "not_relevant"
+                        )
+                    )
+                    self.store.log_thumbs(
+                        impression_id=imp,
+                        item_id=ctx.item_id,
+                        up=bool(up),
+                        reason=reason,
+                        session_id=session,
+                        user_id=ctx.profile.id,
+                        position=pos,
+                    )
                     stats["thumbs"] += 1
         return stats
 
@@ -635,12 +775,18 @@ def simulate(cfg: SimConfig, settings: Settings, events: str | Path, *, progress
     finally:
         store.close()
     truth = arm_click_rates(contexts, cfg.click)
-    return {"events": display(events), "people": len({c.profile.id for c in contexts}), "contexts": len(contexts),
-            "stats": stats, "true_click_rate_per_arm": {k: round(v, 4) for k, v in truth.items()},
-            "true_click_rate_logging_policy": round(expected_click_rate(contexts, policy, cfg.click), 4),
-            "logged_click_rate": round(stats["clicks"] / max(1, stats["impressions"]), 4),
-            "config": cfg.model_dump(), "seconds_prepare": round(prepared, 1),
-            "seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "events": display(events),
+        "people": len({c.profile.id for c in contexts}),
+        "contexts": len(contexts),
+        "stats": stats,
+        "true_click_rate_per_arm": {k: round(v, 4) for k, v in truth.items()},
+        "true_click_rate_logging_policy": round(expected_click_rate(contexts, policy, cfg.click), 4),
+        "logged_click_rate": round(stats["clicks"] / max(1, stats["impressions"]), 4),
+        "config": cfg.model_dump(),
+        "seconds_prepare": round(prepared, 1),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def torch_threads() -> None:
@@ -657,8 +803,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="waypoint simulate", description=__doc__.split("\n")[0])
     parser.add_argument("--config", default=None, help="YAML with SimConfig fields (training/configs/simulate.yaml)")
     parser.add_argument("--people", type=int, default=None)
-    parser.add_argument("--skip-people", type=int, default=None,
-                        help="skip the first N simulation profiles (people disjoint from a run of N)")
+    parser.add_argument(
+        "--skip-people",
+        type=int,
+        default=None,
+        help="skip the first N simulation profiles (people disjoint from a run of N)",
+    )
     parser.add_argument("--items-per-person", type=int, default=None)
     parser.add_argument("--arms", default=None, help="logging weights, e.g. default=0.8,alt=0.1,generic=0.1")
     parser.add_argument("--pair-share", type=float, default=None)
@@ -666,13 +816,23 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--backend", default=None, help="LLM backend for the llm arm (transformers | openai)")
     parser.add_argument("--adapter", default=None)
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--events", default=None, help="events DB, path or URL (default: the app's, settings.events_target)")
+    parser.add_argument(
+        "--events", default=None, help="events DB, path or URL (default: the app's, settings.events_target)"
+    )
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     settings = get_settings()
-    overrides = {"people": args.people, "skip_people": args.skip_people, "items_per_person": args.items_per_person, "pair_share": args.pair_share,
-                 "impressions_per_context": args.impressions, "backend": args.backend, "adapter": args.adapter,
-                 "seed": args.seed, "arms": parse_arms(args.arms) if args.arms else None}
+    overrides = {
+        "people": args.people,
+        "skip_people": args.skip_people,
+        "items_per_person": args.items_per_person,
+        "pair_share": args.pair_share,
+        "impressions_per_context": args.impressions,
+        "backend": args.backend,
+        "adapter": args.adapter,
+        "seed": args.seed,
+        "arms": parse_arms(args.arms) if args.arms else None,
+    }
     cfg = load_config(args.config, overrides)
     if LLM_ARM in cfg.arms and not cfg.backend:
         raise ValueError("the llm arm needs --backend transformers|openai")

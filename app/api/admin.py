@@ -34,9 +34,14 @@ admin_router = APIRouter(prefix="/v1/admin", tags=["admin"])
 class ReloadRequest(BaseModel):
     model_config = {"extra": "forbid"}
 
-    adapters: list[str] | None = Field(default=None, max_length=8, description=(
-        "Registry entry names to serve, champion first (or 'base'); default: the registry's promoted adapter "
-        "and challengers."))
+    adapters: list[str] | None = Field(
+        default=None,
+        max_length=8,
+        description=(
+            "Registry entry names to serve, champion first (or 'base'); default: the registry's promoted adapter "
+            "and challengers."
+        ),
+    )
 
     @field_validator("adapters")
     @classmethod
@@ -55,11 +60,15 @@ def require_admin(request: Request) -> None:
     if who.via == "local" and not admin_ids:
         return
     if who.via != "api_key":
-        raise ServiceError("admin endpoints need an API key in the X-API-Key header (a login cookie is not enough)",
-                           status=403, code="forbidden")
+        raise ServiceError(
+            "admin endpoints need an API key in the X-API-Key header (a login cookie is not enough)",
+            status=403,
+            code="forbidden",
+        )
     if admin_ids and not any(hmac.compare_digest(who.identity, i) for i in admin_ids):
-        raise ServiceError("this API key may not administer the server (WAYPOINT_ADMIN_API_KEYS)", status=403,
-                           code="forbidden")
+        raise ServiceError(
+            "this API key may not administer the server (WAYPOINT_ADMIN_API_KEYS)", status=403, code="forbidden"
+        )
 
 
 def _service(request: Request) -> WaypointService:
@@ -70,9 +79,13 @@ def describe(svc: WaypointService) -> dict:
     explorer = svc.explorer
     if not isinstance(explorer, PolicyExplorer):
         return {"policy_exploration": False, "policies": [], "arms": {}}
-    return {"policy_exploration": True, "strategy": svc.settings.policy_strategy,
-            "policies": [p.public() | {"score": p.score} for p in explorer.policies],
-            "policy_probabilities": explorer.policy_probabilities(), "arms": explorer.distribution()}
+    return {
+        "policy_exploration": True,
+        "strategy": svc.settings.policy_strategy,
+        "policies": [p.public() | {"score": p.score} for p in explorer.policies],
+        "policy_probabilities": explorer.policy_probabilities(),
+        "arms": explorer.distribution(),
+    }
 
 
 @admin_router.get("/policies", dependencies=[Depends(require_admin)], summary="Explainer policies being served")
@@ -80,8 +93,11 @@ def get_policies(svc: WaypointService = Depends(_service)) -> dict:
     return describe(svc)
 
 
-@admin_router.post("/policies/reload", dependencies=[Depends(require_admin)],
-                   summary="Hot-load the registry's champion and challengers (no restart)")
+@admin_router.post(
+    "/policies/reload",
+    dependencies=[Depends(require_admin)],
+    summary="Hot-load the registry's champion and challengers (no restart)",
+)
 def reload_policies(body: ReloadRequest | None = None, svc: WaypointService = Depends(_service)) -> dict:
     from app.llm.factory import load_runtime_adapter, policy_backend, release_backends
 
@@ -90,8 +106,9 @@ def reload_policies(body: ReloadRequest | None = None, svc: WaypointService = De
         policies = read_policies(settings, body.adapters if body else None)
     except PolicyError as exc:
         status = 404 if "unknown adapter" in str(exc) else 422
-        raise (NotFound(str(exc)) if status == 404 else ServiceError(str(exc), status=422,
-                                                                      code="validation_error")) from None
+        raise (
+            NotFound(str(exc)) if status == 404 else ServiceError(str(exc), status=422, code="validation_error")
+        ) from None
     backend = (settings.llm_backend or "").lower()
     loaded = []
     if backend not in ("deterministic", "composer", "none", "off", ""):
@@ -105,8 +122,11 @@ def reload_policies(body: ReloadRequest | None = None, svc: WaypointService = De
                     policy_backend(backend, settings, policy.adapter_path)
             except Exception as exc:  # noqa: BLE001 - a policy that cannot load is refused, the old set stays
                 log.warning("admin reload: policy %s failed to load: %s", policy.name, exc)
-                raise ServiceError(f"policy {policy.name!r} could not be loaded: {type(exc).__name__}: {exc}"[:300],
-                                   status=503, code="unavailable") from None
+                raise ServiceError(
+                    f"policy {policy.name!r} could not be loaded: {type(exc).__name__}: {exc}"[:300],
+                    status=503,
+                    code="unavailable",
+                ) from None
             loaded.append(policy.name)
     if isinstance(svc.explorer, PolicyExplorer):
         svc.explorer.reload(policies)

@@ -65,20 +65,33 @@ def _route_label(request: Request, routes: list) -> str:
     return "unmatched"
 
 
-def create_app(settings: Settings | None = None, *, mount_ui: bool = True, explorer: Explorer | None = None,
-               service: WaypointService | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    mount_ui: bool = True,
+    explorer: Explorer | None = None,
+    service: WaypointService | None = None,
+) -> FastAPI:
     """A ready-to-serve Waypoint app.
 
     ``settings`` default to :func:`retrieval.settings.get_settings`. ``mount_ui=False`` skips the Gradio UI
     (faster start for API-only tests). ``explorer`` overrides the exploration policy (tests seed it).
     """
     settings = settings or get_settings()
-    check_secret_config(settings)  # a required salt that is missing, or an exposed secret file: fail now, not mid-request
+    check_secret_config(
+        settings
+    )  # a required salt that is missing, or an exposed secret file: fail now, not mid-request
     install_log_redaction()
     svc = service or WaypointService(settings, metrics=Metrics(), explorer=explorer)
     # Swagger UI from packaged assets (fastapi-offline), not a CDN: /docs works offline and under our CSP.
-    app = FastAPIOffline(title="Waypoint", version="0.1.0", description=DESCRIPTION, docs_url="/docs", redoc_url=None,
-                         openapi_url="/openapi.json")
+    app = FastAPIOffline(
+        title="Waypoint",
+        version="0.1.0",
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
     app.state.service = svc
     app.state.settings = settings
     app.state.keyring = KeyRing(parse_keys(settings.api_keys), parse_keys(settings.backend_api_keys))
@@ -101,17 +114,29 @@ def create_app(settings: Settings | None = None, *, mount_ui: bool = True, explo
             first = next(e for e in errors if e.get("type") == "json_invalid")
             ctx = first.get("ctx") or {}
             return _error(400, "malformed_json", f"malformed JSON body: {ctx.get('error', 'cannot parse')}")
-        detail = [{"loc": list(map(str, e.get("loc", ()))), "msg": e.get("msg", ""), "type": e.get("type", "")}
-                  for e in errors]
+        detail = [
+            {"loc": list(map(str, e.get("loc", ()))), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in errors
+        ]
         message = "; ".join(f"{_loc(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in errors[:10])
         return _error(422, "validation_error", message or "invalid request", detail)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException):
-        codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 401: "unauthorized",
-                 403: "forbidden", 400: "bad_request"}
-        return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
-                      headers=getattr(exc, "headers", None))
+        codes = {
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+            401: "unauthorized",
+            403: "forbidden",
+            400: "bad_request",
+        }
+        return _error(
+            exc.status_code,
+            codes.get(exc.status_code, "http_error"),
+            str(exc.detail),
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception):  # pragma: no cover - a bug, logged and contained
@@ -132,14 +157,16 @@ def create_app(settings: Settings | None = None, *, mount_ui: bool = True, explo
         finally:
             label = _route_label(request, routes)
             svc.metrics.request_latency.labels(route=label, method=request.method, status=str(status)).observe(
-                time.perf_counter() - started)
+                time.perf_counter() - started
+            )
             svc.metrics.requests.labels(route=label, method=request.method, status=str(status)).inc()
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes, prefixes=("/v1/",))
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=4 * settings.max_request_bytes, prefixes=UI_BODY_PREFIXES)
     # Outermost last: security headers on every answer (denials too), then authentication and limits.
-    app.add_middleware(AuthMiddleware, settings=settings, keyring=app.state.keyring, limiter=app.state.limiter,
-                       metrics=svc.metrics)
+    app.add_middleware(
+        AuthMiddleware, settings=settings, keyring=app.state.keyring, limiter=app.state.limiter, metrics=svc.metrics
+    )
     app.add_middleware(SecurityHeadersMiddleware)
 
     if mount_ui:

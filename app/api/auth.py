@@ -83,8 +83,9 @@ class KeyRing:
         self.keys = tuple(keys) + tuple(k for k in backend_keys if k not in keys)
         self._backend = frozenset(key_id(k) for k in backend_keys)
         self._ids = frozenset(key_id(k) for k in self.keys)
-        self._secret = hashlib.sha256(b"waypoint-cookie-v1\0" + b"\0".join(
-            sorted(k.encode("utf-8") for k in self.keys))).digest()
+        self._secret = hashlib.sha256(
+            b"waypoint-cookie-v1\0" + b"\0".join(sorted(k.encode("utf-8") for k in self.keys))
+        ).digest()
 
     @property
     def enabled(self) -> bool:
@@ -164,7 +165,8 @@ def check_bind(host: str, settings) -> None:
     if not parse_keys(settings.api_keys) and not is_loopback_host(host):
         raise InsecureBind(
             f"refusing to serve on {host} without API keys: anyone who can reach it could use the UI, write "
-            "feedback events and run the LLM. Set WAYPOINT_API_KEYS (comma-separated) or bind 127.0.0.1.")
+            "feedback events and run the LLM. Set WAYPOINT_API_KEYS (comma-separated) or bind 127.0.0.1."
+        )
 
 
 # ------------------------------------------------------------------------------------------ costs
@@ -216,13 +218,20 @@ class AuthMiddleware:
         if cost > 0:
             identity = principal.identity if principal.via in ("api_key", "cookie") else "ip:" + ip
             allowed, retry_after = await anyio.to_thread.run_sync(
-                self.limiter.acquire, identity, cost, limiter=self._db_slots)
+                self.limiter.acquire, identity, cost, limiter=self._db_slots
+            )
             if not allowed:
                 if self.metrics is not None:
                     self.metrics.rate_limited.labels(route=_route_family(path)).inc()
-                await self._deny(scope, send, headers, 429, "rate_limited",
-                                 f"rate limit exceeded; retry in {retry_after:.1f} s",
-                                 {"retry-after": str(max(1, round(retry_after)))})
+                await self._deny(
+                    scope,
+                    send,
+                    headers,
+                    429,
+                    "rate_limited",
+                    f"rate limit exceeded; retry in {retry_after:.1f} s",
+                    {"retry-after": str(max(1, round(retry_after)))},
+                )
                 return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
@@ -244,8 +253,9 @@ class AuthMiddleware:
             kid = self.keyring.check_cookie(cookie)
             if kid is not None:
                 return self.keyring.principal(kid, "cookie"), None
-        missing = (f"missing API key: send it in the {API_KEY_HEADER} header, as a Bearer token, "
-                   f"or sign in at {LOGIN_PATH}")
+        missing = (
+            f"missing API key: send it in the {API_KEY_HEADER} header, as a Bearer token, or sign in at {LOGIN_PATH}"
+        )
         return _anonymous(), (401, missing)
 
     async def _deny(self, scope, send, headers, status: int, code: str, message: str, extra: dict | None = None):
@@ -327,9 +337,15 @@ async def login(request: Request, key: str = Form(""), next: str = Form("/ui/"))
         page = LOGIN_FORM.format(error="<p class='err'>That key is not valid.</p>", next=html.escape(target))
         return HTMLResponse(page, status_code=403)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE_NAME, state.keyring.cookie(kid, state.settings.auth_cookie_ttl_s),
-                        max_age=state.settings.auth_cookie_ttl_s, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", path="/")
+    response.set_cookie(
+        COOKIE_NAME,
+        state.keyring.cookie(kid, state.settings.auth_cookie_ttl_s),
+        max_age=state.settings.auth_cookie_ttl_s,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
     return response
 
 
@@ -338,4 +354,3 @@ def logout() -> RedirectResponse:
     response = RedirectResponse(LOGIN_PATH, status_code=303)
     response.delete_cookie(COOKIE_NAME, path="/")
     return response
-

@@ -80,5 +80,8 @@ class ReadTimeoutH11Protocol(H11Protocol):
 
 def read_timeout_protocol(header_timeout_s: float, body_timeout_s: float) -> type[ReadTimeoutH11Protocol]:
     """A protocol class with these timeouts, for ``uvicorn.run(http=...)`` (uvicorn instantiates it itself)."""
-    return type("WaypointH11Protocol", (ReadTimeoutH11Protocol,),
-                {"header_timeout_s": float(header_timeout_s), "body_timeout_s": float(body_timeout_s)})
+    return type(
+        "WaypointH11Protocol",
+        (ReadTimeoutH11Protocol,),
+        {"header_timeout_s": float(header_timeout_s), "body_timeout_s": float(body_timeout_s)},
+    )

@@ -79,8 +79,9 @@ class ExplanationStream:
     ``next()`` blocks while the LLM writes; it runs under :func:`retrieval.artifacts.load_only` like every
     request. Thread-safe against :meth:`cancel` from another thread (the route's disconnect handler)."""
 
-    def __init__(self, events: Generator[Event, None, None], release: Callable[[], None],
-                 cancel: threading.Event) -> None:
+    def __init__(
+        self, events: Generator[Event, None, None], release: Callable[[], None], cancel: threading.Event
+    ) -> None:
         self._events = events
         self._release = _Once(release)
         self._cancel = cancel
@@ -126,36 +127,64 @@ class ExplanationStream:
             self._release()
 
 
-def open_explanation_stream(svc: WaypointService, profile: Profile, item_id: str, *, backend: str | None = None,
-                            variant: str | None = None, session_id: str | None = None,
-                            impression_id: str | None = None, position: int | None = None,
-                            shown: list[str] | None = None, surface: str = "explanation",
-                            log_impression: bool = True, on_busy: str = "fallback") -> ExplanationStream:
+def open_explanation_stream(
+    svc: WaypointService,
+    profile: Profile,
+    item_id: str,
+    *,
+    backend: str | None = None,
+    variant: str | None = None,
+    session_id: str | None = None,
+    impression_id: str | None = None,
+    position: int | None = None,
+    shown: list[str] | None = None,
+    surface: str = "explanation",
+    log_impression: bool = True,
+    on_busy: str = "fallback",
+) -> ExplanationStream:
     """:meth:`WaypointService.explain` as a stream (same arguments, same checks, same errors, same events
     logged at the end). Returns once the skeleton is computed: the first events are ready to send."""
     item_id = (item_id or "").strip()
     if not item_id:
         raise ServiceError("item_id is empty", status=422, code="validation_error")
     if backend is not None and backend not in BACKENDS:
-        raise ServiceError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}", status=422,
-                           code="validation_error")
+        raise ServiceError(
+            f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}", status=422, code="validation_error"
+        )
     found = svc.item_kind(item_id)
     if found is None:
-        raise NotFound(f"unknown item id {item_id!r}: not an occupation, job posting, job, course or skill "
-                       "in the catalogue")
+        raise NotFound(
+            f"unknown item id {item_id!r}: not an occupation, job posting, job, course or skill in the catalogue"
+        )
     uses_llm = (backend or svc.settings.llm_backend) != DETERMINISTIC
     busy = False
     if uses_llm and not svc.llm_gate.try_enter():
         if on_busy == "reject":
-            raise Overloaded(f"the explainer is busy ({svc.llm_gate.capacity} explanations in progress); "
-                             "retry shortly, or ask for backend 'deterministic'", retry_after=5.0)
+            raise Overloaded(
+                f"the explainer is busy ({svc.llm_gate.capacity} explanations in progress); "
+                "retry shortly, or ask for backend 'deterministic'",
+                retry_after=5.0,
+            )
         backend, uses_llm, busy = DETERMINISTIC, False, True
     release = svc.llm_gate.leave if uses_llm else (lambda: None)
     cancel = threading.Event()
     try:
-        events = _events(svc, profile, item_id, found, backend=backend, variant=variant, session_id=session_id,
-                         impression_id=impression_id, position=position, shown=shown, surface=surface,
-                         log_impression=log_impression, busy=busy, cancel=cancel)
+        events = _events(
+            svc,
+            profile,
+            item_id,
+            found,
+            backend=backend,
+            variant=variant,
+            session_id=session_id,
+            impression_id=impression_id,
+            position=position,
+            shown=shown,
+            surface=surface,
+            log_impression=log_impression,
+            busy=busy,
+            cancel=cancel,
+        )
         with svc._serving():
             first = next(events)  # the evidence and the skeleton: input errors surface here, as statuses
     except BaseException:
@@ -172,10 +201,23 @@ def _chain(first: list[Event], rest: Generator[Event, None, None]) -> Generator[
         rest.close()
 
 
-def _events(svc: WaypointService, profile: Profile, item_id: str, found: tuple[str, str], *, backend: str | None,
-            variant: str | None, session_id: str | None, impression_id: str | None, position: int | None,
-            shown: list[str] | None, surface: str, log_impression: bool, busy: bool,
-            cancel: threading.Event) -> Generator[Any, None, None]:
+def _events(
+    svc: WaypointService,
+    profile: Profile,
+    item_id: str,
+    found: tuple[str, str],
+    *,
+    backend: str | None,
+    variant: str | None,
+    session_id: str | None,
+    impression_id: str | None,
+    position: int | None,
+    shown: list[str] | None,
+    surface: str,
+    log_impression: bool,
+    busy: bool,
+    cancel: threading.Event,
+) -> Generator[Any, None, None]:
     """First yields the list of skeleton events, then each later event (see the module doc)."""
     started = time.perf_counter()
     planned = backend or svc.settings.llm_backend
@@ -184,13 +226,26 @@ def _events(svc: WaypointService, profile: Profile, item_id: str, found: tuple[s
         """Metrics, the impression row and the log line, once (WaypointService.explain's own)."""
         if busy and not out.get("fallback_reason"):
             out["fallback_reason"] = "busy: every LLM slot was taken"
-        return svc._finish_explanation(out, choice, elapsed, profile, item_id, found, backend=backend,
-                                       session_id=session_id, impression_id=impression_id, position=position,
-                                       shown=shown, surface=surface, log_impression=log_impression)
+        return svc._finish_explanation(
+            out,
+            choice,
+            elapsed,
+            profile,
+            item_id,
+            found,
+            backend=backend,
+            session_id=session_id,
+            impression_id=impression_id,
+            position=position,
+            shown=shown,
+            surface=surface,
+            log_impression=log_impression,
+        )
 
     if svc._explain_fn is not None:  # an explain function given to the service (tests): it cannot stream
-        out, choice, elapsed = svc._explain_once(profile, item_id, backend=backend, variant=variant,
-                                                 session_id=session_id)
+        out, choice, elapsed = svc._explain_once(
+            profile, item_id, backend=backend, variant=variant, session_id=session_id
+        )
         yield _skeleton_events(_skeleton_of(out), choice, planned)
         yield from _text_events(finish(out, choice, elapsed))
         return
@@ -199,8 +254,9 @@ def _events(svc: WaypointService, profile: Profile, item_id: str, found: tuple[s
     choice = svc.choose_variant(variant)
     chosen = None if choice.variant == DEFAULT_VARIANT else choice.variant
     SkillsInputError, UnknownIdError = _skill_errors()
-    stream = explain_stream(profile, item_id, backend=backend, session_id=session_id, variant=chosen,
-                            settings=svc.settings, cancel=cancel)
+    stream = explain_stream(
+        profile, item_id, backend=backend, session_id=session_id, variant=chosen, settings=svc.settings, cancel=cancel
+    )
 
     def advance() -> Event | None:
         with activate(choice):  # the chosen explainer policy writes it, as in WaypointService._explain_once
@@ -228,8 +284,19 @@ def _events(svc: WaypointService, profile: Profile, item_id: str, found: tuple[s
 
 
 def _skeleton_of(finished: dict) -> dict:
-    out = {k: finished.get(k) for k in ("item", "fit", "coverage", "matched_skills", "partial_skills",
-                                        "missing_skills", "citations", "variant")}
+    out = {
+        k: finished.get(k)
+        for k in (
+            "item",
+            "fit",
+            "coverage",
+            "matched_skills",
+            "partial_skills",
+            "missing_skills",
+            "citations",
+            "variant",
+        )
+    }
     out.update(state="writing", summary="", next_steps=[], next_step_evidence=[])
     return out
 
@@ -238,11 +305,25 @@ def _skeleton_events(skeleton: dict, choice, planned: str) -> list[Event]:
     """``meta``, one event per skill (citations resolved), then the ``skeleton`` object."""
     skeleton = {**skeleton, "variant": choice.variant, "propensity": choice.propensity}
     by_id = {c["id"]: c for c in skeleton.get("citations") or []}
-    events: list[Event] = [("meta", {"item": skeleton.get("item"), "fit": skeleton.get("fit"),
-                                     "coverage": skeleton.get("coverage"), "variant": choice.variant,
-                                     "propensity": choice.propensity, "backend": planned, "state": "writing"})]
-    for kind, key in (("matched_skill", "matched_skills"), ("partial_skill", "partial_skills"),
-                      ("missing_skill", "missing_skills")):
+    events: list[Event] = [
+        (
+            "meta",
+            {
+                "item": skeleton.get("item"),
+                "fit": skeleton.get("fit"),
+                "coverage": skeleton.get("coverage"),
+                "variant": choice.variant,
+                "propensity": choice.propensity,
+                "backend": planned,
+                "state": "writing",
+            },
+        )
+    ]
+    for kind, key in (
+        ("matched_skill", "matched_skills"),
+        ("partial_skill", "partial_skills"),
+        ("missing_skill", "missing_skills"),
+    ):
         for skill in skeleton.get(key) or []:
             events.append((kind, {**skill, "citations": [by_id[i] for i in skill.get("evidence") or [] if i in by_id]}))
     events.append(("skeleton", skeleton))

@@ -27,8 +27,10 @@ log = logging.getLogger("waypoint.api")
 COMPONENTS = ("catalogue", "llm", "explainer", "events", "vector_store", "models")
 # The models component's public value per readiness state (app/api/readiness.py), and the fix anyone may read.
 MODEL_STATES = {"ready": "ok", "loading": "warming", "not_built": "not_built", "stale": "stale", "failed": "down"}
-MODEL_ACTIONS = {"not_built": "not built: run `waypoint build`",
-                 "stale": "stale models (built under other settings or by another version): run `waypoint build`"}
+MODEL_ACTIONS = {
+    "not_built": "not built: run `waypoint build`",
+    "stale": "stale models (built under other settings or by another version): run `waypoint build`",
+}
 
 
 def public_view(report: dict[str, Any]) -> dict[str, Any]:
@@ -62,8 +64,14 @@ class HealthMonitor:
     yet (a cold start has nothing better to say; a readiness probe retries on 503).
     """
 
-    def __init__(self, check: Callable[[], dict[str, Any]], *, ttl_s: float = 2.0, wait_s: float = 0.3,
-                 first_wait_s: float = 20.0) -> None:
+    def __init__(
+        self,
+        check: Callable[[], dict[str, Any]],
+        *,
+        ttl_s: float = 2.0,
+        wait_s: float = 0.3,
+        first_wait_s: float = 20.0,
+    ) -> None:
         self.check = check
         self.ttl_s = ttl_s
         self.wait_s = wait_s

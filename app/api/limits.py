@@ -81,8 +81,9 @@ class SharedRateLimiter:
     enough to have refilled completely are deleted now and then (``prune_every`` calls).
     """
 
-    def __init__(self, engine: Engine, per_minute: int, *, burst: int | None = None, prune_every: int = 1000,
-                 clock=time.time):
+    def __init__(
+        self, engine: Engine, per_minute: int, *, burst: int | None = None, prune_every: int = 1000, clock=time.time
+    ):
         self.engine = engine
         self.per_minute = int(per_minute)
         self.capacity = float(burst if burst is not None else max(1, self.per_minute))
@@ -92,8 +93,12 @@ class SharedRateLimiter:
         self._calls = 0
         self._least = "LEAST" if engine.dialect.name == "postgresql" else "MIN"
         with engine.begin() as conn:
-            conn.execute(text(f"CREATE TABLE IF NOT EXISTS {TABLE} (identity VARCHAR(200) PRIMARY KEY, "
-                              "tokens DOUBLE PRECISION NOT NULL, updated DOUBLE PRECISION NOT NULL)"))
+            conn.execute(
+                text(
+                    f"CREATE TABLE IF NOT EXISTS {TABLE} (identity VARCHAR(200) PRIMARY KEY, "
+                    "tokens DOUBLE PRECISION NOT NULL, updated DOUBLE PRECISION NOT NULL)"
+                )
+            )
 
     def acquire(self, identity: str, cost: float = 1.0) -> tuple[bool, float]:
         if self.per_minute <= 0:
@@ -103,13 +108,18 @@ class SharedRateLimiter:
         elapsed = f"(CASE WHEN :now > {TABLE}.updated THEN :now - {TABLE}.updated ELSE 0 END)"
         params = {"id": identity[:200], "cap": self.capacity, "now": now, "rate": self.rate, "cost": float(cost)}
         with self.engine.begin() as conn:
-            conn.execute(text(
-                f"INSERT INTO {TABLE} (identity, tokens, updated) VALUES (:id, :cap, :now) "
-                f"ON CONFLICT (identity) DO UPDATE SET "
-                f"tokens = {self._least}(:cap, {TABLE}.tokens + {elapsed} * :rate), "
-                f"updated = CASE WHEN :now > {TABLE}.updated THEN :now ELSE {TABLE}.updated END"), params)
-            spent = conn.execute(text(f"UPDATE {TABLE} SET tokens = tokens - :cost "
-                                      "WHERE identity = :id AND tokens >= :cost"), params).rowcount
+            conn.execute(
+                text(
+                    f"INSERT INTO {TABLE} (identity, tokens, updated) VALUES (:id, :cap, :now) "
+                    f"ON CONFLICT (identity) DO UPDATE SET "
+                    f"tokens = {self._least}(:cap, {TABLE}.tokens + {elapsed} * :rate), "
+                    f"updated = CASE WHEN :now > {TABLE}.updated THEN :now ELSE {TABLE}.updated END"
+                ),
+                params,
+            )
+            spent = conn.execute(
+                text(f"UPDATE {TABLE} SET tokens = tokens - :cost WHERE identity = :id AND tokens >= :cost"), params
+            ).rowcount
             if spent:
                 left = None
             else:
@@ -222,12 +232,19 @@ class BodySizeLimitMiddleware:
 
 
 def _too_large(size: int, limit: int) -> dict:
-    return {"error": "payload_too_large",
-            "message": f"request body is {size:,} bytes or more; the limit is {limit:,} bytes"}
+    return {
+        "error": "payload_too_large",
+        "message": f"request body is {size:,} bytes or more; the limit is {limit:,} bytes",
+    }
 
 
 async def _send_json(send, status: int, payload: dict) -> None:
     body = json.dumps(payload).encode("utf-8")
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -129,13 +129,21 @@ class ModelReadiness:
             warm_error = self._warm_error
         out: dict[str, Any] = {"checked": readiness.checked, "warmup": warm}
         if not readiness.ok:
-            out.update(state=readiness.state, detail=readiness.error().message,
-                       problems={name: e.message for name, e in readiness.problems.items()})
+            out.update(
+                state=readiness.state,
+                detail=readiness.error().message,
+                problems={name: e.message for name, e in readiness.problems.items()},
+            )
         elif warm["state"] == "loading":
-            out.update(state="loading", detail="warming up: loading the models and answering one request of "
-                                               "each kind before the first real one")
+            out.update(
+                state="loading",
+                detail="warming up: loading the models and answering one request of "
+                "each kind before the first real one",
+            )
         elif warm["state"] == "failed":
             out.update(state="failed", detail=warm_error)
         else:
-            out.update(state="ready", detail="built for these settings" + (", loaded" if warm["state"] == "ready" else ""))
+            out.update(
+                state="ready", detail="built for these settings" + (", loaded" if warm["state"] == "ready" else "")
+            )
         return out

@@ -30,7 +30,9 @@ from app.api.services import DETERMINISTIC, ServiceError, WaypointService
 router = APIRouter()
 
 # Every endpoint but /healthz needs a key when the server sets keys (401 without one, 403 with a wrong one).
-ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 413, 422, 429, 503)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 413, 422, 429, 503)
+}
 
 
 def service(request: Request) -> WaypointService:
@@ -50,7 +52,7 @@ def bind_session(who: Principal, session_id: str | None) -> str | None:
     """
     if not session_id:
         return session_id
-    return "s_" + hashlib.sha256(f"{who.identity}\0{session_id}".encode("utf-8")).hexdigest()[:32]
+    return "s_" + hashlib.sha256(f"{who.identity}\0{session_id}".encode()).hexdigest()[:32]
 
 
 def check_backend(who: Principal, backend: str | None, configured: str) -> None:
@@ -58,41 +60,68 @@ def check_backend(who: Principal, backend: str | None, configured: str) -> None:
     configured backend, and only a key listed in WAYPOINT_BACKEND_API_KEYS may pick another (an LLM)."""
     if backend is None or backend in (DETERMINISTIC, configured) or who.can_choose_backend:
         return
-    raise ServiceError(f"backend {backend!r} is not available to this client: the server uses {configured!r} "
-                       "(or 'deterministic'); choosing another needs a key allowed to (WAYPOINT_BACKEND_API_KEYS)",
-                       status=403, code="forbidden")
+    raise ServiceError(
+        f"backend {backend!r} is not available to this client: the server uses {configured!r} "
+        "(or 'deterministic'); choosing another needs a key allowed to (WAYPOINT_BACKEND_API_KEYS)",
+        status=403,
+        code="forbidden",
+    )
 
 
 def _check_text(request: Request, text: str | None) -> None:
     limit = request.app.state.service.settings.max_text_chars
     if text and len(text) > limit:
-        raise ServiceError(f"profile.text is {len(text):,} characters; the limit is {limit:,}", status=413,
-                           code="payload_too_large")
+        raise ServiceError(
+            f"profile.text is {len(text):,} characters; the limit is {limit:,}", status=413, code="payload_too_large"
+        )
 
 
-@router.post("/v1/recommend", response_model=RecommendResponse, responses=ERRORS, tags=["recommend"],
-             summary="Recommend occupations, jobs, courses or skills")
+@router.post(
+    "/v1/recommend",
+    response_model=RecommendResponse,
+    responses=ERRORS,
+    tags=["recommend"],
+    summary="Recommend occupations, jobs, courses or skills",
+)
 def post_recommend(body: RecommendRequest, request: Request, svc: WaypointService = Depends(service)) -> dict:
     _check_text(request, body.profile.text)
-    return svc.recommend(body.profile, body.kind.value, body.k, session_id=bind_session(principal(request),
-                                                                                        body.session_id))
+    return svc.recommend(
+        body.profile, body.kind.value, body.k, session_id=bind_session(principal(request), body.session_id)
+    )
 
 
 UNDERSTAND_EXAMPLES: dict[str, Example] = {
-    "goal": {"summary": "An occupation and a goal",
-             "value": {"text": "I'm a firefighter and I want to move into finance"}},
-    "resume": {"summary": "A résumé", "value": {"text": "Store Manager, Target (2016-2024)\nLed a team of 15; "
-                                                        "scheduling, inventory and visual merchandising.\n"
-                                                        "Skills: Microsoft Excel, customer service"}},
-    "unclear": {"summary": "Nothing Waypoint can use (status nonsense, with a message)",
-                "value": {"text": "asdf qwer"}},
+    "goal": {
+        "summary": "An occupation and a goal",
+        "value": {"text": "I'm a firefighter and I want to move into finance"},
+    },
+    "resume": {
+        "summary": "A résumé",
+        "value": {
+            "text": "Store Manager, Target (2016-2024)\nLed a team of 15; "
+            "scheduling, inventory and visual merchandising.\n"
+            "Skills: Microsoft Excel, customer service"
+        },
+    },
+    "unclear": {
+        "summary": "Nothing Waypoint can use (status nonsense, with a message)",
+        "value": {"text": "asdf qwer"},
+    },
 }
 
 
-@router.post("/v1/understand", response_model=UnderstandingOut, responses=ERRORS, tags=["understand"],
-             summary="What Waypoint understands from a self-description or résumé")
-def post_understand(request: Request, body: UnderstandRequest = Body(openapi_examples=UNDERSTAND_EXAMPLES),
-                    svc: WaypointService = Depends(service)):
+@router.post(
+    "/v1/understand",
+    response_model=UnderstandingOut,
+    responses=ERRORS,
+    tags=["understand"],
+    summary="What Waypoint understands from a self-description or résumé",
+)
+def post_understand(
+    request: Request,
+    body: UnderstandRequest = Body(openapi_examples=UNDERSTAND_EXAMPLES),
+    svc: WaypointService = Depends(service),
+):
     """The person's occupation(s) linked to O*NET, their skills and credentials, and their goals, each with
     the span of the text that supports it (the same understanding `/v1/recommend` uses for `profile.text`).
 
@@ -123,10 +152,16 @@ Errors (4xx, 503 busy with `Retry-After`) come as plain JSON before the stream s
 connection stops the LLM and frees its slot; nothing is logged as shown."""
 
 
-@router.post("/v1/explain", response_model=ExplainResponse, responses={
-    **ERRORS, 200: {"content": {"text/event-stream": {}, "application/x-ndjson": {}},
-                    "description": STREAM_DESCRIPTION}},
-    tags=["explain"], summary="Explain one recommendation for one person")
+@router.post(
+    "/v1/explain",
+    response_model=ExplainResponse,
+    responses={
+        **ERRORS,
+        200: {"content": {"text/event-stream": {}, "application/x-ndjson": {}}, "description": STREAM_DESCRIPTION},
+    },
+    tags=["explain"],
+    summary="Explain one recommendation for one person",
+)
 def post_explain(body: ExplainRequest, request: Request, svc: WaypointService = Depends(service)):
     """One recommendation explained from verified evidence. With ``stream=true`` the response starts as soon
     as the skeleton is known (see the 200 response for the event contract); the LLM slot is held until
@@ -136,18 +171,41 @@ def post_explain(body: ExplainRequest, request: Request, svc: WaypointService = 
     check_backend(who, body.backend, svc.settings.llm_backend)
     session_id = bind_session(who, body.session_id)
     if not body.stream:
-        return svc.explain(body.profile, body.item_id, backend=body.backend, variant=body.variant,
-                           session_id=session_id, impression_id=body.impression_id, position=body.position,
-                           shown=body.shown, on_busy="reject")
+        return svc.explain(
+            body.profile,
+            body.item_id,
+            backend=body.backend,
+            variant=body.variant,
+            session_id=session_id,
+            impression_id=body.impression_id,
+            position=body.position,
+            shown=body.shown,
+            on_busy="reject",
+        )
     # sync route (threadpool): checks, the LLM slot, the evidence and the skeleton, all before the response starts
-    stream = open_explanation_stream(svc, body.profile, body.item_id, backend=body.backend, variant=body.variant,
-                                     session_id=session_id, impression_id=body.impression_id, position=body.position,
-                                     shown=body.shown, on_busy="reject")
+    stream = open_explanation_stream(
+        svc,
+        body.profile,
+        body.item_id,
+        backend=body.backend,
+        variant=body.variant,
+        session_id=session_id,
+        impression_id=body.impression_id,
+        position=body.position,
+        shown=body.shown,
+        on_busy="reject",
+    )
     if "application/x-ndjson" in request.headers.get("accept", ""):
-        return StreamingResponse(_relay(stream, _ndjson), media_type="application/x-ndjson",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-    return StreamingResponse(_relay(stream, _sse), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            _relay(stream, _ndjson),
+            media_type="application/x-ndjson",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    return StreamingResponse(
+        _relay(stream, _sse),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 def _sse(name: str, data: object) -> str:
@@ -174,8 +232,14 @@ async def _relay(stream: ExplanationStream, encode) -> AsyncIterator[str]:
         stream.cancel()
 
 
-@router.post("/v1/feedback", response_model=FeedbackResponse, status_code=201, responses=ERRORS,
-             tags=["feedback"], summary="Record an impression, click, dwell, thumbs or skill correction")
+@router.post(
+    "/v1/feedback",
+    response_model=FeedbackResponse,
+    status_code=201,
+    responses=ERRORS,
+    tags=["feedback"],
+    summary="Record an impression, click, dwell, thumbs or skill correction",
+)
 def post_feedback(body: FeedbackRequest, request: Request, svc: WaypointService = Depends(service)) -> dict:
     event = body.model_dump(exclude_none=True)
     if event.get("session_id"):
@@ -203,7 +267,12 @@ async def healthz(request: Request, response: Response) -> dict:
     return report
 
 
-@router.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {}}}})
+@router.get(
+    "/metrics",
+    tags=["ops"],
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}},
+)
 def metrics(svc: WaypointService = Depends(service)) -> Response:
     return Response(svc.metrics.render(), media_type=svc.metrics.content_type)

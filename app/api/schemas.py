@@ -39,33 +39,67 @@ class UnderstandingOut(Understanding):
     Each ``span`` gives character offsets into the text sent and the words found there.
     """
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"status": "understood", "message": None,
-         "occupations": [{"occupation_id": "33-2011.00", "title": "Firefighters", "confidence": 0.853,
-                          "span": {"start": 6, "end": 17, "text": "firefighter"}, "tense": "current",
-                          "method": "title+meaning", "years": None}],
-         "skills": [],
-         "goals": [{"text": "finance", "kind": "field", "field": "finance", "occupation_ids": [],
-                    "soc_prefixes": ["13-2", "11-3031"], "skill_ids": [], "confidence": 1.0,
-                    "span": {"start": 42, "end": 49, "text": "finance"}}],
-         "years_experience": None, "seniority": None},
-        {"status": "nonsense",
-         "message": "I could not tell what you do — tell me your job title (for example “I'm a registered nurse”).",
-         "occupations": [], "skills": [], "goals": [], "years_experience": None, "seniority": None},
-    ]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "understood",
+                    "message": None,
+                    "occupations": [
+                        {
+                            "occupation_id": "33-2011.00",
+                            "title": "Firefighters",
+                            "confidence": 0.853,
+                            "span": {"start": 6, "end": 17, "text": "firefighter"},
+                            "tense": "current",
+                            "method": "title+meaning",
+                            "years": None,
+                        }
+                    ],
+                    "skills": [],
+                    "goals": [
+                        {
+                            "text": "finance",
+                            "kind": "field",
+                            "field": "finance",
+                            "occupation_ids": [],
+                            "soc_prefixes": ["13-2", "11-3031"],
+                            "skill_ids": [],
+                            "confidence": 1.0,
+                            "span": {"start": 42, "end": 49, "text": "finance"},
+                        }
+                    ],
+                    "years_experience": None,
+                    "seniority": None,
+                },
+                {
+                    "status": "nonsense",
+                    "message": "I could not tell what you do — tell me your job title (for example “I'm a registered nurse”).",
+                    "occupations": [],
+                    "skills": [],
+                    "goals": [],
+                    "years_experience": None,
+                    "seniority": None,
+                },
+            ]
+        }
+    )
 
 
 class UnderstandRequest(_Strict):
-    text: str = Field(description="A self-description or a résumé, in English, as the person wrote it "
-                                  f"(at most the server's WAYPOINT_MAX_TEXT_CHARS, {MAX_TEXT_CHARS:,} by default).",
-                      examples=["I'm a firefighter and I want to move into finance"])
+    text: str = Field(
+        description="A self-description or a résumé, in English, as the person wrote it "
+        f"(at most the server's WAYPOINT_MAX_TEXT_CHARS, {MAX_TEXT_CHARS:,} by default).",
+        examples=["I'm a firefighter and I want to move into finance"],
+    )
 
     @field_validator("text")
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("text is empty: describe what you do, your skills or where you want to go, "
-                             "or paste a résumé")
+            raise ValueError(
+                "text is empty: describe what you do, your skills or where you want to go, or paste a résumé"
+            )
         return value
 
 
@@ -75,21 +109,29 @@ class RecommendResponse(BaseModel):
     items: list[Item]
     impression_id: str | None = Field(default=None, description="Send it back with feedback on these items.")
     understanding: UnderstandingOut | None = Field(
-        default=None, description="What Waypoint understood from `profile.text` (only when the profile has text): "
-                                  "the occupation the list starts from, the skills and the goal, with their spans.")
+        default=None,
+        description="What Waypoint understood from `profile.text` (only when the profile has text): "
+        "the occupation the list starts from, the skills and the goal, with their spans.",
+    )
 
 
 class ExplainRequest(_Strict):
     profile: Profile
     item_id: ItemId = Field(description="O*NET-SOC code, job posting id, ...", examples=["21-1091.00"])
     backend: BackendName | None = Field(default=None, description="LLM backend; default: the server's setting.")
-    stream: bool = Field(default=False, description="Stream the verified explanation's parts as SSE (or NDJSON "
-                                                     "with Accept: application/x-ndjson).")
-    variant: str | None = Field(default=None, pattern=r"^[a-z0-9_-]{1,32}$",
-                                description="Force an explanation variant (no exploration; propensity 1).")
+    stream: bool = Field(
+        default=False,
+        description="Stream the verified explanation's parts as SSE (or NDJSON with Accept: application/x-ndjson).",
+    )
+    variant: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9_-]{1,32}$",
+        description="Force an explanation variant (no exploration; propensity 1).",
+    )
     session_id: SessionId | None = Field(default=None)
-    impression_id: SessionId | None = Field(default=None,
-                                            description="The recommendation list this explanation belongs to.")
+    impression_id: SessionId | None = Field(
+        default=None, description="The recommendation list this explanation belongs to."
+    )
     position: int | None = Field(default=None, ge=0, le=1000, description="The item's position in that list.")
     shown: list[str] | None = Field(default=None, max_length=200, description="Item ids shown together.")
 
@@ -136,8 +178,9 @@ class ExplainResponse(BaseModel):
 
 class SkillCorrection(_Strict):
     skill: str = Field(description="Skill label or id.", min_length=1, max_length=200)
-    action: Literal["wrong", "missing"] = Field(description="wrong: I don't have it / it doesn't apply; "
-                                                            "missing: I have it but you left it out.")
+    action: Literal["wrong", "missing"] = Field(
+        description="wrong: I don't have it / it doesn't apply; missing: I have it but you left it out."
+    )
 
 
 class FeedbackRequest(_Strict):
@@ -168,9 +211,14 @@ class FeedbackRequest(_Strict):
     propensity: float | None = Field(default=None, gt=0.0, le=1.0)
 
     @model_validator(mode="after")
-    def _required(self) -> "FeedbackRequest":
-        need = {"click": ["item_id"], "dwell": ["item_id", "dwell_ms"], "thumbs": ["item_id", "up"],
-                "correction": ["corrections"], "impression": ["items"]}[self.type]
+    def _required(self) -> FeedbackRequest:
+        need = {
+            "click": ["item_id"],
+            "dwell": ["item_id", "dwell_ms"],
+            "thumbs": ["item_id", "up"],
+            "correction": ["corrections"],
+            "impression": ["items"],
+        }[self.type]
         missing = [f for f in need if getattr(self, f) in (None, [])]
         if missing:
             raise ValueError(f"{self.type} feedback needs {', '.join(missing)}")

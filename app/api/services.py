@@ -14,10 +14,10 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from app.api.health import COMPONENTS, HealthMonitor
 from app.api.limits import LLMGate
@@ -98,18 +98,25 @@ def _skill_errors() -> tuple[type[Exception], type[Exception]]:
 
 # ------------------------------------------------------------------------------------------------
 _FIT_PATTERNS = [
-    re.compile(r"\b(?:am i|would i be|i'?m|is it)\s+(?:a\s+)?(?:good|great|right|strong|decent)?\s*(?:fit|match)\s+(?:for|as)\s+(?:an?\s+|the\s+)?(?P<x>.+?)[?.!]*$", re.I),
+    re.compile(
+        r"\b(?:am i|would i be|i'?m|is it)\s+(?:a\s+)?(?:good|great|right|strong|decent)?\s*(?:fit|match)\s+(?:for|as)\s+(?:an?\s+|the\s+)?(?P<x>.+?)[?.!]*$",
+        re.I,
+    ),
     re.compile(r"\b(?:could|can|should)\s+i\s+(?:become|be|work as)\s+(?:an?\s+|the\s+)?(?P<x>.+?)[?.!]*$", re.I),
     re.compile(r"^\s*(?:what about|how about|explain|why)\s+(?:an?\s+|the\s+)?(?P<x>.+?)[?.!]*$", re.I),
 ]
 # Words around a title in a question that are not the title: "a senior data analyst role" → "data analyst".
-_TITLE_FILLER = re.compile(r"^(?:(?:an?|the|role|job|position|career|of|as|senior|junior|sr\.?|jr\.?)\s+)+|"
-                           r"(?:\s+(?:role|job|position|career|post|here|now|please))+$", re.I)
+_TITLE_FILLER = re.compile(
+    r"^(?:(?:an?|the|role|job|position|career|of|as|senior|junior|sr\.?|jr\.?)\s+)+|"
+    r"(?:\s+(?:role|job|position|career|post|here|now|please))+$",
+    re.I,
+)
 # A "target" that is no title: a question about what is on screen ("why does this role fit me?",
 # "explain the recommendation"): the chat answers it for the open or selected recommendation.
 _ON_SCREEN = re.compile(r"\b(?:this|that|these|those|(?-i:it)|recommendations?|suggestions?|list|one)\b", re.I)
-_NOT_A_TITLE = re.compile(r"^(?:does|do|did|is|are|was|were|would|should|can|could|will|am|me|my|you|your|i)\b|"
-                          + _ON_SCREEN.pattern, re.I)
+_NOT_A_TITLE = re.compile(
+    r"^(?:does|do|did|is|are|was|were|would|should|can|could|will|am|me|my|you|your|i)\b|" + _ON_SCREEN.pattern, re.I
+)
 SUGGESTIONS = 3
 
 
@@ -140,7 +147,7 @@ class OccupationMatch:
     when it names none, the closest titles by meaning to offer instead ("did you mean …?")."""
 
     query: str
-    occupation: tuple[str, str] | None          # (O*NET-SOC code, title)
+    occupation: tuple[str, str] | None  # (O*NET-SOC code, title)
     suggestions: list[tuple[str, str]]
 
     def not_found_message(self, quote: Callable[[str], str] = str) -> str:
@@ -157,9 +164,15 @@ class OccupationMatch:
 class WaypointService:
     """One per app: settings, events store, exploration policy, metrics and a catalogue connection."""
 
-    def __init__(self, settings: Settings | None = None, *, metrics: Metrics | None = None,
-                 store: EventStore | None = None, explorer: Explorer | None = None,
-                 explain_fn: Callable[..., Any] | None = None):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        metrics: Metrics | None = None,
+        store: EventStore | None = None,
+        explorer: Explorer | None = None,
+        explain_fn: Callable[..., Any] | None = None,
+    ):
         self.settings = settings or get_settings()
         self.metrics = metrics or Metrics()
         self._store = store
@@ -218,9 +231,12 @@ class WaypointService:
                 get_map(s)
 
         # use_cache=False: a cached text would skip loading the model, and the first new query would pay for it
-        steps: list[WarmStep] = [("embedding model", lambda: get_embedder(s).encode_one("warm up", use_cache=False)),
-                                 ("occupations", occupations), ("skills", skills),
-                                 ("courses", lambda: get_course_recommender(s)._index())]
+        steps: list[WarmStep] = [
+            ("embedding model", lambda: get_embedder(s).encode_one("warm up", use_cache=False)),
+            ("occupations", occupations),
+            ("skills", skills),
+            ("courses", lambda: get_course_recommender(s)._index()),
+        ]
         if "jobs" in self.models.check().checked:
             steps.append(("jobs", lambda: get_job_recommender(s)))
         steps.append(("first answers", self._warm_answers))
@@ -231,8 +247,11 @@ class WaypointService:
         catalogue, straight through the services' code (no impression, no metric, no memory write)."""
         from retrieval.recommend import Kind, recommend
 
-        row = self.catalogue().execute(
-            "SELECT id, title FROM occupation WHERE taxonomy = 'onet' ORDER BY id LIMIT 1").fetchone()
+        row = (
+            self.catalogue()
+            .execute("SELECT id, title FROM occupation WHERE taxonomy = 'onet' ORDER BY id LIMIT 1")
+            .fetchone()
+        )
         if row is None:
             return
         item_id, title = row
@@ -283,8 +302,13 @@ class WaypointService:
         return fn, real
 
     # ------------------------------------------------------------------ items
-    _ITEM_TABLES = (("occupation", "occupation"), ("job_posting", "posting"), ("job", "job"), ("course", "course"),
-                    ("skill", "skill"))
+    _ITEM_TABLES = (
+        ("occupation", "occupation"),
+        ("job_posting", "posting"),
+        ("job", "job"),
+        ("course", "course"),
+        ("skill", "skill"),
+    )
 
     def item_kind(self, item_id: str) -> tuple[str, str] | None:
         """``(kind, title)`` of a catalogue item, or None."""
@@ -335,14 +359,21 @@ class WaypointService:
         the words that support it, or a status and message for text Waypoint cannot use."""
         limit = self.settings.max_text_chars
         if text is not None and len(text) > limit:
-            raise ServiceError(f"text is {len(text):,} characters; the limit is {limit:,}", status=413,
-                               code="payload_too_large")
+            raise ServiceError(
+                f"text is {len(text):,} characters; the limit is {limit:,}", status=413, code="payload_too_large"
+            )
         with self._serving():
             understood = self._understand(text or "")
         if understood.status in ("understood", "no_occupation"):  # text it cannot use leaves no trace
             # what was found, never the text or the spans (they quote the person)
-            log_event(log, "understand", status=understood.status, occupations=len(understood.occupations),
-                      skills=len(understood.skills), goals=len(understood.goals))
+            log_event(
+                log,
+                "understand",
+                status=understood.status,
+                occupations=len(understood.occupations),
+                skills=len(understood.skills),
+                goals=len(understood.goals),
+            )
         return understood
 
     def _understand(self, text: str) -> Understanding:
@@ -376,8 +407,17 @@ class WaypointService:
         return prediction.label, prediction.model
 
     # ------------------------------------------------------------------ recommend
-    def recommend(self, profile: Profile, kind: str = "occupation", k: int = 10, *, session_id: str | None = None,
-                  surface: str = "list", log_impression: bool = True, with_understanding: bool = True) -> dict:
+    def recommend(
+        self,
+        profile: Profile,
+        kind: str = "occupation",
+        k: int = 10,
+        *,
+        session_id: str | None = None,
+        surface: str = "list",
+        log_impression: bool = True,
+        with_understanding: bool = True,
+    ) -> dict:
         """The list for ``profile``; with its text's :class:`Understanding` (``understanding``) when it has
         text, so a client can show what the list was built from and let the person correct it. A profile
         whose text Waypoint cannot use, or whose goal it does not know, is a 400 with the reason."""
@@ -387,8 +427,11 @@ class WaypointService:
         try:
             kind_value = Kind(kind)
         except ValueError:
-            raise ServiceError(f"unknown kind {kind!r}; choose one of: {', '.join(x.value for x in Kind)}",
-                               status=422, code="validation_error") from None
+            raise ServiceError(
+                f"unknown kind {kind!r}; choose one of: {', '.join(x.value for x in Kind)}",
+                status=422,
+                code="validation_error",
+            ) from None
         if not 1 <= int(k) <= 200:
             raise ServiceError("k must be between 1 and 200", status=422, code="validation_error")
         SkillsInputError, UnknownIdError = _skill_errors()
@@ -409,21 +452,46 @@ class WaypointService:
         if log_impression and result.items:
             ids = [i.id for i in result.items]
             out["impression_id"] = self.store.log_impression(
-                items=ids, session_id=session_id, user_id=profile.user_id, surface=surface, item_kind=kind_value.value,
-                variant=None, propensity=1.0, payload={"profile": _profile_payload(profile), "k": k})
+                items=ids,
+                session_id=session_id,
+                user_id=profile.user_id,
+                surface=surface,
+                item_kind=kind_value.value,
+                variant=None,
+                propensity=1.0,
+                payload={"profile": _profile_payload(profile), "k": k},
+            )
             self.metrics.impressions.labels(surface=surface, variant="none").inc()
-        log_event(log, "recommend", kind=kind_value.value, k=k, n=len(result.items), user_id=profile.user_id,
-                  session=session_id)
+        log_event(
+            log,
+            "recommend",
+            kind=kind_value.value,
+            k=k,
+            n=len(result.items),
+            user_id=profile.user_id,
+            session=session_id,
+        )
         return out
 
     # ------------------------------------------------------------------ explain
     def choose_variant(self, variant: str | None) -> VariantChoice:
         return self.explorer.fixed(variant) if variant else self.explorer.choose()
 
-    def explain(self, profile: Profile, item_id: str, *, backend: str | None = None, variant: str | None = None,
-                session_id: str | None = None, impression_id: str | None = None, position: int | None = None,
-                shown: list[str] | None = None, surface: str = "explanation", log_impression: bool = True,
-                on_busy: str = "fallback") -> dict:
+    def explain(
+        self,
+        profile: Profile,
+        item_id: str,
+        *,
+        backend: str | None = None,
+        variant: str | None = None,
+        session_id: str | None = None,
+        impression_id: str | None = None,
+        position: int | None = None,
+        shown: list[str] | None = None,
+        surface: str = "explanation",
+        log_impression: bool = True,
+        on_busy: str = "fallback",
+    ) -> dict:
         """Explain ``item_id`` for ``profile`` and log the impression.
 
         When every LLM slot (``llm_max_inflight``) is taken, ``on_busy="reject"`` raises
@@ -434,35 +502,56 @@ class WaypointService:
         if not item_id:
             raise ServiceError("item_id is empty", status=422, code="validation_error")
         if backend is not None and backend not in BACKENDS:
-            raise ServiceError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}", status=422,
-                               code="validation_error")
+            raise ServiceError(
+                f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}",
+                status=422,
+                code="validation_error",
+            )
         found = self.item_kind(item_id)
         if found is None:
-            raise NotFound(f"unknown item id {item_id!r}: not an occupation, job posting, job, course or skill "
-                           "in the catalogue")
+            raise NotFound(
+                f"unknown item id {item_id!r}: not an occupation, job posting, job, course or skill in the catalogue"
+            )
         uses_llm = (backend or self.settings.llm_backend) != DETERMINISTIC
         if uses_llm and not self.llm_gate.try_enter():
             if on_busy == "reject":
-                raise Overloaded(f"the explainer is busy ({self.llm_gate.capacity} explanations in progress); "
-                                 "retry shortly, or ask for backend 'deterministic'", retry_after=5.0)
+                raise Overloaded(
+                    f"the explainer is busy ({self.llm_gate.capacity} explanations in progress); "
+                    "retry shortly, or ask for backend 'deterministic'",
+                    retry_after=5.0,
+                )
             backend, uses_llm, busy = DETERMINISTIC, False, True
         else:
             busy = False
         try:
             with self._serving():
-                out, choice, elapsed = self._explain_once(profile, item_id, backend=backend, variant=variant,
-                                                          session_id=session_id)
+                out, choice, elapsed = self._explain_once(
+                    profile, item_id, backend=backend, variant=variant, session_id=session_id
+                )
         finally:
             if uses_llm:
                 self.llm_gate.leave()
         if busy and not out.get("fallback_reason"):
             out["fallback_reason"] = "busy: every LLM slot was taken"
-        return self._finish_explanation(out, choice, elapsed, profile, item_id, found, backend=backend,
-                                        session_id=session_id, impression_id=impression_id, position=position,
-                                        shown=shown, surface=surface, log_impression=log_impression)
+        return self._finish_explanation(
+            out,
+            choice,
+            elapsed,
+            profile,
+            item_id,
+            found,
+            backend=backend,
+            session_id=session_id,
+            impression_id=impression_id,
+            position=position,
+            shown=shown,
+            surface=surface,
+            log_impression=log_impression,
+        )
 
-    def _explain_once(self, profile: Profile, item_id: str, *, backend: str | None, variant: str | None,
-                      session_id: str | None) -> tuple[dict, VariantChoice, float]:
+    def _explain_once(
+        self, profile: Profile, item_id: str, *, backend: str | None, variant: str | None, session_id: str | None
+    ) -> tuple[dict, VariantChoice, float]:
         """One explanation (the LLM's, or the composer's when the LLM path fails) and how long it took."""
         choice = self.choose_variant(variant)
         fn, _real = self.explain_fn()
@@ -471,8 +560,13 @@ class WaypointService:
         fallback_note = None
         try:
             with activate(choice):  # the chosen explainer policy writes it; what it wrote goes into choice.record
-                explanation = fn(profile, item_id, backend=backend, session_id=session_id,
-                                 variant=None if choice.variant == DEFAULT_VARIANT else choice.variant)
+                explanation = fn(
+                    profile,
+                    item_id,
+                    backend=backend,
+                    session_id=session_id,
+                    variant=None if choice.variant == DEFAULT_VARIANT else choice.variant,
+                )
         except UnknownIdError as exc:
             raise NotFound(str(exc)) from None
         except (ProfileError, SkillsInputError) as exc:
@@ -482,8 +576,7 @@ class WaypointService:
                 raise ServiceError(str(exc)) from None
             if backend == DETERMINISTIC:
                 raise
-            log.warning("explain failed on backend %s (%s); falling back to deterministic", backend,
-                        type(exc).__name__)
+            log.warning("explain failed on backend %s (%s); falling back to deterministic", backend, type(exc).__name__)
             fallback_note = f"error:{type(exc).__name__}"
             try:
                 explanation = fn(profile, item_id, backend=DETERMINISTIC, session_id=session_id, variant=None)
@@ -497,15 +590,32 @@ class WaypointService:
             out["fallback_reason"] = fallback_note
         return out, choice, elapsed
 
-    def _finish_explanation(self, out: dict, choice: VariantChoice, elapsed: float, profile: Profile, item_id: str,
-                            found: tuple[str, str], *, backend: str | None, session_id: str | None,
-                            impression_id: str | None, position: int | None, shown: list[str] | None, surface: str,
-                            log_impression: bool) -> dict:
+    def _finish_explanation(
+        self,
+        out: dict,
+        choice: VariantChoice,
+        elapsed: float,
+        profile: Profile,
+        item_id: str,
+        found: tuple[str, str],
+        *,
+        backend: str | None,
+        session_id: str | None,
+        impression_id: str | None,
+        position: int | None,
+        shown: list[str] | None,
+        surface: str,
+        log_impression: bool,
+    ) -> dict:
         """Metrics, the impression row and the log line of a finished explanation."""
         model = out.get("model") or {}
         used_backend = str(model.get("backend") or backend or DETERMINISTIC)
-        self.metrics.explanations.labels(backend=used_backend, model=str(model.get("name") or ""),
-                                         adapter=str(model.get("adapter") or ""), variant=choice.variant).inc()
+        self.metrics.explanations.labels(
+            backend=used_backend,
+            model=str(model.get("name") or ""),
+            adapter=str(model.get("adapter") or ""),
+            variant=choice.variant,
+        ).inc()
         self.metrics.explain_latency.labels(backend=used_backend).observe(elapsed)
         if out.get("faithfulness") is not None:
             self.metrics.faithfulness.observe(float(out["faithfulness"]))
@@ -519,23 +629,45 @@ class WaypointService:
             if item_id not in shown_ids:
                 shown_ids.append(item_id)
             out["impression_id"] = self.store.log_impression(
-                items=[item_id], positions=[position if position is not None else shown_ids.index(item_id)],
-                shown=shown_ids, session_id=session_id, user_id=profile.user_id, impression_id=impression_id,
-                surface=surface, item_kind=(out.get("item") or {}).get("kind") or found[0], variant=choice.variant,
-                propensity=choice.propensity, model=model, faithfulness=out.get("faithfulness"),
-                payload={"profile": _profile_payload(profile), "fit": out.get("fit"), "summary": out.get("summary"),
-                         "explored": choice.explored, "fallback_reason": out.get("fallback_reason"),
-                         **impression_fields(choice, out)})
+                items=[item_id],
+                positions=[position if position is not None else shown_ids.index(item_id)],
+                shown=shown_ids,
+                session_id=session_id,
+                user_id=profile.user_id,
+                impression_id=impression_id,
+                surface=surface,
+                item_kind=(out.get("item") or {}).get("kind") or found[0],
+                variant=choice.variant,
+                propensity=choice.propensity,
+                model=model,
+                faithfulness=out.get("faithfulness"),
+                payload={
+                    "profile": _profile_payload(profile),
+                    "fit": out.get("fit"),
+                    "summary": out.get("summary"),
+                    "explored": choice.explored,
+                    "fallback_reason": out.get("fallback_reason"),
+                    **impression_fields(choice, out),
+                },
+            )
             self.metrics.impressions.labels(surface=surface, variant=choice.variant).inc()
-        log_event(log, "explain", item=item_id, backend=used_backend, variant=choice.variant,
-                  faithfulness=out.get("faithfulness"), fallback=out.get("fallback_reason"), user_id=profile.user_id,
-                  session=session_id, ms=round(elapsed * 1000, 1))
+        log_event(
+            log,
+            "explain",
+            item=item_id,
+            backend=used_backend,
+            variant=choice.variant,
+            faithfulness=out.get("faithfulness"),
+            fallback=out.get("fallback_reason"),
+            user_id=profile.user_id,
+            session=session_id,
+            ms=round(elapsed * 1000, 1),
+        )
         return out
 
     # ------------------------------------------------------------------ gap
     def gap(self, profile: Profile, item_id: str) -> dict:
-        from retrieval.skills.gap import Profile as GapProfile
-        from retrieval.skills.gap import skill_gap
+        from retrieval.skills.gap import Profile as GapProfile, skill_gap
 
         SkillsInputError, UnknownIdError = _skill_errors()
         try:
@@ -551,32 +683,46 @@ class WaypointService:
     def feedback(self, event: dict) -> dict:
         """Store one feedback event: ``type`` click | dwell | thumbs | correction | impression."""
         kind = event.get("type")
-        common = dict(impression_id=event.get("impression_id"), session_id=event.get("session_id"),
-                      user_id=event.get("user_id"))
+        common = dict(
+            impression_id=event.get("impression_id"), session_id=event.get("session_id"), user_id=event.get("user_id")
+        )
         try:
             if kind == "click":
                 event_id = self.store.log_click(item_id=event["item_id"], position=event.get("position"), **common)
             elif kind == "dwell":
-                event_id = self.store.log_dwell(item_id=event["item_id"], dwell_ms=event.get("dwell_ms"),
-                                                position=event.get("position"), **common)
+                event_id = self.store.log_dwell(
+                    item_id=event["item_id"], dwell_ms=event.get("dwell_ms"), position=event.get("position"), **common
+                )
             elif kind == "thumbs":
                 if event.get("up") is None:
                     raise FeedbackError("thumbs feedback needs up: true or false")
-                event_id = self.store.log_thumbs(item_id=event["item_id"], up=bool(event["up"]),
-                                                 reason=event.get("reason"), comment=event.get("comment"),
-                                                 position=event.get("position"), **common)
+                event_id = self.store.log_thumbs(
+                    item_id=event["item_id"],
+                    up=bool(event["up"]),
+                    reason=event.get("reason"),
+                    comment=event.get("comment"),
+                    position=event.get("position"),
+                    **common,
+                )
                 if event.get("corrections"):
                     self.store.log_corrections(event["corrections"], item_id=event["item_id"], **common)
                     self.metrics.feedback_events.labels(type="correction").inc()
             elif kind == "correction":
-                event_id = self.store.log_corrections(event.get("corrections") or [], item_id=event.get("item_id"),
-                                                      **common)
+                event_id = self.store.log_corrections(
+                    event.get("corrections") or [], item_id=event.get("item_id"), **common
+                )
             elif kind == "impression":
                 items = event.get("items") or ([event["item_id"]] if event.get("item_id") else [])
                 event_id = self.store.log_impression(
-                    items=items, positions=event.get("positions"), shown=event.get("shown"),
-                    surface=event.get("surface") or "client", variant=event.get("variant"),
-                    propensity=event.get("propensity", 1.0), model=event.get("model"), **common)
+                    items=items,
+                    positions=event.get("positions"),
+                    shown=event.get("shown"),
+                    surface=event.get("surface") or "client",
+                    variant=event.get("variant"),
+                    propensity=event.get("propensity", 1.0),
+                    model=event.get("model"),
+                    **common,
+                )
             else:
                 raise FeedbackError(f"unknown feedback type {kind!r}")
         except KeyError as exc:
@@ -584,8 +730,15 @@ class WaypointService:
         except FeedbackError as exc:
             raise ServiceError(str(exc), status=422, code="validation_error") from None
         self.metrics.feedback_events.labels(type=kind).inc()
-        log_event(log, "feedback", type=kind, item=event.get("item_id"), reason=event.get("reason"),
-                  user_id=event.get("user_id"), session=event.get("session_id"))
+        log_event(
+            log,
+            "feedback",
+            type=kind,
+            item=event.get("item_id"),
+            reason=event.get("reason"),
+            user_id=event.get("user_id"),
+            session=event.get("session_id"),
+        )
         return {"event_id": event_id, "type": kind}
 
     # ------------------------------------------------------------------ health
@@ -653,8 +806,10 @@ class WaypointService:
         elif probe_llm:
             llm.update(self._llm_health())
             if not llm.get("ok"):
-                degraded["llm"] = f"LLM backend unavailable ({llm.get('detail') or 'no detail'}); explanations " \
-                                  "fall back to the deterministic composer"
+                degraded["llm"] = (
+                    f"LLM backend unavailable ({llm.get('detail') or 'no detail'}); explanations "
+                    "fall back to the deterministic composer"
+                )
         _fn, real = self.explain_fn()
         if not real:
             degraded["explainer"] = "app.explain not installed; using the interim deterministic composer"
@@ -668,9 +823,11 @@ class WaypointService:
             store = self._vector_store_health()
             vector_store = store.to_dict()
             if not store.ok:
-                degraded["vector_store"] = (f"{store.summary()}; explanations use catalogue passages without "
-                                            "conversation memory and text profiles are scored in memory until "
-                                            "it opens (retried at each health check)")
+                degraded["vector_store"] = (
+                    f"{store.summary()}; explanations use catalogue passages without "
+                    "conversation memory and text profiles are scored in memory until "
+                    "it opens (retried at each health check)"
+                )
         except Exception as exc:  # noqa: BLE001 - health never raises
             vector_store = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
             degraded["vector_store"] = "vector store probe failed"
@@ -682,8 +839,15 @@ class WaypointService:
         status = "ok" if not degraded else ("down" if {"catalogue", "models"} & set(degraded) else "degraded")
         if status != "down" and models["state"] == "loading":
             status = "warming"
-        return {"status": status, "catalogue": catalogue, "llm": llm, "events": events, "vector_store": vector_store,
-                "models": models, "degraded": degraded}
+        return {
+            "status": status,
+            "catalogue": catalogue,
+            "llm": llm,
+            "events": events,
+            "vector_store": vector_store,
+            "models": models,
+            "degraded": degraded,
+        }
 
 
 def _profile_payload(profile: Profile) -> dict:

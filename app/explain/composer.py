@@ -111,9 +111,11 @@ def role_fields(evidence: Evidence) -> dict[str, str]:
     """How the composer names the person's current occupation: "As a firefighter", "your work as a
     firefighter" (or "your current occupation" for a title that does not make one person)."""
     role = role_phrase(evidence.occupation_title)
-    return {"as_role": f"As {role}" if role else "In your current occupation",
-            "as_role_lc": f"as {role}" if role else "in your current occupation",
-            "work": f"your work as {role}" if role else "your current occupation"}
+    return {
+        "as_role": f"As {role}" if role else "In your current occupation",
+        "as_role_lc": f"as {role}" if role else "in your current occupation",
+        "work": f"your work as {role}" if role else "your current occupation",
+    }
 
 
 def summary_options(evidence: Evidence) -> list[str]:
@@ -125,12 +127,18 @@ def summary_options(evidence: Evidence) -> list[str]:
     stated = _by_importance(evidence.stated())[:3]
     inferred = _by_importance(evidence.inferred())[:3]
     gaps = evidence.missing[:1]
-    fields = dict(title=evidence.item.title, fitword=_FIT_WORD[evidence.fit.value],
-                  fitphrase=_FIT_PHRASE[evidence.fit.value], pct=round(evidence.coverage * 100),
-                  top=join_labels([skill_phrase(s.label) for s in stated]), carry=agree(len(stated), "carries", "carry"),
-                  inf=join_labels([skill_phrase(s.label) for s in inferred]),
-                  used="used" if inferred and all(s.kind == "technology" for s in inferred) else "drawn on",
-                  gap=skill_phrase(gaps[0].label) if gaps else "", **role_fields(evidence))
+    fields = dict(
+        title=evidence.item.title,
+        fitword=_FIT_WORD[evidence.fit.value],
+        fitphrase=_FIT_PHRASE[evidence.fit.value],
+        pct=round(evidence.coverage * 100),
+        top=join_labels([skill_phrase(s.label) for s in stated]),
+        carry=agree(len(stated), "carries", "carry"),
+        inf=join_labels([skill_phrase(s.label) for s in inferred]),
+        used="used" if inferred and all(s.kind == "technology" for s in inferred) else "drawn on",
+        gap=skill_phrase(gaps[0].label) if gaps else "",
+        **role_fields(evidence),
+    )
     if stated and gaps:
         templates = SUMMARIES_BOTH
     elif stated:
@@ -157,8 +165,10 @@ def step_options(evidence: Evidence, skill: EvidenceSkill) -> tuple[list[str], l
     course_cites = [c for c in skill.citations if (cit := evidence.citation(c)) is not None and cit.role == "course"]
     name = skill_phrase(skill.label)
     if skill.courses and course_cites:
-        return ([course_cites[0]] + gap_cites[:1],
-                [t.format(course=skill.courses[0].title, skill=name) for t in STEP_COURSE])
+        return (
+            [course_cites[0]] + gap_cites[:1],
+            [t.format(course=skill.courses[0].title, skill=name) for t in STEP_COURSE],
+        )
     return gap_cites[:1] or skill.citations[:1], [t.format(skill=name, title=evidence.item.title) for t in STEP_SKILL]
 
 
@@ -173,7 +183,9 @@ def compose(evidence: Evidence, variant: str | None = None) -> LLMDraft:
     rng = random.Random(seed_for(evidence, variant))
     # the decisive skills (FMR), then what the person stated, then the rest by importance: a stated skill is not
     # crowded out of the claims by the occupation's rows (the explanation lists stated ones first anyway)
-    order = [s.name for s in (*decisive(evidence), *_by_importance(evidence.stated()), *evidence.matched) if s.citations]
+    order = [
+        s.name for s in (*decisive(evidence), *_by_importance(evidence.stated()), *evidence.matched) if s.citations
+    ]
     chosen = set(list(dict.fromkeys(order))[:MAX_LLM_MATCHED])
     matched = [DraftMatched(skill=s.name, evidence=s.citations[:2]) for s in evidence.matched if s.name in chosen]
     missing = [s.name for s in evidence.missing[:MAX_LLM_MISSING]]
@@ -188,16 +200,25 @@ def compose(evidence: Evidence, variant: str | None = None) -> LLMDraft:
     if not steps and evidence.matched:
         stated = _by_importance(evidence.stated())[:2]
         top = stated or _by_importance(evidence.inferred())[:2]
-        req = [c for s in top for c in s.citations
-               if (cit := evidence.citation(c)) is not None and cit.role == "requirements"][:1]
+        req = [
+            c
+            for s in top
+            for c in s.citations
+            if (cit := evidence.citation(c)) is not None and cit.role == "requirements"
+        ][:1]
         if req:
             names = join_labels([skill_phrase(s.label) for s in top])
             if stated:
                 text = rng.choice(STEP_HIGHLIGHT).format(skills=names, title=evidence.item.title)
             else:  # inferred only: conditional, never "you have"
-                text = rng.choice(STEP_HIGHLIGHT_INFERRED).format(skills=names, title=evidence.item.title,
-                                                                  them=agree(len(top), "it", "them"),
-                                                                  **role_fields(evidence))
+                text = rng.choice(STEP_HIGHLIGHT_INFERRED).format(
+                    skills=names, title=evidence.item.title, them=agree(len(top), "it", "them"), **role_fields(evidence)
+                )
             steps.append(DraftStep(text=text, citations=req))
-    return LLMDraft(matched_skills=matched, missing_skills=missing, fit=evidence.fit.value,
-                    summary=compose_summary(evidence, rng), next_steps=steps)
+    return LLMDraft(
+        matched_skills=matched,
+        missing_skills=missing,
+        fit=evidence.fit.value,
+        summary=compose_summary(evidence, rng),
+        next_steps=steps,
+    )

@@ -51,8 +51,19 @@ STRONG, POSSIBLE = 0.75, 0.45
 
 Provenance = Literal["stated", "inferred"]
 
-Role = Literal["profile", "profile_skills", "profile_occupation", "profile_chunk", "turn", "description",
-               "requirements", "missing", "partial", "tasks", "course"]
+Role = Literal[
+    "profile",
+    "profile_skills",
+    "profile_occupation",
+    "profile_chunk",
+    "turn",
+    "description",
+    "requirements",
+    "missing",
+    "partial",
+    "tasks",
+    "course",
+]
 
 
 class EvidenceCitation(BaseModel):
@@ -79,10 +90,14 @@ class EvidenceSkill(BaseModel):
     reason: str = ""
     via: dict = Field(default_factory=dict)
     unlocks: int = 0
-    kind: str = Field(default="", description="catalogue kind of the skill (technology, onet_knowledge, esco_skill, ...)")
+    kind: str = Field(
+        default="", description="catalogue kind of the skill (technology, onet_knowledge, esco_skill, ...)"
+    )
     provenance: Provenance | None = Field(
-        default=None, description="matched/partial: stated (typed or in the person's text) or inferred (only from "
-                                  "the current occupation); None for a missing skill")
+        default=None,
+        description="matched/partial: stated (typed or in the person's text) or inferred (only from "
+        "the current occupation); None for a missing skill",
+    )
     quote: str = Field(default="", description="the person's words that state it (typed skill or text span)")
 
 
@@ -140,8 +155,10 @@ def applicant_text(user_id: str, settings: Settings) -> str:
 
     conn = connect(settings.catalogue_path, readonly=True)
     try:
-        rows = conn.execute("SELECT position, employer, description FROM experience WHERE applicant_id = ? "
-                            "ORDER BY start_date DESC", (user_id,)).fetchall()
+        rows = conn.execute(
+            "SELECT position, employer, description FROM experience WHERE applicant_id = ? ORDER BY start_date DESC",
+            (user_id,),
+        ).fetchall()
     finally:
         conn.close()
     lines = []
@@ -206,8 +223,14 @@ class _Builder:
         if existing is not None:
             existing.skills.extend(s for s in skills if s not in existing.skills)
             return existing.id
-        cite = EvidenceCitation(id=f"c{len(self.items) + 1}", source=source, text=text, role=role,
-                                skills=list(dict.fromkeys(skills)), courses=list(courses))
+        cite = EvidenceCitation(
+            id=f"c{len(self.items) + 1}",
+            source=source,
+            text=text,
+            role=role,
+            skills=list(dict.fromkeys(skills)),
+            courses=list(courses),
+        )
         self.items.append(cite)
         self.by_text[key] = cite
         return cite.id
@@ -225,8 +248,15 @@ def _fmt_importance(value: float) -> str:
     return f"{value:.2f}"
 
 
-def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", session_id: str | None = None,
-             settings: Settings | None = None, use_memory: bool = True) -> Evidence:
+def assemble(
+    gap: SkillGapEvidence,
+    *,
+    profile_text: str = "",
+    owner: str = "",
+    session_id: str | None = None,
+    settings: Settings | None = None,
+    use_memory: bool = True,
+) -> Evidence:
     """Numbered evidence from a skill gap plus retrieved passages (see the module docstring for order)."""
     settings = settings or get_settings()
     item = ItemInfo(id=gap.item.id, kind=gap.item.kind, title=gap.item.title)
@@ -244,7 +274,9 @@ def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", 
     for m in matched:
         best_text = sorted((e for e in m.profile_evidence if e.source == "text"), key=lambda e: -e.confidence)
         if best_text and profile_text:
-            cites.setdefault(m.id, []).append(b.add("profile", "profile", f'"{_quote(profile_text, best_text[0].span)}"', [m.id]))
+            cites.setdefault(m.id, []).append(
+                b.add("profile", "profile", f'"{_quote(profile_text, best_text[0].span)}"', [m.id])
+            )
         typed_ev = [e for e in m.profile_evidence if e.source == "skills"]
         if typed_ev:
             typed.append((m.id, typed_ev[0].text))
@@ -253,14 +285,20 @@ def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", 
             occupational.append((m.id, m.label))
             occupation_title = occupation_title or occ_ev[0].text.split(":")[0].strip()
     if typed:
-        cid = b.add("profile_skills", "profile", "Skills the person lists: " + ", ".join(dict.fromkeys(t for _, t in typed)),
-                    [sid for sid, _ in typed])
+        cid = b.add(
+            "profile_skills",
+            "profile",
+            "Skills the person lists: " + ", ".join(dict.fromkeys(t for _, t in typed)),
+            [sid for sid, _ in typed],
+        )
         for sid, _ in typed:
             cites.setdefault(sid, []).append(cid)
     if occupational:
         # says it is inferred in its own words: the LLM reads it, and the person reads it in the evidence list
-        text = (f"Usually part of the current occupation, {occupation_title} (inferred, not stated by the person): "
-                + ", ".join(label for _, label in occupational))
+        text = (
+            f"Usually part of the current occupation, {occupation_title} (inferred, not stated by the person): "
+            + ", ".join(label for _, label in occupational)
+        )
         cid = b.add("profile_occupation", "profile:occupation", text, [sid for sid, _ in occupational])
         for sid, _ in occupational:
             cites.setdefault(sid, []).append(cid)
@@ -277,8 +315,12 @@ def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", 
     # 2. the item: description, requirement rows (matched / missing / partial), relevant tasks
     passages = []
     if use_memory:
-        passages = memory.item_passages(item.id, " ".join(filter(None, [profile_text[:600], *query_bits])),
-                                        k=MAX_TASK_PASSAGES + 1, settings=settings)
+        passages = memory.item_passages(
+            item.id,
+            " ".join(filter(None, [profile_text[:600], *query_bits])),
+            k=MAX_TASK_PASSAGES + 1,
+            settings=settings,
+        )
     if not passages:
         passages = _catalogue_passages(item.id, settings)
     description = [p for p in passages if p.source.endswith(":description")]
@@ -289,16 +331,23 @@ def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", 
         b.add("description", p.source, _clip(f"{item.title}: {p.text}", 360))
 
     for source, group in _by_source(matched):
-        cid = b.add("requirements", f"{source}:skills",
-                    f"{item.title} requires: " + "; ".join(f"{m.label} (importance {_fmt_importance(m.importance)})" for m in group),
-                    [m.id for m in group])
+        cid = b.add(
+            "requirements",
+            f"{source}:skills",
+            f"{item.title} requires: "
+            + "; ".join(f"{m.label} (importance {_fmt_importance(m.importance)})" for m in group),
+            [m.id for m in group],
+        )
         for m in group:
             cites.setdefault(m.id, []).append(cid)
     for source, group in _by_source(missing):
-        cid = b.add("missing", f"{source}:skills",
-                    f"{item.title} also requires, not shown in the profile: "
-                    + "; ".join(f"{m.label} (importance {_fmt_importance(m.importance)})" for m in group),
-                    [m.id for m in group])
+        cid = b.add(
+            "missing",
+            f"{source}:skills",
+            f"{item.title} also requires, not shown in the profile: "
+            + "; ".join(f"{m.label} (importance {_fmt_importance(m.importance)})" for m in group),
+            [m.id for m in group],
+        )
         for m in group:
             cites.setdefault(m.id, []).append(cid)
     if partial:
@@ -307,11 +356,15 @@ def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", 
             via = p.via.get("label", "")
             inferred = p.via.get("stated") is False
             if p.reason == "lower_level":
-                why = ("the current occupation usually needs it at a lower level than required" if inferred
-                       else "the profile shows it at a lower level than required")
+                why = (
+                    "the current occupation usually needs it at a lower level than required"
+                    if inferred
+                    else "the profile shows it at a lower level than required"
+                )
             else:
-                why = (f"via the related skill {via} ({p.reason.replace('_', ' ')}"
-                       + (", usual in the current occupation)" if inferred else ")"))
+                why = f"via the related skill {via} ({p.reason.replace('_', ' ')}" + (
+                    ", usual in the current occupation)" if inferred else ")"
+                )
             parts.append(f"{p.label}: {why}")
         cid = b.add("partial", "skills-graph", "Partly covered: " + "; ".join(parts), [p.id for p in partial])
         for p in partial:
@@ -327,13 +380,22 @@ def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", 
     # course in the catalogue teaches X yet" because the gaps before it used up MAX_COURSES
     for rank in range(COURSES_PER_MISSING):
         for miss in missing:
-            for c in miss.courses[rank:rank + 1]:
-                if rank > 0 and n_courses >= MAX_COURSES and c.id not in {x.id for v in course_rows.values() for x in v}:
+            for c in miss.courses[rank : rank + 1]:
+                if (
+                    rank > 0
+                    and n_courses >= MAX_COURSES
+                    and c.id not in {x.id for v in course_rows.values() for x in v}
+                ):
                     continue
                 covers = [labels[s] for s in c.covers if s in labels] or [miss.label]
                 level = f", {c.level}" if c.level else ""
-                cid = b.add("course", c.id, f"Course \"{c.title}\" ({c.provider}{level}) teaches: " + ", ".join(covers),
-                            [s for s in c.covers if s in labels] or [miss.id], [c.id])
+                cid = b.add(
+                    "course",
+                    c.id,
+                    f'Course "{c.title}" ({c.provider}{level}) teaches: ' + ", ".join(covers),
+                    [s for s in c.covers if s in labels] or [miss.id],
+                    [c.id],
+                )
                 if cid not in cites.get(miss.id, []):
                     cites.setdefault(miss.id, []).append(cid)
                     n_courses += 1
@@ -341,12 +403,21 @@ def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", 
 
     def skill(obj, status) -> EvidenceSkill:
         provenance, quote = _provenance(obj, status, profile_text)
-        return EvidenceSkill(id=obj.id, label=obj.label, name=obj.label, importance=round(obj.importance, 4),
-                             status=status, citations=cites.get(obj.id, []),
-                             courses=course_rows.get(obj.id, []) if status == "missing" else [],
-                             reason=getattr(obj, "reason", ""), via=dict(getattr(obj, "via", {}) or {}),
-                             unlocks=int(getattr(obj, "unlocks_occupations", 0) or 0),
-                             kind=obj.requirement.kind, provenance=provenance, quote=quote)
+        return EvidenceSkill(
+            id=obj.id,
+            label=obj.label,
+            name=obj.label,
+            importance=round(obj.importance, 4),
+            status=status,
+            citations=cites.get(obj.id, []),
+            courses=course_rows.get(obj.id, []) if status == "missing" else [],
+            reason=getattr(obj, "reason", ""),
+            via=dict(getattr(obj, "via", {}) or {}),
+            unlocks=int(getattr(obj, "unlocks_occupations", 0) or 0),
+            kind=obj.requirement.kind,
+            provenance=provenance,
+            quote=quote,
+        )
 
     ev_matched = [skill(m, "matched") for m in matched]
     ev_partial = [skill(p, "partial") for p in partial]
@@ -354,15 +425,31 @@ def assemble(gap: SkillGapEvidence, *, profile_text: str = "", owner: str = "", 
     # a skill the person has (or partly has) is never also a gap, whatever the gap analysis listed
     ev_missing = [skill(m, "missing") for m in missing if m.id not in held_ids]
     _unique_names(ev_matched + ev_partial + ev_missing)
-    known = sorted({m.id for m in gap.matched_skills} | {p.id for p in gap.partial_skills}
-                   | {m.id for m in gap.missing_skills} | {str(p.via.get("id")) for p in gap.partial_skills if p.via.get("id")})
+    known = sorted(
+        {m.id for m in gap.matched_skills}
+        | {p.id for p in gap.partial_skills}
+        | {m.id for m in gap.missing_skills}
+        | {str(p.via.get("id")) for p in gap.partial_skills if p.via.get("id")}
+    )
     citations = b.items
     key = stable_hash({"item": item.id, "c": [(c.id, c.source, c.text) for c in citations]}, 16)
-    return Evidence(key=key, item=item, coverage=gap.coverage, fit=fit_for(gap.coverage),
-                    requirements_total=gap.requirements_total, matched=ev_matched, matched_total=len(gap.matched_skills),
-                    partial=ev_partial, missing=ev_missing, missing_total=len(gap.missing_skills), citations=citations,
-                    known_skill_ids=known, profile_owner=owner, profile_text=profile_text,
-                    occupation_title=occupation_title)
+    return Evidence(
+        key=key,
+        item=item,
+        coverage=gap.coverage,
+        fit=fit_for(gap.coverage),
+        requirements_total=gap.requirements_total,
+        matched=ev_matched,
+        matched_total=len(gap.matched_skills),
+        partial=ev_partial,
+        missing=ev_missing,
+        missing_total=len(gap.missing_skills),
+        citations=citations,
+        known_skill_ids=known,
+        profile_owner=owner,
+        profile_text=profile_text,
+        occupation_title=occupation_title,
+    )
 
 
 def _provenance(obj, status: str, profile_text: str) -> tuple[Provenance | None, str]:
@@ -389,7 +476,7 @@ def _clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = max(text.rfind(". ", 0, limit), text.rfind("; ", 0, limit))
-    return text[:cut + 1] if cut > limit // 3 else text[:limit].rsplit(" ", 1)[0] + " ..."
+    return text[: cut + 1] if cut > limit // 3 else text[:limit].rsplit(" ", 1)[0] + " ..."
 
 
 def _by_source(skills) -> list[tuple[str, list]]:
@@ -405,8 +492,11 @@ def _catalogue_passages(item_id: str, settings: Settings) -> list[memory.Passage
 
     conn = connect(settings.catalogue_path, readonly=True)
     try:
-        docs = list(memory.posting_docs(conn, [item_id]) if item_id.startswith("posting:")
-                    else memory.occupation_docs(conn, [item_id]))
+        docs = list(
+            memory.posting_docs(conn, [item_id])
+            if item_id.startswith("posting:")
+            else memory.occupation_docs(conn, [item_id])
+        )
     finally:
         conn.close()
     out = []
@@ -419,9 +509,16 @@ def _catalogue_passages(item_id: str, settings: Settings) -> list[memory.Passage
     return out
 
 
-def build_evidence(profile: Profile, item_id: str, settings: Settings | None = None, *, session_id: str | None = None,
-                   use_embeddings: bool | None = None, use_map: bool | None = None,
-                   use_memory: bool | None = None) -> Evidence:
+def build_evidence(
+    profile: Profile,
+    item_id: str,
+    settings: Settings | None = None,
+    *,
+    session_id: str | None = None,
+    use_embeddings: bool | None = None,
+    use_map: bool | None = None,
+    use_memory: bool | None = None,
+) -> Evidence:
     """Skill gap + retrieval for (profile, item). Bad input raises :class:`ProfileError` with the reason.
 
     The ``use_*`` switches default to ``settings.gap_embeddings``, ``gap_esco_map`` and
@@ -446,4 +543,6 @@ def build_evidence(profile: Profile, item_id: str, settings: Settings | None = N
         raise ProfileError(str(exc)) from None
     text = gp.text or ""
     owner = profile_owner(profile, session_id, text)
-    return assemble(gap, profile_text=text, owner=owner, session_id=session_id, settings=settings, use_memory=use_memory)
+    return assemble(
+        gap, profile_text=text, owner=owner, session_id=session_id, settings=settings, use_memory=use_memory
+    )

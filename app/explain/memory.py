@@ -133,19 +133,33 @@ def occupation_docs(conn: sqlite3.Connection, only: Iterable[str] | None = None)
     if only is not None:
         ids = sorted(set(only))
         marks = ",".join("?" * len(ids))
-        rows = conn.execute(f"SELECT id, title, description FROM occupation WHERE id IN ({marks}) ORDER BY id", ids).fetchall()
+        rows = conn.execute(
+            f"SELECT id, title, description FROM occupation WHERE id IN ({marks}) ORDER BY id", ids
+        ).fetchall()
     else:
-        rows = conn.execute("SELECT id, title, description FROM occupation WHERE taxonomy = 'onet' ORDER BY id").fetchall()
+        rows = conn.execute(
+            "SELECT id, title, description FROM occupation WHERE taxonomy = 'onet' ORDER BY id"
+        ).fetchall()
     for occ_id, title, description in rows:
         if description:
-            yield Doc(f"occ:{occ_id}:description", f"{title}: {description}",
-                      {"item_id": occ_id, "section": "description", "title": title, "text": description})
-        tasks = [r[0] for r in conn.execute(
-            "SELECT text FROM task WHERE occupation_id = ? ORDER BY task_type = 'Supplemental', task_id", (occ_id,))]
+            yield Doc(
+                f"occ:{occ_id}:description",
+                f"{title}: {description}",
+                {"item_id": occ_id, "section": "description", "title": title, "text": description},
+            )
+        tasks = [
+            r[0]
+            for r in conn.execute(
+                "SELECT text FROM task WHERE occupation_id = ? ORDER BY task_type = 'Supplemental', task_id", (occ_id,)
+            )
+        ]
         for i in range(0, len(tasks), TASKS_PER_CHUNK):
-            body = " ".join(t.rstrip(".") + "." for t in tasks[i:i + TASKS_PER_CHUNK])
-            yield Doc(f"occ:{occ_id}:tasks:{i // TASKS_PER_CHUNK}", f"{title} tasks: {body}",
-                      {"item_id": occ_id, "section": "tasks", "chunk": i // TASKS_PER_CHUNK, "title": title, "text": body})
+            body = " ".join(t.rstrip(".") + "." for t in tasks[i : i + TASKS_PER_CHUNK])
+            yield Doc(
+                f"occ:{occ_id}:tasks:{i // TASKS_PER_CHUNK}",
+                f"{title} tasks: {body}",
+                {"item_id": occ_id, "section": "tasks", "chunk": i // TASKS_PER_CHUNK, "title": title, "text": body},
+            )
 
 
 def skill_docs(conn: sqlite3.Connection, only: Iterable[str] | None = None) -> Iterator[Doc]:
@@ -158,7 +172,8 @@ def skill_docs(conn: sqlite3.Connection, only: Iterable[str] | None = None) -> I
         rows = conn.execute(
             """SELECT s.id, s.label, s.kind, s.description FROM skill s WHERE s.id IN (
                  SELECT DISTINCT os.skill_id FROM occupation_skill os JOIN occupation o ON o.id = os.occupation_id
-                 WHERE o.taxonomy = 'onet') ORDER BY s.id""")
+                 WHERE o.taxonomy = 'onet') ORDER BY s.id"""
+        )
     for sid, label, kind, description in rows:
         text = f"{label}: {description}" if description else label
         yield Doc(f"skill:{sid}", text, {"skill_id": sid, "label": label, "skill_kind": kind, "text": text})
@@ -168,30 +183,43 @@ def course_docs(conn: sqlite3.Connection, only: Iterable[str] | None = None) -> 
     if only is not None:
         ids = sorted(set(only))
         marks = ",".join("?" * len(ids))
-        rows = conn.execute(f"SELECT id, provider, title, description, level, skills FROM course WHERE id IN ({marks}) ORDER BY id", ids)
+        rows = conn.execute(
+            f"SELECT id, provider, title, description, level, skills FROM course WHERE id IN ({marks}) ORDER BY id", ids
+        )
     else:
         rows = conn.execute("SELECT id, provider, title, description, level, skills FROM course ORDER BY id")
     for cid, provider, title, description, level, skills in rows:
         head = f"{title} ({provider}{', ' + level if level else ''})"
         body = (description or "")[:600]
         text = f"{head}: {body}" + (f" Skills: {skills}" if skills else "")
-        yield Doc(f"course:{cid}", text, {"course_id": cid, "title": title, "provider": provider, "level": level,
-                                          "text": text})
+        yield Doc(
+            f"course:{cid}",
+            text,
+            {"course_id": cid, "title": title, "provider": provider, "level": level, "text": text},
+        )
 
 
 def posting_docs(conn: sqlite3.Connection, only: Iterable[str] | None = None) -> Iterator[Doc]:
     if only is not None:
         ids = sorted(set(only))
         marks = ",".join("?" * len(ids))
-        rows = conn.execute(f"SELECT id, title, company, description, qualifications FROM job_posting WHERE id IN ({marks}) ORDER BY id", ids)
+        rows = conn.execute(
+            f"SELECT id, title, company, description, qualifications FROM job_posting WHERE id IN ({marks}) ORDER BY id",
+            ids,
+        )
     else:
-        rows = conn.execute("SELECT id, title, company, description, qualifications FROM job_posting "
-                            "WHERE duplicate_of IS NULL ORDER BY id")
+        rows = conn.execute(
+            "SELECT id, title, company, description, qualifications FROM job_posting "
+            "WHERE duplicate_of IS NULL ORDER BY id"
+        )
     for pid, title, company, description, qualifications in rows:
         body = " ".join(filter(None, [qualifications, description]))
         for n, chunk in enumerate(chunk_text(body, POSTING_CHARS)[:2]):
-            yield Doc(f"posting:{pid}:{n}", f"{title} at {company}: {chunk}",
-                      {"item_id": pid, "section": "posting", "chunk": n, "title": title, "text": chunk})
+            yield Doc(
+                f"posting:{pid}:{n}",
+                f"{title} at {company}: {chunk}",
+                {"item_id": pid, "section": "posting", "chunk": n, "title": title, "text": chunk},
+            )
 
 
 _BUILDERS = {OCCUPATION: occupation_docs, SKILL: skill_docs, COURSE: course_docs, POSTING: posting_docs}
@@ -226,9 +254,15 @@ def memory_status(settings: Settings | None = None) -> dict[str, Any]:
     return out
 
 
-def build_memory(settings: Settings | None = None, *, kinds: Iterable[str] = CATALOGUE_COLLECTIONS,
-                 only: dict[str, Iterable[str]] | None = None, force: bool = False, show_progress: bool = True,
-                 batch_size: int = 512) -> dict[str, Any]:
+def build_memory(
+    settings: Settings | None = None,
+    *,
+    kinds: Iterable[str] = CATALOGUE_COLLECTIONS,
+    only: dict[str, Iterable[str]] | None = None,
+    force: bool = False,
+    show_progress: bool = True,
+    batch_size: int = 512,
+) -> dict[str, Any]:
     """Embed catalogue documents into the ``explain_*`` collections; idempotent per catalogue fingerprint.
 
     ``only`` restricts a kind to some ids (``{"occupation": ["21-1091.00"]}``), for tests and quick
@@ -266,7 +300,7 @@ def build_memory(settings: Settings | None = None, *, kinds: Iterable[str] = CAT
             written = 0
             bar = tqdm(total=len(docs), desc=f"memory:{kind}", unit="doc", disable=not show_progress)
             for start in range(0, len(docs), batch_size):
-                batch = docs[start:start + batch_size]
+                batch = docs[start : start + batch_size]
                 vectors = embedder.encode([d.text for d in batch])
                 written += store.upsert(PointData(d.doc_id, kind, v, d.text, d.payload) for d, v in zip(batch, vectors))
                 bar.update(len(batch))
@@ -369,8 +403,10 @@ def remember_profile(owner: str, text: str, settings: Settings | None = None) ->
             return 0
         store.delete(kind=PROFILE, where={"owner": owner})
         vectors = embedder.encode(chunks)
-        return store.upsert(PointData(i, PROFILE, v, c, {"owner": owner, "chunk": n, "text": c})
-                            for n, (i, c, v) in enumerate(zip(ids, chunks, vectors)))
+        return store.upsert(
+            PointData(i, PROFILE, v, c, {"owner": owner, "chunk": n, "text": c})
+            for n, (i, c, v) in enumerate(zip(ids, chunks, vectors))
+        )
 
 
 @_safe(list)
@@ -396,8 +432,17 @@ def remember_turn(session_id: str, role: str, text: str, settings: Settings | No
     with _owner_lock(f"turn:{session_id}"):
         n = store.count(kind=TURN, where={"owner": session_id})
         vec = embedder.encode_one(text[:2000])
-        return store.upsert([PointData(f"turn:{session_id}:{n}", TURN, vec, text[:2000],
-                                       {"owner": session_id, "turn": n, "role": role, "text": text[:2000]})])
+        return store.upsert(
+            [
+                PointData(
+                    f"turn:{session_id}:{n}",
+                    TURN,
+                    vec,
+                    text[:2000],
+                    {"owner": session_id, "turn": n, "role": role, "text": text[:2000]},
+                )
+            ]
+        )
 
 
 @_safe(list)
@@ -406,5 +451,12 @@ def recall_turns(session_id: str, query: str, k: int = 2, settings: Settings | N
     settings = settings or get_settings()
     hits = _hybrid(TURN, query, k, {"owner": session_id}, settings)
     hits.sort(key=lambda h: int(h.payload.get("turn", 0)))
-    return [Passage(h.doc_id, f"session:{session_id}:turn:{h.payload.get('turn')}", str(h.payload.get("text", "")),
-                    float(h.score)) for h in hits]
+    return [
+        Passage(
+            h.doc_id,
+            f"session:{session_id}:turn:{h.payload.get('turn')}",
+            str(h.payload.get("text", "")),
+            float(h.score),
+        )
+        for h in hits
+    ]

@@ -24,7 +24,8 @@ import re
 from retrieval.understanding.keys import singular
 
 #: Base-form verbs that start ESCO skill labels ("manage", "operate", ...).
-VERBS = frozenset("""
+VERBS = frozenset(
+    """
 manage operate perform maintain use develop monitor provide apply prepare advise ensure design create
 understand tend conduct analyse analyze assess install write handle inspect identify supervise work assist plan
 teach carry coordinate set interact test check evaluate promote organise organize follow repair implement clean
@@ -51,19 +52,67 @@ specialise specialize inspire enable dispatch synchronise synchronize join wax v
 evacuate foster satisfy buy avoid rewrite have bind moderate lacquer sketch blend steer fabricate call enhance preset
 mentor refer guarantee cure bend taste critique combine delegate announce innovate conclude delineate dump slice stir
 imprint entertain improvise expand suggest hear lubricate pick transpose dock seal scoop officiate grow split harvest
-pose play""".split())
+pose play""".split()
+)
 #: Second words that make a verb-looking first word a noun ("process control", "document management").
-NOUN_HEADS = frozenset({"of", "and", "management", "systems", "system", "techniques", "principles", "methods",
-                        "technology", "technologies", "analysis", "standards", "control", "engineering",
-                        "software", "processes", "theory", "types", "tools", "equipment", "services",
-                        "design", "research", "science", "sciences", "policy", "practices", "law"})
+NOUN_HEADS = frozenset(
+    {
+        "of",
+        "and",
+        "management",
+        "systems",
+        "system",
+        "techniques",
+        "principles",
+        "methods",
+        "technology",
+        "technologies",
+        "analysis",
+        "standards",
+        "control",
+        "engineering",
+        "software",
+        "processes",
+        "theory",
+        "types",
+        "tools",
+        "equipment",
+        "services",
+        "design",
+        "research",
+        "science",
+        "sciences",
+        "policy",
+        "practices",
+        "law",
+    }
+)
 
 
 #: Two-word openings of noun-phrase labels whose first word is also a verb ("supply chain principles").
-NOUN_OPENINGS = frozenset({"call routing", "call quality", "screen reader", "supply chain", "exercise physiology",
-                           "play therapy", "plant species", "plant care", "screen printing", "work ethic",
-                           "set theory", "process mining", "test automation", "design thinking", "change management",
-                           "care plan", "store layout", "record keeping", "order management"})
+NOUN_OPENINGS = frozenset(
+    {
+        "call routing",
+        "call quality",
+        "screen reader",
+        "supply chain",
+        "exercise physiology",
+        "play therapy",
+        "plant species",
+        "plant care",
+        "screen printing",
+        "work ethic",
+        "set theory",
+        "process mining",
+        "test automation",
+        "design thinking",
+        "change management",
+        "care plan",
+        "store layout",
+        "record keeping",
+        "order management",
+    }
+)
 
 
 def is_verb_phrase(label: str) -> bool:
@@ -99,7 +148,7 @@ def clean_title(title: str) -> str:
 
 
 def role_phrase(title: str) -> str | None:
-    """"Firefighters" → "a firefighter"; "First-Line Supervisors of Retail Sales Workers" → "a first-line
+    """ "Firefighters" → "a firefighter"; "First-Line Supervisors of Retail Sales Workers" → "a first-line
     supervisor of retail sales workers". None for a title that does not make one person
     ("..., All Other", "Teachers, Postsecondary", an empty title): the caller says "your current
     occupation" instead."""

@@ -52,18 +52,24 @@ def shown_text(role: str, text: str) -> str:
 
 def evidence_block(evidence: Evidence) -> str:
     """The numbered evidence as plain lines (citations, then the skill lists the answer chooses from)."""
-    lines = [f"Recommendation: {evidence.item.title} ({evidence.item.kind})",
-             f"Coverage: the profile covers {round(evidence.coverage * 100)}% of this role's importance-weighted "
-             f"requirements ({evidence.matched_total} of {evidence.requirements_total} fully). fit: {evidence.fit.value}",
-             "", "Evidence:"]
+    lines = [
+        f"Recommendation: {evidence.item.title} ({evidence.item.kind})",
+        f"Coverage: the profile covers {round(evidence.coverage * 100)}% of this role's importance-weighted "
+        f"requirements ({evidence.matched_total} of {evidence.requirements_total} fully). fit: {evidence.fit.value}",
+        "",
+        "Evidence:",
+    ]
     for c in evidence.citations:
         lines.append(f"[{c.id}] ({c.source}) {shown_text(c.role, c.text)}")
     lines.append("")
     if evidence.matched:
         lines.append("Matched skills (choose from these; cite their evidence):")
         for s in evidence.matched:
-            inferred = " (inferred from the occupation: never write that the person has it)" \
-                if s.provenance == "inferred" else ""
+            inferred = (
+                " (inferred from the occupation: never write that the person has it)"
+                if s.provenance == "inferred"
+                else ""
+            )
             lines.append(f"- {s.name}: {', '.join(s.citations)}{inferred}")
     else:
         lines.append("Matched skills: none")
@@ -81,8 +87,10 @@ def evidence_block(evidence: Evidence) -> str:
 
 
 def request_text(evidence: Evidence) -> str:
-    return (f"Explain why {evidence.item.title} suits this person: list the matched skills with their evidence ids, "
-            "the most important missing skills, the fit, a short summary, and one or two next steps that cite evidence.")
+    return (
+        f"Explain why {evidence.item.title} suits this person: list the matched skills with their evidence ids, "
+        "the most important missing skills, the fit, a short summary, and one or two next steps that cite evidence."
+    )
 
 
 def build_messages(evidence: Evidence) -> list[dict[str, str]]:
@@ -109,9 +117,14 @@ def schema_for(evidence: Evidence, grammar: str) -> dict:
         raise ValueError(f"unknown explanation grammar {grammar!r}; one of {', '.join(GRAMMARS)}")
     ids = evidence.citation_ids()
     matched = {s.name: [c for c in ids if supports(evidence, c, s)] for s in evidence.matched}
-    return llm_json_schema(matched, [s.name for s in evidence.missing], ids, fit=evidence.fit.value,
-                           step_choices=step_choices(evidence) if grammar in ("steps", "closed") else (),
-                           summary_choices=summary_options(evidence) if grammar == "closed" else ())
+    return llm_json_schema(
+        matched,
+        [s.name for s in evidence.missing],
+        ids,
+        fit=evidence.fit.value,
+        step_choices=step_choices(evidence) if grammar in ("steps", "closed") else (),
+        summary_choices=summary_options(evidence) if grammar == "closed" else (),
+    )
 
 
 def completion_text(draft: LLMDraft) -> str:

@@ -57,9 +57,11 @@ class MatchedSkillOut(BaseModel):
     importance: float = 0.0
     evidence: list[str] = Field(description="citation ids that support the match")
     provenance: Literal["stated", "inferred"] | None = Field(
-        default=None, description="stated: the person typed it or their text says it (a 'profile' citation quotes "
-                                  "it); inferred: only their current occupation suggests it ('profile:occupation'). "
-                                  "Filled from the cited sources when not given.")
+        default=None,
+        description="stated: the person typed it or their text says it (a 'profile' citation quotes "
+        "it); inferred: only their current occupation suggests it ('profile:occupation'). "
+        "Filled from the cited sources when not given.",
+    )
 
 
 class PartialSkillOut(BaseModel):
@@ -80,14 +82,17 @@ class MissingSkillOut(BaseModel):
 
 
 class CitationOut(BaseModel):
-    id: str = Field(description="c1, c2, ... in order of first appearance in the explanation, no gaps; stable for "
-                                "the same profile, item and catalogue")
-    source: str = Field(description="profile | profile:occupation | onet:<code>:skills | onet:<code>:tasks | course:<id> | ...")
+    id: str = Field(
+        description="c1, c2, ... in order of first appearance in the explanation, no gaps; stable for "
+        "the same profile, item and catalogue"
+    )
+    source: str = Field(
+        description="profile | profile:occupation | onet:<code>:skills | onet:<code>:tasks | course:<id> | ..."
+    )
     text: str
     # In process only (not serialised): clients see one numbering, the one they read; code that holds the
     # trace maps a citation back to the evidence (prompt, training data, the verifier's dropped lines) with it.
-    ref: str = Field(default="", exclude=True,
-                     description="the id this citation has in the evidence (not serialised)")
+    ref: str = Field(default="", exclude=True, description="the id this citation has in the evidence (not serialised)")
 
 
 class ModelInfo(BaseModel):
@@ -106,7 +111,8 @@ class Verification(BaseModel):
     # the ignore: mypy rejects any decorator over @property, and pydantic's documentation prescribes it
     @computed_field(  # type: ignore[prop-decorator]
         description="claims that gave the person a skill only their occupation suggests "
-                    "(the dropped lines that start with 'provenance:')")
+        "(the dropped lines that start with 'provenance:')"
+    )
     @property
     def provenance_errors(self) -> int:
         return sum(1 for line in self.dropped if line.startswith(PROVENANCE_PREFIX))
@@ -124,8 +130,9 @@ class Explanation(BaseModel):
     partial_skills: list[PartialSkillOut] = Field(default_factory=list)
     missing_skills: list[MissingSkillOut]
     next_steps: list[str]
-    next_step_evidence: list[list[str]] = Field(default_factory=list,
-                                                description="citation ids of each next step, aligned with next_steps")
+    next_step_evidence: list[list[str]] = Field(
+        default_factory=list, description="citation ids of each next step, aligned with next_steps"
+    )
     citations: list[CitationOut]
     faithfulness: float = Field(description="supported claims / claims, before the verifier dropped any")
     model: ModelInfo
@@ -244,10 +251,14 @@ def _closed_object(properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
 
-def llm_json_schema(matched: Mapping[str, Sequence[str]], missing_labels: list[str], citation_ids: list[str],
-                    fit: str | None = None,
-                    step_choices: Sequence[tuple[Sequence[str], Sequence[str]]] = (),
-                    summary_choices: Sequence[str] = ()) -> dict[str, Any]:
+def llm_json_schema(
+    matched: Mapping[str, Sequence[str]],
+    missing_labels: list[str],
+    citation_ids: list[str],
+    fit: str | None = None,
+    step_choices: Sequence[tuple[Sequence[str], Sequence[str]]] = (),
+    summary_choices: Sequence[str] = (),
+) -> dict[str, Any]:
     """The JSON schema for one request: only claims this evidence supports can be emitted.
 
     ``matched`` maps each matched skill's label to the citation ids that state it; ``fit`` is the fit
@@ -282,11 +293,20 @@ def llm_json_schema(matched: Mapping[str, Sequence[str]], missing_labels: list[s
         if key:
             groups.setdefault(key, []).append(label)
     if groups:
-        claim_shapes = [_closed_object({
-            "evidence": {"type": "array", "items": _enum(list(cites)), "minItems": 1,
-                         "maxItems": min(MAX_CITES_PER_CLAIM, len(cites))},
-            "skill": _enum(labels),
-        }) for cites, labels in groups.items()]
+        claim_shapes = [
+            _closed_object(
+                {
+                    "evidence": {
+                        "type": "array",
+                        "items": _enum(list(cites)),
+                        "minItems": 1,
+                        "maxItems": min(MAX_CITES_PER_CLAIM, len(cites)),
+                    },
+                    "skill": _enum(labels),
+                }
+            )
+            for cites, labels in groups.items()
+        ]
         matched_schema: dict[str, Any] = {
             "type": "array",
             "items": claim_shapes[0] if len(claim_shapes) == 1 else {"anyOf": claim_shapes},
@@ -295,22 +315,38 @@ def llm_json_schema(matched: Mapping[str, Sequence[str]], missing_labels: list[s
         }
     else:
         matched_schema = {"type": "array", "maxItems": 0}
-    step_item = _closed_object({
-        "citations": cite_array,
-        "text": {"type": "string", "minLength": 10, "maxLength": STEP_MAX_CHARS},
-    })
+    step_item = _closed_object(
+        {
+            "citations": cite_array,
+            "text": {"type": "string", "minLength": 10, "maxLength": STEP_MAX_CHARS},
+        }
+    )
     max_steps = MAX_LLM_STEPS
     if step_choices:
-        step_shapes = [_closed_object({
-            # exactly these ids in this order (an ``items`` enum would admit ["c12", "c12"], which SmolLM2 wrote)
-            "citations": {"type": "array", "prefixItems": [{"const": c} for c in cites], "items": False,
-                          "minItems": len(cites), "maxItems": len(cites)},
-            "text": _enum(list(texts)),
-        }) for cites, texts in step_choices]
+        step_shapes = [
+            _closed_object(
+                {
+                    # exactly these ids in this order (an ``items`` enum would admit ["c12", "c12"], which SmolLM2 wrote)
+                    "citations": {
+                        "type": "array",
+                        "prefixItems": [{"const": c} for c in cites],
+                        "items": False,
+                        "minItems": len(cites),
+                        "maxItems": len(cites),
+                    },
+                    "text": _enum(list(texts)),
+                }
+            )
+            for cites, texts in step_choices
+        ]
         step_item = step_shapes[0] if len(step_shapes) == 1 else {"anyOf": step_shapes}
         max_steps = min(MAX_LLM_STEPS, len(step_shapes))
     if missing_labels:
-        missing = {"type": "array", "items": _enum(missing_labels), "maxItems": min(MAX_LLM_MISSING, len(missing_labels))}
+        missing = {
+            "type": "array",
+            "items": _enum(missing_labels),
+            "maxItems": min(MAX_LLM_MISSING, len(missing_labels)),
+        }
     else:
         missing = {"type": "array", "maxItems": 0}
     return {
@@ -321,8 +357,11 @@ def llm_json_schema(matched: Mapping[str, Sequence[str]], missing_labels: list[s
             "matched_skills": matched_schema,
             "missing_skills": missing,
             "next_steps": {"type": "array", "items": step_item, "minItems": 1, "maxItems": max_steps},
-            "summary": (_enum(list(summary_choices)) if summary_choices
-                        else {"type": "string", "minLength": 20, "maxLength": SUMMARY_MAX_CHARS}),
+            "summary": (
+                _enum(list(summary_choices))
+                if summary_choices
+                else {"type": "string", "minLength": 20, "maxLength": SUMMARY_MAX_CHARS}
+            ),
         },
         "required": ["fit", "matched_skills", "missing_skills", "next_steps", "summary"],
         "additionalProperties": False,

@@ -88,8 +88,15 @@ def _coerce_profile(profile: Profile | dict) -> Profile:
         raise ProfileError(f"invalid profile: {problems}") from None
 
 
-def to_explanation(evidence: Evidence, verified: VerifiedDraft, *, model: ModelInfo, latency_ms: float,
-                   fallback_reason: str | None, variant: str | None) -> Explanation:
+def to_explanation(
+    evidence: Evidence,
+    verified: VerifiedDraft,
+    *,
+    model: ModelInfo,
+    latency_ms: float,
+    fallback_reason: str | None,
+    variant: str | None,
+) -> Explanation:
     """The public object from verified claims; only citations something refers to are included."""
     used: list[str] = []
 
@@ -99,23 +106,48 @@ def to_explanation(evidence: Evidence, verified: VerifiedDraft, *, model: ModelI
                 used.append(cid)
         return ids
 
-    matched = [MatchedSkillOut(id=s.id, label=s.label, importance=s.importance, evidence=use(c), provenance=s.provenance)
-               for s, c in verified.matched]
-    missing = [MissingSkillOut(id=s.id, label=s.label, importance=s.importance, courses=s.courses,
-                               evidence=use(list(s.citations))) for s in verified.missing]
-    partial = [PartialSkillOut(id=s.id, label=s.label, importance=s.importance, reason=s.reason,
-                               via={k: v for k, v in s.via.items() if k in ("id", "label")}, evidence=use(list(s.citations)))
-               for s in evidence.partial]
+    matched = [
+        MatchedSkillOut(id=s.id, label=s.label, importance=s.importance, evidence=use(c), provenance=s.provenance)
+        for s, c in verified.matched
+    ]
+    missing = [
+        MissingSkillOut(
+            id=s.id, label=s.label, importance=s.importance, courses=s.courses, evidence=use(list(s.citations))
+        )
+        for s in verified.missing
+    ]
+    partial = [
+        PartialSkillOut(
+            id=s.id,
+            label=s.label,
+            importance=s.importance,
+            reason=s.reason,
+            via={k: v for k, v in s.via.items() if k in ("id", "label")},
+            evidence=use(list(s.citations)),
+        )
+        for s in evidence.partial
+    ]
     steps = [t for t, _ in verified.steps]
     step_cites = [use(c) for _, c in verified.steps]
     order = {c.id: n for n, c in enumerate(evidence.citations)}
     citations = [CitationOut(id=c.id, source=c.source, text=c.text) for c in evidence.citations if c.id in used]
     citations.sort(key=lambda c: order[c.id])
     return Explanation(
-        item=evidence.item, fit=verified.fit, summary=verified.summary, matched_skills=matched, partial_skills=partial,
-        missing_skills=missing, next_steps=steps, next_step_evidence=step_cites, citations=citations,
-        faithfulness=verified.faithfulness, model=model, latency_ms=int(round(latency_ms)),
-        fallback_reason=fallback_reason, variant=variant or "default", coverage=evidence.coverage,
+        item=evidence.item,
+        fit=verified.fit,
+        summary=verified.summary,
+        matched_skills=matched,
+        partial_skills=partial,
+        missing_skills=missing,
+        next_steps=steps,
+        next_step_evidence=step_cites,
+        citations=citations,
+        faithfulness=verified.faithfulness,
+        model=model,
+        latency_ms=int(round(latency_ms)),
+        fallback_reason=fallback_reason,
+        variant=variant or "default",
+        coverage=evidence.coverage,
         verification=Verification(claims=verified.claims, supported=verified.supported, dropped=verified.dropped),
     )
 
@@ -128,9 +160,14 @@ def _compose(evidence: Evidence, variant: str | None) -> VerifiedDraft:
     return verify(compose(evidence, variant), evidence)
 
 
-def _llm_attempt(evidence: Evidence, backend_name: str, settings: Settings, trace: ExplainTrace, variant: str | None,
-                 on_text: Callable[[str], None] | None = None
-                 ) -> tuple[VerifiedDraft | None, ModelInfo | None, str | None]:
+def _llm_attempt(
+    evidence: Evidence,
+    backend_name: str,
+    settings: Settings,
+    trace: ExplainTrace,
+    variant: str | None,
+    on_text: Callable[[str], None] | None = None,
+) -> tuple[VerifiedDraft | None, ModelInfo | None, str | None]:
     """Ask the LLM; returns (verified draft, model info, None) or (None, None, fallback reason).
 
     ``on_text`` (streaming): gets the answer's text so far as the backend decodes it, where it can
@@ -162,15 +199,23 @@ def _llm_attempt(evidence: Evidence, backend_name: str, settings: Settings, trac
     trace.llm_latency_ms = result.latency_ms
     trace.tokens_generated = result.tokens_generated
     info = llm.info()
-    model = ModelInfo(backend=info.get("backend") or backend_name, name=info.get("name") or "", adapter=info.get("adapter"))
+    model = ModelInfo(
+        backend=info.get("backend") or backend_name, name=info.get("name") or "", adapter=info.get("adapter")
+    )
     try:
         verified = verify(result.parsed, evidence, fallback_summary=compose_summary(evidence, _rng(evidence, variant)))
     except DraftError as exc:
         return None, None, f"invalid: {exc}"[:300]
     trace.llm_verified = verified
     if verified.faithfulness < settings.faithfulness_threshold:
-        return None, None, (f"unfaithful: {verified.supported}/{verified.claims} claims supported "
-                            f"({verified.faithfulness:.2f} < {settings.faithfulness_threshold:.2f})")
+        return (
+            None,
+            None,
+            (
+                f"unfaithful: {verified.supported}/{verified.claims} claims supported "
+                f"({verified.faithfulness:.2f} < {settings.faithfulness_threshold:.2f})"
+            ),
+        )
     if evidence.matched and not verified.matched:
         return None, None, "incomplete: no matched skill survived verification"
     return verified, model, None
@@ -199,8 +244,13 @@ class StreamCancelled(Exception):
     at its next forward pass, so the backend (and the caller's LLM slot) is free for the next request."""
 
 
-def _generate(llm: Any, messages: list[dict[str, str]], schema: dict[str, Any], settings: Settings,
-              on_text: Callable[[str], None] | None) -> list[Any]:
+def _generate(
+    llm: Any,
+    messages: list[dict[str, str]],
+    schema: dict[str, Any],
+    settings: Settings,
+    on_text: Callable[[str], None] | None,
+) -> list[Any]:
     """``llm.generate_json``, or -- with ``on_text`` and a backend that decodes step by step in process
     (:meth:`app.llm.transformers_backend.TransformersBackend.decode_one`, every decoding but ``generate``)
     -- the same single answer, its text so far passed to ``on_text`` each time new tokens are final. Failures
@@ -230,12 +280,23 @@ def _generate(llm: Any, messages: list[dict[str, str]], schema: dict[str, Any], 
     except LLMUnavailable as invalid:
         if run.finish_reason != "time":
             raise
-        raise LLMUnavailable(f"{llm.name}: generation exceeded {llm.max_time_s:.0f}s", reason="timeout",
-                             backend=llm.name, results=invalid.results) from None
+        raise LLMUnavailable(
+            f"{llm.name}: generation exceeded {llm.max_time_s:.0f}s",
+            reason="timeout",
+            backend=llm.name,
+            results=invalid.results,
+        ) from None
 
 
-def explain_traced(profile: Profile | dict, item_id: str, *, backend: str | None = None, session_id: str | None = None,
-                   variant: str | None = None, settings: Settings | None = None) -> tuple[Explanation, ExplainTrace]:
+def explain_traced(
+    profile: Profile | dict,
+    item_id: str,
+    *,
+    backend: str | None = None,
+    session_id: str | None = None,
+    variant: str | None = None,
+    settings: Settings | None = None,
+) -> tuple[Explanation, ExplainTrace]:
     """:func:`explain` plus the trace of what happened (evaluation and training use this)."""
     started = time.perf_counter()
     settings, backend_name, evidence = _prepare(profile, item_id, backend, session_id, variant, settings)
@@ -247,8 +308,14 @@ def explain_traced(profile: Profile | dict, item_id: str, *, backend: str | None
     return explanation, trace
 
 
-def _prepare(profile: Profile | dict, item_id: str, backend: str | None, session_id: str | None, variant: str | None,
-             settings: Settings | None) -> tuple[Settings, str, Evidence]:
+def _prepare(
+    profile: Profile | dict,
+    item_id: str,
+    backend: str | None,
+    session_id: str | None,
+    variant: str | None,
+    settings: Settings | None,
+) -> tuple[Settings, str, Evidence]:
     """Check the request and build its evidence (what :func:`explain_traced` and :func:`explain_stream` share);
     bad input raises :class:`ProfileError` / ``ValueError`` here, before anything is written or streamed."""
     settings = settings or get_settings()
@@ -261,8 +328,14 @@ def _prepare(profile: Profile | dict, item_id: str, backend: str | None, session
     return settings, backend_name, build_evidence(profile, item_id, settings, session_id=session_id)
 
 
-def _finish(evidence: Evidence, attempt: tuple[VerifiedDraft | None, ModelInfo | None, str | None], started: float,
-            variant: str | None, session_id: str | None, settings: Settings) -> Explanation:
+def _finish(
+    evidence: Evidence,
+    attempt: tuple[VerifiedDraft | None, ModelInfo | None, str | None],
+    started: float,
+    variant: str | None,
+    session_id: str | None,
+    settings: Settings,
+) -> Explanation:
     """The explanation from the LLM's attempt, or the composer's when it failed (``attempt[2]`` says why);
     the conversation memory gets the turn. One place, so a stream's ``done`` is what :func:`explain` returns."""
     verified, model, fallback = attempt
@@ -272,15 +345,28 @@ def _finish(evidence: Evidence, attempt: tuple[VerifiedDraft | None, ModelInfo |
         verified, model = _compose(evidence, variant), composer_model()
     else:
         verified = grounded_lists(verified, evidence, variant)
-    explanation = to_explanation(evidence, verified, model=model, latency_ms=(time.perf_counter() - started) * 1000.0,
-                                 fallback_reason=fallback, variant=variant)
+    explanation = to_explanation(
+        evidence,
+        verified,
+        model=model,
+        latency_ms=(time.perf_counter() - started) * 1000.0,
+        fallback_reason=fallback,
+        variant=variant,
+    )
     if session_id and settings.explain_use_memory:
         memory.remember_turn(session_id, "assistant", f"{evidence.item.title}: {explanation.summary}", settings)
     return explanation
 
 
-def explain(profile: Profile | dict, item_id: str, *, backend: str | None = None, session_id: str | None = None,
-            variant: str | None = None, settings: Settings | None = None) -> Explanation:
+def explain(
+    profile: Profile | dict,
+    item_id: str,
+    *,
+    backend: str | None = None,
+    session_id: str | None = None,
+    variant: str | None = None,
+    settings: Settings | None = None,
+) -> Explanation:
     """Explain why ``item_id`` (an occupation or job posting) suits ``profile``.
 
     ``backend``: ``deterministic`` (composer only), ``transformers`` (in-process SmolLM2) or
@@ -288,12 +374,22 @@ def explain(profile: Profile | dict, item_id: str, *, backend: str | None = None
     conversation memory (past turns become evidence; this explanation becomes a turn). ``variant``
     names a phrasing variant (e.g. a bandit arm) and seeds the composer's wording.
     """
-    return explain_traced(profile, item_id, backend=backend, session_id=session_id, variant=variant, settings=settings)[0]
+    return explain_traced(profile, item_id, backend=backend, session_id=session_id, variant=variant, settings=settings)[
+        0
+    ]
 
 
 # ------------------------------------------------------------------------------------------------ streaming
-SKELETON_KEYS = {"item", "fit", "coverage", "matched_skills", "partial_skills", "missing_skills", "citations",
-                 "variant"}
+SKELETON_KEYS = {
+    "item",
+    "fit",
+    "coverage",
+    "matched_skills",
+    "partial_skills",
+    "missing_skills",
+    "citations",
+    "variant",
+}
 _JSON = json.JSONDecoder()
 
 
@@ -303,8 +399,9 @@ def skeleton(evidence: Evidence, variant: str | None = None) -> dict[str, Any]:
     the claims the composer makes from this evidence (the fallback's own), numbered as a reader meets them.
     ``state`` is ``"writing"``; ``summary`` and ``next_steps`` stay empty until the text comes."""
     verified = dataclasses.replace(_compose(evidence, variant), summary="", steps=[])
-    shell = to_explanation(evidence, verified, model=composer_model(), latency_ms=0.0, fallback_reason=None,
-                           variant=variant)
+    shell = to_explanation(
+        evidence, verified, model=composer_model(), latency_ms=0.0, fallback_reason=None, variant=variant
+    )
     out = shell.model_dump(mode="json", include=SKELETON_KEYS)
     out.update(state="writing", summary="", next_steps=[], next_step_evidence=[])
     return out
@@ -359,13 +456,26 @@ def _verified_steps(evidence: Evidence, draft: dict[str, Any], variant: str | No
         verified = verify(draft, evidence, fallback_summary="-")
     except DraftError:
         return None
-    return to_explanation(evidence, dataclasses.replace(verified, summary=""), model=composer_model(), latency_ms=0.0,
-                          fallback_reason=None, variant=variant)
+    return to_explanation(
+        evidence,
+        dataclasses.replace(verified, summary=""),
+        model=composer_model(),
+        latency_ms=0.0,
+        fallback_reason=None,
+        variant=variant,
+    )
 
 
-def explain_stream(profile: Profile | dict, item_id: str, *, backend: str | None = None,
-                   session_id: str | None = None, variant: str | None = None, settings: Settings | None = None,
-                   cancel: threading.Event | None = None) -> Generator[tuple[str, Any], None, None]:
+def explain_stream(
+    profile: Profile | dict,
+    item_id: str,
+    *,
+    backend: str | None = None,
+    session_id: str | None = None,
+    variant: str | None = None,
+    settings: Settings | None = None,
+    cancel: threading.Event | None = None,
+) -> Generator[tuple[str, Any], None, None]:
     """:func:`explain`, as events while it is written: ``(name, data)`` pairs.
 
     1. ``("skeleton", dict)`` at once, from the evidence (:func:`skeleton`), before the LLM starts;
@@ -398,8 +508,9 @@ def explain_stream(profile: Profile | dict, item_id: str, *, backend: str | None
 
             def work() -> None:
                 try:
-                    result = _llm_attempt(evidence, backend_name, settings, ExplainTrace(evidence=evidence), variant,
-                                          on_text)
+                    result = _llm_attempt(
+                        evidence, backend_name, settings, ExplainTrace(evidence=evidence), variant, on_text
+                    )
                 except BaseException as exc:  # noqa: BLE001 - like every LLM failure: the composer answers
                     result = (None, None, f"error: {type(exc).__name__}: {exc}"[:300])
                 inbox.put(("result", result))
@@ -407,8 +518,9 @@ def explain_stream(profile: Profile | dict, item_id: str, *, backend: str | None
             # the worker decodes; this generator turns its text into verified events (a generator cannot yield
             # from inside the backend's callback). copy_context: the request's load_only() and explainer policy
             # (app.feedback.policies.activate) hold in the worker too.
-            threading.Thread(target=contextvars.copy_context().run, args=(work,), name="waypoint-explain-stream",
-                             daemon=True).start()
+            threading.Thread(
+                target=contextvars.copy_context().run, args=(work,), name="waypoint-explain-stream", daemon=True
+            ).start()
             closed = 0  # step objects the answer has closed so far
             while True:
                 try:
@@ -434,7 +546,7 @@ def explain_stream(profile: Profile | dict, item_id: str, *, backend: str | None
     finally:
         stop.set()  # closed early: the worker's next token raises StreamCancelled (a no-op once it has finished)
     explanation = _finish(evidence, attempt, started, variant, session_id, settings)
-    if sent and explanation.next_steps[:len(sent)] != sent:
+    if sent and explanation.next_steps[: len(sent)] != sent:
         yield "rewrite", {"reason": explanation.fallback_reason or "the verified answer differs from the streamed text"}
         sent = []
     yield from _step_events(explanation, len(sent))
@@ -442,8 +554,15 @@ def explain_stream(profile: Profile | dict, item_id: str, *, backend: str | None
     yield "done", explanation
 
 
-def explain_command(profile_json_path: str | Path, item_id: str, backend: str | None = None, *,
-                    session_id: str | None = None, variant: str | None = None, settings: Settings | None = None) -> dict:
+def explain_command(
+    profile_json_path: str | Path,
+    item_id: str,
+    backend: str | None = None,
+    *,
+    session_id: str | None = None,
+    variant: str | None = None,
+    settings: Settings | None = None,
+) -> dict:
     """``waypoint explain --profile P.json --item ID [--backend B]``: the explanation as a JSON-ready dict.
 
     Raises :class:`ProfileError` (a ``ValueError``) for a missing, oversized or malformed file and
@@ -462,16 +581,34 @@ def explain_command(profile_json_path: str | Path, item_id: str, backend: str | 
         raise ProfileError(f"malformed profile JSON in {path}: {exc}") from None
     if not item_id or not str(item_id).strip():
         raise ProfileError("missing --item id")
-    result = explain(_coerce_profile(data), str(item_id).strip(), backend=backend, session_id=session_id,
-                     variant=variant, settings=settings)
+    result = explain(
+        _coerce_profile(data),
+        str(item_id).strip(),
+        backend=backend,
+        session_id=session_id,
+        variant=variant,
+        settings=settings,
+    )
     return result.model_dump(mode="json")
 
 
-def explain_many(pairs: list[tuple[Profile, str]], *, backend: str | None = None,
-                 settings: Settings | None = None) -> list[Explanation]:
+def explain_many(
+    pairs: list[tuple[Profile, str]], *, backend: str | None = None, settings: Settings | None = None
+) -> list[Explanation]:
     """Several explanations, one by one through :func:`explain` (kept for batch front ends)."""
     return [explain(p, i, backend=backend, settings=settings) for p, i in pairs]
 
 
-__all__ = ["DETERMINISTIC", "ExplainTrace", "StreamCancelled", "explain", "explain_command", "explain_many",
-           "explain_stream", "explain_traced", "partial_draft", "skeleton", "to_explanation"]
+__all__ = [
+    "DETERMINISTIC",
+    "ExplainTrace",
+    "StreamCancelled",
+    "explain",
+    "explain_command",
+    "explain_many",
+    "explain_stream",
+    "explain_traced",
+    "partial_draft",
+    "skeleton",
+    "to_explanation",
+]

@@ -42,20 +42,31 @@ from app.explain.schema import PROVENANCE_PREFIX, Fit, LLMDraft
 CITE_TOKEN = re.compile(r"\[?\b[cC](\d{1,4})\b\]?")
 OVERCLAIM = re.compile(r"\b(perfect|ideal|flawless|guarantee[ds]?|100 ?%|everything)\b", re.IGNORECASE)
 # a summary that calls a possible or stretch move a great fit contradicts the evidence's own fit
-STRONG_FIT_CLAIM = re.compile(r"\b(great|good|strong|excellent|natural|close)\s+(fit|match)\b|\bwell[- ]suited\b"
-                              r"|\bsuits\b[^.]{0,40}\bwell\b", re.IGNORECASE)
+STRONG_FIT_CLAIM = re.compile(
+    r"\b(great|good|strong|excellent|natural|close)\s+(fit|match)\b|\bwell[- ]suited\b"
+    r"|\bsuits\b[^.]{0,40}\bwell\b",
+    re.IGNORECASE,
+)
 ALIAS_CONFIDENCE = 0.8
 # A clause that gives the person a skill: "you (already) show/have/bring X", "your X", "with X in hand",
 # "X from your experience carries over". "your profile/résumé" talks about the document, not a skill.
 POSSESSION = re.compile(
     r"\byou(?:'ve|'re|\s+(?:already\s+|also\s+|clearly\s+|do\s+)?(?:have|has|show|bring|hold|know|possess|master"
     r"|use|carry|can|demonstrate|offer|are|cover))\b|\byour\b(?!\s+(?:profile|résumé|resume|cv|gaps?|next|applications?"
-    r"|search)\b)|\bin hand\b|\bcarr(?:y|ies) over\b|\balready\b", re.IGNORECASE)
+    r"|search)\b)|\bin hand\b|\bcarr(?:y|ies) over\b|\balready\b",
+    re.IGNORECASE,
+)
 # What makes a clause about an inferred skill honest: it says likely, or only if.
-HEDGE = re.compile(r"\b(?:likely|probably|may|might|perhaps|possibly|presumably|typically|usually|often|if|whether"
-                   r"|could)\b", re.IGNORECASE)
-CLAUSE_BREAK = re.compile(r"[.;:!?](?:\s+|$)|,\s*(?=(?:and|but|while|whereas|so|although|though|yet)\b)"
-                          r"|\s(?=(?:while|whereas)\b)", re.IGNORECASE)
+HEDGE = re.compile(
+    r"\b(?:likely|probably|may|might|perhaps|possibly|presumably|typically|usually|often|if|whether"
+    r"|could)\b",
+    re.IGNORECASE,
+)
+CLAUSE_BREAK = re.compile(
+    r"[.;:!?](?:\s+|$)|,\s*(?=(?:and|but|while|whereas|so|although|though|yet)\b)"
+    r"|\s(?=(?:while|whereas)\b)",
+    re.IGNORECASE,
+)
 
 
 class DraftError(ValueError):
@@ -171,13 +182,22 @@ def provenance_errors(evidence: Evidence, text: str) -> list[str]:
     # longer label is another skill ("Monitoring" in the missing "Operations Monitoring")
     titles = [evidence.item.title, clean_title(evidence.occupation_title), role_phrase(evidence.occupation_title) or ""]
     others = {s.label for s in (*evidence.partial, *evidence.missing)} - set(inferred)
-    for label in [*sorted(filter(None, titles), key=len, reverse=True), *sorted({*stated, *others}, key=len, reverse=True)]:
-        text = re.sub(r"(?<!\w)" + re.escape(label) + r"(?!\w)", " the role " if label in titles else " ", text,
-                      flags=re.IGNORECASE)
+    for label in [
+        *sorted(filter(None, titles), key=len, reverse=True),
+        *sorted({*stated, *others}, key=len, reverse=True),
+    ]:
+        text = re.sub(
+            r"(?<!\w)" + re.escape(label) + r"(?!\w)",
+            " the role " if label in titles else " ",
+            text,
+            flags=re.IGNORECASE,
+        )
     found: list[str] = []
     for masked in CLAUSE_BREAK.split(text):
-        named = sorted((label for label in inferred if _mentions(masked, label)),
-                       key=lambda label: masked.lower().find(label.lower()))
+        named = sorted(
+            (label for label in inferred if _mentions(masked, label)),
+            key=lambda label: masked.lower().find(label.lower()),
+        )
         if named and POSSESSION.search(masked) and not HEDGE.search(masked):
             found += [label for label in named if label not in found]
     return found
@@ -185,8 +205,7 @@ def provenance_errors(evidence: Evidence, text: str) -> list[str]:
 
 def _provenance_line(where: str, labels: list[str]) -> str:
     names = ", ".join(repr(label) for label in labels)
-    return (f"{PROVENANCE_PREFIX} {where} says the person has {names}, which only their current occupation "
-            "suggests")
+    return f"{PROVENANCE_PREFIX} {where} says the person has {names}, which only their current occupation suggests"
 
 
 def bad_citation_tokens(evidence: Evidence, text: str) -> list[str]:
@@ -279,7 +298,9 @@ def verify(draft: LLMDraft | dict, evidence: Evidence, *, fallback_summary: str 
             supported += 1
             steps.append((text, grounded))
         elif grounded and not invented:
-            dropped.append(f"next step {text[:60]!r}: citation(s) {', '.join(c for c in cites if c not in grounded)} stripped")
+            dropped.append(
+                f"next step {text[:60]!r}: citation(s) {', '.join(c for c in cites if c not in grounded)} stripped"
+            )
             steps.append((text, grounded))
         else:
             why = "names skills the evidence does not" if invented else "no cited evidence states what it says"
@@ -317,8 +338,18 @@ def verify(draft: LLMDraft | dict, evidence: Evidence, *, fallback_summary: str 
         replaced = True
     else:
         supported += 1
-    return VerifiedDraft(fit=fit, summary=summary, matched=matched, missing=missing, steps=steps, claims=claims,
-                         supported=supported, dropped=dropped, summary_replaced=replaced, provenance=provenance)
+    return VerifiedDraft(
+        fit=fit,
+        summary=summary,
+        matched=matched,
+        missing=missing,
+        steps=steps,
+        claims=claims,
+        supported=supported,
+        dropped=dropped,
+        summary_replaced=replaced,
+        provenance=provenance,
+    )
 
 
 PROFILE_ROLES = ("profile", "profile_skills", "profile_occupation")
@@ -341,7 +372,9 @@ def _step_grounded(evidence: Evidence, cid: str, text: str) -> bool:
         return False
     labels = [s.label for s in (*evidence.matched, *evidence.partial, *evidence.missing) if s.id in cite.skills]
     titles = [c.title for s in evidence.missing for c in s.courses if c.id in cite.courses]
-    return any(_mentions(text, p) for p in (*labels, *titles)) or any(_mentions(cite.text, w) for w in _key_phrases(text))
+    return any(_mentions(text, p) for p in (*labels, *titles)) or any(
+        _mentions(cite.text, w) for w in _key_phrases(text)
+    )
 
 
 def _key_phrases(text: str) -> list[str]:

@@ -11,5 +11,16 @@ from app.feedback.store import (
     get_event_store,
 )
 
-__all__ = ["ALT_VARIANT", "CORRECTION_ACTIONS", "DEFAULT_VARIANT", "EVENT_TYPES", "THUMBS_REASONS", "EventStore",
-           "Explorer", "FeedbackError", "VariantChoice", "export_events", "get_event_store"]
+__all__ = [
+    "ALT_VARIANT",
+    "CORRECTION_ACTIONS",
+    "DEFAULT_VARIANT",
+    "EVENT_TYPES",
+    "THUMBS_REASONS",
+    "EventStore",
+    "Explorer",
+    "FeedbackError",
+    "VariantChoice",
+    "export_events",
+    "get_event_store",
+]

@@ -42,8 +42,9 @@ class VariantChoice:
 class Explorer:
     """Epsilon-style choice between ``default`` and ``alt``; thread-safe, seedable."""
 
-    def __init__(self, rate: float, seed: int | None = None, *, default: str = DEFAULT_VARIANT,
-                 alternative: str = ALT_VARIANT):
+    def __init__(
+        self, rate: float, seed: int | None = None, *, default: str = DEFAULT_VARIANT, alternative: str = ALT_VARIANT
+    ):
         if not 0.0 <= float(rate) <= 1.0:
             raise ValueError(f"exploration rate must be in [0, 1], got {rate}")
         self.rate = float(rate)

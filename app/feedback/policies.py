@@ -67,8 +67,13 @@ class ExplainerPolicy(BaseModel):
 
     def public(self) -> dict[str, Any]:
         """What is logged with an impression (no filesystem path: the name and version identify it)."""
-        return {"name": self.name, "adapter": None if self.adapter_path is None else self.name,
-                "version": self.version, "method": self.method, "role": self.role}
+        return {
+            "name": self.name,
+            "adapter": None if self.adapter_path is None else self.name,
+            "version": self.version,
+            "method": self.method,
+            "role": self.role,
+        }
 
 
 def adapters_root(settings: Settings) -> Path:
@@ -107,9 +112,14 @@ def _policy(entry: dict[str, Any], role: str, root: Path) -> ExplainerPolicy:
     if not _inside(root, path) or not (path / "adapter_config.json").is_file():
         raise PolicyError(f"adapter {name!r} is not a PEFT adapter directory inside {root}")
     score = (entry.get("metrics") or {}).get("ope_snips")
-    return ExplainerPolicy(name=name, adapter_path=str(path.resolve()), version=entry.get("version"),
-                           method=str(entry.get("method") or ""), role=role,
-                           score=float(score) if isinstance(score, (int, float)) else None)
+    return ExplainerPolicy(
+        name=name,
+        adapter_path=str(path.resolve()),
+        version=entry.get("version"),
+        method=str(entry.get("method") or ""),
+        role=role,
+        score=float(score) if isinstance(score, (int, float)) else None,
+    )
 
 
 def read_policies(settings: Settings, names: list[str] | None = None) -> list[ExplainerPolicy]:
@@ -141,8 +151,11 @@ def read_policies(settings: Settings, names: list[str] | None = None) -> list[Ex
         champion = _policy(entries[promoted], "champion", root)
     elif settings.llm_adapter and Path(settings.llm_adapter).is_dir():
         configured = re.sub(r"[^a-z0-9_-]+", "-", Path(settings.llm_adapter).name.lower()).strip("-_")[:28]
-        champion = ExplainerPolicy(name=check_name(configured or "configured"),
-                                   adapter_path=str(Path(settings.llm_adapter).resolve()), method="configured")
+        champion = ExplainerPolicy(
+            name=check_name(configured or "configured"),
+            adapter_path=str(Path(settings.llm_adapter).resolve()),
+            method="configured",
+        )
     else:
         champion = ExplainerPolicy(name=BASE_POLICY)
     out = [champion]
@@ -188,8 +201,11 @@ class PolicyExplorer:
 
     def distribution(self) -> dict[str, float]:
         """Probability of each arm (``<policy>-s<k>``) under the current logging policy."""
-        return {variant_name(name, k): p / self.samples
-                for name, p in self.policy_probabilities().items() for k in range(self.samples)}
+        return {
+            variant_name(name, k): p / self.samples
+            for name, p in self.policy_probabilities().items()
+            for k in range(self.samples)
+        }
 
     def reload(self, policies: list[ExplainerPolicy]) -> None:
         if not policies:
@@ -202,13 +218,20 @@ class PolicyExplorer:
             self._probs = self.policy_probabilities(self.policies)
 
     # ------------------------------------------------------------------ choices
-    def _choice(self, policy: ExplainerPolicy, sample: int, p_policy: float, propensity: float,
-                explored: bool) -> VariantChoice:
+    def _choice(
+        self, policy: ExplainerPolicy, sample: int, p_policy: float, propensity: float, explored: bool
+    ) -> VariantChoice:
         temperature = 0.0 if sample == 0 else self.temperature
-        return VariantChoice(variant=variant_name(policy.name, sample), propensity=round(propensity, 6),
-                             explored=explored, policy=policy.public() | {"adapter_path": policy.adapter_path},
-                             sample=sample, temperature=temperature, seed=sample or None,
-                             policy_propensity=round(p_policy, 6))
+        return VariantChoice(
+            variant=variant_name(policy.name, sample),
+            propensity=round(propensity, 6),
+            explored=explored,
+            policy=policy.public() | {"adapter_path": policy.adapter_path},
+            sample=sample,
+            temperature=temperature,
+            seed=sample or None,
+            policy_propensity=round(p_policy, 6),
+        )
 
     def choose(self) -> VariantChoice:
         with self._lock:
@@ -291,27 +314,39 @@ class RecordingBackend:
     def _decoding(self, temperature: float, max_new_tokens: int | None) -> float:
         choice = self.choice
         temp = choice.temperature if choice.policy is not None else temperature
-        choice.record["decoding"] = {"temperature": temp, "seed": choice.seed if temp > 0 else None,
-                                     "sample": choice.sample, "max_new_tokens": max_new_tokens,
-                                     "backend": getattr(self.backend, "name", None),
-                                     "decoding": getattr(self.backend, "decoding", None)}
+        choice.record["decoding"] = {
+            "temperature": temp,
+            "seed": choice.seed if temp > 0 else None,
+            "sample": choice.sample,
+            "max_new_tokens": max_new_tokens,
+            "backend": getattr(self.backend, "name", None),
+            "decoding": getattr(self.backend, "decoding", None),
+        }
         return temp
 
-    def decode_one(self, messages, schema, max_new_tokens: int | None = None, temperature: float = 0.0, *,
-                   generator: Any = None, on_tokens: Any = None):
+    def decode_one(
+        self,
+        messages,
+        schema,
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
+        *,
+        generator: Any = None,
+        on_tokens: Any = None,
+    ):
         """The streaming path's decode (in-process backends): the chosen sample, recorded."""
         temp = self._decoding(temperature, max_new_tokens)
         if temp > 0 and generator is None:
             import torch
 
             generator = torch.Generator().manual_seed(int(self.choice.seed or 0))
-        result, run = self.backend.decode_one(messages, schema, max_new_tokens, temp, generator=generator,
-                                              on_tokens=on_tokens)
+        result, run = self.backend.decode_one(
+            messages, schema, max_new_tokens, temp, generator=generator, on_tokens=on_tokens
+        )
         self.choice.record["completion"] = result.text
         return result, run
 
-    def generate_json(self, messages, schema, max_new_tokens: int | None = None, temperature: float = 0.0,
-                      n: int = 1):
+    def generate_json(self, messages, schema, max_new_tokens: int | None = None, temperature: float = 0.0, n: int = 1):
         from app.llm.base import LLMUnavailable, raise_if_all_invalid
 
         choice = self.choice
@@ -324,16 +359,20 @@ class RecordingBackend:
             try:
                 result, run = decode_one(messages, schema, max_new_tokens, temp, generator=generator)
             except Exception as exc:  # noqa: BLE001 - the explain path falls back on LLMUnavailable
-                raise LLMUnavailable(f"{self.backend.name}: generation failed: {exc}", reason="error",
-                                     backend=self.backend.name) from None
+                raise LLMUnavailable(
+                    f"{self.backend.name}: generation failed: {exc}", reason="error", backend=self.backend.name
+                ) from None
             choice.record["completion"] = result.text
             if run.finish_reason == "time":
-                raise LLMUnavailable(f"{self.backend.name}: generation exceeded the time limit", reason="timeout",
-                                     backend=self.backend.name, results=[result])
+                raise LLMUnavailable(
+                    f"{self.backend.name}: generation exceeded the time limit",
+                    reason="timeout",
+                    backend=self.backend.name,
+                    results=[result],
+                )
             return raise_if_all_invalid([result], self.backend.name)
         try:
-            results = self.backend.generate_json(messages, schema, max_new_tokens=max_new_tokens, temperature=temp,
-                                                 n=n)
+            results = self.backend.generate_json(messages, schema, max_new_tokens=max_new_tokens, temperature=temp, n=n)
         except LLMUnavailable as exc:
             if exc.results:
                 choice.record["completion"] = exc.results[0].text
@@ -359,13 +398,25 @@ def impression_fields(choice: VariantChoice, out: dict[str, Any]) -> dict[str, A
     policy = {k: v for k, v in (choice.policy or {}).items() if k != "adapter_path"} or None
     model = out.get("model") or {}
     if policy is None and model.get("backend") not in (None, "deterministic"):
-        policy = {"name": model.get("adapter") or BASE_POLICY, "adapter": model.get("adapter"), "version": None,
-                  "method": "configured", "role": "champion"}
-    return {"completion": text if shown else None, "draft": None if shown else text,
-            # "ev_": an all-digit hex key would read as a phone number to the store's PII redactor
-            "evidence_key": f"ev_{key}" if key else None, "policy": policy, "sample": choice.sample,
-            "policy_propensity": choice.policy_propensity, "grammar": record.get("grammar"),
-            "decoding": record.get("decoding"), "prompt_version": PROMPT_VERSION}
+        policy = {
+            "name": model.get("adapter") or BASE_POLICY,
+            "adapter": model.get("adapter"),
+            "version": None,
+            "method": "configured",
+            "role": "champion",
+        }
+    return {
+        "completion": text if shown else None,
+        "draft": None if shown else text,
+        # "ev_": an all-digit hex key would read as a phone number to the store's PII redactor
+        "evidence_key": f"ev_{key}" if key else None,
+        "policy": policy,
+        "sample": choice.sample,
+        "policy_propensity": choice.policy_propensity,
+        "grammar": record.get("grammar"),
+        "decoding": record.get("decoding"),
+        "prompt_version": PROMPT_VERSION,
+    }
 
 
 def make_explorer(settings: Settings):
@@ -378,6 +429,18 @@ def make_explorer(settings: Settings):
     return Explorer(settings.exploration_rate)
 
 
-__all__ = ["BASE_POLICY", "ExplainerPolicy", "PolicyError", "PolicyExplorer", "RecordingBackend", "activate",
-           "active_backend", "adapters_root", "check_name", "impression_fields", "make_explorer", "read_policies",
-           "variant_name"]
+__all__ = [
+    "BASE_POLICY",
+    "ExplainerPolicy",
+    "PolicyError",
+    "PolicyExplorer",
+    "RecordingBackend",
+    "activate",
+    "active_backend",
+    "adapters_root",
+    "check_name",
+    "impression_fields",
+    "make_explorer",
+    "read_policies",
+    "variant_name",
+]

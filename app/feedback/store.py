@@ -54,7 +54,8 @@ CORRECTION_ACTIONS = ("wrong", "missing")
 
 METADATA = MetaData()
 EVENTS = Table(
-    "events", METADATA,
+    "events",
+    METADATA,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("event_id", Text, nullable=False),
     Column("ts", Float, nullable=False),
@@ -74,11 +75,34 @@ EVENTS = Table(
     Index("events_session", "session_id"),
     sqlite_autoincrement=True,
 )
-EVENTS_META = Table("events_meta", METADATA, Column("key", Text, primary_key=True), Column("value", Text, nullable=False))
+EVENTS_META = Table(
+    "events_meta", METADATA, Column("key", Text, primary_key=True), Column("value", Text, nullable=False)
+)
 SCHEMA_VERSION = "1"
-COLUMNS = ("event_id", "ts", "type", "session_id", "user_hash", "impression_id", "surface", "item_id", "item_kind",
-           "position", "shown", "variant", "propensity", "model_backend", "model_name", "adapter", "faithfulness",
-           "value", "reason", "skill", "action", "payload")
+COLUMNS = (
+    "event_id",
+    "ts",
+    "type",
+    "session_id",
+    "user_hash",
+    "impression_id",
+    "surface",
+    "item_id",
+    "item_kind",
+    "position",
+    "shown",
+    "variant",
+    "propensity",
+    "model_backend",
+    "model_name",
+    "adapter",
+    "faithfulness",
+    "value",
+    "reason",
+    "skill",
+    "action",
+    "payload",
+)
 
 
 _CALLER_TEXT_COLUMNS = ("item_id", "impression_id", "variant", "reason", "skill")
@@ -122,7 +146,10 @@ class EventStore:
             try:
                 with self.engine.begin() as conn:
                     METADATA.create_all(conn, checkfirst=True)
-                    if conn.execute(select(EVENTS_META.c.value).where(EVENTS_META.c.key == "schema_version")).first() is None:
+                    if (
+                        conn.execute(select(EVENTS_META.c.value).where(EVENTS_META.c.key == "schema_version")).first()
+                        is None
+                    ):
                         conn.execute(insert(EVENTS_META).values(key="schema_version", value=SCHEMA_VERSION))
                 return
             except (IntegrityError, DBAPIError):  # another process created it between our check and our CREATE
@@ -153,12 +180,23 @@ class EventStore:
             conn.execute(insert(EVENTS), values)
         return [str(v["event_id"]) for v in values]
 
-    def log_impression(self, *, items: Sequence[str], session_id: str | None = None, user_id: str | None = None,
-                       impression_id: str | None = None, surface: str = "list", item_kind: str | None = None,
-                       positions: Sequence[int] | None = None, shown: Sequence[str] | None = None,
-                       variant: str | None = None, propensity: float | None = 1.0,
-                       model: dict | None = None, faithfulness: float | None = None,
-                       payload: dict | None = None) -> str:
+    def log_impression(
+        self,
+        *,
+        items: Sequence[str],
+        session_id: str | None = None,
+        user_id: str | None = None,
+        impression_id: str | None = None,
+        surface: str = "list",
+        item_kind: str | None = None,
+        positions: Sequence[int] | None = None,
+        shown: Sequence[str] | None = None,
+        variant: str | None = None,
+        propensity: float | None = 1.0,
+        model: dict | None = None,
+        faithfulness: float | None = None,
+        payload: dict | None = None,
+    ) -> str:
         """Log that ``items`` were shown (at ``positions``, default 0..n-1) as one event; returns the impression id.
 
         ``shown`` is the whole set shown together (defaults to ``items``). ``propensity`` is the
@@ -175,19 +213,41 @@ class EventStore:
         shown_ids = list(shown) if shown is not None else items
         model = model or {}
         event_id = new_id()
-        base = dict(event_id=event_id, type="impression", session_id=session_id, user_hash=hash_user_id(user_id),
-                    impression_id=impression_id, surface=surface, item_kind=item_kind, shown=shown_ids,
-                    variant=variant, propensity=propensity, model_backend=model.get("backend"),
-                    model_name=model.get("name"), adapter=model.get("adapter"), faithfulness=faithfulness,
-                    payload=payload)
-        rows = [dict(base, item_id=item, position=int(pos), event_id=event_id if n == 0 else f"{event_id}:{n}")
-                for n, (item, pos) in enumerate(zip(items, positions))]
+        base = dict(
+            event_id=event_id,
+            type="impression",
+            session_id=session_id,
+            user_hash=hash_user_id(user_id),
+            impression_id=impression_id,
+            surface=surface,
+            item_kind=item_kind,
+            shown=shown_ids,
+            variant=variant,
+            propensity=propensity,
+            model_backend=model.get("backend"),
+            model_name=model.get("name"),
+            adapter=model.get("adapter"),
+            faithfulness=faithfulness,
+            payload=payload,
+        )
+        rows = [
+            dict(base, item_id=item, position=int(pos), event_id=event_id if n == 0 else f"{event_id}:{n}")
+            for n, (item, pos) in enumerate(zip(items, positions))
+        ]
         self._write(rows)
         return impression_id
 
-    def log_candidates(self, *, item_id: str, candidates: Sequence[dict], session_id: str | None = None,
-                       user_id: str | None = None, impression_id: str | None = None, surface: str = "explanation",
-                       item_kind: str | None = None) -> str:
+    def log_candidates(
+        self,
+        *,
+        item_id: str,
+        candidates: Sequence[dict],
+        session_id: str | None = None,
+        user_id: str | None = None,
+        impression_id: str | None = None,
+        surface: str = "explanation",
+        item_kind: str | None = None,
+    ) -> str:
         """Several candidate explanations of ONE item shown side by side, as one event (one transaction).
 
         Each candidate is ``{"variant", "propensity", "model": {backend, name, adapter}, "faithfulness",
@@ -206,44 +266,126 @@ class EventStore:
         rows = []
         for n, c in enumerate(candidates):
             model = c.get("model") or {}
-            rows.append(dict(event_id=event_id if n == 0 else f"{event_id}:{n}", type="impression",
-                             session_id=session_id, user_hash=hash_user_id(user_id), impression_id=impression_id,
-                             surface=surface, item_id=str(item_id), item_kind=item_kind, position=n, shown=variants,
-                             variant=variants[n], propensity=c.get("propensity"), model_backend=model.get("backend"),
-                             model_name=model.get("name"), adapter=model.get("adapter"),
-                             faithfulness=c.get("faithfulness"), payload=c.get("payload")))
+            rows.append(
+                dict(
+                    event_id=event_id if n == 0 else f"{event_id}:{n}",
+                    type="impression",
+                    session_id=session_id,
+                    user_hash=hash_user_id(user_id),
+                    impression_id=impression_id,
+                    surface=surface,
+                    item_id=str(item_id),
+                    item_kind=item_kind,
+                    position=n,
+                    shown=variants,
+                    variant=variants[n],
+                    propensity=c.get("propensity"),
+                    model_backend=model.get("backend"),
+                    model_name=model.get("name"),
+                    adapter=model.get("adapter"),
+                    faithfulness=c.get("faithfulness"),
+                    payload=c.get("payload"),
+                )
+            )
         self._write(rows)
         return impression_id
 
-    def log_click(self, *, impression_id: str | None, item_id: str, session_id: str | None = None,
-                  user_id: str | None = None, position: int | None = None, payload: dict | None = None) -> str:
-        return self._write([dict(type="click", impression_id=impression_id, item_id=item_id, session_id=session_id,
-                                 user_hash=hash_user_id(user_id), position=position, value=1.0,
-                                 payload=payload)])[0]
+    def log_click(
+        self,
+        *,
+        impression_id: str | None,
+        item_id: str,
+        session_id: str | None = None,
+        user_id: str | None = None,
+        position: int | None = None,
+        payload: dict | None = None,
+    ) -> str:
+        return self._write(
+            [
+                dict(
+                    type="click",
+                    impression_id=impression_id,
+                    item_id=item_id,
+                    session_id=session_id,
+                    user_hash=hash_user_id(user_id),
+                    position=position,
+                    value=1.0,
+                    payload=payload,
+                )
+            ]
+        )[0]
 
-    def log_dwell(self, *, impression_id: str | None, item_id: str, dwell_ms: float | None, session_id: str | None = None,
-                  user_id: str | None = None, position: int | None = None, payload: dict | None = None) -> str:
+    def log_dwell(
+        self,
+        *,
+        impression_id: str | None,
+        item_id: str,
+        dwell_ms: float | None,
+        session_id: str | None = None,
+        user_id: str | None = None,
+        position: int | None = None,
+        payload: dict | None = None,
+    ) -> str:
         if dwell_ms is None or dwell_ms < 0:
             raise FeedbackError("dwell_ms must be a non-negative number of milliseconds")
-        return self._write([dict(type="dwell", impression_id=impression_id, item_id=item_id, session_id=session_id,
-                                 user_hash=hash_user_id(user_id), position=position, value=float(dwell_ms),
-                                 payload=payload)])[0]
+        return self._write(
+            [
+                dict(
+                    type="dwell",
+                    impression_id=impression_id,
+                    item_id=item_id,
+                    session_id=session_id,
+                    user_hash=hash_user_id(user_id),
+                    position=position,
+                    value=float(dwell_ms),
+                    payload=payload,
+                )
+            ]
+        )[0]
 
-    def log_thumbs(self, *, impression_id: str | None, item_id: str, up: bool, reason: str | None = None,
-                   comment: str | None = None, session_id: str | None = None, user_id: str | None = None,
-                   position: int | None = None, payload: dict | None = None) -> str:
+    def log_thumbs(
+        self,
+        *,
+        impression_id: str | None,
+        item_id: str,
+        up: bool,
+        reason: str | None = None,
+        comment: str | None = None,
+        session_id: str | None = None,
+        user_id: str | None = None,
+        position: int | None = None,
+        payload: dict | None = None,
+    ) -> str:
         if reason is not None and reason not in THUMBS_REASONS:
             raise FeedbackError(f"unknown reason {reason!r}; expected one of {', '.join(THUMBS_REASONS)}")
         payload = dict(payload or {})
         if comment:
             payload["comment"] = redact_pii(comment[:2000])
-        return self._write([dict(type="thumbs", impression_id=impression_id, item_id=item_id, session_id=session_id,
-                                 user_hash=hash_user_id(user_id), position=position, value=1.0 if up else -1.0,
-                                 reason=reason, payload=payload or None)])[0]
+        return self._write(
+            [
+                dict(
+                    type="thumbs",
+                    impression_id=impression_id,
+                    item_id=item_id,
+                    session_id=session_id,
+                    user_hash=hash_user_id(user_id),
+                    position=position,
+                    value=1.0 if up else -1.0,
+                    reason=reason,
+                    payload=payload or None,
+                )
+            ]
+        )[0]
 
-    def log_corrections(self, corrections: Iterable[dict], *, impression_id: str | None = None,
-                        item_id: str | None = None, session_id: str | None = None,
-                        user_id: str | None = None) -> str:
+    def log_corrections(
+        self,
+        corrections: Iterable[dict],
+        *,
+        impression_id: str | None = None,
+        item_id: str | None = None,
+        session_id: str | None = None,
+        user_id: str | None = None,
+    ) -> str:
         """Skill corrections (``{"skill": ..., "action": "wrong"|"missing"}``) as one event (one transaction)."""
         corrections = list(corrections)
         if not corrections:
@@ -255,16 +397,32 @@ class EventStore:
             if not skill:
                 raise FeedbackError("a skill correction needs a skill label or id")
             if action not in CORRECTION_ACTIONS:
-                raise FeedbackError(f"unknown correction action {action!r}; expected one of {', '.join(CORRECTION_ACTIONS)}")
-            rows.append(dict(type="correction", event_id=event_id if n == 0 else f"{event_id}:{n}",
-                             impression_id=impression_id, item_id=item_id, session_id=session_id,
-                             user_hash=hash_user_id(user_id), skill=redact_pii(skill[:200]), action=action))
+                raise FeedbackError(
+                    f"unknown correction action {action!r}; expected one of {', '.join(CORRECTION_ACTIONS)}"
+                )
+            rows.append(
+                dict(
+                    type="correction",
+                    event_id=event_id if n == 0 else f"{event_id}:{n}",
+                    impression_id=impression_id,
+                    item_id=item_id,
+                    session_id=session_id,
+                    user_hash=hash_user_id(user_id),
+                    skill=redact_pii(skill[:200]),
+                    action=action,
+                )
+            )
         self._write(rows)
         return event_id
 
     # ------------------------------------------------------------------------------ reading
-    def query(self, sql: str = "SELECT * FROM events ORDER BY id", params: Mapping[str, Any] | None = None,
-              *, expanding: Sequence[str] = ()) -> list[dict]:
+    def query(
+        self,
+        sql: str = "SELECT * FROM events ORDER BY id",
+        params: Mapping[str, Any] | None = None,
+        *,
+        expanding: Sequence[str] = (),
+    ) -> list[dict]:
         """Rows of ``sql`` (portable SQL with ``:name`` parameters) as dicts.
 
         ``expanding`` names list parameters used as ``IN :name``.
@@ -305,8 +463,9 @@ def get_event_store(target: str | Path | None = None) -> EventStore:
         return store
 
 
-def export_events(path: str | Path, *, events_path: str | Path | None = None,
-                  since: float | None = None) -> dict[str, int]:
+def export_events(
+    path: str | Path, *, events_path: str | Path | None = None, since: float | None = None
+) -> dict[str, int]:
     """Write every event (optionally those at or after ``since``) to a Parquet file at ``path``.
 
     Returns counts per event type plus ``total``. ``shown`` becomes a list column and ``payload``
@@ -323,15 +482,33 @@ def export_events(path: str | Path, *, events_path: str | Path | None = None,
     rows = store.query(sql + " ORDER BY id", params)
     for row in rows:
         row["shown"] = json.loads(row["shown"]) if row.get("shown") else None
-    schema = pa.schema([
-        ("id", pa.int64()), ("event_id", pa.string()), ("ts", pa.float64()), ("type", pa.string()),
-        ("session_id", pa.string()), ("user_hash", pa.string()), ("impression_id", pa.string()),
-        ("surface", pa.string()), ("item_id", pa.string()), ("item_kind", pa.string()), ("position", pa.int32()),
-        ("shown", pa.list_(pa.string())), ("variant", pa.string()), ("propensity", pa.float64()),
-        ("model_backend", pa.string()), ("model_name", pa.string()), ("adapter", pa.string()),
-        ("faithfulness", pa.float64()), ("value", pa.float64()), ("reason", pa.string()), ("skill", pa.string()),
-        ("action", pa.string()), ("payload", pa.string()),
-    ])
+    schema = pa.schema(
+        [
+            ("id", pa.int64()),
+            ("event_id", pa.string()),
+            ("ts", pa.float64()),
+            ("type", pa.string()),
+            ("session_id", pa.string()),
+            ("user_hash", pa.string()),
+            ("impression_id", pa.string()),
+            ("surface", pa.string()),
+            ("item_id", pa.string()),
+            ("item_kind", pa.string()),
+            ("position", pa.int32()),
+            ("shown", pa.list_(pa.string())),
+            ("variant", pa.string()),
+            ("propensity", pa.float64()),
+            ("model_backend", pa.string()),
+            ("model_name", pa.string()),
+            ("adapter", pa.string()),
+            ("faithfulness", pa.float64()),
+            ("value", pa.float64()),
+            ("reason", pa.string()),
+            ("skill", pa.string()),
+            ("action", pa.string()),
+            ("payload", pa.string()),
+        ]
+    )
     table = pa.Table.from_pylist(rows, schema=schema)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,7 @@ class LLMUnavailable(RuntimeError):
         *,
         reason: UnavailableReason = "error",
         backend: str = "",
-        results: list["GenerationResult"] | None = None,
+        results: list[GenerationResult] | None = None,
     ) -> None:
         super().__init__(message)
         self.reason: UnavailableReason = reason
@@ -163,8 +163,9 @@ def parse_json_object(text: str, schema: dict[str, Any] | None = None) -> tuple[
 def raise_if_all_invalid(results: list[GenerationResult], backend: str) -> list[GenerationResult]:
     if results and all(r.parsed is None for r in results):
         reasons = "; ".join(sorted({r.error or "unparsed" for r in results}))
-        raise LLMUnavailable(f"{backend}: no sample was a JSON object ({reasons})", reason="invalid",
-                             backend=backend, results=results)
+        raise LLMUnavailable(
+            f"{backend}: no sample was a JSON object ({reasons})", reason="invalid", backend=backend, results=results
+        )
     return results
 
 

@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import inspect
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from app.llm.jump_forward import JumpForward
 from app.llm.prefix_cache import PrefixCache
@@ -71,8 +72,15 @@ class FastDecoder:
     #: above this many allowed tokens the full projection is cheaper than gathering rows
     MAX_SUBSET = 4096
 
-    def __init__(self, model: Any, tokenizer: Any, decoded_vocab: list[bytes], vocab_size: int,
-                 *, prefix_cache: PrefixCache | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        decoded_vocab: list[bytes],
+        vocab_size: int,
+        *,
+        prefix_cache: PrefixCache | None = None,
+    ) -> None:
         self.model = model
         self.vocab_size = vocab_size
         self.jump = JumpForward(tokenizer, decoded_vocab, vocab_size)
@@ -83,9 +91,12 @@ class FastDecoder:
         # Logits of the allowed tokens only: the vocabulary projection is a fifth of SmolLM2's weights.
         # Only for model types whose logits are a plain lm_head(hidden) (no soft-capping or scaling).
         config = getattr(model, "config", None)
-        plain_head = (getattr(config, "model_type", "") in self.PLAIN_HEAD_TYPES
-                      and not getattr(config, "final_logit_softcapping", None)
-                      and getattr(model, "lm_head", None) is not None and hasattr(model, "model"))
+        plain_head = (
+            getattr(config, "model_type", "") in self.PLAIN_HEAD_TYPES
+            and not getattr(config, "final_logit_softcapping", None)
+            and getattr(model, "lm_head", None) is not None
+            and hasattr(model, "model")
+        )
         self._decoder = model.model if plain_head else None
         self._head = model.lm_head if plain_head else None
 
@@ -132,7 +143,7 @@ class FastDecoder:
 
     def _prefill_prefix(self, prompt_ids: list[int], prefix_len: int, result: DecodeResult) -> tuple[Any, int]:
         """A cache holding the static prefix (from the prefix cache, or prefilled and stored now)."""
-        start, cache = self.prefix_cache.lookup(prompt_ids[:prefix_len + 1], self.model.config)
+        start, cache = self.prefix_cache.lookup(prompt_ids[: prefix_len + 1], self.model.config)
         if cache is None:
             cache, start = self._new_cache(), 0
         result.cached_tokens = start
@@ -144,11 +155,21 @@ class FastDecoder:
 
     # ------------------------------------------------------------------------------------------
 
-    def decode(self, prompt_ids: list[int], compiled_grammar: Any, *, prefix_len: int = 0,
-               max_new_tokens: int = 512, max_time_s: float | None = None, temperature: float = 0.0,
-               jump: JumpMode = "canonical", use_prefix_cache: bool = True, generator: Any = None,
-               trace: list[dict[str, Any]] | None = None,
-               on_tokens: Callable[[list[int]], None] | None = None) -> DecodeResult:
+    def decode(
+        self,
+        prompt_ids: list[int],
+        compiled_grammar: Any,
+        *,
+        prefix_len: int = 0,
+        max_new_tokens: int = 512,
+        max_time_s: float | None = None,
+        temperature: float = 0.0,
+        jump: JumpMode = "canonical",
+        use_prefix_cache: bool = True,
+        generator: Any = None,
+        trace: list[dict[str, Any]] | None = None,
+        on_tokens: Callable[[list[int]], None] | None = None,
+    ) -> DecodeResult:
         """Decode one answer to ``prompt_ids`` under ``compiled_grammar``.
 
         ``prefix_len``: how many leading prompt tokens are the same for every request (the system

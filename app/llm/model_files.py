@@ -21,9 +21,9 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from retrieval.artifacts import require_build_allowed
 from retrieval.settings import Settings, get_settings

@@ -81,7 +81,9 @@ class OpenAIBackend(LLMBackend):
             base_url=self.base_url,
             headers=headers,
             timeout=httpx.Timeout(self.timeout_s, connect=min(connect_timeout_s, self.timeout_s)),
-            limits=httpx.Limits(max_connections=self.max_concurrency + 4, max_keepalive_connections=self.max_concurrency),
+            limits=httpx.Limits(
+                max_connections=self.max_concurrency + 4, max_keepalive_connections=self.max_concurrency
+            ),
             transport=transport,
         )
         self._pool: ThreadPoolExecutor | None = None
@@ -95,8 +97,15 @@ class OpenAIBackend(LLMBackend):
         """The ``model`` field sent: the adapter's served name when one is selected."""
         return self.adapter or self.model_name
 
-    def _request(self, method: str, path: str, json_body: dict | None = None, *, retries: int | None = None,
-                 timeout: float | None = None) -> httpx.Response:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        json_body: dict | None = None,
+        *,
+        retries: int | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
         attempts = 1 + (self.max_retries if retries is None else retries)
         last: Exception | None = None
         reason = "down"
@@ -132,8 +141,9 @@ class OpenAIBackend(LLMBackend):
 
     # ----------------------------------------------------------------------------------------
 
-    def _body(self, messages: list[Message], schema: dict[str, Any], max_new_tokens: int, temperature: float,
-              n: int) -> dict[str, Any]:
+    def _body(
+        self, messages: list[Message], schema: dict[str, Any], max_new_tokens: int, temperature: float, n: int
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.request_model,
             "messages": messages,
@@ -165,7 +175,9 @@ class OpenAIBackend(LLMBackend):
             raise ValueError("n must be >= 1")
         max_new_tokens = int(max_new_tokens or self.settings.llm_max_new_tokens)
         started = time.perf_counter()
-        response = self._request("POST", "/chat/completions", self._body(messages, schema, max_new_tokens, temperature, n))
+        response = self._request(
+            "POST", "/chat/completions", self._body(messages, schema, max_new_tokens, temperature, n)
+        )
         latency_ms = (time.perf_counter() - started) * 1000.0
         try:
             payload = response.json()
@@ -186,7 +198,9 @@ class OpenAIBackend(LLMBackend):
                     latency_ms=latency_ms,
                     tokens_generated=0,
                     model=self.model_name,
-                    adapter=self.adapter if self.adapter else (served_model if served_model != self.model_name else None),
+                    adapter=self.adapter
+                    if self.adapter
+                    else (served_model if served_model != self.model_name else None),
                     backend=self.name,
                     finish_reason=choice.get("finish_reason"),
                     schema_valid=valid,
@@ -235,22 +249,36 @@ class OpenAIBackend(LLMBackend):
         try:
             return list(response.json()["data"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise LLMUnavailable(f"openai: malformed /models response: {exc}", reason="error", backend=self.name) from exc
+            raise LLMUnavailable(
+                f"openai: malformed /models response: {exc}", reason="error", backend=self.name
+            ) from exc
 
     def health(self) -> BackendHealth:
         started = time.perf_counter()
         try:
             models = self.list_models()
         except LLMUnavailable as exc:
-            return BackendHealth(ok=False, backend=self.name, model=self.model_name, adapter=self.adapter,
-                                 detail=str(exc), latency_ms=(time.perf_counter() - started) * 1000.0,
-                                 extra={"reason": exc.reason, "base_url": self.base_url})
+            return BackendHealth(
+                ok=False,
+                backend=self.name,
+                model=self.model_name,
+                adapter=self.adapter,
+                detail=str(exc),
+                latency_ms=(time.perf_counter() - started) * 1000.0,
+                extra={"reason": exc.reason, "base_url": self.base_url},
+            )
         ids = [m.get("id") for m in models]
         ok = self.request_model in ids
         detail = "ok" if ok else f"model {self.request_model!r} not served (served: {ids})"
-        return BackendHealth(ok=ok, backend=self.name, model=self.model_name, adapter=self.adapter, detail=detail,
-                             latency_ms=(time.perf_counter() - started) * 1000.0,
-                             extra={"base_url": self.base_url, "served": ids})
+        return BackendHealth(
+            ok=ok,
+            backend=self.name,
+            model=self.model_name,
+            adapter=self.adapter,
+            detail=detail,
+            latency_ms=(time.perf_counter() - started) * 1000.0,
+            extra={"base_url": self.base_url, "served": ids},
+        )
 
     def close(self) -> None:
         with self._pool_lock:

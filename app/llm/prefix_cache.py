@@ -44,7 +44,7 @@ class PrefixCache:
         with self._lock:
             best: tuple[int, ...] | None = None
             for key in self._entries:
-                if len(key) < len(ids) and (best is None or len(key) > len(best)) and tuple(ids[:len(key)]) == key:
+                if len(key) < len(ids) and (best is None or len(key) > len(best)) and tuple(ids[: len(key)]) == key:
                     best = key
             if best is None:
                 self.misses += 1

@@ -214,8 +214,12 @@ class TransformersBackend(LLMBackend):
         self.use_prefix_cache = decoding in ("fast", "verified")
         self._lock = threading.Lock()
         self.load_seconds = time.perf_counter() - started
-        log.info("transformers backend: %s%s loaded in %.1fs", self.model_name,
-                 f" + {self.adapter}" if self.adapter else "", self.load_seconds)
+        log.info(
+            "transformers backend: %s%s loaded in %.1fs",
+            self.model_name,
+            f" + {self.adapter}" if self.adapter else "",
+            self.load_seconds,
+        )
 
     # ----------------------------------------------------------------------------------------
 
@@ -286,9 +290,16 @@ class TransformersBackend(LLMBackend):
             prefix += 1
         return ids, prefix
 
-    def decode_one(self, messages: list[Message], schema: dict[str, Any], max_new_tokens: int | None = None,
-                   temperature: float = 0.0, *, generator: Any = None,
-                   on_tokens: Any = None) -> tuple[GenerationResult, DecodeResult]:
+    def decode_one(
+        self,
+        messages: list[Message],
+        schema: dict[str, Any],
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
+        *,
+        generator: Any = None,
+        on_tokens: Any = None,
+    ) -> tuple[GenerationResult, DecodeResult]:
         """One answer through :class:`~app.llm.fast_decode.FastDecoder`, with its decoding statistics
         (forced vs sampled tokens, forward passes, prefill time: what ``eval.bench.decode`` reports).
         ``on_tokens(list[int])`` streams final answer tokens as they come (decode them incrementally).
@@ -298,38 +309,67 @@ class TransformersBackend(LLMBackend):
         compiled = self._compiled(schema)
         with self._lock:
             run = self.decoder.decode(
-                ids, compiled, prefix_len=prefix, max_new_tokens=max_new_tokens,
+                ids,
+                compiled,
+                prefix_len=prefix,
+                max_new_tokens=max_new_tokens,
                 max_time_s=self.max_time_s if self.max_time_s and self.max_time_s > 0 else None,
-                temperature=temperature, jump=self.jump_mode, use_prefix_cache=self.use_prefix_cache,
-                generator=generator, on_tokens=on_tokens)
+                temperature=temperature,
+                jump=self.jump_mode,
+                use_prefix_cache=self.use_prefix_cache,
+                generator=generator,
+                on_tokens=on_tokens,
+            )
         text = self._text(run.tokens)
         parsed, valid, error = parse_json_object(text, schema)
         if run.finish_reason == "rejected":
             error = (error + "; " if error else "") + "grammar rejected a token"
         result = GenerationResult(
-            text=text, parsed=parsed, latency_ms=run.total_s * 1000.0, tokens_generated=len(run.tokens),
-            model=self.model_name, adapter=self.adapter, backend=self.name,
-            finish_reason="stop" if run.finish_reason == "stop" else "length", schema_valid=valid, error=error)
+            text=text,
+            parsed=parsed,
+            latency_ms=run.total_s * 1000.0,
+            tokens_generated=len(run.tokens),
+            model=self.model_name,
+            adapter=self.adapter,
+            backend=self.name,
+            finish_reason="stop" if run.finish_reason == "stop" else "length",
+            schema_valid=valid,
+            error=error,
+        )
         return result, run
 
-    def _generate_fast(self, conversations: list[list[Message]], schema: dict[str, Any], max_new_tokens: int | None,
-                       temperature: float, n: int) -> list[list[GenerationResult] | LLMUnavailable]:
+    def _generate_fast(
+        self,
+        conversations: list[list[Message]],
+        schema: dict[str, Any],
+        max_new_tokens: int | None,
+        temperature: float,
+        n: int,
+    ) -> list[list[GenerationResult] | LLMUnavailable]:
         results: list[list[GenerationResult] | LLMUnavailable] = []
         for messages in conversations:
             try:
                 sample, run = self.decode_one(messages, schema, max_new_tokens, temperature)
             except Exception as exc:  # noqa: BLE001 - any failure means "fall back"
                 log.exception("transformers generation failed")
-                results.append(LLMUnavailable(f"transformers: generation failed: {exc}", reason="error",
-                                              backend=self.name))
+                results.append(
+                    LLMUnavailable(f"transformers: generation failed: {exc}", reason="error", backend=self.name)
+                )
                 continue
             samples = [sample] + [GenerationResult(**sample.to_dict()) for _ in range(n - 1)]
             try:
                 results.append(raise_if_all_invalid(samples, self.name))
             except LLMUnavailable as invalid:
-                results.append(invalid if run.finish_reason != "time" else LLMUnavailable(
-                    f"transformers: generation exceeded {self.max_time_s:.0f}s", reason="timeout",
-                    backend=self.name, results=samples))
+                results.append(
+                    invalid
+                    if run.finish_reason != "time"
+                    else LLMUnavailable(
+                        f"transformers: generation exceeded {self.max_time_s:.0f}s",
+                        reason="timeout",
+                        backend=self.name,
+                        results=samples,
+                    )
+                )
         return results
 
     def _generate(
@@ -382,7 +422,7 @@ class TransformersBackend(LLMBackend):
                 return [err for _ in conversations]
             elapsed = time.perf_counter() - started
         latency_ms = elapsed * 1000.0
-        new_tokens = output[:, enc["input_ids"].shape[1]:]
+        new_tokens = output[:, enc["input_ids"].shape[1] :]
         timed_out = bool(self.max_time_s) and elapsed >= self.max_time_s
 
         results: list[list[GenerationResult] | LLMUnavailable] = []
@@ -416,9 +456,16 @@ class TransformersBackend(LLMBackend):
             try:
                 results.append(raise_if_all_invalid(samples, self.name))
             except LLMUnavailable as invalid:
-                results.append(invalid if not timed_out else LLMUnavailable(
-                    f"transformers: generation exceeded {self.max_time_s:.0f}s", reason="timeout",
-                    backend=self.name, results=samples))
+                results.append(
+                    invalid
+                    if not timed_out
+                    else LLMUnavailable(
+                        f"transformers: generation exceeded {self.max_time_s:.0f}s",
+                        reason="timeout",
+                        backend=self.name,
+                        results=samples,
+                    )
+                )
         return results
 
     def health(self) -> BackendHealth:
@@ -435,9 +482,16 @@ class TransformersBackend(LLMBackend):
             adapter=self.adapter,
             detail=detail,
             latency_ms=(time.perf_counter() - started) * 1000.0,
-            extra={"load_seconds": round(self.load_seconds, 2), "dtype": self.dtype, "decoding": self.decoding,
-                   "prefix_cache": {"entries": len(self.decoder.prefix_cache), "hits": self.decoder.prefix_cache.hits,
-                                    "misses": self.decoder.prefix_cache.misses}},
+            extra={
+                "load_seconds": round(self.load_seconds, 2),
+                "dtype": self.dtype,
+                "decoding": self.decoding,
+                "prefix_cache": {
+                    "entries": len(self.decoder.prefix_cache),
+                    "hits": self.decoder.prefix_cache.hits,
+                    "misses": self.decoder.prefix_cache.misses,
+                },
+            },
         )
 
     def close(self) -> None:

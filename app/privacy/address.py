@@ -31,20 +31,80 @@ from app.privacy.spans import PiiSpan
 from app.privacy.vocab import CAREER_WORDS, FUNCTION_WORDS
 
 _US_STATES = [
-    'AL', 'AK', 'AZ', 'AR', 'CA', 'CO', 'CT', 'DE', 'DC', 'FL', 'GA', 'HI', 'ID', 'IL', 'IN', 'IA', 'KS',
-    'KY', 'LA', 'ME', 'MD', 'MA', 'MI', 'MN', 'MS', 'MO', 'MT', 'NE', 'NV', 'NH', 'NJ', 'NM', 'NY', 'NC',
-    'ND', 'OH', 'OK', 'OR', 'PA', 'RI', 'SC', 'SD', 'TN', 'TX', 'UT', 'VT', 'VA', 'WA', 'WV', 'WI', 'WY',
-    'PR', 'GU', 'VI', 'AS', 'MP', 'FM', 'MH', 'PW', 'AA', 'AE', 'AP'
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "DC",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+    "PR",
+    "GU",
+    "VI",
+    "AS",
+    "MP",
+    "FM",
+    "MH",
+    "PW",
+    "AA",
+    "AE",
+    "AP",
 ]
 _CA_PROVINCES = ["AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"]
 _AU_STATES = ["NSW", "VIC", "QLD", "TAS", "ACT", "NT", "SA", "WA"]
-_STATE_NAMES = ("Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|"
-                "Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|"
-                "Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|"
-                "New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|"
-                "South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|"
-                "Wisconsin|Wyoming|Ontario|Quebec|British Columbia|Alberta|Manitoba|Saskatchewan|Nova Scotia|"
-                "New Brunswick|New South Wales|Victoria|Queensland|Tasmania")
+_STATE_NAMES = (
+    "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|"
+    "Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|"
+    "Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|"
+    "New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|"
+    "South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|"
+    "Wisconsin|Wyoming|Ontario|Quebec|British Columbia|Alberta|Manitoba|Saskatchewan|Nova Scotia|"
+    "New Brunswick|New South Wales|Victoria|Queensland|Tasmania"
+)
 
 UK_POSTCODE = r"(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})"
 CA_POSTCODE = r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d"
@@ -52,28 +112,60 @@ IE_EIRCODE = r"[AC-FHKNPRTV-Y]\d{2} ?[AC-FHKNPRTV-Y0-9]{4}"
 US_ZIP = r"\d{5}(?:-\d{4})?"
 
 _POSTCODE_RES = [
-    re.compile(r"(?<![\w-])\d{5}-\d{4}(?![\w-])"),                                   # ZIP+4
+    re.compile(r"(?<![\w-])\d{5}-\d{4}(?![\w-])"),  # ZIP+4
     re.compile(r"(?<![\w-])" + UK_POSTCODE + r"(?![\w-])"),
     re.compile(r"(?<![\w-])" + CA_POSTCODE + r"(?![\w-])"),
     re.compile(r"(?<![\w-])" + IE_EIRCODE + r"(?![\w-])"),
 ]
 _LABELLED_POSTCODE = re.compile(
     r"\b(?:zip(?:\s*code)?|postal\s*code|post\s*code|postcode|pin\s*code|pincode|pin)\s*(?:no\.?\s*)?[:#-]?\s*"
-    r"(?P<v>[A-Z0-9](?:[A-Z0-9 -]{1,8}[A-Z0-9])?)(?![\w-])", re.IGNORECASE)
+    r"(?P<v>[A-Z0-9](?:[A-Z0-9 -]{1,8}[A-Z0-9])?)(?![\w-])",
+    re.IGNORECASE,
+)
 # "Pune - 411038", "Sagar-586834", "Bhopal 690743": a 6-digit (Indian PIN) code after a place name
 _INDIAN_PIN = re.compile(r"\b(?P<w>[A-Z][a-z]+)(?:[ \t]*[-–,][ \t]*|[ \t]+)(?P<v>\d{3} ?\d{3})(?![\w-])")
 _CITY = r"\b[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){0,3}"
-_US_CA_STATE = r"(?:" + "|".join(sorted(set(_US_STATES + _CA_PROVINCES), key=len, reverse=True)) + "|" + _STATE_NAMES + ")"
+_US_CA_STATE = (
+    r"(?:" + "|".join(sorted(set(_US_STATES + _CA_PROVINCES), key=len, reverse=True)) + "|" + _STATE_NAMES + ")"
+)
 _AU_STATE = r"(?:" + "|".join(_AU_STATES) + ")"
-_AMOUNT_WORDS = frozenset([
-    'revenue', 'salary', 'ctc', 'budget', 'income', 'turnover', 'cost', 'costs', 'price', 'amount', 'rs',
-    'inr', 'usd', 'eur', 'gbp', 'sales', 'savings', 'worth', 'value', 'valued', 'total', 'approx',
-    'approximately', 'around', 'over', 'about'
-])
+_AMOUNT_WORDS = frozenset(
+    [
+        "revenue",
+        "salary",
+        "ctc",
+        "budget",
+        "income",
+        "turnover",
+        "cost",
+        "costs",
+        "price",
+        "amount",
+        "rs",
+        "inr",
+        "usd",
+        "eur",
+        "gbp",
+        "sales",
+        "savings",
+        "worth",
+        "value",
+        "valued",
+        "total",
+        "approx",
+        "approximately",
+        "around",
+        "over",
+        "about",
+    ]
+)
 _LOCALITY = re.compile(
     r"(?:" + _CITY + r",?[ \t]*)?\b" + _US_CA_STATE + r"\.?,?[ \t]+(?:" + US_ZIP + "|" + CA_POSTCODE + r")(?![\w-])"
-    r"|" + _CITY + r",?[ \t]+" + _AU_STATE + r",?[ \t]+\d{4}(?![\w-])")
-_MILITARY = re.compile(r"\b(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5}\b|\b(?:PSC|Unit|USNS|USNV|USS)[ \t]+\d{1,5},?[ \t]+Box[ \t]+\d{1,5}\b")
+    r"|" + _CITY + r",?[ \t]+" + _AU_STATE + r",?[ \t]+\d{4}(?![\w-])"
+)
+_MILITARY = re.compile(
+    r"\b(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5}\b|\b(?:PSC|Unit|USNS|USNV|USS)[ \t]+\d{1,5},?[ \t]+Box[ \t]+\d{1,5}\b"
+)
 
 STREET_WORDS = (
     "Street|St|Road|Rd|Avenue|Ave|Av|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Square|Sq|Terrace|Ter|"
@@ -82,34 +174,45 @@ STREET_WORDS = (
     "Hollow|Junction|Village|Villas|Estate|Marg|Nagar|Ganj|Chowk|Colony|Layout|Sector|Path|Bypass|Centreway|"
     "Esplanade|Parade|Promenade|Causeway|Broadway|Route|Fork|Forks|Harbor|Harbour|Meadow|Meadows|Springs|"
     "Station|Summit|Valley|View|Point|Pointe|Shores|Knoll|Landing|Commons|Track|Tunnel|Turnpike|Manor|Mall|"
-    "Circus|Crest|Dale|Glen|Court|Cove|Creek|Field|Fields|Wood|Woods")
-_UNIT = (r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Level|Lvl|Lot|Shop|Villa|Block|Tower|Wing|Room|Rm|Studio|"
-         r"Bldg|Building|#)\.?[ \t]*#?[ \t]*[\w-]{1,6}")
+    "Circus|Crest|Dale|Glen|Court|Cove|Creek|Field|Fields|Wood|Woods"
+)
+_UNIT = (
+    r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Level|Lvl|Lot|Shop|Villa|Block|Tower|Wing|Room|Rm|Studio|"
+    r"Bldg|Building|#)\.?[ \t]*#?[ \t]*[\w-]{1,6}"
+)
 _STREET = re.compile(
     r"(?<![\w/.-])\d{1,6}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?,?[ \t]+"
     r"(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?"
     r"(?:[A-Z][\w'’.-]*[ \t]+){1,4}?"
     r"(?:" + STREET_WORDS + "|" + STREET_WORDS.lower() + r")\.?(?![\w])"
-    r"(?:,?[ \t]+" + _UNIT + r")?")
-_PO_BOX = re.compile(r"\b(?:P\.?[ \t]?O\.?[ \t]?Box|Post[ \t]+Office[ \t]+Box|Private[ \t]+Bag)[ \t]*#?[ \t]*\d{1,6}\b",
-                     re.IGNORECASE)
+    r"(?:,?[ \t]+" + _UNIT + r")?"
+)
+_PO_BOX = re.compile(
+    r"\b(?:P\.?[ \t]?O\.?[ \t]?Box|Post[ \t]+Office[ \t]+Box|Private[ \t]+Bag)[ \t]*#?[ \t]*\d{1,6}\b", re.IGNORECASE
+)
 # "Address: ..." as a field (line start or after a separator), not "IP address - configured ..."
 _ADDRESS_LABEL = re.compile(
     r"(?:^|(?<=[|•·;]))[ \t*•-]*(?:(?:home|postal|mailing|permanent|current|residential|present|correspondence|"
     r"communication)?[ \t]*address[ \t]*(?:for[ \t]+correspondence[ \t]*)?[:\-–]|home[ \t]*:|residence[ \t]*:)"
     r"[ \t]*(?P<v>[^\n|•]{3,160})",
-    re.IGNORECASE | re.MULTILINE)
+    re.IGNORECASE | re.MULTILINE,
+)
 _LIVES_AT = re.compile(
     r"\b(?:i[ \t]+live|i'm[ \t]+living|lives|living|i[ \t]+reside|resides|residing|staying)[ \t]+(?:at|on)[ \t]+"
-    r"(?P<v>[^\n;]{3,120}?)(?=\.[ \t]|\.$|\n|;|$)", re.IGNORECASE | re.MULTILINE)
-_UNIT_LINE = re.compile(r"^(?:" + _UNIT + r"|(?:House|Plot|Door|H\.?\s?No\.?|Flat No\.?)[ \t]*[\w/-]{1,8}|RD[ \t]+\d{1,3})\b",
-                        re.IGNORECASE)
+    r"(?P<v>[^\n;]{3,120}?)(?=\.[ \t]|\.$|\n|;|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_UNIT_LINE = re.compile(
+    r"^(?:" + _UNIT + r"|(?:House|Plot|Door|H\.?\s?No\.?|Flat No\.?)[ \t]*[\w/-]{1,8}|RD[ \t]+\d{1,3})\b", re.IGNORECASE
+)
 # a line that is only a unit and a street: "Level 2 40 Turner Ronde", "Flat 30, Lane Fort"
 _UNIT_LINE_ANYWHERE = re.compile(
     r"(?m)^[ \t]*(?:Apt|Apartment|Suite|Unit|Flat|Level|Lot|Shop|Villa|Studio|House|Plot|H\.?[ \t]?No\.?)\.?[ \t]*\d{1,5}[A-Za-z]?"
-    r",?(?:[ \t]+\d{1,6}[A-Za-z]?)?(?:,?[ \t]+[A-Z][\w'’.-]*){1,4}[ \t]*$")
-_STOP_LABEL = re.compile(r"[ \t]*(?:\||•|·|;|\b(?:phone|tel|mobile|cell|email|e-mail|dob|date of birth)\b)",
-                         re.IGNORECASE)
+    r",?(?:[ \t]+\d{1,6}[A-Za-z]?)?(?:,?[ \t]+[A-Z][\w'’.-]*){1,4}[ \t]*$"
+)
+_STOP_LABEL = re.compile(
+    r"[ \t]*(?:\||•|·|;|\b(?:phone|tel|mobile|cell|email|e-mail|dob|date of birth)\b)", re.IGNORECASE
+)
 
 
 def _looks_like_address_line(line: str) -> bool:
@@ -120,8 +223,12 @@ def _looks_like_address_line(line: str) -> bool:
     if line[:1].isdigit() or _UNIT_LINE.match(line) or _STREET.match(line):
         return True
     caps = [w for w in words if w[:1].isupper()]
-    return len(caps) == len(words) and len(words) <= 4 and not line.rstrip().endswith((":", ".", "!", "?")) \
+    return (
+        len(caps) == len(words)
+        and len(words) <= 4
+        and not line.rstrip().endswith((":", ".", "!", "?"))
         and not any(w.lower().strip(".,") in CAREER_WORDS for w in words)
+    )
 
 
 _SENTENCE_END = re.compile(r"[a-z]{2,}[.!?][ \t]+\S")  # "... since 2019. Boston, MA" but not "H.No. 69"
@@ -167,7 +274,7 @@ def _value_span(text: str, m: re.Match, group: str = "v") -> PiiSpan | None:
     value = m.group(group)
     stop = _STOP_LABEL.search(value)
     if stop:
-        value = value[:stop.start()]
+        value = value[: stop.start()]
     value = value.rstrip(" \t,.;")
     if len(value.strip()) < 3:
         return None
@@ -178,11 +285,20 @@ _NAMEWORD = r"[A-Z][\w'’.-]*"
 # the locality after a street line: "Marktown 5093", "East Stephanieland, 2604" (a bare 4-5 digit code
 # counts only here, right after a street, never on its own: "Toronto 2019" is a year)
 _LOCALITY_AFTER_STREET = re.compile(
-    r"(?:,[ \t]*|[ \t]*\n[ \t]*)(?P<v>" + _NAMEWORD + r"(?:[ \t]+" + _NAMEWORD + r"){0,3},?[ \t]+\d{4,5})(?![\w-])")
+    r"(?:,[ \t]*|[ \t]*\n[ \t]*)(?P<v>" + _NAMEWORD + r"(?:[ \t]+" + _NAMEWORD + r"){0,3},?[ \t]+\d{4,5})(?![\w-])"
+)
 # before a postcode in running text: "... at 566 Sutton Plains, Jessicaview " (number-led street, town)
 _STREET_BEFORE_POSTCODE = re.compile(
-    r"(?P<v>\d{1,6}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?,?[ \t]+(?:" + _NAMEWORD + r"[ \t]+){0,4}" + _NAMEWORD
-    + r"(?:,[ \t]*(?:" + _NAMEWORD + r"[ \t]+){0,3}" + _NAMEWORD + r")?,?[ \t]*)$")
+    r"(?P<v>\d{1,6}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?,?[ \t]+(?:"
+    + _NAMEWORD
+    + r"[ \t]+){0,4}"
+    + _NAMEWORD
+    + r"(?:,[ \t]*(?:"
+    + _NAMEWORD
+    + r"[ \t]+){0,3}"
+    + _NAMEWORD
+    + r")?,?[ \t]*)$"
+)
 
 
 def _around_streets(text: str, streets: list[PiiSpan], postal: list[tuple[int, int]]) -> list[PiiSpan]:
@@ -194,7 +310,7 @@ def _around_streets(text: str, streets: list[PiiSpan], postal: list[tuple[int, i
             out.append(PiiSpan(m.start("v"), m.end("v"), "address"))
     for start, _end in postal:
         line_start = text.rfind("\n", 0, start) + 1
-        m = _STREET_BEFORE_POSTCODE.search(text[max(line_start, start - 160):start])
+        m = _STREET_BEFORE_POSTCODE.search(text[max(line_start, start - 160) : start])
         if m:
             offset = max(line_start, start - 160)
             out.append(PiiSpan(offset + m.start("v"), offset + m.end("v"), "address"))

@@ -21,18 +21,44 @@ PROFILE_URL_RE = re.compile(
     r"(?<![\w.-])(?:[\w-]+\.)?(?:linkedin\.com|github\.com|gitlab\.com|bitbucket\.org|twitter\.com|x\.com|"
     r"facebook\.com|fb\.com|instagram\.com|medium\.com|stackoverflow\.com|kaggle\.com|behance\.net|"
     r"dribbble\.com|youtube\.com|tiktok\.com|t\.me|mastodon\.social)/[^\s<>\"'()\[\]{}]+",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 HANDLE_RE = re.compile(r"(?<![\w@./:+-])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,38}[A-Za-z0-9_])?(?![\w@])")
 # "@Risk", "@Road", "@nalyst", "@work" are software products in the O*NET technology list; Java and
 # Python decorators appear in developers' résumés
-NOT_HANDLES = frozenset({"@risk", "@road", "@nalyst", "@work", "@override", "@autowired", "@component",
-                         "@service", "@repository", "@controller", "@restcontroller", "@entity", "@test",
-                         "@bean", "@configuration", "@staticmethod", "@classmethod", "@property",
-                         "@dataclass", "@app", "@input", "@output", "@injectable", "@ngmodule"})
+NOT_HANDLES = frozenset(
+    {
+        "@risk",
+        "@road",
+        "@nalyst",
+        "@work",
+        "@override",
+        "@autowired",
+        "@component",
+        "@service",
+        "@repository",
+        "@controller",
+        "@restcontroller",
+        "@entity",
+        "@test",
+        "@bean",
+        "@configuration",
+        "@staticmethod",
+        "@classmethod",
+        "@property",
+        "@dataclass",
+        "@app",
+        "@input",
+        "@output",
+        "@injectable",
+        "@ngmodule",
+    }
+)
 PHONE_RE = re.compile(
     r"(?<![\w/.+-])(?:\+|00)?\(?\d[\d \t\u00a0().-]{5,22}\d(?:[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6})?"
     r"(?![\w/]|-[0-9A-Za-z])",  # not the start of a UUID or another dashed id ("49607371-2712-4b0a-...")
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension)\s*\d{1,6}$", re.IGNORECASE)
 _ONET_CODE = re.compile(r"^\d{2}-\d{4}(?:\.\d{2})?$")
 _DATE = re.compile(r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./](?:\d{2}|\d{4}))$")
@@ -43,8 +69,8 @@ _TRAILING = ".,;:!?"
 _PHONE_CONTEXT = re.compile(
     r"\b(?:phone|ph|tel|telephone|mobile|mob|cell|cellphone|whatsapp|fax|contact|call(?:[ \t]+me)?(?:[ \t]+(?:on|at))?|"
     r"reach[ \t]+me[ \t]+(?:on|at)|text[ \t]+me[ \t]+(?:on|at))[ \t]*(?:no\.?|number|#)?[ \t]*[:.#-]?[ \t]*$",
-    re.IGNORECASE)
-
+    re.IGNORECASE,
+)
 
 
 def _is_phone(raw: str) -> bool:
@@ -77,8 +103,9 @@ def contact_spans(text: str) -> list[PiiSpan]:
     for pattern in (URL_RE, PROFILE_URL_RE):
         for m in pattern.finditer(text):
             spans.append(PiiSpan(m.start(), _strip_trailing(text, m.start(), m.end()), "link"))
-    spans += [PiiSpan(m.start(), m.end(), "handle") for m in HANDLE_RE.finditer(text)
-              if m.group(0).lower() not in NOT_HANDLES]
+    spans += [
+        PiiSpan(m.start(), m.end(), "handle") for m in HANDLE_RE.finditer(text) if m.group(0).lower() not in NOT_HANDLES
+    ]
     emails = [s for s in spans if s.kind == "email"]
     for m in PHONE_RE.finditer(text):
         raw = m.group(0)
@@ -98,15 +125,19 @@ def _is_short_phone(raw: str) -> bool:
     core = _EXTENSION.sub("", raw.strip()).strip("()")
     digits = sum(ch.isdigit() for ch in core)
     groups = re.findall(r"\d+", core)
-    return (7 <= digits <= 15 and not _ONET_CODE.match(core) and not _DATE.match(core)
-            and not all(len(g) == 4 and g[:2] in ("19", "20") for g in groups))
+    return (
+        7 <= digits <= 15
+        and not _ONET_CODE.match(core)
+        and not _DATE.match(core)
+        and not all(len(g) == 4 and g[:2] in ("19", "20") for g in groups)
+    )
 
 
 def _in_phone_context(text: str, start: int, emails: list[PiiSpan]) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", start)
     line_end = len(text) if line_end == -1 else line_end
-    before = text[max(line_start, start - 80):start]
+    before = text[max(line_start, start - 80) : start]
     if _PHONE_CONTEXT.search(before) or _PHONE_WORD.search(before):
         return True
     return any(line_start <= e.start < line_end for e in emails)

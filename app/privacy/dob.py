@@ -12,21 +12,28 @@ import re
 
 from app.privacy.spans import PiiSpan
 
-_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
-          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
-_DATE = (r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
-         r"|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})"
-         r"|" + _DAY + r"(?:\s+of)?[\s-]+" + _MONTH + r",?[\s-]+\d{4}"
-         r"|" + _MONTH + r"\s+" + _DAY + r",?\s+\d{4}"
-         r"|" + _MONTH + r",?\s+\d{4}"
-         r"|(?:19|20)\d{2}"
-         r"|" + _DAY + r"(?:\s+of)?[\s-]+" + _MONTH + r"(?![\w])"     # a birthday without the year
-         r"|" + _MONTH + r"\s+" + _DAY + r"(?![\w]))")
-_LABEL = (r"(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+(?:on|in))?|"
-          r"geburtsdatum|date\s+de\s+naissance|fecha\s+de\s+nacimiento)")
-DOB_RE = re.compile(r"\b" + _LABEL + r"(?![\w])\s*(?:[:=\-–]|\bis\b|\bon\b)?\s*(?P<date>" + _DATE + r")(?![\w])",
-                    re.IGNORECASE)
+_DATE = (
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
+    r"|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})"
+    r"|" + _DAY + r"(?:\s+of)?[\s-]+" + _MONTH + r",?[\s-]+\d{4}"
+    r"|" + _MONTH + r"\s+" + _DAY + r",?\s+\d{4}"
+    r"|" + _MONTH + r",?\s+\d{4}"
+    r"|(?:19|20)\d{2}"
+    r"|" + _DAY + r"(?:\s+of)?[\s-]+" + _MONTH + r"(?![\w])"  # a birthday without the year
+    r"|" + _MONTH + r"\s+" + _DAY + r"(?![\w]))"
+)
+_LABEL = (
+    r"(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+(?:on|in))?|"
+    r"geburtsdatum|date\s+de\s+naissance|fecha\s+de\s+nacimiento)"
+)
+DOB_RE = re.compile(
+    r"\b" + _LABEL + r"(?![\w])\s*(?:[:=\-–]|\bis\b|\bon\b)?\s*(?P<date>" + _DATE + r")(?![\w])", re.IGNORECASE
+)
 
 
 def dob_spans(text: str) -> list[PiiSpan]:

@@ -24,8 +24,11 @@ _FILES = ("dist.male.first", "dist.female.first")
 @lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
     """Lower-cased first names that are not everyday words: the ones a gazetteer pair may start with."""
-    return frozenset(n for n in listed_names() if len(n) > 1 and n not in FUNCTION_WORDS and n not in CAREER_WORDS
-                     and n not in AMBIGUOUS_FIRST_NAMES)
+    return frozenset(
+        n
+        for n in listed_names()
+        if len(n) > 1 and n not in FUNCTION_WORDS and n not in CAREER_WORDS and n not in AMBIGUOUS_FIRST_NAMES
+    )
 
 
 @lru_cache(maxsize=1)
@@ -40,8 +43,9 @@ def listed_names() -> frozenset[str]:
                 if line.strip():
                     out.add(line.split()[0].lower())
     except (ModuleNotFoundError, FileNotFoundError, OSError) as exc:
-        log.warning("first-name gazetteer unavailable (%s: %s); name redaction uses context rules only",
-                    type(exc).__name__, exc)
+        log.warning(
+            "first-name gazetteer unavailable (%s: %s); name redaction uses context rules only", type(exc).__name__, exc
+        )
         return frozenset()
     return frozenset(out)
 

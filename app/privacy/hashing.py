@@ -48,5 +48,5 @@ def hash_profile_id(profile_id: str | None, settings=None) -> str | None:
 
 
 def is_hashed(value: str, prefix: str) -> bool:
-    body = value[len(prefix):]
+    body = value[len(prefix) :]
     return value.startswith(prefix) and len(body) == 64 and all(c in "0123456789abcdef" for c in body)

@@ -53,8 +53,10 @@ _L = "a-zß-öø-ÿ"
 _TITLE_WORD = rf"(?:[{_U}]['’][{_U}][{_L}]+|(?:Mc|Mac)?[{_U}][{_L}]+(?:[{_U}][{_L}]+)?)(?:[-'’][{_U}]?[{_L}]+)*"
 _CAPS_WORD = rf"[{_U}]{{2,}}(?:[-'’][{_U}]{{2,}})*"
 _INITIAL = rf"[{_U}]\."
-_PARTICLE = (r"(?:van|von|der|den|de|del|della|da|di|du|la|le|bin|binti|bint|al|el|ter|ten|dos|das|y|"
-             r"Ó|Ní|Nic|Uí|Ua|Mac|Mc|Van|Von|De|Del|Della|Da|Di|Du|La|Le|Al|El|St\.?)")
+_PARTICLE = (
+    r"(?:van|von|der|den|de|del|della|da|di|du|la|le|bin|binti|bint|al|el|ter|ten|dos|das|y|"
+    r"Ó|Ní|Nic|Uí|Ua|Mac|Mc|Van|Von|De|Del|Della|Da|Di|Du|La|Le|Al|El|St\.?)"
+)
 _WORD_RE = re.compile(rf"{_TITLE_WORD}|{_CAPS_WORD}|{_INITIAL}")
 _GAP_RE = re.compile(rf"[ \t]+(?:{_PARTICLE}[ \t]+)*")
 
@@ -63,34 +65,83 @@ _LABEL_RE = re.compile(
     r"family[ \t]+name|contact[ \t]+person|emergency[ \t]+contact|referee|referees|reference|references|signed|"
     r"signature|prepared[ \t]+by|submitted[ \t]+by|written[ \t]+by|candidate|applicant|from|to|cc|attn|attention)"
     r"[ \t]*(?:[:\-–,][ \t]*)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # labels that also occur as ordinary words ("from", "to"): only as a field, at a line start
 _FIELD_ONLY_LABELS = ("from", "to", "cc", "attn", "attention")
-_PERSON_QUALIFIERS = frozenset([
-    'full', 'first', 'last', 'given', 'family', 'middle', 'candidate', "candidate's", 'candidates',
-    'applicant', "applicant's", 'applicants', "father's", 'fathers', 'father', "mother's", 'mothers',
-    'mother', "husband's", 'husband', "wife's", 'wife', 'spouse', "spouse's", 'guardian', "guardian's",
-    'parent', "parent's", 'your', 'my', 'his', 'her', 'person', 'contact', 'student', "student's",
-    'employee', "employee's", 'patient', 'legal', 'preferred', 'maiden', 'nick'
-])
-_INTRO_RE = re.compile(r"\b(?P<intro>my[ \t]+name[ \t]+is|my[ \t]+name's|name's|call[ \t]+me|i[ \t]+go[ \t]+by|"
-                       r"(?:résumé|resume|cv|curriculum[ \t]+vitae|profile|portfolio)[ \t]+of|contact|"
-                       r"known[ \t]+as|about[ \t]+me[ \t]*[:—–-]|i[ \t]+am|i'm|i’m|"
-                       r"this[ \t]+is|it's|it’s)[ \t]+", re.IGNORECASE)
+_PERSON_QUALIFIERS = frozenset(
+    [
+        "full",
+        "first",
+        "last",
+        "given",
+        "family",
+        "middle",
+        "candidate",
+        "candidate's",
+        "candidates",
+        "applicant",
+        "applicant's",
+        "applicants",
+        "father's",
+        "fathers",
+        "father",
+        "mother's",
+        "mothers",
+        "mother",
+        "husband's",
+        "husband",
+        "wife's",
+        "wife",
+        "spouse",
+        "spouse's",
+        "guardian",
+        "guardian's",
+        "parent",
+        "parent's",
+        "your",
+        "my",
+        "his",
+        "her",
+        "person",
+        "contact",
+        "student",
+        "student's",
+        "employee",
+        "employee's",
+        "patient",
+        "legal",
+        "preferred",
+        "maiden",
+        "nick",
+    ]
+)
+_INTRO_RE = re.compile(
+    r"\b(?P<intro>my[ \t]+name[ \t]+is|my[ \t]+name's|name's|call[ \t]+me|i[ \t]+go[ \t]+by|"
+    r"(?:résumé|resume|cv|curriculum[ \t]+vitae|profile|portfolio)[ \t]+of|contact|"
+    r"known[ \t]+as|about[ \t]+me[ \t]*[:—–-]|i[ \t]+am|i'm|i’m|"
+    r"this[ \t]+is|it's|it’s)[ \t]+",
+    re.IGNORECASE,
+)
 _STRONG_INTROS = ("my", "name", "call", "i go", "known", "about", "résumé", "resume", "cv", "curriculum")
 _AFTER_CONTACT = re.compile(r"[ \t]*(?:(?:on|at|via|by|for|through)\b|[,(<])")
 # a short bio in the third person: "Cassandra Shea is a statistician" (a listed first name first)
-_BIO_RE = re.compile(rf"(?:^|(?<=[.!?\n])[ \t]*)(?P<n>{_TITLE_WORD}(?:[ \t]+{_TITLE_WORD}){{1,2}})[ \t]+"
-                     r"(?:is|was)[ \t]+(?:an?|the|currently)\b|"
-                     rf"(?:^|(?<=[.!?\n])[ \t]*)(?P<m>{_TITLE_WORD}(?:[ \t]+{_TITLE_WORD}){{1,2}})[ \t]+"
-                     r"(?:has[ \t]+(?:been|worked)|works[ \t]+as|worked[ \t]+as)\b", re.MULTILINE)
+_BIO_RE = re.compile(
+    rf"(?:^|(?<=[.!?\n])[ \t]*)(?P<n>{_TITLE_WORD}(?:[ \t]+{_TITLE_WORD}){{1,2}})[ \t]+"
+    r"(?:is|was)[ \t]+(?:an?|the|currently)\b|"
+    rf"(?:^|(?<=[.!?\n])[ \t]*)(?P<m>{_TITLE_WORD}(?:[ \t]+{_TITLE_WORD}){{1,2}})[ \t]+"
+    r"(?:has[ \t]+(?:been|worked)|works[ \t]+as|worked[ \t]+as)\b",
+    re.MULTILINE,
+)
 # "Jane here", "hey there, Jane Doe here -": a name that introduces itself at a clause start
-_HERE_RE = re.compile(rf"(?:^|(?<=[,.!?:;—–-])[ \t]*|(?<=\n))(?P<n>{_TITLE_WORD}(?:[ \t]+{_TITLE_WORD}){{0,2}})[ \t]+here\b",
-                      re.MULTILINE)
+_HERE_RE = re.compile(
+    rf"(?:^|(?<=[,.!?:;—–-])[ \t]*|(?<=\n))(?P<n>{_TITLE_WORD}(?:[ \t]+{_TITLE_WORD}){{0,2}})[ \t]+here\b", re.MULTILINE
+)
 _SIGNOFF_RE = re.compile(
     r"(?im)^[ \t]*(?:regards|best[ \t]+regards|kind[ \t]+regards|warm[ \t]+regards|warmly|sincerely|"
     r"yours[ \t]+sincerely|yours[ \t]+truly|yours[ \t]+faithfully|faithfully|thanks|thank[ \t]+you|many[ \t]+thanks|"
-    r"cheers|best|best[ \t]+wishes|respectfully|cordially|with[ \t]+gratitude)[ \t]*[,!.]?[ \t]*(?:\n[ \t]*|,[ \t]*)")
+    r"cheers|best|best[ \t]+wishes|respectfully|cordially|with[ \t]+gratitude)[ \t]*[,!.]?[ \t]*(?:\n[ \t]*|,[ \t]*)"
+)
 _HONORIFIC_RE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Shri|Smt|Kumari|Mister|Madam)\.?[ \t]+")
 _HEADER_SPLIT = re.compile(r"[|•·,;\t]|[ \t]{2,}|[ \t][-–—][ \t]|📧|📱|☎|✉")
 _INVERTED_RE = re.compile(rf"(?P<n>{_TITLE_WORD},[ \t]+{_TITLE_WORD}(?:[ \t]+{_TITLE_WORD})?)[ \t]*")
@@ -123,8 +174,9 @@ def _stop_word(word: str, *, context: bool, after: list[str] | None = None, surn
     return key in CAREER_WORDS or key in FUNCTION_WORDS
 
 
-def _run(text: str, pos: int, *, max_words: int = 4, caps: bool = True, context: bool = True,
-         surname_first: bool = False) -> tuple[int, int, list[str]]:
+def _run(
+    text: str, pos: int, *, max_words: int = 4, caps: bool = True, context: bool = True, surname_first: bool = False
+) -> tuple[int, int, list[str]]:
     """The name run starting at ``pos``: (start, end, words); empty words when none starts there."""
     words: list[str] = []
     start = end = pos
@@ -134,8 +186,9 @@ def _run(text: str, pos: int, *, max_words: int = 4, caps: bool = True, context:
         if not m:
             break
         word = m.group(0)
-        if (word.isupper() and len(word) > 1 and not caps) or _stop_word(word, context=context, after=words,
-                                                                            surname_first=surname_first):
+        if (word.isupper() and len(word) > 1 and not caps) or _stop_word(
+            word, context=context, after=words, surname_first=surname_first
+        ):
             break
         if m.end() < len(text) and (text[m.end()].isalnum() or text[m.end()] in "_@/"):
             break  # part of a longer token ("Jane2", "Doe@x")
@@ -162,8 +215,11 @@ def _labelled(text: str) -> list[PiiSpan]:
             continue  # "Company Name:", "Project Name:"
         if label in ("candidate", "applicant") and pre and pre not in ("the", "a", "our", "this"):
             continue
-        if label in _FIELD_ONLY_LABELS and (pre or text[m.start("label"):m.end()].rstrip()[-1:] != ":"
-                                            or text[text.rfind("\n", 0, m.start()) + 1:m.start("label")].strip()):
+        if label in _FIELD_ONLY_LABELS and (
+            pre
+            or text[m.start("label") : m.end()].rstrip()[-1:] != ":"
+            or text[text.rfind("\n", 0, m.start()) + 1 : m.start("label")].strip()
+        ):
             continue  # "From: Jane Doe" as a header field, not "moved from Pune, ..."
         pos = m.end()
         hon = _HONORIFIC_RE.match(text, pos)
@@ -220,8 +276,9 @@ def _header(text: str, contact: list[PiiSpan]) -> list[PiiSpan]:
     if first_end != -1:  # one line is a chat message or a label, not a résumé
         line = text[lead:first_end]
         inverted = _INVERTED_RE.fullmatch(line)
-        if inverted and not any(_stop_word(w, context=True, surname_first=True)
-                                for w in inverted.group(0).replace(",", " ").split()):
+        if inverted and not any(
+            _stop_word(w, context=True, surname_first=True) for w in inverted.group(0).replace(",", " ").split()
+        ):
             out.append(PiiSpan(lead + inverted.start("n"), lead + inverted.end("n"), "name"))  # "Doe, Jane"
         cut = _HEADER_SPLIT.search(line)
         span = _name_segment(text, lead, lead + (cut.start() if cut else len(line)))
@@ -230,7 +287,7 @@ def _header(text: str, contact: list[PiiSpan]) -> list[PiiSpan]:
             for _ in range(3):
                 nxt = text.find("\n", window_end + 1)
                 window_end = len(text) if nxt == -1 else nxt
-            words = _WORD_RE.findall(text[span.start:span.end])
+            words = _WORD_RE.findall(text[span.start : span.end])
             if any(lead <= sp.start < window_end for sp in contact) or is_first_name(words[0]):
                 out.append(span)
     # "Jane Doe | Pune | jane@example.com": a name segment on a line with an email or a phone
@@ -297,18 +354,23 @@ def _gazetteer_pairs(text: str) -> list[PiiSpan]:
 def _propagate(text: str, found: list[PiiSpan]) -> list[PiiSpan]:
     parts: set[str] = set()
     for span in found:
-        for word in _WORD_RE.findall(text[span.start:span.end]):
+        for word in _WORD_RE.findall(text[span.start : span.end]):
             bare = word.strip(".'’")
             key = bare.lower()
             # every part the context accepted, bar months and places ("Anthony May" must not take
             # "May 2019" with it) and words too short to be a name part
-            if len(bare) >= 2 and key not in CORE_FUNCTION_WORDS and key not in CALENDAR_WORDS \
-                    and key not in PLACE_WORDS:
+            if (
+                len(bare) >= 2
+                and key not in CORE_FUNCTION_WORDS
+                and key not in CALENDAR_WORDS
+                and key not in PLACE_WORDS
+            ):
                 parts.update({bare, bare.upper(), bare[0].upper() + bare[1:].lower()})
     if not parts:
         return []
-    pattern = re.compile(r"(?<![\w@./-])(?:" + "|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True))
-                         + r")(?![\w@/-])")
+    pattern = re.compile(
+        r"(?<![\w@./-])(?:" + "|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True)) + r")(?![\w@/-])"
+    )
     return [PiiSpan(m.start(), m.end(), "name") for m in pattern.finditer(text)]
 
 

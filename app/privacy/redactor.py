@@ -53,9 +53,12 @@ def _merge(spans: list[PiiSpan], text: str = "") -> list[PiiSpan]:
     """Union of overlapping spans (and touching ones of one kind); a merged span keeps the higher-priority kind."""
     merged: list[PiiSpan] = []
     for span in sorted(s for s in spans if s.end > s.start):
-        touching = _same_place(span.kind, merged[-1].kind) and (
-            span.start == merged[-1].end or (span.kind in _PLACE and _joins(text, merged[-1].end, span.start))
-        ) if merged else False
+        touching = (
+            _same_place(span.kind, merged[-1].kind)
+            and (span.start == merged[-1].end or (span.kind in _PLACE and _joins(text, merged[-1].end, span.start)))
+            if merged
+            else False
+        )
         if merged and (span.start < merged[-1].end or touching):
             last = merged[-1]
             kind = last.kind if _RANK[last.kind] <= _RANK[span.kind] else span.kind
@@ -80,7 +83,7 @@ def find_pii(text: str | None) -> list[PiiSpan]:
 def _replace(text: str, spans: list[PiiSpan]) -> str:
     out, pos = [], 0
     for span in spans:
-        out.append(text[pos:span.start])
+        out.append(text[pos : span.start])
         out.append(span.token)
         pos = span.end
     out.append(text[pos:])

@@ -56,8 +56,10 @@ def _ensure_dir(path: Path) -> None:
         if stat.S_IMODE(path.stat().st_mode) & 0o077:
             os.chmod(path, 0o700)
     except OSError as exc:
-        raise SecretConfigError(f"cannot create the secrets directory {path} (0700): {exc}; set "
-                                "WAYPOINT_USER_HASH_SALT or make $WAYPOINT_HOME writable") from exc
+        raise SecretConfigError(
+            f"cannot create the secrets directory {path} (0700): {exc}; set "
+            "WAYPOINT_USER_HASH_SALT or make $WAYPOINT_HOME writable"
+        ) from exc
 
 
 def _check_mode(path: Path) -> None:
@@ -66,7 +68,8 @@ def _check_mode(path: Path) -> None:
         raise SecretConfigError(
             f"{path} has permissions {mode:04o}; the hashing secret must be 0600 (owner only). If you are "
             f"sure nobody else read it, run `chmod 600 {path}`; otherwise delete it to rotate the key "
-            "(hashes stored before then no longer match new ones).")
+            "(hashes stored before then no longer match new ones)."
+        )
 
 
 def _parse(raw: bytes, path: Path) -> bytes:
@@ -76,8 +79,10 @@ def _parse(raw: bytes, path: Path) -> bytes:
     except ValueError:
         key = b""
     if len(key) < 16:
-        raise SecretConfigError(f"{path} does not hold a hex secret of at least 16 bytes; delete it to create "
-                                "a new one (hashes stored before then no longer match new ones)")
+        raise SecretConfigError(
+            f"{path} does not hold a hex secret of at least 16 bytes; delete it to create "
+            "a new one (hashes stored before then no longer match new ones)"
+        )
     return key
 
 
@@ -153,8 +158,10 @@ def hashing_key(settings=None) -> bytes:
     if salt:
         return salt.encode("utf-8")
     if getattr(settings, "require_user_hash_salt", False):
-        raise SecretConfigError("require_user_hash_salt is on but WAYPOINT_USER_HASH_SALT is empty: set it to a "
-                                "long random secret shared by every replica (e.g. `openssl rand -hex 32`)")
+        raise SecretConfigError(
+            "require_user_hash_salt is on but WAYPOINT_USER_HASH_SALT is empty: set it to a "
+            "long random secret shared by every replica (e.g. `openssl rand -hex 32`)"
+        )
     return install_secret(settings.home)
 
 

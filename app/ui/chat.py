@@ -45,8 +45,13 @@ UI_PATH = "/ui"
 RECOMMEND_K = 5
 POSTINGS_K = 8  # job postings listed when the person asks for them
 MAX_PROFILE_TEXT = 20_000
-REASON_LABELS = {"not_relevant": "Not relevant to me", "wrong_skill": "A skill is wrong",
-                 "missing_skill": "A skill is missing", "too_generic": "Too generic", "other": "Other"}
+REASON_LABELS = {
+    "not_relevant": "Not relevant to me",
+    "wrong_skill": "A skill is wrong",
+    "missing_skill": "A skill is missing",
+    "too_generic": "Too generic",
+    "other": "Other",
+}
 CONFIDENT = 0.75  # a detected occupation this sure is used as the person's occupation (retrieval's CONFIDENT)
 SHOWN_SKILLS = 12
 QUOTE_CHARS = 90
@@ -59,22 +64,31 @@ CSS = """
 .waypoint-fit {font-weight: 600}
 .waypoint-from {color: #6b7280; font-size: 0.92em}
 """
-WELCOME = ("Hi! Tell me about yourself — what you do now, your skills, what you enjoy — or upload your résumé. "
-           "I'll suggest occupations and explain each suggestion. You can also ask *“Am I a good fit for data "
-           "scientist?”*")
-HELP = ("I'm Waypoint, a career guide. Tell me what you do (or upload your résumé), and where you'd like to go "
-        "(“I'm a firefighter and I want to move into finance”) — I'll suggest occupations and explain them. "
-        "You can also ask *“Am I a good fit for data scientist?”*")
+WELCOME = (
+    "Hi! Tell me about yourself — what you do now, your skills, what you enjoy — or upload your résumé. "
+    "I'll suggest occupations and explain each suggestion. You can also ask *“Am I a good fit for data "
+    "scientist?”*"
+)
+HELP = (
+    "I'm Waypoint, a career guide. Tell me what you do (or upload your résumé), and where you'd like to go "
+    "(“I'm a firefighter and I want to move into finance”) — I'll suggest occupations and explain them. "
+    "You can also ask *“Am I a good fit for data scientist?”*"
+)
 
 
 # ------------------------------------------------------------------------------------------------ state
 def _new_state() -> dict:
     """The conversation. ``profile`` is what recommendations and explanations use; ``beliefs`` is where each
     part of it came from (the person's words, or "set by you"), for the panel."""
-    return {"session_id": None,
-            "profile": {"occupation": None, "occupation_id": None, "skills": [], "text": None, "goal": None},
-            "beliefs": {"occupation": None, "candidates": [], "skills": {}, "goal": None},
-            "recs": [], "impression_id": None, "explanations": {}, "open": None}
+    return {
+        "session_id": None,
+        "profile": {"occupation": None, "occupation_id": None, "skills": [], "text": None, "goal": None},
+        "beliefs": {"occupation": None, "candidates": [], "skills": {}, "goal": None},
+        "recs": [],
+        "impression_id": None,
+        "explanations": {},
+        "open": None,
+    }
 
 
 def _session(state: dict) -> str:
@@ -88,8 +102,12 @@ def _profile(state: dict) -> Profile:
     person set it, or it was detected with confidence); an uncertain one is left to the text, which the
     recommender blends over the candidates."""
     p = state["profile"]
-    return Profile(occupation=p.get("occupation_id") or None, skills=list(p.get("skills") or []),
-                   text=p.get("text") or None, goal=p.get("goal") or None)
+    return Profile(
+        occupation=p.get("occupation_id") or None,
+        skills=list(p.get("skills") or []),
+        text=p.get("text") or None,
+        goal=p.get("goal") or None,
+    )
 
 
 def _has_profile(state: dict) -> bool:
@@ -98,8 +116,11 @@ def _has_profile(state: dict) -> bool:
 
 
 # Where a quote ends: a sentence or a line, or "…, and I …" / "… but my …" joining two statements.
-_QUOTE_BOUNDARY = re.compile(r"[!?;\n•|]|\.(?=\s|$)|,?\s+\b(?:and|but|so|though|although|because|while)\s+"
-                             r"(?=(?:i|i'm|im|i've|i'd|my|now|currently)\b)", re.I)
+_QUOTE_BOUNDARY = re.compile(
+    r"[!?;\n•|]|\.(?=\s|$)|,?\s+\b(?:and|but|so|though|although|because|while)\s+"
+    r"(?=(?:i|i'm|im|i've|i'd|my|now|currently)\b)",
+    re.I,
+)
 
 
 def _quote(text: str, span: Span | None) -> str | None:
@@ -157,11 +178,16 @@ def render_explanation(e: dict) -> str:
     and the verdict will be: the finished one replaces it in place."""
     item = e.get("item") or {}
     writing = e.get("state") == "writing"
-    checked, detail = (WRITING, "Each claim is checked against the evidence before it is shown.") if writing \
-        else _checked_in_words(e)
-    lines = [f"### {item.get('title', item.get('id', ''))}",
-             f"<span class='waypoint-fit'>Fit: {e.get('fit', '?')}</span> · {checked}", "",
-             e.get("summary") or (f"_{WRITING}_" if writing else "")]
+    checked, detail = (
+        (WRITING, "Each claim is checked against the evidence before it is shown.") if writing else _checked_in_words(e)
+    )
+    lines = [
+        f"### {item.get('title', item.get('id', ''))}",
+        f"<span class='waypoint-fit'>Fit: {e.get('fit', '?')}</span> · {checked}",
+        "",
+        e.get("summary") or (f"_{WRITING}_" if writing else ""),
+    ]
+
     def cite(ids) -> str:  # a group in id order: ids are numbered by first appearance, so this reads c1, c2 ...
         ids = sorted(ids or [], key=lambda i: (len(i), i))
         return " " + " ".join(f"[{i}]" for i in ids) if ids else ""
@@ -173,15 +199,22 @@ def render_explanation(e: dict) -> str:
         lines += ["", "**Skills you already have**"]
         lines += [f"- {s['label']}{cite(s.get('evidence'))}" for s in stated[:10]]
     if inferred:
-        lines += ["", "**Skills your current occupation usually involves** (you have not said so; "
-                      "tell me if you lack any)"]
+        lines += [
+            "",
+            "**Skills your current occupation usually involves** (you have not said so; tell me if you lack any)",
+        ]
         lines += [f"- {s['label']}{cite(s.get('evidence'))}" for s in inferred[:10]]
     if e.get("partial_skills"):
         lines += ["", "**Partly covered**"]
         for s in e["partial_skills"][:5]:
             via = (s.get("via") or {}).get("label")
-            how = (" (at a lower level than required)" if s.get("reason") == "lower_level"
-                   else f" (through {via})" if via else "")
+            how = (
+                " (at a lower level than required)"
+                if s.get("reason") == "lower_level"
+                else f" (through {via})"
+                if via
+                else ""
+            )
             lines.append(f"- {s['label']}{how}{cite(s.get('evidence'))}")
     if e.get("missing_skills"):
         lines += ["", "**Skills to build** (and courses that teach them)"]
@@ -190,8 +223,10 @@ def render_explanation(e: dict) -> str:
             lines.append(f"- {s['label']}{cite(s.get('evidence'))}" + (f" — courses: {courses}" if courses else ""))
     if e.get("next_steps"):
         step_cites = e.get("next_step_evidence") or []
-        lines += ["", "**Next steps**"] + [f"{n}. {step}{cite(step_cites[n - 1] if n <= len(step_cites) else [])}"
-                                          for n, step in enumerate(e["next_steps"], 1)]
+        lines += ["", "**Next steps**"] + [
+            f"{n}. {step}{cite(step_cites[n - 1] if n <= len(step_cites) else [])}"
+            for n, step in enumerate(e["next_steps"], 1)
+        ]
     lines += ["", "<details><summary>Evidence</summary>", "", detail, ""]
     lines += [f"- [{c['id']}] *{c['source']}*: {c['text']}" for c in (e.get("citations") or [])[:20]]
     lines += ["", "</details>"]
@@ -214,20 +249,30 @@ def _checked_in_words(e: dict) -> tuple[str, str]:
     claims, supported = int(v.get("claims") or 0), int(v.get("supported") or 0)
     faithfulness = float(e.get("faithfulness") or 0.0)
     if claims:
-        words = ("Every claim checked against the evidence" if supported >= claims else
-                 f"{supported} of {claims} claims could be checked against the evidence; "
-                 "the rest were corrected or left out")
-        detail = (f"Faithfulness {faithfulness:.2f}: {supported} of {claims} claims in the draft were supported by "
-                  "the evidence before checking; only checked claims are shown.")
+        words = (
+            "Every claim checked against the evidence"
+            if supported >= claims
+            else f"{supported} of {claims} claims could be checked against the evidence; "
+            "the rest were corrected or left out"
+        )
+        detail = (
+            f"Faithfulness {faithfulness:.2f}: {supported} of {claims} claims in the draft were supported by "
+            "the evidence before checking; only checked claims are shown."
+        )
     else:
-        words = ("Every claim checked against the evidence" if faithfulness >= 0.9999 else
-                 f"About {round(faithfulness * 100)}% of the claims could be checked against the evidence; "
-                 "the rest were left out")
+        words = (
+            "Every claim checked against the evidence"
+            if faithfulness >= 0.9999
+            else f"About {round(faithfulness * 100)}% of the claims could be checked against the evidence; "
+            "the rest were left out"
+        )
         detail = f"Faithfulness {faithfulness:.2f} (share of the draft's claims the evidence supported)."
     wrong = int(v.get("provenance_errors") or 0)
     if wrong:
-        detail += (f" {wrong} said you have a skill only your occupation suggests; "
-                   f"{'it was' if wrong == 1 else 'they were'} corrected.")
+        detail += (
+            f" {wrong} said you have a skill only your occupation suggests; "
+            f"{'it was' if wrong == 1 else 'they were'} corrected."
+        )
     return words, detail
 
 
@@ -255,9 +300,10 @@ def render_beliefs(state: dict) -> str:
     lines = []
     occupation = b.get("occupation")
     if occupation:
-        lines.append(f"**Occupation:** {_md(occupation['title'])}"
-                     + _from(occupation.get("quote"), occupation.get("by_person", False),
-                             occupation.get("note", "set by you")))
+        lines.append(
+            f"**Occupation:** {_md(occupation['title'])}"
+            + _from(occupation.get("quote"), occupation.get("by_person", False), occupation.get("note", "set by you"))
+        )
         if not occupation.get("by_person") and occupation.get("confidence", 1.0) < CONFIDENT:
             others = [c for c in b.get("candidates") or [] if c != occupation["title"]][:3]
             maybe = f" It could also be {', '.join(_md(o) for o in others)}." if others else ""
@@ -271,19 +317,26 @@ def render_beliefs(state: dict) -> str:
         groups: dict[str | None, list[str]] = {}  # skills from the same words share one quote
         for skill in skills[:SHOWN_SKILLS]:
             groups.setdefault(sources.get(skill), []).append(skill)
-        lines += [f"- {', '.join(_md(s) for s in group)}"
-                  + (_from(quote) if quote else _from(None, by_person=True, note="added by you"))
-                  for quote, group in groups.items()]
+        lines += [
+            f"- {', '.join(_md(s) for s in group)}"
+            + (_from(quote) if quote else _from(None, by_person=True, note="added by you"))
+            for quote, group in groups.items()
+        ]
         if len(skills) > SHOWN_SKILLS:
             lines.append(f"- … and {len(skills) - SHOWN_SKILLS} more (all in the box below)")
     else:
         lines.append("**Skills:** none noted yet.")
     goal = b.get("goal")
     if p.get("goal") and goal:
-        kind = {"field": "a move into this field", "occupation": "a move toward this occupation",
-                "skill": "a skill to learn"}[goal["kind"]]
-        lines.append(f"**Goal:** {_md(goal['field'] or goal['text'])} ({kind})"
-                     + _from(goal.get("quote"), goal.get("by_person", False)))
+        kind = {
+            "field": "a move into this field",
+            "occupation": "a move toward this occupation",
+            "skill": "a skill to learn",
+        }[goal["kind"]]
+        lines.append(
+            f"**Goal:** {_md(goal['field'] or goal['text'])} ({kind})"
+            + _from(goal.get("quote"), goal.get("by_person", False))
+        )
     else:
         lines.append("**Goal:** none — say where you'd like to go (“I want to move into finance”).")
     return "\n".join(_paragraphs(lines))
@@ -308,12 +361,20 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
     notes = []
     top = understood.occupations[0] if understood.status == "understood" and understood.occupations else None
     held = b.get("occupation")
-    if top is not None and (held is None or top.span is not None
-                            or (not held.get("by_person") and top.confidence > held.get("confidence", 0.0))):
+    if top is not None and (
+        held is None
+        or top.span is not None
+        or (not held.get("by_person") and top.confidence > held.get("confidence", 0.0))
+    ):
         sure = top.confidence >= CONFIDENT
         p["occupation"], p["occupation_id"] = top.title, (top.occupation_id if sure else None)
-        b["occupation"] = {"title": top.title, "id": top.occupation_id, "confidence": top.confidence,
-                           "quote": _quote(text, top.span), "by_person": False}
+        b["occupation"] = {
+            "title": top.title,
+            "id": top.occupation_id,
+            "confidence": top.confidence,
+            "quote": _quote(text, top.span),
+            "by_person": False,
+        }
         b["candidates"] = [o.title for o in understood.occupations]
         notes.append(f"I've noted your occupation as **{top.title}**" + ("." if sure else " (I'm not sure about it)."))
     known = {s.lower() for s in p["skills"]}
@@ -372,32 +433,50 @@ class ChatUI:
         state["open"] = None
         dwell_ms = max(0.0, (time.monotonic() - current["t0"]) * 1000.0)
         try:
-            self.svc.feedback({"type": "dwell", "item_id": current["item_id"], "dwell_ms": round(dwell_ms, 1),
-                               "impression_id": current.get("impression_id"), "position": current.get("position"),
-                               "session_id": _session(state)})
+            self.svc.feedback(
+                {
+                    "type": "dwell",
+                    "item_id": current["item_id"],
+                    "dwell_ms": round(dwell_ms, 1),
+                    "impression_id": current.get("impression_id"),
+                    "position": current.get("position"),
+                    "session_id": _session(state),
+                }
+            )
         except ServiceError as exc:
             log.warning("dwell not logged: %s", exc.message)
 
     def _open(self, state: dict, explanation: dict, position: int | None) -> None:
-        state["open"] = {"item_id": explanation["item"]["id"], "impression_id": explanation.get("impression_id"),
-                         "position": position, "t0": time.monotonic()}
+        state["open"] = {
+            "item_id": explanation["item"]["id"],
+            "impression_id": explanation.get("impression_id"),
+            "position": position,
+            "t0": time.monotonic(),
+        }
 
     def _explain(self, state: dict, item_id: str, position: int | None, surface: str) -> dict:
         cached = state["explanations"].get(item_id)
         if cached is not None:
             return cached
         shown = [r["id"] for r in state["recs"]] or None
-        explanation = self.svc.explain(_profile(state), item_id, session_id=_session(state),
-                                       impression_id=state.get("impression_id") if shown and item_id in shown else None,
-                                       position=position, shown=shown, surface=surface)
+        explanation = self.svc.explain(
+            _profile(state),
+            item_id,
+            session_id=_session(state),
+            impression_id=state.get("impression_id") if shown and item_id in shown else None,
+            position=position,
+            shown=shown,
+            surface=surface,
+        )
         state["explanations"][item_id] = explanation
         return explanation
 
     def _recommend(self, state: dict) -> list[str]:
         """Recommend occupations (+ jobs and courses when available), explain the top ones; chat lines."""
         profile = _profile(state)
-        result = self.svc.recommend(profile, "occupation", RECOMMEND_K, session_id=_session(state), surface="ui_list",
-                                    with_understanding=False)
+        result = self.svc.recommend(
+            profile, "occupation", RECOMMEND_K, session_id=_session(state), surface="ui_list", with_understanding=False
+        )
         state["recs"] = [{"id": i["id"], "title": i["title"], "kind": i["kind"]} for i in result["items"]]
         state["impression_id"] = result.get("impression_id")
         state["explanations"] = {}
@@ -413,8 +492,9 @@ class ChatUI:
                 lines.append(f"**{n + 1}. {rec['title']}**")
         for kind, heading in (("job", "Job postings"), ("course", "Courses")):
             try:
-                extra = self.svc.recommend(profile, kind, 3, session_id=_session(state), surface="ui_list",
-                                           with_understanding=False)
+                extra = self.svc.recommend(
+                    profile, kind, 3, session_id=_session(state), surface="ui_list", with_understanding=False
+                )
             except ServiceError:
                 continue  # not available in this build, or nothing to match on
             if extra["items"]:
@@ -445,8 +525,13 @@ class ChatUI:
             return ("", history, state, *self._profile_outputs(state), self._recs_update(state), panel)
         limit = self.svc.settings.max_text_chars
         if len(message) > limit:  # the textbox's max_length is the browser's; a queue call can skip it
-            history.append({"role": "assistant", "content": f"Sorry — that message is {len(message):,} characters; "
-                            f"the limit is {limit:,}. Paste the most relevant part, or upload your résumé."})
+            history.append(
+                {
+                    "role": "assistant",
+                    "content": f"Sorry — that message is {len(message):,} characters; "
+                    f"the limit is {limit:,}. Paste the most relevant part, or upload your résumé.",
+                }
+            )
             return (message[:limit], history, state, *self._profile_outputs(state), self._recs_update(state), panel)
         history.append({"role": "user", "content": message})
         try:
@@ -490,16 +575,23 @@ class ChatUI:
         notes.append("(You can correct all of this under *What Waypoint believes about you*.)")
         return " ".join(notes) + "\n\n" + "\n".join(self._recommend(state))
 
-    def _asked_list(self, state: dict, action: Route, message: str, understood: Understanding,
-                    selected: str | None) -> str:
+    def _asked_list(
+        self, state: dict, action: Route, message: str, understood: Understanding, selected: str | None
+    ) -> str:
         """ "What courses should I take?", "find me jobs": that list. What the message also says about the
         person ("I'm a nurse — what courses…?") is taken in first, with the occupation list it changes."""
         parts = []
         if says_something(understood) and understood.status != "not_english":
             parts.append(self._describe(state, message, understood))
         if not _has_profile(state):
-            return parts[0] if parts else ("First tell me a little about yourself (your job, your skills, where "
-                                            "you'd like to go) so I can suggest them.")
+            return (
+                parts[0]
+                if parts
+                else (
+                    "First tell me a little about yourself (your job, your skills, where "
+                    "you'd like to go) so I can suggest them."
+                )
+            )
         if not state["recs"]:
             parts.append("\n".join(self._recommend(state)))
         parts.append(self._courses_for_gaps(state, selected) if action.action == "courses" else self._postings(state))
@@ -515,23 +607,39 @@ class ChatUI:
         e = self._explain(state, target["id"], position, "ui_courses")
         gaps = e.get("missing_skills") or []
         if not gaps:
-            return (f"For **{target['title']}** your profile already shows every skill I can check, so there is no "
-                    "gap a course would close.")
-        lines = [f"To move toward **{target['title']}**, these are the skills to build first, and the courses "
-                 "that teach them:"]
+            return (
+                f"For **{target['title']}** your profile already shows every skill I can check, so there is no "
+                "gap a course would close."
+            )
+        lines = [
+            f"To move toward **{target['title']}**, these are the skills to build first, and the courses "
+            "that teach them:"
+        ]
         for gap in gaps:
             courses = [c["title"] for c in gap.get("courses") or []]
-            lines.append(f"- **{gap['label']}**: " + ("; ".join(courses) if courses else
-                         "no course in the catalogue teaches this yet — a project or volunteer work that uses it "
-                         "is the way in"))
+            lines.append(
+                f"- **{gap['label']}**: "
+                + (
+                    "; ".join(courses)
+                    if courses
+                    else "no course in the catalogue teaches this yet — a project or volunteer work that uses it "
+                    "is the way in"
+                )
+            )
         lines.append("\nPick another occupation under **Recommendations** and ask again for its courses.")
         return "\n".join(lines)
 
     def _postings(self, state: dict) -> str:
         """Job postings for the person as understood (occupation, goal, skills): title, employer, place."""
         try:
-            found = self.svc.recommend(_profile(state), "job", POSTINGS_K, session_id=_session(state),
-                                       surface="ui_jobs", with_understanding=False)
+            found = self.svc.recommend(
+                _profile(state),
+                "job",
+                POSTINGS_K,
+                session_id=_session(state),
+                surface="ui_jobs",
+                with_understanding=False,
+            )
         except ServiceError as exc:
             return f"I can't search job postings right now ({exc.message})."
         items = found.get("items") or []
@@ -547,8 +655,10 @@ class ChatUI:
         if action.target is None:
             current = self._current(state, selected)
             if current is None:
-                return ("Which occupation do you mean? Ask, for example, *“Am I a good fit for data scientist?”*",
-                        gr.update())
+                return (
+                    "Which occupation do you mean? Ask, for example, *“Am I a good fit for data scientist?”*",
+                    gr.update(),
+                )
             item_id, title = current["id"], current["title"]
         else:
             match = self.svc.match_occupation(action.target)
@@ -564,8 +674,10 @@ class ChatUI:
             position = len(state["recs"]) - 1
         e = self._explain(state, item_id, position, "ui_fit")
         self._open(state, e, position)
-        reply = (f"**{title}** — fit: **{e.get('fit')}**. {e.get('summary', '')}\n\n"
-                 "The full explanation, the skill gap and courses are in the panel below.")
+        reply = (
+            f"**{title}** — fit: **{e.get('fit')}**. {e.get('summary', '')}\n\n"
+            "The full explanation, the skill gap and courses are in the panel below."
+        )
         return reply, render_explanation(e)
 
     def _current(self, state: dict, selected: str | None) -> dict | None:
@@ -671,7 +783,7 @@ class ChatUI:
             return
         spans = sorted((g.span for g in self.svc.understand(text).goals if g.span is not None), key=lambda s: -s.start)
         for span in spans:
-            text = text[:span.start] + text[span.end:]
+            text = text[: span.start] + text[span.end :]
         p["text"] = text.strip() or None
 
     def _selected(self, state: dict, label: str | None) -> tuple[dict, int] | None:
@@ -681,7 +793,7 @@ class ChatUI:
         return None
 
     def on_why(self, label: str | None, state: dict):
-        """"Why?" = a click: log it, open the full explanation (dwell starts), close the previous one.
+        """ "Why?" = a click: log it, open the full explanation (dwell starts), close the previous one.
 
         A generator (Gradio sends each yield as it comes): the skeleton -- fit, skills and citations from
         the evidence -- is shown at once as "writing…", the verified steps and summary fill it in as the
@@ -701,8 +813,15 @@ class ChatUI:
                         yield state, render_explanation(partial), ""
                     else:
                         e = partial
-            self.svc.feedback({"type": "click", "item_id": rec["id"], "impression_id": e.get("impression_id"),
-                               "position": position, "session_id": _session(state)})
+            self.svc.feedback(
+                {
+                    "type": "click",
+                    "item_id": rec["id"],
+                    "impression_id": e.get("impression_id"),
+                    "position": position,
+                    "session_id": _session(state),
+                }
+            )
         except ServiceError as exc:
             yield state, gr.update(), f"Sorry — {exc.message}"
             return
@@ -715,8 +834,15 @@ class ChatUI:
         ``state`` like :meth:`_explain`'s). Logged exactly as :meth:`_explain` logs it, once, at the end."""
         shown = [r["id"] for r in state["recs"]] or None
         stream = open_explanation_stream(
-            self.svc, _profile(state), item_id, session_id=_session(state), position=position, shown=shown,
-            impression_id=state.get("impression_id") if shown and item_id in shown else None, surface=surface)
+            self.svc,
+            _profile(state),
+            item_id,
+            session_id=_session(state),
+            position=position,
+            shown=shown,
+            impression_id=state.get("impression_id") if shown and item_id in shown else None,
+            surface=surface,
+        )
         partial: dict = {}
         try:
             for name, data in stream:
@@ -737,8 +863,7 @@ class ChatUI:
                 yield partial
         finally:
             stream.cancel()  # the page went away mid-stream: stop the LLM, free the slot (a no-op after done)
-        raise ServiceError("the explanation stopped before it was finished; try again", status=503,
-                           code="unavailable")
+        raise ServiceError("the explanation stopped before it was finished; try again", status=503, code="unavailable")
 
     def on_close(self, state: dict):
         state = state or _new_state()
@@ -750,17 +875,25 @@ class ChatUI:
         current = state.get("open")
         if not current:
             return state, "Open an explanation first (select one and press **Why?**)."
-        event = {"type": "thumbs", "item_id": current["item_id"], "up": up,
-                 "impression_id": current.get("impression_id"), "position": current.get("position"),
-                 "session_id": _session(state)}
+        event = {
+            "type": "thumbs",
+            "item_id": current["item_id"],
+            "up": up,
+            "impression_id": current.get("impression_id"),
+            "position": current.get("position"),
+            "session_id": _session(state),
+        }
         if not up:
             event["reason"] = reason if reason in THUMBS_REASONS else "other"
         try:
             self.svc.feedback(event)
         except ServiceError as exc:
             return state, f"Feedback not saved: {exc.message}"
-        return state, ("Thanks — glad it helped!" if up else
-                       f"Thanks — noted: {REASON_LABELS.get(event['reason'], event['reason'])}.")
+        return state, (
+            "Thanks — glad it helped!"
+            if up
+            else f"Thanks — noted: {REASON_LABELS.get(event['reason'], event['reason'])}."
+        )
 
     # -------------------------------------------------------------- layout
     def build(self) -> gr.Blocks:
@@ -769,26 +902,52 @@ class ChatUI:
             gr.Markdown("# Waypoint\nCareer guidance that shows its evidence.", elem_id="header")
             with gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(value=[{"role": "assistant", "content": WELCOME}], elem_id="chat", height=540,
-                                      label="Chat", feedback_options=None)
+                    chat = gr.Chatbot(
+                        value=[{"role": "assistant", "content": WELCOME}],
+                        elem_id="chat",
+                        height=540,
+                        label="Chat",
+                        feedback_options=None,
+                    )
                     with gr.Row():
-                        msg = gr.Textbox(placeholder="e.g. I'm a registered nurse who teaches patients about diabetes…",
-                                         show_label=False, elem_id="chat-input", scale=5, lines=1, max_lines=6,
-                                         max_length=self.svc.settings.max_text_chars)
+                        msg = gr.Textbox(
+                            placeholder="e.g. I'm a registered nurse who teaches patients about diabetes…",
+                            show_label=False,
+                            elem_id="chat-input",
+                            scale=5,
+                            lines=1,
+                            max_lines=6,
+                            max_length=self.svc.settings.max_text_chars,
+                        )
                         send = gr.Button("Send", variant="primary", elem_id="chat-send", scale=1)
-                    upload = gr.File(label="Or upload a résumé (PDF, DOCX or TXT)", file_types=[".pdf", ".docx", ".txt"],
-                                     type="filepath", elem_id="resume-upload", height=130)
+                    upload = gr.File(
+                        label="Or upload a résumé (PDF, DOCX or TXT)",
+                        file_types=[".pdf", ".docx", ".txt"],
+                        type="filepath",
+                        elem_id="resume-upload",
+                        height=130,
+                    )
                 with gr.Column(scale=2):
                     gr.Markdown("### What Waypoint believes about you")
                     believes = gr.Markdown(render_beliefs(_new_state()), elem_id="believes-panel", sanitize_html=True)
                     gr.Markdown("Something wrong? Correct it here and press **Update** — corrections teach the system.")
-                    occupation = gr.Dropdown(choices=[], value=None, label="Current occupation (pick or type a title)",
-                                             allow_custom_value=True, filterable=True, elem_id="profile-occupation")
-                    skills = gr.Textbox(label="Skills (comma-separated: delete or add)", lines=3,
-                                        elem_id="profile-skills")
-                    goal = gr.Textbox(label="Goal: a field, an occupation or a skill (clear it to drop it)",
-                                      placeholder="e.g. finance, lawyer, learn Python", elem_id="profile-goal",
-                                      max_length=500)
+                    occupation = gr.Dropdown(
+                        choices=[],
+                        value=None,
+                        label="Current occupation (pick or type a title)",
+                        allow_custom_value=True,
+                        filterable=True,
+                        elem_id="profile-occupation",
+                    )
+                    skills = gr.Textbox(
+                        label="Skills (comma-separated: delete or add)", lines=3, elem_id="profile-skills"
+                    )
+                    goal = gr.Textbox(
+                        label="Goal: a field, an occupation or a skill (clear it to drop it)",
+                        placeholder="e.g. finance, lawyer, learn Python",
+                        elem_id="profile-goal",
+                        max_length=500,
+                    )
                     save = gr.Button("Update profile", elem_id="profile-save")
             with gr.Row():
                 with gr.Column(scale=2):
@@ -799,8 +958,12 @@ class ChatUI:
                     with gr.Row():
                         up = gr.Button("Helpful ✓", elem_id="thumbs-up", size="sm")
                         down = gr.Button("Not helpful ✗", elem_id="thumbs-down", size="sm")
-                        reason = gr.Dropdown(choices=[(v, k) for k, v in REASON_LABELS.items()], value="not_relevant",
-                                             label="Reason if not helpful", elem_id="thumbs-reason")
+                        reason = gr.Dropdown(
+                            choices=[(v, k) for k, v in REASON_LABELS.items()],
+                            value="not_relevant",
+                            label="Reason if not helpful",
+                            elem_id="thumbs-reason",
+                        )
                         close = gr.Button("Close", elem_id="close-btn", size="sm")
                     status = gr.Markdown("", elem_id="feedback-status")
 
@@ -808,20 +971,32 @@ class ChatUI:
             msg_outputs = [msg, chat, state, *profile_outputs, recs, panel]
             send.click(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
             msg.submit(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
-            upload.upload(self.on_upload, [upload, chat, state], [chat, state, *profile_outputs, recs],
-                          api_visibility="private")
-            save.click(self.on_save_profile, [occupation, skills, goal, chat, state],
-                       [chat, state, *profile_outputs, recs, status], api_visibility="private")
+            upload.upload(
+                self.on_upload, [upload, chat, state], [chat, state, *profile_outputs, recs], api_visibility="private"
+            )
+            save.click(
+                self.on_save_profile,
+                [occupation, skills, goal, chat, state],
+                [chat, state, *profile_outputs, recs, status],
+                api_visibility="private",
+            )
             # a stream: the skeleton replaces the panel at once and is filled in place, so no full-panel spinner
             # ("minimal"); each listener has its own concurrency group (default_concurrency_limit below), so chat,
             # upload and feedback stay usable while an explanation is written; a second "Why?" while one writes
             # runs after it ("always_last") instead of being dropped ("once", the default for clicks)
-            why.click(self.on_why, [recs, state], [state, panel, status], api_visibility="private",
-                      show_progress="minimal", trigger_mode="always_last")
+            why.click(
+                self.on_why,
+                [recs, state],
+                [state, panel, status],
+                api_visibility="private",
+                show_progress="minimal",
+                trigger_mode="always_last",
+            )
             close.click(self.on_close, [state], [state, panel, status], api_visibility="private")
             up.click(lambda s: self.on_thumbs(True, None, s), [state], [state, status], api_visibility="private")
-            down.click(lambda r, s: self.on_thumbs(False, r, s), [reason, state], [state, status],
-                       api_visibility="private")
+            down.click(
+                lambda r, s: self.on_thumbs(False, r, s), [reason, state], [state, status], api_visibility="private"
+            )
         demo.queue(default_concurrency_limit=4)
         return demo
 
@@ -843,5 +1018,13 @@ def mount_ui(app, service: WaypointService, path: str = UI_PATH):
     # loop). Set it so the check applies: inputs must come from the upload folder, outputs from the working
     # or temp directory. In gradio 6.31 nothing else reads the flag (tests/test_security_uploads.py attacks it).
     demo.has_launched = True
-    return gr.mount_gradio_app(app, demo, path=path, max_file_size=MAX_FILE_BYTES, ssr_mode=False, css=CSS,
-                               footer_links=[], theme=gr.themes.Soft())
+    return gr.mount_gradio_app(
+        app,
+        demo,
+        path=path,
+        max_file_size=MAX_FILE_BYTES,
+        ssr_mode=False,
+        css=CSS,
+        footer_links=[],
+        theme=gr.themes.Soft(),
+    )

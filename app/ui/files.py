@@ -46,8 +46,13 @@ def upload_folder() -> Path:
     return Path(get_upload_folder())
 
 
-def read_resume(path: str | Path, *, inside: str | Path | None = None, max_bytes: int = MAX_FILE_BYTES,
-                timeout_s: float = PARSE_TIMEOUT_S) -> str:
+def read_resume(
+    path: str | Path,
+    *,
+    inside: str | Path | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    timeout_s: float = PARSE_TIMEOUT_S,
+) -> str:
     """The text of a PDF, DOCX or TXT résumé (at most ``MAX_CHARS`` characters).
 
     ``inside``: the folder the file must resolve into (the UI passes :func:`upload_folder`; a local
@@ -147,8 +152,12 @@ def _parse_in_child(kind: str, data: bytes, name: str, timeout_s: float) -> str:
     for that itself (:func:`_exit_with_parent`), and its CPU cap ends it in any case.
     """
     cpu_s = max(1, int(timeout_s) + 1)  # the child's own cap, should this process die without killing it
-    proc = subprocess.Popen([sys.executable, "-I", str(Path(__file__).resolve()), kind, str(cpu_s), str(os.getpid())],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-I", str(Path(__file__).resolve()), kind, str(cpu_s), str(os.getpid())],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + timeout_s
     pending: bytes | None = data  # communicate() takes the input once; later calls resume writing it
     try:
@@ -159,8 +168,10 @@ def _parse_in_child(kind: str, data: bytes, name: str, timeout_s: float) -> str:
             except subprocess.TimeoutExpired:
                 pending = None
                 if time.monotonic() >= deadline:
-                    raise FileError(f"reading {name} took longer than {timeout_s:g} s; "
-                                    "upload a smaller or simpler file (or paste the text)") from None
+                    raise FileError(
+                        f"reading {name} took longer than {timeout_s:g} s; "
+                        "upload a smaller or simpler file (or paste the text)"
+                    ) from None
                 if not threading.main_thread().is_alive():
                     raise FileError("the server is shutting down") from None
     finally:

@@ -38,8 +38,8 @@ NAMED = 0.5  # an occupation link without a title in the text counts as said onl
 class Route:
     action: Action
     target: str | None = None  # fit: the occupation as the person named it; None = the one on screen
-    intent: str = ""           # the classifier's label
-    model: str = ""            # which classifier answered (setfit | centroid | none)
+    intent: str = ""  # the classifier's label
+    model: str = ""  # which classifier answered (setfit | centroid | none)
 
 
 def says_something(understood: Understanding) -> bool:
@@ -49,7 +49,8 @@ def says_something(understood: Understanding) -> bool:
     if understood.status == "not_english":
         return True
     named = understood.status == "understood" and any(
-        o.span is not None or o.confidence >= NAMED for o in understood.occupations)
+        o.span is not None or o.confidence >= NAMED for o in understood.occupations
+    )
     return named or bool(understood.skills) or bool(understood.goals)
 
 

@@ -42,8 +42,17 @@ def machine_info() -> dict[str, Any]:
         **load_now(),
     }
     versions = {}
-    for package in ("torch", "transformers", "trl", "peft", "qdrant-client", "qdrant-edge-py", "sentence-transformers",
-                    "xgrammar", "numpy"):
+    for package in (
+        "torch",
+        "transformers",
+        "trl",
+        "peft",
+        "qdrant-client",
+        "qdrant-edge-py",
+        "sentence-transformers",
+        "xgrammar",
+        "numpy",
+    ):
         try:
             versions[package] = md.version(package)
         except md.PackageNotFoundError:
@@ -88,9 +97,13 @@ def percentiles(values_ms: Sequence[float]) -> dict[str, float | int | None]:
     if not vals:
         return {"n": 0, "p50_ms": None, "p95_ms": None, "mean_ms": None, "max_ms": None}
     arr = np.asarray(vals)
-    return {"n": len(vals), "p50_ms": round(float(np.percentile(arr, 50)), 3),
-            "p95_ms": round(float(np.percentile(arr, 95)), 3), "mean_ms": round(float(arr.mean()), 3),
-            "max_ms": round(float(arr.max()), 3)}
+    return {
+        "n": len(vals),
+        "p50_ms": round(float(np.percentile(arr, 50)), 3),
+        "p95_ms": round(float(np.percentile(arr, 95)), 3),
+        "mean_ms": round(float(arr.mean()), 3),
+        "max_ms": round(float(arr.max()), 3),
+    }
 
 
 class Deadline:

@@ -80,14 +80,20 @@ def _one(backend, messages: list[dict], schema: dict, max_new_tokens: int) -> di
     else:
         result, run = backend.decode_one(messages, schema, max_new_tokens)
         row.update(run.stats())
-    row.update(seconds=round(time.perf_counter() - started, 3), tokens=result.tokens_generated,
-               finish_reason=result.finish_reason, valid=bool(result.parsed is not None and result.schema_valid),
-               answer=result.parsed, text=result.text)
+    row.update(
+        seconds=round(time.perf_counter() - started, 3),
+        tokens=result.tokens_generated,
+        finish_reason=result.finish_reason,
+        valid=bool(result.parsed is not None and result.schema_valid),
+        answer=result.parsed,
+        text=result.text,
+    )
     return row
 
 
-def compare(settings, *, n: int = 8, configs: list[str] | None = None, progress: bool = True,
-            partial: Path | None = None) -> dict[str, Any]:
+def compare(
+    settings, *, n: int = 8, configs: list[str] | None = None, progress: bool = True, partial: Path | None = None
+) -> dict[str, Any]:
     """Every configuration on the same ``n`` requests, interleaved; per-configuration summaries.
     ``partial``: a JSON-lines file that gets every row as it is measured (a long run that dies keeps them)."""
     from app.llm.base import LLMUnavailable
@@ -99,7 +105,7 @@ def compare(settings, *, n: int = 8, configs: list[str] | None = None, progress:
         raise ValueError(f"unknown configurations {unknown}; known: {', '.join(CONFIGS)}")
     max_new = int(settings.llm_max_new_tokens)
     requests = explanation_requests(settings, n + 1)
-    warm, timed = requests[0], requests[1:n + 1]
+    warm, timed = requests[0], requests[1 : n + 1]
     backends = {}
     for name in names:
         backends[name] = _backend(settings, name)
@@ -117,14 +123,24 @@ def compare(settings, *, n: int = 8, configs: list[str] | None = None, progress:
                 with open(partial, "a", encoding="utf-8") as fh:
                     fh.write(json.dumps({"request": i, "config": name, **row}, default=str) + "\n")
             if progress:
-                print(f"bench decode {i + 1}/{len(timed)} {name}: {row['seconds']:.2f} s, {row['tokens']} tokens, "
-                      f"{row.get('forward_passes')} passes, load {row['load1']}", flush=True)
+                print(
+                    f"bench decode {i + 1}/{len(timed)} {name}: {row['seconds']:.2f} s, {row['tokens']} tokens, "
+                    f"{row.get('forward_passes')} passes, load {row['load1']}",
+                    flush=True,
+                )
     summary = {name: _summarise(rows[name], rows.get(REFERENCE), rows.get(_stepwise_twin(name))) for name in names}
-    return {"requests": len(timed), "max_new_tokens": max_new, "prompt_tokens": percentiles(prompt_tokens),
-            "reference": REFERENCE, "configs": {name: {"decoding": CONFIGS[name][0], "dtype": CONFIGS[name][1],
-                                                     "prefix_cache": CONFIGS[name][2]} for name in names},
-            "summary": summary, "rows": {name: [{k: v for k, v in r.items() if k != "text"} for r in rs]
-                                         for name, rs in rows.items()}}
+    return {
+        "requests": len(timed),
+        "max_new_tokens": max_new,
+        "prompt_tokens": percentiles(prompt_tokens),
+        "reference": REFERENCE,
+        "configs": {
+            name: {"decoding": CONFIGS[name][0], "dtype": CONFIGS[name][1], "prefix_cache": CONFIGS[name][2]}
+            for name in names
+        },
+        "summary": summary,
+        "rows": {name: [{k: v for k, v in r.items() if k != "text"} for r in rs] for name, rs in rows.items()},
+    }
 
 
 def _stepwise_twin(name: str) -> str:
@@ -141,40 +157,57 @@ def _same(rows: list[dict], other: list[dict] | None) -> int | None:
 def _summarise(rows: list[dict], reference: list[dict] | None, twin: list[dict] | None) -> dict[str, Any]:
     secs = percentiles([r["seconds"] * 1000.0 for r in rows])
     total = lambda key: sum(int(r.get(key) or 0) for r in rows)  # noqa: E731
-    return {"p50_s": round(secs["p50_ms"] / 1000.0, 2) if secs["p50_ms"] is not None else None,
-            "p95_s": round(secs["p95_ms"] / 1000.0, 2) if secs["p95_ms"] is not None else None,
-            "mean_s": round(secs["mean_ms"] / 1000.0, 2) if secs["mean_ms"] is not None else None,
-            "valid": sum(1 for r in rows if r["valid"]), "n": len(rows),
-            "tokens_per_answer": round(total("tokens") / max(1, len(rows)), 1),
-            "forced_tokens": total("forced_tokens"), "sampled_tokens": total("sampled_tokens"),
-            "forward_passes_per_answer": round(total("forward_passes") / max(1, len(rows)), 1),
-            "prefill_p50_s": (round(percentiles([r["prefill_s"] * 1000 for r in rows if r.get("prefill_s")])["p50_ms"]
-                                    / 1000.0, 2) if any(r.get("prefill_s") for r in rows) else None),
-            "cached_prompt_tokens": total("cached_tokens"),
-            "same_answer_as_reference": _same(rows, reference), "same_answer_as_stepwise": _same(rows, twin),
-            "load1_mean": round(sum(r["load1"] for r in rows) / max(1, len(rows)), 2)}
+    return {
+        "p50_s": round(secs["p50_ms"] / 1000.0, 2) if secs["p50_ms"] is not None else None,
+        "p95_s": round(secs["p95_ms"] / 1000.0, 2) if secs["p95_ms"] is not None else None,
+        "mean_s": round(secs["mean_ms"] / 1000.0, 2) if secs["mean_ms"] is not None else None,
+        "valid": sum(1 for r in rows if r["valid"]),
+        "n": len(rows),
+        "tokens_per_answer": round(total("tokens") / max(1, len(rows)), 1),
+        "forced_tokens": total("forced_tokens"),
+        "sampled_tokens": total("sampled_tokens"),
+        "forward_passes_per_answer": round(total("forward_passes") / max(1, len(rows)), 1),
+        "prefill_p50_s": (
+            round(percentiles([r["prefill_s"] * 1000 for r in rows if r.get("prefill_s")])["p50_ms"] / 1000.0, 2)
+            if any(r.get("prefill_s") for r in rows)
+            else None
+        ),
+        "cached_prompt_tokens": total("cached_tokens"),
+        "same_answer_as_reference": _same(rows, reference),
+        "same_answer_as_stepwise": _same(rows, twin),
+        "load1_mean": round(sum(r["load1"] for r in rows) / max(1, len(rows)), 2),
+    }
 
 
 def markdown(data: dict[str, Any]) -> str:
     s = data["summary"]
-    lines = ["# Constrained decoding, in process (SmolLM2-135M, closed explanation grammar)", "",
-             f"{data['requests']} real explanation requests (prompt tokens p50 {data['prompt_tokens']['p50_ms']}), "
-             f"greedy, max {data['max_new_tokens']} new tokens, configurations interleaved request by request on a "
-             f"shared machine ({data['machine'].get('cpus')} CPUs, torch threads {data['machine'].get('torch_threads')}). "
-             f"`python -m eval.bench.decode` ({data['measured_at']}).", "",
-             "| configuration | p50 s | p95 s | valid | tokens/answer | forward passes/answer | forced | sampled "
-             "| prefill p50 s | same answer as generate-fp32 | load1 |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Constrained decoding, in process (SmolLM2-135M, closed explanation grammar)",
+        "",
+        f"{data['requests']} real explanation requests (prompt tokens p50 {data['prompt_tokens']['p50_ms']}), "
+        f"greedy, max {data['max_new_tokens']} new tokens, configurations interleaved request by request on a "
+        f"shared machine ({data['machine'].get('cpus')} CPUs, torch threads {data['machine'].get('torch_threads')}). "
+        f"`python -m eval.bench.decode` ({data['measured_at']}).",
+        "",
+        "| configuration | p50 s | p95 s | valid | tokens/answer | forward passes/answer | forced | sampled "
+        "| prefill p50 s | same answer as generate-fp32 | load1 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, r in s.items():
-        lines.append(f"| {name} | {r['p50_s']} | {r['p95_s']} | {r['valid']}/{r['n']} | {r['tokens_per_answer']} | "
-                     f"{r['forward_passes_per_answer']} | {r['forced_tokens']} | {r['sampled_tokens']} | "
-                     f"{r['prefill_p50_s'] if r['prefill_p50_s'] is not None else ''} | "
-                     f"{'' if r['same_answer_as_reference'] is None else r['same_answer_as_reference']} | "
-                     f"{r['load1_mean']} |")
+        lines.append(
+            f"| {name} | {r['p50_s']} | {r['p95_s']} | {r['valid']}/{r['n']} | {r['tokens_per_answer']} | "
+            f"{r['forward_passes_per_answer']} | {r['forced_tokens']} | {r['sampled_tokens']} | "
+            f"{r['prefill_p50_s'] if r['prefill_p50_s'] is not None else ''} | "
+            f"{'' if r['same_answer_as_reference'] is None else r['same_answer_as_reference']} | "
+            f"{r['load1_mean']} |"
+        )
     fast = s.get("fast-bf16")
     if fast and fast.get("same_answer_as_stepwise") is not None:
-        lines += ["", f"fast-bf16 gave the same answer as stepwise-prefix-bf16 on {fast['same_answer_as_stepwise']} of "
-                      f"{fast['n']} requests (jump-forward writes forced text in canonical tokens; see the module doc)."]
+        lines += [
+            "",
+            f"fast-bf16 gave the same answer as stepwise-prefix-bf16 on {fast['same_answer_as_stepwise']} of "
+            f"{fast['n']} requests (jump-forward writes forced text in canonical tokens; see the module doc).",
+        ]
     return "\n".join(lines)
 
 

@@ -81,21 +81,40 @@ def generation(model_dir: Path, examples: list[dict], batches: list[int], max_ne
         torch.cuda.synchronize()
         started = time.perf_counter()
         with torch.inference_mode():
-            out = model.generate(**enc, max_new_tokens=max_new_tokens, min_new_tokens=max_new_tokens, do_sample=False,
-                                 temperature=None, top_k=None, top_p=None, pad_token_id=tok.pad_token_id,
-                                 logits_processor=LogitsProcessorList([timer]))
+            out = model.generate(
+                **enc,
+                max_new_tokens=max_new_tokens,
+                min_new_tokens=max_new_tokens,
+                do_sample=False,
+                temperature=None,
+                top_k=None,
+                top_p=None,
+                pad_token_id=tok.pad_token_id,
+                logits_processor=LogitsProcessorList([timer]),
+            )
         torch.cuda.synchronize()
         wall = time.perf_counter() - started
         tokens = int((out.shape[1] - enc["input_ids"].shape[1]) * b)
-        rows.append({"backend": "transformers-cuda", "concurrency": b, "requests": b, "wall_s": round(wall, 3),
-                     "tokens": tokens, "tokens_per_s": round(tokens / wall, 1), "requests_per_s": round(b / wall, 3),
-                     "ttft_p50_ms": round((timer.at - started) * 1000.0, 1), "weights": weights,
-                     "prompt_tokens_max": int(enc["input_ids"].shape[1])})
+        rows.append(
+            {
+                "backend": "transformers-cuda",
+                "concurrency": b,
+                "requests": b,
+                "wall_s": round(wall, 3),
+                "tokens": tokens,
+                "tokens_per_s": round(tokens / wall, 1),
+                "requests_per_s": round(b / wall, 3),
+                "ttft_p50_ms": round((timer.at - started) * 1000.0, 1),
+                "weights": weights,
+                "prompt_tokens_max": int(enc["input_ids"].shape[1]),
+            }
+        )
     return rows[1:]
 
 
-def training(model_dir: Path, examples: list[dict], methods: list[str], steps: int, batch: int,
-             max_length: int) -> list[dict]:
+def training(
+    model_dir: Path, examples: list[dict], methods: list[str], steps: int, batch: int, max_length: int
+) -> list[dict]:
     import torch
     from datasets import Dataset
     from peft import LoraConfig
@@ -105,8 +124,13 @@ def training(model_dir: Path, examples: list[dict], methods: list[str], steps: i
     for method in methods:
         tok, model, weights = _load(model_dir, torch.bfloat16)
         tok.padding_side = "right"
-        lora = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, task_type="CAUSAL_LM",
-                          target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+        lora = LoraConfig(
+            r=16,
+            lora_alpha=32,
+            lora_dropout=0.05,
+            task_type="CAUSAL_LM",
+            target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+        )
 
         class StepTimer(TrainerCallback):
             def __init__(self) -> None:
@@ -117,9 +141,18 @@ def training(model_dir: Path, examples: list[dict], methods: list[str], steps: i
                 self.times.append(time.perf_counter())
 
         timer = StepTimer()
-        common = dict(max_steps=steps, per_device_train_batch_size=batch, learning_rate=1e-4, logging_steps=1000,
-                      save_strategy="no", report_to="none", max_length=max_length, seed=0, bf16=True,
-                      disable_tqdm=True)
+        common = dict(
+            max_steps=steps,
+            per_device_train_batch_size=batch,
+            learning_rate=1e-4,
+            logging_steps=1000,
+            save_strategy="no",
+            report_to="none",
+            max_length=max_length,
+            seed=0,
+            bf16=True,
+            disable_tqdm=True,
+        )
         need = steps * batch
         data = (examples * (need // len(examples) + 1))[:need]
         with tempfile.TemporaryDirectory() as out:
@@ -127,30 +160,57 @@ def training(model_dir: Path, examples: list[dict], methods: list[str], steps: i
                 from trl import SFTConfig, SFTTrainer
 
                 ds = Dataset.from_list([{"prompt": r["prompt"], "completion": r["chosen"]} for r in data])
-                trainer = SFTTrainer(model=model, args=SFTConfig(output_dir=out, **common), train_dataset=ds,
-                                     processing_class=tok, peft_config=lora, callbacks=[timer])
+                trainer = SFTTrainer(
+                    model=model,
+                    args=SFTConfig(output_dir=out, **common),
+                    train_dataset=ds,
+                    processing_class=tok,
+                    peft_config=lora,
+                    callbacks=[timer],
+                )
             elif method == "dpo":
                 from trl import DPOConfig, DPOTrainer
 
-                trainer = DPOTrainer(model=model, args=DPOConfig(output_dir=out, beta=0.1, **common),
-                                     train_dataset=Dataset.from_list(data), processing_class=tok, peft_config=lora,
-                                     callbacks=[timer])
+                trainer = DPOTrainer(
+                    model=model,
+                    args=DPOConfig(output_dir=out, beta=0.1, **common),
+                    train_dataset=Dataset.from_list(data),
+                    processing_class=tok,
+                    peft_config=lora,
+                    callbacks=[timer],
+                )
             else:
                 from trl import KTOConfig, KTOTrainer
 
                 rows_kto = [{"prompt": r["prompt"], "completion": r["chosen"], "label": True} for r in data[::2]]
                 rows_kto += [{"prompt": r["prompt"], "completion": r["rejected"], "label": False} for r in data[1::2]]
-                trainer = KTOTrainer(model=model, args=KTOConfig(output_dir=out, beta=0.1, **common),
-                                     train_dataset=Dataset.from_list(rows_kto), processing_class=tok,
-                                     peft_config=lora, callbacks=[timer])
+                trainer = KTOTrainer(
+                    model=model,
+                    args=KTOConfig(output_dir=out, beta=0.1, **common),
+                    train_dataset=Dataset.from_list(rows_kto),
+                    processing_class=tok,
+                    peft_config=lora,
+                    callbacks=[timer],
+                )
             started = time.perf_counter()
             trainer.train()
             total = time.perf_counter() - started
         t = timer.times
         steady = (len(t) - 1) * batch / (t[-1] - t[0]) if len(t) >= 2 and t[-1] > t[0] else None
-        rows.append({"method": method, "status": "ok", "steps": len(t), "batch": batch, "max_length": max_length,
-                     "train_s": round(total, 2), "samples_per_s": round(steady, 2) if steady else None,
-                     "weights": weights, "dtype": "bf16", "lora": {"r": 16, "targets": "all linear"}})
+        rows.append(
+            {
+                "method": method,
+                "status": "ok",
+                "steps": len(t),
+                "batch": batch,
+                "max_length": max_length,
+                "train_s": round(total, 2),
+                "samples_per_s": round(steady, 2) if steady else None,
+                "weights": weights,
+                "dtype": "bf16",
+                "lora": {"r": 16, "targets": "all linear"},
+            }
+        )
         del trainer, model
         torch.cuda.empty_cache()
     return rows
@@ -172,11 +232,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     examples = json.loads(Path(a.examples).read_text())
     started = time.perf_counter()
-    out: dict[str, Any] = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__,
-                           "cpus": os.cpu_count(), "examples": len(examples)}
+    out: dict[str, Any] = {
+        "device": torch.cuda.get_device_name(0),
+        "torch": torch.__version__,
+        "cpus": os.cpu_count(),
+        "examples": len(examples),
+    }
     try:
-        out["generation"] = generation(Path(a.model_dir), examples, [int(x) for x in a.batches.split(",")],
-                                       a.max_new_tokens)
+        out["generation"] = generation(
+            Path(a.model_dir), examples, [int(x) for x in a.batches.split(",")], a.max_new_tokens
+        )
     except Exception as exc:  # noqa: BLE001
         out["generation_error"] = f"{type(exc).__name__}: {exc}"
     try:

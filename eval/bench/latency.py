@@ -31,17 +31,31 @@ def bench_profiles(settings, n: int) -> list:
 
     conn = sqlite3.connect(f"file:{settings.catalogue_path}?mode=ro", uri=True)
     try:
-        resumes = [Profile(id=f"resume:{rid}", text=text[:4000]) for rid, text in conn.execute(
-            "SELECT id, text FROM resume WHERE length(text) > 200 ORDER BY id LIMIT ?", (n,))]
-        applicants = [Profile(id=f"applicant:{a}", user_id=a) for (a,) in conn.execute(
-            "SELECT applicant_id FROM job_view GROUP BY applicant_id HAVING count(*) >= 3 ORDER BY applicant_id LIMIT ?",
-            (n,))]
+        resumes = [
+            Profile(id=f"resume:{rid}", text=text[:4000])
+            for rid, text in conn.execute(
+                "SELECT id, text FROM resume WHERE length(text) > 200 ORDER BY id LIMIT ?", (n,)
+            )
+        ]
+        applicants = [
+            Profile(id=f"applicant:{a}", user_id=a)
+            for (a,) in conn.execute(
+                "SELECT applicant_id FROM job_view GROUP BY applicant_id HAVING count(*) >= 3 ORDER BY applicant_id LIMIT ?",
+                (n,),
+            )
+        ]
         titled = []
         for oid, title in conn.execute(
-                "SELECT id, title FROM occupation WHERE taxonomy = 'onet' ORDER BY id LIMIT ?", (n,)):
-            skills = [r[0] for r in conn.execute(
-                "SELECT s.label FROM occupation_skill os JOIN skill s ON s.id = os.skill_id "
-                "WHERE os.occupation_id = ? ORDER BY os.importance DESC LIMIT 5", (oid,))]
+            "SELECT id, title FROM occupation WHERE taxonomy = 'onet' ORDER BY id LIMIT ?", (n,)
+        ):
+            skills = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT s.label FROM occupation_skill os JOIN skill s ON s.id = os.skill_id "
+                    "WHERE os.occupation_id = ? ORDER BY os.importance DESC LIMIT 5",
+                    (oid,),
+                )
+            ]
             titled.append(Profile(id=f"title:{oid}", occupation=title, skills=skills))
     finally:
         conn.close()
@@ -51,8 +65,9 @@ def bench_profiles(settings, n: int) -> list:
     return [pools[i % len(pools)][(i // len(pools)) % len(pools[i % len(pools)])] for i in range(n)]
 
 
-def recommend_latency(settings, *, n: int, k: int = 10, budget_s: float = 120.0, kinds=KINDS,
-                      progress: bool = True) -> dict[str, Any]:
+def recommend_latency(
+    settings, *, n: int, k: int = 10, budget_s: float = 120.0, kinds=KINDS, progress: bool = True
+) -> dict[str, Any]:
     """Warm single-profile ``recommend()`` latency per kind (each kind time-boxed to ``budget_s``)."""
     from retrieval.profile import ProfileError
     from retrieval.recommend import Kind, recommend
@@ -83,8 +98,10 @@ def recommend_latency(settings, *, n: int, k: int = 10, budget_s: float = 120.0,
             row.update(status="error", reason=f"{type(exc).__name__}: {exc}"[:300])
         out["kinds"][kind] = row
         if progress:
-            print(f"bench recommend {kind}: {row.get('status')} p50 {row.get('p50_ms')} ms p95 {row.get('p95_ms')} ms",
-                  flush=True)
+            print(
+                f"bench recommend {kind}: {row.get('status')} p50 {row.get('p50_ms')} ms p95 {row.get('p95_ms')} ms",
+                flush=True,
+            )
     return out
 
 
@@ -109,14 +126,35 @@ def server_first_request(settings, *, timeout_s: float = 600.0) -> dict[str, Any
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = dict(os.environ, WAYPOINT_HOME=str(settings.home), WAYPOINT_LLM_BACKEND="deterministic",
-               WAYPOINT_API_KEYS="", WAYPOINT_RATE_LIMIT_PER_MINUTE="0", PYTHONUNBUFFERED="1")
+    env = dict(
+        os.environ,
+        WAYPOINT_HOME=str(settings.home),
+        WAYPOINT_LLM_BACKEND="deterministic",
+        WAYPOINT_API_KEYS="",
+        WAYPOINT_RATE_LIMIT_PER_MINUTE="0",
+        PYTHONUNBUFFERED="1",
+    )
     base = f"http://127.0.0.1:{port}"
     row: dict[str, Any] = {**load_now(), "target_ms": FIRST_REQUEST_TARGET_MS}
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "app.server", "--host", "127.0.0.1", "--port", str(port),
-                             "--no-ui", "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "app.server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-ui",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         box = Deadline(timeout_s)
         health: dict[str, Any] = {}
@@ -176,8 +214,9 @@ def _pairs(settings, n: int) -> list[tuple[Any, str]]:
 PAIR_SOURCE = ["recommend"]
 
 
-def explain_latency(settings, *, backends: list[str], n_fast: int, n_llm: int, budget_s: float = 300.0,
-                    progress: bool = True) -> dict[str, Any]:
+def explain_latency(
+    settings, *, backends: list[str], n_fast: int, n_llm: int, budget_s: float = 300.0, progress: bool = True
+) -> dict[str, Any]:
     """``explain_traced`` latency per backend; LLM backends on fewer pairs (seconds each on CPU).
 
     A backend whose LLM is unreachable is reported with its fallback reason rather than timed:
@@ -200,7 +239,7 @@ def explain_latency(settings, *, backends: list[str], n_fast: int, n_llm: int, b
                 continue
             lat, llm_lat, tokens, fallbacks = [], [], 0, 0
             box = Deadline(budget_s)
-            for profile, item in pairs[1:n + 1]:
+            for profile, item in pairs[1 : n + 1]:
                 t = time.perf_counter()
                 e, trace = explain_traced(profile, item, backend=backend, settings=settings)
                 lat.append((time.perf_counter() - t) * 1000.0)
@@ -217,6 +256,8 @@ def explain_latency(settings, *, backends: list[str], n_fast: int, n_llm: int, b
             row.update(status="error", reason=f"{type(exc).__name__}: {exc}"[:300])
         out["backends"][backend] = row
         if progress:
-            print(f"bench explain {backend}: {row.get('status')} p50 {row.get('p50_ms')} ms {row.get('reason', '')}",
-                  flush=True)
+            print(
+                f"bench explain {backend}: {row.get('status')} p50 {row.get('p50_ms')} ms {row.get('reason', '')}",
+                flush=True,
+            )
     return out

@@ -59,12 +59,21 @@ def _row(backend: str, c: int, wall_s: float, per_request: list[dict]) -> dict[s
     tokens = sum(r["tokens"] for r in per_request)
     ttft = percentiles([r["ttft_ms"] for r in per_request if r.get("ttft_ms") is not None])
     lat = percentiles([r["latency_ms"] for r in per_request])
-    return {"backend": backend, "concurrency": c, "requests": len(per_request), "wall_s": round(wall_s, 2),
-            "tokens": tokens, "tokens_per_s": round(tokens / wall_s, 2) if wall_s > 0 else None,
-            "requests_per_s": round(len(per_request) / wall_s, 3) if wall_s > 0 else None,
-            "ttft_p50_ms": ttft["p50_ms"], "ttft_p95_ms": ttft["p95_ms"],
-            "latency_p50_ms": lat["p50_ms"], "latency_p95_ms": lat["p95_ms"],
-            "valid_json": sum(1 for r in per_request if r.get("valid")), **load_now()}
+    return {
+        "backend": backend,
+        "concurrency": c,
+        "requests": len(per_request),
+        "wall_s": round(wall_s, 2),
+        "tokens": tokens,
+        "tokens_per_s": round(tokens / wall_s, 2) if wall_s > 0 else None,
+        "requests_per_s": round(len(per_request) / wall_s, 3) if wall_s > 0 else None,
+        "ttft_p50_ms": ttft["p50_ms"],
+        "ttft_p95_ms": ttft["p95_ms"],
+        "latency_p50_ms": lat["p50_ms"],
+        "latency_p95_ms": lat["p95_ms"],
+        "valid_json": sum(1 for r in per_request if r.get("valid")),
+        **load_now(),
+    }
 
 
 class TransformersRunner:
@@ -78,19 +87,26 @@ class TransformersRunner:
 
         self.batched = batched
         self.name = "transformers-batched" if batched else "transformers"
-        self.backend = TransformersBackend(settings=settings, max_time_s=max_time_s,
-                                           decoding="generate" if batched else "fast")
+        self.backend = TransformersBackend(
+            settings=settings, max_time_s=max_time_s, decoding="generate" if batched else "fast"
+        )
         self.max_time_s = max_time_s
 
     def serve(self, requests: list[tuple[list[dict], dict]], max_new_tokens: int) -> tuple[float, list[dict]]:
         """All ``requests`` submitted at once; the backend answers them one by one, like the app."""
+
         def one(request: tuple[list[dict], dict], submitted: float) -> dict:
             result, run = self.backend.decode_one(request[0], request[1], max_new_tokens)
             latency = time.perf_counter() - submitted
             waited = latency - run.total_s
-            return {"tokens": result.tokens_generated, "ttft_ms": (waited + run.prefill_s) * 1000.0,
-                    "latency_ms": latency * 1000.0, "valid": result.parsed is not None and result.schema_valid is not False,
-                    "forced_tokens": run.forced_tokens, "forward_passes": run.forward_passes}
+            return {
+                "tokens": result.tokens_generated,
+                "ttft_ms": (waited + run.prefill_s) * 1000.0,
+                "latency_ms": latency * 1000.0,
+                "valid": result.parsed is not None and result.schema_valid is not False,
+                "forced_tokens": run.forced_tokens,
+                "forward_passes": run.forward_passes,
+            }
 
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=max(1, len(requests))) as pool:
@@ -125,27 +141,41 @@ class TransformersRunner:
         timer = FirstLogits()
         with torch.inference_mode():
             output = b.model.generate(
-                **enc, logits_processor=LogitsProcessorList([timer, grammar]), max_new_tokens=max_new_tokens,
-                do_sample=False, temperature=None, top_k=None, top_p=None, pad_token_id=b.pad_token_id,
-                eos_token_id=b.eos_token_id, max_time=self.max_time_s)
+                **enc,
+                logits_processor=LogitsProcessorList([timer, grammar]),
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                temperature=None,
+                top_k=None,
+                top_p=None,
+                pad_token_id=b.pad_token_id,
+                eos_token_id=b.eos_token_id,
+                max_time=self.max_time_s,
+            )
         wall = time.perf_counter() - started
         ttft_ms = ((timer.at or time.perf_counter()) - started) * 1000.0
-        new = output[:, enc["input_ids"].shape[1]:]
+        new = output[:, enc["input_ids"].shape[1] :]
         rows = []
         for i, (_, schema) in enumerate(requests):
             ids = new[i].tolist()
             count = ids.index(b.eos_token_id) + 1 if b.eos_token_id in ids else len(ids)
             text = b.tokenizer.decode(ids[:count], skip_special_tokens=True)
             parsed, valid, _ = parse_json_object(text, schema)
-            rows.append({"tokens": count, "ttft_ms": ttft_ms, "latency_ms": wall * 1000.0,
-                         "valid": parsed is not None and valid is not False})
+            rows.append(
+                {
+                    "tokens": count,
+                    "ttft_ms": ttft_ms,
+                    "latency_ms": wall * 1000.0,
+                    "valid": parsed is not None and valid is not False,
+                }
+            )
         return wall, rows
 
     def run(self, requests, concurrency: int, max_new_tokens: int) -> dict[str, Any]:
         """``concurrency`` requests at a time (a batch, or waiting their turn); more run as further waves."""
         wall, rows = 0.0, []
         for start in range(0, len(requests), concurrency):
-            wave = requests[start:start + concurrency]
+            wave = requests[start : start + concurrency]
             w, r = self.generate(wave, max_new_tokens) if self.batched else self.serve(wave, max_new_tokens)
             wall += w
             rows += r
@@ -169,10 +199,14 @@ class VLLMRunner:
         from app.llm.openai_backend import OpenAIBackend
 
         self.base_url = base_url.rstrip("/")
-        self.request_builder = OpenAIBackend(self.base_url, model=model, adapter="", settings=settings,
-                                             timeout_s=timeout_s, max_retries=0)
-        self.client = httpx.Client(base_url=self.base_url, timeout=httpx.Timeout(timeout_s, connect=5.0),
-                                   limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
+        self.request_builder = OpenAIBackend(
+            self.base_url, model=model, adapter="", settings=settings, timeout_s=timeout_s, max_retries=0
+        )
+        self.client = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout_s, connect=5.0),
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        )
 
     def one(self, messages: list[dict], schema: dict, max_tokens: int) -> dict[str, Any]:
         from app.llm.base import parse_json_object
@@ -200,8 +234,12 @@ class VLLMRunner:
         latency = (time.perf_counter() - started) * 1000.0
         text = "".join(parts)
         parsed, valid, _ = parse_json_object(text, schema)
-        return {"tokens": int(usage.get("completion_tokens") or 0), "ttft_ms": ttft, "latency_ms": latency,
-                "valid": parsed is not None and valid is not False}
+        return {
+            "tokens": int(usage.get("completion_tokens") or 0),
+            "ttft_ms": ttft,
+            "latency_ms": latency,
+            "valid": parsed is not None and valid is not False,
+        }
 
     def run(self, requests, concurrency: int, max_new_tokens: int) -> dict[str, Any]:
         started = time.perf_counter()
@@ -229,12 +267,20 @@ def run_levels(runner, requests, levels: list[int], max_new_tokens: int, progres
         try:
             row = runner.run(requests_for(c, requests), c, max_new_tokens)
         except Exception as exc:  # noqa: BLE001 - report and go on with the next level
-            row = {"backend": runner.name, "concurrency": c, "status": "error",
-                   "reason": f"{type(exc).__name__}: {exc}"[:300], **load_now()}
+            row = {
+                "backend": runner.name,
+                "concurrency": c,
+                "status": "error",
+                "reason": f"{type(exc).__name__}: {exc}"[:300],
+                **load_now(),
+            }
         rows.append(row)
         if progress:
-            print(f"bench llm {runner.name} c={c}: {row.get('tokens_per_s')} tok/s, ttft p50 {row.get('ttft_p50_ms')} ms, "
-                  f"{row.get('requests_per_s')} req/s", flush=True)
+            print(
+                f"bench llm {runner.name} c={c}: {row.get('tokens_per_s')} tok/s, ttft p50 {row.get('ttft_p50_ms')} ms, "
+                f"{row.get('requests_per_s')} req/s",
+                flush=True,
+            )
     return rows
 
 

@@ -19,8 +19,9 @@ import shlex
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -76,8 +77,9 @@ def _csv(text: str, cast: Callable = str) -> list:
 
 
 def parse_args(argv: list[str] | None) -> BenchConfig:
-    p = argparse.ArgumentParser(prog="waypoint bench", description=__doc__.split("\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="waypoint bench", description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--quick", action="store_true", help="CI budget: retrieval at 10k, recommend, composer (< 2 min)")
     p.add_argument("--only", default=None, help=f"comma-separated sections: {','.join(SECTIONS)}")
     p.add_argument("--sizes", default=None, help="vector counts, e.g. 10000,100000,1000000")
@@ -102,34 +104,70 @@ def parse_args(argv: list[str] | None) -> BenchConfig:
     p.add_argument("--train-batch", type=int, default=None)
     p.add_argument("--out-dir", default="", help="report folder (default eval/reports)")
     p.add_argument("--no-merge", action="store_true", help="do not carry over sections from the existing report")
-    p.add_argument("--torch-threads", type=int, default=1,
-                   help="torch threads in this process (1: on a shared 2-core machine, 2 threads ran 8x slower)")
+    p.add_argument(
+        "--torch-threads",
+        type=int,
+        default=1,
+        help="torch threads in this process (1: on a shared 2-core machine, 2 threads ran 8x slower)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quiet", action="store_true")
-    p.add_argument("--render-only", action="store_true",
-                   help="rewrite the markdown and plots from the existing JSON report; measure nothing")
+    p.add_argument(
+        "--render-only",
+        action="store_true",
+        help="rewrite the markdown and plots from the existing JSON report; measure nothing",
+    )
     a = p.parse_args(argv)
 
-    cfg: dict[str, Any] = {"quick": a.quick, "start_vllm": a.start_vllm, "vllm_url": a.vllm_url,
-                           "vllm_model": a.vllm_model, "out_dir": a.out_dir, "merge": not a.no_merge,
-                           "seed": a.seed, "progress": not a.quiet, "torch_threads": a.torch_threads,
-                           "render_only": a.render_only}
+    cfg: dict[str, Any] = {
+        "quick": a.quick,
+        "start_vllm": a.start_vllm,
+        "vllm_url": a.vllm_url,
+        "vllm_model": a.vllm_model,
+        "out_dir": a.out_dir,
+        "merge": not a.no_merge,
+        "seed": a.seed,
+        "progress": not a.quiet,
+        "torch_threads": a.torch_threads,
+        "render_only": a.render_only,
+    }
     if a.quick:
-        cfg.update(only=list(QUICK_SECTIONS), sizes=[10_000], queries=30, max_real=3_000, embed_budget_s=20.0,
-                   case_timeout_s=180.0, query_budget_s=10.0, recommend_n=5, recommend_budget_s=20.0,
-                   explain_backends=["deterministic"], explain_n=5, explain_llm_n=1, train_steps=2, train_batch=2,
-                   levels=[1, 4])
+        cfg.update(
+            only=list(QUICK_SECTIONS),
+            sizes=[10_000],
+            queries=30,
+            max_real=3_000,
+            embed_budget_s=20.0,
+            case_timeout_s=180.0,
+            query_budget_s=10.0,
+            recommend_n=5,
+            recommend_budget_s=20.0,
+            explain_backends=["deterministic"],
+            explain_n=5,
+            explain_llm_n=1,
+            train_steps=2,
+            train_batch=2,
+            levels=[1, 4],
+        )
     overrides = {
-        "only": _csv(a.only) if a.only else None, "sizes": _csv(a.sizes, int) if a.sizes else None,
-        "queries": a.queries, "max_real": a.max_real, "embed_budget_s": a.embed_budget, "case_timeout_s": a.case_timeout,
+        "only": _csv(a.only) if a.only else None,
+        "sizes": _csv(a.sizes, int) if a.sizes else None,
+        "queries": a.queries,
+        "max_real": a.max_real,
+        "embed_budget_s": a.embed_budget,
+        "case_timeout_s": a.case_timeout,
         "query_budget_s": a.query_budget,
         "retrieval_backends": _csv(a.retrieval_backends) if a.retrieval_backends else None,
-        "recommend_n": a.recommend_n, "explain_n": a.explain_n, "explain_llm_n": a.explain_llm_n,
+        "recommend_n": a.recommend_n,
+        "explain_n": a.explain_n,
+        "explain_llm_n": a.explain_llm_n,
         "explain_backends": _csv(a.explain_backends) if a.explain_backends else None,
         "llm_backends": _csv(a.llm_backends) if a.llm_backends else None,
-        "levels": _csv(a.levels, int) if a.levels else None, "max_tokens": a.max_tokens,
+        "levels": _csv(a.levels, int) if a.levels else None,
+        "max_tokens": a.max_tokens,
         "train_methods": _csv(a.train_methods) if a.train_methods else None,
-        "train_steps": a.train_steps, "train_batch": a.train_batch,
+        "train_steps": a.train_steps,
+        "train_batch": a.train_batch,
     }
     cfg.update({k: v for k, v in overrides.items() if v is not None})
     config = BenchConfig(**cfg)
@@ -154,8 +192,11 @@ def _guard(name: str, fn: Callable[[], dict], progress: bool) -> dict:
         out.setdefault("status", "ok")
     except Exception as exc:  # noqa: BLE001
         log.error("bench section %s failed: %s", name, exc)
-        out = {"status": "error", "reason": f"{type(exc).__name__}: {exc}"[:500],
-               "traceback": traceback.format_exc()[-2000:]}
+        out = {
+            "status": "error",
+            "reason": f"{type(exc).__name__}: {exc}"[:500],
+            "traceback": traceback.format_exc()[-2000:],
+        }
     out["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     out["section_s"] = round(time.perf_counter() - started, 1)
     return out
@@ -179,9 +220,9 @@ def _vllm_server(config: BenchConfig, settings, notes: list[str]):
 
 
 def run(config: BenchConfig) -> dict[str, Any]:
-    from retrieval.settings import get_settings
-
     import torch
+
+    from retrieval.settings import get_settings
 
     torch.set_num_threads(max(1, config.torch_threads))
     base = get_settings()
@@ -193,10 +234,22 @@ def run(config: BenchConfig) -> dict[str, Any]:
     if "retrieval" in config.only:
         from eval.bench import retrieval
 
-        sections["retrieval"] = _guard("retrieval", lambda: retrieval.run(
-            settings, sizes=config.sizes, n_queries=config.queries, max_real=config.max_real,
-            embed_budget_s=config.embed_budget_s, case_timeout_s=config.case_timeout_s,
-            query_budget_s=config.query_budget_s, backends=config.retrieval_backends, seed=config.seed, progress=P), P)
+        sections["retrieval"] = _guard(
+            "retrieval",
+            lambda: retrieval.run(
+                settings,
+                sizes=config.sizes,
+                n_queries=config.queries,
+                max_real=config.max_real,
+                embed_budget_s=config.embed_budget_s,
+                case_timeout_s=config.case_timeout_s,
+                query_budget_s=config.query_budget_s,
+                backends=config.retrieval_backends,
+                seed=config.seed,
+                progress=P,
+            ),
+            P,
+        )
 
     if "recommend" in config.only:
         from eval.bench.latency import recommend_latency, server_first_request
@@ -208,11 +261,15 @@ def run(config: BenchConfig) -> dict[str, Any]:
             except Exception as exc:  # noqa: BLE001 - reported in the section, the rest still runs
                 server = {"status": "error", "reason": f"{type(exc).__name__}: {exc}"[:300]}
             if P:
-                print(f"bench server start: {server.get('status')} ready {server.get('ready_s')} s, first recommend "
-                      f"{server.get('first_recommend_ms')} ms, first explain {server.get('first_explain_ms')} ms",
-                      flush=True)
-            return {**recommend_latency(settings, n=config.recommend_n, budget_s=config.recommend_budget_s,
-                                        progress=P), "server_start": server}
+                print(
+                    f"bench server start: {server.get('status')} ready {server.get('ready_s')} s, first recommend "
+                    f"{server.get('first_recommend_ms')} ms, first explain {server.get('first_explain_ms')} ms",
+                    flush=True,
+                )
+            return {
+                **recommend_latency(settings, n=config.recommend_n, budget_s=config.recommend_budget_s, progress=P),
+                "server_start": server,
+            }
 
         sections["recommend"] = _guard("recommend", recommend_section, P)
 
@@ -220,23 +277,35 @@ def run(config: BenchConfig) -> dict[str, Any]:
     if "explain" in config.only and local_explain:
         from eval.bench.latency import explain_latency
 
-        sections["explain"] = _guard("explain", lambda: explain_latency(
-            settings, backends=local_explain, n_fast=config.explain_n, n_llm=config.explain_llm_n, progress=P), P)
+        sections["explain"] = _guard(
+            "explain",
+            lambda: explain_latency(
+                settings, backends=local_explain, n_fast=config.explain_n, n_llm=config.explain_llm_n, progress=P
+            ),
+            P,
+        )
 
     llm_requests: list | None = None
     if "llm" in config.only:
+
         def llm_local() -> dict:
             nonlocal llm_requests
             from eval.bench.llm_throughput import TransformersRunner, explanation_requests, run_levels
 
             llm_requests = explanation_requests(settings, max(max(config.levels), 2))
-            out: dict[str, Any] = {"prompts": len(llm_requests), "max_tokens": max_tokens, "levels": config.levels,
-                                   "rows": [], "notes": []}
+            out: dict[str, Any] = {
+                "prompts": len(llm_requests),
+                "max_tokens": max_tokens,
+                "levels": config.levels,
+                "rows": [],
+                "notes": [],
+            }
             if "transformers" in config.llm_backends:
                 runner = TransformersRunner(settings)
                 tok = runner.backend.tokenizer
-                lengths = [len(tok(runner.backend._render(m), add_special_tokens=False)["input_ids"])
-                           for m, _ in llm_requests]
+                lengths = [
+                    len(tok(runner.backend._render(m), add_special_tokens=False)["input_ids"]) for m, _ in llm_requests
+                ]
                 out["mean_prompt_tokens"] = round(sum(lengths) / len(lengths), 1)
                 out["rows"] += run_levels(runner, llm_requests, config.levels, max_tokens, P)
             return out
@@ -258,6 +327,7 @@ def run(config: BenchConfig) -> dict[str, Any]:
                 sec.setdefault("vllm", {})["how"] = how
                 sec["notes"] += notes
                 if base_url:
+
                     def llm_vllm() -> dict:
                         from eval.bench.llm_throughput import VLLMRunner, run_levels
 
@@ -277,12 +347,20 @@ def run(config: BenchConfig) -> dict[str, Any]:
                 if base_url:
                     from eval.bench.latency import explain_latency
 
-                    served = settings.model_copy(update={"llm_base_url": base_url, "llm_model_name": config.vllm_model,
-                                                         "llm_adapter": ""})
-                    res = _guard("explain (openai/vLLM)", lambda: explain_latency(
-                        served, backends=["openai"], n_fast=config.explain_n, n_llm=config.explain_llm_n, progress=P), P)
-                    sec.setdefault("backends", {}).update(res.get("backends") or {
-                        "openai": {"status": "error", "reason": res.get("reason"), **load_now()}})
+                    served = settings.model_copy(
+                        update={"llm_base_url": base_url, "llm_model_name": config.vllm_model, "llm_adapter": ""}
+                    )
+                    res = _guard(
+                        "explain (openai/vLLM)",
+                        lambda: explain_latency(
+                            served, backends=["openai"], n_fast=config.explain_n, n_llm=config.explain_llm_n, progress=P
+                        ),
+                        P,
+                    )
+                    sec.setdefault("backends", {}).update(
+                        res.get("backends")
+                        or {"openai": {"status": "error", "reason": res.get("reason"), **load_now()}}
+                    )
                 else:
                     sec.setdefault("backends", {})["openai"] = {"status": "skipped", "reason": how, **load_now()}
         finally:
@@ -294,6 +372,7 @@ def run(config: BenchConfig) -> dict[str, Any]:
         sections["llm"]["ratios"] = summarise(sections["llm"]["rows"])
 
     if "training" in config.only:
+
         def training_section() -> dict:
             from eval.bench.training import cross_encoder_throughput, preference_examples, trl_throughput
 
@@ -306,15 +385,27 @@ def run(config: BenchConfig) -> dict[str, Any]:
                     else:
                         if examples is None:
                             examples = preference_examples(settings, 8)
-                        rows.append(trl_throughput(settings, method, examples, steps=config.train_steps,
-                                                   batch=config.train_batch))
+                        rows.append(
+                            trl_throughput(
+                                settings, method, examples, steps=config.train_steps, batch=config.train_batch
+                            )
+                        )
                 except Exception as exc:  # noqa: BLE001
-                    rows.append({"method": method, "status": "error", "reason": f"{type(exc).__name__}: {exc}"[:300],
-                                 **load_now()})
+                    rows.append(
+                        {
+                            "method": method,
+                            "status": "error",
+                            "reason": f"{type(exc).__name__}: {exc}"[:300],
+                            **load_now(),
+                        }
+                    )
                 if P:
                     r = rows[-1]
-                    print(f"bench training {method}: {r.get('status')} {r.get('samples_per_s')} samples/s "
-                          f"{r.get('reason', '')}", flush=True)
+                    print(
+                        f"bench training {method}: {r.get('status')} {r.get('samples_per_s')} samples/s "
+                        f"{r.get('reason', '')}",
+                        flush=True,
+                    )
             return {"rows": rows}
 
         sections["training"] = _guard("training", training_section, P)
@@ -323,9 +414,9 @@ def run(config: BenchConfig) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> dict:
     """``waypoint bench [--quick] [--only ...]``; returns the report data (also written to disk)."""
-    from eval.bench.report import markdown, plots
-
     import torch
+
+    from eval.bench.report import markdown, plots
 
     config = parse_args(argv)
     if config.render_only:
@@ -349,9 +440,15 @@ def main(argv: list[str] | None = None) -> dict:
                 carried.append(name)
     sections = {name: sections[name] for name in SECTIONS if name in sections}
     command = "waypoint bench " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
-    data: dict[str, Any] = {"command": command.strip(), "config": config.model_dump(), "machine": machine,
-                            "load_at_end": load_now(), "seconds": round(time.perf_counter() - started, 1),
-                            "carried_over": carried, "sections": sections}
+    data: dict[str, Any] = {
+        "command": command.strip(),
+        "config": config.model_dump(),
+        "machine": machine,
+        "load_at_end": load_now(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "carried_over": carried,
+        "sections": sections,
+    }
     title = "Waypoint benchmarks" + (" (quick)" if config.quick else "")
     pngs = plots(data, out_dir, config.report_name)
     data["plots"] = [Path(p).name for p in pngs]

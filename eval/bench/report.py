@@ -17,68 +17,147 @@ def _fmt_load(row: dict) -> str:
 def _retrieval_md(sec: dict) -> list[str]:
     corpus = sec.get("corpus", {})
     kinds = ", ".join(f"{k} {v['used']}/{v['available']}" for k, v in corpus.get("per_kind", {}).items())
-    lines = ["## Vector search", "",
-             f"Real-text vectors: {corpus.get('real')} MiniLM embeddings of catalogue texts ({kinds}; "
-             f"{corpus.get('from_cache')} from the ingest cache, {corpus.get('encoded')} encoded in "
-             f"{corpus.get('encode_s')} s). Larger sizes are padded with {sec.get('padding')}. "
-             f"Queries: {sec.get('queries', {}).get('n')} ({sec.get('queries', {}).get('held_out_catalogue')} held-out "
-             f"catalogue texts, {sec.get('queries', {}).get('resume_texts')} résumés). Each (backend, size) ran in its "
-             f"own process under a {sec.get('case_timeout_s')} s time box. `gt_real_share`: share of the exact top-10 "
-             "that are real vectors.", ""]
+    lines = [
+        "## Vector search",
+        "",
+        f"Real-text vectors: {corpus.get('real')} MiniLM embeddings of catalogue texts ({kinds}; "
+        f"{corpus.get('from_cache')} from the ingest cache, {corpus.get('encoded')} encoded in "
+        f"{corpus.get('encode_s')} s). Larger sizes are padded with {sec.get('padding')}. "
+        f"Queries: {sec.get('queries', {}).get('n')} ({sec.get('queries', {}).get('held_out_catalogue')} held-out "
+        f"catalogue texts, {sec.get('queries', {}).get('resume_texts')} résumés). Each (backend, size) ran in its "
+        f"own process under a {sec.get('case_timeout_s')} s time box. `gt_real_share`: share of the exact top-10 "
+        "that are real vectors.",
+        "",
+    ]
     rows = []
     for r in sec.get("results", []):
-        rows.append({"size": f"{r['size']:,}", "backend": r["backend"], "status": r.get("status"),
-                     "recall@10": r.get("recall@10", ""), "p50 ms": r.get("query_p50_ms", ""),
-                     "p95 ms": r.get("query_p95_ms", ""), "build s": r.get("build_s", ""),
-                     "indexed": r.get("indexed_vectors", ""), "queries": r.get("queries", ""),
-                     "gt_real_share": r.get("gt_real_share", ""), "load 1/5": _fmt_load(r),
-                     "note": r.get("reason", "")})
+        rows.append(
+            {
+                "size": f"{r['size']:,}",
+                "backend": r["backend"],
+                "status": r.get("status"),
+                "recall@10": r.get("recall@10", ""),
+                "p50 ms": r.get("query_p50_ms", ""),
+                "p95 ms": r.get("query_p95_ms", ""),
+                "build s": r.get("build_s", ""),
+                "indexed": r.get("indexed_vectors", ""),
+                "queries": r.get("queries", ""),
+                "gt_real_share": r.get("gt_real_share", ""),
+                "load 1/5": _fmt_load(r),
+                "note": r.get("reason", ""),
+            }
+        )
     lines += [markdown_table(rows, list(rows[0]) if rows else ["size"]), ""]
     return lines
 
 
 def _recommend_md(sec: dict) -> list[str]:
-    rows = [{"kind": k, "status": r.get("status"), "cold ms": r.get("cold_ms", ""), "n": r.get("n", ""),
-             "p50 ms": r.get("p50_ms", ""), "p95 ms": r.get("p95_ms", ""), "load 1/5": _fmt_load(r),
-             "note": r.get("reason", "")} for k, r in sec.get("kinds", {}).items()]
-    lines = ["## Recommendation latency (warm, one profile per call, k=%s)" % sec.get("k"), "",
-             markdown_table(rows, list(rows[0]) if rows else ["kind"]), ""]
+    rows = [
+        {
+            "kind": k,
+            "status": r.get("status"),
+            "cold ms": r.get("cold_ms", ""),
+            "n": r.get("n", ""),
+            "p50 ms": r.get("p50_ms", ""),
+            "p95 ms": r.get("p95_ms", ""),
+            "load 1/5": _fmt_load(r),
+            "note": r.get("reason", ""),
+        }
+        for k, r in sec.get("kinds", {}).items()
+    ]
+    lines = [
+        f"## Recommendation latency (warm, one profile per call, k={sec.get('k')})",
+        "",
+        markdown_table(rows, list(rows[0]) if rows else ["kind"]),
+        "",
+    ]
     server = sec.get("server_start")
     if server:
-        lines += [f"## Server start: first request after /healthz says ok (target {server.get('target_ms', '')} ms)",
-                  "", markdown_table([{"status": server.get("status"), "ready s": server.get("ready_s", ""),
-                                       "warm-up s": server.get("warmup_s", ""),
-                                       "first recommend ms": server.get("first_recommend_ms", ""),
-                                       "first explain ms": server.get("first_explain_ms", ""),
-                                       "meets target": server.get("meets_target", ""),
-                                       "load 1/5": _fmt_load(server), "note": server.get("reason", "")}],
-                                     ["status", "ready s", "warm-up s", "first recommend ms", "first explain ms",
-                                      "meets target", "load 1/5", "note"]), ""]
+        lines += [
+            f"## Server start: first request after /healthz says ok (target {server.get('target_ms', '')} ms)",
+            "",
+            markdown_table(
+                [
+                    {
+                        "status": server.get("status"),
+                        "ready s": server.get("ready_s", ""),
+                        "warm-up s": server.get("warmup_s", ""),
+                        "first recommend ms": server.get("first_recommend_ms", ""),
+                        "first explain ms": server.get("first_explain_ms", ""),
+                        "meets target": server.get("meets_target", ""),
+                        "load 1/5": _fmt_load(server),
+                        "note": server.get("reason", ""),
+                    }
+                ],
+                [
+                    "status",
+                    "ready s",
+                    "warm-up s",
+                    "first recommend ms",
+                    "first explain ms",
+                    "meets target",
+                    "load 1/5",
+                    "note",
+                ],
+            ),
+            "",
+        ]
     return lines
 
 
 def _explain_md(sec: dict) -> list[str]:
-    rows = [{"backend": b, "status": r.get("status"), "cold ms": r.get("cold_ms", ""), "n": r.get("n", ""),
-             "p50 ms": r.get("p50_ms", ""), "p95 ms": r.get("p95_ms", ""), "LLM p50 ms": r.get("llm_p50_ms", ""),
-             "fallbacks": r.get("fallbacks", ""), "load 1/5": _fmt_load(r), "note": r.get("reason", "")}
-            for b, r in sec.get("backends", {}).items()]
-    return ["## Explanation latency (whole `explain` call, warm)", "",
-            markdown_table(rows, list(rows[0]) if rows else ["backend"]), ""]
+    rows = [
+        {
+            "backend": b,
+            "status": r.get("status"),
+            "cold ms": r.get("cold_ms", ""),
+            "n": r.get("n", ""),
+            "p50 ms": r.get("p50_ms", ""),
+            "p95 ms": r.get("p95_ms", ""),
+            "LLM p50 ms": r.get("llm_p50_ms", ""),
+            "fallbacks": r.get("fallbacks", ""),
+            "load 1/5": _fmt_load(r),
+            "note": r.get("reason", ""),
+        }
+        for b, r in sec.get("backends", {}).items()
+    ]
+    return [
+        "## Explanation latency (whole `explain` call, warm)",
+        "",
+        markdown_table(rows, list(rows[0]) if rows else ["backend"]),
+        "",
+    ]
 
 
 def _llm_md(sec: dict) -> list[str]:
-    rows = [{"backend": r["backend"], "concurrency": r["concurrency"], "requests": r.get("requests", ""),
-             "tokens": r.get("tokens", ""), "tokens/s": r.get("tokens_per_s", ""),
-             "requests/s": r.get("requests_per_s", ""), "TTFT p50 ms": r.get("ttft_p50_ms", ""),
-             "TTFT p95 ms": r.get("ttft_p95_ms", ""), "latency p50 ms": r.get("latency_p50_ms", ""),
-             "valid JSON": r.get("valid_json", ""), "load 1/5": _fmt_load(r), "note": r.get("reason", "")}
-            for r in sec.get("rows", [])]
-    lines = ["## LLM throughput: vLLM vs in-process transformers", "",
-             f"Same {sec.get('prompts')} real explanation prompts (mean {sec.get('mean_prompt_tokens')} prompt tokens), "
-             f"each with its own JSON schema, greedy, max_tokens={sec.get('max_tokens')}; transformers concurrency = "
-             "batch size, sequential transformers = its concurrency-1 rate. "
-             f"vLLM: {sec.get('vllm', {}).get('how', 'not run')}.", "",
-             markdown_table(rows, list(rows[0]) if rows else ["backend"]), ""]
+    rows = [
+        {
+            "backend": r["backend"],
+            "concurrency": r["concurrency"],
+            "requests": r.get("requests", ""),
+            "tokens": r.get("tokens", ""),
+            "tokens/s": r.get("tokens_per_s", ""),
+            "requests/s": r.get("requests_per_s", ""),
+            "TTFT p50 ms": r.get("ttft_p50_ms", ""),
+            "TTFT p95 ms": r.get("ttft_p95_ms", ""),
+            "latency p50 ms": r.get("latency_p50_ms", ""),
+            "valid JSON": r.get("valid_json", ""),
+            "load 1/5": _fmt_load(r),
+            "note": r.get("reason", ""),
+        }
+        for r in sec.get("rows", [])
+    ]
+    lines = [
+        "## LLM throughput: vLLM vs in-process transformers",
+        "",
+        f"Same {sec.get('prompts')} real explanation prompts (mean {sec.get('mean_prompt_tokens')} prompt tokens), "
+        f"each with its own JSON schema, greedy, max_tokens={sec.get('max_tokens')}; transformers concurrency = "
+        "batch size, sequential transformers = its concurrency-1 rate. "
+        f"vLLM: {sec.get('vllm', {}).get('how', 'not run')}.",
+        "",
+        markdown_table(rows, list(rows[0]) if rows else ["backend"]),
+        "",
+    ]
     ratios = sec.get("ratios") or {}
     if ratios:
         lines += ["Ratios (tokens/s): " + ", ".join(f"{k} = {v}" for k, v in ratios.items()), ""]
@@ -88,23 +167,54 @@ def _llm_md(sec: dict) -> list[str]:
 
 
 def _training_md(sec: dict) -> list[str]:
-    rows = [{"method": r.get("method"), "status": r.get("status"), "samples/s": r.get("samples_per_s", ""),
-             "steps": r.get("steps", ""), "batch": r.get("batch", ""), "max_length": r.get("max_length", ""),
-             "mean prompt tokens": r.get("mean_prompt_tokens", ""), "train s": r.get("train_s", ""),
-             "load 1/5": _fmt_load(r), "note": r.get("reason", "")} for r in sec.get("rows", [])]
+    rows = [
+        {
+            "method": r.get("method"),
+            "status": r.get("status"),
+            "samples/s": r.get("samples_per_s", ""),
+            "steps": r.get("steps", ""),
+            "batch": r.get("batch", ""),
+            "max_length": r.get("max_length", ""),
+            "mean prompt tokens": r.get("mean_prompt_tokens", ""),
+            "train s": r.get("train_s", ""),
+            "load 1/5": _fmt_load(r),
+            "note": r.get("reason", ""),
+        }
+        for r in sec.get("rows", [])
+    ]
     return ["## Training throughput (CPU)", "", markdown_table(rows, list(rows[0]) if rows else ["method"]), ""]
 
 
 def gpu_md(gpu: dict[str, Any]) -> list[str]:
     """The GPU reference run (``python -m eval.bench.gpu``), when its JSON sits beside the report."""
-    gen = [{"batch": r["concurrency"], "tokens/s": r["tokens_per_s"], "requests/s": r["requests_per_s"],
-            "TTFT ms": r["ttft_p50_ms"], "wall s": r["wall_s"]} for r in gpu.get("generation", [])]
-    train = [{"method": r["method"], "samples/s": r.get("samples_per_s"), "steps": r.get("steps"),
-              "batch": r.get("batch"), "max_length": r.get("max_length")} for r in gpu.get("training", [])]
+    gen = [
+        {
+            "batch": r["concurrency"],
+            "tokens/s": r["tokens_per_s"],
+            "requests/s": r["requests_per_s"],
+            "TTFT ms": r["ttft_p50_ms"],
+            "wall s": r["wall_s"],
+        }
+        for r in gpu.get("generation", [])
+    ]
+    train = [
+        {
+            "method": r["method"],
+            "samples/s": r.get("samples_per_s"),
+            "steps": r.get("steps"),
+            "batch": r.get("batch"),
+            "max_length": r.get("max_length"),
+        }
+        for r in gpu.get("training", [])
+    ]
     weights = (gpu.get("generation") or gpu.get("training") or [{}])[0].get("weights", "?")
-    lines = ["## GPU reference (`bench_gpu.json`, `python -m eval.bench.gpu`)", "",
-             f"{gpu.get('device')}, torch {gpu.get('torch')}; weights: {weights}; bf16; the same real prompts; "
-             "generation forced to 320 new tokens, no JSON grammar; LoRA r=16 on all linear layers.", ""]
+    lines = [
+        "## GPU reference (`bench_gpu.json`, `python -m eval.bench.gpu`)",
+        "",
+        f"{gpu.get('device')}, torch {gpu.get('torch')}; weights: {weights}; bf16; the same real prompts; "
+        "generation forced to 320 new tokens, no JSON grammar; LoRA r=16 on all linear layers.",
+        "",
+    ]
     if gen:
         lines += ["In-process transformers generation:", "", markdown_table(gen, list(gen[0])), ""]
     if train:
@@ -114,14 +224,23 @@ def gpu_md(gpu: dict[str, Any]) -> list[str]:
 
 def markdown(data: dict[str, Any], title: str, plot_files: list[str], gpu: dict[str, Any] | None = None) -> str:
     m = data.get("machine", {})
-    lines = [f"# {title}", "",
-             f"Machine: {m.get('cpus')} CPUs ({m.get('cpu_model')}), {m.get('memory_gb')} GB RAM, "
-             f"torch threads {m.get('torch_threads')}; load average at start {m.get('load1')}/{m.get('load5')}/"
-             f"{m.get('load15')} (1/5/15 min) -- a shared machine: compare rows measured side by side, not runs.",
-             f"Command: `{data.get('command')}`; {data.get('seconds')} s in all.", ""]
+    lines = [
+        f"# {title}",
+        "",
+        f"Machine: {m.get('cpus')} CPUs ({m.get('cpu_model')}), {m.get('memory_gb')} GB RAM, "
+        f"torch threads {m.get('torch_threads')}; load average at start {m.get('load1')}/{m.get('load5')}/"
+        f"{m.get('load15')} (1/5/15 min) -- a shared machine: compare rows measured side by side, not runs.",
+        f"Command: `{data.get('command')}`; {data.get('seconds')} s in all.",
+        "",
+    ]
     sections = data.get("sections", {})
-    for name, render in (("retrieval", _retrieval_md), ("recommend", _recommend_md), ("explain", _explain_md),
-                         ("llm", _llm_md), ("training", _training_md)):
+    for name, render in (
+        ("retrieval", _retrieval_md),
+        ("recommend", _recommend_md),
+        ("explain", _explain_md),
+        ("llm", _llm_md),
+        ("training", _training_md),
+    ):
         sec = sections.get(name)
         if sec is None:
             continue
@@ -153,11 +272,20 @@ def plots(data: dict[str, Any], out_dir: Path, prefix: str) -> list[str]:
         fig, axes = plt.subplots(1, 2, figsize=(11, 4))
         for backend in sorted({r["backend"] for r in ok}):
             rs = sorted((r for r in ok if r["backend"] == backend), key=lambda r: r["size"])
-            (line,) = axes[0].plot([r["size"] for r in rs], [r["query_p50_ms"] for r in rs], "o-", label=f"{backend} p50")
-            axes[0].plot([r["size"] for r in rs], [r["query_p95_ms"] for r in rs], "x--", alpha=0.6,
-                         color=line.get_color(), label=f"{backend} p95")
-            axes[1].plot([r["size"] for r in rs], [r["recall@10"] for r in rs], "o-", color=line.get_color(),
-                         label=backend)
+            (line,) = axes[0].plot(
+                [r["size"] for r in rs], [r["query_p50_ms"] for r in rs], "o-", label=f"{backend} p50"
+            )
+            axes[0].plot(
+                [r["size"] for r in rs],
+                [r["query_p95_ms"] for r in rs],
+                "x--",
+                alpha=0.6,
+                color=line.get_color(),
+                label=f"{backend} p95",
+            )
+            axes[1].plot(
+                [r["size"] for r in rs], [r["recall@10"] for r in rs], "o-", color=line.get_color(), label=backend
+            )
         for ax in axes:
             ax.set_xscale("log")
             ax.set_xlabel("vectors")
@@ -205,8 +333,9 @@ def plots(data: dict[str, Any], out_dir: Path, prefix: str) -> list[str]:
         fig, ax = plt.subplots(figsize=(9, 0.45 * len(lat) + 1.5))
         names = [n for n, _, _ in lat]
         ax.barh(names, [p50 for _, p50, _ in lat], label="p50")
-        ax.barh(names, [max(0.0, p95 - p50) for _, p50, p95 in lat], left=[p50 for _, p50, _ in lat], alpha=0.5,
-                label="p95")
+        ax.barh(
+            names, [max(0.0, p95 - p50) for _, p50, p95 in lat], left=[p50 for _, p50, _ in lat], alpha=0.5, label="p95"
+        )
         ax.set_xscale("log")
         ax.set_xlabel("ms (log)")
         ax.legend()

@@ -90,8 +90,9 @@ def _round_robin(by_kind: dict[str, list[str]], cap: int) -> list[tuple[str, str
     return order
 
 
-def real_vectors(settings, max_texts: int, embed_budget_s: float, seed: int = 0,
-                 progress: bool = True) -> tuple[np.ndarray, list[str], dict[str, Any]]:
+def real_vectors(
+    settings, max_texts: int, embed_budget_s: float, seed: int = 0, progress: bool = True
+) -> tuple[np.ndarray, list[str], dict[str, Any]]:
     """Up to ``max_texts`` real catalogue embeddings: cached ones free, new ones within the budget.
 
     Returns ``(vectors, kinds, stats)``; ``stats`` counts per kind what came from the cache and
@@ -114,12 +115,16 @@ def real_vectors(settings, max_texts: int, embed_budget_s: float, seed: int = 0,
     encoded = 0
     started = time.perf_counter()
     chunk = 256
-    with tqdm(total=max(0, min(len(misses), max_texts - len(chosen))), desc="bench: embed real texts", unit="text",
-              disable=not progress) as bar:
+    with tqdm(
+        total=max(0, min(len(misses), max_texts - len(chosen))),
+        desc="bench: embed real texts",
+        unit="text",
+        disable=not progress,
+    ) as bar:
         for start in range(0, len(misses), chunk):
             if len(chosen) >= max_texts or budget.expired:
                 break
-            idx = misses[start:start + chunk][: max_texts - len(chosen)]
+            idx = misses[start : start + chunk][: max_texts - len(chosen)]
             vecs = emb.encode([candidates[i][1] for i in idx], show_progress=False)
             for i, v in zip(idx, vecs):
                 chosen[i] = v
@@ -146,14 +151,22 @@ def real_vectors(settings, max_texts: int, embed_budget_s: float, seed: int = 0,
             kinds.append("ingest-cache")
             extra += 1
         if extra:
-            per_kind["ingest-cache (mixed kinds)"] = {"available": emb.cache.count(emb.model_key) - len(seen), "used": extra}
+            per_kind["ingest-cache (mixed kinds)"] = {
+                "available": emb.cache.count(emb.model_key) - len(seen),
+                "used": extra,
+            }
     matrix = np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, 384), np.float32)
     if len(matrix):  # shuffle kinds together so any prefix (a smaller size) has the same mix
         perm = np.random.default_rng(seed).permutation(len(matrix))
         matrix, kinds = matrix[perm], [kinds[i] for i in perm]
-    stats = {"real": len(matrix), "from_cache": from_cache + extra, "encoded": encoded,
-             "encode_s": round(time.perf_counter() - started, 1),
-             "embed_budget_exhausted": budget.expired and len(matrix) < max_texts, "per_kind": per_kind}
+    stats = {
+        "real": len(matrix),
+        "from_cache": from_cache + extra,
+        "encoded": encoded,
+        "encode_s": round(time.perf_counter() - started, 1),
+        "embed_budget_exhausted": budget.expired and len(matrix) < max_texts,
+        "per_kind": per_kind,
+    }
     return matrix, kinds, stats
 
 
@@ -205,7 +218,7 @@ def exact_topk(X: np.ndarray, Q: np.ndarray, k: int = K, chunk: int = 200_000) -
     best_ids = np.full((len(Q), k), -1, dtype=np.int64)
     best = np.full((len(Q), k), -np.inf, dtype=np.float32)
     for start in range(0, len(X), chunk):
-        block = np.asarray(X[start:start + chunk], dtype=np.float32)
+        block = np.asarray(X[start : start + chunk], dtype=np.float32)
         scores = Q @ block.T
         kk = min(k, scores.shape[1])
         part = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
@@ -268,10 +281,16 @@ def edge_case(vec_path: str, n: int, query_path: str, query_budget_s: float, *, 
         info = store._shard().info()
         report("optimized", seconds=round(optimize_s, 1))
         lat, found = _query_loop(lambda q: [int(h.doc_id) for h in store.search(q, K)], Q, query_budget_s)
-        out = {"upsert_s": round(upsert_s, 2), "optimize_s": round(optimize_s, 2),
-               "build_s": round(upsert_s + optimize_s, 2), "segments": info.segments_count,
-               "indexed_vectors": info.indexed_vectors_count, "points": info.points_count,
-               "latencies_ms": lat, "found": found}
+        out = {
+            "upsert_s": round(upsert_s, 2),
+            "optimize_s": round(optimize_s, 2),
+            "build_s": round(upsert_s + optimize_s, 2),
+            "segments": info.segments_count,
+            "indexed_vectors": info.indexed_vectors_count,
+            "points": info.points_count,
+            "latencies_ms": lat,
+            "found": found,
+        }
         store.drop()
         return out
     finally:
@@ -316,8 +335,12 @@ BACKENDS: dict[str, Callable[..., dict]] = {"edge": edge_case, "client_local": c
 def _summarise(raw: dict, truth: np.ndarray) -> dict:
     found = raw.pop("found")
     lat = raw.pop("latencies_ms")
-    return {**raw, "queries": len(found), "recall@10": round(recall_at_k(found, truth[: len(found)]), 4),
-            **{f"query_{k}": v for k, v in percentiles(lat).items() if k != "n"}}
+    return {
+        **raw,
+        "queries": len(found),
+        "recall@10": round(recall_at_k(found, truth[: len(found)]), 4),
+        **{f"query_{k}": v for k, v in percentiles(lat).items() if k != "n"},
+    }
 
 
 def _projected_seconds(prev: dict | None, n_prev: int, n: int, n_queries: int) -> float | None:
@@ -329,9 +352,19 @@ def _projected_seconds(prev: dict | None, n_prev: int, n: int, n_queries: int) -
     return (prev.get("build_s", 0.0) * 1.2 + query) * scale  # HNSW build is a bit worse than linear
 
 
-def run(settings, *, sizes: list[int], n_queries: int, max_real: int, embed_budget_s: float,
-        case_timeout_s: float, query_budget_s: float, backends: list[str], seed: int = 0,
-        progress: bool = True) -> dict:
+def run(
+    settings,
+    *,
+    sizes: list[int],
+    n_queries: int,
+    max_real: int,
+    embed_budget_s: float,
+    case_timeout_s: float,
+    query_budget_s: float,
+    backends: list[str],
+    seed: int = 0,
+    progress: bool = True,
+) -> dict:
     """The retrieval section: corpus, ground truth and every (backend, size) case."""
     t_section = time.perf_counter()
     sizes = sorted(set(sizes))
@@ -349,7 +382,7 @@ def run(settings, *, sizes: list[int], n_queries: int, max_real: int, embed_budg
         X[:n_real] = corpus_real[:n_real]
         filled = n_real
         for block in gaussian_padding(corpus_real, top - n_real, seed + 1):
-            X[filled:filled + len(block)] = block
+            X[filled : filled + len(block)] = block
             filled += len(block)
         vec_path, query_path = work / "vectors.npy", work / "queries.npy"
         np.save(vec_path, X)
@@ -360,8 +393,12 @@ def run(settings, *, sizes: list[int], n_queries: int, max_real: int, embed_budg
             truth, truth_scores = exact_topk(Xn, queries)
             real_in_n = min(n, n_real)
             gt_real_share = float(np.mean(truth < real_in_n))
-            base = {"size": n, "real_vectors": real_in_n, "synthetic_vectors": n - real_in_n,
-                    "gt_real_share": round(gt_real_share, 4)}
+            base = {
+                "size": n,
+                "real_vectors": real_in_n,
+                "synthetic_vectors": n - real_in_n,
+                "gt_real_share": round(gt_real_share, 4),
+            }
             row = {**base, "backend": "numpy", "status": "ok", **load_now()}
             row.update(_summarise(numpy_case(Xn, queries, query_budget_s), truth))
             results.append(row)
@@ -374,25 +411,40 @@ def run(settings, *, sizes: list[int], n_queries: int, max_real: int, embed_budg
                 if last and last[1].get("status") != "ok":
                     row.update(status="skipped", reason=f"the smaller size ended with {last[1].get('status')}")
                 elif projected is not None and projected > case_timeout_s:
-                    row.update(status="skipped", reason=(f"projected {projected:.0f} s from n={last[0]} exceeds the "
-                                                         f"{case_timeout_s:.0f} s box"))
+                    row.update(
+                        status="skipped",
+                        reason=(f"projected {projected:.0f} s from n={last[0]} exceeds the {case_timeout_s:.0f} s box"),
+                    )
                 else:
-                    box = run_boxed(BACKENDS[backend], (str(vec_path), n, str(query_path), query_budget_s),
-                                    case_timeout_s)
+                    box = run_boxed(
+                        BACKENDS[backend], (str(vec_path), n, str(query_path), query_budget_s), case_timeout_s
+                    )
                     row.update(status=box["status"], wall_s=box["seconds"])
                     if box["status"] == "ok":
                         row.update(_summarise(dict(box["result"]), truth))
                     else:
                         done = [e["event"] for e in box["events"]]
-                        row["reason"] = box.get("error") or (f"time box of {case_timeout_s:.0f} s reached"
-                                                             f" after {', '.join(done) or 'nothing'}")
+                        row["reason"] = box.get("error") or (
+                            f"time box of {case_timeout_s:.0f} s reached after {', '.join(done) or 'nothing'}"
+                        )
                 prev[backend] = (n, row)
                 results.append(row)
                 if progress:
-                    print(f"bench retrieval: {backend} n={n}: {row.get('status')} recall "
-                          f"{row.get('recall@10')} p50 {row.get('query_p50_ms')} ms {row.get('reason', '')}", flush=True)
+                    print(
+                        f"bench retrieval: {backend} n={n}: {row.get('status')} recall "
+                        f"{row.get('recall@10')} p50 {row.get('query_p50_ms')} ms {row.get('reason', '')}",
+                        flush=True,
+                    )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return {"k": K, "sizes": sizes, "backends": ["numpy", *backends], "corpus": corpus_stats,
-            "queries": {"n": int(len(queries)), **query_stats}, "padding": "gaussian(mean, cov of real) then L2-normalised",
-            "case_timeout_s": case_timeout_s, "results": results, "seconds": round(time.perf_counter() - t_section, 1)}
+    return {
+        "k": K,
+        "sizes": sizes,
+        "backends": ["numpy", *backends],
+        "corpus": corpus_stats,
+        "queries": {"n": int(len(queries)), **query_stats},
+        "padding": "gaussian(mean, cov of real) then L2-normalised",
+        "case_timeout_s": case_timeout_s,
+        "results": results,
+        "seconds": round(time.perf_counter() - t_section, 1),
+    }

@@ -60,16 +60,32 @@ class VLLMServer:
 
     def __enter__(self) -> VLLMServer:
         if not (self.venv / "bin" / "python").exists():
-            raise RuntimeError(f"{self.venv} does not exist: create it with `make vllm` or scripts/vllm_serve.sh --install-only")
+            raise RuntimeError(
+                f"{self.venv} does not exist: create it with `make vllm` or scripts/vllm_serve.sh --install-only"
+            )
         self.port = self.port or free_port()
         work = Path(tempfile.mkdtemp(prefix="bench-vllm-"))
         self.log_path = work / "vllm.log"
-        env = dict(os.environ, PORT=str(self.port), HOST="127.0.0.1", MODEL_DIR=str(Path(self.model_dir).resolve()),
-                   SERVED_NAME=self.served_name, WAYPOINT_HOME=str(work), VLLM_VENV=str(self.venv), **self.extra_env)
+        env = dict(
+            os.environ,
+            PORT=str(self.port),
+            HOST="127.0.0.1",
+            MODEL_DIR=str(Path(self.model_dir).resolve()),
+            SERVED_NAME=self.served_name,
+            WAYPOINT_HOME=str(work),
+            VLLM_VENV=str(self.venv),
+            **self.extra_env,
+        )
         started = time.perf_counter()
         with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(["bash", str(SERVE_SCRIPT)], cwd=REPO, env=env, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                ["bash", str(SERVE_SCRIPT)],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + self.startup_timeout_s
         while not reachable(self.base_url, self.served_name, 2.0):
             if self.proc.poll() is not None:

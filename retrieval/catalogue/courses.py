@@ -46,13 +46,28 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
 
     coursera_path = source.find("coursera_courses_2023.csv")
     assert coursera_path is not None  # find() raises IngestError for a missing required file
-    coursera = read_table(coursera_path,
-                          ["partner", "course", "skills", "rating", "level", "certificatetype", "duration"])
+    coursera = read_table(
+        coursera_path, ["partner", "course", "skills", "rating", "level", "certificatetype", "duration"]
+    )
     for partner, title, skills, rating, level, cert, duration in coursera.itertuples(index=False):
         cid = _unique("course:coursera", f"{partner} {title}", seen)
         tags = parse_coursera_skills(skills)
-        rows.append((cid, "coursera", clean_text(title), "", level.strip(), "; ".join(tags),
-                     cert.strip(), _rating(rating), duration.strip(), "English", "", clean_text(partner)))
+        rows.append(
+            (
+                cid,
+                "coursera",
+                clean_text(title),
+                "",
+                level.strip(),
+                "; ".join(tags),
+                cert.strip(),
+                _rating(rating),
+                duration.strip(),
+                "English",
+                "",
+                clean_text(partner),
+            )
+        )
         # (Coursera has no subject; its certificate type, e.g. "Professional Certificate", stands there.)
         for tag in tags:
             for skill_id in aliases.lookup(tag)[:1]:
@@ -60,29 +75,84 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
 
     edx_path = source.find("edx_courses.csv")
     assert edx_path is not None  # find() raises IngestError for a missing required file
-    edx = read_table(edx_path,
-                     ["title", "summary", "institution", "Level", "subject", "language", "course_length",
-                      "course_effort", "course_description", "course_url"])
+    edx = read_table(
+        edx_path,
+        [
+            "title",
+            "summary",
+            "institution",
+            "Level",
+            "subject",
+            "language",
+            "course_length",
+            "course_effort",
+            "course_description",
+            "course_url",
+        ],
+    )
     for r in edx.itertuples(index=False):
         cid = _unique("course:edx", r.title, seen)
         description = clean_text(f"{r.summary} {r.course_description}")
         duration = clean_text(f"{r.course_length}, {r.course_effort}".strip(", "))
-        rows.append((cid, "edx", clean_text(r.title), description, r.Level.strip(), "", r.subject.strip(),
-                     None, duration, r.language.strip(), r.course_url.strip(), clean_text(r.institution)))
+        rows.append(
+            (
+                cid,
+                "edx",
+                clean_text(r.title),
+                description,
+                r.Level.strip(),
+                "",
+                r.subject.strip(),
+                None,
+                duration,
+                r.language.strip(),
+                r.course_url.strip(),
+                clean_text(r.institution),
+            )
+        )
 
     udemy_path = source.find("udemy_courses.csv")
     assert udemy_path is not None  # find() raises IngestError for a missing required file
-    udemy = read_table(udemy_path,
-                       ["course_id", "course_title", "url", "level", "content_duration", "subject"])
+    udemy = read_table(udemy_path, ["course_id", "course_title", "url", "level", "content_duration", "subject"])
     for r in udemy.itertuples(index=False):
         cid = f"course:udemy:{r.course_id.strip()}"
         if cid in seen:
             continue
         seen.add(cid)
-        rows.append((cid, "udemy", clean_text(r.course_title), "", r.level.strip(), "", r.subject.strip(),
-                     None, f"{r.content_duration.strip()} hours" if r.content_duration.strip() else "", "English",
-                     r.url.strip(), ""))
+        rows.append(
+            (
+                cid,
+                "udemy",
+                clean_text(r.course_title),
+                "",
+                r.level.strip(),
+                "",
+                r.subject.strip(),
+                None,
+                f"{r.content_duration.strip()} hours" if r.content_duration.strip() else "",
+                "English",
+                r.url.strip(),
+                "",
+            )
+        )
 
-    insert_rows(conn, "course", ["id", "provider", "title", "description", "level", "skills", "subject", "rating",
-                                 "duration", "language", "url", "partner"], rows)
+    insert_rows(
+        conn,
+        "course",
+        [
+            "id",
+            "provider",
+            "title",
+            "description",
+            "level",
+            "skills",
+            "subject",
+            "rating",
+            "duration",
+            "language",
+            "url",
+            "partner",
+        ],
+        rows,
+    )
     insert_rows(conn, "course_skill", ["course_id", "skill_id", "source", "confidence"], links)

@@ -16,11 +16,21 @@ from retrieval.catalogue.source import DataSource
 from retrieval.text import clean_text, normalize_label
 
 FILES = [
-    "ISCOGroups_en.csv", "occupations_en.csv", "skills_en.csv", "skills_en.reconstructed.csv",
-    "skillGroups_en.csv", "broaderRelationsSkillPillar_en.csv", "skillSkillRelations_en.csv",
-    "occupationSkillRelations_en.csv", "occupationSkillRelations_en.reconstructed.csv",
-    "digitalSkillsCollection_en.csv", "transversalSkillsCollection_en.csv", "languageSkillsCollection_en.csv",
-    "greenSkillsCollection_en.csv", "researchSkillsCollection_en.csv", "digCompSkillsCollection_en.csv",
+    "ISCOGroups_en.csv",
+    "occupations_en.csv",
+    "skills_en.csv",
+    "skills_en.reconstructed.csv",
+    "skillGroups_en.csv",
+    "broaderRelationsSkillPillar_en.csv",
+    "skillSkillRelations_en.csv",
+    "occupationSkillRelations_en.csv",
+    "occupationSkillRelations_en.reconstructed.csv",
+    "digitalSkillsCollection_en.csv",
+    "transversalSkillsCollection_en.csv",
+    "languageSkillsCollection_en.csv",
+    "greenSkillsCollection_en.csv",
+    "researchSkillsCollection_en.csv",
+    "digCompSkillsCollection_en.csv",
 ]
 COLLECTIONS = FILES[9:]
 TABLES = ["isco_group"]
@@ -30,7 +40,7 @@ _PREFIX = "http://data.europa.eu/esco/"
 def esco_id(uri: str) -> str:
     """``http://data.europa.eu/esco/skill/<uuid>`` → ``esco:skill:<uuid>`` (stable, readable)."""
     uri = uri.strip()
-    tail = uri[len(_PREFIX):] if uri.startswith(_PREFIX) else uri
+    tail = uri[len(_PREFIX) :] if uri.startswith(_PREFIX) else uri
     return "esco:" + tail.replace("/", ":")
 
 
@@ -43,15 +53,22 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
     isco_path = source.find("ISCOGroups_en.csv")
     assert isco_path is not None  # find() raises IngestError for a missing required file
     isco = read_table(isco_path, ["code", "preferredLabel", "description"])
-    insert_rows(conn, "isco_group", ["code", "label", "description"],
-                ((c, clean_text(l), clean_text(d)) for c, l, d in isco.itertuples(index=False)))
+    insert_rows(
+        conn,
+        "isco_group",
+        ["code", "label", "description"],
+        ((c, clean_text(l), clean_text(d)) for c, l, d in isco.itertuples(index=False)),
+    )
 
     occ_path = source.find("occupations_en.csv")
     assert occ_path is not None  # find() raises IngestError for a missing required file
     occ = read_table(occ_path, ["conceptUri", "iscoGroup", "preferredLabel", "altLabels", "description", "code"])
-    insert_rows(conn, "occupation", ["id", "taxonomy", "title", "description", "isco_code", "code"],
-                ((esco_id(u), "esco", clean_text(l), clean_text(d), g, c)
-                 for u, g, l, _a, d, c in occ.itertuples(index=False)))
+    insert_rows(
+        conn,
+        "occupation",
+        ["id", "taxonomy", "title", "description", "isco_code", "code"],
+        ((esco_id(u), "esco", clean_text(l), clean_text(d), g, c) for u, g, l, _a, d, c in occ.itertuples(index=False)),
+    )
     titles = []
     for uri, label, alts in occ[["conceptUri", "preferredLabel", "altLabels"]].itertuples(index=False):
         titles.append((esco_id(uri), clean_text(label), normalize_label(label), "primary"))
@@ -64,8 +81,12 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
     assert rel_path is not None  # find() raises IngestError for a missing required file
     rel = read_table(rel_path, ["occupationUri", "relationType", "skillUri"])
     weight = {"essential": 1.0, "optional": 0.5}
-    insert_rows(conn, "occupation_skill", ["occupation_id", "skill_id", "relation", "importance"],
-                ((esco_id(o), esco_id(s), r, weight.get(r, 0.5)) for o, r, s in rel.itertuples(index=False)))
+    insert_rows(
+        conn,
+        "occupation_skill",
+        ["occupation_id", "skill_id", "relation", "importance"],
+        ((esco_id(o), esco_id(s), r, weight.get(r, 0.5)) for o, r, s in rel.itertuples(index=False)),
+    )
 
 
 def _load_skills(conn: sqlite3.Connection, source: DataSource) -> None:
@@ -73,7 +94,9 @@ def _load_skills(conn: sqlite3.Connection, source: DataSource) -> None:
     assert path is not None  # find() raises IngestError for a missing required file
     header = pd.read_csv(path, nrows=0).columns
     official = "altLabels" in header
-    cols = ["conceptUri", "preferredLabel"] + (["skillType", "altLabels", "description"] if official else ["labelsAndDescription"])
+    cols = ["conceptUri", "preferredLabel"] + (
+        ["skillType", "altLabels", "description"] if official else ["labelsAndDescription"]
+    )
     skills = read_table(path, cols)
 
     # Skill type and alternative labels come from the official file, else from the collections.
@@ -91,7 +114,9 @@ def _load_skills(conn: sqlite3.Connection, source: DataSource) -> None:
             descriptions.setdefault(uri, desc)
     relations_path = source.find("skillSkillRelations_en.csv")
     assert relations_path is not None  # find() raises IngestError for a missing required file
-    relations = read_table(relations_path, ["originalSkillUri", "originalSkillType", "relationType", "relatedSkillType", "relatedSkillUri"])
+    relations = read_table(
+        relations_path, ["originalSkillUri", "originalSkillType", "relationType", "relatedSkillType", "relatedSkillUri"]
+    )
     for uri, stype in zip(relations["originalSkillUri"], relations["originalSkillType"]):
         types.setdefault(uri, stype)
     for uri, stype in zip(relations["relatedSkillUri"], relations["relatedSkillType"]):
@@ -117,17 +142,31 @@ def _load_skills(conn: sqlite3.Connection, source: DataSource) -> None:
     groups_path = source.find("skillGroups_en.csv")
     assert groups_path is not None  # find() raises IngestError for a missing required file
     groups = read_table(groups_path, ["conceptUri", "preferredLabel", "description"])
-    insert_rows(conn, "skill", ["id", "label", "kind", "source", "description", "canonical_id"],
-                ((esco_id(u), clean_text(l), "esco_group", "esco", clean_text(d), esco_id(u))
-                 for u, l, d in groups.itertuples(index=False)))
+    insert_rows(
+        conn,
+        "skill",
+        ["id", "label", "kind", "source", "description", "canonical_id"],
+        (
+            (esco_id(u), clean_text(l), "esco_group", "esco", clean_text(d), esco_id(u))
+            for u, l, d in groups.itertuples(index=False)
+        ),
+    )
 
     broader_path = source.find("broaderRelationsSkillPillar_en.csv")
     assert broader_path is not None  # find() raises IngestError for a missing required file
     broader = read_table(broader_path, ["conceptUri", "broaderUri"])
-    insert_rows(conn, "skill_relation", ["skill_id", "related_id", "relation"],
-                ((esco_id(c), esco_id(b), "broader") for c, b in broader.itertuples(index=False)))
-    insert_rows(conn, "skill_relation", ["skill_id", "related_id", "relation"],
-                ((esco_id(o), esco_id(r), t) for o, _ot, t, _rt, r in relations.itertuples(index=False)))
+    insert_rows(
+        conn,
+        "skill_relation",
+        ["skill_id", "related_id", "relation"],
+        ((esco_id(c), esco_id(b), "broader") for c, b in broader.itertuples(index=False)),
+    )
+    insert_rows(
+        conn,
+        "skill_relation",
+        ["skill_id", "related_id", "relation"],
+        ((esco_id(o), esco_id(r), t) for o, _ot, t, _rt, r in relations.itertuples(index=False)),
+    )
 
 
 def _description_from_blob(blob: str, label: str, alts: list[str]) -> str:
@@ -139,5 +178,5 @@ def _description_from_blob(blob: str, label: str, alts: list[str]) -> str:
     text = blob.strip()
     for part in [label, *alts]:
         if part and text.startswith(part):
-            text = text[len(part):].lstrip()
+            text = text[len(part) :].lstrip()
     return text

@@ -60,8 +60,13 @@ class IngestReport:
     resumed_from: str | None = None
 
     def as_dict(self) -> dict:
-        return {"catalogue": str(self.path), "changed": self.changed, "seconds": round(self.seconds, 2),
-                "resumed_after": self.resumed_from, "counts": self.counts}
+        return {
+            "catalogue": str(self.path),
+            "changed": self.changed,
+            "seconds": round(self.seconds, 2),
+            "resumed_after": self.resumed_from,
+            "counts": self.counts,
+        }
 
 
 def _stage_fingerprints(source: DataSource) -> list[str]:
@@ -84,8 +89,9 @@ def _required_files_check(source: DataSource) -> None:
                 source.find(name)
 
 
-def ingest(data: str | Path | None = None, settings: Settings | None = None, *, force: bool = False,
-           show_progress: bool = True) -> IngestReport:
+def ingest(
+    data: str | Path | None = None, settings: Settings | None = None, *, force: bool = False, show_progress: bool = True
+) -> IngestReport:
     """Build or refresh the catalogue under ``settings.home``; raises :class:`IngestError` on bad input."""
     settings = settings or get_settings()
     started = time.perf_counter()
@@ -118,8 +124,12 @@ def ingest(data: str | Path | None = None, settings: Settings | None = None, *, 
         recorded = []
     resumed_from = STAGES[len(recorded) - 1].name if recorded else None
 
-    columns = [TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TimeElapsedColumn()]
+    columns = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    ]
     try:
         with Progress(*columns, disable=not show_progress, transient=False) as progress:
             task = progress.add_task("ingest", total=len(STAGES), completed=len(recorded))

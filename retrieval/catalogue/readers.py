@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-
 from retrieval.catalogue.errors import IngestError
 
 
@@ -59,8 +58,9 @@ def _check_field_counts(path: Path, width: int, *, tsv: bool) -> None:
         reader = csv.reader(handle)
         for record in reader:
             if len(record) != width and any(field.strip() for field in record):
-                raise IngestError(f"record has {len(record)} of {width} fields (truncated or malformed)", path,
-                                  line=reader.line_num)
+                raise IngestError(
+                    f"record has {len(record)} of {width} fields (truncated or malformed)", path, line=reader.line_num
+                )
 
 
 def to_float(frame: pd.DataFrame, column: str, path: Path, *, allow_empty: bool = True) -> np.ndarray:

@@ -171,8 +171,23 @@ CREATE TABLE IF NOT EXISTS resume (
 
 # Tables reported by `waypoint stats`, in display order.
 TABLES = [
-    "occupation", "occupation_title", "task", "occupation_interest", "related_occupation", "isco_group",
-    "skill", "skill_alias", "skill_relation", "occupation_skill",
-    "course", "course_skill", "job_posting",
-    "job", "applicant", "job_view", "experience", "position_of_interest", "resume",
+    "occupation",
+    "occupation_title",
+    "task",
+    "occupation_interest",
+    "related_occupation",
+    "isco_group",
+    "skill",
+    "skill_alias",
+    "skill_relation",
+    "occupation_skill",
+    "course",
+    "course_skill",
+    "job_posting",
+    "job",
+    "applicant",
+    "job_view",
+    "experience",
+    "position_of_interest",
+    "resume",
 ]

@@ -70,8 +70,25 @@ CURATED_ALIASES: dict[str, str] = {
 }
 
 VENDORS = {
-    "microsoft", "oracle", "adobe", "ibm", "apache", "google", "sap", "autodesk", "amazon", "apple",
-    "red hat", "cisco", "intuit", "salesforce", "atlassian", "vmware", "the mathworks", "sas", "ptc",
+    "microsoft",
+    "oracle",
+    "adobe",
+    "ibm",
+    "apache",
+    "google",
+    "sap",
+    "autodesk",
+    "amazon",
+    "apple",
+    "red hat",
+    "cisco",
+    "intuit",
+    "salesforce",
+    "atlassian",
+    "vmware",
+    "the mathworks",
+    "sas",
+    "ptc",
 }
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,6}$")
 _PRIORITY = {"esco": 0, "onet": 1}
@@ -108,7 +125,7 @@ def derived_aliases(label: str) -> list[tuple[str, str]]:
     lowered = label.lower()
     for vendor in VENDORS:
         if lowered.startswith(vendor + " "):
-            rest = label[len(vendor) + 1:].strip()
+            rest = label[len(vendor) + 1 :].strip()
             if len(rest) >= 2 and not rest.lower().startswith(("software", "system")):
                 out.append((rest, "vendor"))
     return out
@@ -163,8 +180,12 @@ def build(conn: sqlite3.Connection) -> dict[str, int]:
     for alias, target_label in CURATED_ALIASES.items():
         for target in label_index.get(normalize_label(target_label), []):
             add(alias, target, "curated")
-    insert_rows(conn, "skill_alias", ["alias_norm", "alias", "skill_id", "source"],
-                ((norm, alias, sid, source) for (norm, sid), (alias, source) in rows.items()))
+    insert_rows(
+        conn,
+        "skill_alias",
+        ["alias_norm", "alias", "skill_id", "source"],
+        ((norm, alias, sid, source) for (norm, sid), (alias, source) in rows.items()),
+    )
     return {"merged_technology_skills": len(canonical), "aliases": len(rows)}
 
 
@@ -176,8 +197,13 @@ def _label_index(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_temp_master WHERE name = ? UNION SELECT 1 FROM sqlite_master WHERE name = ?",
-                        (name, name)).fetchone() is not None
+    return (
+        conn.execute(
+            "SELECT 1 FROM sqlite_temp_master WHERE name = ? UNION SELECT 1 FROM sqlite_master WHERE name = ?",
+            (name, name),
+        ).fetchone()
+        is not None
+    )
 
 
 def _rewrite_links(conn: sqlite3.Connection, canonical: dict[str, str]) -> None:
@@ -208,7 +234,7 @@ class AliasIndex:
         self._entries = entries
 
     @classmethod
-    def from_db(cls, conn: sqlite3.Connection) -> "AliasIndex":
+    def from_db(cls, conn: sqlite3.Connection) -> AliasIndex:
         rows = conn.execute(
             """
             SELECT a.alias_norm, a.skill_id, a.source, s.source AS skill_source, s.hot

@@ -67,8 +67,11 @@ class CourseRecord:
 
     def search_text(self) -> str:
         """What BM25 and the dense index search: the title twice (titles decide), subject, tags, description."""
-        return " ".join(x for x in (self.title, self.title, self.subject, " ".join(self.tags),
-                                    self.description[:DESCRIPTION_CHARS]) if x)
+        return " ".join(
+            x
+            for x in (self.title, self.title, self.subject, " ".join(self.tags), self.description[:DESCRIPTION_CHARS])
+            if x
+        )
 
 
 _TAG_SPLIT = re.compile(r"\s*;\s*")
@@ -81,20 +84,35 @@ def load_courses(settings: Settings) -> list[CourseRecord]:
     conn = connect(settings.catalogue_path, readonly=True)
     try:
         links: dict[str, list[str]] = {}
-        for cid, sid in conn.execute("SELECT course_id, skill_id FROM course_skill WHERE source = 'catalogue' "
-                                     "ORDER BY course_id, skill_id"):
+        for cid, sid in conn.execute(
+            "SELECT course_id, skill_id FROM course_skill WHERE source = 'catalogue' ORDER BY course_id, skill_id"
+        ):
             links.setdefault(cid, []).append(sid)
-        rows = conn.execute("SELECT id, provider, title, description, level, skills, subject, language, partner, "
-                            "rating, url FROM course ORDER BY id").fetchall()
+        rows = conn.execute(
+            "SELECT id, provider, title, description, level, skills, subject, language, partner, "
+            "rating, url FROM course ORDER BY id"
+        ).fetchall()
     finally:
         conn.close()
     out = []
     for cid, provider, title, desc, level, skills, subject, language, partner, rating, url in rows:
         tags = tuple(t for t in _TAG_SPLIT.split(skills or "") if t)
-        out.append(CourseRecord(id=cid, provider=provider, title=title or cid, description=desc or "",
-                                level=level or "", subject=subject or "", declared_language=language or "",
-                                partner=partner or "", rating=rating, url=url or "", tags=tags,
-                                skill_ids=tuple(links.get(cid, ()))))
+        out.append(
+            CourseRecord(
+                id=cid,
+                provider=provider,
+                title=title or cid,
+                description=desc or "",
+                level=level or "",
+                subject=subject or "",
+                declared_language=language or "",
+                partner=partner or "",
+                rating=rating,
+                url=url or "",
+                tags=tags,
+                skill_ids=tuple(links.get(cid, ())),
+            )
+        )
     return out
 
 

@@ -21,8 +21,10 @@ NEAR_JACCARD = 0.75
 
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _YEARS = re.compile(r"\b(19|20)\d\d\b")
-_NOISE = re.compile(r"\b(professional certificate|specialization|specialisation|certificate|course|mastertrack|"
-                    r"program|programme|part \d+|vol \d+|volume \w+)\b")
+_NOISE = re.compile(
+    r"\b(professional certificate|specialization|specialisation|certificate|course|mastertrack|"
+    r"program|programme|part \d+|vol \d+|volume \w+)\b"
+)
 _NON_WORD = re.compile(r"[^\w]+")
 
 

@@ -68,13 +68,20 @@ def build_index(settings: Settings, show_progress: bool = False) -> Path:
         conn.close()
     languages = course_languages(records, vocab)
     embedder = Embedder.from_settings(settings)
-    vectors = embedder.encode([r.passage() for r in records], show_progress=show_progress) if records else \
-        np.zeros((0, 384), dtype=np.float32)
+    vectors = (
+        embedder.encode([r.passage() for r in records], show_progress=show_progress)
+        if records
+        else np.zeros((0, 384), dtype=np.float32)
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-    np.savez(tmp, ids=np.array([r.id for r in records]), vectors=np.asarray(vectors, dtype=np.float32),
-             languages=np.array([languages[r.id] for r in records]),
-             meta=np.array(json.dumps({"version": INDEX_VERSION, "courses": len(records)})))
+    np.savez(
+        tmp,
+        ids=np.array([r.id for r in records]),
+        vectors=np.asarray(vectors, dtype=np.float32),
+        languages=np.array([languages[r.id] for r in records]),
+        meta=np.array(json.dumps({"version": INDEX_VERSION, "courses": len(records)})),
+    )
     os.replace(tmp, path)
     return path
 
@@ -107,8 +114,13 @@ def get_index(settings: Settings) -> CourseIndex:
         vectors = np.asarray(data["vectors"], dtype=np.float32)[keep]
         languages = [str(data["languages"][n]) for n in keep]
         bm25 = BM25Index.build((r.id, r.search_text()) for r in records) if records else None
-        index = CourseIndex(records=records, languages=languages, vectors=vectors, bm25=bm25,
-                            position={r.id: n for n, r in enumerate(records)})
+        index = CourseIndex(
+            records=records,
+            languages=languages,
+            vectors=vectors,
+            bm25=bm25,
+            position={r.id: n for n, r in enumerate(records)},
+        )
         _INDEXES[key] = index
         return index
 

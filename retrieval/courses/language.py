@@ -27,13 +27,52 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 #: Languages the detector may answer (the catalogue's; a closed set keeps short texts from exotic answers).
-LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "nl", "pl", "ro", "tr", "ru", "uk", "ar", "zh", "ja", "ko", "th",
-             "id", "hi")
+LANGUAGES = (
+    "en",
+    "es",
+    "pt",
+    "fr",
+    "de",
+    "it",
+    "nl",
+    "pl",
+    "ro",
+    "tr",
+    "ru",
+    "uk",
+    "ar",
+    "zh",
+    "ja",
+    "ko",
+    "th",
+    "id",
+    "hi",
+)
 #: Declared (edX) language names → ISO 639-1.
-DECLARED = {"english": "en", "español": "es", "espanol": "es", "spanish": "es", "français": "fr", "francais": "fr",
-            "french": "fr", "italiano": "it", "italian": "it", "português": "pt", "portugues": "pt",
-            "portuguese": "pt", "deutsch": "de", "german": "de", "中文": "zh", "chinese": "zh", "日本語": "ja",
-            "japanese": "ja", "اللغة العربية": "ar", "arabic": "ar", "русский": "ru", "russian": "ru"}
+DECLARED = {
+    "english": "en",
+    "español": "es",
+    "espanol": "es",
+    "spanish": "es",
+    "français": "fr",
+    "francais": "fr",
+    "french": "fr",
+    "italiano": "it",
+    "italian": "it",
+    "português": "pt",
+    "portugues": "pt",
+    "portuguese": "pt",
+    "deutsch": "de",
+    "german": "de",
+    "中文": "zh",
+    "chinese": "zh",
+    "日本語": "ja",
+    "japanese": "ja",
+    "اللغة العربية": "ar",
+    "arabic": "ar",
+    "русский": "ru",
+    "russian": "ru",
+}
 #: Providers whose ``language`` column is a real declaration (the others carry the ingest's default).
 DECLARING_PROVIDERS = frozenset({"edx"})
 #: Minimum words of profile text before its language is detected (shorter: the default language).
@@ -66,7 +105,8 @@ def words(text: str) -> list[str]:
 #: ("de facto", "la carte") and so must count as foreign evidence, not English.
 FOREIGN_FUNCTION_WORDS = frozenset(
     "de del la las los el en con para por que como um uma com do da dos das em seu sua le les des du avec pour "
-    "et sur der die das und mit für ein eine il di per della delle al y o e".split())
+    "et sur der die das und mit für ein eine il di per della delle al y o e".split()
+)
 
 
 @dataclass(frozen=True)
@@ -83,13 +123,17 @@ def vocabulary(conn: sqlite3.Connection) -> Vocabulary:
     :data:`FOREIGN_FUNCTION_WORDS`."""
     english: set[str] = set()
     foreign: set[str] = set()
-    queries = [("SELECT label || ' ' || description FROM skill", english),
-               ("SELECT title || ' ' || description FROM occupation", english),
-               ("SELECT text FROM task", english),
-               ("SELECT title || ' ' || description FROM course WHERE provider = 'edx' AND language = 'English'",
-                english),
-               ("SELECT title || ' ' || description FROM course WHERE provider = 'edx' AND language != 'English' "
-                "AND language != ''", foreign)]
+    queries = [
+        ("SELECT label || ' ' || description FROM skill", english),
+        ("SELECT title || ' ' || description FROM occupation", english),
+        ("SELECT text FROM task", english),
+        ("SELECT title || ' ' || description FROM course WHERE provider = 'edx' AND language = 'English'", english),
+        (
+            "SELECT title || ' ' || description FROM course WHERE provider = 'edx' AND language != 'English' "
+            "AND language != ''",
+            foreign,
+        ),
+    ]
     for q, target in queries:
         try:
             for (text,) in conn.execute(q):

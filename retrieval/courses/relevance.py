@@ -75,8 +75,9 @@ RERANK_TOP = 10
 #: Cached (skill, language) results per process.
 CACHE_SIZE = 4096
 _INTRO_LEVELS = frozenset({"beginner", "beginner level", "introductory"})
-_INTRO_TITLE = re.compile(r"\b(beginners?|introduct\w*|intro|101|basics|from scratch|getting started|for dummies)\b",
-                          re.I)
+_INTRO_TITLE = re.compile(
+    r"\b(beginners?|introduct\w*|intro|101|basics|from scratch|getting started|for dummies)\b", re.I
+)
 
 
 @dataclass
@@ -177,8 +178,15 @@ class CourseRelevance:
         return list(dict.fromkeys(c for c in out if c in self.index.position))
 
     # -- scoring -------------------------------------------------------------------------------
-    def candidates(self, skill_id: str, label: str, description: str, language: str,
-                   vectors: np.ndarray | None = None, top: int | None = RERANK_TOP) -> tuple[list[str], np.ndarray]:
+    def candidates(
+        self,
+        skill_id: str,
+        label: str,
+        description: str,
+        language: str,
+        vectors: np.ndarray | None = None,
+        top: int | None = RERANK_TOP,
+    ) -> tuple[list[str], np.ndarray]:
         """Candidate course ids in ``language`` and their first-stage scores (best first, ``top`` of them;
         None = the whole pool, which `waypoint eval courses` reads to tell a candidate-generation miss from a
         scoring one).
@@ -190,8 +198,10 @@ class CourseRelevance:
         cos = idx.vectors @ qv[0]
         cos_label = idx.vectors @ qv[1]
         pool: set[int] = set()
-        for order in (np.argsort(-np.where(lang_ok, cos, -2.0))[:CANDIDATES_PER_SOURCE],
-                      np.argsort(-np.where(lang_ok, cos_label, -2.0))[:CANDIDATES_PER_SOURCE]):
+        for order in (
+            np.argsort(-np.where(lang_ok, cos, -2.0))[:CANDIDATES_PER_SOURCE],
+            np.argsort(-np.where(lang_ok, cos_label, -2.0))[:CANDIDATES_PER_SOURCE],
+        ):
             pool.update(int(i) for i in order if lang_ok[i])
         if idx.bm25 is not None:
             taken = 0
@@ -235,8 +245,10 @@ class CourseRelevance:
             return out
         queries = [skill_query(label, description) for _k, label, description in todo]
         vectors = self.embedder.encode([t for q, (_k, label, _d) in zip(queries, todo) for t in (q, label)])
-        found = [self.candidates(key[0], label, description, language, vectors[2 * n: 2 * n + 2])
-                 for n, (key, label, description) in enumerate(todo)]
+        found = [
+            self.candidates(key[0], label, description, language, vectors[2 * n : 2 * n + 2])
+            for n, (key, label, description) in enumerate(todo)
+        ]
         if self.model is not None:
             pairs = [(q, self.index.record(c).model_passage()) for q, (ids, _f) in zip(queries, found) for c in ids]
             probs = iter(float(p) for p in self.model.score(pairs)) if pairs else iter(())
@@ -253,8 +265,9 @@ class CourseRelevance:
         return out
 
     # -- what a person sees --------------------------------------------------------------------
-    def courses_for_skill(self, skill: SkillRef | str, *, language: str = "en", k: int = 3,
-                          held_labels: Iterable[str] = ()) -> SkillCourses:
+    def courses_for_skill(
+        self, skill: SkillRef | str, *, language: str = "en", k: int = 3, held_labels: Iterable[str] = ()
+    ) -> SkillCourses:
         """Up to ``k`` courses above the threshold for one skill, fit to the person (see the module docstring)."""
         ref = skill if isinstance(skill, SkillRef) else SkillRef(id=skill, label=self.skill_text(skill)[0])
         held = [h.lower() for h in held_labels if h and len(h) >= 2]
@@ -267,15 +280,26 @@ class CourseRelevance:
                 continue
             if any(near_duplicates(r.title, c.title) for c in out):
                 continue
-            out.append(CourseMatch(id=cid, title=r.title, provider=r.provider, level=r.level,
-                                   language=self.index.language(cid), rating=r.rating, url=r.url,
-                                   score=round(score, 4), covers=[ref.id]))
+            out.append(
+                CourseMatch(
+                    id=cid,
+                    title=r.title,
+                    provider=r.provider,
+                    level=r.level,
+                    language=self.index.language(cid),
+                    rating=r.rating,
+                    url=r.url,
+                    score=round(score, 4),
+                    covers=[ref.id],
+                )
+            )
             if len(out) >= k:
                 break
         return SkillCourses(skill_id=ref.id, label=ref.label, courses=out, none_reason=None if out else NO_COURSE)
 
-    def courses_for_gaps(self, skills: Sequence[SkillRef], *, language: str = "en", k: int = 3,
-                         held_labels: Iterable[str] = ()) -> list[SkillCourses]:
+    def courses_for_gaps(
+        self, skills: Sequence[SkillRef], *, language: str = "en", k: int = 3, held_labels: Iterable[str] = ()
+    ) -> list[SkillCourses]:
         """Courses per gap skill; a course that passes the threshold for several gaps lists them all in
         ``covers`` (the first gap it closes keeps it first)."""
         held = list(held_labels)
@@ -293,8 +317,9 @@ class CourseRelevance:
         return per_skill
 
 
-def course_refs(settings: Settings, skills: Sequence[SkillRef], *, language: str = "en", held_labels: Iterable[str] = (),
-                k: int = 3) -> dict[str, list]:
+def course_refs(
+    settings: Settings, skills: Sequence[SkillRef], *, language: str = "en", held_labels: Iterable[str] = (), k: int = 3
+) -> dict[str, list]:
     """What :func:`retrieval.skills.gap.skill_gap` puts in ``MissingSkill.courses``: for each gap skill, the
     relevant courses as :class:`retrieval.skills.evidence.CourseRef` (``link_confidence`` = relevance;
     ``link`` = "catalogue" when the catalogue tags the course with the skill, else "extracted"), in place
@@ -304,9 +329,19 @@ def course_refs(settings: Settings, skills: Sequence[SkillRef], *, language: str
     rel = get_relevance(settings)
     out: dict[str, list] = {}
     for sc in rel.courses_for_gaps(skills, language=language, k=k, held_labels=held_labels):
-        out[sc.skill_id] = [CourseRef(id=c.id, title=c.title, provider=c.provider, level=c.level, rating=c.rating,
-                                      link="catalogue" if sc.skill_id in rel.index.record(c.id).skill_ids else "extracted",
-                                      link_confidence=c.score, covers=c.covers) for c in sc.courses]
+        out[sc.skill_id] = [
+            CourseRef(
+                id=c.id,
+                title=c.title,
+                provider=c.provider,
+                level=c.level,
+                rating=c.rating,
+                link="catalogue" if sc.skill_id in rel.index.record(c.id).skill_ids else "extracted",
+                link_confidence=c.score,
+                covers=c.covers,
+            )
+            for c in sc.courses
+        ]
     return out
 
 

@@ -40,8 +40,15 @@ log = logging.getLogger(__name__)
 
 #: Missing skills (most important first) whose courses a recommendation looks for.
 GAP_SKILLS = 5
-_LEVEL_BONUS = {"beginner": 1.0, "introductory": 1.0, "all levels": 1.0, "beginner level": 1.0,
-                "intermediate": 0.5, "intermediate level": 0.5, "mixed": 0.5}
+_LEVEL_BONUS = {
+    "beginner": 1.0,
+    "introductory": 1.0,
+    "all levels": 1.0,
+    "beginner level": 1.0,
+    "intermediate": 0.5,
+    "intermediate level": 0.5,
+    "mixed": 0.5,
+}
 
 
 @dataclass
@@ -63,7 +70,7 @@ class ScoredCourse:
     gap_closed: float = 0.0
     target: str | None = None
     reason: str = "skill_gap"  # skill_gap | text
-    relevance: float = 0.0     # P(course teaches the gap skill it covers first), skill_gap only
+    relevance: float = 0.0  # P(course teaches the gap skill it covers first), skill_gap only
     language: str = ""
 
 
@@ -110,8 +117,13 @@ class CourseRecommender:
             from retrieval.understanding.recommend import recommend_occupations
 
             extra = self._applicant_text(profile)
-            p = profile if (profile.occupation or profile.skills or profile.text or profile.goal) else \
-                Profile(text=extra) if extra else None
+            p = (
+                profile
+                if (profile.occupation or profile.skills or profile.text or profile.goal)
+                else Profile(text=extra)
+                if extra
+                else None
+            )
             if p is None:
                 return None
             recs = [r.id for r in recommend_occupations([p], k=3, settings=self.settings)[0]]
@@ -131,8 +143,16 @@ class CourseRecommender:
 
         if self._occ is None:
             self._occ = OccupationTexts(self.settings)
-        text = " ; ".join(x for x in (profile.occupation or "", ", ".join(profile.skills), profile.text or "",
-                                      self._applicant_text(profile)) if x)
+        text = " ; ".join(
+            x
+            for x in (
+                profile.occupation or "",
+                ", ".join(profile.skills),
+                profile.text or "",
+                self._applicant_text(profile),
+            )
+            if x
+        )
         if not text.strip():
             return []
         return [i for i, _ in self._occ.bm25.search(text[:3000], k=3)]
@@ -145,8 +165,13 @@ class CourseRecommender:
         if gp.is_empty():
             gp.text = None
         try:
-            return skill_gap(gp, target, self.settings, max_missing=40) if not gp.is_empty() else \
-                skill_gap(_gap_profile(Profile(text="-")), target, self.settings, max_missing=40, use_embeddings=False)
+            return (
+                skill_gap(gp, target, self.settings, max_missing=40)
+                if not gp.is_empty()
+                else skill_gap(
+                    _gap_profile(Profile(text="-")), target, self.settings, max_missing=40, use_embeddings=False
+                )
+            )
         except SkillsInputError as exc:
             raise ProfileError(str(exc)) from exc
 
@@ -180,17 +205,28 @@ class CourseRecommender:
             for c in per_skill.get(m.id, []):
                 if c.id in found:
                     continue
-                covers = [CourseCovers(id=s, label=missing[s].label, importance=round(missing[s].importance, 4))
-                          for s in dict.fromkeys([m.id, *c.covers]) if s in missing]
+                covers = [
+                    CourseCovers(id=s, label=missing[s].label, importance=round(missing[s].importance, 4))
+                    for s in dict.fromkeys([m.id, *c.covers])
+                    if s in missing
+                ]
                 covers.sort(key=lambda x: (-x.importance, x.label))
                 gap_closed = sum(x.importance for x in covers) / total
                 rating = float(c.rating) if c.rating is not None and not math.isnan(float(c.rating)) else 0.0
                 level = _LEVEL_BONUS.get(c.level.lower().strip(), 0.0)
                 found[c.id] = ScoredCourse(
-                    id=c.id, title=c.title, provider=c.provider, level=c.level, rating=c.rating, covers=covers,
-                    gap_closed=round(gap_closed, 4), target=target, relevance=c.link_confidence,
+                    id=c.id,
+                    title=c.title,
+                    provider=c.provider,
+                    level=c.level,
+                    rating=c.rating,
+                    covers=covers,
+                    gap_closed=round(gap_closed, 4),
+                    target=target,
+                    relevance=c.link_confidence,
                     language=index.language(c.id) if c.id in index.position else language,
-                    score=round(gap_closed * c.link_confidence + 0.04 * min(rating, 5.0) / 5.0 + 0.02 * level, 6))
+                    score=round(gap_closed * c.link_confidence + 0.04 * min(rating, 5.0) / 5.0 + 0.02 * level, 6),
+                )
         ranked = sorted(found.values(), key=lambda c: (-c.score, c.id))
         return ranked[: max(k, 1)]
 
@@ -213,8 +249,16 @@ class CourseRecommender:
         return self._bm25
 
     def _from_text(self, profile: Profile, k: int) -> list[ScoredCourse]:
-        text = " ; ".join(x for x in (profile.occupation or "", ", ".join(profile.skills), profile.text or "",
-                                      self._applicant_text(profile)) if x)
+        text = " ; ".join(
+            x
+            for x in (
+                profile.occupation or "",
+                ", ".join(profile.skills),
+                profile.text or "",
+                self._applicant_text(profile),
+            )
+            if x
+        )
         if not text.strip():
             raise ProfileError("a course recommendation needs a target, occupation, skills, text or a known user_id")
         from retrieval.courses.dedup import collapse
@@ -231,8 +275,18 @@ class CourseRecommender:
             if cid in courses.position and courses.language(cid) != language:
                 continue
             title, provider, level, rating = self._courses[cid]
-            out.append(ScoredCourse(id=cid, title=title, score=round(float(s), 6), provider=provider, level=level,
-                                    rating=rating, reason="text", language=language))
+            out.append(
+                ScoredCourse(
+                    id=cid,
+                    title=title,
+                    score=round(float(s), 6),
+                    provider=provider,
+                    level=level,
+                    rating=rating,
+                    reason="text",
+                    language=language,
+                )
+            )
         return collapse(out, lambda c: c.title)[:k]
 
     # -- skills -------------------------------------------------------------------------------
@@ -244,9 +298,18 @@ class CourseRecommender:
             raise ProfileError("skill recommendations need an occupation, skills or text to find a target occupation")
         gap = self.gap(profile, target)
         exclude = set(profile.exclude)
-        out = [ScoredSkill(id=m.id, title=m.label, importance=m.importance, unlocks_occupations=m.unlocks_occupations,
-                           score=round(m.importance * (1.0 + 0.1 * math.log1p(m.unlocks_occupations)), 6), target=target)
-               for m in gap.missing_skills if m.id not in exclude]
+        out = [
+            ScoredSkill(
+                id=m.id,
+                title=m.label,
+                importance=m.importance,
+                unlocks_occupations=m.unlocks_occupations,
+                score=round(m.importance * (1.0 + 0.1 * math.log1p(m.unlocks_occupations)), 6),
+                target=target,
+            )
+            for m in gap.missing_skills
+            if m.id not in exclude
+        ]
         out.sort(key=lambda s: (-s.score, s.title, s.id))
         return out[:k]
 
@@ -264,15 +327,17 @@ def get_course_recommender(settings: Settings | None = None) -> CourseRecommende
         return _INSTANCES[key]
 
 
-def recommend_courses(profiles: list[Profile], k: int = 10, target: str | None = None,
-                      settings: Settings | None = None) -> list[list[ScoredCourse]]:
+def recommend_courses(
+    profiles: list[Profile], k: int = 10, target: str | None = None, settings: Settings | None = None
+) -> list[list[ScoredCourse]]:
     """Courses for each profile: closing the gap to ``target`` (or to its top recommended occupation)."""
     rec = get_course_recommender(settings)
     return [rec.recommend(p, k, target) for p in profiles]
 
 
-def recommend_skills(profiles: list[Profile], k: int = 10, target: str | None = None,
-                     settings: Settings | None = None) -> list[list[ScoredSkill]]:
+def recommend_skills(
+    profiles: list[Profile], k: int = 10, target: str | None = None, settings: Settings | None = None
+) -> list[list[ScoredSkill]]:
     """Missing skills worth learning for each profile (gap to ``target`` or its top recommended occupation)."""
     rec = get_course_recommender(settings)
     return [rec.recommend_skills(p, k, target) for p in profiles]

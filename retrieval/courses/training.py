@@ -28,18 +28,33 @@ from retrieval.courses.catalogue import CourseRecord, skill_query
 #: Leading Coursera tags taken as positives.
 POSITIVE_TAGS = 3
 #: edX subjects too broad to be a skill ("Humanities" covers philosophy and film).
-BROAD_SUBJECTS = frozenset({"humanities", "social sciences", "business & management", "communication",
-                            "computer science", "engineering", "science", "art & culture", "education & teacher training",
-                            "data analysis & statistics", "biology & life sciences", "energy & earth sciences",
-                            "environmental studies", "language", "medicine"})
+BROAD_SUBJECTS = frozenset(
+    {
+        "humanities",
+        "social sciences",
+        "business & management",
+        "communication",
+        "computer science",
+        "engineering",
+        "science",
+        "art & culture",
+        "education & teacher training",
+        "data analysis & statistics",
+        "biology & life sciences",
+        "energy & earth sciences",
+        "environmental studies",
+        "language",
+        "medicine",
+    }
+)
 
 
 @dataclass
 class PairConfig:
     """How many pairs, and how they are drawn (deterministic for a seed)."""
 
-    max_queries: int = 900          # positive (query, course) pairs sampled
-    hard_negatives: int = 2         # BM25 look-alikes per positive
+    max_queries: int = 900  # positive (query, course) pairs sampled
+    hard_negatives: int = 2  # BM25 look-alikes per positive
     random_negatives: int = 1
     bm25_depth: int = 40
     seed: int = 0
@@ -52,8 +67,13 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def training_pairs(records: list[CourseRecord], languages: dict[str, str], bm25, config: PairConfig | None = None,
-                   definitions: dict[str, str] | None = None) -> list[tuple[str, str, float]]:
+def training_pairs(
+    records: list[CourseRecord],
+    languages: dict[str, str],
+    bm25,
+    config: PairConfig | None = None,
+    definitions: dict[str, str] | None = None,
+) -> list[tuple[str, str, float]]:
     """(query, passage, target) triples: tag and subject positives, look-alike and random negatives.
 
     ``definitions`` (normalised tag → the definition of the catalogue skill it resolves to): half of the

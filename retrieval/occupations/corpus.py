@@ -22,14 +22,14 @@ class OccupationCorpus:
     titles: list[str]
     texts: dict[str, list[str]]
     task_lists: list[list[str]]
-    skills_im: np.ndarray       # (n, 35) O*NET skill importance 0..1 (0 where unrated)
+    skills_im: np.ndarray  # (n, 35) O*NET skill importance 0..1 (0 where unrated)
     skills_lv: np.ndarray
-    knowledge_im: np.ndarray    # (n, 33)
+    knowledge_im: np.ndarray  # (n, 33)
     knowledge_lv: np.ndarray
-    interests: np.ndarray       # (n, 6) RIASEC 1..7
-    job_zone: np.ndarray        # (n,) float, nan when unknown
-    rated: np.ndarray           # (n,) bool: has skill ratings
-    tech: sp.csr_matrix         # (n, n_tech) binary, canonical technology/ESCO skill ids
+    interests: np.ndarray  # (n, 6) RIASEC 1..7
+    job_zone: np.ndarray  # (n,) float, nan when unknown
+    rated: np.ndarray  # (n,) bool: has skill ratings
+    tech: sp.csr_matrix  # (n, n_tech) binary, canonical technology/ESCO skill ids
     tech_hot: sp.csr_matrix
     index: dict[str, int] = field(default_factory=dict)
 
@@ -45,20 +45,24 @@ class OccupationCorpus:
         return np.array([[c[:2], c[:4], c[:6], c[:7]] for c in self.ids])
 
     @classmethod
-    def load(cls, conn: sqlite3.Connection) -> "OccupationCorpus":
+    def load(cls, conn: sqlite3.Connection) -> OccupationCorpus:
         rows = conn.execute(
-            "SELECT id, title, description, job_zone FROM occupation WHERE taxonomy='onet' ORDER BY id").fetchall()
+            "SELECT id, title, description, job_zone FROM occupation WHERE taxonomy='onet' ORDER BY id"
+        ).fetchall()
         ids = [r[0] for r in rows]
         index = {oid: i for i, oid in enumerate(ids)}
         n = len(ids)
         alt: dict[str, list[str]] = {oid: [] for oid in ids}
         for oid, title in conn.execute(
-                "SELECT occupation_id, title FROM occupation_title WHERE kind IN ('alternate','reported') "
-                "AND occupation_id IN (SELECT id FROM occupation WHERE taxonomy='onet')"):
+            "SELECT occupation_id, title FROM occupation_title WHERE kind IN ('alternate','reported') "
+            "AND occupation_id IN (SELECT id FROM occupation WHERE taxonomy='onet')"
+        ):
             if len(alt[oid]) < 60:
                 alt[oid].append(title)
         tasks: dict[str, list[str]] = {oid: [] for oid in ids}
-        for oid, text in conn.execute("SELECT occupation_id, text FROM task ORDER BY occupation_id, task_type, task_id"):
+        for oid, text in conn.execute(
+            "SELECT occupation_id, text FROM task ORDER BY occupation_id, task_type, task_id"
+        ):
             if oid in tasks:
                 tasks[oid].append(text)
         titles = [r[1] for r in rows]
@@ -70,15 +74,19 @@ class OccupationCorpus:
         }
         texts["full"] = [f"{t}. {d} {k}" for t, d, k in zip(titles, texts["description"], texts["tasks"])]
 
-        elements = {kind: sorted(r[0] for r in conn.execute("SELECT id FROM skill WHERE kind=?", (kind,)))
-                    for kind in ("onet_skill", "onet_knowledge")}
+        elements = {
+            kind: sorted(r[0] for r in conn.execute("SELECT id FROM skill WHERE kind=?", (kind,)))
+            for kind in ("onet_skill", "onet_knowledge")
+        }
         mats = {}
         for kind, cols in elements.items():
             col = {e: j for j, e in enumerate(cols)}
             im, lv = np.zeros((n, len(cols)), np.float32), np.zeros((n, len(cols)), np.float32)
             for oid, sid, imp, lev in conn.execute(
-                    "SELECT os.occupation_id, os.skill_id, os.importance, os.level FROM occupation_skill os "
-                    "JOIN skill s ON s.id = os.skill_id WHERE os.relation='rated' AND s.kind=?", (kind,)):
+                "SELECT os.occupation_id, os.skill_id, os.importance, os.level FROM occupation_skill os "
+                "JOIN skill s ON s.id = os.skill_id WHERE os.relation='rated' AND s.kind=?",
+                (kind,),
+            ):
                 if oid in index:
                     im[index[oid], col[sid]] = imp or 0.0
                     lv[index[oid], col[sid]] = lev or 0.0
@@ -89,7 +97,8 @@ class OccupationCorpus:
             if oid in index and element in riasec:
                 interests[index[oid], riasec.index(element)] = value
         tech_rows = conn.execute(
-            "SELECT occupation_id, skill_id, hot FROM occupation_skill WHERE relation='technology'").fetchall()
+            "SELECT occupation_id, skill_id, hot FROM occupation_skill WHERE relation='technology'"
+        ).fetchall()
         vocab = {s: j for j, s in enumerate(sorted({r[1] for r in tech_rows}))}
         r_idx = [index[o] for o, _s, _h in tech_rows if o in index]
         c_idx = [vocab[s] for o, s, _h in tech_rows if o in index]
@@ -99,5 +108,18 @@ class OccupationCorpus:
         tech_hot.eliminate_zeros()
         zone = np.array([np.nan if r[3] is None else float(r[3]) for r in rows], np.float32)
         rated = mats["onet_skill"][0].sum(axis=1) > 0
-        return cls(ids, titles, texts, [tasks[o] for o in ids], mats["onet_skill"][0], mats["onet_skill"][1], mats["onet_knowledge"][0],
-                   mats["onet_knowledge"][1], interests, zone, rated, tech, tech_hot)
+        return cls(
+            ids,
+            titles,
+            texts,
+            [tasks[o] for o in ids],
+            mats["onet_skill"][0],
+            mats["onet_skill"][1],
+            mats["onet_knowledge"][0],
+            mats["onet_knowledge"][1],
+            interests,
+            zone,
+            rated,
+            tech,
+            tech_hot,
+        )

@@ -62,8 +62,9 @@ def _mutual_views(name: str, rank: np.ndarray, z: np.ndarray) -> dict[str, np.nd
     return {f"{name}_revrank": rank.T.copy(), f"{name}_revz": z.T.copy()}
 
 
-def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, key: str = "", *,
-                     per_task_alignment: bool = True) -> dict[str, np.ndarray]:
+def content_features(
+    corpus: OccupationCorpus, cache_dir: Path | None = None, key: str = "", *, per_task_alignment: bool = True
+) -> dict[str, np.ndarray]:
     """All catalogue-only pairwise features, {name: (n, n) float32}; cached when ``cache_dir`` given.
 
     ``per_task_alignment=False`` replaces the task-by-task alignment (one embedding per O*NET task
@@ -104,7 +105,9 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
     feats["ratings_l1"] = -np.abs(both[:, None, :] - both[None, :, :]).mean(axis=2).astype(np.float32)
     centred = corpus.interests - corpus.interests.mean(axis=1, keepdims=True)
     feats["interests_cos"] = _cos(centred)
-    feats["interests_top_match"] = (np.argmax(corpus.interests, 1)[:, None] == np.argmax(corpus.interests, 1)[None, :]).astype(np.float32)
+    feats["interests_top_match"] = (
+        np.argmax(corpus.interests, 1)[:, None] == np.argmax(corpus.interests, 1)[None, :]
+    ).astype(np.float32)
 
     tech = corpus.tech
     counts = np.asarray(tech.sum(axis=1)).ravel()
@@ -115,7 +118,9 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
     idf = np.log((len(corpus) + 1) / (df + 1)).astype(np.float32)
     weighted = tech.multiply(idf[None, :]).tocsr()
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    feats["tech_tfidf_cos"] = ((weighted @ weighted.T).toarray() / np.maximum(norms[:, None] * norms[None, :], 1e-9)).astype(np.float32)
+    feats["tech_tfidf_cos"] = (
+        (weighted @ weighted.T).toarray() / np.maximum(norms[:, None] * norms[None, :], 1e-9)
+    ).astype(np.float32)
     hot = corpus.tech_hot
     feats["tech_hot_overlap"] = (hot @ hot.T).toarray().astype(np.float32)
 
@@ -126,7 +131,9 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
     for j, name in enumerate(("major", "minor", "broad", "detailed")):
         feats[f"soc_same_{name}"] = (soc[:, j][:, None] == soc[:, j][None, :]).astype(np.float32)
     feats["cand_rated"] = np.broadcast_to(corpus.rated[None, :].astype(np.float32), (len(corpus), len(corpus))).copy()
-    feats["cand_tech_count"] = np.broadcast_to(np.log1p(counts)[None, :].astype(np.float32), (len(corpus), len(corpus))).copy()
+    feats["cand_tech_count"] = np.broadcast_to(
+        np.log1p(counts)[None, :].astype(np.float32), (len(corpus), len(corpus))
+    ).copy()
 
     if tasks is not None:
         feats.update(align_tasks(*tasks, len(corpus)))
@@ -136,9 +143,21 @@ def content_features(corpus: OccupationCorpus, cache_dir: Path | None = None, ke
     ratings = np.hstack([corpus.skills_im * corpus.skills_lv, corpus.knowledge_im * corpus.knowledge_lv])
     feats["ratings_imlv_cos"] = _cos(ratings - ratings.mean(axis=0, keepdims=True))
 
-    for name in ("bm25_full", "dense_full", "dense_title", "dense_alt_titles", "skills_im_cos", "tech_tfidf_cos",
-                 "bm25_alt_titles", "dense_tasks", "task_maxsim", "ratings_imlv_cos", "knowledge_im_cos",
-                 "bm25_tasks", "dense_description"):
+    for name in (
+        "bm25_full",
+        "dense_full",
+        "dense_title",
+        "dense_alt_titles",
+        "skills_im_cos",
+        "tech_tfidf_cos",
+        "bm25_alt_titles",
+        "dense_tasks",
+        "task_maxsim",
+        "ratings_imlv_cos",
+        "knowledge_im_cos",
+        "bm25_tasks",
+        "dense_description",
+    ):
         feats[f"{name}_z"] = _row_z(feats[name])
         feats[f"{name}_rank"] = _row_rank(feats[name])
         feats.update(_mutual_views(name, feats[f"{name}_rank"], feats[f"{name}_z"]))
@@ -225,8 +244,8 @@ def align_tasks(owners: np.ndarray, vecs: np.ndarray, n: int) -> dict[str, np.nd
     vecs_by_owner = vecs[order]
     best = np.full((len(vecs), n), 0.0, np.float32)  # best[t, c]: task t vs occupation c's tasks
     for start in range(0, len(vecs), 1024):
-        sims = vecs[start:start + 1024] @ vecs_by_owner.T
-        best[start:start + 1024, sorted_owners[starts]] = np.maximum.reduceat(sims, starts, axis=1)
+        sims = vecs[start : start + 1024] @ vecs_by_owner.T
+        best[start : start + 1024, sorted_owners[starts]] = np.maximum.reduceat(sims, starts, axis=1)
     counts = np.bincount(owners, minlength=n).astype(np.float32)
     summed = np.zeros((n, n), np.float32)
     np.add.at(summed, owners, best)
@@ -235,8 +254,15 @@ def align_tasks(owners: np.ndarray, vecs: np.ndarray, n: int) -> dict[str, np.nd
     return {"task_maxsim": maxsim, "task_maxsim_sym": 0.5 * (maxsim + maxsim.T)}
 
 
-FUSION_PARTS = ("bm25_full_z", "dense_full_z", "dense_alt_titles_z", "skills_im_cos_z", "tech_tfidf_cos_z",
-                "bm25_alt_titles_z", "dense_tasks_z")
+FUSION_PARTS = (
+    "bm25_full_z",
+    "dense_full_z",
+    "dense_alt_titles_z",
+    "skills_im_cos_z",
+    "tech_tfidf_cos_z",
+    "bm25_alt_titles_z",
+    "dense_tasks_z",
+)
 
 
 def fusion_score(feats: dict[str, np.ndarray]) -> np.ndarray:

@@ -39,7 +39,7 @@ PARAMS: dict[str, Any] = {
     "lambda_l2": 1.0,
     "label_gain": [0, 1, 3, 7],
     "lambdarank_truncation_level": 40,
-    "num_threads": 1,      # replaced by retrieval.threads.bulk_threads() when training
+    "num_threads": 1,  # replaced by retrieval.threads.bulk_threads() when training
     "deterministic": True,  # same model for the same data and thread count
     "force_row_wise": True,
     "verbose": -1,
@@ -47,8 +47,8 @@ PARAMS: dict[str, Any] = {
 }
 MODEL_VERSION = "v8"  # bump when features or the saved format change: old models are not reused
 NUM_ROUNDS = 700
-MIN_LTR_QUERIES = 50   # labelled source occupations needed before a learned ranker is considered
-LTR_MARGIN = 0.005     # NDCG@10 the ranker must gain over the label-free scorers in the inner check
+MIN_LTR_QUERIES = 50  # labelled source occupations needed before a learned ranker is considered
+LTR_MARGIN = 0.005  # NDCG@10 the ranker must gain over the label-free scorers in the inner check
 SEEDS = 1
 INNER_ROUNDS = 250
 INNER_FOLDS = 3
@@ -67,7 +67,9 @@ def folds(queries: list[str], k: int, seed: int = 0) -> list[list[str]]:
     return [order[i::k] for i in range(k)]
 
 
-def candidates(content: dict[str, np.ndarray], extra: dict[str, np.ndarray] | None, rows: np.ndarray, k: int = CANDIDATES) -> np.ndarray:
+def candidates(
+    content: dict[str, np.ndarray], extra: dict[str, np.ndarray] | None, rows: np.ndarray, k: int = CANDIDATES
+) -> np.ndarray:
     """Top-k candidates per query row: fusion score, plus anything reverse-linked to the query."""
     score = content["fusion"][rows].copy()
     if extra is not None:
@@ -81,7 +83,7 @@ class OccupationRanker:
     """A fitted ranker: which scorer won the floor check, the booster and the labels it knows."""
 
     feature_names: list[str] = field(default_factory=list)
-    mode: str = "fusion"           # fusion | ltr | bm25
+    mode: str = "fusion"  # fusion | ltr | bm25
     boosters: list[lgb.Booster] = field(default_factory=list)
     labels: Labels = field(default_factory=dict)
     selection: dict = field(default_factory=dict)
@@ -104,17 +106,28 @@ class OccupationRanker:
 
     # ----- training ---------------------------------------------------------------------------
     @classmethod
-    def fit(cls, corpus: OccupationCorpus, content: dict[str, np.ndarray], labels: Labels, *,
-            floor_check: bool = True, rounds: int = NUM_ROUNDS, seeds: int = SEEDS,
-            on_round: Callable[[], None] | None = None) -> "OccupationRanker":
+    def fit(
+        cls,
+        corpus: OccupationCorpus,
+        content: dict[str, np.ndarray],
+        labels: Labels,
+        *,
+        floor_check: bool = True,
+        rounds: int = NUM_ROUNDS,
+        seeds: int = SEEDS,
+        on_round: Callable[[], None] | None = None,
+    ) -> OccupationRanker:
         """``on_round`` is called after every boosting round (inner checks included; a progress bar's
         total is :func:`planned_rounds`)."""
         labels = {q: t for q, t in labels.items() if q in corpus.index}
         if len(labels) < MIN_LTR_QUERIES:
             # Below this the inner check itself is too noisy to trust (seen at 10 % of the labels:
             # it sometimes picked an undertrained ranker); the label-free fusion is the safe answer.
-            return cls(mode="fusion", labels=labels,
-                       selection={"reason": f"fewer than {MIN_LTR_QUERIES} labelled source occupations"})
+            return cls(
+                mode="fusion",
+                labels=labels,
+                selection={"reason": f"fewer than {MIN_LTR_QUERIES} labelled source occupations"},
+            )
         extra = label_features(corpus, labels, content)
         names = cls.default_feature_names(content, extra)
         selection: dict = {}
@@ -126,13 +139,23 @@ class OccupationRanker:
             mode = "ltr"
         ranker = cls(feature_names=names, mode=mode, labels=labels, selection=selection)
         if mode == "ltr":
-            ranker.boosters = [cls._train(corpus, content, extra, labels, names, rounds, seed, on_round)
-                               for seed in range(seeds)]
+            ranker.boosters = [
+                cls._train(corpus, content, extra, labels, names, rounds, seed, on_round) for seed in range(seeds)
+            ]
         return ranker
 
     @classmethod
-    def _train(cls, corpus, content, extra, labels: Labels, names, rounds, seed: int = 0,
-               on_round: Callable[[], None] | None = None) -> lgb.Booster:
+    def _train(
+        cls,
+        corpus,
+        content,
+        extra,
+        labels: Labels,
+        names,
+        rounds,
+        seed: int = 0,
+        on_round: Callable[[], None] | None = None,
+    ) -> lgb.Booster:
         queries = sorted(labels)
         rows = np.array([corpus.index[q] for q in queries])
         cands = candidates(content, extra, rows)
@@ -145,15 +168,23 @@ class OccupationRanker:
         return lgb.train(params, data, num_boost_round=rounds, callbacks=callbacks)
 
     @classmethod
-    def _inner_selection(cls, corpus, content, labels: Labels, rounds: int, k: int = INNER_FOLDS,
-                         on_round: Callable[[], None] | None = None) -> dict[str, float]:
+    def _inner_selection(
+        cls,
+        corpus,
+        content,
+        labels: Labels,
+        rounds: int,
+        k: int = INNER_FOLDS,
+        on_round: Callable[[], None] | None = None,
+    ) -> dict[str, float]:
         """Mean NDCG@10 of ltr / fusion / bm25 over inner folds of the training labels."""
         scores: dict[str, list[float]] = {"ltr": [], "fusion": [], "bm25": []}
         for held in folds(list(labels), k, seed=1):
             train = {q: t for q, t in labels.items() if q not in set(held)}
             # A shorter model is enough to decide whether learning beats the label-free scorers.
-            inner = cls.fit(corpus, content, train, floor_check=False, rounds=min(rounds, INNER_ROUNDS), seeds=1,
-                            on_round=on_round)
+            inner = cls.fit(
+                corpus, content, train, floor_check=False, rounds=min(rounds, INNER_ROUNDS), seeds=1, on_round=on_round
+            )
             for mode in scores:
                 inner.mode = mode
                 ranked = inner.rank_many(corpus, content, held)
@@ -161,9 +192,15 @@ class OccupationRanker:
         return {m: float(np.mean(v)) for m, v in scores.items()}
 
     # ----- scoring ----------------------------------------------------------------------------
-    def rank_many(self, corpus: OccupationCorpus, content: dict[str, np.ndarray], queries: list[str],
-                  k: int = CANDIDATES, exclude: dict[str, set[str]] | None = None,
-                  hold_out_queries: bool = True) -> dict[str, list[str]]:
+    def rank_many(
+        self,
+        corpus: OccupationCorpus,
+        content: dict[str, np.ndarray],
+        queries: list[str],
+        k: int = CANDIDATES,
+        exclude: dict[str, set[str]] | None = None,
+        hold_out_queries: bool = True,
+    ) -> dict[str, list[str]]:
         """Ranked candidate ids for each query occupation id (the query itself is never included).
 
         ``hold_out_queries`` drops the queries' own labelled lists from the label features, as in
@@ -220,15 +257,23 @@ class OccupationRanker:
         directory.mkdir(parents=True, exist_ok=True)
         tmp = directory / f"ranker.pkl.{os.getpid()}.tmp"
         with tmp.open("wb") as handle:
-            pickle.dump({"feature_names": self.feature_names, "mode": self.mode, "labels": self.labels,
-                         "selection": self.selection,
-                         "boosters": [b.model_to_string() for b in self.boosters]}, handle)
+            pickle.dump(
+                {
+                    "feature_names": self.feature_names,
+                    "mode": self.mode,
+                    "labels": self.labels,
+                    "selection": self.selection,
+                    "boosters": [b.model_to_string() for b in self.boosters],
+                },
+                handle,
+            )
         tmp.replace(directory / "ranker.pkl")
-        (directory / "ranker.json").write_text(json.dumps({"mode": self.mode, "selection": self.selection,
-                                                          "labelled_queries": len(self.labels)}, indent=2))
+        (directory / "ranker.json").write_text(
+            json.dumps({"mode": self.mode, "selection": self.selection, "labelled_queries": len(self.labels)}, indent=2)
+        )
 
     @classmethod
-    def load(cls, directory: Path) -> "OccupationRanker":
+    def load(cls, directory: Path) -> OccupationRanker:
         with (directory / "ranker.pkl").open("rb") as handle:
             state = pickle.load(handle)
         boosters = [lgb.Booster(model_str=m) for m in state.pop("boosters", [])]

@@ -17,7 +17,7 @@ _KIND_RANK = {"primary": 0, "alternate": 1, "short": 1, "reported": 2}
 class Resolution:
     occupation_id: str
     title: str
-    method: str          # code | exact_title | fuzzy_title
+    method: str  # code | exact_title | fuzzy_title
     confidence: float
 
 
@@ -29,8 +29,9 @@ class OccupationResolver:
         self.exact: dict[str, tuple[int, str]] = {}
         docs: dict[str, list[str]] = {oid: [t] for oid, t in self.titles.items()}
         for oid, title, norm, kind in conn.execute(
-                "SELECT t.occupation_id, t.title, t.title_norm, t.kind FROM occupation_title t "
-                "JOIN occupation o ON o.id = t.occupation_id WHERE o.taxonomy='onet'"):
+            "SELECT t.occupation_id, t.title, t.title_norm, t.kind FROM occupation_title t "
+            "JOIN occupation o ON o.id = t.occupation_id WHERE o.taxonomy='onet'"
+        ):
             rank = _KIND_RANK.get(kind, 3)
             if norm not in self.exact or rank < self.exact[norm][0]:
                 self.exact[norm] = (rank, oid)

@@ -53,8 +53,12 @@ def load_ranker_inputs(conn: sqlite3.Connection, settings: Settings) -> RankerIn
     """``(corpus, content features, labels)`` from an open catalogue: what fitting or evaluating a
     ranker needs. The content features come from the on-disk cache when the catalogue has one."""
     corpus = OccupationCorpus.load(conn)
-    content = content_features(corpus, settings.index_dir, get_meta(conn, "fingerprint") or "",
-                               per_task_alignment=settings.occupation_task_alignment)
+    content = content_features(
+        corpus,
+        settings.index_dir,
+        get_meta(conn, "fingerprint") or "",
+        per_task_alignment=settings.occupation_task_alignment,
+    )
     return corpus, content, load_labels(conn)
 
 
@@ -106,8 +110,11 @@ class OccupationRecommender:
             except Exception as exc:  # noqa: BLE001 - any store failure degrades, never breaks recommending
                 self._store_error = str(exc)
                 self._store_retry_at = time.monotonic() + STORE_RETRY_S
-                logger.warning("occupation vector store unavailable, using in-memory scoring (retry in %.0f s): %s",
-                               STORE_RETRY_S, exc)
+                logger.warning(
+                    "occupation vector store unavailable, using in-memory scoring (retry in %.0f s): %s",
+                    STORE_RETRY_S,
+                    exc,
+                )
         return self._store
 
     def _occupation_store(self) -> VectorStore:
@@ -115,13 +122,23 @@ class OccupationRecommender:
         vectors = self._dense("full")
         # Only a build may create the collection: a server opens what exists (no dim: nothing is created).
         store = open_store(COLLECTION, self.settings, dim=vectors.shape[1] if building_allowed() else None)
-        if not store.exists() or store.count(kind="occupation", where={"fingerprint": self.fingerprint}) != len(self.corpus):
+        if not store.exists() or store.count(kind="occupation", where={"fingerprint": self.fingerprint}) != len(
+            self.corpus
+        ):
             require_build_allowed(f"the {COLLECTION!r} vector collection")
             store.recreate(vectors.shape[1])
-            store.upsert(PointData(doc_id=oid, kind="occupation", vector=vec, text=text,
-                                   payload={"title": title, "fingerprint": self.fingerprint})
-                         for oid, vec, text, title in zip(self.corpus.ids, vectors, self.corpus.texts["full"],
-                                                          self.corpus.titles))
+            store.upsert(
+                PointData(
+                    doc_id=oid,
+                    kind="occupation",
+                    vector=vec,
+                    text=text,
+                    payload={"title": title, "fingerprint": self.fingerprint},
+                )
+                for oid, vec, text, title in zip(
+                    self.corpus.ids, vectors, self.corpus.texts["full"], self.corpus.titles
+                )
+            )
         return store
 
     def build_store(self) -> VectorStore:
@@ -143,8 +160,12 @@ class OccupationRecommender:
 
     def features_path(self) -> Path:
         """The content-feature cache this recommender loaded (see :func:`load_ranker_inputs`)."""
-        return feature_cache_path(self.settings.index_dir, self.fingerprint, len(self.corpus),
-                                  per_task_alignment=self.settings.occupation_task_alignment)
+        return feature_cache_path(
+            self.settings.index_dir,
+            self.fingerprint,
+            len(self.corpus),
+            per_task_alignment=self.settings.occupation_task_alignment,
+        )
 
     def _load_or_train(self) -> OccupationRanker:
         directory = self.model_dir()
@@ -153,11 +174,18 @@ class OccupationRecommender:
             missing = ranker.missing_features(self.corpus, self.content)
             if not missing:
                 return ranker
-            logger.warning("the occupation ranker in %s needs features this code does not compute (%s); retraining",
-                        directory, ", ".join(sorted(missing)[:5]))
+            logger.warning(
+                "the occupation ranker in %s needs features this code does not compute (%s); retraining",
+                directory,
+                ", ".join(sorted(missing)[:5]),
+            )
         require_build_allowed(f"the occupation ranker ({directory.name})")
-        with tqdm(total=planned_rounds(), desc="occupation ranker: boosting rounds", unit="round",
-                  disable=not self.show_progress) as bar:
+        with tqdm(
+            total=planned_rounds(),
+            desc="occupation ranker: boosting rounds",
+            unit="round",
+            disable=not self.show_progress,
+        ) as bar:
             ranker = OccupationRanker.fit(self.corpus, self.content, self.labels, on_round=lambda: bar.update(1))
         ranker.save(directory)
         return ranker
@@ -222,8 +250,10 @@ class OccupationRecommender:
         curated = sorted(self.labels.get(query, {}).items(), key=lambda kv: -kv[1])
         order = [c for c, _g in curated] + [c for c in model_order if c not in self.labels.get(query, {})]
         n = len(order)
-        return [ScoredOccupation(c, self.corpus.titles[self.corpus.index[c]], round(1.0 - i / max(n, 1), 4))
-                for i, c in enumerate(order)]
+        return [
+            ScoredOccupation(c, self.corpus.titles[self.corpus.index[c]], round(1.0 - i / max(n, 1), 4))
+            for i, c in enumerate(order)
+        ]
 
     def from_text(self, profile: Profile) -> list[ScoredOccupation]:
         """Occupations whose text is like the profile's words (its occupation, text and skills together)."""
@@ -257,8 +287,10 @@ class OccupationRecommender:
                 parts.append(np.asarray(tech[cand][:, cols].sum(axis=1)).ravel() / len(skill_ids))
         z = np.mean([(p - p.mean()) / max(p.std(), 1e-6) for p in parts], axis=0)
         order = np.argsort(-z, kind="stable")
-        return [ScoredOccupation(self.corpus.ids[cand[j]], self.corpus.titles[cand[j]], round(float(z[j]), 4))
-                for j in order]
+        return [
+            ScoredOccupation(self.corpus.ids[cand[j]], self.corpus.titles[cand[j]], round(float(z[j]), 4))
+            for j in order
+        ]
 
     @staticmethod
     def blend(weighted: list[tuple[list[ScoredOccupation], float]]) -> list[ScoredOccupation]:
@@ -269,7 +301,9 @@ class OccupationRecommender:
             for rank, item in enumerate(items):
                 scores[item.id] = scores.get(item.id, 0.0) + weight / (20 + rank)
                 titles[item.id] = item.title
-        return [ScoredOccupation(i, titles[i], round(s * 20, 4)) for i, s in sorted(scores.items(), key=lambda kv: -kv[1])]
+        return [
+            ScoredOccupation(i, titles[i], round(s * 20, 4)) for i, s in sorted(scores.items(), key=lambda kv: -kv[1])
+        ]
 
     def dense(self, field: str) -> np.ndarray:
         """L2-normalised embeddings of every occupation's ``field`` text (see ``OccupationCorpus``), cached."""
@@ -298,7 +332,9 @@ _INSTANCES: dict[tuple[str, bool], OccupationRecommender] = {}
 _INSTANCE_LOCK = threading.Lock()
 
 
-def get_occupation_recommender(settings: Settings | None = None, *, show_progress: bool = False) -> OccupationRecommender:
+def get_occupation_recommender(
+    settings: Settings | None = None, *, show_progress: bool = False
+) -> OccupationRecommender:
     """The process-wide recommender for this catalogue and feature variant (loaded once per process).
 
     Keyed by home and variant: a process that serves one home and builds another (a test session) must

@@ -30,10 +30,18 @@ def requirement_vectors(skills_im: np.ndarray, knowledge_im: np.ndarray) -> np.n
     return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
 
 
-def reachability(*, targets: np.ndarray, sources: list[tuple[int, float]], requirements: np.ndarray,
-                 meaning: np.ndarray, job_zone: np.ndarray, ranked_from_source: dict[int, list[int]],
-                 related: dict[int, dict[int, int]], goal_similarity: np.ndarray | None,
-                 text_similarity: np.ndarray | None) -> np.ndarray:
+def reachability(
+    *,
+    targets: np.ndarray,
+    sources: list[tuple[int, float]],
+    requirements: np.ndarray,
+    meaning: np.ndarray,
+    job_zone: np.ndarray,
+    ranked_from_source: dict[int, list[int]],
+    related: dict[int, dict[int, int]],
+    goal_similarity: np.ndarray | None,
+    text_similarity: np.ndarray | None,
+) -> np.ndarray:
     """Scores for ``targets`` (row indices): higher is easier to reach and more central to the goal.
 
     ``sources`` are the person's occupations as ``(row, weight)``; with none, what the person wrote
@@ -47,8 +55,9 @@ def reachability(*, targets: np.ndarray, sources: list[tuple[int, float]], requi
         part += WEIGHTS["meaning"] * (meaning[targets] @ meaning[row])
         order = ranked_from_source.get(row, [])
         position = {j: p for p, j in enumerate(order)}
-        part += WEIGHTS["ranker"] * np.array([1.0 - position[t] / max(len(order), 1) if t in position else 0.0
-                                              for t in targets], np.float32)
+        part += WEIGHTS["ranker"] * np.array(
+            [1.0 - position[t] / max(len(order), 1) if t in position else 0.0 for t in targets], np.float32
+        )
         grades = related.get(row, {})
         part += WEIGHTS["related"] * np.array([grades.get(t, 0) / 3.0 for t in targets], np.float32)
         zone_src = job_zone[row]

@@ -46,14 +46,14 @@ PROGRESS_PAIRS = 2000  # evaluation-sized batches show a progress bar; a request
 class RerankerConfig:
     """Budget and data mix for cross-encoder training (``RerankerConfig.tiny()`` for CI)."""
 
-    max_pairs: int = 3000          # training pairs in all (occupation + job), sampled deterministically
-    job_share: float = 0.3         # share of pairs from the job-view log
-    hard_negatives: int = 4        # BM25 hard negatives per occupation query (and per job query)
+    max_pairs: int = 3000  # training pairs in all (occupation + job), sampled deterministically
+    job_share: float = 0.3  # share of pairs from the job-view log
+    hard_negatives: int = 4  # BM25 hard negatives per occupation query (and per job query)
     random_negatives: int = 1
     epochs: int = 1
     batch_size: int = 16
-    max_steps: int = -1            # hard cap on optimiser steps (-1 = none)
-    max_seconds: float = 1080.0    # stop training after this long (18 min)
+    max_steps: int = -1  # hard cap on optimiser steps (-1 = none)
+    max_seconds: float = 1080.0  # stop training after this long (18 min)
     learning_rate: float = 5e-5
     warmup_ratio: float = 0.1
     max_length: int = 128
@@ -63,8 +63,9 @@ class RerankerConfig:
 
     @classmethod
     def tiny(cls, **overrides: Any) -> RerankerConfig:
-        base: dict[str, Any] = dict(max_pairs=48, batch_size=8, max_steps=6, max_seconds=120.0, max_length=96,
-                                    show_progress=False)
+        base: dict[str, Any] = dict(
+            max_pairs=48, batch_size=8, max_steps=6, max_seconds=120.0, max_length=96, show_progress=False
+        )
         base.update(overrides)
         return cls(**base)
 
@@ -116,8 +117,12 @@ def occupation_text(title: str, description: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # training data
 # ---------------------------------------------------------------------------------------------
-def occupation_pairs(labels: Mapping[str, Mapping[str, int]], texts: OccupationTexts, config: RerankerConfig,
-                     max_pairs: int | None = None) -> list[tuple[str, str, float]]:
+def occupation_pairs(
+    labels: Mapping[str, Mapping[str, int]],
+    texts: OccupationTexts,
+    config: RerankerConfig,
+    max_pairs: int | None = None,
+) -> list[tuple[str, str, float]]:
     """(query text, candidate text, target) from graded Related-Occupations rows + BM25 hard negatives."""
     rng = random.Random(config.seed)
     out: list[tuple[str, str, float]] = []
@@ -216,8 +221,12 @@ class CrossEncoderReranker:
         if not pairs:
             return np.zeros(0, dtype=np.float32)
         with self._lock, torch_threads(1 if len(pairs) <= batch_size else None):  # a request's top-k vs a batch
-            s = self.model.predict(list(pairs), batch_size=batch_size, convert_to_numpy=True,
-                                   show_progress_bar=len(pairs) >= PROGRESS_PAIRS)
+            s = self.model.predict(
+                list(pairs),
+                batch_size=batch_size,
+                convert_to_numpy=True,
+                show_progress_bar=len(pairs) >= PROGRESS_PAIRS,
+            )
         return np.asarray(s, dtype=np.float32).reshape(-1)
 
     def rerank(self, query: str, items: Sequence[tuple[str, str]], k: int | None = None) -> list[tuple[str, float]]:
@@ -239,8 +248,12 @@ class CrossEncoderReranker:
         return self.score([(texts.get(q), texts.get(c)) for q, c in zip(query_ids, cand_ids)])
 
 
-def fit_cross_encoder(pairs: Sequence[tuple[str, str, float]], config: RerankerConfig,
-                      out_dir: str | Path | None = None, extra_meta: dict | None = None) -> CrossEncoderReranker:
+def fit_cross_encoder(
+    pairs: Sequence[tuple[str, str, float]],
+    config: RerankerConfig,
+    out_dir: str | Path | None = None,
+    extra_meta: dict | None = None,
+) -> CrossEncoderReranker:
     """Train a cross-encoder from the packaged MiniLM on (query, item, target) pairs; save if ``out_dir``."""
     import torch
     from datasets import Dataset
@@ -255,8 +268,9 @@ def fit_cross_encoder(pairs: Sequence[tuple[str, str, float]], config: RerankerC
     torch.set_num_threads(bulk_threads())
     torch.manual_seed(config.seed)
     model = CrossEncoder(str(packaged_model_path()), num_labels=1, max_length=config.max_length, device="cpu")
-    ds = Dataset.from_dict({"query": [p[0] for p in pairs], "passage": [p[1] for p in pairs],
-                            "label": [float(p[2]) for p in pairs]})
+    ds = Dataset.from_dict(
+        {"query": [p[0] for p in pairs], "passage": [p[1] for p in pairs], "label": [float(p[2]) for p in pairs]}
+    )
 
     class TimeBudget(TrainerCallback):
         stopped = False
@@ -273,21 +287,38 @@ def fit_cross_encoder(pairs: Sequence[tuple[str, str, float]], config: RerankerC
     work = Path(tempfile.mkdtemp(prefix="cross-encoder-"))
     try:
         args = CrossEncoderTrainingArguments(
-            output_dir=str(work), per_device_train_batch_size=config.batch_size, num_train_epochs=config.epochs,
-            max_steps=config.max_steps, learning_rate=config.learning_rate, warmup_ratio=config.warmup_ratio,
-            save_strategy="no", eval_strategy="no", report_to="none", logging_steps=50, seed=config.seed,
-            disable_tqdm=not config.show_progress, dataloader_pin_memory=False, use_cpu=True,
+            output_dir=str(work),
+            per_device_train_batch_size=config.batch_size,
+            num_train_epochs=config.epochs,
+            max_steps=config.max_steps,
+            learning_rate=config.learning_rate,
+            warmup_ratio=config.warmup_ratio,
+            save_strategy="no",
+            eval_strategy="no",
+            report_to="none",
+            logging_steps=50,
+            seed=config.seed,
+            disable_tqdm=not config.show_progress,
+            dataloader_pin_memory=False,
+            use_cpu=True,
         )
-        trainer = CrossEncoderTrainer(model=model, args=args, train_dataset=ds, loss=BinaryCrossEntropyLoss(model),
-                                      callbacks=[TimeBudget()])
+        trainer = CrossEncoderTrainer(
+            model=model, args=args, train_dataset=ds, loss=BinaryCrossEntropyLoss(model), callbacks=[TimeBudget()]
+        )
         t0 = time.perf_counter()
         result = trainer.train()
         seconds = time.perf_counter() - t0
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    meta = {"pairs": len(pairs), "train_s": round(seconds, 1), "steps": int(result.global_step),
-            "stopped_by_time_budget": TimeBudget.stopped, "max_length": config.max_length,
-            "config": config.to_dict(), **(extra_meta or {})}
+    meta = {
+        "pairs": len(pairs),
+        "train_s": round(seconds, 1),
+        "steps": int(result.global_step),
+        "stopped_by_time_budget": TimeBudget.stopped,
+        "max_length": config.max_length,
+        "config": config.to_dict(),
+        **(extra_meta or {}),
+    }
     reranker = CrossEncoderReranker(model, meta)
     if out_dir is not None:
         save(reranker, out_dir)
@@ -308,9 +339,12 @@ def save(reranker: CrossEncoderReranker, out_dir: str | Path) -> Path:
     return out_dir
 
 
-def train_occupation_cross_encoder(labels_subset: Mapping[str, Mapping[str, int]], config: RerankerConfig | None = None,
-                                   out_dir: str | Path | None = None,
-                                   settings: Settings | None = None) -> CrossEncoderReranker:
+def train_occupation_cross_encoder(
+    labels_subset: Mapping[str, Mapping[str, int]],
+    config: RerankerConfig | None = None,
+    out_dir: str | Path | None = None,
+    settings: Settings | None = None,
+) -> CrossEncoderReranker:
     """Train a cross-encoder **only** on the given Related-Occupations rows ``{source: {related: grade}}``.
 
     For cross-validated use as an occupation-ranking feature: pass the training fold's labels, then
@@ -352,8 +386,12 @@ def reset_cache() -> None:
         _MODELS.clear()
 
 
-def score_occupation_pairs(query_ids: Sequence[str], cand_ids: Sequence[str],
-                           model: CrossEncoderReranker | None = None, settings: Settings | None = None) -> np.ndarray:
+def score_occupation_pairs(
+    query_ids: Sequence[str],
+    cand_ids: Sequence[str],
+    model: CrossEncoderReranker | None = None,
+    settings: Settings | None = None,
+) -> np.ndarray:
     """Cross-encoder score of each aligned pair (query_ids[i], cand_ids[i]) of O*NET codes, shape ``(n,)``.
 
     ``model`` defaults to the saved model; pass a fold model from :func:`train_occupation_cross_encoder`

@@ -180,8 +180,9 @@ class TextClassifier:
         return out
 
 
-def family_examples(settings: Settings | None = None, shots: int = 8, seed: int = 0,
-                    test_per_family: int = 0) -> tuple[list[str], list[str], list[str], list[str]]:
+def family_examples(
+    settings: Settings | None = None, shots: int = 8, seed: int = 0, test_per_family: int = 0
+) -> tuple[list[str], list[str], list[str], list[str]]:
     """Few-shot training titles per major group (O*NET alternate titles, spread over the group's
     occupations) and, when ``test_per_family`` > 0, held-out *reported* titles (a different O*NET
     source) that are not training strings. Returns (train_texts, train_labels, test_texts, test_labels)."""

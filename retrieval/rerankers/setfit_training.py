@@ -41,11 +41,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 class SetFitConfig:
     tasks: list[str] = field(default_factory=lambda: ["family", "intent"])
     shots_per_family: int = 8
-    num_iterations: int = 5        # contrastive pairs generated per training example (SetFit)
+    num_iterations: int = 5  # contrastive pairs generated per training example (SetFit)
     epochs: int = 1
     batch_size: int = 32
-    max_steps: int = -1            # hard cap on body training steps (-1 = no cap)
-    max_seconds: float = 600.0     # stop body training after this many seconds (per task)
+    max_steps: int = -1  # hard cap on body training steps (-1 = no cap)
+    max_seconds: float = 600.0  # stop body training after this many seconds (per task)
     body_learning_rate: float = 2e-5
     max_length: int = 64
     seed: int = 0
@@ -55,8 +55,9 @@ class SetFitConfig:
     @classmethod
     def tiny(cls, **overrides: Any) -> SetFitConfig:
         """A CI budget: a few steps, small batches."""
-        base: dict[str, Any] = dict(num_iterations=1, batch_size=8, max_steps=3, max_seconds=60.0, shots_per_family=2,
-                    show_progress=False)
+        base: dict[str, Any] = dict(
+            num_iterations=1, batch_size=8, max_steps=3, max_seconds=60.0, shots_per_family=2, show_progress=False
+        )
         base.update(overrides)
         return cls(**base)
 
@@ -111,10 +112,18 @@ def train_setfit(texts: list[str], labels: list[str], out_dir: Path, config: Set
     work = Path(tempfile.mkdtemp(prefix="setfit-"))
     try:
         args = TrainingArguments(
-            output_dir=str(work / "checkpoints"), batch_size=config.batch_size, num_epochs=config.epochs,
-            max_steps=config.max_steps, num_iterations=config.num_iterations,
-            body_learning_rate=config.body_learning_rate, max_length=config.max_length, seed=config.seed,
-            save_strategy="no", eval_strategy="no", report_to="none", show_progress_bar=config.show_progress,
+            output_dir=str(work / "checkpoints"),
+            batch_size=config.batch_size,
+            num_epochs=config.epochs,
+            max_steps=config.max_steps,
+            num_iterations=config.num_iterations,
+            body_learning_rate=config.body_learning_rate,
+            max_length=config.max_length,
+            seed=config.seed,
+            save_strategy="no",
+            eval_strategy="no",
+            report_to="none",
+            show_progress_bar=config.show_progress,
             logging_strategy="no",
         )
         budget = _TimeBudget(config.max_seconds)
@@ -132,8 +141,13 @@ def train_setfit(texts: list[str], labels: list[str], out_dir: Path, config: Set
         tmp.rename(out_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return {"examples": len(texts), "labels": len(names), "train_s": round(seconds, 1),
-            "stopped_by_time_budget": bool(budget.stopped), "path": str(out_dir)}
+    return {
+        "examples": len(texts),
+        "labels": len(names),
+        "train_s": round(seconds, 1),
+        "stopped_by_time_budget": bool(budget.stopped),
+        "path": str(out_dir),
+    }
 
 
 def train_family(config: SetFitConfig | None = None) -> dict:

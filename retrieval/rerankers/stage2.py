@@ -120,8 +120,14 @@ def stage2_enabled(kind: str, settings) -> bool:
     return float(getattr(settings, f"rerank_weight_{kind}")) > 0 and cross_encoder_available(settings)
 
 
-def rerank_for_serving(kind: str, query_text: str, ids: Sequence[str], text_of: Callable[[str], str],
-                       stage1: np.ndarray | None = None, settings=None) -> list[str]:
+def rerank_for_serving(
+    kind: str,
+    query_text: str,
+    ids: Sequence[str],
+    text_of: Callable[[str], str],
+    stage1: np.ndarray | None = None,
+    settings=None,
+) -> list[str]:
     """Serving: ``ids`` (stage-1 order) with their top ``rerank_top_k`` reranked for ``kind``.
 
     A no-op unless :func:`stage2_enabled`; a cross-encoder that fails to load or score is logged and
@@ -144,5 +150,14 @@ def rerank_for_serving(kind: str, query_text: str, ids: Sequence[str], text_of: 
     return reorder(ids, s1, ce, weight)
 
 
-__all__ = ["WEIGHT_GRID", "Group", "blend", "cross_fitted", "position_score", "reorder", "rerank_for_serving",
-           "select_weight", "stage2_enabled"]
+__all__ = [
+    "WEIGHT_GRID",
+    "Group",
+    "blend",
+    "cross_fitted",
+    "position_score",
+    "reorder",
+    "rerank_for_serving",
+    "select_weight",
+    "stage2_enabled",
+]

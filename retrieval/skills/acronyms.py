@@ -117,12 +117,19 @@ def _strip_vendor(words: list[str], vendors: Iterable[str]) -> list[list[str]]:
     lowered = " ".join(words).lower()
     for vendor in vendors:
         if lowered.startswith(vendor + " "):
-            out.append(words[len(vendor.split()):])
+            out.append(words[len(vendor.split()) :])
     return out
 
 
-def established(acronym: str, label: str, aliases: Iterable[str], vendors: Iterable[str] = (), *,
-                within: bool = False, generic: frozenset[str] = frozenset()) -> bool:
+def established(
+    acronym: str,
+    label: str,
+    aliases: Iterable[str],
+    vendors: Iterable[str] = (),
+    *,
+    within: bool = False,
+    generic: frozenset[str] = frozenset(),
+) -> bool:
     """``acronym`` abbreviates the skill itself: it is the label, or abbreviates the label (minus the acronym
     written after it, a vendor prefix, a parenthesised qualifier or ``generic`` words at either end: "data
     ... tools") or another multi-word alias of the skill.

@@ -52,8 +52,13 @@ class Resolution:
     similarity: float
 
 
-def resolve_areas(areas: list[Requirement], concrete: list[Requirement], vectors: dict[str, np.ndarray], *,
-                  threshold: float = AREA_COSINE) -> dict[str, Resolution]:
+def resolve_areas(
+    areas: list[Requirement],
+    concrete: list[Requirement],
+    vectors: dict[str, np.ndarray],
+    *,
+    threshold: float = AREA_COSINE,
+) -> dict[str, Resolution]:
     """``{area id: Resolution}`` for each area some concrete requirement falls under.
 
     Each area takes the concrete skill closest to it; a concrete skill resolves at most one area (the

@@ -49,8 +49,14 @@ def parse_profile(data: object) -> Profile:
     return profile
 
 
-def gap_command(profile_json_path: str | Path, item_id: str, *, settings: Settings | None = None,
-                use_embeddings: bool | None = None, use_map: bool | None = None) -> dict:
+def gap_command(
+    profile_json_path: str | Path,
+    item_id: str,
+    *,
+    settings: Settings | None = None,
+    use_embeddings: bool | None = None,
+    use_map: bool | None = None,
+) -> dict:
     """``waypoint gap --profile P.json --item ID``: the skill gap as one JSON-ready dict.
 
     Keys: ``id``, ``item``, ``coverage``, ``matched_skills``, ``partial_skills``, ``missing_skills``,
@@ -71,5 +77,8 @@ def path_command(from_id: str, to_id: str, *, k: int = 3, settings: Settings | N
         raise SkillsInputError("k must be at least 1")
     paths = career_paths(str(from_id).strip(), str(to_id).strip(), k=k, settings=settings)
     first = paths[0]
-    return {"source": first.source.model_dump(), "target": first.target.model_dump(),
-            "paths": [p.model_dump(mode="json") for p in paths]}
+    return {
+        "source": first.source.model_dump(),
+        "target": first.target.model_dump(),
+        "paths": [p.model_dump(mode="json") for p in paths],
+    }

@@ -87,8 +87,9 @@ def _title_sets(conn) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, 
     return onet, esco
 
 
-def build_map(settings: Settings | None = None, *, onet_ids: list[str] | None = None,
-              esco_ids: list[str] | None = None) -> list[EscoMapping]:
+def build_map(
+    settings: Settings | None = None, *, onet_ids: list[str] | None = None, esco_ids: list[str] | None = None
+) -> list[EscoMapping]:
     """Best ESCO occupation for every O*NET occupation, with confidence and alternatives.
 
     ``onet_ids`` / ``esco_ids`` restrict both sides (tests, quick looks); by default every occupation
@@ -134,15 +135,30 @@ def build_map(settings: Settings | None = None, *, onet_ids: list[str] | None = 
                 evidence[j] = max(evidence[j], onet_weight * esco_weight / len(owners))
         score = sims[r] + TITLE_WEIGHT * evidence
         top = np.argsort(-score, kind="stable")[: ALTERNATIVES + 1]
-        matches = [EscoMatch(esco_id=esco_ids[j], title=titles[esco_ids[j]], cosine=round(float(sims[r, j]), 4),
-                             title_evidence=round(float(evidence[j]), 4), score=round(float(score[j]), 4)) for j in top]
+        matches = [
+            EscoMatch(
+                esco_id=esco_ids[j],
+                title=titles[esco_ids[j]],
+                cosine=round(float(sims[r, j]), 4),
+                title_evidence=round(float(evidence[j]), 4),
+                score=round(float(score[j]), 4),
+            )
+            for j in top
+        ]
         best = matches[0]
         margin = best.score - matches[1].score if len(matches) > 1 else best.score
         # cosine 0.45 → 0, 0.85 → 1; title evidence and a clear margin add certainty.
         semantic = min(1.0, max(0.0, (best.cosine - 0.45) / 0.4))
         confidence = min(1.0, 0.6 * semantic + 0.3 * best.title_evidence + min(0.2, 2.0 * margin))
-        out.append(EscoMapping(onet_id=oid, onet_title=titles[oid], best=best, confidence=round(confidence, 4),
-                               alternatives=matches[1:]))
+        out.append(
+            EscoMapping(
+                onet_id=oid,
+                onet_title=titles[oid],
+                best=best,
+                confidence=round(confidence, 4),
+                alternatives=matches[1:],
+            )
+        )
     return out
 
 
@@ -175,14 +191,22 @@ def coverage(threshold: float = CONFIDENCE_THRESHOLD, settings: Settings | None 
     """How many O*NET occupations map at or above ``threshold`` (and at a few other cut-offs)."""
     mapping = get_map(settings)
     conf = np.array([m.confidence for m in mapping.values()])
-    return {"onet_occupations": len(mapping), "threshold": threshold,
-            "mapped": int((conf >= threshold).sum()),
-            "share": round(float((conf >= threshold).mean()), 4) if len(conf) else 0.0,
-            "by_threshold": {str(t): int((conf >= t).sum()) for t in (0.4, 0.5, 0.6, 0.7, 0.8)}}
+    return {
+        "onet_occupations": len(mapping),
+        "threshold": threshold,
+        "mapped": int((conf >= threshold).sum()),
+        "share": round(float((conf >= threshold).mean()), 4) if len(conf) else 0.0,
+        "by_threshold": {str(t): int((conf >= t).sum()) for t in (0.4, 0.5, 0.6, 0.7, 0.8)},
+    }
 
 
-def essential_skills(occupation_id: str, settings: Settings | None = None, *, use_map: bool = True,
-                     threshold: float = CONFIDENCE_THRESHOLD) -> list[Requirement]:
+def essential_skills(
+    occupation_id: str,
+    settings: Settings | None = None,
+    *,
+    use_map: bool = True,
+    threshold: float = CONFIDENCE_THRESHOLD,
+) -> list[Requirement]:
     """What an occupation requires, best first.
 
     O*NET: rated skill/knowledge elements with importance ≥ 0.5, technology skills, and — through the
@@ -205,9 +229,18 @@ def essential_skills(occupation_id: str, settings: Settings | None = None, *, us
         relation = d["relation"]
         if not is_requirement(relation, d["importance"]):
             continue
-        add(Requirement(skill_id=sid, label=graph.label(sid), kind=graph.kind(sid), relation=relation,
-                        importance=d["importance"], level=d.get("level"), hot=bool(d.get("hot")),
-                        source=f"{taxonomy}:{occupation_id}"))
+        add(
+            Requirement(
+                skill_id=sid,
+                label=graph.label(sid),
+                kind=graph.kind(sid),
+                relation=relation,
+                importance=d["importance"],
+                level=d.get("level"),
+                hot=bool(d.get("hot")),
+                source=f"{taxonomy}:{occupation_id}",
+            )
+        )
     if taxonomy == "onet" and use_map:
         mapping = get_map(settings).get(occupation_id)
         if mapping is not None and mapping.confidence >= threshold:
@@ -215,7 +248,15 @@ def essential_skills(occupation_id: str, settings: Settings | None = None, *, us
             for sid, d in graph.occupation_requirements(esco_id):
                 if d["relation"] != "essential":
                     continue
-                add(Requirement(skill_id=sid, label=graph.label(sid), kind=graph.kind(sid), relation="essential",
-                                importance=round(mapping.confidence, 4), source=f"esco_map:{esco_id}",
-                                map_confidence=mapping.confidence))
+                add(
+                    Requirement(
+                        skill_id=sid,
+                        label=graph.label(sid),
+                        kind=graph.kind(sid),
+                        relation="essential",
+                        importance=round(mapping.confidence, 4),
+                        source=f"esco_map:{esco_id}",
+                        map_confidence=mapping.confidence,
+                    )
+                )
     return sorted(out.values(), key=lambda r: (-r.importance, r.label, r.skill_id))

@@ -47,7 +47,9 @@ class Requirement(BaseModel):
     importance: float
     level: float | None = None
     hot: bool = False
-    source: str = Field(description="catalogue source: 'onet:<occ>', 'esco:<occ>', 'esco_map:<esco occ>' or 'posting:<id>'")
+    source: str = Field(
+        description="catalogue source: 'onet:<occ>', 'esco:<occ>', 'esco_map:<esco occ>' or 'posting:<id>'"
+    )
     map_confidence: float | None = None
 
 
@@ -109,14 +111,20 @@ class GapRank(BaseModel):
 class MissingSkill(BaseModel):
     evidence_id: str
     id: str
-    label: str = Field(description="what the person reads: the catalogue label, or a shorter one the catalogue has "
-                                   "for it (retrieval/skills/plain.py)")
+    label: str = Field(
+        description="what the person reads: the catalogue label, or a shorter one the catalogue has "
+        "for it (retrieval/skills/plain.py)"
+    )
     importance: float
     courses: list[CourseRef]
-    unlocks_occupations: int = Field(description="occupations whose requirement coverage crosses the threshold once learned")
+    unlocks_occupations: int = Field(
+        description="occupations whose requirement coverage crosses the threshold once learned"
+    )
     requirement: Requirement
-    catalogue_label: str = Field(default="", description="the catalogue's own label (= requirement.label), kept for "
-                                                         "verification when ``label`` is plainer")
+    catalogue_label: str = Field(
+        default="",
+        description="the catalogue's own label (= requirement.label), kept for verification when ``label`` is plainer",
+    )
     area: AreaContext | None = Field(default=None, description="the knowledge area this concrete skill makes teachable")
     rank: GapRank | None = Field(default=None, description="the gap-ordering score and its parts")
 
@@ -131,7 +139,9 @@ class SkillGapEvidence(BaseModel):
     partial_skills: list[PartialSkill]
     missing_skills: list[MissingSkill]
     requirements_total: int
-    unresolved_skills: list[str] = Field(default_factory=list, description="profile skill strings not in the vocabulary")
+    unresolved_skills: list[str] = Field(
+        default_factory=list, description="profile skill strings not in the vocabulary"
+    )
     profile_skill_count: int = 0
 
 

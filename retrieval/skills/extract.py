@@ -56,38 +56,204 @@ EXTRACTOR_VERSION = "4"  # bump when the pickled extractor data changes shape
 MAX_NGRAM = 6
 #: Confidence of an alias match by alias source (how the alias came to exist).
 SOURCE_CONFIDENCE = {
-    "label": 0.95, "merged": 0.95, "curated": 0.9, "qualifier": 0.9,
-    "esco_alt": 0.85, "vendor": 0.85, "acronym": 0.75,
+    "label": 0.95,
+    "merged": 0.95,
+    "curated": 0.9,
+    "qualifier": 0.9,
+    "esco_alt": 0.85,
+    "vendor": 0.85,
+    "acronym": 0.75,
 }
 #: Aliases standing for more skills than this are dropped as hopelessly ambiguous.
 MAX_SENSES = 3
 #: Alias sources that name products rather than abilities.
 PRODUCT_SOURCES = frozenset({"acronym", "vendor", "merged", "curated", "qualifier"})
 #: Ordinary English words that are also product names, besides those learned from the catalogue's prose.
-COMMON_WORDS = frozenset({"excel", "access", "word", "project", "teams", "outlook", "less", "windows", "office",
-                          "analytics", "spark", "chef", "puppet", "go", "swift", "unity", "act", "dig", "set",
-                          "notes", "dash", "flow", "sage", "visio", "forms", "reports", "sharepoint"})
+COMMON_WORDS = frozenset(
+    {
+        "excel",
+        "access",
+        "word",
+        "project",
+        "teams",
+        "outlook",
+        "less",
+        "windows",
+        "office",
+        "analytics",
+        "spark",
+        "chef",
+        "puppet",
+        "go",
+        "swift",
+        "unity",
+        "act",
+        "dig",
+        "set",
+        "notes",
+        "dash",
+        "flow",
+        "sage",
+        "visio",
+        "forms",
+        "reports",
+        "sharepoint",
+    }
+)
 #: Aliases never matched: generic words that happen to be ESCO alternative labels.
-BANNED_ALIASES = frozenset({"field unknown", "it", "ict", "as", "in", "on", "at", "to", "or", "an", "do", "be",
-                            "is", "we", "us", "me", "my", "he", "she", "one", "all", "any", "use", "get", "run"})
+BANNED_ALIASES = frozenset(
+    {
+        "field unknown",
+        "it",
+        "ict",
+        "as",
+        "in",
+        "on",
+        "at",
+        "to",
+        "or",
+        "an",
+        "do",
+        "be",
+        "is",
+        "we",
+        "us",
+        "me",
+        "my",
+        "he",
+        "she",
+        "one",
+        "all",
+        "any",
+        "use",
+        "get",
+        "run",
+    }
+)
 #: Single words that are skill labels (mostly O*NET element names and vendor-less product names) but
 #: in running text almost always mean something generic ("Design of Experiments", "Google Cloud").
-GENERIC_SINGLE = frozenset({"design", "installation", "monitoring", "transportation", "mechanical", "administrative",
-                            "science", "google", "plan", "analyze", "analyse", "energy", "dies", "logic", "operation",
-                            "operations", "repairing", "troubleshooting", "programming", "equipment", "service",
-                            "cameras", "coordination", "persuasion", "negotiation", "instructing", "speaking",
-                            "monitor", "building", "construction", "production", "processing", "management"})
+GENERIC_SINGLE = frozenset(
+    {
+        "design",
+        "installation",
+        "monitoring",
+        "transportation",
+        "mechanical",
+        "administrative",
+        "science",
+        "google",
+        "plan",
+        "analyze",
+        "analyse",
+        "energy",
+        "dies",
+        "logic",
+        "operation",
+        "operations",
+        "repairing",
+        "troubleshooting",
+        "programming",
+        "equipment",
+        "service",
+        "cameras",
+        "coordination",
+        "persuasion",
+        "negotiation",
+        "instructing",
+        "speaking",
+        "monitor",
+        "building",
+        "construction",
+        "production",
+        "processing",
+        "management",
+    }
+)
 #: Single-token aliases that also need a technical context word nearby, even with the right casing.
-NEEDS_CONTEXT = frozenset({"c", "r", "d", "go", "ant", "pig", "chef", "puppet", "swift", "unity", "julia", "ruby",
-                           "act", "dig", "set", "etc", "access", "project", "teams", "word", "outlook",
-                           "spark", "maya", "eko", "bob", "aim", "ace", "air", "less", "notes", "dash", "sage"})
-TECH_CUES = frozenset({
-    "programming", "program", "programs", "language", "languages", "developer", "developers", "development",
-    "code", "coding", "software", "framework", "frameworks", "library", "libraries", "scripting", "scripts",
-    "technologies", "technology", "tools", "stack", "database", "databases", "proficient", "proficiency",
-    "microsoft", "ms", "office", "python", "java", "sql", "javascript", "linux", "unix", "html", "css",
-    "api", "apis", "statistical", "compiler", "compilers", "embedded", "backend", "frontend",
-})
+NEEDS_CONTEXT = frozenset(
+    {
+        "c",
+        "r",
+        "d",
+        "go",
+        "ant",
+        "pig",
+        "chef",
+        "puppet",
+        "swift",
+        "unity",
+        "julia",
+        "ruby",
+        "act",
+        "dig",
+        "set",
+        "etc",
+        "access",
+        "project",
+        "teams",
+        "word",
+        "outlook",
+        "spark",
+        "maya",
+        "eko",
+        "bob",
+        "aim",
+        "ace",
+        "air",
+        "less",
+        "notes",
+        "dash",
+        "sage",
+    }
+)
+TECH_CUES = frozenset(
+    {
+        "programming",
+        "program",
+        "programs",
+        "language",
+        "languages",
+        "developer",
+        "developers",
+        "development",
+        "code",
+        "coding",
+        "software",
+        "framework",
+        "frameworks",
+        "library",
+        "libraries",
+        "scripting",
+        "scripts",
+        "technologies",
+        "technology",
+        "tools",
+        "stack",
+        "database",
+        "databases",
+        "proficient",
+        "proficiency",
+        "microsoft",
+        "ms",
+        "office",
+        "python",
+        "java",
+        "sql",
+        "javascript",
+        "linux",
+        "unix",
+        "html",
+        "css",
+        "api",
+        "apis",
+        "statistical",
+        "compiler",
+        "compilers",
+        "embedded",
+        "backend",
+        "frontend",
+    }
+)
 CONTEXT_WINDOW = 8
 #: Words either side of an ambiguous acronym in which a word of its skill must appear.
 ACRONYM_WINDOW = 12
@@ -95,14 +261,59 @@ ACRONYM_WINDOW = 12
 CREDENTIAL_CONFIDENCE = 0.9
 #: Extra words that say an ambiguous curated acronym means its skill ("POS" at a till is point of sale).
 ACRONYM_CUES: dict[str, frozenset[str]] = {
-    "pos": frozenset({"retail", "retailer", "store", "stores", "shop", "cashier", "cashiers", "till", "tills", "checkout",
-                      "cash", "register", "sales", "customers", "merchandising", "stock", "inventory", "transactions",
-                      "payments", "supermarket", "grocery", "restaurant", "bar", "hospitality"}),
+    "pos": frozenset(
+        {
+            "retail",
+            "retailer",
+            "store",
+            "stores",
+            "shop",
+            "cashier",
+            "cashiers",
+            "till",
+            "tills",
+            "checkout",
+            "cash",
+            "register",
+            "sales",
+            "customers",
+            "merchandising",
+            "stock",
+            "inventory",
+            "transactions",
+            "payments",
+            "supermarket",
+            "grocery",
+            "restaurant",
+            "bar",
+            "hospitality",
+        }
+    ),
 }
 #: Words that, before a capitalised phrase, make it the name of an institution rather than a skill.
-INSTITUTION_WORDS = frozenset({"college", "university", "institute", "institution", "school", "academy", "association",
-                               "society", "department", "faculty", "club", "council", "board", "polytechnic", "centre",
-                               "center", "federation", "chamber", "union"})
+INSTITUTION_WORDS = frozenset(
+    {
+        "college",
+        "university",
+        "institute",
+        "institution",
+        "school",
+        "academy",
+        "association",
+        "society",
+        "department",
+        "faculty",
+        "club",
+        "council",
+        "board",
+        "polytechnic",
+        "centre",
+        "center",
+        "federation",
+        "chamber",
+        "union",
+    }
+)
 #: Embedding tagger: cosine threshold, skills kept per segment, words per segment.
 EMBED_THRESHOLD = 0.55
 EMBED_TOP = 2
@@ -132,8 +343,10 @@ class ExtractedSkill(BaseModel):
     method: Method
     via: str | None = Field(default=None, description="graph method: the child skill that implied this one")
     credential: str | None = Field(
-        default=None, description="a licence or certification (kind 'credential'): its stable id in "
-        "retrieval.skills.credentials ('cred:emt'); skill_id is then the catalogue skill it certifies, or this id")
+        default=None,
+        description="a licence or certification (kind 'credential'): its stable id in "
+        "retrieval.skills.credentials ('cred:emt'); skill_id is then the catalogue skill it certifies, or this id",
+    )
 
 
 @dataclass
@@ -159,7 +372,7 @@ def tokenize(text: str) -> list[Token]:
 @dataclass
 class AliasEntry:
     skill_id: str
-    alias: str          # original spelling, for case rules
+    alias: str  # original spelling, for case rules
     source: str
     kind: str
 
@@ -170,11 +383,11 @@ class ExtractorData:
 
     fingerprint: str
     entries: dict[tuple[str, ...], list[AliasEntry]]
-    labels: dict[str, tuple[str, str]]           # skill id -> (label, kind)
-    broader: dict[str, list[str]]                # skill id -> broader skill ids
+    labels: dict[str, tuple[str, str]]  # skill id -> (label, kind)
+    broader: dict[str, list[str]]  # skill id -> broader skill ids
     common_words: frozenset[str]
     embedded_ids: list[str] = field(default_factory=list)
-    ambiguous: frozenset[str] = frozenset()        # acronyms (lower case) with more than one meaning
+    ambiguous: frozenset[str] = frozenset()  # acronyms (lower case) with more than one meaning
     cues: dict[str, frozenset[str]] = field(default_factory=dict)  # skill id -> words that say it is meant
     vendors: dict[str, frozenset[str]] = field(default_factory=dict)  # skill id -> vendors of its product names
     credential_links: dict[str, str] = field(default_factory=dict)  # credential id -> catalogue skill it certifies
@@ -187,8 +400,11 @@ def _common_words(conn: sqlite3.Connection) -> frozenset[str]:
     casing in the text. Learned from the catalogue so that no English word list must ship.
     """
     counts: Counter[str] = Counter()
-    queries = ("SELECT description FROM skill WHERE source = 'esco'", "SELECT text FROM task",
-               "SELECT description FROM occupation")
+    queries = (
+        "SELECT description FROM skill WHERE source = 'esco'",
+        "SELECT text FROM task",
+        "SELECT description FROM occupation",
+    )
     word = re.compile(r"(?<![\w.])[a-z][a-z\-]+(?![\w])")
     for sql in queries:
         for (text,) in conn.execute(sql):
@@ -250,15 +466,21 @@ def build_data(conn: sqlite3.Connection) -> ExtractorData:
             continue  # "language" of "SAS language", "operating system" of "Microsoft operating system": not a product name
         if acronyms.is_acronym(alias):
             if source in ("acronym", "esco_alt") and not acronyms.established(
-                    alias, label, phrases[sid], VENDORS, within=source == "esco_alt", generic=frequent):
+                alias, label, phrases[sid], VENDORS, within=source == "esco_alt", generic=frequent
+            ):
                 continue  # "POS" of "CAM Commerce ... Point of Sale POS": not an abbreviation of the skill
             attested[alias_norm].append((sid, acronyms.expansion(alias, label, phrases[sid], VENDORS)))
             if source == "curated":
                 curated_acronyms.add((alias_norm, sid))
         if source == "vendor":
             vendor_skills.add(sid)
-        rank = ({"label": 0, "merged": 0, "curated": 1}.get(source, 2), 0 if alias_norm in head else 1,
-                0 if skill_source == "esco" else 1, -int(hot), sid)
+        rank = (
+            {"label": 0, "merged": 0, "curated": 1}.get(source, 2),
+            0 if alias_norm in head else 1,
+            0 if skill_source == "esco" else 1,
+            -int(hot),
+            sid,
+        )
         entry = AliasEntry(sid, alias, source, kind)
         keys = {tuple(t.norm for t in tokenize(alias)), tuple(alias_norm.split())}
         for key in keys:
@@ -296,9 +518,14 @@ def build_data(conn: sqlite3.Connection) -> ExtractorData:
     ):
         broader[child].append(parent)
     return ExtractorData(
-        fingerprint=base.fingerprint(conn), entries=entries, labels=labels, broader=dict(broader),
-        common_words=common, embedded_ids=[sid for sid, _l, _t in embedded_skills(conn)],
-        ambiguous=ambiguous, cues=cues,
+        fingerprint=base.fingerprint(conn),
+        entries=entries,
+        labels=labels,
+        broader=dict(broader),
+        common_words=common,
+        embedded_ids=[sid for sid, _l, _t in embedded_skills(conn)],
+        ambiguous=ambiguous,
+        cues=cues,
         vendors={sid: _vendors(labels.get(sid, ("", ""))[0], phrases[sid]) for sid in sorted(vendor_skills)},
         credential_links=links,
     )
@@ -329,10 +556,10 @@ class SkillExtractor:
         if self._in_institution_name(toks, i, n, text):
             return 0.0
         if n > 1:
-            if entry.source == "vendor" and all(self._common(t.norm) for t in toks[i:i + n]):
+            if entry.source == "vendor" and all(self._common(t.norm) for t in toks[i : i + n]):
                 # A product name made of ordinary words counts only as the catalogue writes it ("Visual Basic"),
                 # so "data management" is not SAS Data Management, nor "operating system" Microsoft's.
-                spelled = " ".join(t.raw for t in toks[i:i + n]) == entry.alias
+                spelled = " ".join(t.raw for t in toks[i : i + n]) == entry.alias
                 if not (spelled and entry.alias != entry.alias.lower()):
                     return 0.0
             return conf
@@ -341,11 +568,20 @@ class SkillExtractor:
         if entry.source == "acronym" and len(norm) <= 2:
             return 0.0
         acronym = acronyms.is_acronym(entry.alias)
-        if acronym and entry.source in ("acronym", "esco_alt") and tok.raw != entry.alias and not tok.raw.isupper() \
-                and not self._tech_context(toks, i, text):
+        if (
+            acronym
+            and entry.source in ("acronym", "esco_alt")
+            and tok.raw != entry.alias
+            and not tok.raw.isupper()
+            and not self._tech_context(toks, i, text)
+        ):
             return 0.0  # "chart in Epic" (the records system) is not "EPIC"; "Jsp, servlet" among tools is JSP
-        if acronym and norm in self.data.ambiguous and not self._sense_cue(entry.skill_id, toks, i) \
-                and not self._spelled_apart(entry, tok):
+        if (
+            acronym
+            and norm in self.data.ambiguous
+            and not self._sense_cue(entry.skill_id, toks, i)
+            and not self._spelled_apart(entry, tok)
+        ):
             return 0.0  # "POS" at a till is not "blockchain consensus mechanisms"
         onet_element = entry.kind in ("onet_skill", "onet_knowledge")
         common = self._common(norm)
@@ -353,13 +589,17 @@ class SkillExtractor:
             # Generic words, one-word O*NET elements ("Writing") and loose ESCO synonyms that are ordinary
             # words ("draw", "report", "lead") only count in a list of skills — never in prose.
             return 0.5 if self._in_list(toks, i, text) else 0.0
-        productish = entry.kind == "technology" or entry.source in PRODUCT_SOURCES or any(ch.isupper() for ch in entry.alias)
+        productish = (
+            entry.kind == "technology" or entry.source in PRODUCT_SOURCES or any(ch.isupper() for ch in entry.alias)
+        )
         if len(norm) <= 2 or (productish and common):
             # "R", "Go", "C#", "Excel", "LESS": the text must spell it as the catalogue does (a curated alias
             # written in lower case, "excel", as a name: "Excel", "EXCEL").
             spellings = {entry.alias}
             if entry.alias == entry.alias.lower():
-                spellings = {entry.alias.capitalize(), entry.alias.upper()} if common else spellings | {entry.alias.upper()}
+                spellings = (
+                    {entry.alias.capitalize(), entry.alias.upper()} if common else spellings | {entry.alias.upper()}
+                )
             if tok.raw not in spellings:
                 return 0.0
             conf -= 0.1
@@ -367,8 +607,14 @@ class SkillExtractor:
             # "Cloud" (IBM Cloud), "Database" (Oracle Database), "Word", "Excel": a product of the same vendor as
             # the next list item, or a technical context -- and not the first word of another name ("Cloud Foundry").
             nxt = toks[i + 1] if i + 1 < len(toks) else None
-            if nxt is not None and norm in self.data.common_words and self._capitalised(nxt) and len(nxt.norm) >= 3 \
-                    and text[tok.end:nxt.start].strip() == "" and (nxt.norm,) not in self.data.entries:
+            if (
+                nxt is not None
+                and norm in self.data.common_words
+                and self._capitalised(nxt)
+                and len(nxt.norm) >= 3
+                and text[tok.end : nxt.start].strip() == ""
+                and (nxt.norm,) not in self.data.entries
+            ):
                 return 0.0
             if not (self._same_vendor_neighbour(entry, toks, i, 1, text) or self._tech_context(toks, i, text)):
                 return 0.0
@@ -389,14 +635,18 @@ class SkillExtractor:
         "Mechanical Engineering Student's Association": a place, not a skill. Names run over capitalised
         words (and "of", "and") separated by spaces only; before the match the institution word must
         govern it ("College of ...", "Institute for ...")."""
-        if not all(self._capitalised(t) or t.norm in acronyms.STOPWORDS for t in toks[i:i + n]):
+        if not all(self._capitalised(t) or t.norm in acronyms.STOPWORDS for t in toks[i : i + n]):
             return False
 
         def joined(a: int, b: int) -> bool:  # tokens a and b (a < b) are neighbours in one name
-            return not text[toks[a].end:toks[b].start].strip()
+            return not text[toks[a].end : toks[b].start].strip()
 
         j = i - 1
-        while j >= max(0, i - 4) and joined(j, j + 1) and (self._capitalised(toks[j]) or toks[j].norm in ("of", "and", "for", "&")):
+        while (
+            j >= max(0, i - 4)
+            and joined(j, j + 1)
+            and (self._capitalised(toks[j]) or toks[j].norm in ("of", "and", "for", "&"))
+        ):
             if toks[j].norm in INSTITUTION_WORDS and j + 1 < i and toks[j + 1].norm in ("of", "for", "in"):
                 return True
             j -= 1
@@ -422,10 +672,13 @@ class SkillExtractor:
         for j in (i - 1, i + n):  # the next item of a list: "Word, Excel", "Excel and PowerPoint"
             if 0 <= j < len(toks):
                 a, b = (j, i) if j < i else (i + n - 1, j)
-                gap = text[toks[a].end:toks[b].start]
+                gap = text[toks[a].end : toks[b].start]
                 if gap.strip() in {",", "/", "|", ";", "and", "&"}:
                     for other in self.data.entries.get((toks[j].norm,), [])[:1]:
-                        if other.skill_id != entry.skill_id and self.data.vendors.get(other.skill_id, frozenset()) & vendors:
+                        if (
+                            other.skill_id != entry.skill_id
+                            and self.data.vendors.get(other.skill_id, frozenset()) & vendors
+                        ):
                             return True
         return False
 
@@ -445,9 +698,9 @@ class SkillExtractor:
     @staticmethod
     def _in_list(toks: list[Token], i: int, text: str) -> bool:
         """The token is an item of a comma/bullet/pipe separated list (résumé skill sections)."""
-        before = text[toks[i - 1].end if i else max(0, toks[i].start - 3): toks[i].start]
+        before = text[toks[i - 1].end if i else max(0, toks[i].start - 3) : toks[i].start]
         last = i + 1 == len(toks)
-        after = text[toks[i].end: toks[i].end + 3 if last else toks[i + 1].start]
+        after = text[toks[i].end : toks[i].end + 3 if last else toks[i + 1].start]
         seps = set(",;|•*·\n")
         return bool(seps & set(before)) and bool(seps & set(after) or (last and not after.strip()))
 
@@ -460,7 +713,7 @@ class SkillExtractor:
         # Lists of tools: "Python, R, SQL" — a comma/slash-separated neighbour that is itself a product alias.
         for j in (i - 1, i + 1):
             if 0 <= j < len(toks):
-                gap = text[min(toks[i].end, toks[j].end): max(toks[i].start, toks[j].start)]
+                gap = text[min(toks[i].end, toks[j].end) : max(toks[i].start, toks[j].start)]
                 if gap.strip() in {",", "/", "|", ";", "and", "&"} and len(toks[j].norm) > 1:
                     for entry in self.data.entries.get((toks[j].norm,), []):
                         if entry.kind == "technology" or entry.source in ("merged", "vendor"):
@@ -491,10 +744,10 @@ class SkillExtractor:
         while i < len(toks):
             step = 1
             for n in range(min(MAX_NGRAM, len(toks) - i), 0, -1):
-                senses = entries.get(tuple(norms[i:i + n]))
+                senses = entries.get(tuple(norms[i : i + n]))
                 if not senses or len(senses) > MAX_SENSES:
                     continue
-                if any(covered[i:i + n]):
+                if any(covered[i : i + n]):
                     continue
                 span = (toks[i].start, toks[i + n - 1].end)
                 entry, conf = senses[0], self._accept(senses[0], toks, i, n, text)
@@ -516,12 +769,26 @@ class SkillExtractor:
         return found
 
     @staticmethod
-    def _add(found: dict[str, ExtractedSkill], sid: str, label: str, kind: str, conf: float, span: tuple[int, int],
-             credential: str | None = None) -> None:
+    def _add(
+        found: dict[str, ExtractedSkill],
+        sid: str,
+        label: str,
+        kind: str,
+        conf: float,
+        span: tuple[int, int],
+        credential: str | None = None,
+    ) -> None:
         hit = found.get(sid)
         if hit is None:
-            found[sid] = ExtractedSkill(skill_id=sid, label=label, kind=kind, confidence=round(conf, 4), spans=[span],
-                                        method="alias", credential=credential)
+            found[sid] = ExtractedSkill(
+                skill_id=sid,
+                label=label,
+                kind=kind,
+                confidence=round(conf, 4),
+                spans=[span],
+                method="alias",
+                credential=credential,
+            )
         else:
             hit.spans.append(span)
             hit.confidence = round(min(0.99, 1 - (1 - hit.confidence) * (1 - conf)), 4)
@@ -568,17 +835,20 @@ class SkillExtractor:
         out = []
         for s, e in spans:
             piece = text[s:e]
-            if piece.count(",") + piece.count("|") >= 3 and len(piece.split()) <= 3 * (piece.count(",") + piece.count("|") + 1):
+            if piece.count(",") + piece.count("|") >= 3 and len(piece.split()) <= 3 * (
+                piece.count(",") + piece.count("|") + 1
+            ):
                 continue  # a list of names ("Python, SQL, Tableau, ..."): the alias matcher's job, not meaning's
             words = list(re.finditer(r"\S+", piece))
             for k in range(0, len(words), SEGMENT_WORDS):
-                chunk = words[k:k + SEGMENT_WORDS]
+                chunk = words[k : k + SEGMENT_WORDS]
                 if len(chunk) >= MIN_SEGMENT_WORDS:
                     out.append((s + chunk[0].start(), s + chunk[-1].end()))
         return out
 
-    def _within_budget(self, text: str, segs: list[tuple[int, int]], budget: int,
-                       alias_spans: list[tuple[int, int]] | None) -> list[tuple[int, int]]:
+    def _within_budget(
+        self, text: str, segs: list[tuple[int, int]], budget: int, alias_spans: list[tuple[int, int]] | None
+    ) -> list[tuple[int, int]]:
         """The segments to embed: all if they fit ``budget`` words, else the least alias-covered first."""
         words = [len(text[s:e].split()) for s, e in segs]
         if sum(words) <= budget:
@@ -598,9 +868,16 @@ class SkillExtractor:
                 used += words[i]
         return [segs[i] for i in sorted(keep)]
 
-    def match_embeddings(self, text: str, threshold: float = EMBED_THRESHOLD, top: int = EMBED_TOP, *,
-                         use_cache: bool = True, word_budget: int | None = EMBED_WORD_BUDGET,
-                         alias_spans: list[tuple[int, int]] | None = None) -> dict[str, ExtractedSkill]:
+    def match_embeddings(
+        self,
+        text: str,
+        threshold: float = EMBED_THRESHOLD,
+        top: int = EMBED_TOP,
+        *,
+        use_cache: bool = True,
+        word_budget: int | None = EMBED_WORD_BUDGET,
+        alias_spans: list[tuple[int, int]] | None = None,
+    ) -> dict[str, ExtractedSkill]:
         """Skills whose label+description is close to a segment of ``text`` (non-technology skills only).
 
         At most ``word_budget`` words are embedded (None = no limit), keeping extraction fast on long texts.
@@ -630,8 +907,9 @@ class SkillExtractor:
                 label, kind = self.data.labels[sid]
                 hit = found.get(sid)
                 if hit is None:
-                    found[sid] = ExtractedSkill(skill_id=sid, label=label, kind=kind, confidence=conf,
-                                                spans=[span], method="embedding")
+                    found[sid] = ExtractedSkill(
+                        skill_id=sid, label=label, kind=kind, confidence=conf, spans=[span], method="embedding"
+                    )
                 else:
                     hit.spans.append(span)
                     hit.confidence = max(hit.confidence, conf)
@@ -649,8 +927,15 @@ class SkillExtractor:
                 have = parents.get(parent)
                 if have is None or conf > have.confidence:
                     label, kind = self.data.labels.get(parent, (parent, ""))
-                    parents[parent] = ExtractedSkill(skill_id=parent, label=label, kind=kind, confidence=conf,
-                                                     spans=list(hit.spans), method="graph", via=sid)
+                    parents[parent] = ExtractedSkill(
+                        skill_id=parent,
+                        label=label,
+                        kind=kind,
+                        confidence=conf,
+                        spans=list(hit.spans),
+                        method="graph",
+                        via=sid,
+                    )
         return parents
 
     # ---------------------------------------------------------------- all together
@@ -673,8 +958,9 @@ class SkillExtractor:
         found = self.match_aliases(text, held_only=precise)
         if use_embeddings:
             spans = [span for hit in found.values() for span in hit.spans]
-            for sid, hit in self.match_embeddings(text, threshold=threshold, use_cache=use_cache,
-                                                  alias_spans=spans).items():
+            for sid, hit in self.match_embeddings(
+                text, threshold=threshold, use_cache=use_cache, alias_spans=spans
+            ).items():
                 if sid not in found:
                     found[sid] = hit
         if expand:
@@ -703,7 +989,8 @@ def get_extractor(settings: Settings | None = None) -> SkillExtractor:
     return base.memoised(settings, f"extractor:{fp}", build)
 
 
-def extract_skills(text: str, *, use_embeddings: bool = True, expand: bool = True,
-                   settings: Settings | None = None) -> list[ExtractedSkill]:
+def extract_skills(
+    text: str, *, use_embeddings: bool = True, expand: bool = True, settings: Settings | None = None
+) -> list[ExtractedSkill]:
     """Convenience wrapper: :meth:`SkillExtractor.extract` with the process-wide extractor."""
     return get_extractor(settings).extract(text, use_embeddings=use_embeddings, expand=expand)

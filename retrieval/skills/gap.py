@@ -58,13 +58,28 @@ LEVEL_SLACK = 0.15
 MAX_SIBLING_GROUP = 40
 #: Co-occurrence z from which a held skill gives partial credit for a required one.
 RELATED_Z = 8.0
-PARTIAL_CREDIT = {"lower_level": 0.6, "narrower": 0.7, "same_tool_category": 0.5, "broader": 0.4,
-                  "sibling": 0.3, "related": 0.3}
+PARTIAL_CREDIT = {
+    "lower_level": 0.6,
+    "narrower": 0.7,
+    "same_tool_category": 0.5,
+    "broader": 0.4,
+    "sibling": 0.3,
+    "related": 0.3,
+}
 COURSES_PER_SKILL = 3
 #: Missing skills (most important first) that get courses: explanations show at most five gaps.
 COURSE_GAPS = 8
-_LEVEL_RANK = {"beginner": 0, "introductory": 0, "beginner level": 0, "all levels": 0, "intermediate": 1,
-               "intermediate level": 1, "mixed": 1, "advanced": 2, "expert level": 2}
+_LEVEL_RANK = {
+    "beginner": 0,
+    "introductory": 0,
+    "beginner level": 0,
+    "all levels": 0,
+    "intermediate": 1,
+    "intermediate level": 1,
+    "mixed": 1,
+    "advanced": 2,
+    "expert level": 2,
+}
 
 
 class Profile(BaseModel):
@@ -151,16 +166,18 @@ def resolve_skill(value: str, settings: Settings | None = None) -> list[str]:
     return list(extractor.match_aliases(value))
 
 
-def profile_skills(profile: Profile, settings: Settings | None = None, *, use_embeddings: bool = True,
-                   use_map: bool = True) -> ProfileSkills:
+def profile_skills(
+    profile: Profile, settings: Settings | None = None, *, use_embeddings: bool = True, use_map: bool = True
+) -> ProfileSkills:
     """Every skill the profile shows, with its evidence (typed skill, text span, current occupation)."""
     settings = settings or get_settings()
     graph = get_graph(settings)
     held: dict[str, HeldSkill] = {}
     unresolved: list[str] = []
 
-    def add(sid: str, confidence: float, evidence: ProfileEvidence, level: float | None = None,
-            label: str | None = None) -> None:
+    def add(
+        sid: str, confidence: float, evidence: ProfileEvidence, level: float | None = None, label: str | None = None
+    ) -> None:
         if sid not in held:
             # a credential the graph does not hold ("cred:emt") keeps the extractor's label ("EMT certification")
             known = graph.label(sid)
@@ -178,25 +195,37 @@ def profile_skills(profile: Profile, settings: Settings | None = None, *, use_em
     if profile.text and profile.text.strip():
         if len(profile.text) > settings.max_text_chars:
             raise base.SkillsInputError(f"profile text too long: {len(profile.text)} > {settings.max_text_chars} chars")
-        for hit in get_extractor(settings).extract(profile.text, use_embeddings=use_embeddings, expand=False,
-                                                   min_confidence=HELD_CONFIDENCE):
+        for hit in get_extractor(settings).extract(
+            profile.text, use_embeddings=use_embeddings, expand=False, min_confidence=HELD_CONFIDENCE
+        ):
             for start, end in hit.spans[:3]:
-                add(hit.skill_id, hit.confidence,
-                    ProfileEvidence(source="text", text=profile.text[start:end], span=(start, end), confidence=hit.confidence),
-                    label=hit.label)
+                add(
+                    hit.skill_id,
+                    hit.confidence,
+                    ProfileEvidence(
+                        source="text", text=profile.text[start:end], span=(start, end), confidence=hit.confidence
+                    ),
+                    label=hit.label,
+                )
     occupation_id = None
     if profile.occupation and profile.occupation.strip():
         occupation_id = resolve_occupation(profile.occupation, settings)
         title = graph.label(occupation_id)
         for req in essential_skills(occupation_id, settings, use_map=use_map):
-            add(req.skill_id, req.importance,
-                ProfileEvidence(source="occupation", text=f"{title} ({occupation_id}): {req.label}", confidence=req.importance),
-                req.level)
+            add(
+                req.skill_id,
+                req.importance,
+                ProfileEvidence(
+                    source="occupation", text=f"{title} ({occupation_id}): {req.label}", confidence=req.importance
+                ),
+                req.level,
+            )
     return ProfileSkills(held, unresolved, occupation_id)
 
 
-def item_requirements(item_id: str, settings: Settings | None = None, *,
-                      use_map: bool = True) -> tuple[ItemRef, list[Requirement]]:
+def item_requirements(
+    item_id: str, settings: Settings | None = None, *, use_map: bool = True
+) -> tuple[ItemRef, list[Requirement]]:
     """The item (occupation or job posting) and what it requires."""
     item_id = (item_id or "").strip()
     if not item_id:
@@ -204,11 +233,14 @@ def item_requirements(item_id: str, settings: Settings | None = None, *,
     graph = get_graph(settings)
     kind = graph.node_type(item_id)
     if kind == "occupation":
-        return ItemRef(id=item_id, kind="occupation", title=graph.label(item_id)), essential_skills(item_id, settings, use_map=use_map)
+        return ItemRef(id=item_id, kind="occupation", title=graph.label(item_id)), essential_skills(
+            item_id, settings, use_map=use_map
+        )
     if item_id.startswith("posting:"):
         conn = base.catalogue(settings)
-        row = conn.execute("SELECT title, description, qualifications, duplicate_of FROM job_posting WHERE id = ?",
-                           (item_id,)).fetchone()
+        row = conn.execute(
+            "SELECT title, description, qualifications, duplicate_of FROM job_posting WHERE id = ?", (item_id,)
+        ).fetchone()
         if row is None:
             raise base.UnknownIdError(f"unknown job posting id: {item_id!r}")
         title = row[0] or "(untitled posting)"
@@ -217,9 +249,21 @@ def item_requirements(item_id: str, settings: Settings | None = None, *,
             links = [(v, d["confidence"]) for v, d in graph.graph.succ[source].items() if d.get("type") == "mentions"]
         else:
             text = "\n".join(t for t in row[:3] if t)
-            links = [(h.skill_id, h.confidence) for h in get_extractor(settings).extract(text, use_embeddings=False, expand=False)]
-        reqs = [Requirement(skill_id=sid, label=graph.label(sid), kind=graph.kind(sid), relation="mentioned",
-                            importance=round(conf, 4), source=f"posting:{item_id}") for sid, conf in links]
+            links = [
+                (h.skill_id, h.confidence)
+                for h in get_extractor(settings).extract(text, use_embeddings=False, expand=False)
+            ]
+        reqs = [
+            Requirement(
+                skill_id=sid,
+                label=graph.label(sid),
+                kind=graph.kind(sid),
+                relation="mentioned",
+                importance=round(conf, 4),
+                source=f"posting:{item_id}",
+            )
+            for sid, conf in links
+        ]
         reqs.sort(key=lambda r: (-r.importance, r.label, r.skill_id))
         return ItemRef(id=item_id, kind="posting", title=title), reqs
     if kind is not None:
@@ -291,11 +335,14 @@ def _with_stated(req: Requirement, held: dict[str, HeldSkill], stated_names: dic
         return have
     if have is None:
         return same
-    return HeldSkill(have.id, have.label, max(have.confidence, same.confidence), same.evidence + have.evidence, have.level)
+    return HeldSkill(
+        have.id, have.label, max(have.confidence, same.confidence), same.evidence + have.evidence, have.level
+    )
 
 
-def _partial(req: Requirement, held: dict[str, HeldSkill],
-             graph: SkillsGraph) -> tuple[PartialReason, HeldSkill, float] | None:
+def _partial(
+    req: Requirement, held: dict[str, HeldSkill], graph: SkillsGraph
+) -> tuple[PartialReason, HeldSkill, float] | None:
     """Best partial credit the held skills give for ``req`` (reason, via skill, credit), or None."""
     candidates: list[tuple[float, PartialReason, str]] = []
     for child in graph.narrower(req.skill_id):
@@ -314,7 +361,11 @@ def _partial(req: Requirement, held: dict[str, HeldSkill],
         category = graph.graph.nodes[req.skill_id].get("category") if req.skill_id in graph.graph else ""
         if category:
             for sid in held:
-                if sid != req.skill_id and graph.kind(sid) == "technology" and graph.graph.nodes[sid].get("category") == category:
+                if (
+                    sid != req.skill_id
+                    and graph.kind(sid) == "technology"
+                    and graph.graph.nodes[sid].get("category") == category
+                ):
                     candidates.append((PARTIAL_CREDIT["same_tool_category"], "same_tool_category", sid))
                     break
     if not candidates and req.kind not in ("onet_skill", "onet_knowledge"):
@@ -324,9 +375,14 @@ def _partial(req: Requirement, held: dict[str, HeldSkill],
             if len(rows) >= 3:
                 z, _counts = graph.cooccurrence_z(rows)
                 best = None
-                for sid, h in held.items():
+                for sid in held:
                     j = graph.skill_index.get(sid)
-                    if j is not None and j != col and graph.kind(sid) not in ("onet_skill", "onet_knowledge") and z[j] >= RELATED_Z:
+                    if (
+                        j is not None
+                        and j != col
+                        and graph.kind(sid) not in ("onet_skill", "onet_knowledge")
+                        and z[j] >= RELATED_Z
+                    ):
                         if best is None or z[j] > best[0]:
                             best = (float(z[j]), sid)
                 if best:
@@ -347,16 +403,33 @@ def _courses(skill_id: str, missing: set[str], graph: SkillsGraph, k: int = COUR
     for cid, d in graph.courses_for(skill_id):
         node = graph.graph.nodes[cid]
         covers = sorted(v for v, e in graph.graph.succ[cid].items() if e.get("type") == "teaches" and v in missing)
-        out.append(CourseRef(id=cid, title=node["label"], provider=node["kind"], level=node.get("level") or "",
-                             rating=node.get("rating"), link=d.get("source", "catalogue"),
-                             link_confidence=round(float(d.get("confidence", 1.0)), 4), covers=covers))
-    out.sort(key=lambda c: (-len(c.covers), -c.link_confidence, _LEVEL_RANK.get(c.level.lower(), 1),
-                            -(c.rating or 0.0), c.id))
+        out.append(
+            CourseRef(
+                id=cid,
+                title=node["label"],
+                provider=node["kind"],
+                level=node.get("level") or "",
+                rating=node.get("rating"),
+                link=d.get("source", "catalogue"),
+                link_confidence=round(float(d.get("confidence", 1.0)), 4),
+                covers=covers,
+            )
+        )
+    out.sort(
+        key=lambda c: (
+            -len(c.covers),
+            -c.link_confidence,
+            _LEVEL_RANK.get(c.level.lower(), 1),
+            -(c.rating or 0.0),
+            c.id,
+        )
+    )
     return out[:k]
 
 
-def _unlocks(held_ids: set[str], missing_ids: list[str], graph: SkillsGraph,
-             threshold: float = UNLOCK_THRESHOLD) -> dict[str, int]:
+def _unlocks(
+    held_ids: set[str], missing_ids: list[str], graph: SkillsGraph, threshold: float = UNLOCK_THRESHOLD
+) -> dict[str, int]:
     """For each missing skill: occupations whose requirement coverage crosses ``threshold`` once it is held."""
     R = graph.requirements
     x = np.zeros(R.shape[1], dtype=np.float32)
@@ -382,9 +455,17 @@ def _unlocks(held_ids: set[str], missing_ids: list[str], graph: SkillsGraph,
     return out
 
 
-def skill_gap(profile: Profile, item_id: str, settings: Settings | None = None, *, use_embeddings: bool | None = None,
-              use_map: bool | None = None, max_missing: int = 15, max_partial: int = 15,
-              ordering: Literal["priority", "importance"] = "priority") -> SkillGapEvidence:
+def skill_gap(
+    profile: Profile,
+    item_id: str,
+    settings: Settings | None = None,
+    *,
+    use_embeddings: bool | None = None,
+    use_map: bool | None = None,
+    max_missing: int = 15,
+    max_partial: int = 15,
+    ordering: Literal["priority", "importance"] = "priority",
+) -> SkillGapEvidence:
     """Matched, partial and missing skills of ``profile`` for an occupation or job posting.
 
     ``use_embeddings`` turns the embedding model on for the profile text (the embedding tagger) and for
@@ -415,24 +496,47 @@ def skill_gap(profile: Profile, item_id: str, settings: Settings | None = None, 
         if have is not None:
             if req.level is not None and have.level is not None and have.level < req.level - LEVEL_SLACK:
                 credit = PARTIAL_CREDIT["lower_level"]
-                partial.append(PartialSkill(evidence_id=partial_id(req.skill_id), id=req.skill_id, label=req.label,
-                                            importance=req.importance, reason="lower_level",
-                                            via={"id": have.id, "label": have.label, "level": have.level,
-                                                 "stated": bool(_stated(have))},
-                                            score=credit, requirement=req))
+                partial.append(
+                    PartialSkill(
+                        evidence_id=partial_id(req.skill_id),
+                        id=req.skill_id,
+                        label=req.label,
+                        importance=req.importance,
+                        reason="lower_level",
+                        via={"id": have.id, "label": have.label, "level": have.level, "stated": bool(_stated(have))},
+                        score=credit,
+                        requirement=req,
+                    )
+                )
                 covered += credit * req.importance
                 continue
-            matched.append(MatchedSkill(evidence_id=matched_id(req.skill_id), id=req.skill_id, label=req.label,
-                                        importance=req.importance, profile_evidence=have.evidence, requirement=req))
+            matched.append(
+                MatchedSkill(
+                    evidence_id=matched_id(req.skill_id),
+                    id=req.skill_id,
+                    label=req.label,
+                    importance=req.importance,
+                    profile_evidence=have.evidence,
+                    requirement=req,
+                )
+            )
             covered += req.importance
             continue
         found = _partial(req, held, graph)
         if found is not None:
             reason, via, credit = found
-            partial.append(PartialSkill(evidence_id=partial_id(req.skill_id), id=req.skill_id, label=req.label,
-                                        importance=req.importance, reason=reason,
-                                        via={"id": via.id, "label": via.label, "stated": bool(_stated(via))},
-                                        score=round(credit, 4), requirement=req))
+            partial.append(
+                PartialSkill(
+                    evidence_id=partial_id(req.skill_id),
+                    id=req.skill_id,
+                    label=req.label,
+                    importance=req.importance,
+                    reason=reason,
+                    via={"id": via.id, "label": via.label, "stated": bool(_stated(via))},
+                    score=round(credit, 4),
+                    requirement=req,
+                )
+            )
             covered += credit * req.importance
         else:
             missing_reqs.append(req)
@@ -448,17 +552,36 @@ def skill_gap(profile: Profile, item_id: str, settings: Settings | None = None, 
     unlocks = _unlocks(set(held), [r.skill_id for r in top_missing], graph)
     # Courses from the relevance model (retrieval/courses/relevance.py), not the graph's word links, for the gaps
     # that are shown; a gap no course teaches well enough gets none ("no course in the catalogue teaches this yet").
-    courses = course_refs(settings, [SkillRef(r.skill_id, r.label) for r in top_missing[:COURSE_GAPS]],
-                          held_labels=[m.label for m in matched])
-    missing = [MissingSkill(evidence_id=missing_id(g.req.skill_id), id=g.req.skill_id,
-                            label=plain_label(g.req.skill_id, g.req.label, settings) if ordering == "priority" else g.req.label,
-                            importance=g.req.importance, courses=courses.get(g.req.skill_id, []),
-                            unlocks_occupations=unlocks[g.req.skill_id], requirement=g.req,
-                            catalogue_label=g.req.label, area=g.area, rank=g.rank) for g in ranked]
+    courses = course_refs(
+        settings,
+        [SkillRef(r.skill_id, r.label) for r in top_missing[:COURSE_GAPS]],
+        held_labels=[m.label for m in matched],
+    )
+    missing = [
+        MissingSkill(
+            evidence_id=missing_id(g.req.skill_id),
+            id=g.req.skill_id,
+            label=plain_label(g.req.skill_id, g.req.label, settings) if ordering == "priority" else g.req.label,
+            importance=g.req.importance,
+            courses=courses.get(g.req.skill_id, []),
+            unlocks_occupations=unlocks[g.req.skill_id],
+            requirement=g.req,
+            catalogue_label=g.req.label,
+            area=g.area,
+            rank=g.rank,
+        )
+        for g in ranked
+    ]
     partial.sort(key=lambda p: (-p.importance * p.score, p.label, p.id))
     gap_id = "gap:{}:{}".format(item.id, stable_hash(profile.model_dump(mode="json")))
     return SkillGapEvidence(
-        id=gap_id, item=item, coverage=round(covered / weight_total, 4), matched_skills=matched,
-        partial_skills=partial[:max_partial], missing_skills=missing, requirements_total=len(requirements),
-        unresolved_skills=mine.unresolved, profile_skill_count=len(held),
+        id=gap_id,
+        item=item,
+        coverage=round(covered / weight_total, 4),
+        matched_skills=matched,
+        partial_skills=partial[:max_partial],
+        missing_skills=missing,
+        requirements_total=len(requirements),
+        unresolved_skills=mine.unresolved,
+        profile_skill_count=len(held),
     )

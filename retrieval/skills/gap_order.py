@@ -45,29 +45,52 @@ def in_demand(req: Requirement, graph: SkillsGraph) -> bool:
     return bool(data.get("in_demand"))
 
 
-def rank_missing(item: ItemRef, missing: list[Requirement], graph: SkillsGraph, settings: Settings | None = None, *,
-                 use_embeddings: bool = True, weights: GapWeights = WEIGHTS) -> list[RankedGap]:
+def rank_missing(
+    item: ItemRef,
+    missing: list[Requirement],
+    graph: SkillsGraph,
+    settings: Settings | None = None,
+    *,
+    use_embeddings: bool = True,
+    weights: GapWeights = WEIGHTS,
+) -> list[RankedGap]:
     """Every missing requirement, ordered by :func:`retrieval.skills.priority.gap_priority`, areas resolved."""
     if not missing:
         return []
     demand = {r.skill_id: in_demand(r, graph) for r in missing}
-    by_need = sorted(missing, key=lambda r: (tier(r, in_demand=demand[r.skill_id], weights=weights) != "essential",
-                                             -need(r, weights), r.label, r.skill_id))
+    by_need = sorted(
+        missing,
+        key=lambda r: (
+            tier(r, in_demand=demand[r.skill_id], weights=weights) != "essential",
+            -need(r, weights),
+            r.label,
+            r.skill_id,
+        ),
+    )
     areas = [r for r in missing if is_area(r)]
     vectors = {}
     if use_embeddings:
         embedded = {r.skill_id: r for r in by_need[:MAX_EMBEDDED] + areas}
         vectors = skill_vectors(list(embedded.values()), settings)
     occupation = item.id if item.kind == "occupation" else None
-    support = (task_support(occupation, missing, settings, use_embeddings=use_embeddings, vectors=vectors)
-               if occupation else TaskSupport(total=0))
+    support = (
+        task_support(occupation, missing, settings, use_embeddings=use_embeddings, vectors=vectors)
+        if occupation
+        else TaskSupport(total=0)
+    )
     resolved = resolve_areas(areas, [r for r in missing if is_concrete(r)], vectors) if vectors else {}
     area_of = {res.skill_id: res for res in resolved.values()}
     reqs = {r.skill_id: r for r in missing}
 
     def rank(r: Requirement, *, unresolved: bool = False) -> GapRank:
-        return gap_priority(r, tasks=support.count(r.skill_id), task_total=support.total, unresolved_area=unresolved,
-                            in_demand=demand[r.skill_id], weights=weights)
+        return gap_priority(
+            r,
+            tasks=support.count(r.skill_id),
+            task_total=support.total,
+            unresolved_area=unresolved,
+            in_demand=demand[r.skill_id],
+            weights=weights,
+        )
 
     out: list[RankedGap] = []
     for r in missing:
@@ -82,7 +105,12 @@ def rank_missing(item: ItemRef, missing: list[Requirement], graph: SkillsGraph, 
             out.append(RankedGap(r, own))
             continue
         via_area = rank(reqs[res.area_id])
-        out.append(RankedGap(r, max(own, via_area, key=lambda g: g.score),
-                             AreaContext(id=res.area_id, label=res.area_label, similarity=res.similarity)))
+        out.append(
+            RankedGap(
+                r,
+                max(own, via_area, key=lambda g: g.score),
+                AreaContext(id=res.area_id, label=res.area_label, similarity=res.similarity),
+            )
+        )
     out.sort(key=lambda g: order_key(g.rank, g.req))
     return out

@@ -94,7 +94,7 @@ class SkillsGraph:
     fingerprint: str
     occupation_ids: list[str]
     skill_ids: list[str]
-    requirements: sp.csr_matrix          # occupations × skills, importance weights (0 = not required)
+    requirements: sp.csr_matrix  # occupations × skills, importance weights (0 = not required)
     stats: dict
 
     def __post_init__(self) -> None:
@@ -136,7 +136,9 @@ class SkillsGraph:
         return [(v, d) for v, d in self.graph.succ[occupation_id].items() if d.get("type") == "requires"]
 
     # ------------------------------------------------------------------ relatedness
-    def cooccurrence_z(self, foreground_rows: np.ndarray, *, min_support: int = MIN_SUPPORT) -> tuple[np.ndarray, np.ndarray]:
+    def cooccurrence_z(
+        self, foreground_rows: np.ndarray, *, min_support: int = MIN_SUPPORT
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(z, counts) over all skills for a foreground set of occupation rows."""
         n = len(foreground_rows)
         if n == 0:
@@ -158,9 +160,17 @@ class SkillsGraph:
             sid = self.skill_ids[col]
             if sid in exclude:
                 continue
-            out.append(RelatedSkill(id=sid, label=self.label(sid), kind=self.kind(sid), z=round(float(z[col]), 3),
-                                    foreground_count=int(counts[col]), foreground_share=round(float(counts[col]) / n, 4),
-                                    background_share=round(float(self._background[col]), 4)))
+            out.append(
+                RelatedSkill(
+                    id=sid,
+                    label=self.label(sid),
+                    kind=self.kind(sid),
+                    z=round(float(z[col]), 3),
+                    foreground_count=int(counts[col]),
+                    foreground_share=round(float(counts[col]) / n, 4),
+                    background_share=round(float(self._background[col]), 4),
+                )
+            )
         return out
 
     def related_to_skill(self, skill_id: str, k: int = 10) -> list[RelatedSkill]:
@@ -226,8 +236,16 @@ def build_graph(conn: sqlite3.Connection, extractor: SkillExtractor) -> SkillsGr
         weight = link_importance(relation, importance, hot, in_demand)
         old = g.get_edge_data(oid, sid)
         if old is None or weight > old["importance"]:
-            g.add_edge(oid, sid, type="requires", relation=relation, importance=round(weight, 4),
-                       level=None if level is None else round(float(level), 4), hot=int(hot), in_demand=int(in_demand))
+            g.add_edge(
+                oid,
+                sid,
+                type="requires",
+                relation=relation,
+                importance=round(weight, 4),
+                level=None if level is None else round(float(level), 4),
+                hot=int(hot),
+                in_demand=int(in_demand),
+            )
         if is_requirement(relation, importance):
             rows.append(occ_index[oid])
             cols.append(skill_index[sid])
@@ -236,11 +254,13 @@ def build_graph(conn: sqlite3.Connection, extractor: SkillExtractor) -> SkillsGr
     req.sum_duplicates()
     req.data = np.minimum(req.data, 1.0)  # duplicates (e.g. essential + optional) count once, capped
 
-    for cid, provider, title, description, level, rating, skills in conn.execute(
+    for cid, provider, title, _description, level, rating, _skills in conn.execute(
         "SELECT id, provider, title, description, level, rating, skills FROM course"
     ):
         g.add_node(cid, type="course", label=title, kind=provider, level=level, rating=rating)
-    for cid, sid, source, confidence in conn.execute("SELECT course_id, skill_id, source, confidence FROM course_skill"):
+    for cid, sid, source, confidence in conn.execute(
+        "SELECT course_id, skill_id, source, confidence FROM course_skill"
+    ):
         sid = canonical.get(sid, sid)
         if cid in g and sid in g:
             g.add_edge(cid, sid, type="teaches", source=source, confidence=float(confidence))
@@ -271,10 +291,18 @@ def graph_stats(g: nx.DiGraph) -> dict:
         nodes[d["type"]] = nodes.get(d["type"], 0) + 1
     edges: dict[str, int] = {}
     for _u, _v, d in g.edges(data=True):
-        key = d["type"] if d["type"] not in ("teaches", "requires") else f"{d['type']}:{d.get('source') or d.get('relation')}"
+        key = (
+            d["type"]
+            if d["type"] not in ("teaches", "requires")
+            else f"{d['type']}:{d.get('source') or d.get('relation')}"
+        )
         edges[key] = edges.get(key, 0) + 1
-    return {"nodes": dict(sorted(nodes.items())), "edges": dict(sorted(edges.items())),
-            "total_nodes": g.number_of_nodes(), "total_edges": g.number_of_edges()}
+    return {
+        "nodes": dict(sorted(nodes.items())),
+        "edges": dict(sorted(edges.items())),
+        "total_nodes": g.number_of_nodes(),
+        "total_edges": g.number_of_edges(),
+    }
 
 
 def graph_path(settings: Settings, fingerprint: str) -> Path:
@@ -339,12 +367,16 @@ def occupation_title_vectors(settings: Settings | None = None) -> np.ndarray:
 
     def load() -> np.ndarray:
         items = occupation_texts(conn)
-        return _cached_matrix(settings, f"occupation-title-vectors-{fp[:16]}", lambda: [title for _i, _t, title, _x in items])
+        return _cached_matrix(
+            settings, f"occupation-title-vectors-{fp[:16]}", lambda: [title for _i, _t, title, _x in items]
+        )
 
     return base.memoised(settings, f"occupation-title-vectors:{fp}", load)
 
 
-def nearest_occupations(text: str, k: int = QUERY_FOREGROUND, settings: Settings | None = None) -> list[tuple[str, float]]:
+def nearest_occupations(
+    text: str, k: int = QUERY_FOREGROUND, settings: Settings | None = None
+) -> list[tuple[str, float]]:
     """Occupations closest to ``text``: mean of the cosine to the title and to title+description,
     plus a small bonus for requiring skills that the text names (alias matches)."""
     from retrieval.embeddings import get_embedder
@@ -366,8 +398,9 @@ def nearest_occupations(text: str, k: int = QUERY_FOREGROUND, settings: Settings
     return [(ids[i], float(sims[i])) for i in top]
 
 
-def skills_for_query(text: str, k: int = 10, settings: Settings | None = None,
-                     foreground: int = QUERY_FOREGROUND) -> list[RelatedSkill]:
+def skills_for_query(
+    text: str, k: int = 10, settings: Settings | None = None, foreground: int = QUERY_FOREGROUND
+) -> list[RelatedSkill]:
     """Skills over-represented among the ``foreground`` occupations nearest ``text`` (z-statistic)."""
     if not text or not text.strip():
         raise base.SkillsInputError("empty query")

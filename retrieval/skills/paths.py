@@ -44,7 +44,9 @@ def neighbours(settings: Settings | None = None) -> dict[str, list[tuple[str, Li
     def build() -> dict[str, list[tuple[str, Link]]]:
         graph = get_graph(settings)
         out: dict[str, list[tuple[str, Link]]] = {o: [] for o in graph.occupation_ids}
-        for src, dst in conn.execute("SELECT occupation_id, related_id FROM related_occupation ORDER BY occupation_id, rank"):
+        for src, dst in conn.execute(
+            "SELECT occupation_id, related_id FROM related_occupation ORDER BY occupation_id, rank"
+        ):
             if src in out and graph.node_type(dst) == "occupation":
                 out[src].append((dst, "related_occupation"))
         R = graph.requirements
@@ -53,7 +55,7 @@ def neighbours(settings: Settings | None = None) -> dict[str, list[tuple[str, Li
         unit = R.multiply(1.0 / norms[:, None]).tocsr()
         taxonomy = np.array([graph.kind(o) for o in graph.occupation_ids])
         for start in range(0, unit.shape[0], 512):
-            sims = (unit[start:start + 512] @ unit.T).toarray()
+            sims = (unit[start : start + 512] @ unit.T).toarray()
             for r in range(sims.shape[0]):
                 i = start + r
                 row = sims[r]
@@ -82,8 +84,10 @@ def step_delta(graph: SkillsGraph, source: str, target: str) -> tuple[float, lis
     row = graph.requirements[graph.occ_index[target]]
     total = float(row.data.sum()) or 1.0
     covered = sum(float(w) for j, w in zip(row.indices, row.data) if j in have)
-    missing = sorted(((float(w), graph.skill_ids[j]) for j, w in zip(row.indices, row.data) if j not in have),
-                     key=lambda x: (-x[0], x[1]))
+    missing = sorted(
+        ((float(w), graph.skill_ids[j]) for j, w in zip(row.indices, row.data) if j not in have),
+        key=lambda x: (-x[0], x[1]),
+    )
     deltas = [SkillDelta(id=sid, label=graph.label(sid), importance=round(w, 4)) for w, sid in missing]
     return covered / total, deltas
 
@@ -92,8 +96,9 @@ def _ref(graph: SkillsGraph, occupation_id: str) -> ItemRef:
     return ItemRef(id=occupation_id, kind="occupation", title=graph.label(occupation_id))
 
 
-def career_paths(source: str, target: str, k: int = 3, settings: Settings | None = None,
-                 max_hops: int = MAX_HOPS) -> list[PathEvidence]:
+def career_paths(
+    source: str, target: str, k: int = 3, settings: Settings | None = None, max_hops: int = MAX_HOPS
+) -> list[PathEvidence]:
     """Up to ``k`` cheapest paths (≤ ``max_hops`` steps) from ``source`` to ``target``, best first."""
     from retrieval.skills.gap import resolve_occupation
 
@@ -147,12 +152,27 @@ def career_paths(source: str, target: str, k: int = 3, settings: Settings | None
         steps = []
         for u, v in zip(occs, occs[1:]):
             coverage, deltas = step_delta(graph, u, v)
-            steps.append(PathStep(evidence_id=step_id(u, v), source=_ref(graph, u), target=_ref(graph, v),
-                                  link=links.get((u, v), "skill_similarity"), cost=cost(u, v),
-                                  coverage=round(coverage, 4), new_skills=deltas[:NEW_SKILLS_PER_STEP]))
+            steps.append(
+                PathStep(
+                    evidence_id=step_id(u, v),
+                    source=_ref(graph, u),
+                    target=_ref(graph, v),
+                    link=links.get((u, v), "skill_similarity"),
+                    cost=cost(u, v),
+                    coverage=round(coverage, 4),
+                    new_skills=deltas[:NEW_SKILLS_PER_STEP],
+                )
+            )
         total = round(sum(s.cost for s in steps), 6)
-        out.append(PathEvidence(id=f"path:{source}:{target}:{stable_hash(list(occs))}", source=_ref(graph, source),
-                                target=_ref(graph, target), total_cost=total, steps=steps))
+        out.append(
+            PathEvidence(
+                id=f"path:{source}:{target}:{stable_hash(list(occs))}",
+                source=_ref(graph, source),
+                target=_ref(graph, target),
+                total_cost=total,
+                steps=steps,
+            )
+        )
         if len(out) >= k:
             break
     return out

@@ -35,8 +35,32 @@ NEAR_DUPLICATE_COSINE = 0.85
 #: Letters compared when matching words ("maintain" ~ "maintenance").
 STEM = 5
 ALIAS_SOURCES = ("esco_alt", "merged")
-_STOP = frozenset({"a", "an", "the", "of", "in", "on", "to", "for", "and", "or", "with", "by", "at", "from", "as",
-                   "into", "its", "their", "related", "specific", "different", "out"})
+_STOP = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "to",
+        "for",
+        "and",
+        "or",
+        "with",
+        "by",
+        "at",
+        "from",
+        "as",
+        "into",
+        "its",
+        "their",
+        "related",
+        "specific",
+        "different",
+        "out",
+    }
+)
 _WORD = re.compile(r"[a-z0-9+#]+")
 
 
@@ -61,8 +85,9 @@ def _words_within(short: str, long: str) -> bool:
 def _alias_candidates(skill_id: str, label: str, settings: Settings | None) -> list[str]:
     conn = base.catalogue(settings)
     marks = ",".join("?" * len(ALIAS_SOURCES))
-    rows = conn.execute(f"SELECT alias FROM skill_alias WHERE skill_id = ? AND source IN ({marks})",
-                        (skill_id, *ALIAS_SOURCES)).fetchall()
+    rows = conn.execute(
+        f"SELECT alias FROM skill_alias WHERE skill_id = ? AND source IN ({marks})", (skill_id, *ALIAS_SOURCES)
+    ).fetchall()
     return [r[0] for r in rows if r[0].strip() and r[0].strip().lower() != label.lower()]
 
 
@@ -73,8 +98,9 @@ def _near_duplicates(skill_id: str, label: str, settings: Settings | None) -> li
     except (NotBuilt, OSError):
         return []
     ids = extractor.data.embedded_ids
-    rows = base.memoised(settings, f"embedded-skill-rows:{extractor.data.fingerprint}",
-                         lambda: {s: i for i, s in enumerate(ids)})
+    rows = base.memoised(
+        settings, f"embedded-skill-rows:{extractor.data.fingerprint}", lambda: {s: i for i, s in enumerate(ids)}
+    )
     row = rows.get(skill_id)
     if row is None:
         return []

@@ -77,8 +77,15 @@ def need(req: Requirement, weights: GapWeights = WEIGHTS) -> float:
     return importance
 
 
-def gap_priority(req: Requirement, *, tasks: int = 0, task_total: int = 0, unresolved_area: bool = False,
-                 in_demand: bool = False, weights: GapWeights = WEIGHTS) -> GapRank:
+def gap_priority(
+    req: Requirement,
+    *,
+    tasks: int = 0,
+    task_total: int = 0,
+    unresolved_area: bool = False,
+    in_demand: bool = False,
+    weights: GapWeights = WEIGHTS,
+) -> GapRank:
     """The one score missing skills are ordered by (higher first); see the module docstring."""
     t = tier(req, in_demand=in_demand, weights=weights)
     n = need(req, weights)
@@ -89,8 +96,14 @@ def gap_priority(req: Requirement, *, tasks: int = 0, task_total: int = 0, unres
         within *= weights.unresolved_area
     within = min(within, 0.9999)  # the tier always dominates
     score = (1.0 if t == "essential" else 0.0) + within
-    return GapRank(tier=t, need=round(n, 4), tasks=tasks, task_total=task_total, unresolved_area=unresolved_area,
-                   score=round(score, 6))
+    return GapRank(
+        tier=t,
+        need=round(n, 4),
+        tasks=tasks,
+        task_total=task_total,
+        unresolved_area=unresolved_area,
+        score=round(score, 6),
+    )
 
 
 def order_key(priority: GapRank, req: Requirement) -> tuple:

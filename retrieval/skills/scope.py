@@ -25,18 +25,24 @@ _GOVERNORS = [
     r"(?: (?:with|in|of|using))?",
     r"not (?:familiar|experienced|comfortable|confident|proficient|certified|trained|qualified|licen[cs]ed)"
     r"(?: (?:with|in|at|on))?",
-    r"unfamiliar with", r"lack(?:s|ing)? (?:of )?", r"without",
+    r"unfamiliar with",
+    r"lack(?:s|ing)? (?:of )?",
+    r"without",
     # wishes and goals
     r"(?:want|wants|wanted|wanting|would like|i'?d like|would love|i'?d love|hope|hoping|hopes|plan|plans|planning|aim|aiming|"
     r"aspire|aspiring|intend|intending|keen|eager|looking|wish|wishing|dream|dreaming|going) to",
-    r"(?:interested|interest) in", r"thinking (?:about|of)", r"(?:get|getting|move|moving|switch|switching|"
+    r"(?:interested|interest) in",
+    r"thinking (?:about|of)",
+    r"(?:get|getting|move|moving|switch|switching|"
     r"transition|transitioning|break|breaking|pivot|pivoting) into",
     # "I'm learning Go" -- but not "machine learning and Python"
     r"(?:i'?m|am|are|currently|been|now|still|also|started|starting|began|begun) (?:learning|studying)",
-    r"(?:starting|beginning|trying) to learn", r"(?:one day|someday|in the future)",
+    r"(?:starting|beginning|trying) to learn",
+    r"(?:one day|someday|in the future)",
 ]
-_GOVERNOR = re.compile(r"(?:(?<![\w'])(?:" + "|".join(_GOVERNORS) + r")|[,:;(]\s*(?:learning|studying))(?![\w'])",
-                       re.IGNORECASE)  # the last: "SQL every day, learning R at the moment"
+_GOVERNOR = re.compile(
+    r"(?:(?<![\w'])(?:" + "|".join(_GOVERNORS) + r")|[,:;(]\s*(?:learning|studying))(?![\w'])", re.IGNORECASE
+)  # the last: "SQL every day, learning R at the moment"
 #: A negation word just before a mention ("but not JavaScript", "no Python").
 _NEAR_NEGATION = re.compile(r"(?<![\w'])(?:not|no|nor|never)\s+(?:yet\s+|even\s+|really\s+|much\s+)?$", re.IGNORECASE)
 _CLAUSE_END = re.compile(
@@ -70,7 +76,7 @@ class Clauses:
     def not_held(self, start: int, end: int) -> bool:
         """The mention ``text[start:end]`` is negated or wished for, not held."""
         text = self.text
-        if _NEAR_NEGATION.search(text[max(0, start - 20):start]):
+        if _NEAR_NEGATION.search(text[max(0, start - 20) : start]):
             return True
         lo, _hi = self.around(start)
         return any(m.end() <= start for m in _GOVERNOR.finditer(text, lo, start))

@@ -58,12 +58,14 @@ class TaskSupport:
 def occupation_tasks(occupation_id: str, settings: Settings | None = None) -> list[str]:
     """The occupation's task statements (O*NET only; ESCO occupations and postings have none)."""
     conn = base.catalogue(settings)
-    return [r[0] for r in conn.execute("SELECT text FROM task WHERE occupation_id = ? ORDER BY task_id",
-                                       (occupation_id,))]
+    return [
+        r[0] for r in conn.execute("SELECT text FROM task WHERE occupation_id = ? ORDER BY task_id", (occupation_id,))
+    ]
 
 
 def _named_links(occupation_id: str, tasks: list[str], settings: Settings | None) -> list[frozenset[str]]:
     """Per task, the skills it names and their broader skills (memoised per occupation)."""
+
     def build() -> list[frozenset[str]]:
         extractor = get_extractor(settings)
         out = []
@@ -108,8 +110,11 @@ def skill_vectors(reqs: list[Requirement], settings: Settings | None) -> dict[st
     todo: list[Requirement] = []
     try:
         matrix = extractor.skill_matrix()
-        rows = base.memoised(settings, f"embedded-skill-rows:{extractor.data.fingerprint}",
-                             lambda: {s: i for i, s in enumerate(extractor.data.embedded_ids)})
+        rows = base.memoised(
+            settings,
+            f"embedded-skill-rows:{extractor.data.fingerprint}",
+            lambda: {s: i for i, s in enumerate(extractor.data.embedded_ids)},
+        )
     except (NotBuilt, OSError):  # a home without the tagger's vectors: encode what is asked for instead
         matrix, rows = None, {}
     for r in reqs:
@@ -132,8 +137,14 @@ def skill_vectors(reqs: list[Requirement], settings: Settings | None) -> dict[st
     return out
 
 
-def task_support(occupation_id: str, reqs: list[Requirement], settings: Settings | None = None, *,
-                 use_embeddings: bool = True, vectors: dict[str, np.ndarray] | None = None) -> TaskSupport:
+def task_support(
+    occupation_id: str,
+    reqs: list[Requirement],
+    settings: Settings | None = None,
+    *,
+    use_embeddings: bool = True,
+    vectors: dict[str, np.ndarray] | None = None,
+) -> TaskSupport:
     """How many of the occupation's tasks depend on each requirement's skill (named or by meaning)."""
     tasks = occupation_tasks(occupation_id, settings)
     if not tasks or not reqs:

@@ -13,14 +13,18 @@ import re
 from dataclasses import dataclass
 
 # Words that open a wish: "I want to", "hoping to", "would love to", "thinking about", "my goal is".
-_WISH = (r"(?:want(?:s|ed|ing)?|wanna|would\s+(?:like|love)|'d\s+(?:like|love)|(?:i\s+)?(?:hope|hoping)|"
-         r"plan(?:ning)?|looking|trying|aim(?:ing)?|keen|eager|ready|intend(?:ing)?|wish|dream(?:ing)?\s+of|"
-         r"dream\s+is|thinking\s+(?:about|of)|considering|interested\s+in|curious\s+about|open\s+to|"
-         r"goal\s+is|aspir(?:e|ing)|would\s+rather|next\s+step\s+is|how\s+(?:do|can|could)\s+i|"
-         r"help\s+me|i'?m\s+after|seeking)")
+_WISH = (
+    r"(?:want(?:s|ed|ing)?|wanna|would\s+(?:like|love)|'d\s+(?:like|love)|(?:i\s+)?(?:hope|hoping)|"
+    r"plan(?:ning)?|looking|trying|aim(?:ing)?|keen|eager|ready|intend(?:ing)?|wish|dream(?:ing)?\s+of|"
+    r"dream\s+is|thinking\s+(?:about|of)|considering|interested\s+in|curious\s+about|open\s+to|"
+    r"goal\s+is|aspir(?:e|ing)|would\s+rather|next\s+step\s+is|how\s+(?:do|can|could)\s+i|"
+    r"help\s+me|i'?m\s+after|seeking)"
+)
 # Verbs that make a goal on their own: "switching to", "moving into", "break into", "retrain as".
-_MOVE = (r"(?:switch(?:ing)?|transition(?:ing)?|pivot(?:ing)?|break(?:ing)?|mov(?:e|ing)|branch(?:ing)?|"
-         r"cross(?:ing)?|jump(?:ing)?|chang(?:e|ing)|retrain(?:ing)?|shift(?:ing)?|head(?:ing)?|get(?:ting)?|go(?:ing)?)")
+_MOVE = (
+    r"(?:switch(?:ing)?|transition(?:ing)?|pivot(?:ing)?|break(?:ing)?|mov(?:e|ing)|branch(?:ing)?|"
+    r"cross(?:ing)?|jump(?:ing)?|chang(?:e|ing)|retrain(?:ing)?|shift(?:ing)?|head(?:ing)?|get(?:ting)?|go(?:ing)?)"
+)
 _GOAL_PATTERNS = [
     re.compile(rf"\b{_WISH}\b", re.I),
     re.compile(rf"\b{_MOVE}\s+(?:careers?\s+|fields?\s+|over\s+|back\s+)?(?:in)?to(?:wards?)?\b", re.I),
@@ -40,48 +44,248 @@ _BOUNDARY = re.compile(
     r"[.;!?\n()\[\]:]|,|\b(?:but|because|since|so\s+that|so|while|though|although|whereas|where|after|before|"
     r"someday|one\s+day|eventually|in\s+the\s+(?:future|next|long\s+run)|soon|next\s+year|within|by\s+\d|"
     r"if|when|with|who|which|using\s+my|given|however|and\s+(?:i|i'm|im|i've|have|am|my|was|also|would|want)|"
-    r"or\s+(?:maybe|perhaps|something)|instead\s+of|rather\s+than|at\s+some\s+point|now\s+that)\b", re.I)
+    r"or\s+(?:maybe|perhaps|something)|instead\s+of|rather\s+than|at\s+some\s+point|now\s+that)\b",
+    re.I,
+)
 # Words around a target that are not the target: "get into the finance industry" → "finance".
 _LEAD_FILLER = {
-    "to", "into", "in", "as", "a", "an", "the", "get", "go", "work", "working", "be", "become", "becoming", "start",
-    "starting", "move", "moving", "switch", "switching", "transition", "transitioning", "pivot", "pivoting", "break",
-    "breaking", "change", "changing", "career", "careers", "field", "fields", "job", "jobs", "role", "roles",
-    "position", "positions", "of", "something", "some", "kind", "sort", "type", "area", "world", "over", "towards",
-    "toward", "pursue", "pursuing", "land", "landing", "find", "finding", "enter", "entering", "join", "joining",
-    "explore", "exploring", "do", "doing", "try", "trying", "qualify", "train", "training", "retrain", "retraining",
-    "for", "at", "on", "more", "maybe", "perhaps", "possibly", "really", "also", "one", "day", "opportunities",
-    "opportunity", "eventually", "making", "make", "jump", "leap", "shift", "shifting", "head", "heading", "my",
-    "own", "full", "time", "full-time", "proper", "new", "actual", "entry", "level", "entry-level", "like",
-    "about", "of", "going", "back", "out", "myself", "up", "eventually", "somewhere", "anything", "everything", "retrain", "crossing", "cross", "branch", "branching",
-    "learn", "learning", "study", "studying", "is", "me", "can", "could", "i", "how", "get", "getting", "that",
-    "this", "to", "am", "i'm", "im", "would", "like", "love", "something", "with", "from", "here", "an", "job",
+    "to",
+    "into",
+    "in",
+    "as",
+    "a",
+    "an",
+    "the",
+    "get",
+    "go",
+    "work",
+    "working",
+    "be",
+    "become",
+    "becoming",
+    "start",
+    "starting",
+    "move",
+    "moving",
+    "switch",
+    "switching",
+    "transition",
+    "transitioning",
+    "pivot",
+    "pivoting",
+    "break",
+    "breaking",
+    "change",
+    "changing",
+    "career",
+    "careers",
+    "field",
+    "fields",
+    "job",
+    "jobs",
+    "role",
+    "roles",
+    "position",
+    "positions",
+    "of",
+    "something",
+    "some",
+    "kind",
+    "sort",
+    "type",
+    "area",
+    "world",
+    "over",
+    "towards",
+    "toward",
+    "pursue",
+    "pursuing",
+    "land",
+    "landing",
+    "find",
+    "finding",
+    "enter",
+    "entering",
+    "join",
+    "joining",
+    "explore",
+    "exploring",
+    "do",
+    "doing",
+    "try",
+    "trying",
+    "qualify",
+    "train",
+    "training",
+    "retrain",
+    "retraining",
+    "for",
+    "at",
+    "on",
+    "more",
+    "maybe",
+    "perhaps",
+    "possibly",
+    "really",
+    "also",
+    "one",
+    "day",
+    "opportunities",
+    "opportunity",
+    "eventually",
+    "making",
+    "make",
+    "jump",
+    "leap",
+    "shift",
+    "shifting",
+    "head",
+    "heading",
+    "my",
+    "own",
+    "full",
+    "time",
+    "full-time",
+    "proper",
+    "new",
+    "actual",
+    "entry",
+    "level",
+    "entry-level",
+    "like",
+    "about",
+    "going",
+    "back",
+    "out",
+    "myself",
+    "up",
+    "somewhere",
+    "anything",
+    "everything",
+    "crossing",
+    "cross",
+    "branch",
+    "branching",
+    "learn",
+    "learning",
+    "study",
+    "studying",
+    "is",
+    "me",
+    "can",
+    "could",
+    "i",
+    "how",
+    "getting",
+    "that",
+    "this",
+    "am",
+    "i'm",
+    "im",
+    "would",
+    "love",
+    "with",
+    "from",
+    "here",
 }
 _TRAIL_FILLER = {
-    "role", "roles", "job", "jobs", "field", "industry", "sector", "career", "careers", "work", "space", "area",
-    "position", "positions", "eventually", "someday", "instead", "now", "too", "stuff", "things", "world",
-    "profession", "department", "side", "track", "path", "one", "please", "somehow", "later", "again", "full-time",
-    "type", "kind", "related", "type", "domain", "route", "opportunities", "opportunity", "next",
+    "role",
+    "roles",
+    "job",
+    "jobs",
+    "field",
+    "industry",
+    "sector",
+    "career",
+    "careers",
+    "work",
+    "space",
+    "area",
+    "position",
+    "positions",
+    "eventually",
+    "someday",
+    "instead",
+    "now",
+    "too",
+    "stuff",
+    "things",
+    "world",
+    "profession",
+    "department",
+    "side",
+    "track",
+    "path",
+    "one",
+    "please",
+    "somehow",
+    "later",
+    "again",
+    "full-time",
+    "type",
+    "kind",
+    "related",
+    "domain",
+    "route",
+    "opportunities",
+    "opportunity",
+    "next",
 }
 _NEGATION = re.compile(
     r"\b(?:no|not|never|don'?t|do\s+not|doesn'?t|didn'?t|haven'?t|have\s+not|hasn'?t|without|lack(?:ing)?|"
-    r"can'?t|cannot|zero|none|limited|unfamiliar|new\s+to)\b", re.I)
+    r"can'?t|cannot|zero|none|limited|unfamiliar|new\s+to)\b",
+    re.I,
+)
 _CLAUSE = re.compile(r"[.;!?\n•|]|,|\b(?:but|though|although|whereas|however|while|except)\b", re.I)
 _SELF = re.compile(
     r"\b(?:i\s+am|i'?m|im|i\s+work(?:ed)?\s+as|i\s+work\s+in|working\s+as|work\s+as|i'?ve\s+been|i\s+have\s+been|"
     r"i\s+was|currently|employed\s+as|job\s+as|role\s+as|position\s+as|career\s+as|years?\s+as|"
     r"by\s+trade|my\s+job\s+is|my\s+title\s+is|title:|current\s+role:?|occupation:?|profession:?|i\s+do|"
-    r"i\s+teach|i\s+taught)\b", re.I)
-_PAST = re.compile(r"\b(?:former(?:ly)?|ex-|used\s+to\s+be|i\s+was|previously|retired|in\s+my\s+previous|"
-                   r"back\s+when|once\s+worked|i\s+taught)\b", re.I)
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-                 "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "a": 1, "a couple of": 2,
-                 "a few": 3, "several": 4}
-_YEARS = re.compile(r"\b(?P<n>\d{1,2}(?:\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                    r"fifteen|twenty|a\s+couple\s+of|a\s+few|several)\s*\+?\s*(?:years?|yrs?)\b", re.I)
-_SENIORITY = [("lead", re.compile(r"\b(?:lead|head\s+of|principal|chief|director|manager\s+of\s+managers)\b", re.I)),
-              ("senior", re.compile(r"\b(?:senior|sr\.?|experienced|veteran|seasoned)\b", re.I)),
-              ("entry", re.compile(r"\b(?:junior|jr\.?|entry[- ]level|graduate|trainee|intern|apprentice|student|"
-                                   r"fresher|just\s+graduated|new\s+grad)\b", re.I))]
+    r"i\s+teach|i\s+taught)\b",
+    re.I,
+)
+_PAST = re.compile(
+    r"\b(?:former(?:ly)?|ex-|used\s+to\s+be|i\s+was|previously|retired|in\s+my\s+previous|"
+    r"back\s+when|once\s+worked|i\s+taught)\b",
+    re.I,
+)
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "a": 1,
+    "a couple of": 2,
+    "a few": 3,
+    "several": 4,
+}
+_YEARS = re.compile(
+    r"\b(?P<n>\d{1,2}(?:\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fifteen|twenty|a\s+couple\s+of|a\s+few|several)\s*\+?\s*(?:years?|yrs?)\b",
+    re.I,
+)
+_SENIORITY = [
+    ("lead", re.compile(r"\b(?:lead|head\s+of|principal|chief|director|manager\s+of\s+managers)\b", re.I)),
+    ("senior", re.compile(r"\b(?:senior|sr\.?|experienced|veteran|seasoned)\b", re.I)),
+    (
+        "entry",
+        re.compile(
+            r"\b(?:junior|jr\.?|entry[- ]level|graduate|trainee|intern|apprentice|student|"
+            r"fresher|just\s+graduated|new\s+grad)\b",
+            re.I,
+        ),
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -96,8 +300,9 @@ class GoalPhrase:
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     """Shrink ``[start, end)`` past filler words at both ends."""
-    words = [(m.start() + start, m.end() + start, m.group().lower())
-             for m in re.finditer(r"[\w'’+#.-]+", text[start:end])]
+    words = [
+        (m.start() + start, m.end() + start, m.group().lower()) for m in re.finditer(r"[\w'’+#.-]+", text[start:end])
+    ]
     i, j = 0, len(words)
     while i < j and words[i][2].strip(".") in _LEAD_FILLER:
         i += 1
@@ -118,7 +323,7 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
     for m in cues:
         if m.start() < taken_until:
             continue
-        if _PAST_BEFORE.search(text[max(0, m.start() - 25):m.start()]):
+        if _PAST_BEFORE.search(text[max(0, m.start() - 25) : m.start()]):
             continue
         stop = _BOUNDARY.search(text, m.end())
         end = stop.start() if stop else len(text)
@@ -139,11 +344,18 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
         target = text[t_start:t_end]
         if len(target.split()) > 8:
             continue
-        learn = bool(re.search(r"\b(?:learn(?:ing)?|study(?:ing)?|pick\s+up|get\s+better\s+at|improve)\b",
-                               text[m.start():t_start], re.I))
+        learn = bool(
+            re.search(
+                r"\b(?:learn(?:ing)?|study(?:ing)?|pick\s+up|get\s+better\s+at|improve)\b",
+                text[m.start() : t_start],
+                re.I,
+            )
+        )
         # the wish covers the rest of its sentence: "become an accountant who knows Python" holds no Python
         wish_end = _SENTENCE_END.search(text, t_end)
-        found.append(GoalPhrase((m.start(), wish_end.start() if wish_end else len(text)), (t_start, t_end), target, learn))
+        found.append(
+            GoalPhrase((m.start(), wish_end.start() if wish_end else len(text)), (t_start, t_end), target, learn)
+        )
         taken_until = found[-1].clause[1]
     return found
 

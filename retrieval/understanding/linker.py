@@ -41,22 +41,92 @@ ACRONYM = 0.5
 MAX_GOALS = 3
 
 Tense = Literal["current", "past", "unknown"]  # OccupationLink.tense
-CLEAR_COVER = 0.5            # a goal reading by name covering this share of the target's words is clear
-CLEAR_MEANING = 0.55         # ... else a reading by meaning this close wins over it
-MEANING_ONLY_MIN = 0.3      # an occupation linked by meaning alone below this confidence is not linked
-SEMANTIC_GOAL = 0.55         # an occupation goal found by meaning alone must be this close ("astronaut wizard" is not)
-SEMANTIC_WEIGHT = 1.5        # cosine (≈0.2..0.7) times this joins the title evidence
-MIN_SEMANTIC = 0.42          # best cosine below this, with no title: we could not tell what they do
-CONFIDENT = 0.75             # a link at or above this is ranked exactly like a code query
+CLEAR_COVER = 0.5  # a goal reading by name covering this share of the target's words is clear
+CLEAR_MEANING = 0.55  # ... else a reading by meaning this close wins over it
+MEANING_ONLY_MIN = 0.3  # an occupation linked by meaning alone below this confidence is not linked
+SEMANTIC_GOAL = 0.55  # an occupation goal found by meaning alone must be this close ("astronaut wizard" is not)
+SEMANTIC_WEIGHT = 1.5  # cosine (≈0.2..0.7) times this joins the title evidence
+MIN_SEMANTIC = 0.42  # best cosine below this, with no title: we could not tell what they do
+CONFIDENT = 0.75  # a link at or above this is ranked exactly like a code query
 MAX_CANDIDATES = 5
-UNDERSTOOD_CACHE = 64        # texts whose understanding is kept in memory (never on disk)
+UNDERSTOOD_CACHE = 64  # texts whose understanding is kept in memory (never on disk)
 MIN_SKILL_CONFIDENCE = 0.6
 _HEADING_LINE = re.compile(r"^[^\n]{1,60}$", re.M)
-_ENGLISH = {"i", "a", "an", "the", "and", "or", "to", "of", "in", "on", "for", "with", "at", "my", "me", "am",
-            "is", "was", "have", "has", "been", "as", "work", "working", "job", "years", "year", "want", "do"}
-_FOREIGN = {"je", "suis", "et", "le", "la", "les", "des", "une", "un", "est", "soy", "estoy", "el", "los", "las",
-            "y", "que", "en", "con", "para", "trabajo", "ich", "bin", "und", "der", "die", "das", "ein", "eine",
-            "mit", "arbeite", "sono", "lavoro", "il", "di", "che", "eu", "sou", "trabalho", "não", "als", "bei"}
+_ENGLISH = {
+    "i",
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "to",
+    "of",
+    "in",
+    "on",
+    "for",
+    "with",
+    "at",
+    "my",
+    "me",
+    "am",
+    "is",
+    "was",
+    "have",
+    "has",
+    "been",
+    "as",
+    "work",
+    "working",
+    "job",
+    "years",
+    "year",
+    "want",
+    "do",
+}
+_FOREIGN = {
+    "je",
+    "suis",
+    "et",
+    "le",
+    "la",
+    "les",
+    "des",
+    "une",
+    "un",
+    "est",
+    "soy",
+    "estoy",
+    "el",
+    "los",
+    "las",
+    "y",
+    "que",
+    "en",
+    "con",
+    "para",
+    "trabajo",
+    "ich",
+    "bin",
+    "und",
+    "der",
+    "die",
+    "das",
+    "ein",
+    "eine",
+    "mit",
+    "arbeite",
+    "sono",
+    "lavoro",
+    "il",
+    "di",
+    "che",
+    "eu",
+    "sou",
+    "trabalho",
+    "não",
+    "als",
+    "bei",
+}
 _WORDS = re.compile(r"[^\W\d_]+", re.U)
 
 NO_OCCUPATION = "I could not tell what you do — tell me your job title (for example “I'm a registered nurse”)."
@@ -76,21 +146,29 @@ class Linker:
     """Links free text to a structured :class:`Understanding`. Built once per process (it holds the
     title index and the occupation embeddings of the catalogue it serves)."""
 
-    def __init__(self, titles: TitleIndex, occupation_ids: list[str], occupation_vectors: np.ndarray,
-                 embed: Callable[[str], np.ndarray], skill_finder: Callable[[str], list] | None = None,
-                 skill_lookup: Callable[[str], list[str]] | None = None, common_words: frozenset[str] = frozenset(),
-                 title_vectors: np.ndarray | None = None):
+    def __init__(
+        self,
+        titles: TitleIndex,
+        occupation_ids: list[str],
+        occupation_vectors: np.ndarray,
+        embed: Callable[[str], np.ndarray],
+        skill_finder: Callable[[str], list] | None = None,
+        skill_lookup: Callable[[str], list[str]] | None = None,
+        common_words: frozenset[str] = frozenset(),
+        title_vectors: np.ndarray | None = None,
+    ):
         self.titles = titles
-        self.common_words = common_words             # lower-case words of the catalogue's prose
+        self.common_words = common_words  # lower-case words of the catalogue's prose
         self.ids = occupation_ids
         self.index = {oid: i for i, oid in enumerate(occupation_ids)}
-        self.vectors = occupation_vectors          # (n, d) L2-normalised: titles + description + tasks
-        self.title_vectors = title_vectors         # (n, d) the O*NET title alone: crisp for a short goal phrase
+        self.vectors = occupation_vectors  # (n, d) L2-normalised: titles + description + tasks
+        self.title_vectors = title_vectors  # (n, d) the O*NET title alone: crisp for a short goal phrase
         self.embed = embed
-        self.skill_finder = skill_finder           # text → ExtractedSkill-like hits with spans
-        self.skill_lookup = skill_lookup           # a skill phrase → catalogue skill ids
-        self._field_keys = sorted(((title_key(a), f) for f in FIELDS for a in (f.name, *f.aliases)),
-                                  key=lambda kv: -len(kv[0]))
+        self.skill_finder = skill_finder  # text → ExtractedSkill-like hits with spans
+        self.skill_lookup = skill_lookup  # a skill phrase → catalogue skill ids
+        self._field_keys = sorted(
+            ((title_key(a), f) for f in FIELDS for a in (f.name, *f.aliases)), key=lambda kv: -len(kv[0])
+        )
         self._field_vectors: np.ndarray | None = None
 
     # ------------------------------------------------------------------ entry point
@@ -112,8 +190,14 @@ class Linker:
         years = cues.years_of_experience(text)
         occupations = self.link_occupations(text, excluded=goal_regions + negated)
         skills = self.held_skills(text, excluded=goal_regions + negated)
-        goals = [g for g in (self.resolve_goal(p.text, span=Span(start=p.target[0], end=p.target[1], text=p.text),
-                                               learn=p.learn) for p in goals_found[:MAX_GOALS]) if g is not None]
+        goals = [
+            g
+            for g in (
+                self.resolve_goal(p.text, span=Span(start=p.target[0], end=p.target[1], text=p.text), learn=p.learn)
+                for p in goals_found[:MAX_GOALS]
+            )
+            if g is not None
+        ]
         if occupations and all(o.span is None for o in occupations) and occupations[0].confidence < MEANING_ONLY_MIN:
             # "What careers would suit me?": no title, and the nearest occupations by meaning are far
             occupations = []
@@ -123,11 +207,16 @@ class Linker:
         message = None if occupations else NO_OCCUPATION
         if not occupations and not skills and not goals:
             status = "nonsense" if self._semantic_best(text) < MIN_SEMANTIC * 0.8 else "no_occupation"
-        return Understanding(status=status, message=message, occupations=occupations, skills=skills, goals=goals,
-                             years_experience=years,
-                             # cues.seniority returns one of these levels (it is typed plain str there)
-                             seniority=cast(Literal["entry", "mid", "senior", "lead"] | None,
-                                            cues.seniority(text, years)))
+        return Understanding(
+            status=status,
+            message=message,
+            occupations=occupations,
+            skills=skills,
+            goals=goals,
+            years_experience=years,
+            # cues.seniority returns one of these levels (it is typed plain str there)
+            seniority=cast(Literal["entry", "mid", "senior", "lead"] | None, cues.seniority(text, years)),
+        )
 
     @staticmethod
     def _looks_english(text: str) -> bool:
@@ -182,7 +271,7 @@ class Linker:
         scored = []
         for oid in candidates:
             sim = float(sims[self.index[oid]])
-            title_part = 1.0 - math.exp(-evidence.get(oid, 0.0))   # diminishing returns for repeats
+            title_part = 1.0 - math.exp(-evidence.get(oid, 0.0))  # diminishing returns for repeats
             scored.append((title_part + SEMANTIC_WEIGHT * sim, title_part, sim, oid))
         scored.sort(key=lambda s: (-s[0], s[3]))
         top_score = scored[0][0]
@@ -198,10 +287,16 @@ class Linker:
             best = best_match.get(oid)
             match = best[1] if best else None
             tense = best[2] if best else "unknown"
-            out.append(OccupationLink(
-                occupation_id=oid, title=self.titles.titles[oid], confidence=round(confidence, 3),
-                span=Span(start=match.start, end=match.end, text=match.text) if match else None, tense=tense,
-                method=("title+meaning" if match else "meaning")))
+            out.append(
+                OccupationLink(
+                    occupation_id=oid,
+                    title=self.titles.titles[oid],
+                    confidence=round(confidence, 3),
+                    span=Span(start=match.start, end=match.end, text=match.text) if match else None,
+                    tense=tense,
+                    method=("title+meaning" if match else "meaning"),
+                )
+            )
         return out
 
     def _plain_word(self, m: TitleMatch) -> bool:
@@ -231,9 +326,15 @@ class Linker:
             seen.add(hit.skill_id)
             start, end = spans[0]
             kind: Literal["skill", "credential"] = "credential" if getattr(hit, "kind", "") == "credential" else "skill"
-            out.append(SkillMention(skill_id=hit.skill_id, label=hit.label, kind=kind,
-                                    confidence=round(float(hit.confidence), 3),
-                                    span=Span(start=start, end=end, text=text[start:end])))
+            out.append(
+                SkillMention(
+                    skill_id=hit.skill_id,
+                    label=hit.label,
+                    kind=kind,
+                    confidence=round(float(hit.confidence), 3),
+                    span=Span(start=start, end=end, text=text[start:end]),
+                )
+            )
         return out[:40]
 
     # ------------------------------------------------------------------ goals
@@ -299,17 +400,25 @@ class Linker:
         return Goal(text=target, kind="field", field=" + ".join(names), soc_prefixes=codes, confidence=0.85, span=span)
 
     @staticmethod
-    def _occupation_goal(target: str, occupations: list[tuple[str, float]], span: Span | None,
-                         confidence: float) -> Goal:
+    def _occupation_goal(
+        target: str, occupations: list[tuple[str, float]], span: Span | None, confidence: float
+    ) -> Goal:
         top = occupations[0][1]
         ids = [oid for oid, w in occupations if w >= top - 1e-9][:3]
-        return Goal(text=target, kind="occupation", occupation_ids=ids, soc_prefixes=sorted({o[:7] for o in ids}),
-                    confidence=confidence, span=span)
+        return Goal(
+            text=target,
+            kind="occupation",
+            occupation_ids=ids,
+            soc_prefixes=sorted({o[:7] for o in ids}),
+            confidence=confidence,
+            span=span,
+        )
 
     @staticmethod
     def _field_goal(target: str, f: CareerField, span: Span | None, confidence: float) -> Goal:
-        return Goal(text=target, kind="field", field=f.name, soc_prefixes=list(f.soc_prefixes),
-                    confidence=confidence, span=span)
+        return Goal(
+            text=target, kind="field", field=f.name, soc_prefixes=list(f.soc_prefixes), confidence=confidence, span=span
+        )
 
     def _skill_goal(self, target: str, span: Span | None) -> Goal | None:
         if self.skill_lookup is None:
@@ -330,7 +439,7 @@ class Linker:
     def nearest_titles(self, text: str, n: int) -> list[tuple[str, str]]:
         """The ``n`` occupations nearest ``text`` by meaning as ``(id, title)``, "All Other" catch-alls
         only to fill up: the suggestions offered when a typed occupation matches no title."""
-        order = [self.ids[j] for j in np.argsort(-self._occupation_sims(self.embed(text)))[:4 * n]]
+        order = [self.ids[j] for j in np.argsort(-self._occupation_sims(self.embed(text)))[: 4 * n]]
         named = [o for o in order if "All Other" not in self.titles.titles[o]]
         picked = (named + [o for o in order if o not in named])[:n]
         return [(oid, self.titles.titles[oid]) for oid in picked]
@@ -349,6 +458,12 @@ class Linker:
         k = int(np.argmax(sims))
         if sims[k] >= SEMANTIC_GOAL:
             oid = self.ids[k]
-            return Goal(text=target, kind="occupation", occupation_ids=[oid], soc_prefixes=[oid[:7]],
-                        confidence=round(float(sims[k]), 3), span=span)
+            return Goal(
+                text=target,
+                kind="occupation",
+                occupation_ids=[oid],
+                soc_prefixes=[oid[:7]],
+                confidence=round(float(sims[k]), 3),
+                span=span,
+            )
         return None

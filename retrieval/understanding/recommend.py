@@ -24,13 +24,16 @@ from retrieval.understanding.linker import CONFIDENT, Linker
 from retrieval.understanding.schema import Goal, Understanding
 from retrieval.understanding.service import get_linker
 
-TEXT_WEIGHT = 0.5          # the text match's weight in a blend with uncertain occupation links
-SOURCE_MIN = 0.3           # occupation candidates below this confidence are not the person's
+TEXT_WEIGHT = 0.5  # the text match's weight in a blend with uncertain occupation links
+SOURCE_MIN = 0.3  # occupation candidates below this confidence are not the person's
 GOAL_CENTRALITY = {"field": 1.5, "occupation": 1.0}
 
 
-def recommend_occupations(profiles: list[Profile], k: int = 20, settings: Settings | None = None,
-                          ) -> list[list[ScoredOccupation]]:
+def recommend_occupations(
+    profiles: list[Profile],
+    k: int = 20,
+    settings: Settings | None = None,
+) -> list[list[ScoredOccupation]]:
     """One list per profile. Profiles that need no understanding (a code or title, skills only) are
     ranked together in one batch, as before."""
     settings = settings or get_settings()
@@ -59,8 +62,10 @@ def resolve_goal(linker: Linker, text: str) -> Goal:
     """``Profile.goal`` → a :class:`Goal`; an unknown target is a clear error, never a silent guess."""
     goal = linker.resolve_goal(text)
     if goal is None:
-        raise ProfileError(f"I couldn't find a field, occupation or skill called {text!r}; try a job title "
-                           "(“data analyst”) or a field (“finance”, “healthcare”).")
+        raise ProfileError(
+            f"I couldn't find a field, occupation or skill called {text!r}; try a job title "
+            "(“data analyst”) or a field (“finance”, “healthcare”)."
+        )
     return goal
 
 
@@ -84,10 +89,14 @@ class PersonalRanking:
         understanding = self.linker.understand(profile.text) if profile.text else None
         if understanding is not None and not profile.occupation and not profile.skills:
             if understanding.status in ("empty", "not_english", "nonsense") or (
-                    not understanding.occupations and not understanding.skills and not understanding.goals):
+                not understanding.occupations and not understanding.skills and not understanding.goals
+            ):
                 raise ProfileError(understanding.message or "I could not tell what you do — tell me your job title.")
-        goal = resolve_goal(self.linker, profile.goal) if profile.goal else (
-            understanding.goals[0] if understanding and understanding.goals else None)
+        goal = (
+            resolve_goal(self.linker, profile.goal)
+            if profile.goal
+            else (understanding.goals[0] if understanding and understanding.goals else None)
+        )
         sources = self.sources(profile, understanding)
         base = self._base_list(profile, understanding, sources)
         exclude = set(profile.exclude) | {oid for oid, conf in sources if conf >= 0.5}
@@ -97,8 +106,9 @@ class PersonalRanking:
             base = self._transition_list(profile, goal, sources, base)
         return [i for i in base if i.id not in exclude][:k]
 
-    def _base_list(self, profile: Profile, understanding: Understanding | None,
-                   sources: list[tuple[str, float]]) -> list[ScoredOccupation]:
+    def _base_list(
+        self, profile: Profile, understanding: Understanding | None, sources: list[tuple[str, float]]
+    ) -> list[ScoredOccupation]:
         if sources and sources[0][1] >= CONFIDENT:
             return self.rec.from_occupations([sources[0][0]])[sources[0][0]]
         lists = self.rec.from_occupations([oid for oid, _c in sources])
@@ -110,7 +120,7 @@ class PersonalRanking:
                 text = profile.text or ""
                 for g in understanding.goals:
                     if g.span is not None:
-                        text = text[:g.span.start] + " " * (g.span.end - g.span.start) + text[g.span.end:]
+                        text = text[: g.span.start] + " " * (g.span.end - g.span.start) + text[g.span.end :]
                 text_profile = text_profile.model_copy(update={"text": text.strip() or None})
             if text_profile.text or text_profile.skills:
                 weighted.append((self.rec.from_text(text_profile), TEXT_WEIGHT))
@@ -118,8 +128,9 @@ class PersonalRanking:
             return []
         return weighted[0][0] if len(weighted) == 1 else self.rec.blend(weighted)
 
-    def _transition_list(self, profile: Profile, goal: Goal, sources: list[tuple[str, float]],
-                         base: list[ScoredOccupation]) -> list[ScoredOccupation]:
+    def _transition_list(
+        self, profile: Profile, goal: Goal, sources: list[tuple[str, float]], base: list[ScoredOccupation]
+    ) -> list[ScoredOccupation]:
         corpus = self.rec.corpus
         targets = self._targets(goal)
         if targets.size == 0:
@@ -127,8 +138,11 @@ class PersonalRanking:
         src_rows = [(corpus.index[oid], conf) for oid, conf in sources if oid in corpus.index]
         ranked = self.rec.ranked_ids([oid for oid, _c in sources if oid in corpus.index])
         ranked_rows = {corpus.index[q]: [corpus.index[c] for c in cs if c in corpus.index] for q, cs in ranked.items()}
-        related = {corpus.index[q]: {corpus.index[t]: g for t, g in ts.items() if t in corpus.index}
-                   for q, ts in self.rec.labels.items() if q in {oid for oid, _c in sources}}
+        related = {
+            corpus.index[q]: {corpus.index[t]: g for t, g in ts.items() if t in corpus.index}
+            for q, ts in self.rec.labels.items()
+            if q in {oid for oid, _c in sources}
+        }
         meaning = self.rec.dense("full")
         goal_vec = self.linker.embed(goal.field or goal.text)
         # how central each occupation is to the goal as named; a skill goal ("learn Python") is about
@@ -145,12 +159,22 @@ class PersonalRanking:
                 for p, c in enumerate(goal_ranked.get(oid, [])):
                     closeness[corpus.index[c]] = max(closeness[corpus.index[c]], 1.0 - p / 40)
             goal_sim = goal_sim + closeness
-        scores = reachability(targets=targets, sources=src_rows, requirements=self.rec.requirements(),
-                              meaning=meaning, job_zone=corpus.job_zone, ranked_from_source=ranked_rows,
-                              related=related, goal_similarity=goal_sim, text_similarity=text_sim)
+        scores = reachability(
+            targets=targets,
+            sources=src_rows,
+            requirements=self.rec.requirements(),
+            meaning=meaning,
+            job_zone=corpus.job_zone,
+            ranked_from_source=ranked_rows,
+            related=related,
+            goal_similarity=goal_sim,
+            text_similarity=text_sim,
+        )
         order = targets[np.argsort(-scores, kind="stable")]
-        top = [ScoredOccupation(corpus.ids[j], corpus.titles[j], round(float(s), 4))
-               for j, s in zip(order, np.sort(scores)[::-1])]
+        top = [
+            ScoredOccupation(corpus.ids[j], corpus.titles[j], round(float(s), 4))
+            for j, s in zip(order, np.sort(scores)[::-1])
+        ]
         inside = {i.id for i in top}
         return top + [i for i in base if i.id not in inside]
 

@@ -28,7 +28,9 @@ class OccupationLink(BaseModel):
     occupation_id: str = Field(description="O*NET-SOC code, e.g. 29-1141.00")
     title: str = Field(description="O*NET title of the occupation")
     confidence: float = Field(ge=0.0, le=1.0)
-    span: Span | None = Field(default=None, description="the words that name it; None when inferred from the whole text")
+    span: Span | None = Field(
+        default=None, description="the words that name it; None when inferred from the whole text"
+    )
     tense: Literal["current", "past", "unknown"] = "unknown"
     method: str = Field(description="how it was linked: code, alias, title, abbreviation, semantic, ...")
     years: float | None = Field(default=None, description="years in this occupation, when stated")

@@ -38,9 +38,16 @@ def build_linker(recommender: OccupationRecommender, settings: Settings) -> Link
     def find_skills(text: str) -> list:
         return extractor.extract(text, use_embeddings=False, expand=False)
 
-    return Linker(TitleIndex.from_db(conn), list(recommender.corpus.ids), vectors.astype(np.float32), embed,
-                  skill_finder=find_skills, skill_lookup=aliases.lookup,
-                  common_words=extractor.data.common_words, title_vectors=recommender.dense("title"))
+    return Linker(
+        TitleIndex.from_db(conn),
+        list(recommender.corpus.ids),
+        vectors.astype(np.float32),
+        embed,
+        skill_finder=find_skills,
+        skill_lookup=aliases.lookup,
+        common_words=extractor.data.common_words,
+        title_vectors=recommender.dense("title"),
+    )
 
 
 def get_linker(settings: Settings | None = None) -> Linker:

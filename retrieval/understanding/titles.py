@@ -155,7 +155,7 @@ class TitleIndex:
         self.colloquial = frozenset(title_key(t) for t in COLLOQUIAL)
 
     @classmethod
-    def from_db(cls, conn: sqlite3.Connection) -> "TitleIndex":
+    def from_db(cls, conn: sqlite3.Connection) -> TitleIndex:
         titles = {oid: t for oid, t in conn.execute("SELECT id, title FROM occupation WHERE taxonomy='onet'")}
         entries: dict[str, dict[str, float]] = defaultdict(dict)
 

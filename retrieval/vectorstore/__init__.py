@@ -51,8 +51,13 @@ def open_store(collection: str, settings: Settings | None = None, *, dim: int | 
     settings = settings or get_settings()
     store: VectorStore
     if settings.qdrant_url:
-        store = ClientStore(collection, url=settings.qdrant_url, api_key=settings.qdrant_api_key,
-                            shard_number=settings.qdrant_shards, replication_factor=settings.qdrant_replication_factor)
+        store = ClientStore(
+            collection,
+            url=settings.qdrant_url,
+            api_key=settings.qdrant_api_key,
+            shard_number=settings.qdrant_shards,
+            replication_factor=settings.qdrant_replication_factor,
+        )
     elif settings.qdrant_local_path:
         store = ClientStore(collection, path=settings.qdrant_local_path)
     else:

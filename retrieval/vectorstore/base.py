@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, Union, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
@@ -44,11 +44,11 @@ SPARSE = "sparse"
 DEFAULT_RRF_K = 60
 _NAMESPACE = uuid.UUID("5f0c3a52-6b1e-4d8a-9f3e-7a1d2c4b8e90")  # fixed: changing it re-keys every point
 
-Scalar = Union[str, int, bool]
+Scalar = str | int | bool
 #: Payload equality filter: ``{"field": value}`` or ``{"field": [v1, v2]}`` (match any).
-Where = Mapping[str, Union[Scalar, Sequence[Scalar]]]
+Where = Mapping[str, Scalar | Sequence[Scalar]]
 #: Backend-neutral condition: ``(field, value)`` for equality or ``(field, [values])`` for match-any.
-Condition = tuple[str, Union[Scalar, list[Scalar]]]
+Condition = tuple[str, Scalar | list[Scalar]]
 
 T = TypeVar("T")
 

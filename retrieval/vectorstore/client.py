@@ -77,8 +77,9 @@ def _filter(conds: list[Condition]) -> models.Filter | None:
         return None
     must: list[models.Condition] = []
     for key, value in conds:
-        match: models.Match = (models.MatchAny(any=match_any_values(value)) if isinstance(value, list)
-                               else models.MatchValue(value=value))
+        match: models.Match = (
+            models.MatchAny(any=match_any_values(value)) if isinstance(value, list) else models.MatchValue(value=value)
+        )
         must.append(models.FieldCondition(key=key, match=match))
     return models.Filter(must=must)
 
@@ -280,7 +281,10 @@ class ClientStore:
         limit = prefetch_k or max(4 * k, 40)
         prefetch = [
             models.Prefetch(
-                query=as_matrix(np.asarray(vector))[0].tolist(), using=DENSE, limit=limit, filter=flt,
+                query=as_matrix(np.asarray(vector))[0].tolist(),
+                using=DENSE,
+                limit=limit,
+                filter=flt,
                 params=self._params(exact),
             )
         ]

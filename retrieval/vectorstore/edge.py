@@ -322,7 +322,9 @@ class EdgeStore:
         ]
         sparse = self.sparse_encoder.query(text)
         if sparse:
-            prefetches.append(qe.Prefetch(limit=limit, query=qe.Query.Nearest(_sparse(sparse), using=SPARSE), filter=flt))
+            prefetches.append(
+                qe.Prefetch(limit=limit, query=qe.Query.Nearest(_sparse(sparse), using=SPARSE), filter=flt)
+            )
         request = qe.QueryRequest(
             limit=k,
             prefetches=prefetches,

@@ -62,9 +62,13 @@ class StoreHealth:
 
     def to_dict(self) -> dict[str, Any]:
         """The full report (trusted callers): backend, location, per-collection state, points, reasons."""
-        out: dict[str, Any] = {"ok": self.ok, "backend": self.backend, "location": self.location,
-                               "collections": dict(sorted(self.collections.items())),
-                               "points": dict(sorted(self.points.items()))}
+        out: dict[str, Any] = {
+            "ok": self.ok,
+            "backend": self.backend,
+            "location": self.location,
+            "collections": dict(sorted(self.collections.items())),
+            "points": dict(sorted(self.points.items())),
+        }
         if self.problems:
             out["problems"] = dict(sorted(self.problems.items()))
         if self.locked:
@@ -118,8 +122,11 @@ def _probe_client(settings: Settings, names: Iterable[str] | None) -> StoreHealt
     else:
         health = StoreHealth("qdrant-local", settings.qdrant_local_path)
     try:
-        client = get_client(url=settings.qdrant_url, api_key=settings.qdrant_api_key,
-                            path="" if settings.qdrant_url else settings.qdrant_local_path)
+        client = get_client(
+            url=settings.qdrant_url,
+            api_key=settings.qdrant_api_key,
+            path="" if settings.qdrant_url else settings.qdrant_local_path,
+        )
         present = {c.name for c in client.get_collections().collections}
     except Exception as exc:  # noqa: BLE001
         state = LOCKED if is_lock_error(exc) else ERROR

@@ -85,16 +85,25 @@ def lock_holder(path: str | Path) -> LockHolder | None:
 class StoreLocked(RuntimeError):
     """A vector-store collection another process holds open (Qdrant Edge: one process per store)."""
 
-    def __init__(self, collection: str, path: str | Path, holder: LockHolder | None = None, *,
-                 retry_in_s: float | None = None, cause: str = "") -> None:
+    def __init__(
+        self,
+        collection: str,
+        path: str | Path,
+        holder: LockHolder | None = None,
+        *,
+        retry_in_s: float | None = None,
+        cause: str = "",
+    ) -> None:
         self.collection = collection
         self.path = str(path)
         self.holder = holder
         self.retry_in_s = retry_in_s
         self.cause = cause
         who = holder.describe() if holder else "another process"
-        super().__init__(f"vector store collection {collection!r} at {self.path} is locked by {who}: "
-                         "Qdrant Edge lets one process open a store at a time")
+        super().__init__(
+            f"vector store collection {collection!r} at {self.path} is locked by {who}: "
+            "Qdrant Edge lets one process open a store at a time"
+        )
 
     @classmethod
     def at(cls, collection: str, path: str | Path, cause: str = "") -> StoreLocked:

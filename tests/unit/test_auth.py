@@ -100,26 +100,32 @@ PROXIES = parse_networks("10.0.0.0/8, 192.168.1.1, fd00::/8")
 
 
 def test_parse_networks():
-    assert PROXIES == (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("192.168.1.1/32"),
-                       ipaddress.ip_network("fd00::/8"))
+    assert PROXIES == (
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("192.168.1.1/32"),
+        ipaddress.ip_network("fd00::/8"),
+    )
     assert parse_networks("10.1.2.3/8") == (ipaddress.ip_network("10.0.0.0/8"),)  # host bits allowed
     assert parse_networks("") == () and parse_networks(None) == ()
     with pytest.raises(ValueError):
         parse_networks("not-a-network")
 
 
-@pytest.mark.parametrize("peer, forwarded, expected", [
-    ("203.0.113.9", None, "203.0.113.9"),                                   # no header
-    ("203.0.113.9", "198.51.100.1", "203.0.113.9"),                         # untrusted peer: header ignored
-    ("10.0.0.5", "198.51.100.1", "198.51.100.1"),                           # trusted proxy: its client
-    ("10.0.0.5", "1.1.1.1, 198.51.100.1", "198.51.100.1"),                  # left-most hops are forgeable
-    ("10.0.0.5", "198.51.100.1, 10.0.0.7", "198.51.100.1"),                 # a chain of trusted proxies
-    ("10.0.0.5", "10.0.0.6, 192.168.1.1", "10.0.0.5"),                      # every hop trusted: the peer
-    ("10.0.0.5", "garbage, 10.0.0.6", "garbage"),                           # what the proxy wrote, verbatim
-    ("10.0.0.5", " , ", "10.0.0.5"),
-    ("fd00::1", "2001:db8::7", "2001:db8::7"),                              # IPv6 proxy
-    (None, "198.51.100.1", "unknown"),
-])
+@pytest.mark.parametrize(
+    "peer, forwarded, expected",
+    [
+        ("203.0.113.9", None, "203.0.113.9"),  # no header
+        ("203.0.113.9", "198.51.100.1", "203.0.113.9"),  # untrusted peer: header ignored
+        ("10.0.0.5", "198.51.100.1", "198.51.100.1"),  # trusted proxy: its client
+        ("10.0.0.5", "1.1.1.1, 198.51.100.1", "198.51.100.1"),  # left-most hops are forgeable
+        ("10.0.0.5", "198.51.100.1, 10.0.0.7", "198.51.100.1"),  # a chain of trusted proxies
+        ("10.0.0.5", "10.0.0.6, 192.168.1.1", "10.0.0.5"),  # every hop trusted: the peer
+        ("10.0.0.5", "garbage, 10.0.0.6", "garbage"),  # what the proxy wrote, verbatim
+        ("10.0.0.5", " , ", "10.0.0.5"),
+        ("fd00::1", "2001:db8::7", "2001:db8::7"),  # IPv6 proxy
+        (None, "198.51.100.1", "unknown"),
+    ],
+)
 def test_client_ip_behind_trusted_proxies(peer, forwarded, expected):
     assert client_ip(peer, forwarded, PROXIES) == expected
 
@@ -128,9 +134,20 @@ def test_client_ip_without_trusted_proxies_is_the_peer():
     assert client_ip("10.0.0.5", "198.51.100.1", ()) == "10.0.0.5"
 
 
-@pytest.mark.parametrize("host, loopback", [("localhost", True), ("127.0.0.1", True), ("127.0.0.2", True), ("::1", True),
-                                            ("[::1]", True), ("0.0.0.0", False), ("::", False), ("192.168.1.4", False),
-                                            ("example.com", False)])
+@pytest.mark.parametrize(
+    "host, loopback",
+    [
+        ("localhost", True),
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.4", False),
+        ("example.com", False),
+    ],
+)
 def test_loopback_hosts(host, loopback):
     assert is_loopback_host(host) is loopback
 
@@ -145,21 +162,24 @@ def test_open_mode_refuses_a_network_bind(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------- costs
-@pytest.mark.parametrize("method, path, backend, cost", [
-    ("GET", "/healthz", "transformers", 0.0),
-    ("HEAD", "/healthz", "transformers", 0.0),
-    ("GET", "/login", "transformers", 0.0),
-    ("POST", "/login", "transformers", 10.0),          # a password guess
-    ("POST", "/v1/explain", "transformers", 7.0),      # an LLM explanation: rate_limit_llm_cost
-    ("POST", "/v1/explain", "deterministic", 1.0),     # the composer is a lookup
-    ("POST", "/ui/gradio_api/queue/join", "openai", 7.0),
-    ("POST", "/ui/gradio_api/queue/join?x=1", "deterministic", 1.0),
-    ("GET", "/ui/", "transformers", 0.0),              # static UI files
-    ("GET", "/ui/assets/index.js", "transformers", 0.0),
-    ("POST", "/v1/recommend", "transformers", 1.0),
-    ("GET", "/metrics", "transformers", 1.0),
-    ("POST", "/healthz", "transformers", 1.0),
-])
+@pytest.mark.parametrize(
+    "method, path, backend, cost",
+    [
+        ("GET", "/healthz", "transformers", 0.0),
+        ("HEAD", "/healthz", "transformers", 0.0),
+        ("GET", "/login", "transformers", 0.0),
+        ("POST", "/login", "transformers", 10.0),  # a password guess
+        ("POST", "/v1/explain", "transformers", 7.0),  # an LLM explanation: rate_limit_llm_cost
+        ("POST", "/v1/explain", "deterministic", 1.0),  # the composer is a lookup
+        ("POST", "/ui/gradio_api/queue/join", "openai", 7.0),
+        ("POST", "/ui/gradio_api/queue/join?x=1", "deterministic", 1.0),
+        ("GET", "/ui/", "transformers", 0.0),  # static UI files
+        ("GET", "/ui/assets/index.js", "transformers", 0.0),
+        ("POST", "/v1/recommend", "transformers", 1.0),
+        ("GET", "/metrics", "transformers", 1.0),
+        ("POST", "/healthz", "transformers", 1.0),
+    ],
+)
 def test_request_cost(tmp_path, method, path, backend, cost):
     settings = Settings(home=tmp_path, llm_backend=backend, rate_limit_llm_cost=7.0)
     assert request_cost(method, path, settings) == cost
@@ -172,9 +192,19 @@ def test_metrics_route_labels_are_bounded():
     assert _route_family("/healthz") == "/healthz"
 
 
-@pytest.mark.parametrize("target, safe", [("/ui/chat?x=1", "/ui/chat?x=1"), ("/", "/"), (None, "/ui/"), ("", "/ui/"),
-                                          ("//evil.example", "/ui/"), ("https://evil.example/", "/ui/"),
-                                          ("/\\evil.example", "/ui/"), ("javascript:alert(1)", "/ui/")])
+@pytest.mark.parametrize(
+    "target, safe",
+    [
+        ("/ui/chat?x=1", "/ui/chat?x=1"),
+        ("/", "/"),
+        (None, "/ui/"),
+        ("", "/ui/"),
+        ("//evil.example", "/ui/"),
+        ("https://evil.example/", "/ui/"),
+        ("/\\evil.example", "/ui/"),
+        ("javascript:alert(1)", "/ui/"),
+    ],
+)
 def test_login_redirects_only_to_local_paths(target, safe):
     assert _safe_next(target) == safe
 
@@ -191,13 +221,27 @@ async def _socket(websocket):
     await websocket.close()
 
 
-def _client(tmp_path, *, keys: str = "", per_minute: int = 1000, proxies: str = "", backend: str = "deterministic",
-            peer: str = "testclient"):
-    settings = Settings(home=tmp_path, api_keys=keys, trusted_proxies=proxies, llm_backend=backend,
-                        rate_limit_llm_cost=10.0)
-    inner = Starlette(routes=[Route("/v1/whoami", _whoami, methods=["GET", "POST"]), Route("/healthz", _whoami),
-                              Route("/v1/explain", _whoami, methods=["POST"]), Route("/ui/page", _whoami),
-                              WebSocketRoute("/ui/ws", _socket)])
+def _client(
+    tmp_path,
+    *,
+    keys: str = "",
+    per_minute: int = 1000,
+    proxies: str = "",
+    backend: str = "deterministic",
+    peer: str = "testclient",
+):
+    settings = Settings(
+        home=tmp_path, api_keys=keys, trusted_proxies=proxies, llm_backend=backend, rate_limit_llm_cost=10.0
+    )
+    inner = Starlette(
+        routes=[
+            Route("/v1/whoami", _whoami, methods=["GET", "POST"]),
+            Route("/healthz", _whoami),
+            Route("/v1/explain", _whoami, methods=["POST"]),
+            Route("/ui/page", _whoami),
+            WebSocketRoute("/ui/ws", _socket),
+        ]
+    )
     limiter = RateLimiter(per_minute)
     app = AuthMiddleware(inner, settings=settings, keyring=KeyRing(parse_keys(keys)), limiter=limiter)
     return TestClient(app, client=(peer, 50000)), limiter

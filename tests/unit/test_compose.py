@@ -27,17 +27,96 @@ COMPOSE = REPO / "docker-compose.yml"
 TOP_LEVEL = {"version", "name", "include", "services", "networks", "volumes", "configs", "secrets", "models"}
 # The compose-spec service properties (compose-spec.json, "service" definition).
 SERVICE_KEYS = {
-    "annotations", "attach", "blkio_config", "build", "cap_add", "cap_drop", "cgroup", "cgroup_parent", "command",
-    "configs", "container_name", "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_period",
-    "cpu_rt_runtime", "cpu_shares", "cpus", "cpuset", "credential_spec", "depends_on", "deploy", "develop",
-    "device_cgroup_rules", "devices", "dns", "dns_opt", "dns_search", "domainname", "entrypoint", "env_file",
-    "environment", "expose", "extends", "external_links", "extra_hosts", "gpus", "group_add", "healthcheck",
-    "hostname", "image", "init", "ipc", "isolation", "labels", "label_file", "links", "logging", "mac_address",
-    "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit", "models", "network_mode", "networks",
-    "oom_kill_disable", "oom_score_adj", "pid", "pids_limit", "platform", "ports", "post_start", "pre_stop",
-    "privileged", "profiles", "provider", "pull_policy", "read_only", "restart", "runtime", "scale", "secrets",
-    "security_opt", "shm_size", "stdin_open", "stop_grace_period", "stop_signal", "storage_opt", "sysctls",
-    "tmpfs", "tty", "ulimits", "use_api_socket", "user", "userns_mode", "uts", "volumes", "volumes_from",
+    "annotations",
+    "attach",
+    "blkio_config",
+    "build",
+    "cap_add",
+    "cap_drop",
+    "cgroup",
+    "cgroup_parent",
+    "command",
+    "configs",
+    "container_name",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "cpu_shares",
+    "cpus",
+    "cpuset",
+    "credential_spec",
+    "depends_on",
+    "deploy",
+    "develop",
+    "device_cgroup_rules",
+    "devices",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "domainname",
+    "entrypoint",
+    "env_file",
+    "environment",
+    "expose",
+    "extends",
+    "external_links",
+    "extra_hosts",
+    "gpus",
+    "group_add",
+    "healthcheck",
+    "hostname",
+    "image",
+    "init",
+    "ipc",
+    "isolation",
+    "labels",
+    "label_file",
+    "links",
+    "logging",
+    "mac_address",
+    "mem_limit",
+    "mem_reservation",
+    "mem_swappiness",
+    "memswap_limit",
+    "models",
+    "network_mode",
+    "networks",
+    "oom_kill_disable",
+    "oom_score_adj",
+    "pid",
+    "pids_limit",
+    "platform",
+    "ports",
+    "post_start",
+    "pre_stop",
+    "privileged",
+    "profiles",
+    "provider",
+    "pull_policy",
+    "read_only",
+    "restart",
+    "runtime",
+    "scale",
+    "secrets",
+    "security_opt",
+    "shm_size",
+    "stdin_open",
+    "stop_grace_period",
+    "stop_signal",
+    "storage_opt",
+    "sysctls",
+    "tmpfs",
+    "tty",
+    "ulimits",
+    "use_api_socket",
+    "user",
+    "userns_mode",
+    "uts",
+    "volumes",
+    "volumes_from",
     "working_dir",
 }
 RESTART = {"no", "always", "on-failure", "unless-stopped"}
@@ -85,8 +164,11 @@ def structure_problems(compose: dict) -> list[str]:
             problems.append(f"{where}: build target {build['target']!r} is not a Dockerfile stage {sorted(targets)}")
         env = service.get("environment") or {}
         if isinstance(env, dict):
-            problems += [f"{where}: environment {k} is a {type(v).__name__}" for k, v in env.items()
-                         if not isinstance(v, (str, int, float, bool, type(None)))]
+            problems += [
+                f"{where}: environment {k} is a {type(v).__name__}"
+                for k, v in env.items()
+                if not isinstance(v, (str, int, float, bool, type(None)))
+            ]
         elif not all(isinstance(item, str) for item in env):
             problems.append(f"{where}: environment is neither a mapping nor a list of NAME=value")
         for volume in service.get("volumes") or []:
@@ -98,8 +180,11 @@ def structure_problems(compose: dict) -> list[str]:
         for port in service.get("ports") or []:
             if isinstance(port, str) and not _PORT.match(port):
                 problems.append(f"{where}: port {port!r}")
-        if "restart" in service and service["restart"] not in RESTART and not str(service["restart"]).startswith(
-                "on-failure:"):
+        if (
+            "restart" in service
+            and service["restart"] not in RESTART
+            and not str(service["restart"]).startswith("on-failure:")
+        ):
             problems.append(f"{where}: restart {service['restart']!r}")
         depends = service.get("depends_on") or []
         for dep in depends:
@@ -130,8 +215,9 @@ def test_the_compose_file_validates():
         return
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAYPOINT_")}
     run = [*cli, "-f", str(COMPOSE), "--profile", "cpu", "config", "--quiet"]
-    done = subprocess.run(run, cwd=REPO, env={**env, "WAYPOINT_API_KEYS": "key-a,key-b"}, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        run, cwd=REPO, env={**env, "WAYPOINT_API_KEYS": "key-a,key-b"}, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     refused = subprocess.run(run, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0 and "WAYPOINT_API_KEYS" in refused.stderr, refused.stderr
@@ -148,16 +234,22 @@ def test_the_structure_check_finds_each_kind_of_mistake():
     """The check above can fail: each mistake planted in a copy of the real file is reported."""
     broken = _compose()
     app = broken["services"]["app"]
-    app["enviroment"] = {}                                    # a typo
-    app["volumes"].append("no-such-volume:/x")                # an undeclared named volume
+    app["enviroment"] = {}  # a typo
+    app["volumes"].append("no-such-volume:/x")  # an undeclared named volume
     app["depends_on"]["redis"] = {"condition": "service_healthy"}  # a missing service
     app["environment"] = {**app["environment"], "WAYPOINT_PORT": ["8000"], "WAYPOINT_HOST": "${HOST"}
-    broken["services"]["ingest"]["build"]["target"] = "gpu"   # no such Dockerfile stage
-    broken["services"]["postgres"].pop("healthcheck")         # the app waits for it to be healthy
+    broken["services"]["ingest"]["build"]["target"] = "gpu"  # no such Dockerfile stage
+    broken["services"]["postgres"].pop("healthcheck")  # the app waits for it to be healthy
     problems = "\n".join(structure_problems(broken))
-    for expected in ("unknown key 'enviroment'", "'no-such-volume' is not declared", "depends on 'redis'",
-                     "WAYPOINT_PORT is a list", "malformed interpolation in '${HOST'", "target 'gpu'",
-                     "waits for postgres to be healthy"):
+    for expected in (
+        "unknown key 'enviroment'",
+        "'no-such-volume' is not declared",
+        "depends on 'redis'",
+        "WAYPOINT_PORT is a list",
+        "malformed interpolation in '${HOST'",
+        "target 'gpu'",
+        "waits for postgres to be healthy",
+    ):
         assert expected in problems, (expected, problems)
 
 
@@ -168,4 +260,3 @@ def _compose_cli() -> list[str] | None:
         if done.returncode == 0:
             return ["docker", "compose"]
     return ["docker-compose"] if shutil.which("docker-compose") else None
-

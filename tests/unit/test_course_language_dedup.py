@@ -9,24 +9,29 @@ from retrieval.courses.language import Vocabulary, course_language, person_langu
 
 # A small English vocabulary of the kind `vocabulary()` builds from O*NET/ESCO texts, and the foreign
 # words of edX courses declared in Spanish and Portuguese.
-ENGLISH = frozenset("the data analysis of google medical neuroscience diy musician learn javascript for beginners "
-                    "professional python developer with introduction to project management play now guide complete "
-                    "harmonica instant financial math fundamental".split())
+ENGLISH = frozenset(
+    "the data analysis of google medical neuroscience diy musician learn javascript for beginners "
+    "professional python developer with introduction to project management play now guide complete "
+    "harmonica instant financial math fundamental".split()
+)
 FOREIGN = frozenset("aprende curso datos proyectos gestión análisis aprenda investir dinheiro invertir bolsa".split())
 VOCAB = Vocabulary(english=ENGLISH, foreign=FOREIGN)
 
 
-@pytest.mark.parametrize("title,expected", [
-    ("The DIY Musician", "en"),                      # py3langid alone says Spanish
-    ("Medical Neuroscience", "en"),
-    ("Learn JavaScript for beginners", "en"),        # lingua alone says Dutch
-    ("AngularJS Masterclass", "en"),                 # unknown words: no evidence against English
-    ("Instant Harmonica - play Leonard Cohen's Hallelujah now!", "en"),
-    ("Análisis de Datos de Google", "es"),
-    ("Gestión de Proyectos de Google", "es"),
-    ("Aprenda a Investir seu Dinheiro", "pt"),
-    ("株式投資で本当のファンダメンタル分析ができるようになる", "ja"),
-])
+@pytest.mark.parametrize(
+    "title,expected",
+    [
+        ("The DIY Musician", "en"),  # py3langid alone says Spanish
+        ("Medical Neuroscience", "en"),
+        ("Learn JavaScript for beginners", "en"),  # lingua alone says Dutch
+        ("AngularJS Masterclass", "en"),  # unknown words: no evidence against English
+        ("Instant Harmonica - play Leonard Cohen's Hallelujah now!", "en"),
+        ("Análisis de Datos de Google", "es"),
+        ("Gestión de Proyectos de Google", "es"),
+        ("Aprenda a Investir seu Dinheiro", "pt"),
+        ("株式投資で本当のファンダメンタル分析ができるようになる", "ja"),
+    ],
+)
 def test_detected_language_of_undeclared_courses(title, expected):
     assert course_language("udemy", "English", title, "", VOCAB) == expected
 
@@ -40,11 +45,13 @@ def test_a_declared_language_wins():
 
 def test_person_language():
     assert person_language(None) == "en"
-    assert person_language("Python developer, Django, SQL") == "en"          # too short to tell: the default
+    assert person_language("Python developer, Django, SQL") == "en"  # too short to tell: the default
     assert person_language("x", explicit="Español") == "es"
     assert person_language("x", explicit="pt") == "pt"
-    spanish = ("Soy enfermera con seis años de experiencia en cuidados intensivos y quiero trabajar en la gestión "
-               "de servicios de salud de un hospital grande de la ciudad")
+    spanish = (
+        "Soy enfermera con seis años de experiencia en cuidados intensivos y quiero trabajar en la gestión "
+        "de servicios de salud de un hospital grande de la ciudad"
+    )
     assert person_language(spanish) == "es"
 
 
@@ -54,10 +61,17 @@ def test_title_keys_and_near_duplicates():
     assert near_duplicates("Photoshop - Creación de Efectos", "Photoshop - Creación de Efectos 2")
     assert near_duplicates("IBM Data Science Professional Certificate", "IBM Data Science")
     assert not near_duplicates("Introduction to Biology", "Introduction to Chemistry")
-    assert not near_duplicates("Bluegrass Guitar Essentials: Webisodes 1 & 2", "Bluegrass Guitar Essentials: Webisodes 3 & 4")
+    assert not near_duplicates(
+        "Bluegrass Guitar Essentials: Webisodes 1 & 2", "Bluegrass Guitar Essentials: Webisodes 3 & 4"
+    )
 
 
 def test_collapse_keeps_the_best_of_each_group():
-    ranked = ["Google UX Design", "Introduction to Biology", "Google UX Design (DE)", "Google UX Design (PT)",
-              "Introduction to Chemistry"]
+    ranked = [
+        "Google UX Design",
+        "Introduction to Biology",
+        "Google UX Design (DE)",
+        "Google UX Design (PT)",
+        "Introduction to Chemistry",
+    ]
     assert collapse(ranked, lambda t: t) == ["Google UX Design", "Introduction to Biology", "Introduction to Chemistry"]

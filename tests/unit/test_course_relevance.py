@@ -58,8 +58,10 @@ def test_no_course_in_another_language_and_an_honest_none(relevance, synthetic_c
 def test_a_course_lists_every_gap_it_closes(relevance, synthetic_catalogue):
     from retrieval.courses.relevance import SkillRef
 
-    refs = [SkillRef(_skill_id(synthetic_catalogue, "Python"), "Python"),
-            SkillRef(_skill_id(synthetic_catalogue, "Python"), "Python programming")]
+    refs = [
+        SkillRef(_skill_id(synthetic_catalogue, "Python"), "Python"),
+        SkillRef(_skill_id(synthetic_catalogue, "Python"), "Python programming"),
+    ]
     per_skill = relevance.courses_for_gaps(refs, language="en", k=2)
     assert [s.skill_id for s in per_skill] == [r.id for r in refs]
     for s in per_skill:

@@ -35,37 +35,79 @@ COURSE = CourseInfo(id="course:x", title="Patient Communication Basics")
 
 
 def _skill(sid, label, importance, status, citations, courses=()):
-    return EvidenceSkill(id=sid, label=label, name=label, importance=importance, status=status, citations=citations,
-                         courses=list(courses))
+    return EvidenceSkill(
+        id=sid,
+        label=label,
+        name=label,
+        importance=importance,
+        status=status,
+        citations=citations,
+        courses=list(courses),
+    )
 
 
 def make_evidence(coverage: float = 0.6) -> Evidence:
     """Health Education Specialists for a nurse: two matched requirements, two missing, one course."""
     citations = [
-        EvidenceCitation(id="c1", source="profile", role="profile", skills=["s:edu", "s:records"],
-                         text="Registered nurse. I teach patients about diabetes and keep medical records."),
-        EvidenceCitation(id="c2", source="onet:21-1091.00:skills", role="requirements",
-                         skills=["s:edu", "s:records", "s:comm", "s:stats"],
-                         text="Health Education Specialists requires patient education (0.90), maintain medical "
-                              "records (0.60), communication (0.80) and statistics (0.50)."),
-        EvidenceCitation(id="c3", source="onet:21-1091.00:skills", role="missing", skills=["s:comm", "s:stats"],
-                         text="Not shown in the profile: communication (0.80); statistics (0.50)."),
-        EvidenceCitation(id="c4", source="course:x", role="course", skills=["s:comm"], courses=["course:x"],
-                         text="Course: Patient Communication Basics teaches communication."),
-        EvidenceCitation(id="c5", source="onet:21-1091.00:description", role="description",
-                         text="Health education specialists run Community Health Programmes for towns."),
-        EvidenceCitation(id="c6", source="onet:21-1091.00:tasks", role="tasks",
-                         text="Teach patient education classes to families."),
+        EvidenceCitation(
+            id="c1",
+            source="profile",
+            role="profile",
+            skills=["s:edu", "s:records"],
+            text="Registered nurse. I teach patients about diabetes and keep medical records.",
+        ),
+        EvidenceCitation(
+            id="c2",
+            source="onet:21-1091.00:skills",
+            role="requirements",
+            skills=["s:edu", "s:records", "s:comm", "s:stats"],
+            text="Health Education Specialists requires patient education (0.90), maintain medical "
+            "records (0.60), communication (0.80) and statistics (0.50).",
+        ),
+        EvidenceCitation(
+            id="c3",
+            source="onet:21-1091.00:skills",
+            role="missing",
+            skills=["s:comm", "s:stats"],
+            text="Not shown in the profile: communication (0.80); statistics (0.50).",
+        ),
+        EvidenceCitation(
+            id="c4",
+            source="course:x",
+            role="course",
+            skills=["s:comm"],
+            courses=["course:x"],
+            text="Course: Patient Communication Basics teaches communication.",
+        ),
+        EvidenceCitation(
+            id="c5",
+            source="onet:21-1091.00:description",
+            role="description",
+            text="Health education specialists run Community Health Programmes for towns.",
+        ),
+        EvidenceCitation(
+            id="c6", source="onet:21-1091.00:tasks", role="tasks", text="Teach patient education classes to families."
+        ),
     ]
     return Evidence(
-        key="hand-written", item=ItemInfo(id="21-1091.00", kind="occupation", title="Health Education Specialists"),
-        coverage=coverage, fit=fit_for(coverage), requirements_total=4,
-        matched=[_skill("s:edu", "patient education", 0.9, "matched", ["c1", "c2"]),
-                 _skill("s:records", "maintain medical records", 0.6, "matched", ["c1", "c2"])],
-        matched_total=2, partial=[],
-        missing=[_skill("s:comm", "communication", 0.8, "missing", ["c3", "c4"], [COURSE]),
-                 _skill("s:stats", "statistics", 0.5, "missing", ["c3"])],
-        missing_total=2, citations=citations, known_skill_ids=["s:edu", "s:records", "s:comm", "s:stats"],
+        key="hand-written",
+        item=ItemInfo(id="21-1091.00", kind="occupation", title="Health Education Specialists"),
+        coverage=coverage,
+        fit=fit_for(coverage),
+        requirements_total=4,
+        matched=[
+            _skill("s:edu", "patient education", 0.9, "matched", ["c1", "c2"]),
+            _skill("s:records", "maintain medical records", 0.6, "matched", ["c1", "c2"]),
+        ],
+        matched_total=2,
+        partial=[],
+        missing=[
+            _skill("s:comm", "communication", 0.8, "missing", ["c3", "c4"], [COURSE]),
+            _skill("s:stats", "statistics", 0.5, "missing", ["c3"]),
+        ],
+        missing_total=2,
+        citations=citations,
+        known_skill_ids=["s:edu", "s:records", "s:comm", "s:stats"],
     )
 
 
@@ -75,14 +117,28 @@ def evidence() -> Evidence:
 
 
 def draft(**fields) -> dict:
-    base = {"fit": "possible", "matched_skills": [], "missing_skills": [], "next_steps": [],
-            "summary": "Health Education Specialists is within reach: patient education already counts."}
+    base = {
+        "fit": "possible",
+        "matched_skills": [],
+        "missing_skills": [],
+        "next_steps": [],
+        "summary": "Health Education Specialists is within reach: patient education already counts.",
+    }
     return {**base, **fields}
 
 
 # ------------------------------------------------------------------------------------------------ fit
-@pytest.mark.parametrize("coverage, fit", [(1.0, Fit.strong), (0.75, Fit.strong), (0.7499, Fit.possible),
-                                           (0.45, Fit.possible), (0.4499, Fit.stretch), (0.0, Fit.stretch)])
+@pytest.mark.parametrize(
+    "coverage, fit",
+    [
+        (1.0, Fit.strong),
+        (0.75, Fit.strong),
+        (0.7499, Fit.possible),
+        (0.45, Fit.possible),
+        (0.4499, Fit.stretch),
+        (0.0, Fit.stretch),
+    ],
+)
 def test_fit_thresholds(coverage, fit):
     assert fit_for(coverage) == fit
 
@@ -105,8 +161,10 @@ def test_the_composers_own_draft_passes_whole(evidence):
 
 
 def test_a_matched_claim_must_be_a_matched_requirement(evidence):
-    result = verify(draft(matched_skills=[{"skill": "statistics", "evidence": ["c3"]},
-                                          {"skill": "Python", "evidence": ["c1"]}]), evidence)
+    result = verify(
+        draft(matched_skills=[{"skill": "statistics", "evidence": ["c3"]}, {"skill": "Python", "evidence": ["c1"]}]),
+        evidence,
+    )
     assert result.matched == []
     assert "matched skill 'statistics' dropped: it is missing in the evidence" in result.dropped
     assert "matched skill 'Python' dropped: it is not in the evidence" in result.dropped
@@ -115,7 +173,7 @@ def test_a_matched_claim_must_be_a_matched_requirement(evidence):
 
 def test_citations_that_do_not_state_the_skill_are_stripped(evidence):
     result = verify(draft(matched_skills=[{"skill": "patient education", "evidence": ["c1", "c5", "c99"]}]), evidence)
-    (skill, cites), = result.matched
+    ((skill, cites),) = result.matched
     assert skill.id == "s:edu" and cites == ["c1"]
     assert "matched skill 'patient education': citation(s) c5, c99 do not state it" in result.dropped
     assert result.supported == 2  # kept, but not counted as supported: the generator cited wrongly
@@ -156,8 +214,10 @@ def test_a_missing_claim_must_be_a_missing_requirement(evidence):
 
 # ----------------------------------------------------------------------------------------- next steps
 def test_a_step_must_name_what_its_citations_state(evidence):
-    steps = [{"text": "Start with the course on communication skills.", "citations": ["c4"]},
-             {"text": "Practise statistics at work on real data.", "citations": ["c5"]}]
+    steps = [
+        {"text": "Start with the course on communication skills.", "citations": ["c4"]},
+        {"text": "Practise statistics at work on real data.", "citations": ["c5"]},
+    ]
     result = verify(draft(next_steps=steps), evidence)
     assert result.steps == [("Start with the course on communication skills.", ["c4"])]
     assert any("dropped: no cited evidence states what it says" in d for d in result.dropped)
@@ -169,8 +229,9 @@ def test_a_step_may_name_a_quoted_title_its_citation_contains(evidence):
 
 
 def test_unsupported_step_citations_are_stripped_and_invented_ids_drop_the_step(evidence):
-    stripped = verify(draft(next_steps=[{"text": "Build statistics in a project.", "citations": ["c3", "c99"]}]),
-                      evidence)
+    stripped = verify(
+        draft(next_steps=[{"text": "Build statistics in a project.", "citations": ["c3", "c99"]}]), evidence
+    )
     assert stripped.steps == [("Build statistics in a project.", ["c3"])]
     assert any("citation(s) c99 stripped" in d for d in stripped.dropped)
     invented = verify(draft(next_steps=[{"text": "Build statistics, as c99 says.", "citations": ["c3"]}]), evidence)
@@ -178,21 +239,26 @@ def test_unsupported_step_citations_are_stripped_and_invented_ids_drop_the_step(
 
 
 def test_steps_are_redacted_and_deduplicated(evidence):
-    steps = [{"text": "Email jane.doe@example.com to practise statistics.", "citations": ["c3"]},
-             {"text": "EMAIL jane.doe@example.com to practise statistics.", "citations": ["c3"]},
-             {"text": "   ", "citations": ["c3"]}]
+    steps = [
+        {"text": "Email jane.doe@example.com to practise statistics.", "citations": ["c3"]},
+        {"text": "EMAIL jane.doe@example.com to practise statistics.", "citations": ["c3"]},
+        {"text": "   ", "citations": ["c3"]},
+    ]
     result = verify(draft(next_steps=steps), evidence)
     assert [text for text, _c in result.steps] == ["Email [email] to practise statistics."]
 
 
 # -------------------------------------------------------------------------------------------- summary
-@pytest.mark.parametrize("summary, problem", [
-    ("Too short.", "too short"),
-    ("Health Education Specialists suits your background, see c99 for the details.", "cites ids that do not exist"),
-    ("This is the perfect role for you, with patient education already in hand.", "overclaims"),
-    ("You are a great fit for Health Education Specialists given patient education.", "claims a stronger fit"),
-    ("Health Education Specialists suits your patient education experience well.", "claims a stronger fit"),
-])
+@pytest.mark.parametrize(
+    "summary, problem",
+    [
+        ("Too short.", "too short"),
+        ("Health Education Specialists suits your background, see c99 for the details.", "cites ids that do not exist"),
+        ("This is the perfect role for you, with patient education already in hand.", "overclaims"),
+        ("You are a great fit for Health Education Specialists given patient education.", "claims a stronger fit"),
+        ("Health Education Specialists suits your patient education experience well.", "claims a stronger fit"),
+    ],
+)
 def test_a_bad_summary_is_replaced(evidence, summary, problem):
     result = verify(draft(summary=summary), evidence, fallback_summary="The fallback summary, long enough.")
     assert result.summary == "The fallback summary, long enough." and result.summary_replaced
@@ -241,30 +307,47 @@ def _validator(schema):
 
 
 def test_matched_claims_are_grouped_by_the_citations_that_state_them():
-    schema = llm_json_schema({"patient education": ["c1", "c2"], "maintain medical records": ["c2", "c1", "c1"],
-                              "statistics": ["c3"], "ghost": ["c99"]}, ["communication"], ["c1", "c2", "c3"])
+    schema = llm_json_schema(
+        {
+            "patient education": ["c1", "c2"],
+            "maintain medical records": ["c2", "c1", "c1"],
+            "statistics": ["c3"],
+            "ghost": ["c99"],
+        },
+        ["communication"],
+        ["c1", "c2", "c3"],
+    )
     matched = schema["properties"]["matched_skills"]
     shapes = matched["items"]["anyOf"]
     groups = {tuple(s["properties"]["evidence"]["items"]["enum"]): s["properties"]["skill"]["enum"] for s in shapes}
-    assert groups == {("c1", "c2"): ["patient education"], ("c2", "c1"): ["maintain medical records"],
-                      ("c3",): ["statistics"]}  # "ghost" cites nothing that exists: not claimable
+    assert groups == {
+        ("c1", "c2"): ["patient education"],
+        ("c2", "c1"): ["maintain medical records"],
+        ("c3",): ["statistics"],
+    }  # "ghost" cites nothing that exists: not claimable
     assert matched["minItems"] == 1 and matched["maxItems"] == 3
 
 
 def test_the_grammar_admits_only_supported_claims(evidence):
     schema = schema_for(evidence, "claims")
     validator = _validator(schema)
-    good = {"fit": "possible", "matched_skills": [{"evidence": ["c1"], "skill": "patient education"}],
-            "missing_skills": ["statistics"], "next_steps": [{"citations": ["c3"], "text": "Practise statistics daily."}],
-            "summary": "Health Education Specialists is within reach for you."}
+    good = {
+        "fit": "possible",
+        "matched_skills": [{"evidence": ["c1"], "skill": "patient education"}],
+        "missing_skills": ["statistics"],
+        "next_steps": [{"citations": ["c3"], "text": "Practise statistics daily."}],
+        "summary": "Health Education Specialists is within reach for you.",
+    }
     assert list(validator.iter_errors(good)) == []
-    for bad in ({**good, "fit": "strong"},                                                         # fit is fixed
-                {**good, "matched_skills": [{"evidence": ["c3"], "skill": "patient education"}]},  # c3 does not state it
-                {**good, "matched_skills": [{"evidence": ["c1"], "skill": "statistics"}]},         # not matched
-                {**good, "missing_skills": ["patient education"]},
-                {**good, "next_steps": [{"citations": ["c99"], "text": "Practise statistics daily."}]},
-                {**good, "summary": "Too short."},
-                {**good, "extra": 1}):
+    for bad in (
+        {**good, "fit": "strong"},  # fit is fixed
+        {**good, "matched_skills": [{"evidence": ["c3"], "skill": "patient education"}]},  # c3 does not state it
+        {**good, "matched_skills": [{"evidence": ["c1"], "skill": "statistics"}]},  # not matched
+        {**good, "missing_skills": ["patient education"]},
+        {**good, "next_steps": [{"citations": ["c99"], "text": "Practise statistics daily."}]},
+        {**good, "summary": "Too short."},
+        {**good, "extra": 1},
+    ):
         assert list(validator.iter_errors(bad)), bad
 
 
@@ -287,13 +370,19 @@ def test_closed_steps_take_exactly_their_citations_and_one_of_their_sentences(ev
     assert step_schema["maxItems"] == 2 and len(step_schema["items"]["anyOf"]) == len(step_choices(evidence))
     validator = _validator(schema)
     cites, texts = step_choices(evidence)[0]
-    base = {"fit": "possible", "matched_skills": [{"evidence": ["c1"], "skill": "patient education"}],
-            "missing_skills": [], "summary": "Health Education Specialists is within reach for you."}
+    base = {
+        "fit": "possible",
+        "matched_skills": [{"evidence": ["c1"], "skill": "patient education"}],
+        "missing_skills": [],
+        "summary": "Health Education Specialists is within reach for you.",
+    }
     assert list(validator.iter_errors({**base, "next_steps": [{"citations": cites, "text": texts[0]}]})) == []
     repeated = [cites[0]] * len(cites) if len(cites) > 1 else cites + cites
-    for bad_step in ({"citations": cites, "text": "Some other sentence entirely."},
-                     {"citations": list(reversed(cites)) + ["c9"], "text": texts[0]},
-                     {"citations": repeated, "text": texts[0]}):
+    for bad_step in (
+        {"citations": cites, "text": "Some other sentence entirely."},
+        {"citations": list(reversed(cites)) + ["c9"], "text": texts[0]},
+        {"citations": repeated, "text": texts[0]},
+    ):
         assert list(validator.iter_errors({**base, "next_steps": [bad_step]})), bad_step
 
 
@@ -317,8 +406,10 @@ def test_properties_are_alphabetical_for_both_backends(evidence):
 def test_skills_named_in_free_text_must_come_from_the_evidence(synthetic_settings, evidence):
     """With a vocabulary (the synthetic catalogue's aliases): a step or summary that names a real skill no
     citation mentions is dropped or replaced; skills the citations name are fine."""
-    steps = [{"text": "Practise statistics on a real data set.", "citations": ["c3"]},
-             {"text": "Practise statistics with Kubernetes clusters.", "citations": ["c3"]}]
+    steps = [
+        {"text": "Practise statistics on a real data set.", "citations": ["c3"]},
+        {"text": "Practise statistics with Kubernetes clusters.", "citations": ["c3"]},
+    ]
     summary = "Health Education Specialists is within reach, and your Python helps there too."
     result = verify(draft(next_steps=steps, summary=summary), evidence, fallback_summary="A fallback summary here.")
     assert [text for text, _c in result.steps] == ["Practise statistics on a real data set."]

@@ -22,13 +22,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-NURSE = {"occupation": "Registered Nurses", "skills": ["patient education", "Microsoft Excel"],
-         "text": "I teach patients about managing diabetes and run community health workshops."}
+NURSE = {
+    "occupation": "Registered Nurses",
+    "skills": ["patient education", "Microsoft Excel"],
+    "text": "I teach patients about managing diabetes and run community health workshops.",
+}
 ITEM = "21-1091.00"  # Health Education Specialists
 BODY = {"profile": NURSE, "item_id": ITEM, "variant": "default"}
 # meta, the skeleton's skills, the skeleton, then the text as it is verified, then the final object
-CONTRACT = re.compile(r"meta( matched_skill)*( partial_skill)*( missing_skill)* skeleton( next_step)* summary "
-                      r"citations done")
+CONTRACT = re.compile(
+    r"meta( matched_skill)*( partial_skill)*( missing_skill)* skeleton( next_step)* summary "
+    r"citations done"
+)
 SKELETON_EVENTS = {"meta", "matched_skill", "partial_skill", "missing_skill", "skeleton"}
 PER_REQUEST = {"latency_ms", "impression_id"}
 
@@ -44,10 +49,19 @@ def tiny_llm_dir(tmp_path_factory) -> Path:
     gguf = smollm2_gguf_path()
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
-                         tie_word_embeddings=True, eos_token_id=tokenizer.eos_token_id,
-                         pad_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.bos_token_id)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        tie_word_embeddings=True,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.eos_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+    )
     out = tmp_path_factory.mktemp("tiny-llm")
     LlamaForCausalLM(config).eval().save_pretrained(str(out))
     tokenizer.save_pretrained(str(out))
@@ -57,9 +71,17 @@ def tiny_llm_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def llm_settings(synthetic_settings, tiny_llm_dir):
     """The synthetic home served openly with the tiny LLM and one LLM slot."""
-    return synthetic_settings.model_copy(update={
-        "llm_backend": "transformers", "llm_model_path": str(tiny_llm_dir), "llm_adapter": "", "api_keys": "",
-        "rate_limit_per_minute": 100_000, "llm_max_inflight": 1, "llm_timeout_s": 60.0})
+    return synthetic_settings.model_copy(
+        update={
+            "llm_backend": "transformers",
+            "llm_model_path": str(tiny_llm_dir),
+            "llm_adapter": "",
+            "api_keys": "",
+            "rate_limit_per_minute": 100_000,
+            "llm_max_inflight": 1,
+            "llm_timeout_s": 60.0,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +112,9 @@ def _uvicorn(app):
     import uvicorn
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-                                           access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -136,8 +159,9 @@ def test_skeleton_comes_first_and_done_is_the_plain_answer(server, llm):
     assert CONTRACT.fullmatch(" ".join(names)), names
     assert _impressions(svc) == before + 1  # logged once, when done was sent
     done = events[-1][1]
-    assert {k: v for k, v in done.items() if k not in PER_REQUEST} == \
-        {k: v for k, v in plain.items() if k not in PER_REQUEST}
+    assert {k: v for k, v in done.items() if k not in PER_REQUEST} == {
+        k: v for k, v in plain.items() if k not in PER_REQUEST
+    }
     assert done["impression_id"] and done["impression_id"] != plain["impression_id"]
     if llm == "transformers":  # the LLM wrote it (no fallback), so the text really streamed from it
         assert done["model"]["backend"] == "transformers" and done["fallback_reason"] is None, done["fallback_reason"]
@@ -164,12 +188,13 @@ def test_first_event_arrives_while_the_llm_cannot_write(server, backend):
     assert backend._lock.acquire(timeout=30)
     held = True
     try:
-        with httpx.stream("POST", f"{base}/v1/explain", json={**BODY, "stream": True},
-                          timeout=httpx.Timeout(60, read=30)) as r:
+        with httpx.stream(
+            "POST", f"{base}/v1/explain", json={**BODY, "stream": True}, timeout=httpx.Timeout(60, read=30)
+        ) as r:
             assert r.status_code == 200
             events = _sse(r)
             early = []
-            for name, data, _ in events:
+            for name, _data, _ in events:
                 early.append(name)
                 if name == "skeleton":
                     break
@@ -191,8 +216,9 @@ def test_a_client_that_leaves_frees_the_slot_and_is_not_logged(server, backend):
     before = _impressions(svc)
     assert backend._lock.acquire(timeout=30)
     try:
-        with httpx.stream("POST", f"{base}/v1/explain", json={**BODY, "stream": True},
-                          timeout=httpx.Timeout(60, read=30)) as r:
+        with httpx.stream(
+            "POST", f"{base}/v1/explain", json={**BODY, "stream": True}, timeout=httpx.Timeout(60, read=30)
+        ) as r:
             assert next(_sse(r))[0] == "meta"
         # closed while the LLM has not written a word (it cannot start): the slot comes back now, not later
         assert _wait(lambda: svc.llm_gate.inside == 0), "the LLM slot of a departed client was not given back"
@@ -211,8 +237,9 @@ def test_a_full_gate_is_a_503_before_anything_streams(server, backend):
     assert backend._lock.acquire(timeout=30)
     held = True
     try:
-        with httpx.stream("POST", f"{base}/v1/explain", json={**BODY, "stream": True},
-                          timeout=httpx.Timeout(60, read=30)) as first:
+        with httpx.stream(
+            "POST", f"{base}/v1/explain", json={**BODY, "stream": True}, timeout=httpx.Timeout(60, read=30)
+        ) as first:
             events = _sse(first)  # kept: a dropped reader generator closes the connection
             assert next(events)[0] == "meta"
             busy = httpx.post(f"{base}/v1/explain", json={**BODY, "stream": True}, timeout=30)
@@ -228,8 +255,12 @@ def test_a_full_gate_is_a_503_before_anything_streams(server, backend):
 
 def test_ndjson_carries_the_same_events(server):
     base, _svc = server
-    r = httpx.post(f"{base}/v1/explain", json={**BODY, "backend": "deterministic", "stream": True},
-                   headers={"Accept": "application/x-ndjson"}, timeout=60)
+    r = httpx.post(
+        f"{base}/v1/explain",
+        json={**BODY, "backend": "deterministic", "stream": True},
+        headers={"Accept": "application/x-ndjson"},
+        timeout=60,
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
     lines = [json.loads(line) for line in r.text.splitlines() if line.strip()]
     assert CONTRACT.fullmatch(" ".join(x["event"] for x in lines))

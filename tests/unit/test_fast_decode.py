@@ -17,13 +17,32 @@ SCHEMA = {
     "type": "object",
     "properties": {
         "fit": {"type": "string", "enum": ["stretch"]},
-        "matched_skills": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
-            "type": "object", "additionalProperties": False, "required": ["evidence", "skill"],
-            "properties": {"evidence": {"type": "array", "minItems": 1, "maxItems": 2,
-                                        "items": {"type": "string", "enum": ["c1", "c2", "c10"]}},
-                           "skill": {"type": "string", "enum": ["Microsoft Excel", "Microsoft Word", "SQL"]}}}},
-        "summary": {"type": "string", "enum": ["You already show Microsoft Excel; analyse economic trends is the gap.",
-                                                "Your SQL carries over; economics is still missing."]},
+        "matched_skills": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 3,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["evidence", "skill"],
+                "properties": {
+                    "evidence": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": 2,
+                        "items": {"type": "string", "enum": ["c1", "c2", "c10"]},
+                    },
+                    "skill": {"type": "string", "enum": ["Microsoft Excel", "Microsoft Word", "SQL"]},
+                },
+            },
+        },
+        "summary": {
+            "type": "string",
+            "enum": [
+                "You already show Microsoft Excel; analyse economic trends is the gap.",
+                "Your SQL carries over; economics is still missing.",
+            ],
+        },
     },
     "required": ["fit", "matched_skills", "summary"],
     "additionalProperties": False,
@@ -31,9 +50,9 @@ SCHEMA = {
 
 SYSTEM = "You explain one career recommendation to one person, using only the numbered evidence you are given."
 PROMPTS = [
-    "Recommendation: Financial Analysts\n[c1] (profile) \"MS Excel, SQL\"\n[c2] (onet) requires: Microsoft Excel",
-    "Recommendation: Database Administrators\n[c1] (profile) \"SQL reports\"\n[c10] (onet) requires: SQL, Microsoft Word",
-    "Recommendation: Clerks\n[c2] (profile) \"typing in Word\"",
+    'Recommendation: Financial Analysts\n[c1] (profile) "MS Excel, SQL"\n[c2] (onet) requires: Microsoft Excel',
+    'Recommendation: Database Administrators\n[c1] (profile) "SQL reports"\n[c10] (onet) requires: SQL, Microsoft Word',
+    'Recommendation: Clerks\n[c2] (profile) "typing in Word"',
 ]
 
 
@@ -65,10 +84,19 @@ def model(tokenizer):
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
-                         tie_word_embeddings=True, eos_token_id=tokenizer.eos_token_id,
-                         pad_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.bos_token_id)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2048,
+        tie_word_embeddings=True,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.eos_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+    )
     return LlamaForCausalLM(config).eval()
 
 
@@ -76,8 +104,9 @@ def model(tokenizer):
 def grammar(tokenizer, model):
     import xgrammar as xgr
 
-    info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=model.config.vocab_size,
-                                              stop_token_ids=[tokenizer.eos_token_id])
+    info = xgr.TokenizerInfo.from_huggingface(
+        tokenizer, vocab_size=model.config.vocab_size, stop_token_ids=[tokenizer.eos_token_id]
+    )
     compiler = xgr.GrammarCompiler(info, max_threads=1)
     return info, compiler.compile_json_schema(json.dumps(SCHEMA, sort_keys=True), any_whitespace=False)
 
@@ -94,8 +123,8 @@ def prompt(tokenizer, user: str) -> tuple[list[int], int]:
     messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
     text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-    head = tokenizer(text[:text.rfind(user)], add_special_tokens=False)["input_ids"]
-    assert ids[:len(head)] == head
+    head = tokenizer(text[: text.rfind(user)], add_special_tokens=False)["input_ids"]
+    assert ids[: len(head)] == head
     return ids, len(head)
 
 
@@ -108,12 +137,20 @@ def generate_reference(model, tokenizer, compiled, ids: list[int], max_new_token
 
     processor = _grammar_processor_class()(compiled, 1, model.config.vocab_size, tokenizer.eos_token_id)
     with torch.inference_mode():
-        out = model.generate(input_ids=torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long),
-                             logits_processor=LogitsProcessorList([processor]), max_new_tokens=max_new_tokens,
-                             do_sample=False, temperature=None, top_k=None, top_p=None,
-                             pad_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id)
-    new = out[0, len(ids):].tolist()
-    return new[:new.index(tokenizer.eos_token_id) + 1] if tokenizer.eos_token_id in new else new
+        out = model.generate(
+            input_ids=torch.tensor([ids]),
+            attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+            logits_processor=LogitsProcessorList([processor]),
+            max_new_tokens=max_new_tokens,
+            do_sample=False,
+            temperature=None,
+            top_k=None,
+            top_p=None,
+            pad_token_id=tokenizer.eos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+        )
+    new = out[0, len(ids) :].tolist()
+    return new[: new.index(tokenizer.eos_token_id) + 1] if tokenizer.eos_token_id in new else new
 
 
 def answer(tokenizer, tokens: list[int]) -> dict:
@@ -137,7 +174,9 @@ def test_stepwise_loop_is_generate_token_for_token(decoder, model, tokenizer, gr
 
 def test_prefix_cache_reuses_the_system_prompt_and_changes_nothing(decoder, tokenizer, grammar):
     prompts = [prompt(tokenizer, user) for user in PROMPTS]
-    cold = [decoder.decode(ids, grammar[1], prefix_len=head, jump="off", use_prefix_cache=False) for ids, head in prompts]
+    cold = [
+        decoder.decode(ids, grammar[1], prefix_len=head, jump="off", use_prefix_cache=False) for ids, head in prompts
+    ]
     warm = [decoder.decode(ids, grammar[1], prefix_len=head, jump="off") for ids, head in prompts]
     assert [r.tokens for r in warm] == [r.tokens for r in cold]
     head = prompts[0][1]
@@ -167,8 +206,14 @@ def test_canonical_jump_forward_runs_one_pass_per_choice(decoder, model, tokeniz
         ids, head = prompt(tokenizer, user)
         trace: list[dict] = []
         chunks: list[tuple[int, list[int]]] = []  # (choices made before it, tokens)
-        run = decoder.decode(ids, grammar[1], prefix_len=head, jump="canonical", trace=trace,
-                             on_tokens=lambda tokens: chunks.append((len(trace), list(tokens))))
+        run = decoder.decode(
+            ids,
+            grammar[1],
+            prefix_len=head,
+            jump="canonical",
+            trace=trace,
+            on_tokens=lambda tokens: chunks.append((len(trace), list(tokens))),
+        )
         value = answer(tokenizer, run.tokens)
         # streaming: every token once, in order; the forced opening before the first forward pass
         assert [t for _, chunk in chunks for t in chunk] == run.tokens and len(chunks) > 2
@@ -276,16 +321,18 @@ def test_backend_fast_path_end_to_end(tmp_path, model, tokenizer):
     tokenizer.save_pretrained(tmp_path / "tiny")
     settings = Settings(home=tmp_path / "home", llm_model_path="", llm_adapter="")
     fast = TransformersBackend(model_path=tmp_path / "tiny", settings=settings, dtype="float32", max_time_s=120)
-    generate = TransformersBackend(model_path=tmp_path / "tiny", settings=settings, dtype="float32",
-                                   decoding="generate", max_time_s=120)
+    generate = TransformersBackend(
+        model_path=tmp_path / "tiny", settings=settings, dtype="float32", decoding="generate", max_time_s=120
+    )
     messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": PROMPTS[1]}]
     ids, head = fast._prompt(messages)
     assert (ids, head) == prompt(tokenizer, PROMPTS[1])
     result = fast.generate_json(messages, SCHEMA, max_new_tokens=200)[0]
     assert result.finish_reason == "stop" and result.schema_valid is True and result.error is None
     assert result.parsed == json.loads(result.text) and result.backend == "transformers"
-    batch = fast.generate_json_many([messages, messages[:1] + [{"role": "user", "content": PROMPTS[0]}]], SCHEMA,
-                                    max_new_tokens=200, n=2)
+    batch = fast.generate_json_many(
+        [messages, messages[:1] + [{"role": "user", "content": PROMPTS[0]}]], SCHEMA, max_new_tokens=200, n=2
+    )
     assert [len(b) for b in batch] == [2, 2] and batch[0][0].text == result.text
     assert fast.health().extra["prefix_cache"]["hits"] >= 2
     reference = generate.generate_json(messages, SCHEMA, max_new_tokens=200)[0]
@@ -305,8 +352,9 @@ def test_int8_weights_decode_schema_valid_answers(tmp_path, model, tokenizer):
 
     model.save_pretrained(tmp_path / "tiny")
     tokenizer.save_pretrained(tmp_path / "tiny")
-    backend = TransformersBackend(model_path=tmp_path / "tiny", settings=Settings(home=tmp_path / "home"),
-                                  dtype="int8", max_time_s=120)
+    backend = TransformersBackend(
+        model_path=tmp_path / "tiny", settings=Settings(home=tmp_path / "home"), dtype="int8", max_time_s=120
+    )
     layer = backend.model.model.layers[0].mlp.down_proj
     assert isinstance(layer, torch.ao.nn.quantized.dynamic.Linear)
     assert backend.model.lm_head.weight.dtype == torch.float32  # the head's rows are gathered, not quantized

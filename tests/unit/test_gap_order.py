@@ -13,10 +13,24 @@ from retrieval.skills.evidence import Requirement
 from retrieval.skills.priority import WEIGHTS, gap_priority, need, order_key, tier
 
 
-def _req(sid: str, relation: str, importance: float, *, level: float | None = None, kind: str = "esco_skill",
-         label: str | None = None) -> Requirement:
-    return Requirement(skill_id=sid, label=label or sid, kind=kind, relation=relation, importance=importance,
-                       level=level, source="onet:00-0000.00")
+def _req(
+    sid: str,
+    relation: str,
+    importance: float,
+    *,
+    level: float | None = None,
+    kind: str = "esco_skill",
+    label: str | None = None,
+) -> Requirement:
+    return Requirement(
+        skill_id=sid,
+        label=label or sid,
+        kind=kind,
+        relation=relation,
+        importance=importance,
+        level=level,
+        source="onet:00-0000.00",
+    )
 
 
 def _order(rows: list[tuple[Requirement, dict]]) -> list[str]:
@@ -30,11 +44,16 @@ def test_essential_before_optional_whatever_the_weight():
     optional = _req("esco:b", "optional", 0.5)
     rated_mid = _req("onet:x", "rated", 0.6, level=1.0, kind="onet_skill")  # IM 3.4 of 5: not high importance
     rated_high = _req("onet:y", "rated", 0.7, level=0.2, kind="onet_skill")  # IM 3.8: high importance
-    plain_tech = _req("tech:t", "technology", 0.65, kind="technology")       # hot, not in demand
+    plain_tech = _req("tech:t", "technology", 0.65, kind="technology")  # hot, not in demand
     assert tier(rated_mid) == "optional" and tier(rated_high) == "essential"
     assert tier(plain_tech) == "optional" and tier(plain_tech, in_demand=True) == "essential"
-    rows = [(optional, {"tasks": 9, "task_total": 10}), (rated_mid, {"tasks": 9, "task_total": 10}),
-            (plain_tech, {}), (mapped_essential, {}), (rated_high, {})]
+    rows = [
+        (optional, {"tasks": 9, "task_total": 10}),
+        (rated_mid, {"tasks": 9, "task_total": 10}),
+        (plain_tech, {}),
+        (mapped_essential, {}),
+        (rated_high, {}),
+    ]
     order = _order(rows)
     assert set(order[:2]) == {"esco:a", "onet:y"}
     assert all(gap_priority(r, **kw).score < 1.0 for r, kw in rows if tier(r) == "optional")
@@ -80,13 +99,12 @@ def test_resolve_areas_takes_the_closest_concrete_skill_once():
     from retrieval.skills.areas import resolve_areas
 
     e = np.eye(4, dtype=np.float32)
-    v = {"area1": e[0], "area2": (e[0] + e[1]) / np.sqrt(2), "c1": (e[0] * 0.9 + e[2] * 0.44),
-         "c2": e[1], "c3": e[3]}
+    v = {"area1": e[0], "area2": (e[0] + e[1]) / np.sqrt(2), "c1": (e[0] * 0.9 + e[2] * 0.44), "c2": e[1], "c3": e[3]}
     areas = [_req("area1", "rated", 0.7, kind="onet_knowledge"), _req("area2", "rated", 0.7, kind="onet_knowledge")]
     concrete = [_req(c, "essential", 1.0) for c in ("c1", "c2", "c3")]
     out = resolve_areas(areas, concrete, v, threshold=0.45)
-    assert out["area1"].skill_id == "c1"          # the closest
-    assert out["area2"].skill_id == "c2"          # c1 is taken: the next one above the threshold
+    assert out["area1"].skill_id == "c1"  # the closest
+    assert out["area2"].skill_id == "c2"  # c1 is taken: the next one above the threshold
     assert resolve_areas(areas, [concrete[2]], v, threshold=0.45) == {}  # nothing close enough: nothing invented
 
 
@@ -95,8 +113,9 @@ NURSE, HEALTH_ED = "29-1141.00", "21-1091.00"
 
 @pytest.fixture(scope="module")
 def gap_settings(synthetic_settings):
-    return synthetic_settings.model_copy(update={"gap_embeddings": True, "gap_esco_map": False,
-                                                 "explain_use_memory": False})
+    return synthetic_settings.model_copy(
+        update={"gap_embeddings": True, "gap_esco_map": False, "explain_use_memory": False}
+    )
 
 
 def _skill(catalogue, label: str, kind: str | None = None) -> str:
@@ -117,13 +136,15 @@ def test_a_knowledge_area_is_shown_as_the_concrete_skill_it_needs(gap_settings, 
     maths = _skill(synthetic_catalogue, "Mathematics", "onet_knowledge")
     statistics = _skill(synthetic_catalogue, "statistics")
     bookkeeping = _skill(synthetic_catalogue, "bookkeeping")
-    missing = [_req(maths, "rated", 0.9, level=0.7, kind="onet_knowledge", label="Mathematics"),
-               _req(statistics, "essential", 0.5, kind="esco_knowledge", label="statistics"),
-               _req(bookkeeping, "essential", 0.6, kind="esco_knowledge", label="bookkeeping")]
+    missing = [
+        _req(maths, "rated", 0.9, level=0.7, kind="onet_knowledge", label="Mathematics"),
+        _req(statistics, "essential", 0.5, kind="esco_knowledge", label="statistics"),
+        _req(bookkeeping, "essential", 0.6, kind="esco_knowledge", label="bookkeeping"),
+    ]
     item = ItemRef(id="15-2051.00", kind="occupation", title="Data Scientists")
     ranked = rank_missing(item, missing, graph, gap_settings, use_embeddings=True)
     ids = [g.req.skill_id for g in ranked]
-    assert maths not in ids and len(ranked) == 2           # folded into its concrete skill, not dropped
+    assert maths not in ids and len(ranked) == 2  # folded into its concrete skill, not dropped
     first = ranked[0]
     assert first.req.skill_id == statistics and first.area is not None and first.area.id == maths
     assert first.rank.need == pytest.approx(need(missing[0]))  # the area's weight carries over
@@ -141,8 +162,10 @@ def test_task_links_count_the_targets_tasks_that_depend_on_a_skill(gap_settings,
     assert len(tasks) == 3
     python = _skill(synthetic_catalogue, "Python (computer programming)")
     bookkeeping = _skill(synthetic_catalogue, "bookkeeping")
-    reqs = [_req(python, "essential", 1.0, label="Python (computer programming)"),
-            _req(bookkeeping, "essential", 1.0, label="bookkeeping")]
+    reqs = [
+        _req(python, "essential", 1.0, label="Python (computer programming)"),
+        _req(bookkeeping, "essential", 1.0, label="bookkeeping"),
+    ]
     named = task_support("15-2051.00", reqs, gap_settings, use_embeddings=False)
     assert named.total == 3 and named.count(python) >= 1 and named.count(bookkeeping) == 0
     meaning = task_support("15-2051.00", reqs, gap_settings, use_embeddings=True)

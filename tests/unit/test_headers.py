@@ -17,12 +17,20 @@ async def _plain(request):
 
 
 async def _framable(request):
-    return PlainTextResponse("ok", headers={"X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": "default-src *"})
+    return PlainTextResponse(
+        "ok", headers={"X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": "default-src *"}
+    )
 
 
 def _client() -> TestClient:
-    app = Starlette(routes=[Route("/v1/x", _plain), Route("/docs", _plain), Route("/docs/oauth2-redirect", _plain),
-                            Route("/own", _framable)])
+    app = Starlette(
+        routes=[
+            Route("/v1/x", _plain),
+            Route("/docs", _plain),
+            Route("/docs/oauth2-redirect", _plain),
+            Route("/own", _framable),
+        ]
+    )
     return TestClient(SecurityHeadersMiddleware(app))
 
 

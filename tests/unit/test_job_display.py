@@ -9,22 +9,55 @@ import pytest
 from retrieval.jobs.display import clean_title, dedup_key, employment_types
 
 
-@pytest.mark.parametrize("raw,company,city,state,shown", [
-    ("Dispatcher~ 2 years experience!!!!!", "", "", "", "Dispatcher"),
-    ("IMMEDIATE COOK POSITIONS IN LAKE COUNTY!!! @ All Team Staffing", "All Team Staffing", "Des Plaines", "IL",
-     "Immediate Cook Positions In Lake County"),
-    ("Seasonal Retail Sales Part Time - Chicago, IL - State Street @ Macy's", "Macy's", "Chicago", "IL",
-     "Seasonal Retail Sales Part Time"),
-    ("Associate Firstline Technician - San Diego, CA (Part - Time) @ Diebold", "Diebold", "San Diego", "CA",
-     "Associate Firstline Technician"),
-    ("Hiring Restaurant Positions - Bussers - Cooks - Dishwashers @ Olive Garden", "Olive Garden", "Monroe", "NC",
-     "Bussers - Cooks - Dishwashers"),
-    ("Hospital Greeter - Valley Hospital, Ridgewood, NJ @ Towne Park", "Towne Park", "Ridgewood", "NJ",
-     "Hospital Greeter"),
-    ("Retail Associate - Chocolateer - Westfield @ Ghirardelli Chocolate", "Ghirardelli Chocolate", "San Francisco",
-     "CA", "Retail Associate - Chocolateer - Westfield"),
-    ("Bookkeeper @ Accountemps", "Accountemps", "Boston", "MA", "Bookkeeper"),
-])
+@pytest.mark.parametrize(
+    "raw,company,city,state,shown",
+    [
+        ("Dispatcher~ 2 years experience!!!!!", "", "", "", "Dispatcher"),
+        (
+            "IMMEDIATE COOK POSITIONS IN LAKE COUNTY!!! @ All Team Staffing",
+            "All Team Staffing",
+            "Des Plaines",
+            "IL",
+            "Immediate Cook Positions In Lake County",
+        ),
+        (
+            "Seasonal Retail Sales Part Time - Chicago, IL - State Street @ Macy's",
+            "Macy's",
+            "Chicago",
+            "IL",
+            "Seasonal Retail Sales Part Time",
+        ),
+        (
+            "Associate Firstline Technician - San Diego, CA (Part - Time) @ Diebold",
+            "Diebold",
+            "San Diego",
+            "CA",
+            "Associate Firstline Technician",
+        ),
+        (
+            "Hiring Restaurant Positions - Bussers - Cooks - Dishwashers @ Olive Garden",
+            "Olive Garden",
+            "Monroe",
+            "NC",
+            "Bussers - Cooks - Dishwashers",
+        ),
+        (
+            "Hospital Greeter - Valley Hospital, Ridgewood, NJ @ Towne Park",
+            "Towne Park",
+            "Ridgewood",
+            "NJ",
+            "Hospital Greeter",
+        ),
+        (
+            "Retail Associate - Chocolateer - Westfield @ Ghirardelli Chocolate",
+            "Ghirardelli Chocolate",
+            "San Francisco",
+            "CA",
+            "Retail Associate - Chocolateer - Westfield",
+        ),
+        ("Bookkeeper @ Accountemps", "Accountemps", "Boston", "MA", "Bookkeeper"),
+    ],
+)
 def test_clean_title(raw, company, city, state, shown):
     assert clean_title(raw, company, city, state) == shown
     assert not re.search(r"([!?~*])\1|~|@", clean_title(raw, company, city, state))

@@ -63,7 +63,7 @@ def test_fit_hides_senior_and_director_roles_from_students():
     student = person_level("I am a student looking for my first job", None, "entry")
     assert fit(parse_posting("Senior Accountant"), student) == (False, "a senior role, and you are starting out")
     assert fit(parse_posting("Director of Nursing"), student)[0] is False
-    assert fit(parse_posting("Senior Care Aide"), student)[0] is True   # elderly care, not seniority
+    assert fit(parse_posting("Senior Care Aide"), student)[0] is True  # elderly care, not seniority
     assert fit(parse_posting("Lead Cashier"), student)[0] is True
     assert fit(parse_posting("Sales Rep - minimum 5 years of experience"), student)[0] is False
     assert fit(parse_posting("Senior Accountant"), PersonLevel(years=8, seniority="senior"))[0] is True
@@ -95,20 +95,32 @@ def _tiny_index():
     from retrieval.jobs.cold import ColdIndex
     from retrieval.jobs.data import JobLog, View
 
-    log = JobLog(job_ids=["j1", "j2", "j3", "j4"],
-                 titles=["Registered Nurse", "Software Developer", "Senior Software Developer", "Summer Intern"],
-                 positions=["Registered Nurse", "Software Developer", "Senior Software Developer", "Summer Intern"],
-                 companies=["A", "B", "C", "D"], cities=["Chicago", "Austin", "Austin", "Chicago"],
-                 states=["IL", "TX", "TX", "IL"],
-                 views=[View("u1", "j1", 1.0, None), View("u2", "j1", 2.0, None), View("u2", "j2", 3.0, None),
-                        View("u3", "j3", 4.0, None)])
+    log = JobLog(
+        job_ids=["j1", "j2", "j3", "j4"],
+        titles=["Registered Nurse", "Software Developer", "Senior Software Developer", "Summer Intern"],
+        positions=["Registered Nurse", "Software Developer", "Senior Software Developer", "Summer Intern"],
+        companies=["A", "B", "C", "D"],
+        cities=["Chicago", "Austin", "Austin", "Chicago"],
+        states=["IL", "TX", "TX", "IL"],
+        views=[
+            View("u1", "j1", 1.0, None),
+            View("u2", "j1", 2.0, None),
+            View("u2", "j2", 3.0, None),
+            View("u3", "j3", 4.0, None),
+        ],
+    )
     ids = ["29-1141.00", "15-1252.00", "15-1251.00"]
     V = np.eye(3, dtype=np.float32)
     V[2] = [0, 0.8, 0.6]
-    links = {"j1": [("29-1141.00", 0.9)], "j2": [("15-1252.00", 0.8)], "j3": [("15-1252.00", 0.7)],
-             "j4": [("15-1251.00", 0.3)]}
-    return log, ColdIndex(log, links, ids, V, related={"15-1252.00": ["15-1251.00"]},
-                          occupation_skills={"15-1252.00": {"python", "sql"}})
+    links = {
+        "j1": [("29-1141.00", 0.9)],
+        "j2": [("15-1252.00", 0.8)],
+        "j3": [("15-1252.00", 0.7)],
+        "j4": [("15-1251.00", 0.3)],
+    }
+    return log, ColdIndex(
+        log, links, ids, V, related={"15-1252.00": ["15-1251.00"]}, occupation_skills={"15-1252.00": {"python", "sql"}}
+    )
 
 
 def test_static_features_match_occupation_place_skills_and_fit():
@@ -116,8 +128,13 @@ def test_static_features_match_occupation_place_skills_and_fit():
     from retrieval.jobs.levels import PersonLevel
 
     log, index = _tiny_index()
-    q = ColdQuery(text="Python developer in Austin, TX", occupations=[("15-1252.00", 0.9)], skills={"python"},
-                  place=parse_place("Python developer in Austin, TX"), level=PersonLevel(years=6, seniority="mid"))
+    q = ColdQuery(
+        text="Python developer in Austin, TX",
+        occupations=[("15-1252.00", 0.9)],
+        skills={"python"},
+        place=parse_place("Python developer in Austin, TX"),
+        level=PersonLevel(years=6, seniority="mid"),
+    )
     F = static_features(index, q)
     assert F[:, _C["same_state"]].tolist() == [0, 1, 1, 0]
     assert F[:, _C["same_city"]].tolist() == [0, 1, 1, 0]
@@ -156,8 +173,10 @@ def test_rank_puts_the_matching_posting_first_and_respects_exclude():
 def test_applicant_text_and_years():
     from retrieval.jobs.cold_train import ExperienceRow, applicant_text, years_of_experience
 
-    rows = [ExperienceRow("Machine Operator", "comptec inc", "custer", "WA", "1997-01-01", "1999-01-01"),
-            ExperienceRow("Account Manager", "Barcode Resourcing", "Bellingham", "WA", "2012-10-15", "")]
+    rows = [
+        ExperienceRow("Machine Operator", "comptec inc", "custer", "WA", "1997-01-01", "1999-01-01"),
+        ExperienceRow("Account Manager", "Barcode Resourcing", "Bellingham", "WA", "2012-10-15", ""),
+    ]
     text = applicant_text(rows, ["Receptionist"])
     assert text.splitlines()[0] == "I work as Account Manager at Barcode Resourcing in Bellingham, WA."
     assert "I worked as Machine Operator at comptec inc in Custer, WA." in text

@@ -19,8 +19,15 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 def _lint(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(cwd)}
-    return subprocess.run([str(LINT_IMPORTS), "--no-cache", "--no-logo", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _layers() -> list[str]:
@@ -44,11 +51,14 @@ def test_contract_catches_a_lazy_upward_import(tmp_path):
     (tmp_path / "eval" / "report.py").write_text("def write():\n    return 1\n")
     (tmp_path / "training" / "ok.py").write_text("import retrieval\nfrom app import __name__ as _app\n")
     # the shape of the violation this contract was written for: training reaching into eval inside a function
-    (tmp_path / "training" / "ope.py").write_text("def main():\n    from eval.report import write\n    return write()\n")
+    (tmp_path / "training" / "ope.py").write_text(
+        "def main():\n    from eval.report import write\n    return write()\n"
+    )
     roots = ", ".join(f'"{p}"' for p in layers)
     (tmp_path / "contract.toml").write_text(
-        f'[tool.importlinter]\nroot_packages = [{roots}]\n\n[[tool.importlinter.contracts]]\n'
-        f'name = "layers"\ntype = "layers"\nlayers = [{roots}]\n')
+        f"[tool.importlinter]\nroot_packages = [{roots}]\n\n[[tool.importlinter.contracts]]\n"
+        f'name = "layers"\ntype = "layers"\nlayers = [{roots}]\n'
+    )
     proc = _lint(tmp_path, "contract.toml")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "training is not allowed to import eval" in proc.stdout, proc.stdout

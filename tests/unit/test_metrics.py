@@ -86,7 +86,8 @@ def test_ndcg_ignores_unlabelled_items():
 def test_a_repeated_item_earns_its_gain_once():
     assert ndcg_at_k(["a", "a"], {"a": 1}, k=2) == pytest.approx(1.0)
     assert ndcg_at_k(["x", "a", "a", "b"], {"a": 1, "b": 2}, k=4) == pytest.approx(
-        ndcg_at_k(["x", "a", "y", "b"], {"a": 1, "b": 2}, k=4))
+        ndcg_at_k(["x", "a", "y", "b"], {"a": 1, "b": 2}, k=4)
+    )
     assert average_precision_at_k(["a", "a"], {"a": 1, "b": 1}, k=2) == pytest.approx(0.5)
 
 

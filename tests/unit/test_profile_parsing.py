@@ -23,7 +23,9 @@ def test_ids_become_strings():
     assert profile.id == "7" and profile.user_id == "10001"
 
 
-@pytest.mark.parametrize("fields", [{}, {"text": ""}, {"skills": ["", " "]}, {"occupation": "   "}, {"id": "only-an-id"}])
+@pytest.mark.parametrize(
+    "fields", [{}, {"text": ""}, {"skills": ["", " "]}, {"occupation": "   "}, {"id": "only-an-id"}]
+)
 def test_an_empty_profile_is_refused(fields):
     with pytest.raises(ValidationError, match="empty profile"):
         Profile(**fields)
@@ -86,28 +88,41 @@ def test_kinds_are_the_four_recommendation_kinds():
 
 
 # -------------------------------------------------------------------------------- parse_fit_question
-@pytest.mark.parametrize("message, target", [
-    ("Am I a good fit for data scientist?", "data scientist"),
-    ("am i a fit for a nurse", "nurse"),
-    ("Would I be a great match for the Web Developers", "Web Developers"),
-    ("Is it a strong match as an accountant", "accountant"),
-    ("I'm a decent fit for electrician?", "electrician"),
-    ("Could I become an electrician?", "electrician"),
-    ("Can I work as a teacher.", "teacher"),
-    ("should i be a pharmacist", "pharmacist"),
-    ("what about data scientists?", "data scientists"),
-    ("How about the Librarians", "Librarians"),
-    ("Explain the pharmacist", "pharmacist"),
-    ("why Nurse Practitioners?!", "Nurse Practitioners"),
-    ("Am I a good fit for IT support?", "IT support"),
-])
+@pytest.mark.parametrize(
+    "message, target",
+    [
+        ("Am I a good fit for data scientist?", "data scientist"),
+        ("am i a fit for a nurse", "nurse"),
+        ("Would I be a great match for the Web Developers", "Web Developers"),
+        ("Is it a strong match as an accountant", "accountant"),
+        ("I'm a decent fit for electrician?", "electrician"),
+        ("Could I become an electrician?", "electrician"),
+        ("Can I work as a teacher.", "teacher"),
+        ("should i be a pharmacist", "pharmacist"),
+        ("what about data scientists?", "data scientists"),
+        ("How about the Librarians", "Librarians"),
+        ("Explain the pharmacist", "pharmacist"),
+        ("why Nurse Practitioners?!", "Nurse Practitioners"),
+        ("Am I a good fit for IT support?", "IT support"),
+    ],
+)
 def test_fit_questions_name_their_target(message, target):
     assert parse_fit_question(message) == target
 
 
-@pytest.mark.parametrize("message", ["I like cats", "I am a nurse", "Recommend me some jobs", "",
-                                     "Why does this role fit me?", "explain the recommendation please",
-                                     "Am I a good fit for this one?", "why is that on my list"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I like cats",
+        "I am a nurse",
+        "Recommend me some jobs",
+        "",
+        "Why does this role fit me?",
+        "explain the recommendation please",
+        "Am I a good fit for this one?",
+        "why is that on my list",
+    ],
+)
 def test_other_messages_are_not_fit_questions(message):
     assert parse_fit_question(message) is None
 

@@ -18,7 +18,7 @@ def _write(path, text: str, encoding: str = "utf-8"):
 
 
 def test_reads_tsv_as_strings_in_the_requested_column_order(tmp_path):
-    path = _write(tmp_path / "t.txt", "Code\tTitle\tZone\n11-1011.00\tChief \"Exec\"\t05\n")
+    path = _write(tmp_path / "t.txt", 'Code\tTitle\tZone\n11-1011.00\tChief "Exec"\t05\n')
     frame = read_table(path, ["Zone", "Code"], tsv=True)
     assert list(frame.columns) == ["Zone", "Code"]
     assert frame.iloc[0].tolist() == ["05", "11-1011.00"]  # strings: leading zeros survive

@@ -18,7 +18,9 @@ FAMILY = {o[0]: family for family, occs in synthetic.OCCUPATIONS.items() for o i
 def _related(conn, code: str) -> list[str]:
     """The curated related occupations of ``code``, best tier first (the order the file gives)."""
     order = {"Primary-Short": 0, "Primary-Long": 1, "Supplemental": 2}
-    rows = conn.execute("SELECT related_id, tier, rank FROM related_occupation WHERE occupation_id = ?", (code,)).fetchall()
+    rows = conn.execute(
+        "SELECT related_id, tier, rank FROM related_occupation WHERE occupation_id = ?", (code,)
+    ).fetchall()
     return [r[0] for r in sorted(rows, key=lambda r: (order[r[1]], r[2]))]
 
 
@@ -38,8 +40,9 @@ def test_curated_related_occupations_lead_in_tier_order(synthetic_settings, synt
     assert scores == sorted(scores, reverse=True)
 
 
-@pytest.mark.parametrize("given", [synthetic.NURSE, "Registered Nurses", "registered nurses", "Staff Nurse", "RN",
-                                   "Charge Nurse"])
+@pytest.mark.parametrize(
+    "given", [synthetic.NURSE, "Registered Nurses", "registered nurses", "Staff Nurse", "RN", "Charge Nurse"]
+)
 def test_codes_titles_and_alternate_titles_resolve_to_the_same_occupation(synthetic_settings, given):
     assert _occupations(Profile(occupation=given)) == _occupations(Profile(occupation=synthetic.NURSE))
 
@@ -55,11 +58,14 @@ def test_an_occupation_without_ratings_still_gets_recommendations(synthetic_sett
     assert len(top) == 5 and synthetic.UNRATED not in top
 
 
-@pytest.mark.parametrize("profile, family", [
-    (Profile(text="I write Python and SQL code and build machine learning models"), "computing"),
-    (Profile(skills=["AutoCAD", "read blueprints"]), "trades"),
-    (Profile(text="I plan lessons and teach pupils to read", skills=["classroom management"]), "education"),
-])
+@pytest.mark.parametrize(
+    "profile, family",
+    [
+        (Profile(text="I write Python and SQL code and build machine learning models"), "computing"),
+        (Profile(skills=["AutoCAD", "read blueprints"]), "trades"),
+        (Profile(text="I plan lessons and teach pupils to read", skills=["classroom management"]), "education"),
+    ],
+)
 def test_text_and_skills_profiles_find_their_family(synthetic_settings, profile, family):
     top = _occupations(profile, k=3)
     assert [FAMILY[c] for c in top] == [family] * 3, top
@@ -104,13 +110,19 @@ def test_skills_toward_a_target_are_what_the_profile_lacks(synthetic_settings):
 
 
 # ------------------------------------------------------------------------------------- understanding
-@pytest.mark.parametrize("message, occupation, skills", [
-    ("I am a registered nurse and I know Python and Excel", synthetic.NURSE,
-     {"Python (computer programming)", "Microsoft Excel"}),
-    ("I work as an electrician.", synthetic.ELECTRICIAN, set()),
-    ("I'm a staff nurse, and I use SQL.", synthetic.NURSE, {"SQL"}),
-    ("I like cats", None, set()),
-])
+@pytest.mark.parametrize(
+    "message, occupation, skills",
+    [
+        (
+            "I am a registered nurse and I know Python and Excel",
+            synthetic.NURSE,
+            {"Python (computer programming)", "Microsoft Excel"},
+        ),
+        ("I work as an electrician.", synthetic.ELECTRICIAN, set()),
+        ("I'm a staff nurse, and I use SQL.", synthetic.NURSE, {"SQL"}),
+        ("I like cats", None, set()),
+    ],
+)
 def test_a_self_description_names_an_occupation_and_skills(synthetic_settings, message, occupation, skills):
     from app.api.services import WaypointService
 

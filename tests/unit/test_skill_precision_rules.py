@@ -19,17 +19,20 @@ from retrieval.skills import acronyms, credentials, scope
 
 
 # ------------------------------------------------------------------------------ pure functions
-@pytest.mark.parametrize(("acronym", "phrase", "expected"), [
-    ("POS", "proof of stake", True),
-    ("SQL", "Structured query language", True),
-    ("HTML", "Hypertext markup language", True),
-    ("JSP", "JavaServer Pages", True),
-    ("PCBs", "printed circuit boards", True),
-    ("CCTV", "closed-circuit television", True),
-    ("POS", "Plexis Software Plexis", False),       # letters inside words are not initials
-    ("BI", "Bing for Power", False),
-    ("SAS", "statistics DATAS for", False),
-])
+@pytest.mark.parametrize(
+    ("acronym", "phrase", "expected"),
+    [
+        ("POS", "proof of stake", True),
+        ("SQL", "Structured query language", True),
+        ("HTML", "Hypertext markup language", True),
+        ("JSP", "JavaServer Pages", True),
+        ("PCBs", "printed circuit boards", True),
+        ("CCTV", "closed-circuit television", True),
+        ("POS", "Plexis Software Plexis", False),  # letters inside words are not initials
+        ("BI", "Bing for Power", False),
+        ("SAS", "statistics DATAS for", False),
+    ],
+)
 def test_abbreviates_needs_the_initials_of_every_word(acronym, phrase, expected):
     assert acronyms.abbreviates(acronym, phrase) is expected
 
@@ -53,59 +56,76 @@ def test_acronym_shape():
 
 
 def test_ambiguity_counts_meanings_not_attestations():
-    attested = {"pos": [("a", "point of sale"), ("b", "point of sale"), ("c", "proof of stake")],
-                "dbms": [("x", "database management system"), ("y", "database management system")],
-                "sql": [("s", "structured query language")]}
+    attested = {
+        "pos": [("a", "point of sale"), ("b", "point of sale"), ("c", "proof of stake")],
+        "dbms": [("x", "database management system"), ("y", "database management system")],
+        "sql": [("s", "structured query language")],
+    }
     amb = acronyms.ambiguous_acronyms(attested, {"sql": ["structured query language"], "pmp": ["a", "b"]})
     assert amb == {"pos", "pmp"}
 
 
 def _creds(text: str) -> list[tuple[str, str]]:
-    return [(h.credential.id, text[h.start:h.end]) for h in credentials.find_credentials(text)]
+    return [(h.credential.id, text[h.start : h.end]) for h in credentials.find_credentials(text)]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("EMT certified, 3 years on an ambulance crew.", [("cred:emt", "EMT")]),
-    ("I'm an RN, BLS and ACLS certified.", [("cred:rn", "RN"), ("cred:bls", "BLS"), ("cred:acls", "ACLS")]),
-    ("Class A CDL with hazmat endorsement", [("cred:cdl", "Class A CDL"), ("cred:hazmat", "hazmat endorsement")]),
-    ("Truck driver, CDL-A, 5 years OTR", [("cred:cdl", "CDL-A")]),
-    ("I have a commercial drivers license", [("cred:cdl", "commercial drivers license")]),
-    ("food handler card and ServSafe", [("cred:food-handler", "food handler card"), ("cred:food-handler", "ServSafe")]),
-    ("Forklift certified warehouse associate", [("cred:forklift", "Forklift certified")]),
-    ("CompTIA A+ and Security+", [("cred:comptia-a-plus", "CompTIA A+"), ("cred:comptia-security-plus", "Security+")]),
-    ("Certified Public Accountant (CPA)", [("cred:cpa", "Certified Public Accountant"), ("cred:cpa", "CPA")]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("EMT certified, 3 years on an ambulance crew.", [("cred:emt", "EMT")]),
+        ("I'm an RN, BLS and ACLS certified.", [("cred:rn", "RN"), ("cred:bls", "BLS"), ("cred:acls", "ACLS")]),
+        ("Class A CDL with hazmat endorsement", [("cred:cdl", "Class A CDL"), ("cred:hazmat", "hazmat endorsement")]),
+        ("Truck driver, CDL-A, 5 years OTR", [("cred:cdl", "CDL-A")]),
+        ("I have a commercial drivers license", [("cred:cdl", "commercial drivers license")]),
+        (
+            "food handler card and ServSafe",
+            [("cred:food-handler", "food handler card"), ("cred:food-handler", "ServSafe")],
+        ),
+        ("Forklift certified warehouse associate", [("cred:forklift", "Forklift certified")]),
+        (
+            "CompTIA A+ and Security+",
+            [("cred:comptia-a-plus", "CompTIA A+"), ("cred:comptia-security-plus", "Security+")],
+        ),
+        ("Certified Public Accountant (CPA)", [("cred:cpa", "Certified Public Accountant"), ("cred:cpa", "CPA")]),
+    ],
+)
 def test_credentials_are_found_with_their_spans(text, expected):
     assert _creds(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "ACLS- Exprience - 6 months",                    # access control lists, in a network résumé
-    "Data from the BLS shows growth in nursing",     # Bureau of Labor Statistics
-    "Optimised CPA and CPC for paid campaigns",      # cost per acquisition / click
-    "I got an A+ in maths",                          # a grade
-    "currently doing my EMT course",                 # not held yet
-    "studying for the CPA exam",
-    "the rn command renames files",                  # acronyms are case-sensitive
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ACLS- Exprience - 6 months",  # access control lists, in a network résumé
+        "Data from the BLS shows growth in nursing",  # Bureau of Labor Statistics
+        "Optimised CPA and CPC for paid campaigns",  # cost per acquisition / click
+        "I got an A+ in maths",  # a grade
+        "currently doing my EMT course",  # not held yet
+        "studying for the CPA exam",
+        "the rn command renames files",  # acronyms are case-sensitive
+    ],
+)
 def test_ambiguous_or_pending_credentials_are_not_found(text):
     assert _creds(text) == []
 
 
-@pytest.mark.parametrize(("text", "mention", "held"), [
-    ("I don't know SQL yet but I want to learn Python.", "SQL", False),
-    ("I don't know SQL yet but I want to learn Python.", "Python", False),
-    ("Never used Salesforce, but I know HubSpot.", "Salesforce", False),
-    ("Never used Salesforce, but I know HubSpot.", "HubSpot", True),
-    ("I know a bit of HTML and CSS but not JavaScript.", "CSS", True),
-    ("I know a bit of HTML and CSS but not JavaScript.", "JavaScript", False),
-    ("Experienced in machine learning and Python.", "Python", True),
-    ("Data analyst: SQL every day, learning R at the moment.", "SQL", True),
-    ("Data analyst: SQL every day, learning R at the moment.", "R at", False),
-    ("I'd love to work with machine learning one day.", "machine", False),
-    ("Looking to get into cybersecurity, I have Python already.", "Python", True),
-    ("No prior knowledge of Excel needed.", "Excel", False),
-])
+@pytest.mark.parametrize(
+    ("text", "mention", "held"),
+    [
+        ("I don't know SQL yet but I want to learn Python.", "SQL", False),
+        ("I don't know SQL yet but I want to learn Python.", "Python", False),
+        ("Never used Salesforce, but I know HubSpot.", "Salesforce", False),
+        ("Never used Salesforce, but I know HubSpot.", "HubSpot", True),
+        ("I know a bit of HTML and CSS but not JavaScript.", "CSS", True),
+        ("I know a bit of HTML and CSS but not JavaScript.", "JavaScript", False),
+        ("Experienced in machine learning and Python.", "Python", True),
+        ("Data analyst: SQL every day, learning R at the moment.", "SQL", True),
+        ("Data analyst: SQL every day, learning R at the moment.", "R at", False),
+        ("I'd love to work with machine learning one day.", "machine", False),
+        ("Looking to get into cybersecurity, I have Python already.", "Python", True),
+        ("No prior knowledge of Excel needed.", "Excel", False),
+    ],
+)
 def test_negated_and_wished_mentions_are_not_held(text, mention, held):
     start = text.index(mention)
     assert scope.not_held(text, start, start + len(mention)) is (not held)
@@ -120,8 +140,10 @@ def extractor(synthetic_settings):
 
 
 def _found(extractor, text: str, **kw) -> dict[str, list[str]]:
-    return {h.label: [text[s:e] for s, e in h.spans]
-            for h in extractor.extract(text, use_embeddings=False, expand=False, **kw)}
+    return {
+        h.label: [text[s:e] for s, e in h.spans]
+        for h in extractor.extract(text, use_embeddings=False, expand=False, **kw)
+    }
 
 
 def test_credentials_come_out_as_kind_credential(extractor):
@@ -132,7 +154,9 @@ def test_credentials_come_out_as_kind_credential(extractor):
     assert [text[s:e] for s, e in emt.spans] == ["EMT"]
     # CPR certifies a skill the catalogue has: the find is that catalogue skill, marked as a credential
     cpr = hits["cred:cpr"]
-    assert cpr.label == "cardiopulmonary resuscitation" and cpr.skill_id.startswith("esco:") and cpr.kind == "credential"
+    assert (
+        cpr.label == "cardiopulmonary resuscitation" and cpr.skill_id.startswith("esco:") and cpr.kind == "credential"
+    )
 
 
 def test_negations_and_wishes_are_dropped_unless_asked_for(extractor):
@@ -141,7 +165,9 @@ def test_negations_and_wishes_are_dropped_unless_asked_for(extractor):
     assert set(_found(extractor, text, precise=False)) == {"SQL", "Python (computer programming)"}
     assert set(_found(extractor, "Never used Kubernetes, but I know Python.")) == {"Python (computer programming)"}
     assert set(_found(extractor, "Experienced in machine learning and Python.")) == {
-        "machine learning", "Python (computer programming)"}
+        "machine learning",
+        "Python (computer programming)",
+    }
     assert _found(extractor, "Want to become an EMT one day.") == {}
 
 
@@ -171,8 +197,13 @@ def acronym_extractor(synthetic_settings, tmp_path_factory):
     shutil.copy(synthetic_settings.catalogue_path, path)
     conn = sqlite3.connect(path)
     skills = [
-        ("esco:skill:test-consensus", "blockchain consensus mechanisms", "esco_knowledge", "esco",
-         ["proof of stake", "POS", "distributed ledger consensus protocols"]),
+        (
+            "esco:skill:test-consensus",
+            "blockchain consensus mechanisms",
+            "esco_knowledge",
+            "esco",
+            ["proof of stake", "POS", "distributed ledger consensus protocols"],
+        ),
         ("esco:skill:test-cash-register", "operate cash register", "esco_skill", "esco", []),
         ("tech:test-cam-pos", "CAM Commerce Solutions Retail STAR Point of Sale POS", "technology", "onet", []),
         ("tech:test-pmp", "Pathogen Modeling Program PMP", "technology", "onet", []),
@@ -182,11 +213,16 @@ def acronym_extractor(synthetic_settings, tmp_path_factory):
     from retrieval.text import normalize_label
 
     for sid, label, kind, source, alts in skills:
-        conn.execute("INSERT INTO skill (id, label, kind, source, description, category, hot, canonical_id) "
-                     "VALUES (?, ?, ?, ?, '', '', 0, ?)", (sid, label, kind, source, sid))
+        conn.execute(
+            "INSERT INTO skill (id, label, kind, source, description, category, hot, canonical_id) "
+            "VALUES (?, ?, ?, ?, '', '', 0, ?)",
+            (sid, label, kind, source, sid),
+        )
         aliases = [(label, "label"), *((a, "esco_alt") for a in alts), *derived_aliases(label)]
-        conn.executemany("INSERT OR IGNORE INTO skill_alias (alias_norm, alias, skill_id, source) VALUES (?, ?, ?, ?)",
-                         [(normalize_label(a), a, sid, src) for a, src in aliases])
+        conn.executemany(
+            "INSERT OR IGNORE INTO skill_alias (alias_norm, alias, skill_id, source) VALUES (?, ?, ?, ?)",
+            [(normalize_label(a), a, sid, src) for a, src in aliases],
+        )
     conn.commit()
     data = build_data(conn)
     conn.close()
@@ -204,12 +240,15 @@ def test_acronyms_that_do_not_abbreviate_the_skill_are_dropped(acronym_extractor
     assert "pos" in acronym_extractor.data.ambiguous and "pmp" in acronym_extractor.data.ambiguous
 
 
-@pytest.mark.parametrize("text", [
-    "Retail store manager: I run the POS system, cash up the tills and handle stock ordering.",
-    "Cashier at a grocery store, I use the POS and handle returns.",
-    "Trained new staff on the POS.",
-    "Built a POS tagger for Hindi with spaCy.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Retail store manager: I run the POS system, cash up the tills and handle stock ordering.",
+        "Cashier at a grocery store, I use the POS and handle returns.",
+        "Trained new staff on the POS.",
+        "Built a POS tagger for Hindi with spaCy.",
+    ],
+)
 def test_pos_is_never_blockchain_without_blockchain_words(acronym_extractor, text):
     assert "esco:skill:test-consensus" not in _ids(acronym_extractor, text)
 
@@ -233,14 +272,36 @@ def test_skill_precision_scores_what_the_extractor_returns(synthetic_settings, t
     from eval.skill_precision import evaluate
 
     lines = [
-        {"id": "a", "source": "written", "text": "Python and SQL every day.",
-         "gold": [["Python (computer programming)"], ["SQL"]], "acceptable": []},
-        {"id": "b", "source": "written", "text": "EMT certified. I want to learn JavaScript.",
-         "gold": [["cred:emt"]], "acceptable": []},
-        {"id": "c", "source": "resume", "category": "X", "text": "Skills: Python, Tableau",
-         "gold": [["Python (computer programming)"], ["Tableau"], ["Kubernetes"]], "acceptable": []},
-        {"id": "d", "source": "resume", "category": "X", "text": "Tools: Excel and Git",
-         "gold": [["Git"]], "acceptable": []},
+        {
+            "id": "a",
+            "source": "written",
+            "text": "Python and SQL every day.",
+            "gold": [["Python (computer programming)"], ["SQL"]],
+            "acceptable": [],
+        },
+        {
+            "id": "b",
+            "source": "written",
+            "text": "EMT certified. I want to learn JavaScript.",
+            "gold": [["cred:emt"]],
+            "acceptable": [],
+        },
+        {
+            "id": "c",
+            "source": "resume",
+            "category": "X",
+            "text": "Skills: Python, Tableau",
+            "gold": [["Python (computer programming)"], ["Tableau"], ["Kubernetes"]],
+            "acceptable": [],
+        },
+        {
+            "id": "d",
+            "source": "resume",
+            "category": "X",
+            "text": "Tools: Excel and Git",
+            "gold": [["Git"]],
+            "acceptable": [],
+        },
     ]
     path = tmp_path / "lines.jsonl"
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")

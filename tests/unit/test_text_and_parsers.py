@@ -17,26 +17,29 @@ from retrieval.text import clean_text, normalize_label, slugify, tokens
 
 
 # ------------------------------------------------------------------------------------ normalize_label
-@pytest.mark.parametrize("label, expected", [
-    ("C++", "c++"),                                    # + kept (C++)
-    ("C#", "c#"),                                      # # kept (C#)
-    (".NET Framework", ".net framework"),              # a leading dot survives only in .net
-    ("Node.js", "node.js"),                            # a dot between word characters is kept
-    ("ASP.NET", "asp.net"),
-    ("Research & Development", "research and development"),
-    ("Children’s Books", "childrens books"),           # curly and straight apostrophes vanish
-    ("  Python   3 ", "python 3"),                     # whitespace collapsed and stripped
-    ("end.", "end"),                                   # a trailing dot is punctuation
-    ("Dr. Who", "dr who"),
-    ("x...y", "x y"),
-    ("Ｐｙｔｈｏｎ", "python"),                          # NFKC folds full-width letters
-    ("client/server", "client / server"),              # slashes are spaced out as their own token
-    ("front - end", "front end"),                      # a spaced dash is dropped
-    ("e-mail", "e-mail"),                              # an inner hyphen is kept
-    ("(hello)", "hello"),
-    ("Python (computer programming)", "python computer programming"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("C++", "c++"),  # + kept (C++)
+        ("C#", "c#"),  # # kept (C#)
+        (".NET Framework", ".net framework"),  # a leading dot survives only in .net
+        ("Node.js", "node.js"),  # a dot between word characters is kept
+        ("ASP.NET", "asp.net"),
+        ("Research & Development", "research and development"),
+        ("Children’s Books", "childrens books"),  # curly and straight apostrophes vanish
+        ("  Python   3 ", "python 3"),  # whitespace collapsed and stripped
+        ("end.", "end"),  # a trailing dot is punctuation
+        ("Dr. Who", "dr who"),
+        ("x...y", "x y"),
+        ("Ｐｙｔｈｏｎ", "python"),  # NFKC folds full-width letters
+        ("client/server", "client / server"),  # slashes are spaced out as their own token
+        ("front - end", "front end"),  # a spaced dash is dropped
+        ("e-mail", "e-mail"),  # an inner hyphen is kept
+        ("(hello)", "hello"),
+        ("Python (computer programming)", "python computer programming"),
+        ("", ""),
+    ],
+)
 def test_normalize_label(label, expected):
     assert normalize_label(label) == expected
 
@@ -68,14 +71,17 @@ def test_clean_text_applies_nfkc_and_handles_empty():
 
 
 # -------------------------------------------------------------------------------------- slugify/tokens
-@pytest.mark.parametrize("text, expected", [
-    ("C++ Builder", "cpp-builder"),
-    ("C#", "csharp"),
-    ("F# and c#", "fsharp-and-csharp"),
-    (".NET Framework", "dotnet-framework"),
-    ("Café Olé", "cafe-ole"),
-    ("--x--", "x"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("C++ Builder", "cpp-builder"),
+        ("C#", "csharp"),
+        ("F# and c#", "fsharp-and-csharp"),
+        (".NET Framework", "dotnet-framework"),
+        ("Café Olé", "cafe-ole"),
+        ("--x--", "x"),
+    ],
+)
 def test_slugify(text, expected):
     assert slugify(text) == expected
 
@@ -86,19 +92,22 @@ def test_tokens_keep_programming_names_whole():
 
 
 # ------------------------------------------------------------------------------------ derived aliases
-@pytest.mark.parametrize("label, expected", [
-    ("Structured query language SQL", [("SQL", "acronym"), ("Structured query language", "acronym")]),
-    ("Hypertext markup language HTML", [("HTML", "acronym"), ("Hypertext markup language", "acronym")]),
-    ("Quality Assurance QA", [("QA", "acronym"), ("Quality Assurance", "acronym")]),
-    ("Python (computer programming)", [("Python", "qualifier")]),
-    ("Oracle Java", [("Java", "vendor")]),
-    ("Red Hat Linux", [("Linux", "vendor")]),               # two-word vendor
-    ("Microsoft Office software", [("Office software", "vendor")]),
-    ("Microsoft software", []),                             # the rest is just "software": no alias
-    ("SQL", []),                                            # a bare acronym implies nothing
-    # the acronym must start where the phrase starts (X is inside "Extensible"): not taken as one
-    ("Extensible markup language XML", []),
-])
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("Structured query language SQL", [("SQL", "acronym"), ("Structured query language", "acronym")]),
+        ("Hypertext markup language HTML", [("HTML", "acronym"), ("Hypertext markup language", "acronym")]),
+        ("Quality Assurance QA", [("QA", "acronym"), ("Quality Assurance", "acronym")]),
+        ("Python (computer programming)", [("Python", "qualifier")]),
+        ("Oracle Java", [("Java", "vendor")]),
+        ("Red Hat Linux", [("Linux", "vendor")]),  # two-word vendor
+        ("Microsoft Office software", [("Office software", "vendor")]),
+        ("Microsoft software", []),  # the rest is just "software": no alias
+        ("SQL", []),  # a bare acronym implies nothing
+        # the acronym must start where the phrase starts (X is inside "Extensible"): not taken as one
+        ("Extensible markup language XML", []),
+    ],
+)
 def test_derived_aliases(label, expected):
     assert derived_aliases(label) == expected
 
@@ -111,20 +120,25 @@ def test_acronym_expansion_needs_the_letters_in_order():
 
 
 # ------------------------------------------------------------------------------------- source fields
-@pytest.mark.parametrize("text, expected", [
-    ('{" Python Programming"," SQL"}', ["Python Programming", "SQL"]),
-    ('{"Data Analysis"}', ["Data Analysis"]),
-    ("{Python, SQL}", ["Python", "SQL"]),               # unquoted lists are split on commas
-    ('{" "}', []),
-    ("{}", []),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('{" Python Programming"," SQL"}', ["Python Programming", "SQL"]),
+        ('{"Data Analysis"}', ["Data Analysis"]),
+        ("{Python, SQL}", ["Python", "SQL"]),  # unquoted lists are split on commas
+        ('{" "}', []),
+        ("{}", []),
+        ("", []),
+    ],
+)
 def test_parse_coursera_skills(text, expected):
     assert parse_coursera_skills(text) == expected
 
 
-@pytest.mark.parametrize("text, expected", [("4.8", 4.8), ("0", 0.0), ("5", 5.0), ("5.1", None), ("-1", None),
-                                            ("not rated", None), ("", None)])
+@pytest.mark.parametrize(
+    "text, expected",
+    [("4.8", 4.8), ("0", 0.0), ("5", 5.0), ("5.1", None), ("-1", None), ("not rated", None), ("", None)],
+)
 def test_course_rating_is_a_number_on_the_five_point_scale(text, expected):
     assert _rating(text) == expected
 
@@ -134,7 +148,11 @@ def test_course_ids_are_unique_slugs():
     first = _unique("course:edx", "Intro to C++", seen)
     second = _unique("course:edx", "Intro to C++", seen)
     third = _unique("course:edx", "Intro to C++", seen)
-    assert (first, second, third) == ("course:edx:intro-to-cpp", "course:edx:intro-to-cpp-2", "course:edx:intro-to-cpp-3")
+    assert (first, second, third) == (
+        "course:edx:intro-to-cpp",
+        "course:edx:intro-to-cpp-2",
+        "course:edx:intro-to-cpp-3",
+    )
     assert _unique("course:edx", "!!!", seen) == "course:edx:course"  # nothing sluggable left
 
 
@@ -156,8 +174,9 @@ def test_reconstructed_esco_description_loses_its_leading_labels():
     assert _description_from_blob(blob, "manage staff", []) == "direct staff Assign and manage staff tasks."
 
 
-@pytest.mark.parametrize("text, expected", [("NA", ""), ("N/A", ""), ("-1", ""), ("nan", ""), ("  Health  care ", "Health care"),
-                                            ("", "")])
+@pytest.mark.parametrize(
+    "text, expected", [("NA", ""), ("N/A", ""), ("-1", ""), ("nan", ""), ("  Health  care ", "Health care"), ("", "")]
+)
 def test_not_available_markers_become_empty(text, expected):
     assert _na(text) == expected
 

@@ -17,25 +17,35 @@ from tests import synthetic_catalogue as synthetic
 
 
 # ------------------------------------------------------------------------------------------ cues
-@pytest.mark.parametrize("text, target", [
-    ("I'm a firefighter and I want to move into finance", "finance"),
-    ("teacher here, want to switch to software development", "software development"),
-    ("Software developer, hoping to move into management someday.", "management"),
-    ("paralegal, would love to become a lawyer", "lawyer"),
-    ("Nurse wanting to get into the healthcare administration side of things", "healthcare administration"),
-    ("thinking about a career change to data science, because I like numbers", "data science"),
-    ("aspiring data analyst with Excel skills", "data analyst"),
-    ("I'd like to break into the tech industry", "tech"),
-])
+@pytest.mark.parametrize(
+    "text, target",
+    [
+        ("I'm a firefighter and I want to move into finance", "finance"),
+        ("teacher here, want to switch to software development", "software development"),
+        ("Software developer, hoping to move into management someday.", "management"),
+        ("paralegal, would love to become a lawyer", "lawyer"),
+        ("Nurse wanting to get into the healthcare administration side of things", "healthcare administration"),
+        ("thinking about a career change to data science, because I like numbers", "data science"),
+        ("aspiring data analyst with Excel skills", "data analyst"),
+        ("I'd like to break into the tech industry", "tech"),
+    ],
+)
 def test_goal_phrases_find_the_target_without_filler(text, target):
     found = cues.goal_phrases(text)
     assert [g.text for g in found] == [target]
     g = found[0]
-    assert text[g.target[0]:g.target[1]] == target and g.clause[0] <= g.target[0] < g.target[1] <= g.clause[1]
+    assert text[g.target[0] : g.target[1]] == target and g.clause[0] <= g.target[0] < g.target[1] <= g.clause[1]
 
 
-@pytest.mark.parametrize("text", ["I switched to nursing in 2015", "I have moved into management already",
-                                  "I'm a welder with ten years in shipyards", "Registered nurse, ICU, night shifts"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I switched to nursing in 2015",
+        "I have moved into management already",
+        "I'm a welder with ten years in shipyards",
+        "Registered nurse, ICU, night shifts",
+    ],
+)
 def test_statements_about_the_past_or_present_are_not_goals(text):
     assert cues.goal_phrases(text) == []
 
@@ -54,9 +64,16 @@ def test_negated_clauses_cover_what_is_denied_and_nothing_after_but():
     assert not cues.inside((excel, excel + 5), negated)
 
 
-@pytest.mark.parametrize("text, years", [("15 years as a welder", 15), ("two years in retail", 2),
-                                         ("Since 2010, 3+ yrs leading a team", 3), ("I'm a nurse", None),
-                                         ("worked 200 years", None)])
+@pytest.mark.parametrize(
+    "text, years",
+    [
+        ("15 years as a welder", 15),
+        ("two years in retail", 2),
+        ("Since 2010, 3+ yrs leading a team", 3),
+        ("I'm a nurse", None),
+        ("worked 200 years", None),
+    ],
+)
 def test_years_of_experience(text, years):
     assert cues.years_of_experience(text) == years
 
@@ -69,8 +86,16 @@ def test_seniority_from_words_or_years():
 
 
 # ------------------------------------------------------------------------------------------ keys and fields
-@pytest.mark.parametrize("a, b", [("school counsellor", "School Counselors"), ("registered nurse", "Registered Nurses"),
-                                  ("Labourer", "laborers"), ("Secretaries", "secretary"), ("RN", "rn")])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("school counsellor", "School Counselors"),
+        ("registered nurse", "Registered Nurses"),
+        ("Labourer", "laborers"),
+        ("Secretaries", "secretary"),
+        ("RN", "rn"),
+    ],
+)
 def test_title_keys_meet_across_plural_and_british_spelling(a, b):
     assert title_key(a) == title_key(b)
 
@@ -100,16 +125,19 @@ def test_a_stated_abbreviation_links_the_occupation_with_its_span(linker):
     text = "I'm an RN on a busy ward, 6 years now"
     u = linker.understand(text)
     assert u.status == "understood" and u.occupation.occupation_id == synthetic.NURSE
-    assert u.occupation.span.text == "RN" and text[u.occupation.span.start:u.occupation.span.end] == "RN"
+    assert u.occupation.span.text == "RN" and text[u.occupation.span.start : u.occupation.span.end] == "RN"
     assert u.occupation.tense == "current" and u.occupation.confidence >= 0.75
     assert u.years_experience == 6
 
 
-@pytest.mark.parametrize("text, code, tense", [
-    ("I teach high school math", "25-2031.00", "current"),
-    ("I've been teaching 3rd grade for 8 years", synthetic.TEACHER, "current"),
-    ("I taught elementary school, then stayed home with my kids", synthetic.TEACHER, "past"),
-])
+@pytest.mark.parametrize(
+    "text, code, tense",
+    [
+        ("I teach high school math", "25-2031.00", "current"),
+        ("I've been teaching 3rd grade for 8 years", synthetic.TEACHER, "current"),
+        ("I taught elementary school, then stayed home with my kids", synthetic.TEACHER, "past"),
+    ],
+)
 def test_where_a_teacher_teaches_names_their_occupation(linker, text, code, tense):
     """Teachers say where and whom they teach more often than their title; no catalogue title reads so."""
     u = linker.understand(text)
@@ -126,14 +154,23 @@ def test_a_goal_is_not_the_persons_occupation_nor_a_held_skill(linker):
 
 
 def test_a_negated_skill_is_not_held(linker):
-    labels = [s.label.lower() for s in linker.understand("No experience with Python, but I use Microsoft Excel daily").skills]
+    labels = [
+        s.label.lower() for s in linker.understand("No experience with Python, but I use Microsoft Excel daily").skills
+    ]
     assert not any("python" in lab for lab in labels)
     assert any("excel" in lab for lab in labels)
 
 
-@pytest.mark.parametrize("text, status", [("", "empty"), ("   ", "empty"), ("?!", "empty"),
-                                          ("Je suis infirmière et je veux changer de métier", "not_english"),
-                                          ("asdf qwer zxcv", "nonsense")])
+@pytest.mark.parametrize(
+    "text, status",
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("?!", "empty"),
+        ("Je suis infirmière et je veux changer de métier", "not_english"),
+        ("asdf qwer zxcv", "nonsense"),
+    ],
+)
 def test_text_that_says_nothing_usable_gets_an_honest_status(linker, text, status):
     u = linker.understand(text)
     assert u.status == status and u.message and not u.occupations

@@ -20,7 +20,7 @@ err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> None:
-    """Clear message on stderr and exit code 2 for bad input (DESIGN.md contract)."""
+    """Clear message on stderr and exit code 2 for bad input: a script can tell bad input from a crash."""
     err.print(f"[red]error:[/red] {message}")
     raise typer.Exit(code)
 

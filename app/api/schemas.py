@@ -136,11 +136,6 @@ class ExplainRequest(_Strict):
     shown: list[str] | None = Field(default=None, max_length=200, description="Item ids shown together.")
 
 
-class CourseOut(BaseModel):
-    id: str
-    title: str
-
-
 class SkillOut(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -156,7 +151,7 @@ class CitationOut(BaseModel):
 
 
 class ExplainResponse(BaseModel):
-    """The explanation (DESIGN.md contract) plus the logged impression's id, variant and propensity."""
+    """The explanation plus the logged impression's id, variant and propensity."""
 
     model_config = ConfigDict(extra="allow")
 

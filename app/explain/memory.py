@@ -366,14 +366,6 @@ def _occ_prefix(item_id: str) -> str:
     return "esco" if item_id.startswith("esco:") else "onet"
 
 
-@_safe(dict)
-def documents(kind: str, doc_ids: list[str], settings: Settings | None = None) -> dict[str, dict[str, Any]]:
-    """Payloads of stored documents by doc id (e.g. ``course:<id>``, ``skill:<id>``)."""
-    settings = settings or get_settings()
-    store = _store(kind, settings)
-    return store.get(doc_ids) if store.exists() else {}
-
-
 def _owner_lock(owner: str) -> threading.Lock:
     return _locks.setdefault(owner, threading.Lock())
 

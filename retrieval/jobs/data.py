@@ -12,8 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC
 
-import numpy as np
-
 
 @dataclass
 class View:
@@ -113,7 +111,3 @@ def leave_last_out(views: list[View], min_views: int = 3) -> tuple[list[View], d
         else:
             train.extend(vs)
     return train, test
-
-
-def time_array(views: list[View]) -> np.ndarray:
-    return np.array([v.t for v in views], dtype=np.float64)

@@ -1,6 +1,6 @@
 """Skill extraction from free text (résumés, job postings, course titles and descriptions).
 
-Three taggers, in the order LinkedIn's recipe runs them (RESEARCH.md, "Skills graph"):
+Three taggers, in the order LinkedIn's skills-graph recipe runs them:
 
 1. **Alias matcher** — an n-gram lookup (up to :data:`MAX_NGRAM` tokens) over the catalogue's own
    aliases (``skill_alias``), longest match first, returning character spans in the *original* text.

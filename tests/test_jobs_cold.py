@@ -78,6 +78,17 @@ def test_clearly_understood_people_get_their_kind_of_work_first(jobs):
     assert len(finance) >= 5, list(zip([j.title for j in recs], codes))
 
 
+def test_a_goal_decides_which_postings_come_first(jobs):
+    """A teacher who wants to become a software developer asked for software postings; teaching postings
+    (which the log views more) led the list before a goal decided what is relevant."""
+    from retrieval.profile import Profile
+
+    recs = jobs.recommend(Profile(text="I teach high school math and I'd like to become a software developer"), k=10)
+    codes = _majors(jobs, recs)
+    assert sum(c.startswith("15-") for c in codes) >= 5, list(zip([j.title for j in recs], codes))
+    assert codes[0].startswith("15-"), list(zip([j.title for j in recs], codes))
+
+
 def test_vague_person_keeps_the_popularity_led_list(jobs):
     """Nothing clear understood: relevance changes nothing (the blend's arguments off give the same list)."""
     from retrieval.profile import Profile

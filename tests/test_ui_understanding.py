@@ -149,6 +149,9 @@ def test_routing_takes_in_what_is_said_even_when_the_intent_model_calls_it_small
     # asking for courses or postings gets that list, not the occupation list again
     assert route("what courses should I take?", "courses", Understanding(status="nonsense")).action == "courses"
     assert route("find me jobs near Chicago", "find_jobs", Understanding(status="nonsense")).action == "jobs"
+    # a self-description the classifier calls a course request is a self-description unless it asks for one
+    assert route("I'm an RN and want to move into management", "courses", said).action == "profile"
+    assert route("I'm an RN, which courses would help me?", "courses", said).action == "courses"
 
 
 @pytest.mark.slow

@@ -174,8 +174,15 @@ def step_options(evidence: Evidence, skill: EvidenceSkill) -> tuple[list[str], l
 
 def step_choices(evidence: Evidence) -> list[tuple[list[str], list[str]]]:
     """(citations, phrasings) of every grounded step this evidence allows: the grammar's step menu
-    when ``WAYPOINT_EXPLAIN_GRAMMAR`` is ``steps`` or ``closed`` (see :func:`app.explain.schema.llm_json_schema`)."""
-    return [(cites, texts) for cites, texts in (step_options(evidence, s) for s in evidence.missing) if cites]
+    when ``WAYPOINT_EXPLAIN_GRAMMAR`` is ``steps`` or ``closed`` (see :func:`app.explain.schema.llm_json_schema`).
+
+    Only for the gaps the page lists (the first ``MAX_LLM_MISSING``): a step about a fifth gap ("no course
+    teaches Atlassian HipChat yet") under a list of three reads as if it came from nowhere."""
+    return [
+        (cites, texts)
+        for cites, texts in (step_options(evidence, s) for s in evidence.missing[:MAX_LLM_MISSING])
+        if cites
+    ]
 
 
 def compose(evidence: Evidence, variant: str | None = None) -> LLMDraft:
@@ -190,7 +197,7 @@ def compose(evidence: Evidence, variant: str | None = None) -> LLMDraft:
     matched = [DraftMatched(skill=s.name, evidence=s.citations[:2]) for s in evidence.matched if s.name in chosen]
     missing = [s.name for s in evidence.missing[:MAX_LLM_MISSING]]
     steps: list[DraftStep] = []
-    for s in evidence.missing:
+    for s in evidence.missing[:MAX_LLM_MISSING]:
         if len(steps) >= MAX_LLM_STEPS:
             break
         cites, texts = step_options(evidence, s)

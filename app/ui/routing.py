@@ -21,6 +21,7 @@ confidence. None means "the one on screen".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,6 +32,12 @@ Action = Literal["fit", "courses", "jobs", "profile", "other"]
 FIT_INTENTS = frozenset({"explain_fit", "skill_gap"})
 # "what courses should I take?", "find me jobs": answered with that list, not the occupation list again
 LIST_INTENTS: dict[str, Action] = {"courses": "courses", "find_jobs": "jobs"}
+# A self-description with a goal ("I teach math and I'd like to become a developer") reads to the classifier
+# like a request for courses or jobs; it gets that list only when it names what it asks for.
+LIST_WORDS: dict[str, re.Pattern[str]] = {
+    "courses": re.compile(r"\b(?:courses?|class(?:es)?|certificat\w*|training|bootcamps?|study|studies)\b", re.I),
+    "find_jobs": re.compile(r"\b(?:jobs?|postings?|openings?|vacanc\w*|hiring|roles?\s+(?:near|in|at)|apply)\b", re.I),
+}
 NAMED = 0.5  # an occupation link without a title in the text counts as said only from this confidence
 
 
@@ -76,8 +83,8 @@ def route(message: str, intent: str, understood: Understanding, model: str = "")
         return Route("fit", target, intent, model)
     if intent in FIT_INTENTS or asks_about_shown(message):  # "why does this role fit me?": the one on screen
         return Route("fit", fit_target(message, understood), intent, model)
-    if intent in LIST_INTENTS:  # what they say about themselves is taken in first (the chat does)
-        return Route(LIST_INTENTS[intent], None, intent, model)
+    if intent in LIST_INTENTS and (not says_something(understood) or LIST_WORDS[intent].search(message)):
+        return Route(LIST_INTENTS[intent], None, intent, model)  # what else they say is taken in first
     if intent == "other" and not says_something(understood):
         return Route("other", None, intent, model)
     return Route("profile", None, intent, model)

@@ -315,7 +315,9 @@ def understood_targets(q: ColdQuery) -> tuple[list[str], list[str]] | None:
     """What a clearly understood person does or wants: (O*NET codes, goal SOC prefixes); None when the
     understanding is vague (no occupation linked at least :data:`CONFIDENT_OCCUPATION` surely, or
     :data:`CLEAR_OCCUPATION` without a rival of another kind of work, and no goal), where the ranking stays
-    popularity-led as before."""
+    popularity-led as before. A goal is where the person wants to go, so with one the goal alone decides
+    what is relevant: a teacher who wants to become a software developer asked for software postings, and
+    teaching postings (more viewed) would otherwise fill the top."""
     held = [o for o, c in q.occupations if c >= CONFIDENT_OCCUPATION]
     if not held and q.occupations:
         top, c = max(q.occupations, key=lambda x: x[1])
@@ -325,7 +327,7 @@ def understood_targets(q: ColdQuery) -> tuple[list[str], list[str]] | None:
     wanted = [o for o, _c in q.goals]
     if not held and not wanted and not q.goal_prefixes:
         return None
-    return held + wanted, list(q.goal_prefixes)
+    return (wanted if wanted or q.goal_prefixes else held), list(q.goal_prefixes)
 
 
 def _has_level(level: PersonLevel) -> bool:

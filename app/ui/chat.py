@@ -594,7 +594,9 @@ class ChatUI:
             )
         if not state["recs"]:
             parts.append("\n".join(self._recommend(state)))
-        parts.append(self._courses_for_gaps(state, selected) if action.action == "courses" else self._postings(state))
+        parts.append(
+            self._courses_for_gaps(state, selected) if action.action == "courses" else self._postings(state, message)
+        )
         return "\n\n".join(p for p in parts if p)
 
     def _courses_for_gaps(self, state: dict, selected: str | None) -> str:
@@ -629,11 +631,15 @@ class ChatUI:
         lines.append("\nPick another occupation under **Recommendations** and ask again for its courses.")
         return "\n".join(lines)
 
-    def _postings(self, state: dict) -> str:
-        """Job postings for the person as understood (occupation, goal, skills): title, employer, place."""
+    def _postings(self, state: dict, asked: str = "") -> str:
+        """Job postings for the person as understood (occupation, goal, skills): title, employer, place.
+        The request's own words join the search ("… near Chicago": the place is read from the text)."""
+        profile = _profile(state)
+        if asked:
+            profile = profile.model_copy(update={"text": f"{profile.text or ''}\n{asked}".strip()})
         try:
             found = self.svc.recommend(
-                _profile(state),
+                profile,
                 "job",
                 POSTINGS_K,
                 session_id=_session(state),

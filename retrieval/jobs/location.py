@@ -107,6 +107,19 @@ class Place(BaseModel):
         return bool(self.states)
 
 
+# Big US cities people name without a state ("jobs near Chicago"); only names no other large US city shares
+# (not Portland, Columbus, Springfield), so the state they imply is safe to assume.
+_BIG_CITIES: dict[str, str] = {
+    "chicago": "IL", "new york city": "NY", "nyc": "NY", "los angeles": "CA", "houston": "TX", "phoenix": "AZ",
+    "philadelphia": "PA", "san antonio": "TX", "san diego": "CA", "dallas": "TX", "austin": "TX", "san jose": "CA",
+    "san francisco": "CA", "seattle": "WA", "denver": "CO", "boston": "MA", "atlanta": "GA", "miami": "FL",
+    "detroit": "MI", "minneapolis": "MN", "las vegas": "NV", "baltimore": "MD", "nashville": "TN",
+    "charlotte": "NC", "indianapolis": "IN", "milwaukee": "WI", "pittsburgh": "PA", "sacramento": "CA",
+    "salt lake city": "UT", "new orleans": "LA", "oklahoma city": "OK", "albuquerque": "NM", "tucson": "AZ",
+}  # fmt: skip
+_BIG_CITY = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _BIG_CITIES), key=len, reverse=True)) + r")\b", re.I)
+
+
 def parse_place(text: str) -> Place:
     """The cities and states ``text`` names, in order of first mention."""
     cities: list[tuple[str, str]] = []
@@ -125,6 +138,14 @@ def parse_place(text: str) -> Place:
         if name == "washington" and re.search(r"washington,?\s+dc\b", (text or "")[m.start() : m.end() + 5], re.I):
             continue
         code = _BY_NAME[name]
+        if code not in states:
+            states.append(code)
+    for m in _BIG_CITY.finditer(text or ""):
+        name = m.group(1).lower()
+        code = _BIG_CITIES[name]
+        city = norm_city("new york" if name in ("nyc", "new york city") else name)
+        if (city, code) not in cities:
+            cities.append((city, code))
         if code not in states:
             states.append(code)
     return Place(cities=cities, states=states)

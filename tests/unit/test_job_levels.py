@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from retrieval.jobs.levels import PersonLevel, employment_types, fit, parse_posting, person_level, years_required
-from retrieval.jobs.location import parse_place
+from retrieval.jobs.location import norm_city, parse_place
 
 TITLES = Path(__file__).parent / "data" / "posting_titles.tsv"
 
@@ -183,3 +183,20 @@ def test_applicant_text_and_years():
     assert "I am looking for work as Receptionist." in text
     assert years_of_experience(rows) == pytest.approx(2.0 + 2.46, abs=0.05)
     assert parse_place(text).states == ["WA"]
+
+
+@pytest.mark.parametrize(
+    "text, city, state",
+    [
+        ("find me job postings near Chicago", "chicago", "IL"),  # a big city said without its state
+        ("any openings in nyc?", "new york", "NY"),
+        ("I live in Austin, TX", "austin", "TX"),
+    ],
+)
+def test_a_big_city_named_alone_implies_its_state(text, city, state):
+    place = parse_place(text)
+    assert (norm_city(city), state) in place.cities and place.states[0] == state
+
+
+def test_a_city_name_many_states_share_implies_nothing():
+    assert parse_place("I work in Springfield").states == []

@@ -393,9 +393,7 @@ def hand_blend(
     For a clearly understood person (:func:`understood_targets`) the popularity terms count mainly WITHIN
     the postings of their kind of work (``relevant``): an unrelated posting keeps only ``1 - damping`` of
     its popularity, a relevant one gets ``relevance_bonus`` on top, and the first ``quota`` places go to
-    relevant postings -- when at least ``min_relevant``
-    relevant postings are among the rows near the person (their state when a place is known), so a rare
-    occupation keeps the local list. Why: the log rewards popularity (its most viewed Quest LLC assistant
+    relevant postings -- when at least ``min_relevant`` relevant postings are among the candidates. Why: the log rewards popularity (its most viewed Quest LLC assistant
     and Securitas guard postings are viewed by people of every occupation), so "Python developer" got 3
     software postings in ten. ``quota``: the best ``quota`` relevant postings that fit the person (by this
     same blend: popularity orders them) are lifted above all others -- relevant first, then the list as
@@ -421,8 +419,10 @@ def hand_blend(
     )
     if (bonus or damp or slots) and len(F) and F[0, _C["understood"]] > 0:
         rel = F[:, _C["relevant"]]
-        near = rel * np.where(F[:, _C["has_place"]] > 0, F[:, _C["same_state"]], 1.0)
-        if near.sum() >= need:
+        # relevant postings anywhere count: a nurse moving into health administration who asks for jobs near
+        # Chicago, where few such postings are, is better served by them (the local ones first: the place
+        # terms below still order them) than by Chicago's dishwasher and receptionist postings
+        if rel.sum() >= need:
             s = pop * (1.0 - damp * (1.0 - rel)) + rest + bonus * rel
             if slots:
                 idx = np.flatnonzero((rel > 0) & (F[:, _C["fits"]] > 0))

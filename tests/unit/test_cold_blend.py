@@ -1,0 +1,56 @@
+"""The cold-start posting blend's decisions (retrieval/jobs/cold.py), on hand-made feature rows: who counts
+as clearly understood, what a goal changes, and that relevant postings go first without reordering the
+list of a person Waypoint understood only vaguely. The measured trade-off is in eval/reports/jobs_cold_start.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrieval.jobs.cold import _C, COLD_FEATURES, RELEVANT_FIRST, ColdQuery, hand_blend, understood_targets
+
+NURSE, MANAGER = "29-1141.00", "11-9111.00"
+
+
+def test_a_confident_occupation_is_the_target_and_a_goal_replaces_it():
+    assert understood_targets(ColdQuery(occupations=[(NURSE, 0.9)])) == ([NURSE], [])
+    # a teacher who wants software asked for software: the goal alone decides what is relevant
+    assert understood_targets(ColdQuery(occupations=[(NURSE, 0.9)], goals=[(MANAGER, 0.8)])) == ([MANAGER], [])
+    assert understood_targets(ColdQuery(occupations=[(NURSE, 0.9)], goal_prefixes=["13-2"])) == ([], ["13-2"])
+
+
+def test_a_vague_understanding_has_no_target():
+    assert understood_targets(ColdQuery(occupations=[(NURSE, 0.4), (MANAGER, 0.35)])) is None
+    # clear enough when no other kind of work comes near ("Python developer, Django, SQL, AWS": 0.69 vs 0.06)
+    assert understood_targets(ColdQuery(occupations=[(NURSE, 0.65), ("29-1141.01", 0.6)])) == ([NURSE], [])
+
+
+def _rows(n: int, relevant: set[int], understood: bool) -> np.ndarray:
+    """``n`` postings, popularity falling with the index; ``relevant`` ones are the person's kind of work."""
+    F = np.zeros((n, len(COLD_FEATURES)), dtype=np.float32)
+    F[:, _C["pop_log"]] = np.linspace(5.0, 0.0, n)
+    F[:, _C["fits"]] = 1.0
+    F[:, _C["understood"]] = 1.0 if understood else 0.0
+    for i in relevant:
+        F[i, _C["relevant"]] = 1.0
+    return F
+
+
+def test_relevant_postings_go_first_for_a_clearly_understood_person():
+    relevant = {20, 25, 29}  # unpopular, but the person's kind of work
+    order = np.argsort(-hand_blend(_rows(30, relevant, understood=True)), kind="stable")
+    assert set(order[: len(relevant)]) == relevant
+    assert list(order[3:6]) == [0, 1, 2]  # then the list as before, most popular first
+
+
+def test_at_most_the_quota_is_lifted_and_too_few_relevant_lift_nothing():
+    many = set(range(10, 10 + RELEVANT_FIRST + 5))
+    order = np.argsort(-hand_blend(_rows(40, many, understood=True)), kind="stable")
+    assert set(order[:RELEVANT_FIRST]) <= many and order[RELEVANT_FIRST] == 0
+    few = _rows(30, {28}, understood=True)  # one relevant posting is not a list of them
+    assert list(np.argsort(-hand_blend(few), kind="stable")[:3]) == [0, 1, 2]
+
+
+def test_a_vague_person_keeps_the_popularity_led_list():
+    vague = _rows(30, {20, 25, 29}, understood=False)
+    assert list(np.argsort(-hand_blend(vague), kind="stable")[:5]) == [0, 1, 2, 3, 4]

@@ -85,6 +85,9 @@ def pytest_collection_modifyitems(config, items) -> None:
         item.stash[TIER] = tier
         if item.get_closest_marker(tier) is None:
             item.add_marker(getattr(pytest.mark, tier))
+    # Tests that leave the shared session home changed (the learning loop registers, promotes and hot-loads
+    # adapters in its registry, and runs a server on it) go last, so no other test sees that state.
+    items.sort(key=lambda item: item.get_closest_marker("changes_shared_home") is not None)
 
 
 def _clear_process_caches() -> None:

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.changes_shared_home]
 
 
 def test_one_tiny_round_trains_from_the_log_and_hot_loads_the_challengers(waypoint_home, tmp_path):

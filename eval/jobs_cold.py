@@ -429,7 +429,7 @@ Prepared in {report["prep_s"]} s (linking, understanding, features), evaluated i
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="waypoint eval jobs-cold-start", description=__doc__.split("\n")[0])
     parser.add_argument("--max-applicants", type=int, default=None, help="evaluate the first N applicants only")
     args = parser.parse_args(argv)
     report = run(max_applicants=args.max_applicants)

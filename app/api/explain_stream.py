@@ -41,10 +41,7 @@ from typing import Any
 
 from app.api.schemas import ExplainResponse
 from app.api.services import (
-    BACKENDS,
-    DETERMINISTIC,
     NotFound,
-    Overloaded,
     ServiceError,
     WaypointService,
     _skill_errors,
@@ -144,28 +141,7 @@ def open_explanation_stream(
 ) -> ExplanationStream:
     """:meth:`WaypointService.explain` as a stream (same arguments, same checks, same errors, same events
     logged at the end). Returns once the skeleton is computed: the first events are ready to send."""
-    item_id = (item_id or "").strip()
-    if not item_id:
-        raise ServiceError("item_id is empty", status=422, code="validation_error")
-    if backend is not None and backend not in BACKENDS:
-        raise ServiceError(
-            f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}", status=422, code="validation_error"
-        )
-    found = svc.item_kind(item_id)
-    if found is None:
-        raise NotFound(
-            f"unknown item id {item_id!r}: not an occupation, job posting, job, course or skill in the catalogue"
-        )
-    uses_llm = (backend or svc.settings.llm_backend) != DETERMINISTIC
-    busy = False
-    if uses_llm and not svc.llm_gate.try_enter():
-        if on_busy == "reject":
-            raise Overloaded(
-                f"the explainer is busy ({svc.llm_gate.capacity} explanations in progress); "
-                "retry shortly, or ask for backend 'deterministic'",
-                retry_after=5.0,
-            )
-        backend, uses_llm, busy = DETERMINISTIC, False, True
+    item_id, found, backend, uses_llm, busy = svc._admit_explanation(item_id, backend, on_busy)
     release = svc.llm_gate.leave if uses_llm else (lambda: None)
     cancel = threading.Event()
     try:
@@ -224,8 +200,6 @@ def _events(
 
     def finish(out: dict, choice: VariantChoice, elapsed: float) -> dict:
         """Metrics, the impression row and the log line, once (WaypointService.explain's own)."""
-        if busy and not out.get("fallback_reason"):
-            out["fallback_reason"] = "busy: every LLM slot was taken"
         return svc._finish_explanation(
             out,
             choice,
@@ -233,6 +207,7 @@ def _events(
             profile,
             item_id,
             found,
+            busy=busy,
             backend=backend,
             session_id=session_id,
             impression_id=impression_id,

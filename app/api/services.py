@@ -498,31 +498,7 @@ class WaypointService:
         :class:`Overloaded` (REST answers 503 with Retry-After: a client can retry) and ``"fallback"``
         writes the deterministic explanation at once (a person in the UI would rather read that now).
         """
-        item_id = (item_id or "").strip()
-        if not item_id:
-            raise ServiceError("item_id is empty", status=422, code="validation_error")
-        if backend is not None and backend not in BACKENDS:
-            raise ServiceError(
-                f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}",
-                status=422,
-                code="validation_error",
-            )
-        found = self.item_kind(item_id)
-        if found is None:
-            raise NotFound(
-                f"unknown item id {item_id!r}: not an occupation, job posting, job, course or skill in the catalogue"
-            )
-        uses_llm = (backend or self.settings.llm_backend) != DETERMINISTIC
-        if uses_llm and not self.llm_gate.try_enter():
-            if on_busy == "reject":
-                raise Overloaded(
-                    f"the explainer is busy ({self.llm_gate.capacity} explanations in progress); "
-                    "retry shortly, or ask for backend 'deterministic'",
-                    retry_after=5.0,
-                )
-            backend, uses_llm, busy = DETERMINISTIC, False, True
-        else:
-            busy = False
+        item_id, found, backend, uses_llm, busy = self._admit_explanation(item_id, backend, on_busy)
         try:
             with self._serving():
                 out, choice, elapsed = self._explain_once(
@@ -531,8 +507,6 @@ class WaypointService:
         finally:
             if uses_llm:
                 self.llm_gate.leave()
-        if busy and not out.get("fallback_reason"):
-            out["fallback_reason"] = "busy: every LLM slot was taken"
         return self._finish_explanation(
             out,
             choice,
@@ -540,6 +514,7 @@ class WaypointService:
             profile,
             item_id,
             found,
+            busy=busy,
             backend=backend,
             session_id=session_id,
             impression_id=impression_id,
@@ -590,6 +565,37 @@ class WaypointService:
             out["fallback_reason"] = fallback_note
         return out, choice, elapsed
 
+    def _admit_explanation(
+        self, item_id: str, backend: str | None, on_busy: str
+    ) -> tuple[str, tuple[str, str], str | None, bool, bool]:
+        """Check an explanation request and take an LLM slot for it: ``(item_id, (kind, id), backend, uses_llm,
+        busy)``. A full gate raises :class:`Overloaded` (``on_busy="reject"``) or switches the request to the
+        composer (``busy``); whoever gets ``uses_llm`` must ``llm_gate.leave()`` once done."""
+        item_id = (item_id or "").strip()
+        if not item_id:
+            raise ServiceError("item_id is empty", status=422, code="validation_error")
+        if backend is not None and backend not in BACKENDS:
+            raise ServiceError(
+                f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}",
+                status=422,
+                code="validation_error",
+            )
+        found = self.item_kind(item_id)
+        if found is None:
+            raise NotFound(
+                f"unknown item id {item_id!r}: not an occupation, job posting, job, course or skill in the catalogue"
+            )
+        uses_llm = (backend or self.settings.llm_backend) != DETERMINISTIC
+        if uses_llm and not self.llm_gate.try_enter():
+            if on_busy == "reject":
+                raise Overloaded(
+                    f"the explainer is busy ({self.llm_gate.capacity} explanations in progress); "
+                    "retry shortly, or ask for backend 'deterministic'",
+                    retry_after=5.0,
+                )
+            return item_id, found, DETERMINISTIC, False, True
+        return item_id, found, backend, uses_llm, False
+
     def _finish_explanation(
         self,
         out: dict,
@@ -606,8 +612,12 @@ class WaypointService:
         shown: list[str] | None,
         surface: str,
         log_impression: bool,
+        busy: bool = False,
     ) -> dict:
-        """Metrics, the impression row and the log line of a finished explanation."""
+        """Metrics, the impression row and the log line of a finished explanation (``busy``: it fell back to
+        the composer because every LLM slot was taken, which its ``fallback_reason`` then says)."""
+        if busy and not out.get("fallback_reason"):
+            out["fallback_reason"] = "busy: every LLM slot was taken"
         model = out.get("model") or {}
         used_backend = str(model.get("backend") or backend or DETERMINISTIC)
         self.metrics.explanations.labels(

@@ -23,6 +23,32 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextmanager
+def uvicorn_in_thread(app) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread of this process on a loopback port (lifespan off): its base URL.
+    In process, so a test can hold the app's own locks while it sends requests over real HTTP."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+
+
 @dataclass
 class Server:
     base: str

@@ -13,11 +13,9 @@ import logging
 import re
 import socket
 import statistics
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -32,6 +30,7 @@ from app.api.routes import bind_session
 from app.feedback.store import EventStore
 from app.security import hash_user_id
 from tests import synthetic_catalogue as synthetic
+from tests.server_helpers import uvicorn_in_thread
 
 NURSE = {
     "occupation": "Registered Nurses",
@@ -482,34 +481,6 @@ def test_schemathesis_no_server_errors(api_settings):
 
 
 # ------------------------------------------------------------------------------------------------ load
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def _uvicorn(app):
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
-
-
 def _percentiles(latencies: list[float]) -> tuple[float, float]:
     qs = statistics.quantiles(latencies, n=100, method="inclusive")
     return qs[49] * 1000, qs[94] * 1000
@@ -532,7 +503,7 @@ def test_bounded_concurrent_load_on_loopback(api_settings):
     app = create_app(api_settings, mount_ui=False)
     report = {}
     with (
-        _uvicorn(app) as base,
+        uvicorn_in_thread(app) as base,
         httpx.Client(base_url=base, timeout=120, limits=httpx.Limits(max_connections=16)) as http,
     ):
         assert http.get("/healthz").status_code == 200

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.server_helpers import uvicorn_in_thread
 
 NURSE = {
     "occupation": "Registered Nurses",
@@ -97,36 +96,8 @@ def server(llm_settings, backend):
     from app.api.app import create_app
 
     app = create_app(llm_settings, mount_ui=False)
-    with _uvicorn(app) as base:
+    with uvicorn_in_thread(app) as base:
         yield base, app.state.service
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def _uvicorn(app):
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
 
 
 def _sse(response: httpx.Response) -> Iterator[tuple[str, dict, float]]:

@@ -18,7 +18,6 @@ Everything here is vectorised over the whole posting catalogue (6.5k postings: a
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ import scipy.sparse as sp
 from retrieval.jobs.data import JobLog, View
 from retrieval.jobs.levels import RANK, PersonLevel, fit, parse_posting, person_level
 from retrieval.jobs.location import Place, norm_city, norm_state, parse_place
+from retrieval.jobs.model import fit_lambdarank, gain_importance, save_booster
 
 COLD_FEATURES = [
     "pop_log",
@@ -451,46 +451,17 @@ class ColdRanker:
         self.booster: Any = None  # a lightgbm.Booster once fitted or loaded
 
     def fit(self, groups: list[tuple[np.ndarray, np.ndarray]]) -> ColdRanker:
-        import lightgbm as lgb
-
-        from retrieval.threads import bulk_threads
-
-        X = np.concatenate([g[0] for g in groups]).astype(np.float32)
-        y = np.concatenate([g[1] for g in groups]).astype(np.int32)
-        cfg = self.config
-        model = lgb.LGBMRanker(
-            objective="lambdarank",
-            n_estimators=cfg.n_estimators,
-            learning_rate=cfg.learning_rate,
-            num_leaves=cfg.num_leaves,
-            min_child_samples=cfg.min_child_samples,
-            subsample=0.8,
-            subsample_freq=1,
-            colsample_bytree=0.8,
-            num_threads=bulk_threads(),
-            random_state=cfg.seed,
-            deterministic=True,
-            force_row_wise=True,
-            verbose=-1,
-            lambdarank_truncation_level=40,
-        )
-        model.fit(X, y, group=[len(g[1]) for g in groups], feature_name=list(COLD_FEATURES))
-        self.booster = model.booster_
+        self.booster = fit_lambdarank(groups, self.config, COLD_FEATURES, truncation=40).booster_
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.booster.predict(X.astype(np.float32), num_threads=1)
 
     def importance(self) -> dict[str, float]:
-        gains = self.booster.feature_importance("gain")
-        total = float(gains.sum()) or 1.0
-        return {f: round(float(g) / total, 4) for f, g in sorted(zip(COLD_FEATURES, gains), key=lambda x: -x[1])}
+        return gain_importance(self.booster, COLD_FEATURES)
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        self.booster.save_model(str(tmp))
-        os.replace(tmp, path)
+        save_booster(self.booster, path)
 
     @classmethod
     def load(cls, path: Path) -> ColdRanker:

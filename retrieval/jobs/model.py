@@ -399,6 +399,49 @@ class JobScorer:
         return out
 
 
+def fit_lambdarank(groups: list[tuple[np.ndarray, np.ndarray]], cfg: Any, features: list[str], truncation: int) -> Any:
+    """A LightGBM LambdaRank fitted on query ``groups`` of (features, labels); ``cfg`` gives n_estimators,
+    learning_rate, num_leaves, min_child_samples and seed. Deterministic, bulk threads (the returned
+    LGBMRanker's ``booster_`` predicts with one thread at serving)."""
+    import lightgbm as lgb
+
+    X = np.concatenate([g[0] for g in groups]).astype(np.float32)
+    y = np.concatenate([g[1] for g in groups]).astype(np.int32)
+    model = lgb.LGBMRanker(
+        objective="lambdarank",
+        n_estimators=cfg.n_estimators,
+        learning_rate=cfg.learning_rate,
+        num_leaves=cfg.num_leaves,
+        min_child_samples=cfg.min_child_samples,
+        subsample=0.8,
+        subsample_freq=1,
+        colsample_bytree=0.8,
+        num_threads=bulk_threads(),
+        random_state=cfg.seed,
+        deterministic=True,
+        force_row_wise=True,
+        verbose=-1,
+        lambdarank_truncation_level=truncation,
+    )
+    model.fit(X, y, group=[len(g[1]) for g in groups], feature_name=list(features))
+    return model
+
+
+def gain_importance(booster: Any, features: list[str]) -> dict[str, float]:
+    """Each feature's share of the booster's total split gain, largest first."""
+    gains = booster.feature_importance("gain")
+    total = float(gains.sum()) or 1.0
+    return {f: round(float(g) / total, 4) for f, g in sorted(zip(features, gains), key=lambda x: -x[1])}
+
+
+def save_booster(booster: Any, path: Path) -> None:
+    """Write ``booster`` to ``path`` atomically (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    booster.save_model(str(tmp))
+    os.replace(tmp, path)
+
+
 class JobRanker:
     """LightGBM LambdaRank over :data:`FEATURES` (one thread)."""
 
@@ -407,44 +450,17 @@ class JobRanker:
         self.model: Any = None  # an LGBMRanker once fitted, a _BoosterAdapter once loaded
 
     def fit(self, groups: list[tuple[np.ndarray, np.ndarray]]) -> JobRanker:
-        import lightgbm as lgb
-
-        X = np.concatenate([g[0] for g in groups]).astype(np.float32)
-        y = np.concatenate([g[1] for g in groups]).astype(np.int32)
-        sizes = [len(g[1]) for g in groups]
-        cfg = self.config
-        self.model = lgb.LGBMRanker(
-            objective="lambdarank",
-            n_estimators=cfg.n_estimators,
-            learning_rate=cfg.learning_rate,
-            num_leaves=cfg.num_leaves,
-            min_child_samples=cfg.min_child_samples,
-            subsample=0.8,
-            subsample_freq=1,
-            colsample_bytree=0.8,
-            num_threads=bulk_threads(),
-            random_state=cfg.seed,
-            deterministic=True,
-            force_row_wise=True,
-            verbose=-1,
-            lambdarank_truncation_level=30,
-        )
-        self.model.fit(X, y, group=sizes, feature_name=list(FEATURES))
+        self.model = fit_lambdarank(groups, self.config, FEATURES, truncation=30)
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.model.booster_.predict(X.astype(np.float32), num_threads=1)
 
     def importance(self) -> dict[str, float]:
-        gains = self.model.booster_.feature_importance("gain")
-        total = float(gains.sum()) or 1.0
-        return {f: round(float(g) / total, 4) for f, g in sorted(zip(FEATURES, gains), key=lambda x: -x[1])}
+        return gain_importance(self.model.booster_, FEATURES)
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        self.model.booster_.save_model(str(tmp))
-        os.replace(tmp, path)
+        save_booster(self.model.booster_, path)
 
     @classmethod
     def load(cls, path: Path, config: JobRecConfig) -> JobRanker:

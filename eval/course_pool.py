@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -55,9 +56,57 @@ def pool_skills(settings, gaps_per_pair: int = POOL_GAPS) -> list[tuple[str, str
     return out
 
 
-def build_pool(settings, per_retriever: int = 2) -> list[dict]:
-    from retrieval.courses.catalogue import skill_query
+def take(found: dict[str, list[str]], index, english: np.ndarray, name: str, ranked: list[str], n: int) -> None:
+    """Pool the first ``n`` English courses of ``ranked`` (near-duplicates collapsed), noting who found them."""
     from retrieval.courses.dedup import collapse
+
+    ranked = [c for c in ranked if english[index.position[c]]]
+    ranked = collapse(ranked, lambda c: index.record(c).title)
+    for cid in ranked[:n]:
+        found.setdefault(cid, []).append(name)
+
+
+def pool_for_skill(
+    index, embedder, graph, english: np.ndarray, sid: str, label: str, description: str, per_retriever: int
+) -> dict[str, list[str]]:
+    """Round 1's retrievers for one skill: BM25, MiniLM on the label and on label + definition, the graph's
+    links; ``{course id: [retrievers that found it]}``."""
+    from retrieval.courses.catalogue import skill_query
+
+    found: dict[str, list[str]] = {}
+    take(found, index, english, "bm25", [c for c, _ in index.bm25.search(label, k=60)], per_retriever)
+    for name, q in (("dense", label), ("dense_def", skill_query(label, description))):
+        order = np.argsort(-(index.vectors @ embedder.encode_one(q)))[:60]
+        take(found, index, english, name, [index.records[i].id for i in order], per_retriever)
+    if sid in graph.graph:
+        linked = sorted(graph.courses_for(sid), key=lambda x: (-float(x[1].get("confidence", 1.0)), x[0]))
+        take(found, index, english, "graph", [c for c, _ in linked if c in index.position], per_retriever)
+    return found
+
+
+def pool_rows(index, sid: str, label: str, description: str, found: dict[str, list[str]]) -> list[dict]:
+    """The rows a judge labels: the skill, and what a person would read of each pooled course (no score)."""
+    rows = []
+    for cid, by in found.items():
+        r = index.record(cid)
+        rows.append(
+            {
+                "skill_id": sid,
+                "skill": label,
+                "skill_description": description[:200],
+                "course_id": cid,
+                "title": r.title,
+                "provider": r.provider,
+                "subject": r.subject,
+                "tags": list(r.tags[:8]),
+                "description": r.description[:240],
+                "pooled_by": by,
+            }
+        )
+    return rows
+
+
+def build_pool(settings, per_retriever: int = 2) -> list[dict]:
     from retrieval.courses.index import get_index
     from retrieval.embeddings import Embedder
     from retrieval.skills.graph import get_graph
@@ -68,50 +117,24 @@ def build_pool(settings, per_retriever: int = 2) -> list[dict]:
     graph = get_graph(settings)
     rows = []
     for sid, label, description in pool_skills(settings):
-        found: dict[str, list[str]] = {}
-
-        def take(name: str, ranked: list[str]) -> None:
-            ranked = [c for c in ranked if english[index.position[c]]]
-            ranked = collapse(ranked, lambda c: index.record(c).title)
-            for cid in ranked[:per_retriever]:
-                found.setdefault(cid, []).append(name)
-
-        bm = [c for c, _ in index.bm25.search(label, k=60)]
-        take("bm25", bm)
-        for name, q in (("dense", label), ("dense_def", skill_query(label, description))):
-            v = embedder.encode_one(q)
-            order = np.argsort(-(index.vectors @ v))[:60]
-            take(name, [index.records[i].id for i in order])
-        if sid in graph.graph:
-            linked = sorted(graph.courses_for(sid), key=lambda x: (-float(x[1].get("confidence", 1.0)), x[0]))
-            take("graph", [c for c, _ in linked if c in index.position])
-        for cid, by in found.items():
-            r = index.record(cid)
-            rows.append(
-                {
-                    "skill_id": sid,
-                    "skill": label,
-                    "skill_description": description[:200],
-                    "course_id": cid,
-                    "title": r.title,
-                    "provider": r.provider,
-                    "subject": r.subject,
-                    "tags": list(r.tags[:8]),
-                    "description": r.description[:240],
-                    "pooled_by": by,
-                }
-            )
+        found = pool_for_skill(index, embedder, graph, english, sid, label, description, per_retriever)
+        rows += pool_rows(index, sid, label, description, found)
     return rows
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def write_pool(build, argv: list[str] | None) -> None:
+    """The command line of a pooling script: ``--out FILE [--per-retriever N]``, JSON lines."""
+    ap = argparse.ArgumentParser(description=(sys.modules[build.__module__].__doc__ or "").split("\n")[0])
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--per-retriever", type=int, default=2)
     args = ap.parse_args(argv)
-    rows = build_pool(get_settings(), args.per_retriever)
+    rows = build(get_settings(), args.per_retriever)
     args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     print(f"{len(rows)} (skill, course) candidates for {len({r['skill_id'] for r in rows})} skills → {args.out}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    write_pool(build_pool, argv)
 
 
 if __name__ == "__main__":

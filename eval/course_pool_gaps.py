@@ -13,15 +13,11 @@ Run: ``python -m eval.course_pool_gaps --out /tmp/pool2.jsonl`` (needs a built h
 
 from __future__ import annotations
 
-import argparse
-import json
-from pathlib import Path
-
 import numpy as np
 
 from eval.course_pairs import FIXED_PAIRS
+from eval.course_pool import pool_for_skill, pool_rows, take, write_pool
 from eval.courses import JUDGEMENTS, K, load_judgements
-from retrieval.settings import get_settings
 
 
 def round2_skills(settings, k: int = K) -> list[tuple[str, str, str]]:
@@ -46,8 +42,6 @@ def round2_skills(settings, k: int = K) -> list[tuple[str, str, str]]:
 
 
 def build_pool(settings, per_retriever: int = 2) -> list[dict]:
-    from retrieval.courses.catalogue import skill_query
-    from retrieval.courses.dedup import collapse
     from retrieval.courses.relevance import SkillRef, get_relevance
     from retrieval.skills.graph import get_graph
 
@@ -57,50 +51,15 @@ def build_pool(settings, per_retriever: int = 2) -> list[dict]:
     graph = get_graph(settings)
     rows = []
     for sid, label, description in round2_skills(settings):
-        found: dict[str, list[str]] = {}
-
-        def take(name: str, ranked: list[str], n: int = per_retriever) -> None:
-            ranked = [c for c in ranked if english[index.position[c]]]
-            ranked = collapse(ranked, lambda c: index.record(c).title)
-            for cid in ranked[:n]:
-                found.setdefault(cid, []).append(name)
-
-        take("bm25", [c for c, _ in index.bm25.search(label, k=60)])
-        for name, q in (("dense", label), ("dense_def", skill_query(label, description))):
-            order = np.argsort(-(index.vectors @ rel.embedder.encode_one(q)))[:60]
-            take(name, [index.records[i].id for i in order])
-        if sid in graph.graph:
-            linked = sorted(graph.courses_for(sid), key=lambda x: (-float(x[1].get("confidence", 1.0)), x[0]))
-            take("graph", [c for c, _ in linked if c in index.position])
+        found = pool_for_skill(index, rel.embedder, graph, english, sid, label, description, per_retriever)
         shown = rel.courses_for_skill(SkillRef(sid, label), language="en", k=K).courses
-        take("waypoint", [c.id for c in shown], K)
-        for cid, by in found.items():
-            r = index.record(cid)
-            rows.append(
-                {
-                    "skill_id": sid,
-                    "skill": label,
-                    "skill_description": description[:200],
-                    "course_id": cid,
-                    "title": r.title,
-                    "provider": r.provider,
-                    "subject": r.subject,
-                    "tags": list(r.tags[:8]),
-                    "description": r.description[:240],
-                    "pooled_by": by,
-                }
-            )
+        take(found, index, english, "waypoint", [c.id for c in shown], K)
+        rows += pool_rows(index, sid, label, description, found)
     return rows
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--per-retriever", type=int, default=2)
-    args = ap.parse_args(argv)
-    rows = build_pool(get_settings(), args.per_retriever)
-    args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    print(f"{len(rows)} (skill, course) candidates for {len({r['skill_id'] for r in rows})} skills → {args.out}")
+    write_pool(build_pool, argv)
 
 
 if __name__ == "__main__":

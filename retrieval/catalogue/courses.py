@@ -45,7 +45,6 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
     aliases = AliasIndex.from_db(conn)
 
     coursera_path = source.find("coursera_courses_2023.csv")
-    assert coursera_path is not None  # find() raises IngestError for a missing required file
     coursera = read_table(
         coursera_path, ["partner", "course", "skills", "rating", "level", "certificatetype", "duration"]
     )
@@ -74,7 +73,6 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
                 links.append((cid, skill_id, "catalogue", 1.0))
 
     edx_path = source.find("edx_courses.csv")
-    assert edx_path is not None  # find() raises IngestError for a missing required file
     edx = read_table(
         edx_path,
         [
@@ -112,7 +110,6 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
         )
 
     udemy_path = source.find("udemy_courses.csv")
-    assert udemy_path is not None  # find() raises IngestError for a missing required file
     udemy = read_table(udemy_path, ["course_id", "course_title", "url", "level", "content_duration", "subject"])
     for r in udemy.itertuples(index=False):
         cid = f"course:udemy:{r.course_id.strip()}"

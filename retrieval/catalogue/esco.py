@@ -51,7 +51,6 @@ def _split_labels(text: str) -> list[str]:
 
 def load(conn: sqlite3.Connection, source: DataSource) -> None:
     isco_path = source.find("ISCOGroups_en.csv")
-    assert isco_path is not None  # find() raises IngestError for a missing required file
     isco = read_table(isco_path, ["code", "preferredLabel", "description"])
     insert_rows(
         conn,
@@ -61,7 +60,6 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
     )
 
     occ_path = source.find("occupations_en.csv")
-    assert occ_path is not None  # find() raises IngestError for a missing required file
     occ = read_table(occ_path, ["conceptUri", "iscoGroup", "preferredLabel", "altLabels", "description", "code"])
     insert_rows(
         conn,
@@ -78,7 +76,6 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
     _load_skills(conn, source)
 
     rel_path = source.find("occupationSkillRelations_en.csv", "occupationSkillRelations_en.reconstructed.csv")
-    assert rel_path is not None  # find() raises IngestError for a missing required file
     rel = read_table(rel_path, ["occupationUri", "relationType", "skillUri"])
     weight = {"essential": 1.0, "optional": 0.5}
     insert_rows(
@@ -91,7 +88,6 @@ def load(conn: sqlite3.Connection, source: DataSource) -> None:
 
 def _load_skills(conn: sqlite3.Connection, source: DataSource) -> None:
     path = source.find("skills_en.csv", "skills_en.reconstructed.csv")
-    assert path is not None  # find() raises IngestError for a missing required file
     header = pd.read_csv(path, nrows=0).columns
     official = "altLabels" in header
     cols = ["conceptUri", "preferredLabel"] + (
@@ -113,7 +109,6 @@ def _load_skills(conn: sqlite3.Connection, source: DataSource) -> None:
             alts.setdefault(uri, _split_labels(alt))
             descriptions.setdefault(uri, desc)
     relations_path = source.find("skillSkillRelations_en.csv")
-    assert relations_path is not None  # find() raises IngestError for a missing required file
     relations = read_table(
         relations_path, ["originalSkillUri", "originalSkillType", "relationType", "relatedSkillType", "relatedSkillUri"]
     )
@@ -140,7 +135,6 @@ def _load_skills(conn: sqlite3.Connection, source: DataSource) -> None:
     insert_rows(conn, "esco_alt", ["skill_id", "alias"], alias_rows)
 
     groups_path = source.find("skillGroups_en.csv")
-    assert groups_path is not None  # find() raises IngestError for a missing required file
     groups = read_table(groups_path, ["conceptUri", "preferredLabel", "description"])
     insert_rows(
         conn,
@@ -153,7 +147,6 @@ def _load_skills(conn: sqlite3.Connection, source: DataSource) -> None:
     )
 
     broader_path = source.find("broaderRelationsSkillPillar_en.csv")
-    assert broader_path is not None  # find() raises IngestError for a missing required file
     broader = read_table(broader_path, ["conceptUri", "broaderUri"])
     insert_rows(
         conn,

@@ -27,7 +27,6 @@ def load_postings(conn: sqlite3.Connection, source: DataSource) -> None:
     rows = []
     first_of: dict[tuple, str] = {}
     google_path = source.find("google_job_skills.csv")
-    assert google_path is not None  # find() raises IngestError for a missing required file
     google = read_table(
         google_path,
         [
@@ -60,7 +59,6 @@ def load_postings(conn: sqlite3.Connection, source: DataSource) -> None:
             )
         )
     glass_path = source.find("glassdoor_ds_jobs_2020.csv")
-    assert glass_path is not None  # find() raises IngestError for a missing required file
     glass = read_table(
         glass_path,
         [
@@ -115,7 +113,6 @@ def load_postings(conn: sqlite3.Connection, source: DataSource) -> None:
 
 def load_log(conn: sqlite3.Connection, source: DataSource) -> None:
     views_path = source.find("Job_Views.csv")
-    assert views_path is not None  # find() raises IngestError for a missing required file
     views = read_table(
         views_path,
         [
@@ -152,7 +149,6 @@ def load_log(conn: sqlite3.Connection, source: DataSource) -> None:
         ),
     )
     experience_path = source.find("Experience.csv")
-    assert experience_path is not None  # find() raises IngestError for a missing required file
     experience = read_table(
         experience_path,
         [
@@ -167,7 +163,6 @@ def load_log(conn: sqlite3.Connection, source: DataSource) -> None:
         ],
     )
     interests_path = source.find("Positions_Of_Interest.csv")
-    assert interests_path is not None  # find() raises IngestError for a missing required file
     interests = read_table(interests_path, ["Applicant.ID", "Position.Of.Interest"])
     applicants = sorted(set(views["Applicant.ID"]) | set(experience["Applicant.ID"]) | set(interests["Applicant.ID"]))
     insert_rows(conn, "applicant", ["id"], ((a,) for a in applicants))

@@ -38,7 +38,6 @@ def tech_skill_id(label: str) -> str:
 
 def _tsv(source: DataSource, name: str, columns: list[str]) -> tuple[pd.DataFrame, Path]:
     path = source.find(name)
-    assert path is not None  # find() raises IngestError for a missing required file
     return read_table(path, columns, tsv=True), path
 
 

@@ -14,6 +14,7 @@ import urllib.request
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, overload
 
 from retrieval.catalogue.errors import IngestError
 
@@ -30,6 +31,12 @@ class DataSource:
             for path in sorted(root.rglob("*")):
                 if path.is_file() and not path.name.startswith("."):
                     self._index.setdefault(path.name.lower(), []).append(path)
+
+    @overload
+    def find(self, *names: str, required: Literal[True] = True) -> Path: ...
+
+    @overload
+    def find(self, *names: str, required: bool) -> Path | None: ...
 
     def find(self, *names: str, required: bool = True) -> Path | None:
         """First file with one of ``names`` (case-insensitive); ``IngestError`` if required and absent."""

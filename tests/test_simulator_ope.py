@@ -168,6 +168,11 @@ def test_feedback_pairs_only_within_one_impression(contexts, tmp_path, sim_setti
     store = EventStore(path)
     rows = store.query("SELECT * FROM events WHERE type='impression' ORDER BY id")
     clicks = {(c["impression_id"], c["position"]) for c in store.query("SELECT * FROM events WHERE type='click'")}
+    # a thumbs, where one was given, is the label; the last one counts
+    thumbs = {
+        (t["impression_id"], t["position"]): t["value"] > 0
+        for t in store.query("SELECT * FROM events WHERE type='thumbs' ORDER BY id")
+    }
     store.close()
     groups = defaultdict(list)
     for r in rows:
@@ -210,14 +215,16 @@ def test_feedback_pairs_only_within_one_impression(contexts, tmp_path, sim_setti
     want = Counter(
         (
             json.loads(r["payload"])["completion"],
-            (r["impression_id"], r["position"]) in clicks,
+            thumbs.get((r["impression_id"], r["position"]), (r["impression_id"], r["position"]) in clicks),
             round(min(clip, 1 / r["propensity"]), 9),
         )
         for r in rows
     )
     got_kto = Counter((k["completion"][0]["content"], k["label"], round(k["weight"], 9)) for k in kto)
     assert not got_kto - want, got_kto - want
-    assert len(kto) >= 0.9 * len(rows) and sum(k["label"] for k in kto) >= 0.9 * len(clicks)
+    assert thumbs and any(not up for up in thumbs.values()), "the run has thumbs, some down, to label by"
+    liked = sum(thumbs.get(key, key in clicks) for key in {(r["impression_id"], r["position"]) for r in rows})
+    assert len(kto) >= 0.9 * len(rows) and sum(k["label"] for k in kto) >= 0.9 * liked
     assert max(k["weight"] for k in kto) == clip, "rare arms are clipped"
     messages = build_messages(rebuilt[0])
     assert any(k["prompt"] == messages for k in kto)

@@ -23,6 +23,7 @@ import logging
 import random
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +56,11 @@ def fits(tokenizer, record: dict, max_length: int, sides: tuple[str, ...]) -> bo
 
 
 def feedback_pairs(settings) -> list[dict]:
-    """DPO pairs from the feedback store (same-impression clicks), [] when nothing is logged yet."""
+    """DPO pairs from the feedback store (side by side, and across impressions of one person and prompt),
+    [] when nothing is logged yet."""
     from training.feedback_data import dpo_pairs_from_feedback, tagged_feedback
 
-    return tagged_feedback(dpo_pairs_from_feedback, settings)
+    return tagged_feedback(partial(dpo_pairs_from_feedback, scope="context"), settings)
 
 
 def default_sft_adapter(settings) -> Path | None:
@@ -186,8 +188,9 @@ def main(argv: list[str] | None = None) -> dict:
         feedback = feedback_pairs(settings)
         if source == "feedback" and not feedback:
             raise SystemExit(
-                f"no clicked-vs-shown pairs in {display(settings.events_target)}: log side-by-side "
-                "explanations (or run `waypoint simulate`) first"
+                f"no preference pairs in {display(settings.events_target)}: it needs two explanations of one "
+                "item that one person saw and treated differently (a thumbs on each after the UI's \"Explain "
+                'differently", side-by-side explanations, or `waypoint loop`)'
             )
         pairs += feedback
         data_paths.append(display(settings.events_target))

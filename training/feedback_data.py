@@ -13,14 +13,17 @@ prompt format. When the payload records ``evidence_key`` and the rebuilt evidenc
 prompt may not have. (The simulator writes the key as ``ev_<key>``: the store's PII redactor would
 read an all-digit key as a phone number.)
 
-* :func:`dpo_pairs_from_feedback` -- only **within the same impression**: in an impression that
+* :func:`dpo_pairs_from_feedback` -- **within the same impression**: in an impression that
   showed several candidate explanations of one item side by side and got exactly one click, the
-  clicked candidate is ``chosen`` and each shown-but-not-clicked candidate ``rejected``. Never
-  across impressions, so both sides share the prompt, the person and the moment.
-  ``weight = min(clip, 1 / p_pair)`` with ``p_pair`` the logged probability of showing that ordered
-  pair (``payload.pair_propensity``; else the product of the two rows' propensities).
-* :func:`kto_examples` -- unpaired: every shown candidate is one example, ``label`` = it was clicked
-  (and, with ``min_dwell_ms``, read for at least that long), ``weight = min(clip, 1 / propensity)``.
+  clicked candidate is ``chosen`` and each shown-but-not-clicked candidate ``rejected``; with
+  ``scope="context"`` (what ``waypoint train dpo --source feedback`` and the loop use) also across
+  impressions of one person and prompt (:func:`context_groups`: another visit, or the UI's "Explain
+  differently"), the liked one over the other. ``weight = min(clip, 1 / p_pair)`` with ``p_pair`` the
+  logged probability of showing that ordered pair (``payload.pair_propensity``; else the product of the
+  two rows' propensities).
+* :func:`kto_examples` -- unpaired: every shown candidate is one example, ``label`` =
+  :meth:`LoggedCandidate.liked` (a thumbs when one was given, else it was clicked and, with
+  ``min_dwell_ms``, read for at least that long), ``weight = min(clip, 1 / propensity)``.
 
 The clip (default :data:`DEFAULT_CLIP` = 10) is clipped inverse-propensity weighting: arms explored
 with probability below 1/clip would otherwise let a handful of rows dominate the loss; clipping
@@ -40,13 +43,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.feedback.store import EXPLANATION_SURFACES, EventStore
 from retrieval.settings import Settings
 from retrieval.sqldb import sqlite_file
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CLIP = 10.0
-EXPLANATION_SURFACES = ("explanation", "chat")
 
 
 class LoggedCandidate(BaseModel):
@@ -59,8 +62,17 @@ class LoggedCandidate(BaseModel):
     propensity: float | None = None
     payload: dict[str, Any] = Field(default_factory=dict)
     user_hash: str | None = None
+    session_id: str | None = None
     clicked: bool = False
     dwell_ms: float | None = None
+    thumbs: float | None = None  # the last thumbs given to it: +1 helpful, -1 not
+
+    def liked(self, min_dwell_ms: float = 0.0) -> bool:
+        """The outcome training learns: a thumbs, when the person gave one, says it outright; else it was
+        clicked (and, with ``min_dwell_ms``, read at least that long)."""
+        if self.thumbs is not None and self.thumbs != 0:
+            return self.thumbs > 0
+        return bool(self.clicked and (self.dwell_ms or 0.0) >= min_dwell_ms)
 
     @property
     def completion(self) -> str | None:
@@ -84,20 +96,18 @@ def load_impressions(
     since: float | None = None,
     until: float | None = None,
 ) -> dict[str, list[LoggedCandidate]]:
-    """Explanation impressions by id, rows in position order, with clicks and dwell joined in.
+    """Explanation impressions by id, rows in position order, with clicks, dwell and thumbs joined in.
 
     ``events`` is an SQLite path or a database URL; ``since``/``until`` (unix seconds) keep the impressions
-    logged in that window (a learning loop trains on one window and evaluates on the next). A click belongs to the row of its impression at
-    the click's position (or, without a position, to the impression's only row, or the row whose
-    variant the click's payload names).
+    logged in that window (a learning loop trains on one window and evaluates on the next). A click (dwell,
+    thumbs) belongs to the row of its impression at its position (or, without a position, to the
+    impression's only row, or the row whose variant the click's payload names).
     """
-    from app.feedback.store import EventStore
-
     store = EventStore(events, create=False)
     try:
         window, params = _window(since, until)
         rows = store.query(
-            "SELECT impression_id, position, item_id, variant, propensity, payload, user_hash "
+            "SELECT impression_id, position, item_id, variant, propensity, payload, user_hash, session_id "
             "FROM events WHERE type='impression' AND surface IN :surfaces" + window + " ORDER BY id",
             {"surfaces": list(surfaces), **params},
             expanding=["surfaces"],
@@ -108,6 +118,10 @@ def load_impressions(
         )
         dwells = store.query(
             "SELECT impression_id, position, value FROM events WHERE type='dwell' "
+            "AND impression_id IS NOT NULL ORDER BY id"
+        )
+        thumbs = store.query(
+            "SELECT impression_id, position, value FROM events WHERE type='thumbs' "
             "AND impression_id IS NOT NULL ORDER BY id"
         )
     finally:
@@ -130,6 +144,7 @@ def load_impressions(
                 propensity=prop,
                 payload=data if isinstance(data, dict) else {},
                 user_hash=row.get("user_hash"),
+                session_id=row.get("session_id"),
             )
         )
     for cands in out.values():
@@ -158,6 +173,10 @@ def load_impressions(
         cand = find(dwell["impression_id"], dwell["position"], None)
         if cand is not None and value is not None:
             cand.dwell_ms = max(cand.dwell_ms or 0.0, float(value))
+    for row in thumbs:  # in order: a changed mind (down, then up) keeps the last
+        cand = find(row["impression_id"], row["position"], None)
+        if cand is not None and row["value"] is not None:
+            cand.thumbs = float(row["value"])
     return dict(out)
 
 
@@ -220,16 +239,18 @@ def _clipped_inverse(p: float | None, clip: float) -> float | None:
 
 
 def context_groups(impressions: dict[str, list[LoggedCandidate]]) -> list[list[LoggedCandidate]]:
-    """Single-explanation impressions grouped by context: the same person (hashed id), item and evidence
-    key -- i.e. the same prompt -- seen on different visits, each showing one logged sample. These are the
-    on-policy pairs of a serving app that shows one explanation at a time."""
+    """Shown explanations grouped by context: the same person (hashed user id, else the session: the UI's
+    visitors are anonymous), item and evidence key -- i.e. the same prompt -- in different impressions, each
+    a logged sample. These are the on-policy pairs of an app that shows one explanation at a time: visits
+    on different days, or "Explain differently" after the first one. Pairs inside one impression are
+    :func:`dpo_pairs_from_feedback`'s own (side by side)."""
     groups: dict[tuple, list[LoggedCandidate]] = defaultdict(list)
     for cands in impressions.values():
-        if len(cands) != 1 or not cands[0].completion or not cands[0].user_hash:
-            continue
-        c = cands[0]
-        groups[(c.user_hash, c.item_id, str(c.payload.get("evidence_key") or ""))].append(c)
-    return [g for g in groups.values() if len(g) >= 2]
+        for c in cands:
+            who = c.user_hash or c.session_id
+            if c.completion and who:
+                groups[(who, c.item_id, str(c.payload.get("evidence_key") or ""))].append(c)
+    return [g for g in groups.values() if len({c.impression_id for c in g}) >= 2]
 
 
 def dpo_pairs_from_feedback(
@@ -246,8 +267,9 @@ def dpo_pairs_from_feedback(
     """``{"prompt", "chosen", "rejected", "weight"}`` rows (module doc).
 
     ``scope="impression"``: only from within one side-by-side impression. ``scope="context"`` adds pairs
-    across visits of the same person to the same prompt (:func:`context_groups`): a clicked sample is
-    ``chosen`` over an unclicked, different one; weight = clipped ``1 / (p_chosen * p_rejected)``.
+    across impressions of the same person and prompt (:func:`context_groups`): a liked sample
+    (:meth:`LoggedCandidate.liked`: thumbs up, else clicked) is ``chosen`` over a different one that was not;
+    weight = clipped ``1 / (p_chosen * p_rejected)``.
     """
     if clip < 1:
         raise ValueError("clip must be at least 1")
@@ -258,12 +280,16 @@ def dpo_pairs_from_feedback(
     impressions = load_impressions(events_db_path, since=since, until=until)
     if scope == "context":
         for group in context_groups(impressions):
-            good = [c for c in group if c.clicked and (c.dwell_ms or 0.0) >= min_dwell_ms]
-            bad = [c for c in group if not c.clicked]
+            good = [c for c in group if c.liked(min_dwell_ms)]
+            bad = [c for c in group if not c.liked(min_dwell_ms)]
             made = 0
             for chosen in good:
                 for rejected in bad:
-                    if made >= max_pairs_per_context or rejected.completion == chosen.completion:
+                    if (
+                        made >= max_pairs_per_context
+                        or rejected.completion == chosen.completion
+                        or rejected.impression_id == chosen.impression_id  # side by side: the loop below
+                    ):
                         continue
                     weight = _clipped_inverse((chosen.propensity or 0) * (rejected.propensity or 0), clip)
                     prompt = builder.messages(chosen)
@@ -322,7 +348,7 @@ def kto_examples(
     since: float | None = None,
     until: float | None = None,
 ) -> list[dict]:
-    """``{"prompt", "completion", "label", "weight"}`` rows: every shown candidate, clicked or not (module doc)."""
+    """``{"prompt", "completion", "label", "weight"}`` rows: every shown candidate, liked or not (module doc)."""
     if clip < 1:
         raise ValueError("clip must be at least 1")
     builder = PromptBuilder(settings)
@@ -339,7 +365,7 @@ def kto_examples(
             prompt = builder.messages(cand)
             if prompt is None:
                 continue
-            label = bool(cand.clicked and (cand.dwell_ms or 0.0) >= min_dwell_ms)
+            label = cand.liked(min_dwell_ms)
             rows.append({"prompt": prompt, "completion": _assistant(cand.completion), "label": label, "weight": weight})
     if skipped:
         log.warning("kto: %d rows without a usable propensity skipped", skipped)

@@ -24,7 +24,7 @@ from app.api.limits import LLMGate
 from app.api.metrics import Metrics
 from app.api.readiness import ModelReadiness, WarmStep
 from app.feedback.exploration import DEFAULT_VARIANT, Explorer, VariantChoice
-from app.feedback.policies import activate, impression_fields, make_explorer
+from app.feedback.policies import activate, configured_sample, impression_fields, make_explorer
 from app.feedback.store import EventStore, FeedbackError, get_event_store
 from app.security import hash_user_id, log_event, redact_obj
 from retrieval.artifacts import ArtifactError, load_only
@@ -475,7 +475,16 @@ class WaypointService:
 
     # ------------------------------------------------------------------ explain
     def choose_variant(self, variant: str | None) -> VariantChoice:
-        return self.explorer.fixed(variant) if variant else self.explorer.choose()
+        """The logging policy's choice, or the arm asked for: a registered policy's (``<policy>-s<k>``), a
+        sampled decoding of the configured LLM (``base-s<k>``, "Explain differently" without policy
+        exploration), or a phrasing variant."""
+        if not variant:
+            return self.explorer.choose()
+        if isinstance(self.explorer, Explorer):
+            sampled = configured_sample(self.settings, variant)
+            if sampled is not None:
+                return sampled
+        return self.explorer.fixed(variant)
 
     def explain(
         self,

@@ -248,15 +248,63 @@ class PolicyExplorer:
         return self._choice(chosen, k, p, p / self.samples, explored=chosen is not policies[0] or k != 0)
 
     def fixed(self, variant: str) -> VariantChoice:
-        """An explicitly requested arm (``<policy>`` = its greedy decoding, or ``<policy>-s<k>``): propensity 1.
+        """An explicitly requested arm (``<policy>`` = its greedy decoding, or ``<policy>-s<k>``, any k up to
+        :data:`MAX_SAMPLE` -- "Explain differently" asks for samples past ``policy_samples``): propensity 1.
         A name that is no policy is a phrasing variant of the configured LLM, as before."""
         with self._lock:
             policies = list(self.policies)
         for policy in policies:
-            for k in range(self.samples):
+            for k in range(MAX_SAMPLE + 1):
                 if variant in (variant_name(policy.name, k), policy.name if k == 0 else None):
                     return self._choice(policy, k, 1.0, 1.0, explored=False)
         return VariantChoice(variant, 1.0, False)
+
+
+#: The highest sample index an arm name may carry (``<policy>-s8``).
+MAX_SAMPLE = 8
+_ARM_RE = re.compile(r"^(?P<policy>[a-z0-9][a-z0-9_-]{0,27})-s(?P<k>[0-9])$")
+
+
+def next_sample_variant(shown: str | None) -> str:
+    """The arm "Explain differently" asks for after ``shown``: the same policy's next sampled decoding
+    (``base-s1`` after ``base-s0``, ``-s2`` after ``-s1``, back to ``-s1`` after ``-s8``); after a phrasing
+    variant of the configured LLM ("default", "alt"), its first sample ``base-s1``.
+
+    Deterministic given what was shown, so the propensity of the second explanation is 1 -- the person asked
+    for it -- and the pair (shown, another) is a clean comparison of two decodings of one prompt."""
+    match = _ARM_RE.match(shown or "")
+    if match is None:
+        return variant_name(BASE_POLICY, 1)
+    k = int(match["k"])
+    return variant_name(match["policy"], k + 1 if k < MAX_SAMPLE else 1)
+
+
+def configured_sample(settings: Settings, variant: str) -> VariantChoice | None:
+    """``base-s<k>`` of the configured LLM (``llm_adapter`` on ``llm_backend``) when no policy explorer runs:
+    sample k sampled at ``policy_temperature`` with seed k, propensity 1; None for any other name."""
+    match = _ARM_RE.match(variant or "")
+    if match is None or match["policy"] != BASE_POLICY or not 1 <= int(match["k"]) <= MAX_SAMPLE:
+        return None
+    k = int(match["k"])
+    adapter = settings.llm_adapter or None
+    name = Path(adapter).name if adapter else None
+    return VariantChoice(
+        variant=variant,
+        propensity=1.0,
+        explored=False,
+        policy={  # named as impression_fields names the configured LLM's greedy impressions
+            "name": name or BASE_POLICY,
+            "adapter": name,
+            "version": None,
+            "method": "configured",
+            "role": "champion",
+            "adapter_path": adapter,
+        },
+        sample=k,
+        temperature=float(settings.policy_temperature),
+        seed=k,
+        policy_propensity=1.0,
+    )
 
 
 def variant_name(policy: str, sample: int) -> str:
@@ -437,6 +485,8 @@ __all__ = [
     "RecordingBackend",
     "activate",
     "active_backend",
+    "configured_sample",
+    "next_sample_variant",
     "adapters_root",
     "check_name",
     "impression_fields",

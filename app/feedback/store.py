@@ -11,7 +11,7 @@ free text is PII-redacted (:func:`app.security.redact_obj`), and nothing raw fro
 
 Columns: ``event_id`` (uuid), ``ts`` (unix seconds), ``type`` (impression | click | dwell | thumbs |
 correction), ``session_id``, ``user_hash``, ``impression_id`` (the list or explanation shown),
-``surface`` (list | explanation | chat), ``item_id``, ``item_kind``, ``position`` (0-based), ``shown``
+``surface`` (list | explanation | chat | ui_list | ui_chat | ui_panel | ui_jobs), ``item_id``, ``item_kind``, ``position`` (0-based), ``shown``
 (JSON list of the item ids shown together), ``variant`` and ``propensity`` (explanation variant and
 the probability the logging policy showed it), ``model_backend`` / ``model_name`` / ``adapter``,
 ``faithfulness``, ``value`` (dwell ms; thumbs +1/-1; click 1), ``reason`` (thumbs reason),
@@ -103,6 +103,11 @@ COLUMNS = (
     "action",
     "payload",
 )
+
+#: The surfaces whose impression rows show an explanation (what training learns from): the REST explain
+#: endpoint ("explanation"), the REST chat ("chat"), and the UI's chat answer ("ui_chat") and explanation
+#: panel ("ui_panel": "Why?" and "Explain differently").
+EXPLANATION_SURFACES = ("explanation", "chat", "ui_chat", "ui_panel")
 
 
 _CALLER_TEXT_COLUMNS = ("item_id", "impression_id", "variant", "reason", "skill")

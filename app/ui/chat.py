@@ -32,6 +32,7 @@ import gradio as gr
 
 from app.api.explain_stream import open_explanation_stream
 from app.api.services import DETERMINISTIC, ServiceError, WaypointService
+from app.feedback.policies import next_sample_variant
 from app.feedback.store import THUMBS_REASONS
 from app.ui.files import MAX_FILE_BYTES, FileError, read_resume, upload_folder
 from app.ui.routing import Route, route, says_something
@@ -834,15 +835,47 @@ class ChatUI:
         self._open(state, e, position)
         yield state, render_explanation(e), ""
 
-    def _explain_streaming(self, state: dict, item_id: str, position: int | None, surface: str):
+    def on_again(self, state: dict):
+        """ "Explain differently": another decoding of the open explanation (the same evidence, the next
+        sampled arm, :func:`app.feedback.policies.next_sample_variant`), written in place like "Why?".
+
+        It is its own impression (propensity 1: the person asked for it), so the two explanations of one
+        item a person saw, and the thumbs or dwell each got, make an on-policy preference pair for
+        ``waypoint train dpo --source feedback`` (:func:`training.feedback_data.context_groups`)."""
+        state = state or _new_state()
+        current = state.get("open")
+        if not current:
+            yield state, gr.update(), "Open an explanation first (select one and press **Why?**)."
+            return
+        item_id, position = current["item_id"], current.get("position")
+        variant = next_sample_variant((state["explanations"].get(item_id) or {}).get("variant"))
+        self._close_open(state)
+        e: dict = {}
+        try:
+            for partial in self._explain_streaming(state, item_id, position, "ui_panel", variant=variant):
+                if partial.get("state") == "writing":
+                    yield state, render_explanation(partial), ""
+                else:
+                    e = partial
+        except ServiceError as exc:
+            yield state, gr.update(), f"Sorry — {exc.message}"
+            return
+        self._open(state, e, position)
+        yield state, render_explanation(e), ""
+
+    def _explain_streaming(
+        self, state: dict, item_id: str, position: int | None, surface: str, *, variant: str | None = None
+    ):
         """The explanation of ``item_id`` as it is written: the skeleton (``state: "writing"``), the same with
         each verified step and then the summary filled in, and last the finished explanation (cached in
-        ``state`` like :meth:`_explain`'s). Logged exactly as :meth:`_explain` logs it, once, at the end."""
-        shown = [r["id"] for r in state["recs"]] or None
+        ``state`` like :meth:`_explain`'s). Logged exactly as :meth:`_explain` logs it, once, at the end.
+        ``variant`` (an arm asked for, "Explain differently") makes it an impression of its own."""
+        shown = None if variant else ([r["id"] for r in state["recs"]] or None)
         stream = open_explanation_stream(
             self.svc,
             _profile(state),
             item_id,
+            variant=variant,
             session_id=_session(state),
             position=position,
             shown=shown,
@@ -959,6 +992,7 @@ class ChatUI:
                 with gr.Column(scale=2):
                     recs = gr.Radio(choices=[], label="Recommendations", elem_id="recs")
                     why = gr.Button("Why? Show the explanation", elem_id="why-btn", variant="secondary")
+                    again = gr.Button("Explain differently", elem_id="again-btn", size="sm")
                 with gr.Column(scale=3):
                     panel = gr.Markdown("", elem_id="explanation", sanitize_html=True)
                     with gr.Row():
@@ -993,6 +1027,14 @@ class ChatUI:
             why.click(
                 self.on_why,
                 [recs, state],
+                [state, panel, status],
+                api_visibility="private",
+                show_progress="minimal",
+                trigger_mode="always_last",
+            )
+            again.click(
+                self.on_again,
+                [state],
                 [state, panel, status],
                 api_visibility="private",
                 show_progress="minimal",

@@ -1,0 +1,156 @@
+"""What a person does with an LLM explanation in the UI becomes training data (issue 25's UI target).
+
+The real app (``python -m app.server``) serves the product's own explainer -- SmolLM2 with the shipped
+adapter on the in-process transformers backend, as ``make demo`` does -- and Debian's chromium drives the
+Gradio UI through Playwright: a nurse describes herself, opens the top recommendation's explanation ("Why?",
+a click), finds it not helpful (thumbs down, "too generic"), asks for another ("Explain differently": the
+next sampled decoding of the same prompt, its own impression) and finds that one helpful (thumbs up).
+
+Then the real trainers read the log: ``waypoint train kto --source feedback`` trains one step on the two
+explanations labelled by those thumbs, and ``waypoint train dpo --source feedback`` one step on the pair
+(the helpful one chosen over the other) -- the rows a click in the UI produces are rows trl trains on.
+The events go to a database of their own (``WAYPOINT_EVENTS_URL``), so nothing another test logged joins in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from retrieval.settings import SHIPPED_ADAPTER
+from tests.server_helpers import running_server, server_env
+from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, KEY
+
+WAYPOINT = str(Path(sys.executable).with_name("waypoint"))
+
+
+@pytest.fixture(scope="module")
+def llm_server(waypoint_home, data_dir, tmp_path_factory):
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright (scripts/install_browser.sh)")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: run scripts/install_browser.sh")
+    if not (SHIPPED_ADAPTER / "adapter_config.json").is_file():
+        pytest.fail(f"the shipped explainer adapter is missing: {SHIPPED_ADAPTER}")
+    logs = tmp_path_factory.mktemp("ui-llm-server")
+    events = logs / "events.sqlite"
+    env = {
+        "WAYPOINT_DATA": str(data_dir),
+        "WAYPOINT_API_KEYS": KEY,
+        "WAYPOINT_LLM_BACKEND": "transformers",  # the serving default: SmolLM2 + the shipped adapter
+        "WAYPOINT_EVENTS_URL": f"sqlite:///{events}",
+    }
+    with running_server(waypoint_home, logs, startup_s=600, **env) as srv:
+        health = httpx.get(f"{srv.base}/healthz", timeout=10).json()
+        assert health["status"] == "ok", health
+        yield {"base": srv.base, "events": events, "env": server_env(waypoint_home, **env), "log": srv.log_path}
+
+
+def _rows(events: Path) -> list[dict]:
+    conn = sqlite3.connect(f"file:{events}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM events ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def _finished(panel) -> None:
+    """Wait until the explanation panel holds a finished explanation (its "Written by" line)."""
+    from playwright.sync_api import expect
+
+    expect(panel).to_contain_text("Written by", timeout=180_000)
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_thumbs_in_the_ui_train_kto_and_dpo(llm_server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1400})
+            page.set_default_timeout(180_000)
+            page.goto(f"{llm_server['base']}/ui/", wait_until="domcontentloaded")
+            page.fill("#key", KEY)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/ui/**")
+            chat_input = page.locator("#chat-input textarea")
+            chat_input.fill("I'm a registered nurse. I teach patients about managing diabetes.")
+            page.locator("#chat-send").click()
+            expect(page.locator("#chat")).to_contain_text("Here are occupations that fit you", timeout=300_000)
+
+            # the top recommendation, explained by the LLM in the chat: "Why?" opens it (a click)
+            page.locator("#recs label").first.click()
+            page.locator("#why-btn").click()
+            panel = page.locator("#explanation")
+            _finished(panel)
+            expect(panel).to_contain_text("transformers/")
+            first_text = panel.inner_text()
+            page.locator("#thumbs-reason input").click()
+            page.get_by_role("option", name="Too generic").click()
+            page.locator("#thumbs-down").click()
+            expect(page.locator("#feedback-status")).to_contain_text("Too generic")
+
+            # another decoding of the same explanation, written in place; this one is helpful
+            page.locator("#again-btn").click()
+            expect(panel).not_to_have_text(first_text, timeout=180_000)
+            _finished(panel)
+            page.locator("#thumbs-up").click()
+            expect(page.locator("#feedback-status")).to_contain_text("glad it helped")
+            page.locator("#close-btn").click()
+            expect(panel).not_to_contain_text("Fit:")
+        finally:
+            browser.close()
+
+    deadline = time.monotonic() + 20
+    while True:
+        rows = _rows(llm_server["events"])
+        if [r["type"] for r in rows].count("thumbs") >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    thumbs = [r for r in rows if r["type"] == "thumbs"]
+    assert [t["value"] for t in thumbs] == [-1.0, 1.0]
+    item = thumbs[0]["item_id"]
+    assert thumbs[1]["item_id"] == item
+    shown = [
+        r
+        for r in rows
+        if r["type"] == "impression" and r["item_id"] == item and r["surface"] in ("ui_chat", "ui_panel")
+    ]
+    payloads = [json.loads(r["payload"]) for r in shown]
+    # what was shown is logged exactly: the completion as the model wrote it, the arm and its propensity
+    assert len(shown) == 2 and all(p["completion"] for p in payloads), [r["surface"] for r in shown]
+    assert payloads[0]["completion"] != payloads[1]["completion"]
+    assert shown[1]["variant"] == "base-s1"  # the configured explainer's first sampled decoding
+    assert payloads[1]["decoding"]["temperature"] > 0 and payloads[0]["decoding"]["temperature"] == 0
+    assert shown[0]["impression_id"] != shown[1]["impression_id"]
+    assert [t["impression_id"] for t in thumbs] == [r["impression_id"] for r in shown]
+
+    # the trainers consume those rows: one KTO step on both labels, one DPO step on the pair
+    env = dict(llm_server["env"], WAYPOINT_COMPUTE_THREADS=str(os.cpu_count() or 1))
+    outcomes = {}
+    for method in ("kto", "dpo"):
+        out = tmp_path / method
+        run = subprocess.run(
+            [WAYPOINT, "train", method, "--source", "feedback", "--tiny", "--adapter", str(SHIPPED_ADAPTER)]
+            + ["--out", str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert (out / "adapter_config.json").is_file()
+        outcomes[method] = json.loads((out / "training_meta.json").read_text())
+    assert outcomes["kto"]["source"] == "feedback"
+    assert outcomes["kto"]["counts"]["desirable"] == 1 and outcomes["kto"]["counts"]["undesirable"] == 1
+    assert outcomes["dpo"]["counts"]["feedback_pairs"] == 1

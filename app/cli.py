@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from retrieval.catalogue.errors import IngestError
-from retrieval.settings import get_settings
+from retrieval.settings import apply_process_environment, get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Waypoint career guidance.")
 err = Console(stderr=True)
@@ -499,6 +499,7 @@ def serve(
 
 def main() -> None:
     """Console-script entry point."""
+    apply_process_environment()
     try:
         app()
     except KeyboardInterrupt:

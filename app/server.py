@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from app.api.app import create_app
 from app.api.auth import check_bind
 from app.api.services import WaypointService
 from retrieval.artifacts import serve_load_only
-from retrieval.settings import Settings, get_settings
+from retrieval.settings import Settings, apply_process_environment, get_settings
+from retrieval.threads import set_process_threads
 
 __all__ = ["create_app", "serve"]
 
@@ -24,18 +24,6 @@ KEEP_ALIVE_S = 5  # idle time allowed between two requests on one connection
 MAX_CONCURRENCY = 512  # open connections / running requests before new requests get 503
 BACKLOG = 256  # kernel accept queue
 MAX_HEADER_BYTES = 16 * 1024  # an unfinished request line + headers
-
-
-def limit_threads(n: int = 1) -> None:
-    """Keep torch (and BLAS) to ``n`` threads: the serving machine is shared."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(var, str(n))
-    try:
-        import torch
-
-        torch.set_num_threads(n)
-    except Exception:  # noqa: BLE001 - torch is optional for the deterministic path
-        pass
 
 
 def serve(
@@ -54,7 +42,7 @@ def serve(
 
     settings = settings or get_settings()
     check_bind(host or settings.host, settings)  # before any model loads: the open mode never faces a network
-    limit_threads(threads)
+    set_process_threads(threads, blas=True)  # the serving machine is shared: one thread per request
     logging.basicConfig(
         level=getattr(logging, log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -99,6 +87,7 @@ def serve(
 def main() -> None:  # ``python -m app.server [--host H] [--port P] [--no-ui]``
     import argparse
 
+    apply_process_environment()  # before a model library is imported (this module imports none)
     parser = argparse.ArgumentParser(description="Serve the Waypoint API and UI.")
     parser.add_argument("--host", default=None)
     parser.add_argument("--port", type=int, default=None)

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
+from retrieval.threads import set_process_threads
 
 DATA = Path(__file__).resolve().parent / "data" / "chat_messages.jsonl"
 ACTION = {
@@ -133,12 +134,11 @@ def score(
 
 
 def run(train: bool = False) -> dict:
-    import torch
 
     from retrieval.rerankers.setfit_models import model_dir, reset_cache
     from retrieval.settings import get_settings
 
-    torch.set_num_threads(1)
+    set_process_threads(1)
     settings = get_settings()
     training = None
     if train or not (model_dir("intent", settings) / "waypoint_labels.json").is_file():

@@ -34,6 +34,7 @@ import numpy as np
 from eval.slips import check_text
 from retrieval.pairs import DEFAULT_PAIRS, ITEM_SOURCE, sample_pairs
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
+from retrieval.threads import set_process_threads
 
 log = logging.getLogger(__name__)
 
@@ -218,9 +219,7 @@ def main(argv: list[str] | None = None) -> dict:
     ``waypoint serve`` instead (:mod:`eval.bench.serve_explain`)."""
     import sys
 
-    import torch
-
-    torch.set_num_threads(1)
+    set_process_threads(1)
     args_in = list(sys.argv[1:] if argv is None else argv)
     if "--http" in args_in:
         from eval.bench import serve_explain

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from retrieval.threads import set_process_threads
 
 REPORT_DIR = Path(__file__).resolve().parent / "reports"
 
@@ -50,9 +49,8 @@ ORDER = [
 
 def run(quick: bool = False, show_progress: bool = True, cross_encoder: bool | None = None) -> dict:
     """``cross_encoder``: rerank with the trained cross-encoder (None = when one is trained)."""
-    import torch
 
-    torch.set_num_threads(1)
+    set_process_threads(1)
     from retrieval.catalogue.db import connect
     from retrieval.jobs.data import leave_last_out, load_log
     from retrieval.jobs.model import JobContent, JobRecConfig

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from retrieval.threads import set_process_threads
 
 REPORT_DIR = Path(__file__).resolve().parent / "reports"
 NAME = "jobs_cold_start"
@@ -69,9 +68,8 @@ def _ci(values: np.ndarray, rng: np.random.Generator, n: int = 1000) -> tuple[fl
 
 
 def run(show_progress: bool = True, max_applicants: int | None = None, k: int = 20) -> dict:
-    import torch
 
-    torch.set_num_threads(1)
+    set_process_threads(1)
     from retrieval.catalogue.db import connect, get_meta
     from retrieval.jobs.cold import COLD_FEATURES
     from retrieval.jobs.cold_train import evaluate, load_cold_data, make_index, per_user_ndcg, per_user_recall

@@ -19,6 +19,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from retrieval.threads import set_process_threads
+
 REPORT_DIR = Path(__file__).resolve().parent / "reports"
 
 
@@ -45,9 +47,8 @@ def _resumes(settings) -> tuple[list[str], list[str]]:
 
 
 def run(train: bool = True, tiny: bool = False) -> dict:
-    import torch
 
-    torch.set_num_threads(1)
+    set_process_threads(1)
     from retrieval.rerankers.setfit_models import (
         CentroidClassifier,
         TextClassifier,

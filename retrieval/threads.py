@@ -11,7 +11,11 @@ Two kinds of work, two answers:
   inputs are tiny, and many requests run at once in the server's thread pool.
 
 torch's thread count is process-global, so :func:`torch_threads` serialises the change with a lock
-and restores the previous value afterwards.
+and restores the previous value afterwards. An entry point (a CLI command, the server, a trainer) that
+chooses a count for the rest of its process says so with :func:`set_process_threads`, and BLAS, whose
+thread pool is also process-global, is limited per block with :func:`blas_threads` (threadpoolctl):
+nothing in the code base calls ``torch.set_num_threads`` or sets ``OPENBLAS_NUM_THREADS`` itself, and
+no module changes either when it is imported.
 """
 
 from __future__ import annotations
@@ -32,6 +36,35 @@ def bulk_threads(settings=None) -> int:
         settings = get_settings()
     configured = int(getattr(settings, "compute_threads", 0) or 0)
     return configured if configured > 0 else (os.cpu_count() or 1)
+
+
+def set_process_threads(n: int | None = None, settings=None, *, blas: bool = False) -> int:
+    """Set torch's intra-op threads for the rest of the process: ``n``, or :func:`bulk_threads` when None
+    or 0; with ``blas``, BLAS's too (the server: many requests, each on one thread). For entry points only
+    (a command, the server, a trainer); a block inside a long-lived process uses :func:`torch_threads`,
+    which restores the count. Returns the count set."""
+    import torch
+
+    n = max(1, int(n or 0) or bulk_threads(settings))
+    with _LOCK:
+        torch.set_num_threads(n)
+    if blas:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=n, user_api="blas")  # not as a context: it stays for the process
+    return n
+
+
+@contextmanager
+def blas_threads(n: int = 1) -> Iterator[int]:
+    """Run a block with BLAS (OpenBLAS, MKL) limited to ``n`` threads, then restore: for code that runs its
+    own thread pool over BLAS calls (implicit's ALS), where nested BLAS threads oversubscribe the cores.
+    threadpoolctl changes the loaded library's setting; the ``OPENBLAS_NUM_THREADS`` variable is read only
+    when the library loads, so setting it from Python after numpy is imported does nothing."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=n, user_api="blas"):
+        yield n
 
 
 @contextmanager

@@ -33,8 +33,9 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+from retrieval.settings import apply_process_environment
+
+apply_process_environment()  # before any test module imports a model library (the entry point's job)
 
 REPO = Path(__file__).resolve().parent.parent
 

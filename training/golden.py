@@ -41,6 +41,7 @@ from pydantic import BaseModel, Field
 
 from app.explain.prompt import PROMPT_VERSION, build_messages
 from retrieval.pairs import ITEM_SOURCE, sample_pairs
+from retrieval.threads import set_process_threads
 from training.lora import canonical_json, data_hash, read_jsonl, write_jsonl
 
 log = logging.getLogger(__name__)
@@ -344,11 +345,10 @@ def ensure_golden(settings, golden_dir: Path | None = None, *, tiny: bool = Fals
 def main(argv: list[str] | None = None) -> dict:
     """``waypoint train golden [--pairs N] [--k 3] [--variants V] [--val-fraction F] [--offset O] [--items recommend|bm25]
     [--out DIR] [--tiny] [--no-teacher] [--quiet]``."""
-    import torch
 
     from retrieval.settings import get_settings
 
-    torch.set_num_threads(1)
+    set_process_threads(1)
     parser = argparse.ArgumentParser(prog="waypoint train golden", description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=DEFAULT_PAIRS, help="(profile, item) pairs to sample")
     parser.add_argument("--k", type=int, default=3, help="recommended items per profile")

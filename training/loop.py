@@ -45,6 +45,7 @@ from pydantic import BaseModel, Field
 
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.settings import Settings, get_settings
+from retrieval.threads import set_process_threads
 from training.simulator import ClickModel
 
 log = logging.getLogger(__name__)
@@ -347,9 +348,7 @@ def evaluate_round(cfg: LoopConfig, settings: Settings, server: Server, window: 
     ranked = sorted(challengers, key=lambda p: -((out["policies"][p].get("ope") or {}).get("snips") or -1))
     promoted = None
     if ranked:
-        import torch
-
-        torch.set_num_threads(cfg.threads)
+        set_process_threads(cfg.threads)
         texts = general_texts(settings, cfg.guard_texts)
         for name in ranked[:1]:  # offer the best estimate; the gates decide
             decision = registry.promote(name, thresholds=Thresholds(), texts=texts)

@@ -31,6 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from retrieval.settings import Settings, get_settings
+from retrieval.threads import set_process_threads
 
 log = logging.getLogger(__name__)
 
@@ -159,11 +160,9 @@ def cuda_available() -> bool:
 
 
 def set_threads(config: TrainConfig) -> None:
-    import torch
 
     if config.threads and config.threads > 0:
-        torch.set_num_threads(config.threads)
-        os.environ["OMP_NUM_THREADS"] = str(config.threads)
+        set_process_threads(config.threads)
 
 
 def base_model_path(config: TrainConfig, settings: Settings | None = None) -> Path:

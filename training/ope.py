@@ -45,6 +45,7 @@ from tqdm.auto import tqdm
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.settings import Settings, get_settings
 from retrieval.sqldb import display, sqlite_file
+from retrieval.threads import set_process_threads
 
 log = logging.getLogger(__name__)
 
@@ -499,7 +500,7 @@ def main(argv: list[str] | None = None) -> dict:
                 raise ValueError(
                     "adapter policies need the candidates logged with each impression (payload.candidates)"
                 )
-            torch_threads()
+            set_process_threads(1)
             scored[adapter] = adapter_target(settings, None if adapter == "base" else adapter, args.temperature)
         return scored[adapter]
 
@@ -585,12 +586,6 @@ def main(argv: list[str] | None = None) -> dict:
     }
     write_report(args.name, data, "\n".join(md), out_dir)
     return data
-
-
-def torch_threads() -> None:
-    import torch
-
-    torch.set_num_threads(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,6 +46,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from retrieval.settings import Settings, get_settings
+from retrieval.threads import set_process_threads
 
 log = logging.getLogger(__name__)
 
@@ -614,9 +615,7 @@ def main(argv: list[str] | None = None) -> dict:
     elif args.command == "metrics":
         out = registry.update_metrics(args.name, _json_arg(args.metrics, "metrics")).model_dump()
     elif args.command == "promote":
-        import torch
-
-        torch.set_num_threads(1)
+        set_process_threads(1)
         thresholds = Thresholds(
             max_ppl_ratio=args.max_ppl_ratio, **{m: getattr(args, f"tol_{m}") for m in GATED_METRICS}
         )

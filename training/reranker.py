@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 from pathlib import Path
 
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-from retrieval.rerankers.cross_encoder import (  # noqa: E402
+from retrieval.rerankers.cross_encoder import (
     CrossEncoderReranker,
     OccupationTexts,
     RerankerConfig,
@@ -34,6 +31,7 @@ from retrieval.rerankers.cross_encoder import (  # noqa: E402
     reset_cache,
     train_occupation_cross_encoder,
 )
+from retrieval.threads import set_process_threads
 
 __all__ = ["RerankerConfig", "main", "train", "train_occupation_cross_encoder", "validation_auc"]
 
@@ -70,12 +68,11 @@ def validation_auc(model: CrossEncoderReranker, pairs: list[tuple[str, str, floa
 
 def train(config: RerankerConfig | None = None, val_share: float = 0.1) -> dict:
     """Build pairs, train, validate, save. Returns the training metadata."""
-    import torch
 
     from retrieval.catalogue.db import connect
     from retrieval.settings import get_settings
 
-    torch.set_num_threads(1)
+    set_process_threads(1)
     config = config or RerankerConfig()
     settings = get_settings()
     conn = connect(settings.catalogue_path, readonly=True)

@@ -82,6 +82,7 @@ from pydantic import BaseModel, Field, field_validator
 from retrieval.profile import Profile
 from retrieval.settings import Settings, get_settings
 from retrieval.sqldb import display
+from retrieval.threads import set_process_threads
 
 log = logging.getLogger(__name__)
 
@@ -760,7 +761,7 @@ def simulate(cfg: SimConfig, settings: Settings, events: str | Path, *, progress
     """Prepare contexts, run the logging policy once, and return what happened plus the ground truth."""
     from app.feedback.store import EventStore
 
-    torch_threads()
+    set_process_threads(1)
     started = time.perf_counter()
     contexts = build_contexts(cfg, settings, progress=progress)
     prepared = time.perf_counter() - started
@@ -787,15 +788,6 @@ def simulate(cfg: SimConfig, settings: Settings, events: str | Path, *, progress
         "seconds_prepare": round(prepared, 1),
         "seconds": round(time.perf_counter() - started, 1),
     }
-
-
-def torch_threads() -> None:
-    try:
-        import torch
-
-        torch.set_num_threads(1)
-    except ImportError:  # pragma: no cover - torch is a dependency
-        pass
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -41,6 +41,7 @@ from app.llm.base import (
 from app.llm.fast_decode import DecodeResult, FastDecoder, JumpMode
 from app.llm.model_files import SMOLLM2_SERVED_NAME, resolve_model_path, smollm2_dir
 from retrieval.settings import Settings, get_settings
+from retrieval.threads import set_process_threads
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ class TransformersBackend(LLMBackend):
         path = Path(model_path) if model_path else resolve_model_path(self.settings)
         adapter = adapter_path if adapter_path is not None else (self.settings.llm_adapter or None)
         if num_threads:
-            torch.set_num_threads(num_threads)
+            set_process_threads(num_threads)
         started = time.perf_counter()
         self.model_path = path
         if decoding not in DECODINGS:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.bench.common import load_now, machine_info, percentiles
+from retrieval.threads import set_process_threads
 
 __all__ = ["CONFIGS", "compare", "main", "markdown"]
 
@@ -235,7 +236,6 @@ def plot(data: dict[str, Any], path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import torch
 
     from retrieval.reports import REPORT_DIR, write_report
     from retrieval.settings import get_settings
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1, help="torch threads (the bench's default: 1, shared CPUs)")
     p.add_argument("--out-dir", default="")
     a = p.parse_args(argv)
-    torch.set_num_threads(max(1, a.threads))
+    set_process_threads(max(1, a.threads))
     configs = [c.strip() for c in a.configs.split(",") if c.strip()] or None
     out = Path(a.out_dir) if a.out_dir else REPORT_DIR
     out.mkdir(parents=True, exist_ok=True)

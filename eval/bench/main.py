@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from eval.bench.common import load_now, machine_info
 from retrieval.reports import REPORT_DIR, write_report
+from retrieval.threads import set_process_threads
 
 log = logging.getLogger(__name__)
 
@@ -220,11 +221,10 @@ def _vllm_server(config: BenchConfig, settings, notes: list[str]):
 
 
 def run(config: BenchConfig) -> dict[str, Any]:
-    import torch
 
     from retrieval.settings import get_settings
 
-    torch.set_num_threads(max(1, config.torch_threads))
+    set_process_threads(max(1, config.torch_threads))
     base = get_settings()
     max_tokens = config.max_tokens or base.llm_max_new_tokens
     settings = base.model_copy(update={"llm_timeout_s": 900.0, "llm_max_retries": 0})
@@ -414,14 +414,13 @@ def run(config: BenchConfig) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> dict:
     """``waypoint bench [--quick] [--only ...]``; returns the report data (also written to disk)."""
-    import torch
 
     from eval.bench.report import markdown, plots
 
     config = parse_args(argv)
     if config.render_only:
         return render(Path(config.out_dir) if config.out_dir else REPORT_DIR, config.report_name)
-    torch.set_num_threads(max(1, config.torch_threads))  # before machine_info() records it
+    set_process_threads(max(1, config.torch_threads))  # before machine_info() records it
     started = time.perf_counter()
     machine = machine_info()
     sections = run(config)

@@ -33,9 +33,7 @@ import scipy.sparse as sp
 
 from retrieval.bm25 import BM25Index
 from retrieval.jobs.data import JobLog, View
-from retrieval.threads import bulk_threads, torch_threads
-
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from retrieval.threads import blas_threads, bulk_threads, torch_threads
 
 FEATURES = [
     "hist_count",
@@ -230,18 +228,17 @@ class JobInteractions:
 
     def _fit_als(self) -> None:
         from implicit.cpu.als import AlternatingLeastSquares
-        from threadpoolctl import threadpool_limits
 
         cfg = self.config
-        model = AlternatingLeastSquares(
-            factors=cfg.als_factors,
-            regularization=cfg.als_regularization,
-            alpha=cfg.als_alpha,
-            iterations=cfg.als_iterations,
-            num_threads=bulk_threads(),
-            random_state=cfg.seed,
-        )
-        with threadpool_limits(1):  # implicit's own threads do the work; no nested BLAS threads
+        with blas_threads(1):  # implicit's own threads do the work; no nested BLAS threads (it checks at init)
+            model = AlternatingLeastSquares(
+                factors=cfg.als_factors,
+                regularization=cfg.als_regularization,
+                alpha=cfg.als_alpha,
+                iterations=cfg.als_iterations,
+                num_threads=bulk_threads(),
+                random_state=cfg.seed,
+            )
             model.fit(self.X, show_progress=False)
         self.model = model
         self.als_items = np.asarray(model.item_factors, dtype=np.float32)

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.settings import Settings, get_settings
-from retrieval.threads import bulk_threads, torch_threads
+from retrieval.threads import bulk_threads, set_process_threads, torch_threads
 
 GRADE_TARGET = {3: 1.0, 2: 2 / 3, 1: 1 / 3}
 TEXT_CHARS = 360
@@ -265,7 +265,7 @@ def fit_cross_encoder(
 
     if not pairs:
         raise ValueError("no training pairs")
-    torch.set_num_threads(bulk_threads())
+    set_process_threads(bulk_threads())
     torch.manual_seed(config.seed)
     model = CrossEncoder(str(packaged_model_path()), num_labels=1, max_length=config.max_length, device="cpu")
     ds = Dataset.from_dict(

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -31,10 +30,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from retrieval.threads import set_process_threads
+
 if TYPE_CHECKING:
     from transformers import TrainerCallback
-
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 @dataclass
@@ -104,7 +103,7 @@ def train_setfit(texts: list[str], labels: list[str], out_dir: Path, config: Set
 
     from retrieval.embeddings import packaged_model_path
 
-    torch.set_num_threads(1)
+    set_process_threads(1)
     torch.manual_seed(config.seed)
     names = sorted(set(labels))
     model = SetFitModel.from_pretrained(str(packaged_model_path()), labels=names, device="cpu")

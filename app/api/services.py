@@ -29,15 +29,14 @@ from app.feedback.store import EventStore, FeedbackError, get_event_store
 from app.security import hash_user_id, log_event, redact_obj
 from retrieval.artifacts import ArtifactError, load_only
 from retrieval.profile import Profile, ProfileError
-from retrieval.settings import Settings, get_settings
+from retrieval.settings import BACKEND_NAMES, LLMBackendName, Settings, backend_name, get_settings
 from retrieval.sqldb import display
 from retrieval.understanding.schema import Goal, Understanding
 from retrieval.vectorstore.health import StoreHealth, probe_store
 
 log = logging.getLogger("waypoint.api")
 
-DETERMINISTIC = "deterministic"
-BACKENDS = ("deterministic", "transformers", "openai", "vllm")
+DETERMINISTIC = LLMBackendName.DETERMINISTIC.value
 
 
 class ServiceError(Exception):
@@ -263,7 +262,7 @@ class WaypointService:
                 pass
         fn, _real = self.explain_fn()
         fn(profile, item_id, backend=DETERMINISTIC, session_id=None, variant=None)
-        if self.settings.llm_backend.strip().lower() != DETERMINISTIC:
+        if self.settings.llm_backend != DETERMINISTIC:
             # the LLM's weights, its compiled grammar and the prompt's cached prefix: without this the first
             # "Why?" after /healthz says ok pays seconds for them (an LLM that is down falls back, never fails)
             fn(profile, item_id, backend=self.settings.llm_backend, session_id=None, variant=None)
@@ -583,12 +582,15 @@ class WaypointService:
         item_id = (item_id or "").strip()
         if not item_id:
             raise ServiceError("item_id is empty", status=422, code="validation_error")
-        if backend is not None and backend not in BACKENDS:
-            raise ServiceError(
-                f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}",
-                status=422,
-                code="validation_error",
-            )
+        if backend is not None:
+            try:
+                backend = backend_name(backend).value
+            except ValueError:
+                raise ServiceError(
+                    f"unknown backend {backend!r}; choose one of: {', '.join(BACKEND_NAMES)}",
+                    status=422,
+                    code="validation_error",
+                ) from None
         found = self.item_kind(item_id)
         if found is None:
             raise NotFound(

@@ -44,13 +44,11 @@ from app.explain.schema import (
 )
 from app.explain.verify import DraftError, VerifiedDraft, verify
 from retrieval.profile import Profile, ProfileError
-from retrieval.settings import Settings, get_settings
+from retrieval.settings import LLMBackendName, Settings, backend_name, get_settings
 
 log = logging.getLogger(__name__)
 
-DETERMINISTIC = "deterministic"
-_DETERMINISTIC_NAMES = {"deterministic", "composer", "none", "off"}
-_LLM_NAMES = {"transformers", "hf", "local", "openai", "vllm"}
+DETERMINISTIC = LLMBackendName.DETERMINISTIC.value
 
 
 @dataclass
@@ -68,12 +66,8 @@ class ExplainTrace:
 
 
 def _normalise_backend(name: str | None, settings: Settings) -> str:
-    name = (name or settings.llm_backend or DETERMINISTIC).strip().lower()
-    if name in _DETERMINISTIC_NAMES:
-        return DETERMINISTIC
-    if name not in _LLM_NAMES:
-        raise ValueError(f"unknown explanation backend {name!r}; expected deterministic, transformers or openai (vllm)")
-    return name
+    """The canonical name of the backend asked for (default: the configured one); ValueError if unknown."""
+    return backend_name(name or settings.llm_backend or DETERMINISTIC).value
 
 
 def _coerce_profile(profile: Profile | dict) -> Profile:

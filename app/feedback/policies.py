@@ -38,7 +38,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from app.feedback.exploration import VariantChoice
-from retrieval.settings import Settings
+from retrieval.settings import LLMBackendName, Settings, backend_name
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,6 @@ INDEX_NAME = "registry.json"
 BASE_POLICY = "base"
 # A policy name is a registry entry name: it must fit the API's variant pattern with "-s<k>" appended.
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,27}$")
-TRANSFORMERS_NAMES = {"transformers", "hf", "local"}
 
 
 class PolicyError(ValueError):
@@ -327,21 +326,21 @@ def activate(choice: VariantChoice) -> Iterator[VariantChoice]:
         _ACTIVE.reset(token)
 
 
-def active_backend(backend_name: str, settings: Settings, *, evidence_key: str | None = None):
+def active_backend(name: str, settings: Settings, *, evidence_key: str | None = None):
     """The backend the explain path should use now: the active choice's policy (recording what it writes),
     or -- outside :func:`activate` (CLI, evaluation) -- the configured backend, untouched."""
     from app.llm.factory import get_backend, policy_backend
 
     choice = _ACTIVE.get()
     if choice is None:
-        return get_backend(backend_name, settings)
+        return get_backend(name, settings)
     policy = choice.policy
     if policy is None:
-        backend = get_backend(backend_name, settings)
+        backend = get_backend(name, settings)
     else:
-        transformers = (backend_name or settings.llm_backend).lower() in TRANSFORMERS_NAMES
+        transformers = backend_name(name or settings.llm_backend) == LLMBackendName.TRANSFORMERS
         adapter = policy.get("adapter_path") if transformers else policy.get("adapter")
-        backend = policy_backend(backend_name, settings, adapter)
+        backend = policy_backend(name, settings, adapter)
     choice.record.update(evidence_key=evidence_key, grammar=settings.explain_grammar)
     return RecordingBackend(backend, choice)
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 import threading
 
 from app.llm.base import LLMBackend
-from retrieval.settings import Settings, get_settings
-
-BACKENDS = ("transformers", "openai")
-_ALIASES = {"vllm": "openai", "hf": "transformers", "local": "transformers"}
+from retrieval.settings import LLMBackendName, Settings, backend_name, get_settings
 
 _cache: dict[tuple, LLMBackend] = {}
 _lock = threading.Lock()
 
 
 def _key(name: str, s: Settings) -> tuple:
-    if name == "openai":
+    if name == LLMBackendName.OPENAI:
         return (name, s.llm_base_url, s.llm_model_name, s.llm_adapter, s.llm_timeout_s, s.llm_max_retries)
     return (name, s.llm_model_path, str(s.models_dir), s.llm_adapter)
 
@@ -28,10 +25,9 @@ def get_backend(name: str | None = None, settings: Settings | None = None) -> LL
     get a ``ValueError`` here.
     """
     settings = settings or get_settings()
-    name = (name or settings.llm_backend or "transformers").strip().lower()
-    name = _ALIASES.get(name, name)
-    if name not in BACKENDS:
-        raise ValueError(f"unknown LLM backend {name!r}; expected one of {', '.join(BACKENDS)}")
+    name = backend_name(name or settings.llm_backend or LLMBackendName.TRANSFORMERS).value
+    if name == LLMBackendName.DETERMINISTIC:
+        raise ValueError("'deterministic' is the composer, not an LLM backend; expected transformers or openai")
     key = _key(name, settings)
     backend = _cache.get(key)
     if backend is not None:
@@ -39,7 +35,7 @@ def get_backend(name: str | None = None, settings: Settings | None = None) -> LL
     with _lock:
         backend = _cache.get(key)
         if backend is None:
-            if name == "openai":
+            if name == LLMBackendName.OPENAI:
                 from app.llm.openai_backend import OpenAIBackend
 
                 backend = OpenAIBackend(settings=settings)

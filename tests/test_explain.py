@@ -433,6 +433,8 @@ def test_memory_retrieval_on_both_qdrant_backends(backend, fast_settings, tmp_pa
     turns = memory.recall_turns(f"sess-1-{run}", "night shifts", k=2, settings=s)
     assert len(turns) == 2 and turns[0].source == f"session:sess-1-{run}:turn:0"
     assert not memory.recall_turns(f"sess-2-{run}", "night shifts", settings=s)
+    person = memory.recall_turns(f"sess-1-{run}", "daytime programme work", k=2, settings=s, role="user")
+    assert [t.source for t in person] == [f"session:sess-1-{run}:turn:0"]  # evidence: the person's words only
 
     # the evidence for a (profile, item) pair draws on that memory
     from retrieval.profile import Profile

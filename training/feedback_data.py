@@ -190,21 +190,42 @@ class PromptBuilder:
         self.mismatched = 0
         self.failed = 0
 
+    @staticmethod
+    def _key(cand: LoggedCandidate) -> str:
+        return json.dumps(
+            [
+                cand.payload.get("profile") or {},
+                cand.item_id,
+                cand.payload.get("evidence_key"),
+                cand.payload.get("session_turns"),
+            ],
+            sort_keys=True,
+        )
+
     def evidence(self, cand: LoggedCandidate):
-        """The logged (profile, item)'s evidence rebuilt, or None when it cannot be, or its key differs from
-        the logged ``evidence_key`` (the catalogue changed since)."""
+        """The logged (profile, item)'s evidence rebuilt -- with the conversation turns the prompt held,
+        as logged (``payload.session_turns``), not what the session's memory recalls today -- or None when
+        it cannot be, or its key differs from the logged ``evidence_key`` (the catalogue changed since)."""
         from app.explain.evidence import build_evidence
         from retrieval.profile import Profile
 
-        profile_data = dict(cand.payload.get("profile") or {})
-        key = json.dumps([profile_data, cand.item_id, cand.payload.get("evidence_key")], sort_keys=True)
+        key = self._key(cand)
         if key in self._evidence:
             return self._evidence[key]
+        profile_data = dict(cand.payload.get("profile") or {})
+        logged = cand.payload.get("session_turns")  # absent in rows logged before it was: recall nothing then
+        turns = None if logged is None else [(str(t[0]), str(t[1])) for t in logged if len(t) == 2]
         evidence = None
         try:
             if profile_data.get("text") or profile_data.get("skills") or profile_data.get("occupation"):
                 profile_data.pop("user_id", None)  # hashed in the store: it no longer resolves an applicant
-            built = build_evidence(Profile.model_validate(profile_data), cand.item_id, self.settings)
+            built = build_evidence(
+                Profile.model_validate(profile_data),
+                cand.item_id,
+                self.settings,
+                session_id=cand.session_id if turns is not None else None,  # the memory owner, as when served
+                turns=turns if turns is not None else [],
+            )
             want = str(cand.payload.get("evidence_key") or "").removeprefix("ev_")
             if want and built.key != want:
                 self.mismatched += 1
@@ -220,8 +241,7 @@ class PromptBuilder:
     def messages(self, cand: LoggedCandidate) -> list[dict[str, str]] | None:
         from app.explain.prompt import build_messages
 
-        profile_data = dict(cand.payload.get("profile") or {})
-        key = json.dumps([profile_data, cand.item_id, cand.payload.get("evidence_key")], sort_keys=True)
+        key = self._key(cand)
         if key not in self._cache:
             evidence = self.evidence(cand)
             self._cache[key] = build_messages(evidence) if evidence is not None else None

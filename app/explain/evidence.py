@@ -119,6 +119,13 @@ class Evidence(BaseModel):
     profile_owner: str = ""
     profile_text: str = Field(default="", description="redacted profile text (never the raw text)")
     occupation_title: str = Field(default="", description="the current occupation inferred skills come from")
+    turns: list[tuple[str, str]] = Field(
+        default_factory=list,
+        description=(
+            "the conversation turns recalled into it, (source, text): logged with the impression, so training "
+            "rebuilds this very prompt although the session's memory has grown since"
+        ),
+    )
 
     def inferred(self) -> list[EvidenceSkill]:
         """Matched skills only the current occupation gives (never "you have" these)."""
@@ -256,8 +263,10 @@ def assemble(
     session_id: str | None = None,
     settings: Settings | None = None,
     use_memory: bool = True,
+    turns: list[tuple[str, str]] | None = None,
 ) -> Evidence:
-    """Numbered evidence from a skill gap plus retrieved passages (see the module docstring for order)."""
+    """Numbered evidence from a skill gap plus retrieved passages (see the module docstring for order);
+    ``turns`` given: those conversation turns, not the session memory's (see :func:`build_evidence`)."""
     settings = settings or get_settings()
     item = ItemInfo(id=gap.item.id, kind=gap.item.kind, title=gap.item.title)
     matched_sorted = sorted(gap.matched_skills, key=lambda m: (-m.importance, m.label, m.id))
@@ -308,9 +317,19 @@ def assemble(
         memory.remember_profile(owner, profile_text, settings)
         for p in memory.profile_passages(owner, " ".join(query_bits), k=1, settings=settings):
             b.add("profile_chunk", "profile", f'"{p.text}"')
-    if use_memory and session_id:
-        for p in memory.recall_turns(session_id, " ".join(query_bits), k=2, settings=settings):
-            b.add("turn", p.source, f'"{p.text[:400]}"')
+    if turns is None:
+        # the person's own turns only: the assistant's earlier summaries are the LLM's words, and citing them
+        # would let one unsupported sentence verify the next (and move the prompt within a session)
+        turns = (
+            [
+                (p.source, p.text[:400])
+                for p in memory.recall_turns(session_id, " ".join(query_bits), k=2, settings=settings, role="user")
+            ]
+            if use_memory and session_id
+            else []
+        )
+    for source, turn_text in turns:
+        b.add("turn", source, f'"{turn_text}"')
 
     # 2. the item: description, requirement rows (matched / missing / partial), relevant tasks
     passages = []
@@ -449,6 +468,7 @@ def assemble(
         profile_owner=owner,
         profile_text=profile_text,
         occupation_title=occupation_title,
+        turns=[(source, turn_text) for source, turn_text in turns],
     )
 
 
@@ -518,11 +538,13 @@ def build_evidence(
     use_embeddings: bool | None = None,
     use_map: bool | None = None,
     use_memory: bool | None = None,
+    turns: list[tuple[str, str]] | None = None,
 ) -> Evidence:
     """Skill gap + retrieval for (profile, item). Bad input raises :class:`ProfileError` with the reason.
 
     The ``use_*`` switches default to ``settings.gap_embeddings``, ``gap_esco_map`` and
-    ``explain_use_memory``.
+    ``explain_use_memory``. ``turns`` replays the conversation turns an earlier build recalled
+    (:attr:`Evidence.turns`, as logged) instead of recalling them from the session's memory now.
     """
     from retrieval.skills.base import SkillsInputError
     from retrieval.skills.gap import skill_gap
@@ -544,5 +566,11 @@ def build_evidence(
     text = gp.text or ""
     owner = profile_owner(profile, session_id, text)
     return assemble(
-        gap, profile_text=text, owner=owner, session_id=session_id, settings=settings, use_memory=use_memory
+        gap,
+        profile_text=text,
+        owner=owner,
+        session_id=session_id,
+        settings=settings,
+        use_memory=use_memory,
+        turns=turns,
     )

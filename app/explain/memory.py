@@ -438,10 +438,13 @@ def remember_turn(session_id: str, role: str, text: str, settings: Settings | No
 
 
 @_safe(list)
-def recall_turns(session_id: str, query: str, k: int = 2, settings: Settings | None = None) -> list[Passage]:
-    """The session's past turns most relevant to ``query``, oldest first."""
+def recall_turns(
+    session_id: str, query: str, k: int = 2, settings: Settings | None = None, *, role: str | None = None
+) -> list[Passage]:
+    """The session's past turns most relevant to ``query`` (only ``role``'s, when given), oldest first."""
     settings = settings or get_settings()
-    hits = _hybrid(TURN, query, k, {"owner": session_id}, settings)
+    where: dict[str, Any] = {"owner": session_id} | ({"role": role} if role else {})
+    hits = _hybrid(TURN, query, k, where, settings)
     hits.sort(key=lambda h: int(h.payload.get("turn", 0)))
     return [
         Passage(

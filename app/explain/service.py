@@ -173,7 +173,7 @@ def _llm_attempt(
     try:  # the explainer policy the logging policy chose for this request, recording what it writes
         from app.feedback.policies import active_backend
 
-        llm = active_backend(backend_name, settings, evidence_key=evidence.key)
+        llm = active_backend(backend_name, settings, evidence_key=evidence.key, turns=evidence.turns)
     except Exception as exc:  # noqa: BLE001 - weights missing, import errors: degrade
         return None, None, f"down: backend {backend_name} unavailable: {type(exc).__name__}: {exc}"[:300]
     trace.messages = build_messages(evidence)

@@ -326,9 +326,12 @@ def activate(choice: VariantChoice) -> Iterator[VariantChoice]:
         _ACTIVE.reset(token)
 
 
-def active_backend(name: str, settings: Settings, *, evidence_key: str | None = None):
-    """The backend the explain path should use now: the active choice's policy (recording what it writes),
-    or -- outside :func:`activate` (CLI, evaluation) -- the configured backend, untouched."""
+def active_backend(
+    name: str, settings: Settings, *, evidence_key: str | None = None, turns: list[tuple[str, str]] | None = None
+):
+    """The backend the explain path should use now: the active choice's policy (recording what it writes,
+    and the evidence's key and recalled conversation ``turns``, which the impression logs), or -- outside
+    :func:`activate` (CLI, evaluation) -- the configured backend, untouched."""
     from app.llm.factory import get_backend, policy_backend
 
     choice = _ACTIVE.get()
@@ -341,7 +344,7 @@ def active_backend(name: str, settings: Settings, *, evidence_key: str | None = 
         transformers = backend_name(name or settings.llm_backend) == LLMBackendName.TRANSFORMERS
         adapter = policy.get("adapter_path") if transformers else policy.get("adapter")
         backend = policy_backend(name, settings, adapter)
-    choice.record.update(evidence_key=evidence_key, grammar=settings.explain_grammar)
+    choice.record.update(evidence_key=evidence_key, grammar=settings.explain_grammar, turns=list(turns or []))
     return RecordingBackend(backend, choice)
 
 
@@ -457,6 +460,8 @@ def impression_fields(choice: VariantChoice, out: dict[str, Any]) -> dict[str, A
         "draft": None if shown else text,
         # "ev_": an all-digit hex key would read as a phone number to the store's PII redactor
         "evidence_key": f"ev_{key}" if key else None,
+        # the conversation turns the prompt held (redacted with the payload), so training rebuilds it exactly
+        "session_turns": [list(t) for t in record.get("turns") or []],
         "policy": policy,
         "sample": choice.sample,
         "policy_propensity": choice.policy_propensity,

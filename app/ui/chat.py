@@ -239,6 +239,9 @@ def render_explanation(e: dict) -> str:
         note += f" + {model['adapter']}"
     if e.get("fallback_reason"):
         note += f" (fallback: {e['fallback_reason']})"
+    sample = re.fullmatch(r".+-s([1-9])", str(e.get("variant") or ""))
+    if sample:  # "Explain differently" (or an explored sample): say it is another take on the same evidence
+        note += f", another wording (#{int(sample[1]) + 1})"
     lines += ["", note + "._"]
     return "\n".join(lines)
 

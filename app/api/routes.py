@@ -197,12 +197,12 @@ def post_explain(body: ExplainRequest, request: Request, svc: WaypointService = 
     )
     if "application/x-ndjson" in request.headers.get("accept", ""):
         return StreamingResponse(
-            _relay(stream, _ndjson),
+            _relay(stream, _ndjson, request),
             media_type="application/x-ndjson",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
     return StreamingResponse(
-        _relay(stream, _sse),
+        _relay(stream, _sse, request),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -216,20 +216,44 @@ def _ndjson(name: str, data: object) -> str:
     return json.dumps({"event": name, "data": data}, ensure_ascii=False) + "\n"
 
 
-async def _relay(stream: ExplanationStream, encode) -> AsyncIterator[str]:
+async def _relay(stream: ExplanationStream, encode, request: Request) -> AsyncIterator[str]:
     """The stream's events, encoded, each read in a worker thread (``next`` blocks while the LLM writes).
 
     Why not hand Starlette the sync iterator: its threadpool iteration cannot be abandoned, so a client that
-    disconnects is noticed only when the next event is ready. Here the wait is abandoned at once
-    (``abandon_on_cancel``) and :meth:`ExplanationStream.cancel` stops the LLM and frees the slot."""
+    disconnects is noticed only when the next event is ready. Here the wait is abandoned
+    (``abandon_on_cancel``) as soon as the client is gone, and :meth:`ExplanationStream.cancel` stops the LLM
+    and frees the slot. The client's leaving is watched for, not only met at the next write: with ASGI 2.4
+    servers (uvicorn) Starlette no longer listens for ``http.disconnect`` itself, so a client that left while
+    the LLM had not yet written a word held its slot until the whole explanation was done."""
     try:
         while True:
-            event = await anyio.to_thread.run_sync(next, stream, None, abandon_on_cancel=True)
+            event = await _next_or_gone(stream, request)
             if event is None:
                 return
             yield encode(*event)
     finally:
         stream.cancel()
+
+
+async def _next_or_gone(stream: ExplanationStream, request: Request):
+    """The stream's next event, or None when it ended or the client disconnected first."""
+    got: list = []
+    async with anyio.create_task_group() as group:
+
+        async def read() -> None:
+            got.append(await anyio.to_thread.run_sync(next, stream, None, abandon_on_cancel=True))
+            group.cancel_scope.cancel()
+
+        async def watch() -> None:
+            # waits on the connection itself: Request.is_disconnected() cannot see a disconnect through
+            # BaseHTTPMiddleware (its receive always awaits, and is_disconnected only peeks)
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+            group.cancel_scope.cancel()
+
+        group.start_soon(read)
+        group.start_soon(watch)
+    return got[0] if got else None
 
 
 @router.post(

@@ -13,6 +13,7 @@ import json
 import pytest
 
 from retrieval.skills.base import SkillsInputError, UnknownIdError
+from retrieval.skills.gap import DEEPEN_IMPORTANCE
 
 NURSE, HEALTH_ED = "29-1141.00", "21-1091.00"
 
@@ -88,7 +89,10 @@ def test_nurse_gap_against_health_education_specialists(catalogue, nurse_gap):
         assert m.profile_evidence and m.profile_evidence[0].source == "occupation"
     for m in gap.missing_skills:
         assert m.id in target, m.label
-        assert m.id not in nurse or nurse[m.id] is not None and nurse[m.id] < 0.5  # not held (or only a weak rating)
+        if m.deeper:  # held from the nurse's own occupation, below the level the target needs
+            assert m.id in nurse and m.importance >= DEEPEN_IMPORTANCE, m.label
+        else:
+            assert m.id not in nurse or nurse[m.id] is not None and nurse[m.id] < 0.5  # not held, or a weak rating
     scores = [
         m.rank.score for m in gap.missing_skills
     ]  # what matters for the target first (retrieval/skills/priority.py)
@@ -101,6 +105,31 @@ def test_nurse_gap_against_health_education_specialists(catalogue, nurse_gap):
     for m in gap.missing_skills:  # shown in the catalogue's plainest label for it, the original kept
         assert m.catalogue_label == m.requirement.label == labels[m.id]
     assert 0 < gap.coverage < 1
+
+
+def test_the_gap_that_matters_most_comes_first_even_when_held_at_a_lower_level(settings, graph):
+    """Registered nurse -> nurse practitioner (the move issue 23 was filed over): the nurse has Medicine and
+    Dentistry, Biology and Therapy and Counseling from her occupation, far below the practitioner's level and
+    all essential to it; those are the gaps to build, before Sociology and Anthropology or Science, which
+    matter less to the target. Stated skills are never turned into gaps."""
+    from retrieval.skills.gap import Profile, skill_gap
+
+    gap = skill_gap(
+        Profile(occupation=NURSE), "29-1171.00", settings, use_embeddings=False, use_map=False, max_missing=8
+    )
+    first = [m.label for m in gap.missing_skills[:3]]
+    assert first[0] == "Medicine and Dentistry" and all(m.deeper for m in gap.missing_skills[:3]), first
+    labels = [m.label for m in gap.missing_skills]
+    assert labels.index("Biology") < labels.index("Sociology and Anthropology")
+    assert not {m.id for m in gap.missing_skills if m.deeper} & {p.id for p in gap.partial_skills}
+    stated = skill_gap(
+        Profile(occupation=NURSE, skills=["Medicine and Dentistry"]),
+        "29-1171.00",
+        settings,
+        use_embeddings=False,
+        use_map=False,
+    )
+    assert "Medicine and Dentistry" not in [m.label for m in stated.missing_skills if m.deeper]
 
 
 def test_suggested_courses_really_teach_the_missing_skill(catalogue, settings):

@@ -359,16 +359,20 @@ def assemble(
         )
         for m in group:
             cites.setdefault(m.id, []).append(cid)
-    for source, group in _by_source(missing):
-        cid = b.add(
-            "missing",
-            f"{source}:skills",
-            f"{item.title} also requires, not shown in the profile: "
-            + "; ".join(f"{m.label} (importance {_fmt_importance(m.importance)})" for m in group),
-            [m.id for m in group],
-        )
-        for m in group:
-            cites.setdefault(m.id, []).append(cid)
+    for deeper, opening in (
+        (False, "also requires, not shown in the profile"),
+        (True, "requires at a higher level than the current occupation gives"),
+    ):
+        for source, group in _by_source([m for m in missing if m.deeper == deeper]):
+            cid = b.add(
+                "missing",
+                f"{source}:skills",
+                f"{item.title} {opening}: "
+                + "; ".join(f"{m.label} (importance {_fmt_importance(m.importance)})" for m in group),
+                [m.id for m in group],
+            )
+            for m in group:
+                cites.setdefault(m.id, []).append(cid)
     if partial:
         parts = []
         for p in partial:
@@ -430,7 +434,7 @@ def assemble(
             status=status,
             citations=cites.get(obj.id, []),
             courses=course_rows.get(obj.id, []) if status == "missing" else [],
-            reason=getattr(obj, "reason", ""),
+            reason="deeper" if getattr(obj, "deeper", False) else getattr(obj, "reason", ""),
             via=dict(getattr(obj, "via", {}) or {}),
             unlocks=int(getattr(obj, "unlocks_occupations", 0) or 0),
             kind=obj.requirement.kind,

@@ -79,6 +79,10 @@ class MissingSkillOut(BaseModel):
     importance: float
     courses: list[CourseInfo] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
+    deeper: bool = Field(
+        default=False,
+        description="the person's current work gives it at a lower level than the target needs: build it further",
+    )
 
 
 class CitationOut(BaseModel):

@@ -106,7 +106,12 @@ def to_explanation(
     ]
     missing = [
         MissingSkillOut(
-            id=s.id, label=s.label, importance=s.importance, courses=s.courses, evidence=use(list(s.citations))
+            id=s.id,
+            label=s.label,
+            importance=s.importance,
+            courses=s.courses,
+            evidence=use(list(s.citations)),
+            deeper=s.reason == "deeper",
         )
         for s in verified.missing
     ]

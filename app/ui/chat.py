@@ -221,7 +221,10 @@ def render_explanation(e: dict) -> str:
         lines += ["", "**Skills to build** (and courses that teach them)"]
         for s in e["missing_skills"][:8]:
             courses = "; ".join(c["title"] for c in (s.get("courses") or [])[:2])
-            lines.append(f"- {s['label']}{cite(s.get('evidence'))}" + (f" — courses: {courses}" if courses else ""))
+            deeper = " (further than your current work takes it)" if s.get("deeper") else ""
+            lines.append(
+                f"- {s['label']}{deeper}{cite(s.get('evidence'))}" + (f" — courses: {courses}" if courses else "")
+            )
     if e.get("next_steps"):
         step_cites = e.get("next_step_evidence") or []
         lines += ["", "**Next steps**"] + [

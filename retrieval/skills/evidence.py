@@ -127,6 +127,11 @@ class MissingSkill(BaseModel):
     )
     area: AreaContext | None = Field(default=None, description="the knowledge area this concrete skill makes teachable")
     rank: GapRank | None = Field(default=None, description="the gap-ordering score and its parts")
+    deeper: bool = Field(
+        default=False,
+        description="held at a lower level than required (from the current occupation), and important enough "
+        "to the target to build further (retrieval/skills/gap.py DEEPEN_IMPORTANCE)",
+    )
 
 
 class SkillGapEvidence(BaseModel):

@@ -66,6 +66,11 @@ PARTIAL_CREDIT = {
     "sibling": 0.3,
     "related": 0.3,
 }
+#: A requirement the person's current occupation gives at a lower level than the target needs is a gap to
+#: build -- listed and ordered with the missing ones, with courses -- when it matters this much to the target
+#: and the person did not state it (a nurse becoming a nurse practitioner needs Medicine and Dentistry at a
+#: far higher level: that, not "Sociology and Anthropology", is the gap). Below it, it stays "partly covered".
+DEEPEN_IMPORTANCE = 0.75
 COURSES_PER_SKILL = 3
 #: Missing skills (most important first) that get courses: explanations show at most five gaps.
 COURSE_GAPS = 8
@@ -489,6 +494,7 @@ def skill_gap(
     matched: list[MatchedSkill] = []
     partial: list[PartialSkill] = []
     missing_reqs: list[Requirement] = []
+    deeper: set[str] = set()  # held below the required level, but important enough to be a gap to build
     weight_total = sum(r.importance for r in requirements) or 1.0
     covered = 0.0
     for req in requirements:
@@ -496,6 +502,11 @@ def skill_gap(
         if have is not None:
             if req.level is not None and have.level is not None and have.level < req.level - LEVEL_SLACK:
                 credit = PARTIAL_CREDIT["lower_level"]
+                covered += credit * req.importance
+                if req.importance >= DEEPEN_IMPORTANCE and not _stated(have):
+                    missing_reqs.append(req)
+                    deeper.add(req.skill_id)
+                    continue
                 partial.append(
                     PartialSkill(
                         evidence_id=partial_id(req.skill_id),
@@ -508,7 +519,6 @@ def skill_gap(
                         requirement=req,
                     )
                 )
-                covered += credit * req.importance
                 continue
             matched.append(
                 MatchedSkill(
@@ -569,6 +579,7 @@ def skill_gap(
             catalogue_label=g.req.label,
             area=g.area,
             rank=g.rank,
+            deeper=g.req.skill_id in deeper,
         )
         for g in ranked
     ]

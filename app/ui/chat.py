@@ -167,6 +167,17 @@ def _choice_label(item: dict) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ rendering
+SAME_WORDING = (
+    "The model wrote the same explanation again: for this evidence it has no other wording yet. "
+    "Tell us with **Not helpful** what is missing."
+)
+
+
+def _wording(e: dict) -> tuple:
+    """What a reader compares two explanations of one item by: the summary and the next steps."""
+    return (e.get("summary") or "", tuple(e.get("next_steps") or []))
+
+
 def render_explanation(e: dict) -> str:
     """Markdown for the explanation panel, top to bottom in display order: summary, skills the person
     stated, skills only their occupation suggests (said as such), partly covered, missing with courses,
@@ -854,7 +865,8 @@ class ChatUI:
             yield state, gr.update(), "Open an explanation first (select one and press **Why?**)."
             return
         item_id, position = current["item_id"], current.get("position")
-        variant = next_sample_variant((state["explanations"].get(item_id) or {}).get("variant"))
+        shown = state["explanations"].get(item_id) or {}
+        variant = next_sample_variant(shown.get("variant"))
         self._close_open(state)
         e: dict = {}
         try:
@@ -867,7 +879,8 @@ class ChatUI:
             yield state, gr.update(), f"Sorry — {exc.message}"
             return
         self._open(state, e, position)
-        yield state, render_explanation(e), ""
+        same = _wording(e) == _wording(shown)  # the closed grammar leaves the model few choices: say so
+        yield state, render_explanation(e), (SAME_WORDING if same else "")
 
     def _explain_streaming(
         self, state: dict, item_id: str, position: int | None, surface: str, *, variant: str | None = None

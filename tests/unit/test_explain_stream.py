@@ -281,6 +281,36 @@ def test_why_shows_the_skeleton_writing_then_replaces_it(server):
     assert len(cached) == 1 and cached[0][1] == panels[-1]
 
 
+def test_explain_differently_writes_the_next_sample_as_its_own_impression(server):
+    """ "Explain differently" on the open explanation: another decoding of the same evidence (sample 1,
+    sampled, propensity 1), written in place, logged as an impression of its own that keeps the prompt's
+    evidence key, and said to be another wording; without an open explanation it asks for one first."""
+    from app.ui.chat import SAME_WORDING, WRITING, ChatUI, _choice_label, _new_state
+
+    _base, svc = server
+    ui = ChatUI(svc)
+    state = _new_state()
+    assert list(ui.on_again(state))[-1][2].startswith("Open an explanation first")
+    state["profile"].update(occupation="Registered Nurses", skills=NURSE["skills"], text=NURSE["text"])
+    rec = {"id": ITEM, "title": "Health Education Specialists", "kind": "occupation"}
+    state["recs"] = [rec]
+    first = list(ui.on_why(_choice_label(rec), state))[-1][1]
+    shown = state["explanations"][ITEM]
+    again = list(ui.on_again(state))
+    assert WRITING in again[0][1] and "another wording (#2)" in again[-1][1] and first != again[-1][1]
+    latest = state["explanations"][ITEM]
+    assert latest["variant"] == "base-s1" and latest["impression_id"] != shown["impression_id"]
+    assert state["open"]["impression_id"] == latest["impression_id"]
+    assert again[-1][2] in ("", SAME_WORDING)  # the tiny model's wording may repeat; the person is told so
+    row = svc.store.query(
+        "SELECT variant, propensity, payload FROM events WHERE impression_id = :i", {"i": latest["impression_id"]}
+    )[0]
+    payload = json.loads(row["payload"])
+    assert (row["variant"], row["propensity"]) == ("base-s1", 1.0)
+    assert payload["decoding"]["temperature"] > 0 and payload["sample"] == 1 and payload["completion"]
+    assert list(ui.on_again(state))[-1][0]["explanations"][ITEM]["variant"] == "base-s2"
+
+
 def _wait(condition, timeout_s: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -275,6 +275,14 @@ def eval_recommend(ctx: typer.Context) -> None:
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 
 
+def _train(module: str, args: list[str], prog: str) -> None:
+    """A ``waypoint train`` command: run it and print what it returns (the adapter's metadata, or with
+    ``--dry-run`` the data it would train on) as JSON."""
+    result = _run_main(module, args, prog)
+    if result is not None:
+        print(json.dumps(result, indent=2, default=str))
+
+
 def _run_main(module: str, args: list[str], prog: str) -> Any:
     """Call ``module.main`` with the extra CLI args, whether it takes ``argv`` or reads ``sys.argv``."""
     import importlib
@@ -379,37 +387,38 @@ def train_reranker(ctx: typer.Context) -> None:
 @train_app.command("setfit", context_settings=PASS_THROUGH)
 def train_setfit(ctx: typer.Context) -> None:
     """SetFit job-family and intent classifiers (--tiny for a CI budget)."""
-    _run_main("training.setfit_models", ctx.args, "waypoint train setfit")
+    _train("training.setfit_models", ctx.args, "waypoint train setfit")
 
 
 @train_app.command("golden", context_settings=PASS_THROUGH)
 def train_golden(ctx: typer.Context) -> None:
     """Golden explanations for SFT from real (profile, item) evidence (teacher model or composer)."""
-    _run_main("training.golden", ctx.args, "waypoint train golden")
+    _train("training.golden", ctx.args, "waypoint train golden")
 
 
 @train_app.command("sft", context_settings=PASS_THROUGH)
 def train_sft(ctx: typer.Context) -> None:
     """LoRA SFT of the explainer on the golden set (trl SFTTrainer; QLoRA 4-bit on a GPU)."""
-    _run_main("training.sft", ctx.args, "waypoint train sft")
+    _train("training.sft", ctx.args, "waypoint train sft")
 
 
 @train_app.command("preferences", context_settings=PASS_THROUGH)
 def train_preferences(ctx: typer.Context) -> None:
     """DPO pairs / KTO labels: sampled explanations ranked by the verifier and specificity."""
-    _run_main("training.preferences", ctx.args, "waypoint train preferences")
+    _train("training.preferences", ctx.args, "waypoint train preferences")
 
 
 @train_app.command("dpo", context_settings=PASS_THROUGH)
 def train_dpo(ctx: typer.Context) -> None:
-    """DPO on verifier-ranked samples and same-impression click pairs (trl DPOTrainer)."""
-    _run_main("training.dpo", ctx.args, "waypoint train dpo")
+    """DPO on verifier-ranked samples and feedback pairs (trl DPOTrainer); --dry-run reports the data only."""
+    _train("training.dpo", ctx.args, "waypoint train dpo")
 
 
 @train_app.command("kto", context_settings=PASS_THROUGH)
 def train_kto(ctx: typer.Context) -> None:
-    """KTO on unpaired click / no-click labels with inverse-propensity weights (trl KTOTrainer)."""
-    _run_main("training.kto", ctx.args, "waypoint train kto")
+    """KTO on unpaired liked / not-liked labels with inverse-propensity weights (trl KTOTrainer); --dry-run
+    reports the data only."""
+    _train("training.kto", ctx.args, "waypoint train kto")
 
 
 @app.command("simulate", context_settings=PASS_THROUGH)

@@ -31,6 +31,7 @@ from retrieval.sqldb import display
 from training.lora import (
     TrainConfig,
     add_common_args,
+    add_dry_run,
     canonical_json,
     completion_token_ids,
     config_from_args,
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     parser = argparse.ArgumentParser(prog="waypoint train dpo", description=__doc__.split("\n")[0])
     add_common_args(parser)
+    add_dry_run(parser)
     parser.add_argument(
         "--pairs",
         default=None,
@@ -194,6 +196,15 @@ def main(argv: list[str] | None = None) -> dict:
             )
         pairs += feedback
         data_paths.append(display(settings.events_target))
+    if args.dry_run:
+        return {
+            "method": "dpo",
+            "dry_run": True,
+            "source": source,
+            "data": " + ".join(data_paths),
+            "pairs": len(pairs),
+            "feedback_pairs": sum(p.get("meta", {}).get("source") == "feedback" for p in pairs),
+        }
     out_dir = Path(args.out) if args.out else default_out(settings, ADAPTER_NAME + ("-tiny" if args.tiny else ""))
     return train_dpo(
         config, settings, pairs, out_dir, adapter=adapter, data_path=" + ".join(data_paths), tiny=args.tiny

@@ -37,6 +37,7 @@ from retrieval.sqldb import display
 from training.lora import (
     TrainConfig,
     add_common_args,
+    add_dry_run,
     canonical_json,
     completion_token_ids,
     config_from_args,
@@ -190,6 +191,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     parser = argparse.ArgumentParser(prog="waypoint train kto", description=__doc__.split("\n")[0])
     add_common_args(parser)
+    add_dry_run(parser)
     parser.add_argument("--source", choices=["auto", "feedback", "verifier"], default="auto")
     parser.add_argument(
         "--examples",
@@ -231,6 +233,16 @@ def main(argv: list[str] | None = None) -> dict:
                 threads=config.threads or None,
             )
         examples, data_path = read_jsonl(path), str(path)
+    if args.dry_run:
+        return {
+            "method": "kto",
+            "dry_run": True,
+            "source": source,
+            "data": data_path,
+            "examples": len(examples),
+            "desirable": sum(bool(e["label"]) for e in examples),
+            "undesirable": sum(not e["label"] for e in examples),
+        }
     out_dir = Path(args.out) if args.out else default_out(settings, ADAPTER_NAME + ("-tiny" if args.tiny else ""))
     return train_kto(
         config, settings, examples, out_dir, adapter=adapter, source=source, data_path=data_path, tiny=args.tiny

@@ -125,6 +125,16 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None)
 
 
+def add_dry_run(parser: argparse.ArgumentParser) -> None:
+    """``--dry-run`` for the preference trainers: read the data as training would, report it, train nothing."""
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="build the training data from the chosen source and report it (rows, labels, source); "
+        "load no model, train nothing",
+    )
+
+
 def config_from_args(args: argparse.Namespace, method: Method) -> TrainConfig:
     config = load_config(args.config, method)
     if args.tiny:

@@ -156,7 +156,8 @@ def test_thumbs_in_the_ui_train_kto_and_dpo(llm_server, tmp_path):
             timeout=900,
         )
         assert run.returncode == 0, run.stderr[-3000:]
-        return json.loads(run.stdout[run.stdout.index("{") :])
+        lines = run.stdout.splitlines()  # the result is the JSON object the command prints last
+        return json.loads("\n".join(lines[max(i for i, line in enumerate(lines) if line == "{") :]))
 
     out = tmp_path / "kto"
     kto = train("kto", "--out", str(out))

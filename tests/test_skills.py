@@ -112,6 +112,7 @@ def test_the_gap_that_matters_most_comes_first_even_when_held_at_a_lower_level(s
     Dentistry, Biology and Therapy and Counseling from her occupation, far below the practitioner's level and
     all essential to it; those are the gaps to build, before Sociology and Anthropology or Science, which
     matter less to the target. Stated skills are never turned into gaps."""
+    from retrieval.courses.relevance import too_basic
     from retrieval.skills.gap import Profile, skill_gap
 
     gap = skill_gap(
@@ -121,6 +122,9 @@ def test_the_gap_that_matters_most_comes_first_even_when_held_at_a_lower_level(s
     assert first[0] == "Medicine and Dentistry" and all(m.deeper for m in gap.missing_skills[:3]), first
     labels = [m.label for m in gap.missing_skills]
     assert labels.index("Biology") < labels.index("Sociology and Anthropology")
+    for m in gap.missing_skills:  # held at a lower level: nothing introductory ("Learn English: Beginning ...")
+        if m.deeper:
+            assert not any(too_basic(c.level or "", c.title, [], True) for c in m.courses), (m.label, m.courses)
     assert not {m.id for m in gap.missing_skills if m.deeper} & {p.id for p in gap.partial_skills}
     stated = skill_gap(
         Profile(occupation=NURSE, skills=["Medicine and Dentistry"]),

@@ -359,7 +359,10 @@ def gap_courses(settings: Settings, gap, language: str = "en") -> dict[str, list
         return {m.id: list(m.courses) for m in gap.missing_skills}
     from retrieval.skills.gap import COURSE_GAPS
 
-    refs = [SkillRef(m.id, m.catalogue_label or m.requirement.label) for m in gap.missing_skills[:COURSE_GAPS]]
+    refs = [
+        SkillRef(m.id, m.catalogue_label or m.requirement.label, partial=m.deeper)
+        for m in gap.missing_skills[:COURSE_GAPS]
+    ]
     return course_refs(settings, refs, language=language, held_labels=[m.label for m in gap.matched_skills])
 
 

@@ -564,7 +564,8 @@ def skill_gap(
     # that are shown; a gap no course teaches well enough gets none ("no course in the catalogue teaches this yet").
     courses = course_refs(
         settings,
-        [SkillRef(r.skill_id, r.label) for r in top_missing[:COURSE_GAPS]],
+        # a gap held at a lower level gets no introductory course (a nurse is not sent to "Beginning Grammar")
+        [SkillRef(r.skill_id, r.label, partial=r.skill_id in deeper) for r in top_missing[:COURSE_GAPS]],
         held_labels=[m.label for m in matched],
     )
     missing = [

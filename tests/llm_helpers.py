@@ -49,6 +49,39 @@ def shared_llm_settings(tmp_path_factory):
     return Settings(home=session_home(tmp_path_factory), llm_model_path="", llm_adapter="")
 
 
+def smollm2_tokenizer():
+    """SmolLM2's real tokenizer, from the packaged GGUF file."""
+    from transformers import AutoTokenizer
+
+    from app.llm.model_files import smollm2_gguf_path
+
+    gguf = smollm2_gguf_path()
+    return AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+
+
+def tiny_llama(tokenizer, max_positions: int = 2048):
+    """A 2-layer Llama with SmolLM2's vocabulary and seeded random weights: a real causal LM whose choices
+    mean nothing, for tests of decoding machinery (grammar, streaming) that need no trained model."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=max_positions,
+        tie_word_embeddings=True,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.eos_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+    )
+    return LlamaForCausalLM(config).eval()
+
+
 def make_tiny_lora(model_dir: Path, out_dir: Path, seed: int = 0) -> Path:
     """A random rank-8 LoRA adapter (q_proj, v_proj) for SmolLM2, saved with peft."""
     import torch

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.llm_helpers import smollm2_tokenizer, tiny_llama
 from tests.server_helpers import uvicorn_in_thread
 
 NURSE = {
@@ -40,29 +41,9 @@ PER_REQUEST = {"latency_ms", "impression_id"}
 @pytest.fixture(scope="module")
 def tiny_llm_dir(tmp_path_factory) -> Path:
     """A tiny real causal LM the transformers backend loads like SmolLM2 (config, weights, tokenizer)."""
-    import torch
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    from app.llm.model_files import smollm2_gguf_path
-
-    gguf = smollm2_gguf_path()
-    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=4096,
-        tie_word_embeddings=True,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.eos_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-    )
+    tokenizer = smollm2_tokenizer()
     out = tmp_path_factory.mktemp("tiny-llm")
-    LlamaForCausalLM(config).eval().save_pretrained(str(out))
+    tiny_llama(tokenizer, max_positions=4096).save_pretrained(str(out))
     tokenizer.save_pretrained(str(out))
     return out
 

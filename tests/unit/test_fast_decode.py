@@ -13,6 +13,8 @@ import json
 import jsonschema
 import pytest
 
+from tests.llm_helpers import smollm2_tokenizer, tiny_llama
+
 SCHEMA = {
     "type": "object",
     "properties": {
@@ -70,34 +72,12 @@ def one_thread():
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    from transformers import AutoTokenizer
-
-    from app.llm.model_files import smollm2_gguf_path
-
-    gguf = smollm2_gguf_path()
-    return AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    return smollm2_tokenizer()
 
 
 @pytest.fixture(scope="module")
 def model(tokenizer):
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=2048,
-        tie_word_embeddings=True,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.eos_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-    )
-    return LlamaForCausalLM(config).eval()
+    return tiny_llama(tokenizer)
 
 
 @pytest.fixture(scope="module")

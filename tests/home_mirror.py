@@ -15,17 +15,18 @@ OWN = {"events.sqlite", "events.sqlite-wal", "events.sqlite-shm", "qdrant-edge",
 
 
 def mirror_home(src: Path, dst: Path) -> Path:
-    """Mirror ``src`` into ``dst`` (see the module docstring); returns ``dst``."""
+    """Mirror ``src`` into ``dst`` (see the module docstring); returns ``dst``. What ``dst`` already holds is
+    kept, so mirroring again adds only what ``src`` gained since."""
     dst.mkdir(parents=True, exist_ok=True)
     for entry in Path(src).iterdir():
-        if entry.name in OWN or ".tmp" in entry.name:
+        if entry.name in OWN or ".tmp" in entry.name or entry.name.endswith(".lock"):
             continue
         if entry.is_dir() and not entry.is_symlink():
             mirror_home(entry, dst / entry.name)
-        else:
+        elif not (dst / entry.name).is_symlink() and not (dst / entry.name).exists():
             (dst / entry.name).symlink_to(entry.resolve())
     if Path(src).name == "indexes":
-        (dst / "qdrant-edge").mkdir()
+        (dst / "qdrant-edge").mkdir(exist_ok=True)
     return dst
 
 

@@ -33,13 +33,24 @@ MESSAGES = [
 ]
 
 
-def session_home(tmp_path_factory) -> Path:
-    """The session's WAYPOINT_HOME: ``WAYPOINT_TEST_HOME`` (a built home, for quick local runs) or one
-    folder per session. Shared by conftest's ``waypoint_home`` and :func:`shared_llm_settings`, so the
-    SmolLM2 conversion (about a minute of CPU) happens once per session, whichever module asks first."""
-    home = Path(os.environ.get("WAYPOINT_TEST_HOME") or tmp_path_factory.getbasetemp() / "waypoint-home")
-    home.mkdir(parents=True, exist_ok=True)
-    return home
+def base_home(tmp_path_factory) -> Path:
+    """Where the session's built base lives (tests/session_home.py): ``WAYPOINT_TEST_HOME`` (a built home, for
+    quick local runs; ``make test`` builds ``var/test-home`` while the unit tier runs), else pytest's temp
+    root, which pytest-xdist's workers share."""
+    if os.environ.get("WAYPOINT_TEST_HOME"):
+        return Path(os.environ["WAYPOINT_TEST_HOME"]).resolve()
+    root = tmp_path_factory.getbasetemp()
+    return (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "waypoint-home-base"
+
+
+def session_home(tmp_path_factory, *, catalogue: bool = False, data: Path | None = None) -> Path:
+    """This process's WAYPOINT_HOME: a private view of the shared base, which is built first if it lacks the
+    converted SmolLM2 (about a minute of CPU) or, with ``catalogue``, the real catalogue's models. Shared by
+    conftest's ``waypoint_home`` and :func:`shared_llm_settings`, so each is built once per run."""
+    from tests.session_home import DATA, ensure_base, private_home
+
+    base = ensure_base(base_home(tmp_path_factory), data or DATA, catalogue=catalogue)
+    return private_home(base, tmp_path_factory.getbasetemp() / "waypoint-home")
 
 
 def shared_llm_settings(tmp_path_factory):

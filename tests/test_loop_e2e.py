@@ -8,18 +8,27 @@ e2e (trl runs) and slow: a few minutes on 2 cores on a built home.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.changes_shared_home]
+from tests.home_mirror import mirror_home
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-def test_one_tiny_round_trains_from_the_log_and_hot_loads_the_challengers(waypoint_home, tmp_path):
+def test_one_tiny_round_trains_from_the_log_and_hot_loads_the_challengers(waypoint_home, tmp_path, monkeypatch):
     from retrieval.settings import get_settings
     from training.loop import TINY, LoopConfig, run_loop
     from training.registry import AdapterRegistry
 
+    # The loop registers, promotes and hot-loads adapters in the home's registry and serves from it: on a
+    # private view of the session home, so no later test sees that state (and its server has its own store).
+    home = mirror_home(Path(waypoint_home), tmp_path / "home")
+    monkeypatch.setenv("WAYPOINT_HOME", str(home))
+    get_settings.cache_clear()
     settings = get_settings()
+    assert Path(settings.home) == home
     cfg = LoopConfig.model_validate({**TINY, "name": "loop-test", "people": 4})
     out = run_loop(cfg, settings, run_dir=tmp_path / "run", report_dir=tmp_path / "reports")
     state0 = json.loads((tmp_path / "run" / "round-0" / "state.json").read_text())

@@ -42,6 +42,7 @@ RUNTIME = {
     "psycopg": "SQLAlchemy's postgresql+psycopg driver (retrieval/sqldb.py)",
     "python-multipart": "FastAPI's Form() parsing (app/api/auth.py login)",
     "pytest-timeout": "a pytest plugin: the `timeout` option in pyproject.toml",
+    "pytest-xdist": "a pytest plugin: `-n 2` in scripts/test.sh",
     "import-linter": "the lint-imports command (tests/unit/test_layers.py)",
     "mypy": "python -m mypy (tests/unit/test_typecheck.py)",
     "ruff": "python -m ruff (tests/unit/test_lint.py)",

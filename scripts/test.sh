@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `make test` (what CI runs through .ci/run): the installs, the unit tier, then the integration and e2e
+# tiers on two pytest-xdist workers. Fails if any part failed; pytest's exit code 5 ("no tests
+# collected": a tier that is empty in some checkout or selection) is not a failure.
+#
+# Why this order, on CI's 2 cores (`time make test` uses ~1.2 cores on average when everything runs in
+# one process, and the first real-data test waits ~5 min for the session's home to be built):
+#   1. the vLLM venv installs in the background while the main venv does (both mostly single-core pip);
+#   2. the real-data home the integration tiers share (tests/session_home.py: catalogue, models, the
+#      converted SmolLM2) builds in the background, on one core, while the browser and PostgreSQL install
+#      and the unit tier runs on the other;
+#   3. the integration and e2e tiers run on two workers (`-n 2 --dist loadfile`: a module's tests stay on
+#      one worker, so a module's server starts once), each with one thread (two OpenMP threads per
+#      process on two busy cores spin against each other: retrieval/threads.py), each on its own view of
+#      the built home.
+# WAYPOINT_TEST_HOME (default var/test-home) is where that home is built; a later `make test` reuses it
+# when the data and the builders' versions are unchanged. TEST_WORKERS=1 runs the last step in one process.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var
+PY=.venv/bin/python
+export WAYPOINT_TEST_HOME="${WAYPOINT_TEST_HOME:-$PWD/var/test-home}"
+WORKERS="${TEST_WORKERS:-2}"
+
+bash scripts/vllm_serve.sh --install-only > var/vllm-install.log 2>&1 &
+vllm=$!
+make --no-print-directory setup || exit $?
+
+WAYPOINT_COMPUTE_THREADS=1 $PY -m tests.session_home "$WAYPOINT_TEST_HOME" > var/test-home.log 2>&1 &
+home=$!
+
+bash scripts/install_browser.sh && bash scripts/install_postgres.sh
+rc=$?
+if ! wait $vllm; then
+    echo "!! the vLLM venv install failed (var/vllm-install.log):"
+    tail -n 40 var/vllm-install.log
+    kill "$home" 2>/dev/null
+    exit 1
+fi
+echo ">> vLLM venv ready"
+[ $rc -eq 0 ] || { kill "$home" 2>/dev/null; exit $rc; }
+
+run_pytest() {  # pytest's exit code, with 5 (nothing collected) read as success
+    "$PY" -m pytest "$@"
+    local r=$?
+    [ $r -eq 5 ] && return 0
+    return $r
+}
+
+rc=0
+WAYPOINT_COMPUTE_THREADS=1 WAYPOINT_TEST_THREADS=1 run_pytest -q -m unit --durations=10 || rc=$?
+
+started=$(date +%s)
+if wait $home; then
+    echo ">> test home ready ($(tail -n 1 var/test-home.log)); waited $(( $(date +%s) - started )) s after the unit tier"
+else
+    # The session fixture builds it again and fails the tests that need it with the real error.
+    echo "!! building the test home failed (var/test-home.log):"
+    tail -n 40 var/test-home.log
+fi
+
+parallel=()
+[ "$WORKERS" -gt 1 ] && parallel=(-n "$WORKERS" --dist loadfile)
+WAYPOINT_COMPUTE_THREADS=1 WAYPOINT_TEST_THREADS=1 run_pytest -q -m "not unit" "${parallel[@]}" --durations=25 || rc=$?
+exit $rc

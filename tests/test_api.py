@@ -375,9 +375,9 @@ def test_pii_never_reaches_logs_and_user_ids_are_hashed(client, events, caplog):
 
 
 # ------------------------------------------------------------------------------------------------ session isolation
-def test_a_foreign_session_id_reaches_none_of_its_owners_turns(api_settings):
-    """Replay: beta reuses alpha's session id. Conversation memory is keyed by the id bound to the caller,
-    so beta's evidence gets none of alpha's turns, while alpha's own next request does."""
+def test_a_foreign_session_id_reaches_none_of_its_owners_memory(api_settings):
+    """Replay: beta reuses alpha's session id. The RAG memory keeps a session's profile chunks under the id
+    bound to the caller, so beta's evidence can reach none of what alpha wrote, while alpha's own can."""
     from app.api.auth import KeyRing
     from app.explain import memory
 
@@ -390,17 +390,22 @@ def test_a_foreign_session_id_reaches_none_of_its_owners_turns(api_settings):
         }
     )
     session = "shared-" + uuid.uuid4().hex[:8]
+    # long enough to be chunked into the memory (memory.PROFILE_CHUNK_CHARS)
+    text = " ".join([NURSE["text"]] * 3 + ["I also coordinate night-shift handovers on a medical ward."] * 8)
+    assert len(text) > memory.PROFILE_CHUNK_CHARS
     with TestClient(create_app(s, mount_ui=False)) as c:
-        body = {"profile": NURSE, "item_id": ITEM, "session_id": session, "backend": "deterministic"}
+        body = {"profile": {**NURSE, "text": text}, "item_id": ITEM, "session_id": session, "backend": "deterministic"}
         assert c.post("/v1/explain", json=body, headers={"X-API-Key": "alpha-key"}).status_code == 200
         ring = KeyRing(("alpha-key", "beta-key"))
         alpha = bind_session(ring.principal(ring.check("alpha-key"), "api_key"), session)
         beta = bind_session(ring.principal(ring.check("beta-key"), "api_key"), session)
         assert alpha != beta and session not in (alpha, beta)
-        query = "Health Education Specialists"
-        assert memory.recall_turns(alpha, query, settings=s), "alpha's turn was not remembered"
-        assert memory.recall_turns(beta, query, settings=s) == []
-        assert memory.recall_turns(session, query, settings=s) == []  # the raw id names nobody's turns
+        query = "night-shift handovers"
+        assert memory.profile_passages(f"session:{alpha}", query, settings=s), "alpha's profile was not remembered"
+        assert memory.profile_passages(f"session:{beta}", query, settings=s) == []
+        assert memory.profile_passages(f"session:{session}", query, settings=s) == []  # the raw id owns nothing
+        # and nothing the service wrote is an assistant turn that later evidence could quote
+        assert memory.recall_turns(alpha, "Health Education Specialists", settings=s) == []
 
 
 def test_llm_down_degrades_to_deterministic_not_500(api_settings):

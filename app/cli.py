@@ -1,4 +1,11 @@
-"""The ``waypoint`` command line. Thin: every command calls a service that the API and UI share."""
+"""The ``waypoint`` command line. Thin: every command calls a service that the API and UI share.
+
+One framework, typer, end to end (:mod:`app.clikit`): the commands here are declared in this module; the
+training, evaluation, simulation, registry, benchmark and server commands are declared, options and all,
+next to the code they run (``training/sft.py``, ``eval/jobs.py``, ``app/server.py``, ...) and mounted below
+by name, so ``waypoint <cmd> --help`` lists each command's real options and a module is imported only when
+its command runs.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +13,51 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from app.clikit import command_typer, err, fail, lazy_typer
 from retrieval.catalogue.errors import IngestError
 from retrieval.settings import apply_process_environment, get_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Waypoint career guidance.")
-err = Console(stderr=True)
+__all__ = ["app", "fail", "main", "serve_cli"]
 
+# Commands declared where their work is done: name -> "module:typer" (app.clikit.lazy_typer).
+ROOT_COMMANDS = {
+    "simulate": "training.simulator:cli",
+    "loop": "training.loop:cli",
+    "adapters": "training.registry:cli",
+    "bench": "eval.bench.main:cli",
+    "serve": "app.cli:serve_cli",  # declared below, importing app.server (FastAPI, Gradio) only to serve
+}
+EVAL_COMMANDS = {
+    "recommend": "eval.recommend_occupations:cli",
+    "occupation-cv": "eval.occupation_cv:cli",
+    "jobs": "eval.jobs:cli",
+    "jobs-cold-start": "eval.jobs_cold:cli",
+    "skills": "eval.skills_extraction:cli",
+    "explain": "eval.explain:cli",
+    "setfit": "eval.setfit_eval:cli",
+    "profiles": "eval.profiles:cli",
+    "courses": "eval.courses:cli",
+    "chat-routing": "eval.chat_routing:cli",
+    "provenance": "eval.provenance:cli",
+    "ope": "training.ope:cli",
+}
+TRAIN_COMMANDS = {
+    "reranker": "training.reranker:cli",
+    "setfit": "training.setfit_models:cli",
+    "golden": "training.golden:cli",
+    "sft": "training.sft:cli",
+    "preferences": "training.preferences:cli",
+    "dpo": "training.dpo:cli",
+    "kto": "training.kto:cli",
+}
 
-def fail(message: str, code: int = 2) -> None:
-    """Clear message on stderr and exit code 2 for bad input: a script can tell bad input from a crash."""
-    err.print(f"[red]error:[/red] {message}")
-    raise typer.Exit(code)
+app = lazy_typer(ROOT_COMMANDS, add_completion=False, no_args_is_help=True, help="Waypoint career guidance.")
 
 
 ALLOW_DEGRADED_HELP = (
@@ -258,197 +293,15 @@ def path(
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
-eval_app = typer.Typer(no_args_is_help=True, help="Quality evaluations (JSON + markdown + plots in eval/reports).")
+eval_app = lazy_typer(
+    EVAL_COMMANDS, no_args_is_help=True, help="Quality evaluations (JSON + markdown + plots in eval/reports)."
+)
 app.add_typer(eval_app, name="eval")
 
-
-@eval_app.command("recommend", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def eval_recommend(ctx: typer.Context) -> None:
-    """Similar occupations vs O*NET Related Occupations: BM25, dense, fusion, full system, learning curve."""
-    from eval.recommend_occupations import main as run
-
-    result = run(ctx.args)
-    print(json.dumps({k: result[k] for k in ("systems", "never_below_bm25", "candidate_recall@150")}, indent=2))
-
-
-# help_option_names=[]: `--help` reaches the script's own argparse parser, which lists its real options.
-PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
-
-
-def _train(module: str, args: list[str], prog: str) -> None:
-    """A ``waypoint train`` command: run it and print what it returns (the adapter's metadata, or with
-    ``--dry-run`` the data it would train on) as JSON."""
-    result = _run_main(module, args, prog)
-    if result is not None:
-        print(json.dumps(result, indent=2, default=str))
-
-
-def _run_main(module: str, args: list[str], prog: str) -> Any:
-    """Call ``module.main`` with the extra CLI args, whether it takes ``argv`` or reads ``sys.argv``."""
-    import importlib
-    import inspect
-
-    fn = importlib.import_module(module).main
-    if inspect.signature(fn).parameters:
-        return fn(args)
-    saved = sys.argv
-    sys.argv = [prog, *args]
-    try:
-        return fn()
-    finally:
-        sys.argv = saved
-
-
-@eval_app.command("occupation-cv", context_settings=PASS_THROUGH)
-def eval_occupation_cv(ctx: typer.Context) -> None:
-    """Occupation ranker CV per query over fold partitions; paired diff vs --baseline; --folds 5 10 20."""
-    result = _run_main("eval.occupation_cv", ctx.args, "waypoint eval occupation-cv")
-    shown = ("train_sources", "ndcg@10", "by_partition", "vs_fusion", "vs_fewest_folds", "vs_baseline")
-    print(json.dumps({k: {m: r[m] for m in shown if m in r} for k, r in result["runs"].items()}, indent=2))
-
-
-@eval_app.command("skills", context_settings=PASS_THROUGH)
-def eval_skills(ctx: typer.Context) -> None:
-    """Skill-extraction precision/recall on Coursera tags and ESCO essential skills."""
-    _run_main("eval.skills_extraction", ctx.args, "waypoint eval skills")
-
-
-@eval_app.command("explain", context_settings=PASS_THROUGH)
-def eval_explain(ctx: typer.Context) -> None:
-    """Explanation quality per backend: faithfulness, FMR, FCR, USR, DIV, length, latency."""
-    _run_main("eval.explain", ctx.args, "waypoint eval explain")
-
-
-@eval_app.command("jobs", context_settings=PASS_THROUGH)
-def eval_jobs(ctx: typer.Context) -> None:
-    """Next job view, leave-last-out: Recall@20 / NDCG@20 against popularity and BM25."""
-    _run_main("eval.jobs", ctx.args, "waypoint eval jobs")
-
-
-@eval_app.command("jobs-cold-start", context_settings=PASS_THROUGH)
-def eval_jobs_cold_start(ctx: typer.Context) -> None:
-    """Postings for people with no views, from their own text only: Recall@20 against leave-out popularity."""
-    _run_main("eval.jobs_cold", ctx.args, "waypoint eval jobs-cold-start")
-
-
-@eval_app.command("courses", context_settings=PASS_THROUGH)
-def eval_courses(ctx: typer.Context) -> None:
-    """Course relevance on the labelled (skill, course) judgements: precision@1/@3, coverage, language."""
-    _run_main("eval.courses", ctx.args, "waypoint eval courses")
-
-
-@eval_app.command("setfit", context_settings=PASS_THROUGH)
-def eval_setfit(ctx: typer.Context) -> None:
-    """SetFit job family and chat intent against a nearest-centroid embedding baseline."""
-    _run_main("eval.setfit_eval", ctx.args, "waypoint eval setfit")
-
-
-@eval_app.command("chat-routing", context_settings=PASS_THROUGH)
-def eval_chat_routing(ctx: typer.Context) -> None:
-    """The chat's routing (fit question / profile / small talk): regexes vs SetFit intent vs SetFit + understanding."""
-    _run_main("eval.chat_routing", ctx.args, "waypoint eval chat-routing")
-
-
-@eval_app.command("provenance", context_settings=PASS_THROUGH)
-def eval_provenance(ctx: typer.Context) -> None:
-    """Explanations true about the person: provenance errors, stated skills listed as gaps, citation order, slips."""
-    _run_main("eval.provenance", ctx.args, "waypoint eval provenance")
-
-
-@eval_app.command("profiles", context_settings=PASS_THROUGH)
-def eval_profiles(ctx: typer.Context) -> None:
-    """What people type: persona NDCG (text vs code), goal families, résumé occupations; --limit N."""
-    result = _run_main("eval.profiles", ctx.args, "waypoint eval profiles")
-    shown = {
-        "personas": ("ndcg@10_text", "ndcg@10_code", "ratio", "recognition"),
-        "goals": ("text", "occupation_and_goal"),
-        "resumes": ("top1", "top3", "top1_csv_rows"),
-        "skills": ("available", "precision"),
-    }
-    print(
-        json.dumps(
-            {part: {k: result[part].get(k) for k in keys} for part, keys in shown.items() if part in result},
-            indent=2,
-            default=str,
-        )
-    )
-
-
-train_app = typer.Typer(no_args_is_help=True, help="Training scripts (sentence-transformers, SetFit, trl).")
+train_app = lazy_typer(
+    TRAIN_COMMANDS, no_args_is_help=True, help="Training scripts (sentence-transformers, SetFit, trl)."
+)
 app.add_typer(train_app, name="train")
-
-
-@train_app.command("reranker", context_settings=PASS_THROUGH)
-def train_reranker(ctx: typer.Context) -> None:
-    """Cross-encoder reranker from the packaged MiniLM (--tiny for a CI budget)."""
-    _run_main("training.reranker", ctx.args, "waypoint train reranker")
-
-
-@train_app.command("setfit", context_settings=PASS_THROUGH)
-def train_setfit(ctx: typer.Context) -> None:
-    """SetFit job-family and intent classifiers (--tiny for a CI budget)."""
-    _train("training.setfit_models", ctx.args, "waypoint train setfit")
-
-
-@train_app.command("golden", context_settings=PASS_THROUGH)
-def train_golden(ctx: typer.Context) -> None:
-    """Golden explanations for SFT from real (profile, item) evidence (teacher model or composer)."""
-    _train("training.golden", ctx.args, "waypoint train golden")
-
-
-@train_app.command("sft", context_settings=PASS_THROUGH)
-def train_sft(ctx: typer.Context) -> None:
-    """LoRA SFT of the explainer on the golden set (trl SFTTrainer; QLoRA 4-bit on a GPU)."""
-    _train("training.sft", ctx.args, "waypoint train sft")
-
-
-@train_app.command("preferences", context_settings=PASS_THROUGH)
-def train_preferences(ctx: typer.Context) -> None:
-    """DPO pairs / KTO labels: sampled explanations ranked by the verifier and specificity."""
-    _train("training.preferences", ctx.args, "waypoint train preferences")
-
-
-@train_app.command("dpo", context_settings=PASS_THROUGH)
-def train_dpo(ctx: typer.Context) -> None:
-    """DPO on verifier-ranked samples and feedback pairs (trl DPOTrainer); --dry-run reports the data only."""
-    _train("training.dpo", ctx.args, "waypoint train dpo")
-
-
-@train_app.command("kto", context_settings=PASS_THROUGH)
-def train_kto(ctx: typer.Context) -> None:
-    """KTO on unpaired liked / not-liked labels with inverse-propensity weights (trl KTOTrainer); --dry-run
-    reports the data only."""
-    _train("training.kto", ctx.args, "waypoint train kto")
-
-
-@app.command("simulate", context_settings=PASS_THROUGH)
-def simulate(ctx: typer.Context) -> None:
-    """Click simulator: simulated people see explanations; impressions and clicks go to the events DB."""
-    _run_main("training.simulator", ctx.args, "waypoint simulate")
-
-
-@app.command("loop", context_settings=PASS_THROUGH)
-def loop(ctx: typer.Context) -> None:
-    """The learning loop through the real server: simulated people, DPO/KTO from the log, off-policy gates, hot reload."""
-    _run_main("training.loop", ctx.args, "waypoint loop")
-
-
-@eval_app.command("ope", context_settings=PASS_THROUGH)
-def eval_ope(ctx: typer.Context) -> None:
-    """Off-policy click-rate estimate (IPS / SNIPS with a bootstrap CI) from logged feedback."""
-    _run_main("training.ope", ctx.args, "waypoint eval ope")
-
-
-@app.command("adapters", context_settings=PASS_THROUGH)
-def adapters(ctx: typer.Context) -> None:
-    """LoRA adapter registry: list, promote (guarded), export (merged model), vllm-modules."""
-    _run_main("training.registry", ctx.args, "waypoint adapters")
-
-
-@app.command("bench", context_settings=PASS_THROUGH)
-def bench(ctx: typer.Context) -> None:
-    """Benchmarks (retrieval, recommendation, explanation, LLM throughput, training); --quick for CI."""
-    _run_main("eval.bench.main", ctx.args, "waypoint bench")
 
 
 @app.command()
@@ -487,11 +340,15 @@ def export_events_cmd(out: Path = typer.Option(..., "--out", help="Parquet file 
     print(json.dumps(export_events(out)))
 
 
-@app.command()
+serve_cli = command_typer()  # also `python -m app.server`
+
+
+@serve_cli.command("serve")
 def serve(
-    host: str | None = typer.Option(None, "--host"),
-    port: int | None = typer.Option(None, "--port"),
-    no_ui: bool = typer.Option(False, "--no-ui", help="REST only, without the Gradio UI at /ui."),
+    host: Annotated[str | None, typer.Option(help="address to listen on (default: WAYPOINT_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default: WAYPOINT_PORT)")] = None,
+    no_ui: Annotated[bool, typer.Option("--no-ui", help="REST only, without the Gradio UI at /ui.")] = False,
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level")] = "info",
 ) -> None:
     """Serve the REST API (/v1/*, /docs, /metrics) and the Gradio chat UI at /ui.
 
@@ -501,7 +358,7 @@ def serve(
     from app.server import serve as run
 
     try:
-        run(host, port, mount_ui=not no_ui)
+        run(host, port, log_level=log_level, mount_ui=not no_ui)
     except (InsecureBind, SecretConfigError) as exc:
         fail(str(exc))
 

@@ -84,17 +84,12 @@ def serve(
     )
 
 
-def main() -> None:  # ``python -m app.server [--host H] [--port P] [--no-ui]``
-    import argparse
+def main(argv: list[str] | None = None) -> None:
+    """``python -m app.server [--host H] [--port P] [--no-ui] [--log-level L]``: ``waypoint serve``'s command."""
+    from app.cli import serve_cli
 
     apply_process_environment()  # before a model library is imported (this module imports none)
-    parser = argparse.ArgumentParser(description="Serve the Waypoint API and UI.")
-    parser.add_argument("--host", default=None)
-    parser.add_argument("--port", type=int, default=None)
-    parser.add_argument("--no-ui", action="store_true")
-    parser.add_argument("--log-level", default="info")
-    args = parser.parse_args()
-    serve(args.host, args.port, log_level=args.log_level, mount_ui=not args.no_ui)
+    serve_cli(args=argv, prog_name="python -m app.server")
 
 
 if __name__ == "__main__":

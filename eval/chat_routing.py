@@ -19,11 +19,14 @@ with ``--train``) → ``eval/reports/chat_routing.{json,md,png}``. Needs a built
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from app.clikit import command_typer, run as run_command
 from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
 from retrieval.threads import set_process_threads
 
@@ -227,11 +230,15 @@ Errors of the chat's router:
         pass
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--train", action="store_true", help="retrain the SetFit intent model first")
-    args = parser.parse_args(argv)
-    report = run(train=args.train)
+cli = command_typer()
+
+
+@cli.command("chat-routing")
+def chat_routing_command(
+    train: Annotated[bool, typer.Option("--train", help="retrain the SetFit intent model first")] = False,
+) -> dict:
+    """The chat's routing (fit question / profile / small talk): regexes vs SetFit intent vs SetFit + understanding."""
+    report = run(train=train)
     print(
         json.dumps(
             {name: {r: v["accuracy"] for r, v in by.items()} for name, by in report["results"].items()}, indent=1
@@ -240,5 +247,10 @@ def main(argv: list[str] | None = None) -> dict:
     return report
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval chat-routing`` on ``argv`` (for tests and scripts); returns the report."""
+    return run_command(cli, argv, "waypoint eval chat-routing")
+
+
 if __name__ == "__main__":
-    main()
+    cli(prog_name="python -m eval.chat_routing")

@@ -18,13 +18,15 @@ Run: ``python -m eval.course_pool --out /tmp/pool.jsonl`` (needs a built home).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
 
+from app.clikit import command_typer, run
 from eval.course_pairs import EXTRA_SKILLS, FIXED_PAIRS
 from retrieval.settings import get_settings
 
@@ -122,20 +124,29 @@ def build_pool(settings, per_retriever: int = 2) -> list[dict]:
     return rows
 
 
-def write_pool(build, argv: list[str] | None) -> None:
+def pool_typer(build, name: str) -> typer.Typer:
     """The command line of a pooling script: ``--out FILE [--per-retriever N]``, JSON lines."""
-    ap = argparse.ArgumentParser(description=(sys.modules[build.__module__].__doc__ or "").split("\n")[0])
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--per-retriever", type=int, default=2)
-    args = ap.parse_args(argv)
-    rows = build(get_settings(), args.per_retriever)
-    args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    print(f"{len(rows)} (skill, course) candidates for {len({r['skill_id'] for r in rows})} skills → {args.out}")
+    cli = command_typer()
+    summary = (sys.modules[build.__module__].__doc__ or "").split("\n")[0]
+
+    @cli.command(name, help=summary)
+    def pool_command(
+        out: Annotated[Path, typer.Option(help="the pool file to write (JSON lines)")],
+        per_retriever: Annotated[int, typer.Option(min=1, help="English courses taken from each retriever")] = 2,
+    ) -> None:
+        rows = build(get_settings(), per_retriever)
+        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        print(f"{len(rows)} (skill, course) candidates for {len({r['skill_id'] for r in rows})} skills → {out}")
+
+    return cli
+
+
+cli = pool_typer(build_pool, "course-pool")
 
 
 def main(argv: list[str] | None = None) -> None:
-    write_pool(build_pool, argv)
+    run(cli, argv, "python -m eval.course_pool")
 
 
 if __name__ == "__main__":
-    main()
+    cli(prog_name="python -m eval.course_pool")

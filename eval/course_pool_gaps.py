@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.clikit import run
 from eval.course_pairs import FIXED_PAIRS
-from eval.course_pool import pool_for_skill, pool_rows, take, write_pool
+from eval.course_pool import pool_for_skill, pool_rows, pool_typer, take
 from eval.courses import JUDGEMENTS, K, load_judgements
 
 
@@ -58,9 +59,12 @@ def build_pool(settings, per_retriever: int = 2) -> list[dict]:
     return rows
 
 
+cli = pool_typer(build_pool, "course-pool-gaps")
+
+
 def main(argv: list[str] | None = None) -> None:
-    write_pool(build_pool, argv)
+    run(cli, argv, "python -m eval.course_pool_gaps")
 
 
 if __name__ == "__main__":
-    main()
+    cli(prog_name="python -m eval.course_pool_gaps")

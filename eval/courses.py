@@ -30,7 +30,6 @@ Run: ``waypoint eval courses`` → ``eval/reports/courses.{json,md,png}``.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import time
@@ -39,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.clikit import command_typer, run as run_command
 from eval.course_pairs import FIXED_PAIRS
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
 
@@ -704,11 +704,13 @@ def _markdown(r: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description="Course relevance against the labelled judgements (issue 23).")
-    ap.add_argument("--out-dir", type=Path, default=None)
-    args = ap.parse_args(argv)
-    report = run(args.out_dir)
+cli = command_typer()
+
+
+@cli.command("courses")
+def courses_command(out_dir: Path | None = None) -> dict:
+    """Course relevance on the labelled (skill, course) judgements: precision@1/@3, coverage, language."""
+    report = run(out_dir)
     print(
         json.dumps(
             {
@@ -723,5 +725,10 @@ def main(argv: list[str] | None = None) -> dict:
     return report
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval courses`` on ``argv`` (for tests and scripts); returns the report."""
+    return run_command(cli, argv, "waypoint eval courses")
+
+
 if __name__ == "__main__":
-    main()
+    cli(prog_name="python -m eval.courses")

@@ -20,17 +20,19 @@ Metrics (per backend; the LLM is scored on its *own* draft, even when the servic
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import logging
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import typer
 
+from app.clikit import command_line, command_typer, run
+from eval.bench import serve_explain
 from eval.slips import check_text
 from retrieval.pairs import DEFAULT_PAIRS, ITEM_SOURCE, sample_pairs
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
@@ -213,68 +215,86 @@ def plot(results: dict[str, dict], path: Path) -> None:
     plt.close(fig)
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """Entry point for ``waypoint eval explain [--limit N] [--backends a,b] [--llm-limit M]``; with ``--http``,
-    ``waypoint eval explain --http [--configs default,base] [--levels 1,4] [--pairs N]`` measures through a real
-    ``waypoint serve`` instead (:mod:`eval.bench.serve_explain`)."""
-    import sys
+cli = command_typer()
 
+
+@cli.command("explain")
+def explain_command(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="pairs for the deterministic composer")] = DEFAULT_PAIRS,
+    backends: Annotated[
+        str, typer.Option(help="comma-separated: deterministic, transformers, openai")
+    ] = "deterministic,transformers",
+    llm_limit: Annotated[int, typer.Option(help="pairs for LLM backends (slow on CPU)")] = DEFAULT_LLM_PAIRS,
+    adapter: Annotated[
+        str | None, typer.Option(help="LoRA adapter (dir for transformers, served name for openai)")
+    ] = None,
+    adapters: Annotated[
+        str | None,
+        typer.Option(
+            help="compare LLM explainers on the same pairs: comma-separated adapters, 'base' = none, "
+            "'default' = the settings' llm_adapter (the shipped adapter unless configured)"
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(help="LLM timeout per explanation, seconds (default: the serving setting, llm_timeout_s)"),
+    ] = None,
+    out_dir: str | None = None,
+    quiet: Annotated[bool, typer.Option("--quiet")] = False,
+    http: Annotated[
+        bool,
+        typer.Option(
+            "--http",
+            help="measure through a real `waypoint serve` instead: first streamed event, full explanation at "
+            "each concurrency level, LLM share, faithfulness, provenance errors, slips (--configs, --levels, --pairs)",
+        ),
+    ] = False,
+    configs: serve_explain.ConfigsOption = ",".join(serve_explain.DEFAULT_CONFIGS),
+    levels: serve_explain.LevelsOption = ",".join(map(str, serve_explain.DEFAULT_LEVELS)),
+    pairs_http: Annotated[int, typer.Option("--pairs", help="with --http: pairs explained at each level")] = (
+        serve_explain.DEFAULT_PAIRS
+    ),
+) -> dict:
+    """Explanation quality per backend: faithfulness, FMR, FCR, USR, DIV, length, latency.
+
+    With --http, measured through a real `waypoint serve` instead (eval.bench.serve_explain). Writes eval/reports/explain.{json,md,png} (--http: explain_http); prints the results as JSON."""
     set_process_threads(1)
-    args_in = list(sys.argv[1:] if argv is None else argv)
-    if "--http" in args_in:
-        from eval.bench import serve_explain
+    if http:
         from retrieval.settings import get_settings
 
-        http = argparse.ArgumentParser(
-            prog="waypoint eval explain --http", description=serve_explain.__doc__.split("\n")[0]
+        data = serve_explain.run_http(
+            get_settings(),
+            configs=configs,
+            levels=levels,
+            pairs=pairs_http,
+            out_dir=out_dir,
+            quiet=quiet,
+            command=command_line(ctx),
         )
-        http.add_argument("--http", action="store_true")
-        serve_explain.add_arguments(http)
-        return serve_explain.run_from_args(http.parse_args(args_in), get_settings(), args_in)
-    parser = argparse.ArgumentParser(prog="waypoint eval explain", description=__doc__.split("\n")[0])
-    parser.add_argument("--limit", type=int, default=DEFAULT_PAIRS, help="pairs for the deterministic composer")
-    parser.add_argument(
-        "--backends", default="deterministic,transformers", help="comma-separated: deterministic, transformers, openai"
-    )
-    parser.add_argument("--llm-limit", type=int, default=DEFAULT_LLM_PAIRS, help="pairs for LLM backends (slow on CPU)")
-    parser.add_argument("--adapter", default=None, help="LoRA adapter (dir for transformers, served name for openai)")
-    parser.add_argument(
-        "--adapters",
-        default=None,
-        help="compare LLM explainers on the same pairs: comma-separated adapters, 'base' = none, "
-        "'default' = the settings' llm_adapter (the shipped adapter unless configured)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=None,
-        help="LLM timeout per explanation, seconds (default: the serving setting, llm_timeout_s)",
-    )
-    parser.add_argument("--out-dir", default=None)
-    parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args(argv)
-
+        print(json.dumps(data["configs"], indent=2, default=str))
+        return data
     from retrieval.settings import get_settings
 
     base = get_settings()
     settings = base.model_copy(
         update={
-            "llm_timeout_s": args.timeout or base.llm_timeout_s,
-            **({"llm_adapter": args.adapter} if args.adapter is not None else {}),
+            "llm_timeout_s": timeout or base.llm_timeout_s,
+            **({"llm_adapter": adapter} if adapter is not None else {}),
         }
     )
     started = time.perf_counter()
-    pairs = sample_pairs(settings, max(args.limit, args.llm_limit))
+    pairs = sample_pairs(settings, max(limit, llm_limit))
     results: dict[str, dict] = {}
     samples: dict[str, list] = {}
-    adapters = [a.strip() for a in args.adapters.split(",") if a.strip()] if args.adapters else ["default"]
-    for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
-        subset = pairs[: args.limit] if backend == "deterministic" else pairs[: args.llm_limit]
-        for adapter in ["default"] if backend == "deterministic" else adapters:
+    adapter_list = [a.strip() for a in adapters.split(",") if a.strip()] if adapters else ["default"]
+    for backend in [b.strip() for b in backends.split(",") if b.strip()]:
+        subset = pairs[:limit] if backend == "deterministic" else pairs[:llm_limit]
+        for run_adapter in ["default"] if backend == "deterministic" else adapter_list:
             run_settings = (
                 settings
-                if adapter == "default"
-                else settings.model_copy(update={"llm_adapter": "" if adapter == "base" else adapter})
+                if run_adapter == "default"
+                else settings.model_copy(update={"llm_adapter": "" if run_adapter == "base" else run_adapter})
             )
             name = backend
             if backend != "deterministic":
@@ -285,8 +305,8 @@ def main(argv: list[str] | None = None) -> dict:
                     name = f"{backend}:{info['name']}" + (f"+{info['adapter']}" if info.get("adapter") else "")
                 except Exception as exc:  # noqa: BLE001
                     log.warning("backend %s unavailable: %s", backend, exc)
-            results[name], samples[name] = run_backend(backend, subset, run_settings, progress=not args.quiet)
-    out_dir = Path(args.out_dir) if args.out_dir else None
+            results[name], samples[name] = run_backend(backend, subset, run_settings, progress=not quiet)
+    folder = Path(out_dir) if out_dir else None
     rows = [{"backend": n, **{k: v for k, v in r.items() if not isinstance(v, list)}} for n, r in results.items()]
     columns = [
         "backend",
@@ -311,14 +331,14 @@ def main(argv: list[str] | None = None) -> dict:
         "fallbacks",
     ]
 
-    png = (out_dir or REPORT_DIR) / "explain.png"
+    png = (folder or REPORT_DIR) / "explain.png"
     png.parent.mkdir(parents=True, exist_ok=True)
     plot(results, png)
     md = [
         "# Explanation quality",
         "",
         f"Pairs: profiles from `resume` and `experience` × top-3 recommended occupations; "
-        f"composer on {min(args.limit, len(pairs))} pairs, LLM backends on the first {min(args.llm_limit, len(pairs))}.",
+        f"composer on {min(limit, len(pairs))} pairs, LLM backends on the first {min(llm_limit, len(pairs))}.",
         "Faithfulness is measured on the generator's own draft before the verifier drops anything; "
         "DIV is overlap (lower = more diverse).",
         "",
@@ -346,13 +366,18 @@ def main(argv: list[str] | None = None) -> dict:
         "samples": samples,
         "seconds": round(time.perf_counter() - started, 1),
         "timeout_s": settings.llm_timeout_s,
-        "command": "waypoint eval explain " + " ".join(args_in),
+        "command": command_line(ctx),
         "load": [round(x, 2) for x in os.getloadavg()],
     }
-    write_report("explain", data, "\n".join(md), out_dir)
+    write_report("explain", data, "\n".join(md), folder)
+    print(json.dumps(results, indent=2, default=str))
     return data
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval explain`` on ``argv`` (for tests and scripts); returns the report data."""
+    return run(cli, argv, "waypoint eval explain")
+
+
 if __name__ == "__main__":  # pragma: no cover
-    out = main()
-    print(json.dumps(out.get("results") or out.get("configs"), indent=2, default=str))
+    cli(prog_name="python -m eval.explain")

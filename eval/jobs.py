@@ -16,11 +16,14 @@ Run: ``python -m eval.jobs [--quick]`` → ``eval/reports/jobs.{json,md,png}``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from app.clikit import command_typer, run as run_command
 from retrieval.threads import set_process_threads
 
 REPORT_DIR = Path(__file__).resolve().parent / "reports"
@@ -187,28 +190,47 @@ def _stage2_text(main: dict) -> str:
 """
 
 
-def main() -> dict:
-    import sys
+cli = command_typer()
 
-    if "--cold-start" in sys.argv[1:]:  # `waypoint eval jobs --cold-start`: cold-start postings (eval/jobs_cold.py)
-        from eval.jobs_cold import main as cold_main
 
-        return cold_main([a for a in sys.argv[1:] if a != "--cold-start"])
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="no dense features, one inner fold")
-    parser.add_argument(
-        "--cross-encoder",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="rerank with the trained cross-encoder (default: when one is trained, not with --quick)",
-    )
-    args = parser.parse_args()
-    report = run(quick=args.quick, cross_encoder=args.cross_encoder)
+@cli.command("jobs")
+def jobs_command(
+    quick: Annotated[bool, typer.Option("--quick", help="no dense features, one inner fold")] = False,
+    cross_encoder: Annotated[
+        bool | None,
+        typer.Option(
+            "--cross-encoder/--no-cross-encoder",
+            help="rerank with the trained cross-encoder (default: when one is trained, not with --quick)",
+        ),
+    ] = None,
+    cold_start: Annotated[
+        bool,
+        typer.Option("--cold-start", help="evaluate cold-start postings instead (waypoint eval jobs-cold-start)"),
+    ] = False,
+    max_applicants: Annotated[
+        int | None, typer.Option(help="with --cold-start: evaluate the first N applicants only")
+    ] = None,
+) -> dict:
+    """Next job view, leave-last-out: Recall@20 / NDCG@20 against popularity and BM25.
+
+    With --cold-start: postings for people with no views (as `waypoint eval jobs-cold-start`)."""
+    if cold_start:
+        from eval.jobs_cold import jobs_cold_command
+
+        return jobs_cold_command(max_applicants=max_applicants)
+    if max_applicants is not None:
+        raise typer.BadParameter("only with --cold-start", param_hint="--max-applicants")
+    report = run(quick=quick, cross_encoder=cross_encoder)
     m = report["main"]["methods"]
     for name, v in m.items():
         print(f"{name:28s} recall@20={v['recall@20']:.4f} ndcg@20={v['ndcg@20']:.4f}")
     return report
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval jobs`` on ``argv`` (for tests and scripts); returns the report."""
+    return run_command(cli, argv, "waypoint eval jobs")
+
+
 if __name__ == "__main__":
-    main()
+    cli(prog_name="python -m eval.jobs")

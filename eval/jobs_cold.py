@@ -20,13 +20,15 @@ Run: ``waypoint eval jobs --cold-start`` (or ``python -m eval.jobs_cold``) →
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
 
+from app.clikit import command_typer, run as run_command
 from retrieval.threads import set_process_threads
 
 REPORT_DIR = Path(__file__).resolve().parent / "reports"
@@ -426,11 +428,15 @@ Prepared in {report["prep_s"]} s (linking, understanding, features), evaluated i
         print(f"plot skipped: {exc}")
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="waypoint eval jobs-cold-start", description=__doc__.split("\n")[0])
-    parser.add_argument("--max-applicants", type=int, default=None, help="evaluate the first N applicants only")
-    args = parser.parse_args(argv)
-    report = run(max_applicants=args.max_applicants)
+cli = command_typer()
+
+
+@cli.command("jobs-cold-start")
+def jobs_cold_command(
+    max_applicants: Annotated[int | None, typer.Option(help="evaluate the first N applicants only")] = None,
+) -> dict:
+    """Postings for people with no views, from their own text only: Recall@20 against leave-out popularity."""
+    report = run(max_applicants=max_applicants)
     for name, m in report["methods"].items():
         recall = m[f"recall@{report['k']}"]
         print(f"{name:18s} recall@{report['k']}={recall:.4f} ndcg@10={m['ndcg@10']:.4f}")
@@ -444,5 +450,10 @@ def main(argv: list[str] | None = None) -> dict:
     return report
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval jobs-cold-start`` on ``argv`` (for tests and scripts); returns the report."""
+    return run_command(cli, argv, "waypoint eval jobs-cold-start")
+
+
 if __name__ == "__main__":
-    main()
+    cli(prog_name="python -m eval.jobs_cold")

@@ -16,14 +16,16 @@ the choice of fold partition alone moves the 5-fold estimate by ~0.005. So this 
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
 from tqdm.auto import tqdm
 
+from app.clikit import MultiValueCommand, command_typer, run
 from retrieval.metrics import ndcg_at_k
 from retrieval.occupations import ranker as R
 from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
@@ -186,40 +188,52 @@ def render(result: dict) -> str:
     )
 
 
-def _load_baseline(path: Path, folds: list[int], parser: argparse.ArgumentParser) -> dict:
+def _load_baseline(path: Path, folds: list[int]) -> dict:
     """An earlier run's JSON, checked before any fitting: it must hold a per-query run for one of ``folds``."""
     try:
         baseline = json.loads(path.read_text())
         runs = baseline["runs"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        parser.error(f"--baseline {path}: not an occupation_cv.json ({exc})")
+        raise typer.BadParameter(f"{path}: not an occupation_cv.json ({exc})", param_hint="--baseline") from None
     usable = [k for k in folds if "per_query" in runs.get(str(k), {})]
     if not usable:
-        parser.error(f"--baseline {path} has runs for --folds {', '.join(runs)} only, none of {folds}")
+        raise typer.BadParameter(
+            f"{path} has runs for --folds {', '.join(runs)} only, none of {folds}", param_hint="--baseline"
+        )
     return baseline
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="waypoint eval occupation-cv")
-    parser.add_argument("--folds", type=int, nargs="+", default=[5], help="one or more K (e.g. 5 10 20)")
-    parser.add_argument("--partitions", type=int, default=2, help="fold partitions (seeds 0..P-1)")
-    parser.add_argument("--rounds", type=int, default=R.NUM_ROUNDS)
-    parser.add_argument("--baseline", type=Path, default=None, help="an earlier run's occupation_cv.json")
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args(argv)
-    if any(k < 2 for k in args.folds) or args.partitions < 1:
-        parser.error("--folds must be >= 2 and --partitions >= 1")
-    baseline = _load_baseline(args.baseline, args.folds, parser) if args.baseline else None
+cli = command_typer()
+
+
+@cli.command("occupation-cv", cls=MultiValueCommand)
+def occupation_cv_command(
+    folds: Annotated[list[int] | None, typer.Option(min=2, help="one or more K (e.g. 5 10 20)")] = None,
+    partitions: Annotated[int, typer.Option(min=1, help="fold partitions (seeds 0..P-1)")] = 2,
+    rounds: int = R.NUM_ROUNDS,
+    baseline: Annotated[Path | None, typer.Option(help="an earlier run's occupation_cv.json")] = None,
+    out: Path | None = None,
+) -> dict:
+    """Occupation ranker CV per query over fold partitions; paired diff vs --baseline; --folds 5 10 20."""
+    fold_counts = folds or [5]
+    previous = _load_baseline(baseline, fold_counts) if baseline else None
     started = time.perf_counter()
-    result = evaluate(sorted(set(args.folds)), args.partitions, args.rounds, baseline)
+    result = evaluate(sorted(set(fold_counts)), partitions, rounds, previous)
     result["seconds"] = round(time.perf_counter() - started, 1)
 
-    out = args.out or REPORT_DIR
-    out.mkdir(parents=True, exist_ok=True)
-    plot(result, out / f"{NAME}.png")
-    write_report(NAME, result, render(result), out)
+    folder = out or REPORT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    plot(result, folder / f"{NAME}.png")
+    write_report(NAME, result, render(result), folder)
+    shown = ("train_sources", "ndcg@10", "by_partition", "vs_fusion", "vs_fewest_folds", "vs_baseline")
+    print(json.dumps({k: {m: r[m] for m in shown if m in r} for k, r in result["runs"].items()}, indent=2))
     return result
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval occupation-cv`` on ``argv`` (for tests and scripts); returns the report data."""
+    return run(cli, argv, "waypoint eval occupation-cv")
+
+
 if __name__ == "__main__":
-    main()
+    cli(prog_name="python -m eval.occupation_cv")

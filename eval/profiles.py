@@ -26,7 +26,6 @@ Run: ``python -m eval.profiles [--limit 20]`` → ``eval/reports/profiles.{json,
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import inspect
 import json
@@ -36,10 +35,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, Literal, TypeVar, get_args
 
+import typer
 from tqdm.auto import tqdm
 
+from app.clikit import MultiValueCommand, command_typer, run as run_command
 from eval.profiles_data import (
     SKILL_LINES,
     GoalStatement,
@@ -53,7 +54,8 @@ from retrieval.metrics import ndcg_at_k
 from retrieval.occupations.transitions import in_prefixes
 from retrieval.reports import REPORT_DIR, write_report
 
-PARTS = ("personas", "goals", "resumes", "skills")
+Part = Literal["personas", "goals", "resumes", "skills"]
+PARTS: tuple[Part, ...] = get_args(Part)
 K = 10  # list length for NDCG and the current-occupation check
 TOP = 5  # goal family share is measured on the top 5
 WORST = 15  # failures shown per part in the markdown
@@ -591,31 +593,53 @@ def _slim(result: dict) -> dict:
     return out
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="waypoint eval profiles", description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--limit",
-        type=int,
-        default=None,
-        help="at most this many rows per part (evenly spread personas and goals, résumés stratified "
-        "by category) for a quick run",
-    )
-    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
-    parser.add_argument("--out", type=Path, default=None, help="report folder (default eval/reports)")
-    args = parser.parse_args(argv)
-    if args.limit is not None and args.limit < 1:
-        parser.error("--limit must be at least 1")
+cli = command_typer()
+
+
+@cli.command("profiles", cls=MultiValueCommand)
+def profiles_command(
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="at most this many rows per part (evenly spread personas and goals, résumés stratified "
+            "by category) for a quick run",
+        ),
+    ] = None,
+    parts: Annotated[
+        list[str] | None,
+        typer.Option(help=f"one or more of {', '.join(PARTS)} (e.g. --parts personas goals); default all"),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="report folder (default eval/reports)")] = None,
+) -> dict:
+    """What people type: persona NDCG (text vs code), goal families, résumé occupations; --limit N."""
     from eval.profiles_report import plot, render
 
+    unknown = [p for p in parts or () if p not in PARTS]
+    if unknown:
+        raise typer.BadParameter(f"{', '.join(unknown)}: choose from {', '.join(PARTS)}", param_hint="--parts")
     started = time.perf_counter()
-    result = evaluate(args.parts, args.limit)
+    result = evaluate(list(parts or PARTS), limit)
     result["seconds"] = round(time.perf_counter() - started, 1)
-    out = args.out or REPORT_DIR
-    out.mkdir(parents=True, exist_ok=True)
-    plot(result, out)
-    write_report("profiles", _slim(result), render(result), out)
+    folder = out or REPORT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    plot(result, folder)
+    write_report("profiles", _slim(result), render(result), folder)
+    shown = {
+        "personas": ("ndcg@10_text", "ndcg@10_code", "ratio", "recognition"),
+        "goals": ("text", "occupation_and_goal"),
+        "resumes": ("top1", "top3", "top1_csv_rows"),
+        "skills": ("available", "precision"),
+    }
+    summary = {part: {k: result[part].get(k) for k in keys} for part, keys in shown.items() if part in result}
+    print(json.dumps(summary, indent=2, default=str))
     return result
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval profiles`` on ``argv`` (for tests and scripts); returns the report data."""
+    return run_command(cli, argv, "waypoint eval profiles")
+
+
 if __name__ == "__main__":
-    main()
+    cli(prog_name="python -m eval.profiles")

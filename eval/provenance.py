@@ -37,12 +37,15 @@ swapping those two in for one run (``--note`` says so in the report).
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import time
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from app.clikit import command_typer, run
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
 
 NAME = "provenance"
@@ -189,31 +192,37 @@ def aggregate(records: list[dict]) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m eval.provenance", description=__doc__.split("\n")[0])
-    parser.add_argument("--limit", type=int, default=0, help="score only the first N pairs (0: all)")
-    parser.add_argument("--name", default=NAME, help="report name (eval/reports/<name>.json|md)")
-    parser.add_argument("--out-dir", default=None)
-    parser.add_argument("--note", default="", help="a line for the report (what code was measured)")
-    parser.add_argument(
-        "--backend",
-        default="deterministic",
-        help="deterministic (the composer), or transformers/openai: score the LLM's own drafts "
-        "(pairs where it wrote none count the composer's; llm_drafts says how many it wrote)",
-    )
-    args = parser.parse_args(argv)
+cli = command_typer()
 
+
+@cli.command("provenance")
+def provenance_command(
+    limit: Annotated[int, typer.Option(help="score only the first N pairs (0: all)")] = 0,
+    name: Annotated[str, typer.Option(help="report name (eval/reports/<name>.json|md)")] = NAME,
+    out_dir: str | None = None,
+    note: Annotated[str, typer.Option(help="a line for the report (what code was measured)")] = "",
+    backend: Annotated[
+        str,
+        typer.Option(
+            help="deterministic (the composer), or transformers/openai: score the LLM's own drafts "
+            "(pairs where it wrote none count the composer's; llm_drafts says how many it wrote)"
+        ),
+    ] = "deterministic",
+) -> dict:
+    """Explanations true about the person: provenance errors, stated skills listed as gaps, citation order, slips.
+
+    Writes eval/reports/<name>.{json,md}; prints the summary as JSON."""
     from retrieval.settings import get_settings
 
     settings = get_settings().model_copy(update={"explain_use_memory": False})
     started = time.perf_counter()
     pairs = sample_pairs(settings)
-    if args.limit:
-        pairs = pairs[: args.limit]
+    if limit:
+        pairs = pairs[:limit]
     records, skipped = [], []
     for pid, profile, item_id in pairs:
         try:
-            records.append({"pair": pid, **score_pair(profile, item_id, settings, args.backend)})
+            records.append({"pair": pid, **score_pair(profile, item_id, settings, backend)})
         except ValueError as exc:  # an item the gap cannot explain (no requirements in this build)
             skipped.append(f"{pid}: {exc}")
     summary = aggregate(records)
@@ -227,18 +236,18 @@ def main(argv: list[str] | None = None) -> dict:
         "slips": [s for r in records for s in r["slips"]][:8],
     }
     switches = {
-        "backend": args.backend,
+        "backend": backend,
         **{k: getattr(settings, k) for k in ("gap_embeddings", "gap_esco_map", "explain_grammar")},
     }
     md = [
-        f"# Explanations true about the person ({args.name})",
+        f"# Explanations true about the person ({name})",
         "",
         "Explanations on real data: personas × related occupations, goal statements × an occupation "
         "inside the goal (profile = linked occupation + the person's words, as the UI sends it) and résumés × "
         "their two best BM25 occupations. "
         f"Settings: {switches}. See eval/provenance.py for each count.",
         "",
-        *([args.note, ""] if args.note else []),
+        *([note, ""] if note else []),
         markdown_table([summary], list(summary)),
         "",
     ]
@@ -254,9 +263,15 @@ def main(argv: list[str] | None = None) -> dict:
         "flagged_records": flagged[:MAX_RECORDS],
         "seconds": round(time.perf_counter() - started, 1),
     }
-    write_report(args.name, data, "\n".join(md), Path(args.out_dir) if args.out_dir else REPORT_DIR)
+    write_report(name, data, "\n".join(md), Path(out_dir) if out_dir else REPORT_DIR)
+    print(json.dumps(summary, indent=2))
     return data
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval provenance`` on ``argv`` (for tests and scripts); returns the report data."""
+    return run(cli, argv, "waypoint eval provenance")
+
+
 if __name__ == "__main__":  # pragma: no cover
-    print(json.dumps(main()["summary"], indent=2))
+    cli(prog_name="python -m eval.provenance")

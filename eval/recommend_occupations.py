@@ -9,13 +9,16 @@ never falls below BM25. Also reported: candidate recall@150 and catalogue covera
 
 from __future__ import annotations
 
-import argparse
+import json
 import time
 from pathlib import Path
+from typing import Annotated, Literal, get_args
 
 import numpy as np
+import typer
 from tqdm.auto import tqdm
 
+from app.clikit import command_typer, run
 from retrieval.metrics import summarize
 from retrieval.occupations import ranker as R
 from retrieval.occupations.features import label_features
@@ -24,7 +27,8 @@ from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_rep
 from retrieval.settings import get_settings
 
 FRACTIONS = (0.0, 0.1, 0.25, 0.5, 1.0)
-CE_MODES = ("auto", "per-fold", "saved", "off")
+CrossEncoderMode = Literal["auto", "per-fold", "saved", "off"]
+CE_MODES = get_args(CrossEncoderMode)
 BASELINES = {"bm25": "bm25_full", "dense": "dense_full", "fusion": "fusion"}
 
 
@@ -251,38 +255,46 @@ def render_stage2(ce: dict | None) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="waypoint eval recommend")
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=R.NUM_ROUNDS)
-    parser.add_argument("--quick", action="store_true", help="3 folds, 0/50/100 %% labels, 150 rounds")
-    parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument(
-        "--cross-encoder",
-        choices=CE_MODES,
-        default="auto",
-        help="stage-2 row: per-fold = a cross-encoder trained on each fold's labels (~6 min a fold); "
-        "saved = the trained one on its validation sources; auto = saved when trained",
-    )
-    parser.add_argument("--ce-pairs", type=int, default=3000, help="training pairs per fold (per-fold mode)")
-    args = parser.parse_args(argv)
+cli = command_typer()
+
+
+@cli.command("recommend")
+def recommend_command(
+    folds: int = 5,
+    rounds: int = R.NUM_ROUNDS,
+    quick: Annotated[bool, typer.Option("--quick", help="3 folds, 0/50/100 % labels, 150 rounds")] = False,
+    out: Path | None = None,
+    cross_encoder: Annotated[
+        CrossEncoderMode,
+        typer.Option(
+            help="stage-2 row: per-fold = a cross-encoder trained on each fold's labels (~6 min a fold); "
+            "saved = the trained one on its validation sources; auto = saved when trained"
+        ),
+    ] = "auto",
+    ce_pairs: Annotated[int, typer.Option(help="training pairs per fold (per-fold mode)")] = 3000,
+) -> dict:
+    """Similar occupations vs O*NET Related Occupations: BM25, dense, fusion, full system, learning curve."""
     started = time.perf_counter()
-    if args.quick:
+    if quick:
         result = evaluate(
-            folds=3, fractions=(0.0, 0.5, 1.0), rounds=150, cross_encoder=args.cross_encoder, ce_pairs=args.ce_pairs
+            folds=3, fractions=(0.0, 0.5, 1.0), rounds=150, cross_encoder=cross_encoder, ce_pairs=ce_pairs
         )
     else:
-        result = evaluate(
-            folds=args.folds, rounds=args.rounds, cross_encoder=args.cross_encoder, ce_pairs=args.ce_pairs
-        )
+        result = evaluate(folds=folds, rounds=rounds, cross_encoder=cross_encoder, ce_pairs=ce_pairs)
     result["seconds"] = round(time.perf_counter() - started, 1)
 
-    out = args.out or REPORT_DIR
-    out.mkdir(parents=True, exist_ok=True)
-    plot_learning_curve(result, out / "recommend_occupations.png")
-    write_report("recommend_occupations", result, render(result), out)
+    folder = out or REPORT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    plot_learning_curve(result, folder / "recommend_occupations.png")
+    write_report("recommend_occupations", result, render(result), folder)
+    print(json.dumps({k: result[k] for k in ("systems", "never_below_bm25", "candidate_recall@150")}, indent=2))
     return result
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval recommend`` on ``argv`` (for tests and scripts); returns the report data."""
+    return run(cli, argv, "waypoint eval recommend")
+
+
 if __name__ == "__main__":
-    main()
+    cli(prog_name="python -m eval.recommend_occupations")

@@ -13,12 +13,15 @@ Run: ``python -m eval.setfit_eval [--no-train] [--tiny]`` → ``eval/reports/set
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from app.clikit import command_typer, run as run_command
 from retrieval.threads import set_process_threads
 
 REPORT_DIR = Path(__file__).resolve().parent / "reports"
@@ -137,15 +140,24 @@ Intent errors: {len(i["errors"])} — {"; ".join(f"“{e['text']}” {e['gold']}
     (REPORT_DIR / "setfit.md").write_text(md)
 
 
-def main() -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--no-train", action="store_true", help="evaluate the saved models")
-    parser.add_argument("--tiny", action="store_true")
-    args = parser.parse_args()
-    report = run(train=not args.no_train, tiny=args.tiny)
+cli = command_typer()
+
+
+@cli.command("setfit")
+def setfit_eval_command(
+    no_train: Annotated[bool, typer.Option("--no-train", help="evaluate the saved models")] = False,
+    tiny: Annotated[bool, typer.Option("--tiny", help="train on the CI budget first")] = False,
+) -> dict:
+    """SetFit job family and chat intent against a nearest-centroid embedding baseline."""
+    report = run(train=not no_train, tiny=tiny)
     print(json.dumps({k: report[k] for k in ("family", "intent")}, indent=1, default=str)[:3000])
     return report
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval setfit`` on ``argv`` (for tests and scripts); returns the report."""
+    return run_command(cli, argv, "waypoint eval setfit")
+
+
 if __name__ == "__main__":
-    main()
+    cli(prog_name="python -m eval.setfit_eval")

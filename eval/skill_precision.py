@@ -27,7 +27,6 @@ that are correct but not required. Scored on the alias mode that serving uses
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import random
@@ -35,10 +34,12 @@ import re
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
+import typer
 from pydantic import BaseModel, Field
 
+from app.clikit import command_typer, run
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.settings import Settings, get_settings
 
@@ -260,34 +261,39 @@ def markdown(report: dict, baseline: dict | None = None) -> str:
     return "\n".join(md) + "\n"
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m eval.skill_precision", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out-dir", type=Path, default=None, help=f"report folder (default {REPORT_DIR})")
-    parser.add_argument("--name", default=NAME, help="report name (e.g. skill_precision_before)")
-    parser.add_argument(
-        "--baseline",
-        type=Path,
-        default=None,
-        help="an earlier run's JSON report, shown beside this one (before/after a change)",
-    )
-    parser.add_argument(
-        "--print-sample",
-        action="store_true",
-        help="print the résumé lines the sampler draws (to check the committed data against the CSV)",
-    )
-    args = parser.parse_args(argv)
+cli = command_typer()
+
+
+@cli.command("skill-precision")
+def skill_precision_command(
+    out_dir: Annotated[Path | None, typer.Option(help=f"report folder (default {REPORT_DIR})")] = None,
+    name: Annotated[str, typer.Option(help="report name (e.g. skill_precision_before)")] = NAME,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="an earlier run's JSON report, shown beside this one (before/after a change)"),
+    ] = None,
+    print_sample: Annotated[
+        bool,
+        typer.Option(
+            "--print-sample",
+            help="print the résumé lines the sampler draws (to check the committed data against the CSV)",
+        ),
+    ] = False,
+) -> dict:
+    """How precise the skills and credentials extracted from what people write are: labelled résumé and
+    self-description lines (eval/data/skill_lines.jsonl)."""
     settings = get_settings()
-    if args.print_sample:
+    if print_sample:
         for category, row, line in sample_resume_lines(Path(settings.data) / RESUMES):
             print(f"{category}\t{row}\t{line}")
         return {}
     report = evaluate(settings)
-    baseline = json.loads(args.baseline.read_text()) if args.baseline else None
-    if baseline:
+    previous = json.loads(baseline.read_text()) if baseline else None
+    if previous:
         report["baseline"] = {
-            k: baseline.get(k) for k in ("note", "extractor_version", "precision", "recall", "overall", "by_source")
+            k: previous.get(k) for k in ("note", "extractor_version", "precision", "recall", "overall", "by_source")
         }
-    write_report(args.name, report, markdown(report, baseline), args.out_dir)
+    write_report(name, report, markdown(report, previous), out_dir)
     print(
         f"precision {report['precision']:.3f}  recall {report['recall']:.3f}  "
         f"({report['lines']} lines; {len(report['false_positives'])} false positives)",
@@ -296,5 +302,10 @@ def main(argv: list[str] | None = None) -> dict:
     return report
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``python -m eval.skill_precision`` on ``argv`` (for tests and scripts); returns the report."""
+    return run(cli, argv, "python -m eval.skill_precision")
+
+
 if __name__ == "__main__":
-    main()
+    cli(prog_name="python -m eval.skill_precision")

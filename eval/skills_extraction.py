@@ -25,6 +25,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from app.clikit import command_typer, run
 from retrieval.settings import Settings, get_settings
 from retrieval.skills import base
 from retrieval.skills.extract import EMBED_THRESHOLD, SkillExtractor, get_extractor
@@ -229,7 +230,12 @@ def _markdown(metrics: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> dict:
+cli = command_typer()
+
+
+@cli.command("skills")
+def skills_command() -> dict:
+    """Skill-extraction precision/recall on Coursera tags and ESCO essential skills."""
     metrics = evaluate()
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
     (REPORT_DIR / "skills_extraction.json").write_text(json.dumps(metrics, indent=2))
@@ -238,5 +244,10 @@ def main() -> dict:
     return metrics
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval skills`` on ``argv`` (for tests and scripts); returns the metrics."""
+    return run(cli, argv, "waypoint eval skills")
+
+
 if __name__ == "__main__":
-    main()
+    cli(prog_name="python -m eval.skills_extraction")

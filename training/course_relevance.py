@@ -16,11 +16,13 @@ Run: ``python -m training.course_relevance [--max-queries 800] [--out DIR]``.
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from app.clikit import command_typer, print_json, run
 from retrieval.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -81,19 +83,28 @@ def train_model(
     )
 
 
-def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--max-queries", type=int, default=800, help="positive (query, course) pairs sampled")
-    ap.add_argument("--max-seconds", type=float, default=1800.0)
-    ap.add_argument("--out", type=Path, default=None, help="model folder (default: the home's models/course-relevance)")
-    args = ap.parse_args(argv)
+cli = command_typer()
+
+
+@cli.command("course-relevance")
+def course_relevance_command(
+    max_queries: Annotated[int, typer.Option(help="positive (query, course) pairs sampled")] = 800,
+    max_seconds: float = 1800.0,
+    out: Annotated[Path | None, typer.Option(help="model folder (default: the home's models/course-relevance)")] = None,
+) -> dict:
+    """Train the course-relevance cross-encoder on (query, course) pairs; prints its metadata as JSON."""
     model = train_model(
-        get_settings(), max_queries=args.max_queries, max_seconds=args.max_seconds, out_dir=args.out, show_progress=True
+        get_settings(), max_queries=max_queries, max_seconds=max_seconds, out_dir=out, show_progress=True
     )
     meta = {k: v for k, v in (model.meta if model else {}).items() if k != "config"}
-    print(json.dumps(meta, indent=2))
+    print_json(meta)
     return meta
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``python -m training.course_relevance`` on ``argv`` (for tests and scripts); returns the model's metadata."""
+    return run(cli, argv, "python -m training.course_relevance")
+
+
 if __name__ == "__main__":
-    main()
+    cli(prog_name="python -m training.course_relevance")

@@ -12,39 +12,48 @@ LoRA is loaded trainable and trained further; trl keeps a frozen copy of it as t
 policy (its "ref" adapter), so DPO pulls away from SFT, not from the base. Without an SFT adapter a
 fresh LoRA is trained against the base. Pairs whose longer side exceeds ``max_length`` are dropped.
 
-Run: ``python -m training.dpo --config training/configs/dpo.yaml [--adapter DIR] [--tiny] [--out DIR]``.
+Run: ``waypoint train dpo [--config training/configs/dpo.yaml] [--adapter DIR] [--tiny] [--set FIELD=VALUE] [--out DIR]``
+(or ``python -m training.dpo``); the config is trl's ``DPOConfig`` + ``ModelConfig`` (:mod:`training.lora`).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import random
 import tempfile
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import typer
+
+from app.clikit import command_typer, print_json, run
 from retrieval.sqldb import display
 from training.lora import (
+    BatchSizeOption,
+    ConfigOption,
+    DryRunOption,
+    EpochsOption,
+    MaxExamplesOption,
+    MaxStepsOption,
+    OutOption,
+    SeedOption,
+    SetOption,
+    ThreadsOption,
+    TinyOption,
     TrainConfig,
-    add_common_args,
-    add_dry_run,
     canonical_json,
     completion_token_ids,
-    config_from_args,
+    config_from_options,
     data_hash,
     default_out,
     finish_adapter,
     load_model,
-    lora_config,
     read_jsonl,
     set_threads,
     to_dataset,
     train_stats,
-    trainer_kwargs,
 )
 
 log = logging.getLogger(__name__)
@@ -95,7 +104,7 @@ def train_dpo(
     tiny: bool = False,
 ) -> dict[str, Any]:
     """Train DPO on ``pairs`` (on top of ``adapter`` when given) into ``out_dir``; returns the metadata."""
-    from trl import DPOConfig, DPOTrainer
+    from trl import DPOTrainer
 
     set_threads(config)
     model, tokenizer, quantization = load_model(config, settings, adapter=adapter)
@@ -104,13 +113,12 @@ def train_dpo(
         raise ValueError(f"no DPO pair fits max_length={config.max_length}")
     log.info("DPO on %d pairs (%d synthetic)", len(train), sum(bool(p.get("meta", {}).get("synthetic")) for p in train))
     with tempfile.TemporaryDirectory(prefix="waypoint-dpo-") as tmp:
-        args = DPOConfig(**trainer_kwargs(config, Path(tmp)), beta=config.beta)
         trainer = DPOTrainer(
             model=model,
-            args=args,
+            args=config.trainer_args(Path(tmp)),
             train_dataset=to_dataset(train, ["prompt", "chosen", "rejected"]),
             processing_class=tokenizer,
-            peft_config=None if adapter else lora_config(config),
+            peft_config=None if adapter else config.lora_config(),
         )
         started = time.perf_counter()
         output = trainer.train()
@@ -137,67 +145,93 @@ def train_dpo(
     )
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint train dpo [--config F] [--source verifier|feedback|both] [--pairs FILE] [--adapter SFT_DIR |
-    --no-adapter] [--tiny] [--max-steps N] [--epochs E] [--max-examples N] [--out DIR] [--threads T] [--seed S]``."""
+cli = command_typer()
+
+
+@cli.command("dpo")
+def dpo_command(
+    config: ConfigOption = None,
+    source: Annotated[
+        Literal["verifier", "feedback", "both"],
+        typer.Option(
+            help="verifier-ranked samples (--pairs), clicked-vs-shown pairs from the feedback store "
+            "(IPS-resampled), or both"
+        ),
+    ] = "verifier",
+    feedback: Annotated[bool, typer.Option("--feedback", help="same as --source both")] = False,
+    pairs_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--pairs", help="DPO pairs JSONL (default WAYPOINT_HOME/training/preferences/dpo.jsonl; built if missing)"
+        ),
+    ] = None,
+    adapter: Annotated[
+        Path | None,
+        typer.Option(help="SFT adapter to continue (default WAYPOINT_HOME/adapters/explainer-sft)"),
+    ] = None,
+    no_adapter: Annotated[bool, typer.Option("--no-adapter", help="train a fresh LoRA on the base instead")] = False,
+    dry_run: DryRunOption = False,
+    tiny: TinyOption = False,
+    max_steps: MaxStepsOption = None,
+    epochs: EpochsOption = None,
+    max_examples: MaxExamplesOption = None,
+    out: OutOption = None,
+    threads: ThreadsOption = None,
+    batch_size: BatchSizeOption = None,
+    seed: SeedOption = None,
+    sets: SetOption = None,
+) -> dict:
+    """DPO on verifier-ranked samples and feedback pairs (trl DPOTrainer); --dry-run reports the data only.
+
+    Prints the adapter's metadata (or, with --dry-run, the data it would train on) as JSON."""
     from retrieval.settings import get_settings
     from training.golden import ensure_golden
     from training.preferences import build_preferences, default_dir as prefs_dir
 
-    parser = argparse.ArgumentParser(prog="waypoint train dpo", description=__doc__.split("\n")[0])
-    add_common_args(parser)
-    add_dry_run(parser)
-    parser.add_argument(
-        "--pairs",
-        default=None,
-        help="DPO pairs JSONL (default WAYPOINT_HOME/training/preferences/dpo.jsonl; built if missing)",
+    train_config = config_from_options(
+        "dpo",
+        config=config,
+        tiny=tiny,
+        max_steps=max_steps,
+        epochs=epochs,
+        max_examples=max_examples,
+        threads=threads,
+        seed=seed,
+        batch_size=batch_size,
+        sets=sets,
     )
-    parser.add_argument(
-        "--adapter", default=None, help="SFT adapter to continue (default WAYPOINT_HOME/adapters/explainer-sft)"
-    )
-    parser.add_argument("--no-adapter", action="store_true", help="train a fresh LoRA on the base instead")
-    parser.add_argument(
-        "--source",
-        choices=["verifier", "feedback", "both"],
-        default="verifier",
-        help="verifier-ranked samples (--pairs), clicked-vs-shown pairs from the feedback store "
-        "(IPS-resampled), or both",
-    )
-    parser.add_argument("--feedback", action="store_true", help="same as --source both")
-    args = parser.parse_args(argv)
-    config = config_from_args(args, "dpo")
     settings = get_settings()
-    source = "both" if args.feedback else args.source
-    adapter = None if args.no_adapter else (Path(args.adapter) if args.adapter else default_sft_adapter(settings))
+    source = "both" if feedback else source
+    adapter = None if no_adapter else (adapter or default_sft_adapter(settings))
     pairs: list[dict] = []
     data_paths: list[str] = []
     if source in ("verifier", "both"):
-        pairs_path = Path(args.pairs) if args.pairs else prefs_dir(settings) / "dpo.jsonl"
+        pairs_path = pairs_file or prefs_dir(settings) / "dpo.jsonl"
         if not pairs_path.is_file():
-            golden_dir = ensure_golden(settings, tiny=args.tiny)
+            golden_dir = ensure_golden(settings, tiny=tiny)
             build_preferences(
                 settings,
                 golden_dir,
                 pairs_path.parent,
                 adapter=adapter,
-                prompts=2 if args.tiny else 40,
-                samples=2 if args.tiny else 4,
-                threads=config.threads or None,
+                prompts=2 if tiny else 40,
+                samples=2 if tiny else 4,
+                threads=train_config.threads or None,
             )
         pairs += read_jsonl(pairs_path)
         data_paths.append(str(pairs_path))
     if source in ("feedback", "both"):
-        feedback = feedback_pairs(settings)
-        if source == "feedback" and not feedback:
+        logged = feedback_pairs(settings)
+        if source == "feedback" and not logged:
             raise SystemExit(
                 f"no preference pairs in {display(settings.events_target)}: it needs two explanations of one "
                 "item that one person saw and treated differently (a thumbs on each after the UI's \"Explain "
                 'differently", side-by-side explanations, or `waypoint loop`)'
             )
-        pairs += feedback
+        pairs += logged
         data_paths.append(display(settings.events_target))
-    if args.dry_run:
-        return {
+    if dry_run:
+        result: dict[str, Any] = {
             "method": "dpo",
             "dry_run": True,
             "source": source,
@@ -205,12 +239,20 @@ def main(argv: list[str] | None = None) -> dict:
             "pairs": len(pairs),
             "feedback_pairs": sum(p.get("meta", {}).get("source") == "feedback" for p in pairs),
         }
-    out_dir = Path(args.out) if args.out else default_out(settings, ADAPTER_NAME + ("-tiny" if args.tiny else ""))
-    return train_dpo(
-        config, settings, pairs, out_dir, adapter=adapter, data_path=" + ".join(data_paths), tiny=args.tiny
-    )
+    else:
+        out_dir = out or default_out(settings, ADAPTER_NAME + ("-tiny" if tiny else ""))
+        result = train_dpo(
+            train_config, settings, pairs, out_dir, adapter=adapter, data_path=" + ".join(data_paths), tiny=tiny
+        )
+    print_json(result)
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint train dpo`` on ``argv`` (for tests and scripts); returns the adapter's metadata."""
+    return run(cli, argv, "waypoint train dpo")
 
 
 if __name__ == "__main__":  # pragma: no cover
     logging.basicConfig(level=logging.INFO)
-    print(json.dumps(main(), indent=2, default=str))
+    cli(prog_name="python -m training.dpo")

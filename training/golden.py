@@ -28,17 +28,18 @@ Run: ``python -m training.golden [--pairs 200] [--variants 3] [--tiny]``.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import typer
 from pydantic import BaseModel, Field
 
+from app.clikit import command_typer, print_json, run
 from app.explain.prompt import PROMPT_VERSION, build_messages
 from retrieval.pairs import ITEM_SOURCE, sample_pairs
 from retrieval.threads import set_process_threads
@@ -342,51 +343,60 @@ def ensure_golden(settings, golden_dir: Path | None = None, *, tiny: bool = Fals
     return golden_dir
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint train golden [--pairs N] [--k 3] [--variants V] [--val-fraction F] [--offset O] [--items recommend|bm25]
-    [--out DIR] [--tiny] [--no-teacher] [--quiet]``."""
+cli = command_typer()
 
+
+@cli.command("golden")
+def golden_command(
+    pairs: Annotated[int, typer.Option(min=1, help="(profile, item) pairs to sample")] = DEFAULT_PAIRS,
+    k: Annotated[int, typer.Option(help="recommended items per profile")] = 3,
+    variants: Annotated[int, typer.Option(min=1, help="targets (phrasings) per pair")] = DEFAULT_VARIANTS,
+    val_fraction: Annotated[float, typer.Option(help="share of profiles held out for validation, in [0, 1)")] = 0.15,
+    offset: Annotated[int, typer.Option(help="profiles of each source to skip (eval's)")] = EVAL_HOLDOUT,
+    out: Annotated[Path | None, typer.Option(help="output dir (default WAYPOINT_HOME/training/golden)")] = None,
+    tiny: Annotated[bool, typer.Option("--tiny", help=f"{TINY_PAIRS} pairs × {TINY_VARIANTS} variants")] = False,
+    no_teacher: Annotated[
+        bool, typer.Option("--no-teacher", help="composer only, even when a teacher is configured")
+    ] = False,
+    items: Annotated[
+        Literal["recommend", "bm25"],
+        typer.Option(help="items per profile: the occupation recommender (as eval) or BM25 (cheap)"),
+    ] = "recommend",
+    quiet: Annotated[bool, typer.Option("--quiet")] = False,
+) -> dict:
+    """Golden explanations for SFT from real (profile, item) evidence (teacher model or composer).
+
+    Prints the golden set's manifest as JSON."""
     from retrieval.settings import get_settings
 
+    if not 0.0 <= val_fraction < 1.0:
+        raise typer.BadParameter("must be in [0, 1)", param_hint="--val-fraction")
     set_process_threads(1)
-    parser = argparse.ArgumentParser(prog="waypoint train golden", description=__doc__.split("\n")[0])
-    parser.add_argument("--pairs", type=int, default=DEFAULT_PAIRS, help="(profile, item) pairs to sample")
-    parser.add_argument("--k", type=int, default=3, help="recommended items per profile")
-    parser.add_argument("--variants", type=int, default=DEFAULT_VARIANTS, help="targets (phrasings) per pair")
-    parser.add_argument("--val-fraction", type=float, default=0.15, help="share of profiles held out for validation")
-    parser.add_argument("--offset", type=int, default=EVAL_HOLDOUT, help="profiles of each source to skip (eval's)")
-    parser.add_argument("--out", default=None, help="output dir (default WAYPOINT_HOME/training/golden)")
-    parser.add_argument("--tiny", action="store_true", help=f"{TINY_PAIRS} pairs × {TINY_VARIANTS} variants")
-    parser.add_argument("--no-teacher", action="store_true", help="composer only, even when a teacher is configured")
-    parser.add_argument(
-        "--items",
-        choices=["recommend", "bm25"],
-        default="recommend",
-        help="items per profile: the occupation recommender (as eval) or BM25 (cheap)",
-    )
-    parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args(argv)
-    if args.pairs < 1 or args.variants < 1 or not 0.0 <= args.val_fraction < 1.0:
-        parser.error("--pairs and --variants must be >= 1 and --val-fraction in [0, 1)")
-    if args.tiny:
-        args.pairs, args.variants = TINY_PAIRS, TINY_VARIANTS
+    if tiny:
+        pairs, variants = TINY_PAIRS, TINY_VARIANTS
     settings = get_settings()
     manifest = build_golden(
         settings,
-        pairs=args.pairs,
-        k=args.k,
-        variants=args.variants,
-        val_fraction=args.val_fraction,
-        offset=args.offset,
-        out_dir=Path(args.out) if args.out else None,
-        use_teacher=not args.no_teacher,
-        item_source=args.items,
-        progress=not args.quiet,
+        pairs=pairs,
+        k=k,
+        variants=variants,
+        val_fraction=val_fraction,
+        offset=offset,
+        out_dir=out,
+        use_teacher=not no_teacher,
+        item_source=items,
+        progress=not quiet,
     )
     result = manifest.model_dump()
-    result["out"] = str(Path(args.out) if args.out else default_dir(settings))
+    result["out"] = str(out or default_dir(settings))
+    print_json(result)
     return result
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint train golden`` on ``argv`` (for tests and scripts); returns the manifest."""
+    return run(cli, argv, "waypoint train golden")
+
+
 if __name__ == "__main__":  # pragma: no cover
-    print(json.dumps(main(), indent=2))
+    cli(prog_name="python -m training.golden")

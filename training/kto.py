@@ -19,38 +19,48 @@ undesirable × n_undesirable balance (the KTO paper's recommended ratio range st
 The SFT adapter (``--adapter``, default ``WAYPOINT_HOME/adapters/explainer-sft`` when present) is
 trained further with a frozen copy of it as KTO's reference; without one a fresh LoRA is trained.
 
-Run: ``python -m training.kto --config training/configs/kto.yaml [--adapter DIR] [--source auto] [--tiny]``.
+Run: ``waypoint train kto [--config training/configs/kto.yaml] [--adapter DIR] [--source auto] [--tiny]
+[--set FIELD=VALUE]`` (or ``python -m training.kto``); the config is trl's ``KTOConfig`` + ``ModelConfig``
+(:mod:`training.lora`).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import random
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import typer
+
+from app.clikit import command_typer, print_json, run
 from retrieval.sqldb import display
 from training.lora import (
+    BatchSizeOption,
+    ConfigOption,
+    DryRunOption,
+    EpochsOption,
+    MaxExamplesOption,
+    MaxStepsOption,
+    OutOption,
+    SeedOption,
+    SetOption,
+    ThreadsOption,
+    TinyOption,
     TrainConfig,
-    add_common_args,
-    add_dry_run,
     canonical_json,
     completion_token_ids,
-    config_from_args,
+    config_from_options,
     data_hash,
     default_out,
     finish_adapter,
     load_model,
-    lora_config,
     read_jsonl,
     set_threads,
     to_dataset,
     train_stats,
-    trainer_kwargs,
 )
 
 log = logging.getLogger(__name__)
@@ -103,7 +113,7 @@ def class_weights(config: TrainConfig, examples: list[dict]) -> tuple[float, flo
     """(desirable, undesirable) weights scaled so the minority class carries as much loss as the majority."""
     n_d = sum(bool(e["label"]) for e in examples)
     n_u = len(examples) - n_d
-    d, u = config.desirable_weight, config.undesirable_weight
+    d, u = config.args.desirable_weight, config.args.undesirable_weight
     if n_d and n_u:
         if n_d < n_u:
             d = round(d * n_u / n_d, 3)
@@ -124,7 +134,7 @@ def train_kto(
     tiny: bool = False,
 ) -> dict[str, Any]:
     """Train KTO on ``examples`` (on top of ``adapter`` when given) into ``out_dir``; returns the metadata."""
-    from trl import KTOConfig, KTOTrainer
+    from trl import KTOTrainer
 
     set_threads(config)
     model, tokenizer, quantization = load_model(config, settings, adapter=adapter)
@@ -140,18 +150,12 @@ def train_kto(
         undesirable,
     )
     with tempfile.TemporaryDirectory(prefix="waypoint-kto-") as tmp:
-        args = KTOConfig(
-            **trainer_kwargs(config, Path(tmp)),
-            beta=config.beta,
-            desirable_weight=desirable,
-            undesirable_weight=undesirable,
-        )
         trainer = KTOTrainer(
             model=model,
-            args=args,
+            args=config.trainer_args(Path(tmp), desirable_weight=desirable, undesirable_weight=undesirable),
             train_dataset=to_dataset(train, ["prompt", "completion", "label"]),
             processing_class=tokenizer,
-            peft_config=None if adapter else lora_config(config),
+            peft_config=None if adapter else config.lora_config(),
         )
         started = time.perf_counter()
         output = trainer.train()
@@ -181,74 +185,113 @@ def train_kto(
     )
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint train kto [--config F] [--source auto|feedback|verifier] [--examples FILE] [--adapter SFT_DIR |
-    --no-adapter] [--tiny] [--max-steps N] [--epochs E] [--max-examples N] [--out DIR] [--threads T] [--seed S]``."""
+cli = command_typer()
+
+
+@cli.command("kto")
+def kto_command(
+    config: ConfigOption = None,
+    source: Annotated[
+        Literal["auto", "feedback", "verifier"],
+        typer.Option(help="the feedback store's clicks, verifier labels, or auto: feedback when it has both labels"),
+    ] = "auto",
+    examples_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--examples",
+            help="verifier KTO JSONL (default WAYPOINT_HOME/training/preferences/kto.jsonl; built if missing)",
+        ),
+    ] = None,
+    adapter: Annotated[
+        Path | None,
+        typer.Option(help="SFT adapter to continue (default WAYPOINT_HOME/adapters/explainer-sft)"),
+    ] = None,
+    no_adapter: Annotated[bool, typer.Option("--no-adapter", help="train a fresh LoRA on the base instead")] = False,
+    dry_run: DryRunOption = False,
+    tiny: TinyOption = False,
+    max_steps: MaxStepsOption = None,
+    epochs: EpochsOption = None,
+    max_examples: MaxExamplesOption = None,
+    out: OutOption = None,
+    threads: ThreadsOption = None,
+    batch_size: BatchSizeOption = None,
+    seed: SeedOption = None,
+    sets: SetOption = None,
+) -> dict:
+    """KTO on unpaired liked / not-liked labels with inverse-propensity weights (trl KTOTrainer); --dry-run
+    reports the data only.
+
+    Prints the adapter's metadata (or, with --dry-run, the data it would train on) as JSON."""
     from retrieval.settings import get_settings
     from training.dpo import default_sft_adapter
     from training.golden import ensure_golden
     from training.preferences import build_preferences, default_dir as prefs_dir
 
-    parser = argparse.ArgumentParser(prog="waypoint train kto", description=__doc__.split("\n")[0])
-    add_common_args(parser)
-    add_dry_run(parser)
-    parser.add_argument("--source", choices=["auto", "feedback", "verifier"], default="auto")
-    parser.add_argument(
-        "--examples",
-        default=None,
-        help="verifier KTO JSONL (default WAYPOINT_HOME/training/preferences/kto.jsonl; built if missing)",
+    train_config = config_from_options(
+        "kto",
+        config=config,
+        tiny=tiny,
+        max_steps=max_steps,
+        epochs=epochs,
+        max_examples=max_examples,
+        threads=threads,
+        seed=seed,
+        batch_size=batch_size,
+        sets=sets,
     )
-    parser.add_argument(
-        "--adapter", default=None, help="SFT adapter to continue (default WAYPOINT_HOME/adapters/explainer-sft)"
-    )
-    parser.add_argument("--no-adapter", action="store_true", help="train a fresh LoRA on the base instead")
-    args = parser.parse_args(argv)
-    config = config_from_args(args, "kto")
     settings = get_settings()
-    adapter = None if args.no_adapter else (Path(args.adapter) if args.adapter else default_sft_adapter(settings))
+    adapter = None if no_adapter else (adapter or default_sft_adapter(settings))
 
     examples: list[dict] = []
-    source, data_path = args.source, ""
-    if args.source in ("auto", "feedback"):
+    chosen, data_path = source, ""
+    if source in ("auto", "feedback"):
         examples = feedback_examples(settings)
         data_path = display(settings.events_target)
         if not has_both_labels(examples):
-            if args.source == "feedback":
+            if source == "feedback":
                 raise SystemExit(f"no clicked and unclicked explanations in {data_path}")
             examples = []
         else:
-            source = "feedback"
+            chosen = "feedback"
     if not examples:
-        source = "verifier"
-        path = Path(args.examples) if args.examples else prefs_dir(settings) / "kto.jsonl"
+        chosen = "verifier"
+        path = examples_file or prefs_dir(settings) / "kto.jsonl"
         if not path.is_file():
-            golden_dir = ensure_golden(settings, tiny=args.tiny)
+            golden_dir = ensure_golden(settings, tiny=tiny)
             build_preferences(
                 settings,
                 golden_dir,
                 path.parent,
                 adapter=adapter,
-                prompts=2 if args.tiny else 40,
-                samples=2 if args.tiny else 4,
-                threads=config.threads or None,
+                prompts=2 if tiny else 40,
+                samples=2 if tiny else 4,
+                threads=train_config.threads or None,
             )
         examples, data_path = read_jsonl(path), str(path)
-    if args.dry_run:
-        return {
+    if dry_run:
+        result: dict[str, Any] = {
             "method": "kto",
             "dry_run": True,
-            "source": source,
+            "source": chosen,
             "data": data_path,
             "examples": len(examples),
             "desirable": sum(bool(e["label"]) for e in examples),
             "undesirable": sum(not e["label"] for e in examples),
         }
-    out_dir = Path(args.out) if args.out else default_out(settings, ADAPTER_NAME + ("-tiny" if args.tiny else ""))
-    return train_kto(
-        config, settings, examples, out_dir, adapter=adapter, source=source, data_path=data_path, tiny=args.tiny
-    )
+    else:
+        out_dir = out or default_out(settings, ADAPTER_NAME + ("-tiny" if tiny else ""))
+        result = train_kto(
+            train_config, settings, examples, out_dir, adapter=adapter, source=chosen, data_path=data_path, tiny=tiny
+        )
+    print_json(result)
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint train kto`` on ``argv`` (for tests and scripts); returns the adapter's metadata."""
+    return run(cli, argv, "waypoint train kto")
 
 
 if __name__ == "__main__":  # pragma: no cover
     logging.basicConfig(level=logging.INFO)
-    print(json.dumps(main(), indent=2, default=str))
+    cli(prog_name="python -m training.kto")

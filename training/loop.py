@@ -27,7 +27,6 @@ and faithfulness.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import math
@@ -38,11 +37,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
+import typer
 from pydantic import BaseModel, Field
 
+from app.clikit import command_typer, run
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.settings import Settings, get_settings
 from retrieval.threads import set_process_threads
@@ -376,20 +377,22 @@ def train_round(cfg: LoopConfig, settings: Settings, server: Server, window: dic
     events = settings.events_target
     out: dict[str, Any] = {"parent": champion.name if champion else "base", "challengers": []}
     for method in cfg.methods:
-        config = load_config(None, method)
-        if cfg.tiny:
-            config = config.tiny_version()
         # batch 1 for DPO on CPU (batch 2 peaks above 20 GB); KTO estimates its KL term within a batch: 2
         batch = 1 if method == "dpo" else 2
-        config = config.with_overrides(
-            max_examples=cfg.train_max_examples,
-            max_steps=cfg.train_max_steps,
-            num_train_epochs=cfg.train_epochs,
-            threads=cfg.threads,
-            seed=cfg.seed,
-            learning_rate=cfg.learning_rate,
-            per_device_train_batch_size=batch,
-            gradient_accumulation_steps=1 if cfg.tiny else max(1, 4 // batch),
+        config = load_config(
+            None,
+            method,
+            tiny=cfg.tiny,
+            overrides={
+                "max_examples": cfg.train_max_examples,
+                "max_steps": cfg.train_max_steps,
+                "num_train_epochs": cfg.train_epochs,
+                "threads": cfg.threads,
+                "seed": cfg.seed,
+                "learning_rate": cfg.learning_rate,
+                "per_device_train_batch_size": batch,
+                "gradient_accumulation_steps": 1 if cfg.tiny else max(1, 4 // batch),
+            },
         )
         out_dir = state.dir / method
         if method == "dpo":
@@ -413,7 +416,7 @@ def train_round(cfg: LoopConfig, settings: Settings, server: Server, window: dic
         entry = registry.register(
             out_dir,
             method,
-            config=config.model_dump(),
+            config=config.record(),
             data_hash=str(meta.get("data_hash", "")),
             metrics={"train_examples": len(data), "round": state.data["round"]},
         )
@@ -627,83 +630,83 @@ def plot(rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint loop [--rounds N] [--people N] [--visits V] [--tiny] [--url URL] [--name NAME] ...``."""
-    parser = argparse.ArgumentParser(prog="waypoint loop", description=__doc__.split("\n")[0])
-    parser.add_argument("--config", default=None, help="JSON or YAML with LoopConfig fields")
-    parser.add_argument("--tiny", action="store_true", help="the CI size: one round, three people, one step")
-    for name in (
-        "rounds",
-        "people",
-        "visits",
-        "samples",
-        "train_max_examples",
-        "train_max_steps",
-        "guard_texts",
-        "threads",
-        "seed",
-    ):
-        parser.add_argument("--" + name.replace("_", "-"), type=int, default=None)
-    for name in ("epsilon", "temperature", "learning_rate", "train_epochs"):
-        parser.add_argument("--" + name.replace("_", "-"), type=float, default=None)
-    parser.add_argument("--methods", default=None, help="comma-separated: dpo,kto")
-    parser.add_argument("--url", default=None, help="use this running server (key in WAYPOINT_LOOP_API_KEY)")
-    parser.add_argument(
-        "--name", default=None, help="run name: state under WAYPOINT_HOME/loop/NAME, report eval/reports/NAME"
-    )
-    parser.add_argument("--out-dir", default=None, help="report directory (default eval/reports)")
-    args = parser.parse_args(argv)
-    data: dict[str, Any] = {}
-    if args.config:
-        import yaml
+cli = command_typer()
 
-        data = yaml.safe_load(Path(args.config).read_text()) or {}
-    if args.tiny:
+
+@cli.command("loop")
+def loop_command(
+    config: Annotated[Path | None, typer.Option(help="JSON or YAML with LoopConfig fields")] = None,
+    tiny: Annotated[bool, typer.Option("--tiny", help="the CI size: one round, three people, one step")] = False,
+    rounds: int | None = None,
+    people: int | None = None,
+    visits: int | None = None,
+    samples: int | None = None,
+    train_max_examples: int | None = None,
+    train_max_steps: int | None = None,
+    guard_texts: int | None = None,
+    threads: int | None = None,
+    seed: int | None = None,
+    epsilon: float | None = None,
+    temperature: float | None = None,
+    learning_rate: float | None = None,
+    train_epochs: float | None = None,
+    methods: Annotated[str | None, typer.Option(help="comma-separated: dpo,kto")] = None,
+    url: Annotated[str | None, typer.Option(help="use this running server (key in WAYPOINT_LOOP_API_KEY)")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="run name: state under WAYPOINT_HOME/loop/NAME, report eval/reports/NAME")
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option(help="report directory (default eval/reports)")] = None,
+) -> dict:
+    """The learning loop through the real server: simulated people, DPO/KTO from the log, off-policy gates, hot reload.
+
+    Prints the run's click rates and gain as JSON."""
+    from training.lora import read_config_file
+
+    data: dict[str, Any] = read_config_file(config) if config else {}
+    if tiny:
         data.update(TINY, name=data.get("name", "loop-tiny"))
     overrides = {
-        k: getattr(args, k)
-        for k in (
-            "rounds",
-            "people",
-            "visits",
-            "samples",
-            "train_max_examples",
-            "train_max_steps",
-            "guard_texts",
-            "threads",
-            "seed",
-            "epsilon",
-            "temperature",
-            "learning_rate",
-            "train_epochs",
-            "url",
-            "name",
-        )
+        "rounds": rounds,
+        "people": people,
+        "visits": visits,
+        "samples": samples,
+        "train_max_examples": train_max_examples,
+        "train_max_steps": train_max_steps,
+        "guard_texts": guard_texts,
+        "threads": threads,
+        "seed": seed,
+        "epsilon": epsilon,
+        "temperature": temperature,
+        "learning_rate": learning_rate,
+        "train_epochs": train_epochs,
+        "url": url,
+        "name": name,
     }
     data.update({k: v for k, v in overrides.items() if v is not None})
-    if args.methods:
-        data["methods"] = [m.strip() for m in args.methods.split(",") if m.strip()]
-    cfg = LoopConfig.model_validate(data)
-    out = run_loop(cfg, report_dir=Path(args.out_dir) if args.out_dir else None)
-    print(
-        json.dumps(
-            {
-                k: out[k]
-                for k in (
-                    "minutes",
-                    "minutes_per_round",
-                    "true_click_rate_start",
-                    "true_click_rate_end",
-                    "relative_gain",
-                    "target_met",
-                )
-            },
-            indent=2,
-        )
+    if methods:
+        data["methods"] = [m.strip() for m in methods.split(",") if m.strip()]
+    try:
+        cfg = LoopConfig.model_validate(data)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    out = run_loop(cfg, report_dir=out_dir)
+    shown = (
+        "minutes",
+        "minutes_per_round",
+        "true_click_rate_start",
+        "true_click_rate_end",
+        "relative_gain",
+        "target_met",
     )
+    print(json.dumps({k: out[k] for k in shown}, indent=2))
     return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint loop`` on ``argv`` (for tests and scripts); returns the run's report data."""
+    return run(cli, argv, "waypoint loop")
 
 
 if __name__ == "__main__":  # pragma: no cover
     logging.basicConfig(level=logging.INFO)
-    main()
+    cli(prog_name="python -m training.loop")

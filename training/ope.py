@@ -29,7 +29,6 @@ with each single impression (``payload.candidates``) so any scorer can be applie
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import math
@@ -37,11 +36,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import numpy as np
+import typer
 from tqdm.auto import tqdm
 
+from app.clikit import command_typer, run
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.settings import Settings, get_settings
 from retrieval.sqldb import display, sqlite_file
@@ -449,72 +450,77 @@ def plot(rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint eval ope [--events DB] [--target SPEC]... [--adapter DIR]... [--baseline SPEC|DIR] [--out-dir D]``."""
-    parser = argparse.ArgumentParser(prog="waypoint eval ope", description=__doc__.split("\n")[0])
-    parser.add_argument("--events", default=None, help="events DB, path or URL (default: settings.events_target)")
-    parser.add_argument(
-        "--target",
-        action="append",
-        default=[],
-        help="arm weights 'default=0.5,alt=0.5' or an arm name (repeatable); default: each logged arm",
-    )
-    parser.add_argument(
-        "--adapter",
-        action="append",
-        default=[],
-        help="LoRA adapter dir: the policy picking the candidate it finds most likely (repeatable; "
-        "'base' = the base model)",
-    )
-    parser.add_argument("--temperature", type=float, default=0.1, help="softmax temperature of adapter policies")
-    parser.add_argument(
-        "--baseline",
-        default=None,
-        help="policy to compute uplifts against: a --target spec, or an adapter dir / 'base'",
-    )
-    parser.add_argument("--n-boot", type=int, default=DEFAULT_N_BOOT)
-    parser.add_argument("--alpha", type=float, default=DEFAULT_ALPHA)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--name", default="ope", help="report name under eval/reports/")
-    parser.add_argument("--out-dir", default=None)
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
+cli = command_typer()
+
+
+@cli.command("ope")
+def ope_command(
+    events: Annotated[str | None, typer.Option(help="events DB, path or URL (default: settings.events_target)")] = None,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(help="arm weights 'default=0.5,alt=0.5' or an arm name (repeatable); default: each logged arm"),
+    ] = None,
+    adapter: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="LoRA adapter dir: the policy picking the candidate it finds most likely (repeatable; "
+            "'base' = the base model)"
+        ),
+    ] = None,
+    temperature: Annotated[float, typer.Option(help="softmax temperature of adapter policies")] = 0.1,
+    baseline: Annotated[
+        str | None,
+        typer.Option(help="policy to compute uplifts against: a --target spec, or an adapter dir / 'base'"),
+    ] = None,
+    n_boot: int = DEFAULT_N_BOOT,
+    alpha: float = DEFAULT_ALPHA,
+    seed: int = 0,
+    name: Annotated[str, typer.Option(help="report name under eval/reports/")] = "ope",
+    out_dir: str | None = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bars")] = False,
+) -> dict:
+    """Off-policy click-rate estimate (IPS / SNIPS with a bootstrap CI) from logged feedback.
+
+    Writes eval/reports/<name>.{json,md,png}; prints the estimates as JSON."""
+    targets, adapters = target or [], adapter or []
     started = time.perf_counter()
     settings = get_settings()
-    events = args.events or settings.events_target
+    events = events or settings.events_target
     decisions = load_decisions(events)
     if not decisions:
         raise ValueError(
             f"no single-explanation impressions with propensities in {events}: run `waypoint simulate` "
             "or serve explanations with exploration on"
         )
-    kw = dict(n_boot=args.n_boot, alpha=args.alpha, seed=args.seed)
-    policies: list[TargetPolicy] = [parse_target(t) for t in args.target]
-    if not policies and not args.adapter:
+    kw = dict(n_boot=n_boot, alpha=alpha, seed=seed)
+    policies: list[TargetPolicy] = [parse_target(t) for t in targets]
+    if not policies and not adapters:
         policies = [FixedTarget({a: 1.0}, name=f"always {a}") for a in sorted({d.arm for d in decisions})]
     scored: dict[str, ScoredTarget] = {}
 
-    def scored_policy(adapter: str) -> ScoredTarget:
-        if adapter not in scored:
+    def scored_policy(policy_adapter: str) -> ScoredTarget:
+        if policy_adapter not in scored:
             if any(not d.candidates for d in decisions):
                 raise ValueError(
                     "adapter policies need the candidates logged with each impression (payload.candidates)"
                 )
             set_process_threads(1)
-            scored[adapter] = adapter_target(settings, None if adapter == "base" else adapter, args.temperature)
-        return scored[adapter]
+            scored[policy_adapter] = adapter_target(
+                settings, None if policy_adapter == "base" else policy_adapter, temperature
+            )
+        return scored[policy_adapter]
 
-    policies += [scored_policy(a) for a in args.adapter]
-    if args.baseline and (args.baseline == "base" or Path(args.baseline).is_dir()):
-        scored_policy(args.baseline)
+    policies += [scored_policy(a) for a in adapters]
+    if baseline and (baseline == "base" or Path(baseline).is_dir()):
+        scored_policy(baseline)
     for policy in scored.values():  # the slow part (a forward pass per context and arm): show progress
-        for d in tqdm(decisions, desc=f"ope: scoring {policy.name}", disable=args.quiet):
+        for d in tqdm(decisions, desc=f"ope: scoring {policy.name}", disable=quiet):
             policy.distribution(d)
     rows = [on_policy(decisions, **kw)] + [evaluate(decisions, p, **kw) for p in policies]
     uplifts = []
-    if args.baseline:
+    if baseline:
         # an adapter (dir or "base") as the baseline answers "does this adapter beat SFT alone?"
-        base = scored[args.baseline] if args.baseline in scored else parse_target(args.baseline)
+        base = scored[baseline] if baseline in scored else parse_target(baseline)
         base_probs = [base.prob(d) for d in decisions]
         for p in (p for p in policies if p is not base):
             uplifts.append(
@@ -536,14 +542,17 @@ def main(argv: list[str] | None = None) -> dict:
         for p in scored.values()
         if isinstance(p.score, LogprobScorer)
     }
-    for name, n in unscored.items():
+    for policy_name, n in unscored.items():
         if n:
             log.warning(
-                "%s: %d of %d logged contexts could not be rebuilt and were scored uniformly", name, n, len(decisions)
+                "%s: %d of %d logged contexts could not be rebuilt and were scored uniformly",
+                policy_name,
+                n,
+                len(decisions),
             )
-    out_dir = Path(args.out_dir) if args.out_dir else REPORT_DIR
-    out_dir.mkdir(parents=True, exist_ok=True)
-    png = out_dir / f"{args.name}.png"
+    folder = Path(out_dir) if out_dir else REPORT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    png = folder / f"{name}.png"
     plot(rows, png)
     table = [{**r, "ci": f"[{r['snips_ci'][0]:.3f}, {r['snips_ci'][1]:.3f}]"} for r in rows]
     arms = {}
@@ -584,9 +593,15 @@ def main(argv: list[str] | None = None) -> dict:
         "unscored_contexts": unscored,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    write_report(args.name, data, "\n".join(md), out_dir)
+    write_report(name, data, "\n".join(md), folder)
+    print(json.dumps(data["estimates"], indent=2, default=float))
     return data
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval ope`` on ``argv`` (for tests and scripts); returns the report data."""
+    return run(cli, argv, "waypoint eval ope")
+
+
 if __name__ == "__main__":  # pragma: no cover
-    print(json.dumps(main()["estimates"], indent=2, default=float))
+    cli(prog_name="python -m training.ope")

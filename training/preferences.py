@@ -30,16 +30,17 @@ Run: ``python -m training.preferences [--adapter SFT_DIR] [--prompts 40] [--samp
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import random
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from pydantic import BaseModel
 
+from app.clikit import command_typer, print_json, run
 from training.lora import canonical_json, data_hash, read_jsonl, write_jsonl
 
 log = logging.getLogger(__name__)
@@ -403,50 +404,63 @@ def resample_by_weight(records: list[dict], seed: int, key: str = "weight") -> l
     return out
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """``python -m training.preferences [--golden DIR] [--adapter DIR] [--prompts N] [--samples S]
-    [--temperature T] [--synthetic K] [--out DIR] [--tiny] [--threads T] [--seed S]``."""
+cli = command_typer()
+
+
+@cli.command("preferences")
+def preferences_command(
+    golden: Annotated[Path | None, typer.Option(help="golden set dir (default WAYPOINT_HOME/training/golden)")] = None,
+    adapter: Annotated[
+        str | None, typer.Option(help="model to sample from: an SFT adapter dir (default: the base)")
+    ] = None,
+    prompts: int = 40,
+    samples: Annotated[int, typer.Option(help="sampled answers per prompt (0 = synthetic pairs only)")] = 4,
+    temperature: float = 1.0,
+    max_new_tokens: int = 320,
+    synthetic: Annotated[int, typer.Option(help="synthetic negatives per prompt")] = 2,
+    out: Path | None = None,
+    tiny: Annotated[bool, typer.Option("--tiny", help="2 prompts × 2 samples")] = False,
+    threads: int | None = None,
+    seed: int = 0,
+    quiet: Annotated[bool, typer.Option("--quiet")] = False,
+) -> dict:
+    """DPO pairs / KTO labels: sampled explanations ranked by the verifier and specificity.
+
+    Prints what was written (counts and the output dir) as JSON."""
     from retrieval.settings import get_settings
     from training.golden import ensure_golden
 
-    parser = argparse.ArgumentParser(prog="waypoint train preferences", description=__doc__.split("\n")[0])
-    parser.add_argument("--golden", default=None, help="golden set dir (default WAYPOINT_HOME/training/golden)")
-    parser.add_argument("--adapter", default=None, help="model to sample from: an SFT adapter dir (default: the base)")
-    parser.add_argument("--prompts", type=int, default=40)
-    parser.add_argument("--samples", type=int, default=4, help="sampled answers per prompt (0 = synthetic pairs only)")
-    parser.add_argument("--temperature", type=float, default=1.0)
-    parser.add_argument("--max-new-tokens", type=int, default=320)
-    parser.add_argument("--synthetic", type=int, default=2, help="synthetic negatives per prompt")
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--tiny", action="store_true", help="2 prompts × 2 samples")
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args(argv)
-    if args.tiny:
-        args.prompts, args.samples = 2, 2
+    if tiny:
+        prompts, samples = 2, 2
     settings = get_settings()
-    golden_dir = ensure_golden(settings, Path(args.golden) if args.golden else None, tiny=args.tiny)
-    out_dir = Path(args.out) if args.out else default_dir(settings)
+    golden_dir = ensure_golden(settings, golden, tiny=tiny)
+    out_dir = out or default_dir(settings)
     result = build_preferences(
         settings,
         golden_dir,
         out_dir,
-        adapter=args.adapter,
-        prompts=args.prompts,
-        samples=args.samples,
-        temperature=args.temperature,
-        max_new_tokens=args.max_new_tokens,
-        synthetic_per_prompt=args.synthetic,
-        seed=args.seed,
-        threads=args.threads,
-        progress=not args.quiet,
+        adapter=adapter,
+        prompts=prompts,
+        samples=samples,
+        temperature=temperature,
+        max_new_tokens=max_new_tokens,
+        synthetic_per_prompt=synthetic,
+        seed=seed,
+        threads=threads,
+        progress=not quiet,
     )
-    return {"out": str(out_dir), **result}
+    result = {"out": str(out_dir), **result}
+    print_json(result)
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint train preferences`` on ``argv`` (for tests and scripts); returns what it wrote."""
+    return run(cli, argv, "waypoint train preferences")
 
 
 if __name__ == "__main__":  # pragma: no cover
-    print(json.dumps(main(), indent=2))
+    cli(prog_name="python -m training.preferences")
 
 
 __all__ = [

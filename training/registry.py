@@ -26,7 +26,6 @@ peft's ``merge_and_unload`` and saves a standalone HF model directory for deploy
 
 from __future__ import annotations
 
-import argparse
 import copy
 import fcntl
 import hashlib
@@ -41,10 +40,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from pydantic import BaseModel, Field
 
+from app.clikit import run
 from retrieval.settings import Settings, get_settings
 from retrieval.threads import set_process_threads
 
@@ -550,92 +551,165 @@ def _json_arg(text: str | None, what: str) -> dict:
     return value
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint adapters list | register DIR --method M | promote NAME | rollback | challengers NAME... |
-    export NAME --out DIR | vllm-modules`` (promote, rollback, challengers: ``--reload-url URL`` hot-loads)."""
-    parser = argparse.ArgumentParser(prog="waypoint adapters", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="registered adapters, their metrics and which is promoted")
-    reg = sub.add_parser("register", help="copy a PEFT adapter dir into the registry")
-    reg.add_argument("adapter_dir")
-    reg.add_argument("--method", required=True, help="sft | dpo | kto | ...")
-    reg.add_argument("--config", default=None, help="training config (JSON or a JSON file)")
-    reg.add_argument("--metrics", default=None, help="metrics (JSON or a JSON file): faithfulness, FMR, ope_snips, ...")
-    reg.add_argument("--data-hash", default="")
-    reg.add_argument("--name", default=None)
-    base = sub.add_parser("base-metrics", help="record the base model's metrics (reference before any promotion)")
-    base.add_argument("metrics")
-    met = sub.add_parser("metrics", help="add or update an adapter's metrics")
-    met.add_argument("name")
-    met.add_argument("metrics")
-    pro = sub.add_parser("promote", help="promote when metrics do not regress and the guardrail holds")
-    pro.add_argument("name")
-    pro.add_argument("--max-ppl-ratio", type=float, default=1.10)
-    pro.add_argument("--texts", type=int, default=48, help="held-out general passages for the guardrail")
-    for metric in GATED_METRICS:
-        pro.add_argument(f"--tol-{metric.lower().replace('_', '-')}", type=float, default=0.0, dest=f"tol_{metric}")
-    exp = sub.add_parser("export", help="merge into the base and save a standalone HF model dir")
-    exp.add_argument("name")
-    exp.add_argument("--out", required=True)
-    exp.add_argument("--overwrite", action="store_true")
-    sub.add_parser("vllm-modules", help="name=path pairs for vllm --lora-modules")
-    sub.add_parser("rollback", help="undo the last promotion (the previous champion, or the base, is served)")
-    chal = sub.add_parser("challengers", help="set the adapters the app explores beside the promoted one")
-    chal.add_argument("names", nargs="*")
-    for p in (sub.choices["rollback"], sub.choices["promote"], chal):
-        p.add_argument(
-            "--reload-url",
-            default=None,
-            help="a running server to hot-load the result into "
-            "(POST URL/v1/admin/policies/reload; key from WAYPOINT_ADMIN_KEY or the first WAYPOINT_API_KEYS)",
-        )
-    args = parser.parse_args(argv)
-    registry = AdapterRegistry(get_settings())
-    if args.command == "list":
-        index = registry._read()
-        out = {
-            "root": str(registry.root),
-            "promoted": index.promoted,
-            "base_metrics": index.base_metrics,
-            "adapters": [e.model_dump() for e in index.adapters],
-        }
-    elif args.command == "register":
-        entry = registry.register(
-            args.adapter_dir,
-            args.method,
-            _json_arg(args.config, "--config"),
-            args.data_hash,
-            _json_arg(args.metrics, "--metrics"),
-            name=args.name,
-        )
-        out = entry.model_dump()
-    elif args.command == "base-metrics":
-        registry.set_base_metrics(_json_arg(args.metrics, "metrics"))
-        out = {"base_metrics": registry._read().base_metrics}
-    elif args.command == "metrics":
-        out = registry.update_metrics(args.name, _json_arg(args.metrics, "metrics")).model_dump()
-    elif args.command == "promote":
-        set_process_threads(1)
-        thresholds = Thresholds(
-            max_ppl_ratio=args.max_ppl_ratio, **{m: getattr(args, f"tol_{m}") for m in GATED_METRICS}
-        )
-        decision = registry.promote(
-            args.name, thresholds=thresholds, texts=general_texts(registry.settings, args.texts)
-        )
-        out = decision.model_dump()
-    elif args.command == "export":
-        out = {"exported": str(registry.export(args.name, args.out, overwrite=args.overwrite))}
-    elif args.command == "rollback":
-        out = registry.rollback()
-    elif args.command == "challengers":
-        out = {"challengers": registry.set_challengers(args.names)}
-    else:
-        out = {"lora_modules": registry.vllm_lora_modules()}
-    if getattr(args, "reload_url", None) and (args.command != "promote" or out.get("promoted")):
-        out["reload"] = reload_server(args.reload_url, registry.settings)
+cli = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="LoRA adapter registry: list, promote (guarded), export (merged model), vllm-modules.",
+)
+
+ReloadOption = Annotated[
+    str | None,
+    typer.Option(
+        help="a running server to hot-load the result into "
+        "(POST URL/v1/admin/policies/reload; key from WAYPOINT_ADMIN_KEY or the first WAYPOINT_API_KEYS)"
+    ),
+]
+
+
+@contextmanager
+def _cli_errors() -> Iterator[None]:
+    """Bad registry input (an unknown name, not an adapter directory, ...) exits 2 with its message."""
+    try:
+        yield
+    except RegistryError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _emit(out: dict, registry: AdapterRegistry, reload_url: str | None = None) -> dict:
+    if reload_url:
+        out["reload"] = reload_server(reload_url, registry.settings)
     print(json.dumps(out, indent=2, default=str))
     return out
 
 
+@cli.command("list")
+def list_command() -> dict:
+    """Registered adapters, their metrics and which is promoted."""
+    registry = AdapterRegistry(get_settings())
+    index = registry._read()
+    out = {
+        "root": str(registry.root),
+        "promoted": index.promoted,
+        "base_metrics": index.base_metrics,
+        "adapters": [e.model_dump() for e in index.adapters],
+    }
+    return _emit(out, registry)
+
+
+@cli.command("register")
+def register_command(
+    adapter_dir: Annotated[str, typer.Argument(help="a PEFT adapter directory")],
+    method: Annotated[str, typer.Option(help="sft | dpo | kto | ...")],
+    config: Annotated[str | None, typer.Option(help="training config (JSON or a JSON file)")] = None,
+    metrics: Annotated[
+        str | None, typer.Option(help="metrics (JSON or a JSON file): faithfulness, FMR, ope_snips, ...")
+    ] = None,
+    data_hash: str = "",
+    name: str | None = None,
+) -> dict:
+    """Copy a PEFT adapter dir into the registry."""
+    registry = AdapterRegistry(get_settings())
+    with _cli_errors():
+        entry = registry.register(
+            adapter_dir,
+            method,
+            _json_arg(config, "--config"),
+            data_hash,
+            _json_arg(metrics, "--metrics"),
+            name=name,
+        )
+    return _emit(entry.model_dump(), registry)
+
+
+@cli.command("base-metrics")
+def base_metrics_command(metrics: Annotated[str, typer.Argument(help="metrics (JSON or a JSON file)")]) -> dict:
+    """Record the base model's metrics (reference before any promotion)."""
+    registry = AdapterRegistry(get_settings())
+    with _cli_errors():
+        registry.set_base_metrics(_json_arg(metrics, "metrics"))
+    return _emit({"base_metrics": registry._read().base_metrics}, registry)
+
+
+@cli.command("metrics")
+def metrics_command(
+    name: Annotated[str, typer.Argument(help="a registered adapter")],
+    metrics: Annotated[str, typer.Argument(help="metrics (JSON or a JSON file)")],
+) -> dict:
+    """Add or update an adapter's metrics."""
+    registry = AdapterRegistry(get_settings())
+    with _cli_errors():
+        out = registry.update_metrics(name, _json_arg(metrics, "metrics")).model_dump()
+    return _emit(out, registry)
+
+
+@cli.command("promote")
+def promote_command(
+    name: Annotated[str, typer.Argument(help="a registered adapter")],
+    max_ppl_ratio: float = 1.10,
+    texts: Annotated[int, typer.Option(help="held-out general passages for the guardrail")] = 48,
+    tol_faithfulness: Annotated[float, typer.Option(help="how much faithfulness may drop")] = 0.0,
+    tol_fmr: Annotated[float, typer.Option("--tol-fmr", help="how much FMR may drop")] = 0.0,
+    tol_ope_snips: Annotated[float, typer.Option(help="how much the off-policy click rate may drop")] = 0.0,
+    reload_url: ReloadOption = None,
+) -> dict:
+    """Promote when metrics do not regress and the guardrail holds."""
+    registry = AdapterRegistry(get_settings())
+    set_process_threads(1)
+    thresholds = Thresholds(
+        max_ppl_ratio=max_ppl_ratio, faithfulness=tol_faithfulness, FMR=tol_fmr, ope_snips=tol_ope_snips
+    )
+    with _cli_errors():
+        decision = registry.promote(name, thresholds=thresholds, texts=general_texts(registry.settings, texts))
+    return _emit(decision.model_dump(), registry, reload_url if decision.promoted else None)
+
+
+@cli.command("export")
+def export_command(
+    name: Annotated[str, typer.Argument(help="a registered adapter")],
+    out: Annotated[str, typer.Option(help="the merged model's directory")],
+    overwrite: Annotated[bool, typer.Option("--overwrite")] = False,
+) -> dict:
+    """Merge into the base and save a standalone HF model dir."""
+    registry = AdapterRegistry(get_settings())
+    with _cli_errors():
+        exported = registry.export(name, out, overwrite=overwrite)
+    return _emit({"exported": str(exported)}, registry)
+
+
+@cli.command("vllm-modules")
+def vllm_modules_command() -> dict:
+    """name=path pairs for vllm --lora-modules."""
+    registry = AdapterRegistry(get_settings())
+    return _emit({"lora_modules": registry.vllm_lora_modules()}, registry)
+
+
+@cli.command("rollback")
+def rollback_command(reload_url: ReloadOption = None) -> dict:
+    """Undo the last promotion (the previous champion, or the base, is served)."""
+    registry = AdapterRegistry(get_settings())
+    with _cli_errors():
+        out = registry.rollback()
+    return _emit(out, registry, reload_url)
+
+
+@cli.command("challengers")
+def challengers_command(
+    names: Annotated[list[str] | None, typer.Argument(help="registered adapters (none: clear the challengers)")] = None,
+    reload_url: ReloadOption = None,
+) -> dict:
+    """Set the adapters the app explores beside the promoted one."""
+    registry = AdapterRegistry(get_settings())
+    with _cli_errors():
+        out = {"challengers": registry.set_challengers(names or [])}
+    return _emit(out, registry, reload_url)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint adapters list | register DIR --method M | promote NAME | rollback | challengers NAME... |
+    export NAME --out DIR | vllm-modules`` on ``argv`` (promote, rollback, challengers: ``--reload-url URL``
+    hot-loads); returns what the command printed."""
+    return run(cli, argv, "waypoint adapters")
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    cli(prog_name="python -m training.registry")

@@ -15,11 +15,13 @@ Run: ``python -m training.reranker [--tiny] [--max-pairs N] [--max-seconds S]``.
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from app.clikit import command_typer, print_json, run
 from retrieval.rerankers.cross_encoder import (
     CrossEncoderReranker,
     OccupationTexts,
@@ -116,24 +118,41 @@ def train(config: RerankerConfig | None = None, val_share: float = 0.1) -> dict:
     return {k: v for k, v in model.meta.items() if k != "val_sources"} | {"path": str(out_dir)}
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description="Train the cross-encoder reranker from the packaged MiniLM.")
-    parser.add_argument("--tiny", action="store_true", help="CI budget (a few steps)")
-    parser.add_argument("--max-pairs", type=int, default=None)
-    parser.add_argument("--max-steps", type=int, default=None)
-    parser.add_argument("--max-seconds", type=float, default=None)
-    parser.add_argument("--epochs", type=int, default=None)
-    parser.add_argument("--output-dir", default=None)
-    args = parser.parse_args(argv)
-    config = RerankerConfig.tiny() if args.tiny else RerankerConfig()
-    for name in ("max_pairs", "max_steps", "max_seconds", "epochs", "output_dir"):
-        value = getattr(args, name)
+cli = command_typer()
+
+
+@cli.command("reranker")
+def reranker_command(
+    tiny: Annotated[bool, typer.Option("--tiny", help="CI budget (a few steps)")] = False,
+    max_pairs: int | None = None,
+    max_steps: int | None = None,
+    max_seconds: float | None = None,
+    epochs: int | None = None,
+    output_dir: str | None = None,
+) -> dict:
+    """Cross-encoder reranker from the packaged MiniLM (--tiny for a CI budget).
+
+    Prints the trained model's metadata as JSON."""
+    config = RerankerConfig.tiny() if tiny else RerankerConfig()
+    overrides = {
+        "max_pairs": max_pairs,
+        "max_steps": max_steps,
+        "max_seconds": max_seconds,
+        "epochs": epochs,
+        "output_dir": output_dir,
+    }
+    for name, value in overrides.items():
         if value is not None:
             setattr(config, name, value)
     stats = train(config)
-    print(json.dumps(stats, indent=2, default=str))
+    print_json(stats)
     return stats
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint train reranker`` on ``argv`` (for tests and scripts); returns the model's metadata."""
+    return run(cli, argv, "waypoint train reranker")
+
+
 if __name__ == "__main__":
-    main()
+    cli(prog_name="python -m training.reranker")

@@ -18,35 +18,45 @@ the adapter on and off (the base model), so every run reports whether it moved t
 held-out golden answers. The adapter is saved with ``waypoint_adapter.json`` (config, data hash,
 train seconds, samples/s, validation losses).
 
-Run: ``python -m training.sft --config training/configs/sft.yaml [--tiny] [--max-steps N] [--out DIR]``.
+Run: ``waypoint train sft [--config training/configs/sft.yaml] [--tiny] [--max-steps N] [--set FIELD=VALUE] [--out DIR]``
+(or ``python -m training.sft`` with the same options); the config is trl's ``SFTConfig`` + ``ModelConfig``
+(:mod:`training.lora`).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import random
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import typer
+
+from app.clikit import command_typer, print_json, run
 from training.lora import (
+    BatchSizeOption,
+    ConfigOption,
+    EpochsOption,
+    MaxExamplesOption,
+    MaxStepsOption,
+    OutOption,
+    SeedOption,
+    SetOption,
+    ThreadsOption,
+    TinyOption,
     TrainConfig,
-    add_common_args,
     completion_loss,
     completion_token_ids,
-    config_from_args,
+    config_from_options,
     data_hash,
     default_out,
     finish_adapter,
     load_model,
-    lora_config,
     set_threads,
     to_dataset,
     train_stats,
-    trainer_kwargs,
 )
 
 log = logging.getLogger(__name__)
@@ -137,7 +147,7 @@ def train_sft(
     adapter_dtype: str = "bfloat16",
 ) -> dict[str, Any]:
     """Train one SFT adapter on ``golden_dir`` into ``out_dir``; returns its metadata as a dict."""
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTTrainer
 
     from training.golden import load_split, read_manifest
 
@@ -155,13 +165,12 @@ def train_sft(
     log.info("SFT on %d examples (%d fit max_length), %d validation", len(train), len(train_all), len(val))
 
     with tempfile.TemporaryDirectory(prefix="waypoint-sft-") as tmp:
-        args = SFTConfig(**trainer_kwargs(config, Path(tmp)), completion_only_loss=True, packing=False)
         trainer = SFTTrainer(
             model=model,
-            args=args,
+            args=config.trainer_args(Path(tmp)),
             train_dataset=to_dataset(train, ["prompt", "completion"]),
             processing_class=tokenizer,
-            peft_config=lora_config(config),
+            peft_config=config.lora_config(),
         )
         started = time.perf_counter()
         output = trainer.train()
@@ -189,47 +198,74 @@ def train_sft(
     return result
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint train sft [--config F] [--golden DIR] [--tiny] [--max-steps N] [--epochs E] [--max-examples N]
-    [--out DIR] [--threads T] [--seed S] [--no-eval] [--val-examples N] [--save-dtype D]``."""
+cli = command_typer()
+
+
+@cli.command("sft")
+def sft_command(
+    config: ConfigOption = None,
+    golden: Annotated[
+        Path | None,
+        typer.Option("--golden", help="golden set dir (default WAYPOINT_HOME/training/golden; built if missing)"),
+    ] = None,
+    tiny: TinyOption = False,
+    max_steps: MaxStepsOption = None,
+    epochs: EpochsOption = None,
+    max_examples: MaxExamplesOption = None,
+    out: OutOption = None,
+    threads: ThreadsOption = None,
+    batch_size: BatchSizeOption = None,
+    seed: SeedOption = None,
+    sets: SetOption = None,
+    no_eval: Annotated[bool, typer.Option("--no-eval", help="skip the validation-loss comparison")] = False,
+    val_examples: Annotated[
+        int,
+        typer.Option(help="validation examples scored with and without the adapter (two forward passes each)"),
+    ] = VAL_LOSS_EXAMPLES,
+    save_dtype: Annotated[
+        Literal["bfloat16", "float16", "float32"], typer.Option(help="dtype of the saved LoRA weights")
+    ] = "bfloat16",
+) -> dict:
+    """LoRA SFT of the explainer on the golden set (trl SFTTrainer; QLoRA 4-bit on a GPU).
+
+    Prints the adapter's metadata (waypoint_adapter.json) as JSON."""
     from retrieval.settings import get_settings
     from training.golden import ensure_golden
 
-    parser = argparse.ArgumentParser(prog="waypoint train sft", description=__doc__.split("\n")[0])
-    add_common_args(parser)
-    parser.add_argument(
-        "--golden", default=None, help="golden set dir (default WAYPOINT_HOME/training/golden; built if missing)"
+    train_config = config_from_options(
+        "sft",
+        config=config,
+        tiny=tiny,
+        max_steps=max_steps,
+        epochs=epochs,
+        max_examples=max_examples,
+        threads=threads,
+        seed=seed,
+        batch_size=batch_size,
+        sets=sets,
     )
-    parser.add_argument("--no-eval", action="store_true", help="skip the validation-loss comparison")
-    parser.add_argument(
-        "--val-examples",
-        type=int,
-        default=VAL_LOSS_EXAMPLES,
-        help="validation examples scored with and without the adapter (two forward passes each)",
-    )
-    parser.add_argument(
-        "--save-dtype",
-        choices=["bfloat16", "float16", "float32"],
-        default="bfloat16",
-        help="dtype of the saved LoRA weights",
-    )
-    args = parser.parse_args(argv)
-    config = config_from_args(args, "sft")
     settings = get_settings()
-    golden_dir = ensure_golden(settings, Path(args.golden) if args.golden else None, tiny=args.tiny)
-    out_dir = Path(args.out) if args.out else default_out(settings, ADAPTER_NAME + ("-tiny" if args.tiny else ""))
-    return train_sft(
-        config,
+    golden_dir = ensure_golden(settings, golden, tiny=tiny)
+    out_dir = out or default_out(settings, ADAPTER_NAME + ("-tiny" if tiny else ""))
+    result = train_sft(
+        train_config,
         settings,
         golden_dir,
         out_dir,
-        tiny=args.tiny,
-        evaluate=not args.no_eval,
-        val_examples=args.val_examples,
-        adapter_dtype=args.save_dtype,
+        tiny=tiny,
+        evaluate=not no_eval,
+        val_examples=val_examples,
+        adapter_dtype=save_dtype,
     )
+    print_json(result)
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint train sft`` on ``argv`` (for tests and scripts); returns the adapter's metadata."""
+    return run(cli, argv, "waypoint train sft")
 
 
 if __name__ == "__main__":  # pragma: no cover
     logging.basicConfig(level=logging.INFO)
-    print(json.dumps(main(), indent=2, default=str))
+    cli(prog_name="python -m training.sft")

@@ -64,7 +64,6 @@ policy on a set of simulated contexts (used to check off-policy estimates).
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
@@ -74,11 +73,13 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import numpy as np
+import typer
 from pydantic import BaseModel, Field, field_validator
 
+from app.clikit import command_typer, run
 from retrieval.profile import Profile
 from retrieval.settings import Settings, get_settings
 from retrieval.sqldb import display
@@ -728,17 +729,11 @@ class Simulator:
 
 
 def load_config(path: str | Path | None, overrides: dict[str, Any]) -> SimConfig:
-    """A :class:`SimConfig` from a YAML file (optional) with command-line overrides on top."""
-    data: dict[str, Any] = {}
-    if path:
-        import yaml
+    """A :class:`SimConfig` from a YAML file (optional; read by :func:`training.lora.read_config_file`, as every
+    training config is) with the command's options on top (``None``: not given)."""
+    from training.lora import read_config_file
 
-        p = Path(path)
-        if not p.is_file():
-            raise ValueError(f"config file not found: {p}")
-        data = yaml.safe_load(p.read_text()) or {}
-        if not isinstance(data, dict):
-            raise ValueError(f"config {p} must be a YAML mapping")
+    data = read_config_file(path) if path else {}
     data.update({k: v for k, v in overrides.items() if v is not None})
     return SimConfig.model_validate(data)
 
@@ -790,50 +785,63 @@ def simulate(cfg: SimConfig, settings: Settings, events: str | Path, *, progress
     }
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint simulate [--config YAML] [--people N] [--arms a=w,...] [--pair-share F] [--events PATH] [--seed S]``."""
-    parser = argparse.ArgumentParser(prog="waypoint simulate", description=__doc__.split("\n")[0])
-    parser.add_argument("--config", default=None, help="YAML with SimConfig fields (training/configs/simulate.yaml)")
-    parser.add_argument("--people", type=int, default=None)
-    parser.add_argument(
-        "--skip-people",
-        type=int,
-        default=None,
-        help="skip the first N simulation profiles (people disjoint from a run of N)",
-    )
-    parser.add_argument("--items-per-person", type=int, default=None)
-    parser.add_argument("--arms", default=None, help="logging weights, e.g. default=0.8,alt=0.1,generic=0.1")
-    parser.add_argument("--pair-share", type=float, default=None)
-    parser.add_argument("--impressions", type=int, default=None, help="impressions per (person, item)")
-    parser.add_argument("--backend", default=None, help="LLM backend for the llm arm (transformers | openai)")
-    parser.add_argument("--adapter", default=None)
-    parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument(
-        "--events", default=None, help="events DB, path or URL (default: the app's, settings.events_target)"
-    )
-    parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args(argv)
+cli = command_typer()
+
+
+@cli.command("simulate")
+def simulate_command(
+    config: Annotated[
+        Path | None, typer.Option(help="YAML with SimConfig fields (training/configs/simulate.yaml)")
+    ] = None,
+    people: int | None = None,
+    skip_people: Annotated[
+        int | None, typer.Option(help="skip the first N simulation profiles (people disjoint from a run of N)")
+    ] = None,
+    items_per_person: int | None = None,
+    arms: Annotated[str | None, typer.Option(help="logging weights, e.g. default=0.8,alt=0.1,generic=0.1")] = None,
+    pair_share: float | None = None,
+    impressions: Annotated[int | None, typer.Option(help="impressions per (person, item)")] = None,
+    backend: Annotated[str | None, typer.Option(help="LLM backend for the llm arm (transformers | openai)")] = None,
+    adapter: str | None = None,
+    seed: int | None = None,
+    events: Annotated[
+        str | None, typer.Option(help="events DB, path or URL (default: the app's, settings.events_target)")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet")] = False,
+) -> dict:
+    """Click simulator: simulated people see explanations; impressions and clicks go to the events DB."""
     settings = get_settings()
+    try:
+        arm_weights = parse_arms(arms) if arms else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--arms") from None
     overrides = {
-        "people": args.people,
-        "skip_people": args.skip_people,
-        "items_per_person": args.items_per_person,
-        "pair_share": args.pair_share,
-        "impressions_per_context": args.impressions,
-        "backend": args.backend,
-        "adapter": args.adapter,
-        "seed": args.seed,
-        "arms": parse_arms(args.arms) if args.arms else None,
+        "people": people,
+        "skip_people": skip_people,
+        "items_per_person": items_per_person,
+        "pair_share": pair_share,
+        "impressions_per_context": impressions,
+        "backend": backend,
+        "adapter": adapter,
+        "seed": seed,
+        "arms": arm_weights,
     }
-    cfg = load_config(args.config, overrides)
+    try:
+        cfg = load_config(config, overrides)
+    except ValueError as exc:  # a config file that is not there or not a SimConfig, a value out of range
+        raise typer.BadParameter(str(exc)) from None
     if LLM_ARM in cfg.arms and not cfg.backend:
-        raise ValueError("the llm arm needs --backend transformers|openai")
-    events = args.events or settings.events_target
-    result = simulate(cfg, settings, events, progress=not args.quiet)
-    if not args.quiet:
+        raise typer.BadParameter("the llm arm needs --backend transformers|openai")
+    result = simulate(cfg, settings, events or settings.events_target, progress=not quiet)
+    if not quiet:
         print(json.dumps({k: v for k, v in result.items() if k != "config"}, indent=2))
     return result
 
 
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint simulate`` on ``argv`` (for tests and scripts); returns what happened plus the ground truth."""
+    return run(cli, argv, "waypoint simulate")
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    cli(prog_name="python -m training.simulator")

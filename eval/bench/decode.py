@@ -30,12 +30,14 @@ Writes ``eval/reports/bench_decode.{json,md,png}``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
+
+from app.clikit import command_typer, run
 from eval.bench.common import load_now, machine_info, percentiles
 from retrieval.threads import set_process_threads
 
@@ -235,24 +237,28 @@ def plot(data: dict[str, Any], path: Path) -> str:
     return str(path)
 
 
-def main(argv: list[str] | None = None) -> int:
+cli = command_typer()
 
+
+@cli.command("decode")
+def decode_command(
+    n: Annotated[int, typer.Option(help="timed requests (plus one warm-up)")] = 8,
+    configs: Annotated[str, typer.Option(help=f"comma-separated, of {', '.join(CONFIGS)}")] = "",
+    threads: Annotated[int, typer.Option(help="torch threads (the bench's default: 1, shared CPUs)")] = 1,
+    out_dir: str = "",
+) -> dict:
+    """In-process constrained decoding, change by change: seconds per explanation answer and what it cost
+    (eval/reports/bench_decode)."""
     from retrieval.reports import REPORT_DIR, write_report
     from retrieval.settings import get_settings
 
-    p = argparse.ArgumentParser(prog="python -m eval.bench.decode", description=__doc__.split("\n")[0])
-    p.add_argument("--n", type=int, default=8, help="timed requests (plus one warm-up)")
-    p.add_argument("--configs", default="", help=f"comma-separated, of {', '.join(CONFIGS)}")
-    p.add_argument("--threads", type=int, default=1, help="torch threads (the bench's default: 1, shared CPUs)")
-    p.add_argument("--out-dir", default="")
-    a = p.parse_args(argv)
-    set_process_threads(max(1, a.threads))
-    configs = [c.strip() for c in a.configs.split(",") if c.strip()] or None
-    out = Path(a.out_dir) if a.out_dir else REPORT_DIR
+    set_process_threads(max(1, threads))
+    chosen = [c.strip() for c in configs.split(",") if c.strip()] or None
+    out = Path(out_dir) if out_dir else REPORT_DIR
     out.mkdir(parents=True, exist_ok=True)
     partial = out / "bench_decode.partial.jsonl"
     partial.unlink(missing_ok=True)
-    data = compare(get_settings(), n=a.n, configs=configs, partial=partial)
+    data = compare(get_settings(), n=n, configs=chosen, partial=partial)
     data["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     data["machine"] = machine_info()
     data["plot"] = plot(data, out / "bench_decode.png")
@@ -260,8 +266,13 @@ def main(argv: list[str] | None = None) -> int:
     partial.unlink(missing_ok=True)  # the report has every row now
     print(json.dumps(data["summary"], indent=1))
     print(f"wrote {json_path} and {md_path}")
-    return 0
+    return data
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``python -m eval.bench.decode`` on ``argv`` (for scripts); returns the report data."""
+    return run(cli, argv, "python -m eval.bench.decode")
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    cli(prog_name="python -m eval.bench.decode")

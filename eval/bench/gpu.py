@@ -1,7 +1,7 @@
 """The same generation and training throughput on a CUDA GPU (the "same scripts on GPU" row).
 
 Run on a GPU machine that may lack Waypoint's own dependencies, so this module imports only torch,
-transformers, peft, trl and datasets::
+transformers, peft, trl, datasets and typer (a transformers requirement)::
 
     python -m eval.bench.gpu --model-dir DIR --examples bench_gpu_examples.json --out bench_gpu.json
 
@@ -20,13 +20,14 @@ measured on GPU (its wheel cannot travel to that machine).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 __all__ = ["export_examples", "main"]
 
@@ -216,43 +217,50 @@ def training(
     return rows
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    p = argparse.ArgumentParser(prog="python -m eval.bench.gpu", description=__doc__.split("\n")[0])
-    p.add_argument("--model-dir", required=True)
-    p.add_argument("--examples", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--batches", default="1,4,16,64")
-    p.add_argument("--max-new-tokens", type=int, default=320)
-    p.add_argument("--methods", default="sft,dpo,kto")
-    p.add_argument("--steps", type=int, default=8)
-    p.add_argument("--batch", type=int, default=8)
-    p.add_argument("--max-length", type=int, default=2048)
-    a = p.parse_args(argv)
+cli = typer.Typer(add_completion=False)  # typer itself, not app.clikit: this module travels without Waypoint's deps
+
+
+@cli.command("gpu")
+def gpu_command(
+    model_dir: Annotated[Path, typer.Option(help="SmolLM2's config.json and tokenizer (weights optional)")],
+    examples: Annotated[Path, typer.Option(help="prompts and completions from export_examples (JSON)")],
+    out: Annotated[Path, typer.Option(help="the JSON report to write")],
+    batches: Annotated[str, typer.Option(help="generation batch sizes, comma-separated")] = "1,4,16,64",
+    max_new_tokens: int = 320,
+    methods: Annotated[str, typer.Option(help="trl trainers, comma-separated")] = "sft,dpo,kto",
+    steps: int = 8,
+    batch: int = 8,
+    max_length: int = 2048,
+) -> dict[str, Any]:
+    """The same generation and training throughput on a CUDA GPU (the "same scripts on GPU" row)."""
     import torch
 
-    examples = json.loads(Path(a.examples).read_text())
+    rows = json.loads(examples.read_text())
     started = time.perf_counter()
-    out: dict[str, Any] = {
+    report: dict[str, Any] = {
         "device": torch.cuda.get_device_name(0),
         "torch": torch.__version__,
         "cpus": os.cpu_count(),
-        "examples": len(examples),
+        "examples": len(rows),
     }
     try:
-        out["generation"] = generation(
-            Path(a.model_dir), examples, [int(x) for x in a.batches.split(",")], a.max_new_tokens
-        )
+        report["generation"] = generation(model_dir, rows, [int(x) for x in batches.split(",")], max_new_tokens)
     except Exception as exc:  # noqa: BLE001
-        out["generation_error"] = f"{type(exc).__name__}: {exc}"
+        report["generation_error"] = f"{type(exc).__name__}: {exc}"
     try:
-        out["training"] = training(Path(a.model_dir), examples, a.methods.split(","), a.steps, a.batch, a.max_length)
+        report["training"] = training(model_dir, rows, methods.split(","), steps, batch, max_length)
     except Exception as exc:  # noqa: BLE001
-        out["training_error"] = f"{type(exc).__name__}: {exc}"
-    out["seconds"] = round(time.perf_counter() - started, 1)
-    Path(a.out).write_text(json.dumps(out, indent=2))
-    print(json.dumps(out, indent=2))
-    return out
+        report["training_error"] = f"{type(exc).__name__}: {exc}"
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    out.write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    return report
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """``python -m eval.bench.gpu`` on ``argv`` (for scripts); returns the report."""
+    return typer.main.get_command(cli).main(args=argv, prog_name="python -m eval.bench.gpu", standalone_mode=False)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    cli(prog_name="python -m eval.bench.gpu")

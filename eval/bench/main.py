@@ -12,19 +12,19 @@ A section that fails is recorded with its error instead of stopping the others.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
-import shlex
 import sys
 import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from pydantic import BaseModel, Field
 
+from app.clikit import command_line, command_typer, run as run_command
 from eval.bench.common import load_now, machine_info
 from retrieval.reports import REPORT_DIR, write_report
 from retrieval.threads import set_process_threads
@@ -77,62 +77,71 @@ def _csv(text: str, cast: Callable = str) -> list:
     return [cast(x.strip()) for x in text.split(",") if x.strip()]
 
 
-def parse_args(argv: list[str] | None) -> BenchConfig:
-    p = argparse.ArgumentParser(
-        prog="waypoint bench", description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    p.add_argument("--quick", action="store_true", help="CI budget: retrieval at 10k, recommend, composer (< 2 min)")
-    p.add_argument("--only", default=None, help=f"comma-separated sections: {','.join(SECTIONS)}")
-    p.add_argument("--sizes", default=None, help="vector counts, e.g. 10000,100000,1000000")
-    p.add_argument("--queries", type=int, default=None)
-    p.add_argument("--max-real", type=int, default=None, help="cap on real-text vectors")
-    p.add_argument("--embed-budget", type=float, default=None, help="seconds for embedding uncached real texts")
-    p.add_argument("--case-timeout", type=float, default=None, help="time box per (backend, size), seconds")
-    p.add_argument("--query-budget", type=float, default=None, help="seconds of queries per case")
-    p.add_argument("--retrieval-backends", default=None, help="edge,client_local")
-    p.add_argument("--recommend-n", type=int, default=None)
-    p.add_argument("--explain-backends", default=None, help="deterministic,transformers,openai")
-    p.add_argument("--explain-n", type=int, default=None)
-    p.add_argument("--explain-llm-n", type=int, default=None)
-    p.add_argument("--llm-backends", default=None, help="transformers,vllm")
-    p.add_argument("--levels", default=None, help="concurrency levels, e.g. 1,4,16")
-    p.add_argument("--max-tokens", type=int, default=None, help="max generated tokens (default: settings)")
-    p.add_argument("--start-vllm", action="store_true", help="start a vLLM server (.venv-vllm) on a free port")
-    p.add_argument("--vllm-url", default="", help="an already running vLLM server's /v1 URL")
-    p.add_argument("--vllm-model", default="smollm2-135m-instruct")
-    p.add_argument("--train-methods", default=None, help="cross-encoder,sft,dpo,kto")
-    p.add_argument("--train-steps", type=int, default=None)
-    p.add_argument("--train-batch", type=int, default=None)
-    p.add_argument("--out-dir", default="", help="report folder (default eval/reports)")
-    p.add_argument("--no-merge", action="store_true", help="do not carry over sections from the existing report")
-    p.add_argument(
-        "--torch-threads",
-        type=int,
-        default=1,
-        help="torch threads in this process (1: on a shared 2-core machine, 2 threads ran 8x slower)",
-    )
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quiet", action="store_true")
-    p.add_argument(
-        "--render-only",
-        action="store_true",
-        help="rewrite the markdown and plots from the existing JSON report; measure nothing",
-    )
-    a = p.parse_args(argv)
+cli = command_typer()
 
+
+@cli.command("bench", epilog=__doc__.split("\n\n")[1] if __doc__ else None)
+def bench_command(
+    ctx: typer.Context,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="CI budget: retrieval at 10k, recommend, composer (< 2 min)")
+    ] = False,
+    only: Annotated[str | None, typer.Option(help=f"comma-separated sections: {','.join(SECTIONS)}")] = None,
+    sizes: Annotated[str | None, typer.Option(help="vector counts, e.g. 10000,100000,1000000")] = None,
+    queries: int | None = None,
+    max_real: Annotated[int | None, typer.Option(help="cap on real-text vectors")] = None,
+    embed_budget: Annotated[float | None, typer.Option(help="seconds for embedding uncached real texts")] = None,
+    case_timeout: Annotated[float | None, typer.Option(help="time box per (backend, size), seconds")] = None,
+    query_budget: Annotated[float | None, typer.Option(help="seconds of queries per case")] = None,
+    retrieval_backends: Annotated[str | None, typer.Option(help="edge,client_local")] = None,
+    recommend_n: int | None = None,
+    explain_backends: Annotated[str | None, typer.Option(help="deterministic,transformers,openai")] = None,
+    explain_n: int | None = None,
+    explain_llm_n: int | None = None,
+    llm_backends: Annotated[str | None, typer.Option(help="transformers,vllm")] = None,
+    levels: Annotated[str | None, typer.Option(help="concurrency levels, e.g. 1,4,16")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="max generated tokens (default: settings)")] = None,
+    start_vllm: Annotated[
+        bool, typer.Option("--start-vllm", help="start a vLLM server (.venv-vllm) on a free port")
+    ] = False,
+    vllm_url: Annotated[str, typer.Option(help="an already running vLLM server's /v1 URL")] = "",
+    vllm_model: str = "smollm2-135m-instruct",
+    train_methods: Annotated[str | None, typer.Option(help="cross-encoder,sft,dpo,kto")] = None,
+    train_steps: int | None = None,
+    train_batch: int | None = None,
+    out_dir: Annotated[str, typer.Option(help="report folder (default eval/reports)")] = "",
+    no_merge: Annotated[
+        bool, typer.Option("--no-merge", help="do not carry over sections from the existing report")
+    ] = False,
+    torch_threads: Annotated[
+        int,
+        typer.Option(help="torch threads in this process (1: on a shared 2-core machine, 2 threads ran 8x slower)"),
+    ] = 1,
+    seed: int = 0,
+    quiet: Annotated[bool, typer.Option("--quiet")] = False,
+    render_only: Annotated[
+        bool,
+        typer.Option(
+            "--render-only", help="rewrite the markdown and plots from the existing JSON report; measure nothing"
+        ),
+    ] = False,
+) -> dict | BenchConfig:
+    """Benchmarks (retrieval, recommendation, explanation, LLM throughput, training); --quick for CI.
+
+    Writes eval/reports/bench{,_quick}.{json,md,png}."""
     cfg: dict[str, Any] = {
-        "quick": a.quick,
-        "start_vllm": a.start_vllm,
-        "vllm_url": a.vllm_url,
-        "vllm_model": a.vllm_model,
-        "out_dir": a.out_dir,
-        "merge": not a.no_merge,
-        "seed": a.seed,
-        "progress": not a.quiet,
-        "torch_threads": a.torch_threads,
-        "render_only": a.render_only,
+        "quick": quick,
+        "start_vllm": start_vllm,
+        "vllm_url": vllm_url,
+        "vllm_model": vllm_model,
+        "out_dir": out_dir,
+        "merge": not no_merge,
+        "seed": seed,
+        "progress": not quiet,
+        "torch_threads": torch_threads,
+        "render_only": render_only,
     }
-    if a.quick:
+    if quick:
         cfg.update(
             only=list(QUICK_SECTIONS),
             sizes=[10_000],
@@ -150,37 +159,49 @@ def parse_args(argv: list[str] | None) -> BenchConfig:
             train_batch=2,
             levels=[1, 4],
         )
-    overrides = {
-        "only": _csv(a.only) if a.only else None,
-        "sizes": _csv(a.sizes, int) if a.sizes else None,
-        "queries": a.queries,
-        "max_real": a.max_real,
-        "embed_budget_s": a.embed_budget,
-        "case_timeout_s": a.case_timeout,
-        "query_budget_s": a.query_budget,
-        "retrieval_backends": _csv(a.retrieval_backends) if a.retrieval_backends else None,
-        "recommend_n": a.recommend_n,
-        "explain_n": a.explain_n,
-        "explain_llm_n": a.explain_llm_n,
-        "explain_backends": _csv(a.explain_backends) if a.explain_backends else None,
-        "llm_backends": _csv(a.llm_backends) if a.llm_backends else None,
-        "levels": _csv(a.levels, int) if a.levels else None,
-        "max_tokens": a.max_tokens,
-        "train_methods": _csv(a.train_methods) if a.train_methods else None,
-        "train_steps": a.train_steps,
-        "train_batch": a.train_batch,
-    }
+    try:
+        overrides = {
+            "only": _csv(only) if only else None,
+            "sizes": _csv(sizes, int) if sizes else None,
+            "queries": queries,
+            "max_real": max_real,
+            "embed_budget_s": embed_budget,
+            "case_timeout_s": case_timeout,
+            "query_budget_s": query_budget,
+            "retrieval_backends": _csv(retrieval_backends) if retrieval_backends else None,
+            "recommend_n": recommend_n,
+            "explain_n": explain_n,
+            "explain_llm_n": explain_llm_n,
+            "explain_backends": _csv(explain_backends) if explain_backends else None,
+            "llm_backends": _csv(llm_backends) if llm_backends else None,
+            "levels": _csv(levels, int) if levels else None,
+            "max_tokens": max_tokens,
+            "train_methods": _csv(train_methods) if train_methods else None,
+            "train_steps": train_steps,
+            "train_batch": train_batch,
+        }
+    except ValueError as exc:  # --sizes or --levels that are not integers
+        raise typer.BadParameter(str(exc)) from None
     cfg.update({k: v for k, v in overrides.items() if v is not None})
     config = BenchConfig(**cfg)
     unknown = [s for s in config.only if s not in SECTIONS]
     if unknown:
-        p.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+        raise typer.BadParameter(
+            f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}", param_hint="--only"
+        )
     bad = [b for b in config.retrieval_backends if b not in ("edge", "client_local")]
     if bad:
-        p.error(f"unknown retrieval backend(s) {', '.join(bad)}")
+        raise typer.BadParameter(f"unknown retrieval backend(s) {', '.join(bad)}", param_hint="--retrieval-backends")
     if any(n < 100 for n in config.sizes):
-        p.error("--sizes must each be at least 100")
-    return config
+        raise typer.BadParameter("each must be at least 100", param_hint="--sizes")
+    if (ctx.obj or {}).get("parse_only"):
+        return config
+    return run_bench(config, command_line(ctx))
+
+
+def parse_args(argv: list[str] | None) -> BenchConfig:
+    """The :class:`BenchConfig` that ``waypoint bench ARGV`` would run (bad arguments exit 2, as there)."""
+    return run_command(cli, argv, "waypoint bench", obj={"parse_only": True})
 
 
 def _guard(name: str, fn: Callable[[], dict], progress: bool) -> dict:
@@ -413,11 +434,14 @@ def run(config: BenchConfig) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    """``waypoint bench [--quick] [--only ...]``; returns the report data (also written to disk)."""
+    """``waypoint bench [--quick] [--only ...]`` on ``argv``; returns the report data (also written to disk)."""
+    return run_command(cli, argv, "waypoint bench")
 
+
+def run_bench(config: BenchConfig, command: str) -> dict:
+    """Run the configured sections and write the report; ``command`` is how the run was asked for."""
     from eval.bench.report import markdown, plots
 
-    config = parse_args(argv)
     if config.render_only:
         return render(Path(config.out_dir) if config.out_dir else REPORT_DIR, config.report_name)
     set_process_threads(max(1, config.torch_threads))  # before machine_info() records it
@@ -438,9 +462,8 @@ def main(argv: list[str] | None = None) -> dict:
                 sections[name] = sec
                 carried.append(name)
     sections = {name: sections[name] for name in SECTIONS if name in sections}
-    command = "waypoint bench " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     data: dict[str, Any] = {
-        "command": command.strip(),
+        "command": command,
         "config": config.model_dump(),
         "machine": machine,
         "load_at_end": load_now(),
@@ -481,4 +504,4 @@ def render(out_dir: Path, name: str) -> dict:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    cli(prog_name="python -m eval.bench.main")

@@ -43,10 +43,12 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import typer
 
+from app.clikit import command_line, command_typer, run as run_command
 from eval.bench.common import Deadline, load_now
 from eval.slips import check_explanation, count as count_slips
 
@@ -424,49 +426,72 @@ def report(data: dict, out_dir: Path | None = None, name: str = NAME) -> tuple[P
     return write_report(name, data, "\n".join(md) + "\n", folder)
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """``python -m eval.bench.serve_explain [--configs default,base] [--levels 1,4] [--pairs 24] [--out-dir D]``."""
-    import argparse
-
-    from retrieval.settings import get_settings
-
-    parser = argparse.ArgumentParser(prog="waypoint eval explain --http", description=__doc__.split("\n")[0])
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    return run_from_args(args, get_settings(), argv)
+ConfigsOption = Annotated[
+    str,
+    typer.Option(help="explainers: default (what a fresh install serves), base (no adapter), or adapter dirs"),
+]
+LevelsOption = Annotated[str, typer.Option(help="concurrency levels")]
+PairsOption = Annotated[int, typer.Option(help="pairs explained at each level")]
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument(
-        "--configs",
-        default=",".join(DEFAULT_CONFIGS),
-        help="explainers: default (what a fresh install serves), base (no adapter), or adapter dirs",
-    )
-    parser.add_argument("--levels", default=",".join(map(str, DEFAULT_LEVELS)), help="concurrency levels")
-    parser.add_argument("--pairs", type=int, default=DEFAULT_PAIRS)
-    parser.add_argument("--out-dir", default=None)
-    parser.add_argument("--quiet", action="store_true")
-
-
-def run_from_args(args, settings, argv: list[str] | None) -> dict:
+def run_http(
+    settings,
+    *,
+    configs: str = ",".join(DEFAULT_CONFIGS),
+    levels: str = ",".join(map(str, DEFAULT_LEVELS)),
+    pairs: int = DEFAULT_PAIRS,
+    out_dir: str | None = None,
+    quiet: bool = False,
+    command: str = "waypoint eval explain --http",
+) -> dict:
+    """Measure, write the report and return its data (``command``: how it was asked for, for the report)."""
     started = time.perf_counter()
     load = load_now()
     data = run(
         settings,
-        configs=[c.strip() for c in args.configs.split(",") if c.strip()],
-        levels=[int(x) for x in args.levels.split(",") if x.strip()],
-        n=args.pairs,
-        progress=not args.quiet,
+        configs=[c.strip() for c in configs.split(",") if c.strip()],
+        levels=[int(x) for x in levels.split(",") if x.strip()],
+        n=pairs,
+        progress=not quiet,
     )
-    data.update(
-        command="waypoint eval explain --http " + " ".join(a for a in (argv or []) if a != "--http"),
-        load_at_start=load,
-        seconds=round(time.perf_counter() - started, 1),
-    )
-    report(data, Path(args.out_dir) if args.out_dir else None)
+    data.update(command=command, load_at_start=load, seconds=round(time.perf_counter() - started, 1))
+    report(data, Path(out_dir) if out_dir else None)
     return data
+
+
+cli = command_typer()
+
+
+@cli.command("serve-explain")
+def serve_explain_command(
+    ctx: typer.Context,
+    configs: ConfigsOption = ",".join(DEFAULT_CONFIGS),
+    levels: LevelsOption = ",".join(map(str, DEFAULT_LEVELS)),
+    pairs: PairsOption = DEFAULT_PAIRS,
+    out_dir: str | None = None,
+    quiet: Annotated[bool, typer.Option("--quiet")] = False,
+) -> dict:
+    """Explanations measured through a real ``waypoint serve`` (as ``waypoint eval explain --http``)."""
+    from retrieval.settings import get_settings
+
+    data = run_http(
+        get_settings(),
+        configs=configs,
+        levels=levels,
+        pairs=pairs,
+        out_dir=out_dir,
+        quiet=quiet,
+        command=command_line(ctx),
+    )
+    print(json.dumps(data["configs"], indent=2, default=str))
+    return data
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``python -m eval.bench.serve_explain [--configs default,base] [--levels 1,4] [--pairs 24] [--out-dir D]``."""
+    return run_command(cli, argv, "python -m eval.bench.serve_explain")
 
 
 if __name__ == "__main__":  # pragma: no cover
     logging.basicConfig(level=logging.INFO)
-    print(json.dumps({k: v for k, v in main()["configs"].items()}, indent=2, default=str))
+    cli(prog_name="python -m eval.bench.serve_explain")

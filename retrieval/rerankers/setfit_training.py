@@ -21,7 +21,6 @@ Run: ``python -m training.setfit_models [--task family|intent|both] [--tiny]``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import tempfile
@@ -180,25 +179,3 @@ def train(config: SetFitConfig | None = None) -> dict:
 
     reset_cache()
     return out
-
-
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description="Train the SetFit job-family and intent classifiers.")
-    parser.add_argument("--task", choices=["family", "intent", "both"], default="both")
-    parser.add_argument("--tiny", action="store_true", help="CI budget (a few steps)")
-    parser.add_argument("--max-steps", type=int, default=None)
-    parser.add_argument("--output-dir", default=None)
-    args = parser.parse_args(argv)
-    tasks = ["family", "intent"] if args.task == "both" else [args.task]
-    config = SetFitConfig.tiny(tasks=tasks) if args.tiny else SetFitConfig(tasks=tasks)
-    if args.max_steps is not None:
-        config.max_steps = args.max_steps
-    if args.output_dir:
-        config.output_dir = args.output_dir
-    stats = train(config)
-    print(json.dumps(stats, indent=2))
-    return stats
-
-
-if __name__ == "__main__":
-    main()

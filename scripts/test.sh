@@ -9,10 +9,12 @@
 #   2. the real-data home the integration tiers share (tests/session_home.py: catalogue, models, the
 #      converted SmolLM2) builds in the background, on one core, while the browser and PostgreSQL install
 #      and the unit tier runs on the other;
-#   3. the integration and e2e tiers run on two workers (`-n 2 --dist loadfile`: a module's tests stay on
-#      one worker, so a module's server starts once), each with one thread (two OpenMP threads per
-#      process on two busy cores spin against each other: retrieval/threads.py), each on its own view of
-#      the built home.
+#   3. the integration and e2e tiers start on two workers as soon as the unit tier ends (`-n 2 --dist
+#      loadfile`: a module's tests stay on one worker, so a module's server starts once), the modules that
+#      do not need the real-data home first (the vLLM server, the wheel install, the trl runs), so the
+#      build's last minutes are not spent waiting; each worker runs one thread (two OpenMP threads per
+#      process on two busy cores spin against each other: retrieval/threads.py) on its own view of the
+#      built home.
 # WAYPOINT_TEST_HOME (default var/test-home) is where that home is built; a later `make test` reuses it
 # when the data and the builders' versions are unchanged. TEST_WORKERS=1 runs the last step in one process.
 set -uo pipefail
@@ -50,16 +52,15 @@ run_pytest() {  # pytest's exit code, with 5 (nothing collected) read as success
 rc=0
 WAYPOINT_COMPUTE_THREADS=1 WAYPOINT_TEST_THREADS=1 run_pytest -q -m unit --durations=10 || rc=$?
 
-started=$(date +%s)
-if wait $home; then
-    echo ">> test home ready ($(tail -n 1 var/test-home.log)); waited $(( $(date +%s) - started )) s after the unit tier"
-else
-    # The session fixture builds it again and fails the tests that need it with the real error.
-    echo "!! building the test home failed (var/test-home.log):"
-    tail -n 40 var/test-home.log
-fi
-
+# The home may still be building: modules that do not need it run first (tests/conftest.py), and a test
+# that needs it waits for the build's lock (tests/session_home.py).
 parallel=()
 [ "$WORKERS" -gt 1 ] && parallel=(-n "$WORKERS" --dist loadfile)
 WAYPOINT_COMPUTE_THREADS=1 WAYPOINT_TEST_THREADS=1 run_pytest -q -m "not unit" "${parallel[@]}" --durations=25 || rc=$?
+
+if ! wait $home; then
+    # the session fixture built it again and failed the tests that needed it with the real error
+    echo "!! the background build of the test home failed (var/test-home.log):"
+    tail -n 40 var/test-home.log
+fi
 exit $rc

@@ -156,6 +156,48 @@ def _tier_environment(request, tmp_path_factory):
     _clear_process_caches()
 
 
+# ------------------------------------------------------------------------------- memory per process
+# Homes whose loaded models stay cached for the whole session: the real-data home and the synthetic one.
+_SESSION_HOMES: set[str] = set()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _free_other_homes_models():
+    """After each module, forget the models loaded for any other home (a test's mirror or copy of the session
+    home, a home built in tmp): each is a second copy of the occupation features (~0.75 GB) or an LLM.
+
+    Why: the process-wide caches keep one instance per home until the process ends, so a worker that ran
+    several modules with private homes grew to 8 GB and, beside the other worker and its servers, was
+    killed for memory on 24 GB. The session's own homes stay loaded (reloading costs seconds)."""
+    yield
+    import gc
+    import sys
+
+    def kept(path: str) -> bool:
+        return any(path == home or path.startswith(home + os.sep) for home in _SESSION_HOMES)
+
+    occupations = sys.modules.get("retrieval.occupations.service")
+    if occupations is not None:
+        with occupations._INSTANCE_LOCK:
+            for key in [k for k in occupations._INSTANCES if not kept(k[0])]:
+                del occupations._INSTANCES[key]
+        understanding = sys.modules.get("retrieval.understanding.service")
+        if understanding is not None:
+            alive = {id(r) for r in occupations._INSTANCES.values()}
+            for key in [k for k in understanding._LINKERS if k not in alive]:
+                del understanding._LINKERS[key]
+    factory = sys.modules.get("app.llm.factory")
+    if factory is not None:
+        with factory._lock:
+            for key in [k for k in factory._cache if not kept(str(k[2]) if len(k) > 2 else "")]:
+                backend = factory._cache.pop(key)
+                try:
+                    backend.close()
+                except Exception:  # noqa: BLE001 - best effort: it is being dropped
+                    pass
+    gc.collect()
+
+
 # --------------------------------------------------------------------------- the synthetic catalogue
 @pytest.fixture(scope="session")
 def synthetic_data(tmp_path_factory) -> Path:
@@ -177,6 +219,7 @@ def synthetic_home(tmp_path_factory, synthetic_data) -> Path:
         _clear_process_caches()
         build_synthetic_home(home, synthetic_data)
     _clear_process_caches()
+    _SESSION_HOMES.add(str(home))
     return home
 
 
@@ -261,6 +304,7 @@ def waypoint_home(tmp_path_factory, data_dir) -> Path:
     os.environ.update(flags)
     home = session_home(tmp_path_factory, catalogue=True, data=data_dir)
     _REAL_ENV.update({"WAYPOINT_HOME": str(home), "WAYPOINT_DATA": str(data_dir), **flags})
+    _SESSION_HOMES.add(str(home))
     os.environ.update(_REAL_ENV)
     get_settings.cache_clear()
     return home

@@ -4,6 +4,7 @@
     waypoint bench                              # everything the machine allows (LLM needs a server, see below)
     waypoint bench --only llm --start-vllm      # vLLM vs transformers at 1/4/16 (starts vLLM on a free port)
     waypoint bench --only llm --vllm-url http://127.0.0.1:8001/v1
+    waypoint bench --only runtimes              # ONNX Runtime GenAI / OpenVINO / CTranslate2 vs the serving default
 
 With ``--only``, the sections not run are carried over from the existing report (each keeps its
 ``measured_at``), so one report can be filled section by section; ``--no-merge`` starts afresh.
@@ -31,15 +32,19 @@ from retrieval.threads import set_process_threads
 
 log = logging.getLogger(__name__)
 
-SECTIONS = ("retrieval", "recommend", "explain", "llm", "training")
+SECTIONS = ("retrieval", "recommend", "explain", "llm", "training", "runtimes")
 QUICK_SECTIONS = ("retrieval", "recommend", "explain")
+#: What a plain ``waypoint bench`` runs: ``runtimes`` only when asked (``--only runtimes``), since it needs the
+#: runtimes' own virtualenv (``python -m eval.bench.runtimes --setup``) and writes its own report,
+#: ``bench_runtimes.{json,md,png}`` (eval/bench/runtimes.py).
+DEFAULT_SECTIONS = SECTIONS[:-1]
 
 
 class BenchConfig(BaseModel):
     """Everything a run is parameterised by (quick and full defaults differ; flags override)."""
 
     quick: bool = False
-    only: list[str] = Field(default_factory=lambda: list(SECTIONS))
+    only: list[str] = Field(default_factory=lambda: list(DEFAULT_SECTIONS))
     sizes: list[int] = Field(default_factory=lambda: [10_000, 100_000, 1_000_000])
     queries: int = 200
     max_real: int = 100_000
@@ -61,6 +66,7 @@ class BenchConfig(BaseModel):
     train_methods: list[str] = Field(default_factory=lambda: ["cross-encoder", "sft", "dpo", "kto"])
     train_steps: int = 4
     train_batch: int = 4
+    runtimes_n: int = 6
     out_dir: str = ""
     merge: bool = True
     torch_threads: int = 1
@@ -109,6 +115,7 @@ def bench_command(
     train_methods: Annotated[str | None, typer.Option(help="cross-encoder,sft,dpo,kto")] = None,
     train_steps: int | None = None,
     train_batch: int | None = None,
+    runtimes_n: Annotated[int | None, typer.Option(help="runtimes section: timed requests per runtime")] = None,
     out_dir: Annotated[str, typer.Option(help="report folder (default eval/reports)")] = "",
     no_merge: Annotated[
         bool, typer.Option("--no-merge", help="do not carry over sections from the existing report")
@@ -179,6 +186,7 @@ def bench_command(
             "train_methods": _csv(train_methods) if train_methods else None,
             "train_steps": train_steps,
             "train_batch": train_batch,
+            "runtimes_n": runtimes_n,
         }
     except ValueError as exc:  # --sizes or --levels that are not integers
         raise typer.BadParameter(str(exc)) from None
@@ -430,6 +438,23 @@ def run(config: BenchConfig) -> dict[str, Any]:
             return {"rows": rows}
 
         sections["training"] = _guard("training", training_section, P)
+
+    if "runtimes" in config.only:
+
+        def runtimes_section() -> dict:
+            from eval.bench import runtimes
+
+            data = runtimes.run(
+                settings,
+                n=config.runtimes_n,
+                threads=max(1, config.torch_threads),
+                out_dir=Path(config.out_dir) if config.out_dir else None,
+                progress=P,
+            )
+            keep = ("requests", "max_new_tokens", "threads", "reference", "configs", "failed", "summary", "verdict")
+            return {"report": "bench_runtimes.md", **{k: data[k] for k in keep}}
+
+        sections["runtimes"] = _guard("runtimes", runtimes_section, P)
     return sections
 
 

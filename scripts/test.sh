@@ -42,9 +42,10 @@ fi
 echo ">> vLLM venv ready"
 [ $rc -eq 0 ] || { kill "$home" 2>/dev/null; exit $rc; }
 
-run_pytest() {  # pytest's exit code, with 5 (nothing collected) read as success
-    "$PY" -m pytest "$@"
+run_pytest() {  # pytest's exit code, with 5 (nothing collected) read as success; interrupted after LIMIT_S
+    timeout --signal=INT --kill-after=120 "${LIMIT_S:-3600}" "$PY" -m pytest "$@"
     local r=$?
+    [ $r -eq 124 ] && echo "!! pytest did not finish in ${LIMIT_S:-3600} s and was interrupted"
     [ $r -eq 5 ] && return 0
     return $r
 }
@@ -54,9 +55,14 @@ WAYPOINT_COMPUTE_THREADS=1 WAYPOINT_TEST_THREADS=1 run_pytest -q -m unit --durat
 
 # The home may still be building: modules that do not need it run first (tests/conftest.py), and a test
 # that needs it waits for the build's lock (tests/session_home.py).
+# A worker killed mid-test (out of memory, say) has left pytest-xdist's controller waiting forever for a
+# test that will not come back: after LIMIT_S the run is interrupted (pytest prints what failed so far)
+# instead of hanging until CI's own limit.
 parallel=()
 [ "$WORKERS" -gt 1 ] && parallel=(-n "$WORKERS" --dist loadfile)
-WAYPOINT_COMPUTE_THREADS=1 WAYPOINT_TEST_THREADS=1 run_pytest -q -m "not unit" "${parallel[@]}" --durations=25 || rc=$?
+LIMIT_S="${TEST_LIMIT_S:-3600}"
+WAYPOINT_COMPUTE_THREADS=1 WAYPOINT_TEST_THREADS=1 \
+    run_pytest -q -m "not unit" "${parallel[@]}" --durations=25 || rc=$?
 
 if ! wait $home; then
     # the session fixture built it again and failed the tests that needed it with the real error

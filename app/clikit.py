@@ -152,6 +152,17 @@ def command_line(ctx: typer.Context) -> str:
     return shlex.join(parts)
 
 
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into ``SystemExit(143)`` for the rest of the process, so a command's ``finally`` blocks run
+    (a long command that started a server stops it when the command is stopped, not only on Ctrl-C)."""
+    import signal
+
+    def _exit(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _exit)
+
+
 def print_json(obj: Any) -> None:
     """A command's result on stdout, as JSON (the last thing a ``waypoint train`` command prints)."""
     print(json.dumps(obj, indent=2, default=str))

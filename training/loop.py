@@ -43,7 +43,7 @@ import httpx
 import typer
 from pydantic import BaseModel, Field
 
-from app.clikit import command_typer, run
+from app.clikit import command_typer, exit_on_sigterm, run
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.settings import Settings, get_settings
 from retrieval.threads import set_process_threads
@@ -689,6 +689,7 @@ def loop_command(
         cfg = LoopConfig.model_validate(data)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+    exit_on_sigterm()  # a stopped loop stops the server it started (run_loop's finally)
     out = run_loop(cfg, report_dir=out_dir)
     shown = (
         "minutes",

@@ -50,7 +50,6 @@ from training.lora import (
     default_out,
     finish_adapter,
     load_model,
-    read_jsonl,
     set_threads,
     to_dataset,
     train_stats,
@@ -185,8 +184,7 @@ def dpo_command(
 
     Prints the adapter's metadata (or, with --dry-run, the data it would train on) as JSON."""
     from retrieval.settings import get_settings
-    from training.golden import ensure_golden
-    from training.preferences import build_preferences, default_dir as prefs_dir
+    from training.preferences import default_dir as prefs_dir, verifier_preferences
 
     train_config = config_from_options(
         "dpo",
@@ -207,18 +205,9 @@ def dpo_command(
     data_paths: list[str] = []
     if source in ("verifier", "both"):
         pairs_path = pairs_file or prefs_dir(settings) / "dpo.jsonl"
-        if not pairs_path.is_file():
-            golden_dir = ensure_golden(settings, tiny=tiny)
-            build_preferences(
-                settings,
-                golden_dir,
-                pairs_path.parent,
-                adapter=adapter,
-                prompts=2 if tiny else 40,
-                samples=2 if tiny else 4,
-                threads=train_config.threads or None,
-            )
-        pairs += read_jsonl(pairs_path)
+        pairs += verifier_preferences(
+            settings, pairs_path, adapter=adapter, tiny=tiny, threads=train_config.threads or None
+        )
         data_paths.append(str(pairs_path))
     if source in ("feedback", "both"):
         logged = feedback_pairs(settings)

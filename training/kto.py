@@ -57,7 +57,6 @@ from training.lora import (
     default_out,
     finish_adapter,
     load_model,
-    read_jsonl,
     set_threads,
     to_dataset,
     train_stats,
@@ -224,8 +223,7 @@ def kto_command(
     Prints the adapter's metadata (or, with --dry-run, the data it would train on) as JSON."""
     from retrieval.settings import get_settings
     from training.dpo import default_sft_adapter
-    from training.golden import ensure_golden
-    from training.preferences import build_preferences, default_dir as prefs_dir
+    from training.preferences import default_dir as prefs_dir, verifier_preferences
 
     train_config = config_from_options(
         "kto",
@@ -256,18 +254,10 @@ def kto_command(
     if not examples:
         chosen = "verifier"
         path = examples_file or prefs_dir(settings) / "kto.jsonl"
-        if not path.is_file():
-            golden_dir = ensure_golden(settings, tiny=tiny)
-            build_preferences(
-                settings,
-                golden_dir,
-                path.parent,
-                adapter=adapter,
-                prompts=2 if tiny else 40,
-                samples=2 if tiny else 4,
-                threads=train_config.threads or None,
-            )
-        examples, data_path = read_jsonl(path), str(path)
+        examples = verifier_preferences(
+            settings, path, adapter=adapter, tiny=tiny, threads=train_config.threads or None
+        )
+        data_path = str(path)
     if dry_run:
         result: dict[str, Any] = {
             "method": "kto",

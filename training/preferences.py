@@ -368,6 +368,24 @@ def build_preferences(
 # shared by dpo.py / kto.py
 
 
+def verifier_preferences(settings, path: Path, *, adapter: Path | None, tiny: bool, threads: int | None) -> list[dict]:
+    """The rows of a verifier-ranked preference file (``dpo.jsonl`` pairs or ``kto.jsonl`` examples), built
+    first beside its sibling from the golden set when it is missing (``waypoint train dpo`` and ``kto``)."""
+    if not path.is_file():
+        from training.golden import ensure_golden
+
+        build_preferences(
+            settings,
+            ensure_golden(settings, tiny=tiny),
+            path.parent,
+            adapter=adapter,
+            prompts=2 if tiny else 40,
+            samples=2 if tiny else 4,
+            threads=threads,
+        )
+    return read_jsonl(path)
+
+
 def default_dir(settings) -> Path:
     return Path(settings.home) / "training" / "preferences"
 

@@ -165,6 +165,15 @@ class Settings(BaseSettings):
     # A model that has not learnt the grammar's sentences spells them in about twice the tokens (base
     # SmolLM2 wrote 348 tokens for a 179-token answer under the closed grammar); 320 truncated 9 of 24.
     llm_max_new_tokens: int = Field(default=512, ge=16, description="Tokens an LLM answer may take.")
+    # One explanation on a quiet 2-core machine: a 500-token prefill took 0.99 s on two threads vs 1.85 s on
+    # one, a decode step 34 vs 46 ms (SmolLM2-135M, bf16). The LLM runs one request at a time (its lock), so
+    # its threads never multiply; on a machine busy with other work set 1 (retrieval/threads.py).
+    llm_threads: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="torch threads the in-process LLM uses for one answer; 0 = compute_threads (0 = every core).",
+    )
     llm_adapter: str = Field(
         default_factory=lambda data: shipped_adapter(data),
         description=(
@@ -400,6 +409,7 @@ SETTING_GROUPS: dict[str, tuple[str, ...]] = {
         "llm_max_retries",
         "llm_max_new_tokens",
         "llm_max_inflight",
+        "llm_threads",
     ),
     "explanations": (
         "explain_grammar",

@@ -206,7 +206,8 @@ def test_prompt_injection_changes_nothing_the_verifier_accepts(fast_settings, sy
 
 
 def test_schema_admits_only_claims_the_evidence_supports(nurse, fast_settings):
-    """The per-request grammar: fit fixed to the evidence's, a matched skill only with citations that state it."""
+    """The per-request grammar: fit fixed to the evidence's; the matched-skill claims are prefixes of the
+    composer's claims, each with all the citations that state its skill -- the model chooses how many."""
     from app.explain.composer import compose
     from app.explain.evidence import build_evidence
     from app.explain.prompt import completion_text, schema_for
@@ -220,17 +221,29 @@ def test_schema_admits_only_claims_the_evidence_supports(nurse, fast_settings):
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**composed, "fit": wrong_fit}, schema)
     assert evidence.matched, "the nurse must match some requirement of a health educator"
+    from app.explain.composer import claims
+
+    validator = jsonschema.Draft202012Validator(schema)
+
+    def admitted(matched: list[dict]) -> bool:
+        return validator.is_valid({**composed, "matched_skills": matched})
+
+    listed = [claim.model_dump(mode="json") for claim in claims(evidence)]
+    assert listed and composed["matched_skills"] == listed
+    for claim in listed:  # every claim cites only what states its skill, and all of it (up to two)
+        skill = next(s for s in evidence.matched if s.name == claim["skill"])
+        assert claim["evidence"] == [c for c in skill.citations if supports(evidence, c, skill)][:2]
     outcomes = set()
+    for k in range(1, len(listed) + 1):
+        assert admitted(listed[:k])  # the model chooses how many, in this order
+        outcomes.add(True)
     for skill in evidence.matched:
         for cid in evidence.citation_ids():
-            draft = {**composed, "matched_skills": [{"evidence": [cid], "skill": skill.name}]}
-            try:
-                jsonschema.validate(draft, schema)
-                admitted = True
-            except jsonschema.ValidationError:
-                admitted = False
-            assert admitted == supports(evidence, cid, skill), (skill.name, cid)
-            outcomes.add(admitted)
+            ok = admitted([{"evidence": [cid], "skill": skill.name}])
+            assert ok == (listed[0] == {"evidence": [cid], "skill": skill.name}), (skill.name, cid)
+            outcomes.add(ok)
+    if len(listed) > 1:
+        assert not admitted(listed[1:]) and not admitted([listed[0], listed[0]])
     assert outcomes == {True, False}  # both cases occur, so the check above is not vacuous
 
 

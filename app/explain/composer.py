@@ -23,6 +23,7 @@ import random
 from app.explain.evidence import Evidence, EvidenceSkill
 from app.explain.phrasing import agree, role_phrase, skill_phrase
 from app.explain.schema import (
+    MAX_CITES_PER_CLAIM,
     MAX_LLM_MATCHED,
     MAX_LLM_MISSING,
     MAX_LLM_STEPS,
@@ -185,16 +186,31 @@ def step_choices(evidence: Evidence) -> list[tuple[list[str], list[str]]]:
     ]
 
 
-def compose(evidence: Evidence, variant: str | None = None) -> LLMDraft:
-    """A complete draft (same shape the LLM writes) from ``evidence``, deterministic per variant."""
-    rng = random.Random(seed_for(evidence, variant))
-    # the decisive skills (FMR), then what the person stated, then the rest by importance: a stated skill is not
-    # crowded out of the claims by the occupation's rows (the explanation lists stated ones first anyway)
+def claims(evidence: Evidence) -> list[DraftMatched]:
+    """The matched-skill claims an explanation makes, in the order it lists them, each with every citation
+    that states its skill (up to ``MAX_CITES_PER_CLAIM``): the composer writes all of them, the LLM's grammar
+    offers their prefixes (:func:`app.explain.schema.llm_json_schema`).
+
+    Which ones: the decisive skills (FMR), then what the person stated, then the rest by importance, so a
+    stated skill is not crowded out by the occupation's rows; listed in the evidence's order."""
+    from app.explain.verify import supports
+
     order = [
         s.name for s in (*decisive(evidence), *_by_importance(evidence.stated()), *evidence.matched) if s.citations
     ]
     chosen = set(list(dict.fromkeys(order))[:MAX_LLM_MATCHED])
-    matched = [DraftMatched(skill=s.name, evidence=s.citations[:2]) for s in evidence.matched if s.name in chosen]
+    out = []
+    for s in evidence.matched:
+        cites = [c for c in s.citations if supports(evidence, c, s)][:MAX_CITES_PER_CLAIM]
+        if s.name in chosen and cites:
+            out.append(DraftMatched(skill=s.name, evidence=cites))
+    return out
+
+
+def compose(evidence: Evidence, variant: str | None = None) -> LLMDraft:
+    """A complete draft (same shape the LLM writes) from ``evidence``, deterministic per variant."""
+    rng = random.Random(seed_for(evidence, variant))
+    matched = claims(evidence)
     missing = [s.name for s in evidence.missing[:MAX_LLM_MISSING]]
     steps: list[DraftStep] = []
     for s in evidence.missing[:MAX_LLM_MISSING]:

@@ -200,18 +200,22 @@ def profile_owner(profile: Profile, session_id: str | None, redacted_text: str) 
     return "anon:" + stable_hash({"o": profile.occupation, "s": profile.skills, "t": redacted_text})
 
 
-def _quote(text: str, span: tuple[int, int] | None) -> str:
-    """The sentence around ``span`` (at most :data:`QUOTE_CHARS`), so the citation reads as context."""
-    if not span:
-        return text
+def _quote_bounds(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """Where the sentence around ``span`` starts and ends in ``text`` (at most :data:`QUOTE_CHARS`)."""
     start, end = span
     left = max(text.rfind(ch, 0, start) for ch in ".!?\n;") + 1
     right_candidates = [i for i in (text.find(ch, end) for ch in ".!?\n;") if i != -1]
     right = min(right_candidates) + 1 if right_candidates else len(text)
-    left = max(left, start - QUOTE_CHARS // 2)
-    right = min(right, end + QUOTE_CHARS // 2)
+    return max(left, start - QUOTE_CHARS // 2), min(right, end + QUOTE_CHARS // 2)
+
+
+def _quote(text: str, span: tuple[int, int] | None) -> str:
+    """The sentence around ``span`` (at most :data:`QUOTE_CHARS`), so the citation reads as context."""
+    if not span:
+        return text
+    left, right = _quote_bounds(text, span)
     quote = re.sub(r"\s+", " ", text[left:right]).strip()
-    return quote or text[start:end]
+    return quote or text[span[0] : span[1]]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -241,6 +245,11 @@ class _Builder:
         self.items.append(cite)
         self.by_text[key] = cite
         return cite.id
+
+    def state(self, cid: str, skills: Sequence[str]) -> None:
+        """Record that citation ``cid`` also states ``skills``."""
+        cite = self.items[int(cid[1:]) - 1]
+        cite.skills.extend(s for s in skills if s not in cite.skills)
 
 
 def _unique_names(skills: list[EvidenceSkill]) -> None:
@@ -280,12 +289,20 @@ def assemble(
     typed: list[tuple[str, str]] = []
     occupational: list[tuple[str, str]] = []
     occupation_title = ""
+    quoted: list[tuple[int, int, str]] = []  # where each profile quote sits in the text, and its id
     for m in matched:
         best_text = sorted((e for e in m.profile_evidence if e.source == "text"), key=lambda e: -e.confidence)
         if best_text and profile_text:
-            cites.setdefault(m.id, []).append(
-                b.add("profile", "profile", f'"{_quote(profile_text, best_text[0].span)}"', [m.id])
-            )
+            span = best_text[0].span
+            # skills found in one sentence share its quote ("Microsoft office, Autocad, Catia" once, not thrice)
+            cid = next((c for lo, hi, c in quoted if span and lo <= span[0] and span[1] <= hi), None)
+            if cid is None:
+                cid = b.add("profile", "profile", f'"{_quote(profile_text, span)}"', [m.id])
+                if span:
+                    quoted.append((*_quote_bounds(profile_text, span), cid))
+            else:
+                b.state(cid, [m.id])
+            cites.setdefault(m.id, []).append(cid)
         typed_ev = [e for e in m.profile_evidence if e.source == "skills"]
         if typed_ev:
             typed.append((m.id, typed_ev[0].text))

@@ -13,6 +13,7 @@ Two shapes on purpose:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from enum import Enum
@@ -255,6 +256,16 @@ def _closed_object(properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
 
+def _exactly(values: list[str]) -> dict[str, Any]:
+    """An array of exactly ``values``, in this order."""
+    return _exactly_items([{"const": v} for v in values])
+
+
+def _exactly_items(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """An array of exactly ``len(items)`` elements, the i-th valid against ``items[i]``."""
+    return {"type": "array", "prefixItems": items, "items": False, "minItems": len(items), "maxItems": len(items)}
+
+
 def llm_json_schema(
     matched: Mapping[str, Sequence[str]],
     missing_labels: list[str],
@@ -265,91 +276,82 @@ def llm_json_schema(
 ) -> dict[str, Any]:
     """The JSON schema for one request: only claims this evidence supports can be emitted.
 
-    ``matched`` maps each matched skill's label to the citation ids that state it; ``fit`` is the fit
-    the evidence computes. Grounding is enforced by the grammar, not hoped for from the model:
+    ``matched`` maps each matched skill's label to the citation ids that state it, in the order an
+    explanation lists them (:func:`app.explain.composer.claims`: the decisive and the stated skills);
+    ``fit`` is the fit the evidence computes. Grounding is enforced by the grammar, not hoped for from
+    the model, and every choice that is not the model's to make is forced, since on a CPU each choice
+    point costs a forward pass (~50 ms) while forced text rides along in the next one:
 
-    * a matched-skill claim is an ``anyOf`` over groups of skills that share their supporting
-      citations, so a claim can only cite citations that state its skill (the evidence is chosen
-      first, and then only the skills those citations state remain open);
+    * the matched-skill claims are the first one to ``MAX_LLM_MATCHED`` of ``matched``, in its order, each
+      with all of its citations (up to ``MAX_CITES_PER_CLAIM``): the model chooses how many skills to
+      claim; it cannot claim a skill twice, with a citation that does not state it, or out of order
+      (before, choosing each claim's group, skill and ids took ~3 passes a skill, and SmolLM2 claimed
+      the same skill twice in a row);
     * ``fit`` is fixed to the evidence's fit when given: it is arithmetic on coverage, not something
       for a 135M model to guess (the verifier still checks it, for servers that ignore grammars);
-    * missing skills and citation ids are ``enum`` lists of this evidence's values.
+    * missing skills are the evidence's first one to ``MAX_LLM_MISSING``, in its order (the gaps that matter
+      first): the model chooses how many, and cannot repeat one; citation ids are ``enum`` lists of this
+      evidence's values.
 
     With no choices given (``WAYPOINT_EXPLAIN_GRAMMAR=claims``) the next steps and the summary are
     free text that the verifier checks. ``step_choices`` (``steps``) closes the steps: each step is
     one of the given (citations, phrasings), its citations exactly those ids and its text an ``enum``
-    of sentences that name what they cite. ``summary_choices`` (``closed``, the default) does the same
-    for the summary: an ``enum`` of the composer's summaries. Enums of literal strings compile as fast
-    as the rest. On 24 pairs the SFT adapter's faithfulness before verification is 0.79 / 0.95 / 1.0
-    under the three, unique sentences 0.94 / 0.75 / 0.74 (README). A regex on free step text was
-    tried first and dropped: with ``.*`` around the phrase SmolLM2 ran on to the token cap inside the
-    string, and bounded repeats (``.{0,120}``) took xgrammar seconds per request to compile.
+    of sentences that name what they cite; two steps are two different ones, in the menu's order.
+    ``summary_choices`` (``closed``, the default) does the same for the summary: an ``enum`` of the
+    composer's summaries. Enums of literal strings compile as fast as the rest. On 24 pairs the SFT
+    adapter's faithfulness before verification is 0.79 / 0.95 / 1.0 under the three, unique sentences
+    0.94 / 0.75 / 0.74 (README). A regex on free step text was tried first and dropped: with ``.*``
+    around the phrase SmolLM2 ran on to the token cap inside the string, and bounded repeats
+    (``.{0,120}``) took xgrammar seconds per request to compile.
 
     Properties are listed in alphabetical order on purpose: the in-process backend compiles the
     schema with sorted keys while vLLM follows the given order, so only an alphabetical schema makes
     both generate the same sequence (fit → matched skills → missing → next steps → summary; inside a
-    claim the evidence is chosen before what it supports). Training targets use the same order.
+    claim the evidence comes before the skill). Training targets use the same order.
     """
     cite_array = {"type": "array", "items": _enum(citation_ids), "minItems": 1, "maxItems": MAX_CITES_PER_CLAIM}
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for label, cites in matched.items():
-        key = tuple(dict.fromkeys(c for c in cites if c in citation_ids))
-        if key:
-            groups.setdefault(key, []).append(label)
-    if groups:
-        claim_shapes = [
-            _closed_object(
-                {
-                    "evidence": {
-                        "type": "array",
-                        "items": _enum(list(cites)),
-                        "minItems": 1,
-                        "maxItems": min(MAX_CITES_PER_CLAIM, len(cites)),
-                    },
-                    "skill": _enum(labels),
-                }
-            )
-            for cites, labels in groups.items()
-        ]
-        matched_schema: dict[str, Any] = {
-            "type": "array",
-            "items": claim_shapes[0] if len(claim_shapes) == 1 else {"anyOf": claim_shapes},
-            "minItems": 1,
-            "maxItems": min(MAX_LLM_MATCHED, sum(len(labels) for labels in groups.values())),
-        }
-    else:
-        matched_schema = {"type": "array", "maxItems": 0}
+    claims = [
+        _closed_object({"evidence": _exactly(kept[:MAX_CITES_PER_CLAIM]), "skill": {"const": label}})
+        for label, cites in matched.items()
+        if (kept := list(dict.fromkeys(c for c in cites if c in citation_ids)))
+    ][:MAX_LLM_MATCHED]
+    matched_schema: dict[str, Any] = (
+        {"anyOf": [_exactly_items(claims[:k]) for k in range(1, len(claims) + 1)]}
+        if claims
+        else {"type": "array", "maxItems": 0}
+    )
     step_item = _closed_object(
         {
             "citations": cite_array,
             "text": {"type": "string", "minLength": 10, "maxLength": STEP_MAX_CHARS},
         }
     )
-    max_steps = MAX_LLM_STEPS
     if step_choices:
         step_shapes = [
             _closed_object(
                 {
                     # exactly these ids in this order (an ``items`` enum would admit ["c12", "c12"], which SmolLM2 wrote)
-                    "citations": {
-                        "type": "array",
-                        "prefixItems": [{"const": c} for c in cites],
-                        "items": False,
-                        "minItems": len(cites),
-                        "maxItems": len(cites),
-                    },
+                    "citations": _exactly(list(cites)),
                     "text": _enum(list(texts)),
                 }
             )
             for cites, texts in step_choices
         ]
-        step_item = step_shapes[0] if len(step_shapes) == 1 else {"anyOf": step_shapes}
-        max_steps = min(MAX_LLM_STEPS, len(step_shapes))
+        # distinct steps in the menu's order (gap priority): one choice per step, never the same step twice
+        # (SmolLM2 wrote the same step twice in a row, and each copy cost forward passes the verifier then dropped)
+        combos = [
+            combo
+            for k in range(1, min(MAX_LLM_STEPS, len(step_shapes)) + 1)
+            for combo in itertools.combinations(step_shapes, k)
+        ]
+        steps_schema: dict[str, Any] = {"anyOf": [_exactly_items(list(c)) for c in combos]}
+    else:
+        steps_schema = {"type": "array", "items": step_item, "minItems": 1, "maxItems": MAX_LLM_STEPS}
     if missing_labels:
-        missing = {
-            "type": "array",
-            "items": _enum(missing_labels),
-            "maxItems": min(MAX_LLM_MISSING, len(missing_labels)),
+        # the most important gaps first, as the evidence orders them: the model chooses how many (1 to
+        # MAX_LLM_MISSING), not an order of its own, and cannot list one twice
+        missing: dict[str, Any] = {
+            "anyOf": [_exactly(missing_labels[:k]) for k in range(1, min(MAX_LLM_MISSING, len(missing_labels)) + 1)]
         }
     else:
         missing = {"type": "array", "maxItems": 0}
@@ -360,7 +362,7 @@ def llm_json_schema(
             "fit": _enum([fit] if fit else [f.value for f in Fit]),
             "matched_skills": matched_schema,
             "missing_skills": missing,
-            "next_steps": {"type": "array", "items": step_item, "minItems": 1, "maxItems": max_steps},
+            "next_steps": steps_schema,
             "summary": (
                 _enum(list(summary_choices))
                 if summary_choices

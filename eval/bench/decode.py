@@ -57,11 +57,13 @@ CONFIGS: dict[str, tuple[str, str, bool]] = {
 REFERENCE = "generate-fp32"
 
 
-def _backend(settings, name: str):
+def _backend(settings, name: str, threads: int | None = None):
     from app.llm.transformers_backend import TransformersBackend
 
     decoding, dtype, prefix = CONFIGS[name]
-    backend = TransformersBackend(settings=settings, dtype=dtype, decoding=decoding, max_time_s=900.0)
+    backend = TransformersBackend(
+        settings=settings, dtype=dtype, decoding=decoding, max_time_s=900.0, num_threads=threads
+    )
     backend.use_prefix_cache = prefix
     return backend
 
@@ -95,7 +97,13 @@ def _one(backend, messages: list[dict], schema: dict, max_new_tokens: int) -> di
 
 
 def compare(
-    settings, *, n: int = 8, configs: list[str] | None = None, progress: bool = True, partial: Path | None = None
+    settings,
+    *,
+    n: int = 8,
+    configs: list[str] | None = None,
+    progress: bool = True,
+    partial: Path | None = None,
+    threads: int | None = None,
 ) -> dict[str, Any]:
     """Every configuration on the same ``n`` requests, interleaved; per-configuration summaries.
     ``partial``: a JSON-lines file that gets every row as it is measured (a long run that dies keeps them)."""
@@ -111,7 +119,7 @@ def compare(
     warm, timed = requests[0], requests[1 : n + 1]
     backends = {}
     for name in names:
-        backends[name] = _backend(settings, name)
+        backends[name] = _backend(settings, name, threads)
         try:  # untimed and cut short: builds lazily built state, fills the prefix cache
             _one(backends[name], warm[0], warm[1], 16)
         except LLMUnavailable:
@@ -138,8 +146,7 @@ def compare(
         "prompt_tokens": percentiles(prompt_tokens),
         "reference": REFERENCE,
         "configs": {
-            name: {"decoding": CONFIGS[name][0], "dtype": CONFIGS[name][1], "prefix_cache": CONFIGS[name][2]}
-            for name in names
+            name: dict(zip(("decoding", "dtype", "prefix_cache"), CONFIGS[name], strict=True)) for name in names
         },
         "summary": summary,
         "rows": {name: [{k: v for k, v in r.items() if k != "text"} for r in rs] for name, rs in rows.items()},
@@ -258,7 +265,7 @@ def decode_command(
     out.mkdir(parents=True, exist_ok=True)
     partial = out / "bench_decode.partial.jsonl"
     partial.unlink(missing_ok=True)
-    data = compare(get_settings(), n=n, configs=chosen, partial=partial)
+    data = compare(get_settings(), n=n, configs=chosen, partial=partial, threads=max(1, threads))
     data["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     data["machine"] = machine_info()
     data["plot"] = plot(data, out / "bench_decode.png")

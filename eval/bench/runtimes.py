@@ -320,7 +320,9 @@ def compare(
     max_new = int(settings.llm_max_new_tokens)
     exports = prepare(settings, models, python, {CONFIGS[c].export for c in names if CONFIGS[c].export}, progress)
     in_process = {
-        c: _backend(settings, c.removeprefix("transformers-")) for c in names if CONFIGS[c].runtime == "transformers"
+        c: _backend(settings, c.removeprefix("transformers-"), threads)
+        for c in names
+        if CONFIGS[c].runtime == "transformers"
     }
     requests = explanation_requests(settings, n + 1)
     prompts = [in_process[REFERENCE]._prompt(m) for m, _ in requests]

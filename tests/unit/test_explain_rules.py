@@ -306,47 +306,68 @@ def _validator(schema):
     return jsonschema.Draft202012Validator(schema)
 
 
-def test_matched_claims_are_grouped_by_the_citations_that_state_them():
+def test_matched_claims_are_prefixes_of_the_claims_in_order():
+    """The model chooses how many of the listed claims to make (in their order, each with all its ids), not
+    which ids or which skill: a claim cannot be repeated, reordered or cite what does not state it."""
     schema = llm_json_schema(
         {
             "patient education": ["c1", "c2"],
+            "ghost": ["c99"],
             "maintain medical records": ["c2", "c1", "c1"],
             "statistics": ["c3"],
-            "ghost": ["c99"],
         },
         ["communication"],
         ["c1", "c2", "c3"],
     )
-    matched = schema["properties"]["matched_skills"]
-    shapes = matched["items"]["anyOf"]
-    groups = {tuple(s["properties"]["evidence"]["items"]["enum"]): s["properties"]["skill"]["enum"] for s in shapes}
-    assert groups == {
-        ("c1", "c2"): ["patient education"],
-        ("c2", "c1"): ["maintain medical records"],
-        ("c3",): ["statistics"],
-    }  # "ghost" cites nothing that exists: not claimable
-    assert matched["minItems"] == 1 and matched["maxItems"] == 3
+    claims = _validator(schema["properties"]["matched_skills"])
+    pe = {"evidence": ["c1", "c2"], "skill": "patient education"}
+    mr = {"evidence": ["c2", "c1"], "skill": "maintain medical records"}
+    st = {"evidence": ["c3"], "skill": "statistics"}
+    for ok in ([pe], [pe, mr], [pe, mr, st]):  # "ghost" cites nothing that exists: never claimable
+        assert claims.is_valid(ok), ok
+    for bad in (
+        [],
+        [mr],  # out of order
+        [pe, pe],  # repeated
+        [pe, st],  # skips one
+        [{"evidence": ["c1"], "skill": "patient education"}],  # not all of its ids
+        [{"evidence": ["c2", "c1"], "skill": "patient education"}],  # ids out of order
+        [pe, mr, st, st],
+    ):
+        assert not claims.is_valid(bad), bad
+
+
+def _all_citations(evidence, name: str) -> list[str]:
+    """The citations a claim of ``name`` must carry: every one the prompt lists for it (up to two)."""
+    return next(s for s in evidence.matched if s.name == name).citations[:2]
 
 
 def test_the_grammar_admits_only_supported_claims(evidence):
     schema = schema_for(evidence, "claims")
     validator = _validator(schema)
+    cites = _all_citations(evidence, "patient education")
+    assert "c1" in cites
     good = {
         "fit": "possible",
-        "matched_skills": [{"evidence": ["c1"], "skill": "patient education"}],
-        "missing_skills": ["statistics"],
+        "matched_skills": [{"evidence": cites, "skill": "patient education"}],
+        "missing_skills": ["communication"],
         "next_steps": [{"citations": ["c3"], "text": "Practise statistics daily."}],
         "summary": "Health Education Specialists is within reach for you.",
     }
     assert list(validator.iter_errors(good)) == []
+    assert validator.is_valid({**good, "missing_skills": ["communication", "statistics"]})
     for bad in (
         {**good, "fit": "strong"},  # fit is fixed
         {**good, "matched_skills": [{"evidence": ["c3"], "skill": "patient education"}]},  # c3 does not state it
-        {**good, "matched_skills": [{"evidence": ["c1"], "skill": "statistics"}]},  # not matched
+        {**good, "matched_skills": [{"evidence": cites, "skill": "statistics"}]},  # not matched
         {**good, "missing_skills": ["patient education"]},
+        {**good, "missing_skills": ["statistics"]},  # the most important gap comes first
+        {**good, "missing_skills": ["communication", "communication"]},
+        {**good, "missing_skills": []},
         {**good, "next_steps": [{"citations": ["c99"], "text": "Practise statistics daily."}]},
         {**good, "summary": "Too short."},
         {**good, "extra": 1},
+        {**good, "matched_skills": [{"evidence": cites[:-1] or cites * 2, "skill": "patient education"}]},  # not all
     ):
         assert list(validator.iter_errors(bad)), bad
 
@@ -360,23 +381,29 @@ def test_empty_evidence_closes_the_matched_and_missing_lists():
 
 def test_missing_skills_are_capped():
     labels = [f"skill {i}" for i in range(6)]
-    missing = llm_json_schema({}, labels, ["c1"])["properties"]["missing_skills"]
-    assert missing["items"]["enum"] == labels and missing["maxItems"] == MAX_LLM_MISSING
+    missing = _validator(llm_json_schema({}, labels, ["c1"])["properties"]["missing_skills"])
+    assert missing.is_valid(labels[:MAX_LLM_MISSING]) and not missing.is_valid(labels[: MAX_LLM_MISSING + 1])
 
 
 def test_closed_steps_take_exactly_their_citations_and_one_of_their_sentences(evidence):
     schema = schema_for(evidence, "steps")
-    step_schema = schema["properties"]["next_steps"]
-    assert step_schema["maxItems"] == 2 and len(step_schema["items"]["anyOf"]) == len(step_choices(evidence))
+    menu = step_choices(evidence)
+    assert len(menu) == 2
     validator = _validator(schema)
-    cites, texts = step_choices(evidence)[0]
+    cites, texts = menu[0]
     base = {
         "fit": "possible",
-        "matched_skills": [{"evidence": ["c1"], "skill": "patient education"}],
-        "missing_skills": [],
+        "matched_skills": [{"evidence": _all_citations(evidence, "patient education"), "skill": "patient education"}],
+        "missing_skills": ["communication"],
         "summary": "Health Education Specialists is within reach for you.",
     }
     assert list(validator.iter_errors({**base, "next_steps": [{"citations": cites, "text": texts[0]}]})) == []
+    first, second = ({"citations": c, "text": t[-1]} for c, t in menu)
+    assert validator.is_valid({**base, "next_steps": [first, second]}) and validator.is_valid(
+        {**base, "next_steps": [second]}
+    )
+    for steps in ([second, first], [first, first], [first, second, first]):  # in the menu's order, each once
+        assert not validator.is_valid({**base, "next_steps": steps}), steps
     repeated = [cites[0]] * len(cites) if len(cites) > 1 else cites + cites
     for bad_step in (
         {"citations": cites, "text": "Some other sentence entirely."},
@@ -415,3 +442,31 @@ def test_skills_named_in_free_text_must_come_from_the_evidence(synthetic_setting
     assert [text for text, _c in result.steps] == ["Practise statistics on a real data set."]
     assert any("Kubernetes" in d and "names skills the evidence does not" in d for d in result.dropped)
     assert result.summary_replaced and "names skills the evidence does not" in result.dropped[-1]
+
+
+# ------------------------------------------------------------------------------------------------ prompt
+def test_the_prompt_shows_what_the_choices_need_in_short_form():
+    """explain-prompt-4: the request is in the static system message (prefix-cached); the evidence names a
+    source kind, not its id, says the item's title once, clips a long profile quote around the person's
+    words the skill was found in; every id and skill the grammar offers is listed."""
+    from app.explain.prompt import SYSTEM_PROMPT, build_messages
+
+    evidence = make_evidence()
+    long_quote = '"' + "I started on a busy ward years ago and moved between units. " * 3
+    long_quote += 'Now I teach patients about diabetes every day and keep medical records for the team."'
+    evidence.citations[0] = evidence.citations[0].model_copy(update={"text": long_quote})
+    evidence.matched[0].quote = "teach patients about diabetes"
+    evidence.matched[1].provenance = "inferred"
+    system, user = build_messages(evidence)
+    assert system == {"role": "system", "content": SYSTEM_PROMPT} and "Explain why" in SYSTEM_PROMPT
+    text = user["content"]
+    assert text.count("Health Education Specialists") == 1 and "onet:" not in text and "course:x" not in text
+    assert "[c2] role: requires patient education" in text and "[c4] course:" in text
+    quote_line = next(line for line in text.splitlines() if line.startswith("[c1] profile: "))
+    assert "teach patients about diabetes" in quote_line and quote_line.startswith('[c1] profile: "... ')
+    assert quote_line.endswith('for the team."')  # the end of the text is not cut
+    assert len(quote_line) < len(long_quote) / 1.5
+    assert "- patient education: c1, c2\n" in text + "\n" and "- maintain medical records: c1, c2 (inferred)" in text
+    assert "- communication: c3; courses: c4" in text and "- statistics: c3" in text
+    for c in evidence.citations:
+        assert f"[{c.id}] " in text

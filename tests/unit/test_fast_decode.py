@@ -342,3 +342,36 @@ def test_int8_weights_decode_schema_valid_answers(tmp_path, model, tokenizer):
         messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
         result, run = backend.decode_one(messages, SCHEMA, 200)
         assert result.schema_valid is True and run.finish_reason == "stop" and run.forced_tokens > run.sampled_tokens
+
+
+def test_backend_answers_on_its_configured_threads_and_restores_them(tmp_path, model, tokenizer):
+    """``llm_threads``: an answer runs on that many torch threads (one request at a time holds the model, so a
+    quiet machine's second core shortens the prefill); the process's own count is back afterwards."""
+    import torch
+
+    from app.llm.transformers_backend import TransformersBackend
+    from retrieval.settings import Settings
+
+    model.save_pretrained(tmp_path / "tiny")
+    tokenizer.save_pretrained(tmp_path / "tiny")
+    settings = Settings(home=tmp_path / "home", llm_model_path="", llm_adapter="", llm_threads=2)
+    backend = TransformersBackend(model_path=tmp_path / "tiny", settings=settings, dtype="float32", max_time_s=120)
+    seen: list[int] = []
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": PROMPTS[0]}]
+    result, _ = backend.decode_one(messages, SCHEMA, 200, on_tokens=lambda _: seen.append(torch.get_num_threads()))
+    assert result.schema_valid is True and seen and set(seen) == {2}
+    assert torch.get_num_threads() == 1  # the module's one thread, restored
+    default = TransformersBackend(
+        model_path=tmp_path / "tiny", settings=settings.model_copy(update={"llm_threads": 0, "compute_threads": 3})
+    )
+    assert default.threads == 3  # 0 follows compute_threads
+
+
+def test_native_bf16_is_read_from_the_cpu_flags():
+    """torch 2.13 dropped the probe the check used to call: the CPU's flags decide (bf16 where the hardware
+    has AVX512-BF16 or AMX, fp32 where bf16 would be emulated)."""
+    from app.llm.transformers_backend import cpu_has_native_bf16
+
+    assert cpu_has_native_bf16("processor\t: 0\nflags\t\t: fpu sse2 avx512f avx512_bf16 avx512_vnni\n")
+    assert cpu_has_native_bf16("flags\t\t: fpu amx_bf16 amx_tile\n")
+    assert not cpu_has_native_bf16("flags\t\t: fpu sse2 avx2 avx512f\nbugs\t\t: avx512_bf16\n")

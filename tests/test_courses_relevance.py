@@ -14,6 +14,7 @@ from retrieval.courses.dedup import near_duplicates
 SCIENCE = "onet:2.A.1.f"
 PROGRAMMING = "esco:skill:21d2f96d-35f7-4e3f-9745-c533d2dd6e97"
 SQL = "esco:skill:598de5b0-5b58-4ea7-8058-a4bc4d18c742"
+ENGLISH_LANGUAGE = "onet:2.C.7.a"
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +72,19 @@ def test_no_duplicates_and_scores_above_the_threshold(relevance):
 def test_a_python_developer_is_not_sent_to_python_for_beginners(relevance):
     titles, _ = _titles(relevance, "tech:python", k=5, held=["Python"])
     assert titles == [t for t in titles if not ("python" in t.lower() and "beginner" in t.lower())]
+
+
+def test_english_readers_are_not_sent_to_courses_for_learners_of_english(relevance):
+    """An RN moving to nurse practitioner (the "English Language" gap is a level deeper than nursing asks) was
+    offered "Learn English: Intermediate Grammar" and "English for Journalists, Part 2"."""
+    from retrieval.courses.language import for_learners_of
+
+    english, _ = _titles(relevance, ENGLISH_LANGUAGE, k=10)
+    assert not any(for_learners_of("en", t) for t in english), english
+    # not vacuous: the relevance model alone passes such courses for this skill
+    passed = [
+        relevance.index.record(cid).title
+        for cid, score in relevance.score_skill(ENGLISH_LANGUAGE, "English Language", "en")
+        if score >= relevance.threshold
+    ]
+    assert any(for_learners_of("en", t) for t in passed), passed

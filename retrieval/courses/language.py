@@ -205,3 +205,26 @@ def person_language(text: str | None, explicit: str | None = None) -> str:
         return DEFAULT_LANGUAGE
     lang, p = _detector().classify(" ".join(ws[:400]))
     return lang if p >= 0.9 else DEFAULT_LANGUAGE
+
+
+#: Titles of courses that teach a language to people learning it, by that language: not what its own readers
+#: need for a gap in it. An RN moving to nurse practitioner, whose "English Language" gap is a level deeper
+#: than nursing asks, was offered "Learn English: Intermediate Grammar" and "English for Journalists".
+LEARNER_TITLES: dict[str, re.Pattern[str]] = {
+    "en": re.compile(
+        r"\b(?:TESOL|ESL|EFL|TOEFL|TOEIC|IELTS|EmSAT)\b"
+        r"|\b(?:learn|learning|teach|speak|improve your)\s+english\b"
+        r"|\b(?:beginning|elementary|pre-intermediate|intermediate|upper-intermediate|conversational|business"
+        r"|general academic|academic)\s+english\b"
+        r"|\benglish\s+for\b|\bin\s+english\b|\benglish\s+as\s+a\s+(?:second|foreign)\b"
+        r"|\bpronunciation\s+of\b.*\benglish\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+def for_learners_of(language: str, title: str) -> bool:
+    """True when ``title`` is a course teaching ``language`` to its learners ("Learn English: Intermediate
+    Grammar", "Write Professional Emails in English", "TESOL Certificate"): never offered to a reader of it."""
+    pattern = LEARNER_TITLES.get(language)
+    return bool(pattern and pattern.search(title or ""))

@@ -54,6 +54,7 @@ import numpy as np
 
 from retrieval.courses.catalogue import skill_query
 from retrieval.courses.dedup import near_duplicates
+from retrieval.courses.language import for_learners_of
 from retrieval.settings import Settings
 
 if TYPE_CHECKING:
@@ -276,7 +277,7 @@ class CourseRelevance:
             if score < self.threshold:
                 break
             r = self.index.record(cid)
-            if too_basic(r.level, r.title, held, ref.partial):
+            if too_basic(r.level, r.title, held, ref.partial) or for_learners_of(language, r.title):
                 continue
             if any(near_duplicates(r.title, c.title) for c in out):
                 continue

@@ -255,6 +255,10 @@ TECH_CUES = frozenset(
     }
 )
 CONTEXT_WINDOW = 8
+#: A capitalised product name right after one of these is used as a tool ("track outcomes in Excel").
+TOOL_PREPOSITIONS = frozenset({"in", "using", "with", "via", "into"})
+#: Words after a product name that end its phrase ("in Word every day", "in Excel daily").
+PHRASE_ENDS = frozenset({"every", "daily", "weekly", "each", "too", "as", "from", "so", "but"})
 #: Words either side of an ambiguous acronym in which a word of its skill must appear.
 ACRONYM_WINDOW = 12
 #: Confidence of a credential named in the text.
@@ -616,7 +620,11 @@ class SkillExtractor:
                 and (nxt.norm,) not in self.data.entries
             ):
                 return 0.0
-            if not (self._same_vendor_neighbour(entry, toks, i, 1, text) or self._tech_context(toks, i, text)):
+            if not (
+                self._same_vendor_neighbour(entry, toks, i, 1, text)
+                or self._tech_context(toks, i, text)
+                or self._used_as_a_tool(toks, i, text)
+            ):
                 return 0.0
         elif len(norm) == 1 or norm in NEEDS_CONTEXT:
             if not self._tech_context(toks, i, text):
@@ -703,6 +711,24 @@ class SkillExtractor:
         after = text[toks[i].end : toks[i].end + 3 if last else toks[i + 1].start]
         seps = set(",;|•*·\n")
         return bool(seps & set(before)) and bool(seps & set(after) or (last and not after.strip()))
+
+    def _used_as_a_tool(self, toks: list[Token], i: int, text: str) -> bool:
+        """The capitalised name follows "in", "using", "with", "via" or "into" directly and ends its phrase
+        (punctuation, the end, or a small word next): "track outcomes in Excel.", "letters in Word every day",
+        "built with Unity and C#" name the product; "a diploma in Clinical research" does not (the word goes on
+        as an adjective)."""
+        if i == 0 or not self._capitalised(toks[i]):
+            return False
+        before = toks[i - 1]
+        if before.norm not in TOOL_PREPOSITIONS or text[before.end : toks[i].start].strip():
+            return False
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        return (
+            nxt is None
+            or any(ch in ",.;:!?)" for ch in text[toks[i].end : nxt.start])
+            or nxt.norm in acronyms.STOPWORDS
+            or nxt.norm in PHRASE_ENDS
+        )
 
     def _tech_context(self, toks: list[Token], i: int, text: str) -> bool:
         """A technical cue word or a list of other tools within :data:`CONTEXT_WINDOW` tokens."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.courses.dedup import collapse, near_duplicates, title_key
-from retrieval.courses.language import Vocabulary, course_language, person_language
+from retrieval.courses.language import Vocabulary, course_language, for_learners_of, person_language
 
 # A small English vocabulary of the kind `vocabulary()` builds from O*NET/ESCO texts, and the foreign
 # words of edX courses declared in Spanish and Portuguese.
@@ -75,3 +75,24 @@ def test_collapse_keeps_the_best_of_each_group():
         "Introduction to Chemistry",
     ]
     assert collapse(ranked, lambda t: t) == ["Google UX Design", "Introduction to Biology", "Introduction to Chemistry"]
+
+
+@pytest.mark.parametrize(
+    "title,learners",
+    [
+        ("Learn English: Intermediate Grammar", True),
+        ("English for Journalists, Part 2", True),
+        ("Write Professional Emails in English", True),
+        ("TESOL Certificate, Part 1: Teach English Now!", True),
+        ("Upper-Intermediate English: Business and Technology", True),
+        ("The Pronunciation of American English", True),
+        ("English Composition I", False),
+        ("English Grammar and Style", False),
+        ("Introduction to English Common Law", False),
+        ("AP® English Literature & Composition – Part 1: Stories", False),
+        ("Writing in the Sciences", False),
+    ],
+)
+def test_courses_for_learners_of_english_are_told_apart(title, learners):
+    assert for_learners_of("en", title) is learners
+    assert not for_learners_of("es", title)  # only the reader's own language is filtered

@@ -186,6 +186,11 @@ def test_vendor_less_product_words_need_their_vendor_or_a_list(extractor):
     assert "Oracle Database" in _found(extractor, "Tuned the Oracle Database for the billing team.")
     assert {"Microsoft Word", "Microsoft Excel"} <= set(_found(extractor, "Tools: Word, Excel and PowerPoint"))
     assert "Microsoft Excel" not in _found(extractor, "We excel at work. Excel at everything.")
+    # used as a tool: the name right after "in", "using", "with" (a nurse: "track outcomes in Excel")
+    assert "Microsoft Excel" in _found(extractor, "I teach patients and track outcomes in Excel.")
+    assert "Microsoft Word" in _found(extractor, "Letters written using Word every day.")
+    assert "Microsoft Excel" not in _found(extractor, "I excel in teamwork. In excel we trust.")
+    assert "Oracle Database" not in _found(extractor, "We met in Database Hall.")  # a name goes on
 
 
 @pytest.fixture(scope="module")

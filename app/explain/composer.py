@@ -78,6 +78,13 @@ STEP_SKILL = [
     "Get practice with {skill}, which {title} rates as important, in your current work or a side project.",
     "No course here covers {skill} yet: look for a project, certificate or volunteer role that shows it.",
 ]
+# A gap the person has in part: the target needs more of it than their current work gives. "No course in the
+# catalogue teaches Biology yet" was untrue (it holds introductory ones, too basic here) and "volunteer work"
+# was no advice for an RN who needs biology at a nurse practitioner's level.
+STEP_DEEPER = [
+    "Take {skill} further than your current work does: {title} needs more of it, from advanced study or a mentor.",
+    "Build on your {skill}: {title} asks for a higher level, so look for advanced training or a stretching project.",
+]
 STEP_HIGHLIGHT = [
     "Put {skills} first when you apply for {title} roles.",
     "Highlight {skills} in your résumé for {title}.",
@@ -161,7 +168,8 @@ def compose_summary(evidence: Evidence, rng: random.Random) -> str:
 
 def step_options(evidence: Evidence, skill: EvidenceSkill) -> tuple[list[str], list[str]]:
     """The citations and the phrasings of the next step that closes ``skill``'s gap: its first course
-    (course + gap citations) when the evidence has one, otherwise practice (the gap citation)."""
+    (course + gap citations) when the evidence has one, otherwise practice (the gap citation) -- or, for a
+    gap the person has in part (``reason == "deeper"``), going further than their current work."""
     gap_cites = [c for c in skill.citations if (cit := evidence.citation(c)) is not None and cit.role == "missing"]
     course_cites = [c for c in skill.citations if (cit := evidence.citation(c)) is not None and cit.role == "course"]
     name = skill_phrase(skill.label)
@@ -170,7 +178,8 @@ def step_options(evidence: Evidence, skill: EvidenceSkill) -> tuple[list[str], l
             [course_cites[0]] + gap_cites[:1],
             [t.format(course=skill.courses[0].title, skill=name) for t in STEP_COURSE],
         )
-    return gap_cites[:1] or skill.citations[:1], [t.format(skill=name, title=evidence.item.title) for t in STEP_SKILL]
+    templates = STEP_DEEPER if skill.reason == "deeper" else STEP_SKILL
+    return gap_cites[:1] or skill.citations[:1], [t.format(skill=name, title=evidence.item.title) for t in templates]
 
 
 def step_choices(evidence: Evidence) -> list[tuple[list[str], list[str]]]:

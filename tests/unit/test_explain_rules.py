@@ -470,3 +470,30 @@ def test_the_prompt_shows_what_the_choices_need_in_short_form():
     assert "- communication: c3; courses: c4" in text and "- statistics: c3" in text
     for c in evidence.citations:
         assert f"[{c.id}] " in text
+
+
+def test_a_gap_held_in_part_gets_a_go_further_step_not_no_course_exists():
+    """A deeper gap (the target needs more than the person's current work gives) with no course fit for that
+    level: the step says to go further, not that the catalogue has no course on it (it has introductory
+    ones), and it verifies like any step."""
+    from app.explain.composer import STEP_DEEPER, STEP_SKILL
+    from app.explain.verify import verify
+
+    evidence = make_evidence()
+    stats = next(s for s in evidence.missing if s.name == "statistics")
+    _cites, before = step_choices(evidence)[1]
+    assert before == [t.format(skill="statistics", title="Health Education Specialists") for t in STEP_SKILL]
+    stats.reason = "deeper"
+    _cites, after = step_choices(evidence)[1]
+    assert after == [t.format(skill="statistics", title="Health Education Specialists") for t in STEP_DEEPER]
+    assert not any("No course" in t for t in after)
+    for variant in ("a", "b", "c", "d"):
+        draft = compose(evidence, variant)
+        assert verify(draft, evidence).faithfulness == 1.0
+        assert list(_validator(schema_for(evidence, "closed")).iter_errors(json_of(draft))) == []
+
+
+def json_of(draft) -> dict:
+    import json
+
+    return json.loads(completion_text(draft))

@@ -33,6 +33,17 @@ def test_one_tiny_round_trains_from_the_log_and_hot_loads_the_challengers(waypoi
     out = run_loop(cfg, settings, run_dir=tmp_path / "run", report_dir=tmp_path / "reports")
     state0 = json.loads((tmp_path / "run" / "round-0" / "state.json").read_text())
     assert state0["serve"]["impressions"] > 0
+    # each person's visits share a session, as a real client's do: the log groups them by prompt (DPO's
+    # on-policy pairs come from these groups; without a session there were none at any size), and every
+    # logged explanation's prompt is rebuilt exactly
+    from training.feedback_data import PromptBuilder, context_groups, load_impressions
+
+    window = state0["serve"]
+    groups = context_groups(load_impressions(settings.events_target, since=window["t0"], until=window["t1"]))
+    assert groups, "no two explanations of one person and prompt in the log"
+    assert all(len({c.session_id for c in g}) == 1 and len(g) == cfg.visits for g in groups)
+    builder = PromptBuilder(settings.model_copy(update={"explain_use_memory": False}))  # as the loop serves
+    assert all(builder.messages(c) is not None for g in groups for c in g) and builder.mismatched == 0
     train = state0["train"]
     assert train["challengers"] or all("skipped" in train.get(m, {}) for m in cfg.methods), train
     if train["challengers"]:  # served after the reload, evaluated on the next window

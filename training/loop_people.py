@@ -16,6 +16,7 @@ the RAG memory, as the loop's server runs).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -77,6 +78,8 @@ class Person:
         self.click = click
         self.settings = settings
         self.rng = random.Random(f"{seed}:{profile.id}")
+        #: the client session of this person's visits (a real client keeps one; feedback and DPO group by it)
+        self.session_id = "loop-" + hashlib.sha256(f"{seed}:{profile.id}".encode()).hexdigest()[:24]
 
     def visit(self, client: httpx.Client, *, visits: int, k: int, round_no: int) -> list[dict[str, Any]]:
         """Recommend once, then open the same item's explanation on each visit; returns the truth rows."""
@@ -95,10 +98,18 @@ class Person:
         evidence = build_evidence(self.profile, item_id, self.settings, use_memory=False)
         rows = []
         for visit in range(visits):
-            # a fresh impression per visit (not the list's id): each visit is one logged decision
+            # a fresh impression per visit (not the list's id): each visit is one logged decision; the person's
+            # session ties the visits together, as the UI's does -- without it the log cannot tell that two
+            # explanations were shown to the same person for the same prompt, and DPO had no pair to learn from
             explain = client.post(
                 "/v1/explain",
-                json={"profile": body["profile"], "item_id": item_id, "position": position, "shown": items},
+                json={
+                    "profile": body["profile"],
+                    "item_id": item_id,
+                    "position": position,
+                    "shown": items,
+                    "session_id": self.session_id,
+                },
             )
             if explain.status_code != 200:
                 log.info("person %s: explain %s: %s", self.profile.id, explain.status_code, explain.text[:200])
@@ -109,7 +120,7 @@ class Person:
             clicked = self.rng.random() < p
             imp = shown.get("impression_id")
             if clicked:
-                fb = {"impression_id": imp, "item_id": item_id, "position": position}
+                fb = {"impression_id": imp, "item_id": item_id, "position": position, "session_id": self.session_id}
                 client.post("/v1/feedback", json={"type": "click", **fb}).raise_for_status()
                 dwell = math.exp(
                     self.click.dwell_log_ms + self.click.dwell_beta * u + self.rng.gauss(0, self.click.dwell_sd)

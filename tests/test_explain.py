@@ -514,3 +514,25 @@ def test_prompt_injection_through_the_real_llm(llm_settings, catalogue):
         assert "c99" not in json.dumps(json.loads(trace.raw_text).get("matched_skills"))
     _assert_grounded(e, catalogue, trace.evidence)
     assert "perfect" not in e.summary.lower()
+
+
+def test_what_the_person_said_keeps_a_place_among_the_shown_skills(fast_settings, monkeypatch):
+    """An RN who says she tracks outcomes in Excel was shown six skills nursing usually involves (all of higher
+    O*NET importance) and not her Excel: the skills a person stated keep up to MAX_STATED_KEPT places."""
+    from app.explain import evidence as ev
+    from retrieval.profile import Profile
+
+    nurse = Profile(occupation=NURSE, text="I track patient outcomes in Microsoft Excel.")
+    full = ev.build_evidence(nurse, HEALTH_ED, fast_settings, use_memory=False)
+    stated = [s.name for s in full.matched if s.provenance == "stated"]
+    inferred = [s.name for s in full.matched if s.provenance == "inferred"]
+    assert stated and inferred, [(s.name, s.provenance) for s in full.matched]
+    # with room for fewer skills than the occupation gives, the stated ones are still there, in importance order
+    monkeypatch.setattr(ev, "MAX_MATCHED", 2)
+    monkeypatch.setattr(ev, "MAX_STATED_KEPT", 1)
+    few = ev.build_evidence(nurse, HEALTH_ED, fast_settings, use_memory=False)
+    assert len(few.matched) == 2 and "Microsoft Excel" in [s.name for s in few.matched]
+    ranks = [s.name for s in full.matched]
+    assert ranks.index("Microsoft Excel") >= 2  # it would not have been among the first two by importance
+    importance = [s.importance for s in few.matched]
+    assert importance == sorted(importance, reverse=True)

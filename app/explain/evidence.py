@@ -41,6 +41,7 @@ from retrieval.skills.evidence import SkillGapEvidence, stable_hash
 log = logging.getLogger(__name__)
 
 MAX_MATCHED = 6
+MAX_STATED_KEPT = 3  # of the MAX_MATCHED, at most this many are kept for skills the person stated
 MAX_PARTIAL = 3
 MAX_MISSING = 5
 COURSES_PER_MISSING = 2
@@ -279,7 +280,12 @@ def assemble(
     settings = settings or get_settings()
     item = ItemInfo(id=gap.item.id, kind=gap.item.kind, title=gap.item.title)
     matched_sorted = sorted(gap.matched_skills, key=lambda m: (-m.importance, m.label, m.id))
-    matched = matched_sorted[:MAX_MATCHED]
+    # what the person said they have keeps a place among the shown skills: an RN who "tracks outcomes in Excel"
+    # was shown six skills nursing usually involves, all of higher O*NET importance, and not her Excel
+    stated = [m for m in matched_sorted if any(e.source != "occupation" for e in m.profile_evidence)]
+    keep = {id(m) for m in stated[:MAX_STATED_KEPT]}
+    keep |= {id(m) for m in [m for m in matched_sorted if id(m) not in keep][: MAX_MATCHED - len(keep)]}
+    matched = [m for m in matched_sorted if id(m) in keep]
     partial = gap.partial_skills[:MAX_PARTIAL]
     missing = gap.missing_skills[:MAX_MISSING]
     b = _Builder()

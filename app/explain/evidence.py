@@ -282,7 +282,7 @@ def assemble(
     matched_sorted = sorted(gap.matched_skills, key=lambda m: (-m.importance, m.label, m.id))
     # what the person said they have keeps a place among the shown skills: an RN who "tracks outcomes in Excel"
     # was shown six skills nursing usually involves, all of higher O*NET importance, and not her Excel
-    stated = [m for m in matched_sorted if any(e.source != "occupation" for e in m.profile_evidence)]
+    stated = [m for m in matched_sorted if _stated_evidence(m)]
     keep = {id(m) for m in stated[:MAX_STATED_KEPT]}
     keep |= {id(m) for m in [m for m in matched_sorted if id(m) not in keep][: MAX_MATCHED - len(keep)]}
     matched = [m for m in matched_sorted if id(m) in keep]
@@ -499,13 +499,18 @@ def assemble(
     )
 
 
+def _stated_evidence(obj) -> list:
+    """The person's own evidence of a matched skill (typed or in their text), not their occupation's."""
+    return [e for e in obj.profile_evidence if e.source != "occupation"]
+
+
 def _provenance(obj, status: str, profile_text: str) -> tuple[Provenance | None, str]:
     """(provenance, the person's words) of a matched or partial skill (see the module docstring).
 
     A partial skill's provenance is its ``via`` skill's (the gap marks it ``stated``); a gap from before
     that mark says nothing, so it stays None rather than guessing."""
     if status == "matched":
-        stated = [e for e in obj.profile_evidence if e.source != "occupation"]
+        stated = _stated_evidence(obj)
         if not stated:
             return "inferred", ""
         spans = sorted((e for e in stated if e.source == "text" and e.span), key=lambda e: -e.confidence)

@@ -69,10 +69,15 @@ SOURCE_KIND: dict[str, str] = {
 _COURSE = re.compile(r'^Course (".*") \((?:[^,()]*, )?([^()]*)\) teaches: ')
 
 
+def _is_quoted(text: str) -> bool:
+    """The person's words, as the evidence quotes them: ``"..."``."""
+    return len(text) > 1 and text.startswith('"') and text.endswith('"')
+
+
 def _clip_around(text: str, focus: Sequence[str], limit: int) -> str:
     """At most ``limit`` characters of ``text`` around the first of ``focus`` it contains (the person's words
     a quote was taken for; the start when none is found), cut at words, quotes kept closed."""
-    quoted = len(text) > 1 and text.startswith('"') and text.endswith('"')
+    quoted = _is_quoted(text)
     body = text[1:-1] if quoted else text
     low = body.lower()
     found = [i for f in focus if f and (i := low.find(" ".join(f.split()).lower())) >= 0]
@@ -106,7 +111,7 @@ def shown_text(role: str, text: str, title: str = "", focus: Sequence[str] = ())
         return text
     if role == "profile":
         return _clip_around(text, focus, limit)
-    quoted = len(text) > 1 and text.startswith('"') and text.endswith('"')
+    quoted = _is_quoted(text)
     cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:.")
     return cut + (' ..."' if quoted else " ...")
 

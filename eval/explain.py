@@ -15,7 +15,10 @@ Metrics (per backend; the LLM is scored on its *own* draft, even when the servic
 * ``FCR`` -- distinct skills mentioned across explanations / distinct matched skills available;
 * ``USR`` -- unique sentences / sentences (summary + next steps);
 * ``DIV`` -- mean pairwise overlap of mentioned-skill sets (lower = more diverse);
-* length in words, latency p50/p95 (whole ``explain`` call, and the LLM call alone), fallbacks.
+* length in words, latency p50/p95 (whole ``explain`` call, and the LLM call alone), fallbacks;
+* what was understood of the person: ``nothing_matched`` -- share of explanations that found none of
+  the person's skills ("your profile covers 0%"), ``occupation_known`` -- share with a current occupation
+  (given, or named by their text) whose usual skills count as inferred.
 """
 
 from __future__ import annotations
@@ -93,6 +96,10 @@ def score_one(trace, explanation, backend: str) -> dict[str, Any] | None:
             - len({st.text for st in draft.next_steps})
         ),
         "missing_listed": bool(draft.missing_skills) if evidence.missing else None,
+        # what was understood of the person: no skill of theirs found at all ("covers 0%"), and whether the
+        # occupation their usual skills came from was read from their text (skill_gap's said_occupation)
+        "nothing_matched": not evidence.matched,
+        "occupation_known": bool(evidence.occupation_title),
     }
 
 
@@ -130,6 +137,8 @@ def aggregate(
                     if (listed := [r["missing_listed"] for r in scored if r["missing_listed"] is not None])
                     else None
                 ),
+                "nothing_matched": round(float(np.mean([r["nothing_matched"] for r in scored])), 4),
+                "occupation_known": round(float(np.mean([r["occupation_known"] for r in scored])), 4),
             }
         )
     if latencies:

@@ -536,3 +536,24 @@ def test_what_the_person_said_keeps_a_place_among_the_shown_skills(fast_settings
     assert ranks.index("Microsoft Excel") >= 2  # it would not have been among the first two by importance
     importance = [s.importance for s in few.matched]
     assert importance == sorted(importance, reverse=True)
+
+
+def test_a_pasted_text_without_an_occupation_field_is_explained_with_the_occupation_it_names(fast_settings):
+    """The REST explain endpoint and the learning loop send a résumé as text only. Its occupation used to be
+    ignored: 42% of the explanations of `waypoint eval explain`'s real résumés found none of the person's
+    skills ("your profile covers 0%"). The occupation the text names now gives its usual skills, cited as
+    inferred, never as "you have"."""
+    from app.explain import explain
+    from app.explain.evidence import build_evidence
+    from retrieval.profile import Profile
+
+    pasted = Profile(text="I have worked as a registered nurse on a surgical ward for six years.")
+    evidence = build_evidence(pasted, HEALTH_ED, fast_settings, use_memory=False)
+    assert evidence.occupation_title.startswith("Registered Nurses")
+    inferred = [s for s in evidence.matched if s.provenance == "inferred"]
+    assert inferred and evidence.coverage > 0
+    cited = [c for c in evidence.citations if c.role == "profile_occupation"]
+    assert cited and "Registered Nurses" in cited[0].text and "inferred" in cited[0].text
+    explanation = explain(pasted, HEALTH_ED, backend="deterministic", settings=fast_settings)
+    assert explanation.matched_skills and explanation.verification.provenance_errors == 0
+    assert explanation.faithfulness == 1.0

@@ -15,6 +15,8 @@ spans stay readable, and it is idempotent: placeholders never match again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from app.privacy.redactor import redact_text
 
 EMAIL = "[email]"
@@ -22,11 +24,12 @@ PHONE = "[phone]"
 URL = "[link]"
 
 
-def redact(text: str | None) -> str:
-    """``text`` with personal data replaced by placeholders (``""`` for ``None``)."""
+def redact(text: str | None, keep: Iterable[str] = ()) -> str:
+    """``text`` with personal data replaced by placeholders (``""`` for ``None``); phrases in ``keep``
+    (the evidence's own skill labels and course titles) stay as written."""
     if not text:
         return ""
-    return redact_text(text) or ""
+    return redact_text(text, keep) or ""
 
 
 def contains_pii(text: str | None) -> bool:

@@ -147,6 +147,19 @@ def _allowed_skills(evidence: Evidence) -> set[str]:
     return allowed
 
 
+def _catalogue_phrases(evidence: Evidence) -> list[str]:
+    """What the evidence names from the catalogue (item, occupation, skill labels, course titles): a draft
+    quoting them is not leaking personal data, though a product or course may carry a person's name
+    ("Armand Morin MultiTrack Generator"); everything else in the draft is still redacted."""
+    skills = [*evidence.matched, *evidence.partial, *evidence.missing]
+    return [
+        evidence.item.title,
+        evidence.occupation_title,
+        *(name for s in skills for name in (s.label, s.name)),
+        *(c.title for s in skills for c in s.courses),
+    ]
+
+
 def unknown_skill_mentions(evidence: Evidence, text: str, allowed: set[str] | None = None) -> list[str]:
     """Skill ids that ``text`` names although no evidence mentions them (invented skills)."""
     allowed = _allowed_skills(evidence) if allowed is None else allowed
@@ -220,6 +233,7 @@ def verify(draft: LLMDraft | dict, evidence: Evidence, *, fallback_summary: str 
     dropped: list[str] = []
     provenance: list[str] = []
     allowed = _allowed_skills(evidence)
+    catalogue = _catalogue_phrases(evidence)
 
     # fit
     claims += 1
@@ -280,7 +294,7 @@ def verify(draft: LLMDraft | dict, evidence: Evidence, *, fallback_summary: str 
     steps: list[tuple[str, list[str]]] = []
     seen = set()
     for step in draft.next_steps:
-        text = redact(step.text.strip())
+        text = redact(step.text.strip(), catalogue)
         if not text or text.lower() in seen:
             continue
         seen.add(text.lower())
@@ -307,7 +321,7 @@ def verify(draft: LLMDraft | dict, evidence: Evidence, *, fallback_summary: str 
             dropped.append(f"next step {text[:60]!r} dropped: {why}")
 
     # summary
-    summary = redact((draft.summary or "").strip())
+    summary = redact((draft.summary or "").strip(), catalogue)
     claims += 1
     problems = []
     if len(summary) < 20:

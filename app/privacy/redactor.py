@@ -19,6 +19,7 @@ Properties the callers rely on (and the tests check):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from app.privacy.address import address_spans
@@ -90,12 +91,29 @@ def _replace(text: str, spans: list[PiiSpan]) -> str:
     return "".join(out)
 
 
-def redact_text(text: str | None) -> str | None:
-    """``text`` with every PII span replaced by its placeholder; ``None``/``""`` are returned as given."""
+def _outside(spans: list[PiiSpan], text: str, keep: Iterable[str]) -> list[PiiSpan]:
+    """``spans`` less those lying inside an occurrence of a ``keep`` phrase (case-insensitive)."""
+    low = text.lower()
+    kept: list[tuple[int, int]] = []
+    for phrase in {k.lower() for k in keep if k and k.strip()}:
+        start = low.find(phrase)
+        while start != -1:
+            kept.append((start, start + len(phrase)))
+            start = low.find(phrase, start + 1)
+    return [s for s in spans if not any(a <= s.start and s.end <= b for a, b in kept)]
+
+
+def redact_text(text: str | None, keep: Iterable[str] = ()) -> str | None:
+    """``text`` with every PII span replaced by its placeholder; ``None``/``""`` are returned as given.
+
+    ``keep``: phrases known not to be personal data where they occur (catalogue labels the text quotes:
+    "Armand Morin MultiTrack Generator" and "Allen Bradley PanelView" are O*NET software, not people).
+    """
     if not text:
         return text
     if len(text) <= MAX_SCAN_CHARS:
-        return _replace(text, find_pii(text))
+        spans = find_pii(text)
+        return _replace(text, _outside(spans, text, keep) if keep and spans else spans)
     # very long input (a log of a huge body): redact paragraph-aligned windows independently
     out, pos = [], 0
     while pos < len(text):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.api.services import asks_about_shown, parse_fit_question
-from retrieval.understanding.schema import Understanding
+from retrieval.understanding.schema import NAMED, Understanding
 
 Action = Literal["fit", "courses", "jobs", "profile", "other"]
 FIT_INTENTS = frozenset({"explain_fit", "skill_gap"})
@@ -38,7 +38,6 @@ LIST_WORDS: dict[str, re.Pattern[str]] = {
     "courses": re.compile(r"\b(?:courses?|class(?:es)?|certificat\w*|training|bootcamps?|study|studies)\b", re.I),
     "find_jobs": re.compile(r"\b(?:jobs?|postings?|openings?|vacanc\w*|hiring|roles?\s+(?:near|in|at)|apply)\b", re.I),
 }
-NAMED = 0.5  # an occupation link without a title in the text counts as said only from this confidence
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,17 @@ class ItemRef(BaseModel):
     title: str
 
 
+class CurrentOccupation(BaseModel):
+    """The occupation whose usual skills count as the person's (cited as inferred, never "you have")."""
+
+    id: str
+    title: str
+    source: Literal["given", "text"] = Field(
+        description="given: the profile's occupation field; text: the occupation the person's text names"
+    )
+    quote: str | None = Field(None, description="the words of the text that name it (source text)")
+
+
 class ProfileEvidence(BaseModel):
     """Where the profile shows a skill: the text and span it came from, or the field that gave it."""
 
@@ -148,6 +159,7 @@ class SkillGapEvidence(BaseModel):
         default_factory=list, description="profile skill strings not in the vocabulary"
     )
     profile_skill_count: int = 0
+    current_occupation: CurrentOccupation | None = None
 
 
 class SkillDelta(BaseModel):

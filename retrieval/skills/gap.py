@@ -16,18 +16,21 @@ occupations that the skill would bring within reach.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, field_validator
 
+from retrieval.artifacts import NotBuilt
 from retrieval.courses.relevance import SkillRef, course_refs
 from retrieval.settings import Settings, get_settings
 from retrieval.skills import base
 from retrieval.skills.esco_map import essential_skills
 from retrieval.skills.evidence import (
     CourseRef,
+    CurrentOccupation,
     ItemRef,
     MatchedSkill,
     MissingSkill,
@@ -47,6 +50,10 @@ from retrieval.skills.graph import SkillsGraph, get_graph
 from retrieval.skills.plain import plain_label
 from retrieval.skills.priority import gap_priority
 from retrieval.text import normalize_label
+from retrieval.understanding.schema import OccupationLink
+from retrieval.understanding.service import understand
+
+log = logging.getLogger(__name__)
 
 #: Profile skills below this confidence are not treated as held.
 HELD_CONFIDENCE = 0.45
@@ -460,6 +467,18 @@ def _unlocks(
     return out
 
 
+def said_occupation(text: str, settings: Settings) -> OccupationLink | None:
+    """The occupation ``text`` says is the person's (None for vague text, an over-long one, or before the
+    occupation models are built: the gap is then computed from the written skills alone, as before)."""
+    if not text.strip() or len(text) > settings.max_text_chars:
+        return None
+    try:
+        return understand(text, settings).said_occupation()
+    except NotBuilt as exc:
+        log.warning("occupation understanding not built (%s): gap from the written skills only", exc)
+        return None
+
+
 def skill_gap(
     profile: Profile,
     item_id: str,
@@ -470,6 +489,7 @@ def skill_gap(
     max_missing: int = 15,
     max_partial: int = 15,
     ordering: Literal["priority", "importance"] = "priority",
+    understand_text: bool = True,
 ) -> SkillGapEvidence:
     """Matched, partial and missing skills of ``profile`` for an occupation or job posting.
 
@@ -479,10 +499,20 @@ def skill_gap(
     embedding model over a whole catalogue field on first use; ``None`` takes ``settings.gap_embeddings`` /
     ``settings.gap_esco_map`` (both on by default). ``ordering="importance"`` is the order before issue 23
     (no area resolution, catalogue labels), kept as the evaluation's baseline.
+
+    A profile with text and no occupation takes the occupation its text names (``understand_text``,
+    :meth:`Understanding.said_occupation`), as the chat does and as its recommendations were ranked: a
+    pasted résumé of a branch manager who "hired personnel and directed branch sales" matched 0% of Sales
+    Managers when only the skills written out word for word counted.
     """
     if profile.is_empty():
         raise base.SkillsInputError("empty profile: give an occupation, skills or text")
     settings = settings or get_settings()
+    said = None
+    if understand_text and not (profile.occupation or "").strip():
+        said = said_occupation(profile.text or "", settings)
+        if said is not None:
+            profile = profile.model_copy(update={"occupation": said.occupation_id})
     use_embeddings = settings.gap_embeddings if use_embeddings is None else use_embeddings
     use_map = settings.gap_esco_map if use_map is None else use_map
     graph = get_graph(settings)
@@ -596,4 +626,12 @@ def skill_gap(
         requirements_total=len(requirements),
         unresolved_skills=mine.unresolved,
         profile_skill_count=len(held),
+        current_occupation=CurrentOccupation(
+            id=mine.occupation_id,
+            title=graph.label(mine.occupation_id),
+            source="text" if said is not None else "given",
+            quote=said.span.text if said is not None and said.span is not None else None,
+        )
+        if mine.occupation_id
+        else None,
     )

@@ -248,6 +248,31 @@ def test_steps_are_redacted_and_deduplicated(evidence):
     assert [text for text, _c in result.steps] == ["Email [email] to practise statistics."]
 
 
+def test_a_catalogue_label_that_looks_like_a_name_is_not_redacted_away(evidence):
+    """O*NET lists software named after people ("Armand Morin MultiTrack Generator"): a step about that gap
+    was redacted to "[name] Generator", no longer named what its citation states, and was dropped. A
+    person's name elsewhere in the same step is still redacted."""
+    tool = "Armand Morin MultiTrack Generator"
+    evidence.missing.append(_skill("s:tool", tool, 0.5, "missing", ["c7"]))
+    evidence.citations.append(
+        EvidenceCitation(
+            id="c7",
+            source="onet:21-1091.00:tech",
+            role="missing",
+            skills=["s:tool"],
+            text=f"Not shown in the profile: {tool} (0.50).",
+        )
+    )
+    kept = verify(
+        draft(next_steps=[{"text": f"Get practice with {tool} in a side project.", "citations": ["c7"]}]), evidence
+    )
+    assert [text for text, _c in kept.steps] == [f"Get practice with {tool} in a side project."]
+    named = verify(
+        draft(next_steps=[{"text": f"Ask Sarah Johnson to show you {tool}.", "citations": ["c7"]}]), evidence
+    )
+    assert [text for text, _c in named.steps] == [f"Ask [name] to show you {tool}."]
+
+
 # -------------------------------------------------------------------------------------------- summary
 @pytest.mark.parametrize(
     "summary, problem",

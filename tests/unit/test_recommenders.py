@@ -87,14 +87,44 @@ def test_unknown_occupations_and_bad_k_are_profile_errors(synthetic_settings):
 
 # ------------------------------------------------------------------------------- the shared entry point
 def test_the_shared_entry_point_serves_every_kind(synthetic_settings):
-    profiles = [Profile(id="a", user_id="20001"), Profile(id="b", text="python developer")]
+    profiles = [
+        Profile(id="a", user_id="20001"),
+        Profile(id="b", text="python developer who wants to become a data scientist"),
+    ]
     for kind, prefix in ((Kind.job, "job:"), (Kind.course, "course:")):
         results = recommend(profiles, kind, k=3)
         assert [r.id for r in results] == ["a", "b"]
         assert all(i.kind == kind and i.id.startswith(prefix) for r in results for i in r.items)
         # a course list may honestly be empty (no course of the catalogue teaches the gap well enough: here
-        # the nurse applicant's move to nurse practitioner); the Python developer's is not
+        # the nurse applicant's move to nurse practitioner); the developer's move to data science is not
         assert all(r.items for r in results) if kind is Kind.job else results[1].items
+
+
+# ------------------------------------------------------------------ a text-only profile's own occupation
+def test_a_text_only_profile_counts_the_occupation_its_text_names(synthetic_settings):
+    """A pasted self-description gets the skills its occupation usually involves (cited as inferred), as in
+    the chat; before, only skills written out word for word counted and a nurse 'covered' little of nursing."""
+    from retrieval.skills.gap import Profile as GapProfile, skill_gap
+
+    text = "I have worked as a registered nurse on a surgical ward for six years."
+    understood = skill_gap(GapProfile(text=text), synthetic.NURSE_PRACTITIONER)
+    written = skill_gap(GapProfile(text=text), synthetic.NURSE_PRACTITIONER, understand_text=False)
+    given = skill_gap(GapProfile(occupation=synthetic.NURSE), synthetic.NURSE_PRACTITIONER)
+    assert understood.current_occupation is not None
+    assert (understood.current_occupation.id, understood.current_occupation.source) == (synthetic.NURSE, "text")
+    assert "nurse" in (understood.current_occupation.quote or "").lower()
+    assert written.current_occupation is None and given.current_occupation.source == "given"
+    assert understood.coverage > written.coverage and understood.coverage >= given.coverage
+    inferred = [m for m in understood.matched_skills if any(e.source == "occupation" for e in m.profile_evidence)]
+    assert inferred and {m.id for m in given.matched_skills} <= {m.id for m in understood.matched_skills}
+
+
+@pytest.mark.parametrize("text", ["I like helping people and I want to become a nurse practitioner", "qwzx plorb"])
+def test_vague_text_or_a_goal_alone_is_not_taken_for_an_occupation(synthetic_settings, text):
+    from retrieval.skills.gap import Profile as GapProfile, skill_gap
+
+    gap = skill_gap(GapProfile(text=text), synthetic.NURSE_PRACTITIONER)
+    assert gap.current_occupation is None  # a goal is where they want to go, not what they do
 
 
 # ------------------------------------------------------------------------------------- courses, skills

@@ -2,11 +2,14 @@
 model, alone and as the chat uses it (:mod:`app.ui.routing`: the intent model for what is asked, the
 understanding for what is said).
 
-The chat does one of three things with a message, so routers are scored on those actions:
+The chat does one of five things with a message, so routers are scored on those actions:
 
 * ``fit``: a fit or skill-gap question ("Am I a good fit for X?", "what am I missing to become a pilot?");
-* ``profile``: something about the person or a request for the list (take it in, recommend);
+* ``profile``: something about the person or a request for the occupation list (take it in, recommend);
+* ``courses`` / ``jobs``: a request for courses or job postings (that list);
 * ``other``: small talk (a greeting, thanks, an off-topic request).
+
+The regular expressions of the chat before knew only ``fit`` and ``profile``.
 
 Two test sets, neither used to train anything: the intent model's held-out TEST messages
 (:data:`retrieval.rerankers.intent_examples.TEST`, intents mapped to actions by :data:`ACTION`), and
@@ -36,20 +39,51 @@ ACTION = {
     "skill_gap": "fit",
     "other": "other",
     "recommend_occupations": "profile",
-    "find_jobs": "profile",
-    "courses": "profile",
+    "find_jobs": "jobs",
+    "courses": "courses",
     "describe": "profile",
     "recommend": "profile",
     "fit": "fit",
 }
 
 
-def load_sets() -> dict[str, list[dict]]:
-    """``{set name: [{"text", "action", "target"?}]}``."""
+PASTED = 40  # résumés and applicants' work histories of the catalogue, each pasted into the chat
+
+
+def pasted_texts(settings, n: int = PASTED) -> list[tuple[str, str]]:
+    """What people paste into the chat: the first ``n`` résumés by id and the first ``n`` applicants' work
+    histories (positions and descriptions, as :func:`app.explain.evidence.applicant_text` renders them), read
+    from the built catalogue at run time, cut to the chat's text limit: ``(name, text)``, the name standing
+    for the text in reports (the data is never copied into the repository)."""
+    from app.explain.evidence import applicant_text
+    from retrieval.catalogue.db import connect
+
+    conn = connect(settings.catalogue_path, readonly=True)
+    try:
+        resumes = [
+            r[0] for r in conn.execute("SELECT text FROM resume WHERE length(text) > 200 ORDER BY id LIMIT ?", (n,))
+        ]
+        applicants = [
+            r[0]
+            for r in conn.execute(
+                "SELECT applicant_id FROM experience WHERE description != '' GROUP BY applicant_id "
+                "HAVING sum(length(description)) > 150 ORDER BY applicant_id LIMIT ?",
+                (n,),
+            )
+        ]
+    finally:
+        conn.close()
+    texts = [(f"résumé {i + 1}", t) for i, t in enumerate(resumes)]
+    texts += [(f"applicant {i + 1}", applicant_text(a, settings)) for i, a in enumerate(applicants)]
+    return [(name, t[: settings.max_text_chars]) for name, t in texts if t.strip()]
+
+
+def load_sets(settings=None) -> dict[str, list[dict]]:
+    """``{set name: [{"text", "action", "target"?}]}``; with ``settings``, also the pasted résumés."""
     from retrieval.rerankers.intent_examples import TEST
 
     chat = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
-    return {
+    sets = {
         "intent TEST": [
             {"text": t, "action": ACTION[intent], "gold": intent} for intent, ts in TEST.items() for t in ts
         ],
@@ -58,6 +92,11 @@ def load_sets() -> dict[str, list[dict]]:
             for r in chat
         ],
     }
+    if settings is not None:
+        sets["pasted résumés"] = [
+            {"text": t, "name": name, "action": "profile", "gold": "describe"} for name, t in pasted_texts(settings)
+        ]
+    return sets
 
 
 def routers(settings) -> tuple[dict[str, Callable[[str], tuple[str, str | None]]], dict[str, str]]:
@@ -123,7 +162,7 @@ def score(
         "accuracy": round(sum(right) / max(1, len(rows)), 4),
         "self_descriptions_answered_as_small_talk": ignored,
         "errors": [
-            {"text": r["text"], "gold": r["action"], "routed": p[0]}
+            {"text": r.get("name", r["text"]), "gold": r["action"], "routed": p[0]}
             for p, r, ok in zip(predicted, rows, right)
             if not ok
         ],
@@ -149,7 +188,7 @@ def run(train: bool = False) -> dict:
 
         training = train_intent(SetFitConfig(tasks=["intent"], show_progress=False))
         reset_cache()
-    sets = load_sets()
+    sets = load_sets(settings)
     table, served = routers(settings)
     from app.api.services import WaypointService
 
@@ -167,6 +206,12 @@ def run(train: bool = False) -> dict:
     return report
 
 
+def _clip(text: str, limit: int = 120) -> str:
+    """One line of at most ``limit`` characters (a pasted résumé in the error list)."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def write(report: dict) -> None:
     results = report["results"]
     rows = []
@@ -181,14 +226,20 @@ def write(report: dict) -> None:
         rows.append(row)
     best = "chat: SetFit + understanding"
     errors = "\n".join(
-        f"- “{e['text']}”: {e['gold']} → {e['routed']}" for name in results for e in results[name][best]["errors"]
+        f"- “{_clip(e['text'])}”: {e['gold']} → {e['routed']}"
+        for name in results
+        for e in results[name][best]["errors"]
     )
+    pasted = report["sets"].get("pasted résumés", 0)
     md = f"""# Chat routing: regular expressions vs the SetFit intent model
 
-What the chat does with a message (`fit` question, `profile`: take it in and recommend, `other`: small
-talk), on the intent model's held-out TEST messages ({report["sets"]["intent TEST"]}) and on
+What the chat does with a message (`fit` question, `profile`: take it in and recommend, `courses` /
+`jobs`: that list, `other`: small talk), on the intent model's held-out TEST messages ({report["sets"]["intent TEST"]}), on
 {report["sets"]["chat messages"]} chat messages written the way people use Waypoint
-(`eval/data/chat_messages.jsonl`). Intent model served: **{report["models"]["setfit"]}**.
+(`eval/data/chat_messages.jsonl`) and on {pasted} pasted résumés: the catalogue's first {PASTED} résumés
+and {PASTED} applicants' work histories, each sent as one chat message (all should be taken in as a
+description of the person; read from the built catalogue, not stored here). Intent model served:
+**{report["models"]["setfit"]}**.
 
 {markdown_table(rows, list(rows[0]), floatfmt="{:.3f}")}
 
@@ -214,15 +265,17 @@ Errors of the chat's router:
         routers_ = list(results[names[0]])
         fig, ax = plt.subplots(figsize=(8, 4))
         x = np.arange(len(routers_))
+        width = 0.8 / len(names)
         for i, name in enumerate(names):
-            ax.bar(x + (i - 0.5) * 0.38, [results[name][r]["accuracy"] for r in routers_], 0.38, label=name)
+            offset = (i - (len(names) - 1) / 2) * width
+            ax.bar(x + offset, [results[name][r]["accuracy"] for r in routers_], width, label=name)
         ax.set_xticks(x, [r.replace(" + ", "\n+ ").replace(": ", ":\n") for r in routers_], fontsize=7)
         ax.set_ylim(0, 1)
         save_figure(
             fig,
             ax,
             REPORT_DIR / "chat_routing.png",
-            title="Chat routing accuracy (3 actions)",
+            title="Chat routing accuracy (5 actions)",
             xlabel="router",
             ylabel="accuracy",
         )

@@ -152,6 +152,35 @@ def test_routing_takes_in_what_is_said_even_when_the_intent_model_calls_it_small
     # a self-description the classifier calls a course request is a self-description unless it asks for one
     assert route("I'm an RN and want to move into management", "courses", said).action == "profile"
     assert route("I'm an RN, which courses would help me?", "courses", said).action == "courses"
+    # a pasted résumé is a description of the person, whatever the classifier (trained on short messages)
+    # calls it; a fit question in it is still one
+    pasted = " ".join(["Registered nurse, med-surg ward: responsible for patient assessments and training."] * 5)
+    assert route(pasted, "skill_gap", said).action == "profile"
+    assert route(pasted, "courses", said).action == "profile"  # "training" in a résumé asks for no course
+    assert route(pasted, "skill_gap", Understanding(status="nonsense")).action == "fit"  # says nothing of them
+    assert route(pasted + " Am I a good fit for nurse practitioner?", "explain_fit", said).action == "fit"
+    assert route(pasted + " Which courses would help me?", "courses", said).action == "courses"
+    assert route(pasted[:60], "skill_gap", said).action == "fit"  # short: the classifier decides
+
+
+RESUME = """Branch Manager, Lakeside Savings Bank (2015-2021)
+- Hired and trained 12 personal bankers and tellers; ran weekly sales meetings
+- Responsible for branch compliance reviews, audits and reporting to the regional office
+- Handled customer complaints and grew deposits 18% in two years
+Senior Investment Advisor (2009-2015)
+- Managed client portfolios of stocks, bonds, mutual funds and annuities
+- Licensed: Series 7, 63 and 65; insurance licence"""
+
+
+@pytest.mark.slow
+def test_a_pasted_resume_is_taken_in_and_recommended_for(ui):
+    """A person pastes their résumé into the chat: the intent model (trained on short chat messages) read
+    one as a skill-gap question, and the chat answered "First tell me a little about yourself"."""
+    chat = Chat(ui)
+    reply = chat.say(RESUME)
+    assert "First tell me" not in reply, reply
+    assert chat.recs and chat.state["profile"]["occupation"], reply
+    assert "Branch Manager" in chat.state["profile"]["text"]
 
 
 @pytest.mark.slow

@@ -17,6 +17,9 @@ A fit question's target is the occupation it names: the words after "Am I a good
 with "I couldn't find an occupation called …"), else the occupation goal or title the understanding
 found in it ("What skills would I need to become a pilot?"), or the occupation it links with some
 confidence. None means "the one on screen".
+
+A pasted résumé or a long about-me (:func:`pasted_description`) is taken in, not answered as the fit
+question the classifier, trained on short chat messages, may take it for.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ LIST_WORDS: dict[str, re.Pattern[str]] = {
 }
 
 
+DESCRIPTION_WORDS = 40  # a message this long that asks nothing is a description of the person
+
+
 @dataclass(frozen=True)
 class Route:
     action: Action
@@ -58,6 +64,15 @@ def says_something(understood: Understanding) -> bool:
         o.span is not None or o.confidence >= NAMED for o in understood.occupations
     )
     return named or bool(understood.skills) or bool(understood.goals)
+
+
+def pasted_description(message: str, understood: Understanding) -> bool:
+    """A pasted résumé or a long about-me: :data:`DESCRIPTION_WORDS` words or more, asking nothing (no
+    question mark), that say something about the person. The intent model learnt from chat-length messages
+    (at most ~15 words): it read 36 of 40 pasted résumés as fit questions (the chat then answered "First tell
+    me a little about yourself"), and a résumé's "training" or "hiring" asked for a course or job list.
+    A question in a long message is still answered ("… Which courses would help me?")."""
+    return len(message.split()) >= DESCRIPTION_WORDS and "?" not in message and says_something(understood)
 
 
 def fit_target(message: str, understood: Understanding) -> str | None:
@@ -80,6 +95,8 @@ def route(message: str, intent: str, understood: Understanding, model: str = "")
     target = parse_fit_question(message)
     if target:  # "Am I a good fit for X?": unambiguous, and X is kept as written
         return Route("fit", target, intent, model)
+    if pasted_description(message, understood):  # a résumé's "training" or "hiring" asks for no list
+        return Route("profile", None, intent, model)
     if intent in FIT_INTENTS or asks_about_shown(message):  # "why does this role fit me?": the one on screen
         return Route("fit", fit_target(message, understood), intent, model)
     if intent in LIST_INTENTS and (not says_something(understood) or LIST_WORDS[intent].search(message)):

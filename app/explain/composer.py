@@ -188,10 +188,36 @@ def step_choices(evidence: Evidence) -> list[tuple[list[str], list[str]]]:
 
     Only for the gaps the page lists (the first ``MAX_LLM_MISSING``): a step about a fifth gap ("no course
     teaches Atlassian HipChat yet") under a list of three reads as if it came from nowhere."""
-    return [
+    gaps = [
         (cites, texts)
         for cites, texts in (step_options(evidence, s) for s in evidence.missing[:MAX_LLM_MISSING])
         if cites
+    ]
+    if gaps:
+        return gaps
+    # nothing to close: the step the composer writes then ("Put X first when you apply"); before, the grammar
+    # left the step free here and the shipped adapter wrote "Microsoft Excel: c1" for a pasted résumé
+    cites, texts = highlight_step(evidence)
+    return [(cites, texts)] if cites else []
+
+
+def highlight_step(evidence: Evidence) -> tuple[list[str], list[str]]:
+    """(citations, phrasings) of the step for an item with no gap to close: put forward the person's top
+    stated skills (or, only inferred, the occupation's, as a condition, never "you have"), citing the item's
+    requirements; ``([], [])`` when nothing is matched."""
+    stated = _by_importance(evidence.stated())[:2]
+    top = stated or _by_importance(evidence.inferred())[:2]
+    req = [
+        c for s in top for c in s.citations if (cit := evidence.citation(c)) is not None and cit.role == "requirements"
+    ][:1]
+    if not req:
+        return [], []
+    names = join_labels([skill_phrase(s.label) for s in top])
+    if stated:
+        return req, [t.format(skills=names, title=evidence.item.title) for t in STEP_HIGHLIGHT]
+    return req, [
+        t.format(skills=names, title=evidence.item.title, them=agree(len(top), "it", "them"), **role_fields(evidence))
+        for t in STEP_HIGHLIGHT_INFERRED
     ]
 
 
@@ -230,23 +256,9 @@ def compose(evidence: Evidence, variant: str | None = None) -> LLMDraft:
         if cites:
             steps.append(DraftStep(text=text, citations=cites))
     if not steps and evidence.matched:
-        stated = _by_importance(evidence.stated())[:2]
-        top = stated or _by_importance(evidence.inferred())[:2]
-        req = [
-            c
-            for s in top
-            for c in s.citations
-            if (cit := evidence.citation(c)) is not None and cit.role == "requirements"
-        ][:1]
-        if req:
-            names = join_labels([skill_phrase(s.label) for s in top])
-            if stated:
-                text = rng.choice(STEP_HIGHLIGHT).format(skills=names, title=evidence.item.title)
-            else:  # inferred only: conditional, never "you have"
-                text = rng.choice(STEP_HIGHLIGHT_INFERRED).format(
-                    skills=names, title=evidence.item.title, them=agree(len(top), "it", "them"), **role_fields(evidence)
-                )
-            steps.append(DraftStep(text=text, citations=req))
+        cites, texts = highlight_step(evidence)
+        if cites:
+            steps.append(DraftStep(text=rng.choice(texts), citations=cites))
     return LLMDraft(
         matched_skills=matched,
         missing_skills=missing,

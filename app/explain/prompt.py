@@ -173,7 +173,7 @@ def schema_for(evidence: Evidence, grammar: str) -> dict:
         [s.name for s in evidence.missing],
         ids,
         fit=evidence.fit.value,
-        step_choices=step_choices(evidence) if grammar in ("steps", "closed") else (),
+        step_choices=step_choices(evidence) if grammar in ("steps", "closed") else None,
         summary_choices=summary_options(evidence) if grammar == "closed" else (),
     )
 

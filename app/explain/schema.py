@@ -271,7 +271,7 @@ def llm_json_schema(
     missing_labels: list[str],
     citation_ids: list[str],
     fit: str | None = None,
-    step_choices: Sequence[tuple[Sequence[str], Sequence[str]]] = (),
+    step_choices: Sequence[tuple[Sequence[str], Sequence[str]]] | None = None,
     summary_choices: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The JSON schema for one request: only claims this evidence supports can be emitted.
@@ -293,8 +293,9 @@ def llm_json_schema(
       first): the model chooses how many, and cannot repeat one; citation ids are ``enum`` lists of this
       evidence's values.
 
-    With no choices given (``WAYPOINT_EXPLAIN_GRAMMAR=claims``) the next steps and the summary are
-    free text that the verifier checks. ``step_choices`` (``steps``) closes the steps: each step is
+    With no choices given (``WAYPOINT_EXPLAIN_GRAMMAR=claims``: ``step_choices=None``) the next steps and
+    the summary are free text that the verifier checks. ``step_choices`` (``steps``) closes the steps (an
+    empty menu: no step at all): each step is
     one of the given (citations, phrasings), its citations exactly those ids and its text an ``enum``
     of sentences that name what they cite; two steps are two different ones, in the menu's order.
     ``summary_choices`` (``closed``, the default) does the same for the summary: an ``enum`` of the
@@ -345,6 +346,8 @@ def llm_json_schema(
             for combo in itertools.combinations(step_shapes, k)
         ]
         steps_schema: dict[str, Any] = {"anyOf": [_exactly_items(list(c)) for c in combos]}
+    elif step_choices is not None:  # closed steps and none grounded (nothing matched, nothing missing)
+        steps_schema = {"type": "array", "maxItems": 0}
     else:
         steps_schema = {"type": "array", "items": step_item, "minItems": 1, "maxItems": MAX_LLM_STEPS}
     if missing_labels:

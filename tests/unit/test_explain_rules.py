@@ -404,6 +404,27 @@ def test_empty_evidence_closes_the_matched_and_missing_lists():
     assert schema["properties"]["fit"]["enum"] == ["strong", "possible", "stretch"]  # no fit given: any
 
 
+def test_with_no_gap_the_only_steps_are_the_composers_put_it_forward_step(evidence):
+    """A strong fit has no gap to close: the grammar left the step free there, and the shipped adapter wrote
+    "Microsoft Excel: c1" for a pasted résumé. The menu is the composer's own step for that case; with
+    nothing matched either, an explanation has no step."""
+    evidence.missing = []
+    menu = step_choices(evidence)
+    assert len(menu) == 1
+    cites, texts = menu[0]
+    assert cites == ["c2"] and all("patient education" in t for t in texts)
+    composed = compose(evidence, None)
+    assert [(st.citations, st.text in texts) for st in composed.next_steps] == [(cites, True)]
+    steps = _validator(schema_for(evidence, "closed")["properties"]["next_steps"])
+    assert steps.is_valid([{"citations": cites, "text": texts[0]}])
+    assert not steps.is_valid([{"citations": ["c1"], "text": "Microsoft Excel: c1"}])
+    evidence.matched = []
+    assert step_choices(evidence) == []
+    closed = schema_for(evidence, "closed")["properties"]["next_steps"]
+    assert closed == {"type": "array", "maxItems": 0} and not compose(evidence, None).next_steps
+    assert schema_for(evidence, "claims")["properties"]["next_steps"]["minItems"] == 1  # free text there
+
+
 def test_missing_skills_are_capped():
     labels = [f"skill {i}" for i in range(6)]
     missing = _validator(llm_json_schema({}, labels, ["c1"])["properties"]["missing_skills"])

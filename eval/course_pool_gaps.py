@@ -1,4 +1,4 @@
-"""Pool round 2 of the course judgements: the top-3 gaps of the new gap order that round 1 never judged.
+"""Pool a new round of the course judgements: the fixed pairs' top-3 gaps that no earlier round judged.
 
 Why: the gap order of issue 23 item 3 lists other skills first (essential ESCO skills the target's tasks
 depend on, concrete skills instead of knowledge areas); the share of top-3 gaps that get a relevant
@@ -6,9 +6,10 @@ course can only be measured on judged skills. The pool is made as round 1's (:mo
 BM25, MiniLM label, MiniLM label + definition, the graph's old links, two English courses each,
 near-duplicates collapsed) plus the courses the served relevance model shows for the gap (``waypoint``),
 so that the first course a person sees is judged. The file carries no model score; the judge labels
-each row by the rule in ``eval/data/README.md`` into ``eval/data/course_judgements_gaps.jsonl``.
+each row by the rule in ``eval/data/README.md`` into ``eval/data/course_judgements_gaps.jsonl`` (with
+the round's number: 2 for the new gap order, 3 for the free-text pairs' gaps once their occupation counted).
 
-Run: ``python -m eval.course_pool_gaps --out /tmp/pool2.jsonl`` (needs a built home).
+Run: ``python -m eval.course_pool_gaps --out /tmp/pool.jsonl`` (needs a built home).
 """
 
 from __future__ import annotations
@@ -18,15 +19,19 @@ import numpy as np
 from app.clikit import run
 from eval.course_pairs import FIXED_PAIRS
 from eval.course_pool import pool_for_skill, pool_rows, pool_typer, take
-from eval.courses import JUDGEMENTS, K, load_judgements
+from eval.courses import JUDGEMENTS, JUDGEMENTS_GAPS, K, load_judgements
 
 
-def round2_skills(settings, k: int = K) -> list[tuple[str, str, str]]:
-    """(skill id, catalogue label, description) of the new order's top-k gaps that round 1 did not judge."""
+def unjudged_gap_skills(settings, k: int = K) -> list[tuple[str, str, str]]:
+    """(skill id, catalogue label, description) of the fixed pairs' top-k gaps that no round judged yet.
+
+    Round 2 was the new gap order's; round 3 the free-text pairs' gaps once a text's own occupation
+    counted (``skill_gap``'s said occupation: a Python developer's gaps to data scientist are no longer
+    Python and SQL)."""
     from retrieval.skills import base
     from retrieval.skills.gap import Profile, skill_gap
 
-    judged = load_judgements(JUDGEMENTS)
+    judged = load_judgements(JUDGEMENTS, JUDGEMENTS_GAPS)
     seen: dict[str, None] = {}
     for pair in FIXED_PAIRS:
         p = Profile(occupation=pair.occupation) if pair.occupation else Profile(text=pair.text)
@@ -51,7 +56,7 @@ def build_pool(settings, per_retriever: int = 2) -> list[dict]:
     english = np.array([lang == "en" for lang in index.languages])
     graph = get_graph(settings)
     rows = []
-    for sid, label, description in round2_skills(settings):
+    for sid, label, description in unjudged_gap_skills(settings):
         found = pool_for_skill(index, rel.embedder, graph, english, sid, label, description, per_retriever)
         shown = rel.courses_for_skill(SkillRef(sid, label), language="en", k=K).courses
         take(found, index, english, "waypoint", [c.id for c in shown], K)

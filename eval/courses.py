@@ -19,8 +19,8 @@ Systems compared on the judged skills (each shows at most 3 courses per skill):
 Metrics: precision@1 and @3 over skills that get a course; coverage (skills whose first course is
 relevant); honest none (nothing shown and no judged-relevant course exists) vs missed none; for the
 20 fixed (profile, target) pairs (:mod:`eval.course_pairs`), the top-3 gaps of each and what happens to
-them, split into the skills round 1 judged (development) and the round-2 skills (held out: never used to
-choose a scorer or threshold), each gap with a diagnosis (:func:`diagnose`: where the best judged-relevant
+them, split into the skills round 1 judged (development) and the later rounds' skills (held out: never used
+to choose a scorer or threshold), each gap with a diagnosis (:func:`diagnose`: where the best judged-relevant
 course sits in the whole candidate pool); non-matching-language rate; per-skill latency before/after. The threshold is also chosen by
 2-fold cross-validation over skills (chosen on one half, measured on the other), so the figure is not
 the threshold's own training score.
@@ -43,8 +43,9 @@ from eval.course_pairs import FIXED_PAIRS
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
 
 JUDGEMENTS = Path(__file__).resolve().parent / "data" / "course_judgements.jsonl"
-#: Round 2 (issue 23 item 3): the top-3 gaps of the new gap order that round 1 had not judged, pooled the
-#: same way (eval/course_pool_gaps.py), labelled by the same rule.
+#: Rounds 2 and 3: the top-3 gaps of the new gap order (issue 23 item 3), then of the free-text pairs once their
+#: text's occupation counted, that no earlier round had judged; pooled the same way (eval/course_pool_gaps.py),
+#: labelled by the same rule.
 JUDGEMENTS_GAPS = Path(__file__).resolve().parent / "data" / "course_judgements_gaps.jsonl"
 K = 3
 TARGET_P1 = 0.85
@@ -333,15 +334,16 @@ def pair_summary(rows: list[dict]) -> dict:
 
 def rounds_summary(rows: list[dict], round1: dict, judged: dict) -> dict:
     """:func:`pair_summary` of the pairs' top-3 gaps split by judgement round: the skills round 1 judged (what
-    the scorer and its threshold were developed on) and the round-2 skills (held out: judged after, never used
-    to tune)."""
+    the scorer and its threshold were developed on) and the later rounds' skills (held out: judged after,
+    never used to tune; round 2 the new gap order's, round 3 the free-text pairs' once their occupation
+    counted)."""
 
     def only(keep) -> list[dict]:
         return [{**r, "gaps": [g for g in r["gaps"] if keep(g["skill_id"])]} for r in rows]
 
     return {
         "round 1 skills": pair_summary(only(lambda s: s in round1)),
-        "round 2 skills (held out)": pair_summary(only(lambda s: s not in round1 and s in judged)),
+        "rounds 2-3 skills (held out)": pair_summary(only(lambda s: s not in round1 and s in judged)),
     }
 
 
@@ -414,7 +416,7 @@ def run(out_dir: Path | None = None) -> dict:
 
     settings = get_settings()
     judged = load_judgements(JUDGEMENTS)  # the systems are compared on round 1, as when they were built
-    all_judged = load_judgements()  # the pairs' gaps: round 1 and the round-2 gaps of the new order
+    all_judged = load_judgements()  # the pairs' gaps: round 1 and the later rounds' gaps
     skills = sorted(judged)
     t = time.perf_counter()
     rel = get_relevance(settings)
@@ -465,7 +467,7 @@ def run(out_dir: Path | None = None) -> dict:
         "judgements": sum(len(v) for v in judged.values()),
         "skills": len(skills),
         "pool": pool_precision(JUDGEMENTS),
-        "judgements_round2": sum(len(v) for v in all_judged.values()) - sum(len(v) for v in judged.values()),
+        "judgements_later_rounds": sum(len(v) for v in all_judged.values()) - sum(len(v) for v in judged.values()),
         "relevant_judgements": sum(sum(v.values()) for v in judged.values()),
         "threshold": rel.threshold,
         "served": "dense stage",
@@ -597,8 +599,8 @@ def _markdown(r: dict) -> str:
     ]
     if r.get("pairs_by_round"):
         lines += [
-            "By judgement round (the scorer and its threshold were developed on round 1 only; round 2, "
-            "the gaps of the new gap order, is held out):",
+            "By judgement round (the scorer and its threshold were developed on round 1 only; rounds 2 and 3, "
+            "the gaps of the new gap order and the free-text pairs' gaps once their occupation counted, are held out):",
             "",
             markdown_table(
                 [{"skills": k, **v} for k, v in r["pairs_by_round"].items()],

@@ -56,6 +56,11 @@ def test_one_tiny_round_trains_from_the_log_and_hot_loads_the_challengers(waypoi
     for ext in ("json", "md", "png"):
         assert (tmp_path / "reports" / f"loop-test.{ext}").is_file()
     assert out["table"] and all(r["true_click_rate"] is None or 0 <= r["true_click_rate"] <= 1 for r in out["table"])
+    # the ceiling is the best explanation of the same evidence: no policy shows better than it
+    assert all(
+        r["ceiling_click_rate"] >= r["true_click_rate"] - 1e-9 for r in out["table"] if r["true_click_rate"] is not None
+    )
+    assert out["headroom"] is not None and out["headroom"] >= 0
     # idempotent: a second invocation finds every stage done and serves nothing new
     again = run_loop(cfg, settings, run_dir=tmp_path / "run", report_dir=tmp_path / "reports")
     assert again["rounds"][0]["serve"]["t0"] == state0["serve"]["t0"]

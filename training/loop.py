@@ -316,6 +316,10 @@ def evaluate_round(cfg: LoopConfig, settings: Settings, server: Server, window: 
         row: dict[str, Any] = {
             "shown": len(shown),
             "true_click_rate": round(sum(r["p_click"] for r in shown) / len(shown), 4) if shown else None,
+            # the best explanation of the same evidence, to the same people (loop_people.best_features)
+            "ceiling_click_rate": (
+                round(sum(r.get("p_click_best", r["p_click"]) for r in shown) / len(shown), 4) if shown else None
+            ),
             "logged_click_rate": round(sum(r["clicked"] for r in shown) / len(shown), 4) if shown else None,
             **(quality.get(name) or {}),
         }
@@ -496,6 +500,7 @@ def report(cfg: LoopConfig, rounds: list[dict], start: str, seconds: float, out_
                     "role": "champion" if name == ev.get("champion") else "challenger",
                     "shown": p.get("shown"),
                     "true_click_rate": p.get("true_click_rate"),
+                    "ceiling_click_rate": p.get("ceiling_click_rate"),
                     "logged_click_rate": p.get("logged_click_rate"),
                     "snips": ope.get("snips"),
                     "snips_ci": ope.get("snips_ci"),
@@ -515,6 +520,11 @@ def report(cfg: LoopConfig, rounds: list[dict], start: str, seconds: float, out_
     gain = None
     if first and last and first["true_click_rate"]:
         gain = round(last["true_click_rate"] / first["true_click_rate"] - 1.0, 4)
+    # the most any explainer could gain over the start on the start's own contexts: below the 10% target, the
+    # target cannot be met by learning (the starting explainer already writes what the click model rewards)
+    headroom = None
+    if first and first["true_click_rate"] and first.get("ceiling_click_rate") is not None:
+        headroom = round(first["ceiling_click_rate"] / first["true_click_rate"] - 1.0, 4)
     data = {
         "config": cfg.model_dump(),
         "start_champion": start,
@@ -524,6 +534,7 @@ def report(cfg: LoopConfig, rounds: list[dict], start: str, seconds: float, out_
         "true_click_rate_start": first and first["true_click_rate"],
         "true_click_rate_end": last and last["true_click_rate"],
         "relative_gain": gain,
+        "headroom": headroom,
         "target_relative_gain": 0.10,
         # met only through a promotion (the guards already required the uplift's CI to exclude a loss): the
         # champion's rate drifting between rounds of different simulated people is not an improvement
@@ -554,6 +565,10 @@ def report(cfg: LoopConfig, rounds: list[dict], start: str, seconds: float, out_
         f"{'met' if data['target_met'] else 'not met'}"
         f"{'' if data['promoted_any'] else '; nothing was promoted, so the change is between populations'}).",
         "",
+        f"Headroom: the best explanation each first-round context allows (every decisive skill and top gap "
+        f"named, faithful) would be clicked {first and first.get('ceiling_click_rate')}, {headroom} above the "
+        "starting explainer: the most any learning could gain on those people.",
+        "",
         markdown_table(
             table,
             [
@@ -562,6 +577,7 @@ def report(cfg: LoopConfig, rounds: list[dict], start: str, seconds: float, out_
                 "role",
                 "shown",
                 "true_click_rate",
+                "ceiling_click_rate",
                 "logged_click_rate",
                 "snips",
                 "snips_ci",
@@ -577,7 +593,7 @@ def report(cfg: LoopConfig, rounds: list[dict], start: str, seconds: float, out_
         ),
         "",
         "True click rate: the mean exact click probability of the explanations a policy showed (the simulator's "
-        "click model, unknown to the learner). SNIPS: the off-policy estimate of always using that policy, from "
+        "click model, unknown to the learner); ceiling: the same for the best explanation of the same evidence. SNIPS: the off-policy estimate of always using that policy, from "
         "the round's log (95% bootstrap CI, ESS); uplift: paired SNIPS difference to the champion. Faithfulness, "
         "FMR, provenance errors: of the policy's own drafts, before verification.",
         "",

@@ -52,6 +52,21 @@ def perceive(response: dict[str, Any], evidence) -> dict[str, float]:
     }
 
 
+def best_features(evidence) -> dict[str, float]:
+    """The click-model features of the best explanation ``evidence`` allows: faithful, naming every decisive
+    matched skill and the top gaps, generic only when nothing of the person's matched. Its click probability
+    is the ceiling no explainer can pass on this context (the loop's headroom: where the starting explainer
+    is already at it, clicks have nothing left to teach)."""
+    from app.explain.composer import decisive
+
+    return {
+        "faithfulness": 1.0,
+        "specificity": 1.0 if decisive(evidence) else 0.0,
+        "generic": 0.0 if evidence.matched else 1.0,
+        "gap_share": 1.0 if evidence.missing else 0.0,
+    }
+
+
 def click_probability(
     features: dict[str, float], evidence, profile: Profile, item_id: str, click: ClickModel, seed: int
 ) -> tuple[float, float]:
@@ -118,6 +133,9 @@ class Person:
             features = perceive(shown, evidence)
             u, p = click_probability(features, evidence, self.profile, item_id, self.click, self.seed)
             clicked = self.rng.random() < p
+            _u, best = click_probability(
+                best_features(evidence), evidence, self.profile, item_id, self.click, self.seed
+            )
             imp = shown.get("impression_id")
             if clicked:
                 fb = {"impression_id": imp, "item_id": item_id, "position": position, "session_id": self.session_id}
@@ -158,6 +176,7 @@ class Person:
                     "model": model.get("name"),
                     "fallback": bool(shown.get("fallback_reason")),
                     "p_click": round(p, 6),
+                    "p_click_best": round(best, 6),
                     "clicked": clicked,
                     **{f"f_{k}": round(v, 4) for k, v in features.items()},
                 }

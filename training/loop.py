@@ -618,6 +618,16 @@ def plot(rows: list[dict], path: Path) -> None:
             marker=marker,
             label=f"{role}: true click rate",
         )
+        ceiling = [r for r in pts if role == "champion" and r.get("ceiling_click_rate") is not None]
+        if ceiling:
+            axes[0].scatter(
+                [r["round"] for r in ceiling],
+                [r["ceiling_click_rate"] for r in ceiling],
+                marker="_",
+                s=400,
+                color="grey",
+                label="ceiling: best explanation of the same evidence",
+            )
         est = [r for r in pts if r["snips"] is not None]
         lo = [r["snips"] - r["snips_ci"][0] if r["snips_ci"] and math.isfinite(r["snips_ci"][0]) else 0 for r in est]
         hi = [r["snips_ci"][1] - r["snips"] if r["snips_ci"] and math.isfinite(r["snips_ci"][1]) else 0 for r in est]

@@ -11,10 +11,12 @@ The chat does one of five things with a message, so routers are scored on those 
 
 The regular expressions of the chat before knew only ``fit`` and ``profile``.
 
-Two test sets, neither used to train anything: the intent model's held-out TEST messages
-(:data:`retrieval.rerankers.intent_examples.TEST`, intents mapped to actions by :data:`ACTION`), and
+Three test sets, none used to train anything: the intent model's held-out TEST messages
+(:data:`retrieval.rerankers.intent_examples.TEST`, intents mapped to actions by :data:`ACTION`),
 ``eval/data/chat_messages.jsonl``, messages written the way people use this chat (self-descriptions,
-goals, fit questions with known and unknown titles, small talk), with the target of each fit question.
+goals, fit questions with known and unknown titles, small talk), with the target of each fit question,
+and pasted résumés (:func:`pasted_texts`: the catalogue's own résumés and work histories, each sent as
+one message; all should be taken in).
 
 Run: ``python -m eval.chat_routing [--train]`` (trains the intent model when it is missing, or always
 with ``--train``) → ``eval/reports/chat_routing.{json,md,png}``. Needs a built home (the understanding).

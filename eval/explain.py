@@ -334,6 +334,8 @@ def explain_command(
         "slips",
         "repeats",
         "missing_listed",
+        "nothing_matched",
+        "occupation_known",
         "latency_p50_ms",
         "latency_p95_ms",
         "llm_latency_p50_ms",
@@ -349,7 +351,8 @@ def explain_command(
         f"Pairs: profiles from `resume` and `experience` × top-3 recommended occupations; "
         f"composer on {min(limit, len(pairs))} pairs, LLM backends on the first {min(llm_limit, len(pairs))}.",
         "Faithfulness is measured on the generator's own draft before the verifier drops anything; "
-        "DIV is overlap (lower = more diverse).",
+        "DIV is overlap (lower = more diverse). nothing_matched: explanations that found none of the person's "
+        "skills; occupation_known: with a current occupation (given, or named by their text).",
         "",
         markdown_table(rows, columns),
         "",

@@ -53,31 +53,17 @@ PASTED = 40  # résumés and applicants' work histories of the catalogue, each p
 
 
 def pasted_texts(settings, n: int = PASTED) -> list[tuple[str, str]]:
-    """What people paste into the chat: the first ``n`` résumés by id and the first ``n`` applicants' work
-    histories (positions and descriptions, as :func:`app.explain.evidence.applicant_text` renders them), read
-    from the built catalogue at run time, cut to the chat's text limit: ``(name, text)``, the name standing
-    for the text in reports (the data is never copied into the repository)."""
-    from app.explain.evidence import applicant_text
-    from retrieval.catalogue.db import connect
+    """What people paste into the chat: the profiles ``waypoint eval explain`` samples
+    (:func:`retrieval.pairs.sample_profiles`: the first ``n`` résumés and ``n`` applicants' work histories by
+    id), read from the built catalogue at run time, cut to the chat's text limit: ``(profile id, text)``, the
+    id standing for the text in reports (the data is never copied into the repository)."""
+    from retrieval.pairs import sample_profiles
 
-    conn = connect(settings.catalogue_path, readonly=True)
-    try:
-        resumes = [
-            r[0] for r in conn.execute("SELECT text FROM resume WHERE length(text) > 200 ORDER BY id LIMIT ?", (n,))
-        ]
-        applicants = [
-            r[0]
-            for r in conn.execute(
-                "SELECT applicant_id FROM experience WHERE description != '' GROUP BY applicant_id "
-                "HAVING sum(length(description)) > 150 ORDER BY applicant_id LIMIT ?",
-                (n,),
-            )
-        ]
-    finally:
-        conn.close()
-    texts = [(f"résumé {i + 1}", t) for i, t in enumerate(resumes)]
-    texts += [(f"applicant {i + 1}", applicant_text(a, settings)) for i, a in enumerate(applicants)]
-    return [(name, t[: settings.max_text_chars]) for name, t in texts if t.strip()]
+    return [
+        (str(p.id), p.text[: settings.max_text_chars])
+        for p in sample_profiles(settings, n_resumes=n, n_applicants=n)
+        if p.text and p.text.strip()
+    ]
 
 
 def load_sets(settings=None) -> dict[str, list[dict]]:
@@ -208,12 +194,6 @@ def run(train: bool = False) -> dict:
     return report
 
 
-def _clip(text: str, limit: int = 120) -> str:
-    """One line of at most ``limit`` characters (a pasted résumé in the error list)."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
 def write(report: dict) -> None:
     results = report["results"]
     rows = []
@@ -228,9 +208,7 @@ def write(report: dict) -> None:
         rows.append(row)
     best = "chat: SetFit + understanding"
     errors = "\n".join(
-        f"- “{_clip(e['text'])}”: {e['gold']} → {e['routed']}"
-        for name in results
-        for e in results[name][best]["errors"]
+        f"- “{e['text']}”: {e['gold']} → {e['routed']}" for name in results for e in results[name][best]["errors"]
     )
     pasted = report["sets"].get("pasted résumés", 0)
     md = f"""# Chat routing: regular expressions vs the SetFit intent model

@@ -111,6 +111,8 @@ class Person:
         position = self.rng.randrange(len(items))
         item_id = items[position]
         evidence = build_evidence(self.profile, item_id, self.settings, use_memory=False)
+        # the ceiling depends on the evidence and the person only: the same on every visit
+        _u, best = click_probability(best_features(evidence), evidence, self.profile, item_id, self.click, self.seed)
         rows = []
         for visit in range(visits):
             # a fresh impression per visit (not the list's id): each visit is one logged decision; the person's
@@ -133,9 +135,6 @@ class Person:
             features = perceive(shown, evidence)
             u, p = click_probability(features, evidence, self.profile, item_id, self.click, self.seed)
             clicked = self.rng.random() < p
-            _u, best = click_probability(
-                best_features(evidence), evidence, self.profile, item_id, self.click, self.seed
-            )
             imp = shown.get("impression_id")
             if clicked:
                 fb = {"impression_id": imp, "item_id": item_id, "position": position, "session_id": self.session_id}

@@ -282,9 +282,9 @@ def assemble(
     matched_sorted = sorted(gap.matched_skills, key=lambda m: (-m.importance, m.label, m.id))
     # what the person said they have keeps a place among the shown skills: an RN who "tracks outcomes in Excel"
     # was shown six skills nursing usually involves, all of higher O*NET importance, and not her Excel
-    stated = [m for m in matched_sorted if _stated_evidence(m)]
-    keep = {id(m) for m in stated[:MAX_STATED_KEPT]}
-    keep |= {id(m) for m in [m for m in matched_sorted if id(m) not in keep][: MAX_MATCHED - len(keep)]}
+    keep = {id(m) for m in [m for m in matched_sorted if _stated_evidence(m)][:MAX_STATED_KEPT]}
+    rest = [m for m in matched_sorted if id(m) not in keep]
+    keep |= {id(m) for m in rest[: MAX_MATCHED - len(keep)]}
     matched = [m for m in matched_sorted if id(m) in keep]
     partial = gap.partial_skills[:MAX_PARTIAL]
     missing = gap.missing_skills[:MAX_MISSING]

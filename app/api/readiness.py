@@ -115,6 +115,13 @@ class ModelReadiness:
         self._warm_done.set()
         log.info("warm-up %s in %.1fs: %s", state, self._warm_seconds, error or timings)
 
+    @property
+    def warmup_pending(self) -> bool:
+        """Whether a warm-up was asked for and has not finished (running, or waiting for the home to be
+        built): it is what loads the models, so nothing else should load them meanwhile."""
+        with self._lock:
+            return self._warm_wanted and self._warm in ("idle", "loading")
+
     def wait(self, timeout_s: float) -> bool:
         """Block until a started warm-up finishes (True) or ``timeout_s`` passes (False)."""
         return self._warm_done.wait(timeout_s)

@@ -770,8 +770,14 @@ class WaypointService:
         """The LLM backend's health, probed in a background thread and cached for a few seconds.
 
         A probe that takes longer than ``LLM_HEALTH_WAIT_S`` (a model still loading, a slow server)
-        answers ``ok: false, detail: probing`` instead of holding /healthz.
+        answers ``ok: false, detail: probing`` instead of holding /healthz. Until the warm-up has
+        loaded the backend, nothing is probed (the warm-up loads it; a probe would load it a second
+        time, concurrently) and nothing is cached, so the first report after the warm-up is a fresh probe.
         """
+        from app.llm.factory import loaded_backend
+
+        if self.models.warmup_pending and loaded_backend(settings=self.settings) is None:
+            return {"ok": False, "detail": "not loaded yet: the server's warm-up loads the model"}
         with self._conn_lock:
             cached = getattr(self, "_llm_cache", None)
             fresh = cached is not None and time.monotonic() - cached[0] < self.LLM_HEALTH_TTL_S

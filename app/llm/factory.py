@@ -47,6 +47,19 @@ def get_backend(name: str | None = None, settings: Settings | None = None) -> LL
     return backend
 
 
+def loaded_backend(name: str | None = None, settings: Settings | None = None) -> LLMBackend | None:
+    """The backend :func:`get_backend` would return, if it is already loaded; None instead of loading it.
+
+    Why: a health probe must not load a model itself. Loading one in the probe's thread while the server's
+    warm-up loads the same libraries in another raced transformers' lazy imports ("cannot import name
+    'PreTrainedTokenizerBase'"), and the probe then reported the LLM down after the warm-up had loaded it."""
+    settings = settings or get_settings()
+    name = backend_name(name or settings.llm_backend or LLMBackendName.TRANSFORMERS).value
+    if name == LLMBackendName.DETERMINISTIC:
+        return None
+    return _cache.get(_key(name, settings))
+
+
 def clear_backends() -> None:
     """Close and forget every cached backend (tests, settings reloads)."""
     with _lock:

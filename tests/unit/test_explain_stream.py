@@ -314,3 +314,20 @@ def test_the_warm_up_has_the_llm_write_once_before_the_server_says_ready(llm_set
     assert service.models.status()["state"] == "ready"
     assert cache.hits + cache.misses > lookups, "the warm-up never asked the LLM for an explanation"
     assert len(cache) >= 1
+
+
+def test_health_never_loads_the_llm_while_the_warm_up_is_due(llm_settings, tmp_path):
+    """The warm-up loads the LLM; a health probe that loaded it too, in its own thread, raced the warm-up's
+    imports of transformers and reported the LLM down after the warm-up had loaded it (CI, stop 33). A
+    server whose home is not built yet waits to warm up: its health says "not loaded yet" and loads nothing."""
+    from app.api.services import WaypointService
+    from app.llm.factory import loaded_backend
+
+    unbuilt = llm_settings.model_copy(update={"home": tmp_path / "unbuilt"})
+    service = WaypointService(unbuilt)
+    service.start_warmup()
+    assert service.models.warmup_pending
+    report = service.health()
+    assert report["status"] == "down" and report["llm"]["ok"] is False
+    assert report["llm"]["detail"].startswith("not loaded yet"), report["llm"]
+    assert loaded_backend(settings=unbuilt) is None, "the health probe loaded the LLM itself"

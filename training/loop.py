@@ -37,7 +37,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import httpx
 import typer
@@ -77,6 +77,13 @@ class LoopConfig(BaseModel):
     llm_timeout_s: float = 180.0
     tiny: bool = False
     click: ClickModel = Field(default_factory=ClickModel)
+    start: Literal["promoted", "base"] = Field(
+        "promoted",
+        description=(
+            "the first champion: the registry's promoted adapter (else the shipped SFT adapter), or the base "
+            "model -- which the simulator leaves room to improve on (the shipped adapter is at its ceiling)"
+        ),
+    )
 
 
 TINY = dict(
@@ -434,12 +441,20 @@ def train_round(cfg: LoopConfig, settings: Settings, server: Server, window: dic
 # ------------------------------------------------------------------------------------------------ the run
 
 
-def start_champion(settings: Settings) -> str:
+def start_champion(settings: Settings, start: str = "promoted") -> str:
     """The loop's first champion: the registry's promoted adapter, else the shipped SFT adapter (registered
-    and bootstrapped), else the base model."""
-    from training.registry import AdapterRegistry
+    and bootstrapped), else the base model. ``start="base"``: the base model, on a home whose registry has
+    promoted nothing (a loop never demotes a champion someone promoted)."""
+    from training.registry import AdapterRegistry, RegistryError
 
     registry = AdapterRegistry(settings)
+    if start == "base":
+        if registry.promoted is not None:
+            raise RegistryError(
+                f"--start base: this home's registry serves {registry.promoted.name!r}; run the loop on a home "
+                "whose registry has promoted nothing (another WAYPOINT_HOME), or `waypoint adapters rollback` first"
+            )
+        return "base"
     if registry.promoted is not None:
         return registry.promoted.name
     repo = Path(__file__).resolve().parent.parent
@@ -460,7 +475,7 @@ def run_loop(
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.json").write_text(cfg.model_dump_json(indent=2))
     started = time.perf_counter()
-    champion = start_champion(settings)
+    champion = start_champion(settings, cfg.start)
     server = Server(cfg, settings, run_dir / "server.log")
     rounds: list[dict] = []
     try:
@@ -682,6 +697,9 @@ def loop_command(
         str | None, typer.Option(help="run name: state under WAYPOINT_HOME/loop/NAME, report eval/reports/NAME")
     ] = None,
     out_dir: Annotated[Path | None, typer.Option(help="report directory (default eval/reports)")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="first champion: promoted (the registry's, else the shipped adapter) | base")
+    ] = None,
 ) -> dict:
     """The learning loop through the real server: simulated people, DPO/KTO from the log, off-policy gates, hot reload.
 
@@ -707,6 +725,7 @@ def loop_command(
         "train_epochs": train_epochs,
         "url": url,
         "name": name,
+        "start": start,
     }
     data.update({k: v for k, v in overrides.items() if v is not None})
     if methods:

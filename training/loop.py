@@ -157,6 +157,9 @@ class Server:
             WAYPOINT_LLM_TIMEOUT_S=str(cfg.llm_timeout_s),
             WAYPOINT_LLM_BACKEND=settings.llm_backend if settings.llm_backend != "deterministic" else "transformers",
         )
+        if cfg.start == "base":
+            # the base policy is the configured LLM (app/feedback/policies.py), which defaults to the shipped adapter
+            env["WAYPOINT_LLM_ADAPTER"] = ""
         self.log_handle = log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],

@@ -29,7 +29,7 @@ from retrieval.catalogue.source import DataSource, resolve_source
 from retrieval.settings import Settings, get_settings
 
 # Bump when loader code changes what lands in the catalogue, so old builds are not reused.
-LOADER_VERSION = "2026-11-23.1"
+LOADER_VERSION = "2026-12-05.1"  # ftfy repairs mojibake (retrieval/text.clean_text)
 
 
 @dataclass(frozen=True)

@@ -59,9 +59,11 @@ def test_clean_text_repairs_utf8_read_as_latin1_and_collapses_space():
     assert clean_text("cafÃ©  au\n lait ") == "café au lait"
 
 
-def test_clean_text_leaves_unrepairable_text_alone():
-    # "â€œ" is UTF-8 read as cp1252 (not Latin-1): re-encoding fails, so the text is kept as it was
-    assert clean_text("â€œquoted") == "â€œquoted"
+def test_clean_text_repairs_the_mojibake_the_data_has():
+    # UTF-8 read as cp1252 ("â€œ") and a résumé's bullets read as Latin-1 ("â\x80¢", 120 of 166 résumés)
+    assert clean_text("â€œquotedâ€\x9d") == "\u201cquoted\u201d"
+    assert clean_text("Skills â\x80¢ R â\x80¢ Python") == "Skills \u2022 R \u2022 Python"
+    assert clean_text("Naïve Bayes, “quoted”") == "Naïve Bayes, “quoted”"  # correct text is left alone
 
 
 def test_clean_text_applies_nfkc_and_handles_empty():

@@ -18,6 +18,8 @@ from retrieval.settings import LLMBackendName, Settings
 
 __all__ = ["build", "components"]
 
+INTENT_STAMP = "waypoint_intent_version"  # in the intent model's folder: the examples' version it learnt
+
 
 def _build_memory(settings: Settings, show_progress: bool) -> list[Path]:
     """The ``explain_*`` collections (skipped when they hold this catalogue), closed again afterwards so
@@ -48,13 +50,21 @@ def _build_courses(settings: Settings, show_progress: bool) -> list[Path]:
 
 
 def _build_intent(settings: Settings, show_progress: bool) -> list[Path]:
-    """The chat's SetFit intent model (app/ui/routing.py), trained on the hand-written intent examples."""
+    """The chat's SetFit intent model (app/ui/routing.py), trained on the hand-written intent examples.
+
+    The model's folder has no version in its name, so the examples' version it was trained on is stamped in
+    it: a model trained on older examples is retrained, not re-recorded as current (it was, until the
+    follow-up examples of INTENT_VERSION 2)."""
+    from retrieval.rerankers.intent_examples import INTENT_VERSION
     from retrieval.rerankers.setfit_models import model_dir, reset_cache
     from retrieval.rerankers.setfit_training import SetFitConfig, train_intent
 
     out = model_dir("intent", settings)
-    if not (out / "waypoint_labels.json").exists():
+    stamp = out / INTENT_STAMP
+    current = stamp.is_file() and stamp.read_text().strip() == INTENT_VERSION
+    if not current or not (out / "waypoint_labels.json").exists():
         train_intent(SetFitConfig(tasks=["intent"], output_dir=str(out.parent), show_progress=show_progress))
+        stamp.write_text(INTENT_VERSION + "\n")
         reset_cache()
     return [out]
 

@@ -11,11 +11,13 @@ The chat does one of five things with a message, so routers are scored on those 
 
 The regular expressions of the chat before knew only ``fit`` and ``profile``.
 
-Three test sets, none used to train anything: the intent model's held-out TEST messages
+Four test sets, none used to train anything: the intent model's held-out TEST messages
 (:data:`retrieval.rerankers.intent_examples.TEST`, intents mapped to actions by :data:`ACTION`),
 ``eval/data/chat_messages.jsonl``, messages written the way people use this chat (self-descriptions,
 goals, fit questions with known and unknown titles, small talk), with the target of each fit question,
-and pasted résumés (:func:`pasted_texts`: the catalogue's own résumés and work histories, each sent as
+``eval/data/chat_followups.jsonl``, the short follow-ups people type once a recommendation is on screen
+("what am I missing?", "why?", "ok, and courses?": written from a walk through the UI, where the first of
+them got the greeting, before any training example for them), and pasted résumés (:func:`pasted_texts`: the catalogue's own résumés and work histories, each sent as
 one message; all should be taken in).
 
 Run: ``python -m eval.chat_routing [--train]`` (trains the intent model when it is missing, or always
@@ -36,6 +38,8 @@ from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_rep
 from retrieval.threads import set_process_threads
 
 DATA = Path(__file__).resolve().parent / "data" / "chat_messages.jsonl"
+# typed after a recommendation is on screen ("what am I missing?"): a fit question about it, or its lists
+FOLLOWUPS = Path(__file__).resolve().parent / "data" / "chat_followups.jsonl"
 ACTION = {
     "explain_fit": "fit",
     "skill_gap": "fit",
@@ -70,15 +74,19 @@ def load_sets(settings=None) -> dict[str, list[dict]]:
     """``{set name: [{"text", "action", "target"?}]}``; with ``settings``, also the pasted résumés."""
     from retrieval.rerankers.intent_examples import TEST
 
-    chat = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
+    def read(path: Path) -> list[dict]:
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return [
+            {"text": r["text"], "action": ACTION[r["intent"]], "gold": r["intent"], "target": r.get("target")}
+            for r in rows
+        ]
+
     sets = {
         "intent TEST": [
             {"text": t, "action": ACTION[intent], "gold": intent} for intent, ts in TEST.items() for t in ts
         ],
-        "chat messages": [
-            {"text": r["text"], "action": ACTION[r["intent"]], "gold": r["intent"], "target": r.get("target")}
-            for r in chat
-        ],
+        "chat messages": read(DATA),
+        "follow-ups": read(FOLLOWUPS),
     }
     if settings is not None:
         sets["pasted résumés"] = [
@@ -216,7 +224,8 @@ def write(report: dict) -> None:
 What the chat does with a message (`fit` question, `profile`: take it in and recommend, `courses` /
 `jobs`: that list, `other`: small talk), on the intent model's held-out TEST messages ({report["sets"]["intent TEST"]}), on
 {report["sets"]["chat messages"]} chat messages written the way people use Waypoint
-(`eval/data/chat_messages.jsonl`) and on {pasted} pasted résumés: the catalogue's first {PASTED} résumés
+(`eval/data/chat_messages.jsonl`), on {report["sets"]["follow-ups"]} follow-ups typed once a recommendation is on
+screen ("what am I missing?", `eval/data/chat_followups.jsonl`: a fit question about it, or its lists) and on {pasted} pasted résumés: the catalogue's first {PASTED} résumés
 and {PASTED} applicants' work histories, each sent as one chat message (all should be taken in as a
 description of the person; read from the built catalogue, not stored here). Intent model served:
 **{report["models"]["setfit"]}**.

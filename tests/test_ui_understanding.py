@@ -160,7 +160,8 @@ def test_routing_takes_in_what_is_said_even_when_the_intent_model_calls_it_small
     assert route(pasted, "skill_gap", Understanding(status="nonsense")).action == "fit"  # says nothing of them
     assert route(pasted + " Am I a good fit for nurse practitioner?", "explain_fit", said).action == "fit"
     assert route(pasted + " Which courses would help me?", "courses", said).action == "courses"
-    assert route(pasted[:60], "skill_gap", said).action == "fit"  # short: the classifier decides
+    assert route(pasted[:60] + "; what am I missing?", "skill_gap", said).action == "fit"  # short: the classifier
+    assert route(pasted[:60], "skill_gap", said).action == "profile"  # ... unless it is a statement about them
 
 
 RESUME = """Branch Manager, Lakeside Savings Bank (2015-2021)

@@ -114,7 +114,9 @@ _TITLE_FILLER = re.compile(
 # "explain the recommendation"): the chat answers it for the open or selected recommendation.
 _ON_SCREEN = re.compile(r"\b(?:this|that|these|those|(?-i:it)|recommendations?|suggestions?|list|one)\b", re.I)
 _NOT_A_TITLE = re.compile(
-    r"^(?:does|do|did|is|are|was|were|would|should|can|could|will|am|me|my|you|your|i)\b|" + _ON_SCREEN.pattern, re.I
+    r"^(?:does|do|did|is|are|was|were|would|should|can|could|will|am|me|my|you|your|i|not|so|else|more|please)\b|"
+    + _ON_SCREEN.pattern,
+    re.I,
 )
 SUGGESTIONS = 3
 

@@ -73,6 +73,35 @@ def pasted_description(message: str, understood: Understanding) -> bool:
     return len(message.split()) >= DESCRIPTION_WORDS and "?" not in message and says_something(understood)
 
 
+# How a question or a request starts; a message that starts otherwise and asks nothing ("I drive an
+# 18-wheeler, been doing it 12 years") is a statement.
+_ASKING = re.compile(
+    r"^\W*(?:and\s+|so\s+|ok(?:ay)?,?\s+|hmm+,?\s+|but\s+)?(?:do|does|did|am|is|are|was|were|can|could|would|will|"
+    r"should|shall|may|might|have|has|how|what|what's|whats|why|which|where|who|when|whose|tell|explain|show|"
+    r"give|list|compare|help|please|describe|find|any|is\s+there)\b",
+    re.I,
+)
+
+
+# Words of a fit or gap request ("gap analysis for marketing manager"): such a message is not a statement.
+_FIT_WORDS = re.compile(r"\b(?:gaps?|missing|lack\w*|fit|match\w*|suit\w*|qualif\w*)\b", re.I)
+# A bare follow-up about what is on screen: too short for the intent model to have anything to go on.
+_BARE_FOLLOW_UP = re.compile(
+    r"^\W*(?:(?:but|and|so|ok(?:ay)?|hmm+)\W+)?(?:why(?:\s+(?:so|not|that|this))?|how\s+(?:come|so)|"
+    r"(?:tell|show)\s+me\s+more|more\s+(?:details?|about\s+(?:it|this|that|this\s+one|that\s+one)|please)|go\s+on)\W*$",
+    re.I,
+)
+
+
+def describes_self(message: str, understood: Understanding) -> bool:
+    """A statement about the person (no question mark, not worded as a question or a request) that says
+    something (:func:`says_something`): taken in, even when the intent model reads it as a fit question.
+    The follow-ups of INTENT_VERSION 2 ("why is it on my list", "gaps?") taught the model that short
+    messages can be fit questions; "I'm an RN on a busy med-surg ward" then read as one."""
+    asking = "?" in message or _ASKING.search(message) or _FIT_WORDS.search(message)
+    return not asking and says_something(understood)
+
+
 def fit_target(message: str, understood: Understanding) -> str | None:
     """The occupation a fit question is about, as written; None when it names none ("why this one?")."""
     target = parse_fit_question(message)
@@ -95,7 +124,9 @@ def route(message: str, intent: str, understood: Understanding, model: str = "")
         return Route("fit", target, intent, model)
     if pasted_description(message, understood):  # a résumé's "training" or "hiring" asks for no list
         return Route("profile", None, intent, model)
-    if intent in FIT_INTENTS or asks_about_shown(message):  # "why does this role fit me?": the one on screen
+    fit_intent = intent in FIT_INTENTS and not describes_self(message, understood)
+    # "why does this role fit me?", "why?", "tell me more": the one on screen
+    if fit_intent or asks_about_shown(message) or _BARE_FOLLOW_UP.search(message):
         return Route("fit", fit_target(message, understood), intent, model)
     if intent in LIST_INTENTS and (not says_something(understood) or LIST_WORDS[intent].search(message)):
         return Route(LIST_INTENTS[intent], None, intent, model)  # what else they say is taken in first

@@ -1,4 +1,5 @@
-"""Hand-written chat messages for the intent classifier: a training set (15 per intent) and a
+"""Hand-written chat messages for the intent classifier: a training set (15 per intent, and the short
+follow-ups people type once a recommendation is on screen: "why is it on my list", "gaps?") and a
 separate held-out test set (6 per intent), written independently so that no test message is a
 paraphrase of a training one. Varied on purpose: short and long, typos, first/third person,
 questions and commands, some with résumé-like context.
@@ -6,7 +7,7 @@ questions and commands, some with résumé-like context.
 
 from __future__ import annotations
 
-INTENT_VERSION = "1"  # bump when the examples or the labels change: `waypoint build` retrains the intent model
+INTENT_VERSION = "2"  # bump when the examples or the labels change: `waypoint build` retrains the intent model
 INTENTS = ["recommend_occupations", "find_jobs", "explain_fit", "skill_gap", "courses", "other"]
 
 TRAIN: dict[str, list[str]] = {
@@ -26,6 +27,8 @@ TRAIN: dict[str, list[str]] = {
         "What would be a good next career step after paralegal?",
         "I enjoy drawing and technology — which careers combine both?",
         "Show me occupations I could transition to without a degree",
+        "show me different ones",
+        "other options?",
     ],
     "find_jobs": [
         "Find me cashier jobs in Chicago",
@@ -43,6 +46,8 @@ TRAIN: dict[str, list[str]] = {
         "Can you pull up some entry level sales job ads?",
         "any security guard jobs available in LA",
         "Recommend job postings that fit my experience",
+        "any vacancies for it?",
+        "jobs for that?",
     ],
     "explain_fit": [
         "Why did you recommend this job to me?",
@@ -60,6 +65,10 @@ TRAIN: dict[str, list[str]] = {
         "what evidence do you have that I'd be good at this",
         "Explain the match between my resume and the job",
         "Is this career realistic for someone like me?",
+        "more details on this one please",
+        "why is it on my list",
+        "does that really fit me?",
+        "what makes it a match",
     ],
     "skill_gap": [
         "What skills am I missing to become a data scientist?",
@@ -77,6 +86,14 @@ TRAIN: dict[str, list[str]] = {
         "What should I improve to qualify for this position?",
         "Do I need SQL for this job? what else am I missing",
         "Identify my skill gaps for a career in cybersecurity",
+        "what do I still need?",
+        "gaps?",
+        "and the skills I don't have yet?",
+        "what would I have to learn for it",
+        "where do I fall short?",
+        "how close am I to qualifying?",
+        "what holds me back from this one?",
+        "steps to get into that one?",
     ],
     "courses": [
         "Recommend a course to learn Python",
@@ -94,6 +111,8 @@ TRAIN: dict[str, list[str]] = {
         "Recommend some edX courses about nutrition",
         "What learning resources would help me become a nurse?",
         "Best course to improve my public speaking",
+        "and classes for it?",
+        "courses for that one?",
     ],
     "other": [
         "hello",
@@ -111,6 +130,10 @@ TRAIN: dict[str, list[str]] = {
         "good morning!",
         "Translate 'thank you' into Spanish",
         "what is the capital of France",
+        "what can you do?",
+        "who runs this site?",
+        "what's 10 divided by 2",
+        "nice one",
     ],
 }
 

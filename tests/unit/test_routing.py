@@ -1,0 +1,61 @@
+"""What the chat does with short follow-ups and self-descriptions (app/ui/routing.py), as a pure function.
+
+A walk through the UI (a junior web developer asked "Could I become a UX designer?", then "what am I
+missing?") got the greeting: the intent model had never seen a follow-up that short. Its new training
+follow-ups made it read some statements ("I drive an 18-wheeler, been doing it 12 years") as fit
+questions; a statement that says something about the person is taken in whatever the model says.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.ui.routing import describes_self, route
+from retrieval.understanding.schema import OccupationLink, Span, Understanding
+
+NOTHING = Understanding(status="nonsense")
+
+
+def _names(text: str, title: str = "Heavy and Tractor-Trailer Truck Drivers") -> Understanding:
+    return Understanding(
+        status="understood",
+        occupations=[
+            OccupationLink(
+                occupation_id="53-3032.00",
+                title=title,
+                confidence=0.9,
+                span=Span(start=0, end=len(text), text=text),
+                method="title",
+            )
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "message", ["why?", "Why not?", "how come?", "tell me more", "ok, tell me more", "more details"]
+)
+def test_a_bare_follow_up_is_about_the_one_on_screen_whatever_the_intent_model_says(message):
+    routed = route(message, "other", NOTHING)
+    assert (routed.action, routed.target) == ("fit", None)
+
+
+@pytest.mark.parametrize("message", ["why is the sky blue", "tell me a joke", "more coffee"])
+def test_longer_questions_are_not_taken_for_follow_ups(message):
+    assert route(message, "other", NOTHING).action == "other"
+
+
+def test_a_statement_about_the_person_is_taken_in_even_when_read_as_a_fit_question():
+    said = _names("18-wheeler")
+    assert describes_self("I drive an 18-wheeler, been doing it 12 years", said)
+    assert route("I drive an 18-wheeler, been doing it 12 years", "explain_fit", said).action == "profile"
+    # worded as a question or a request, or with the words of one: still a fit question
+    for message in (
+        "Do my skills match what a truck driver needs",
+        "gap analysis for truck driver",
+        "tell me why truck driving suits me",
+        "Could I drive an 18-wheeler?",
+    ):
+        assert not describes_self(message, said), message
+        assert route(message, "explain_fit", said).action == "fit", message
+    # a statement that says nothing Waypoint can use is left to the intent model
+    assert route("the one you showed first", "explain_fit", NOTHING).action == "fit"

@@ -107,11 +107,15 @@ def seed_for(evidence: Evidence, variant: str | None) -> int:
 
 
 def _by_importance(skills: list[EvidenceSkill]) -> list[EvidenceSkill]:
-    return sorted(skills, key=lambda s: (-s.importance, s.label, s.id))
+    """Most characteristic of the item first (salience), then by importance: of a truck driver's inferred
+    skills, Transportation before the Microsoft Excel that 859 of 923 occupations list; software inferred
+    from the occupation's tool list after the rated skills (see app.explain.evidence._inferred_tool)."""
+    inferred_tool = lambda s: s.kind == "technology" and s.provenance == "inferred"  # noqa: E731
+    return sorted(skills, key=lambda s: (inferred_tool(s), -s.salience, -s.importance, s.label, s.id))
 
 
 def decisive(evidence: Evidence, n: int = 3) -> list[EvidenceSkill]:
-    """The decisive matched skills: the top ``n`` by importance (what FMR checks for)."""
+    """The decisive matched skills: the top ``n`` by salience, then importance (what FMR checks for)."""
     return _by_importance(evidence.matched)[:n]
 
 

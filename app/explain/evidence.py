@@ -85,6 +85,12 @@ class EvidenceSkill(BaseModel):
     label: str
     name: str
     importance: float
+    salience: float = Field(
+        0.0,
+        description="how characteristic of the item: importance minus the skill's usual importance across "
+        "occupations (retrieval.skills.graph.SkillsGraph.typical_importance); matched skills are named in "
+        "this order",
+    )
     status: Literal["matched", "partial", "missing"]
     citations: list[str] = Field(default_factory=list)
     courses: list[CourseInfo] = Field(default_factory=list)
@@ -279,7 +285,13 @@ def assemble(
     ``turns`` given: those conversation turns, not the session memory's (see :func:`build_evidence`)."""
     settings = settings or get_settings()
     item = ItemInfo(id=gap.item.id, kind=gap.item.kind, title=gap.item.title)
-    matched_sorted = sorted(gap.matched_skills, key=lambda m: (-m.importance, m.label, m.id))
+    # most characteristic of the item first (salience: importance above the skill's usual importance), so
+    # a truck driver's inferred skills start with Transportation, not the Microsoft Excel nearly every
+    # occupation lists; software only inferred from an occupation's list of examples after rated skills
+    matched_sorted = sorted(
+        gap.matched_skills,
+        key=lambda m: (_inferred_tool(m), -_salience(m), -m.importance, m.label, m.id),
+    )
     # what the person said they have keeps a place among the shown skills: an RN who "tracks outcomes in Excel"
     # was shown six skills nursing usually involves, all of higher O*NET importance, and not her Excel
     keep = {id(m) for m in [m for m in matched_sorted if _stated_evidence(m)][:MAX_STATED_KEPT]}
@@ -454,6 +466,7 @@ def assemble(
             label=obj.label,
             name=obj.label,
             importance=round(obj.importance, 4),
+            salience=round(_salience(obj), 4),
             status=status,
             citations=cites.get(obj.id, []),
             courses=course_rows.get(obj.id, []) if status == "missing" else [],
@@ -497,6 +510,19 @@ def assemble(
         occupation_title=occupation_title,
         turns=[(source, turn_text) for source, turn_text in turns],
     )
+
+
+def _inferred_tool(m) -> bool:
+    """Software the person did not state, only listed among their occupation's tools: O*NET's technology
+    lists are examples of what some workers use, rated by no importance (they get 0.5 and more), so they
+    would otherwise lead every inferred list ("a truck driver has likely used Microsoft Windows")."""
+    return m.requirement.kind == "technology" and not _stated_evidence(m)
+
+
+def _salience(obj) -> float:
+    """A gap row's salience (matched skills carry one), else its importance."""
+    salience = getattr(obj, "salience", None)
+    return float(obj.importance if salience is None else salience)
 
 
 def _stated_evidence(obj) -> list:

@@ -71,6 +71,11 @@ class MatchedSkill(BaseModel):
     importance: float
     profile_evidence: list[ProfileEvidence]
     requirement: Requirement
+    salience: float | None = Field(
+        None,
+        description="importance minus the skill's typical importance across occupations: how characteristic "
+        "of the item it is (the order explanations name matched skills in); None = importance",
+    )
 
 
 PartialReason = Literal["narrower", "broader", "sibling", "related", "same_tool_category", "lower_level"]

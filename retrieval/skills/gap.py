@@ -517,6 +517,7 @@ def skill_gap(
     use_map = settings.gap_esco_map if use_map is None else use_map
     graph = get_graph(settings)
     item, requirements = item_requirements(item_id, settings, use_map=use_map)
+    taxonomy = "esco" if item.id.startswith("esco:") else "onet"  # what a skill is typically compared with
     mine = profile_skills(profile, settings, use_embeddings=use_embeddings, use_map=use_map)
     held = {sid: h for sid, h in mine.held.items() if h.confidence >= HELD_CONFIDENCE}
     stated_names = _stated_names(held)
@@ -558,6 +559,7 @@ def skill_gap(
                     importance=req.importance,
                     profile_evidence=have.evidence,
                     requirement=req,
+                    salience=round(req.importance - graph.typical_importance(req.skill_id, taxonomy), 4),
                 )
             )
             covered += req.importance

@@ -102,6 +102,30 @@ class SkillsGraph:
         self.skill_index = {s: i for i, s in enumerate(self.skill_ids)}
         self._presence = (self.requirements > 0).astype(np.float32).tocsc()
         self._background = np.asarray(self._presence.sum(axis=0)).ravel() / max(1, len(self.occupation_ids))
+        self._typical: dict[str, np.ndarray] | None = None  # per taxonomy, computed on first use
+
+    def typical_importance(self, skill_id: str, taxonomy: str = "onet") -> float:
+        """The skill's mean requirement importance over the ``taxonomy``'s occupations (0 where not required).
+
+        Why: O*NET lists Microsoft Excel for 859 of 923 occupations and rates every skill for every
+        occupation, so "a truck driver has likely used Microsoft Excel" says nothing about truck driving. How
+        much more an occupation needs a skill than occupations usually do (:func:`salience`) is what makes the
+        skill characteristic of it."""
+        if getattr(self, "_typical", None) is None:  # graphs pickled before this attribute have none
+            kinds = np.array([self.graph.nodes[o].get("kind", "") for o in self.occupation_ids])
+            per_taxonomy: dict[str, np.ndarray] = {}
+            for name in ("onet", "esco"):
+                rows = np.flatnonzero(kinds == name)
+                per_taxonomy[name] = (
+                    np.asarray(self.requirements[rows].sum(axis=0)).ravel() / len(rows)
+                    if len(rows)
+                    else np.zeros(len(self.skill_ids))
+                )
+            self._typical = per_taxonomy
+        col = self.skill_index.get(skill_id)
+        typical = self._typical or {}
+        vector = typical.get(taxonomy, typical["onet"])
+        return 0.0 if col is None else float(vector[col])
 
     # ------------------------------------------------------------------ accessors
     def label(self, node: str) -> str:

@@ -298,7 +298,7 @@ def assemble(
     rest = [m for m in matched_sorted if id(m) not in keep]
     keep |= {id(m) for m in rest[: MAX_MATCHED - len(keep)]}
     matched = [m for m in matched_sorted if id(m) in keep]
-    partial = gap.partial_skills[:MAX_PARTIAL]
+    partial = [p for p in gap.partial_skills if not _guessed_twice(p)][:MAX_PARTIAL]
     missing = gap.missing_skills[:MAX_MISSING]
     b = _Builder()
     cites: dict[str, list[str]] = {}
@@ -510,6 +510,19 @@ def assemble(
         occupation_title=occupation_title,
         turns=[(source, turn_text) for source, turn_text in turns],
     )
+
+
+# Partial matches by likeness (a tool of the same category, a skill that co-occurs or shares a parent), not
+# by hierarchy or level.
+_LIKENESS = frozenset({"same_tool_category", "related", "sibling"})
+
+
+def _guessed_twice(p) -> bool:
+    """A partly covered skill guessed twice: like something the person never named, that only their
+    occupation suggests ("Axure RP (through Facebook)", "Oracle Primavera (through Atlassian Confluence)" for
+    a web developer asking about UX design). Counted in the coverage, not shown or explained: the person
+    cannot recognise it, and it crowded out what they can."""
+    return p.reason in _LIKENESS and not (p.via or {}).get("stated")
 
 
 def _inferred_tool(m) -> bool:

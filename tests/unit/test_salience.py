@@ -62,3 +62,39 @@ def test_typical_importance_is_the_mean_over_the_taxonomys_occupations(synthetic
     assert graph.typical_importance(graph.skill_ids[col], "onet") == pytest.approx(expected)
     assert 0 < expected <= 1
     assert graph.typical_importance("no-such-skill") == 0.0
+
+
+@pytest.mark.parametrize(
+    "reason, stated, shown",
+    [
+        ("same_tool_category", False, False),  # "Axure RP (through Facebook)": neither named by the person
+        ("related", False, False),
+        ("sibling", False, False),
+        ("same_tool_category", True, True),  # like a tool the person named: they can judge it
+        ("broader", False, True),  # hierarchy and level are not guesses by likeness
+        ("lower_level", False, True),
+    ],
+)
+def test_partly_covered_skills_guessed_twice_are_not_shown(reason, stated, shown):
+    from app.explain.evidence import _guessed_twice
+    from retrieval.skills.evidence import PartialSkill, Requirement
+
+    req = Requirement(
+        skill_id="tech:axure",
+        label="Axure RP",
+        kind="technology",
+        relation="technology",
+        importance=0.5,
+        source="onet:x",
+    )
+    partial = PartialSkill(
+        evidence_id="skill:tech:axure:partial",
+        id="tech:axure",
+        label="Axure RP",
+        importance=0.5,
+        reason=reason,
+        via={"id": "tech:facebook", "label": "Facebook", "stated": stated},
+        score=0.3,
+        requirement=req,
+    )
+    assert _guessed_twice(partial) is not shown

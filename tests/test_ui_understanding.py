@@ -90,6 +90,12 @@ def test_fit_questions_answer_for_the_title_named_or_say_it_does_not_exist(ui):
     # a fit question naming no occupation is about the one on screen
     reply = chat.say("Why does this role fit me?")
     assert reply.startswith("**Health Education Specialists** — fit:"), reply
+    # a skill-gap question about it is answered with the gaps, not the summary again
+    reply = chat.say("Which skills am I missing for this role?")
+    gaps = [g["label"] for g in chat.state["explanations"][chat.state["open"]["item_id"]]["missing_skills"]]
+    assert reply.startswith("**Health Education Specialists** — fit:"), reply
+    assert all(f"**{label}**" in reply for label in gaps) if gaps else "no gap to close" in reply, reply
+    assert "What you would still need" in reply or not gaps
 
 
 @pytest.mark.slow

@@ -414,6 +414,22 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
     return notes
 
 
+def _gap_reply(title: str, e: dict) -> str:
+    """The answer to a skill-gap question ("what am I missing?"): the explanation's gaps, first things first,
+    each with the course that closes it when the catalogue has one. A walk through the UI got the fit summary
+    ("... with no major gap") once per follow-up, whatever was asked."""
+    gaps = e.get("missing_skills") or []
+    head = f"**{title}** — fit: **{e.get('fit')}**."
+    if not gaps:
+        return f"{head} Your profile already shows every skill of it I can check: no gap to close."
+    lines = [f"{head} What you would still need, most important first:"]
+    for gap in gaps:
+        courses = [c["title"] for c in gap.get("courses") or []]
+        lines.append(f"- **{gap['label']}**" + (f" — course: {courses[0]}" if courses else ""))
+    lines.append("\nThe full explanation, with what you already have, is in the panel below.")
+    return "\n".join(lines)
+
+
 def _list_heading(state: dict) -> str:
     """What the list is: a transition list when there is a goal ("Occupations in finance you could move
     into from Firefighters:"), else the occupations that fit the person."""
@@ -698,6 +714,8 @@ class ChatUI:
             position = len(state["recs"]) - 1
         e = self._explain(state, item_id, position, "ui_fit")
         self._open(state, e, position)
+        if action.intent == "skill_gap":  # "what am I missing?": the gaps themselves, not the summary again
+            return _gap_reply(title, e), render_explanation(e)
         reply = (
             f"**{title}** — fit: **{e.get('fit')}**. {e.get('summary', '')}\n\n"
             "The full explanation, the skill gap and courses are in the panel below."

@@ -59,3 +59,20 @@ def test_a_statement_about_the_person_is_taken_in_even_when_read_as_a_fit_questi
         assert route(message, "explain_fit", said).action == "fit", message
     # a statement that says nothing Waypoint can use is left to the intent model
     assert route("the one you showed first", "explain_fit", NOTHING).action == "fit"
+
+
+def test_a_skill_gap_question_is_answered_with_the_gaps_and_their_first_course():
+    from app.ui.chat import _gap_reply
+
+    e = {
+        "fit": "possible",
+        "missing_skills": [
+            {"label": "Pharmacology", "courses": [{"title": "Drugs and the Brain"}, {"title": "Pharmacy 101"}]},
+            {"label": "Diagnosis", "courses": []},
+        ],
+    }
+    reply = _gap_reply("Nurse Practitioners", e)
+    assert reply.startswith("**Nurse Practitioners** — fit: **possible**. What you would still need")
+    assert "- **Pharmacology** — course: Drugs and the Brain" in reply and "Pharmacy 101" not in reply
+    assert "- **Diagnosis**\n" in reply
+    assert "no gap to close" in _gap_reply("Nurse Practitioners", {"fit": "strong", "missing_skills": []})

@@ -46,7 +46,7 @@ def test_sigterm_runs_the_finally_that_stops_the_server(mode, server_survives):
     try:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 20  # generous: a loaded 2-core CI box delays the kill and the reap
         while _alive(server) and not server_survives and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _alive(server) == server_survives

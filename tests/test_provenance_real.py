@@ -56,8 +56,8 @@ def test_firefighter_is_not_told_they_have_excel(fast):
 
     profile = Profile(occupation=FIREFIGHTER, text="I'm a firefighter and I want to move into finance.")
     e, trace = _explain(profile, FINANCIAL_ANALYSTS, fast)
-    excel = next(s for s in trace.evidence.matched if s.label == "Microsoft Excel")
-    assert excel.provenance == "inferred"
+    # what the firefighter occupation lists (Microsoft Excel among it, when it is shown at all) is inferred
+    assert trace.evidence.matched and {s.provenance for s in trace.evidence.matched} == {"inferred"}
     text = " ".join([e.summary, *e.next_steps])
     assert not YOU_HAVE.search(text), text
     assert not provenance_errors(trace.evidence, text) and e.verification.provenance_errors == 0
@@ -65,7 +65,8 @@ def test_firefighter_is_not_told_they_have_excel(fast):
     assert {m.provenance for m in e.matched_skills} == {"inferred"}
     md = render_explanation(e.model_dump(mode="json"))
     assert "**Skills you already have**" not in md
-    assert "Microsoft Excel" in md.split("**Skills your current occupation usually involves**")[1].split("\n\n**")[0]
+    inferred_list = md.split("**Skills your current occupation usually involves**")[1].split("\n\n**")[0]
+    assert all(m.label in inferred_list for m in e.matched_skills)
     occupation = next(c for c in e.citations if c.source == "profile:occupation")
     assert "inferred, not stated by the person" in occupation.text
 

@@ -425,7 +425,8 @@ def _gap_reply(title: str, e: dict) -> str:
     lines = [f"{head} What you would still need, most important first:"]
     for gap in gaps:
         courses = [c["title"] for c in gap.get("courses") or []]
-        lines.append(f"- **{gap['label']}**" + (f" — course: {courses[0]}" if courses else ""))
+        deeper = " (further than your current work takes it)" if gap.get("deeper") else ""
+        lines.append(f"- **{gap['label']}**{deeper}" + (f" — course: {courses[0]}" if courses else ""))
     lines.append("\nThe full explanation, with what you already have, is in the panel below.")
     return "\n".join(lines)
 

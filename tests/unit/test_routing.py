@@ -69,10 +69,11 @@ def test_a_skill_gap_question_is_answered_with_the_gaps_and_their_first_course()
         "missing_skills": [
             {"label": "Pharmacology", "courses": [{"title": "Drugs and the Brain"}, {"title": "Pharmacy 101"}]},
             {"label": "Diagnosis", "courses": []},
+            {"label": "Biology", "courses": [], "deeper": True},  # held, at a lower level than required
         ],
     }
     reply = _gap_reply("Nurse Practitioners", e)
     assert reply.startswith("**Nurse Practitioners** — fit: **possible**. What you would still need")
     assert "- **Pharmacology** — course: Drugs and the Brain" in reply and "Pharmacy 101" not in reply
-    assert "- **Diagnosis**\n" in reply
+    assert "- **Diagnosis**\n" in reply and "- **Biology** (further than your current work takes it)" in reply
     assert "no gap to close" in _gap_reply("Nurse Practitioners", {"fit": "strong", "missing_skills": []})

@@ -19,7 +19,9 @@ found in it ("What skills would I need to become a pilot?"), or the occupation i
 confidence. None means "the one on screen".
 
 A pasted résumé or a long about-me (:func:`pasted_description`) is taken in, not answered as the fit
-question the classifier, trained on short chat messages, may take it for.
+question the classifier, trained on short chat messages, may take it for; so is a short statement about the
+person (:func:`describes_self`). A bare follow-up ("why?", "tell me more") is about the recommendation on
+screen: too short for the classifier to go on (``eval/data/chat_followups.jsonl`` measures follow-ups).
 """
 
 from __future__ import annotations

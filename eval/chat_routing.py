@@ -17,8 +17,8 @@ Four test sets, none used to train anything: the intent model's held-out TEST me
 goals, fit questions with known and unknown titles, small talk), with the target of each fit question,
 ``eval/data/chat_followups.jsonl``, the short follow-ups people type once a recommendation is on screen
 ("what am I missing?", "why?", "ok, and courses?": written from a walk through the UI, where the first of
-them got the greeting, before any training example for them), and pasted résumés (:func:`pasted_texts`: the catalogue's own résumés and work histories, each sent as
-one message; all should be taken in).
+them got the greeting, before any training example for them), and pasted résumés (:func:`pasted_texts`:
+the catalogue's own résumés and work histories, each sent as one message; all should be taken in).
 
 Run: ``python -m eval.chat_routing [--train]`` (trains the intent model when it is missing, or always
 with ``--train``) → ``eval/reports/chat_routing.{json,md,png}``. Needs a built home (the understanding).

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 
-from app.explain.evidence import Evidence, EvidenceSkill
+from app.explain.evidence import Evidence, EvidenceSkill, mention_order
 from app.explain.phrasing import agree, role_phrase, skill_phrase
 from app.explain.schema import (
     MAX_CITES_PER_CLAIM,
@@ -107,11 +107,12 @@ def seed_for(evidence: Evidence, variant: str | None) -> int:
 
 
 def _by_importance(skills: list[EvidenceSkill]) -> list[EvidenceSkill]:
-    """Most characteristic of the item first (salience), then by importance: of a truck driver's inferred
-    skills, Transportation before the Microsoft Excel that 859 of 923 occupations list; software inferred
-    from the occupation's tool list after the rated skills (see app.explain.evidence._inferred_tool)."""
-    inferred_tool = lambda s: s.kind == "technology" and s.provenance == "inferred"  # noqa: E731
-    return sorted(skills, key=lambda s: (inferred_tool(s), -s.salience, -s.importance, s.label, s.id))
+    """In :func:`app.explain.evidence.mention_order`: of a truck driver's inferred skills, Transportation
+    before the Microsoft Excel that 859 of 923 occupations list."""
+    return sorted(
+        skills,
+        key=lambda s: mention_order(s.kind, s.provenance == "inferred", s.salience, s.importance, s.label, s.id),
+    )
 
 
 def decisive(evidence: Evidence, n: int = 3) -> list[EvidenceSkill]:

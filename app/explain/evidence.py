@@ -290,7 +290,9 @@ def assemble(
     # occupation lists; software only inferred from an occupation's list of examples after rated skills
     matched_sorted = sorted(
         gap.matched_skills,
-        key=lambda m: (_inferred_tool(m), -_salience(m), -m.importance, m.label, m.id),
+        key=lambda m: mention_order(
+            m.requirement.kind, not _stated_evidence(m), _salience(m), m.importance, m.label, m.id
+        ),
     )
     # what the person said they have keeps a place among the shown skills: an RN who "tracks outcomes in Excel"
     # was shown six skills nursing usually involves, all of higher O*NET importance, and not her Excel
@@ -525,11 +527,13 @@ def _guessed_twice(p) -> bool:
     return p.reason in _LIKENESS and not (p.via or {}).get("stated")
 
 
-def _inferred_tool(m) -> bool:
-    """Software the person did not state, only listed among their occupation's tools: O*NET's technology
-    lists are examples of what some workers use, rated by no importance (they get 0.5 and more), so they
-    would otherwise lead every inferred list ("a truck driver has likely used Microsoft Windows")."""
-    return m.requirement.kind == "technology" and not _stated_evidence(m)
+def mention_order(kind: str, inferred: bool, salience: float, importance: float, label: str, sid: str) -> tuple:
+    """The order matched skills are named in, here (which ones the evidence keeps) and in the composer (the
+    decisive ones): most characteristic of the item first (salience), then importance; software the person
+    did not state, only listed among their occupation's tools, after everything else. O*NET's technology lists
+    are examples of what some workers use, rated by no importance (they get 0.5 and more), so they would
+    otherwise lead every inferred list ("a truck driver has likely used Microsoft Windows")."""
+    return (kind == "technology" and inferred, -salience, -importance, label, sid)
 
 
 def _salience(obj) -> float:

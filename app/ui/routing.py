@@ -79,8 +79,8 @@ def pasted_description(message: str, understood: Understanding) -> bool:
 # 18-wheeler, been doing it 12 years") is a statement.
 _ASKING = re.compile(
     r"^\W*(?:and\s+|so\s+|ok(?:ay)?,?\s+|hmm+,?\s+|but\s+)?(?:do|does|did|am|is|are|was|were|can|could|would|will|"
-    r"should|shall|may|might|have|has|how|what|what's|whats|why|which|where|who|when|whose|tell|explain|show|"
-    r"give|list|compare|help|please|describe|find|any|is\s+there)\b",
+    r"should|shall|may|might|have|has|how|what|whats|why|which|where|who|when|whose|tell|explain|show|"
+    r"give|list|compare|help|please|describe|find|any)\b",
     re.I,
 )
 

@@ -45,6 +45,7 @@ EVAL_COMMANDS = {
     "courses": "eval.courses:cli",
     "chat-routing": "eval.chat_routing:cli",
     "provenance": "eval.provenance:cli",
+    "limits": "eval.limits:cli",
     "ope": "training.ope:cli",
 }
 TRAIN_COMMANDS = {

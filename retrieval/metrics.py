@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from scipy.stats import mannwhitneyu
 
 
 def dcg(gains: Sequence[float]) -> float:
@@ -77,3 +78,13 @@ def summarize(
         "queries": len(queries),
     }
     return {key: float(v) for key, v in out.items()}
+
+
+def roc_auc(labels: Sequence[int], scores: Sequence[float]) -> float:
+    """Area under the ROC curve: the probability that a positive scores above a negative (ties count half),
+    the Mann-Whitney U statistic over the number of (positive, negative) pairs."""
+    y = np.asarray(labels, dtype=bool)
+    s = np.asarray(scores, dtype=np.float64)
+    if y.all() or not y.any():
+        raise ValueError("roc_auc needs both positives and negatives")
+    return float(mannwhitneyu(s[y], s[~y]).statistic / (y.sum() * (~y).sum()))

@@ -30,6 +30,16 @@ class Profile(BaseModel):
         "is found without this field; this field wins over it.",
     )
     exclude: list[str] = Field(default_factory=list, description="Item ids never to recommend.")
+    avoid_physical: bool | None = Field(
+        default=None,
+        description="Leave physically demanding occupations and postings out of the lists (a bad back, worn "
+        "knees). Unset: taken from `text` when it says so ('my back is done'); true or false: this field wins.",
+    )
+
+    def physical_limit(self, stated: bool) -> bool:
+        """Whether the lists leave physically demanding work out: this profile's ``avoid_physical`` when set,
+        else what its text states (``stated``, from the understanding)."""
+        return stated if self.avoid_physical is None else self.avoid_physical
 
     @field_validator("goal")
     @classmethod

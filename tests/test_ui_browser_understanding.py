@@ -112,3 +112,44 @@ def test_understanding_goal_resume_and_unknown_fit_in_browser(server, tmp_path):
         (shots / name).stat().st_size > 10_000
         for name in ("01-goal-transition-list.png", "02-resume.png", "03-unknown-fit.png", "04-goal-cleared.png")
     )
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_a_physical_limit_is_shown_respected_and_can_be_unticked_in_browser(server, tmp_path):
+    """The walk that led to it: "truck driver 10 years, my back is done. what else could I do?" was answered
+    "First tell me a little about yourself"; then, once taken in, with other driving jobs."""
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = Path(os.environ.get("WAYPOINT_SHOTS_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1360, "height": 1300})
+            page.set_default_timeout(180_000)
+            page.goto(f"{server.base}/ui/", wait_until="domcontentloaded")
+            page.fill("#key", KEY)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/ui/**")
+            chat, beliefs, recs = page.locator("#chat"), page.locator("#believes-panel"), page.locator("#recs")
+            limit_box = page.locator("#profile-limit input[type=checkbox]")
+
+            page.locator("#chat-input textarea").fill("truck driver 10 years, my back is done. what else could I do?")
+            page.locator("#chat-send").click()
+            expect(chat).to_contain_text("leaving out physically demanding work", timeout=300_000)
+            expect(chat).to_contain_text("I'll leave out work that is hard on the body")
+            expect(beliefs).to_contain_text("Limits: no physically demanding work — from: “my back is done”")
+            expect(limit_box).to_be_checked()
+            expect(recs).not_to_contain_text("Truck Drivers")
+            page.screenshot(path=str(shots / "05-limit.png"), full_page=True)
+
+            limit_box.uncheck()
+            page.locator("#profile-save").click()
+            expect(chat).to_contain_text("Physically demanding work is back on your lists", timeout=300_000)
+            expect(beliefs).not_to_contain_text("Limits:")
+            expect(recs).to_contain_text("Drivers")
+            page.screenshot(path=str(shots / "06-limit-unticked.png"), full_page=True)
+        finally:
+            browser.close()
+    assert all((shots / name).stat().st_size > 10_000 for name in ("05-limit.png", "06-limit-unticked.png"))

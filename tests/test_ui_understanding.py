@@ -32,7 +32,18 @@ class Chat:
 
     def say(self, message: str, selected: str | None = None) -> str:
         out = self.ui.on_message(message, self.history, self.state, selected)
-        (_msg, self.history, self.state, self.occupation, self.skills, self.goal, self.beliefs, _recs, self.panel) = out
+        (
+            _msg,
+            self.history,
+            self.state,
+            self.occupation,
+            self.skills,
+            self.goal,
+            self.beliefs,
+            _limit,
+            _recs,
+            self.panel,
+        ) = out
         return self.history[-1]["content"]
 
     def correct(self, occupation: str, skills: str, goal: str) -> str:

@@ -37,8 +37,10 @@ class UnderstandingOut(Understanding):
 
     ``status``: ``understood`` (``occupations[0]`` is the person's current occupation; more entries are
     past occupations or other candidates when it is ambiguous), ``no_occupation`` (no occupation could be
-    told; skills and goals may still be there), ``empty``, ``not_english`` or ``nonsense`` (nothing Waypoint
+    told; skills, goals and limits may still be there), ``empty``, ``not_english`` or ``nonsense`` (nothing Waypoint
     can use). Except for ``understood``, ``message`` says, for the person, what to write instead.
+    ``limits``: what the person says limits the work they can do ("my back is done"); with a ``physical``
+    one, the occupation and posting lists leave physically demanding work out.
     Each ``span`` gives character offsets into the text sent and the words found there.
     """
 
@@ -72,6 +74,7 @@ class UnderstandingOut(Understanding):
                             "span": {"start": 42, "end": 49, "text": "finance"},
                         }
                     ],
+                    "limits": [],
                     "years_experience": None,
                     "seniority": None,
                 },
@@ -81,6 +84,7 @@ class UnderstandingOut(Understanding):
                     "occupations": [],
                     "skills": [],
                     "goals": [],
+                    "limits": [],
                     "years_experience": None,
                     "seniority": None,
                 },

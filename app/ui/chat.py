@@ -15,7 +15,7 @@ with a guess; a goal ("I want to move into finance") turns the list into a trans
 answer says so.
 
 Stable ``elem_id``s for browser tests: ``chat``, ``chat-input``, ``chat-send``, ``resume-upload``,
-``believes-panel``, ``profile-occupation``, ``profile-skills``, ``profile-goal``, ``profile-save``,
+``believes-panel``, ``profile-occupation``, ``profile-skills``, ``profile-goal``, ``profile-limit``, ``profile-save``,
 ``recs``, ``why-btn``, ``explanation``, ``thumbs-up``, ``thumbs-down``, ``thumbs-reason``, ``close-btn``,
 ``feedback-status``.
 """
@@ -83,7 +83,14 @@ def _new_state() -> dict:
     part of it came from (the person's words, or "set by you"), for the panel."""
     return {
         "session_id": None,
-        "profile": {"occupation": None, "occupation_id": None, "skills": [], "text": None, "goal": None},
+        "profile": {
+            "occupation": None,
+            "occupation_id": None,
+            "skills": [],
+            "text": None,
+            "goal": None,
+            "avoid_physical": None,  # set by the person in the panel; None: what their words say
+        },
         "beliefs": {"occupation": None, "candidates": [], "skills": {}, "goal": None},
         "recs": [],
         "impression_id": None,
@@ -108,7 +115,14 @@ def _profile(state: dict) -> Profile:
         skills=list(p.get("skills") or []),
         text=p.get("text") or None,
         goal=p.get("goal") or None,
+        avoid_physical=p.get("avoid_physical"),
     )
+
+
+def _avoids_physical(state: dict) -> bool:
+    """Whether the lists leave physically demanding work out: as the person set it, else as they said it."""
+    p = state["profile"]
+    return bool(state["beliefs"].get("limit")) if p.get("avoid_physical") is None else p["avoid_physical"]
 
 
 def _has_profile(state: dict) -> bool:
@@ -313,7 +327,7 @@ def _goal_belief(goal: Goal, quote: str | None, by_person: bool = False) -> dict
 
 def render_beliefs(state: dict) -> str:
     """The "What Waypoint believes about you" panel: occupation (and the other candidates when it is not
-    sure), skills and goal, each with the words of the person's it came from."""
+    sure), skills, goal and limits, each with the words of the person's it came from."""
     p, b = state["profile"], state["beliefs"]
     lines = []
     occupation = b.get("occupation")
@@ -357,6 +371,11 @@ def render_beliefs(state: dict) -> str:
         )
     else:
         lines.append("**Goal:** none — say where you'd like to go (“I want to move into finance”).")
+    limit = b.get("limit") or {}
+    if _avoids_physical(state):
+        lines.append(
+            "**Limits:** no physically demanding work" + _from(limit.get("quote"), p.get("avoid_physical") is not None)
+        )
     return "\n".join(_paragraphs(lines))
 
 
@@ -410,8 +429,24 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
         p["goal"] = goal.text
         b["goal"] = _goal_belief(goal, _quote(text, goal.span))
         notes.append(f"Your goal: **{goal.field or goal.text}**.")
+    if understood.physical_limit:
+        quote = next(limit.span.text for limit in understood.limits if limit.kind == "physical")
+        if not _avoids_physical(state):
+            notes.append(f"I'll leave out work that is hard on the body (you said “{_md(quote)}”).")
+        b["limit"] = {"kind": "physical", "quote": quote}
+        p["avoid_physical"] = None  # said again: their words decide, even after they unticked it
     p["text"] = ((p.get("text") or "") + "\n" + text).strip()[-MAX_PROFILE_TEXT:]
     return notes
+
+
+def _correct_limit(state: dict, avoid_physical: bool | None) -> list[str]:
+    """The person ticked or unticked "Leave out physically demanding work": that wins over their words."""
+    if avoid_physical is None or bool(avoid_physical) == _avoids_physical(state):
+        return []
+    state["profile"]["avoid_physical"] = bool(avoid_physical)
+    if avoid_physical:
+        return ["I'll leave out physically demanding work."]
+    return ["Physically demanding work is back on your lists."]
 
 
 def _gap_reply(title: str, e: dict) -> str:
@@ -433,7 +468,14 @@ def _gap_reply(title: str, e: dict) -> str:
 
 def _list_heading(state: dict) -> str:
     """What the list is: a transition list when there is a goal ("Occupations in finance you could move
-    into from Firefighters:"), else the occupations that fit the person."""
+    into from Firefighters:"), else the occupations that fit the person; and what it leaves out."""
+    heading = _list_kind(state)
+    if _avoids_physical(state):
+        heading = heading.removesuffix(":") + ", leaving out physically demanding work:"
+    return heading
+
+
+def _list_kind(state: dict) -> str:
     p, goal = state["profile"], state["beliefs"].get("goal")
     source = f" from {p['occupation']}" if p.get("occupation_id") else ""
     if p.get("goal") and goal and goal["kind"] == "field":
@@ -543,7 +585,13 @@ class ChatUI:
         held = [p["occupation"]] if p.get("occupation") else []
         choices = list(dict.fromkeys([*(b.get("candidates") or []), *held]))
         occupation = gr.update(choices=choices, value=p.get("occupation") or None)
-        return occupation, ", ".join(p.get("skills") or []), p.get("goal") or "", render_beliefs(state)
+        return (
+            occupation,
+            ", ".join(p.get("skills") or []),
+            p.get("goal") or "",
+            render_beliefs(state),
+            _avoids_physical(state),
+        )
 
     def _recs_update(self, state: dict, selected: str | None = None):
         choices = [_choice_label(r) for r in state["recs"]]
@@ -752,9 +800,18 @@ class ChatUI:
         history.append({"role": "assistant", "content": reply})
         return (history, state, *self._profile_outputs(state), self._recs_update(state))
 
-    def on_save_profile(self, occupation: str, skills_text: str, goal_text: str, history: list, state: dict):
+    def on_save_profile(
+        self,
+        occupation: str,
+        skills_text: str,
+        goal_text: str,
+        history: list,
+        state: dict,
+        avoid_physical: bool | None = None,
+    ):
         """The person corrected what Waypoint believes: log skill corrections, check the occupation and
-        the goal (an unknown one is named back, and the old value kept), then recommend again."""
+        the goal (an unknown one is named back, and the old value kept), set or clear the physical limit,
+        then recommend again."""
         state = state or _new_state()
         history = list(history or [])
         p, b = state["profile"], state["beliefs"]
@@ -778,6 +835,7 @@ class ChatUI:
             notes += self._correct_goal(state, (goal_text or "").strip())
         except ServiceError as exc:
             notes.append(f"Sorry — {exc.message}")
+        notes += _correct_limit(state, avoid_physical)
         self._close_open(state)
         if _has_profile(state):
             try:
@@ -1025,6 +1083,11 @@ class ChatUI:
                         elem_id="profile-goal",
                         max_length=500,
                     )
+                    limit_box = gr.Checkbox(
+                        label="Leave out physically demanding work (a bad back, worn knees)",
+                        value=False,
+                        elem_id="profile-limit",
+                    )
                     save = gr.Button("Update profile", elem_id="profile-save")
             with gr.Row():
                 with gr.Column(scale=2):
@@ -1045,7 +1108,7 @@ class ChatUI:
                         close = gr.Button("Close", elem_id="close-btn", size="sm")
                     status = gr.Markdown("", elem_id="feedback-status")
 
-            profile_outputs = [occupation, skills, goal, believes]
+            profile_outputs = [occupation, skills, goal, believes, limit_box]
             msg_outputs = [msg, chat, state, *profile_outputs, recs, panel]
             send.click(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
             msg.submit(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
@@ -1054,7 +1117,7 @@ class ChatUI:
             )
             save.click(
                 self.on_save_profile,
-                [occupation, skills, goal, chat, state],
+                [occupation, skills, goal, chat, state, limit_box],
                 [chat, state, *profile_outputs, recs, status],
                 api_visibility="private",
             )

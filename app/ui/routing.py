@@ -90,7 +90,49 @@ _FIT_WORDS = re.compile(r"\b(?:gaps?|missing|lack\w*|fit|match\w*|suit\w*|qualif
 # A bare follow-up about what is on screen: too short for the intent model to have anything to go on.
 _BARE_FOLLOW_UP = re.compile(
     r"^\W*(?:(?:but|and|so|ok(?:ay)?|hmm+)\W+)?(?:why(?:\s+(?:so|not|that|this))?|how\s+(?:come|so)|"
-    r"(?:tell|show)\s+me\s+more|more\s+(?:details?|about\s+(?:it|this|that|this\s+one|that\s+one)|please)|go\s+on)\W*$",
+    r"(?:tell|show)\s+me\s+more|more\s+(?:details?|about\s+(?:it|this|that|this\s+one|that\s+one)|please)|go\s+on|"
+    r"what(?:'s|’s|\s+is)\s+(?:stopping|holding)\s+me(?:\s+back)?)\W*$",
+    re.I,
+)
+
+
+# A request for other work ("what else could I do?", "what are my options?"): the occupation list, not a fit
+# question about the occupation the same message says the person holds ("truck driver 10 years, my back is
+# done. what else could I do?" was answered "First tell me a little about yourself").
+_ALTERNATIVES = re.compile(
+    r"\bwhat\s+else\s+(?:(?:can|could|should|would|might)\s+i\s+(?:do|be|try|work\s+as)\b|is\s+(?:there|out\s+there)\b|"
+    r"(?:would|might|could)\s+suit\s+me\b|fits?\s+me\b)|\bwhat\s+other\s+(?:jobs?|careers?|options?|work|roles?|occupations?|positions?|fields?)\b|"
+    r"\b(?:my|the|any)\s+options\b|\bwhat\s+now\b|\bwhere\s+(?:do|can|could|should)\s+i\s+go\b|"
+    r"\bwhat\s+(?:jobs?|careers?|work)\s+(?:can|could|should|would)\s+i\b|"
+    r"\bwhat\s+(?:can|could|should)\s+i\s+(?:do|switch\s+to|move\s+(?:in)?to)\s*(?:instead|next|now)?\s*\??\s*$",
+    re.I | re.M,
+)
+
+
+# "show me postings", "find me some courses": a list asked for in so many words, whatever the model says
+_LIST_REQUEST = re.compile(
+    r"\b(?:show|find|give|list|get|see|suggest|recommend)\s+(?:me\s+)?(?:some\s+|any\s+|the\s+|a\s+few\s+)?"
+    r"(?:(?:job\s+)?(?P<jobs>jobs?|postings?|openings?|vacanc(?:y|ies))|(?P<courses>courses?|classes))\b",
+    re.I,
+)
+
+
+def asked_list(message: str) -> str | None:
+    """The list a message asks for in so many words ("show me postings": ``find_jobs``), else None."""
+    m = _LIST_REQUEST.search(message)
+    if m is None:
+        return None
+    return "find_jobs" if m.group("jobs") else "courses"
+
+
+def asks_for_alternatives(message: str, understood: Understanding) -> bool:
+    """ "What else could I do?" without a goal named: a request for the occupation list."""
+    return bool(_ALTERNATIVES.search(message)) and not understood.goals
+
+
+# Words of a question about the gaps: answered with the gaps themselves (the chat's skill-gap reply)
+_GAP_ASK = re.compile(
+    r"\b(?:missing|lack(?:ing)?|gaps?|stopping\s+me|holding\s+me\s+back|what\s+(?:else\s+)?(?:do|would|will)\s+i\s+need)\b",
     re.I,
 )
 
@@ -126,10 +168,17 @@ def route(message: str, intent: str, understood: Understanding, model: str = "")
         return Route("fit", target, intent, model)
     if pasted_description(message, understood):  # a résumé's "training" or "hiring" asks for no list
         return Route("profile", None, intent, model)
+    listed = asked_list(message)
+    if listed is not None and intent not in LIST_INTENTS:
+        intent = listed  # "cool, show me postings" read as small talk
+    if asks_for_alternatives(message, understood) and not asks_about_shown(message):
+        return Route("profile", None, intent, model)
     fit_intent = intent in FIT_INTENTS and not describes_self(message, understood)
     # "why does this role fit me?", "why?", "tell me more": the one on screen
     if fit_intent or asks_about_shown(message) or _BARE_FOLLOW_UP.search(message):
-        return Route("fit", fit_target(message, understood), intent, model)
+        # "what's stopping me?" read as small talk by the model is still a question about the gaps
+        gap = "skill_gap" if _GAP_ASK.search(message) else intent
+        return Route("fit", fit_target(message, understood), gap, model)
     if intent in LIST_INTENTS and (not says_something(understood) or LIST_WORDS[intent].search(message)):
         return Route(LIST_INTENTS[intent], None, intent, model)  # what else they say is taken in first
     if intent == "other" and not says_something(understood):

@@ -106,6 +106,7 @@ class ColdQuery:
     skills: set[str] = field(default_factory=set)  # held skill ids
     place: Place = field(default_factory=Place)
     level: PersonLevel = field(default_factory=PersonLevel)
+    avoid_physical: bool = False  # the person says their body limits them ("my back is done")
 
 
 def query_from_understanding(text: str, understanding, extra_goals: Iterable[tuple[str, float]] = ()) -> ColdQuery:
@@ -121,6 +122,7 @@ def query_from_understanding(text: str, understanding, extra_goals: Iterable[tup
         q.goal_prefixes.extend(p for p in g.soc_prefixes if len(p) < 10)
     q.goals.extend(extra_goals)
     q.skills = {s.skill_id for s in u.skills}
+    q.avoid_physical = bool(getattr(u, "physical_limit", False))
     q.level = person_level(text, u.years_experience, u.seniority)
     return q
 

@@ -35,10 +35,16 @@ from retrieval.jobs.cold import (
 from retrieval.jobs.cold_train import applicant_rows, make_index, row_place
 from retrieval.jobs.data import JobLog
 from retrieval.jobs.posting_links import load_links
-from retrieval.profile import Profile
+from retrieval.occupations.physical import DEMANDING, physical_title
+from retrieval.occupations.service import get_occupation_recommender
+from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings
+from retrieval.understanding.recommend import recommend_occupations
 
 log = logging.getLogger(__name__)
+
+LIMITED_TARGETS = 5  # with a physical limit and no goal, postings of this many occupations of their list
+PHYSICAL_LINK_MIN = 0.3  # with a physical limit, a posting's linked occupation this sure counts for its demand
 
 
 class ColdStart:
@@ -58,6 +64,7 @@ class ColdStart:
         finally:
             conn.close()
         self.pop = popularity(job_log, job_log.views, {a: row_place(rows) for a, rows in exp.items()})
+        self._demand: np.ndarray | None = None  # per posting, read when a person with a physical limit asks
         self.available = self.pop.users > 0
 
     def query(self, profile: Profile, occupation_title: str | None = None) -> ColdQuery:
@@ -84,13 +91,39 @@ class ColdStart:
         if profile.occupation and profile.occupation in linker.index:
             q.occupations.insert(0, (profile.occupation, 1.0))
         q.skills |= {s for s in profile.skills if ":" in s}  # skill ids given as such
+        q.avoid_physical = profile.physical_limit(q.avoid_physical)
+        if q.avoid_physical and not q.goals and not q.goal_prefixes:
+            # "truck driver, my back is done": postings of the occupations on their (limited) list, not trucking
+            try:
+                listed = recommend_occupations([profile], k=LIMITED_TARGETS, settings=self.settings)[0]
+                q.goals = [(o.id, 1.0) for o in listed]
+            except ProfileError:
+                pass
         return q
 
     def rank(self, q: ColdQuery, k: int, exclude: set[str]) -> list[tuple[int, float]]:
         """Top-``k`` postings that fit the person, best first."""
         F = with_popularity(static_features(self.index, q, self.content.encode), q, self.pop)
         ranked = rank(F, self.available, self.ranker, 4 * k, self.log.job_ids, exclude, self.blend)
+        if q.avoid_physical:
+            demand = self._posting_demand()
+            ranked = [(i, s) for i, s in ranked if demand[i] < DEMANDING]
         return [(i, s) for i, s in ranked if F[i, _C["fits"]] > 0][:k]
+
+    def _posting_demand(self) -> np.ndarray:
+        """(n_postings,) how physically demanding each posting is: the most demanding of its linked occupations
+        linked at least :data:`PHYSICAL_LINK_MIN` surely ("Package Handler" is a postal clerk and, less surely,
+        a material mover: it is a lifting job), or 1 when its title names physical work; 0 unlinked."""
+        if self._demand is None:
+            corpus = get_occupation_recommender(self.settings).corpus
+            by_occupation = np.array(
+                [corpus.physical[corpus.index[o]] if o in corpus.index else 0.0 for o in self.index.occ_ids] + [0.0]
+            )
+            links = by_occupation[self.index.link_idx]  # -1 (no link) reads the trailing 0.0
+            demand = np.where(self.index.link_conf >= PHYSICAL_LINK_MIN, links, 0.0).max(axis=1)
+            titled = np.array([physical_title(t) for t in self.log.titles])
+            self._demand = np.where(titled, 1.0, demand)
+        return self._demand
 
     def fits(self, q: ColdQuery) -> np.ndarray:
         """Whether each posting fits the person (for lists ranked by the history model)."""

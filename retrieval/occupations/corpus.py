@@ -13,6 +13,8 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from retrieval.occupations.physical import physical_demand
+
 TEXT_FIELDS = ("title", "alt_titles", "description", "tasks", "full")
 
 
@@ -38,6 +40,11 @@ class OccupationCorpus:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def physical(self) -> np.ndarray:
+        """(n,) 0..1 how physically demanding each occupation is (:mod:`retrieval.occupations.physical`)."""
+        return physical_demand(self.task_lists, self.interests, self.ids)
 
     @cached_property
     def soc(self) -> np.ndarray:

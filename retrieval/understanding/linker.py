@@ -30,7 +30,8 @@ import numpy as np
 from retrieval.understanding import cues
 from retrieval.understanding.fields import FIELDS, CareerField
 from retrieval.understanding.keys import title_key
-from retrieval.understanding.schema import Goal, OccupationLink, SkillMention, Span, Status, Understanding
+from retrieval.understanding.limits import physical_limits
+from retrieval.understanding.schema import Goal, Limit, OccupationLink, SkillMention, Span, Status, Understanding
 from retrieval.understanding.titles import TitleIndex, TitleMatch
 
 # Evidence weights (see the module docstring). A title said about oneself counts most.
@@ -186,10 +187,15 @@ class Linker:
             return Understanding(status="not_english", message=NOT_ENGLISH)
         goals_found = cues.goal_phrases(text)
         goal_regions = [g.clause for g in goals_found]
-        negated = cues.negated_clauses(text)
+        limit_spans = physical_limits(text)
+        # "I'm a roofer and my knees can't take it anymore": the "can't" is about the knees, not the roofing
+        negated = cues.negated_clauses(_blank(text, limit_spans))
         years = cues.years_of_experience(text)
-        occupations = self.link_occupations(text, excluded=goal_regions + negated)
-        skills = self.held_skills(text, excluded=goal_regions + negated)
+        # "my back is done" names no occupation (by meaning it is near chiropractors)
+        occupations = self.link_occupations(text, excluded=goal_regions + negated + limit_spans)
+        # "can't lift heavy things", "bad back": what the body no longer does is not a skill held
+        skills = self.held_skills(text, excluded=goal_regions + negated + limit_spans)
+        limits = [Limit(kind="physical", span=Span(start=s, end=e, text=text[s:e])) for s, e in limit_spans]
         goals = [
             g
             for g in (
@@ -205,7 +211,7 @@ class Linker:
             occupations[0].years = years
         status: Status = "understood" if occupations else "no_occupation"
         message = None if occupations else NO_OCCUPATION
-        if not occupations and not skills and not goals:
+        if not occupations and not skills and not goals and not limits:
             status = "nonsense" if self._semantic_best(text) < MIN_SEMANTIC * 0.8 else "no_occupation"
         return Understanding(
             status=status,
@@ -213,6 +219,7 @@ class Linker:
             occupations=occupations,
             skills=skills,
             goals=goals,
+            limits=limits,
             years_experience=years,
             # cues.seniority returns one of these levels (it is typed plain str there)
             seniority=cast(Literal["entry", "mid", "senior", "lead"] | None, cues.seniority(text, years)),

@@ -8,14 +8,21 @@
   (:mod:`retrieval.occupations.transitions`), then the ordinary list. The person's own occupation is
   left out unless it is the goal. A skill to learn ("learn Python") leaves the occupation list as it
   is: it steers the courses and skills.
+* A physical limit stated in the text ("my back is done", "looking for a desk job") leaves physically
+  demanding occupations (:mod:`retrieval.occupations.physical`) out of the list, goal or not, except the
+  occupation the person asked for by name; without a goal, the lighter occupations most like the person's
+  own by meaning join the candidates (a bricklayer's ordinary list is nearly all trades).
 * Text that says nothing Waypoint can use (empty, not English, nonsense, no occupation and no skill)
   is refused with a message for the person, never answered with a guess.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 
+from retrieval.occupations.physical import DEMANDING
 from retrieval.occupations.service import OccupationRecommender, ScoredOccupation, get_occupation_recommender
 from retrieval.occupations.transitions import in_prefixes, reachability
 from retrieval.profile import Profile, ProfileError
@@ -27,6 +34,9 @@ from retrieval.understanding.service import get_linker
 TEXT_WEIGHT = 0.5  # the text match's weight in a blend with uncertain occupation links
 SOURCE_MIN = 0.3  # occupation candidates below this confidence are not the person's
 GOAL_CENTRALITY = {"field": 1.5, "occupation": 1.0}
+SOMEWHAT_PHYSICAL = 0.3  # with a physical limit, occupations from here to DEMANDING move down the list ...
+SOMEWHAT_PHYSICAL_SHIFT = 15  # ... by up to this many places
+LIGHTER_ALIKE = 150  # with a physical limit, the occupations this near the person's by meaning are candidates
 
 
 def recommend_occupations(
@@ -38,7 +48,7 @@ def recommend_occupations(
     ranked together in one batch, as before."""
     settings = settings or get_settings()
     recommender = get_occupation_recommender(settings)
-    plain = [i for i, p in enumerate(profiles) if not (p.text or p.goal)]
+    plain = [i for i, p in enumerate(profiles) if not (p.text or p.goal or p.avoid_physical)]
     out: list[list[ScoredOccupation] | None] = [None] * len(profiles)
     if plain:
         for i, items in zip(plain, recommender.recommend_many([profiles[i] for i in plain], k=k)):
@@ -104,7 +114,53 @@ class PersonalRanking:
             # a skill to learn ("learn Python") steers courses and skills, not the occupation list
             exclude -= set(goal.occupation_ids)  # "I'm a nurse and want to stay a nurse": asked for
             base = self._transition_list(profile, goal, sources, base)
+        if profile.physical_limit(understanding is not None and understanding.physical_limit):
+            # "my back is done": physically demanding work is left out, unless it is what they asked for
+            asked = set(goal.occupation_ids) if goal is not None else set()
+            base = self.within_physical_limit(base, keep=asked)
+            if goal is None or goal.kind == "skill":
+                base = self._with_lighter_work_alike(base, sources)
         return [i for i in base if i.id not in exclude][:k]
+
+    def _with_lighter_work_alike(
+        self, base: list[ScoredOccupation], sources: list[tuple[str, float]]
+    ) -> list[ScoredOccupation]:
+        """``base`` (already within the limit) blended with the lighter occupations most like the person's own
+        by meaning: a bricklayer's ordinary list is nearly all trades, and what is left of it once they are
+        out is its noisy tail ("Legislators"); construction managers and cost estimators are like the
+        bricklayer's work without its load."""
+        corpus = self.rec.corpus
+        rows = [corpus.index[oid] for oid, conf in sources if oid in corpus.index and conf >= SOURCE_MIN][:1]
+        if not rows:
+            return base
+        meaning = self.rec.dense("full")
+        similarity = meaning @ meaning[rows[0]]
+        order = [j for j in np.argsort(-similarity, kind="stable")[:LIGHTER_ALIKE] if j != rows[0]]
+        alike = self.within_physical_limit(
+            [ScoredOccupation(corpus.ids[j], corpus.titles[j], round(float(similarity[j]), 4)) for j in order]
+        )
+        return self.rec.blend([(base, 1.0), (alike, 1.0)])
+
+    def within_physical_limit(
+        self, items: list[ScoredOccupation], keep: Collection[str] = frozenset()
+    ) -> list[ScoredOccupation]:
+        """``items`` without the physically demanding occupations (:data:`~retrieval.occupations.physical.DEMANDING`),
+        the fairly physical ones moved down; ``keep`` stays where it is whatever its demand."""
+        corpus = self.rec.corpus
+
+        def demand(item: ScoredOccupation) -> float:
+            return (
+                0.0 if item.id in keep or item.id not in corpus.index else float(corpus.physical[corpus.index[item.id]])
+            )
+
+        kept = list(enumerate(item for item in items if demand(item) < DEMANDING))
+        # work that is fairly physical moves down the list (up to SOMEWHAT_PHYSICAL_SHIFT places at the limit)
+        shift = {
+            item.id: SOMEWHAT_PHYSICAL_SHIFT
+            * min(1.0, max(0.0, demand(item) - SOMEWHAT_PHYSICAL) / (DEMANDING - SOMEWHAT_PHYSICAL))
+            for _rank, item in kept
+        }
+        return [item for rank, item in sorted(kept, key=lambda ri: ri[0] + shift[ri[1].id])]
 
     def _base_list(
         self, profile: Profile, understanding: Understanding | None, sources: list[tuple[str, float]]
@@ -115,12 +171,13 @@ class PersonalRanking:
         weighted = [(lists[oid], conf) for oid, conf in sources]
         if profile.text or profile.skills:
             text_profile = profile.model_copy(update={"goal": None, "occupation": None})
-            if understanding is not None and understanding.goals:
-                # the goal's words are not the person's: "nurse wanting finance" must not match finance by text
+            if understanding is not None and (understanding.goals or understanding.limits):
+                # the goal's words are not the person's: "nurse wanting finance" must not match finance by text;
+                # nor are their ailments: "mechanic, bad back" must not match physical therapists
                 text = profile.text or ""
-                for g in understanding.goals:
-                    if g.span is not None:
-                        text = text[: g.span.start] + " " * (g.span.end - g.span.start) + text[g.span.end :]
+                for span in [g.span for g in understanding.goals] + [lim.span for lim in understanding.limits]:
+                    if span is not None:
+                        text = text[: span.start] + " " * (span.end - span.start) + text[span.end :]
                 text_profile = text_profile.model_copy(update={"text": text.strip() or None})
             if text_profile.text or text_profile.skills:
                 weighted.append((self.rec.from_text(text_profile), TEXT_WEIGHT))

@@ -62,6 +62,15 @@ class Goal(BaseModel):
     span: Span | None = None
 
 
+class Limit(BaseModel):
+    """Something the person says limits the work they can do ("my back is done", "I can't lift patients any
+    more", "looking for a desk job"). ``physical``: the occupation lists leave out physically demanding work
+    (:mod:`retrieval.occupations.physical`)."""
+
+    kind: Literal["physical"] = "physical"
+    span: Span
+
+
 Status = Literal["understood", "no_occupation", "empty", "not_english", "nonsense"]
 
 #: an occupation link counts as said by the person when the text names a title for it (a span), or,
@@ -79,8 +88,14 @@ class Understanding(BaseModel):
     occupations: list[OccupationLink] = Field(default_factory=list)
     skills: list[SkillMention] = Field(default_factory=list)
     goals: list[Goal] = Field(default_factory=list)
+    limits: list[Limit] = Field(default_factory=list)
     years_experience: float | None = None
     seniority: Literal["entry", "mid", "senior", "lead"] | None = None
+
+    @property
+    def physical_limit(self) -> bool:
+        """The person says their body limits them: leave physically demanding occupations out."""
+        return any(limit.kind == "physical" for limit in self.limits)
 
     @property
     def occupation(self) -> OccupationLink | None:

@@ -16,6 +16,7 @@ from retrieval.metrics import (
     mrr,
     ndcg_at_k,
     recall_at_k,
+    roc_auc,
     summarize,
 )
 
@@ -161,3 +162,14 @@ def test_summarize_means_over_queries_in_both_runs_and_qrels():
 def test_summarize_without_shared_queries_is_empty():
     assert summarize({"q1": ["a"]}, {"q2": {"a": 1}}) == {}
     assert summarize({}, {}) == {}
+
+
+# ---------------------------------------------------------------------------------------------- roc_auc
+def test_roc_auc_counts_the_pairs_a_positive_wins_ties_half():
+    assert roc_auc([1, 1, 0, 0], [0.9, 0.8, 0.1, 0.2]) == 1.0
+    assert roc_auc([1, 1, 0, 0], [0.1, 0.2, 0.9, 0.8]) == 0.0
+    # pairs: (0.9 > 0.5) (0.9 > 0.4) (0.3 < 0.5) (0.3 < 0.4) -> 2 of 4; a tie counts half
+    assert roc_auc([1, 1, 0, 0], [0.9, 0.3, 0.5, 0.4]) == pytest.approx(0.5)
+    assert roc_auc([1, 0], [0.5, 0.5]) == pytest.approx(0.5)
+    with pytest.raises(ValueError):
+        roc_auc([1, 1], [0.2, 0.3])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from app.ui.routing import describes_self, route
-from retrieval.understanding.schema import OccupationLink, Span, Understanding
+from retrieval.understanding.schema import Goal, OccupationLink, Span, Understanding
 
 NOTHING = Understanding(status="nonsense")
 
@@ -77,3 +77,43 @@ def test_a_skill_gap_question_is_answered_with_the_gaps_and_their_first_course()
     assert "- **Pharmacology** — course: Drugs and the Brain" in reply and "Pharmacy 101" not in reply
     assert "- **Diagnosis**\n" in reply and "- **Biology** (further than your current work takes it)" in reply
     assert "no gap to close" in _gap_reply("Nurse Practitioners", {"fit": "strong", "missing_skills": []})
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "truck driver 10 years, my back is done. what else could I do?",
+        "truck driver, what are my options?",
+        "truck driver. What other jobs could I do?",
+        "truck driver, what could I do instead?",
+    ],
+)
+def test_asking_what_else_gets_the_list_not_a_fit_answer_about_their_own_job(message):
+    """The walk: the first message of a truck driver was routed as a fit question about truck driving, and
+    the chat answered "First tell me a little about yourself"."""
+    for intent in ("explain_fit", "skill_gap", "recommend_occupations", "other"):
+        assert route(message, intent, _names("truck driver")).action == "profile"
+
+
+@pytest.mark.parametrize(
+    "message", ["What other skills do I need to become a pilot?", "what else do I need for data scientist?"]
+)
+def test_what_else_about_a_named_target_is_still_a_fit_question(message):
+    understood = Understanding(
+        status="no_occupation",
+        goals=[Goal(text="pilot", kind="occupation", occupation_ids=["53-2011.00"])],
+    )
+    assert route(message, "skill_gap", understood).action == "fit"
+    named = _names("data scientist", title="Data Scientists")  # named without a goal's words
+    assert route(message, "skill_gap", named).action == "fit"
+
+
+def test_a_list_asked_for_in_so_many_words_is_that_list_whatever_the_model_says():
+    assert route("cool, show me postings", "other", NOTHING).action == "jobs"
+    assert route("ok find me some courses", "other", NOTHING).action == "courses"
+    assert route("show me more", "other", NOTHING).action == "fit"  # a follow-up, not a list
+
+
+def test_what_is_stopping_me_is_about_the_one_on_screen():
+    routed = route("what's stopping me?", "other", NOTHING)
+    assert (routed.action, routed.target, routed.intent) == ("fit", None, "skill_gap")  # answered with the gaps

@@ -1,0 +1,301 @@
+"""Physical limits: is "my back is done" understood, and does the list then leave physically demanding work out?
+
+Three parts, each on data written before the code (``eval/data/README.md``):
+
+* **detection** (:func:`retrieval.understanding.limits.physical_limits`) on ``eval/data/physical_limits.jsonl``:
+  40 messages, 24 that state a limit and 16 look-alikes ("back-end developer", "I treat back injuries");
+  and how often it fires on text that states none: the catalogue's résumés and applicants' work histories;
+* **the demand score** (:mod:`retrieval.occupations.physical`) against 57 occupations labelled physical or not
+  by hand (``eval/data/physical_occupations.csv``): AUC, and recall and precision at the served threshold;
+* **the lists** for the 24 messages with a limit: occupations and job postings, top 10, with the limit and
+  with the limit's words taken out of the same text (what Waypoint showed before it understood limits):
+  the share of physically demanding items, whether the person's own occupation is still linked, and how much
+  of the list is still drawn from the person's ordinary list (top 50 without the limit).
+
+Run: ``waypoint eval limits`` → ``eval/reports/limits.{json,md,png}``. Needs a built home.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from app.clikit import command_typer, run as run_command
+from retrieval.metrics import roc_auc
+from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
+from retrieval.threads import set_process_threads
+
+DATA = Path(__file__).resolve().parent / "data"
+MESSAGES = DATA / "physical_limits.jsonl"
+LABELS = DATA / "physical_occupations.csv"
+TOP = 10
+ORDINARY = 50  # "still theirs": in the top this many of the list without the limit
+
+
+def load_messages() -> list[dict]:
+    return [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()]
+
+
+def detection(messages: list[dict], catalogue: Path) -> dict:
+    """Precision and recall on the messages; how often a limit is found in résumés and work histories."""
+    from retrieval.understanding.limits import physical_limits
+
+    found = [bool(physical_limits(m["text"])) for m in messages]
+    gold = [bool(m["limit"]) for m in messages]
+    tp = sum(f and g for f, g in zip(found, gold))
+    errors = [m["text"] for m, f, g in zip(messages, found, gold) if f != g]
+    conn = sqlite3.connect(f"file:{catalogue}?mode=ro", uri=True)
+    try:
+        resumes = [r[0] for r in conn.execute("SELECT text FROM resume")]
+        histories: dict[str, list[str]] = defaultdict(list)
+        for applicant, position, description in conn.execute(
+            "SELECT applicant_id, position, description FROM experience"
+        ):
+            histories[applicant].append(f"{position}. {description}")
+    finally:
+        conn.close()
+    unstated = resumes + ["\n".join(rows) for rows in histories.values()]
+    fired = [t for t in unstated if physical_limits(t)]
+    return {
+        "messages": len(messages),
+        "precision": tp / max(1, sum(found)),
+        "recall": tp / max(1, sum(gold)),
+        "accuracy": sum(f == g for f, g in zip(found, gold)) / len(messages),
+        "errors": errors,
+        "unstated_texts": len(unstated),
+        "unstated_with_a_limit": len(fired),
+        "unstated_examples": [t[:200] for t in fired[:5]],
+    }
+
+
+def demand_validity(corpus) -> dict:
+    """The demand score against the hand labels."""
+    rows = list(csv.DictReader(LABELS.open()))
+    rows = [r for r in rows if r["occupation_id"] in corpus.index]
+    y = np.array([int(r["physical"]) for r in rows])
+    s = np.array([corpus.physical[corpus.index[r["occupation_id"]]] for r in rows])
+    from retrieval.occupations.physical import DEMANDING
+
+    flagged = s >= DEMANDING
+    return {
+        "labelled": len(rows),
+        "auc": roc_auc(y, s),
+        "threshold": DEMANDING,
+        "recall": float((flagged & (y == 1)).sum() / max(1, (y == 1).sum())),
+        "precision": float((flagged & (y == 1)).sum() / max(1, flagged.sum())),
+        "missed": [r["title"] for r, f, t in zip(rows, flagged, y) if t == 1 and not f],
+        "wrongly_flagged": [r["title"] for r, f, t in zip(rows, flagged, y) if t == 0 and f],
+        "share_of_catalogue_flagged": float((corpus.physical >= DEMANDING).mean()),
+    }
+
+
+def _without_limit(text: str) -> str:
+    """``text`` with the words that state the limit taken out: what the person would have got before."""
+    from retrieval.understanding.limits import physical_limits
+
+    for start, end in reversed(physical_limits(text)):
+        text = text[:start] + text[end:]
+    return text
+
+
+def lists(messages: list[dict], settings) -> dict:
+    """Occupation and posting lists with and without the limit, for the messages that state one."""
+    from retrieval.occupations.physical import DEMANDING, physical_title
+    from retrieval.occupations.service import get_occupation_recommender
+    from retrieval.profile import Profile, ProfileError
+    from retrieval.recommend import Kind, recommend
+    from retrieval.understanding.service import understand
+
+    corpus = get_occupation_recommender(settings).corpus
+
+    def demanding(oid: str) -> bool:
+        return oid in corpus.index and corpus.physical[corpus.index[oid]] >= DEMANDING
+
+    rows = []
+    for m in tqdm([m for m in messages if m["limit"]], desc="lists", unit="message"):
+        row: dict = {"text": m["text"], "occupation": m.get("occupation")}
+        for variant, text in (("with", m["text"]), ("without", _without_limit(m["text"]))):
+            try:
+                occ = recommend([Profile(text=text)], Kind.occupation, ORDINARY)[0].items
+                jobs = recommend([Profile(text=text)], Kind.job, TOP)[0].items
+            except ProfileError as exc:
+                row[variant] = {"error": str(exc)}
+                continue
+            u = understand(text, settings)
+            row[variant] = {
+                "occupations": [(i.id, i.title) for i in occ[:TOP]],
+                "ordinary": [i.id for i in occ],
+                "demanding": float(np.mean([demanding(i.id) for i in occ[:TOP]])) if occ else 0.0,
+                "jobs": [i.title for i in jobs],
+                "jobs_physical": float(np.mean([physical_title(i.title) for i in jobs])) if jobs else 0.0,
+                "linked": u.occupation.occupation_id if u.occupation else None,
+            }
+        rows.append(row)
+    ok = [r for r in rows if "occupations" in r.get("with", {}) and "occupations" in r.get("without", {})]
+
+    def mean(fn) -> float:
+        return float(np.mean([fn(r) for r in ok])) if ok else 0.0
+
+    summary = {
+        "messages": len(rows),
+        "answered": len(ok),
+        "occupations_demanding_without": mean(lambda r: r["without"]["demanding"]),
+        "occupations_demanding_with": mean(lambda r: r["with"]["demanding"]),
+        "postings_physical_title_without": mean(lambda r: r["without"]["jobs_physical"]),
+        "postings_physical_title_with": mean(lambda r: r["with"]["jobs_physical"]),
+        "still_from_their_list": mean(
+            lambda r: (
+                np.mean([oid in set(r["without"]["ordinary"]) for oid, _t in r["with"]["occupations"]])
+                if r["with"]["occupations"]
+                else 0.0
+            )
+        ),
+        "occupation_linked_right_with": float(
+            np.mean([r["with"].get("linked") == r["occupation"] for r in rows if r.get("occupation")])
+        ),
+        "occupation_linked_right_without": float(
+            np.mean([r["without"].get("linked") == r["occupation"] for r in rows if r.get("occupation")])
+        ),
+    }
+    return {"summary": summary, "rows": rows}
+
+
+def run() -> dict:
+    from retrieval.occupations.service import get_occupation_recommender
+    from retrieval.settings import get_settings
+
+    set_process_threads(1)
+    settings = get_settings()
+    messages = load_messages()
+    report = {
+        "detection": detection(messages, settings.catalogue_path),
+        "demand": demand_validity(get_occupation_recommender(settings).corpus),
+        "lists": lists(messages, settings),
+    }
+    write(report)
+    return report
+
+
+def write(report: dict) -> None:
+    d, v, lst = report["detection"], report["demand"], report["lists"]
+    s = lst["summary"]
+    table = [
+        {
+            "list (top 10)": "occupations: physically demanding",
+            "without the limit": s["occupations_demanding_without"],
+            "with the limit": s["occupations_demanding_with"],
+        },
+        {
+            "list (top 10)": "postings: title names physical work",
+            "without the limit": s["postings_physical_title_without"],
+            "with the limit": s["postings_physical_title_with"],
+        },
+        {
+            "list (top 10)": "own occupation linked right",
+            "without the limit": s["occupation_linked_right_without"],
+            "with the limit": s["occupation_linked_right_with"],
+        },
+    ]
+    examples = []
+    for r in lst["rows"]:
+        w, wo = r.get("with", {}), r.get("without", {})
+        if "occupations" not in w or "occupations" not in wo:
+            examples.append(f"- “{r['text']}”: {w.get('error') or wo.get('error')}")
+            continue
+        examples.append(
+            f"- “{r['text']}”\n  - without: {', '.join(t for _i, t in wo['occupations'][:5])}\n"
+            f"  - with: {', '.join(t for _i, t in w['occupations'][:5])}\n"
+            f"  - postings with: {'; '.join(w['jobs'][:3])}"
+        )
+    md = f"""# Physical limits ("my back is done")
+
+## Detection (`retrieval/understanding/limits.py`)
+
+{d["messages"]} messages (`eval/data/physical_limits.jsonl`, 24 with a limit, 16 look-alikes): precision
+**{d["precision"]:.3f}**, recall **{d["recall"]:.3f}**, accuracy {d["accuracy"]:.3f}. Errors: {"; ".join(d["errors"]) or "none"}.
+The set and the patterns were written by the same person, so these figures are an upper bound; the check
+that matters more is text that states no limit: the catalogue's résumés and applicants' work histories,
+{d["unstated_texts"]} texts, of which **{d["unstated_with_a_limit"]}** were read as stating one.
+
+## How physically demanding an occupation is (`retrieval/occupations/physical.py`)
+
+On {v["labelled"]} occupations labelled by hand (`eval/data/physical_occupations.csv`): AUC **{v["auc"]:.3f}**;
+at the served threshold {v["threshold"]}: recall {v["recall"]:.3f}, precision {v["precision"]:.3f}
+({v["share_of_catalogue_flagged"]:.0%} of the catalogue is left out for a person with a limit).
+Physical work the score misses: {", ".join(v["missed"]) or "none"}. Wrongly flagged: {", ".join(v["wrongly_flagged"]) or "none"}.
+O*NET's Work Context (standing, lifting) is not in our data; care, serving and stocking are hard on the body
+in ways their task statements do not say.
+
+## The lists
+
+The {s["messages"]} messages with a limit, each ranked as typed and with the words of the limit taken out
+(what Waypoint showed before it understood limits); share of the top {TOP}:
+
+{markdown_table(table, list(table[0]))}
+
+Still drawn from the person's ordinary list (the top {ORDINARY} without the limit): **{s["still_from_their_list"]:.3f}**
+of the occupations shown with the limit.
+
+{chr(10).join(examples)}
+"""
+    write_report("limits", report, md)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 4))
+        names = ["occupations:\nphysically demanding", "postings:\nphysical title"]
+        before = [s["occupations_demanding_without"], s["postings_physical_title_without"]]
+        after = [s["occupations_demanding_with"], s["postings_physical_title_with"]]
+        x = np.arange(len(names))
+        ax.bar(x - 0.2, before, 0.4, label="limit not understood")
+        ax.bar(x + 0.2, after, 0.4, label="limit understood")
+        ax.set_xticks(x, names)
+        ax.set_ylim(0, 1)
+        save_figure(
+            fig,
+            ax,
+            REPORT_DIR / "limits.png",
+            title=f"People who state a physical limit ({s['messages']}): top {TOP}",
+            xlabel="list",
+            ylabel="share of the top 10",
+        )
+    except ImportError:  # the plot is a convenience; the numbers are in the JSON and markdown
+        pass
+
+
+cli = command_typer()
+
+
+@cli.command("limits")
+def limits_command() -> dict:
+    """Physical limits: detection, the demand score against hand labels, and the lists with and without the limit."""
+    report = run()
+    print(
+        json.dumps(
+            {
+                "detection": {k: report["detection"][k] for k in ("precision", "recall", "unstated_with_a_limit")},
+                "demand_auc": report["demand"]["auc"],
+                "lists": report["lists"]["summary"],
+            },
+            indent=1,
+        )
+    )
+    return report
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval limits`` on ``argv`` (for tests and scripts); returns the report."""
+    return run_command(cli, argv, "waypoint eval limits")
+
+
+if __name__ == "__main__":
+    cli(prog_name="python -m eval.limits")

@@ -113,6 +113,7 @@ def lists(messages: list[dict], settings) -> dict:
     from retrieval.understanding.service import understand
 
     corpus = get_occupation_recommender(settings).corpus
+    labelled = {r["occupation_id"] for r in csv.DictReader(LABELS.open()) if r["physical"] == "1"}
 
     def demanding(oid: str) -> bool:
         return oid in corpus.index and corpus.physical[corpus.index[oid]] >= DEMANDING
@@ -132,6 +133,8 @@ def lists(messages: list[dict], settings) -> dict:
                 "occupations": [(i.id, i.title) for i in occ[:TOP]],
                 "ordinary": [i.id for i in occ],
                 "demanding": float(np.mean([demanding(i.id) for i in occ[:TOP]])) if occ else 0.0,
+                # judged by hand, not by the score the filter uses
+                "labelled_physical": sum(i.id in labelled for i in occ[:TOP]) / TOP,
                 "jobs": [i.title for i in jobs],
                 "jobs_physical": float(np.mean([physical_title(i.title) for i in jobs])) if jobs else 0.0,
                 "linked": u.occupation.occupation_id if u.occupation else None,
@@ -147,6 +150,8 @@ def lists(messages: list[dict], settings) -> dict:
         "answered": len(ok),
         "occupations_demanding_without": mean(lambda r: r["without"]["demanding"]),
         "occupations_demanding_with": mean(lambda r: r["with"]["demanding"]),
+        "labelled_physical_without": mean(lambda r: r["without"]["labelled_physical"]),
+        "labelled_physical_with": mean(lambda r: r["with"]["labelled_physical"]),
         "postings_physical_title_without": mean(lambda r: r["without"]["jobs_physical"]),
         "postings_physical_title_with": mean(lambda r: r["with"]["jobs_physical"]),
         "still_from_their_list": mean(
@@ -190,6 +195,11 @@ def write(report: dict) -> None:
             "list (top 10)": "occupations: physically demanding",
             "without the limit": s["occupations_demanding_without"],
             "with the limit": s["occupations_demanding_with"],
+        },
+        {
+            "list (top 10)": "occupations: labelled physical by hand (not the score)",
+            "without the limit": s["labelled_physical_without"],
+            "with the limit": s["labelled_physical_with"],
         },
         {
             "list (top 10)": "postings: title names physical work",

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from enum import Enum
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from retrieval.profile import Profile, ProfileError
 
@@ -23,6 +23,10 @@ class Item(BaseModel):
     kind: Kind
     title: str
     score: float
+    closes: list[str] = Field(
+        default_factory=list, description="A course: the gaps (skill labels) it closes, most important first."
+    )
+    toward: str | None = Field(default=None, description="A course: the occupation whose gap it closes.")
 
 
 class Result(BaseModel):
@@ -86,7 +90,20 @@ def recommend(profiles: list[Profile], kind: Kind = Kind.occupation, k: int = 20
 
         courses = recommend_courses(profiles, k=k)
         return [
-            Result(id=p.id, items=[Item(id=c.id, kind=kind, title=c.title, score=c.score) for c in items])
+            Result(
+                id=p.id,
+                items=[
+                    Item(
+                        id=c.id,
+                        kind=kind,
+                        title=c.title,
+                        score=c.score,
+                        closes=[x.label for x in c.covers],
+                        toward=c.target_title,
+                    )
+                    for c in items
+                ],
+            )
             for p, items in zip(profiles, courses)
         ]
     if kind == Kind.skill:

@@ -439,6 +439,21 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
     return notes
 
 
+def _extra_line(heading: str, items: list[dict]) -> str:
+    """The chat line under the list for postings or courses. A course says which gap it closes and toward
+    which occupation ("Courses toward Cargo and Freight Agents: Principles of Management (for Administration
+    and Management)"): a bare "Courses: Introduction to Sociology" under a nurse's list read as absurd."""
+    toward = {i.get("toward") for i in items} - {None}
+    if len(toward) == 1:
+        heading += f" toward {next(iter(toward))}"
+
+    def shown(item: dict) -> str:
+        closes = item.get("closes") or []
+        return item["title"] + (f" (for {', '.join(closes[:2])})" if closes else "")
+
+    return f"\n{heading}: " + "; ".join(shown(i) for i in items)
+
+
 def _correct_limit(state: dict, avoid_physical: bool | None) -> list[str]:
     """The person ticked or unticked "Leave out physically demanding work": that wins over their words."""
     if avoid_physical is None or bool(avoid_physical) == _avoids_physical(state):
@@ -575,7 +590,7 @@ class ChatUI:
             except ServiceError:
                 continue  # not available in this build, or nothing to match on
             if extra["items"]:
-                lines.append(f"\n{heading}: " + "; ".join(i["title"] for i in extra["items"]))
+                lines.append(_extra_line(heading, extra["items"]))
         lines.append("\nPick one under **Recommendations** and press **Why?** for the full reasoning.")
         return lines
 

@@ -69,6 +69,7 @@ class ScoredCourse:
     covers: list[CourseCovers] = field(default_factory=list)
     gap_closed: float = 0.0
     target: str | None = None
+    target_title: str | None = None  # the occupation whose gap it closes, as the person reads it
     reason: str = "skill_gap"  # skill_gap | text
     relevance: float = 0.0  # P(course teaches the gap skill it covers first), skill_gap only
     language: str = ""
@@ -223,6 +224,7 @@ class CourseRecommender:
                     covers=covers,
                     gap_closed=round(gap_closed, 4),
                     target=target,
+                    target_title=gap.item.title,
                     relevance=c.link_confidence,
                     language=index.language(c.id) if c.id in index.position else language,
                     score=round(gap_closed * c.link_confidence + 0.04 * min(rating, 5.0) / 5.0 + 0.02 * level, 6),

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 LIMITED_TARGETS = 5  # with a physical limit and no goal, postings of this many occupations of their list
 PHYSICAL_LINK_MIN = 0.3  # with a physical limit, a posting's linked occupation this sure counts for its demand
+OWN_LINK_MIN = 0.5  # ... and the person's occupation understood this surely is beyond it: its postings go
 
 
 class ColdStart:
@@ -106,8 +107,11 @@ class ColdStart:
         F = with_popularity(static_features(self.index, q, self.content.encode), q, self.pop)
         ranked = rank(F, self.available, self.ranker, 4 * k, self.log.job_ids, exclude, self.blend)
         if q.avoid_physical:
+            # their own occupation is beyond the limit by their own account ("a cashier who can't stand for long")
+            own = [self.index.occ_index[o] for o, c in q.occupations if c >= OWN_LINK_MIN and o in self.index.occ_index]
+            theirs = np.isin(self.index.link_idx[:, 0], own)
             demand = self._posting_demand()
-            ranked = [(i, s) for i, s in ranked if demand[i] < DEMANDING]
+            ranked = [(i, s) for i, s in ranked if demand[i] < DEMANDING and not theirs[i]]
         return [(i, s) for i, s in ranked if F[i, _C["fits"]] > 0][:k]
 
     def _posting_demand(self) -> np.ndarray:

@@ -131,3 +131,12 @@ def physical_limits(text: str) -> list[tuple[int, int]]:
         else:
             merged.append((s, e))
     return merged
+
+
+_STANDING = re.compile(r"\b(?:stand(?:ing)?|feet|foot)\b", re.I)
+
+
+def about_standing(words: str) -> bool:
+    """Whether a limit's words are about standing ("can't stand for long", "my feet are killing me"): work the
+    occupation demand score cannot see (task statements do not say how long a cashier stands)."""
+    return bool(_STANDING.search(words))

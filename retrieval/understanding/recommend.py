@@ -10,8 +10,11 @@
   is: it steers the courses and skills.
 * A physical limit stated in the text ("my back is done", "looking for a desk job") leaves physically
   demanding occupations (:mod:`retrieval.occupations.physical`) out of the list, goal or not, except the
-  occupation the person asked for by name; without a goal, the lighter occupations most like the person's
-  own by meaning join the candidates (a bricklayer's ordinary list is nearly all trades).
+  occupation the person asked for by name. When their own work is beyond the limit by their account (fairly
+  physical by its score, or the limit is about standing, which the score cannot see), their own kind of work
+  (SOC minor group) goes too, and without a goal the lighter occupations most like theirs by meaning join the
+  candidates (a bricklayer's ordinary list is nearly all trades). An accountant with a bad back keeps a list
+  of desk work like theirs.
 * Text that says nothing Waypoint can use (empty, not English, nonsense, no occupation and no skill)
   is refused with a message for the person, never answered with a guess.
 """
@@ -27,6 +30,7 @@ from retrieval.occupations.service import OccupationRecommender, ScoredOccupatio
 from retrieval.occupations.transitions import in_prefixes, reachability
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
+from retrieval.understanding.limits import about_standing
 from retrieval.understanding.linker import CONFIDENT, Linker
 from retrieval.understanding.schema import Goal, Understanding
 from retrieval.understanding.service import get_linker
@@ -117,13 +121,30 @@ class PersonalRanking:
         if profile.physical_limit(understanding is not None and understanding.physical_limit):
             # "my back is done": physically demanding work is left out, unless it is what they asked for
             asked = set(goal.occupation_ids) if goal is not None else set()
-            base = self.within_physical_limit(base, keep=asked)
-            if goal is None or goal.kind == "skill":
-                base = self._with_lighter_work_alike(base, sources)
+            own = self._beyond_their_limit(sources, understanding) - asked
+            base = self.within_physical_limit(base, keep=asked, own=own)
+            if own and (goal is None or goal.kind == "skill"):
+                # their ordinary list is their own kind of work, mostly gone now: add lighter work like theirs
+                base = self._with_lighter_work_alike(base, sources, own)
         return [i for i in base if i.id not in exclude][:k]
 
+    def _beyond_their_limit(self, sources: list[tuple[str, float]], understanding: Understanding | None) -> set[str]:
+        """The person's occupations that are beyond their limit by their own account, so their kind of work
+        is left out: when the occupation is fairly physical by its score, or the limit is about standing, which
+        the score cannot see (a cashier who can't stand for long). An accountant with a bad back keeps the
+        desk work like theirs."""
+        corpus = self.rec.corpus
+        standing = understanding is not None and any(about_standing(lim.span.text) for lim in understanding.limits)
+        return {
+            oid
+            for oid, conf in sources
+            if conf >= SOURCE_MIN
+            and oid in corpus.index
+            and (standing or corpus.physical[corpus.index[oid]] >= SOMEWHAT_PHYSICAL)
+        }
+
     def _with_lighter_work_alike(
-        self, base: list[ScoredOccupation], sources: list[tuple[str, float]]
+        self, base: list[ScoredOccupation], sources: list[tuple[str, float]], own: Collection[str]
     ) -> list[ScoredOccupation]:
         """``base`` (already within the limit) blended with the lighter occupations most like the person's own
         by meaning: a bricklayer's ordinary list is nearly all trades, and what is left of it once they are
@@ -137,21 +158,27 @@ class PersonalRanking:
         similarity = meaning @ meaning[rows[0]]
         order = [j for j in np.argsort(-similarity, kind="stable")[:LIGHTER_ALIKE] if j != rows[0]]
         alike = self.within_physical_limit(
-            [ScoredOccupation(corpus.ids[j], corpus.titles[j], round(float(similarity[j]), 4)) for j in order]
+            [ScoredOccupation(corpus.ids[j], corpus.titles[j], round(float(similarity[j]), 4)) for j in order],
+            own=own,
         )
         return self.rec.blend([(base, 1.0), (alike, 1.0)])
 
     def within_physical_limit(
-        self, items: list[ScoredOccupation], keep: Collection[str] = frozenset()
+        self, items: list[ScoredOccupation], keep: Collection[str] = frozenset(), own: Collection[str] = frozenset()
     ) -> list[ScoredOccupation]:
         """``items`` without the physically demanding occupations (:data:`~retrieval.occupations.physical.DEMANDING`),
-        the fairly physical ones moved down; ``keep`` stays where it is whatever its demand."""
+        the fairly physical ones moved down; ``keep`` stays where it is whatever its demand. ``own``: the
+        person's occupations, beyond their limit by their own account ("I've been a cashier and I can't stand
+        for long"), so the occupations of the same kind of work (SOC minor group: retail sales workers) are left
+        out too, whatever their score says: the task statements do not say how long a cashier stands."""
         corpus = self.rec.corpus
+        kinds = {oid[:4] for oid in own}
 
         def demand(item: ScoredOccupation) -> float:
-            return (
-                0.0 if item.id in keep or item.id not in corpus.index else float(corpus.physical[corpus.index[item.id]])
-            )
+            if item.id in keep or item.id not in corpus.index:
+                return 0.0
+            score = float(corpus.physical[corpus.index[item.id]])
+            return max(score, DEMANDING) if item.id[:4] in kinds else score
 
         kept = list(enumerate(item for item in items if demand(item) < DEMANDING))
         # work that is fairly physical moves down the list (up to SOMEWHAT_PHYSICAL_SHIFT places at the limit)

@@ -186,3 +186,17 @@ def test_unticking_the_limit_in_the_panel_brings_the_work_back_and_saying_it_aga
     assert "Limits" not in render_beliefs(state) and "leaving out" not in _list_heading(state)
     _take_in(state, "my back is done too", understand("my back is done too"))
     assert _profile(state).avoid_physical is None and "Limits" in render_beliefs(state)
+
+
+def test_their_own_kind_of_work_is_left_out_when_the_limit_is_about_standing(synthetic_settings):
+    """The demand score cannot see standing; by their own account the person's kind of work is beyond it."""
+
+    def top(text: str) -> list[str]:
+        return [i.id for i in recommend([Profile(text=text)], Kind.occupation, 10)[0].items]
+
+    assert any(o.startswith("29-1") for o in top("I'm a registered nurse"))
+    limited = top("I'm a registered nurse and I can't stand for long periods anymore")
+    assert limited and not any(o.startswith("29-1") for o in limited), limited
+    # a desk job with a bad back keeps the desk work like it
+    plain, bad_back = top("I'm an accountant")[:5], top("I'm an accountant and I have a bad back")[:5]
+    assert len(set(plain) & set(bad_back)) >= 3, (plain, bad_back)

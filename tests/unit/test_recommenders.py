@@ -159,3 +159,17 @@ def test_a_self_description_names_an_occupation_and_skills(synthetic_settings, m
     understood = WaypointService(synthetic_settings).understand(message)
     assert (understood.occupation.occupation_id if understood.occupation else None) == occupation
     assert {s.label for s in understood.skills if s.kind == "skill"} == skills
+
+
+# ------------------------------------------------------------------ a course says what it is for
+def test_a_course_says_which_gap_it_closes_and_toward_which_occupation(synthetic_settings):
+    """The chat listed "Courses: Introduction to Sociology" under a nurse's list, with no word of what for."""
+    from app.ui.chat import _extra_line
+
+    items = recommend([Profile(text="python developer who wants to become a data scientist")], Kind.course, 3)[0].items
+    assert items and all(i.closes and i.toward == "Data Scientists" for i in items), items
+    line = _extra_line("Courses", [i.model_dump() for i in items])
+    assert line.startswith("\nCourses toward Data Scientists: ")
+    assert f"{items[0].title} (for {items[0].closes[0]}" in line
+    postings = _extra_line("Job postings", [{"title": "Data Analyst — Gamma Health, Denver"}])
+    assert postings == "\nJob postings: Data Analyst — Gamma Health, Denver"

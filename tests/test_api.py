@@ -536,3 +536,36 @@ def test_bounded_concurrent_load_on_loopback(api_settings):
             report[path] = (p50, p95, n / wall)
     for path, (p50, p95, rps) in report.items():
         print(f"\nLOAD {path}: {n} requests @ concurrency 16: p50 {p50:.0f} ms, p95 {p95:.0f} ms, {rps:.1f} req/s")
+
+
+def test_a_physical_limit_over_http_stated_or_set(client):
+    """The REST surface of the limit: /v1/understand returns it with its words, /v1/recommend respects it
+    whether the text says it or ``avoid_physical`` sets it, and a value that is not a boolean is a 422."""
+    text = "I'm an electrician and my knees can't take it anymore"
+    u = client.post("/v1/understand", json={"text": text})
+    assert u.status_code == 200, u.text
+    assert [(lim["kind"], lim["span"]["text"]) for lim in u.json()["limits"]] == [("physical", "my knees can't take")]
+
+    def ids(profile: dict) -> list[str]:
+        r = client.post("/v1/recommend", json={"profile": profile, "kind": "occupation", "k": 10})
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    trades = ("47-2", "49-9")
+    assert any(i.startswith(trades) for i in ids({"occupation": "Electricians"}))
+    assert not any(i.startswith(trades) for i in ids({"occupation": "Electricians", "avoid_physical": True}))
+    assert not any(i.startswith(trades) for i in ids({"text": text}))
+    assert any(i.startswith(trades) for i in ids({"text": text, "avoid_physical": False}))
+    bad = client.post(
+        "/v1/recommend",
+        json={"profile": {"occupation": "Electricians", "avoid_physical": "maybe"}, "kind": "occupation"},
+    )
+    assert bad.status_code == 422 and "avoid_physical" in bad.text
+
+
+def test_a_course_over_http_says_which_gap_it_closes(client):
+    profile = {"text": "python developer who wants to become a data scientist"}
+    r = client.post("/v1/recommend", json={"profile": profile, "kind": "course", "k": 3})
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert items and all(i["closes"] and i["toward"] == "Data Scientists" for i in items), items

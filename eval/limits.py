@@ -168,6 +168,9 @@ def lists(messages: list[dict], settings) -> dict:
             np.mean([r["without"].get("linked") == r["occupation"] for r in rows if r.get("occupation")])
         ),
     }
+    for r in rows:  # the top-50 lists served the share above; the report keeps what a person would read
+        for variant in ("with", "without"):
+            r.get(variant, {}).pop("ordinary", None)
     return {"summary": summary, "rows": rows}
 
 

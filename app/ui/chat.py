@@ -2,8 +2,8 @@
 
 A person describes themselves (chat or résumé upload), sees recommended occupations (and jobs and
 courses where the build has them) with explanations, asks "Am I a good fit for X?", edits what
-Waypoint believes about them (occupation, skills, goal: each shown with the words it came from, see
-:func:`render_beliefs`), and gives feedback: helpful / not helpful with a reason, "Why?"
+Waypoint believes about them (occupation, skills, goal, a physical limit: each shown with the words it came
+from, see :func:`render_beliefs`), and gives feedback: helpful / not helpful with a reason, "Why?"
 (a click: the full explanation opens) and dwell (how long an explanation stays open, logged when it
 is closed or another one opens). Every handler calls :class:`app.api.services.WaypointService`, the
 same code path as the REST API, so the events the UI produces are the ones the API produces.

@@ -200,3 +200,17 @@ def test_their_own_kind_of_work_is_left_out_when_the_limit_is_about_standing(syn
     # a desk job with a bad back keeps the desk work like it
     plain, bad_back = top("I'm an accountant")[:5], top("I'm an accountant and I have a bad back")[:5]
     assert len(set(plain) & set(bad_back)) >= 3, (plain, bad_back)
+
+
+def test_the_eval_scores_detection_and_the_demand_score_on_its_data(synthetic_settings):
+    """``waypoint eval limits``' first two parts on the synthetic catalogue (its lists need the real one)."""
+    from eval.limits import demand_validity, detection, load_messages
+    from retrieval.occupations.service import get_occupation_recommender
+
+    messages = load_messages()
+    assert len(messages) == 40 and sum(m["limit"] for m in messages) == 24
+    found = detection(messages, synthetic_settings.catalogue_path)
+    assert found["precision"] == 1.0 and found["recall"] == 1.0, found["errors"]
+    assert found["unstated_texts"] > 0 and found["unstated_with_a_limit"] == 0
+    validity = demand_validity(get_occupation_recommender(synthetic_settings).corpus)
+    assert validity["labelled"] >= 10 and validity["auc"] > 0.8, validity

@@ -130,10 +130,11 @@ def _has_profile(state: dict) -> bool:
     return bool(p.get("occupation") or p.get("skills") or p.get("text"))
 
 
-# Where a quote ends: a sentence or a line, or "…, and I …" / "… but my …" joining two statements.
+# Where a quote ends: a sentence or a line, or "…, and I …" / "… but my …" / "…, my …" joining two statements
+# ("truck driver 10 years, my back is done": the occupation's words are the first part).
 _QUOTE_BOUNDARY = re.compile(
     r"[!?;\n•|]|\.(?=\s|$)|,?\s+\b(?:and|but|so|though|although|because|while)\s+"
-    r"(?=(?:i|i'm|im|i've|i'd|my|now|currently)\b)",
+    r"(?=(?:i|i'm|im|i've|i'd|my|now|currently)\b)|,\s+(?=my\b)",
     re.I,
 )
 

@@ -214,3 +214,13 @@ def test_the_eval_scores_detection_and_the_demand_score_on_its_data(synthetic_se
     assert found["unstated_texts"] > 0 and found["unstated_with_a_limit"] == 0
     validity = demand_validity(get_occupation_recommender(synthetic_settings).corpus)
     assert validity["labelled"] >= 10 and validity["auc"] > 0.8, validity
+
+
+def test_the_occupation_is_quoted_without_the_limit_beside_it(synthetic_settings):
+    from retrieval.understanding.service import understand
+
+    state = _new_state()
+    text = "truck driver 10 years, my back is done. what else could I do?"
+    _take_in(state, text, understand(text))
+    assert state["beliefs"]["occupation"]["quote"] == "truck driver 10 years"
+    assert state["beliefs"]["limit"]["quote"] == "my back is done"

@@ -416,3 +416,12 @@ def seniority(text: str, years: float | None) -> str | None:
 def inside(span: tuple[int, int], regions: list[tuple[int, int]] | list[tuple[int, int, bool]]) -> bool:
     """Whether ``span`` lies within one of ``regions``."""
     return any(r[0] <= span[0] and span[1] <= r[1] for r in regions)
+
+
+def blank(text: str, regions: list[tuple[int, int]]) -> str:
+    """``text`` with ``regions`` replaced by spaces (offsets unchanged): the words left out of a reading
+    (a goal's target, a limit) without moving the spans found in the rest."""
+    chars = list(text)
+    for start, end in regions:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)

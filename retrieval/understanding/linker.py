@@ -135,14 +135,6 @@ NOT_ENGLISH = "I can only read English for now — please describe your work in 
 EMPTY = "Tell me about yourself: what you do now, your skills, or paste your résumé."
 
 
-def _blank(text: str, regions: list[tuple[int, int]]) -> str:
-    """``text`` with ``regions`` replaced by spaces (offsets unchanged)."""
-    chars = list(text)
-    for start, end in regions:
-        chars[start:end] = " " * (end - start)
-    return "".join(chars)
-
-
 class Linker:
     """Links free text to a structured :class:`Understanding`. Built once per process (it holds the
     title index and the occupation embeddings of the catalogue it serves)."""
@@ -189,7 +181,7 @@ class Linker:
         goal_regions = [g.clause for g in goals_found]
         limit_spans = physical_limits(text)
         # "I'm a roofer and my knees can't take it anymore": the "can't" is about the knees, not the roofing
-        negated = cues.negated_clauses(_blank(text, limit_spans))
+        negated = cues.negated_clauses(cues.blank(text, limit_spans))
         years = cues.years_of_experience(text)
         # "my back is done" names no occupation (by meaning it is near chiropractors)
         occupations = self.link_occupations(text, excluded=goal_regions + negated + limit_spans)
@@ -267,7 +259,7 @@ class Linker:
                 if oid not in best_match or w > best_match[oid][0]:
                     best_match[oid] = (w, m, tense)
         # what the person wants is not what they do: goal and negated clauses are blanked before embedding
-        vec = self.embed(_blank(text, excluded)[:4000])
+        vec = self.embed(cues.blank(text, excluded)[:4000])
         sims = self.vectors @ vec
         top = np.argsort(-sims)[:MAX_CANDIDATES]
         if not evidence and sims[top[0]] < MIN_SEMANTIC:

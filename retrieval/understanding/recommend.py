@@ -30,6 +30,7 @@ from retrieval.occupations.service import OccupationRecommender, ScoredOccupatio
 from retrieval.occupations.transitions import in_prefixes, reachability
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
+from retrieval.understanding import cues
 from retrieval.understanding.limits import about_standing
 from retrieval.understanding.linker import CONFIDENT, Linker
 from retrieval.understanding.schema import Goal, Understanding
@@ -135,12 +136,10 @@ class PersonalRanking:
         desk work like theirs."""
         corpus = self.rec.corpus
         standing = understanding is not None and any(about_standing(lim.span.text) for lim in understanding.limits)
-        return {
+        return {  # sources are the person's already (at least SOURCE_MIN sure)
             oid
-            for oid, conf in sources
-            if conf >= SOURCE_MIN
-            and oid in corpus.index
-            and (standing or corpus.physical[corpus.index[oid]] >= SOMEWHAT_PHYSICAL)
+            for oid, _conf in sources
+            if oid in corpus.index and (standing or corpus.physical[corpus.index[oid]] >= SOMEWHAT_PHYSICAL)
         }
 
     def _with_lighter_work_alike(
@@ -151,7 +150,7 @@ class PersonalRanking:
         out is its noisy tail ("Legislators"); construction managers and cost estimators are like the
         bricklayer's work without its load."""
         corpus = self.rec.corpus
-        rows = [corpus.index[oid] for oid, conf in sources if oid in corpus.index and conf >= SOURCE_MIN][:1]
+        rows = [corpus.index[oid] for oid, _conf in sources if oid in corpus.index][:1]
         if not rows:
             return base
         meaning = self.rec.dense("full")
@@ -201,10 +200,8 @@ class PersonalRanking:
             if understanding is not None and (understanding.goals or understanding.limits):
                 # the goal's words are not the person's: "nurse wanting finance" must not match finance by text;
                 # nor are their ailments: "mechanic, bad back" must not match physical therapists
-                text = profile.text or ""
-                for span in [g.span for g in understanding.goals] + [lim.span for lim in understanding.limits]:
-                    if span is not None:
-                        text = text[: span.start] + " " * (span.end - span.start) + text[span.end :]
+                spans = [g.span for g in understanding.goals] + [lim.span for lim in understanding.limits]
+                text = cues.blank(profile.text or "", [(sp.start, sp.end) for sp in spans if sp is not None])
                 text_profile = text_profile.model_copy(update={"text": text.strip() or None})
             if text_profile.text or text_profile.skills:
                 weighted.append((self.rec.from_text(text_profile), TEXT_WEIGHT))

@@ -41,6 +41,17 @@ UPDATE_SCREENSHOT = os.environ.get("WAYPOINT_UPDATE_SCREENSHOT") == "1"
 KEY = "browser-key"
 
 
+def signed_in_page(browser, base: str, width: int = 1360, height: int = 1300):
+    """A page of the UI served at ``base``, past the access-key form: where the other browser tests start."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(180_000)
+    page.goto(f"{base}/ui/", wait_until="domcontentloaded")
+    page.fill("#key", KEY)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/ui/**")
+    return page
+
+
 @pytest.fixture(scope="module")
 def server(waypoint_home, data_dir, tmp_path_factory):
     """The app with an API key, as deployed: the browser signs in at /login before it sees the UI."""

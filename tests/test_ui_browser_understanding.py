@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.server_helpers import running_server
-from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, KEY
+from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, KEY, signed_in_page
 
 RESUME = [
     "Jordan Lee",
@@ -57,12 +57,7 @@ def test_understanding_goal_resume_and_unknown_fit_in_browser(server, tmp_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1360, "height": 1300})
-            page.set_default_timeout(180_000)
-            page.goto(f"{server.base}/ui/", wait_until="domcontentloaded")
-            page.fill("#key", KEY)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/ui/**")
+            page = signed_in_page(browser, server.base)
             chat, beliefs = page.locator("#chat"), page.locator("#believes-panel")
             chat_input = page.locator("#chat-input textarea")
             expect(beliefs).to_contain_text("not known yet")
@@ -126,12 +121,7 @@ def test_a_physical_limit_is_shown_respected_and_can_be_unticked_in_browser(serv
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1360, "height": 1300})
-            page.set_default_timeout(180_000)
-            page.goto(f"{server.base}/ui/", wait_until="domcontentloaded")
-            page.fill("#key", KEY)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/ui/**")
+            page = signed_in_page(browser, server.base)
             chat, beliefs, recs = page.locator("#chat"), page.locator("#believes-panel"), page.locator("#recs")
             limit_box = page.locator("#profile-limit input[type=checkbox]")
 

@@ -27,7 +27,7 @@ import pytest
 
 from retrieval.settings import SHIPPED_ADAPTER
 from tests.server_helpers import running_server, server_env
-from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, KEY
+from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, KEY, signed_in_page
 from training.lora import read_adapter_meta
 
 WAYPOINT = str(Path(sys.executable).with_name("waypoint"))
@@ -86,12 +86,7 @@ def test_thumbs_in_the_ui_train_kto_and_dpo(llm_server, tmp_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1400})
-            page.set_default_timeout(180_000)
-            page.goto(f"{llm_server['base']}/ui/", wait_until="domcontentloaded")
-            page.fill("#key", KEY)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/ui/**")
+            page = signed_in_page(browser, llm_server["base"], width=1280, height=1400)
             chat_input = page.locator("#chat-input textarea")
             chat_input.fill("I'm a registered nurse. I teach patients about managing diabetes.")
             page.locator("#chat-send").click()

@@ -516,4 +516,4 @@ class TransformersBackend(LLMBackend):
         )
 
     def close(self) -> None:
-        self.model = None  # type: ignore[assignment]
+        self.model = None

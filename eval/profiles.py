@@ -8,6 +8,11 @@ shared résumé set:
   O*NET Related Occupations of that code, beside the code query on the same rows (the ratio is the
   issue-22 target), and own-occupation recognition by ``understand`` (top 1 / top 3, exact code and
   same 6-digit SOC).
+* **activities** (``activities.jsonl``): "I cut hair", "I wire houses": work described by what the person
+  does, with the occupations an adviser would accept. Top 1 / top 3 of ``understand``, how often nothing
+  is linked, and how often something is linked for first-person sentences that name no work ("I live in
+  Ohio"); beside it the same linker without the task statements' centroids (the ablation of what ranks
+  sentences of work).
 * **goals** (``goals.jsonl``): "I'm a firefighter and I want to move into finance". Share of the top 5
   inside the stated family (``soc_prefixes``), whether the top 1 is inside, and whether the person's
   own occupation is left out; for the goal stated in the text and for ``Profile(occupation, goal)``.
@@ -43,9 +48,11 @@ from tqdm.auto import tqdm
 from app.clikit import MultiValueCommand, command_typer, run as run_command
 from eval.profiles_data import (
     SKILL_LINES,
+    Activity,
     GoalStatement,
     Persona,
     ResumeFamily,
+    load_activities,
     load_goals,
     load_personas,
     load_resume_families,
@@ -54,7 +61,7 @@ from retrieval.metrics import ndcg_at_k
 from retrieval.occupations.transitions import in_prefixes
 from retrieval.reports import REPORT_DIR, write_report
 
-Part = Literal["personas", "goals", "resumes", "skills"]
+Part = Literal["personas", "activities", "goals", "resumes", "skills"]
 PARTS: tuple[Part, ...] = get_args(Part)
 K = 10  # list length for NDCG and the current-occupation check
 TOP = 5  # goal family share is measured on the top 5
@@ -170,6 +177,14 @@ class PersonaRun:
     code_ranked: list[str]
     candidates: list[str] | None  # understand(text).occupations ids; None when understanding is unavailable
     status: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ActivityRun:
+    activity: Activity
+    candidates: list[str]  # understand(text).occupations ids, served linker
+    ablated: list[str] | None  # the same without task centroids; None when the home has none
     errors: list[str] = field(default_factory=list)
 
 
@@ -292,6 +307,45 @@ def _variant(
         out["top1_inside"] or 0.0
     ) >= TARGETS["goal_top1_inside"]
     return out
+
+
+def score_activities(runs: Sequence[ActivityRun], titles: Mapping[str, str]) -> dict:
+    """Top 1 / top 3 over the accepted codes, the share linked to nothing (work sentences) and the share
+    linked to something (sentences naming no work), served and without task centroids."""
+    work = [r for r in runs if r.activity.onet]
+    other = [r for r in runs if not r.activity.onet]
+
+    def scores(pick: Callable[[ActivityRun], list[str] | None]) -> dict | None:
+        if any(pick(r) is None for r in runs):
+            return None
+        return {
+            "top1": mean(float(bool(pick(r)) and pick(r)[0] in r.activity.onet) for r in work),
+            "top3": mean(float(any(c in r.activity.onet for c in pick(r)[:3])) for r in work),
+            "nothing_linked": mean(float(not pick(r)) for r in work),
+            "linked_without_work": mean(float(bool(pick(r))) for r in other),
+        }
+
+    served = scores(lambda r: r.candidates)
+    wrong = [
+        {
+            "id": r.activity.id,
+            "text": r.activity.text,
+            "accepted": [titles.get(c, c) for c in r.activity.onet] or ["(nothing)"],
+            "linked": [titles.get(c, c) for c in r.candidates[:2]],
+        }
+        for r in runs
+        if (r.activity.onet and not (r.candidates and r.candidates[0] in r.activity.onet))
+        or (not r.activity.onet and r.candidates)
+    ]
+    return {
+        "rows": len(runs),
+        "work_rows": len(work),
+        "other_rows": len(other),
+        "served": served,
+        "without_task_centroids": scores(lambda r: r.ablated),
+        "errors": sum(bool(r.errors) for r in runs),
+        "wrong": wrong,
+    }
 
 
 def score_goals(runs: Sequence[GoalRun], sizes: Mapping[str, int], titles: Mapping[str, str]) -> dict:
@@ -449,6 +503,33 @@ def collect_personas(personas: Sequence[Persona], understand: Callable | None, t
     return runs
 
 
+def collect_activities(activities: Sequence[Activity], timed: Timed) -> list[ActivityRun]:
+    """``understand`` on each sentence, then the same linker with its task centroids taken away."""
+    import copy
+
+    from retrieval.understanding.service import get_linker
+
+    linker = get_linker()
+    ablated = None
+    if linker.task_vectors is not None:
+        ablated = copy.copy(linker)
+        ablated.task_vectors = None
+    runs = []
+    for a in tqdm(activities, desc="eval profiles: activities"):
+        errors: list[str] = []
+        found = timed("understand(activity)", lambda: linker.understand(a.text), errors)
+        alone = ablated.understand(a.text) if ablated is not None else None
+        runs.append(
+            ActivityRun(
+                a,
+                [o.occupation_id for o in found.occupations] if found else [],
+                [o.occupation_id for o in alone.occupations] if alone is not None else None,
+                errors,
+            )
+        )
+    return runs
+
+
 def collect_goals(goals: Sequence[GoalStatement], understand: Callable | None, timed: Timed) -> list[GoalRun]:
     runs = []
     for g in tqdm(goals, desc="eval profiles: goals"):
@@ -563,6 +644,11 @@ def evaluate(parts: Sequence[str] = PARTS, limit: int | None = None) -> dict:
     if "personas" in parts:
         personas = spread(load_personas(), limit)
         result["personas"] = score_personas(collect_personas(personas, understand, timed), labels, titles)
+    if "activities" in parts:
+        if understand is None:
+            result["activities"] = {"available": False, "reason": "retrieval.understanding is not built yet"}
+        else:
+            result["activities"] = score_activities(collect_activities(spread(load_activities(), limit), timed), titles)
     if "goals" in parts:
         goals = spread(load_goals(), limit)
         families = {g.goal_family: g.soc_prefixes for g in goals}
@@ -627,6 +713,7 @@ def profiles_command(
     write_report("profiles", _slim(result), render(result), folder)
     shown = {
         "personas": ("ndcg@10_text", "ndcg@10_code", "ratio", "recognition"),
+        "activities": ("served", "without_task_centroids"),
         "goals": ("text", "occupation_and_goal"),
         "resumes": ("top1", "top3", "top1_csv_rows"),
         "skills": ("available", "precision"),

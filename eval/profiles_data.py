@@ -1,4 +1,4 @@
-"""The committed data of ``waypoint eval profiles``: personas, goal statements and the résumé
+"""The committed data of ``waypoint eval profiles``: personas, activity sentences, goal statements and the résumé
 category → O*NET family table (``eval/data``, documented in ``eval/data/README.md``), validated on
 load so a malformed row fails with its file and line."""
 
@@ -16,6 +16,7 @@ PERSONAS = DATA_DIR / "personas.jsonl"
 GOALS = DATA_DIR / "goals.jsonl"
 RESUME_FAMILIES = DATA_DIR / "resume_families.csv"
 SKILL_LINES = DATA_DIR / "skill_lines.jsonl"
+ACTIVITIES = DATA_DIR / "activities.jsonl"
 SOC_PREFIX = r"^\d{2}-(\d{1,3}|\d{4}(\.\d{2})?)?$"  # "13-", "13-2", "11-3031", "15-1299.08"
 T = TypeVar("T")
 
@@ -26,6 +27,25 @@ class Persona(BaseModel):
     id: str
     text: str = Field(min_length=3)
     onet: str = Field(pattern=r"^\d{2}-\d{4}\.\d{2}$")
+
+
+class Activity(BaseModel):
+    """A person who says what they do, not what they are called ("I cut hair"), with the occupations an
+    adviser would accept; ``onet`` empty: a first-person sentence that names no work ("I live in Ohio")."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str
+    text: str = Field(min_length=3)
+    onet: list[str] = Field(description="accepted O*NET-SOC codes, most likely first; [] = nothing may be linked")
+
+    @field_validator("onet")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        bad = [c for c in value if not re.match(r"^\d{2}-\d{4}\.\d{2}$", c)]
+        if bad:
+            raise ValueError(f"not O*NET-SOC codes: {bad}")
+        return value
 
 
 class GoalStatement(BaseModel):
@@ -82,6 +102,10 @@ def _jsonl(path: Path, model: type[T]) -> list[T]:
 
 def load_personas(path: Path = PERSONAS) -> list[Persona]:
     return _jsonl(path, Persona)
+
+
+def load_activities(path: Path = ACTIVITIES) -> list[Activity]:
+    return _jsonl(path, Activity)
 
 
 def load_goals(path: Path = GOALS) -> list[GoalStatement]:

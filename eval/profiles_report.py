@@ -99,6 +99,41 @@ def render_personas(p: dict) -> str:
     return "\n\n".join(out)
 
 
+def render_activities(a: dict) -> str:
+    if not a.get("served"):
+        return "## Activities: work described by what people do\n\nNot available: " + str(a.get("reason", "no rows"))
+    rows = [{"linker": "served", **a["served"]}]
+    if a.get("without_task_centroids"):
+        rows.append({"linker": "without task centroids", **a["without_task_centroids"]})
+    out = [
+        "## Activities: work described by what people do",
+        f'{a["work_rows"]} sentences of work ("I cut hair", "I wire houses") with the occupations an adviser '
+        f'would accept, and {a["other_rows"]} first-person sentences that name no work ("I live in Ohio"); '
+        "`eval/data/activities.jsonl`. Top 1 / top 3 of `understand(text).occupations`; *nothing linked* on "
+        "the sentences of work, *linked without work* on the others. The second row is the same linker without "
+        "the task statements' centroids (served only where the home embeds single tasks, "
+        "`WAYPOINT_OCCUPATION_TASK_ALIGNMENT`).",
+        markdown_table(rows, ["linker", "top1", "top3", "nothing_linked", "linked_without_work"]),
+    ]
+    if a["wrong"]:
+        out += [
+            "### Not linked right (served)",
+            markdown_table(
+                [
+                    {
+                        "id": w["id"],
+                        "text": w["text"],
+                        "accepted": "; ".join(w["accepted"]),
+                        "linked": "; ".join(w["linked"]) or "(nothing)",
+                    }
+                    for w in a["wrong"]
+                ],
+                ["id", "text", "accepted", "linked"],
+            ),
+        ]
+    return "\n\n".join(out)
+
+
 def render_goals(g: dict) -> str:
     def row(name: str, v: dict | None) -> dict:
         v = v or {}
@@ -217,7 +252,7 @@ def render_skills(s: dict) -> str:
 def render(result: dict) -> str:
     timing_rows = [{"call": name, **t} for name, t in result["timing"].items() if t]
     parts = [
-        "# What people actually type: personas, goals, résumés",
+        "# What people actually type: personas, activities, goals, résumés",
         f"Issue 22, item 4. Rows per part limited to {result['limit']}."
         if result["limit"]
         else "Issue 22, item 4. All rows.",
@@ -226,6 +261,7 @@ def render(result: dict) -> str:
     ]
     for name, render_part in (
         ("personas", render_personas),
+        ("activities", render_activities),
         ("goals", render_goals),
         ("resumes", render_resumes),
         ("skills", render_skills),
@@ -257,6 +293,12 @@ def summary_bars(result: dict) -> list[tuple[str, float, float | None]]:
         bars += [
             ("own job top 1 (exact)", p["recognition"]["top1_exact"], None),
             ("own job top 3 (exact)", p["recognition"]["top3_exact"], None),
+        ]
+    served = (result.get("activities") or {}).get("served")
+    if served:
+        bars += [
+            ("activity sentence: own job top 1", served["top1"] or 0.0, None),
+            ("activity sentence: own job top 3", served["top3"] or 0.0, None),
         ]
     for key, name in (("text", "goal in text"), ("occupation_and_goal", "code + goal")):
         v = g.get(key)

@@ -56,7 +56,10 @@ def _build_occupations(settings: Settings, show_progress: bool) -> list[Path]:
     recommender.build_store()
     recommender.close_store()
     # The collection is not a required file: without it a server scores text profiles in memory (degraded).
-    return [recommender.features_path(), recommender.model_dir() / "ranker.pkl"]
+    files = [recommender.features_path(), recommender.model_dir() / "ranker.pkl"]
+    if recommender.task_vectors() is not None:  # with the per-task alignment: the linker's task centroids
+        files.append(recommender.task_centroids_path())
+    return files
 
 
 def _build_jobs(settings: Settings, show_progress: bool) -> list[Path]:
@@ -109,6 +112,7 @@ def retrieval_components() -> list[Component]:
     """What serving recommendations and skill gaps needs, in build order."""
     from retrieval.occupations.features import FEATURES_VERSION
     from retrieval.occupations.ranker import MODEL_VERSION as OCCUPATION_MODEL
+    from retrieval.occupations.service import TASK_CENTROIDS_VERSION
     from retrieval.skills.esco_map import MAP_VERSION
     from retrieval.skills.extract import EXTRACTOR_VERSION
     from retrieval.skills.graph import GRAPH_VERSION
@@ -118,7 +122,7 @@ def retrieval_components() -> list[Component]:
         Component(
             "occupations",
             "occupation features, ranker and vector collection",
-            {"features": FEATURES_VERSION, "ranker": OCCUPATION_MODEL},
+            {"features": FEATURES_VERSION, "ranker": OCCUPATION_MODEL, "task centroids": TASK_CENTROIDS_VERSION},
             _build_occupations,
             settings_key=lambda s: {"occupation_task_alignment": s.occupation_task_alignment},
         ),

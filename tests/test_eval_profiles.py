@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from eval.profiles import (
+    ActivityRun,
     GoalRun,
     PersonaRun,
     ResumeRun,
@@ -18,6 +19,7 @@ from eval.profiles import (
     family_sizes,
     rank_of,
     recognised,
+    score_activities,
     score_goals,
     score_personas,
     score_resumes,
@@ -28,9 +30,11 @@ from eval.profiles import (
     timing,
 )
 from eval.profiles_data import (
+    Activity,
     GoalStatement,
     Persona,
     ResumeFamily,
+    load_activities,
     load_goals,
     load_personas,
     load_resume_families,
@@ -64,6 +68,18 @@ def test_personas_name_real_occupations_and_enough_are_labelled(onet_codes, rela
     assert len({p.onet[:2] for p in personas}) >= 15
 
 
+def test_activity_sentences_name_real_occupations_and_no_title(onet_codes):
+    """Sentences of work over many families, each accepted code real; the sentences that name no work are
+    there too, and no sentence of work is also a persona (the two sets measure different things)."""
+    rows = load_activities()
+    work = [a for a in rows if a.onet]
+    assert len(work) >= 50 and len(rows) - len(work) >= 15
+    unknown = [(a.id, c) for a in work for c in a.onet if c not in onet_codes]
+    assert not unknown, f"codes not in Occupation Data.txt: {unknown}"
+    assert len({a.onet[0][:2] for a in work}) >= 12
+    assert not {a.text for a in rows} & {p.text for p in load_personas()}
+
+
 def test_goal_statements_have_real_families(onet_codes):
     goals = load_goals()
     assert len(goals) >= 45
@@ -92,7 +108,7 @@ def test_every_resume_category_is_mapped_to_real_families(data_dir, onet_codes):
         assert not empty, f"{name}: prefixes matching no O*NET occupation: {empty}"
 
 
-@pytest.mark.parametrize("loader", [load_personas, load_goals])
+@pytest.mark.parametrize("loader", [load_personas, load_goals, load_activities])
 def test_no_duplicate_ids_or_texts(loader, data_dir):
     rows = loader()
     assert len({r.id for r in rows}) == len(rows)
@@ -214,6 +230,29 @@ def test_score_resumes_per_category_and_csv_rows():
     assert [w["id"] for w in out["worst"]] == ["r2", "r3"]
 
 
+def test_score_activities_served_and_ablated():
+    """Top 1 / top 3 over accepted codes, nothing linked on work, something linked without work; the
+    ablation is reported only when every row has it."""
+    barber = Activity(id="a1", text="I cut hair", onet=["39-5011.00", "39-5012.00"])
+    wirer = Activity(id="a2", text="I wire houses", onet=["47-2111.00"])
+    ohio = Activity(id="n1", text="I live in Ohio", onet=[])
+    runs = [
+        ActivityRun(barber, ["39-5012.00"], []),
+        ActivityRun(wirer, ["47-2141.00", "47-2111.00"], ["47-2111.00"]),
+        ActivityRun(ohio, ["53-3033.00"], []),
+    ]
+    out = score_activities(runs, {"47-2141.00": "Painters", "53-3033.00": "Light Truck Drivers"})
+    assert out["served"] == {"top1": 0.5, "top3": 1.0, "nothing_linked": 0.0, "linked_without_work": 1.0}
+    assert out["without_task_centroids"] == {
+        "top1": 0.5,
+        "top3": 0.5,
+        "nothing_linked": 0.5,
+        "linked_without_work": 0.0,
+    }
+    assert [w["id"] for w in out["wrong"]] == ["a2", "n1"] and out["wrong"][0]["linked"][0] == "Painters"
+    assert score_activities([ActivityRun(barber, ["39-5011.00"], None)], {})["without_task_centroids"] is None
+
+
 def test_report_renders_every_part_and_plots(tmp_path):
     """The markdown names each measure and each failure; both PNGs are written."""
     from eval.profiles import Timed
@@ -247,6 +286,10 @@ def test_report_renders_every_part_and_plots(tmp_path):
             **score_resumes([ResumeRun("r1", "HR", ["43-4051.00"], "understood")], families, {}),
             "sampled_from": 166,
         },
+        "activities": score_activities(
+            [ActivityRun(Activity(id="a9", text="I wire houses", onet=["47-2111.00"]), ["47-2141.00"], ["47-2111.00"])],
+            {"47-2141.00": "Painters, Construction and Maintenance"},
+        ),
         "skills": {"available": False, "reason": "no labelled lines"},
         "timing": timed.summary(),
     }
@@ -260,6 +303,8 @@ def test_report_renders_every_part_and_plots(tmp_path):
         "r1",
         "Not available: no labelled",
         "understand(persona)",
+        "without task centroids",
+        "Painters, Construction and Maintenance",
     ):
         assert needle in md, needle
     written = plot(result, tmp_path)
@@ -270,6 +315,8 @@ def test_report_renders_every_part_and_plots(tmp_path):
 def test_malformed_rows_are_rejected():
     with pytest.raises(ValueError):
         Persona(id="p", text="nurse", onet="29-1141")  # not a full O*NET-SOC code
+    with pytest.raises(ValueError):
+        Activity(id="a", text="I cut hair", onet=["39-5011"])
     with pytest.raises(ValueError):
         GoalStatement(id="g", text="want finance", goal_family="finance", soc_prefixes=["finance"])
     with pytest.raises(ValueError):

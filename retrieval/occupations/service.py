@@ -9,7 +9,9 @@ occupation's technology skills the person names.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -25,7 +27,7 @@ from retrieval.catalogue.db import connect, get_meta
 from retrieval.catalogue.vocabulary import AliasIndex
 from retrieval.embeddings import get_embedder
 from retrieval.occupations.corpus import OccupationCorpus
-from retrieval.occupations.features import Labels, content_features, feature_cache_path
+from retrieval.occupations.features import Labels, content_features, embed_tasks, feature_cache_path, task_centroids
 from retrieval.occupations.ranker import MODEL_VERSION, OccupationRanker, planned_rounds
 from retrieval.occupations.resolve import OccupationResolver, Resolution
 from retrieval.occupations.transitions import requirement_vectors
@@ -34,6 +36,8 @@ from retrieval.settings import Settings, get_settings
 from retrieval.vectorstore import PointData, VectorStore, open_store
 
 logger = logging.getLogger(__name__)
+#: Format of the task-centroid file (:meth:`OccupationRecommender.task_vectors`).
+TASK_CENTROIDS_VERSION = "v1"
 COLLECTION = "occupations"
 STORE_RETRY_S = 5.0  # after a failed open (say, another process holds the Edge lock), try again this much later
 GRADE = {"Primary-Short": 3, "Primary-Long": 2, "Supplemental": 1}
@@ -308,6 +312,38 @@ class OccupationRecommender:
     def dense(self, field: str) -> np.ndarray:
         """L2-normalised embeddings of every occupation's ``field`` text (see ``OccupationCorpus``), cached."""
         return self._dense(field)
+
+    def task_centroids_path(self) -> Path:
+        return (
+            self.settings.index_dir / f"occupation-task-centroids-{TASK_CENTROIDS_VERSION}-{self.fingerprint[:16]}.npy"
+        )
+
+    def task_vectors(self) -> np.ndarray | None:
+        """Each occupation's task statements, embedded one by one, as one unit vector (the person-text linker
+        ranks sentences of work with it, retrieval/understanding/linker.py); ``None`` when the home embeds no
+        single tasks (``WAYPOINT_OCCUPATION_TASK_ALIGNMENT=false``) or, in a process that may not build, when
+        ``waypoint build`` has not written them yet. Built from the embedding cache the task alignment filled."""
+        return self._task_vectors
+
+    @functools.cached_property
+    def _task_vectors(self) -> np.ndarray | None:
+        if not self.settings.occupation_task_alignment:
+            return None
+        path = self.task_centroids_path()
+        vectors: np.ndarray | None = None
+        if path.exists():
+            vectors = np.load(path)
+        elif building_allowed():
+            owners, vecs = embed_tasks(self.corpus.task_lists, get_embedder(self.settings))
+            cent = task_centroids(owners, vecs, len(self.corpus))
+            vectors = (cent / np.maximum(np.linalg.norm(cent, axis=1, keepdims=True), 1e-9)).astype(np.float32)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
+            np.save(tmp, vectors)
+            os.replace(tmp, path)
+        else:
+            logger.warning("%s is missing: run `waypoint build`; activities are linked without task statements", path)
+        return vectors
 
     def requirements(self) -> np.ndarray:
         """Every occupation's rated skills and knowledge as one unit vector (reachability of a transition)."""

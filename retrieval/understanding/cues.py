@@ -388,6 +388,59 @@ def self_cue_clauses(text: str) -> list[tuple[int, int, bool]]:
     return out
 
 
+# "I cut hair", "I mostly wire new builds", "25 years running a CNC machine", "been driving trucks since 2010":
+# a person saying what they do rather than what they are called. The verb after "I" must be one of doing;
+# what a person feels, wants, has or is ("I love the patients", "I live in Ohio", "I just got laid off") is not work.
+_ACTIVITY = re.compile(
+    r"(?:^|[^\w'])(?:i|we)\s+(?:(?:mostly|mainly|also|now|currently|still|basically|just|usually|often|"
+    r"primarily|actually|really|sometimes|then)\s+)*(?P<verb>[a-z]+)\b"
+    r"|\b(?:years?|yrs?|decades?|months?)\s+(?:of\s+)?(?P<ing>[a-z]+ing)\b"
+    r"|\bbeen\s+(?P<been>[a-z]+ing)\b",
+    re.I,
+)
+# (the word after "I"; "don't" reads as "don", "I'm" never reaches here: the apostrophe ends the word)
+_NOT_DOING = frozenset(
+    """am m was were be been being have has had having do does did can could
+    cannot should would will shall may might must need needs want wanted wants wanna like liked love loved
+    loves hate hated enjoy enjoyed prefer think thought feel felt guess know knew believe hope hoped wish wished
+    live lived moved move got get gets getting go went going come came finished finish graduated speak spoke
+    read watch watched play played listen care cared wake woke sleep slept mean meant see saw seem seemed
+    suppose reckon bet lost quit left retired studied study learn learned learnt is don didn doesn won isn wasn
+    aren couldn wouldn shouldn haven hasn""".split()
+)
+# "I do nails", "I do people's taxes" are work; "I do not", "I do want to", "I do know" are not.
+_DO_WORK = re.compile(
+    r"\bdo\s+(?!not\b|n't\b|want|like|love|know|think|feel|have|need|hope|enjoy|believe|wonder|"
+    r"care|mind|miss|agree|understand|remember|get\b|so\b|too\b|it\b|that\b|this\b|what\b)",
+    re.I,
+)
+_NOT_DOING_ING = frozenset("being having going getting looking trying thinking hoping wanting planning".split())
+
+
+def activity_clauses(text: str) -> list[tuple[int, int]]:
+    """Sentences where the person says what they do: a doing verb after "I", or "N years <verb>ing", "been
+    <verb>ing"; never a question. The linker accepts a weaker match by meaning for them (a sentence of work
+    is about work) and ranks by the occupations' task statements when no title is named."""
+    out = []
+    for s, e in _sentences(text):
+        part = text[s:e]
+        if part.rstrip().endswith("?"):
+            continue
+        for m in _ACTIVITY.finditer(part):
+            verb = (m.group("verb") or "").lower()
+            ing = (m.group("ing") or m.group("been") or "").lower()
+            doing = verb not in _NOT_DOING or (verb == "do" and _DO_WORK.match(part, m.start("verb")))
+            if (verb and doing) or (ing and ing not in _NOT_DOING_ING):
+                out.append((s, e))
+                break
+    return out
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans, each with its closing punctuation (a question keeps its "?")."""
+    return [(m.start(), m.end()) for m in re.finditer(r"[^.;!?\n]+[.;!?]*", text) if m.group().strip()]
+
+
 def past_clauses(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in clauses(text) if _PAST.search(text[s:e])]
 

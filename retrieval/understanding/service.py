@@ -47,6 +47,7 @@ def build_linker(recommender: OccupationRecommender, settings: Settings) -> Link
         skill_lookup=aliases.lookup,
         common_words=extractor.data.common_words,
         title_vectors=recommender.dense("title"),
+        task_vectors=recommender.task_vectors(),
     )
 
 

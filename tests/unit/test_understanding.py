@@ -113,6 +113,38 @@ def test_field_table_is_well_formed():
     assert not dupes, dupes
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I cut hair, mostly men's fades",
+        "I do people's taxes every spring",
+        "I mostly wire new builds",
+        "25 years running a CNC machine",
+        "Ive been driving trucks for 10 years",
+        "RN here. I run the night shift.",
+    ],
+)
+def test_sentences_of_work_are_activity_clauses(text):
+    assert cues.activity_clauses(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I love the patients but the shifts are killing me.",
+        "I live in Ohio.",
+        "I just got laid off.",
+        "I don't know what I want to do.",
+        "I do want to move into finance",
+        "Am I a good fit for data scientist?",
+        "What would I need to learn to work as a UX designer?",
+        "Registered nurse, ICU, night shifts",
+    ],
+)
+def test_feelings_wishes_questions_and_bare_titles_are_not_activity_clauses(text):
+    assert cues.activity_clauses(text) == []
+
+
 # ------------------------------------------------------------------------------------------ the linker
 @pytest.fixture(scope="module")
 def linker(synthetic_settings):
@@ -217,3 +249,28 @@ def test_a_persons_words_never_reach_the_embedding_cache(linker, synthetic_setti
     embedder = get_embedder(synthetic_settings)
     assert embedder.cache is not None
     assert embedder.cache.get_many(embedder.model_key, [text_sha1(text), text_sha1(text[:4000])]) == {}
+
+
+def test_a_sentence_of_work_without_a_title_is_linked_by_the_tasks_it_describes(linker):
+    """The synthetic home embeds single tasks (WAYPOINT_OCCUPATION_TASK_ALIGNMENT), so the linker has their
+    centroids; "help patients with bathing, dressing" is a task of LPNs, and only the tasks say so."""
+    import copy
+
+    assert linker.task_vectors is not None and linker.task_vectors.shape == linker.vectors.shape
+    text = "I help patients wash and get dressed."
+    with_tasks = linker.understand(text).occupations
+    assert with_tasks and with_tasks[0].title == "Licensed Practical and Licensed Vocational Nurses"
+    assert with_tasks[0].span is None and with_tasks[0].method == "meaning"
+    without = copy.copy(linker)
+    without.task_vectors = None
+    assert without.understand(text).occupations[0].title != with_tasks[0].title
+
+
+def test_a_weak_match_by_meaning_counts_only_when_the_person_says_what_they_do(linker):
+    """ "I write code." is further from every occupation than a bare phrase may be and still be linked; said
+    as what the person does, it is their work. Nothing they feel or where they live is."""
+    assert [o.title for o in linker.understand("I write code.").occupations][:1] == ["Software Developers"]
+    assert linker.understand("Writing code.").occupations == []
+    for text in ("I love my dog.", "I live in Ohio."):
+        u = linker.understand(text)
+        assert u.occupations == [] and u.status in {"nonsense", "no_occupation"}, text

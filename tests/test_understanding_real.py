@@ -36,6 +36,27 @@ def test_colloquial_titles_abbreviations_and_british_spellings_are_linked(unders
         assert u.occupation.span.text == words
 
 
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("I repair watches", "49-9064.00"),
+        ("I tune pianos", "49-9063.00"),
+        ("I make furniture by hand", "51-7011.00"),
+        ("I install solar panels on roofs", "47-2231.00"),
+    ],
+)
+def test_work_described_by_what_the_person_does_is_linked(understand, text, code):
+    """No title in the sentence: the occupation comes from the meaning of the work it describes."""
+    u = understand(text)
+    assert u.status == "understood" and u.occupation.occupation_id == code, u.occupations[:3]
+    assert u.occupation.span is None and u.occupation.method == "meaning"
+
+
+@pytest.mark.parametrize("text", ["I love my kids", "I live in Ohio, near Columbus", "I just got laid off"])
+def test_first_person_sentences_that_name_no_work_link_nothing(understand, text):
+    assert understand(text).occupations == []
+
+
 def test_a_retail_resume_is_linked_to_retail_management(understand):
     resume = (
         "Store Manager\nABC Foods, Springfield — Store Manager, 2016–2023\n"

@@ -191,10 +191,11 @@ class Linker:
         # "I'm a roofer and my knees can't take it anymore": the "can't" is about the knees, not the roofing
         negated = cues.negated_clauses(cues.blank(text, limit_spans))
         years = cues.years_of_experience(text)
+        excluded = goal_regions + negated + limit_spans
         # "my back is done" names no occupation (by meaning it is near chiropractors)
-        occupations = self.link_occupations(text, excluded=goal_regions + negated + limit_spans)
+        occupations = self.link_occupations(text, excluded=excluded)
         # "can't lift heavy things", "bad back": what the body no longer does is not a skill held
-        skills = self.held_skills(text, excluded=goal_regions + negated + limit_spans)
+        skills = self.held_skills(text, excluded=excluded)
         limits = [Limit(kind="physical", span=Span(start=s, end=e, text=text[s:e])) for s, e in limit_spans]
         goals = [
             g
@@ -204,8 +205,15 @@ class Linker:
             )
             if g is not None
         ]
-        if occupations and all(o.span is None for o in occupations) and occupations[0].confidence < MEANING_ONLY_MIN:
-            # "What careers would suit me?": no title, and the nearest occupations by meaning are far
+        described = any(not cues.inside(a, excluded) for a in cues.activity_clauses(text))
+        if (
+            occupations
+            and not described
+            and all(o.span is None for o in occupations)
+            and occupations[0].confidence < MEANING_ONLY_MIN
+        ):
+            # "What careers would suit me?": no title, and the nearest occupations by meaning are far. A
+            # sentence of work passed its own floor (link_occupations): its link stays, marked unsure.
             occupations = []
         if occupations and years is not None:
             occupations[0].years = years

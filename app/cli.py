@@ -46,6 +46,7 @@ EVAL_COMMANDS = {
     "chat-routing": "eval.chat_routing:cli",
     "provenance": "eval.provenance:cli",
     "limits": "eval.limits:cli",
+    "schooling": "eval.schooling:cli",
     "ope": "training.ope:cli",
 }
 TRAIN_COMMANDS = {

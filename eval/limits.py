@@ -21,6 +21,7 @@ import csv
 import json
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -42,11 +43,13 @@ def load_messages() -> list[dict]:
     return [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()]
 
 
-def detection(messages: list[dict], catalogue: Path) -> dict:
-    """Precision and recall on the messages; how often a limit is found in résumés and work histories."""
+def detection(messages: list[dict], catalogue: Path, find: Callable[[str], list] | None = None) -> dict:
+    """Precision and recall of ``find`` (default: the physical limits) on the messages; how often it finds a
+    limit in résumés and work histories, which state none."""
     from retrieval.understanding.limits import physical_limits
 
-    found = [bool(physical_limits(m["text"])) for m in messages]
+    find = find or physical_limits
+    found = [bool(find(m["text"])) for m in messages]
     gold = [bool(m["limit"]) for m in messages]
     tp = sum(f and g for f, g in zip(found, gold))
     errors = [m["text"] for m, f, g in zip(messages, found, gold) if f != g]
@@ -61,7 +64,7 @@ def detection(messages: list[dict], catalogue: Path) -> dict:
     finally:
         conn.close()
     unstated = resumes + ["\n".join(rows) for rows in histories.values()]
-    fired = [t for t in unstated if physical_limits(t)]
+    fired = [t for t in unstated if find(t)]
     return {
         "messages": len(messages),
         "precision": tp / max(1, sum(found)),

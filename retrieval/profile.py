@@ -36,10 +36,22 @@ class Profile(BaseModel):
         "knees). Unset: taken from `text` when it says so ('my back is done'); true or false: this field wins.",
     )
 
+    avoid_schooling: bool | None = Field(
+        default=None,
+        description="Leave out occupations that need more preparation (O*NET job zone) than the person's own: no "
+        "going back to school. Unset: taken from `text` when it says so ('without going back to school', 'no "
+        "degree'); true or false: this field wins.",
+    )
+
     def physical_limit(self, stated: bool) -> bool:
         """Whether the lists leave physically demanding work out: this profile's ``avoid_physical`` when set,
         else what its text states (``stated``, from the understanding)."""
         return stated if self.avoid_physical is None else self.avoid_physical
+
+    def schooling_limit(self, stated: bool) -> bool:
+        """Whether the lists stay within the preparation the person has: ``avoid_schooling`` when set, else
+        what the text states."""
+        return stated if self.avoid_schooling is None else self.avoid_schooling
 
     @field_validator("goal")
     @classmethod

@@ -563,6 +563,31 @@ def test_a_physical_limit_over_http_stated_or_set(client):
     assert bad.status_code == 422 and "avoid_physical" in bad.text
 
 
+def test_no_going_back_to_school_over_http_stated_or_set(client):
+    """The REST surface of the schooling limit: /v1/understand returns it with its words, /v1/recommend keeps a
+    pharmacy technician (job zone 3) who moves into healthcare away from zone-5 work (pharmacists, nurse
+    practitioners) whether the text says it or ``avoid_schooling`` sets it; a value that is not a boolean is a 422."""
+    text = "I'm a pharmacy technician and I want to move into healthcare without going back to school"
+    u = client.post("/v1/understand", json={"text": text})
+    assert u.status_code == 200, u.text
+    assert [(lim["kind"], lim["span"]["text"]) for lim in u.json()["limits"]] == [
+        ("training", "without going back to school")
+    ]
+
+    def ids(profile: dict) -> set[str]:
+        r = client.post("/v1/recommend", json={"profile": profile, "kind": "occupation", "k": 10})
+        assert r.status_code == 200, r.text
+        return {i["id"] for i in r.json()["items"]}
+
+    degree_work = {"29-1051.00", "29-1171.00"}  # Pharmacists, Nurse Practitioners: job zone 5
+    coded = {"occupation": "Pharmacy Technicians", "goal": "healthcare"}
+    assert ids(coded) & degree_work and not ids({**coded, "avoid_schooling": True}) & degree_work
+    assert not ids({"text": text}) & degree_work
+    assert ids({"text": text, "avoid_schooling": False}) & degree_work
+    bad = client.post("/v1/recommend", json={"profile": {**coded, "avoid_schooling": "later"}, "kind": "occupation"})
+    assert bad.status_code == 422 and "avoid_schooling" in bad.text
+
+
 def test_a_course_over_http_says_which_gap_it_closes(client):
     profile = {"text": "python developer who wants to become a data scientist"}
     r = client.post("/v1/recommend", json={"profile": profile, "kind": "course", "k": 3})

@@ -377,6 +377,9 @@ def render_beliefs(state: dict) -> str:
         lines.append(
             "**Limits:** no physically demanding work" + _from(limit.get("quote"), p.get("avoid_physical") is not None)
         )
+    schooling = b.get("schooling")
+    if schooling:
+        lines.append("**Limits:** no going back to school for a degree" + _from(schooling.get("quote"), False))
     return "\n".join(_paragraphs(lines))
 
 
@@ -436,6 +439,11 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
             notes.append(f"I'll leave out work that is hard on the body (you said “{_md(quote)}”).")
         b["limit"] = {"kind": "physical", "quote": quote}
         p["avoid_physical"] = None  # said again: their words decide, even after they unticked it
+    if understood.training_limit:
+        quote = next(limit.span.text for limit in understood.limits if limit.kind == "training")
+        if not b.get("schooling"):
+            notes.append(f"I'll keep to work you can reach without a degree you don't have (you said “{_md(quote)}”).")
+        b["schooling"] = {"quote": quote}
     p["text"] = ((p.get("text") or "") + "\n" + text).strip()[-MAX_PROFILE_TEXT:]
     return notes
 
@@ -488,6 +496,8 @@ def _list_heading(state: dict) -> str:
     heading = _list_kind(state)
     if _avoids_physical(state):
         heading = heading.removesuffix(":") + ", leaving out physically demanding work:"
+    if state["beliefs"].get("schooling"):
+        heading = heading.removesuffix(":") + ", without going back to school for a degree:"
     return heading
 
 

@@ -36,14 +36,18 @@ _GOAL_PATTERNS = [
 ]
 # A goal clause whose verb is in the past is not a goal: "I switched to nursing in 2015", "I've moved into".
 _PAST_BEFORE = re.compile(r"\b(?:have|'ve|had|already|recently|just|successfully|i\s+once)\s*$", re.I)
-_SENTENCE_END = re.compile(r"[.;!?\n]|\b(?:but|although|though|however)\b", re.I)
+# ... and at a comma that starts a statement about the person ("looking for something new, I've been a cashier
+# for 8 years": the cashier is who they are, not what they want)
+_SENTENCE_END = re.compile(
+    r"[.;!?\n]|\b(?:but|although|though|however)\b|,\s*(?=(?:i|i'?m|i'?ve|i\s+have|i\s+am|i\s+was|my)\b)", re.I
+)
 # "out of X and into Y": the person leaves X for Y.
 _AWAY = re.compile(r"\band\s+(?:(?:move|get|go|switch|head)\s+)?(?:in)?to\b", re.I)
 # Where the target of a goal ends.
 _BOUNDARY = re.compile(
     r"[.;!?\n()\[\]:]|,|\b(?:but|because|since|so\s+that|so|while|though|although|whereas|where|after|before|"
     r"someday|one\s+day|eventually|in\s+the\s+(?:future|next|long\s+run)|soon|next\s+year|within|by\s+\d|"
-    r"if|when|with|who|which|using\s+my|given|however|and\s+(?:i|i'm|im|i've|have|am|my|was|also|would|want)|"
+    r"if|when|with|without|who|which|using\s+my|given|however|and\s+(?:i|i'm|im|i've|have|am|my|was|also|would|want)|"
     r"or\s+(?:maybe|perhaps|something)|instead\s+of|rather\s+than|at\s+some\s+point|now\s+that)\b",
     re.I,
 )
@@ -395,6 +399,7 @@ _ACTIVITY = re.compile(
     r"(?:^|[^\w'])(?:i|we)\s+(?:(?:mostly|mainly|also|now|currently|still|basically|just|usually|often|"
     r"primarily|actually|really|sometimes|then)\s+)*(?P<verb>[a-z]+)\b"
     r"|\b(?:years?|yrs?|decades?|months?)\s+(?:of\s+)?(?P<ing>[a-z]+ing)\b"
+    r"|\b\d+\+?\s*(?:years?|yrs?)\s+(?P<where>in|at|on)\s+(?:a\s+|an\s+|the\s+)?[a-z]"
     r"|\bbeen\s+(?P<been>[a-z]+ing)\b",
     re.I,
 )
@@ -418,8 +423,8 @@ _NOT_DOING_ING = frozenset("being having going getting looking trying thinking h
 
 
 def activity_clauses(text: str) -> list[tuple[int, int]]:
-    """Sentences where the person says what they do: a doing verb after "I", or "N years <verb>ing", "been
-    <verb>ing"; never a question. The linker accepts a weaker match by meaning for them (a sentence of work
+    """Sentences where the person says what they do: a doing verb after "I", "N years <verb>ing", "been
+    <verb>ing", or "N years in/at/on <work>" ("10 years in call centres"); never a question. The linker accepts a weaker match by meaning for them (a sentence of work
     is about work) and ranks by the occupations' task statements when no title is named."""
     out = []
     for s, e in _sentences(text):
@@ -430,7 +435,7 @@ def activity_clauses(text: str) -> list[tuple[int, int]]:
             verb = (m.group("verb") or "").lower()
             ing = (m.group("ing") or m.group("been") or "").lower()
             doing = verb not in _NOT_DOING or (verb == "do" and _DO_WORK.match(part, m.start("verb")))
-            if (verb and doing) or (ing and ing not in _NOT_DOING_ING):
+            if (verb and doing) or (ing and ing not in _NOT_DOING_ING) or m.group("where"):
                 out.append((s, e))
                 break
     return out

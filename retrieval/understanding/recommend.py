@@ -15,6 +15,10 @@
   (SOC minor group) goes too, and without a goal the lighter occupations most like theirs by meaning join the
   candidates (a bricklayer's ordinary list is nearly all trades). An accountant with a bad back keeps a list
   of desk work like theirs.
+* A person who rules out going back to school ("without going back to school for years", "no degree") is
+  shown work within the preparation they have: occupations whose O*NET job zone is above their own
+  occupation's, and above :data:`SCHOOLING_FLOOR` (vocational training, not a degree) in any case, are left
+  out, except the one they asked for by name.
 * Text that says nothing Waypoint can use (empty, not English, nonsense, no occupation and no skill)
   is refused with a message for the person, never answered with a guess.
 """
@@ -42,6 +46,10 @@ GOAL_CENTRALITY = {"field": 1.5, "occupation": 1.0}
 SOMEWHAT_PHYSICAL = 0.3  # with a physical limit, occupations from here to DEMANDING move down the list ...
 SOMEWHAT_PHYSICAL_SHIFT = 15  # ... by up to this many places
 LIGHTER_ALIKE = 150  # with a physical limit, the occupations this near the person's by meaning are candidates
+# No going back to school: the line is a degree. Job zone 3 (vocational training, an apprenticeship, on-the-job
+# experience; at most an associate's) is within anyone's reach; zones 4 and 5 (a bachelor's, graduate school)
+# only up to the person's own occupation's zone: a lawyer who will not study again keeps lawyers' work.
+SCHOOLING_FLOOR = 3
 
 
 def recommend_occupations(
@@ -53,7 +61,7 @@ def recommend_occupations(
     ranked together in one batch, as before."""
     settings = settings or get_settings()
     recommender = get_occupation_recommender(settings)
-    plain = [i for i, p in enumerate(profiles) if not (p.text or p.goal or p.avoid_physical)]
+    plain = [i for i, p in enumerate(profiles) if not (p.text or p.goal or p.avoid_physical or p.avoid_schooling)]
     out: list[list[ScoredOccupation] | None] = [None] * len(profiles)
     if plain:
         for i, items in zip(plain, recommender.recommend_many([profiles[i] for i in plain], k=k)):
@@ -127,7 +135,35 @@ class PersonalRanking:
             if own and (goal is None or goal.kind == "skill"):
                 # their ordinary list is their own kind of work, mostly gone now: add lighter work like theirs
                 base = self._with_lighter_work_alike(base, sources, own)
+        if profile.schooling_limit(understanding is not None and understanding.training_limit):
+            # "without going back to school": within the preparation they have, unless asked for by name
+            base = self.within_schooling(
+                base, self.schooling_ceiling(sources), keep=set(goal.occupation_ids) if goal else set()
+            )
         return [i for i in base if i.id not in exclude][:k]
+
+    def schooling_ceiling(self, sources: list[tuple[str, float]]) -> int:
+        """The highest job zone within reach without going back to school: the person's own occupation's (the
+        most likely of their linked occupations; a pharmacy technician's second candidate, pharmacists, is not
+        their training), at least :data:`SCHOOLING_FLOOR`."""
+        corpus = self.rec.corpus
+        own = [corpus.job_zone[corpus.index[oid]] for oid, _conf in sources[:1] if oid in corpus.index]
+        return max([SCHOOLING_FLOOR, *(int(z) for z in own if not np.isnan(z))])
+
+    def within_schooling(
+        self, items: list[ScoredOccupation], ceiling: int, keep: Collection[str] = frozenset()
+    ) -> list[ScoredOccupation]:
+        """``items`` without the occupations whose job zone is above ``ceiling``; an occupation without a zone
+        ("All Other" codes) and ``keep`` stay."""
+        corpus = self.rec.corpus
+
+        def within(item: ScoredOccupation) -> bool:
+            if item.id in keep or item.id not in corpus.index:
+                return True
+            zone = corpus.job_zone[corpus.index[item.id]]
+            return bool(np.isnan(zone) or zone <= ceiling)
+
+        return [item for item in items if within(item)]
 
     def _beyond_their_limit(self, sources: list[tuple[str, float]], understanding: Understanding | None) -> set[str]:
         """The person's occupations that are beyond their limit by their own account, so their kind of work

@@ -63,11 +63,13 @@ class Goal(BaseModel):
 
 
 class Limit(BaseModel):
-    """Something the person says limits the work they can do ("my back is done", "I can't lift patients any
-    more", "looking for a desk job"). ``physical``: the occupation lists leave out physically demanding work
-    (:mod:`retrieval.occupations.physical`)."""
+    """Something the person says limits the work they can do. ``physical`` ("my back is done", "I can't lift
+    patients any more", "looking for a desk job"): the occupation lists leave out physically demanding work
+    (:mod:`retrieval.occupations.physical`). ``training`` ("without going back to school for years", "no
+    degree", "can't afford college"): they leave out work that needs more preparation than the person's own
+    (O*NET job zones; :mod:`retrieval.understanding.schooling`)."""
 
-    kind: Literal["physical"] = "physical"
+    kind: Literal["physical", "training"] = "physical"
     span: Span
 
 
@@ -96,6 +98,11 @@ class Understanding(BaseModel):
     def physical_limit(self) -> bool:
         """The person says their body limits them: leave physically demanding occupations out."""
         return any(limit.kind == "physical" for limit in self.limits)
+
+    @property
+    def training_limit(self) -> bool:
+        """The person rules out going back to school: leave out work that needs more preparation than theirs."""
+        return any(limit.kind == "training" for limit in self.limits)
 
     @property
     def occupation(self) -> OccupationLink | None:

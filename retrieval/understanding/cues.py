@@ -441,6 +441,43 @@ def activity_clauses(text: str) -> list[tuple[int, int]]:
     return out
 
 
+# "running a CNC machine", "I operate a forklift", "drove a school bus": the work's object with the agent noun of
+# its verb is often a title ("CNC machine operator", "forklift operator", "school bus driver") that the person
+# never typed. Only verbs whose agent noun is unambiguous; the object is at most four words, up to a preposition.
+_AGENT = {
+    "operator": r"run|runs|running|ran|operate|operates|operating|operated",
+    "driver": r"drive|drives|driving|drove",
+}
+_OBJECT_END = r"(?=\s+(?:in|at|for|on|with|from|to|and|since|during|every|all|at|until|because)\b|\s*[,.;:!?()\n]|\s*$)"
+_DERIVED = re.compile(
+    rf"\b(?P<verb>{'|'.join(_AGENT.values())})\s+(?:(?:a|an|the|my|our|their|his|her)\s+)?"
+    rf"(?P<object>(?:[\w/-]+\s+){{0,3}}?[\w/-]+){_OBJECT_END}",
+    re.I,
+)
+
+
+# "run" is also to manage ("I run the kitchen", "run a team"): it implies an operator only of equipment
+_RUN = re.compile(r"run|runs|running|ran", re.I)
+_EQUIPMENT = re.compile(
+    r"\b(?:machines?|machinery|press(?:es)?|lathes?|mills?|cranes?|forklifts?|equipment|boilers?|kilns?|furnaces?|"
+    r"loaders?|excavators?|dozers?|bulldozers?|rigs?|lines?|saws?|routers?|looms?|presses)$",
+    re.I,
+)
+
+
+def derived_titles(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, title)``: the titles the work described implies ("running a CNC machine" -> "CNC machine
+    operator"), with the span of the words they come from. The linker looks each up in the title index."""
+    out = []
+    for m in _DERIVED.finditer(text):
+        verb, thing = m.group("verb"), m.group("object")
+        if _RUN.fullmatch(verb) and not _EQUIPMENT.search(thing):
+            continue
+        agent = next(a for a, verbs in _AGENT.items() if re.fullmatch(verbs, verb, re.I))
+        out.append((m.start(), m.end(), f"{thing} {agent}"))
+    return out
+
+
 def _sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans, each with its closing punctuation (a question keeps its "?")."""
     return [(m.start(), m.end()) for m in re.finditer(r"[^.;!?\n]+[.;!?]*", text) if m.group().strip()]

@@ -253,7 +253,11 @@ class Linker:
     def link_occupations(self, text: str, excluded: list[tuple[int, int]] | None = None) -> list[OccupationLink]:
         excluded = excluded or []
         matches = [m for m in self.titles.scan(text) if not cues.inside((m.start, m.end), excluded)]
-        self_regions = cues.self_cue_clauses(text)
+        described = [a for a in cues.activity_clauses(text) if not cues.inside(a, excluded)]
+        # "25 years running a CNC machine" names the title "CNC machine operator" without typing it
+        implied = self._implied_titles(text, described, excluded)
+        matches += implied
+        self_regions = cues.self_cue_clauses(text) + [(m.start, m.end, False) for m in implied]
         past_regions = cues.past_clauses(text)
         headings = [(m.start(), m.end()) for m in _HEADING_LINE.finditer(text)] if "\n" in text else []
         evidence: dict[str, float] = defaultdict(float)
@@ -285,7 +289,7 @@ class Linker:
         vec = self.embed(cues.blank(text, excluded)[:4000])
         blended = self.vectors @ vec
         # "I cut hair": a sentence of work is about work, so a weaker match by meaning still names it
-        activity = any(not cues.inside(a, excluded) for a in cues.activity_clauses(text))
+        activity = bool(described)
         floor = ACTIVITY_MIN_SEMANTIC if activity and not evidence else MIN_SEMANTIC
         if not evidence and float(blended.max()) < floor:
             return []
@@ -328,6 +332,22 @@ class Linker:
                     method=("title+meaning" if match else "meaning"),
                 )
             )
+        return out
+
+    def _implied_titles(
+        self, text: str, described: list[tuple[int, int]], excluded: list[tuple[int, int]]
+    ) -> list[TitleMatch]:
+        """The titles the work a person describes implies (:func:`cues.derived_titles`), as matches over the words
+        they come from: "running a CNC machine" is the title "CNC machine operator". Only in a sentence of work,
+        and only a title that is the whole object with the agent noun: "I run the night shift" is not a "shift
+        operator", and "operator" alone names hundreds of occupations."""
+        out = []
+        for start, end, phrase in cues.derived_titles(text):
+            if not cues.inside((start, end), described) or cues.inside((start, end), excluded):
+                continue
+            for m in self.titles.scan(phrase):
+                if m.start == 0 and m.end == len(phrase) and m.n_words >= 2:  # the whole object: not "night shift"
+                    out.append(TitleMatch(start, end, text[start:end], m.key, m.n_words, m.occupations))
         return out
 
     def _plain_word(self, m: TitleMatch) -> bool:

@@ -274,3 +274,27 @@ def test_a_weak_match_by_meaning_counts_only_when_the_person_says_what_they_do(l
     for text in ("I love my dog.", "I live in Ohio."):
         u = linker.understand(text)
         assert u.occupations == [] and u.status in {"nonsense", "no_occupation"}, text
+
+
+@pytest.mark.parametrize(
+    "text, implied",
+    [
+        ("25 years running a CNC machine in a machine shop", ["CNC machine operator"]),
+        ("I operate a crane on construction sites", ["crane operator"]),
+        ("I drive a forklift, mostly nights", ["forklift driver"]),
+        ("I run the kitchen at a hotel", []),  # to run is also to manage: only equipment has an operator
+        ("I run a team of 12 engineers", []),
+    ],
+)
+def test_the_work_described_implies_a_title(text, implied):
+    assert [title for _s, _e, title in cues.derived_titles(text)] == implied
+
+
+def test_an_implied_title_links_with_the_words_it_comes_from(linker):
+    """ "driving a tractor trailer" is the reported title "Tractor Trailer Driver", never typed as such."""
+    u = linker.understand("Ive been driving a tractor trailer since 2010")
+    top = u.occupations[0]
+    assert top.title == "Heavy and Tractor-Trailer Truck Drivers" and top.method == "title+meaning"
+    assert top.span is not None and top.span.text == "driving a tractor trailer"
+    # the same words in a sentence that is not about the person's own work imply nothing
+    assert all(o.span is None for o in linker.understand("My dad was driving a tractor trailer.").occupations)

@@ -55,15 +55,12 @@ class Route:
 
 
 def says_something(understood: Understanding) -> bool:
-    """Whether the message tells Waypoint something about the person: an occupation named in it (or
-    linked with some confidence), a skill, a goal, or text in a language it cannot read yet (its
-    message says so)."""
+    """Whether the message tells Waypoint something about the person: their work (an occupation named in it,
+    linked with some confidence, or described: :meth:`Understanding.said_work`), a skill, a goal, or text in a
+    language it cannot read yet (its message says so)."""
     if understood.status == "not_english":
         return True
-    named = understood.status == "understood" and any(
-        o.span is not None or o.confidence >= NAMED for o in understood.occupations
-    )
-    return named or bool(understood.skills) or bool(understood.goals)
+    return understood.said_work() or bool(understood.skills) or bool(understood.goals)
 
 
 def pasted_description(message: str, understood: Understanding) -> bool:

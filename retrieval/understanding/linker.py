@@ -212,10 +212,10 @@ class Linker:
             )
             if g is not None
         ]
-        described = any(not cues.inside(a, excluded) for a in cues.activity_clauses(text))
+        work = [(s, e) for s, e in cues.activity_clauses(text) if not cues.inside((s, e), excluded)]
         if (
             occupations
-            and not described
+            and not work
             and all(o.span is None for o in occupations)
             and occupations[0].confidence < MEANING_ONLY_MIN
         ):
@@ -235,6 +235,7 @@ class Linker:
             skills=skills,
             goals=goals,
             limits=limits,
+            work=[Span(start=s, end=e, text=text[s:e]) for s, e in work],
             years_experience=years,
             # cues.seniority returns one of these levels (it is typed plain str there)
             seniority=cast(Literal["entry", "mid", "senior", "lead"] | None, cues.seniority(text, years)),
@@ -286,8 +287,18 @@ class Linker:
                 if oid not in best_match or w > best_match[oid][0]:
                     best_match[oid] = (w, m, tense)
         # what the person wants is not what they do: goal and negated clauses are blanked before embedding
-        vec = self.embed(cues.blank(text, excluded)[:4000])
+        kept = cues.blank(text, excluded)
+        vec = self.embed(kept[:4000])
         blended = self.vectors @ vec
+        work = " ".join(kept[s:e].strip() for s, e in described)
+        if work and not evidence and work != " ".join(kept.split()):
+            # "I fix leaking pipes and unblock drains. My knees are fine but I want better pay": the rest of the
+            # text pulls the whole reading toward podiatrists; the sentences of work alone name the work. The
+            # reading that comes closer to an occupation is taken.
+            work_vec = self.embed(work[:4000])
+            work_sims = self.vectors @ work_vec
+            if float(work_sims.max()) > float(blended.max()):
+                vec, blended = work_vec, work_sims
         # "I cut hair": a sentence of work is about work, so a weaker match by meaning still names it
         activity = bool(described)
         floor = ACTIVITY_MIN_SEMANTIC if activity and not evidence else MIN_SEMANTIC

@@ -91,6 +91,11 @@ class Understanding(BaseModel):
     skills: list[SkillMention] = Field(default_factory=list)
     goals: list[Goal] = Field(default_factory=list)
     limits: list[Limit] = Field(default_factory=list)
+    work: list[Span] = Field(
+        default_factory=list,
+        description="sentences where the person says what they do ('I fix leaking pipes'): an occupation linked by "
+        "their meaning alone is still the person's own account of their work",
+    )
     years_experience: float | None = None
     seniority: Literal["entry", "mid", "senior", "lead"] | None = None
 
@@ -114,3 +119,13 @@ class Understanding(BaseModel):
         does when it notes it. A goal is never it ("I want to be a lawyer" links no occupation)."""
         top = self.occupation if self.status == "understood" else None
         return top if top is not None and (top.span is not None or top.confidence >= NAMED) else None
+
+    def said_work(self) -> bool:
+        """Whether the text says something of the person's work: an occupation named (a title, or linked at least
+        :data:`NAMED` sure), or linked from sentences where they say what they do ("I fix leaking pipes and
+        unblock drains": no title, and by meaning only 0.44 sure, yet plainly about their work)."""
+        if self.status != "understood":
+            return False
+        return any(o.span is not None or o.confidence >= NAMED for o in self.occupations) or bool(
+            self.occupations and self.work
+        )

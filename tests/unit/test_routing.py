@@ -117,3 +117,19 @@ def test_a_list_asked_for_in_so_many_words_is_that_list_whatever_the_model_says(
 def test_what_is_stopping_me_is_about_the_one_on_screen():
     routed = route("what's stopping me?", "other", NOTHING)
     assert (routed.action, routed.target, routed.intent) == ("fit", None, "skill_gap")  # answered with the gaps
+
+
+def test_work_described_without_a_title_is_taken_in_whatever_the_intent_model_says():
+    """ "I fix leaking pipes and unblock drains. ... I want something with better pay" names no title and links
+    by meaning only 0.44 sure; it was answered "First tell me a little about yourself". A sentence of work
+    (``Understanding.work``) is the person's own account of their work: taken in, then the list."""
+    text = "I fix leaking pipes and unblock drains for a living. I want something with better pay."
+    link = OccupationLink(
+        occupation_id="47-2152.00", title="Plumbers, Pipefitters, and Steamfitters", confidence=0.44, method="meaning"
+    )
+    described = Understanding(status="understood", occupations=[link], work=[Span(start=0, end=52, text=text[:52])])
+    assert described.said_work()
+    # the walk's message was read as a request for postings ("something with better pay")
+    assert route(text, "find_jobs", described).action == "profile"
+    vague = described.model_copy(update={"work": []})  # the same weak link from a text that describes no work
+    assert not vague.said_work() and route(text, "find_jobs", vague).action == "jobs"

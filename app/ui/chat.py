@@ -119,6 +119,10 @@ def _profile(state: dict) -> Profile:
     )
 
 
+#: an occupation linked this unsure is not offered as "It could also be ..." in the panel
+CANDIDATE_MIN = 0.15
+
+
 def _avoids_physical(state: dict) -> bool:
     """Whether the lists leave physically demanding work out: as the person set it, else as they said it."""
     p = state["profile"]
@@ -416,7 +420,9 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
             "quote": _quote(text, top.span),
             "by_person": False,
         }
-        b["candidates"] = [o.title for o in understood.occupations]
+        # the others offered in the panel: only plausible ones ("Registered Nurses", 0.06 sure, for a CNC operator
+        # read as "It could also be ... Registered Nurses")
+        b["candidates"] = [o.title for o in understood.occupations if o is top or o.confidence >= CANDIDATE_MIN]
         notes.append(f"I've noted your occupation as **{top.title}**" + ("." if sure else " (I'm not sure about it)."))
     known = {s.lower() for s in p["skills"]}
     found = []

@@ -133,3 +133,28 @@ def test_work_described_without_a_title_is_taken_in_whatever_the_intent_model_sa
     assert route(text, "find_jobs", described).action == "profile"
     vague = described.model_copy(update={"work": []})  # the same weak link from a text that describes no work
     assert not vague.said_work() and route(text, "find_jobs", vague).action == "jobs"
+
+
+def test_the_panel_offers_only_plausible_other_occupations():
+    """A CNC operator's unsure link came with "Registered Nurses" at 0.06 among the candidates, and the panel
+    read "It could also be Packaging and Filling Machine Operators, Registered Nurses, Home Health Aides"."""
+    from app.ui.chat import _new_state, _take_in, render_beliefs
+
+    def link(oid: str, title: str, confidence: float) -> OccupationLink:
+        return OccupationLink(occupation_id=oid, title=title, confidence=confidence, method="title+meaning")
+
+    text = "25 years running a CNC machine"
+    understood = Understanding(
+        status="understood",
+        occupations=[
+            link("51-9161.00", "Computer Numerically Controlled Tool Operators", 0.73),
+            link("51-9111.00", "Packaging and Filling Machine Operators and Tenders", 0.53),
+            link("29-1141.00", "Registered Nurses", 0.06),
+        ],
+        work=[Span(start=0, end=len(text), text=text)],
+    )
+    state = _new_state()
+    _take_in(state, text, understood)
+    panel = render_beliefs(state)
+    assert "It could also be Packaging and Filling Machine Operators and Tenders." in panel
+    assert "Registered Nurses" not in panel

@@ -143,3 +143,42 @@ def test_a_physical_limit_is_shown_respected_and_can_be_unticked_in_browser(serv
         finally:
             browser.close()
     assert all((shots / name).stat().st_size > 10_000 for name in ("05-limit.png", "06-limit-unticked.png"))
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_no_going_back_to_school_is_understood_shown_and_can_be_unticked_in_browser(server, tmp_path):
+    """The walk that led to it: a 55-year-old laid off "after 25 years running a CNC machine" asked what they could
+    do "without going back to school for years" and was answered "I could not tell what you do"."""
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = Path(os.environ.get("WAYPOINT_SHOTS_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = signed_in_page(browser, server.base)
+            chat, beliefs = page.locator("#chat"), page.locator("#believes-panel")
+            school_box = page.locator("#profile-schooling input[type=checkbox]")
+            page.locator("#chat-input textarea").fill(
+                "I'm 55, laid off from a factory job after 25 years running a CNC machine. "
+                "What can I do without going back to school for years?"
+            )
+            page.locator("#chat-send").click()
+            expect(chat).to_contain_text("without going back to school for a degree:", timeout=300_000)
+            expect(chat).not_to_contain_text("I could not tell what you do")
+            expect(beliefs).to_contain_text("Computer Numerically Controlled Tool Operators")
+            expect(beliefs).to_contain_text(
+                "no going back to school for a degree — from: “without going back to school”"
+            )
+            expect(school_box).to_be_checked()
+            page.screenshot(path=str(shots / "07-schooling.png"), full_page=True)
+
+            school_box.uncheck()
+            page.locator("#profile-save").click()
+            expect(chat).to_contain_text("Work that needs a degree is back on your lists", timeout=300_000)
+            expect(beliefs).not_to_contain_text("no going back to school")
+            page.screenshot(path=str(shots / "08-schooling-unticked.png"), full_page=True)
+        finally:
+            browser.close()
+    assert all((shots / name).stat().st_size > 10_000 for name in ("07-schooling.png", "08-schooling-unticked.png"))

@@ -41,6 +41,7 @@ class Chat:
             self.goal,
             self.beliefs,
             _limit,
+            _schooling,
             _recs,
             self.panel,
         ) = out

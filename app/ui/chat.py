@@ -15,7 +15,7 @@ with a guess; a goal ("I want to move into finance") turns the list into a trans
 answer says so.
 
 Stable ``elem_id``s for browser tests: ``chat``, ``chat-input``, ``chat-send``, ``resume-upload``,
-``believes-panel``, ``profile-occupation``, ``profile-skills``, ``profile-goal``, ``profile-limit``, ``profile-save``,
+``believes-panel``, ``profile-occupation``, ``profile-skills``, ``profile-goal``, ``profile-limit``, ``profile-schooling``, ``profile-save``,
 ``recs``, ``why-btn``, ``explanation``, ``thumbs-up``, ``thumbs-down``, ``thumbs-reason``, ``close-btn``,
 ``feedback-status``.
 """
@@ -90,6 +90,7 @@ def _new_state() -> dict:
             "text": None,
             "goal": None,
             "avoid_physical": None,  # set by the person in the panel; None: what their words say
+            "avoid_schooling": None,  # likewise for "no going back to school"
         },
         "beliefs": {"occupation": None, "candidates": [], "skills": {}, "goal": None},
         "recs": [],
@@ -116,6 +117,7 @@ def _profile(state: dict) -> Profile:
         text=p.get("text") or None,
         goal=p.get("goal") or None,
         avoid_physical=p.get("avoid_physical"),
+        avoid_schooling=p.get("avoid_schooling"),
     )
 
 
@@ -127,6 +129,12 @@ def _avoids_physical(state: dict) -> bool:
     """Whether the lists leave physically demanding work out: as the person set it, else as they said it."""
     p = state["profile"]
     return bool(state["beliefs"].get("limit")) if p.get("avoid_physical") is None else p["avoid_physical"]
+
+
+def _avoids_schooling(state: dict) -> bool:
+    """Whether the lists stay within reach without a degree: as the person set it, else as they said it."""
+    p = state["profile"]
+    return bool(state["beliefs"].get("schooling")) if p.get("avoid_schooling") is None else p["avoid_schooling"]
 
 
 def _has_profile(state: dict) -> bool:
@@ -381,9 +389,12 @@ def render_beliefs(state: dict) -> str:
         lines.append(
             "**Limits:** no physically demanding work" + _from(limit.get("quote"), p.get("avoid_physical") is not None)
         )
-    schooling = b.get("schooling")
-    if schooling:
-        lines.append("**Limits:** no going back to school for a degree" + _from(schooling.get("quote"), False))
+    if _avoids_schooling(state):
+        schooling = b.get("schooling") or {}
+        lines.append(
+            "**Limits:** no going back to school for a degree"
+            + _from(schooling.get("quote"), p.get("avoid_schooling") is not None)
+        )
     return "\n".join(_paragraphs(lines))
 
 
@@ -447,9 +458,10 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
         p["avoid_physical"] = None  # said again: their words decide, even after they unticked it
     if understood.training_limit:
         quote = next(limit.span.text for limit in understood.limits if limit.kind == "training")
-        if not b.get("schooling"):
+        if not _avoids_schooling(state):
             notes.append(f"I'll keep to work you can reach without a degree you don't have (you said “{_md(quote)}”).")
         b["schooling"] = {"quote": quote}
+        p["avoid_schooling"] = None  # said again: their words decide, even after they unticked it
     p["text"] = ((p.get("text") or "") + "\n" + text).strip()[-MAX_PROFILE_TEXT:]
     return notes
 
@@ -469,14 +481,38 @@ def _extra_line(heading: str, items: list[dict]) -> str:
     return f"\n{heading}: " + "; ".join(shown(i) for i in items)
 
 
-def _correct_limit(state: dict, avoid_physical: bool | None) -> list[str]:
-    """The person ticked or unticked "Leave out physically demanding work": that wins over their words."""
-    if avoid_physical is None or bool(avoid_physical) == _avoids_physical(state):
+def _correct_flag(state: dict, key: str, value: bool | None, held: bool, said: tuple[str, str]) -> list[str]:
+    """The person ticked or unticked a limit in the panel (``key``: ``avoid_physical``, ``avoid_schooling``): that
+    wins over their words. ``held``: what the lists do now; ``said``: the note when set, when cleared."""
+    if value is None or bool(value) == held:
         return []
-    state["profile"]["avoid_physical"] = bool(avoid_physical)
-    if avoid_physical:
-        return ["I'll leave out physically demanding work."]
-    return ["Physically demanding work is back on your lists."]
+    state["profile"][key] = bool(value)
+    return [said[0] if value else said[1]]
+
+
+def _correct_limit(state: dict, avoid_physical: bool | None) -> list[str]:
+    """ "Leave out physically demanding work", ticked or unticked."""
+    return _correct_flag(
+        state,
+        "avoid_physical",
+        avoid_physical,
+        _avoids_physical(state),
+        ("I'll leave out physically demanding work.", "Physically demanding work is back on your lists."),
+    )
+
+
+def _correct_schooling(state: dict, avoid_schooling: bool | None) -> list[str]:
+    """ "Only work I can reach without a degree", ticked or unticked."""
+    return _correct_flag(
+        state,
+        "avoid_schooling",
+        avoid_schooling,
+        _avoids_schooling(state),
+        (
+            "I'll keep to work you can reach without a degree you don't have.",
+            "Work that needs a degree is back on your lists.",
+        ),
+    )
 
 
 def _gap_reply(title: str, e: dict) -> str:
@@ -502,7 +538,7 @@ def _list_heading(state: dict) -> str:
     heading = _list_kind(state)
     if _avoids_physical(state):
         heading = heading.removesuffix(":") + ", leaving out physically demanding work:"
-    if state["beliefs"].get("schooling"):
+    if _avoids_schooling(state):
         heading = heading.removesuffix(":") + ", without going back to school for a degree:"
     return heading
 
@@ -623,6 +659,7 @@ class ChatUI:
             p.get("goal") or "",
             render_beliefs(state),
             _avoids_physical(state),
+            _avoids_schooling(state),
         )
 
     def _recs_update(self, state: dict, selected: str | None = None):
@@ -840,10 +877,11 @@ class ChatUI:
         history: list,
         state: dict,
         avoid_physical: bool | None = None,
+        avoid_schooling: bool | None = None,
     ):
         """The person corrected what Waypoint believes: log skill corrections, check the occupation and
-        the goal (an unknown one is named back, and the old value kept), set or clear the physical limit,
-        then recommend again."""
+        the goal (an unknown one is named back, and the old value kept), set or clear the physical limit and
+        the no-going-back-to-school one, then recommend again."""
         state = state or _new_state()
         history = list(history or [])
         p, b = state["profile"], state["beliefs"]
@@ -868,6 +906,7 @@ class ChatUI:
         except ServiceError as exc:
             notes.append(f"Sorry — {exc.message}")
         notes += _correct_limit(state, avoid_physical)
+        notes += _correct_schooling(state, avoid_schooling)
         self._close_open(state)
         if _has_profile(state):
             try:
@@ -1120,6 +1159,11 @@ class ChatUI:
                         value=False,
                         elem_id="profile-limit",
                     )
+                    school_box = gr.Checkbox(
+                        label="Only work I can reach without a degree (no going back to school)",
+                        value=False,
+                        elem_id="profile-schooling",
+                    )
                     save = gr.Button("Update profile", elem_id="profile-save")
             with gr.Row():
                 with gr.Column(scale=2):
@@ -1140,7 +1184,7 @@ class ChatUI:
                         close = gr.Button("Close", elem_id="close-btn", size="sm")
                     status = gr.Markdown("", elem_id="feedback-status")
 
-            profile_outputs = [occupation, skills, goal, believes, limit_box]
+            profile_outputs = [occupation, skills, goal, believes, limit_box, school_box]
             msg_outputs = [msg, chat, state, *profile_outputs, recs, panel]
             send.click(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
             msg.submit(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
@@ -1149,7 +1193,7 @@ class ChatUI:
             )
             save.click(
                 self.on_save_profile,
-                [occupation, skills, goal, chat, state, limit_box],
+                [occupation, skills, goal, chat, state, limit_box, school_box],
                 [chat, state, *profile_outputs, recs, status],
                 api_visibility="private",
             )

@@ -107,3 +107,19 @@ def test_the_eval_scores_detection_on_its_data(synthetic_settings):
     found = detection(messages, synthetic_settings.catalogue_path, find=training_limits)
     assert found["precision"] == 1.0 and found["recall"] == 1.0, found["errors"]
     assert found["unstated_texts"] > 0 and found["unstated_with_a_limit"] == 0
+
+
+def test_unticking_it_in_the_panel_brings_degree_work_back_and_saying_it_again_restores_it(synthetic_settings):
+    from app.ui.chat import _correct_schooling, _profile
+    from retrieval.understanding.service import understand
+
+    state = _new_state()
+    text = "I'm a pharmacy technician, no degree"
+    _take_in(state, text, understand(text))
+    assert _profile(state).avoid_schooling is None  # their words decide
+    assert _correct_schooling(state, True) == []  # ticked already: nothing changes
+    assert _correct_schooling(state, False) == ["Work that needs a degree is back on your lists."]
+    assert _profile(state).avoid_schooling is False
+    assert "no going back to school" not in render_beliefs(state) and "degree" not in _list_heading(state)
+    _take_in(state, "I can't afford college", understand("I can't afford college"))
+    assert _profile(state).avoid_schooling is None and "no going back to school" in render_beliefs(state)

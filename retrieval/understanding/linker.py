@@ -139,6 +139,10 @@ NOT_ENGLISH = "I can only read English for now — please describe your work in 
 EMPTY = "Tell me about yourself: what you do now, your skills, or paste your résumé."
 
 
+def _ids(match: TitleMatch) -> set[str]:
+    return {oid for oid, _weight in match.occupations}
+
+
 class Linker:
     """Links free text to a structured :class:`Understanding`. Built once per process (it holds the
     title index and the occupation embeddings of the catalogue it serves)."""
@@ -256,7 +260,11 @@ class Linker:
         matches = [m for m in self.titles.scan(text) if not cues.inside((m.start, m.end), excluded)]
         described = [a for a in cues.activity_clauses(text) if not cues.inside(a, excluded)]
         # "25 years running a CNC machine" names the title "CNC machine operator" without typing it
-        implied = self._implied_titles(text, described, excluded)
+        implied = [
+            m  # "I drive an 18-wheeler" names "18-wheeler" itself: its implied "18-wheeler driver" adds nothing
+            for m in self._implied_titles(text, described, excluded)
+            if not any(d.start < m.end and m.start < d.end and _ids(d) & _ids(m) for d in matches)
+        ]
         matches += implied
         self_regions = cues.self_cue_clauses(text) + [(m.start, m.end, False) for m in implied]
         past_regions = cues.past_clauses(text)

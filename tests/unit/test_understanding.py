@@ -298,3 +298,11 @@ def test_an_implied_title_links_with_the_words_it_comes_from(linker):
     assert top.span is not None and top.span.text == "driving a tractor trailer"
     # the same words in a sentence that is not about the person's own work imply nothing
     assert all(o.span is None for o in linker.understand("My dad was driving a tractor trailer.").occupations)
+
+
+def test_an_implied_title_adds_nothing_where_the_title_itself_is_typed(linker):
+    """ "I drive an 18-wheeler" types the colloquial title "18-wheeler"; its implied "18-wheeler driver" names the
+    same occupation, so the link quotes the title the person typed, not the verb phrase around it."""
+    top = linker.understand("I drive an 18-wheeler, mostly long haul").occupations[0]
+    assert top.title == "Heavy and Tractor-Trailer Truck Drivers" and top.span is not None
+    assert top.span.text == "18-wheeler"

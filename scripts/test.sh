@@ -11,8 +11,8 @@
 #      and the unit tier runs on the other;
 #   3. the integration and e2e tiers start on two workers as soon as the unit tier ends (`-n 2 --dist
 #      loadfile`: a module's tests stay on one worker, so a module's server starts once), the modules that
-#      do not need the real-data home first (the wheel install, the SmolLM2 decoding checks), then the long
-#      ones (tests/conftest.py), so the build's last minutes are not spent waiting; each worker runs one thread (two OpenMP threads per
+#      do not need the real-data home first (the vLLM server, the wheel install, the trl runs), so the
+#      build's last minutes are not spent waiting; each worker runs one thread (two OpenMP threads per
 #      process on two busy cores spin against each other: retrieval/threads.py) on its own view of the
 #      built home.
 # WAYPOINT_TEST_HOME (default var/test-home) is where that home is built; a later `make test` reuses it
@@ -59,9 +59,7 @@ WAYPOINT_COMPUTE_THREADS=1 WAYPOINT_TEST_THREADS=1 run_pytest -q -m unit --durat
 # test that will not come back: after LIMIT_S the run is interrupted (pytest prints what failed so far)
 # instead of hanging until CI's own limit.
 parallel=()
-# --no-loadscope-reorder: pytest-xdist would otherwise start with the modules that have the most tests, which
-# need the home still being built; tests/conftest.py orders them (home-free first, long ones first).
-[ "$WORKERS" -gt 1 ] && parallel=(-n "$WORKERS" --dist loadfile --no-loadscope-reorder)
+[ "$WORKERS" -gt 1 ] && parallel=(-n "$WORKERS" --dist loadfile)
 LIMIT_S="${TEST_LIMIT_S:-3600}"
 WAYPOINT_COMPUTE_THREADS=1 WAYPOINT_TEST_THREADS=1 \
     run_pytest -q -m "not unit" "${parallel[@]}" --durations=25 || rc=$?

@@ -86,16 +86,11 @@ def pytest_collection_modifyitems(config, items) -> None:
         item.stash[TIER] = tier
         if item.get_closest_marker(tier) is None:
             item.add_marker(getattr(pytest.mark, tier))
-    # Module order for `make test`'s two workers (scripts/test.sh keeps it: --no-loadscope-reorder). First the
-    # modules that never touch the real catalogue's home, which is built in the background meanwhile; then,
-    # in each of the two groups, the modules with e2e tests, then those with slow tests, then the rest: the
-    # long modules start early and the short ones fill the end, so neither worker idles while the other
-    # finishes a ten-minute module (simulated on one run's module times: 1,313 s with pytest-xdist's own
-    # order, largest module first, against 1,094 s). The order within a module is kept.
+    # Modules that never touch the real catalogue's home run first (the order within a module is kept):
+    # `make test` builds that home in the background (scripts/test.sh), and on two workers the vLLM server,
+    # the wheel install and the trl runs use the minutes the build takes instead of waiting for it.
     needs_home = {item.path for item in items if "waypoint_home" in getattr(item, "fixturenames", ())}
-    e2e = {item.path for item in items if item.stash[TIER] == "e2e"}
-    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
-    items.sort(key=lambda item: (item.path in needs_home, item.path not in e2e, item.path not in slow))
+    items.sort(key=lambda item: item.path in needs_home)
 
 
 def _clear_process_caches() -> None:

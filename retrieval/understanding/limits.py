@@ -123,9 +123,13 @@ def physical_limits(text: str) -> list[tuple[int, int]]:
         before = text[max(0, m.start() - 40) : m.start()]
         if _WANTING.search(before) and not _PLACE_NOW.search(before):
             spans.append((m.start(), m.end()))
-    spans.sort()
+    return merge_spans(spans)
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` in order, overlapping ones merged: one finding per stretch of the text."""
     merged: list[tuple[int, int]] = []
-    for s, e in spans:
+    for s, e in sorted(spans):
         if merged and s <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
         else:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from retrieval.understanding.limits import merge_spans
+
 _NEG = (
     r"(?:don'?t|do\s+not|doesn'?t|won'?t|will\s+not|can'?t|cannot|couldn'?t|not|never|no\s+way\s+(?:i'?m|i\s+am)|"
     r"(?:i'?m|i\s+am)\s+not|rather\s+not|unable\s+to|can'?t\s+afford\s+to|no\s+time\s+to|too\s+old\s+to)"
@@ -77,11 +79,4 @@ def training_limits(text: str) -> list[tuple[int, int]]:
     for pattern in _PATTERNS:
         for m in pattern.finditer(text):
             spans.append((m.start(), m.end()))
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for s, e in spans:
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
-        else:
-            merged.append((s, e))
-    return merged
+    return merge_spans(spans)

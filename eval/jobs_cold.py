@@ -197,9 +197,21 @@ def load_personas(path: Path = PERSONAS) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def _sure_major(links: list[tuple[str, float]] | None) -> str:
+    """The SOC major group of a posting's first linked occupation, "" when it is linked less than
+    :data:`retrieval.jobs.cold.FIRST_LINK_MIN` surely: an unsure link ("Macy's Seasonal Retail Sales Fine
+    Jewelry" as Jewelers, 0.28) is no evidence that a posting is the persona's kind of work."""
+    from retrieval.jobs.cold import FIRST_LINK_MIN
+
+    if not links or links[0][1] < FIRST_LINK_MIN:
+        return ""
+    return links[0][0][:2]
+
+
 def sensible_rates(settings, blends: dict[str, dict], k: int = 10) -> dict[str, dict]:
     """Per blend: the share of each persona's served top-``k`` (the real recommender, deduplicated) whose
-    posting's linked occupation lies in one of the persona's SOC major groups; mean and minimum over the
+    posting's linked occupation (linked surely enough: :func:`_sure_major`) lies in one of the persona's SOC
+    major groups; mean and minimum over the
     clear personas, and whether the vague ones got the same list as before relevance (they should)."""
     from retrieval.jobs.posting_links import load_links
     from retrieval.jobs.service import get_job_recommender
@@ -217,7 +229,7 @@ def sensible_rates(settings, blends: dict[str, dict], k: int = 10) -> dict[str, 
             rows = []
             for p in personas:
                 recs = rec.recommend(Profile(text=p["text"]), k=k)
-                majors = [((links.get(j.id) or [("", 0.0)])[0][0])[:2] for j in recs]
+                majors = [_sure_major(links.get(j.id)) for j in recs]
                 rate = sum(m in p["majors"] for m in majors) / len(recs) if recs and p["majors"] else None
                 rows.append(
                     {
@@ -327,10 +339,11 @@ def write(report: dict) -> None:
 
 A person is clearly understood when an occupation is linked at least 0.75 surely (or 0.6 with no rival
 of another SOC minor group at 0.5), or a goal is understood: {report["clearly_understood"]} of the
-{report["applicants"]} applicants. A posting is relevant when its linked occupation is in the SOC minor
-group of their occupation or goal occupations, under a goal's SOC prefix, or within cosine 0.8 of one.
-"Sensible" = the share of a typed persona's served top 10 whose linked occupation is in the persona's SOC
-major group(s) (`eval/data/jobs_personas.jsonl`, {sum(1 for r in report["personas"]["served"] if r["clear"])}
+{report["applicants"]} applicants. A posting is relevant when its linked occupation (linked at least 0.3
+surely) is in the SOC minor group of their occupation or goal occupations, under a goal's SOC prefix, or
+within cosine 0.8 of one; the 60 most viewed relevant postings are always among the candidates.
+"Sensible" = the share of a typed persona's served top 10 whose linked occupation (at least 0.3 surely) is
+in the persona's SOC major group(s) (`eval/data/jobs_personas.jsonl`, {sum(1 for r in report["personas"]["served"] if r["clear"])}
 clear personas; target ≥ {report["sensible_target"]}).
 
 {chr(10).join(vrows)}

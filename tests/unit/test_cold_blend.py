@@ -54,3 +54,34 @@ def test_at_most_the_quota_is_lifted_and_too_few_relevant_lift_nothing():
 def test_a_vague_person_keeps_the_popularity_led_list():
     vague = _rows(30, {20, 25, 29}, understood=False)
     assert list(np.argsort(-hand_blend(vague), kind="stable")[:5]) == [0, 1, 2, 3, 4]
+
+
+def test_a_posting_counts_as_the_persons_kind_of_work_only_when_linked_surely_enough():
+    """A laid-off CNC operator (51-9161) was shown Macy's jewelry-sales postings as their kind of work: the
+    linker read "Retail Sales Fine Jewelry" as Jewelers (51-9071, same SOC minor group) at 0.28."""
+    from retrieval.jobs.cold import FIRST_LINK_MIN, SECOND_LINK_MIN, ColdIndex
+    from retrieval.jobs.data import JobLog
+
+    cnc, jewelers, machinists, retail = "51-9161.00", "51-9071.00", "51-4041.00", "41-2031.00"
+    titles = ["CNC Operator", "Retail Sales Fine Jewelry", "Machinist", "Sales Associate", "Bench Jeweler"]
+    log = JobLog(
+        job_ids=[str(i) for i in range(len(titles))],
+        titles=titles,
+        positions=titles,
+        companies=[""] * len(titles),
+        cities=[""] * len(titles),
+        states=[""] * len(titles),
+        views=[],
+    )
+    links = {
+        "0": [(cnc, 0.6)],
+        "1": [(jewelers, FIRST_LINK_MIN - 0.02), (retail, 0.2)],  # unsure: not the operator's kind of work
+        "2": [(machinists, 0.8)],  # another minor group, but close by meaning (below)
+        "3": [(retail, 0.9), (jewelers, SECOND_LINK_MIN - 0.1)],  # a second link counts only when sure
+        "4": [(jewelers, FIRST_LINK_MIN + 0.1)],  # the same minor group, surely linked
+    }
+    ids = [cnc, jewelers, machinists, retail]
+    vectors = np.eye(4, dtype=np.float32)
+    vectors[2] = vectors[0] * 0.9 + vectors[2] * np.sqrt(1 - 0.81)  # machinists within cosine 0.9 of CNC
+    index = ColdIndex(log, links, ids, vectors)
+    assert index.relevant([cnc]).tolist() == [1.0, 0.0, 1.0, 0.0, 1.0]

@@ -27,6 +27,13 @@ class Item(BaseModel):
         default_factory=list, description="A course: the gaps (skill labels) it closes, most important first."
     )
     toward: str | None = Field(default=None, description="A course: the occupation whose gap it closes.")
+    kind_of_work: bool | None = Field(
+        default=None,
+        description=(
+            "A job posting for a person with no viewing history: whether it is their kind of work (their "
+            "occupation's or their goal's); null when Waypoint did not understand them clearly enough to say."
+        ),
+    )
 
 
 class Result(BaseModel):
@@ -82,7 +89,13 @@ def recommend(profiles: list[Profile], kind: Kind = Kind.occupation, k: int = 20
         jobs = recommend_jobs(profiles, k=k)
         # "Financial Analyst" five times reads as a duplicate: the employer and place tell the postings apart
         return [
-            Result(id=p.id, items=[Item(id=j.id, kind=kind, title=_posting_title(j), score=j.score) for j in items])
+            Result(
+                id=p.id,
+                items=[
+                    Item(id=j.id, kind=kind, title=_posting_title(j), score=j.score, kind_of_work=j.kind_of_work)
+                    for j in items
+                ],
+            )
             for p, items in zip(profiles, jobs)
         ]
     if kind == Kind.course:

@@ -594,3 +594,17 @@ def test_a_course_over_http_says_which_gap_it_closes(client):
     assert r.status_code == 200, r.text
     items = r.json()["items"]
     assert items and all(i["closes"] and i["toward"] == "Data Scientists" for i in items), items
+
+
+def test_job_postings_say_whether_they_are_the_persons_kind_of_work(client):
+    """A person with no history gets the log's most viewed postings after their own kind of work; each posting
+    says which it is (``kind_of_work``), so no client shows a security-guard posting as a nurse's match. A
+    vague text gets null: Waypoint cannot say."""
+    r = client.post("/v1/recommend", json={"profile": {"text": "I am a registered nurse"}, "kind": "job", "k": 12})
+    assert r.status_code == 200, r.text
+    marks = {i["title"].split(" — ")[0]: i["kind_of_work"] for i in r.json()["items"]}
+    assert marks.get("Registered Nurse - Med Surg") is True and marks.get("Night Shift RN") is True, marks
+    assert marks.get("Python Developer") is False and marks.get("Cashier") is False, marks
+    vague = client.post("/v1/recommend", json={"profile": {"text": "I need a job"}, "kind": "job", "k": 5})
+    assert vague.status_code == 200, vague.text
+    assert all(i["kind_of_work"] is None for i in vague.json()["items"]), vague.json()

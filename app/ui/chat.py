@@ -481,6 +481,26 @@ def _extra_line(heading: str, items: list[dict]) -> str:
     return f"\n{heading}: " + "; ".join(shown(i) for i in items)
 
 
+def _work_words(state: dict) -> str:
+    """What "their kind of work" is called in the chat: the goal's when they said one (the postings are ranked
+    by it), else their own."""
+    return "the work you want" if state["profile"].get("goal") else "your kind of work"
+
+
+def _postings_line(items: list[dict], work: str) -> list[str]:
+    """The postings line under the occupation list: only postings of the person's kind of work, or a plain
+    "none" -- a barber was shown "Job postings: Personal Assistant; Security Officer" (the log's most viewed)
+    as if they matched. Where Waypoint cannot tell (``kind_of_work`` null), the list says what it is."""
+    if not items:
+        return []
+    ours = [i for i in items if i.get("kind_of_work")]
+    if all(i.get("kind_of_work") is None for i in items):
+        return [_extra_line("Job postings people viewed most", items)]
+    if not ours:
+        return [f"\nJob postings: none in {work} in the catalogue."]
+    return [_extra_line(f"Job postings in {work}", ours)]
+
+
 def _correct_flag(state: dict, key: str, value: bool | None, held: bool, said: tuple[str, str]) -> list[str]:
     """The person ticked or unticked a limit in the panel (``key``: ``avoid_physical``, ``avoid_schooling``): that
     wins over their words. ``held``: what the lists do now; ``said``: the note when set, when cleared."""
@@ -642,7 +662,9 @@ class ChatUI:
                 )
             except ServiceError:
                 continue  # not available in this build, or nothing to match on
-            if extra["items"]:
+            if kind == "job":
+                lines += _postings_line(extra["items"], _work_words(state))
+            elif extra["items"]:
                 lines.append(_extra_line(heading, extra["items"]))
         lines.append("\nPick one under **Recommendations** and press **Why?** for the full reasoning.")
         return lines
@@ -803,8 +825,23 @@ class ChatUI:
         items = found.get("items") or []
         if not items:
             return "I found no job postings that match you in the catalogue."
-        lines = ["Job postings that match you:"]
-        lines += [f"{n}. {item['title']}" for n, item in enumerate(items, 1)]
+        work = _work_words(state)
+        ours = [i for i in items if i.get("kind_of_work")]
+        if all(i.get("kind_of_work") is None for i in items):
+            sections = [
+                ("Job postings people viewed most (tell me your job title and I'll look for your kind of work):", items)
+            ]
+        elif not ours:
+            sections = [(f"I found no job postings in {work} in the catalogue. The ones people viewed most:", items)]
+        else:
+            rest = [i for i in items if not i.get("kind_of_work")]
+            sections = [(f"Job postings in {work}:", ours), ("Other postings people viewed:", rest)]
+        lines, n = [], 0
+        for heading, shown in sections:
+            if shown:
+                lines.append(heading)
+                lines += [f"{n + m}. {item['title']}" for m, item in enumerate(shown, 1)]
+                n += len(shown)
         return "\n".join(lines)
 
     def _fit(self, state: dict, action: Route, selected: str | None):

@@ -30,6 +30,7 @@ from retrieval.jobs.cold import (
     query_from_understanding,
     rank,
     static_features,
+    understood_targets,
     with_popularity,
 )
 from retrieval.jobs.cold_train import applicant_rows, make_index, row_place
@@ -113,6 +114,14 @@ class ColdStart:
             demand = self._posting_demand()
             ranked = [(i, s) for i, s in ranked if demand[i] < DEMANDING and not theirs[i]]
         return [(i, s) for i, s in ranked if F[i, _C["fits"]] > 0][:k]
+
+    def kind_of_work(self, q: ColdQuery) -> np.ndarray | None:
+        """(n_postings,) bool: which postings are the person's kind of work (their occupation's or their
+        goal's, :meth:`ColdIndex.relevant`); None when Waypoint did not understand them clearly enough to say
+        (:func:`understood_targets`). Why: a list of the most viewed postings is all the log can offer a
+        barber, and it must not be shown as "postings that match you"."""
+        targets = understood_targets(q)
+        return None if targets is None else self.index.relevant(*targets) > 0
 
     def _posting_demand(self) -> np.ndarray:
         """(n_postings,) how physically demanding each posting is: the most demanding of its linked occupations

@@ -54,6 +54,7 @@ class ScoredJob:
     employment: list[str] = field(default_factory=list)  # internship | part_time | seasonal | temporary | full_time
     seniority: str | None = None  # intern | entry | senior | lead | director (as the posting states it)
     years_required: float | None = None  # minimum years of experience the posting asks for
+    kind_of_work: bool | None = None  # the person's kind of work (cold start, clearly understood); None: unknown
 
 
 class JobRecommender:
@@ -229,6 +230,7 @@ class JobRecommender:
             text=text,
             now=history[-1].t if history else float("nan"),
         )
+        marks = None  # which postings are the person's kind of work, where the cold-start ranking can tell
         with self._lock:
             fetch = 2 * k  # room for the duplicates collapsed below
             assert self.model is not None, "JobRecommender: no model (constructed with train_if_missing=False?)"
@@ -249,9 +251,9 @@ class JobRecommender:
                             )
                         }
                     )
-                ranked = cold.rank(
-                    cold.query(person, self._occupation_titles.get(profile.occupation or "")), fetch, exclude
-                )
+                cq = cold.query(person, self._occupation_titles.get(profile.occupation or ""))
+                ranked = cold.rank(cq, fetch, exclude)
+                marks = cold.kind_of_work(cq)
             else:
                 ranked = self._cold(q, fetch, exclude)
         viewed = {v.job_id for v in history}
@@ -276,6 +278,7 @@ class JobRecommender:
                     employment=sorted(employment_types(lg.titles[i])),
                     seniority=level.seniority,
                     years_required=level.years_required,
+                    kind_of_work=None if marks is None else bool(marks[i]),
                 )
             )
         return out[:k]

@@ -173,3 +173,23 @@ def test_a_course_says_which_gap_it_closes_and_toward_which_occupation(synthetic
     assert f"{items[0].title} (for {items[0].closes[0]}" in line
     postings = _extra_line("Job postings", [{"title": "Data Analyst — Gamma Health, Denver"}])
     assert postings == "\nJob postings: Data Analyst — Gamma Health, Denver"
+
+
+def test_postings_under_the_list_are_the_persons_kind_of_work_or_an_honest_none():
+    """A barber was shown "Job postings: Personal Assistant; Security Officer" (the log's most viewed) as if
+    they matched: only postings of their kind of work are named, or "none", or, where Waypoint cannot tell,
+    what the list is."""
+    from app.ui.chat import _postings_line
+
+    work = "your kind of work"
+    cnc = {"title": "CNC Operator — Festo, Hauppauge", "kind_of_work": True}
+    macys = {"title": "Seasonal Retail Sales — Macy's, Chicago", "kind_of_work": False}
+    assert _postings_line([cnc, macys], work) == [
+        "\nJob postings in your kind of work: CNC Operator — Festo, Hauppauge"
+    ]
+    assert _postings_line([macys], work) == ["\nJob postings: none in your kind of work in the catalogue."]
+    vague = {"title": "Administrative Assistant — Quest LLC, New York", "kind_of_work": None}
+    assert _postings_line([vague], work) == [
+        "\nJob postings people viewed most: Administrative Assistant — Quest LLC, New York"
+    ]
+    assert _postings_line([], work) == []

@@ -186,6 +186,7 @@ class ActivityRun:
     candidates: list[str]  # understand(text).occupations ids, served linker
     ablated: list[str] | None  # the same without task centroids; None when the home has none
     errors: list[str] = field(default_factory=list)
+    listed: list[str] = field(default_factory=list)  # recommend(text) occupation ids, top K ([] when refused)
 
 
 @dataclass
@@ -309,9 +310,20 @@ def _variant(
     return out
 
 
-def score_activities(runs: Sequence[ActivityRun], titles: Mapping[str, str]) -> dict:
+def plausible(code: str, accepted: Sequence[str], labels: Mapping[str, Mapping[str, float]]) -> bool:
+    """Whether an occupation on the list of someone who does ``accepted`` work is a plausible suggestion: an
+    accepted occupation, one O*NET lists as related to one (the data has that list for 446 occupations), or
+    of the same SOC major group ("I cut hair": barbers, manicurists, childcare workers -- not hand sewers or
+    tree trimmers). A proxy, strict across groups: a childcare worker's "preschool teachers" count against it."""
+    return any(code == a or code in labels.get(a, {}) or code[:2] == a[:2] for a in accepted)
+
+
+def score_activities(
+    runs: Sequence[ActivityRun], titles: Mapping[str, str], labels: Mapping[str, Mapping[str, float]] | None = None
+) -> dict:
     """Top 1 / top 3 over the accepted codes, the share linked to nothing (work sentences) and the share
-    linked to something (sentences naming no work), served and without task centroids."""
+    linked to something (sentences naming no work), served and without task centroids; with ``labels`` (O*NET
+    related occupations) also the share of each work sentence's recommended list that is :func:`plausible`."""
     work = [r for r in runs if r.activity.onet]
     other = [r for r in runs if not r.activity.onet]
 
@@ -337,11 +349,28 @@ def score_activities(runs: Sequence[ActivityRun], titles: Mapping[str, str]) -> 
         if (r.activity.onet and not (r.candidates and r.candidates[0] in r.activity.onet))
         or (not r.activity.onet and r.candidates)
     ]
+    listed = [r for r in work if r.listed]
+    implausible = []
+    if labels is not None and listed:
+        shares = [mean(float(plausible(c, r.activity.onet, labels)) for c in r.listed) for r in listed]
+        served["plausible_listed"] = mean(shares)
+        implausible = [
+            {
+                "id": r.activity.id,
+                "text": r.activity.text,
+                "plausible": round(share, 2),
+                "not_plausible": [titles.get(c, c) for c in r.listed if not plausible(c, r.activity.onet, labels)],
+            }
+            for r, share in sorted(zip(listed, shares), key=lambda x: x[1])
+            if share < 1.0
+        ]
     return {
         "rows": len(runs),
         "work_rows": len(work),
         "other_rows": len(other),
         "served": served,
+        "listed_rows": len(listed),
+        "implausible": implausible,
         "without_task_centroids": scores(lambda r: r.ablated),
         "errors": sum(bool(r.errors) for r in runs),
         "wrong": wrong,
@@ -507,6 +536,7 @@ def collect_activities(activities: Sequence[Activity], timed: Timed) -> list[Act
     """``understand`` on each sentence, then the same linker with its task centroids taken away."""
     import copy
 
+    from retrieval.profile import ProfileError
     from retrieval.understanding.service import get_linker
 
     linker = get_linker()
@@ -519,12 +549,19 @@ def collect_activities(activities: Sequence[Activity], timed: Timed) -> list[Act
         errors: list[str] = []
         found = timed("understand(activity)", lambda: linker.understand(a.text), errors)
         alone = ablated.understand(a.text) if ablated is not None else None
+        listed: list[str] = []
+        if a.onet:  # what the person is shown: the occupation list for the sentence alone
+            try:
+                listed = _ranked({"text": a.text})
+            except ProfileError:
+                pass
         runs.append(
             ActivityRun(
                 a,
                 [o.occupation_id for o in found.occupations] if found else [],
                 [o.occupation_id for o in alone.occupations] if alone is not None else None,
                 errors,
+                listed,
             )
         )
     return runs
@@ -648,7 +685,9 @@ def evaluate(parts: Sequence[str] = PARTS, limit: int | None = None) -> dict:
         if understand is None:
             result["activities"] = {"available": False, "reason": "retrieval.understanding is not built yet"}
         else:
-            result["activities"] = score_activities(collect_activities(spread(load_activities(), limit), timed), titles)
+            result["activities"] = score_activities(
+                collect_activities(spread(load_activities(), limit), timed), titles, labels
+            )
     if "goals" in parts:
         goals = spread(load_goals(), limit)
         families = {g.goal_family: g.soc_prefixes for g in goals}

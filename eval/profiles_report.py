@@ -112,8 +112,11 @@ def render_activities(a: dict) -> str:
         "`eval/data/activities.jsonl`. Top 1 / top 3 of `understand(text).occupations`; *nothing linked* on "
         "the sentences of work, *linked without work* on the others. The second row is the same linker without "
         "the task statements' centroids (served only where the home embeds single tasks, "
-        "`WAYPOINT_OCCUPATION_TASK_ALIGNMENT`).",
-        markdown_table(rows, ["linker", "top1", "top3", "nothing_linked", "linked_without_work"]),
+        "`WAYPOINT_OCCUPATION_TASK_ALIGNMENT`). *Plausible listed*: the share of the occupation list a person "
+        "gets for the sentence alone (`recommend(text)`, top 10) that is an accepted occupation, one O*NET lists "
+        'as related to one, or of its SOC major group ("I cut hair": barbers, manicurists -- not hand sewers; a proxy, '
+        "strict across groups: a childcare worker's preschool teachers count against it).",
+        markdown_table(rows, ["linker", "top1", "top3", "nothing_linked", "linked_without_work", "plausible_listed"]),
     ]
     if a["wrong"]:
         out += [
@@ -129,6 +132,14 @@ def render_activities(a: dict) -> str:
                     for w in a["wrong"]
                 ],
                 ["id", "text", "accepted", "linked"],
+            ),
+        ]
+    if a.get("implausible"):
+        out += [
+            f"### Lists with suggestions that are not plausible ({len(a['implausible'])} of {a['listed_rows']})",
+            markdown_table(
+                [{**w, "not_plausible": "; ".join(w["not_plausible"])} for w in a["implausible"]],
+                ["id", "text", "plausible", "not_plausible"],
             ),
         ]
     return "\n\n".join(out)

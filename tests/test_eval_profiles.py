@@ -253,6 +253,25 @@ def test_score_activities_served_and_ablated():
     assert score_activities([ActivityRun(barber, ["39-5011.00"], None)], {})["without_task_centroids"] is None
 
 
+def test_plausible_listed_counts_accepted_related_and_same_minor_group():
+    """The list a barber gets: barbers' own major group (39) and O*NET's related occupations count; hand
+    sewers do not; sentences with no list (refused) are left out of the mean."""
+    barber = Activity(id="a1", text="I cut hair", onet=["39-5011.00", "39-5012.00"])
+    wirer = Activity(id="a2", text="I wire houses", onet=["47-2111.00"])
+    labels = {"39-5011.00": {"25-1194.00": 2.0}}  # barbers -> career/technical teachers (cosmetology)
+    runs = [
+        ActivityRun(barber, ["39-5011.00"], None, listed=["39-5012.00", "39-5092.00", "25-1194.00", "51-6051.00"]),
+        ActivityRun(wirer, ["47-2111.00"], None, listed=["47-2111.01", "47-4021.00"]),  # 47: same major group
+        ActivityRun(Activity(id="a3", text="I do things", onet=["11-1011.00"]), [], None, listed=[]),
+    ]
+    out = score_activities(runs, {"51-6051.00": "Sewers, Hand"}, labels)
+    assert out["served"]["plausible_listed"] == pytest.approx((3 / 4 + 1.0) / 2) and out["listed_rows"] == 2
+    assert out["implausible"] == [
+        {"id": "a1", "text": "I cut hair", "plausible": 0.75, "not_plausible": ["Sewers, Hand"]}
+    ]
+    assert "plausible_listed" not in score_activities(runs, {})["served"]  # no labels, no list measure
+
+
 def test_report_renders_every_part_and_plots(tmp_path):
     """The markdown names each measure and each failure; both PNGs are written."""
     from eval.profiles import Timed

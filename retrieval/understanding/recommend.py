@@ -41,7 +41,9 @@ from retrieval.understanding.schema import Goal, Understanding
 from retrieval.understanding.service import get_linker
 
 TEXT_WEIGHT = 0.5  # the text match's weight in a blend with uncertain occupation links
+WORK_TEXT_WEIGHT = 0.2  # ... when the links come from sentences of work
 SOURCE_MIN = 0.3  # occupation candidates below this confidence are not the person's
+WORK_SOURCE_MIN, WORK_SOURCE_SHARE = 0.15, 0.7  # ... but from a sentence of work, those near the first are
 GOAL_CENTRALITY = {"field": 1.5, "occupation": 1.0}
 SOMEWHAT_PHYSICAL = 0.3  # with a physical limit, occupations from here to DEMANDING move down the list ...
 SOMEWHAT_PHYSICAL_SHIFT = 15  # ... by up to this many places
@@ -106,7 +108,13 @@ class PersonalRanking:
             return [(resolution.occupation_id, 1.0)] if resolution else []
         if understanding is None:
             return []
-        return [(o.occupation_id, o.confidence) for o in understanding.occupations if o.confidence >= SOURCE_MIN]
+        floor = SOURCE_MIN
+        if understanding.work and understanding.occupations and understanding.occupations[0].confidence < CONFIDENT:
+            # "I cut hair": Barbers 0.34, Hairdressers 0.26 -- a sentence of work read by meaning names its kind
+            # of work through several close occupations; with only the first, the text's own words ("cut")
+            # pulled in hand cutters, sewers and tree trimmers
+            floor = min(SOURCE_MIN, max(WORK_SOURCE_MIN, WORK_SOURCE_SHARE * understanding.occupations[0].confidence))
+        return [(o.occupation_id, o.confidence) for o in understanding.occupations if o.confidence >= floor]
 
     def recommend(self, profile: Profile, k: int) -> list[ScoredOccupation]:
         understanding = self.linker.understand(profile.text) if profile.text else None
@@ -240,7 +248,12 @@ class PersonalRanking:
                 text = cues.blank(profile.text or "", [(sp.start, sp.end) for sp in spans if sp is not None])
                 text_profile = text_profile.model_copy(update={"text": text.strip() or None})
             if text_profile.text or text_profile.skills:
-                weighted.append((self.rec.from_text(text_profile), TEXT_WEIGHT))
+                # a sentence of work was already read by meaning (and by the occupations' tasks) to give the
+                # sources; the same words matched again pull in look-alikes ("I cut hair": hand sewers)
+                weight = (
+                    WORK_TEXT_WEIGHT if sources and understanding is not None and understanding.work else TEXT_WEIGHT
+                )
+                weighted.append((self.rec.from_text(text_profile), weight))
         if not weighted:
             return []
         return weighted[0][0] if len(weighted) == 1 else self.rec.blend(weighted)

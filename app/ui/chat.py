@@ -493,12 +493,19 @@ def _postings_line(items: list[dict], work: str) -> list[str]:
     as if they matched. Where Waypoint cannot tell (``kind_of_work`` null), the list says what it is."""
     if not items:
         return []
-    ours = [i for i in items if i.get("kind_of_work")]
-    if all(i.get("kind_of_work") is None for i in items):
+    known, ours, _rest = _by_kind_of_work(items)
+    if not known:
         return [_extra_line("Job postings people viewed most", items)]
     if not ours:
         return [f"\nJob postings: none in {work} in the catalogue."]
     return [_extra_line(f"Job postings in {work}", ours)]
+
+
+def _by_kind_of_work(items: list[dict]) -> tuple[bool, list[dict], list[dict]]:
+    """(whether the recommender could tell, the postings of the person's kind of work, the others)."""
+    known = any(i.get("kind_of_work") is not None for i in items)
+    ours = [i for i in items if i.get("kind_of_work")]
+    return known, ours, [i for i in items if not i.get("kind_of_work")]
 
 
 def _correct_flag(state: dict, key: str, value: bool | None, held: bool, said: tuple[str, str]) -> list[str]:
@@ -826,15 +833,14 @@ class ChatUI:
         if not items:
             return "I found no job postings that match you in the catalogue."
         work = _work_words(state)
-        ours = [i for i in items if i.get("kind_of_work")]
-        if all(i.get("kind_of_work") is None for i in items):
+        known, ours, rest = _by_kind_of_work(items)
+        if not known:
             sections = [
                 ("Job postings people viewed most (tell me your job title and I'll look for your kind of work):", items)
             ]
         elif not ours:
             sections = [(f"I found no job postings in {work} in the catalogue. The ones people viewed most:", items)]
         else:
-            rest = [i for i in items if not i.get("kind_of_work")]
             sections = [(f"Job postings in {work}:", ours), ("Other postings people viewed:", rest)]
         lines, n = [], 0
         for heading, shown in sections:

@@ -193,3 +193,21 @@ def test_postings_under_the_list_are_the_persons_kind_of_work_or_an_honest_none(
         "\nJob postings people viewed most: Administrative Assistant — Quest LLC, New York"
     ]
     assert _postings_line([], work) == []
+
+
+def test_find_me_jobs_names_the_persons_kind_of_work_then_the_rest(synthetic_settings):
+    """Through the chat on the synthetic catalogue: a nurse's "find me jobs" lists the nursing postings under
+    "Job postings in your kind of work", then the others as what they are, numbered on."""
+    from app.api.services import WaypointService
+    from app.ui.chat import ChatUI
+    from tests.test_ui_understanding import Chat
+
+    chat = Chat(ChatUI(WaypointService(synthetic_settings.model_copy(update={"llm_backend": "deterministic"}))))
+    chat.say("I am a registered nurse")
+    reply = chat.say("Can you find me some job postings?")
+    lines = reply.splitlines()
+    assert lines[0] == "Job postings in your kind of work:", reply
+    other = lines.index("Other postings people viewed:")
+    ours, rest = lines[1:other], lines[other + 1 :]
+    assert any("Registered Nurse - Med Surg" in x for x in ours) and not any("Python Developer" in x for x in ours)
+    assert [x.split(".")[0] for x in ours + rest] == [str(n) for n in range(1, len(ours) + len(rest) + 1)]

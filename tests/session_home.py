@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,77 +50,24 @@ def ensure_base(base: Path, data: Path = DATA, *, catalogue: bool = True, quiet:
     ``ingest``, ``build`` and the conversion check their own fingerprints, manifests and files, so on a current
     base this takes about two seconds, and a base left by an earlier run (``var/test-home``) is brought up to
     date by the same rules as a server's home: a builder whose version changed rebuilds its component."""
-    from app.build import build, components
+    from app.build import build
     from app.llm.model_files import ensure_smollm2
-    from retrieval.artifacts import build_components
     from retrieval.catalogue.ingest import ingest
-    from retrieval.indexing import catalogue_fingerprint
+    from retrieval.settings import Settings
 
     base.mkdir(parents=True, exist_ok=True)
-    settings = _base_settings(base, data)
+    flags = {k.removeprefix("WAYPOINT_").lower(): v == "true" for k, v in session_flags().items()}
+    settings = Settings(home=base, data=str(data), llm_model_path="", llm_adapter="", **flags)
     # The LLM first and under its own lock (ensure_smollm2's): a process that needs only the model does not
     # wait for the catalogue's ~5 minutes of build.
     with _environment(base, data):
         ensure_smollm2(settings)
     if not catalogue:
         return base
-    say = (lambda _line: None) if quiet else print
     with FileLock(str(base) + ".lock"), _environment(base, data):
         ingest(str(data), settings, show_progress=not quiet)
-        # The course index (~2 min of embedding on one core) is built by a second process beside the other
-        # builders: the test workers that need this home wait for all of it, and while they wait one core
-        # would otherwise be idle. The last build() finds its file and records it in the manifest.
-        courses = _course_index_process(base, data) if _stale(settings, "courses") else None
-        try:
-            build_components(
-                settings,
-                [c for c in components() if c.name != "courses"],
-                catalogue_fingerprint(settings),
-                include_optional=False,
-                show_progress=not quiet,
-                say=say,
-            )
-        finally:
-            if courses is not None and courses.wait() != 0:
-                say(f"the course index process exited {courses.returncode}; the build makes it itself")
-        build(settings, include_optional=False, show_progress=not quiet, say=say)
+        build(settings, include_optional=False, show_progress=not quiet, say=(lambda _line: None) if quiet else print)
     return base
-
-
-def _stale(settings, name: str) -> bool:
-    """Whether ``waypoint build`` would (re)build the component ``name`` on this home."""
-    from app.build import components
-    from retrieval.artifacts import problem, read_manifest
-    from retrieval.indexing import catalogue_fingerprint
-
-    component = next(c for c in components() if c.name == name)
-    manifest = read_manifest(settings.home)
-    current = manifest.components.get(name) if manifest else None
-    return problem(component, current, settings, catalogue_fingerprint(settings)) is not None
-
-
-def _course_index_process(base: Path, data: Path) -> subprocess.Popen:
-    """``python -m tests.session_home --course-index BASE DATA`` in the background (same environment)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.session_home", "--course-index", str(base), str(data)],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=dict(os.environ),
-    )
-
-
-def _build_course_index(base: Path, data: Path) -> None:
-    from retrieval.courses.index import build_index
-
-    with _environment(base, data):
-        build_index(_base_settings(base, data))
-
-
-def _base_settings(base: Path, data: Path):
-    """The settings the base is built with: the session flags, the base model (no adapter)."""
-    from retrieval.settings import Settings
-
-    flags = {k.removeprefix("WAYPOINT_").lower(): v == "true" for k, v in session_flags().items()}
-    return Settings(home=base, data=str(data), llm_model_path="", llm_adapter="", **flags)
 
 
 @contextmanager
@@ -163,10 +109,6 @@ def main(argv: list[str] | None = None) -> int:
     from retrieval.settings import apply_process_environment
 
     args = sys.argv[1:] if argv is None else argv
-    if len(args) == 3 and args[0] == "--course-index":  # ensure_base's second process
-        apply_process_environment()
-        _build_course_index(Path(args[1]), Path(args[2]))
-        return 0
     if len(args) != 1:
         print("usage: python -m tests.session_home DIR", file=sys.stderr)
         return 2

@@ -120,3 +120,12 @@ def test_a_confident_text_link_gives_the_code_querys_list(settings):
 def test_unusable_text_is_refused_not_guessed(settings, text):
     with pytest.raises(ProfileError):
         recommend([Profile(text=text)], Kind.occupation, 5)
+
+
+def test_work_described_without_a_title_lists_the_work_itself_first(settings):
+    """ "I cut hair" links Barbers and Hairdressers, both unsure; the list led with Shampooers, Tailors and Hand
+    Sewers (each linked occupation's list holds every occupation but its own, and the words "cut hair" matched
+    cutters and trimmers). The occupations the person may hold come first, and look-alikes stay below them."""
+    ids = [i.id for i in recommend([Profile(text="I cut hair")], Kind.occupation, 10)[0].items]
+    assert set(ids[:2]) == {"39-5011.00", "39-5012.00"}, ids
+    assert "51-9031.00" not in ids[:5], ids  # Cutters and Trimmers, Hand

@@ -337,8 +337,8 @@ def write(report: dict) -> None:
         relevance = f"""
 ## Relevant postings first for a clearly understood person
 
-A person is clearly understood when an occupation is linked at least 0.75 surely (or 0.6 with no rival
-of another SOC minor group at 0.5), or a goal is understood: {report["clearly_understood"]} of the
+A person is clearly understood when an occupation is linked at least 0.75 surely (or 0.6, alone or with the
+other links of its SOC minor group, with no rival of another minor group at 0.5), or a goal is understood: {report["clearly_understood"]} of the
 {report["applicants"]} applicants. A posting is relevant when its linked occupation (linked at least 0.3
 surely) is in the SOC minor group of their occupation or goal occupations, under a goal's SOC prefix, or
 within cosine 0.8 of one; the 60 most viewed relevant postings are always among the candidates.

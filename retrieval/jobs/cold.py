@@ -332,7 +332,10 @@ def understood_targets(q: ColdQuery) -> tuple[list[str], list[str]] | None:
     if not held and q.occupations:
         top, c = max(q.occupations, key=lambda x: x[1])
         rival = max((c2 for o, c2 in q.occupations if o[:4] != top[:4]), default=0.0)
-        if c >= CLEAR_OCCUPATION and rival < CLEAR_RIVAL:
+        # the kind of work can be clear when the occupation is not: "I cut hair" is Barbers 0.34, Hairdressers
+        # 0.26, Shampooers 0.18 -- all SOC 39-5, nothing else near
+        kind = sum(c2 for o, c2 in q.occupations if o[:4] == top[:4])
+        if max(c, kind) >= CLEAR_OCCUPATION and rival < CLEAR_RIVAL:
             held = [top]
     wanted = [o for o, _c in q.goals]
     if not held and not wanted and not q.goal_prefixes:

@@ -23,6 +23,10 @@ def test_a_vague_understanding_has_no_target():
     assert understood_targets(ColdQuery(occupations=[(NURSE, 0.4), (MANAGER, 0.35)])) is None
     # clear enough when no other kind of work comes near ("Python developer, Django, SQL, AWS": 0.69 vs 0.06)
     assert understood_targets(ColdQuery(occupations=[(NURSE, 0.65), ("29-1141.01", 0.6)])) == ([NURSE], [])
+    # "I cut hair": no occupation is sure, the kind of work is (Barbers, Hairdressers, Shampooers: all SOC 39-5)
+    hair = [("39-5011.00", 0.34), ("39-5012.00", 0.26), ("39-5093.00", 0.18)]
+    assert understood_targets(ColdQuery(occupations=hair)) == (["39-5011.00"], [])
+    assert understood_targets(ColdQuery(occupations=[hair[0], ("39-5012.00", 0.2)])) is None  # 0.6 together needed
 
 
 def _rows(n: int, relevant: set[int], understood: bool) -> np.ndarray:

@@ -481,6 +481,19 @@ def _extra_line(heading: str, items: list[dict]) -> str:
     return f"\n{heading}: " + "; ".join(shown(i) for i in items)
 
 
+def _gaps_heading(title: str, gaps: list[dict]) -> str:
+    """The first line of the answer to "what courses should I take?". When every gap is a software tool the
+    target's workers use (O*NET technology, ids ``tech:``), it says so: a laid-off CNC operator read "these are
+    the skills to build first" over a single line, QuickBooks for "Inventory control software", toward
+    woodworking machine setting -- work whose skills they already have."""
+    if gaps and all(g["id"].startswith("tech:") and not g.get("deeper") for g in gaps):
+        return (
+            f"You already have the skills **{title}** asks for, as far as I can check; the gaps are software its "
+            "workers use, and the courses that teach it:"
+        )
+    return f"To move toward **{title}**, these are the skills to build first, and the courses that teach them:"
+
+
 def _work_words(state: dict) -> str:
     """What "their kind of work" is called in the chat: the goal's when they said one (the postings are ranked
     by it), else their own."""
@@ -794,10 +807,7 @@ class ChatUI:
                 f"For **{target['title']}** your profile already shows every skill I can check, so there is no "
                 "gap a course would close."
             )
-        lines = [
-            f"To move toward **{target['title']}**, these are the skills to build first, and the courses "
-            "that teach them:"
-        ]
+        lines = [_gaps_heading(target["title"], gaps)]
         for gap in gaps:
             courses = [c["title"] for c in gap.get("courses") or []]
             lines.append(

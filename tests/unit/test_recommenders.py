@@ -211,3 +211,18 @@ def test_find_me_jobs_names_the_persons_kind_of_work_then_the_rest(synthetic_set
     ours, rest = lines[1:other], lines[other + 1 :]
     assert any("Registered Nurse - Med Surg" in x for x in ours) and not any("Python Developer" in x for x in ours)
     assert [x.split(".")[0] for x in ours + rest] == [str(n) for n in range(1, len(ours) + len(rest) + 1)]
+
+
+def test_course_answer_says_when_the_only_gaps_are_software_tools():
+    """A CNC operator's gap to woodworking machine setting is one software tool; "skills to build first" over
+    it read as if they lacked the trade."""
+    from app.ui.chat import _gaps_heading
+
+    tools = [{"id": "tech:inventory-control-software", "label": "Inventory control software"}]
+    assert _gaps_heading("Woodworking Machine Setters", tools).startswith(
+        "You already have the skills **Woodworking Machine Setters** asks for"
+    )
+    skills = [*tools, {"id": "onet:2.A.1.a", "label": "Reading Comprehension"}]
+    assert _gaps_heading("Machinists", skills).startswith("To move toward **Machinists**, these are the skills")
+    deeper = [{**tools[0], "deeper": True}]
+    assert _gaps_heading("Machinists", deeper).startswith("To move toward")

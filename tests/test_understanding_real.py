@@ -27,6 +27,10 @@ def understand(settings):
         ("EMT certified, 3 years on an ambulance crew", "29-2042.00", "EMT"),
         ("Licensed practical nurse (LPN) at a care home", "29-2061.00", None),
         ("Former paralegal, now a stay-at-home mum", "23-2011.00", "paralegal"),
+        # posting titles too: by meaning alone these read as Jewelers, Hairdressers and Lawyers ("advocate")
+        ("Macy's Seasonal Retail Sales Fine Jewelry, Part Time", "41-2031.00", "Retail Sales"),
+        ("Seasonal Wedding Sales Stylist", "41-2031.00", "Sales Stylist"),
+        ("Part Time Retail Sales Advocate Cricket Wireless", "41-2031.00", "Retail Sales"),
     ],
 )
 def test_colloquial_titles_abbreviations_and_british_spellings_are_linked(understand, text, code, words):

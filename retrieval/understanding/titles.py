@@ -108,6 +108,11 @@ COLLOQUIAL: dict[str, tuple[str, ...]] = {
     "advocate": ("23-1011.00",), "telemarketer": ("41-9041.00",), "cold caller": ("41-9041.00",),
     "data entry clerk": ("43-9021.00",), "data entry operator": ("43-9021.00",),
     "reporter": ("27-3023.00",), "writer": ("27-3043.00",), "copywriter": ("27-3043.00",),
+    # retail selling as postings and people name it; by meaning alone "Retail Sales Fine Jewelry" read as
+    # Jewelers, "Wedding Sales Stylist" as Hairdressers, "Retail Sales Advocate" as Lawyers ("advocate" above)
+    "retail sales": ("41-2031.00",), "sales advocate": ("41-2031.00",), "sales stylist": ("41-2031.00",),
+    "beauty advisor": ("41-2031.00",), "beauty adviser": ("41-2031.00",), "cosmetics sales": ("41-2031.00",),
+    "cosmetic sales": ("41-2031.00",),
 }
 
 

@@ -47,12 +47,12 @@ def test_relevant_postings_go_first_for_a_clearly_understood_person():
     assert list(order[3:6]) == [0, 1, 2]  # then the list as before, most popular first
 
 
-def test_at_most_the_quota_is_lifted_and_too_few_relevant_lift_nothing():
+def test_at_most_the_quota_is_lifted_and_a_single_relevant_posting_too():
     many = set(range(10, 10 + RELEVANT_FIRST + 5))
     order = np.argsort(-hand_blend(_rows(40, many, understood=True)), kind="stable")
     assert set(order[:RELEVANT_FIRST]) <= many and order[RELEVANT_FIRST] == 0
-    few = _rows(30, {28}, understood=True)  # one relevant posting is not a list of them
-    assert list(np.argsort(-hand_blend(few), kind="stable")[:3]) == [0, 1, 2]
+    one = _rows(30, {28}, understood=True)  # the catalogue's only hairdresser posting, for a barber
+    assert list(np.argsort(-hand_blend(one), kind="stable")[:3]) == [28, 0, 1]
 
 
 def test_a_vague_person_keeps_the_popularity_led_list():

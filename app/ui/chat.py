@@ -855,6 +855,8 @@ class ChatUI:
         lines, n = [], 0
         for heading, shown in sections:
             if shown:
+                # a blank line ends the list above: Markdown reads a line right after an item as part of it
+                lines += [""] if lines else []
                 lines.append(heading)
                 lines += [f"{n + m}. {item['title']}" for m, item in enumerate(shown, 1)]
                 n += len(shown)

@@ -208,7 +208,8 @@ def test_find_me_jobs_names_the_persons_kind_of_work_then_the_rest(synthetic_set
     lines = reply.splitlines()
     assert lines[0] == "Job postings in your kind of work:", reply
     other = lines.index("Other postings people viewed:")
-    ours, rest = lines[1:other], lines[other + 1 :]
+    assert lines[other - 1] == "", reply  # else Markdown reads the heading as part of the list item above
+    ours, rest = lines[1 : other - 1], lines[other + 1 :]
     assert any("Registered Nurse - Med Surg" in x for x in ours) and not any("Python Developer" in x for x in ours)
     assert [x.split(".")[0] for x in ours + rest] == [str(n) for n in range(1, len(ours) + len(rest) + 1)]
 

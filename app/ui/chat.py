@@ -852,7 +852,8 @@ class ChatUI:
             sections = [(f"I found no job postings in {work} in the catalogue. The ones people viewed most:", items)]
         else:
             sections = [(f"Job postings in {work}:", ours), ("Other postings people viewed:", rest)]
-        lines, n = [], 0
+        lines: list[str] = []
+        n = 0
         for heading, shown in sections:
             if shown:
                 # a blank line ends the list above: Markdown reads a line right after an item as part of it

@@ -352,16 +352,17 @@ def score_activities(
     listed = [r for r in work if r.listed]
     implausible = []
     if labels is not None and listed:
-        shares = [mean(float(plausible(c, r.activity.onet, labels)) for c in r.listed) for r in listed]
+        flags = [[plausible(c, r.activity.onet, labels) for c in r.listed] for r in listed]
+        shares = [mean(float(f) for f in row) for row in flags]
         served["plausible_listed"] = mean(shares)
         implausible = [
             {
                 "id": r.activity.id,
                 "text": r.activity.text,
                 "plausible": round(share, 2),
-                "not_plausible": [titles.get(c, c) for c in r.listed if not plausible(c, r.activity.onet, labels)],
+                "not_plausible": [titles.get(c, c) for c, ok in zip(r.listed, row) if not ok],
             }
-            for r, share in sorted(zip(listed, shares), key=lambda x: x[1])
+            for r, row, share in sorted(zip(listed, flags, shares), key=lambda x: x[2])
             if share < 1.0
         ]
     return {

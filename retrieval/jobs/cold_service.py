@@ -30,7 +30,6 @@ from retrieval.jobs.cold import (
     query_from_understanding,
     rank,
     static_features,
-    understood_targets,
     with_popularity,
 )
 from retrieval.jobs.cold_train import applicant_rows, make_index, row_place
@@ -103,9 +102,14 @@ class ColdStart:
                 pass
         return q
 
-    def rank(self, q: ColdQuery, k: int, exclude: set[str]) -> list[tuple[int, float]]:
-        """Top-``k`` postings that fit the person, best first."""
+    def rank(self, q: ColdQuery, k: int, exclude: set[str]) -> tuple[list[tuple[int, float]], np.ndarray | None]:
+        """Top-``k`` postings that fit the person, best first, and which postings are the person's kind of work
+        (their occupation's or their goal's: the features' ``relevant``); None for the second when Waypoint did
+        not understand them clearly enough to say (:func:`understood_targets`). Why the marks: a list of the
+        most viewed postings is all the log can offer a barber, and it must not be shown as "postings that
+        match you"."""
         F = with_popularity(static_features(self.index, q, self.content.encode), q, self.pop)
+        marks = F[:, _C["relevant"]] > 0 if len(F) and F[0, _C["understood"]] > 0 else None
         ranked = rank(F, self.available, self.ranker, 4 * k, self.log.job_ids, exclude, self.blend)
         if q.avoid_physical:
             # their own occupation is beyond the limit by their own account ("a cashier who can't stand for long")
@@ -113,15 +117,7 @@ class ColdStart:
             theirs = np.isin(self.index.link_idx[:, 0], own)
             demand = self._posting_demand()
             ranked = [(i, s) for i, s in ranked if demand[i] < DEMANDING and not theirs[i]]
-        return [(i, s) for i, s in ranked if F[i, _C["fits"]] > 0][:k]
-
-    def kind_of_work(self, q: ColdQuery) -> np.ndarray | None:
-        """(n_postings,) bool: which postings are the person's kind of work (their occupation's or their
-        goal's, :meth:`ColdIndex.relevant`); None when Waypoint did not understand them clearly enough to say
-        (:func:`understood_targets`). Why: a list of the most viewed postings is all the log can offer a
-        barber, and it must not be shown as "postings that match you"."""
-        targets = understood_targets(q)
-        return None if targets is None else self.index.relevant(*targets) > 0
+        return [(i, s) for i, s in ranked if F[i, _C["fits"]] > 0][:k], marks
 
     def _posting_demand(self) -> np.ndarray:
         """(n_postings,) how physically demanding each posting is: the most demanding of its linked occupations

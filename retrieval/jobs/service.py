@@ -251,9 +251,9 @@ class JobRecommender:
                             )
                         }
                     )
-                cq = cold.query(person, self._occupation_titles.get(profile.occupation or ""))
-                ranked = cold.rank(cq, fetch, exclude)
-                marks = cold.kind_of_work(cq)
+                ranked, marks = cold.rank(
+                    cold.query(person, self._occupation_titles.get(profile.occupation or "")), fetch, exclude
+                )
             else:
                 ranked = self._cold(q, fetch, exclude)
         viewed = {v.job_id for v in history}

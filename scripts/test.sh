@@ -10,9 +10,10 @@
 #      converted SmolLM2) builds in the background, on one core, while the browser and PostgreSQL install
 #      and the unit tier runs on the other;
 #   3. the integration and e2e tiers start on two workers as soon as the unit tier ends (`-n 2 --dist
-#      loadfile`: a module's tests stay on one worker, so a module's server starts once), the modules that
-#      do not need the real-data home first (the vLLM server, the wheel install, the trl runs), so the
-#      build's last minutes are not spent waiting; each worker runs one thread (two OpenMP threads per
+#      loadfile`: a module's tests stay on one worker, so a module's server starts once) in the order of
+#      tests/module_order.py (`--no-loadscope-reorder` keeps it): one worker runs the modules that do not
+#      need the real-data home (the wheel install, the fast decoder) while the build finishes on the other
+#      core, then the longest modules first; each worker runs one thread (two OpenMP threads per
 #      process on two busy cores spin against each other: retrieval/threads.py) on its own view of the
 #      built home.
 # WAYPOINT_TEST_HOME (default var/test-home) is where that home is built; a later `make test` reuses it
@@ -59,7 +60,7 @@ WAYPOINT_COMPUTE_THREADS=1 WAYPOINT_TEST_THREADS=1 run_pytest -q -m unit --durat
 # test that will not come back: after LIMIT_S the run is interrupted (pytest prints what failed so far)
 # instead of hanging until CI's own limit.
 parallel=()
-[ "$WORKERS" -gt 1 ] && parallel=(-n "$WORKERS" --dist loadfile)
+[ "$WORKERS" -gt 1 ] && parallel=(-n "$WORKERS" --dist loadfile --no-loadscope-reorder)
 LIMIT_S="${TEST_LIMIT_S:-3600}"
 WAYPOINT_COMPUTE_THREADS=1 WAYPOINT_TEST_THREADS=1 \
     run_pytest -q -m "not unit" "${parallel[@]}" --durations=25 || rc=$?

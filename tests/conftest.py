@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.settings import apply_process_environment
+from tests.module_order import sort_items
 
 apply_process_environment()  # before any test module imports a model library (the entry point's job)
 
@@ -86,11 +87,10 @@ def pytest_collection_modifyitems(config, items) -> None:
         item.stash[TIER] = tier
         if item.get_closest_marker(tier) is None:
             item.add_marker(getattr(pytest.mark, tier))
-    # Modules that never touch the real catalogue's home run first (the order within a module is kept):
-    # `make test` builds that home in the background (scripts/test.sh), and on two workers the vLLM server,
-    # the wheel install and the trl runs use the minutes the build takes instead of waiting for it.
+    # The order the two xdist workers take the modules in (tests/module_order.py says why): one worker runs
+    # the modules that never touch the real catalogue's home while `make test` builds it in the background.
     needs_home = {item.path for item in items if "waypoint_home" in getattr(item, "fixturenames", ())}
-    items.sort(key=lambda item: item.path in needs_home)
+    sort_items(items, lambda item: item.path, needs_home)
 
 
 def _clear_process_caches() -> None:

@@ -133,3 +133,17 @@ def test_work_described_without_a_title_lists_the_work_itself_first(settings):
     ids = [i.id for i in recommend([Profile(text="I cut hair")], Kind.occupation, 10)[0].items]
     assert set(ids[:2]) == {"39-5011.00", "39-5012.00"}, ids
     assert "51-9031.00" not in ids[:5], ids  # Cutters and Trimmers, Hand
+
+
+def test_a_soldier_leaving_the_army_is_shown_civilian_work(settings, understand):
+    """Walked in the browser: "8 years Army infantry, getting out next year, no degree. What civilian jobs could I
+    do?" got "I could not tell what you do" ("infantry" is a word of the catalogue's prose, dropped as a one-word
+    title without "I'm"), and once linked, the list was Infantry Officers, Special Forces, Artillery Crew Members."""
+    text = "8 years Army infantry, getting out next year, no degree. What civilian jobs could I do?"
+    u = understand(text)
+    assert u.occupation.occupation_id == "55-3016.00" and u.occupation.span.text.lower() == "infantry"
+    ids = [i.id for i in recommend([Profile(text=text)], Kind.occupation, 10)[0].items]
+    assert len(ids) == 10 and not any(i.startswith("55-") for i in ids), ids
+    # a military goal is still answered
+    goal = recommend([Profile(text="8 years Army infantry, I want to become an infantry officer")], Kind.occupation, 5)
+    assert goal[0].items[0].id == "55-1016.00"

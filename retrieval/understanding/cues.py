@@ -245,7 +245,12 @@ _SELF = re.compile(
     r"\b(?:i\s+am|i'?m|im|i\s+work(?:ed)?\s+as|i\s+work\s+in|working\s+as|work\s+as|i'?ve\s+been|i\s+have\s+been|"
     r"i\s+was|currently|employed\s+as|job\s+as|role\s+as|position\s+as|career\s+as|years?\s+as|"
     r"by\s+trade|my\s+job\s+is|my\s+title\s+is|title:|current\s+role:?|occupation:?|profession:?|i\s+do|"
-    r"i\s+teach|i\s+taught)\b",
+    r"i\s+teach|i\s+taught)\b"
+    # "8 years Army infantry", "12 yrs ICU nurse": a length of service right before what they did; not "3 years
+    # ago", "5 years old", "2 years of experience", "10 years in retail" (no title follows), "years as" (above)
+    r"|\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)\+?\s*"
+    r"(?:years?|yrs?)\s+(?!(?:ago|old|later|left|from|before|since|now|back|of|in|at|on|as|for|to|and|or|but|"
+    r"with|experience|exp|ahead|away|until|till)\b)(?=[a-z])",
     re.I,
 )
 _PAST = re.compile(

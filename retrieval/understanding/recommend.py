@@ -19,6 +19,10 @@
   shown work within the preparation they have: occupations whose O*NET job zone is above their own
   occupation's, and above :data:`SCHOOLING_FLOOR` (vocational training, not a degree) in any case, are left
   out, except the one they asked for by name.
+* A person whose occupation is military (SOC major group 55: "8 years Army infantry, getting out next year") is
+  shown civilian work: the occupations nearest a military one are other military occupations (Infantry
+  Officers, Special Forces, ...), which are not a move anyone makes through a career service -- unless the goal
+  names one.
 * Text that says nothing Waypoint can use (empty, not English, nonsense, no occupation and no skill)
   is refused with a message for the person, never answered with a guess.
 """
@@ -52,6 +56,7 @@ LIGHTER_ALIKE = 150  # with a physical limit, the occupations this near the pers
 # experience; at most an associate's) is within anyone's reach; zones 4 and 5 (a bachelor's, graduate school)
 # only up to the person's own occupation's zone: a lawyer who will not study again keeps lawyers' work.
 SCHOOLING_FLOOR = 3
+MILITARY = "55-"  # SOC major group 55, Military Specific Occupations
 
 
 def recommend_occupations(
@@ -135,6 +140,9 @@ class PersonalRanking:
             # a skill to learn ("learn Python") steers courses and skills, not the occupation list
             exclude -= set(goal.occupation_ids)  # "I'm a nurse and want to stay a nurse": asked for
             base = self._transition_list(profile, goal, sources, base)
+        if sources and sources[0][0].startswith(MILITARY):
+            asked = set(goal.occupation_ids) if goal is not None else set()
+            base = [i for i in base if not i.id.startswith(MILITARY) or i.id in asked]
         if profile.physical_limit(understanding is not None and understanding.physical_limit):
             # "my back is done": physically demanding work is left out, unless it is what they asked for
             asked = set(goal.occupation_ids) if goal is not None else set()

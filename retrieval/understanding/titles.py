@@ -91,6 +91,9 @@ COLLOQUIAL: dict[str, tuple[str, ...]] = {
     "customer service rep": ("43-4051.00",), "csr": ("43-4051.00",),
     "construction worker": ("47-2061.00",), "laborer": ("47-2061.00",), "carpenter": ("47-2031.00",),
     "electrician": ("47-2111.00",), "soldier": ("55-3016.00",), "veteran": ("55-3016.00",),
+    # "8 years Army infantry": the primary title, but also a word of the catalogue's prose (Infantry Officers'
+    # description), which a one-word title without "I'm" is dropped as
+    "infantry": ("55-3016.00",), "infantryman": ("55-3016.00",),
     "machinist": ("51-4041.00",), "factory worker": ("51-2092.00",), "assembly line worker": ("51-2092.00",),
     "pilot": ("53-2011.00",), "flight attendant": ("53-2031.00",), "real estate agent": ("41-9022.00",),
     "realtor": ("41-9022.00",), "estate agent": ("41-9022.00",), "journalist": ("27-3023.00",),

@@ -306,3 +306,15 @@ def test_an_implied_title_adds_nothing_where_the_title_itself_is_typed(linker):
     top = linker.understand("I drive an 18-wheeler, mostly long haul").occupations[0]
     assert top.title == "Heavy and Tractor-Trailer Truck Drivers" and top.span is not None
     assert top.span.text == "18-wheeler"
+
+
+@pytest.mark.parametrize("text", ["8 years Army infantry", "12 yrs ICU nurse", "Three years paralegal at a law firm"])
+def test_a_length_of_service_before_a_title_is_said_about_oneself(text):
+    assert cues.self_cue_clauses(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["3 years ago we moved to Ohio", "My son is 5 years old", "2 years of experience", "10 years in retail"]
+)
+def test_years_before_anything_but_a_title_are_not_a_self_cue(text):
+    assert cues.self_cue_clauses(text) == []

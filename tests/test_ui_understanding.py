@@ -221,3 +221,16 @@ def test_asking_for_courses_or_postings_answers_with_that_list(ui):
     # ranked by the goal: health-administration postings first, named as such (not "postings that match you")
     assert reply.startswith("Job postings in the work you want:"), reply
     assert len([x for x in reply.splitlines() if x[:1].isdigit()]) >= 3
+
+
+@pytest.mark.slow
+def test_an_occupation_goal_comes_first_and_the_rest_of_the_list_says_what_it_is(ui):
+    """A forklift driver who wants to become an electrician read "Occupations toward “electrician” you could move
+    into: Electricians, Operating Engineers, Pile Driver Operators, ...": only the first is toward the goal."""
+    chat = Chat(ui)
+    reply = chat.say("I drive a forklift in a warehouse and I want to become an electrician. How do I get there?")
+    assert "Toward “electrician” from Industrial Truck and Tractor Operators:" in reply, reply
+    assert chat.recs[0] == "47-2111.00", chat.recs
+    first, others = reply.index("1. Electricians"), reply.index("Other occupations close to your work:")
+    assert first < others < reply.index("**2. "), reply
+    assert reply.count("Other occupations") == 1

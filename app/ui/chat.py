@@ -335,7 +335,14 @@ def _from(quote: str | None, by_person: bool = False, note: str = "set by you") 
 
 
 def _goal_belief(goal: Goal, quote: str | None, by_person: bool = False) -> dict:
-    return {"text": goal.text, "kind": goal.kind, "field": goal.field, "quote": quote, "by_person": by_person}
+    return {
+        "text": goal.text,
+        "kind": goal.kind,
+        "field": goal.field,
+        "occupations": list(goal.occupation_ids) if goal.kind == "occupation" else [],
+        "quote": quote,
+        "by_person": by_person,
+    }
 
 
 def render_beliefs(state: dict) -> str:
@@ -583,13 +590,28 @@ def _list_heading(state: dict) -> str:
     return heading
 
 
+def _goal_occupations(state: dict) -> set[str]:
+    """The occupations an occupation goal names ("I want to become an electrician": Electricians); empty for a
+    field goal, which the whole transition list is inside."""
+    goal = state["beliefs"].get("goal")
+    return set(goal.get("occupations") or []) if state["profile"].get("goal") and goal else set()
+
+
+def _others_heading(state: dict) -> str:
+    """Where the occupations after the goal's own begin: they are the person's ordinary list, not steps toward
+    the goal. A walk through the UI read "Occupations toward “electrician” you could move into: Electricians,
+    Operating Engineers, Pile Driver Operators, ..." for a forklift driver who asked how to become one."""
+    p = state["profile"]
+    return "\nOther occupations close to your work:" if p.get("occupation") else "\nOther occupations that fit you:"
+
+
 def _list_kind(state: dict) -> str:
     p, goal = state["profile"], state["beliefs"].get("goal")
     source = f" from {p['occupation']}" if p.get("occupation_id") else ""
     if p.get("goal") and goal and goal["kind"] == "field":
         return f"Occupations in {goal['field'] or goal['text']} you could move into{source}:"
     if p.get("goal") and goal and goal["kind"] == "occupation":
-        return f"Occupations toward “{goal['text']}” you could move into{source}:"
+        return f"Toward “{goal['text']}”{source}:"
     if p.get("goal") and goal:
         return f"Here are occupations that fit you (your goal, {goal['text']}, shapes the skills and courses):"
     if not p.get("occupation"):
@@ -669,7 +691,10 @@ class ChatUI:
         if not state["recs"]:
             return ["I couldn't find occupations for that yet — tell me more about what you do."]
         lines.append(_list_heading(state))
+        goal_ids = _goal_occupations(state)
         for n, rec in enumerate(state["recs"]):
+            if n and rec["id"] not in goal_ids and state["recs"][n - 1]["id"] in goal_ids:
+                lines.append(_others_heading(state))
             if n < self.eager:
                 e = self._explain(state, rec["id"], n, "ui_chat")
                 lines.append(_short(e, n + 1))

@@ -96,7 +96,11 @@ STEP_HIGHLIGHT_INFERRED = [
 
 
 def join_labels(labels: list[str]) -> str:
-    labels = [label for label in labels if label]
+    first: dict[str, str] = {}
+    for label in labels:
+        if label:
+            first.setdefault(label.lower(), label)  # each label once, where it first comes
+    labels = list(first.values())
     if len(labels) <= 1:
         return "".join(labels)
     return ", ".join(labels[:-1]) + " and " + labels[-1]
@@ -104,6 +108,15 @@ def join_labels(labels: list[str]) -> str:
 
 def seed_for(evidence: Evidence, variant: str | None) -> int:
     return int(stable_hash({"evidence": evidence.key, "variant": variant or "default"}, 8), 16)
+
+
+def _distinct(skills: list[EvidenceSkill]) -> list[EvidenceSkill]:
+    """One skill per label: O*NET rates Mathematics both as a skill and as a knowledge area, and a teller's
+    summary read "Economics and Accounting, Mathematics and Mathematics" (seen in the browser)."""
+    first: dict[str, EvidenceSkill] = {}
+    for skill in skills:
+        first.setdefault(skill.label.lower(), skill)
+    return list(first.values())
 
 
 def _by_importance(skills: list[EvidenceSkill]) -> list[EvidenceSkill]:
@@ -137,8 +150,8 @@ def summary_options(evidence: Evidence) -> list[str]:
     nothing); the grammar's summary menu when ``WAYPOINT_EXPLAIN_GRAMMAR=closed``. The skills named
     as the person's are the top stated ones; inferred ones are named as likely only when nothing is
     stated (see the module docstring)."""
-    stated = _by_importance(evidence.stated())[:3]
-    inferred = _by_importance(evidence.inferred())[:3]
+    stated = _distinct(_by_importance(evidence.stated()))[:3]
+    inferred = _distinct(_by_importance(evidence.inferred()))[:3]
     gaps = evidence.missing[:1]
     fields = dict(
         title=evidence.item.title,

@@ -147,6 +147,15 @@ def clean_title(title: str) -> str:
     return _CODE.sub("", title or "").strip()
 
 
+#: O*NET titles that name a group, not its members: "your work as an infantry" was read in the browser.
+GROUP_MEMBERS = {
+    "infantry": "an infantry soldier",
+    "special forces": "a special forces soldier",
+    "clergy": "a member of the clergy",
+    "transit and railroad police": "a transit or railroad police officer",
+}
+
+
 def role_phrase(title: str) -> str | None:
     """ "Firefighters" → "a firefighter"; "First-Line Supervisors of Retail Sales Workers" → "a first-line
     supervisor of retail sales workers". None for a title that does not make one person
@@ -155,6 +164,8 @@ def role_phrase(title: str) -> str | None:
     title = clean_title(title)
     if not title or "," in title or "/" in title or "(" in title:
         return None
+    if title.lower() in GROUP_MEMBERS:
+        return GROUP_MEMBERS[title.lower()]
     words = title.split()
     head = next((i - 1 for i, w in enumerate(words) if w.lower() in ("of", "for", "in") and i > 0), len(words) - 1)
     plural = {head} | {i - 1 for i, w in enumerate(words) if w == "and" and 0 < i <= head}  # "Accountants and Auditors"

@@ -145,6 +145,8 @@ def firefighter(stated_word: bool = True, coverage: float = 0.3) -> Evidence:
         ("Actuaries", "an actuary"),
         ("Physicians, All Other", None),
         ("", None),
+        ("Infantry", "an infantry soldier"),  # a group, not its members: "your work as an infantry" was shown
+        ("Special Forces", "a special forces soldier"),
     ],
 )
 def test_role_phrase_makes_one_person_of_a_plural_title(title, phrase):
@@ -190,6 +192,16 @@ def test_stated_skills_are_the_ones_named_as_yours():
         "Microsoft Excel",
         "Microsoft Outlook",
     ]
+
+
+def test_a_label_two_requirements_share_is_named_once():
+    """O*NET rates Mathematics as a skill and as a knowledge area: a teller read "Economics and Accounting,
+    Mathematics and Mathematics"."""
+    evidence = firefighter(stated_word=False)
+    twin = next(s for s in evidence.matched if s.label == "Microsoft Outlook")
+    twin.label = twin.name = "microsoft excel"
+    for text in summary_options(evidence):
+        assert text.lower().count("microsoft excel") == 1, text
 
 
 def test_evidence_from_before_provenance_reads_as_it_did():

@@ -25,6 +25,7 @@ module's cost changes much: ``PYTEST_ADDOPTS=--junitxml=/tmp/junit.xml make test
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -88,8 +89,6 @@ def module_order(modules: Sequence[Path], needs_home: set[Path], test_count: dic
 
 def sort_items(items: list[T], path_of: Callable[[T], Path], needs_home: set[Path]) -> None:
     """Sort ``items`` in place by :func:`module_order` of their modules, keeping the order within a module."""
-    count: dict[Path, int] = {}
-    for item in items:
-        count[path_of(item)] = count.get(path_of(item), 0) + 1
+    count = Counter(path_of(item) for item in items)
     rank = {p: i for i, p in enumerate(module_order(list(count), needs_home, count))}
     items.sort(key=lambda item: rank[path_of(item)])

@@ -19,6 +19,8 @@ verbs agree with the number of skills.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from typing import TypeVar
 
 from app.explain.evidence import Evidence, EvidenceSkill, mention_order
 from app.explain.phrasing import agree, role_phrase, skill_phrase
@@ -32,6 +34,8 @@ from app.explain.schema import (
     LLMDraft,
 )
 from retrieval.skills.evidence import stable_hash
+
+T = TypeVar("T")
 
 COMPOSER_NAME = "composer-v1"
 
@@ -95,12 +99,18 @@ STEP_HIGHLIGHT_INFERRED = [
 ]
 
 
+def _once_per_label(items: list[T], label: Callable[[T], str]) -> list[T]:
+    """``items`` with each label (case aside) once, where it first comes: O*NET rates Mathematics both as a
+    skill and as a knowledge area, and a teller's summary read "Economics and Accounting, Mathematics and
+    Mathematics" (seen in the browser)."""
+    first: dict[str, T] = {}
+    for item in items:
+        first.setdefault(label(item).lower(), item)
+    return list(first.values())
+
+
 def join_labels(labels: list[str]) -> str:
-    first: dict[str, str] = {}
-    for label in labels:
-        if label:
-            first.setdefault(label.lower(), label)  # each label once, where it first comes
-    labels = list(first.values())
+    labels = _once_per_label([label for label in labels if label], str)
     if len(labels) <= 1:
         return "".join(labels)
     return ", ".join(labels[:-1]) + " and " + labels[-1]
@@ -108,15 +118,6 @@ def join_labels(labels: list[str]) -> str:
 
 def seed_for(evidence: Evidence, variant: str | None) -> int:
     return int(stable_hash({"evidence": evidence.key, "variant": variant or "default"}, 8), 16)
-
-
-def _distinct(skills: list[EvidenceSkill]) -> list[EvidenceSkill]:
-    """One skill per label: O*NET rates Mathematics both as a skill and as a knowledge area, and a teller's
-    summary read "Economics and Accounting, Mathematics and Mathematics" (seen in the browser)."""
-    first: dict[str, EvidenceSkill] = {}
-    for skill in skills:
-        first.setdefault(skill.label.lower(), skill)
-    return list(first.values())
 
 
 def _by_importance(skills: list[EvidenceSkill]) -> list[EvidenceSkill]:
@@ -150,8 +151,8 @@ def summary_options(evidence: Evidence) -> list[str]:
     nothing); the grammar's summary menu when ``WAYPOINT_EXPLAIN_GRAMMAR=closed``. The skills named
     as the person's are the top stated ones; inferred ones are named as likely only when nothing is
     stated (see the module docstring)."""
-    stated = _distinct(_by_importance(evidence.stated()))[:3]
-    inferred = _distinct(_by_importance(evidence.inferred()))[:3]
+    stated = _once_per_label(_by_importance(evidence.stated()), lambda s: s.label)[:3]
+    inferred = _once_per_label(_by_importance(evidence.inferred()), lambda s: s.label)[:3]
     gaps = evidence.missing[:1]
     fields = dict(
         title=evidence.item.title,

@@ -164,8 +164,8 @@ def role_phrase(title: str) -> str | None:
     title = clean_title(title)
     if not title or "," in title or "/" in title or "(" in title:
         return None
-    if title.lower() in GROUP_MEMBERS:
-        return GROUP_MEMBERS[title.lower()]
+    if member := GROUP_MEMBERS.get(title.lower()):
+        return member
     words = title.split()
     head = next((i - 1 for i, w in enumerate(words) if w.lower() in ("of", "for", "in") and i > 0), len(words) - 1)
     plural = {head} | {i - 1 for i, w in enumerate(words) if w == "and" and 0 < i <= head}  # "Accountants and Auditors"

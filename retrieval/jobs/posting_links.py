@@ -21,10 +21,9 @@ from retrieval.jobs.data import JobLog
 from retrieval.jobs.display import clean_title
 from retrieval.settings import Settings
 
-#: bump when the linking (or what is stored) changes
-LINKS_VERSION = (
-    4  # 3: retail-selling titles the linker knows (retrieval/understanding/titles.py COLLOQUIAL); 4: infantry
-)
+#: bump when the linking (or what is stored) changes. 3: retail-selling titles the linker knows
+#: (retrieval/understanding/titles.py COLLOQUIAL); 4: infantry and infantryman in that table
+LINKS_VERSION = 4
 # "Front Desk Coordinator with Innovative Software Developers", "Cashier at Target", "Driver for Uber":
 # the role is the head of the title; what follows names the employer (or client), not the work
 _EMPLOYER_TAIL = re.compile(r"\s+(?:with|at|for)\s+(?=[A-Z0-9])")

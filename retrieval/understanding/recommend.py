@@ -140,12 +140,11 @@ class PersonalRanking:
             # a skill to learn ("learn Python") steers courses and skills, not the occupation list
             exclude -= set(goal.occupation_ids)  # "I'm a nurse and want to stay a nurse": asked for
             base = self._transition_list(profile, goal, sources, base)
+        asked = set(goal.occupation_ids) if goal is not None else set()  # by name: kept whatever the limits
         if sources and sources[0][0].startswith(MILITARY):
-            asked = set(goal.occupation_ids) if goal is not None else set()
             base = [i for i in base if not i.id.startswith(MILITARY) or i.id in asked]
         if profile.physical_limit(understanding is not None and understanding.physical_limit):
             # "my back is done": physically demanding work is left out, unless it is what they asked for
-            asked = set(goal.occupation_ids) if goal is not None else set()
             own = self._beyond_their_limit(sources, understanding) - asked
             base = self.within_physical_limit(base, keep=asked, own=own)
             if own and (goal is None or goal.kind == "skill"):
@@ -153,9 +152,7 @@ class PersonalRanking:
                 base = self._with_lighter_work_alike(base, sources, own)
         if profile.schooling_limit(understanding is not None and understanding.training_limit):
             # "without going back to school": within the preparation they have, unless asked for by name
-            base = self.within_schooling(
-                base, self.schooling_ceiling(sources), keep=set(goal.occupation_ids) if goal else set()
-            )
+            base = self.within_schooling(base, self.schooling_ceiling(sources), keep=asked)
         return [i for i in base if i.id not in exclude][:k]
 
     def schooling_ceiling(self, sources: list[tuple[str, float]]) -> int:

@@ -7,8 +7,8 @@
 # one process, and the first real-data test waits ~5 min for the session's home to be built):
 #   1. the vLLM venv installs in the background while the main venv does (both mostly single-core pip);
 #   2. the real-data home the integration tiers share (tests/session_home.py: catalogue, models, the
-#      converted SmolLM2) builds in the background, on one core, while the browser and PostgreSQL install
-#      and the unit tier runs on the other;
+#      converted SmolLM2) builds in the background, on one core, while the unit tier runs on the other and
+#      the browser and PostgreSQL install beside them (the unit tier needs neither);
 #   3. the integration and e2e tiers start on two workers as soon as the unit tier ends (`-n 2 --dist
 #      loadfile`: a module's tests stay on one worker, so a module's server starts once) in the order of
 #      tests/module_order.py (`--no-loadscope-reorder` keeps it): one worker runs the modules that do not
@@ -32,16 +32,10 @@ make --no-print-directory setup || exit $?
 WAYPOINT_COMPUTE_THREADS=1 $PY -m tests.session_home "$WAYPOINT_TEST_HOME" > var/test-home.log 2>&1 &
 home=$!
 
-bash scripts/install_browser.sh && bash scripts/install_postgres.sh
-rc=$?
-if ! wait $vllm; then
-    echo "!! the vLLM venv install failed (var/vllm-install.log):"
-    tail -n 40 var/vllm-install.log
-    kill "$home" 2>/dev/null
-    exit 1
-fi
-echo ">> vLLM venv ready"
-[ $rc -eq 0 ] || { kill "$home" 2>/dev/null; exit $rc; }
+# the unit tier needs neither the browser nor PostgreSQL: their installs (apt on a clean machine: downloads
+# and unpacking, mostly waiting) run beside it, and are waited for before the tiers that use them
+(bash scripts/install_browser.sh && bash scripts/install_postgres.sh) > var/system-install.log 2>&1 &
+system=$!
 
 run_pytest() {  # pytest's exit code, with 5 (nothing collected) read as success; interrupted after LIMIT_S
     timeout --signal=INT --kill-after=120 "${LIMIT_S:-3600}" "$PY" -m pytest "$@"
@@ -53,6 +47,19 @@ run_pytest() {  # pytest's exit code, with 5 (nothing collected) read as success
 
 rc=0
 WAYPOINT_COMPUTE_THREADS=1 WAYPOINT_TEST_THREADS=1 run_pytest -q -m unit --durations=10 || rc=$?
+
+installed() {  # wait for a background install; on failure print its log's tail and stop the home build
+    if ! wait "$1"; then
+        echo "!! $2 failed ($3):"
+        tail -n 40 "$3"
+        kill "$home" 2>/dev/null
+        exit 1
+    fi
+}
+installed $vllm "the vLLM venv install" var/vllm-install.log
+installed $system "the browser or PostgreSQL install" var/system-install.log
+cat var/system-install.log
+echo ">> vLLM venv, browser and PostgreSQL ready"
 
 # The home may still be building: modules that do not need it run first (tests/conftest.py), and a test
 # that needs it waits for the build's lock (tests/session_home.py).

@@ -39,8 +39,14 @@ def base_home(tmp_path_factory) -> Path:
     root, which pytest-xdist's workers share."""
     if os.environ.get("WAYPOINT_TEST_HOME"):
         return Path(os.environ["WAYPOINT_TEST_HOME"]).resolve()
+    return session_root(tmp_path_factory) / "waypoint-home-base"
+
+
+def session_root(tmp_path_factory) -> Path:
+    """This test session's temp root, shared by its pytest-xdist workers (each worker's own base temp is a
+    folder in it): what is built here under a file lock is built once per session, not once per worker."""
     root = tmp_path_factory.getbasetemp()
-    return (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "waypoint-home-base"
+    return root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
 
 
 def session_home(tmp_path_factory, *, catalogue: bool = False, data: Path | None = None) -> Path:

@@ -6,8 +6,9 @@ train and val, or in ``waypoint eval explain``'s sample. A ``--tiny`` SFT run mu
 that the in-process transformers backend loads, and that lowers the completion loss on the held-out
 validation profile compared with the base model (measured, not assumed).
 
-The helpers at the top cache the tiny golden set and SFT adapter under the session's base temp dir,
-so ``test_training_prefs.py`` trains DPO/KTO on top of the same adapter without redoing the work.
+The helpers at the top build the tiny golden set and SFT adapter once per test session, under a file lock in
+the temp root the pytest-xdist workers share: ``test_training_prefs.py`` trains DPO/KTO on top of the same
+adapter and ``test_llm_openai.py`` serves it, on whichever worker, without training it again (~90 s of CPU).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import os
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from retrieval.pairs import sample_profiles
-from tests.llm_helpers import TEST_THREADS
+from tests.llm_helpers import TEST_THREADS, session_root
 
 GOLDEN_PAIRS, GOLDEN_VARIANTS = 6, 2
 
@@ -35,19 +37,27 @@ def training_settings(settings, tmp_path_factory):
     )
 
 
+def _shared(tmp_path_factory, name: str) -> Path:
+    """``training/<name>`` in the session's shared temp root (its parent created, for the lock file)."""
+    out = session_root(tmp_path_factory) / "training" / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def tiny_golden(settings, tmp_path_factory) -> Path:
     from training.golden import build_golden, read_manifest
 
-    out = tmp_path_factory.getbasetemp() / "training" / "golden"
-    if read_manifest(out) is None:
-        build_golden(
-            training_settings(settings, tmp_path_factory),
-            pairs=GOLDEN_PAIRS,
-            variants=GOLDEN_VARIANTS,
-            out_dir=out,
-            item_source="bm25",
-            progress=False,
-        )
+    out = _shared(tmp_path_factory, "golden")
+    with FileLock(f"{out}.lock"):
+        if read_manifest(out) is None:
+            build_golden(
+                training_settings(settings, tmp_path_factory),
+                pairs=GOLDEN_PAIRS,
+                variants=GOLDEN_VARIANTS,
+                out_dir=out,
+                item_source="bm25",
+                progress=False,
+            )
     return out
 
 
@@ -89,12 +99,13 @@ def tiny_sft(settings, tmp_path_factory) -> tuple[Path, dict]:
     from training.lora import read_adapter_meta
 
     golden = tiny_golden(settings, tmp_path_factory)
-    out = tmp_path_factory.getbasetemp() / "training" / "adapters" / "sft-tiny"
-    meta = read_adapter_meta(out)
-    if meta is None:
-        with env_settings(training_settings(settings, tmp_path_factory)):
-            sft.main(["--tiny", "--golden", str(golden), "--out", str(out), "--threads", str(TEST_THREADS)])
+    out = _shared(tmp_path_factory, "sft-tiny")
+    with FileLock(f"{out}.lock"):
         meta = read_adapter_meta(out)
+        if meta is None:
+            with env_settings(training_settings(settings, tmp_path_factory)):
+                sft.main(["--tiny", "--golden", str(golden), "--out", str(out), "--threads", str(TEST_THREADS)])
+            meta = read_adapter_meta(out)
     return out, meta.model_dump()
 
 

@@ -6,9 +6,10 @@ Gradio UI through Playwright: a nurse describes herself, opens the top recommend
 a click), finds it not helpful (thumbs down, "too generic"), asks for another ("Explain differently": the
 next sampled decoding of the same prompt, its own impression) and finds that one helpful (thumbs up).
 
-Then the real trainers read the log: ``waypoint train kto --source feedback`` trains one step on the two
-explanations labelled by those thumbs, and ``waypoint train dpo --source feedback --dry-run`` finds the pair
-(the helpful one chosen over the other) -- the rows a click in the UI produces are rows trl trains on.
+Then the real trainers read the log: ``waypoint train kto --source feedback --dry-run`` finds the explanations
+labelled by those thumbs, and ``waypoint train dpo --source feedback --dry-run`` the pair (the helpful one
+chosen over the other) -- the rows a click in the UI produces are the rows trl trains on (the training steps
+themselves run in test_loop_e2e and test_training_prefs).
 The events go to a database of their own (``WAYPOINT_EVENTS_URL``), so nothing another test logged joins in.
 """
 
@@ -28,7 +29,6 @@ import pytest
 from retrieval.settings import SHIPPED_ADAPTER
 from tests.server_helpers import running_server, server_env
 from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, KEY, signed_in_page
-from training.lora import read_adapter_meta
 
 WAYPOINT = str(Path(sys.executable).with_name("waypoint"))
 
@@ -80,7 +80,7 @@ def _finished(panel, marker: str = "Written by", timeout_s: float = 240) -> str:
 
 @pytest.mark.slow
 @pytest.mark.e2e
-def test_thumbs_in_the_ui_train_kto_and_dpo(llm_server, tmp_path):
+def test_thumbs_in_the_ui_train_kto_and_dpo(llm_server):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
@@ -142,9 +142,10 @@ def test_thumbs_in_the_ui_train_kto_and_dpo(llm_server, tmp_path):
     assert len({r["impression_id"] for r in shown}) == len(shown)
     assert [t["impression_id"] for t in thumbs] == [shown[0]["impression_id"], shown[-1]["impression_id"]]
 
-    # the trainers consume those rows: KTO trains one step on both labels; DPO reads the pair it would train
-    # on (--dry-run: a DPO step on SmolLM2 costs another 90 s of CI, and tests/test_training_prefs.py and the
-    # loop's round train DPO for real)
+    # the trainers consume those rows: KTO and DPO read the examples and pairs they would train on (--dry-run: a
+    # KTO step on SmolLM2 costs ~90 s of CI and a DPO step as much; test_loop_e2e trains both for real on rows
+    # the HTTP API logged into the same store, through the same feedback readers, and test_training_prefs
+    # continues an adapter with each)
     env = dict(llm_server["env"], WAYPOINT_COMPUTE_THREADS=str(os.cpu_count() or 1))
 
     def train(method: str, *extra: str) -> dict:
@@ -159,16 +160,11 @@ def test_thumbs_in_the_ui_train_kto_and_dpo(llm_server, tmp_path):
         lines = run.stdout.splitlines()  # the result is the JSON object the command prints last
         return json.loads("\n".join(lines[max(i for i, line in enumerate(lines) if line == "{") :]))
 
-    out = tmp_path / "kto"
-    kto = train("kto", "--out", str(out))
-    meta = read_adapter_meta(out)
-    assert (out / "adapter_config.json").is_file() and meta is not None and meta.method == "kto" and meta.steps == 1
-    # exactly this session's two explanations, labelled by its thumbs; the helpful one chosen over the other
-    assert meta.metrics["source"] == "feedback" == kto["metrics"]["source"]
-    # KTO's tiny budget takes one of each label; the repeats in between were shown and neither clicked nor liked
-    assert (meta.metrics["desirable"], meta.metrics["undesirable"]) == (1, 1)
-    assert (kto_data := train("kto", "--dry-run"))["desirable"] == 1, kto_data
-    assert kto_data["undesirable"] == len(shown) - 1, kto_data
+    # exactly this session's explanations, labelled by its thumbs: the helpful one desirable, the others shown
+    # before it (neither clicked nor liked) undesirable
+    kto = train("kto", "--dry-run")
+    assert kto["dry_run"] and kto["source"] == "feedback", kto
+    assert (kto["desirable"], kto["undesirable"]) == (1, len(shown) - 1), kto
     dpo = train("dpo", "--dry-run")
     # the helpful one over each different one shown before it
     assert dpo["dry_run"] and dpo["pairs"] == dpo["feedback_pairs"] >= 1, dpo

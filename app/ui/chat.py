@@ -469,6 +469,12 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
             notes.append(f"I'll keep to work you can reach without a degree you don't have (you said “{_md(quote)}”).")
         b["schooling"] = {"quote": quote}
         p["avoid_schooling"] = None  # said again: their words decide, even after they unticked it
+    for wish in understood.ruled_out_goals[:1]:
+        # "I'd like to become a pharmacist but I can't afford 6 more years of school. What else could I do?"
+        notes.append(
+            f"You'd like to be **{_md(wish.text)}**, but not the years of school it takes, so I've left it out "
+            "and looked for what else is within reach."
+        )
     p["text"] = ((p.get("text") or "") + "\n" + text).strip()[-MAX_PROFILE_TEXT:]
     return notes
 

@@ -31,6 +31,7 @@ from retrieval.jobs.data import JobLog, View
 from retrieval.jobs.levels import RANK, PersonLevel, fit, parse_posting, person_level
 from retrieval.jobs.location import Place, norm_city, norm_state, parse_place
 from retrieval.jobs.model import fit_lambdarank, gain_importance, save_booster
+from retrieval.understanding.limits import about_standing
 
 COLD_FEATURES = [
     "pop_log",
@@ -116,6 +117,7 @@ class ColdQuery:
     place: Place = field(default_factory=Place)
     level: PersonLevel = field(default_factory=PersonLevel)
     avoid_physical: bool = False  # the person says their body limits them ("my back is done")
+    avoid_standing: bool = False  # ... and the limit is about standing ("I can't stand all day anymore")
 
 
 def query_from_understanding(text: str, understanding, extra_goals: Iterable[tuple[str, float]] = ()) -> ColdQuery:
@@ -132,6 +134,9 @@ def query_from_understanding(text: str, understanding, extra_goals: Iterable[tup
     q.goals.extend(extra_goals)
     q.skills = {s.skill_id for s in u.skills}
     q.avoid_physical = bool(getattr(u, "physical_limit", False))
+    q.avoid_standing = q.avoid_physical and any(
+        lim.kind == "physical" and about_standing(lim.span.text) for lim in getattr(u, "limits", [])
+    )
     q.level = person_level(text, u.years_experience, u.seniority)
     return q
 

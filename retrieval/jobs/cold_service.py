@@ -115,9 +115,20 @@ class ColdStart:
             # their own occupation is beyond the limit by their own account ("a cashier who can't stand for long")
             own = [self.index.occ_index[o] for o, c in q.occupations if c >= OWN_LINK_MIN and o in self.index.occ_index]
             theirs = np.isin(self.index.link_idx[:, 0], own)
+            if q.avoid_standing:
+                # "I can't stand all day": postings of the work done on one's feet (a line cook was shown servers)
+                theirs |= self._standing_postings()
             demand = self._posting_demand()
             ranked = [(i, s) for i, s in ranked if demand[i] < DEMANDING and not theirs[i]]
         return [(i, s) for i, s in ranked if F[i, _C["fits"]] > 0][:k], marks
+
+    def _standing_postings(self) -> np.ndarray:
+        """(n_postings,) whether a posting's first link (at least :data:`PHYSICAL_LINK_MIN` sure) is an occupation
+        of :data:`retrieval.understanding.recommend.STANDING_GROUPS`."""
+        from retrieval.understanding.recommend import STANDING_GROUPS
+
+        standing = np.array([o.startswith(STANDING_GROUPS) for o in self.index.occ_ids] + [False])
+        return standing[self.index.link_idx[:, 0]] & (self.index.link_conf[:, 0] >= PHYSICAL_LINK_MIN)
 
     def _posting_demand(self) -> np.ndarray:
         """(n_postings,) how physically demanding each posting is: the most demanding of its linked occupations

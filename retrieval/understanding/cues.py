@@ -45,7 +45,9 @@ _SENTENCE_END = re.compile(
 _AWAY = re.compile(r"\band\s+(?:(?:move|get|go|switch|head)\s+)?(?:in)?to\b", re.I)
 # Where the target of a goal ends.
 _BOUNDARY = re.compile(
-    r"[.;!?\n()\[\]:]|,|\b(?:but|because|since|so\s+that|so|while|though|although|whereas|where|after|before|"
+    # three spaces: a limit blanked out of the text ("become a registered nurse [without going back to school]
+    # for years" read "registered nurse for years") -- or a pasted text's column gap, a boundary too
+    r"[.;!?\n()\[\]:]| {3,}|,|\b(?:but|because|since|so\s+that|so|while|though|although|whereas|where|after|before|"
     r"someday|one\s+day|eventually|in\s+the\s+(?:future|next|long\s+run)|soon|next\s+year|within|by\s+\d|"
     r"if|when|with|without|who|which|using\s+my|given|however|and\s+(?:i|i'm|im|i've|have|am|my|was|also|would|want)|"
     r"or\s+(?:maybe|perhaps|something)|instead\s+of|rather\s+than|at\s+some\s+point|now\s+that)\b",
@@ -516,6 +518,21 @@ def seniority(text: str, years: float | None) -> str | None:
 def inside(span: tuple[int, int], regions: list[tuple[int, int]] | list[tuple[int, int, bool]]) -> bool:
     """Whether ``span`` lies within one of ``regions``."""
     return any(r[0] <= span[0] and span[1] <= r[1] for r in regions)
+
+
+#: What lies between a wish and the limit that rules it out: "..., but I can't afford ...", "... but no way I can
+#: do ..." -- a "but" within the sentence, not far.
+_BUT_THEN = re.compile(r"^[^.!?]{0,40}\bbut\b[^.!?]{0,40}$", re.I)
+
+
+def ruled_out_by(text: str, span, limits: list[tuple[int, int]]) -> bool:
+    """Whether the goal at ``span`` (a :class:`Span` or None) is followed in its sentence by "but" and one of
+    ``limits``: the person wants it and rules it out in the same breath ("I'd like to become a pharmacist but I
+    can't afford 6 more years of school"). "I want to become a nurse without going back to school" is a goal
+    under a limit, not one ruled out: no "but"."""
+    if span is None:
+        return False
+    return any(start >= span.end and _BUT_THEN.match(text[span.end : start]) for start, _end in limits)
 
 
 def blank(text: str, regions: list[tuple[int, int]]) -> str:

@@ -216,6 +216,10 @@ class Linker:
             )
             if g is not None
         ]
+        # "I'd like to become a pharmacist but I can't afford 6 more years of school. What else could I do?": the
+        # wish is ruled out by the person, and the list is what else is within reach (physicians were offered)
+        ruled_out = [g for g in goals if cues.ruled_out_by(text, g.span, schooling_spans) and g.kind == "occupation"]
+        goals = [g for g in goals if g not in ruled_out]
         work = [(s, e) for s, e in cues.activity_clauses(text) if not cues.inside((s, e), excluded)]
         if (
             occupations
@@ -239,6 +243,7 @@ class Linker:
             skills=skills,
             goals=goals,
             limits=limits,
+            ruled_out_goals=ruled_out,
             work=[Span(start=s, end=e, text=text[s:e]) for s, e in work],
             years_experience=years,
             # cues.seniority returns one of these levels (it is typed plain str there)

@@ -57,6 +57,11 @@ LIGHTER_ALIKE = 150  # with a physical limit, the occupations this near the pers
 # only up to the person's own occupation's zone: a lawyer who will not study again keeps lawyers' work.
 SCHOOLING_FLOOR = 3
 MILITARY = "55-"  # SOC major group 55, Military Specific Occupations
+# With a limit about standing ("I can't stand all day anymore"): the SOC groups whose work is done on one's feet
+# nearly all day (BLS Occupational Requirements Survey: food preparation and serving, building cleaning, retail
+# sales, personal appearance, hand material moving), which the demand score cannot see -- a line cook whose
+# knees are shot was offered waiters and hosts
+STANDING_GROUPS = ("35-", "37-", "41-2", "39-5", "53-7")
 
 
 def recommend_occupations(
@@ -146,10 +151,11 @@ class PersonalRanking:
         if profile.physical_limit(understanding is not None and understanding.physical_limit):
             # "my back is done": physically demanding work is left out, unless it is what they asked for
             own = self._beyond_their_limit(sources, understanding) - asked
-            base = self.within_physical_limit(base, keep=asked, own=own)
+            standing = self._about_standing(understanding)
+            base = self.within_physical_limit(base, keep=asked, own=own, standing=standing)
             if own and (goal is None or goal.kind == "skill"):
                 # their ordinary list is their own kind of work, mostly gone now: add lighter work like theirs
-                base = self._with_lighter_work_alike(base, sources, own)
+                base = self._with_lighter_work_alike(base, sources, own, standing)
         if profile.schooling_limit(understanding is not None and understanding.training_limit):
             # "without going back to school": within the preparation they have, unless asked for by name
             base = self.within_schooling(base, self.schooling_ceiling(sources), keep=asked)
@@ -178,13 +184,20 @@ class PersonalRanking:
 
         return [item for item in items if within(item)]
 
+    @staticmethod
+    def _about_standing(understanding: Understanding | None) -> bool:
+        """Whether one of the person's physical limits is about standing ("can't stand all day", "my feet")."""
+        return understanding is not None and any(
+            lim.kind == "physical" and about_standing(lim.span.text) for lim in understanding.limits
+        )
+
     def _beyond_their_limit(self, sources: list[tuple[str, float]], understanding: Understanding | None) -> set[str]:
         """The person's occupations that are beyond their limit by their own account, so their kind of work
         is left out: when the occupation is fairly physical by its score, or the limit is about standing, which
         the score cannot see (a cashier who can't stand for long). An accountant with a bad back keeps the
         desk work like theirs."""
         corpus = self.rec.corpus
-        standing = understanding is not None and any(about_standing(lim.span.text) for lim in understanding.limits)
+        standing = self._about_standing(understanding)
         return {  # sources are the person's already (at least SOURCE_MIN sure)
             oid
             for oid, _conf in sources
@@ -192,7 +205,7 @@ class PersonalRanking:
         }
 
     def _with_lighter_work_alike(
-        self, base: list[ScoredOccupation], sources: list[tuple[str, float]], own: Collection[str]
+        self, base: list[ScoredOccupation], sources: list[tuple[str, float]], own: Collection[str], standing: bool
     ) -> list[ScoredOccupation]:
         """``base`` (already within the limit) blended with the lighter occupations most like the person's own
         by meaning: a bricklayer's ordinary list is nearly all trades, and what is left of it once they are
@@ -208,25 +221,32 @@ class PersonalRanking:
         alike = self.within_physical_limit(
             [ScoredOccupation(corpus.ids[j], corpus.titles[j], round(float(similarity[j]), 4)) for j in order],
             own=own,
+            standing=standing,
         )
         return self.rec.blend([(base, 1.0), (alike, 1.0)])
 
     def within_physical_limit(
-        self, items: list[ScoredOccupation], keep: Collection[str] = frozenset(), own: Collection[str] = frozenset()
+        self,
+        items: list[ScoredOccupation],
+        keep: Collection[str] = frozenset(),
+        own: Collection[str] = frozenset(),
+        standing: bool = False,
     ) -> list[ScoredOccupation]:
         """``items`` without the physically demanding occupations (:data:`~retrieval.occupations.physical.DEMANDING`),
         the fairly physical ones moved down; ``keep`` stays where it is whatever its demand. ``own``: the
         person's occupations, beyond their limit by their own account ("I've been a cashier and I can't stand
         for long"), so the occupations of the same kind of work (SOC minor group: retail sales workers) are left
-        out too, whatever their score says: the task statements do not say how long a cashier stands."""
+        out too, whatever their score says: the task statements do not say how long a cashier stands. ``standing``:
+        the limit is about standing, so the groups of :data:`STANDING_GROUPS` are left out as well."""
         corpus = self.rec.corpus
         kinds = {oid[:4] for oid in own}
 
         def demand(item: ScoredOccupation) -> float:
-            if item.id in keep or item.id not in corpus.index:
+            if item.id in keep:
                 return 0.0
-            score = float(corpus.physical[corpus.index[item.id]])
-            return max(score, DEMANDING) if item.id[:4] in kinds else score
+            if item.id[:4] in kinds or (standing and item.id.startswith(STANDING_GROUPS)):
+                return DEMANDING
+            return float(corpus.physical[corpus.index[item.id]]) if item.id in corpus.index else 0.0
 
         kept = list(enumerate(item for item in items if demand(item) < DEMANDING))
         # work that is fairly physical moves down the list (up to SOMEWHAT_PHYSICAL_SHIFT places at the limit)

@@ -91,6 +91,11 @@ class Understanding(BaseModel):
     skills: list[SkillMention] = Field(default_factory=list)
     goals: list[Goal] = Field(default_factory=list)
     limits: list[Limit] = Field(default_factory=list)
+    ruled_out_goals: list[Goal] = Field(
+        default_factory=list,
+        description="occupations the person would like but rules out in the same breath by a training limit ('I'd "
+        "like to become a pharmacist but I can't afford 6 more years of school'): not goals, the lists keep away",
+    )
     work: list[Span] = Field(
         default_factory=list,
         description="sentences where the person says what they do ('I fix leaking pipes'): an occupation linked by "

@@ -39,10 +39,14 @@ _PATTERNS = [
         rf"start(?:ing)?\s+(?:a|another)\s+degree)\b",
         re.I,
     ),
-    # "can't afford college", "can't afford nursing school", "no time for a degree", "don't have years to spend in school"
+    # "can't afford college", "can't afford nursing school", "can't afford 6 more years of school", "no time for a
+    # degree", "don't have years to spend in school"
     re.compile(
         r"\b(?:can'?t|cannot|couldn'?t|could\s+never)\s+afford\s+(?:to\s+go\s+to\s+)?(?:\w+\s+)?"
         r"(?:school|college|uni|university|a\s+degree|tuition)\b|"
+        r"\b(?:can'?t|cannot|couldn'?t|could\s+never)\s+afford\s+(?:to\s+(?:spend|do|go\s+through)\s+)?"
+        r"(?:\w+\s+){0,2}?(?:years?|semesters?)\s+(?:more\s+)?(?:of|in|at)\s+(?:\w+\s+)?"
+        r"(?:school(?:ing)?|college|uni|university|study|studying|training)\b|"
         r"\bno\s+time\s+for\s+(?:a\s+|more\s+)?(?:degree|school|college|uni|university|studying)\b|"
         r"\b(?:don'?t|do\s+not)\s+have\s+(?:the\s+)?(?:years|time|money)\s+(?:to\s+spend\s+)?(?:in|at|for|on)\s+"
         r"(?:school|college|uni|university|a\s+degree)\b",

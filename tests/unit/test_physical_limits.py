@@ -202,6 +202,23 @@ def test_their_own_kind_of_work_is_left_out_when_the_limit_is_about_standing(syn
     assert len(set(plain) & set(bad_back)) >= 3, (plain, bad_back)
 
 
+def test_work_done_standing_is_left_out_when_the_limit_is_about_standing(synthetic_settings):
+    """A line cook whose knees are shot and who can't stand all day was offered waiters and hosts (browser walk):
+    the groups of STANDING_GROUPS leave the list with a standing limit, and only then; asked for, one stays."""
+    from retrieval.occupations.service import get_occupation_recommender
+    from retrieval.understanding.recommend import STANDING_GROUPS, PersonalRanking, ScoredOccupation
+    from retrieval.understanding.service import get_linker
+
+    ranking = PersonalRanking(get_occupation_recommender(synthetic_settings), get_linker(synthetic_settings))
+    items = [ScoredOccupation(oid, oid, 1.0) for oid in ("35-3031.00", "39-5012.00", "43-4051.00", "41-2031.00")]
+    assert [i.id for i in ranking.within_physical_limit(items, standing=True)] == ["43-4051.00"]
+    assert [i.id for i in ranking.within_physical_limit(items, standing=True, keep={"35-3031.00"})] == [
+        "35-3031.00",
+        "43-4051.00",
+    ]
+    assert len(ranking.within_physical_limit(items)) == 4 and "35-" in STANDING_GROUPS
+
+
 def test_the_eval_scores_detection_and_the_demand_score_on_its_data(synthetic_settings):
     """``waypoint eval limits``' first two parts on the synthetic catalogue (its lists need the real one)."""
     from eval.limits import demand_validity, detection, load_messages

@@ -34,6 +34,12 @@ pytestmark = pytest.mark.unit
         ("I'm a waitress and school isn't for me", ["school isn't for me"]),
         ("I'd rather learn on the job than go back to college", ["rather learn on the job"]),
         ("I don't want to study for years", ["don't want to study for years"]),
+        # a pharmacy technician in the browser walk: the limit was missed and physicians were suggested
+        (
+            "I'd like to become a pharmacist but I can't afford 6 more years of school. What else could I do?",
+            ["can't afford 6 more years of school"],
+        ),
+        ("I can't afford another four years of college", ["can't afford another four years of college"]),
     ],
 )
 def test_ruling_out_school_is_found_with_its_words(text, words):
@@ -51,6 +57,8 @@ def test_ruling_out_school_is_found_with_its_words(text, words):
         "I'm happy to go back to school if it gets me into data science",
         "I don't mind studying, what would I need to become an engineer?",
         "school bus driver for 12 years",
+        "I can afford 2 more years of school",
+        "we can't afford a new car this year at school",
     ],
 )
 def test_look_alikes_are_not_a_limit(text):
@@ -60,6 +68,38 @@ def test_look_alikes_are_not_a_limit(text):
 def test_a_goal_ends_where_the_limit_begins():
     (goal,) = cues.goal_phrases("I'm a truck driver and I want to get into healthcare without going back to school")
     assert goal.text == "healthcare"
+
+
+def test_a_goal_stops_at_a_limit_inside_it():
+    # blanked out, the limit left "registered nurse for years" as the goal
+    (goal,) = cues.goal_phrases(
+        cues.blank(
+            text := "I want to become a registered nurse without going back to school for years",
+            training_limits(text),
+        )
+    )
+    assert goal.text == "registered nurse"
+
+
+def test_a_wish_ruled_out_by_its_schooling_is_no_goal_and_leaves_the_list(synthetic_settings):
+    """The browser walk's pharmacy technician: "I'd like to become a pharmacist but I can't afford 6 more years of
+    school. What else could I do?" was given pharmacists first, then nurse practitioners and physicians."""
+    from retrieval.understanding.service import understand
+
+    zones = {o[0]: o[6] for family in synthetic.OCCUPATIONS.values() for o in family}
+    text = (
+        "I'm a pharmacy technician, 4 years at CVS. I'd like to become a pharmacist but I can't afford 6 more "
+        "years of school. What else could I do?"
+    )
+    u = understand(text)
+    assert u.goals == [] and [g.text for g in u.ruled_out_goals] == ["pharmacist"] and u.training_limit
+    items = recommend([Profile(text=text)], Kind.occupation, 10)[0].items
+    assert items and all(zones.get(i.id, 0) <= SCHOOLING_FLOOR for i in items), [i.id for i in items]
+    notes = _take_in(_new_state(), text, u)
+    assert any("**pharmacist**" in n and "left it out" in n for n in notes), notes
+    # wanted under the limit, not ruled out: still the goal
+    wanted = understand("I'm a pharmacy technician and I want to become a pharmacist without going back to school")
+    assert [g.text for g in wanted.goals] == ["pharmacist"] and wanted.ruled_out_goals == []
 
 
 def test_the_words_of_the_limit_do_not_negate_the_occupation_beside_them(synthetic_settings):

@@ -18,6 +18,7 @@ Everything here is vectorised over the whole posting catalogue (6.5k postings: a
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -118,12 +119,14 @@ class ColdQuery:
     level: PersonLevel = field(default_factory=PersonLevel)
     avoid_physical: bool = False  # the person says their body limits them ("my back is done")
     avoid_standing: bool = False  # ... and the limit is about standing ("I can't stand all day anymore")
+    place_wanted: bool = False  # the place is where they ask for work ("looking for jobs in Austin, TX")
 
 
 def query_from_understanding(text: str, understanding, extra_goals: Iterable[tuple[str, float]] = ()) -> ColdQuery:
     """A :class:`ColdQuery` from ``understand(text)`` (``understanding`` may be None: text and place only)."""
     u = understanding
     q = ColdQuery(text=text or "", place=parse_place(text or ""))
+    q.place_wanted = bool(_PLACE_WANTED.search(text or ""))
     if u is None or getattr(u, "status", "") in ("empty", "not_english", "nonsense"):
         q.level = person_level(text, None, None)
         return q
@@ -139,6 +142,14 @@ def query_from_understanding(text: str, understanding, extra_goals: Iterable[tup
     )
     q.level = person_level(text, u.years_experience, u.seniority)
     return q
+
+
+#: "jobs in Austin", "work near Chicago", "positions around Denver", "relocating to Seattle": the person asks for work
+#: in a place (a capitalised name follows), not just says where they once worked
+_PLACE_WANTED = re.compile(
+    r"\b(?:(?:jobs?|work|positions?|openings?|roles?|opportunities|something|employment)\s+(?:in|near|around)|"
+    r"relocat(?:e|ing)\s+to|moving\s+to|based\s+in)\s+(?:the\s+)?(?=[A-Z])"
+)
 
 
 # ------------------------------------------------------------------------------------------------ postings

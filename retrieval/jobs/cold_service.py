@@ -120,7 +120,14 @@ class ColdStart:
                 theirs |= self._standing_postings()
             demand = self._posting_demand()
             ranked = [(i, s) for i, s in ranked if demand[i] < DEMANDING and not theirs[i]]
-        return [(i, s) for i, s in ranked if F[i, _C["fits"]] > 0][:k], marks
+        fitting = [(i, s) for i, s in ranked if F[i, _C["fits"]] > 0]
+        if q.place_wanted and q.place.cities:
+            # asked for work in a city: its postings first, within the relevant ones and within the rest (the
+            # blend's order kept inside each group) -- "Looking for jobs in Austin, TX" got three Bay Area
+            # software postings before the one in Austin, since the log's popularity outweighs the place terms
+            relevant, local = F[:, _C["relevant"]] > 0, F[:, _C["same_city"]] > 0
+            fitting.sort(key=lambda r: (not relevant[r[0]], not local[r[0]]))
+        return fitting[:k], marks
 
     def _standing_postings(self) -> np.ndarray:
         """(n_postings,) whether a posting's first link (at least :data:`PHYSICAL_LINK_MIN` sure) is an occupation

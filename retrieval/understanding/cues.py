@@ -20,6 +20,10 @@ _WISH = (
     r"goal\s+is|aspir(?:e|ing)|would\s+rather|next\s+step\s+is|how\s+(?:do|can|could)\s+i|"
     r"help\s+me|i'?m\s+after|seeking)"
 )
+# What a person enjoys doing ("I like working on cars", "I love working with animals"): a goal only for someone
+# whose work does not say where they are headed -- a school leaver with no work history (the linker drops it
+# when the text names an occupation: "I'm a nurse and I like working with people" wants no move)
+_INTEREST = re.compile(r"\bi\s+(?:really\s+)?(?:like|love|enjoy)\s+(?=(?:working|to\s+work)\s+(?:on|with)\b)", re.I)
 # Verbs that make a goal on their own: "switching to", "moving into", "break into", "retrain as".
 _MOVE = (
     r"(?:switch(?:ing)?|transition(?:ing)?|pivot(?:ing)?|break(?:ing)?|mov(?:e|ing)|branch(?:ing)?|"
@@ -307,6 +311,7 @@ class GoalPhrase:
     target: tuple[int, int]
     text: str
     learn: bool  # the person wants to learn something ("learn Python"): a skill goal first
+    interest: bool = False  # what the person enjoys doing (:data:`_INTEREST`), not a stated move
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -330,7 +335,9 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
     end of its clause, without filler ("the … industry", "a career in …")."""
     found: list[GoalPhrase] = []
     taken_until = -1
-    cues = sorted((m for p in _GOAL_PATTERNS for m in p.finditer(text)), key=lambda m: (m.start(), -m.end()))
+    cues = sorted(
+        (m for p in (*_GOAL_PATTERNS, _INTEREST) for m in p.finditer(text)), key=lambda m: (m.start(), -m.end())
+    )
     for m in cues:
         if m.start() < taken_until:
             continue
@@ -364,9 +371,8 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
         )
         # the wish covers the rest of its sentence: "become an accountant who knows Python" holds no Python
         wish_end = _SENTENCE_END.search(text, t_end)
-        found.append(
-            GoalPhrase((m.start(), wish_end.start() if wish_end else len(text)), (t_start, t_end), target, learn)
-        )
+        clause = (m.start(), wish_end.start() if wish_end else len(text))
+        found.append(GoalPhrase(clause, (t_start, t_end), target, learn, interest=m.re is _INTEREST))
         taken_until = found[-1].clause[1]
     return found
 

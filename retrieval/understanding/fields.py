@@ -157,5 +157,8 @@ FIELDS: tuple[CareerField, ...] = (
                 ("29-1131", "29-2056", "31-9096", "39-2021", "39-2011")),
     CareerField("mechanics", ("auto repair", "mechanics", "automotive", "car repair", "maintenance and repair", "repair work"),
                 ("49-",)),
+    # "I like working on cars" (a school leaver with no work history): the automotive trades, not all of repair
+    CareerField("automotive trades", ("cars", "car", "vehicles", "engines", "motorcycles"),
+                ("49-3021", "49-3022", "49-3023", "49-3031", "49-3052", "49-3053", "49-3093")),
     CareerField("pharmacy", ("pharmacy", "pharmaceuticals", "pharma"), ("29-1051", "29-2052", "41-4011.07", "19-1042")),
 )

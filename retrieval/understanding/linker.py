@@ -208,11 +208,14 @@ class Linker:
         limits = [Limit(kind="physical", span=Span(start=s, end=e, text=text[s:e])) for s, e in limit_spans] + [
             Limit(kind="training", span=Span(start=s, end=e, text=text[s:e])) for s, e in schooling_spans
         ]
+        # "I like working on cars" is where a school leaver is headed; beside a named occupation it is what they
+        # enjoy in it ("I'm a nurse and I like working with people")
+        wishes = [p for p in goals_found if not (p.interest and occupations)]
         goals = [
             g
             for g in (
                 self.resolve_goal(p.text, span=Span(start=p.target[0], end=p.target[1], text=p.text), learn=p.learn)
-                for p in goals_found[:MAX_GOALS]
+                for p in wishes[:MAX_GOALS]
             )
             if g is not None
         ]

@@ -89,3 +89,16 @@ def test_a_posting_counts_as_the_persons_kind_of_work_only_when_linked_surely_en
     vectors[2] = vectors[0] * 0.9 + vectors[2] * np.sqrt(1 - 0.81)  # machinists within cosine 0.9 of CNC
     index = ColdIndex(log, links, ids, vectors)
     assert index.relevant([cnc]).tolist() == [1.0, 0.0, 1.0, 0.0, 1.0]
+
+
+def test_a_place_is_wanted_only_when_the_person_asks_for_work_there():
+    """Browser walk: "Looking for jobs in Austin, TX" got three Bay Area postings before the one in Austin; the
+    service puts the asked-for city's postings first (cold_service.rank). Where someone once worked is no ask."""
+    from retrieval.jobs.cold import query_from_understanding
+
+    asked = query_from_understanding("Java developer. Looking for jobs in Austin, TX.", None)
+    assert asked.place_wanted and asked.place.cities == [("austin", "TX")]
+    for text in ("open to work near Chicago, IL", "relocating to Seattle, WA", "I want something in Denver"):
+        assert query_from_understanding(text, None).place_wanted, text
+    for text in ("I work as Cashier at GRK Fresh greek in Washington, DC.", "jobs in retail", "work in a team"):
+        assert not query_from_understanding(text, None).place_wanted, text

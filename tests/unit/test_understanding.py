@@ -28,6 +28,8 @@ from tests import synthetic_catalogue as synthetic
         ("thinking about a career change to data science, because I like numbers", "data science"),
         ("aspiring data analyst with Excel skills", "data analyst"),
         ("I'd like to break into the tech industry", "tech"),
+        # a school leaver with no work to go by (browser walk: "I could not tell what you do")
+        ("I'm 19, no real work experience. I like working on cars.", "cars"),
     ],
 )
 def test_goal_phrases_find_the_target_without_filler(text, target):
@@ -44,6 +46,8 @@ def test_goal_phrases_find_the_target_without_filler(text, target):
         "I have moved into management already",
         "I'm a welder with ten years in shipyards",
         "Registered nurse, ICU, night shifts",
+        "I like my job as a teacher",
+        "I love cooking Italian food",
     ],
 )
 def test_statements_about_the_past_or_present_are_not_goals(text):
@@ -183,6 +187,16 @@ def test_a_goal_is_not_the_persons_occupation_nor_a_held_skill(linker):
     assert synthetic.ACCOUNTANT not in [o.occupation_id for o in u.occupations]
     assert [g.kind for g in u.goals] == ["occupation"] and u.goals[0].occupation_ids == [synthetic.ACCOUNTANT]
     assert "Python" not in " ".join(s.label for s in u.skills)
+
+
+def test_what_a_school_leaver_enjoys_is_where_they_are_headed_and_a_workers_is_not(linker):
+    """Browser walk: "I'm 19, finished high school last year, no real work experience. I like working on cars."
+    was told "I could not tell what you do -- tell me your job title"."""
+    leaver = linker.understand(
+        "I'm 19, finished high school last year, no real work experience. I like working on cars."
+    )
+    assert [(g.kind, g.field) for g in leaver.goals] == [("field", "automotive trades")]
+    assert linker.understand("I'm a staff nurse and I like working with people").goals == []
 
 
 def test_a_negated_skill_is_not_held(linker):

@@ -175,6 +175,11 @@ def _quote(text: str, span: Span | None) -> str | None:
     return ("…" if cut_start > start else "") + quote + ("…" if cut_end < end else "")
 
 
+#: The note for a person with no occupation in their words but a goal (a school leaver, someone back from years at
+#: home): the list goes by what they would like to do, and a job title is welcome but not asked for.
+NO_TITLE_YET = "You haven't named a job, so I've gone by what you'd like to do (tell me any work you've done, too)."
+
+
 def _md(text: str) -> str:
     """Text quoted from the person, safe inside Markdown (no emphasis, links or HTML of theirs)."""
     return "".join("\\" + c if c in "\\`*_{}[]<>()#+!|~" else c for c in text)
@@ -472,8 +477,8 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
     for wish in understood.ruled_out_goals[:1]:
         # "I'd like to become a pharmacist but I can't afford 6 more years of school. What else could I do?"
         notes.append(
-            f"You'd like to be **{_md(wish.text)}**, but not the years of school it takes, so I've left it out "
-            "and looked for what else is within reach."
+            f"**{_md(wish.text[:1].upper() + wish.text[1:])}** is what you'd like, but not the years of school it "
+            "takes, so I've left it out and looked for what else is within reach."
         )
     p["text"] = ((p.get("text") or "") + "\n" + text).strip()[-MAX_PROFILE_TEXT:]
     return notes
@@ -796,7 +801,9 @@ class ChatUI:
             return understood.message or NO_OCCUPATION
         notes = _take_in(state, text, understood)
         if understood.status == "no_occupation" and not state["profile"].get("occupation"):
-            notes.insert(0, understood.message or NO_OCCUPATION)
+            # "I'm 19, no real work experience. I like working on cars.": asking a school leaver for their job title
+            # reads as if they were not heard; what they would like to do is what the list goes by
+            notes.insert(0, NO_TITLE_YET if state["profile"].get("goal") else (understood.message or NO_OCCUPATION))
         notes.append("(You can correct all of this under *What Waypoint believes about you*.)")
         return " ".join(notes) + "\n\n" + "\n".join(self._recommend(state))
 

@@ -227,3 +227,16 @@ def test_course_answer_says_when_the_only_gaps_are_software_tools():
     assert _gaps_heading("Machinists", skills).startswith("To move toward **Machinists**, these are the skills")
     deeper = [{**tools[0], "deeper": True}]
     assert _gaps_heading("Machinists", deeper).startswith("To move toward")
+
+
+def test_a_person_with_no_job_but_a_goal_is_not_asked_for_a_job_title(synthetic_settings):
+    """Browser walk: "I'm 19, finished high school last year, no real work experience. I like working on cars." got
+    the list toward the automotive trades under "I could not tell what you do -- tell me your job title"."""
+    from app.api.services import WaypointService
+    from app.ui.chat import NO_TITLE_YET, ChatUI
+    from retrieval.understanding.linker import NO_OCCUPATION
+    from tests.test_ui_understanding import Chat
+
+    chat = Chat(ChatUI(WaypointService(synthetic_settings.model_copy(update={"llm_backend": "deterministic"}))))
+    reply = chat.say("I'm 19 and have no real work experience. I want to become a registered nurse.")
+    assert reply.startswith(NO_TITLE_YET) and NO_OCCUPATION not in reply, reply

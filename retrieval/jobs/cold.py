@@ -32,7 +32,6 @@ from retrieval.jobs.data import JobLog, View
 from retrieval.jobs.levels import RANK, PersonLevel, fit, parse_posting, person_level
 from retrieval.jobs.location import Place, norm_city, norm_state, parse_place
 from retrieval.jobs.model import fit_lambdarank, gain_importance, save_booster
-from retrieval.understanding.limits import about_standing
 
 COLD_FEATURES = [
     "pop_log",
@@ -122,6 +121,14 @@ class ColdQuery:
     place_wanted: bool = False  # the place is where they ask for work ("looking for jobs in Austin, TX")
 
 
+#: "jobs in Austin", "work near Chicago", "positions around Denver", "relocating to Seattle": the person asks for work
+#: in a place (a capitalised name follows), not just says where they once worked
+_PLACE_WANTED = re.compile(
+    r"\b(?:(?:jobs?|work|positions?|openings?|roles?|opportunities|something|employment)\s+(?:in|near|around)|"
+    r"relocat(?:e|ing)\s+to|moving\s+to|based\s+in)\s+(?:the\s+)?(?=[A-Z])"
+)
+
+
 def query_from_understanding(text: str, understanding, extra_goals: Iterable[tuple[str, float]] = ()) -> ColdQuery:
     """A :class:`ColdQuery` from ``understand(text)`` (``understanding`` may be None: text and place only)."""
     u = understanding
@@ -137,19 +144,9 @@ def query_from_understanding(text: str, understanding, extra_goals: Iterable[tup
     q.goals.extend(extra_goals)
     q.skills = {s.skill_id for s in u.skills}
     q.avoid_physical = bool(getattr(u, "physical_limit", False))
-    q.avoid_standing = q.avoid_physical and any(
-        lim.kind == "physical" and about_standing(lim.span.text) for lim in getattr(u, "limits", [])
-    )
+    q.avoid_standing = bool(getattr(u, "standing_limit", False))
     q.level = person_level(text, u.years_experience, u.seniority)
     return q
-
-
-#: "jobs in Austin", "work near Chicago", "positions around Denver", "relocating to Seattle": the person asks for work
-#: in a place (a capitalised name follows), not just says where they once worked
-_PLACE_WANTED = re.compile(
-    r"\b(?:(?:jobs?|work|positions?|openings?|roles?|opportunities|something|employment)\s+(?:in|near|around)|"
-    r"relocat(?:e|ing)\s+to|moving\s+to|based\s+in)\s+(?:the\s+)?(?=[A-Z])"
-)
 
 
 # ------------------------------------------------------------------------------------------------ postings

@@ -221,7 +221,7 @@ class Linker:
         ]
         # "I'd like to become a pharmacist but I can't afford 6 more years of school. What else could I do?": the
         # wish is ruled out by the person, and the list is what else is within reach (physicians were offered)
-        ruled_out = [g for g in goals if cues.ruled_out_by(text, g.span, schooling_spans) and g.kind == "occupation"]
+        ruled_out = [g for g in goals if g.kind == "occupation" and cues.ruled_out_by(text, g.span, schooling_spans)]
         goals = [g for g in goals if g not in ruled_out]
         work = [(s, e) for s, e in cues.activity_clauses(text) if not cues.inside((s, e), excluded)]
         if (

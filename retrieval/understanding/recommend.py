@@ -39,7 +39,6 @@ from retrieval.occupations.transitions import in_prefixes, reachability
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
 from retrieval.understanding import cues
-from retrieval.understanding.limits import about_standing
 from retrieval.understanding.linker import CONFIDENT, Linker
 from retrieval.understanding.schema import Goal, Understanding
 from retrieval.understanding.service import get_linker
@@ -151,7 +150,7 @@ class PersonalRanking:
         if profile.physical_limit(understanding is not None and understanding.physical_limit):
             # "my back is done": physically demanding work is left out, unless it is what they asked for
             own = self._beyond_their_limit(sources, understanding) - asked
-            standing = self._about_standing(understanding)
+            standing = understanding is not None and understanding.standing_limit
             base = self.within_physical_limit(base, keep=asked, own=own, standing=standing)
             if own and (goal is None or goal.kind == "skill"):
                 # their ordinary list is their own kind of work, mostly gone now: add lighter work like theirs
@@ -184,20 +183,13 @@ class PersonalRanking:
 
         return [item for item in items if within(item)]
 
-    @staticmethod
-    def _about_standing(understanding: Understanding | None) -> bool:
-        """Whether one of the person's physical limits is about standing ("can't stand all day", "my feet")."""
-        return understanding is not None and any(
-            lim.kind == "physical" and about_standing(lim.span.text) for lim in understanding.limits
-        )
-
     def _beyond_their_limit(self, sources: list[tuple[str, float]], understanding: Understanding | None) -> set[str]:
         """The person's occupations that are beyond their limit by their own account, so their kind of work
         is left out: when the occupation is fairly physical by its score, or the limit is about standing, which
         the score cannot see (a cashier who can't stand for long). An accountant with a bad back keeps the
         desk work like theirs."""
         corpus = self.rec.corpus
-        standing = self._about_standing(understanding)
+        standing = understanding is not None and understanding.standing_limit
         return {  # sources are the person's already (at least SOURCE_MIN sure)
             oid
             for oid, _conf in sources

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from retrieval.understanding.limits import about_standing
+
 
 class Span(BaseModel):
     """Where in the person's text a finding comes from (character offsets into the original text)."""
@@ -108,6 +110,12 @@ class Understanding(BaseModel):
     def physical_limit(self) -> bool:
         """The person says their body limits them: leave physically demanding occupations out."""
         return any(limit.kind == "physical" for limit in self.limits)
+
+    @property
+    def standing_limit(self) -> bool:
+        """One of the physical limits is about standing ("can't stand all day", "my feet"): work done on one's
+        feet leaves the lists too, which the demand score cannot see."""
+        return any(limit.kind == "physical" and about_standing(limit.span.text) for limit in self.limits)
 
     @property
     def training_limit(self) -> bool:

@@ -66,6 +66,7 @@ class ColdStart:
             conn.close()
         self.pop = popularity(job_log, job_log.views, {a: row_place(rows) for a, rows in exp.items()})
         self._demand: np.ndarray | None = None  # per posting, read when a person with a physical limit asks
+        self._standing: np.ndarray | None = None  # per posting, read when that limit is about standing
         self.available = self.pop.users > 0
 
     def query(self, profile: Profile, occupation_title: str | None = None) -> ColdQuery:
@@ -132,10 +133,13 @@ class ColdStart:
     def _standing_postings(self) -> np.ndarray:
         """(n_postings,) whether a posting's first link (at least :data:`PHYSICAL_LINK_MIN` sure) is an occupation
         of :data:`retrieval.understanding.recommend.STANDING_GROUPS`."""
-        from retrieval.understanding.recommend import STANDING_GROUPS
+        if self._standing is None:
+            from retrieval.understanding.recommend import STANDING_GROUPS
 
-        standing = np.array([o.startswith(STANDING_GROUPS) for o in self.index.occ_ids] + [False])
-        return standing[self.index.link_idx[:, 0]] & (self.index.link_conf[:, 0] >= PHYSICAL_LINK_MIN)
+            by_occupation = np.array([o.startswith(STANDING_GROUPS) for o in self.index.occ_ids] + [False])
+            first = self.index.link_idx[:, 0]  # -1 (no link) reads the trailing False
+            self._standing = by_occupation[first] & (self.index.link_conf[:, 0] >= PHYSICAL_LINK_MIN)
+        return self._standing
 
     def _posting_demand(self) -> np.ndarray:
         """(n_postings,) how physically demanding each posting is: the most demanding of its linked occupations

@@ -149,8 +149,8 @@ class PersonalRanking:
             base = [i for i in base if not i.id.startswith(MILITARY) or i.id in asked]
         if profile.physical_limit(understanding is not None and understanding.physical_limit):
             # "my back is done": physically demanding work is left out, unless it is what they asked for
-            own = self._beyond_their_limit(sources, understanding) - asked
             standing = understanding is not None and understanding.standing_limit
+            own = self._beyond_their_limit(sources, standing) - asked
             base = self.within_physical_limit(base, keep=asked, own=own, standing=standing)
             if own and (goal is None or goal.kind == "skill"):
                 # their ordinary list is their own kind of work, mostly gone now: add lighter work like theirs
@@ -183,13 +183,12 @@ class PersonalRanking:
 
         return [item for item in items if within(item)]
 
-    def _beyond_their_limit(self, sources: list[tuple[str, float]], understanding: Understanding | None) -> set[str]:
+    def _beyond_their_limit(self, sources: list[tuple[str, float]], standing: bool) -> set[str]:
         """The person's occupations that are beyond their limit by their own account, so their kind of work
         is left out: when the occupation is fairly physical by its score, or the limit is about standing, which
         the score cannot see (a cashier who can't stand for long). An accountant with a bad back keeps the
         desk work like theirs."""
         corpus = self.rec.corpus
-        standing = understanding is not None and understanding.standing_limit
         return {  # sources are the person's already (at least SOURCE_MIN sure)
             oid
             for oid, _conf in sources

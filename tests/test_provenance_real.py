@@ -133,3 +133,25 @@ def test_rest_output_uses_the_renumbered_ids_everywhere(fast):
     md = render_explanation(e)
     assert list(dict.fromkeys(re.findall(r"\[(c\d+)\]", md))) == ids  # the UI shows them in order too
     assert "Every claim checked against the evidence" in md.split("<details>")[0]
+
+
+def test_an_occupation_o_star_net_does_not_rate_holds_and_asks_for_what_its_relatives_do(fast):
+    """Software Developers has no O*NET ratings: a 10-year Java engineer "held" only tools, and Computers and
+    Electronics, Critical Thinking and Reading Comprehension were their biggest gaps to Computer Systems
+    Engineers/Architects (browser walk). Their ratings are now their closest rated relatives', cited as such."""
+    from retrieval.skills.gap import Profile as GapProfile, skill_gap
+
+    engineer = GapProfile(occupation="15-1252.00", text="I've been a Java engineer for 10 years.")
+    gap = skill_gap(engineer, "15-1299.08", fast)
+    missing = {m.label for m in gap.missing_skills}
+    assert not missing & {"Critical Thinking", "Computers and Electronics", "Reading Comprehension"}, missing
+    held = {m.label: m for m in gap.matched_skills}
+    assert {"Critical Thinking", "Computers and Electronics"} <= set(held)
+    assert all(e.source == "occupation" for e in held["Critical Thinking"].profile_evidence)
+
+    # as a target: the requirement rows of Data Scientists say where their ratings come from
+    e, _trace = _explain(Profile(occupation="13-2011.00", text="I'm an accountant."), "15-2051.00", fast)
+    rated = [c.text for c in e.citations if c.source == "onet_related:15-2051.00:skills"]
+    assert rated and all("Data Scientists (rated like its closest occupations in O*NET)" in t for t in rated), [
+        c.source for c in e.citations
+    ]

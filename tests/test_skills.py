@@ -141,9 +141,11 @@ def test_suggested_courses_really_teach_the_missing_skill(catalogue, settings):
     from retrieval.skills.gap import Profile, skill_gap
 
     gap = skill_gap(Profile(skills=["Python", "SQL"]), "15-2051.00", settings, use_embeddings=False, use_map=False)
-    catalogue_links = set(catalogue.execute("SELECT course_id, skill_id FROM course_skill").fetchall())
+    # plain tuples: the connection's rows are sqlite3.Row, which never equals a tuple
+    catalogue_links = {tuple(r) for r in catalogue.execute("SELECT course_id, skill_id FROM course_skill")}
     suggested = [(c, m) for m in gap.missing_skills for c in m.courses]
     assert suggested, "expected courses for a data scientist's missing skills"
+    assert any(c.link == "catalogue" for c, _m in suggested)  # both kinds of link are checked below
     for course, missing in suggested:
         # courses come from the relevance model (retrieval/courses/relevance.py): above its threshold, and
         # "catalogue" exactly when the catalogue tags the course with the skill

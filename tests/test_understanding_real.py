@@ -31,6 +31,14 @@ def understand(settings):
         ("Macy's Seasonal Retail Sales Fine Jewelry, Part Time", "41-2031.00", "Retail Sales"),
         ("Seasonal Wedding Sales Stylist", "41-2031.00", "Sales Stylist"),
         ("Part Time Retail Sales Advocate Cricket Wireless", "41-2031.00", "Retail Sales"),
+        # software work named by its language or layer: the bare "engineer" read as Electronics Engineers and
+        # "full stack engineer" as Engineers, All Other (browser walk: a laid-off Java engineer)
+        ("I've been a Java engineer for 10 years and just got laid off.", "15-1252.00", "Java engineer"),
+        ("Python engineer at a fintech", "15-1252.00", "Python engineer"),
+        ("I'm a backend engineer", "15-1252.00", "backend engineer"),
+        ("I'm a full stack engineer", "15-1252.00", "full stack engineer"),
+        ("I'm an iOS engineer", "15-1252.00", "iOS engineer"),
+        ("I'm a civil engineer", "17-2051.00", "civil engineer"),
     ],
 )
 def test_colloquial_titles_abbreviations_and_british_spellings_are_linked(understand, text, code, words):

@@ -390,7 +390,7 @@ def assemble(
         cid = b.add(
             "requirements",
             f"{source}:skills",
-            f"{item.title} requires: "
+            f"{_as_rated(item.title, source)} requires: "
             + "; ".join(f"{m.label} (importance {_fmt_importance(m.importance)})" for m in group),
             [m.id for m in group],
         )
@@ -404,7 +404,7 @@ def assemble(
             cid = b.add(
                 "missing",
                 f"{source}:skills",
-                f"{item.title} {opening}: "
+                f"{_as_rated(item.title, source)} {opening}: "
                 + "; ".join(f"{m.label} (importance {_fmt_importance(m.importance)})" for m in group),
                 [m.id for m in group],
             )
@@ -572,6 +572,11 @@ def _clip(text: str, limit: int) -> str:
         return text
     cut = max(text.rfind(". ", 0, limit), text.rfind("; ", 0, limit))
     return text[: cut + 1] if cut > limit // 3 else text[:limit].rsplit(" ", 1)[0] + " ..."
+
+
+def _as_rated(title: str, source: str) -> str:
+    """The item's title, saying so where its ratings are its related occupations' (O*NET rates none)."""
+    return f"{title} (rated like its closest occupations in O*NET)" if source.startswith("onet_related:") else title
 
 
 def _by_source(skills) -> list[tuple[str, list]]:

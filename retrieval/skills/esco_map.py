@@ -238,7 +238,8 @@ def essential_skills(
                 importance=d["importance"],
                 level=d.get("level"),
                 hot=bool(d.get("hot")),
-                source=f"{taxonomy}:{occupation_id}",
+                # ratings O*NET does not give this occupation, averaged over its closest related ones
+                source=f"{'onet_related' if d.get('imputed_from') else taxonomy}:{occupation_id}",
             )
         )
     if taxonomy == "onet" and use_map:

@@ -59,7 +59,8 @@ class Requirement(BaseModel):
     level: float | None = None
     hot: bool = False
     source: str = Field(
-        description="catalogue source: 'onet:<occ>', 'esco:<occ>', 'esco_map:<esco occ>' or 'posting:<id>'"
+        description="catalogue source: 'onet:<occ>', 'onet_related:<occ>' (ratings of its closest related occupations, "
+        "where O*NET rates none), 'esco:<occ>', 'esco_map:<esco occ>' or 'posting:<id>'"
     )
     map_confidence: float | None = None
 

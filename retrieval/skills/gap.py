@@ -17,8 +17,9 @@ occupations that the skill would bring within reach.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, field_validator
@@ -467,6 +468,20 @@ def _unlocks(
     return out
 
 
+def _one_per_label(items: list, label: Callable[[Any], str]) -> list:
+    """The first of the items that read the same: O*NET rates a skill *and* a knowledge area "Mathematics",
+    and "Mathematics, Mathematics" as a financial analyst's two biggest gaps reads as a slip. The coverage
+    still counts both."""
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = label(item).casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
 def said_occupation(text: str, settings: Settings) -> OccupationLink | None:
     """The occupation ``text`` says is the person's (None for vague text, an over-long one, or before the
     occupation models are built: the gap is then computed from the written skills alone, as before)."""
@@ -590,6 +605,7 @@ def skill_gap(
     else:  # the order before issue 23 (importance, hot, alphabet), kept as the baseline `waypoint eval courses` reports
         missing_reqs.sort(key=lambda r: (-r.importance, not r.hot, r.label, r.skill_id))
         ranked = [RankedGap(r, gap_priority(r, in_demand=in_demand(r, graph))) for r in missing_reqs[:max_missing]]
+    ranked = _one_per_label(ranked, lambda g: g.req.label)
     top_missing = [g.req for g in ranked]
     unlocks = _unlocks(set(held), [r.skill_id for r in top_missing], graph)
     # Courses from the relevance model (retrieval/courses/relevance.py), not the graph's word links, for the gaps
@@ -622,7 +638,7 @@ def skill_gap(
         id=gap_id,
         item=item,
         coverage=round(covered / weight_total, 4),
-        matched_skills=matched,
+        matched_skills=_one_per_label(matched, lambda m: m.label),
         partial_skills=partial[:max_partial],
         missing_skills=missing,
         requirements_total=len(requirements),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from retrieval.understanding.keys import Word, title_key, words
@@ -116,7 +117,29 @@ COLLOQUIAL: dict[str, tuple[str, ...]] = {
     "retail sales": ("41-2031.00",), "sales advocate": ("41-2031.00",), "sales stylist": ("41-2031.00",),
     "beauty advisor": ("41-2031.00",), "beauty adviser": ("41-2031.00",), "cosmetics sales": ("41-2031.00",),
     "cosmetic sales": ("41-2031.00",),
+    # software work named by its layer or platform: without these "backend engineer" is the bare title
+    # "engineer" (Electronics Engineers), "full stack engineer" an alternate title of Engineers, All Other
+    "backend engineer": ("15-1252.00",), "back end engineer": ("15-1252.00",),
+    "full stack engineer": ("15-1252.00", "15-1254.00"), "fullstack engineer": ("15-1252.00", "15-1254.00"),
+    "fullstack developer": ("15-1252.00", "15-1254.00"), "frontend engineer": ("15-1254.00", "15-1252.00"),
+    "front end engineer": ("15-1254.00", "15-1252.00"), "mobile engineer": ("15-1252.00",),
+    "mobile developer": ("15-1252.00",), "ios engineer": ("15-1252.00",), "android engineer": ("15-1252.00",),
+    "platform engineer": ("15-1252.00", "15-1244.00"), "site reliability engineer": ("15-1252.00", "15-1244.00"),
+    "sre": ("15-1252.00", "15-1244.00"), "api developer": ("15-1252.00",), "api engineer": ("15-1252.00",),
 }
+
+#: One-word titles that a programming technology right before them makes software work: "Java engineer",
+#: "Kotlin dev". Alone, "engineer" is a title of dozens of occupations and links to Electronics Engineers.
+SOFTWARE_ROLE_NOUNS = frozenset({"engineer", "developer", "dev", "programmer", "coder"})
+#: O*NET commodity categories of the tools software developers write code in.
+SOFTWARE_CATEGORIES = (
+    "Object or component oriented development software",
+    "Web platform development software",
+    "Development environment software",
+    "Program testing software",
+)
+#: What such a compound links to: the colloquial "software engineer".
+SOFTWARE_TITLE = "software engineer"
 
 
 # "I teach high school math", "I've been teaching 3rd grade for 8 years": a teacher says where and whom
@@ -157,10 +180,13 @@ class TitleMatch:
 class TitleIndex:
     """Every O*NET title (and the colloquial table) by match key."""
 
-    def __init__(self, entries: dict[str, dict[str, float]], titles: dict[str, str]):
+    def __init__(
+        self, entries: dict[str, dict[str, float]], titles: dict[str, str], software_terms: frozenset[str] = frozenset()
+    ):
         self.entries = entries
         self.titles = titles
         self.colloquial = frozenset(title_key(t) for t in COLLOQUIAL)
+        self.software_terms = software_terms  # title keys of programming languages, frameworks, dev tools
 
     @classmethod
     def from_db(cls, conn: sqlite3.Connection) -> TitleIndex:
@@ -190,7 +216,16 @@ class TitleIndex:
             # the colloquial table decides for its keys: it exists because the catalogue's answer is wrong
             entries[key] = {oid: KIND_WEIGHT["colloquial"] * (1.0 if i == 0 else 0.9)
                             for i, oid in enumerate(oids) if oid in titles} or entries[key]
-        return cls(dict(entries), titles)
+        marks = ",".join("?" * len(SOFTWARE_CATEGORIES))
+        software = frozenset(
+            title_key(alias)
+            for (alias,) in conn.execute(
+                "SELECT DISTINCT a.alias FROM skill_alias a JOIN skill s ON s.canonical_id = a.skill_id "
+                f"WHERE s.kind = 'technology' AND s.category IN ({marks})",
+                SOFTWARE_CATEGORIES,
+            )
+        )
+        return cls(dict(entries), titles, frozenset(k for k in software if k))
 
     def lookup(self, text: str) -> list[tuple[str, float]]:
         """Occupations whose title is exactly ``text`` (up to key normalisation), best first."""
@@ -213,3 +248,32 @@ class TitleIndex:
         return [m for m in found
                 if not any(o is not m and o.start <= m.start and m.end <= o.end and o.n_words > m.n_words
                            for o in found)]
+
+    def technology_roles(
+        self, text: str, matches: list[TitleMatch], ordinary: Callable[[str], bool]
+    ) -> list[TitleMatch]:
+        """``matches`` with each bare "engineer"/"developer"/"programmer" that a programming technology
+        directly precedes ("Java engineer", "C++ developer", "Django dev") widened to that compound and
+        linked as a software engineer. ``ordinary(word)``: the technology's name is also an everyday word
+        ("go", "air", "flex"), which then counts only where the person capitalised it."""
+        target = self.entries.get(title_key(SOFTWARE_TITLE))
+        if not target or not self.software_terms:
+            return matches
+        occs = tuple(sorted(target.items(), key=lambda kv: (-kv[1], kv[0])))
+        ws = words(text)
+        at = {w.start: i for i, w in enumerate(ws)}
+        out = []
+        for m in matches:
+            i = at.get(m.start)
+            if m.n_words == 1 and m.key in SOFTWARE_ROLE_NOUNS and i:
+                for n in (3, 2, 1):
+                    if i - n < 0:
+                        continue
+                    head = ws[i - n:i]
+                    key = " ".join(w.key for w in head)
+                    typed = text[head[0].start:head[-1].end]
+                    if key in self.software_terms and not (n == 1 and ordinary(key) and typed.islower()):
+                        m = TitleMatch(head[0].start, m.end, text[head[0].start:m.end], f"{key} {m.key}", n + 1, occs)
+                        break
+            out.append(m)
+        return out

@@ -431,10 +431,13 @@ def test_typed_skill_is_not_also_a_gap(fast_settings):
     gap = skill_gap(GapProfile(skills=["Mathematics"]), HEALTH_ED, fast_settings)
     assert not [m for m in gap.missing_skills if m.label == "Mathematics"]
     maths = [m for m in gap.matched_skills if m.label == "Mathematics"]
-    assert len(maths) == 2 and all(e.source == "skills" for m in maths for e in m.profile_evidence)
+    # both ids are matched and shown once: "Mathematics, Mathematics" reads as a slip
+    assert len(maths) == 1 and all(e.source == "skills" for m in maths for e in m.profile_evidence)
     # the occupation alone gives neither: it never stands in for what the person did not say
+    # (both are missing; the second reads the same and is listed once)
     gap = skill_gap(GapProfile(occupation=NURSE), HEALTH_ED, fast_settings)
-    assert len([m for m in gap.missing_skills if m.label == "Mathematics"]) == 2
+    assert len([m for m in gap.missing_skills if m.label == "Mathematics"]) == 1
+    assert not [m for m in gap.matched_skills + gap.partial_skills if m.label == "Mathematics"]
 
 
 def test_explanation_on_the_synthetic_catalogue(fast_settings):

@@ -166,6 +166,33 @@ def test_a_stated_abbreviation_links_the_occupation_with_its_span(linker):
     assert u.years_experience == 6
 
 
+def test_a_programming_language_before_a_bare_engineer_names_software_work(linker):
+    """ "Java engineer" is no catalogue title: the bare "engineer" linked Electronics Engineers for a laid-off
+    Java engineer. The technology vocabulary comes from the catalogue's development-tool categories."""
+    from retrieval.understanding.titles import TitleIndex, TitleMatch
+
+    assert {"python", "oracle java", "react"} <= linker.titles.software_terms
+    engineer = {"17-2072.00": 0.9}
+    index = TitleIndex(
+        {"engineer": engineer, "software engineer": {synthetic.SOFTWARE_DEV: 1.0}},
+        {synthetic.SOFTWARE_DEV: "Software Developers", "17-2072.00": "Electronics Engineers"},
+        frozenset({"python", "c++", "go"}),
+    )
+
+    def widened(text: str) -> list[tuple[str, str]]:
+        found = index.technology_roles(text, index.scan(text), ordinary=lambda w: w == "go")
+        return [(m.text, m.occupations[0][0]) for m in found]
+
+    assert widened("I'm a Python engineer") == [("Python engineer", synthetic.SOFTWARE_DEV)]
+    assert widened("senior C++ engineer, 8 years") == [("C++ engineer", synthetic.SOFTWARE_DEV)]
+    assert widened("I'm a Go engineer") == [("Go engineer", synthetic.SOFTWARE_DEV)]
+    # an everyday word is a technology only where the person capitalised it, and nothing else is widened
+    assert widened("we go engineer it ourselves") == [("engineer", "17-2072.00")]
+    assert widened("I'm an engineer") == [("engineer", "17-2072.00")]
+    assert widened("a sound engineer") == [("engineer", "17-2072.00")]
+    assert isinstance(index.scan("engineer")[0], TitleMatch)
+
+
 @pytest.mark.parametrize(
     "text, code, tense",
     [

@@ -30,7 +30,7 @@ from retrieval.occupations.corpus import OccupationCorpus
 from retrieval.occupations.features import Labels, content_features, embed_tasks, feature_cache_path, task_centroids
 from retrieval.occupations.ranker import MODEL_VERSION, OccupationRanker, planned_rounds
 from retrieval.occupations.resolve import OccupationResolver, Resolution
-from retrieval.occupations.transitions import requirement_vectors
+from retrieval.occupations.transitions import impute_unrated, requirement_vectors
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
 from retrieval.vectorstore import PointData, VectorStore, open_store
@@ -348,7 +348,15 @@ class OccupationRecommender:
     def requirements(self) -> np.ndarray:
         """Every occupation's rated skills and knowledge as one unit vector (reachability of a transition)."""
         if "_requirements" not in self.__dict__:
-            self._requirements = requirement_vectors(self.corpus.skills_im, self.corpus.knowledge_im)
+            index = {oid: i for i, oid in enumerate(self.corpus.ids)}
+            related: dict[int, list[int]] = {}
+            for oid, rid in self.conn.execute(
+                "SELECT occupation_id, related_id FROM related_occupation ORDER BY occupation_id, rank"
+            ):
+                if oid in index and rid in index:
+                    related.setdefault(index[oid], []).append(index[rid])
+            vectors = requirement_vectors(self.corpus.skills_im, self.corpus.knowledge_im)
+            self._requirements = impute_unrated(vectors, related)
         return self._requirements
 
     def _dense(self, field: str) -> np.ndarray:

@@ -30,6 +30,23 @@ def requirement_vectors(skills_im: np.ndarray, knowledge_im: np.ndarray) -> np.n
     return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
 
 
+def impute_unrated(vectors: np.ndarray, related: dict[int, list[int]], k: int = 5) -> np.ndarray:
+    """``vectors`` with each all-zero row (an occupation O*NET does not rate: Software Developers, Data
+    Scientists, ...) replaced by the normalised mean of its ``k`` closest rated related occupations' rows
+    (``related``: row → related rows, closest first), as the skills graph does for gaps.
+
+    Why: an unrated target had no skills term at all, so "I'm a teacher and want to become a software
+    developer" listed web developers, programmers and QA testers but not Software Developers."""
+    out = vectors.copy()
+    rated = np.linalg.norm(vectors, axis=1) > 0
+    for row in np.flatnonzero(~rated):
+        sources = [r for r in related.get(int(row), []) if rated[r]][:k]
+        if sources:
+            mean = vectors[sources].mean(axis=0)
+            out[row] = mean / max(float(np.linalg.norm(mean)), 1e-9)
+    return out
+
+
 def reachability(
     *,
     targets: np.ndarray,

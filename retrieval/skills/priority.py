@@ -19,6 +19,10 @@ first and, within that, what its work leans on most:
 * **task share** -- the share of the target's task statements that depend on the skill
   (:mod:`retrieval.skills.task_links`), saturating at ``task_share_full``: a skill a quarter of the
   tasks lean on is as central as a skill can be.
+* **plain tool** -- a technology O*NET flags neither *Hot* (frequent in postings economy-wide) nor *In
+  Demand* for the occupation is one product among the examples of its category (Hyland Software OnBase and
+  Jack Henry Vertex for tellers): employers train it on the job, so its need is halved. Without this a
+  cashier was told "focus next on Hyland Software OnBase" toward tellers, ahead of what the work rates.
 * **unresolved area** -- a broad knowledge area ("Sociology and Anthropology") that could not be turned
   into a concrete skill of the target (:mod:`retrieval.skills.areas`) is not teachable as phrased; it
   ranks after concrete skills of similar weight.
@@ -52,9 +56,13 @@ class GapWeights:
     task_share_full: float = 0.5
     #: Factor for a knowledge area that no concrete skill of the target resolves.
     unresolved_area: float = 0.8
+    #: Factor on the need of a technology that is neither hot nor in demand (a plain tool, see above).
+    plain_tool: float = 0.5
 
 
 WEIGHTS = GapWeights()
+#: A technology's importance without either O*NET flag (retrieval.skills.graph.link_importance).
+PLAIN_TOOL_IMPORTANCE = 0.5
 
 
 def tier(req: Requirement, *, in_demand: bool = False, weights: GapWeights = WEIGHTS) -> Tier:
@@ -71,6 +79,8 @@ def tier(req: Requirement, *, in_demand: bool = False, weights: GapWeights = WEI
 def need(req: Requirement, weights: GapWeights = WEIGHTS) -> float:
     """Importance, times the required level's factor for rated elements (0..1)."""
     importance = min(1.0, max(0.0, float(req.importance)))
+    if req.relation == "technology" and not req.hot and importance <= PLAIN_TOOL_IMPORTANCE:
+        return importance * weights.plain_tool
     if req.relation == "rated" and req.level is not None:
         level = min(1.0, max(0.0, float(req.level)))
         return importance * (1.0 - weights.level_weight + weights.level_weight * level)

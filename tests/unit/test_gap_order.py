@@ -59,6 +59,15 @@ def test_essential_before_optional_whatever_the_weight():
     assert all(gap_priority(r, **kw).score < 1.0 for r, kw in rows if tier(r) == "optional")
 
 
+def test_a_plain_tool_comes_after_what_the_work_rates_and_a_hot_one_does_not():
+    """Cashier → tellers listed Hyland Software OnBase and Jack Henry Vertex (neither hot nor in demand) first."""
+    plain = _req("tech:onbase", "technology", 0.5, kind="technology")
+    hot = _req("tech:excel", "technology", 0.65, kind="technology").model_copy(update={"hot": True})
+    thinking = _req("onet:think", "rated", 0.6, level=0.45, kind="onet_skill")  # optional tier too
+    assert need(plain) == pytest.approx(0.5 * WEIGHTS.plain_tool)
+    assert _order([(plain, {}), (thinking, {}), (hot, {})]) == ["tech:excel", "onet:think", "tech:onbase"]
+
+
 def test_importance_and_level_both_count():
     low_level = _req("onet:low", "rated", 0.8, level=0.2, kind="onet_skill")
     high_level = _req("onet:high", "rated", 0.8, level=0.9, kind="onet_skill")

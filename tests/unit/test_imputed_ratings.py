@@ -47,3 +47,19 @@ def test_an_unrated_occupation_gets_the_mean_of_its_closest_rated_relatives():
     assert (maths["importance"], maths["level"]) == (0.5, 0.3)
     assert g.edges["U", "tool"]["relation"] == "technology"  # its own rows stay as they are
     assert "imputed_from" not in g.edges["A", "think"] and not list(g.successors("LONELY"))
+
+
+def test_an_unrated_transition_target_is_as_reachable_as_its_rated_relatives():
+    """Transition lists score a target's skills term from its rated skills and knowledge: Software Developers
+    had none, and a teacher who wants to become a software developer was not shown it."""
+    import numpy as np
+
+    from retrieval.occupations.transitions import impute_unrated, requirement_vectors
+
+    skills = np.array([[3.0, 1.0], [1.0, 3.0], [0.0, 0.0], [0.0, 0.0]])
+    vectors = requirement_vectors(skills, np.zeros((4, 0)))
+    out = impute_unrated(vectors, {2: [3, 0, 1], 3: [2]}, k=2)
+    assert np.allclose(out[:2], vectors[:2])  # rated rows unchanged
+    expected = (vectors[0] + vectors[1]) / np.linalg.norm(vectors[0] + vectors[1])
+    assert np.allclose(out[2], expected) and np.isclose(np.linalg.norm(out[2]), 1.0)
+    assert not out[3].any()  # its only relative is unrated too

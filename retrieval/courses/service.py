@@ -30,6 +30,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from retrieval.courses.dedup import collapse
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
 
@@ -230,7 +231,9 @@ class CourseRecommender:
                     score=round(gap_closed * c.link_confidence + 0.04 * min(rating, 5.0) / 5.0 + 0.02 * level, 6),
                 )
         ranked = sorted(found.values(), key=lambda c: (-c.score, c.id))
-        return ranked[: max(k, 1)]
+        # each gap's list is free of near-duplicates, but two gaps can each bring a course of the same name
+        # ("Introduction to Marketing" from two providers, listed twice toward Marketing Managers)
+        return collapse(ranked, lambda c: c.title)[: max(k, 1)]
 
     def _index(self):
         if self._bm25 is None:
@@ -263,7 +266,6 @@ class CourseRecommender:
         )
         if not text.strip():
             raise ProfileError("a course recommendation needs a target, occupation, skills, text or a known user_id")
-        from retrieval.courses.dedup import collapse
         from retrieval.courses.index import get_index
         from retrieval.courses.language import person_language
 

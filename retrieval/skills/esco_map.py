@@ -28,7 +28,7 @@ from retrieval.artifacts import require_build_allowed
 from retrieval.settings import Settings, get_settings
 from retrieval.skills import base
 from retrieval.skills.evidence import Requirement
-from retrieval.skills.graph import get_graph, is_requirement, occupation_vectors
+from retrieval.skills.graph import RATED_MIN_IMPORTANCE, get_graph, is_requirement, occupation_vectors
 from retrieval.threads import torch_threads
 
 MAP_VERSION = "2"
@@ -206,10 +206,12 @@ def essential_skills(
     *,
     use_map: bool = True,
     threshold: float = CONFIDENCE_THRESHOLD,
+    rated_floor: float = RATED_MIN_IMPORTANCE,
 ) -> list[Requirement]:
     """What an occupation requires, best first.
 
-    O*NET: rated skill/knowledge elements with importance ≥ 0.5, technology skills, and — through the
+    O*NET: rated skill/knowledge elements with importance ≥ ``rated_floor`` (0.5; what a profile's occupation
+    *holds* is read a little lower, :data:`retrieval.skills.gap.HELD_CONFIDENCE`), technology skills, and — through the
     map, when its confidence ≥ ``threshold`` — the mapped ESCO occupation's essential skills (weighted
     by the map confidence). ESCO: essential (1.0) and optional (0.5) skills. One row per skill, the
     most important link wins.
@@ -227,7 +229,7 @@ def essential_skills(
 
     for sid, d in graph.occupation_requirements(occupation_id):
         relation = d["relation"]
-        if not is_requirement(relation, d["importance"]):
+        if not is_requirement(relation, d["importance"], rated_floor):
             continue
         add(
             Requirement(

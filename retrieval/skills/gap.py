@@ -224,7 +224,10 @@ def profile_skills(
     if profile.occupation and profile.occupation.strip():
         occupation_id = resolve_occupation(profile.occupation, settings)
         title = graph.label(occupation_id)
-        for req in essential_skills(occupation_id, settings, use_map=use_map):
+        # held from what the occupation rates at HELD_CONFIDENCE, a little below what a target "asks for"
+        # (RATED_MIN_IMPORTANCE): a software developer's Operations Monitoring rated 0.46 was no part of them,
+        # so a systems architect's 0.50 was a gap; the level comparison below decides how far it goes
+        for req in essential_skills(occupation_id, settings, use_map=use_map, rated_floor=HELD_CONFIDENCE):
             add(
                 req.skill_id,
                 req.importance,

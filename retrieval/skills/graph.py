@@ -74,9 +74,9 @@ def link_importance(relation: str, importance: float | None, hot: int = 0, in_de
     return 0.5 + 0.15 * int(bool(hot)) + 0.1 * int(bool(in_demand))
 
 
-def is_requirement(relation: str, importance: float | None) -> bool:
-    """Rated elements below :data:`RATED_MIN_IMPORTANCE` are ratings, not requirements."""
-    return relation != "rated" or (importance or 0.0) >= RATED_MIN_IMPORTANCE
+def is_requirement(relation: str, importance: float | None, floor: float = RATED_MIN_IMPORTANCE) -> bool:
+    """Rated elements below ``floor`` (:data:`RATED_MIN_IMPORTANCE`) are ratings, not requirements."""
+    return relation != "rated" or (importance or 0.0) >= floor
 
 
 class RelatedSkill(BaseModel):

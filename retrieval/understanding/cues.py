@@ -57,6 +57,14 @@ _BOUNDARY = re.compile(
     r"or\s+(?:maybe|perhaps|something)|instead\s+of|rather\s+than|at\s+some\s+point|now\s+that)\b",
     re.I,
 )
+# A wish that names no work yet ("something remote", "anything with computers") and the hedge after it that
+# does (", maybe health informatics"): the named part is the target.
+_VAGUE = re.compile(r"\b(?:something|anything|somewhere|a\s+change)\b", re.I)
+_HEDGE_AFTER = re.compile(
+    r"[\s,;\u2013\u2014-]*(?:or\s+)?(?:maybe|perhaps|possibly|probably|ideally|like|such\s+as|e\.?g\.?|"
+    r"for\s+example|for\s+instance)[\s,:]+",
+    re.I,
+)
 # Words around a target that are not the target: "get into the finance industry" → "finance".
 _LEAD_FILLER = {
     "to",
@@ -359,6 +367,14 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
             t_start, t_end = _strip(text, away.end(), t_end)
             if t_end <= t_start:
                 continue
+        vague = _VAGUE.search(text, m.end(), t_end)
+        hedge = _HEDGE_AFTER.match(text, t_end) if vague else None
+        if hedge is not None:
+            # "move into something remote, maybe health informatics": the vague wish is named after "maybe"
+            stop = _BOUNDARY.search(text, hedge.end())
+            named = _strip(text, hedge.end(), stop.start() if stop else len(text))
+            if named[1] > named[0]:
+                t_start, t_end = named
         target = text[t_start:t_end]
         if len(target.split()) > 8:
             continue

@@ -30,6 +30,10 @@ from tests import synthetic_catalogue as synthetic
         ("I'd like to break into the tech industry", "tech"),
         # a school leaver with no work to go by (browser walk: "I could not tell what you do")
         ("I'm 19, no real work experience. I like working on cars.", "cars"),
+        # a vague wish named after a hedge (browser walk: the ICU nurse's goal was read as "remote")
+        ("ICU nurse, burned out, want to move into something remote, maybe health informatics.", "health informatics"),
+        ("I want to get into something with computers, maybe IT", "IT"),
+        ("I want to become a nurse, maybe a midwife", "nurse"),
     ],
 )
 def test_goal_phrases_find_the_target_without_filler(text, target):

@@ -155,3 +155,14 @@ def test_an_occupation_o_star_net_does_not_rate_holds_and_asks_for_what_its_rela
     assert rated and all("Data Scientists (rated like its closest occupations in O*NET)" in t for t in rated), [
         c.source for c in e.citations
     ]
+
+
+def test_an_occupations_long_tool_list_is_not_what_the_person_has_used(fast):
+    """O*NET lists 132 tools for administrative assistants: "your current occupation has likely involved Apache
+    Tomcat, Drupal and Hadoop" (browser walk, toward Business Intelligence Analysts). Held through the occupation
+    are the tools O*NET flags In Demand for it or that nearly every occupation lists."""
+    from retrieval.skills.gap import Profile as GapProfile, profile_skills
+
+    held = {h.label for h in profile_skills(GapProfile(occupation="43-6014.00"), fast).held.values()}
+    assert not held & {"Hadoop", "Apache Tomcat", "Drupal", "Teradata Database"}, held
+    assert {"Microsoft Excel", "Microsoft Word", "Microsoft Outlook"} <= held

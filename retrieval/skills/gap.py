@@ -56,6 +56,9 @@ from retrieval.understanding.service import understand
 
 log = logging.getLogger(__name__)
 
+#: A tool an occupation lists but does not flag In Demand is held through it only when O*NET occupations list it
+#: this much on average (typical importance: Microsoft Excel 0.58, Outlook 0.43; web browsers 0.21, SAP 0.18, Hadoop 0.03).
+UBIQUITOUS_TOOL = 0.25
 #: Profile skills below this confidence are not treated as held.
 HELD_CONFIDENCE = 0.45
 #: Occupation coverage (importance-weighted share of requirements held) that counts as "reachable".
@@ -228,6 +231,14 @@ def profile_skills(
         # (RATED_MIN_IMPORTANCE): a software developer's Operations Monitoring rated 0.46 was no part of them,
         # so a systems architect's 0.50 was a gap; the level comparison below decides how far it goes
         for req in essential_skills(occupation_id, settings, use_map=use_map, rated_floor=HELD_CONFIDENCE):
+            if req.relation == "technology" and not (
+                in_demand(req, graph) or graph.typical_importance(req.skill_id) >= UBIQUITOUS_TOOL
+            ):
+                # O*NET lists 132 tools for administrative assistants, Hadoop and Apache Tomcat among them: "your
+                # current occupation has likely involved Apache Tomcat, Drupal and Hadoop". What most people in
+                # the job use is what O*NET flags In Demand for it, or what nearly every occupation lists
+                # (Microsoft Office, Excel, Word, Outlook); the rest counts only when the person names it
+                continue
             add(
                 req.skill_id,
                 req.importance,
@@ -608,7 +619,10 @@ def skill_gap(
     else:  # the order before issue 23 (importance, hot, alphabet), kept as the baseline `waypoint eval courses` reports
         missing_reqs.sort(key=lambda r: (-r.importance, not r.hot, r.label, r.skill_id))
         ranked = [RankedGap(r, gap_priority(r, in_demand=in_demand(r, graph))) for r in missing_reqs[:max_missing]]
-    ranked = _one_per_label(ranked, lambda g: g.req.label)
+    # and none that reads like a skill already listed as held or partly held (Mathematics the knowledge area
+    # "at a lower level than required" beside Mathematics the skill "to build")
+    listed = {m.label.casefold() for m in matched} | {p.label.casefold() for p in partial}
+    ranked = _one_per_label([g for g in ranked if g.req.label.casefold() not in listed], lambda g: g.req.label)
     top_missing = [g.req for g in ranked]
     unlocks = _unlocks(set(held), [r.skill_id for r in top_missing], graph)
     # Courses from the relevance model (retrieval/courses/relevance.py), not the graph's word links, for the gaps

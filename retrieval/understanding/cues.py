@@ -65,6 +65,14 @@ _HEDGE_AFTER = re.compile(
     r"for\s+example|for\s+instance)[\s,:]+",
     re.I,
 )
+# Where one studies is the route to a goal, never the goal itself.
+_ROUTE = re.compile(
+    r"(?:back\s+to\s+)?(?:school|college|uni|university|grad(?:uate)?\s+school|night\s+school|studying)", re.I
+)
+# A second wish joined to the first: "learn Excel and become a data analyst".
+_AND_GOAL = re.compile(
+    r"\band\s+(?:then\s+)?(?:become|be\s+an?|get\s+into|move\s+into|switch\s+to|go\s+into|work\s+as)\b", re.I
+)
 # Words around a target that are not the target: "get into the finance industry" → "finance".
 _LEAD_FILLER = {
     "to",
@@ -353,6 +361,10 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
             continue
         stop = _BOUNDARY.search(text, m.end())
         end = stop.start() if stop else len(text)
+        second = _AND_GOAL.search(text, m.end(), end)
+        if second is not None:
+            # "learn Excel and become a data analyst": two wishes, the second found by its own cue
+            end = second.start()
         t_start, t_end = _strip(text, m.end(), end)
         if t_end <= t_start and stop is not None and stop.group().lower() == "with":
             # "work with animals": here "with" opens the target instead of ending it
@@ -376,8 +388,8 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
             if named[1] > named[0]:
                 t_start, t_end = named
         target = text[t_start:t_end]
-        if len(target.split()) > 8:
-            continue
+        if len(target.split()) > 8 or _ROUTE.fullmatch(target):
+            continue  # "go back to school and become an engineer": school is the way there, not where to
         learn = bool(
             re.search(
                 r"\b(?:learn(?:ing)?|study(?:ing)?|pick\s+up|get\s+better\s+at|improve)\b",
@@ -387,7 +399,7 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
         )
         # the wish covers the rest of its sentence: "become an accountant who knows Python" holds no Python
         wish_end = _SENTENCE_END.search(text, t_end)
-        clause = (m.start(), wish_end.start() if wish_end else len(text))
+        clause = (m.start(), second.start() if second else wish_end.start() if wish_end else len(text))
         found.append(GoalPhrase(clause, (t_start, t_end), target, learn, interest=m.re is _INTEREST))
         taken_until = found[-1].clause[1]
     return found

@@ -94,7 +94,9 @@ FIELDS: tuple[CareerField, ...] = (
     CareerField("legal support", ("legal support", "paralegal work", "legal assistance", "legal admin"), ("23-2", "43-6012")),
     CareerField("teaching", ("teaching", "education", "tutoring", "academia", "the classroom", "teacher", "a teacher"),
                 ("25-",)),
-    CareerField("engineering", ("engineering",), ("17-2", "11-9041")),
+    # "become an engineer" with no branch named is the field: the bare title "engineer" is an alternate title of
+    # dozens of occupations, Telecommunications Engineering Specialists first
+    CareerField("engineering", ("engineering", "engineer", "an engineer"), ("17-2", "11-9041")),
     CareerField("construction", ("construction", "building"), ("47-", "11-9021")),
     CareerField("skilled trades", ("the trades", "trades", "a trade", "skilled trades", "a skilled trade"), ("47-", "49-")),
     CareerField("renewable energy", ("renewable energy", "solar", "solar energy", "wind energy", "clean energy", "green energy",
@@ -169,5 +171,15 @@ FIELDS: tuple[CareerField, ...] = (
     # "I like working on cars" (a school leaver with no work history): the automotive trades, not all of repair
     CareerField("automotive trades", ("cars", "car", "vehicles", "engines", "motorcycles"),
                 ("49-3021", "49-3022", "49-3023", "49-3031", "49-3052", "49-3053", "49-3093")),
-    CareerField("pharmacy", ("pharmacy", "pharmaceuticals", "pharma"), ("29-1051", "29-2052", "41-4011.07", "19-1042")),
+    # 41-4011.00 is who sells technical and scientific products (drug reps); 41-4011.07, listed here before, is
+    # Solar Sales Representatives, shown to a pharmacist moving into the pharmaceutical industry
+    CareerField("pharmacy", ("pharmacy",), ("29-1051", "29-2052", "41-4011.00", "19-1042")),
+    # the industry, not the pharmacy counter ("pharmaceutical" in "the pharmaceutical industry": "industry" is filler)
+    CareerField("the pharmaceutical industry", ("pharmaceutical", "pharmaceuticals", "pharma", "pharmaceutical industry",
+                                                "the pharmaceutical industry",
+                                                "pharma industry", "the pharma industry", "drug industry",
+                                                "pharmaceutical companies", "a pharmaceutical company"),
+                ("19-1042", "13-1041.07", "11-9199.01", "11-9121.01", "41-4011.00", "19-2031", "19-4021")),
+    CareerField("regulatory affairs", ("regulatory affairs", "regulatory compliance", "regulatory"),
+                ("13-1041.07", "11-9199.01", "13-1041.00")),
 )

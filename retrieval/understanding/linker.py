@@ -223,6 +223,8 @@ class Linker:
         # wish is ruled out by the person, and the list is what else is within reach (physicians were offered)
         ruled_out = [g for g in goals if g.kind == "occupation" and cues.ruled_out_by(text, g.span, schooling_spans)]
         goals = [g for g in goals if g not in ruled_out]
+        # "learn Excel and become a data analyst": where they are going leads, the skill on the way follows
+        goals.sort(key=lambda g: g.kind == "skill")
         work = [(s, e) for s, e in cues.activity_clauses(text) if not cues.inside((s, e), excluded)]
         if (
             occupations

@@ -34,6 +34,8 @@ from tests import synthetic_catalogue as synthetic
         ("ICU nurse, burned out, want to move into something remote, maybe health informatics.", "health informatics"),
         ("I want to get into something with computers, maybe IT", "IT"),
         ("I want to become a nurse, maybe a midwife", "nurse"),
+        # school is the route, not the goal (it resolved to school bus drivers)
+        ("Welder, 30 years old, would love to go back to school and become an engineer.", "engineer"),
     ],
 )
 def test_goal_phrases_find_the_target_without_filler(text, target):
@@ -363,3 +365,11 @@ def test_a_length_of_service_before_a_title_is_said_about_oneself(text):
 )
 def test_years_before_anything_but_a_title_are_not_a_self_cue(text):
     assert cues.self_cue_clauses(text) == []
+
+
+def test_a_skill_to_learn_on_the_way_to_a_job_is_a_second_goal_after_the_job(linker):
+    """ "I want to learn Excel and become a data analyst" read as one goal, "Excel and become a data analyst"."""
+    text = "I'm an administrative assistant and I want to learn Excel and become a data analyst."
+    assert [(g.text, g.learn) for g in cues.goal_phrases(text)] == [("Excel", True), ("data analyst", False)]
+    goals = linker.understand(text).goals
+    assert goals and goals[0].kind != "skill" and goals[0].text == "data analyst", goals

@@ -56,8 +56,9 @@ from retrieval.understanding.service import understand
 
 log = logging.getLogger(__name__)
 
-#: A tool an occupation lists but does not flag In Demand is held through it only when O*NET occupations list it
-#: this much on average (typical importance: Microsoft Excel 0.58, Outlook 0.43; web browsers 0.21, SAP 0.18, Hadoop 0.03).
+#: A tool an occupation lists but does not flag In Demand is named as held through it only when O*NET
+#: occupations list it this much on average (typical importance: Microsoft Excel 0.58, Outlook 0.43; web
+#: browsers 0.21, SAP 0.18, Hadoop 0.03).
 UBIQUITOUS_TOOL = 0.25
 #: Profile skills below this confidence are not treated as held.
 HELD_CONFIDENCE = 0.45
@@ -231,14 +232,6 @@ def profile_skills(
         # (RATED_MIN_IMPORTANCE): a software developer's Operations Monitoring rated 0.46 was no part of them,
         # so a systems architect's 0.50 was a gap; the level comparison below decides how far it goes
         for req in essential_skills(occupation_id, settings, use_map=use_map, rated_floor=HELD_CONFIDENCE):
-            if req.relation == "technology" and not (
-                in_demand(req, graph) or graph.typical_importance(req.skill_id) >= UBIQUITOUS_TOOL
-            ):
-                # O*NET lists 132 tools for administrative assistants, Hadoop and Apache Tomcat among them: "your
-                # current occupation has likely involved Apache Tomcat, Drupal and Hadoop". What most people in
-                # the job use is what O*NET flags In Demand for it, or what nearly every occupation lists
-                # (Microsoft Office, Excel, Word, Outlook); the rest counts only when the person names it
-                continue
             add(
                 req.skill_id,
                 req.importance,
@@ -482,6 +475,21 @@ def _unlocks(
     return out
 
 
+def _worth_saying(have: HeldSkill, occupation_id: str | None, graph: SkillsGraph) -> bool:
+    """Whether a held skill is listed among what the person has. A tool held only because O*NET lists it for
+    their occupation is listed when O*NET flags it In Demand there or nearly every occupation lists it (Microsoft
+    Office, Excel, Outlook): O*NET lists 132 tools for administrative assistants, and one read "your current
+    occupation has likely involved Apache Tomcat, Drupal and Hadoop". It still counts toward the coverage, as
+    the occupation's other rows do (holding only those tools turned 'strong' into 'stretch' for half of O*NET's
+    closest related pairs: 49 -> 24 strong of 200)."""
+    if _stated(have) or occupation_id is None:
+        return True
+    edge = graph.graph.get_edge_data(occupation_id, have.id) or {}
+    if edge.get("relation") != "technology":  # by the occupation's link: a tool's id may be an ESCO skill's
+        return True
+    return bool(edge.get("in_demand")) or graph.typical_importance(have.id) >= UBIQUITOUS_TOOL
+
+
 def _one_per_label(items: list, label: Callable[[Any], str]) -> list:
     """The first of the items that read the same: O*NET rates a skill *and* a knowledge area "Mathematics",
     and "Mathematics, Mathematics" as a financial analyst's two biggest gaps reads as a slip. The coverage
@@ -580,6 +588,9 @@ def skill_gap(
                     )
                 )
                 continue
+            covered += req.importance
+            if not _worth_saying(have, mine.occupation_id, graph):
+                continue  # counted, not said
             matched.append(
                 MatchedSkill(
                     evidence_id=matched_id(req.skill_id),
@@ -591,7 +602,6 @@ def skill_gap(
                     salience=round(req.importance - graph.typical_importance(req.skill_id, taxonomy), 4),
                 )
             )
-            covered += req.importance
             continue
         found = _partial(req, held, graph)
         if found is not None:

@@ -629,8 +629,8 @@ def skill_gap(
     else:  # the order before issue 23 (importance, hot, alphabet), kept as the baseline `waypoint eval courses` reports
         missing_reqs.sort(key=lambda r: (-r.importance, not r.hot, r.label, r.skill_id))
         ranked = [RankedGap(r, gap_priority(r, in_demand=in_demand(r, graph))) for r in missing_reqs[:max_missing]]
-    # and none that reads like a skill already listed as held or partly held (Mathematics the knowledge area
-    # "at a lower level than required" beside Mathematics the skill "to build")
+    # one gap per label, and none that reads like a skill already listed as held or partly held (Mathematics
+    # the knowledge area "at a lower level than required" beside Mathematics the skill "to build")
     listed = {m.label.casefold() for m in matched} | {p.label.casefold() for p in partial}
     ranked = _one_per_label([g for g in ranked if g.req.label.casefold() not in listed], lambda g: g.req.label)
     top_missing = [g.req for g in ranked]

@@ -45,6 +45,17 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
 
+def related_occupations(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """O*NET's related occupations of each occupation, closest first (the skills graph, transition lists and
+    career paths all read them in this order)."""
+    out: dict[str, list[str]] = {}
+    for oid, rid in conn.execute(
+        "SELECT occupation_id, related_id FROM related_occupation ORDER BY occupation_id, rank"
+    ):
+        out.setdefault(oid, []).append(rid)
+    return out
+
+
 def table_counts(conn: sqlite3.Connection, tables: Sequence[str]) -> dict[str, int]:
     return {t: int(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in tables}
 

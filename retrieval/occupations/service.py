@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from retrieval.artifacts import building_allowed, require_build_allowed
 from retrieval.bm25 import BM25Index
-from retrieval.catalogue.db import connect, get_meta
+from retrieval.catalogue.db import connect, get_meta, related_occupations
 from retrieval.catalogue.vocabulary import AliasIndex
 from retrieval.embeddings import get_embedder
 from retrieval.occupations.corpus import OccupationCorpus
@@ -349,12 +349,11 @@ class OccupationRecommender:
         """Every occupation's rated skills and knowledge as one unit vector (reachability of a transition)."""
         if "_requirements" not in self.__dict__:
             index = {oid: i for i, oid in enumerate(self.corpus.ids)}
-            related: dict[int, list[int]] = {}
-            for oid, rid in self.conn.execute(
-                "SELECT occupation_id, related_id FROM related_occupation ORDER BY occupation_id, rank"
-            ):
-                if oid in index and rid in index:
-                    related.setdefault(index[oid], []).append(index[rid])
+            related = {
+                index[oid]: [index[r] for r in rids if r in index]
+                for oid, rids in related_occupations(self.conn).items()
+                if oid in index
+            }
             vectors = requirement_vectors(self.corpus.skills_im, self.corpus.knowledge_im)
             self._requirements = impute_unrated(vectors, related)
         return self._requirements

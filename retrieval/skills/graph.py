@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from pydantic import BaseModel
 
 from retrieval.artifacts import require_build_allowed
+from retrieval.catalogue.db import related_occupations
 from retrieval.settings import Settings, get_settings
 from retrieval.skills import base
 from retrieval.skills.extract import EXTRACTOR_VERSION, SkillExtractor, get_extractor
@@ -47,6 +48,8 @@ from retrieval.threads import torch_threads
 GRAPH_VERSION = "4"
 #: Related occupations (O*NET's closest first) an unrated occupation's ratings are averaged over.
 IMPUTE_FROM = 5
+#: A technology's importance without O*NET's Hot or In Demand flag (each adds to it, :func:`link_importance`).
+TOOL_IMPORTANCE = 0.5
 #: A rated O*NET element counts as a requirement from this importance (IM ≥ 3 of 5).
 RATED_MIN_IMPORTANCE = 0.5
 #: Extracted course/posting links below this confidence are not stored.
@@ -71,7 +74,7 @@ def link_importance(relation: str, importance: float | None, hot: int = 0, in_de
         return 1.0
     if relation == "optional":
         return 0.5
-    return 0.5 + 0.15 * int(bool(hot)) + 0.1 * int(bool(in_demand))
+    return TOOL_IMPORTANCE + 0.15 * int(bool(hot)) + 0.1 * int(bool(in_demand))
 
 
 def is_requirement(relation: str, importance: float | None, floor: float = RATED_MIN_IMPORTANCE) -> bool:
@@ -326,7 +329,9 @@ def impute_ratings(g: nx.DiGraph, conn: sqlite3.Connection, k: int = IMPUTE_FROM
     only tools, so every target's Critical Thinking, Reading Comprehension and Computers and Electronics was a
     gap ("Computers and Electronics is what stands between you and the role", with "Introduction to
     Electronics" to take), and a move *to* such an occupation listed no skill or knowledge at all. The edges
-    keep ``imputed_from`` so the evidence can say where the numbers come from."""
+    keep ``imputed_from`` so the evidence can say where the numbers come from. Only 21 of the 137 have related
+    occupations in ``../shared/data`` (its Related Occupations file covers 446 source occupations) -- these
+    four among them; the rest stay unrated."""
 
     def rated(oid: str) -> list[tuple[str, dict]]:
         return [
@@ -337,15 +342,10 @@ def impute_ratings(g: nx.DiGraph, conn: sqlite3.Connection, k: int = IMPUTE_FROM
 
     onet = [n for n, d in g.nodes(data=True) if d["type"] == "occupation" and d["kind"] == "onet"]
     unrated = {oid for oid in onet if not rated(oid)}
-    related: dict[str, list[str]] = {}
-    for oid, rid in conn.execute(
-        "SELECT occupation_id, related_id FROM related_occupation ORDER BY occupation_id, rank"
-    ):
-        if oid in unrated and rid in g and rid not in unrated:
-            related.setdefault(oid, []).append(rid)
+    related = related_occupations(conn)
     done = 0
     for oid in sorted(unrated):
-        sources = related.get(oid, [])[:k]
+        sources = [rid for rid in related.get(oid, []) if rid in g and rid not in unrated][:k]
         if not sources:
             continue
         sums: dict[str, list[float]] = {}

@@ -20,6 +20,7 @@ from typing import Literal
 import networkx as nx
 import numpy as np
 
+from retrieval.catalogue.db import related_occupations
 from retrieval.settings import Settings, get_settings
 from retrieval.skills import base
 from retrieval.skills.evidence import ItemRef, PathEvidence, PathStep, SkillDelta, stable_hash, step_id
@@ -44,11 +45,9 @@ def neighbours(settings: Settings | None = None) -> dict[str, list[tuple[str, Li
     def build() -> dict[str, list[tuple[str, Link]]]:
         graph = get_graph(settings)
         out: dict[str, list[tuple[str, Link]]] = {o: [] for o in graph.occupation_ids}
-        for src, dst in conn.execute(
-            "SELECT occupation_id, related_id FROM related_occupation ORDER BY occupation_id, rank"
-        ):
-            if src in out and graph.node_type(dst) == "occupation":
-                out[src].append((dst, "related_occupation"))
+        for src, dsts in related_occupations(conn).items():
+            if src in out:
+                out[src].extend((dst, "related_occupation") for dst in dsts if graph.node_type(dst) == "occupation")
         R = graph.requirements
         norms = np.sqrt(np.asarray(R.multiply(R).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0

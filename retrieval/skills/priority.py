@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from retrieval.skills.evidence import GapRank, Requirement
+from retrieval.skills.graph import TOOL_IMPORTANCE
 
 Tier = Literal["essential", "optional"]
 
@@ -61,8 +62,6 @@ class GapWeights:
 
 
 WEIGHTS = GapWeights()
-#: A technology's importance without either O*NET flag (retrieval.skills.graph.link_importance).
-PLAIN_TOOL_IMPORTANCE = 0.5
 
 
 def tier(req: Requirement, *, in_demand: bool = False, weights: GapWeights = WEIGHTS) -> Tier:
@@ -79,7 +78,7 @@ def tier(req: Requirement, *, in_demand: bool = False, weights: GapWeights = WEI
 def need(req: Requirement, weights: GapWeights = WEIGHTS) -> float:
     """Importance, times the required level's factor for rated elements (0..1)."""
     importance = min(1.0, max(0.0, float(req.importance)))
-    if req.relation == "technology" and not req.hot and importance <= PLAIN_TOOL_IMPORTANCE:
+    if req.relation == "technology" and not req.hot and importance <= TOOL_IMPORTANCE:
         return importance * weights.plain_tool
     if req.relation == "rated" and req.level is not None:
         level = min(1.0, max(0.0, float(req.level)))

@@ -268,7 +268,7 @@ class Linker:
     def link_occupations(self, text: str, excluded: list[tuple[int, int]] | None = None) -> list[OccupationLink]:
         excluded = excluded or []
         matches = [m for m in self.titles.scan(text) if not cues.inside((m.start, m.end), excluded)]
-        matches = self.titles.technology_roles(text, matches, self._common)
+        matches = self.titles.technology_roles(text, matches, self.common_words)
         described = [a for a in cues.activity_clauses(text) if not cues.inside(a, excluded)]
         # "25 years running a CNC machine" names the title "CNC machine operator" without typing it
         implied = [
@@ -388,9 +388,6 @@ class Linker:
         if len(m.key) <= 3:
             return not m.text.isupper()
         return m.text.lower() in self.common_words or m.key in self.common_words
-
-    def _common(self, word: str) -> bool:
-        return word in self.common_words
 
     def _semantic_best(self, text: str) -> float:
         return float(np.max(self.vectors @ self.embed(text[:4000])))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Container
 from dataclasses import dataclass
 
 from retrieval.understanding.keys import Word, title_key, words
@@ -250,12 +250,12 @@ class TitleIndex:
                            for o in found)]
 
     def technology_roles(
-        self, text: str, matches: list[TitleMatch], ordinary: Callable[[str], bool]
+        self, text: str, matches: list[TitleMatch], ordinary: Container[str]
     ) -> list[TitleMatch]:
         """``matches`` with each bare "engineer"/"developer"/"programmer" that a programming technology
         directly precedes ("Java engineer", "C++ developer", "Django dev") widened to that compound and
-        linked as a software engineer. ``ordinary(word)``: the technology's name is also an everyday word
-        ("go", "air", "flex"), which then counts only where the person capitalised it."""
+        linked as a software engineer. ``ordinary``: everyday words; a technology named by one ("go", "air",
+        "flex") counts only where the person capitalised it."""
         target = self.entries.get(title_key(SOFTWARE_TITLE))
         if not target or not self.software_terms:
             return matches
@@ -272,7 +272,7 @@ class TitleIndex:
                     head = ws[i - n:i]
                     key = " ".join(w.key for w in head)
                     typed = text[head[0].start:head[-1].end]
-                    if key in self.software_terms and not (n == 1 and ordinary(key) and typed.islower()):
+                    if key in self.software_terms and not (n == 1 and key in ordinary and typed.islower()):
                         m = TitleMatch(head[0].start, m.end, text[head[0].start:m.end], f"{key} {m.key}", n + 1, occs)
                         break
             out.append(m)

@@ -186,7 +186,7 @@ def test_a_programming_language_before_a_bare_engineer_names_software_work(linke
     )
 
     def widened(text: str) -> list[tuple[str, str]]:
-        found = index.technology_roles(text, index.scan(text), ordinary=lambda w: w == "go")
+        found = index.technology_roles(text, index.scan(text), ordinary={"go"})
         return [(m.text, m.occupations[0][0]) for m in found]
 
     assert widened("I'm a Python engineer") == [("Python engineer", synthetic.SOFTWARE_DEV)]

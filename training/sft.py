@@ -116,7 +116,7 @@ def cpu_bf16_base(model) -> tuple[Any, str]:
     """The frozen base in bf16 on a CPU with native bf16 (see the module doc), else unchanged."""
     import torch
 
-    from app.llm.transformers_backend import cpu_has_native_bf16
+    from retrieval.cpu import cpu_has_native_bf16
     from training.lora import cuda_available
 
     if cuda_available() or not cpu_has_native_bf16():

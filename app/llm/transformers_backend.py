@@ -40,6 +40,7 @@ from app.llm.base import (
 )
 from app.llm.fast_decode import DecodeResult, FastDecoder, JumpMode
 from app.llm.model_files import SMOLLM2_SERVED_NAME, resolve_model_path, smollm2_dir
+from retrieval.cpu import cpu_has_native_bf16
 from retrieval.settings import Settings, get_settings
 from retrieval.threads import bulk_threads, set_process_threads, torch_threads
 
@@ -106,31 +107,7 @@ DECODINGS = ("fast", "verified", "stepwise", "generate")
 _JUMP: dict[str, JumpMode] = {"fast": "canonical", "verified": "verified", "stepwise": "off", "generate": "off"}
 
 
-#: CPU flags (``/proc/cpuinfo``) of hardware bf16 matmuls
-BF16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
-
-
-def cpu_has_native_bf16(cpuinfo: str | None = None) -> bool:
-    """True where bf16 matmuls run in hardware (AVX512-BF16 or AMX): there SmolLM2 prefills faster in
-    bf16 than in fp32 (1.4x on this project's 2-core AVX512-BF16 machine: 800 tokens in 1.9 vs 2.7 s on one
-    thread; ~3x with AMX). Elsewhere bf16 is emulated and slower, so fp32 stays.
-
-    Read from the CPU's flags (Linux) and from torch's own probes where this torch has them: torch 2.13 no
-    longer has ``torch._C._cpu._is_avx512_bf16_supported``, and a check that relied on it alone quietly
-    served fp32 on every machine."""
-    import torch
-
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
-        except OSError:
-            cpuinfo = ""
-    flags = {flag for line in cpuinfo.splitlines() if line.startswith("flags") for flag in line.split()}
-    if flags & BF16_CPU_FLAGS:
-        return True
-    cpu = getattr(torch._C, "_cpu", None)
-    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
-    return any(bool(getattr(cpu, name, lambda: False)()) for name in checks) if cpu is not None else False
+# cpu_has_native_bf16 and BF16_CPU_FLAGS live in retrieval/cpu.py (the embedding model reads them too)
 
 
 def quantize_int8(model: Any) -> Any:

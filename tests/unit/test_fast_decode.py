@@ -370,7 +370,7 @@ def test_backend_answers_on_its_configured_threads_and_restores_them(tmp_path, m
 def test_native_bf16_is_read_from_the_cpu_flags():
     """torch 2.13 dropped the probe the check used to call: the CPU's flags decide (bf16 where the hardware
     has AVX512-BF16 or AMX, fp32 where bf16 would be emulated)."""
-    from app.llm.transformers_backend import cpu_has_native_bf16
+    from retrieval.cpu import cpu_has_native_bf16
 
     assert cpu_has_native_bf16("processor\t: 0\nflags\t\t: fpu sse2 avx512f avx512_bf16 avx512_vnni\n")
     assert cpu_has_native_bf16("flags\t\t: fpu amx_bf16 amx_tile\n")

@@ -45,6 +45,7 @@ EVAL_COMMANDS = {
     "courses": "eval.courses:cli",
     "chat-routing": "eval.chat_routing:cli",
     "provenance": "eval.provenance:cli",
+    "gap-order": "eval.gap_order:cli",
     "limits": "eval.limits:cli",
     "schooling": "eval.schooling:cli",
     "ope": "training.ope:cli",

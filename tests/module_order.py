@@ -65,6 +65,7 @@ MODULE_SECONDS: dict[str, float] = {
     "test_feedback": 4,
     "test_provenance_real": 3,
     "test_embeddings": 2,
+    "test_eval_gap_order": 5,
     "test_ingest": 2,
     "test_understanding_real": 2,
     "test_courses_relevance": 1,

@@ -234,3 +234,17 @@ def test_an_occupation_goal_comes_first_and_the_rest_of_the_list_says_what_it_is
     first, others = reply.index("1. Electricians"), reply.index("Other occupations close to your work:")
     assert first < others < reply.index("**2. "), reply
     assert reply.count("Other occupations") == 1
+
+
+def test_a_small_field_is_followed_by_the_persons_ordinary_list_under_its_own_heading(ui):
+    """A bartender who wants "to get into real estate" read Waiters and Waitresses fifth under "Occupations in
+    real estate you could move into": the field has four occupations, the list five."""
+    chat = Chat(ui)
+    reply = chat.say("I'm a bartender and I want to get into real estate")
+    assert "Occupations in real estate you could move into from Bartenders:" in reply, reply
+    lines = [x for x in reply.splitlines() if x.startswith("**")]
+    field = [x for x in lines if "Real Estate" in x or "Property" in x]
+    assert field and lines[: len(field)] == field, lines  # the field's occupations first
+    if len(lines) > len(field):  # then the rest, said to be the person's ordinary list
+        assert reply.index("Other occupations close to your work:") < reply.index(lines[len(field)]), reply
+    assert reply.count("Other occupations") <= 1

@@ -69,6 +69,9 @@ SUMMARIES_INFERRED_ONLY = [
     "{as_role} you have likely {used} {inf}, which {title} also asks for, and no major requirement is missing.",
     "{title} asks for {inf}, which {work} has probably involved; the evidence shows no important requirement missing.",
 ]
+#: Below this share of the target covered, no summary quotes the percentage: "Your profile covers 0% of what
+#: Information Security Analysts asks for" (an infantry veteran, browser walk) says nothing a person can use.
+MIN_COVERAGE_SAID = 10
 SUMMARY_EMPTY = "There is too little evidence to compare your profile with {title}; add your skills or experience."
 
 STEP_COURSE = [
@@ -154,11 +157,12 @@ def summary_options(evidence: Evidence) -> list[str]:
     stated = _once_per_label(_by_importance(evidence.stated()), lambda s: s.label)[:3]
     inferred = _once_per_label(_by_importance(evidence.inferred()), lambda s: s.label)[:3]
     gaps = evidence.missing[:1]
+    pct = round(evidence.coverage * 100)
     fields = dict(
         title=evidence.item.title,
         fitword=_FIT_WORD[evidence.fit.value],
         fitphrase=_FIT_PHRASE[evidence.fit.value],
-        pct=round(evidence.coverage * 100),
+        pct=pct,
         top=join_labels([skill_phrase(s.label) for s in stated]),
         carry=agree(len(stated), "carries", "carry"),
         inf=join_labels([skill_phrase(s.label) for s in inferred]),
@@ -178,6 +182,8 @@ def summary_options(evidence: Evidence) -> list[str]:
         templates = SUMMARIES_GAP_ONLY
     else:
         templates = [SUMMARY_EMPTY]
+    if pct < MIN_COVERAGE_SAID:
+        templates = [t for t in templates if "{pct}" not in t]
     return [text[0].upper() + text[1:] for text in (t.format(**fields) for t in templates)]
 
 

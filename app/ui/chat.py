@@ -36,6 +36,7 @@ from app.feedback.policies import next_sample_variant
 from app.feedback.store import THUMBS_REASONS
 from app.ui.files import MAX_FILE_BYTES, FileError, read_resume, upload_folder
 from app.ui.routing import Route, route, says_something
+from retrieval.occupations.transitions import in_prefixes
 from retrieval.profile import Profile
 from retrieval.understanding.linker import NO_OCCUPATION
 from retrieval.understanding.schema import Goal, Span, Understanding
@@ -345,6 +346,8 @@ def _goal_belief(goal: Goal, quote: str | None, by_person: bool = False) -> dict
         "kind": goal.kind,
         "field": goal.field,
         "occupations": list(goal.occupation_ids) if goal.kind == "occupation" else [],
+        # a field's SOC prefixes: where its occupations end in the list (_in_goal)
+        "prefixes": list(goal.soc_prefixes) if goal.kind == "field" else [],
         "quote": quote,
         "by_person": by_person,
     }
@@ -601,11 +604,17 @@ def _list_heading(state: dict) -> str:
     return heading
 
 
-def _goal_occupations(state: dict) -> set[str]:
-    """The occupations an occupation goal names ("I want to become an electrician": Electricians); empty for a
-    field goal, which the whole transition list is inside."""
+def _in_goal(state: dict, occupation_id: str) -> bool:
+    """Whether an occupation is what the goal asks for: one an occupation goal names ("I want to become an
+    electrician": Electricians), or one in a field goal's SOC groups. A field with fewer occupations than the
+    list is long is followed by the person's ordinary list: a bartender who wants "to get into real estate" read
+    Waiters and Waitresses fifth under "Occupations in real estate you could move into"."""
     goal = state["beliefs"].get("goal")
-    return set(goal.get("occupations") or []) if state["profile"].get("goal") and goal else set()
+    if not (state["profile"].get("goal") and goal):
+        return False
+    if goal.get("kind") == "field":
+        return in_prefixes(occupation_id, goal.get("prefixes") or [])
+    return occupation_id in (goal.get("occupations") or [])
 
 
 def _others_heading(state: dict) -> str:
@@ -702,9 +711,8 @@ class ChatUI:
         if not state["recs"]:
             return ["I couldn't find occupations for that yet — tell me more about what you do."]
         lines.append(_list_heading(state))
-        goal_ids = _goal_occupations(state)
         for n, rec in enumerate(state["recs"]):
-            if n and rec["id"] not in goal_ids and state["recs"][n - 1]["id"] in goal_ids:
+            if n and not _in_goal(state, rec["id"]) and _in_goal(state, state["recs"][n - 1]["id"]):
                 lines.append(_others_heading(state))
             if n < self.eager:
                 e = self._explain(state, rec["id"], n, "ui_chat")

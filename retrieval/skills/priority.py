@@ -23,6 +23,12 @@ first and, within that, what its work leans on most:
   Demand* for the occupation is one product among the examples of its category (Hyland Software OnBase and
   Jack Henry Vertex for tellers): employers train it on the job, so its need is halved. Without this a
   cashier was told "focus next on Hyland Software OnBase" toward tellers, ahead of what the work rates.
+* **tool level** -- O*NET gives a technology no level, and any other technology's need was its whole
+  importance while a rated element's was discounted by its level: an infantry veteran moving into
+  information security was told "Amazon Web Services AWS software is the first skill to build", ahead of
+  Computers and Electronics (importance 0.84, needed at level 0.6). A hot or in-demand tool now takes the
+  level factor of a middling level (0.5): 0.75 of its importance. On the judged first gaps
+  (``eval/data/first_gaps.jsonl``, ``python -m eval.gap_order``) this changed only that kind of pair.
 * **unresolved area** -- a broad knowledge area ("Sociology and Anthropology") that could not be turned
   into a concrete skill of the target (:mod:`retrieval.skills.areas`) is not teachable as phrased; it
   ranks after concrete skills of similar weight.
@@ -59,6 +65,8 @@ class GapWeights:
     unresolved_area: float = 0.8
     #: Factor on the need of a technology that is neither hot nor in demand (a plain tool, see above).
     plain_tool: float = 0.5
+    #: The level O*NET does not give a technology: its need takes a rated element's level factor at this level.
+    tool_level: float = 0.5
 
 
 WEIGHTS = GapWeights()
@@ -75,14 +83,20 @@ def tier(req: Requirement, *, in_demand: bool = False, weights: GapWeights = WEI
     return "optional"
 
 
+def level_factor(level: float, weights: GapWeights = WEIGHTS) -> float:
+    """How much of its importance a requirement needed at ``level`` (0..1) keeps: 1 at the top level."""
+    return 1.0 - weights.level_weight + weights.level_weight * min(1.0, max(0.0, float(level)))
+
+
 def need(req: Requirement, weights: GapWeights = WEIGHTS) -> float:
-    """Importance, times the required level's factor for rated elements (0..1)."""
+    """Importance, times the required level's factor for rated elements and technologies (0..1)."""
     importance = min(1.0, max(0.0, float(req.importance)))
-    if req.relation == "technology" and not req.hot and importance <= TOOL_IMPORTANCE:
-        return importance * weights.plain_tool
+    if req.relation == "technology":
+        if not req.hot and importance <= TOOL_IMPORTANCE:
+            return importance * weights.plain_tool
+        return importance * level_factor(weights.tool_level, weights)
     if req.relation == "rated" and req.level is not None:
-        level = min(1.0, max(0.0, float(req.level)))
-        return importance * (1.0 - weights.level_weight + weights.level_weight * level)
+        return importance * level_factor(req.level, weights)
     return importance
 
 

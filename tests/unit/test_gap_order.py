@@ -68,6 +68,21 @@ def test_a_plain_tool_comes_after_what_the_work_rates_and_a_hot_one_does_not():
     assert _order([(plain, {}), (thinking, {}), (hot, {})]) == ["tech:excel", "onet:think", "tech:onbase"]
 
 
+def test_an_in_demand_tool_is_weighed_at_a_middling_level_not_above_what_the_work_rates():
+    """Infantry -> Information Security Analysts: "Amazon Web Services AWS software is the first skill to build"
+    (in demand and hot, importance 0.75, no level in O*NET) ahead of Computers and Electronics (0.84 at level
+    0.6). A tool's need takes the level factor of a middling level; it stays essential, ahead of optional items."""
+    aws = _req("tech:aws", "technology", 0.75, kind="technology").model_copy(update={"hot": True})
+    computers = _req("onet:computers", "rated", 0.84, level=0.6, kind="onet_knowledge")
+    optional = _req("onet:instructing", "rated", 0.6, level=0.9, kind="onet_skill")
+    assert need(aws) == pytest.approx(0.75 * (1 - WEIGHTS.level_weight + WEIGHTS.level_weight * WEIGHTS.tool_level))
+    assert _order([(aws, {"in_demand": True}), (computers, {}), (optional, {})]) == [
+        "onet:computers",
+        "tech:aws",
+        "onet:instructing",
+    ]
+
+
 def test_importance_and_level_both_count():
     low_level = _req("onet:low", "rated", 0.8, level=0.2, kind="onet_skill")
     high_level = _req("onet:high", "rated", 0.8, level=0.9, kind="onet_skill")

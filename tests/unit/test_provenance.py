@@ -204,6 +204,16 @@ def test_a_label_two_requirements_share_is_named_once():
         assert text.lower().count("microsoft excel") == 1, text
 
 
+def test_a_move_the_profile_barely_covers_is_not_given_a_percentage():
+    """An infantry veteran read "Your profile covers 0% of what Information Security Analysts asks for"."""
+    nothing = firefighter(stated_word=False, coverage=0.0)
+    nothing.matched, nothing.matched_total = [], 0
+    options = summary_options(nothing)
+    assert options and not any("%" in s for s in options), options
+    assert any("Lead a team" in s or "lead a team" in s for s in options)
+    assert any("30%" in s for s in summary_options(firefighter(stated_word=True, coverage=0.3)))
+
+
 def test_evidence_from_before_provenance_reads_as_it_did():
     evidence = firefighter(stated_word=False)
     for s in evidence.matched:

@@ -25,9 +25,9 @@ first and, within that, what its work leans on most:
   cashier was told "focus next on Hyland Software OnBase" toward tellers, ahead of what the work rates.
 * **tool level** -- O*NET gives a technology no level, and any other technology's need was its whole
   importance while a rated element's was discounted by its level: an infantry veteran moving into
-  information security was told "Amazon Web Services AWS software is the first skill to build", ahead of
-  Computers and Electronics (importance 0.84, needed at level 0.6). A hot or in-demand tool now takes the
-  level factor of a middling level (0.5): 0.75 of its importance. On the judged first gaps
+  information security was told "Amazon Web Services AWS software is the first skill to build" (0.75), ahead of
+  Computers and Electronics (importance 0.84 at level 0.85, times the unresolved-area factor: 0.62). A hot or
+  in-demand tool now takes the level factor of a middling level (0.5): 0.75 of its importance. On the judged first gaps
   (``eval/data/first_gaps.jsonl``, ``python -m eval.gap_order``) this changed only that kind of pair.
 * **unresolved area** -- a broad knowledge area ("Sociology and Anthropology") that could not be turned
   into a concrete skill of the target (:mod:`retrieval.skills.areas`) is not teachable as phrased; it

@@ -71,7 +71,8 @@ def test_a_plain_tool_comes_after_what_the_work_rates_and_a_hot_one_does_not():
 def test_an_in_demand_tool_is_weighed_at_a_middling_level_not_above_what_the_work_rates():
     """Infantry -> Information Security Analysts: "Amazon Web Services AWS software is the first skill to build"
     (in demand and hot, importance 0.75, no level in O*NET) ahead of Computers and Electronics (0.84 at level
-    0.6). A tool's need takes the level factor of a middling level; it stays essential, ahead of optional items."""
+    0.85, a broad area: 0.62). A tool's need takes the level factor of a middling level; it stays essential,
+    ahead of optional items."""
     aws = _req("tech:aws", "technology", 0.75, kind="technology").model_copy(update={"hot": True})
     computers = _req("onet:computers", "rated", 0.84, level=0.6, kind="onet_knowledge")
     optional = _req("onet:instructing", "rated", 0.6, level=0.9, kind="onet_skill")

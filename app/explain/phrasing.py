@@ -52,7 +52,7 @@ specialise specialize inspire enable dispatch synchronise synchronize join wax v
 evacuate foster satisfy buy avoid rewrite have bind moderate lacquer sketch blend steer fabricate call enhance preset
 mentor refer guarantee cure bend taste critique combine delegate announce innovate conclude delineate dump slice stir
 imprint entertain improvise expand suggest hear lubricate pick transpose dock seal scoop officiate grow split harvest
-pose play""".split()
+pose play value""".split()
 )
 #: Second words that make a verb-looking first word a noun ("process control", "document management").
 NOUN_HEADS = frozenset(

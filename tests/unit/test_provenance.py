@@ -156,7 +156,10 @@ def test_role_phrase_makes_one_person_of_a_plural_title(title, phrase):
 def test_verb_phrase_skills_become_noun_phrases():
     assert skill_phrase("lead a team") == "the ability to lead a team"
     assert skill_phrase("manage budgets") == "the ability to manage budgets"
+    # a bartender toward real estate read "focus next on value properties" (ESCO's "value properties")
+    assert skill_phrase("value properties") == "the ability to value properties"
     for noun in (
+        "Value Analysis",
         "customer service",
         "Microsoft Excel",
         "Customer and Personal Service",

@@ -33,3 +33,11 @@ def cpu_has_native_bf16(cpuinfo: str | None = None) -> bool:
     cpu = getattr(torch._C, "_cpu", None)
     checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
     return any(bool(getattr(cpu, name, lambda: False)()) for name in checks) if cpu is not None else False
+
+
+def resolve_dtype(dtype: str) -> str:
+    """``auto`` -> ``bfloat16`` on CPUs with native bf16, else ``float32``; other names (``float32``,
+    ``bfloat16``, ``int8``) pass through. The LLM backend and the embedding model both resolve through it."""
+    if dtype != "auto":
+        return dtype
+    return "bfloat16" if cpu_has_native_bf16() else "float32"

@@ -93,26 +93,18 @@ def _model_key(path: Path) -> str:
     return f"{path}|{'|'.join(stamps)}"
 
 
-def resolve_dtype(dtype: str = "auto", device: str = "cpu") -> str:
-    """``auto``: bfloat16 on a CPU that multiplies bf16 in hardware, float32 elsewhere (emulated bf16 is slower).
-
-    Measured with all-MiniLM-L6-v2 on one thread of this project's AVX512-BF16 machine: 200 occupation
-    descriptions 4.1 -> 1.9 s, long texts 12.5 -> 6.8 s, every vector within cosine 0.9999 of float32's (mean
-    0.99995), far below any threshold or ranking margin downstream -- so the embedding cache keeps one key per
-    model, and vectors cached in either precision are used as they are."""
-    if dtype != "auto":
-        return dtype
-    if device != "cpu":
-        return "float32"
-    from retrieval.cpu import cpu_has_native_bf16
-
-    return "bfloat16" if cpu_has_native_bf16() else "float32"
-
-
 def load_model(model: str | Path | None = None, device: str = "cpu", dtype: str = "auto") -> SentenceTransformer:
-    """Load a sentence-transformers model once per process (thread-safe) and return the shared instance."""
+    """Load a sentence-transformers model once per process (thread-safe) and return the shared instance.
+
+    ``dtype="auto"`` (:func:`retrieval.cpu.resolve_dtype`): bfloat16 on a CPU that multiplies bf16 in hardware,
+    float32 elsewhere and on other devices. Measured with all-MiniLM-L6-v2 on one thread of this project's
+    AVX512-BF16 machine: 200 occupation descriptions 4.1 -> 1.9 s, long texts 12.5 -> 6.8 s, every vector within
+    cosine 0.9999 of float32's (mean 0.99995), far below any threshold or ranking margin downstream -- so the
+    embedding cache keeps one key per model, and vectors cached in either precision are used as they are."""
+    from retrieval.cpu import resolve_dtype
+
     path = _resolve_model_path(model)
-    dtype = resolve_dtype(dtype, device)
+    dtype = "float32" if device != "cpu" and dtype == "auto" else resolve_dtype(dtype)
     key = f"{path}@{device}:{dtype}"
     with _MODELS_LOCK:
         if key not in _MODELS:

@@ -139,15 +139,14 @@ def save_dtype(out_dir: Path, dtype: str) -> None:
 def plan_sft(config: TrainConfig, settings, golden_dir: Path, *, tiny: bool = False) -> dict[str, Any]:
     """What :func:`train_sft` would train on, without loading the model (``--dry-run``): the golden set's rows,
     how many fit ``max_length`` (the tokenizer only), how many a run takes, and the trl arguments it would run
-    with -- built, so a config the installed trl does not accept fails here as it would in training."""
+    with (parsed into trl's config class when the config was loaded, so one the installed trl rejects fails
+    before this, as it would before training)."""
     from training.golden import load_split, read_manifest
     from training.lora import base_model_path, load_tokenizer
 
     tokenizer = load_tokenizer(base_model_path(config, settings))
     train_rows, val_rows = load_split(golden_dir, "train"), load_split(golden_dir, "val")
     train_all, lengths = fit_length(train_rows, tokenizer, config.max_length)
-    with tempfile.TemporaryDirectory(prefix="waypoint-sft-") as tmp:
-        args = config.trainer_args(Path(tmp))
     manifest = read_manifest(golden_dir)
     return {
         "method": "sft",
@@ -158,7 +157,7 @@ def plan_sft(config: TrainConfig, settings, golden_dir: Path, *, tiny: bool = Fa
         "fit_max_length": len(train_all),
         "would_train": len(select(train_all, lengths, config, tiny)),
         "val_rows": len(val_rows),
-        "trainer": type(args).__name__,
+        "trainer": type(config.args).__name__,  # built by load_config: a field trl rejects fails there
         "config": config.record(),
     }
 

@@ -40,7 +40,7 @@ from app.llm.base import (
 )
 from app.llm.fast_decode import DecodeResult, FastDecoder, JumpMode
 from app.llm.model_files import SMOLLM2_SERVED_NAME, resolve_model_path, smollm2_dir
-from retrieval.cpu import cpu_has_native_bf16
+from retrieval.cpu import resolve_dtype
 from retrieval.settings import Settings, get_settings
 from retrieval.threads import bulk_threads, set_process_threads, torch_threads
 
@@ -107,7 +107,7 @@ DECODINGS = ("fast", "verified", "stepwise", "generate")
 _JUMP: dict[str, JumpMode] = {"fast": "canonical", "verified": "verified", "stepwise": "off", "generate": "off"}
 
 
-# cpu_has_native_bf16 and BF16_CPU_FLAGS live in retrieval/cpu.py (the embedding model reads them too)
+# cpu_has_native_bf16, BF16_CPU_FLAGS and resolve_dtype live in retrieval/cpu.py (the embedding model reads them too)
 
 
 def quantize_int8(model: Any) -> Any:
@@ -125,14 +125,6 @@ def quantize_int8(model: Any) -> Any:
         warnings.simplefilter("ignore")
         model.model = torch.ao.quantization.quantize_dynamic(model.model, {torch.nn.Linear}, dtype=torch.qint8)
     return model
-
-
-def resolve_dtype(dtype: str) -> str:
-    """``auto`` → ``bfloat16`` on CPUs with native bf16, else ``float32``; other names (``float32``,
-    ``bfloat16``, ``int8``) pass through."""
-    if dtype != "auto":
-        return dtype
-    return "bfloat16" if cpu_has_native_bf16() else "float32"
 
 
 class TransformersBackend(LLMBackend):

@@ -290,11 +290,8 @@ def test_prefix_cache_entries(model):
 
 
 def test_backend_fast_path_end_to_end(tmp_path, model, tokenizer):
-    from app.llm.transformers_backend import (
-        TransformersBackend,
-        cpu_has_native_bf16,
-        resolve_dtype,
-    )
+    from app.llm.transformers_backend import TransformersBackend
+    from retrieval.cpu import cpu_has_native_bf16, resolve_dtype
     from retrieval.settings import Settings
 
     model.save_pretrained(tmp_path / "tiny")

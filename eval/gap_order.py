@@ -1,7 +1,7 @@
 """``waypoint eval gap-order``: is the first gap Waypoint names the one a career adviser would name first?
 
 Issue 23 item 3 asks for "gaps in order of what matters". The course evaluation measured the order only
-indirectly (share essential, mean need, task share); this one reads it as a person does: for 35 career moves
+indirectly (share essential, mean need, task share); this one reads it as a person does: for the judged career moves
 (``eval/data/first_gaps.jsonl``, labelling rule in ``eval/data/README.md``) whether the *first* missing skill
 is an acceptable first thing to learn, and whether one of the first three is. The served order
 (:mod:`retrieval.skills.priority`) is compared with the order before issue 23 (importance, then the alphabet)
@@ -41,6 +41,11 @@ def first_gaps(pair: dict, settings, ordering: str, k: int = 3) -> list[str]:
     return [m.catalogue_label or m.label for m in gap.missing_skills[:k]]
 
 
+def splits(pairs: list[dict]) -> list[str]:
+    """The data's splits in the order they first appear (course_pairs, new_pairs, walk_pairs)."""
+    return list(dict.fromkeys(p["split"] for p in pairs))
+
+
 def score(rows: list[dict]) -> dict:
     n = len(rows) or 1
     return {
@@ -66,7 +71,7 @@ def evaluate(pairs: list[dict], settings) -> dict:
     summary = {
         ordering: {
             split: score([r[ordering] for r in records if split == "all" or r["split"] == split])
-            for split in ("course_pairs", "new_pairs", "all")
+            for split in (*splits(pairs), "all")
         }
         for ordering in ORDERINGS
     }
@@ -80,16 +85,23 @@ def plot(summary: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    splits = ("course_pairs", "new_pairs", "all")
+    names = list(next(iter(summary.values())))
     fig, ax = plt.subplots(figsize=(7, 3.8))
-    x = np.arange(len(splits))
+    x = np.arange(len(names))
     for n, (ordering, metric) in enumerate(
         [(o, m) for o in ORDERINGS for m in ("first_acceptable", "top3_acceptable")]
     ):
-        ax.bar(x + (n - 1.5) * 0.2, [summary[ordering][s][metric] for s in splits], 0.2, label=f"{ordering}: {metric}")
-    ax.set_xticks(x, splits)
+        ax.bar(x + (n - 1.5) * 0.2, [summary[ordering][s][metric] for s in names], 0.2, label=f"{ordering}: {metric}")
+    ax.set_xticks(x, names)
     ax.set_ylim(0, 1)
-    save_figure(fig, ax, path, title="Acceptable first gaps (35 judged career moves)", xlabel="", ylabel="share")
+    save_figure(
+        fig,
+        ax,
+        path,
+        title=f"Acceptable first gaps ({summary[ORDERINGS[0]]['all']['pairs']} judged career moves)",
+        xlabel="",
+        ylabel="share",
+    )
 
 
 cli = command_typer()
@@ -105,7 +117,8 @@ def gap_order_command(
 
     settings = get_settings()
     started = time.perf_counter()
-    result = evaluate(load_pairs(), settings)
+    pairs = load_pairs()
+    result = evaluate(pairs, settings)
     out = Path(out_dir) if out_dir else REPORT_DIR
     out.mkdir(parents=True, exist_ok=True)
     plot(result["summary"], out / f"{name}.png")
@@ -114,7 +127,7 @@ def gap_order_command(
     md = [
         "# Gaps in order of what matters: the first gap named (issue 23 item 3)",
         "",
-        f"35 judged career moves (`eval/data/first_gaps.jsonl`, rule in `eval/data/README.md`); settings {switches}.",
+        f"{len(pairs)} judged career moves (`eval/data/first_gaps.jsonl`, rule in `eval/data/README.md`); settings {switches}.",
         "`priority` is the served order, `importance` the order before issue 23. first = the first missing skill "
         "is an acceptable first thing to learn; top3 = one of the first three is.",
         "",

@@ -3,7 +3,7 @@ evaluation scores both orderings on the real catalogue (the figures themselves a
 
 from __future__ import annotations
 
-from eval.gap_order import ORDERINGS, evaluate, load_pairs, score
+from eval.gap_order import ORDERINGS, evaluate, load_pairs, score, splits
 
 
 def test_judged_moves_are_real_and_split_as_documented(settings):
@@ -11,7 +11,7 @@ def test_judged_moves_are_real_and_split_as_documented(settings):
 
     pairs = load_pairs()
     graph = get_graph(settings)
-    assert len(pairs) == 35 and {p["split"] for p in pairs} == {"course_pairs", "new_pairs"}
+    assert len(pairs) == 45 and splits(pairs) == ["course_pairs", "new_pairs", "walk_pairs"]
     assert len({p["name"] for p in pairs}) == len(pairs)
     labels = {graph.label(s) for s in graph.skill_ids}
     for p in pairs:

@@ -13,7 +13,7 @@ import json
 import pytest
 
 from retrieval.skills.base import SkillsInputError, UnknownIdError
-from retrieval.skills.gap import DEEPEN_IMPORTANCE
+from retrieval.skills.gap import DEEPEN_IMPORTANCE, DEEPEN_KNOWLEDGE
 
 NURSE, HEALTH_ED = "29-1141.00", "21-1091.00"
 
@@ -91,6 +91,7 @@ def test_nurse_gap_against_health_education_specialists(catalogue, nurse_gap):
         assert m.id in target, m.label
         if m.deeper:  # held from the nurse's own occupation, below the level the target needs
             assert m.id in nurse and m.importance >= DEEPEN_IMPORTANCE, m.label
+            assert m.id.startswith(DEEPEN_KNOWLEDGE), m.label  # knowledge, not a skill every job practises
         else:
             assert m.id not in nurse or nurse[m.id] is not None and nurse[m.id] < 0.5  # not held, or a weak rating
     scores = [
@@ -139,6 +140,21 @@ def test_the_gap_that_matters_most_comes_first_even_when_held_at_a_lower_level(s
         use_map=False,
     )
     assert "Medicine and Dentistry" not in [m.label for m in stated.missing_skills if m.deeper]
+
+
+def test_a_people_skill_every_job_rates_is_not_the_gap_to_build_first(settings, graph):
+    """A waitress moving into practical nursing was told to build Service Orientation, Social Perceptiveness
+    and Coordination first: her occupation rates them a few tenths below what LPNs need, but every job rates
+    them. They are partly covered; what she lacks altogether (Medicine and Dentistry) is a gap."""
+    from retrieval.skills.gap import Profile, skill_gap
+
+    gap = skill_gap(Profile(occupation="35-3031.00"), "29-2061.00", settings, use_embeddings=False, use_map=False)
+    partly = {p.label: p.reason for p in gap.partial_skills}
+    missing = {m.label: m for m in gap.missing_skills}
+    for label in ("Service Orientation", "Social Perceptiveness", "Coordination"):
+        assert label not in missing and partly.get(label) == "lower_level", (label, list(missing)[:5])
+    assert "Medicine and Dentistry" in missing and not missing["Medicine and Dentistry"].deeper
+    assert not any(m.deeper for m in gap.missing_skills), [m.label for m in gap.missing_skills if m.deeper]
 
 
 def test_suggested_courses_really_teach_the_missing_skill(catalogue, settings):

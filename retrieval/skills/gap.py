@@ -83,6 +83,15 @@ PARTIAL_CREDIT = {
 #: and the person did not state it (a nurse becoming a nurse practitioner needs Medicine and Dentistry at a
 #: far higher level: that, not "Sociology and Anthropology", is the gap). Below it, it stays "partly covered".
 DEEPEN_IMPORTANCE = 0.75
+#: ... and when it is a body of knowledge (O*NET Knowledge, 2.C: "organized sets of principles and facts"), which
+#: a person takes further by study -- not a skill (2.A, 2.B: "developed capacities") every job practises: a
+#: waitress moving into practical nursing was told to build Service Orientation, Social Perceptiveness and
+#: Coordination first (her occupation rates them 0.39-0.41 where LPNs need 0.57-0.61), ahead of Medicine and
+#: Dentistry, which she does not have at all, and told to take them "further, from advanced study or a mentor".
+#: Such skills stay "partly covered". Knowledge passes: Medicine and Dentistry for a nurse becoming a nurse
+#: practitioner, Education and Training for a teaching assistant becoming a teacher, Administration and
+#: Management for an accountant becoming a financial manager.
+DEEPEN_KNOWLEDGE = "onet:2.C."
 COURSES_PER_SKILL = 3
 #: Missing skills (most important first) that get courses: explanations show at most five gaps.
 COURSE_GAPS = 8
@@ -580,7 +589,11 @@ def skill_gap(
             if req.level is not None and have.level is not None and have.level < req.level - LEVEL_SLACK:
                 credit = PARTIAL_CREDIT["lower_level"]
                 covered += credit * req.importance
-                if req.importance >= DEEPEN_IMPORTANCE and not _stated(have):
+                if (
+                    req.importance >= DEEPEN_IMPORTANCE
+                    and req.skill_id.startswith(DEEPEN_KNOWLEDGE)
+                    and not _stated(have)
+                ):
                     missing_reqs.append(req)
                     deeper.add(req.skill_id)
                     continue

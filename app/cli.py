@@ -48,6 +48,7 @@ EVAL_COMMANDS = {
     "gap-order": "eval.gap_order:cli",
     "limits": "eval.limits:cli",
     "schooling": "eval.schooling:cli",
+    "remote": "eval.remote:cli",
     "ope": "training.ope:cli",
 }
 TRAIN_COMMANDS = {

@@ -43,6 +43,13 @@ class Profile(BaseModel):
         "degree'); true or false: this field wins.",
     )
 
+    remote: bool | None = Field(
+        default=None,
+        description="Keep to work that can often be done from home, and put postings that say they are remote "
+        "first. Unset: taken from `text` when it says so ('want something remote', 'work from home'); true or "
+        "false: this field wins.",
+    )
+
     def physical_limit(self, stated: bool) -> bool:
         """Whether the lists leave physically demanding work out: this profile's ``avoid_physical`` when set,
         else what its text states (``stated``, from the understanding)."""
@@ -52,6 +59,11 @@ class Profile(BaseModel):
         """Whether the lists stay within the preparation the person has: ``avoid_schooling`` when set, else
         what the text states."""
         return stated if self.avoid_schooling is None else self.avoid_schooling
+
+    def remote_work(self, stated: bool) -> bool:
+        """Whether the lists keep to work that can be done from home: ``remote`` when set, else what the text
+        states."""
+        return stated if self.remote is None else self.remote
 
     @field_validator("goal")
     @classmethod

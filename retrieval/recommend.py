@@ -34,6 +34,8 @@ class Item(BaseModel):
             "occupation's or their goal's); null when Waypoint did not understand them clearly enough to say."
         ),
     )
+    city: str | None = Field(default=None, description="A job posting: its city, as the posting gives it.")
+    state: str | None = Field(default=None, description="A job posting: its US state code.")
 
 
 class Result(BaseModel):
@@ -72,6 +74,12 @@ def _posting_title(job) -> str:
     return f"{job.title} — {where}" if where else job.title
 
 
+def norm_state(state: str) -> str:
+    from retrieval.jobs.location import norm_state as norm
+
+    return norm(state)
+
+
 def recommend(profiles: list[Profile], kind: Kind = Kind.occupation, k: int = 20) -> list[Result]:
     if not 1 <= k <= 200:
         raise ProfileError("k must be between 1 and 200")
@@ -92,7 +100,15 @@ def recommend(profiles: list[Profile], kind: Kind = Kind.occupation, k: int = 20
             Result(
                 id=p.id,
                 items=[
-                    Item(id=j.id, kind=kind, title=_posting_title(j), score=j.score, kind_of_work=j.kind_of_work)
+                    Item(
+                        id=j.id,
+                        kind=kind,
+                        title=_posting_title(j),
+                        score=j.score,
+                        kind_of_work=j.kind_of_work,
+                        city=j.city or None,
+                        state=norm_state(j.state) or None,
+                    )
                     for j in items
                 ],
             )

@@ -563,6 +563,32 @@ def test_a_physical_limit_over_http_stated_or_set(client):
     assert bad.status_code == 422 and "avoid_physical" in bad.text
 
 
+def test_remote_work_over_http_stated_or_set(client):
+    """The REST surface of "want something remote": /v1/understand returns the wish with its words (not a title
+    nor a skill), /v1/recommend keeps to work often done from home whether the text says it or ``remote`` sets it,
+    and a value that is not a boolean is a 422."""
+    text = "I'm an electrician and I want to work from home"
+    u = client.post("/v1/understand", json={"text": text})
+    assert u.status_code == 200, u.text
+    assert [(lim["kind"], lim["span"]["text"]) for lim in u.json()["limits"]] == [("remote", "work from home")]
+
+    def ids(profile: dict) -> list[str]:
+        r = client.post("/v1/recommend", json={"profile": profile, "kind": "occupation", "k": 10})
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    trades = ("47-2", "49-9")
+    assert any(i.startswith(trades) for i in ids({"occupation": "Electricians"}))
+    remote = ids({"occupation": "Electricians", "remote": True})
+    assert remote and not any(i.startswith(trades) for i in remote), remote
+    assert not any(i.startswith(trades) for i in ids({"text": text}))
+    assert any(i.startswith(trades) for i in ids({"text": text, "remote": False}))
+    bad = client.post(
+        "/v1/recommend", json={"profile": {"occupation": "Electricians", "remote": "maybe"}, "kind": "occupation"}
+    )
+    assert bad.status_code == 422 and "remote" in bad.text
+
+
 def test_no_going_back_to_school_over_http_stated_or_set(client):
     """The REST surface of the schooling limit: /v1/understand returns it with its words, /v1/recommend keeps a
     pharmacy technician (job zone 3) who moves into healthcare away from zone-5 work (pharmacists, nurse
@@ -608,3 +634,6 @@ def test_job_postings_say_whether_they_are_the_persons_kind_of_work(client):
     vague = client.post("/v1/recommend", json={"profile": {"text": "I need a job"}, "kind": "job", "k": 5})
     assert vague.status_code == 200, vague.text
     assert all(i["kind_of_work"] is None for i in vague.json()["items"]), vague.json()
+    # where each posting is, as fields a client can filter on; the title's place is the same city
+    for i in r.json()["items"]:
+        assert i["city"] and len(i["state"] or "") == 2 and i["title"].endswith(f", {i['city']}"), i

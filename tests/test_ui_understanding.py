@@ -223,6 +223,45 @@ def test_asking_for_courses_or_postings_answers_with_that_list(ui):
     assert len([x for x in reply.splitlines() if x[:1].isdigit()]) >= 3
 
 
+def test_a_nurse_who_wants_remote_work_is_not_sent_back_to_the_bedside(ui):
+    """A burned-out med-surg nurse who wrote "want something remote" was offered Clinical Nurse Specialists,
+    Nurse Practitioners and Acute Care Nurses, and RN postings. The wish is read back, the list keeps to work
+    often done from home, and the postings that say they are remote come first."""
+    from retrieval.occupations.remote import FEASIBLE
+    from retrieval.occupations.service import get_occupation_recommender
+
+    chat = Chat(ui)
+    reply = chat.say("I'm an RN, 6 years med-surg. Burned out on bedside, want something remote")
+    assert "I'll keep to work that can often be done from home (you said “something remote”)" in reply, reply
+    assert "**Where:** work that can often be done from home" in chat.beliefs
+    corpus = get_occupation_recommender(ui.svc.settings).corpus
+    assert chat.recs and all(corpus.remote[corpus.index[r]] >= FEASIBLE for r in chat.recs), chat.recs
+    bedside = {"29-1141.01", "29-1141.03", "29-1141.04", "29-1171.00"}  # acute, critical care, CNS, NP
+    assert not bedside & set(chat.recs), chat.recs
+    reply = chat.say("find me jobs")
+    listed = [x for x in reply.splitlines() if x[:1].isdigit()]
+    assert "Postings that say they are remote come first." in reply and len(listed) >= 3, reply
+    assert all("home" in x.lower() or "remote" in x.lower() for x in listed[:3]), listed
+
+
+def test_a_place_in_the_request_is_where_the_postings_are(ui, catalogue):
+    """ "What jobs are there near Chicago?" listed postings in Los Angeles, Columbus and Kansas City among the
+    Chicago ones: the ranker weighs a place as one signal. Asked for, it is a condition; a place with no
+    postings is said so, and the list that follows says it is elsewhere."""
+    chat = Chat(ui)
+    chat.say("I've worked in a warehouse for 3 years, forklift and inventory. I'd like something in IT")
+    reply = chat.say("what jobs are there near Chicago?")
+    assert reply.splitlines()[0].endswith(" near Chicago, IL:"), reply
+    listed = [x.split(" — ")[-1] for x in reply.splitlines() if x[:1].isdigit()]
+    illinois = {c.lower() for (c,) in catalogue.execute("SELECT DISTINCT city FROM job WHERE state = 'IL'")}
+    assert len(listed) >= 5 and all(x.rsplit(", ", 1)[-1].lower() in illinois for x in listed), listed
+    chicago = [x for x in listed if x.endswith(", Chicago")]
+    assert chicago and listed[: len(chicago)] == chicago, listed  # the city itself before the rest of its state
+    reply = chat.say("find me jobs in Anchorage, AK")
+    assert reply.startswith("I found no job postings that fit you near Anchorage, AK; these are elsewhere."), reply
+    assert len([x for x in reply.splitlines() if x[:1].isdigit()]) >= 3
+
+
 @pytest.mark.slow
 def test_an_occupation_goal_comes_first_and_the_rest_of_the_list_says_what_it_is(ui):
     """A forklift driver who wants to become an electrician read "Occupations toward “electrician” you could move

@@ -36,6 +36,7 @@ from app.feedback.policies import next_sample_variant
 from app.feedback.store import THUMBS_REASONS
 from app.ui.files import MAX_FILE_BYTES, FileError, read_resume, upload_folder
 from app.ui.routing import Route, route, says_something
+from retrieval.jobs.location import describe, nearby, parse_place
 from retrieval.occupations.transitions import in_prefixes
 from retrieval.profile import Profile
 from retrieval.understanding.linker import NO_OCCUPATION
@@ -46,6 +47,7 @@ log = logging.getLogger("waypoint.ui")
 UI_PATH = "/ui"
 RECOMMEND_K = 5
 POSTINGS_K = 8  # job postings listed when the person asks for them
+NEARBY_POOL = 8  # a request that names a place looks this many times deeper for postings there
 MAX_PROFILE_TEXT = 20_000
 REASON_LABELS = {
     "not_relevant": "Not relevant to me",
@@ -410,6 +412,8 @@ def render_beliefs(state: dict) -> str:
             "**Limits:** no going back to school for a degree"
             + _from(schooling.get("quote"), p.get("avoid_schooling") is not None)
         )
+    if b.get("remote"):
+        lines.append("**Where:** work that can often be done from home" + _from(b["remote"].get("quote"), False))
     return "\n".join(_paragraphs(lines))
 
 
@@ -477,6 +481,11 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
             notes.append(f"I'll keep to work you can reach without a degree you don't have (you said “{_md(quote)}”).")
         b["schooling"] = {"quote": quote}
         p["avoid_schooling"] = None  # said again: their words decide, even after they unticked it
+    if understood.remote_wish:
+        quote = next(limit.span.text for limit in understood.limits if limit.kind == "remote")
+        if not b.get("remote"):
+            notes.append(f"I'll keep to work that can often be done from home (you said “{_md(quote)}”).")
+        b["remote"] = {"quote": quote}
     for wish in understood.ruled_out_goals[:1]:
         # "I'd like to become a pharmacist but I can't afford 6 more years of school. What else could I do?"
         notes.append(
@@ -870,15 +879,17 @@ class ChatUI:
 
     def _postings(self, state: dict, asked: str = "") -> str:
         """Job postings for the person as understood (occupation, goal, skills): title, employer, place.
-        The request's own words join the search ("… near Chicago": the place is read from the text)."""
+        The request's own words join the search, and a place it names ("… near Chicago") is a condition: the
+        postings there come first and alone, or the answer says there are none there."""
         profile = _profile(state)
         if asked:
             profile = profile.model_copy(update={"text": f"{profile.text or ''}\n{asked}".strip()})
+        place = parse_place(asked)
         try:
             found = self.svc.recommend(
                 profile,
                 "job",
-                POSTINGS_K,
+                POSTINGS_K * NEARBY_POOL if place.known else POSTINGS_K,
                 session_id=_session(state),
                 surface="ui_jobs",
                 with_understanding=False,
@@ -888,17 +899,32 @@ class ChatUI:
         items = found.get("items") or []
         if not items:
             return "I found no job postings that match you in the catalogue."
+        where, lines = "", []
+        if place.known:
+            near, _elsewhere = nearby(items, place)
+            if near:
+                items, where = near, f" {describe(place)}"
+            else:
+                lines.append(f"I found no job postings that fit you {describe(place)}; these are elsewhere.")
+        items = items[:POSTINGS_K]
+        if state["beliefs"].get("remote"):
+            lines.append("Postings that say they are remote come first.")
         work = _work_words(state)
         known, ours, rest = _by_kind_of_work(items)
         if not known:
             sections = [
-                ("Job postings people viewed most (tell me your job title and I'll look for your kind of work):", items)
+                (
+                    f"Job postings{where} people viewed most (tell me your job title and I'll look for your kind of "
+                    "work):",
+                    items,
+                )
             ]
         elif not ours:
-            sections = [(f"I found no job postings in {work} in the catalogue. The ones people viewed most:", items)]
+            sections = [
+                (f"I found no job postings in {work}{where} in the catalogue. The ones people viewed most:", items)
+            ]
         else:
-            sections = [(f"Job postings in {work}:", ours), ("Other postings people viewed:", rest)]
-        lines: list[str] = []
+            sections = [(f"Job postings in {work}{where}:", ours), (f"Other postings{where} people viewed:", rest)]
         n = 0
         for heading, shown in sections:
             if shown:

@@ -119,6 +119,7 @@ class ColdQuery:
     avoid_physical: bool = False  # the person says their body limits them ("my back is done")
     avoid_standing: bool = False  # ... and the limit is about standing ("I can't stand all day anymore")
     place_wanted: bool = False  # the place is where they ask for work ("looking for jobs in Austin, TX")
+    remote: bool = False  # the person wants to work from home ("want something remote")
 
 
 #: "jobs in Austin", "work near Chicago", "positions around Denver", "relocating to Seattle": the person asks for work
@@ -145,6 +146,7 @@ def query_from_understanding(text: str, understanding, extra_goals: Iterable[tup
     q.skills = {s.skill_id for s in u.skills}
     q.avoid_physical = bool(getattr(u, "physical_limit", False))
     q.avoid_standing = bool(getattr(u, "standing_limit", False))
+    q.remote = bool(getattr(u, "remote_wish", False))
     q.level = person_level(text, u.years_experience, u.seniority)
     return q
 

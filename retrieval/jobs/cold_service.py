@@ -36,6 +36,7 @@ from retrieval.jobs.cold_train import applicant_rows, make_index, row_place
 from retrieval.jobs.data import JobLog
 from retrieval.jobs.posting_links import load_links
 from retrieval.occupations.physical import DEMANDING, physical_title
+from retrieval.occupations.remote import FEASIBLE as REMOTE_FEASIBLE, remote_title
 from retrieval.occupations.service import get_occupation_recommender
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings
@@ -67,6 +68,7 @@ class ColdStart:
         self.pop = popularity(job_log, job_log.views, {a: row_place(rows) for a, rows in exp.items()})
         self._demand: np.ndarray | None = None  # per posting, read when a person with a physical limit asks
         self._standing: np.ndarray | None = None  # per posting, read when that limit is about standing
+        self._remote: tuple[np.ndarray, np.ndarray] | None = None  # per posting, read when a person wants remote work
         self.available = self.pop.users > 0
 
     def query(self, profile: Profile, occupation_title: str | None = None) -> ColdQuery:
@@ -94,6 +96,7 @@ class ColdStart:
             q.occupations.insert(0, (profile.occupation, 1.0))
         q.skills |= {s for s in profile.skills if ":" in s}  # skill ids given as such
         q.avoid_physical = profile.physical_limit(q.avoid_physical)
+        q.remote = profile.remote_work(q.remote)
         if q.avoid_physical and not q.goals and not q.goal_prefixes:
             # "truck driver, my back is done": postings of the occupations on their (limited) list, not trucking
             try:
@@ -121,6 +124,8 @@ class ColdStart:
                 theirs |= self._standing_postings()
             demand = self._posting_demand()
             ranked = [(i, s) for i, s in ranked if demand[i] < DEMANDING and not theirs[i]]
+        if q.remote:
+            ranked = self._remote_first(ranked, F, exclude)
         fitting = [(i, s) for i, s in ranked if F[i, _C["fits"]] > 0]
         if q.place_wanted and q.place.cities:
             # asked for work in a city: its postings first, within the relevant ones and within the rest (the
@@ -129,6 +134,44 @@ class ColdStart:
             relevant, local = F[:, _C["relevant"]] > 0, F[:, _C["same_city"]] > 0
             fitting.sort(key=lambda r: (not relevant[r[0]], not local[r[0]]))
         return fitting[:k], marks
+
+    def _remote_first(
+        self, ranked: list[tuple[int, float]], F: np.ndarray, exclude: set[str]
+    ) -> list[tuple[int, float]]:
+        """For a person who wants to work from home: the postings whose title says they are remote first (the
+        person's kind of work first among them; those the ranking's candidates missed follow the ranked ones,
+        most viewed first), then postings of occupations often done from home; the rest are left out -- a nurse
+        who wants "something remote" was listed bedside RN postings."""
+        titled, feasible = self._remote_postings()
+        seen = {i for i, _s in ranked}
+        floor = min((s for _i, s in ranked), default=0.0)
+        extra = [
+            int(i)
+            for i in np.flatnonzero(titled & self.available)
+            if int(i) not in seen and self.log.job_ids[i] not in exclude
+        ]
+        extra.sort(key=lambda i: -F[i, _C["pop_log"]])
+        pool = ranked + [(i, floor - 1e-3 * (n + 1)) for n, i in enumerate(extra)]
+        relevant = F[:, _C["relevant"]] > 0
+        kept = [(i, s) for i, s in pool if titled[i] or feasible[i]]
+        return sorted(kept, key=lambda r: (not titled[r[0]], not relevant[r[0]]))
+
+    def _remote_postings(self) -> tuple[np.ndarray, np.ndarray]:
+        """(n_postings,) twice: whether a posting's title says it is remote, and whether its first link (at least
+        :data:`PHYSICAL_LINK_MIN` sure) is an occupation often done from home (:mod:`retrieval.occupations.remote`)."""
+        if self._remote is None:
+            corpus = get_occupation_recommender(self.settings).corpus
+            by_occupation = np.array(
+                [
+                    corpus.remote[corpus.index[o]] >= REMOTE_FEASIBLE if o in corpus.index else False
+                    for o in self.index.occ_ids
+                ]
+                + [False]
+            )
+            first = self.index.link_idx[:, 0]  # -1 (no link) reads the trailing False
+            feasible = by_occupation[first] & (self.index.link_conf[:, 0] >= PHYSICAL_LINK_MIN)
+            self._remote = (np.array([remote_title(t) for t in self.log.titles]), feasible)
+        return self._remote
 
     def _standing_postings(self) -> np.ndarray:
         """(n_postings,) whether a posting's first link (at least :data:`PHYSICAL_LINK_MIN` sure) is an occupation

@@ -149,3 +149,31 @@ def parse_place(text: str) -> Place:
         if code not in states:
             states.append(code)
     return Place(cities=cities, states=states)
+
+
+def describe(place: Place) -> str:
+    """The place named back to the person, with its preposition: "near Chicago, IL", "in Texas",
+    "near Chicago, IL or in Texas"."""
+    cities = [f"near {c.title()}, {s}" for c, s in place.cities[:2]]
+    states = [f"in {STATES.get(s, s)}" for s in place.states[:2] if all(s != cs for _c, cs in place.cities[:2])]
+    return " or ".join(cities + states)
+
+
+def nearby(items: list[dict], place: Place) -> tuple[list[dict], list[dict]]:
+    """(postings in a named city, then the rest in a named state; the others), each in the given order.
+
+    Why: "what jobs are there near Chicago?" got postings in Los Angeles, Columbus and Kansas City among the
+    Chicago ones -- the job ranker weighs a place as one signal among popularity and the kind of work
+    (measured on a log of people who did not ask for a place). A place the person asks for is a condition."""
+    cities = {(c, s) for c, s in place.cities}
+    states = set(place.states)
+    in_city, in_state, rest = [], [], []
+    for item in items:
+        key = (norm_city(item.get("city") or ""), norm_state(item.get("state") or ""))
+        if key in cities:
+            in_city.append(item)
+        elif key[1] in states:
+            in_state.append(item)
+        else:
+            rest.append(item)
+    return in_city + in_state, rest

@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from retrieval.occupations.physical import physical_demand
+from retrieval.occupations.remote import remote_feasibility
 
 TEXT_FIELDS = ("title", "alt_titles", "description", "tasks", "full")
 
@@ -45,6 +46,11 @@ class OccupationCorpus:
     def physical(self) -> np.ndarray:
         """(n,) 0..1 how physically demanding each occupation is (:mod:`retrieval.occupations.physical`)."""
         return physical_demand(self.task_lists, self.interests, self.ids)
+
+    @cached_property
+    def remote(self) -> np.ndarray:
+        """(n,) 0..1 how often each occupation's work can be done from home (:mod:`retrieval.occupations.remote`)."""
+        return remote_feasibility(self.task_lists, self.interests, self.physical, self.ids)
 
     @cached_property
     def soc(self) -> np.ndarray:

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from retrieval.occupations.scores import blend_known, fill_from_soc_groups
+
 #: an occupation at or above this is left out of the lists of a person with a physical limit
 DEMANDING = 0.5
 #: an occupation nothing is known about (no tasks, no interests, no rated occupation in its SOC group)
@@ -74,13 +76,7 @@ def physical_demand(
     shares = np.array([np.nan if (s := exertion_share(t)) is None else s for t in task_lists], dtype=np.float64)
     realistic = interests[:, 0].astype(np.float64)
     hands_on = np.where(realistic > 0, (realistic - 1.0) / 6.0, np.nan)
-    both = TASK_WEIGHT * shares + (1 - TASK_WEIGHT) * hands_on
-    score = np.where(np.isnan(shares), hands_on, np.where(np.isnan(hands_on), shares, both))
+    score = blend_known(shares, hands_on, TASK_WEIGHT)
     if codes is not None:
-        for width in (4, 2):  # "47-2", then "47"
-            groups = np.array([c[:width] for c in codes])
-            for group in np.unique(groups[np.isnan(score)]):
-                known = score[(groups == group) & ~np.isnan(score)]
-                if known.size:
-                    score[(groups == group) & np.isnan(score)] = known.mean()
+        score = fill_from_soc_groups(score, codes)
     return np.clip(np.nan_to_num(score, nan=UNKNOWN), 0.0, 1.0)

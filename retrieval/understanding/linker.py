@@ -31,6 +31,7 @@ from retrieval.understanding import cues
 from retrieval.understanding.fields import FIELDS, CareerField
 from retrieval.understanding.keys import title_key
 from retrieval.understanding.limits import physical_limits
+from retrieval.understanding.remote import remote_wishes
 from retrieval.understanding.schema import Goal, Limit, OccupationLink, SkillMention, Span, Status, Understanding
 from retrieval.understanding.schooling import training_limits
 from retrieval.understanding.titles import TitleIndex, TitleMatch
@@ -194,20 +195,24 @@ class Linker:
         # "without going back to school", "no college degree": neither a title nor a skill held, nor a goal
         # ("looking for jobs that don't need a degree" wants no degree)
         schooling_spans = training_limits(text)
+        # "want something remote": where they want to work, not a title ("remote sensing") nor a skill
+        remote_spans = remote_wishes(text)
         goals_found = cues.goal_phrases(cues.blank(text, schooling_spans))
         goal_regions = [g.clause for g in goals_found]
         # "I'm a roofer and my knees can't take it anymore": the "can't" is about the knees, not the roofing;
         # "I'm a hairdresser and I want out without starting a degree": the "without" is about the degree
         negated = cues.negated_clauses(cues.blank(text, limit_spans + schooling_spans))
         years = cues.years_of_experience(text)
-        excluded = goal_regions + negated + limit_spans + schooling_spans
+        excluded = goal_regions + negated + limit_spans + schooling_spans + remote_spans
         # "my back is done" names no occupation (by meaning it is near chiropractors)
         occupations = self.link_occupations(text, excluded=excluded)
         # "can't lift heavy things", "bad back": what the body no longer does is not a skill held
         skills = self.held_skills(text, excluded=excluded)
-        limits = [Limit(kind="physical", span=Span(start=s, end=e, text=text[s:e])) for s, e in limit_spans] + [
-            Limit(kind="training", span=Span(start=s, end=e, text=text[s:e])) for s, e in schooling_spans
-        ]
+        limits = (
+            [Limit(kind="physical", span=Span(start=s, end=e, text=text[s:e])) for s, e in limit_spans]
+            + [Limit(kind="training", span=Span(start=s, end=e, text=text[s:e])) for s, e in schooling_spans]
+            + [Limit(kind="remote", span=Span(start=s, end=e, text=text[s:e])) for s, e in remote_spans]
+        )
         # "I like working on cars" is where a school leaver is headed; beside a named occupation it is what they
         # enjoy in it ("I'm a nurse and I like working with people")
         wishes = [p for p in goals_found if not (p.interest and occupations)]

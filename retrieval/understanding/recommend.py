@@ -19,6 +19,8 @@
   shown work within the preparation they have: occupations whose O*NET job zone is above their own
   occupation's, and above :data:`SCHOOLING_FLOOR` (vocational training, not a degree) in any case, are left
   out, except the one they asked for by name.
+* A person who wants to work from home ("want something remote", "a work-from-home job") is shown work that can
+  often be done from home (:mod:`retrieval.occupations.remote`), except the occupation they asked for by name.
 * A person whose occupation is military (SOC major group 55: "8 years Army infantry, getting out next year") is
   shown civilian work: the occupations nearest a military one are other military occupations (Infantry
   Officers, Special Forces, ...), which are not a move anyone makes through a career service -- unless the goal
@@ -34,6 +36,7 @@ from collections.abc import Collection
 import numpy as np
 
 from retrieval.occupations.physical import DEMANDING
+from retrieval.occupations.remote import FEASIBLE as REMOTE_FEASIBLE
 from retrieval.occupations.service import OccupationRecommender, ScoredOccupation, get_occupation_recommender
 from retrieval.occupations.transitions import in_prefixes, reachability
 from retrieval.profile import Profile, ProfileError
@@ -72,7 +75,9 @@ def recommend_occupations(
     ranked together in one batch, as before."""
     settings = settings or get_settings()
     recommender = get_occupation_recommender(settings)
-    plain = [i for i, p in enumerate(profiles) if not (p.text or p.goal or p.avoid_physical or p.avoid_schooling)]
+    plain = [
+        i for i, p in enumerate(profiles) if not (p.text or p.goal or p.avoid_physical or p.avoid_schooling or p.remote)
+    ]
     out: list[list[ScoredOccupation] | None] = [None] * len(profiles)
     if plain:
         for i, items in zip(plain, recommender.recommend_many([profiles[i] for i in plain], k=k)):
@@ -158,7 +163,22 @@ class PersonalRanking:
         if profile.schooling_limit(understanding is not None and understanding.training_limit):
             # "without going back to school": within the preparation they have, unless asked for by name
             base = self.within_schooling(base, self.schooling_ceiling(sources), keep=asked)
+        if profile.remote_work(understanding is not None and understanding.remote_wish):
+            # "want something remote": work that can often be done from home, unless asked for by name
+            base = self.within_remote(base, keep=asked)
         return [i for i in base if i.id not in exclude][:k]
+
+    def within_remote(
+        self, items: list[ScoredOccupation], keep: Collection[str] = frozenset()
+    ) -> list[ScoredOccupation]:
+        """``items`` without the occupations whose work is rarely done from home (below
+        :data:`~retrieval.occupations.remote.FEASIBLE`); ``keep`` stays."""
+        corpus = self.rec.corpus
+        return [
+            item
+            for item in items
+            if item.id in keep or (item.id in corpus.index and corpus.remote[corpus.index[item.id]] >= REMOTE_FEASIBLE)
+        ]
 
     def schooling_ceiling(self, sources: list[tuple[str, float]]) -> int:
         """The highest job zone within reach without going back to school: the person's own occupation's (the

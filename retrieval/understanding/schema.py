@@ -69,9 +69,11 @@ class Limit(BaseModel):
     patients any more", "looking for a desk job"): the occupation lists leave out physically demanding work
     (:mod:`retrieval.occupations.physical`). ``training`` ("without going back to school for years", "no
     degree", "can't afford college"): they leave out work that needs more preparation than the person's own
-    (O*NET job zones; :mod:`retrieval.understanding.schooling`)."""
+    (O*NET job zones; :mod:`retrieval.understanding.schooling`). ``remote`` ("want something remote", "a
+    work-from-home job"): they keep to work that can often be done from home (:mod:`retrieval.occupations.remote`)
+    and put postings that say they are remote first (:mod:`retrieval.understanding.remote`)."""
 
-    kind: Literal["physical", "training"] = "physical"
+    kind: Literal["physical", "training", "remote"] = "physical"
     span: Span
 
 
@@ -121,6 +123,11 @@ class Understanding(BaseModel):
     def training_limit(self) -> bool:
         """The person rules out going back to school: leave out work that needs more preparation than theirs."""
         return any(limit.kind == "training" for limit in self.limits)
+
+    @property
+    def remote_wish(self) -> bool:
+        """The person wants to work from home: keep to work that can often be done remotely."""
+        return any(limit.kind == "remote" for limit in self.limits)
 
     @property
     def occupation(self) -> OccupationLink | None:

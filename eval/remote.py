@@ -1,0 +1,247 @@
+"""Remote work: is "want something remote" understood, and do the lists then keep to work done from home?
+
+Three parts, on data written before the code (``eval/data/README.md``):
+
+* **detection** (:func:`retrieval.understanding.remote.remote_wishes`) on ``eval/data/remote_wishes.jsonl``:
+  34 messages, 20 that ask for remote work and 14 look-alikes ("remote sensing", "remote patient monitoring",
+  "a remote village"); and how often it fires on the catalogue's résumés and work histories, which ask for
+  nothing;
+* **the feasibility score** (:mod:`retrieval.occupations.remote`) against 96 occupations labelled remote or
+  not by hand (``eval/data/remote_occupations.csv``): AUC, and what the served threshold keeps;
+* **the lists** for the 20 messages with a wish: top 10 occupations and postings, with the wish and with its
+  words taken out of the same text (what Waypoint showed before): the share of occupations the hand labels or
+  the score call remote, and of postings whose title says they are remote.
+
+Run: ``waypoint eval remote`` → ``eval/reports/remote.{json,md,png}``. Needs a built home.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from app.clikit import command_typer, run as run_command
+from eval.limits import detection
+from retrieval.metrics import roc_auc
+from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
+from retrieval.threads import set_process_threads
+
+DATA = Path(__file__).resolve().parent / "data"
+MESSAGES = DATA / "remote_wishes.jsonl"
+LABELS = DATA / "remote_occupations.csv"
+TOP = 10
+
+
+def load_messages() -> list[dict]:
+    return [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()]
+
+
+def feasibility_validity(corpus) -> dict:
+    """The feasibility score against the hand labels."""
+    from retrieval.occupations.remote import FEASIBLE
+
+    rows = [r for r in csv.DictReader(LABELS.open()) if r["occupation_id"] in corpus.index]
+    y = np.array([int(r["remote"]) for r in rows])
+    s = np.array([corpus.remote[corpus.index[r["occupation_id"]]] for r in rows])
+    kept = s >= FEASIBLE
+    return {
+        "labelled": len(rows),
+        "remote_labelled": int(y.sum()),
+        "auc": roc_auc(y, s),
+        "threshold": FEASIBLE,
+        "remote_kept": int((kept & (y == 1)).sum()),
+        "in_person_kept": int((kept & (y == 0)).sum()),
+        "remote_left_out": [r["title"] for r, k, t in zip(rows, kept, y) if t == 1 and not k],
+        "in_person_kept_titles": [r["title"] for r, k, t in zip(rows, kept, y) if t == 0 and k],
+        "share_of_catalogue_kept": float((corpus.remote >= FEASIBLE).mean()),
+    }
+
+
+def _without_wish(text: str) -> str:
+    from retrieval.understanding.remote import remote_wishes
+
+    for start, end in reversed(remote_wishes(text)):
+        text = text[:start] + text[end:]
+    return text
+
+
+def lists(messages: list[dict], settings) -> dict:
+    """Occupation and posting lists with and without the wish, for the messages that state one."""
+    from retrieval.occupations.remote import FEASIBLE, remote_title
+    from retrieval.occupations.service import get_occupation_recommender
+    from retrieval.profile import Profile, ProfileError
+    from retrieval.recommend import Kind, recommend
+
+    corpus = get_occupation_recommender(settings).corpus
+    labels = {r["occupation_id"]: int(r["remote"]) for r in csv.DictReader(LABELS.open())}
+
+    def feasible(oid: str) -> bool:
+        return oid in corpus.index and corpus.remote[corpus.index[oid]] >= FEASIBLE
+
+    rows = []
+    for m in tqdm([m for m in messages if m["remote"]], desc="lists", unit="message"):
+        row: dict = {"text": m["text"]}
+        for variant, text in (("with", m["text"]), ("without", _without_wish(m["text"]))):
+            try:
+                occ = recommend([Profile(text=text)], Kind.occupation, TOP)[0].items
+                jobs = recommend([Profile(text=text)], Kind.job, TOP)[0].items
+            except ProfileError as exc:
+                row[variant] = {"error": str(exc)}
+                continue
+            judged = [labels[i.id] for i in occ if i.id in labels]
+            row[variant] = {
+                "occupations": [(i.id, i.title) for i in occ],
+                "feasible": float(np.mean([feasible(i.id) for i in occ])) if occ else 0.0,
+                # judged by hand, not by the score the filter uses (only the labelled occupations count)
+                "labelled_remote": float(np.mean(judged)) if judged else None,
+                "labelled_in_person": sum(1 - j for j in judged),
+                "jobs": [i.title for i in jobs],
+                "jobs_remote_title": float(np.mean([remote_title(i.title) for i in jobs])) if jobs else 0.0,
+            }
+        rows.append(row)
+    ok = [r for r in rows if "occupations" in r.get("with", {}) and "occupations" in r.get("without", {})]
+
+    def mean(fn) -> float:
+        values = [v for v in (fn(r) for r in ok) if v is not None]
+        return float(np.mean(values)) if values else 0.0
+
+    summary = {
+        "messages": len(rows),
+        "answered": len(ok),
+        **{
+            f"{name}_{variant}": mean(lambda r, name=name, variant=variant: r[variant][name])
+            for name in ("feasible", "labelled_remote", "labelled_in_person", "jobs_remote_title")
+            for variant in ("without", "with")
+        },
+    }
+    return {"summary": summary, "rows": rows}
+
+
+def run() -> dict:
+    from retrieval.occupations.service import get_occupation_recommender
+    from retrieval.settings import get_settings
+    from retrieval.understanding.remote import remote_wishes
+
+    set_process_threads(1)
+    settings = get_settings()
+    messages = load_messages()
+    report = {
+        "detection": detection(
+            [{"text": m["text"], "limit": m["remote"]} for m in messages], settings.catalogue_path, remote_wishes
+        ),
+        "feasibility": feasibility_validity(get_occupation_recommender(settings).corpus),
+        "lists": lists(messages, settings),
+    }
+    write(report)
+    return report
+
+
+def examples_line(texts: list[str]) -> str:
+    """ ": “...”; “...”" -- up to three texts on one Markdown line (a résumé's newlines would end the paragraph)."""
+    return (": " + "; ".join(f"“{' '.join(t.split())[:120]}…”" for t in texts[:3])) if texts else ""
+
+
+def write(report: dict, out_dir: Path = REPORT_DIR) -> None:
+    d, v, s = report["detection"], report["feasibility"], report["lists"]["summary"]
+    table = [
+        {"top 10": label, "wish not understood": s[f"{key}_without"], "wish understood": s[f"{key}_with"]}
+        for label, key in (
+            ("occupations: remote by the score", "feasible"),
+            ("occupations: remote by the hand labels (labelled ones only)", "labelled_remote"),
+            ("occupations: labelled in-person, count", "labelled_in_person"),
+            ("postings: title says remote", "jobs_remote_title"),
+        )
+    ]
+    examples = []
+    for r in report["lists"]["rows"]:
+        w, wo = r.get("with", {}), r.get("without", {})
+        if "occupations" not in w or "occupations" not in wo:
+            examples.append(f"- “{r['text']}”: {w.get('error') or wo.get('error')}")
+            continue
+        examples.append(
+            f"- “{r['text']}”\n  - without: {', '.join(t for _i, t in wo['occupations'][:5])}\n"
+            f"  - with: {', '.join(t for _i, t in w['occupations'][:5])}\n"
+            f"  - postings with: {'; '.join(w['jobs'][:3])}"
+        )
+    md = f"""# Remote work ("want something remote")
+
+## Detection (`retrieval/understanding/remote.py`)
+
+{d["messages"]} messages (`eval/data/remote_wishes.jsonl`, 20 wishes, 14 look-alikes): precision
+**{d["precision"]:.3f}**, recall **{d["recall"]:.3f}**. Errors: {"; ".join(d["errors"]) or "none"}. The set and
+the patterns were written by the same person, so these are an upper bound; text that asks for nothing -- the
+catalogue's résumés and applicants' work histories, {d["unstated_texts"]} texts -- was read as asking for remote
+work **{d["unstated_with_a_limit"]}** times{examples_line(d["unstated_examples"])}.
+
+## Which work can be done from home (`retrieval/occupations/remote.py`)
+
+On {v["labelled"]} occupations labelled by hand ({v["remote_labelled"]} remote; `eval/data/remote_occupations.csv`):
+AUC **{v["auc"]:.3f}**; at the served threshold {v["threshold"]} the lists keep {v["remote_kept"]} of the
+{v["remote_labelled"]} remote ones and {v["in_person_kept"]} in-person ones
+({v["share_of_catalogue_kept"]:.0%} of the catalogue is kept for a person who wants remote work).
+Remote work left out: {", ".join(v["remote_left_out"]) or "none"}. In-person work kept: {", ".join(v["in_person_kept_titles"]) or "none"}.
+
+## The lists
+
+The {s["messages"]} messages with a wish, each ranked as typed and with the words of the wish taken out (what
+Waypoint showed before it understood them); top {TOP}:
+
+{markdown_table(table, list(table[0]))}
+
+{chr(10).join(examples)}
+"""
+    write_report("remote", report, md, out_dir)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    names = ["occupations:\nremote (score)", "occupations:\nremote (hand labels)", "postings:\nremote title"]
+    keys = ("feasible", "labelled_remote", "jobs_remote_title")
+    x = np.arange(len(names))
+    ax.bar(x - 0.2, [s[f"{k}_without"] for k in keys], 0.4, label="wish not understood")
+    ax.bar(x + 0.2, [s[f"{k}_with"] for k in keys], 0.4, label="wish understood")
+    ax.set_xticks(x, names)
+    ax.set_ylim(0, 1)
+    save_figure(
+        fig,
+        ax,
+        out_dir / "remote.png",
+        title=f"People who ask for remote work ({s['messages']}): top {TOP}",
+        xlabel="list",
+        ylabel="share of the top 10",
+    )
+
+
+cli = command_typer()
+
+
+@cli.command("remote")
+def remote_command() -> dict:
+    """Remote work: detection, the feasibility score against hand labels, the lists with and without the wish."""
+    report = run()
+    print(
+        json.dumps(
+            {
+                "detection": {k: report["detection"][k] for k in ("precision", "recall", "unstated_with_a_limit")},
+                "feasibility_auc": report["feasibility"]["auc"],
+                "lists": report["lists"]["summary"],
+            },
+            indent=1,
+        )
+    )
+    return report
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval remote`` on ``argv`` (for tests and scripts); returns the report."""
+    return run_command(cli, argv, "waypoint eval remote")
+
+
+if __name__ == "__main__":
+    cli(prog_name="python -m eval.remote")

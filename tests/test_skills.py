@@ -13,7 +13,7 @@ import json
 import pytest
 
 from retrieval.skills.base import SkillsInputError, UnknownIdError
-from retrieval.skills.gap import DEEPEN_IMPORTANCE, DEEPEN_KNOWLEDGE
+from retrieval.skills.gap import DEEPEN_GENERIC, DEEPEN_IMPORTANCE, DEEPEN_KNOWLEDGE
 
 NURSE, HEALTH_ED = "29-1141.00", "21-1091.00"
 
@@ -78,7 +78,7 @@ def test_related_skills_by_cooccurrence(settings, graph):
     assert related_skills("Python", k=5, settings=settings)[0].id == related[0].id  # alias resolves to the skill
 
 
-def test_nurse_gap_against_health_education_specialists(catalogue, nurse_gap):
+def test_nurse_gap_against_health_education_specialists(catalogue, nurse_gap, graph):
     target, nurse = _rows(catalogue, HEALTH_ED), _rows(catalogue, NURSE)
     gap = nurse_gap
     assert gap.item.id == HEALTH_ED and gap.item.title == "Health Education Specialists"
@@ -92,6 +92,7 @@ def test_nurse_gap_against_health_education_specialists(catalogue, nurse_gap):
         if m.deeper:  # held from the nurse's own occupation, below the level the target needs
             assert m.id in nurse and m.importance >= DEEPEN_IMPORTANCE, m.label
             assert m.id.startswith(DEEPEN_KNOWLEDGE), m.label  # knowledge, not a skill every job practises
+            assert graph.typical_importance(m.id) < DEEPEN_GENERIC, m.label  # nor English Language
         else:
             assert m.id not in nurse or nurse[m.id] is not None and nurse[m.id] < 0.5  # not held, or a weak rating
     scores = [

@@ -90,8 +90,11 @@ DEEPEN_IMPORTANCE = 0.75
 #: Dentistry, which she does not have at all, and told to take them "further, from advanced study or a mentor".
 #: Such skills stay "partly covered". Knowledge passes: Medicine and Dentistry for a nurse becoming a nurse
 #: practitioner, Education and Training for a teaching assistant becoming a teacher, Administration and
-#: Management for an accountant becoming a financial manager.
+#: Management for an accountant becoming a financial manager. The two knowledge areas nearly every occupation
+#: rates (typical importance at least :data:`DEEPEN_GENERIC`: English Language 0.52, Customer and Personal Service
+#: 0.43) are generic like the skills: a nurse was told to take English Language "further, from advanced study".
 DEEPEN_KNOWLEDGE = "onet:2.C."
+DEEPEN_GENERIC = 0.4
 COURSES_PER_SKILL = 3
 #: Missing skills (most important first) that get courses: explanations show at most five gaps.
 COURSE_GAPS = 8
@@ -592,6 +595,7 @@ def skill_gap(
                 if (
                     req.importance >= DEEPEN_IMPORTANCE
                     and req.skill_id.startswith(DEEPEN_KNOWLEDGE)
+                    and graph.typical_importance(req.skill_id, taxonomy) < DEEPEN_GENERIC
                     and not _stated(have)
                 ):
                     missing_reqs.append(req)

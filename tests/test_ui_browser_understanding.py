@@ -182,3 +182,38 @@ def test_no_going_back_to_school_is_understood_shown_and_can_be_unticked_in_brow
         finally:
             browser.close()
     assert all((shots / name).stat().st_size > 10_000 for name in ("07-schooling.png", "08-schooling-unticked.png"))
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_remote_work_is_understood_shown_and_can_be_unticked_in_browser(server, tmp_path):
+    """The walk that led to it: a burned-out med-surg nurse who wrote "want something remote" was offered critical
+    care nursing again."""
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = Path(os.environ.get("WAYPOINT_SHOTS_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = signed_in_page(browser, server.base)
+            chat, beliefs = page.locator("#chat"), page.locator("#believes-panel")
+            remote_box, recs = page.locator("#profile-remote input[type=checkbox]"), page.locator("#recs")
+            page.locator("#chat-input textarea").fill(
+                "I'm an RN, 6 years med-surg. Burned out on bedside, want something remote"
+            )
+            page.locator("#chat-send").click()
+            expect(chat).to_contain_text("keeping to work that can often be done from home:", timeout=300_000)
+            expect(beliefs).to_contain_text("work that can often be done from home — from: “something remote”")
+            expect(remote_box).to_be_checked()
+            expect(recs).not_to_contain_text("Critical Care Nurses")
+            page.screenshot(path=str(shots / "09-remote.png"), full_page=True)
+
+            remote_box.uncheck()
+            page.locator("#profile-save").click()
+            expect(chat).to_contain_text("Work done on site is back on your lists", timeout=300_000)
+            expect(beliefs).not_to_contain_text("Where:")
+            page.screenshot(path=str(shots / "10-remote-unticked.png"), full_page=True)
+        finally:
+            browser.close()
+    assert all((shots / name).stat().st_size > 10_000 for name in ("09-remote.png", "10-remote-unticked.png"))

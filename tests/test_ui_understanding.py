@@ -42,6 +42,7 @@ class Chat:
             self.beliefs,
             _limit,
             _schooling,
+            _remote,
             _recs,
             self.panel,
         ) = out
@@ -242,6 +243,13 @@ def test_a_nurse_who_wants_remote_work_is_not_sent_back_to_the_bedside(ui):
     listed = [x for x in reply.splitlines() if x[:1].isdigit()]
     assert "Postings that say they are remote come first." in reply and len(listed) >= 3, reply
     assert all("home" in x.lower() or "remote" in x.lower() for x in listed[:3]), listed
+    # unticked in the panel: the person's own kind of work is back
+    out = ui.on_save_profile(
+        "Registered Nurses", ", ".join(chat.state["profile"]["skills"]), "", chat.history, chat.state, None, None, False
+    )
+    history, state = out[0], out[1]
+    assert "Work done on site is back on your lists." in history[-1]["content"], history[-1]["content"]
+    assert bedside & {r["id"] for r in state["recs"]}, state["recs"]
 
 
 def test_a_place_in_the_request_is_where_the_postings_are(ui, catalogue):

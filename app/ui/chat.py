@@ -15,7 +15,7 @@ with a guess; a goal ("I want to move into finance") turns the list into a trans
 answer says so.
 
 Stable ``elem_id``s for browser tests: ``chat``, ``chat-input``, ``chat-send``, ``resume-upload``,
-``believes-panel``, ``profile-occupation``, ``profile-skills``, ``profile-goal``, ``profile-limit``, ``profile-schooling``, ``profile-save``,
+``believes-panel``, ``profile-occupation``, ``profile-skills``, ``profile-goal``, ``profile-limit``, ``profile-schooling``, ``profile-remote``, ``profile-save``,
 ``recs``, ``why-btn``, ``explanation``, ``thumbs-up``, ``thumbs-down``, ``thumbs-reason``, ``close-btn``,
 ``feedback-status``.
 """
@@ -94,6 +94,7 @@ def _new_state() -> dict:
             "goal": None,
             "avoid_physical": None,  # set by the person in the panel; None: what their words say
             "avoid_schooling": None,  # likewise for "no going back to school"
+            "remote": None,  # likewise for "want something remote"
         },
         "beliefs": {"occupation": None, "candidates": [], "skills": {}, "goal": None},
         "recs": [],
@@ -121,6 +122,7 @@ def _profile(state: dict) -> Profile:
         goal=p.get("goal") or None,
         avoid_physical=p.get("avoid_physical"),
         avoid_schooling=p.get("avoid_schooling"),
+        remote=p.get("remote"),
     )
 
 
@@ -138,6 +140,12 @@ def _avoids_schooling(state: dict) -> bool:
     """Whether the lists stay within reach without a degree: as the person set it, else as they said it."""
     p = state["profile"]
     return bool(state["beliefs"].get("schooling")) if p.get("avoid_schooling") is None else p["avoid_schooling"]
+
+
+def _wants_remote(state: dict) -> bool:
+    """Whether the lists keep to work that can be done from home: as the person set it, else as they said it."""
+    p = state["profile"]
+    return bool(state["beliefs"].get("remote")) if p.get("remote") is None else p["remote"]
 
 
 def _has_profile(state: dict) -> bool:
@@ -412,8 +420,11 @@ def render_beliefs(state: dict) -> str:
             "**Limits:** no going back to school for a degree"
             + _from(schooling.get("quote"), p.get("avoid_schooling") is not None)
         )
-    if b.get("remote"):
-        lines.append("**Where:** work that can often be done from home" + _from(b["remote"].get("quote"), False))
+    if _wants_remote(state):
+        lines.append(
+            "**Where:** work that can often be done from home"
+            + _from((b.get("remote") or {}).get("quote"), p.get("remote") is not None)
+        )
     return "\n".join(_paragraphs(lines))
 
 
@@ -483,9 +494,10 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
         p["avoid_schooling"] = None  # said again: their words decide, even after they unticked it
     if understood.remote_wish:
         quote = next(limit.span.text for limit in understood.limits if limit.kind == "remote")
-        if not b.get("remote"):
+        if not _wants_remote(state):
             notes.append(f"I'll keep to work that can often be done from home (you said “{_md(quote)}”).")
         b["remote"] = {"quote": quote}
+        p["remote"] = None  # said again: their words decide, even after they unticked it
     for wish in understood.ruled_out_goals[:1]:
         # "I'd like to become a pharmacist but I can't afford 6 more years of school. What else could I do?"
         notes.append(
@@ -585,6 +597,17 @@ def _correct_schooling(state: dict, avoid_schooling: bool | None) -> list[str]:
     )
 
 
+def _correct_remote(state: dict, remote: bool | None) -> list[str]:
+    """ "Only work I can do from home", ticked or unticked."""
+    return _correct_flag(
+        state,
+        "remote",
+        remote,
+        _wants_remote(state),
+        ("I'll keep to work that can often be done from home.", "Work done on site is back on your lists."),
+    )
+
+
 def _gap_reply(title: str, e: dict) -> str:
     """The answer to a skill-gap question ("what am I missing?"): the explanation's gaps, first things first,
     each with the course that closes it when the catalogue has one. A walk through the UI got the fit summary
@@ -610,6 +633,8 @@ def _list_heading(state: dict) -> str:
         heading = heading.removesuffix(":") + ", leaving out physically demanding work:"
     if _avoids_schooling(state):
         heading = heading.removesuffix(":") + ", without going back to school for a degree:"
+    if _wants_remote(state):
+        heading = heading.removesuffix(":") + ", keeping to work that can often be done from home:"
     return heading
 
 
@@ -755,6 +780,7 @@ class ChatUI:
             render_beliefs(state),
             _avoids_physical(state),
             _avoids_schooling(state),
+            _wants_remote(state),
         )
 
     def _recs_update(self, state: dict, selected: str | None = None):
@@ -907,7 +933,7 @@ class ChatUI:
             else:
                 lines.append(f"I found no job postings that fit you {describe(place)}; these are elsewhere.")
         items = items[:POSTINGS_K]
-        if state["beliefs"].get("remote"):
+        if _wants_remote(state):
             lines.append("Postings that say they are remote come first.")
         work = _work_words(state)
         known, ours, rest = _by_kind_of_work(items)
@@ -1006,10 +1032,11 @@ class ChatUI:
         state: dict,
         avoid_physical: bool | None = None,
         avoid_schooling: bool | None = None,
+        remote: bool | None = None,
     ):
         """The person corrected what Waypoint believes: log skill corrections, check the occupation and
-        the goal (an unknown one is named back, and the old value kept), set or clear the physical limit and
-        the no-going-back-to-school one, then recommend again."""
+        the goal (an unknown one is named back, and the old value kept), set or clear the physical limit, the
+        no-going-back-to-school one and remote work, then recommend again."""
         state = state or _new_state()
         history = list(history or [])
         p, b = state["profile"], state["beliefs"]
@@ -1035,6 +1062,7 @@ class ChatUI:
             notes.append(f"Sorry — {exc.message}")
         notes += _correct_limit(state, avoid_physical)
         notes += _correct_schooling(state, avoid_schooling)
+        notes += _correct_remote(state, remote)
         self._close_open(state)
         if _has_profile(state):
             try:
@@ -1292,6 +1320,9 @@ class ChatUI:
                         value=False,
                         elem_id="profile-schooling",
                     )
+                    remote_box = gr.Checkbox(
+                        label="Only work I can do from home (remote)", value=False, elem_id="profile-remote"
+                    )
                     save = gr.Button("Update profile", elem_id="profile-save")
             with gr.Row():
                 with gr.Column(scale=2):
@@ -1312,7 +1343,7 @@ class ChatUI:
                         close = gr.Button("Close", elem_id="close-btn", size="sm")
                     status = gr.Markdown("", elem_id="feedback-status")
 
-            profile_outputs = [occupation, skills, goal, believes, limit_box, school_box]
+            profile_outputs = [occupation, skills, goal, believes, limit_box, school_box, remote_box]
             msg_outputs = [msg, chat, state, *profile_outputs, recs, panel]
             send.click(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
             msg.submit(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
@@ -1321,7 +1352,7 @@ class ChatUI:
             )
             save.click(
                 self.on_save_profile,
-                [occupation, skills, goal, chat, state, limit_box, school_box],
+                [occupation, skills, goal, chat, state, limit_box, school_box, remote_box],
                 [chat, state, *profile_outputs, recs, status],
                 api_visibility="private",
             )

@@ -54,3 +54,22 @@ def test_desk_work_scores_above_work_with_people_and_things():
 def test_nothing_known_is_not_offered_as_remote():
     score = remote_feasibility([[]], np.zeros((1, 6)), np.zeros(1), ["99-9999.00"])
     assert score[0] == 0.0
+
+
+def test_the_chat_notes_the_wish_shows_it_and_the_panel_can_clear_it(synthetic_settings):
+    """Said once, noted once; the panel's tick box wins over the words, and saying it again brings it back."""
+    from app.ui.chat import _correct_remote, _list_heading, _new_state, _take_in, _wants_remote, render_beliefs
+    from retrieval.understanding.service import understand
+
+    state = _new_state()
+    text = "Customer service rep at a call centre, looking for a work from home job"
+    notes = _take_in(state, text, understand(text))
+    assert any("done from home (you said “work from home”)" in n for n in notes), notes
+    assert "**Where:** work that can often be done from home" in render_beliefs(state)
+    assert _list_heading(state).endswith(", keeping to work that can often be done from home:")
+    assert not any("from home" in n for n in _take_in(state, "WFH please", understand("WFH please")))
+    assert _correct_remote(state, False) == ["Work done on site is back on your lists."]
+    assert not _wants_remote(state) and "**Where:**" not in render_beliefs(state)
+    assert _correct_remote(state, False) == []  # unchanged: nothing to say
+    _take_in(state, "I'd like to work remotely", understand("I'd like to work remotely"))
+    assert _wants_remote(state)  # said again: their words decide

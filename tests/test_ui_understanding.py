@@ -265,6 +265,11 @@ def test_a_place_in_the_request_is_where_the_postings_are(ui, catalogue):
     assert len(listed) >= 5 and all(x.rsplit(", ", 1)[-1].lower() in illinois for x in listed), listed
     chicago = [x for x in listed if x.endswith(", Chicago")]
     assert chicago and listed[: len(chicago)] == chicago, listed  # the city itself before the rest of its state
+    logged = ui.svc.store.query(
+        "SELECT item_id FROM events WHERE type = 'impression' AND surface = 'ui_jobs' AND session_id = :s",
+        {"s": chat.state["session_id"]},
+    )
+    assert len(logged) == len(listed), logged  # what the person saw, not the deeper list searched for the place
     reply = chat.say("find me jobs in Anchorage, AK")
     assert reply.startswith("I found no job postings that fit you near Anchorage, AK; these are elsewhere."), reply
     assert len([x for x in reply.splitlines() if x[:1].isdigit()]) >= 3

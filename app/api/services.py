@@ -451,18 +451,9 @@ class WaypointService:
             with self._serving():
                 out["understanding"] = self._understand(profile.text).model_dump(mode="json")
         if log_impression and result.items:
-            ids = [i.id for i in result.items]
-            out["impression_id"] = self.store.log_impression(
-                items=ids,
-                session_id=session_id,
-                user_id=profile.user_id,
-                surface=surface,
-                item_kind=kind_value.value,
-                variant=None,
-                propensity=1.0,
-                payload={"profile": _profile_payload(profile), "k": k},
+            out["impression_id"] = self.log_list_impression(
+                [i.id for i in result.items], profile, kind_value.value, surface=surface, session_id=session_id, k=k
             )
-            self.metrics.impressions.labels(surface=surface, variant="none").inc()
         log_event(
             log,
             "recommend",
@@ -473,6 +464,25 @@ class WaypointService:
             session=session_id,
         )
         return out
+
+    def log_list_impression(
+        self, ids: list[str], profile: Profile, kind: str, *, surface: str, session_id: str | None, k: int
+    ) -> str:
+        """Log that the list ``ids`` was shown: what :meth:`recommend` logs, for a caller that shows only part of
+        what it asked for (the chat asks for more postings than it shows when a request names a place, and the
+        log must hold what the person saw)."""
+        impression_id = self.store.log_impression(
+            items=ids,
+            session_id=session_id,
+            user_id=profile.user_id,
+            surface=surface,
+            item_kind=kind,
+            variant=None,
+            propensity=1.0,
+            payload={"profile": _profile_payload(profile), "k": k},
+        )
+        self.metrics.impressions.labels(surface=surface, variant="none").inc()
+        return impression_id
 
     # ------------------------------------------------------------------ explain
     def choose_variant(self, variant: str | None) -> VariantChoice:

@@ -918,6 +918,7 @@ class ChatUI:
                 POSTINGS_K * NEARBY_POOL if place.known else POSTINGS_K,
                 session_id=_session(state),
                 surface="ui_jobs",
+                log_impression=not place.known,  # the deeper list is not what the person sees: logged below
                 with_understanding=False,
             )
         except ServiceError as exc:
@@ -933,6 +934,10 @@ class ChatUI:
             else:
                 lines.append(f"I found no job postings that fit you {describe(place)}; these are elsewhere.")
         items = items[:POSTINGS_K]
+        if place.known:
+            self.svc.log_list_impression(
+                [i["id"] for i in items], profile, "job", surface="ui_jobs", session_id=_session(state), k=POSTINGS_K
+            )
         if _wants_remote(state):
             lines.append("Postings that say they are remote come first.")
         work = _work_words(state)

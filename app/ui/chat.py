@@ -516,11 +516,13 @@ def _extra_line(heading: str, items: list[dict]) -> str:
     if len(toward) == 1:
         heading += f" toward {next(iter(toward))}"
 
-    def shown(item: dict) -> str:
-        closes = item.get("closes") or []
-        return item["title"] + (f" (for {', '.join(closes[:2])})" if closes else "")
-
-    return f"\n{heading}: " + "; ".join(shown(i) for i in items)
+    # courses for the same gap(s) are named once: "A; B; C (for Negotiation)", not "(for Negotiation)" three times
+    groups: dict[str, list[str]] = {}
+    for item in items:
+        groups.setdefault(", ".join((item.get("closes") or [])[:2]), []).append(item["title"])
+    return f"\n{heading}: " + "; ".join(
+        "; ".join(titles) + (f" (for {gaps})" if gaps else "") for gaps, titles in groups.items()
+    )
 
 
 def _gaps_heading(title: str, gaps: list[dict]) -> str:

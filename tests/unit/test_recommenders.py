@@ -170,7 +170,10 @@ def test_a_course_says_which_gap_it_closes_and_toward_which_occupation(synthetic
     assert items and all(i.closes and i.toward == "Data Scientists" for i in items), items
     line = _extra_line("Courses", [i.model_dump() for i in items])
     assert line.startswith("\nCourses toward Data Scientists: ")
-    assert f"{items[0].title} (for {items[0].closes[0]}" in line
+    assert all(i.title in line for i in items) and f"(for {items[0].closes[0]}" in line
+    assert line.count("(for ") == len({", ".join(i.closes[:2]) for i in items})  # each gap named once
+    same = _extra_line("Courses", [{"title": t, "closes": ["Negotiation"]} for t in ("A", "B")])
+    assert same == "\nCourses: A; B (for Negotiation)"
     postings = _extra_line("Job postings", [{"title": "Data Analyst — Gamma Health, Denver"}])
     assert postings == "\nJob postings: Data Analyst — Gamma Health, Denver"
 

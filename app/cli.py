@@ -49,6 +49,7 @@ EVAL_COMMANDS = {
     "limits": "eval.limits:cli",
     "schooling": "eval.schooling:cli",
     "remote": "eval.remote:cli",
+    "leaving": "eval.leaving:cli",
     "ope": "training.ope:cli",
 }
 TRAIN_COMMANDS = {

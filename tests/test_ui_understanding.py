@@ -227,7 +227,8 @@ def test_asking_for_courses_or_postings_answers_with_that_list(ui):
 def test_a_nurse_who_wants_remote_work_is_not_sent_back_to_the_bedside(ui):
     """A burned-out med-surg nurse who wrote "want something remote" was offered Clinical Nurse Specialists,
     Nurse Practitioners and Acute Care Nurses, and RN postings. The wish is read back, the list keeps to work
-    often done from home, and the postings that say they are remote come first."""
+    often done from home, and the postings that say they are remote come first; unticked, work done on site comes
+    back, still beyond nursing, which she is burned out on."""
     from retrieval.occupations.remote import FEASIBLE
     from retrieval.occupations.service import get_occupation_recommender
 
@@ -243,13 +244,30 @@ def test_a_nurse_who_wants_remote_work_is_not_sent_back_to_the_bedside(ui):
     listed = [x for x in reply.splitlines() if x[:1].isdigit()]
     assert "Postings that say they are remote come first." in reply and len(listed) >= 3, reply
     assert all("home" in x.lower() or "remote" in x.lower() for x in listed[:3]), listed
-    # unticked in the panel: the person's own kind of work is back
+    # unticked in the panel: work done on site is back (not nursing: "burned out on bedside" still holds)
     out = ui.on_save_profile(
         "Registered Nurses", ", ".join(chat.state["profile"]["skills"]), "", chat.history, chat.state, None, None, False
     )
     history, state = out[0], out[1]
     assert "Work done on site is back on your lists." in history[-1]["content"], history[-1]["content"]
-    assert bedside & {r["id"] for r in state["recs"]}, state["recs"]
+    assert any(corpus.remote[corpus.index[r["id"]]] < FEASIBLE for r in state["recs"]), state["recs"]
+    assert not any(r["id"].startswith("29-1141") for r in state["recs"]), state["recs"]
+
+
+def test_a_teacher_who_hates_it_is_offered_something_else(ui):
+    """ "I'm a high school English teacher and I hate it. What else can I do?" was answered with elementary, middle
+    school and special education teaching, and teaching postings."""
+    chat = Chat(ui)
+    reply = chat.say("I'm a high school English teacher and I hate it. What else can I do with an English degree?")
+    assert "I'll look beyond your current kind of work (you said “I hate it”)" in reply, reply
+    assert "fit you, beyond your current kind of work:" in reply, reply
+    titles = [r["title"] for r in chat.state["recs"]]
+    assert titles and not any("Teach" in t or t.startswith("25-2") for t in titles), titles
+    assert not any(r.startswith("25-2") for r in chat.recs), chat.recs
+    reply = chat.say("find me jobs")
+    listed = [x for x in reply.splitlines() if x[:1].isdigit()]
+    assert reply.startswith("Job postings in the work on your list:") and listed, reply
+    assert not any("teacher" in x.lower() for x in listed), listed
 
 
 def test_a_place_in_the_request_is_where_the_postings_are(ui, catalogue):

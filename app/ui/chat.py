@@ -420,6 +420,8 @@ def render_beliefs(state: dict) -> str:
             "**Limits:** no going back to school for a degree"
             + _from(schooling.get("quote"), p.get("avoid_schooling") is not None)
         )
+    if b.get("leaving"):
+        lines.append("**Limits:** not your current kind of work" + _from(b["leaving"].get("quote"), False))
     if _wants_remote(state):
         lines.append(
             "**Where:** work that can often be done from home"
@@ -492,6 +494,11 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
             notes.append(f"I'll keep to work you can reach without a degree you don't have (you said “{_md(quote)}”).")
         b["schooling"] = {"quote": quote}
         p["avoid_schooling"] = None  # said again: their words decide, even after they unticked it
+    if understood.leaving:
+        quote = next(limit.span.text for limit in understood.limits if limit.kind == "leaving")
+        if not b.get("leaving"):
+            notes.append(f"I'll look beyond your current kind of work (you said “{_md(quote)}”).")
+        b["leaving"] = {"quote": quote}
     if understood.remote_wish:
         quote = next(limit.span.text for limit in understood.limits if limit.kind == "remote")
         if not _wants_remote(state):
@@ -541,7 +548,9 @@ def _gaps_heading(title: str, gaps: list[dict]) -> str:
 def _work_words(state: dict) -> str:
     """What "their kind of work" is called in the chat: the goal's when they said one (the postings are ranked
     by it), else their own."""
-    return "the work you want" if state["profile"].get("goal") else "your kind of work"
+    if state["profile"].get("goal"):
+        return "the work you want"
+    return "the work on your list" if state["beliefs"].get("leaving") else "your kind of work"
 
 
 def _postings_line(items: list[dict], work: str) -> list[str]:
@@ -635,6 +644,8 @@ def _list_heading(state: dict) -> str:
         heading = heading.removesuffix(":") + ", leaving out physically demanding work:"
     if _avoids_schooling(state):
         heading = heading.removesuffix(":") + ", without going back to school for a degree:"
+    if state["beliefs"].get("leaving"):
+        heading = heading.removesuffix(":") + ", beyond your current kind of work:"
     if _wants_remote(state):
         heading = heading.removesuffix(":") + ", keeping to work that can often be done from home:"
     return heading

@@ -120,6 +120,7 @@ class ColdQuery:
     avoid_standing: bool = False  # ... and the limit is about standing ("I can't stand all day anymore")
     place_wanted: bool = False  # the place is where they ask for work ("looking for jobs in Austin, TX")
     remote: bool = False  # the person wants to work from home ("want something remote")
+    leaving: bool = False  # the person wants out of their own kind of work ("I'm a teacher and I hate it")
 
 
 #: "jobs in Austin", "work near Chicago", "positions around Denver", "relocating to Seattle": the person asks for work
@@ -147,6 +148,7 @@ def query_from_understanding(text: str, understanding, extra_goals: Iterable[tup
     q.avoid_physical = bool(getattr(u, "physical_limit", False))
     q.avoid_standing = bool(getattr(u, "standing_limit", False))
     q.remote = bool(getattr(u, "remote_wish", False))
+    q.leaving = bool(getattr(u, "leaving", False))
     q.level = person_level(text, u.years_experience, u.seniority)
     return q
 

@@ -40,6 +40,7 @@ from retrieval.occupations.remote import FEASIBLE as REMOTE_FEASIBLE, remote_tit
 from retrieval.occupations.service import get_occupation_recommender
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings
+from retrieval.understanding.leaving import head_nouns, same_kind_of_work
 from retrieval.understanding.recommend import recommend_occupations
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,9 @@ class ColdStart:
         q.skills |= {s for s in profile.skills if ":" in s}  # skill ids given as such
         q.avoid_physical = profile.physical_limit(q.avoid_physical)
         q.remote = profile.remote_work(q.remote)
-        if q.avoid_physical and not q.goals and not q.goal_prefixes:
-            # "truck driver, my back is done": postings of the occupations on their (limited) list, not trucking
+        if (q.avoid_physical or q.leaving) and not q.goals and not q.goal_prefixes:
+            # "truck driver, my back is done", "I'm a teacher and I hate it": postings of the occupations on their
+            # (limited) list, not trucking or teaching
             try:
                 listed = recommend_occupations([profile], k=LIMITED_TARGETS, settings=self.settings)[0]
                 q.goals = [(o.id, 1.0) for o in listed]
@@ -124,6 +126,18 @@ class ColdStart:
                 theirs |= self._standing_postings()
             demand = self._posting_demand()
             ranked = [(i, s) for i, s in ranked if demand[i] < DEMANDING and not theirs[i]]
+        if q.leaving:
+            # "I'm a teacher and I hate it": not the postings of their own kind of work (its SOC minor group, or a
+            # title that names it: "Substitute Teacher" links to another group of teachers)
+            mine = [o for o, c in q.occupations if c >= OWN_LINK_MIN]
+            groups = {o[:4] for o in mine}
+            own = [n for n, o in enumerate(self.index.occ_ids) if o[:4] in groups]
+            theirs = np.isin(self.index.link_idx[:, 0], own)
+            corpus = get_occupation_recommender(self.settings).corpus
+            heads: set[str] = set()
+            for o in mine:
+                heads |= head_nouns(corpus.titles[corpus.index[o]]) if o in corpus.index else set()
+            ranked = [(i, s) for i, s in ranked if not theirs[i] and not same_kind_of_work(self.log.titles[i], heads)]
         if q.remote:
             ranked = self._remote_first(ranked, F, exclude)
         fitting = [(i, s) for i, s in ranked if F[i, _C["fits"]] > 0]

@@ -30,6 +30,7 @@ import numpy as np
 from retrieval.understanding import cues
 from retrieval.understanding.fields import FIELDS, CareerField
 from retrieval.understanding.keys import title_key
+from retrieval.understanding.leaving import leaving_wishes
 from retrieval.understanding.limits import physical_limits
 from retrieval.understanding.remote import remote_wishes
 from retrieval.understanding.schema import Goal, Limit, OccupationLink, SkillMention, Span, Status, Understanding
@@ -197,13 +198,15 @@ class Linker:
         schooling_spans = training_limits(text)
         # "want something remote": where they want to work, not a title ("remote sensing") nor a skill
         remote_spans = remote_wishes(text)
+        # "I'm a teacher and I hate it": what they want out of, not a skill ("driving" in "I hate driving")
+        leaving_spans = leaving_wishes(text)
         goals_found = cues.goal_phrases(cues.blank(text, schooling_spans))
         goal_regions = [g.clause for g in goals_found]
         # "I'm a roofer and my knees can't take it anymore": the "can't" is about the knees, not the roofing;
         # "I'm a hairdresser and I want out without starting a degree": the "without" is about the degree
         negated = cues.negated_clauses(cues.blank(text, limit_spans + schooling_spans))
         years = cues.years_of_experience(text)
-        excluded = goal_regions + negated + limit_spans + schooling_spans + remote_spans
+        excluded = goal_regions + negated + limit_spans + schooling_spans + remote_spans + leaving_spans
         # "my back is done" names no occupation (by meaning it is near chiropractors)
         occupations = self.link_occupations(text, excluded=excluded)
         # "can't lift heavy things", "bad back": what the body no longer does is not a skill held
@@ -212,6 +215,7 @@ class Linker:
             [Limit(kind="physical", span=Span(start=s, end=e, text=text[s:e])) for s, e in limit_spans]
             + [Limit(kind="training", span=Span(start=s, end=e, text=text[s:e])) for s, e in schooling_spans]
             + [Limit(kind="remote", span=Span(start=s, end=e, text=text[s:e])) for s, e in remote_spans]
+            + [Limit(kind="leaving", span=Span(start=s, end=e, text=text[s:e])) for s, e in leaving_spans]
         )
         # "I like working on cars" is where a school leaver is headed; beside a named occupation it is what they
         # enjoy in it ("I'm a nurse and I like working with people")

@@ -19,6 +19,9 @@
   shown work within the preparation they have: occupations whose O*NET job zone is above their own
   occupation's, and above :data:`SCHOOLING_FLOOR` (vocational training, not a degree) in any case, are left
   out, except the one they asked for by name.
+* A person who wants out of their own kind of work ("I'm a high school English teacher and I hate it. What else
+  can I do?", "burned out, need to get out of nursing") is not offered it again: the SOC minor group of their
+  occupation and the occupations whose title names the same work ("Teachers") leave the list.
 * A person who wants to work from home ("want something remote", "a work-from-home job") is shown work that can
   often be done from home (:mod:`retrieval.occupations.remote`), except the occupation they asked for by name.
 * A person whose occupation is military (SOC major group 55: "8 years Army infantry, getting out next year") is
@@ -42,6 +45,7 @@ from retrieval.occupations.transitions import in_prefixes, reachability
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
 from retrieval.understanding import cues
+from retrieval.understanding.leaving import head_nouns, left_fields, same_kind_of_work
 from retrieval.understanding.linker import CONFIDENT, Linker
 from retrieval.understanding.schema import Goal, Understanding
 from retrieval.understanding.service import get_linker
@@ -59,6 +63,10 @@ LIGHTER_ALIKE = 150  # with a physical limit, the occupations this near the pers
 # only up to the person's own occupation's zone: a lawyer who will not study again keeps lawyers' work.
 SCHOOLING_FLOOR = 3
 MILITARY = "55-"  # SOC major group 55, Military Specific Occupations
+# Wanting out of their own work: an occupation described this much like theirs is the same work (a high school
+# teacher's: ESL instructors 0.83, teaching assistants 0.80; kept: tutors 0.71, instructional coordinators 0.59; a
+# nurse's: LPNs 0.84, nursing assistants 0.80, nurse practitioners 0.75; kept: health services managers 0.71)
+SAME_WORK = 0.75
 # With a limit about standing ("I can't stand all day anymore"): the SOC groups whose work is done on one's feet
 # nearly all day (BLS Occupational Requirements Survey: food preparation and serving, building cleaning, retail
 # sales, personal appearance, hand material moving), which the demand score cannot see -- a line cook whose
@@ -163,10 +171,54 @@ class PersonalRanking:
         if profile.schooling_limit(understanding is not None and understanding.training_limit):
             # "without going back to school": within the preparation they have, unless asked for by name
             base = self.within_schooling(base, self.schooling_ceiling(sources), keep=asked)
+        if understanding is not None and understanding.leaving:
+            # "I'm a teacher and I hate it. What else can I do?", "sick of retail": not that work again
+            left = [self.linker.resolve_goal(f) for f in left_fields(profile.text or "")]
+            fields = [p for g in left if g is not None and g.kind != "skill" for p in g.soc_prefixes + g.occupation_ids]
+            base = self.away_from_own_work(base, sources, keep=asked, fields=fields)
         if profile.remote_work(understanding is not None and understanding.remote_wish):
             # "want something remote": work that can often be done from home, unless asked for by name
             base = self.within_remote(base, keep=asked)
         return [i for i in base if i.id not in exclude][:k]
+
+    def away_from_own_work(
+        self,
+        items: list[ScoredOccupation],
+        sources: list[tuple[str, float]],
+        keep: Collection[str] = frozenset(),
+        fields: Collection[str] = (),
+    ) -> list[ScoredOccupation]:
+        """``items`` without the person's own kind of work: the SOC minor groups of their occupations (at least
+        :data:`~retrieval.understanding.linker.CONFIDENT` sure, or the first), the occupations whose title
+        names the same work ("Teachers", "Nurses": :func:`~retrieval.understanding.leaving.head_nouns`) or whose
+        description is nearly theirs (:data:`SAME_WORK`), and the SOC prefixes of the ``fields`` they name as
+        what they leave ("retail": 41-, 11-2022); ``keep`` stays."""
+        own = [oid for n, (oid, conf) in enumerate(sources) if n == 0 or conf >= CONFIDENT]
+        groups = {oid[:4] for oid in own}
+        heads: set[str] = set()
+        for oid in own:
+            heads |= head_nouns(self.linker.titles.titles.get(oid, ""))
+        corpus, meaning = self.rec.corpus, self.rec.dense("full")
+        rows = [corpus.index[oid] for oid in own if oid in corpus.index]
+
+        def alike(oid: str) -> bool:  # the same work by its description (ESL instructors for a teacher)
+            return (
+                bool(rows)
+                and oid in corpus.index
+                and float(np.max(meaning[rows] @ meaning[corpus.index[oid]])) >= SAME_WORK
+            )
+
+        return [
+            item
+            for item in items
+            if item.id in keep
+            or not (
+                item.id[:4] in groups
+                or in_prefixes(item.id, fields)
+                or same_kind_of_work(item.title, heads)
+                or alike(item.id)
+            )
+        ]
 
     def within_remote(
         self, items: list[ScoredOccupation], keep: Collection[str] = frozenset()

@@ -71,9 +71,11 @@ class Limit(BaseModel):
     degree", "can't afford college"): they leave out work that needs more preparation than the person's own
     (O*NET job zones; :mod:`retrieval.understanding.schooling`). ``remote`` ("want something remote", "a
     work-from-home job"): they keep to work that can often be done from home (:mod:`retrieval.occupations.remote`)
-    and put postings that say they are remote first (:mod:`retrieval.understanding.remote`)."""
+    and put postings that say they are remote first (:mod:`retrieval.understanding.remote`). ``leaving`` ("I'm a
+    teacher and I hate it", "burned out, need to get out of nursing", "a career change"): their own kind of work
+    leaves the lists (:mod:`retrieval.understanding.leaving`)."""
 
-    kind: Literal["physical", "training", "remote"] = "physical"
+    kind: Literal["physical", "training", "remote", "leaving"] = "physical"
     span: Span
 
 
@@ -123,6 +125,11 @@ class Understanding(BaseModel):
     def training_limit(self) -> bool:
         """The person rules out going back to school: leave out work that needs more preparation than theirs."""
         return any(limit.kind == "training" for limit in self.limits)
+
+    @property
+    def leaving(self) -> bool:
+        """The person wants out of their own kind of work: leave it out of the lists."""
+        return any(limit.kind == "leaving" for limit in self.limits)
 
     @property
     def remote_wish(self) -> bool:

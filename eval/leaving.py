@@ -1,0 +1,163 @@
+"""Leaving one's own work: is "I'm a teacher and I hate it" understood, and does the list then look beyond it?
+
+Two parts, on ``eval/data/leaving_messages.jsonl`` (written before the code, ``eval/data/README.md``):
+
+* **detection** (:func:`retrieval.understanding.leaving.leaving_wishes`): 20 messages, 12 that want out of their
+  work and 8 look-alikes ("customers who are sick of waiting", "people who are burned out", "I love teaching");
+  and how often it fires on the catalogue's résumés and work histories, which ask for nothing;
+* **the lists** for the 12 wishes: the top 5 occupations with the wish and with its words taken out (what
+  Waypoint showed before), and the share of them that is the person's own kind of work (their occupation's SOC
+  minor group, or a title naming the same work: "Teachers", "Nurses").
+
+Run: ``waypoint eval leaving`` → ``eval/reports/leaving.{json,md,png}``. Needs a built home.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from app.clikit import command_typer, run as run_command
+from eval.limits import detection
+from eval.remote import examples_line
+from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
+from retrieval.threads import set_process_threads
+
+MESSAGES = Path(__file__).resolve().parent / "data" / "leaving_messages.jsonl"
+TOP = 5
+
+
+def load_messages() -> list[dict]:
+    return [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()]
+
+
+def lists(messages: list[dict], settings) -> dict:
+    """Top-5 occupation lists with and without the wish's words, and the share of the person's own kind of work."""
+    from retrieval.occupations.service import get_occupation_recommender
+    from retrieval.profile import Profile
+    from retrieval.recommend import Kind, recommend
+    from retrieval.understanding.leaving import head_nouns, leaving_wishes, same_kind_of_work
+
+    corpus = get_occupation_recommender(settings).corpus
+    rows = []
+    for m in (m for m in messages if m["leaving"]):
+        own = m["occupation"]
+        heads = head_nouns(corpus.titles[corpus.index[own]])
+        without = m["text"]
+        for start, end in reversed(leaving_wishes(without)):
+            without = without[:start] + without[end:]
+        row: dict = {"text": m["text"], "occupation": corpus.titles[corpus.index[own]]}
+        for variant, text in (("with", m["text"]), ("without", without)):
+            items = recommend([Profile(text=text)], Kind.occupation, TOP)[0].items
+            row[variant] = {
+                "occupations": [i.title for i in items],
+                "own_kind": float(np.mean([i.id[:4] == own[:4] or same_kind_of_work(i.title, heads) for i in items]))
+                if items
+                else 0.0,
+            }
+        rows.append(row)
+    return {
+        "summary": {
+            "messages": len(rows),
+            "own_kind_without": float(np.mean([r["without"]["own_kind"] for r in rows])),
+            "own_kind_with": float(np.mean([r["with"]["own_kind"] for r in rows])),
+        },
+        "rows": rows,
+    }
+
+
+def run() -> dict:
+    from retrieval.settings import get_settings
+    from retrieval.understanding.leaving import leaving_wishes
+
+    set_process_threads(1)
+    settings = get_settings()
+    messages = load_messages()
+    report = {
+        "detection": detection(
+            [{"text": m["text"], "limit": m["leaving"]} for m in messages], settings.catalogue_path, leaving_wishes
+        ),
+        "lists": lists(messages, settings),
+    }
+    write(report)
+    return report
+
+
+def write(report: dict, out_dir: Path = REPORT_DIR) -> None:
+    d, s = report["detection"], report["lists"]["summary"]
+    table = [
+        {
+            f"top {TOP}": "occupations of the person's own kind of work",
+            "wish not understood": s["own_kind_without"],
+            "wish understood": s["own_kind_with"],
+        }
+    ]
+    examples = [
+        f"- “{r['text']}” ({r['occupation']})\n  - without: {', '.join(r['without']['occupations'])}\n"
+        f"  - with: {', '.join(r['with']['occupations'])}"
+        for r in report["lists"]["rows"]
+    ]
+    md = f"""# Leaving one's own work ("I'm a teacher and I hate it")
+
+## Detection (`retrieval/understanding/leaving.py`)
+
+{d["messages"]} messages (`eval/data/leaving_messages.jsonl`, 12 wishes, 8 look-alikes): precision
+**{d["precision"]:.3f}**, recall **{d["recall"]:.3f}**. Errors: {"; ".join(d["errors"]) or "none"}. The set and the
+patterns were written by the same person, so these are an upper bound; text that asks for nothing -- the
+catalogue's résumés and applicants' work histories, {d["unstated_texts"]} texts -- was read as wanting out
+**{d["unstated_with_a_limit"]}** times{examples_line(d["unstated_examples"])}.
+
+## The lists
+
+The {s["messages"]} wishes, each ranked as typed and with the words of the wish taken out (what Waypoint showed
+before it understood them):
+
+{markdown_table(table, list(table[0]))}
+
+{chr(10).join(examples)}
+"""
+    write_report("leaving", report, md, out_dir)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.bar([0, 1], [s["own_kind_without"], s["own_kind_with"]], 0.5)
+    ax.set_xticks([0, 1], ["wish not understood", "wish understood"])
+    ax.set_ylim(0, 1)
+    save_figure(
+        fig,
+        ax,
+        out_dir / "leaving.png",
+        title=f"People who want out of their work ({s['messages']}): own kind in the top {TOP}",
+        xlabel="",
+        ylabel="share of the top 5",
+    )
+
+
+cli = command_typer()
+
+
+@cli.command("leaving")
+def leaving_command() -> dict:
+    """Leaving one's own work: detection, and the lists with and without the wish."""
+    report = run()
+    print(
+        json.dumps(
+            {"detection": {k: report["detection"][k] for k in ("precision", "recall")}, **report["lists"]["summary"]},
+            indent=1,
+        )
+    )
+    return report
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval leaving`` on ``argv`` (for tests and scripts); returns the report."""
+    return run_command(cli, argv, "waypoint eval leaving")
+
+
+if __name__ == "__main__":
+    cli(prog_name="python -m eval.leaving")

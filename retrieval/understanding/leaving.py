@@ -1,0 +1,104 @@
+"""Where a person says they want out of their own kind of work ("I'm a high school English teacher and I hate it.
+What else can I do?", "burned out, need to get out of nursing", "sick of retail", "looking for a career change").
+
+Why: the English teacher who asked that was offered elementary, middle school and special education teaching --
+the occupation ranker, trained on O*NET's Related Occupations, puts a teacher's neighbours first, and they are
+teachers. What a person wants to leave changes the list as much as where they want to go: their own kind of work
+leaves it (:meth:`retrieval.understanding.recommend.PersonalRanking.away_from_own_work`).
+
+Phrase patterns like :mod:`retrieval.understanding.limits`; they must tell the wish from the same words about
+other people ("customers who are sick of waiting", "people who are burned out", "staff who quit") and from
+"leave nothing unfinished". Measured on ``eval/data/leaving_messages.jsonl`` (tests/unit/test_leaving.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.understanding.limits import merge_spans
+
+# what a person leaves: "it", "my job", "teaching", "retail", "the restaurant industry", "law firms"
+_FIELD = (
+    r"(?P<field>(?!(?:no|some|any|every)thing\b)\w+ing|retail|hospitality|law\s+firms?|pharmacy|medicine|"
+    r"healthcare|health\s+care|education|sales|finance|the\s+(?:\w+\s+)?(?:industry|field|profession|classroom|"
+    r"bedside|trade))"
+)
+_WORK = rf"(?:it|this|it\s+all|my\s+(?:job|work|career|field|profession|industry)|{_FIELD})"
+_PATTERNS = [
+    re.compile(rf"\b(?:i\s+)?hate\s+{_WORK}\b", re.I),
+    re.compile(rf"\b(?:sick|tired)\s+of\s+{_WORK}\b", re.I),
+    re.compile(r"\b(?:burned|burnt)[- ]out\b", re.I),
+    re.compile(rf"\bdone\s+with\s+{_WORK}\b", re.I),
+    re.compile(rf"\bwant(?:s|ing)?\s+out(?:\s+of\s+{_WORK})?\b", re.I),
+    re.compile(rf"\bget(?:ting)?\s+out\s+of\s+{_WORK}\b", re.I),
+    re.compile(rf"\b(?:leave|leaving|quit|quitting)\s+{_WORK}\b", re.I),
+    re.compile(
+        r"\b(?:a\s+)?career\s+change\b|\b(?:change|switch)(?:ing)?\s+careers?\b|\bsomething\s+(?:else|different)\b",
+        re.I,
+    ),
+]
+# the same words about other people: "customers who are sick of waiting", "people who are burned out"
+_ABOUT_OTHERS = re.compile(
+    r"\b(?:who|whom|people|customers|clients|patients|students|staff|employees|colleagues)\b[^.;!?]{0,25}$", re.I
+)
+
+
+def leaving_wishes(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` where the person says they want out of their own kind of work, in order, merged."""
+    return merge_spans([(s, e) for s, e, _field in _findings(text)])
+
+
+def left_fields(text: str) -> list[str]:
+    """The kinds of work the person names as what they leave ("retail" in "sick of retail", "nursing" in "get out
+    of nursing"), for the caller to resolve to occupations; "it" and "my job" name none."""
+    return [field for _s, _e, field in _findings(text) if field]
+
+
+def _findings(text: str) -> list[tuple[int, int, str]]:
+    text = text.replace("’", "'")  # same length, so the spans still hold
+    out = []
+    for pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if _ABOUT_OTHERS.search(text[max(0, m.start() - 40) : m.start()]):
+                continue
+            field = (m.groupdict().get("field") or "").strip()
+            out.append((m.start(), m.end(), re.sub(r"^the\s+", "", field, flags=re.I)))
+    return out
+
+
+# the last word of a title that names a kind of work by itself ("Teachers", "Nurses", "Drivers"); these name
+# none ("Medical Assistants" and "Legal Assistants" are different work)
+_GENERIC_HEADS = frozenset(
+    "workers specialists assistants operators managers technicians technologists clerks officers analysts "
+    "supervisors representatives agents aides helpers occupations other all inspectors coordinators".split()
+)
+
+
+def head_nouns(title: str) -> set[str]:
+    """The words a title's kind of work is named by, singular and lower case: the last word of each part of the
+    title before its first comma ("Secondary School Teachers, Except ..." -> {"teacher"}, "Accountants and
+    Auditors" -> {"accountant", "auditor"}), leaving out words that name no kind of work by themselves
+    ("Assistants", "Officers") and a one-word part that is no plural noun ("Heavy and Tractor-Trailer Truck
+    Drivers" -> {"driver"})."""
+    out = set()
+    for part in re.split(r"\s+and\s+", title.split(",")[0]):
+        words = re.findall(r"[A-Za-z]+", part)
+        if not words or words[-1].lower() in _GENERIC_HEADS or (len(words) == 1 and not words[0].endswith("s")):
+            continue
+        word = words[-1].lower()
+        out.add(word[:-1] if word.endswith("s") and not word.endswith("ss") else word)
+    return out
+
+
+def same_kind_of_work(title: str, heads: set[str]) -> bool:
+    """Whether ``title`` names the work of one of ``heads``, by its stem ("Nurse Practitioners" and "Nursing
+    Assistants" name "nurse"'s, "Teaching Assistants" "teacher"'s)."""
+    return any(re.search(rf"\b{re.escape(_stem(h))}\w*", title, re.I) for h in heads)
+
+
+def _stem(noun: str) -> str:
+    """ "teacher" -> "teach", "nurse" -> "nurs", "driver" -> "driv"; a stem of at least four letters."""
+    for ending in ("er", "e"):
+        if noun.endswith(ending) and len(noun) - len(ending) >= 4:
+            return noun[: -len(ending)]
+    return noun

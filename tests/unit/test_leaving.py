@@ -1,0 +1,36 @@
+"""Leaving one's own work: the wish read from a person's words, and what a title's kind of work is (pure
+functions; the lists through the chat in tests/test_ui_understanding.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from retrieval.understanding.leaving import head_nouns, leaving_wishes, left_fields, same_kind_of_work
+
+MESSAGES = Path(__file__).resolve().parents[2] / "eval" / "data" / "leaving_messages.jsonl"
+
+
+@pytest.mark.parametrize("m", [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()])
+def test_the_wish_and_its_look_alikes(m):
+    """The evaluation's messages (``waypoint eval leaving``): every wish found, no look-alike ("customers who are
+    sick of waiting", "people who are burned out", "leave nothing unfinished")."""
+    assert bool(leaving_wishes(m["text"])) == m["leaving"], m["text"]
+
+
+def test_the_work_named_as_left_is_returned_for_resolving():
+    assert left_fields("I've been a cashier for 6 years and I'm sick of retail") == ["retail"]
+    assert left_fields("I work as a chef and I want to leave the restaurant industry") == ["restaurant industry"]
+    assert left_fields("I'm a teacher and I hate it") == []  # "it" names no field: their own work is the one
+
+
+def test_a_titles_kind_of_work():
+    assert head_nouns("Secondary School Teachers, Except Special and Career/Technical Education") == {"teacher"}
+    assert head_nouns("Accountants and Auditors") == {"accountant", "auditor"}
+    assert head_nouns("Heavy and Tractor-Trailer Truck Drivers") == {"driver"}
+    assert head_nouns("Paralegals and Legal Assistants") == {"paralegal"}  # "Assistants" names no work by itself
+    assert same_kind_of_work("Teaching Assistants, Special Education", {"teacher"})
+    assert same_kind_of_work("Nursing Assistants", {"nurse"}) and same_kind_of_work("Nurse Practitioners", {"nurse"})
+    assert not same_kind_of_work("Instructional Coordinators", {"teacher"})

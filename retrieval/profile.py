@@ -50,6 +50,13 @@ class Profile(BaseModel):
         "false: this field wins.",
     )
 
+    leave_own_work: bool | None = Field(
+        default=None,
+        description="Leave the person's own kind of work out of the lists (they want out of it). Unset: taken from "
+        "`text` when it says so ('I'm a teacher and I hate it', 'burned out', 'sick of retail'); true or false: this "
+        "field wins.",
+    )
+
     def physical_limit(self, stated: bool) -> bool:
         """Whether the lists leave physically demanding work out: this profile's ``avoid_physical`` when set,
         else what its text states (``stated``, from the understanding)."""
@@ -59,6 +66,11 @@ class Profile(BaseModel):
         """Whether the lists stay within the preparation the person has: ``avoid_schooling`` when set, else
         what the text states."""
         return stated if self.avoid_schooling is None else self.avoid_schooling
+
+    def leaving(self, stated: bool) -> bool:
+        """Whether the lists leave the person's own kind of work out: ``leave_own_work`` when set, else what the
+        text states."""
+        return stated if self.leave_own_work is None else self.leave_own_work
 
     def remote_work(self, stated: bool) -> bool:
         """Whether the lists keep to work that can be done from home: ``remote`` when set, else what the text

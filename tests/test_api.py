@@ -589,6 +589,32 @@ def test_remote_work_over_http_stated_or_set(client):
     assert bad.status_code == 422 and "remote" in bad.text
 
 
+def test_leaving_ones_own_work_over_http_stated_or_set(client):
+    """The REST surface of "I'm an electrician and I hate it": /v1/understand returns it with its words,
+    /v1/recommend leaves the person's own kind of work out whether the text says it or ``leave_own_work`` sets
+    it, and a value that is not a boolean is a 422."""
+    text = "I'm an electrician and I hate it"
+    u = client.post("/v1/understand", json={"text": text})
+    assert u.status_code == 200, u.text
+    assert [(lim["kind"], lim["span"]["text"]) for lim in u.json()["limits"]] == [("leaving", "I hate it")]
+
+    def ids(profile: dict) -> list[str]:
+        r = client.post("/v1/recommend", json={"profile": profile, "kind": "occupation", "k": 10})
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    construction = "47-2"  # electricians' SOC minor group
+    assert any(i.startswith(construction) for i in ids({"text": "I'm an electrician"}))
+    assert not any(i.startswith(construction) for i in ids({"text": text}))
+    assert not any(i.startswith(construction) for i in ids({"occupation": "Electricians", "leave_own_work": True}))
+    assert any(i.startswith(construction) for i in ids({"text": text, "leave_own_work": False}))
+    bad = client.post(
+        "/v1/recommend",
+        json={"profile": {"occupation": "Electricians", "leave_own_work": "maybe"}, "kind": "occupation"},
+    )
+    assert bad.status_code == 422 and "leave_own_work" in bad.text
+
+
 def test_no_going_back_to_school_over_http_stated_or_set(client):
     """The REST surface of the schooling limit: /v1/understand returns it with its words, /v1/recommend keeps a
     pharmacy technician (job zone 3) who moves into healthcare away from zone-5 work (pharmacists, nurse

@@ -43,6 +43,7 @@ class Chat:
             _limit,
             _schooling,
             _remote,
+            _leave,
             _recs,
             self.panel,
         ) = out
@@ -268,6 +269,14 @@ def test_a_teacher_who_hates_it_is_offered_something_else(ui):
     listed = [x for x in reply.splitlines() if x[:1].isdigit()]
     assert reply.startswith("Job postings in the work on your list:") and listed, reply
     assert not any("teacher" in x.lower() for x in listed), listed
+    # unticked in the panel: teaching is back
+    out = ui.on_save_profile(
+        chat.occupation["value"], ", ".join(chat.state["profile"]["skills"]), "", chat.history, chat.state,
+        None, None, None, False,
+    )  # fmt: skip
+    history, state = out[0], out[1]
+    assert "Your current kind of work is back on your lists." in history[-1]["content"], history[-1]["content"]
+    assert any(r["id"].startswith("25-2") for r in state["recs"]), state["recs"]
 
 
 def test_a_place_in_the_request_is_where_the_postings_are(ui, catalogue):

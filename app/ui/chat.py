@@ -15,7 +15,7 @@ with a guess; a goal ("I want to move into finance") turns the list into a trans
 answer says so.
 
 Stable ``elem_id``s for browser tests: ``chat``, ``chat-input``, ``chat-send``, ``resume-upload``,
-``believes-panel``, ``profile-occupation``, ``profile-skills``, ``profile-goal``, ``profile-limit``, ``profile-schooling``, ``profile-remote``, ``profile-save``,
+``believes-panel``, ``profile-occupation``, ``profile-skills``, ``profile-goal``, ``profile-limit``, ``profile-schooling``, ``profile-remote``, ``profile-leave``, ``profile-save``,
 ``recs``, ``why-btn``, ``explanation``, ``thumbs-up``, ``thumbs-down``, ``thumbs-reason``, ``close-btn``,
 ``feedback-status``.
 """
@@ -95,6 +95,7 @@ def _new_state() -> dict:
             "avoid_physical": None,  # set by the person in the panel; None: what their words say
             "avoid_schooling": None,  # likewise for "no going back to school"
             "remote": None,  # likewise for "want something remote"
+            "leave_own_work": None,  # likewise for "I'm a teacher and I hate it"
         },
         "beliefs": {"occupation": None, "candidates": [], "skills": {}, "goal": None},
         "recs": [],
@@ -123,6 +124,7 @@ def _profile(state: dict) -> Profile:
         avoid_physical=p.get("avoid_physical"),
         avoid_schooling=p.get("avoid_schooling"),
         remote=p.get("remote"),
+        leave_own_work=p.get("leave_own_work"),
     )
 
 
@@ -146,6 +148,12 @@ def _wants_remote(state: dict) -> bool:
     """Whether the lists keep to work that can be done from home: as the person set it, else as they said it."""
     p = state["profile"]
     return bool(state["beliefs"].get("remote")) if p.get("remote") is None else p["remote"]
+
+
+def _leaves_own_work(state: dict) -> bool:
+    """Whether the lists leave the person's own kind of work out: as the person set it, else as they said it."""
+    p = state["profile"]
+    return bool(state["beliefs"].get("leaving")) if p.get("leave_own_work") is None else p["leave_own_work"]
 
 
 def _has_profile(state: dict) -> bool:
@@ -420,8 +428,11 @@ def render_beliefs(state: dict) -> str:
             "**Limits:** no going back to school for a degree"
             + _from(schooling.get("quote"), p.get("avoid_schooling") is not None)
         )
-    if b.get("leaving"):
-        lines.append("**Limits:** not your current kind of work" + _from(b["leaving"].get("quote"), False))
+    if _leaves_own_work(state):
+        lines.append(
+            "**Limits:** not your current kind of work"
+            + _from((b.get("leaving") or {}).get("quote"), p.get("leave_own_work") is not None)
+        )
     if _wants_remote(state):
         lines.append(
             "**Where:** work that can often be done from home"
@@ -496,9 +507,10 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
         p["avoid_schooling"] = None  # said again: their words decide, even after they unticked it
     if understood.leaving:
         quote = next(limit.span.text for limit in understood.limits if limit.kind == "leaving")
-        if not b.get("leaving"):
+        if not _leaves_own_work(state):
             notes.append(f"I'll look beyond your current kind of work (you said “{_md(quote)}”).")
         b["leaving"] = {"quote": quote}
+        p["leave_own_work"] = None  # said again: their words decide, even after they unticked it
     if understood.remote_wish:
         quote = next(limit.span.text for limit in understood.limits if limit.kind == "remote")
         if not _wants_remote(state):
@@ -550,7 +562,7 @@ def _work_words(state: dict) -> str:
     by it), else their own."""
     if state["profile"].get("goal"):
         return "the work you want"
-    return "the work on your list" if state["beliefs"].get("leaving") else "your kind of work"
+    return "the work on your list" if _leaves_own_work(state) else "your kind of work"
 
 
 def _postings_line(items: list[dict], work: str) -> list[str]:
@@ -619,6 +631,17 @@ def _correct_remote(state: dict, remote: bool | None) -> list[str]:
     )
 
 
+def _correct_leaving(state: dict, leave: bool | None) -> list[str]:
+    """ "Not my current kind of work", ticked or unticked."""
+    return _correct_flag(
+        state,
+        "leave_own_work",
+        leave,
+        _leaves_own_work(state),
+        ("I'll look beyond your current kind of work.", "Your current kind of work is back on your lists."),
+    )
+
+
 def _gap_reply(title: str, e: dict) -> str:
     """The answer to a skill-gap question ("what am I missing?"): the explanation's gaps, first things first,
     each with the course that closes it when the catalogue has one. A walk through the UI got the fit summary
@@ -644,7 +667,7 @@ def _list_heading(state: dict) -> str:
         heading = heading.removesuffix(":") + ", leaving out physically demanding work:"
     if _avoids_schooling(state):
         heading = heading.removesuffix(":") + ", without going back to school for a degree:"
-    if state["beliefs"].get("leaving"):
+    if _leaves_own_work(state):
         heading = heading.removesuffix(":") + ", beyond your current kind of work:"
     if _wants_remote(state):
         heading = heading.removesuffix(":") + ", keeping to work that can often be done from home:"
@@ -794,6 +817,7 @@ class ChatUI:
             _avoids_physical(state),
             _avoids_schooling(state),
             _wants_remote(state),
+            _leaves_own_work(state),
         )
 
     def _recs_update(self, state: dict, selected: str | None = None):
@@ -1051,6 +1075,7 @@ class ChatUI:
         avoid_physical: bool | None = None,
         avoid_schooling: bool | None = None,
         remote: bool | None = None,
+        leave_own_work: bool | None = None,
     ):
         """The person corrected what Waypoint believes: log skill corrections, check the occupation and
         the goal (an unknown one is named back, and the old value kept), set or clear the physical limit, the
@@ -1081,6 +1106,7 @@ class ChatUI:
         notes += _correct_limit(state, avoid_physical)
         notes += _correct_schooling(state, avoid_schooling)
         notes += _correct_remote(state, remote)
+        notes += _correct_leaving(state, leave_own_work)
         self._close_open(state)
         if _has_profile(state):
             try:
@@ -1341,6 +1367,9 @@ class ChatUI:
                     remote_box = gr.Checkbox(
                         label="Only work I can do from home (remote)", value=False, elem_id="profile-remote"
                     )
+                    leave_box = gr.Checkbox(
+                        label="Not my current kind of work (I want out of it)", value=False, elem_id="profile-leave"
+                    )
                     save = gr.Button("Update profile", elem_id="profile-save")
             with gr.Row():
                 with gr.Column(scale=2):
@@ -1361,7 +1390,7 @@ class ChatUI:
                         close = gr.Button("Close", elem_id="close-btn", size="sm")
                     status = gr.Markdown("", elem_id="feedback-status")
 
-            profile_outputs = [occupation, skills, goal, believes, limit_box, school_box, remote_box]
+            profile_outputs = [occupation, skills, goal, believes, limit_box, school_box, remote_box, leave_box]
             msg_outputs = [msg, chat, state, *profile_outputs, recs, panel]
             send.click(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
             msg.submit(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
@@ -1370,7 +1399,7 @@ class ChatUI:
             )
             save.click(
                 self.on_save_profile,
-                [occupation, skills, goal, chat, state, limit_box, school_box, remote_box],
+                [occupation, skills, goal, chat, state, limit_box, school_box, remote_box, leave_box],
                 [chat, state, *profile_outputs, recs, status],
                 api_visibility="private",
             )

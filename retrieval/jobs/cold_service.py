@@ -98,6 +98,7 @@ class ColdStart:
         q.skills |= {s for s in profile.skills if ":" in s}  # skill ids given as such
         q.avoid_physical = profile.physical_limit(q.avoid_physical)
         q.remote = profile.remote_work(q.remote)
+        q.leaving = profile.leaving(q.leaving)
         if (q.avoid_physical or q.leaving) and not q.goals and not q.goal_prefixes:
             # "truck driver, my back is done", "I'm a teacher and I hate it": postings of the occupations on their
             # (limited) list, not trucking or teaching

@@ -84,7 +84,9 @@ def recommend_occupations(
     settings = settings or get_settings()
     recommender = get_occupation_recommender(settings)
     plain = [
-        i for i, p in enumerate(profiles) if not (p.text or p.goal or p.avoid_physical or p.avoid_schooling or p.remote)
+        i
+        for i, p in enumerate(profiles)
+        if not (p.text or p.goal or p.avoid_physical or p.avoid_schooling or p.remote or p.leave_own_work)
     ]
     out: list[list[ScoredOccupation] | None] = [None] * len(profiles)
     if plain:
@@ -171,7 +173,7 @@ class PersonalRanking:
         if profile.schooling_limit(understanding is not None and understanding.training_limit):
             # "without going back to school": within the preparation they have, unless asked for by name
             base = self.within_schooling(base, self.schooling_ceiling(sources), keep=asked)
-        if understanding is not None and understanding.leaving:
+        if profile.leaving(understanding is not None and understanding.leaving):
             # "I'm a teacher and I hate it. What else can I do?", "sick of retail": not that work again
             left = [self.linker.resolve_goal(f) for f in left_fields(profile.text or "")]
             fields = [p for g in left if g is not None and g.kind != "skill" for p in g.soc_prefixes + g.occupation_ids]

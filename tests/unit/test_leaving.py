@@ -34,3 +34,20 @@ def test_a_titles_kind_of_work():
     assert same_kind_of_work("Teaching Assistants, Special Education", {"teacher"})
     assert same_kind_of_work("Nursing Assistants", {"nurse"}) and same_kind_of_work("Nurse Practitioners", {"nurse"})
     assert not same_kind_of_work("Instructional Coordinators", {"teacher"})
+
+
+def test_the_chat_notes_the_wish_shows_it_and_the_panel_can_clear_it(synthetic_settings):
+    """Said once, noted once; the panel's tick box wins over the words, and saying it again brings it back."""
+    from app.ui.chat import _correct_leaving, _leaves_own_work, _list_heading, _new_state, _take_in, render_beliefs
+    from retrieval.understanding.service import understand
+
+    state = _new_state()
+    text = "I'm an electrician and I hate it"
+    notes = _take_in(state, text, understand(text))
+    assert any("beyond your current kind of work (you said “I hate it”)" in n for n in notes), notes
+    assert "**Limits:** not your current kind of work" in render_beliefs(state)
+    assert _list_heading(state).endswith(", beyond your current kind of work:")
+    assert _correct_leaving(state, False) == ["Your current kind of work is back on your lists."]
+    assert not _leaves_own_work(state) and "not your current kind of work" not in render_beliefs(state)
+    _take_in(state, "honestly I'm burned out", understand("honestly I'm burned out"))
+    assert _leaves_own_work(state)  # said again: their words decide

@@ -132,28 +132,31 @@ def _profile(state: dict) -> Profile:
 CANDIDATE_MIN = 0.15
 
 
+def _flag(state: dict, key: str, belief: str) -> bool:
+    """A limit the lists apply: the panel's tick box (``profile[key]``) when the person set it, else whether their
+    words said it (``beliefs[belief]``)."""
+    set_by_person = state["profile"].get(key)
+    return bool(state["beliefs"].get(belief)) if set_by_person is None else set_by_person
+
+
 def _avoids_physical(state: dict) -> bool:
-    """Whether the lists leave physically demanding work out: as the person set it, else as they said it."""
-    p = state["profile"]
-    return bool(state["beliefs"].get("limit")) if p.get("avoid_physical") is None else p["avoid_physical"]
+    """Whether the lists leave physically demanding work out."""
+    return _flag(state, "avoid_physical", "limit")
 
 
 def _avoids_schooling(state: dict) -> bool:
-    """Whether the lists stay within reach without a degree: as the person set it, else as they said it."""
-    p = state["profile"]
-    return bool(state["beliefs"].get("schooling")) if p.get("avoid_schooling") is None else p["avoid_schooling"]
+    """Whether the lists stay within reach without a degree."""
+    return _flag(state, "avoid_schooling", "schooling")
 
 
 def _wants_remote(state: dict) -> bool:
-    """Whether the lists keep to work that can be done from home: as the person set it, else as they said it."""
-    p = state["profile"]
-    return bool(state["beliefs"].get("remote")) if p.get("remote") is None else p["remote"]
+    """Whether the lists keep to work that can be done from home."""
+    return _flag(state, "remote", "remote")
 
 
 def _leaves_own_work(state: dict) -> bool:
-    """Whether the lists leave the person's own kind of work out: as the person set it, else as they said it."""
-    p = state["profile"]
-    return bool(state["beliefs"].get("leaving")) if p.get("leave_own_work") is None else p["leave_own_work"]
+    """Whether the lists leave the person's own kind of work out."""
+    return _flag(state, "leave_own_work", "leaving")
 
 
 def _has_profile(state: dict) -> bool:

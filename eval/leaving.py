@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from app.clikit import command_typer, run as run_command
-from eval.limits import detection
+from eval.limits import detection, without_found
 from eval.remote import examples_line
 from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
 from retrieval.threads import set_process_threads
@@ -45,9 +45,7 @@ def lists(messages: list[dict], settings) -> dict:
     for m in (m for m in messages if m["leaving"]):
         own = m["occupation"]
         heads = head_nouns(corpus.titles[corpus.index[own]])
-        without = m["text"]
-        for start, end in reversed(leaving_wishes(without)):
-            without = without[:start] + without[end:]
+        without = without_found(m["text"], leaving_wishes)
         row: dict = {"text": m["text"], "occupation": corpus.titles[corpus.index[own]]}
         for variant, text in (("with", m["text"]), ("without", without)):
             items = recommend([Profile(text=text)], Kind.occupation, TOP)[0].items

@@ -98,11 +98,10 @@ def demand_validity(corpus) -> dict:
     }
 
 
-def _without_limit(text: str) -> str:
-    """``text`` with the words that state the limit taken out: what the person would have got before."""
-    from retrieval.understanding.limits import physical_limits
-
-    for start, end in reversed(physical_limits(text)):
+def without_found(text: str, find: Callable[[str], list[tuple[int, int]]]) -> str:
+    """``text`` with the spans ``find`` reads (a limit, a wish) taken out: what the person would have got before
+    Waypoint understood them (the physical limits here, remote work and leaving in eval/remote.py, eval/leaving.py)."""
+    for start, end in reversed(find(text)):
         text = text[:start] + text[end:]
     return text
 
@@ -113,6 +112,7 @@ def lists(messages: list[dict], settings) -> dict:
     from retrieval.occupations.service import get_occupation_recommender
     from retrieval.profile import Profile, ProfileError
     from retrieval.recommend import Kind, recommend
+    from retrieval.understanding.limits import physical_limits
     from retrieval.understanding.service import understand
 
     corpus = get_occupation_recommender(settings).corpus
@@ -124,7 +124,7 @@ def lists(messages: list[dict], settings) -> dict:
     rows = []
     for m in tqdm([m for m in messages if m["limit"]], desc="lists", unit="message"):
         row: dict = {"text": m["text"], "occupation": m.get("occupation")}
-        for variant, text in (("with", m["text"]), ("without", _without_limit(m["text"]))):
+        for variant, text in (("with", m["text"]), ("without", without_found(m["text"], physical_limits))):
             try:
                 occ = recommend([Profile(text=text)], Kind.occupation, ORDINARY)[0].items
                 jobs = recommend([Profile(text=text)], Kind.job, TOP)[0].items

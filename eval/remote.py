@@ -25,7 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from app.clikit import command_typer, run as run_command
-from eval.limits import detection
+from eval.limits import detection, without_found
 from retrieval.metrics import roc_auc
 from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
 from retrieval.threads import set_process_threads
@@ -61,20 +61,13 @@ def feasibility_validity(corpus) -> dict:
     }
 
 
-def _without_wish(text: str) -> str:
-    from retrieval.understanding.remote import remote_wishes
-
-    for start, end in reversed(remote_wishes(text)):
-        text = text[:start] + text[end:]
-    return text
-
-
 def lists(messages: list[dict], settings) -> dict:
     """Occupation and posting lists with and without the wish, for the messages that state one."""
     from retrieval.occupations.remote import FEASIBLE, remote_title
     from retrieval.occupations.service import get_occupation_recommender
     from retrieval.profile import Profile, ProfileError
     from retrieval.recommend import Kind, recommend
+    from retrieval.understanding.remote import remote_wishes
 
     corpus = get_occupation_recommender(settings).corpus
     labels = {r["occupation_id"]: int(r["remote"]) for r in csv.DictReader(LABELS.open())}
@@ -85,7 +78,7 @@ def lists(messages: list[dict], settings) -> dict:
     rows = []
     for m in tqdm([m for m in messages if m["remote"]], desc="lists", unit="message"):
         row: dict = {"text": m["text"]}
-        for variant, text in (("with", m["text"]), ("without", _without_wish(m["text"]))):
+        for variant, text in (("with", m["text"]), ("without", without_found(m["text"], remote_wishes))):
             try:
                 occ = recommend([Profile(text=text)], Kind.occupation, TOP)[0].items
                 jobs = recommend([Profile(text=text)], Kind.job, TOP)[0].items

@@ -38,22 +38,20 @@ def lists(messages: list[dict], settings) -> dict:
     from retrieval.occupations.service import get_occupation_recommender
     from retrieval.profile import Profile
     from retrieval.recommend import Kind, recommend
-    from retrieval.understanding.leaving import head_nouns, leaving_wishes, same_kind_of_work
+    from retrieval.understanding.leaving import OwnWork, leaving_wishes
 
     corpus = get_occupation_recommender(settings).corpus
     rows = []
     for m in (m for m in messages if m["leaving"]):
         own = m["occupation"]
-        heads = head_nouns(corpus.titles[corpus.index[own]])
+        work = OwnWork.of([own], lambda o: corpus.titles[corpus.index[o]])
         without = without_found(m["text"], leaving_wishes)
         row: dict = {"text": m["text"], "occupation": corpus.titles[corpus.index[own]]}
         for variant, text in (("with", m["text"]), ("without", without)):
             items = recommend([Profile(text=text)], Kind.occupation, TOP)[0].items
             row[variant] = {
                 "occupations": [i.title for i in items],
-                "own_kind": float(np.mean([i.id[:4] == own[:4] or same_kind_of_work(i.title, heads) for i in items]))
-                if items
-                else 0.0,
+                "own_kind": float(np.mean([work.covers(i.id, i.title) for i in items])) if items else 0.0,
             }
         rows.append(row)
     return {

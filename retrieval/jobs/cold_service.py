@@ -40,7 +40,7 @@ from retrieval.occupations.remote import FEASIBLE as REMOTE_FEASIBLE, remote_tit
 from retrieval.occupations.service import get_occupation_recommender
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings
-from retrieval.understanding.leaving import head_nouns, same_kind_of_work
+from retrieval.understanding.leaving import OwnWork
 from retrieval.understanding.recommend import recommend_occupations
 
 log = logging.getLogger(__name__)
@@ -130,15 +130,15 @@ class ColdStart:
         if q.leaving:
             # "I'm a teacher and I hate it": not the postings of their own kind of work (its SOC minor group, or a
             # title that names it: "Substitute Teacher" links to another group of teachers)
-            mine = [o for o, c in q.occupations if c >= OWN_LINK_MIN]
-            groups = {o[:4] for o in mine}
-            own = [n for n, o in enumerate(self.index.occ_ids) if o[:4] in groups]
-            theirs = np.isin(self.index.link_idx[:, 0], own)
             corpus = get_occupation_recommender(self.settings).corpus
-            heads: set[str] = set()
-            for o in mine:
-                heads |= head_nouns(corpus.titles[corpus.index[o]]) if o in corpus.index else set()
-            ranked = [(i, s) for i, s in ranked if not theirs[i] and not same_kind_of_work(self.log.titles[i], heads)]
+            work = OwnWork.of(
+                [o for o, c in q.occupations if c >= OWN_LINK_MIN],
+                lambda o: corpus.titles[corpus.index[o]] if o in corpus.index else "",
+            )
+            linked = [*self.index.occ_ids, ""]  # link_idx -1 (no link) reads the trailing ""
+            ranked = [
+                (i, s) for i, s in ranked if not work.covers(linked[self.index.link_idx[i, 0]], self.log.titles[i])
+            ]
         if q.remote:
             ranked = self._remote_first(ranked, F, exclude)
         fitting = [(i, s) for i, s in ranked if F[i, _C["fits"]] > 0]

@@ -14,6 +14,8 @@ other people ("customers who are sick of waiting", "people who are burned out", 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from retrieval.understanding.limits import merge_spans
 
@@ -102,3 +104,22 @@ def _stem(noun: str) -> str:
         if noun.endswith(ending) and len(noun) - len(ending) >= 4:
             return noun[: -len(ending)]
     return noun
+
+
+@dataclass(frozen=True)
+class OwnWork:
+    """A person's own kind of work, which they want out of: the SOC minor groups of their occupations ("25-2") and
+    the words their titles name the work by ("teacher"). One definition for the occupation list and the postings."""
+
+    groups: frozenset[str]
+    heads: frozenset[str]
+
+    @classmethod
+    def of(cls, occupation_ids: Iterable[str], title_of: Callable[[str], str]) -> OwnWork:
+        ids = list(occupation_ids)
+        return cls(frozenset(o[:4] for o in ids), frozenset(h for o in ids for h in head_nouns(title_of(o))))
+
+    def covers(self, occupation_id: str, title: str) -> bool:
+        """Whether an occupation (or a posting: its linked occupation, "" when none, and its own title) is that
+        work: in one of the groups, or titled by the same work ("Substitute Teacher", "Nursing Assistants")."""
+        return occupation_id[:4] in self.groups or same_kind_of_work(title, set(self.heads))

@@ -45,7 +45,7 @@ from retrieval.occupations.transitions import in_prefixes, reachability
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
 from retrieval.understanding import cues
-from retrieval.understanding.leaving import head_nouns, left_fields, same_kind_of_work
+from retrieval.understanding.leaving import OwnWork, left_fields
 from retrieval.understanding.linker import CONFIDENT, Linker
 from retrieval.understanding.schema import Goal, Understanding
 from retrieval.understanding.service import get_linker
@@ -196,10 +196,7 @@ class PersonalRanking:
         description is nearly theirs (:data:`SAME_WORK`), and the SOC prefixes of the ``fields`` they name as
         what they leave ("retail": 41-, 11-2022); ``keep`` stays."""
         own = [oid for n, (oid, conf) in enumerate(sources) if n == 0 or conf >= CONFIDENT]
-        groups = {oid[:4] for oid in own}
-        heads: set[str] = set()
-        for oid in own:
-            heads |= head_nouns(self.linker.titles.titles.get(oid, ""))
+        work = OwnWork.of(own, lambda oid: self.linker.titles.titles.get(oid, ""))
         corpus, meaning = self.rec.corpus, self.rec.dense("full")
         rows = [corpus.index[oid] for oid in own if oid in corpus.index]
 
@@ -214,12 +211,7 @@ class PersonalRanking:
             item
             for item in items
             if item.id in keep
-            or not (
-                item.id[:4] in groups
-                or in_prefixes(item.id, fields)
-                or same_kind_of_work(item.title, heads)
-                or alike(item.id)
-            )
+            or not (work.covers(item.id, item.title) or in_prefixes(item.id, fields) or alike(item.id))
         ]
 
     def within_remote(

@@ -176,15 +176,9 @@ class ColdStart:
         :data:`PHYSICAL_LINK_MIN` sure) is an occupation often done from home (:mod:`retrieval.occupations.remote`)."""
         if self._remote is None:
             corpus = get_occupation_recommender(self.settings).corpus
-            by_occupation = np.array(
-                [
-                    corpus.remote[corpus.index[o]] >= REMOTE_FEASIBLE if o in corpus.index else False
-                    for o in self.index.occ_ids
-                ]
-                + [False]
+            feasible = self._first_link_is(
+                [o in corpus.index and corpus.remote[corpus.index[o]] >= REMOTE_FEASIBLE for o in self.index.occ_ids]
             )
-            first = self.index.link_idx[:, 0]  # -1 (no link) reads the trailing False
-            feasible = by_occupation[first] & (self.index.link_conf[:, 0] >= PHYSICAL_LINK_MIN)
             self._remote = (np.array([remote_title(t) for t in self.log.titles]), feasible)
         return self._remote
 
@@ -194,10 +188,15 @@ class ColdStart:
         if self._standing is None:
             from retrieval.understanding.recommend import STANDING_GROUPS
 
-            by_occupation = np.array([o.startswith(STANDING_GROUPS) for o in self.index.occ_ids] + [False])
-            first = self.index.link_idx[:, 0]  # -1 (no link) reads the trailing False
-            self._standing = by_occupation[first] & (self.index.link_conf[:, 0] >= PHYSICAL_LINK_MIN)
+            self._standing = self._first_link_is([o.startswith(STANDING_GROUPS) for o in self.index.occ_ids])
         return self._standing
+
+    def _first_link_is(self, by_occupation: list[bool]) -> np.ndarray:
+        """(n_postings,) whether a posting's first link, at least :data:`PHYSICAL_LINK_MIN` sure, is an occupation
+        marked in ``by_occupation`` (one flag per ``index.occ_ids``); a posting without a link is not."""
+        marked = np.array([*by_occupation, False])
+        first = self.index.link_idx[:, 0]  # -1 (no link) reads the trailing False
+        return marked[first] & (self.index.link_conf[:, 0] >= PHYSICAL_LINK_MIN)
 
     def _posting_demand(self) -> np.ndarray:
         """(n_postings,) how physically demanding each posting is: the most demanding of its linked occupations

@@ -14,6 +14,8 @@ import re
 
 from pydantic import BaseModel, Field
 
+from retrieval.jobs.geo import NEAR_KM, city_key, distance_km, locate
+
 STATES = {
     "AL": "Alabama",
     "AK": "Alaska",
@@ -159,21 +161,29 @@ def describe(place: Place) -> str:
     return " or ".join(cities + states)
 
 
-def nearby(items: list[dict], place: Place) -> tuple[list[dict], list[dict]]:
-    """(postings in a named city, then the rest in a named state; the others), each in the given order.
+def nearby(items: list[dict], place: Place, near_km: float = NEAR_KM) -> tuple[list[dict], list[dict]]:
+    """(postings near the place named, in the given order with a named city's own postings first; the others).
 
     Why: "what jobs are there near Chicago?" got postings in Los Angeles, Columbus and Kansas City among the
     Chicago ones -- the job ranker weighs a place as one signal among popularity and the kind of work
-    (measured on a log of people who did not ask for a place). A place the person asks for is a condition."""
-    cities = {(c, s) for c, s in place.cities}
-    states = set(place.states)
-    in_city, in_state, rest = [], [], []
+    (measured on a log of people who did not ask for a place). A place the person asks for is a condition.
+    Near a named city means within ``near_km`` of it, across a state line too (Gary, IN is near Chicago;
+    Springfield, IL, 280 km away, is not; :mod:`retrieval.jobs.geo`); a state named on its own ("jobs in
+    Texas") takes the whole state. A posting whose town GeoNames does not know is near only by its city name."""
+    cities = {(city_key(c), s) for c, s in place.cities}
+    centres = [xy for c, s in place.cities if (xy := locate(c, s)) is not None]
+    states = {s for s in place.states if all(s != cs for _c, cs in place.cities)}
+    in_city, near, rest = [], [], []
     for item in items:
-        key = (norm_city(item.get("city") or ""), norm_state(item.get("state") or ""))
-        if key in cities:
+        city, state = item.get("city") or "", norm_state(item.get("state") or "")
+        if (city_key(city), state) in cities:
             in_city.append(item)
-        elif key[1] in states:
-            in_state.append(item)
+        elif state in states or _within(locate(city, state) if centres else None, centres, near_km):
+            near.append(item)
         else:
             rest.append(item)
-    return in_city + in_state, rest
+    return in_city + near, rest
+
+
+def _within(point: tuple[float, float] | None, centres: list[tuple[float, float]], km: float) -> bool:
+    return point is not None and any(distance_km(point, c) <= km for c in centres)

@@ -16,6 +16,19 @@ def test_postings_in_the_named_city_come_first_then_its_state_in_their_order():
     assert [i["city"] for i in elsewhere] == ["Los Angeles"]
 
 
+def test_near_a_city_is_a_commute_across_a_state_line_not_the_whole_state():
+    items = [_item("Springfield", "IL"), _item("Gary", "IN"), _item("Evanston", "IL"), _item("Nowhereville", "IL")]
+    near, elsewhere = nearby(items, parse_place("what jobs are there near Chicago?"))
+    assert [i["city"] for i in near] == ["Gary", "Evanston"]  # 38 and 22 km; Springfield is 280 km away
+    assert [i["city"] for i in elsewhere] == ["Springfield", "Nowhereville"]  # a town GeoNames lacks: not near
+
+
+def test_saint_and_st_are_one_city_and_a_state_named_alone_beside_a_city_takes_the_state():
+    items = [_item("Saint Louis", "MO"), _item("El Paso", "TX"), _item("Kansas City", "MO")]
+    near, elsewhere = nearby(items, parse_place("jobs in St. Louis, MO or in Texas"))
+    assert [i["city"] for i in near] == ["Saint Louis", "El Paso"] and elsewhere == [items[2]]
+
+
 def test_a_state_matches_by_code_or_name_and_a_posting_without_a_place_is_elsewhere():
     items = [_item("Dallas", "Texas"), _item("", ""), _item("Austin", "TX")]
     near, elsewhere = nearby(items, parse_place("jobs in Texas please"))

@@ -58,7 +58,7 @@ from eval.profiles_data import (
     load_resume_families,
 )
 from retrieval.metrics import ndcg_at_k
-from retrieval.occupations.transitions import in_prefixes
+from retrieval.occupations.transitions import in_prefixes, leads_others
 from retrieval.reports import REPORT_DIR, write_report
 
 Part = Literal["personas", "activities", "goals", "resumes", "skills"]
@@ -396,6 +396,10 @@ def score_goals(runs: Sequence[GoalRun], sizes: Mapping[str, int], titles: Mappi
                 if run.code_ranked is not None
                 else None,
                 "text_top5": [titles.get(c, c) for c in run.text_ranked[:TOP]],
+                "leading_top3": [titles.get(c, c) for c in run.text_ranked[:3] if leads_others(c, titles.get(c, ""))],
+                "leads_no_one": bool(g.onet)
+                and not leads_others(g.onet, titles.get(g.onet, ""))
+                and not all(leads_others(p.ljust(10, "0"), "") for p in g.soc_prefixes),
                 "detected_goals": run.detected,
                 "errors": run.errors,
             }
@@ -409,6 +413,13 @@ def score_goals(runs: Sequence[GoalRun], sizes: Mapping[str, int], titles: Mappi
         "occupation_and_goal": _variant(runs, lambda r: r.code_ranked, sizes),
         "targets": {"top5_inside": TARGETS["goal_top5_inside"], "top1_inside": TARGETS["goal_top1_inside"]},
         "errors": sum(bool(r["errors"]) for r in rows),
+        # a person who leads no one, toward a field that is not management, shown a role leading others in
+        # the top 3 (Computer and Information Systems Managers for a warehouse worker who wants IT)
+        "leading_top3": {
+            "rows": len(nonleaders := [r for r in rows if r["leads_no_one"]]),
+            "share_with_one": round(sum(bool(r["leading_top3"]) for r in nonleaders) / max(len(nonleaders), 1), 3),
+            "examples": [f"{r['text']} → {', '.join(r['leading_top3'])}" for r in nonleaders if r["leading_top3"]],
+        },
         "worst": sorted(
             (r for r in rows if r["top5_inside"] < TARGETS["goal_top5_inside"] or not r["top1_inside"]),
             key=lambda r: (r["top5_inside"], r["top1_inside"]),

@@ -145,6 +145,17 @@ def render_activities(a: dict) -> str:
     return "\n\n".join(out)
 
 
+def _leading(lead: dict | None) -> str:
+    if not lead:
+        return ""
+    examples = "".join(f"\n* {_clip(e, 160)}" for e in lead["examples"])
+    return (
+        f"A role leading others (management, first-line supervision, project management) in the top 3 of a person "
+        f"who leads no one, toward a field that is not management: {_fmt(lead['share_with_one'])} of "
+        f"{lead['rows']} statements.{examples}"
+    )
+
+
 def render_goals(g: dict) -> str:
     def row(name: str, v: dict | None) -> dict:
         v = v or {}
@@ -183,6 +194,7 @@ def render_goals(g: dict) -> str:
                 cols,
             ),
             f"Families with no catalogue occupation: {g['families_without_occupations'] or 'none'}. Rows with a system error: {g['errors']}.",
+            _leading(g.get("leading_top3")),
             f"### Worst {WORST} (goal in the text: top 5 under the target or top 1 outside)",
             _table_or(
                 [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from retrieval.occupations.transitions import leads_others
 from retrieval.profile import Profile, ProfileError
 from retrieval.recommend import Kind, recommend
 from retrieval.understanding.fields import FIELDS
@@ -113,6 +114,18 @@ def test_a_developer_who_wants_management_gets_managers_and_not_their_own_job(se
     )[0].items
     assert items[0].id.startswith("11-") and "15-1252.00" not in [i.id for i in items]
     assert any(i.id == "11-3021.00" for i in items)  # Computer and Information Systems Managers
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Security guard trying to get into IT", "I'm a firefighter and I want to move into finance"],
+)
+def test_a_person_who_leads_no_one_is_not_sent_first_to_lead_others_in_a_new_field(settings, text):
+    """The field's managers were second or first ("Computer and Information Systems Managers" for a security
+    guard): the title closest to the field's name, barely apart by job zone. The manager's own goal keeps them
+    (above)."""
+    items = recommend([Profile(text=text)], Kind.occupation, 5)[0].items
+    assert not [i.title for i in items[:3] if leads_others(i.id, i.title)], [i.title for i in items]
 
 
 def test_becoming_a_lawyer_puts_lawyers_first(settings):

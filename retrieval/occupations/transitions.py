@@ -6,7 +6,8 @@ service ones — in the order a careers adviser would suggest them: those whose 
 the person's occupation already covers, that the occupation ranker (trained on O*NET's Related
 Occupations) places near it, that need no large step up in preparation (O*NET job zone), and that
 are central to the field as the person named it ("finance" → financial analysts before fraud
-examiners). The same features as ``waypoint path`` uses for one step (requirement coverage),
+examiners), and that are not a step into managing others for someone who has never led anyone (see
+:func:`leads_others`). The same features as ``waypoint path`` uses for one step (requirement coverage),
 computed for every target at once.
 """
 
@@ -17,7 +18,30 @@ from collections.abc import Iterable
 import numpy as np
 
 #: Weights of the reachability features (each scaled to about 0..1).
-WEIGHTS = {"skills": 0.35, "meaning": 0.25, "ranker": 0.2, "related": 0.1, "goal": 0.3, "step_up": 0.08}
+WEIGHTS = {
+    "skills": 0.35,
+    "meaning": 0.25,
+    "ranker": 0.2,
+    "related": 0.1,
+    "goal": 0.3,
+    "step_up": 0.08,
+    "to_lead": 0.15,
+}
+
+
+def leads_others(occupation_id: str, title: str) -> bool:
+    """Whether the occupation leads people or an operation: SOC major group 11 (Management), the first-line
+    supervisors (minor groups xx-1000 of the service, sales, office, trades and transport majors 33-53),
+    and project managers (in the field's own major group: Information Technology Project Managers, 15-).
+
+    Why: "I've worked in a warehouse for 3 years, I'd like something in IT" listed Computer and Information
+    Systems Managers second -- its title is the closest to "IT", and O*NET's job zones (4 against the
+    analysts' 3) barely tell it apart. Such roles are reached from work in the field, and from leading people
+    in it, not as a first step into the field; a person who already leads others is not held back."""
+    major = occupation_id[:2]
+    if major == "11" or (major.isdigit() and int(major) >= 33 and occupation_id[3:4] == "1"):
+        return True
+    return "project managers" in title.lower()
 
 
 def in_prefixes(occupation_id: str, prefixes: Iterable[str]) -> bool:
@@ -58,11 +82,14 @@ def reachability(
     related: dict[int, dict[int, int]],
     goal_similarity: np.ndarray | None,
     text_similarity: np.ndarray | None,
+    leads: np.ndarray | None = None,
 ) -> np.ndarray:
     """Scores for ``targets`` (row indices): higher is easier to reach and more central to the goal.
 
     ``sources`` are the person's occupations as ``(row, weight)``; with none, what the person wrote
-    (``text_similarity``) stands in for their occupation's meaning and nothing else is known.
+    (``text_similarity``) stands in for their occupation's meaning and nothing else is known. ``leads``
+    (bool per row, :func:`leads_others`): targets that lead others lose ``to_lead`` times the share of the
+    sources' weight that does not (a firefighter linked 0.23 to fire-service supervisors loses 0.77 of it).
     """
     score = np.zeros(len(targets), np.float32)
     total = sum(w for _r, w in sources) or 1.0
@@ -86,4 +113,7 @@ def reachability(
         score += (WEIGHTS["meaning"] + WEIGHTS["skills"]) * text_similarity[targets]
     if goal_similarity is not None:
         score += WEIGHTS["goal"] * goal_similarity[targets]
+    if leads is not None and sources:
+        led = sum(w for r, w in sources if leads[r]) / total  # how surely the person already leads others
+        score -= WEIGHTS["to_lead"] * (1.0 - led) * leads[targets].astype(np.float32)
     return score

@@ -33,6 +33,13 @@ first and, within that, what its work leans on most:
   into a concrete skill of the target (:mod:`retrieval.skills.areas`) is not teachable as phrased; it
   ranks after concrete skills of similar weight.
 
+* **basic skill** -- O*NET's Basic Skills (Reading Comprehension, Writing, Mathematics, Critical Thinking, ...)
+  are rated for every occupation and held by every adult at some level; as a first gap they read as a
+  slight ("a waitress toward licensed practical nursing: focus next on Reading Comprehension", ahead of
+  Medicine and Dentistry). Their need counts 0.8, like an unresolved area: after concrete skills of similar
+  weight. On the judged first gaps the top 3 holding an acceptable first gap went 0.889 -> 0.911 (0.6 and
+  0.7 change nothing more); the first gap named stayed 0.622.
+
 ``score = tier + need × (1 − task_weight + task_weight × min(1, task_share / task_share_full)) × area``
 with tier = 1 for essential and 0 for optional; the second term is below 1, so essential always precedes
 optional and the rest orders within a tier.
@@ -63,6 +70,9 @@ class GapWeights:
     task_share_full: float = 0.5
     #: Factor for a knowledge area that no concrete skill of the target resolves.
     unresolved_area: float = 0.8
+    #: Factor for an O*NET basic skill (2.A: reading, writing, speaking, listening, mathematics, science,
+    #: critical thinking, learning, monitoring), which every occupation rates and every adult holds at some level.
+    basic_skill: float = 0.8
     #: Factor on the need of a technology that is neither hot nor in demand (a plain tool, see above).
     plain_tool: float = 0.5
     #: The level O*NET does not give a technology: its need takes a rated element's level factor at this level.
@@ -70,6 +80,8 @@ class GapWeights:
 
 
 WEIGHTS = GapWeights()
+#: O*NET's Basic Skills ("developed capacities that facilitate learning or the more rapid acquisition of knowledge").
+BASIC_SKILLS = "onet:2.A."
 
 
 def tier(req: Requirement, *, in_demand: bool = False, weights: GapWeights = WEIGHTS) -> Tier:
@@ -117,6 +129,8 @@ def gap_priority(
     within = n * (1.0 - weights.task_weight + weights.task_weight * task_term)
     if unresolved_area:
         within *= weights.unresolved_area
+    if req.relation == "rated" and req.skill_id.startswith(BASIC_SKILLS):
+        within *= weights.basic_skill
     within = min(within, 0.9999)  # the tier always dominates
     score = (1.0 if t == "essential" else 0.0) + within
     return GapRank(

@@ -39,6 +39,19 @@ def _order(rows: list[tuple[Requirement, dict]]) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------------ the score
+def test_a_basic_skill_every_adult_holds_comes_after_knowledge_of_similar_weight():
+    """A waitress toward licensed practical nursing read "focus next on Reading Comprehension" ahead of Medicine
+    and Dentistry (O*NET rates both essential for LPNs, reading a little higher)."""
+    reading = _req("onet:2.A.1.a", "rated", 0.69, level=0.5, kind="onet_skill", label="Reading Comprehension")
+    medicine = _req("onet:2.C.5.b", "rated", 0.67, level=0.5, kind="onet_knowledge", label="Medicine and Dentistry")
+    assert _order([(reading, {}), (medicine, {})]) == ["onet:2.C.5.b", "onet:2.A.1.a"]
+    assert gap_priority(reading).score == pytest.approx(
+        1 + need(reading) * (1 - WEIGHTS.task_weight) * WEIGHTS.basic_skill
+    )
+    much_more = _req("onet:2.A.1.a", "rated", 0.95, level=0.9, kind="onet_skill")
+    assert _order([(much_more, {}), (medicine, {})])[0] == "onet:2.A.1.a"  # a factor, not a ban
+
+
 def test_essential_before_optional_whatever_the_weight():
     mapped_essential = _req("esco:a", "essential", 0.62)
     optional = _req("esco:b", "optional", 0.5)

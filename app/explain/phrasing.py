@@ -172,6 +172,8 @@ def role_phrase(title: str) -> str | None:
     for i in plural:
         if words[i].lower().endswith("s"):
             words[i] = singular(words[i].lower())
+        if i != head and words[i + 1] == "and":
+            words[i + 1] = "or"  # one person is one of them: "a waiter or waitress", not "a waiter and waitress"
     words = [w if (w.isupper() and len(w) > 1) else w.lower() for w in words]
     text = " ".join(words)
     vowel = text[:1] in "aeio" or (text[:1] == "u" and not text.startswith(("uni", "use", "usu", "uro", "uti")))

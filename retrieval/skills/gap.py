@@ -62,6 +62,9 @@ log = logging.getLogger(__name__)
 UBIQUITOUS_TOOL = 0.25
 #: Profile skills below this confidence are not treated as held.
 HELD_CONFIDENCE = 0.45
+#: An element rated for the person's occupation is named as something their work "has likely involved" only
+#: from this importance: O*NET's IM 3 of 5, "important" (scaled (IM - 1) / 4). Below it, it still counts.
+SAY_IMPORTANCE = 0.5
 #: Occupation coverage (importance-weighted share of requirements held) that counts as "reachable".
 UNLOCK_THRESHOLD = 0.5
 #: A rated element held this far below the required level is only a partial match.
@@ -502,10 +505,15 @@ def _worth_saying(have: HeldSkill, occupation_id: str | None, graph: SkillsGraph
     Office, Excel, Outlook): O*NET lists 132 tools for administrative assistants, and one read "your current
     occupation has likely involved Apache Tomcat, Drupal and Hadoop". It still counts toward the coverage, as
     the occupation's other rows do (holding only those tools turned 'strong' into 'stretch' for half of O*NET's
-    closest related pairs: 49 -> 24 strong of 200)."""
+    closest related pairs: 49 -> 24 strong of 200). A rated element (a skill or knowledge area) held only through
+    the occupation is listed from :data:`SAY_IMPORTANCE`."""
     if _stated(have) or occupation_id is None:
         return True
     edge = graph.graph.get_edge_data(occupation_id, have.id) or {}
+    if edge.get("relation") == "rated":
+        # a waitress read "your work has likely involved Administration and Management" (IM 2.9 of 5 for waiters,
+        # at level 2 of 7): what the work rates below "important" is not something to tell a person they have
+        return have.confidence >= SAY_IMPORTANCE
     if edge.get("relation") != "technology":  # by the occupation's link: a tool's id may be an ESCO skill's
         return True
     return bool(edge.get("in_demand")) or graph.typical_importance(have.id) >= UBIQUITOUS_TOOL

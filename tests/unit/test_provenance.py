@@ -140,7 +140,9 @@ def firefighter(stated_word: bool = True, coverage: float = 0.3) -> Evidence:
         ("Firefighters", "a firefighter"),
         ("Registered Nurses", "a registered nurse"),
         ("Firefighters (33-2011.00)", "a firefighter"),
-        ("Accountants and Auditors", "an accountant and auditor"),
+        ("Accountants and Auditors", "an accountant or auditor"),
+        ("Waiters and Waitresses", "a waiter or waitress"),  # "as a waiter and waitress" was shown
+        ("Maids and Housekeeping Cleaners", "a maid or housekeeping cleaner"),
         ("First-Line Supervisors of Retail Sales Workers", "a first-line supervisor of retail sales workers"),
         ("Actuaries", "an actuary"),
         ("Physicians, All Other", None),

@@ -538,12 +538,13 @@ def _extra_line(heading: str, items: list[dict]) -> str:
     if len(toward) == 1:
         heading += f" toward {next(iter(toward))}"
 
-    # courses for the same gap(s) are named once: "A; B; C (for Negotiation)", not "(for Negotiation)" three times
+    # courses for the same gap(s) are alternatives, named once: "A or B (for Negotiation)"; "A; B (for
+    # Negotiation)" read as A for something unsaid
     groups: dict[str, list[str]] = {}
     for item in items:
         groups.setdefault(", ".join((item.get("closes") or [])[:2]), []).append(item["title"])
     return f"\n{heading}: " + "; ".join(
-        "; ".join(titles) + (f" (for {gaps})" if gaps else "") for gaps, titles in groups.items()
+        f"{' or '.join(titles)} (for {gaps})" if gaps else "; ".join(titles) for gaps, titles in groups.items()
     )
 
 

@@ -173,9 +173,11 @@ def test_a_course_says_which_gap_it_closes_and_toward_which_occupation(synthetic
     assert all(i.title in line for i in items) and f"(for {items[0].closes[0]}" in line
     assert line.count("(for ") == len({", ".join(i.closes[:2]) for i in items})  # each gap named once
     same = _extra_line("Courses", [{"title": t, "closes": ["Negotiation"]} for t in ("A", "B")])
-    assert same == "\nCourses: A; B (for Negotiation)"
-    postings = _extra_line("Job postings", [{"title": "Data Analyst — Gamma Health, Denver"}])
-    assert postings == "\nJob postings: Data Analyst — Gamma Health, Denver"
+    assert same == "\nCourses: A or B (for Negotiation)"  # "A; B (for Negotiation)" read as A for nothing said
+    postings = _extra_line(
+        "Job postings", [{"title": "Data Analyst — Gamma Health, Denver"}, {"title": "Clerk — Acme"}]
+    )
+    assert postings == "\nJob postings: Data Analyst — Gamma Health, Denver; Clerk — Acme"
 
 
 def test_postings_under_the_list_are_the_persons_kind_of_work_or_an_honest_none():

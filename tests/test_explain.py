@@ -256,7 +256,7 @@ def test_step_choices_admit_only_grounded_steps(nurse, fast_settings):
     from app.explain.composer import compose, step_choices
     from app.explain.evidence import build_evidence
     from app.explain.prompt import completion_text, schema_for
-    from app.explain.schema import LLMDraft
+    from app.explain.schema import MAX_LLM_STEPS, LLMDraft
     from app.explain.verify import verify
     from training.golden import check_target, composer_targets
 
@@ -268,9 +268,10 @@ def test_step_choices_admit_only_grounded_steps(nurse, fast_settings):
         assert check_target(target, evidence, schema) is None, variant
     choices = step_choices(evidence)
     assert len(choices) >= 2, "the nurse misses several health-educator skills"
-    for cites, texts in choices:
+    lead = [{"citations": choices[0][0], "text": choices[0][1][0]}]  # the step for the gap that matters most
+    for n, (cites, texts) in enumerate(choices[:MAX_LLM_STEPS]):
         for text in texts:
-            draft = {**composed, "next_steps": [{"citations": cites, "text": text}]}
+            draft = {**composed, "next_steps": lead[:n] + [{"citations": cites, "text": text}]}
             jsonschema.validate(draft, schema)
             verified = verify(LLMDraft.model_validate(draft), evidence)
             assert not [d for d in verified.dropped if d.startswith("next step")], (text, verified.dropped)

@@ -445,10 +445,9 @@ def test_closed_steps_take_exactly_their_citations_and_one_of_their_sentences(ev
     }
     assert list(validator.iter_errors({**base, "next_steps": [{"citations": cites, "text": texts[0]}]})) == []
     first, second = ({"citations": c, "text": t[-1]} for c, t in menu)
-    assert validator.is_valid({**base, "next_steps": [first, second]}) and validator.is_valid(
-        {**base, "next_steps": [second]}
-    )
-    for steps in ([second, first], [first, first], [first, second, first]):  # in the menu's order, each once
+    assert validator.is_valid({**base, "next_steps": [first, second]})
+    # the menu's first steps, in its order, each once: never without the step for the gap that matters most
+    for steps in ([second], [second, first], [first, first], [first, second, first]):
         assert not validator.is_valid({**base, "next_steps": steps}), steps
     repeated = [cites[0]] * len(cites) if len(cites) > 1 else cites + cites
     for bad_step in (

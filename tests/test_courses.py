@@ -98,3 +98,20 @@ def test_a_plainer_display_label_does_not_change_the_courses(synthetic_settings)
     decided = {(m.id, c.id): c.link_confidence for m in relabelled.missing_skills[:GAP_SKILLS] for c in m.courses}
     for c in recs:
         assert any(abs(decided.get((cov.id, c.id), -1.0) - c.relevance) < 1e-6 for cov in c.covers), c.title
+
+
+def test_the_list_names_each_gaps_best_course_first_in_gap_order(course_recommender, synthetic_settings):
+    """Ranked by the share of the gap a course covers, catch-alls came first: a math teacher toward data
+    scientists read "The Data Science Method" (just above the threshold for two data skills) where the
+    explanation names "Introduction to Data Engineering" for her first gap. The list goes gap by gap."""
+    from retrieval.courses.service import GAP_SKILLS
+    from retrieval.profile import Profile
+
+    profile = Profile(occupation="25-2031.00", text="high school math teacher")
+    target = "15-2051.00"  # Data Scientists: four gaps with a course of their own
+    gap = course_recommender.gap(profile, target)
+    firsts = list(dict.fromkeys(m.courses[0].id for m in gap.missing_skills[:GAP_SKILLS] if m.courses))
+    assert len(firsts) >= 3, "the synthetic gap should have courses for several skills"
+    recs = course_recommender.recommend(profile, k=10, target=target)
+    assert [c.id for c in recs[: len(firsts)]] == firsts
+    assert all(c.score == c.relevance for c in recs)

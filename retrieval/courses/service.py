@@ -4,15 +4,14 @@ With a target occupation (or job posting): the colleague's :func:`retrieval.skil
 the missing skills (importance-weighted, catalogue labels). For the :data:`GAP_SKILLS` most important,
 :mod:`retrieval.courses.relevance` finds the courses that teach each one (candidates from tags, graph
 links, BM25 and dense retrieval; a cross-encoder's relevance above a threshold; the person's language;
-near-duplicates collapsed; no introductory course for what the person already has). They are scored by
-
-    gap_closed = Σ_{gap skills s the course teaches} importance(s) / Σ_{the GAP_SKILLS gap skills} importance(s)
-    score      = gap_closed · relevance + 0.04 · rating/5 + 0.02 · accessible_level
-
-so a course that teaches three important missing skills beats one that teaches one, and level and
-rating only break near-ties. Every recommended course teaches at least one missing skill (its
-``covers`` lists them); when none passes the threshold the list is empty rather than padded with a
-course that only shares a word with the gap.
+near-duplicates collapsed; no introductory course for what the person already has). They are listed gap by
+gap in the gap's priority order, round robin (each gap's best course, then each gap's second, ...), with
+``score`` = the course's relevance to the gap it is listed for, and ``covers`` every gap it passes the
+threshold for (``gap_closed``: their share of the gaps' importance). Ranking by that share put catch-all
+courses first ("The Data Science Method", just above the threshold for two data skills, ahead of "Introduction
+to Data Engineering" for a person's first gap). Every recommended course teaches at least one missing skill;
+when none passes the threshold the list is empty rather than padded with a course that only shares a word
+with the gap.
 
 Without a target: the profile's top recommended occupation (the occupation recommender) is the
 target. If that is impossible (e.g. a bare ``user_id``), courses are ranked by BM25 relevance of their
@@ -41,15 +40,6 @@ log = logging.getLogger(__name__)
 
 #: Missing skills (most important first) whose courses a recommendation looks for.
 GAP_SKILLS = 5
-_LEVEL_BONUS = {
-    "beginner": 1.0,
-    "introductory": 1.0,
-    "all levels": 1.0,
-    "beginner level": 1.0,
-    "intermediate": 0.5,
-    "intermediate level": 0.5,
-    "mixed": 0.5,
-}
 
 
 @dataclass
@@ -202,20 +192,23 @@ class CourseRecommender:
         language = person_language(profile.text, getattr(profile, "language", None))
         per_skill = gap_courses(self.settings, gap, language)
         index = get_index(self.settings)
+        # gap by gap in priority order, round robin: each gap's best course, then each gap's second, ... -- the
+        # first courses are the ones the explanation names for the person's first gaps. Ranking by the share of the
+        # gap a course covers put catch-alls first: a math teacher toward data scientists read "The Data Science
+        # Method" (just above the threshold for two data skills) where "Introduction to Data Engineering" is the
+        # course for her first gap
         found: dict[str, ScoredCourse] = {}
-        for m in missing.values():
-            for c in per_skill.get(m.id, []):
-                if c.id in found:
+        lists = [per_skill.get(m.id, []) for m in missing.values()]
+        for rank in range(max((len(x) for x in lists), default=0)):
+            for m, courses in zip(missing.values(), lists):
+                if rank >= len(courses) or courses[rank].id in found:
                     continue
+                c = courses[rank]
                 covers = [
                     CourseCovers(id=s, label=missing[s].label, importance=round(missing[s].importance, 4))
                     for s in dict.fromkeys([m.id, *c.covers])
                     if s in missing
                 ]
-                covers.sort(key=lambda x: (-x.importance, x.label))
-                gap_closed = sum(x.importance for x in covers) / total
-                rating = float(c.rating) if c.rating is not None and not math.isnan(float(c.rating)) else 0.0
-                level = _LEVEL_BONUS.get(c.level.lower().strip(), 0.0)
                 found[c.id] = ScoredCourse(
                     id=c.id,
                     title=c.title,
@@ -223,14 +216,14 @@ class CourseRecommender:
                     level=c.level,
                     rating=c.rating,
                     covers=covers,
-                    gap_closed=round(gap_closed, 4),
+                    gap_closed=round(sum(x.importance for x in covers) / total, 4),
                     target=target,
                     target_title=gap.item.title,
                     relevance=c.link_confidence,
                     language=index.language(c.id) if c.id in index.position else language,
-                    score=round(gap_closed * c.link_confidence + 0.04 * min(rating, 5.0) / 5.0 + 0.02 * level, 6),
+                    score=round(c.link_confidence, 6),
                 )
-        ranked = sorted(found.values(), key=lambda c: (-c.score, c.id))
+        ranked = list(found.values())
         # each gap's list is free of near-duplicates, but two gaps can each bring a course of the same name
         # ("Introduction to Marketing" from two providers, listed twice toward Marketing Managers)
         return collapse(ranked, lambda c: c.title)[: max(k, 1)]

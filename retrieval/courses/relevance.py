@@ -13,7 +13,7 @@ Musician" through a long tag list). Now, for one skill:
    gets ``courses=[]`` and :data:`NO_COURSE` ("no course in the catalogue teaches this yet");
 4. **fit to the person**: near-duplicates collapsed (:mod:`retrieval.courses.dedup`), introductory
    courses dropped for a skill the person already has in part or whose tool the title names
-   (a Python developer is not sent to "Python for Beginners").
+   (a Python developer is not sent to "Python for Beginners"), and no degree programme (:func:`is_degree`).
 
 Why not a learned cross-encoder: one fine-tuned from the packaged MiniLM on the pairs the catalogue gives
 (Coursera tags and edX subjects as positives, lexical look-alikes as negatives;
@@ -76,6 +76,12 @@ RERANK_TOP = 10
 #: Cached (skill, language) results per process.
 CACHE_SIZE = 4096
 _INTRO_LEVELS = frozenset({"beginner", "beginner level", "introductory"})
+_DEGREE = re.compile(
+    r"\b(?:master|bachelor|doctor)(?:'s)?\s+(?:of|in)\s+(?:science|arts|business|engineering|public|computer|"
+    r"information|applied|data|education|fine|social|laws?|technology|management|accounting|analytics)\b"
+    r"|^(?:i?MBA|MSc|BSc)\b|\bdegree\b",
+    re.I,
+)
 _INTRO_TITLE = re.compile(
     r"\b(beginners?|introduct\w*|intro|101|basics|from scratch|getting started|for dummies)\b", re.I
 )
@@ -277,7 +283,11 @@ class CourseRelevance:
             if score < self.threshold:
                 break
             r = self.index.record(cid)
-            if too_basic(r.level, r.title, held, ref.partial) or for_learners_of(language, r.title):
+            if (
+                too_basic(r.level, r.title, held, ref.partial)
+                or for_learners_of(language, r.title)
+                or is_degree(r.title)
+            ):
                 continue
             if any(near_duplicates(r.title, c.title) for c in out):
                 continue
@@ -365,6 +375,14 @@ def gap_courses(settings: Settings, gap, language: str = "en") -> dict[str, list
         for m in gap.missing_skills[:COURSE_GAPS]
     ]
     return course_refs(settings, refs, language=language, held_labels=[m.label for m in gap.matched_skills])
+
+
+def is_degree(title: str) -> bool:
+    """A degree programme the catalogue lists among its courses ("Master of Science in Electrical Engineering",
+    "Bachelor of Science in Computer Science", "MBA Business Analytics"): years of study, not a course that closes
+    a gap -- a security guard toward information security was offered the electrical engineering master's for
+    Computers and Electronics. 46 of the catalogue's 5,766 rows."""
+    return bool(_DEGREE.search(title or ""))
 
 
 def too_basic(level: str, title: str, held_labels: Sequence[str], partial: bool) -> bool:

@@ -77,3 +77,26 @@ def test_level_fit():
     assert too_basic("Introductory", "Statistics 101", [], partial=True)
     assert not too_basic("Beginner", "SQL for Data Science", ["python"], partial=False)
     assert not too_basic("Advanced", "Advanced Python", ["python"], partial=True)
+
+
+@pytest.mark.parametrize(
+    "title, degree",
+    [
+        (
+            "Master of Science in Electrical Engineering",
+            True,
+        ),  # offered to a security guard for Computers and Electronics
+        ("Bachelor of Science in Computer Science", True),
+        ("Flores Master of Business Administration", True),
+        ("MBA Business Analytics", True),
+        ("Bachelor in Information Technology", True),
+        ("PHP with Laravel for beginners - Become a Master in Laravel", False),
+        ("Advanced Tuba Studies - Become a Master of the Tuba!", False),
+        ("Scrum Master Certification", False),
+        ("Instructional Design MasterTrack® Certificate", False),
+    ],
+)
+def test_a_degree_programme_is_not_a_course_for_a_gap(title, degree):
+    from retrieval.courses.relevance import is_degree
+
+    assert is_degree(title) is degree

@@ -65,6 +65,14 @@ def test_work_described_by_what_the_person_does_is_linked(understand, text, code
     assert u.occupation.span is None and u.occupation.method == "meaning"
 
 
+def test_where_the_work_was_done_names_it(understand):
+    """ "Laid off from a factory job after 20 years on the assembly line. I'm 55. What now?" read as nonsense: no
+    title typed, and by meaning alone the sentence was 0.31 near any occupation."""
+    u = understand("Laid off from a factory job after 20 years on the assembly line. I'm 55. What now?")
+    assert u.status == "understood" and u.occupation.occupation_id.startswith("51-"), u.occupations[:3]
+    assert u.occupation.span is not None and "assembly line" in u.occupation.span.text
+
+
 @pytest.mark.parametrize("text", ["I love my kids", "I live in Ohio, near Columbus", "I just got laid off"])
 def test_first_person_sentences_that_name_no_work_link_nothing(understand, text):
     assert understand(text).occupations == []

@@ -506,10 +506,25 @@ _EQUIPMENT = re.compile(
 )
 
 
+# Where the work is done can name it as plainly as a verb: "20 years on the assembly line" is an assembly line
+# worker, "laid off from a factory job" a factory worker (both O*NET alternate titles); with neither title typed,
+# "Laid off from a factory job after 20 years on the assembly line. I'm 55. What now?" read as nonsense.
+_WORKPLACE = [
+    (re.compile(r"\bon\s+(?:the|an?|a)\s+(?P<thing>assembly|production)\s+lines?\b", re.I), "{thing} line worker"),
+    (re.compile(r"\bfactory\s+(?:job|jobs|work)\b|\bwork(?:s|ed|ing)?\s+(?:in|at)\s+(?:a|the)\s+factory\b", re.I),
+     "factory worker"),
+]  # fmt: skip
+
+
 def derived_titles(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, title)``: the titles the work described implies ("running a CNC machine" -> "CNC machine
-    operator"), with the span of the words they come from. The linker looks each up in the title index."""
-    out = []
+    operator", "on the assembly line" -> "assembly line worker"), with the span of the words they come from. The
+    linker looks each up in the title index."""
+    out = [
+        (m.start(), m.end(), title.format(thing=(m.groupdict().get("thing") or "").lower()))
+        for pattern, title in _WORKPLACE
+        for m in pattern.finditer(text)
+    ]
     for m in _DERIVED.finditer(text):
         verb, thing = m.group("verb"), m.group("object")
         if _RUN.fullmatch(verb) and not _EQUIPMENT.search(thing):

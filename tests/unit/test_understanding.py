@@ -331,6 +331,13 @@ def test_a_weak_match_by_meaning_counts_only_when_the_person_says_what_they_do(l
         ("I drive a forklift, mostly nights", ["forklift driver"]),
         ("I run the kitchen at a hotel", []),  # to run is also to manage: only equipment has an operator
         ("I run a team of 12 engineers", []),
+        # where the work is done: "Laid off from a factory job after 20 years on the assembly line" read as nonsense
+        (
+            "Laid off from a factory job after 20 years on the assembly line.",
+            ["assembly line worker", "factory worker"],
+        ),
+        ("I worked in a factory for 10 years", ["factory worker"]),
+        ("The lines at the factory gate are long", []),
     ],
 )
 def test_the_work_described_implies_a_title(text, implied):

@@ -143,6 +143,17 @@ def test_text_it_cannot_use_gets_an_honest_answer_and_no_list(ui, message, expec
     assert not chat.recs and not chat.state["profile"]["text"] and not chat.state["profile"]["occupation"]
 
 
+def test_a_school_leaver_who_says_what_they_enjoy_gets_a_list_not_a_request_for_a_job_title(ui):
+    """ "I'm 17 and I like drawing and video games. What jobs could I do?" was answered "I could not tell what you
+    do — tell me your job title"."""
+    chat = Chat(ui)
+    reply = chat.say("I'm 17 and I like drawing and video games. What jobs could I do?")
+    assert "could not tell what you do" not in reply and "You enjoy **drawing and video games**" in reply, reply
+    assert "Occupations in work like what you enjoy (drawing and video games):" in reply, reply
+    assert len(chat.recs) >= 5 and "27-1024.00" in chat.recs, chat.recs  # Graphic Designers
+    assert "work in what you enjoy, drawing and video games" in chat.beliefs, chat.beliefs
+
+
 def test_routing_takes_in_what_is_said_even_when_the_intent_model_calls_it_small_talk():
     said = Understanding(
         status="understood",

@@ -73,6 +73,20 @@ def test_where_the_work_was_done_names_it(understand):
     assert u.occupation.span is not None and "assembly line" in u.occupation.span.text
 
 
+def test_what_a_person_with_no_job_enjoys_is_what_the_list_goes_by(settings, understand):
+    """A 17-year-old who wrote "I like drawing and video games. What jobs could I do?" was asked for a job title
+    (by meaning the sentence was 0.32 near Video Game Designers, read as the work they do). Now the interest is a
+    goal: the groups of the occupations nearest it, and the list is artists, animators and designers."""
+    text = "I'm 17 and I like drawing and video games. What jobs could I do?"
+    u = understand(text)
+    assert u.occupations == [] and u.goals and u.goals[0].interest and u.goals[0].text == "drawing and video games"
+    items = recommend([Profile(text=text)], Kind.occupation, 5)[0].items
+    artists = [i.title for i in items if i.id.startswith(("27-1", "15-1255"))]
+    assert len(artists) >= 4, [i.title for i in items]
+    nurse = understand("I'm a nurse and I like drawing")  # beside a named occupation it is no move
+    assert nurse.occupation.occupation_id == "29-1141.00" and nurse.goals == []
+
+
 @pytest.mark.parametrize("text", ["I love my kids", "I live in Ohio, near Columbus", "I just got laid off"])
 def test_first_person_sentences_that_name_no_work_link_nothing(understand, text):
     assert understand(text).occupations == []

@@ -369,6 +369,7 @@ def _goal_belief(goal: Goal, quote: str | None, by_person: bool = False) -> dict
         "occupations": list(goal.occupation_ids) if goal.kind == "occupation" else [],
         # a field's SOC prefixes: where its occupations end in the list (_in_goal)
         "prefixes": list(goal.soc_prefixes) if goal.kind == "field" else [],
+        "interest": goal.interest,
         "quote": quote,
         "by_person": by_person,
     }
@@ -414,10 +415,13 @@ def render_beliefs(state: dict) -> str:
             "occupation": "a move toward this occupation",
             "skill": "a skill to learn",
         }[goal["kind"]]
-        lines.append(
-            f"**Goal:** {_md(goal['field'] or goal['text'])} ({kind})"
-            + _from(goal.get("quote"), goal.get("by_person", False))
-        )
+        if goal.get("interest"):  # "I like drawing and video games": the list goes by it, worded as theirs
+            lines.append(f"**Goal:** work in what you enjoy, {_md(goal['text'])}" + _from(goal.get("quote"), False))
+        else:
+            lines.append(
+                f"**Goal:** {_md(goal['field'] or goal['text'])} ({kind})"
+                + _from(goal.get("quote"), goal.get("by_person", False))
+            )
     else:
         lines.append("**Goal:** none — say where you'd like to go (“I want to move into finance”).")
     limit = b.get("limit") or {}
@@ -495,7 +499,11 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
         goal = understood.goals[0]
         p["goal"] = goal.text
         b["goal"] = _goal_belief(goal, _quote(text, goal.span))
-        notes.append(f"Your goal: **{goal.field or goal.text}**.")
+        notes.append(
+            f"You enjoy **{_md(goal.text)}**, so I've gone by that (tell me any work you've done, too)."
+            if goal.interest
+            else f"Your goal: **{goal.field or goal.text}**."
+        )
     if understood.physical_limit:
         quote = next(limit.span.text for limit in understood.limits if limit.kind == "physical")
         if not _avoids_physical(state):
@@ -702,6 +710,8 @@ def _others_heading(state: dict) -> str:
 def _list_kind(state: dict) -> str:
     p, goal = state["profile"], state["beliefs"].get("goal")
     source = f" from {p['occupation']}" if p.get("occupation_id") else ""
+    if p.get("goal") and goal and goal.get("interest"):
+        return f"Occupations in work like what you enjoy ({_md(goal['text'])}){source}:"
     if p.get("goal") and goal and goal["kind"] == "field":
         return f"Occupations in {goal['field'] or goal['text']} you could move into{source}:"
     if p.get("goal") and goal and goal["kind"] == "occupation":
@@ -887,7 +897,8 @@ class ChatUI:
         if understood.status == "no_occupation" and not state["profile"].get("occupation"):
             # "I'm 19, no real work experience. I like working on cars.": asking a school leaver for their job title
             # reads as if they were not heard; what they would like to do is what the list goes by
-            notes.insert(0, NO_TITLE_YET if state["profile"].get("goal") else (understood.message or NO_OCCUPATION))
+            if not (state["beliefs"].get("goal") or {}).get("interest"):  # what they enjoy has its own note
+                notes.insert(0, NO_TITLE_YET if state["profile"].get("goal") else (understood.message or NO_OCCUPATION))
         notes.append("(You can correct all of this under *What Waypoint believes about you*.)")
         return " ".join(notes) + "\n\n" + "\n".join(self._recommend(state))
 

@@ -20,10 +20,21 @@ _WISH = (
     r"goal\s+is|aspir(?:e|ing)|would\s+rather|next\s+step\s+is|how\s+(?:do|can|could)\s+i|"
     r"help\s+me|i'?m\s+after|seeking)"
 )
-# What a person enjoys doing ("I like working on cars", "I love working with animals"): a goal only for someone
-# whose work does not say where they are headed -- a school leaver with no work history (the linker drops it
-# when the text names an occupation: "I'm a nurse and I like working with people" wants no move)
-_INTEREST = re.compile(r"\bi\s+(?:really\s+)?(?:like|love|enjoy)\s+(?=(?:working|to\s+work)\s+(?:on|with)\b)", re.I)
+# What a person enjoys or is good at ("I like working on cars", "I love animals", "I'm into computers and gaming",
+# "I'm good at math"): a goal only for someone whose work does not say where they are headed -- a school leaver
+# with no work history (the linker drops it when the text names an occupation: "I'm a nurse and I like working
+# with people" wants no move). Not what they like about their own work or life ("I love my job", "I like it here",
+# "I love the patients but ..."). A 17-year-old who wrote "I like drawing and video games" was asked for a job title.
+_NOT_INTEREST = (
+    r"(?!(?:it|this|that|them|him|her|you|here|there|my\s+\w+|our\s+\w+|the\s+(?:job|work|patients|people|kids|"
+    r"money|pay|hours|team|place)|what\s+i\s+do|doing\s+(?:it|this|that)|to\s+(?!work\b)\w+)\b)"
+)
+_INTEREST = re.compile(
+    rf"\bi\s+(?:really\s+|also\s+|just\s+|truly\s+)?(?:like|love|enjoy)\s+{_NOT_INTEREST}"
+    rf"|\bi(?:'m|\s+am)\s+(?:really\s+|also\s+|very\s+)?(?:into|passionate\s+about|good\s+at|obsessed\s+with)\s+"
+    rf"{_NOT_INTEREST}",
+    re.I,
+)
 # Verbs that make a goal on their own: "switching to", "moving into", "break into", "retrain as".
 _MOVE = (
     r"(?:switch(?:ing)?|transition(?:ing)?|pivot(?:ing)?|break(?:ing)?|mov(?:e|ing)|branch(?:ing)?|"
@@ -328,6 +339,7 @@ class GoalPhrase:
     text: str
     learn: bool  # the person wants to learn something ("learn Python"): a skill goal first
     interest: bool = False  # what the person enjoys doing (:data:`_INTEREST`), not a stated move
+    said: str = ""  # an interest's words from its verb on ("working with kids", whose target is "kids")
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -400,7 +412,9 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
         # the wish covers the rest of its sentence: "become an accountant who knows Python" holds no Python
         wish_end = _SENTENCE_END.search(text, t_end)
         clause = (m.start(), second.start() if second else wish_end.start() if wish_end else len(text))
-        found.append(GoalPhrase(clause, (t_start, t_end), target, learn, interest=m.re is _INTEREST))
+        interest = m.re is _INTEREST
+        said = text[m.end() : t_end].strip() if interest else ""
+        found.append(GoalPhrase(clause, (t_start, t_end), target, learn, interest=interest, said=said))
         taken_until = found[-1].clause[1]
     return found
 

@@ -46,6 +46,10 @@ MAX_GOALS = 3
 
 Tense = Literal["current", "past", "unknown"]  # OccupationLink.tense
 CLEAR_COVER = 0.5  # a goal reading by name covering this share of the target's words is clear
+#: What a person enjoys and no field or title names: the groups of this many nearest occupations, the nearest at
+#: least this near by meaning ("sports and staying fit": exercise trainers, coaches, athletes, ...).
+INTEREST_OCCUPATIONS = 6
+INTEREST_MIN = 0.3
 CLEAR_MEANING = 0.55  # ... else a reading by meaning this close wins over it
 MEANING_ONLY_MIN = 0.3  # an occupation linked by meaning alone below this confidence is not linked
 SEMANTIC_GOAL = 0.55  # an occupation goal found by meaning alone must be this close ("astronaut wizard" is not)
@@ -217,23 +221,6 @@ class Linker:
             + [Limit(kind="remote", span=Span(start=s, end=e, text=text[s:e])) for s, e in remote_spans]
             + [Limit(kind="leaving", span=Span(start=s, end=e, text=text[s:e])) for s, e in leaving_spans]
         )
-        # "I like working on cars" is where a school leaver is headed; beside a named occupation it is what they
-        # enjoy in it ("I'm a nurse and I like working with people")
-        wishes = [p for p in goals_found if not (p.interest and occupations)]
-        goals = [
-            g
-            for g in (
-                self.resolve_goal(p.text, span=Span(start=p.target[0], end=p.target[1], text=p.text), learn=p.learn)
-                for p in wishes[:MAX_GOALS]
-            )
-            if g is not None
-        ]
-        # "I'd like to become a pharmacist but I can't afford 6 more years of school. What else could I do?": the
-        # wish is ruled out by the person, and the list is what else is within reach (physicians were offered)
-        ruled_out = [g for g in goals if g.kind == "occupation" and cues.ruled_out_by(text, g.span, schooling_spans)]
-        goals = [g for g in goals if g not in ruled_out]
-        # "learn Excel and become a data analyst": where they are going leads, the skill on the way follows
-        goals.sort(key=lambda g: g.kind == "skill")
         work = [(s, e) for s, e in cues.activity_clauses(text) if not cues.inside((s, e), excluded)]
         if (
             occupations
@@ -244,6 +231,16 @@ class Linker:
             # "What careers would suit me?": no title, and the nearest occupations by meaning are far. A
             # sentence of work passed its own floor (link_occupations): its link stays, marked unsure.
             occupations = []
+        # "I like working on cars" is where a school leaver is headed; beside a named occupation it is what they
+        # enjoy in it ("I'm a nurse and I like working with people")
+        wishes = [p for p in goals_found if not (p.interest and occupations)]
+        goals = [g for g in (self._wish_goal(p) for p in wishes[:MAX_GOALS]) if g is not None]
+        # "I'd like to become a pharmacist but I can't afford 6 more years of school. What else could I do?": the
+        # wish is ruled out by the person, and the list is what else is within reach (physicians were offered)
+        ruled_out = [g for g in goals if g.kind == "occupation" and cues.ruled_out_by(text, g.span, schooling_spans)]
+        goals = [g for g in goals if g not in ruled_out]
+        # "learn Excel and become a data analyst": where they are going leads, the skill on the way follows
+        goals.sort(key=lambda g: g.kind == "skill")
         if occupations and years is not None:
             occupations[0].years = years
         status: Status = "understood" if occupations else "no_occupation"
@@ -479,6 +476,36 @@ class Linker:
         if best is not None and best[0] >= 0.3:
             return best[2]
         return self._skill_goal(target, span)
+
+    def _wish_goal(self, wish: cues.GoalPhrase) -> Goal | None:
+        """The goal a wish names; for what a person enjoys, the work nearest it by meaning when nothing names it
+        ("fixing cars and working with my hands", "sports and staying fit" resolve to no field or title)."""
+        span = Span(start=wish.target[0], end=wish.target[1], text=wish.text)
+        goal = self.resolve_goal(wish.text, span=span, learn=wish.learn)
+        if wish.interest and wish.said != wish.text and (goal is None or goal.kind != "field"):
+            # "working with kids" is the childcare field; its target alone, "kids", is nearest pediatric surgeons
+            said = self.resolve_goal(wish.said, span=span)
+            if said is not None and said.kind == "field":
+                goal = said
+        if wish.interest and (goal is None or goal.kind != "field"):
+            # one occupation is too narrow a frame for what someone enjoys: "drawing and video games" named Video
+            # Game Designers, whose SOC group is software developers; by meaning it is animators, designers, artists
+            goal = self._interest_goal(wish.said or wish.text, span) or goal
+        if goal is not None and wish.interest:
+            goal.interest, goal.text = True, wish.said or goal.text  # named back in their words
+        return goal
+
+    def _interest_goal(self, target: str, span: Span | None) -> Goal | None:
+        """The SOC groups of the :data:`INTEREST_OCCUPATIONS` occupations nearest what a person enjoys, when the
+        nearest is at least :data:`INTEREST_MIN` near: a field of their own, not one table entry."""
+        sims = self._occupation_sims(self.embed(target))
+        top = [j for j in np.argsort(-sims)[:INTEREST_OCCUPATIONS] if sims[j] >= INTEREST_MIN]
+        if not top:
+            return None
+        prefixes = list(dict.fromkeys(self.ids[j][:7] for j in top))
+        return Goal(
+            text=target, kind="field", soc_prefixes=prefixes, confidence=round(float(sims[top[0]]), 3), span=span
+        )
 
     def _intersection(self, target: str, fields: list[CareerField], span: Span | None) -> Goal | None:
         names = list(dict.fromkeys(f.name for f in fields))

@@ -147,10 +147,13 @@ class PersonalRanking:
                 not understanding.occupations and not understanding.skills and not understanding.goals
             ):
                 raise ProfileError(understanding.message or "I could not tell what you do — tell me your job title.")
+        read = understanding.goals if understanding is not None else []
+        # the goal as the text reads it, when the profile's goal is those words (the chat sets it so): what a person
+        # enjoys resolves only there ("fixing cars and working with my hands" names no field or title on its own)
         goal = (
-            resolve_goal(self.linker, profile.goal)
+            next((g for g in read if g.text == profile.goal), None) or resolve_goal(self.linker, profile.goal)
             if profile.goal
-            else (understanding.goals[0] if understanding and understanding.goals else None)
+            else (read[0] if read else None)
         )
         sources = self.sources(profile, understanding)
         base = self._base_list(profile, understanding, sources)
@@ -371,7 +374,9 @@ class PersonalRanking:
             if q in {oid for oid, _c in sources}
         }
         meaning = self.rec.dense("full")
-        goal_vec = self.linker.embed(goal.field or goal.text)
+        # what someone enjoys is its own words ("fixing cars and working with my hands"), not the field it falls in
+        # ("mechanics": Maintenance and Repair Workers, General came before Automotive Service Technicians)
+        goal_vec = self.linker.embed(goal.text if goal.interest else (goal.field or goal.text))
         # how central each occupation is to the goal as named; a skill goal ("learn Python") is about
         # the occupations built on that skill more than about the ones that merely list it
         goal_sim = (self.rec.dense("alt_titles") @ goal_vec) * GOAL_CENTRALITY[goal.kind]

@@ -62,6 +62,9 @@ class Goal(BaseModel):
     skill_ids: list[str] = Field(default_factory=list)
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
     span: Span | None = None
+    interest: bool = Field(
+        default=False, description="what the person enjoys ('I like drawing and video games'), not a stated move"
+    )
 
 
 class Limit(BaseModel):

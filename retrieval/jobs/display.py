@@ -68,7 +68,20 @@ def clean_title(title: str, company: str = "", city: str = "", state: str = "") 
     text = _EDGE.sub("", re.sub(r"\s+", " ", text))
     if text.isupper() and len(text) > 4:
         text = text.title()
+    elif _shouting(text):  # "MOBILE VIDEO GAME THEATER Part-time VIDEO GAME COACH"
+        text = _LONG_CAPS.sub(lambda m: m.group(0) if m.group(0) in _ACRONYMS else m.group(0).title(), text)
     return text or (title or "").strip()
+
+
+_LONG_CAPS = re.compile(r"\b[A-Z]{4,}\b")
+_ACRONYMS = frozenset({"HVAC", "CDL", "LPN", "CNA", "PRN", "SQL", "AWS", "ICU", "NICU", "EMT", "HIPAA", "CPA", "PHP"})
+
+
+def _shouting(text: str) -> bool:
+    """Most of the title's long words in capitals (at least two): shouting, not acronyms."""
+    long = [w for w in re.findall(r"[A-Za-z]{4,}", text)]
+    caps = [w for w in long if w.isupper() and w not in _ACRONYMS]
+    return len(caps) >= 2 and 2 * len(caps) >= len(long)
 
 
 def dedup_key(title: str, company: str, city: str) -> tuple[str, str, str]:

@@ -13,6 +13,15 @@ from retrieval.jobs.display import clean_title, dedup_key, employment_types
     "raw,company,city,state,shown",
     [
         ("Dispatcher~ 2 years experience!!!!!", "", "", "", "Dispatcher"),
+        # partly shouted (a 17-year-old's postings line): the long capitalised words lose their caps, acronyms keep them
+        (
+            "MOBILE VIDEO GAME THEATER Part-time VIDEO GAME COACH",
+            "",
+            "",
+            "",
+            "Mobile Video Game Theater Part-time Video Game Coach",
+        ),
+        ("HVAC Technician - CDL Required", "", "", "", "HVAC Technician - CDL Required"),
         (
             "IMMEDIATE COOK POSITIONS IN LAKE COUNTY!!! @ All Team Staffing",
             "All Team Staffing",

@@ -35,6 +35,20 @@ _INTEREST = re.compile(
     rf"{_NOT_INTEREST}",
     re.I,
 )
+# What anyone might enjoy, which names no kind of work: "I like working with people" stays as vague as it was (the
+# job-view eval's vague persona), where "I like working with kids" is childcare.
+_VAGUE_INTEREST = re.compile(
+    r"(?:working\s+(?:with|in)\s+)?(?:people|others|a\s+team|teams|my\s+hands)|new\s+things|learning(?:\s+new\s+things)?|"
+    r"(?:a\s+)?challenges?|variety|money|being\s+busy|teamwork|my\s+free\s+time",
+    re.I,
+)
+
+
+def vague_interest(words: str) -> bool:
+    """Whether what a person enjoys names no kind of work ("working with people", "learning new things")."""
+    return bool(_VAGUE_INTEREST.fullmatch(words.strip(" .!,")))
+
+
 # Verbs that make a goal on their own: "switching to", "moving into", "break into", "retrain as".
 _MOVE = (
     r"(?:switch(?:ing)?|transition(?:ing)?|pivot(?:ing)?|break(?:ing)?|mov(?:e|ing)|branch(?:ing)?|"

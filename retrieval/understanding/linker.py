@@ -480,6 +480,8 @@ class Linker:
     def _wish_goal(self, wish: cues.GoalPhrase) -> Goal | None:
         """The goal a wish names; for what a person enjoys, the work nearest it by meaning when nothing names it
         ("fixing cars and working with my hands", "sports and staying fit" resolve to no field or title)."""
+        if wish.interest and cues.vague_interest(wish.said or wish.text):
+            return None  # "I like working with people": no kind of work to go by
         span = Span(start=wish.target[0], end=wish.target[1], text=wish.text)
         goal = self.resolve_goal(wish.text, span=span, learn=wish.learn)
         if wish.interest and wish.said != wish.text and (goal is None or goal.kind != "field"):

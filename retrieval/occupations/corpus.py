@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 from retrieval.occupations.physical import physical_demand
 from retrieval.occupations.remote import remote_feasibility
+from retrieval.occupations.transitions import leads_others
 
 TEXT_FIELDS = ("title", "alt_titles", "description", "tasks", "full")
 
@@ -51,6 +52,11 @@ class OccupationCorpus:
     def remote(self) -> np.ndarray:
         """(n,) 0..1 how often each occupation's work can be done from home (:mod:`retrieval.occupations.remote`)."""
         return remote_feasibility(self.task_lists, self.interests, self.physical, self.ids)
+
+    @cached_property
+    def leads(self) -> np.ndarray:
+        """(n,) bool: the occupation leads people or an operation (:func:`retrieval.occupations.transitions.leads_others`)."""
+        return np.array([leads_others(o, t) for o, t in zip(self.ids, self.titles)], dtype=bool)
 
     @cached_property
     def soc(self) -> np.ndarray:

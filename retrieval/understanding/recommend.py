@@ -41,7 +41,7 @@ import numpy as np
 from retrieval.occupations.physical import DEMANDING
 from retrieval.occupations.remote import FEASIBLE as REMOTE_FEASIBLE
 from retrieval.occupations.service import OccupationRecommender, ScoredOccupation, get_occupation_recommender
-from retrieval.occupations.transitions import in_prefixes, leads_others, reachability
+from retrieval.occupations.transitions import in_prefixes, reachability
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
 from retrieval.understanding import cues
@@ -401,7 +401,7 @@ class PersonalRanking:
             related=related,
             goal_similarity=goal_sim,
             text_similarity=text_sim,
-            leads=np.array([leads_others(o, t) for o, t in zip(corpus.ids, corpus.titles)]),
+            leads=corpus.leads,
         )
         order = targets[np.argsort(-scores, kind="stable")]
         top = [

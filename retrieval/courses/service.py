@@ -209,6 +209,7 @@ class CourseRecommender:
                     for s in dict.fromkeys([m.id, *c.covers])
                     if s in missing
                 ]
+                covers.sort(key=lambda x: (-x.importance, x.label))  # Item.closes: most important first
                 found[c.id] = ScoredCourse(
                     id=c.id,
                     title=c.title,

@@ -157,6 +157,26 @@ def test_an_occupation_o_star_net_does_not_rate_holds_and_asks_for_what_its_rela
     ]
 
 
+def test_an_occupation_without_relatives_in_onets_list_holds_what_the_nearest_rated_ones_do(fast):
+    """Emergency Medical Technicians has no ratings and no related occupations in the data: "I'm an EMT" was told
+    "you have likely used Microsoft PowerPoint, Microsoft Word and Microsoft Office software", every move was a
+    stretch, and "iOS is the main skill to build" toward Paramedics, with "Build your very first iOS app" to take
+    (browser walk). Its ratings are now the nearest rated occupations' by meaning; the phones paramedics use are
+    a plain tool there (hot only in developers' postings), ranked after what the work rates, with no course."""
+    from retrieval.skills.gap import Profile as GapProfile, skill_gap
+
+    emt = GapProfile(occupation="29-2042.00", text="I'm an EMT, been on the ambulance for 5 years.")
+    gap = skill_gap(emt, "29-2043.00", fast, use_embeddings=False, use_map=False)
+    held = {m.label: m for m in gap.matched_skills}
+    assert "Medicine and Dentistry" in held, set(held)
+    assert all(e.source == "occupation" for e in held["Medicine and Dentistry"].profile_evidence)
+    assert gap.coverage >= 0.6, gap.coverage
+    tools = [m for m in gap.missing_skills if m.id.startswith("tech:") and m.rank and m.rank.plain_tool]
+    assert all(not m.courses for m in tools), [(m.label, [c.title for c in m.courses]) for m in tools]
+    if gap.missing_skills:
+        assert not gap.missing_skills[0].id.startswith("tech:"), [m.label for m in gap.missing_skills]
+
+
 def test_an_occupations_long_tool_list_is_not_what_the_person_has_used(fast):
     """O*NET lists 132 tools for administrative assistants: "your current occupation has likely involved Apache
     Tomcat, Drupal and Hadoop" (browser walk, toward Business Intelligence Analysts). Named as held through the

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.ui.chat import _no_course
 from app.ui.routing import route
 from retrieval.jobs.geo import NEAR_KM, distance_km, locate
 from retrieval.understanding.schema import OccupationLink, Span, Understanding
@@ -228,13 +229,37 @@ def test_asking_for_courses_or_postings_answers_with_that_list(ui):
     assert "you could move into" not in reply  # not the list again
     gaps = chat.state["explanations"][chat.state["recs"][0]["id"]]["missing_skills"]
     assert gaps and all(f"**{g['label']}**:" in reply for g in gaps)
+
     for g in gaps:
         line = next(x for x in reply.splitlines() if x.startswith(f"- **{g['label']}**:"))
-        assert all(c["title"] in line for c in g["courses"]) if g["courses"] else "no course in the catalogue" in line
+        assert all(c["title"] in line for c in g["courses"]) if g["courses"] else _no_course(g) in line
     reply = chat.say("Can you find me some job postings?")
     # ranked by the goal: health-administration postings first, named as such (not "postings that match you")
     assert reply.startswith("Job postings in the work you want:"), reply
     assert len([x for x in reply.splitlines() if x[:1].isdigit()]) >= 3
+
+
+def test_what_am_i_missing_right_after_the_list_answers_for_the_first_and_says_so(ui):
+    """An EMT read the list, then asked "what am I missing?": "Which occupation do you mean?", although "which
+    courses would help with that?" answered for the first on the list. Both take the first now, and say so.
+    The EMT's ratings stand in from the nearest rated occupations (O*NET rates none for EMTs): Paramedics is
+    not a stretch whose first gap is a phone's operating system."""
+    chat = Chat(ui)
+    chat.say("I'm an EMT, been on the ambulance for 5 years")
+    first = chat.state["recs"][0]
+    reply = chat.say("what am I missing?")
+    assert reply.startswith(
+        f"The first on your list (pick another under **Recommendations** to ask about it):\n\n**{first['title']}**"
+    ), reply
+    gaps = chat.state["explanations"][first["id"]]["missing_skills"]
+    assert all(f"**{g['label']}**" in reply for g in gaps), reply
+    assert "fit: **stretch**" not in reply, reply
+    courses = chat.say("which courses would help with that?")
+    assert courses.startswith(f"To move toward **{first['title']}**"), courses
+    for g in gaps:
+        line = next(x for x in courses.splitlines() if x.startswith(f"- **{g['label']}**:"))
+        assert g["courses"] or _no_course(g) in line
+        assert "iOS app" not in line, line
 
 
 def test_a_nurse_who_wants_remote_work_is_not_sent_back_to_the_bedside(ui):

@@ -556,6 +556,15 @@ def _extra_line(heading: str, items: list[dict]) -> str:
     )
 
 
+def _no_course(gap: dict) -> str:
+    """What the courses answer says for a gap no course is shown for. Software (O*NET technology, ids ``tech:``)
+    is learned where it is used: "iOS: ... a project or volunteer work that uses it is the way in" read oddly
+    for the phones an EMT's next job uses, which gets no course (retrieval/skills/priority.py, plain tools)."""
+    if gap["id"].startswith("tech:") and not gap.get("deeper"):
+        return "no course here teaches it — software like this is usually learned on the job"
+    return "no course in the catalogue teaches this yet — a project or volunteer work that uses it is the way in"
+
+
 def _gaps_heading(title: str, gaps: list[dict]) -> str:
     """The first line of the answer to "what courses should I take?". When every gap is a software tool the
     target's workers use (O*NET technology, ids ``tech:``), it says so: a laid-off CNC operator read "these are
@@ -943,15 +952,7 @@ class ChatUI:
         lines = [_gaps_heading(target["title"], gaps)]
         for gap in gaps:
             courses = [c["title"] for c in gap.get("courses") or []]
-            lines.append(
-                f"- **{gap['label']}**: "
-                + (
-                    "; ".join(courses)
-                    if courses
-                    else "no course in the catalogue teaches this yet — a project or volunteer work that uses it "
-                    "is the way in"
-                )
-            )
+            lines.append(f"- **{gap['label']}**: " + ("; ".join(courses) if courses else _no_course(gap)))
         lines.append("\nPick another occupation under **Recommendations** and ask again for its courses.")
         return "\n".join(lines)
 
@@ -1021,8 +1022,14 @@ class ChatUI:
     def _fit(self, state: dict, action: Route, selected: str | None):
         """A fit question: the occupation it names (exactly: an unknown one gets "did you mean …?"), or
         the recommendation on screen when it names none ("why this one?")."""
+        first_on_list = ""
         if action.target is None:
             current = self._current(state, selected)
+            if current is None and state["recs"]:
+                # "what am I missing?" right after the list: the first one, said so ("which courses?" already
+                # took it; a walk got "Which occupation do you mean?" for one follow-up and an answer for the next)
+                current = state["recs"][0]
+                first_on_list = "The first on your list (pick another under **Recommendations** to ask about it):\n\n"
             if current is None:
                 return (
                     "Which occupation do you mean? Ask, for example, *“Am I a good fit for data scientist?”*",
@@ -1044,9 +1051,9 @@ class ChatUI:
         e = self._explain(state, item_id, position, "ui_fit")
         self._open(state, e, position)
         if action.intent == "skill_gap":  # "what am I missing?": the gaps themselves, not the summary again
-            return _gap_reply(title, e), render_explanation(e)
+            return first_on_list + _gap_reply(title, e), render_explanation(e)
         reply = (
-            f"**{title}** — fit: **{e.get('fit')}**. {e.get('summary', '')}\n\n"
+            f"{first_on_list}**{title}** — fit: **{e.get('fit')}**. {e.get('summary', '')}\n\n"
             "The full explanation, the skill gap and courses are in the panel below."
         )
         return reply, render_explanation(e)

@@ -30,6 +30,7 @@ from retrieval.occupations.corpus import OccupationCorpus
 from retrieval.occupations.features import Labels, content_features, embed_tasks, feature_cache_path, task_centroids
 from retrieval.occupations.ranker import MODEL_VERSION, OccupationRanker, planned_rounds
 from retrieval.occupations.resolve import OccupationResolver, Resolution
+from retrieval.occupations.stand_ins import stand_ins
 from retrieval.occupations.transitions import impute_unrated, requirement_vectors
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
@@ -348,14 +349,11 @@ class OccupationRecommender:
     def requirements(self) -> np.ndarray:
         """Every occupation's rated skills and knowledge as one unit vector (reachability of a transition)."""
         if "_requirements" not in self.__dict__:
-            index = {oid: i for i, oid in enumerate(self.corpus.ids)}
-            related = {
-                index[oid]: [index[r] for r in rids if r in index]
-                for oid, rids in related_occupations(self.conn).items()
-                if oid in index
-            }
+            index = self.corpus.index
+            sources = stand_ins(self.corpus.ids, self.corpus.rated, related_occupations(self.conn), self._dense("full"))
+            rows = {index[oid]: [index[r] for r in rids] for oid, rids in sources.items()}
             vectors = requirement_vectors(self.corpus.skills_im, self.corpus.knowledge_im)
-            self._requirements = impute_unrated(vectors, related)
+            self._requirements = impute_unrated(vectors, rows)
         return self._requirements
 
     def _dense(self, field: str) -> np.ndarray:

@@ -57,7 +57,8 @@ def requirement_vectors(skills_im: np.ndarray, knowledge_im: np.ndarray) -> np.n
 def impute_unrated(vectors: np.ndarray, related: dict[int, list[int]], k: int = 5) -> np.ndarray:
     """``vectors`` with each all-zero row (an occupation O*NET does not rate: Software Developers, Data
     Scientists, ...) replaced by the normalised mean of its ``k`` closest rated related occupations' rows
-    (``related``: row → related rows, closest first), as the skills graph does for gaps.
+    stand-ins (``related``: row → rows, closest first, :func:`retrieval.occupations.stand_ins.stand_ins`), as
+    the skills graph does for gaps.
 
     Why: an unrated target had no skills term at all, so "I'm a teacher and want to become a software
     developer" listed web developers, programmers and QA testers but not Software Developers."""

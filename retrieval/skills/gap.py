@@ -671,10 +671,16 @@ def skill_gap(
     unlocks = _unlocks(set(held), [r.skill_id for r in top_missing], graph)
     # Courses from the relevance model (retrieval/courses/relevance.py), not the graph's word links, for the gaps
     # that are shown; a gap no course teaches well enough gets none ("no course in the catalogue teaches this yet").
+    # A plain tool (one the target's employers train on the job, retrieval/skills/priority.py) gets none either:
+    # an EMT toward paramedics was offered "Build your very first iOS app" for the phones paramedics use.
     courses = course_refs(
         settings,
         # a gap held at a lower level gets no introductory course (a nurse is not sent to "Beginning Grammar")
-        [SkillRef(r.skill_id, r.label, partial=r.skill_id in deeper) for r in top_missing[:COURSE_GAPS]],
+        [
+            SkillRef(g.req.skill_id, g.req.label, partial=g.req.skill_id in deeper)
+            for g in ranked[:COURSE_GAPS]
+            if not g.rank.plain_tool
+        ],
         held_labels=[m.label for m in matched],
     )
     missing = [

@@ -62,7 +62,7 @@ def rank_missing(
         missing,
         key=lambda r: (
             tier(r, in_demand=demand[r.skill_id], weights=weights) != "essential",
-            -need(r, weights),
+            -need(r, weights, in_demand=demand[r.skill_id]),
             r.label,
             r.skill_id,
         ),

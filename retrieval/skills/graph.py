@@ -27,6 +27,7 @@ import math
 import os
 import sqlite3
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,17 +38,17 @@ from pydantic import BaseModel
 
 from retrieval.artifacts import require_build_allowed
 from retrieval.catalogue.db import related_occupations
+from retrieval.occupations.stand_ins import STAND_INS, catalogue_stand_ins
 from retrieval.settings import Settings, get_settings
 from retrieval.skills import base
 from retrieval.skills.extract import EXTRACTOR_VERSION, SkillExtractor, get_extractor
 from retrieval.skills.texts import occupations as occupation_texts
 from retrieval.threads import torch_threads
 
-# 3: edges from the precise extractor (v4); 4: ratings imputed for unrated O*NET occupations. The path also
+# 3: edges from the precise extractor (v4); 4: ratings imputed for unrated O*NET occupations; 5: from the
+# occupations nearest by meaning where O*NET names no rated related one. The path also
 # carries the extractor version
-GRAPH_VERSION = "4"
-#: Related occupations (O*NET's closest first) an unrated occupation's ratings are averaged over.
-IMPUTE_FROM = 5
+GRAPH_VERSION = "5"
 #: A technology's importance without O*NET's Hot or In Demand flag (each adds to it, :func:`link_importance`).
 TOOL_IMPORTANCE = 0.5
 #: A rated O*NET element counts as a requirement from this importance (IM ≥ 3 of 5).
@@ -236,8 +237,11 @@ class SkillsGraph:
 
 
 # ---------------------------------------------------------------------- building
-def build_graph(conn: sqlite3.Connection, extractor: SkillExtractor) -> SkillsGraph:
-    """Build the graph from the catalogue (≈ half a minute: mostly alias extraction over courses/postings)."""
+def build_graph(
+    conn: sqlite3.Connection, extractor: SkillExtractor, stand_ins: Mapping[str, Sequence[str]] | None = None
+) -> SkillsGraph:
+    """Build the graph from the catalogue (≈ half a minute: mostly alias extraction over courses/postings).
+    ``stand_ins``: the rated occupations whose ratings an unrated one takes (default: O*NET's related ones)."""
     t0 = time.time()
     g = nx.DiGraph()
     for sid, label, kind, category, hot in conn.execute(
@@ -282,7 +286,7 @@ def build_graph(conn: sqlite3.Connection, extractor: SkillExtractor) -> SkillsGr
             rows.append(occ_index[oid])
             cols.append(skill_index[sid])
             vals.append(weight)
-    impute_ratings(g, conn)
+    impute_ratings(g, related_occupations(conn) if stand_ins is None else stand_ins)
     # the matrix (co-occurrence, typical importance, paths) stays on O*NET's own rows: the imputed ones are
     # averages of related occupations, and O*NET's related occupations are what the occupation benchmark scores
     req = sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=(len(occ_ids), len(skill_ids)))
@@ -319,10 +323,10 @@ def build_graph(conn: sqlite3.Connection, extractor: SkillExtractor) -> SkillsGr
     return SkillsGraph(g, base.fingerprint(conn), occ_ids, skill_ids, req, stats)
 
 
-def impute_ratings(g: nx.DiGraph, conn: sqlite3.Connection, k: int = IMPUTE_FROM) -> int:
-    """Give each O*NET occupation without rated skills and knowledge the mean ratings of its ``k`` closest
-    related occupations that have them (O*NET's own related-occupation list, closest first). Returns how
-    many occupations got them.
+def impute_ratings(g: nx.DiGraph, sources_of: Mapping[str, Sequence[str]], k: int = STAND_INS) -> int:
+    """Give each O*NET occupation without rated skills and knowledge the mean ratings of the first ``k``
+    rated occupations that stand in for it (``sources_of``: :func:`retrieval.occupations.stand_ins.stand_ins`,
+    O*NET's related occupations or else the nearest by meaning). Returns how many occupations got them.
 
     Why: 137 of O*NET's 1,016 occupations have no ratings -- Software Developers, Data Scientists, Financial
     and Investment Analysts, Project Management Specialists among them. A software developer then "held"
@@ -331,7 +335,7 @@ def impute_ratings(g: nx.DiGraph, conn: sqlite3.Connection, k: int = IMPUTE_FROM
     Electronics" to take), and a move *to* such an occupation listed no skill or knowledge at all. The edges
     keep ``imputed_from`` so the evidence can say where the numbers come from. Only 21 of the 137 have related
     occupations in ``../shared/data`` (its Related Occupations file covers 446 source occupations) -- these
-    four among them; the rest stay unrated."""
+    four among them; the others take the rated occupations nearest by meaning where any is near enough."""
 
     def rated(oid: str) -> list[tuple[str, dict]]:
         return [
@@ -342,10 +346,9 @@ def impute_ratings(g: nx.DiGraph, conn: sqlite3.Connection, k: int = IMPUTE_FROM
 
     onet = [n for n, d in g.nodes(data=True) if d["type"] == "occupation" and d["kind"] == "onet"]
     unrated = {oid for oid in onet if not rated(oid)}
-    related = related_occupations(conn)
     done = 0
     for oid in sorted(unrated):
-        sources = [rid for rid in related.get(oid, []) if rid in g and rid not in unrated][:k]
+        sources = [rid for rid in sources_of.get(oid, []) if rid in g and rid not in unrated][:k]
         if not sources:
             continue
         sums: dict[str, list[float]] = {}
@@ -407,7 +410,10 @@ def get_graph(settings: Settings | None = None) -> SkillsGraph:
     fp = base.fingerprint(conn)
 
     def load() -> SkillsGraph:
-        return base.cached_pickle(graph_path(settings, fp), lambda: build_graph(conn, get_extractor(settings)))
+        return base.cached_pickle(
+            graph_path(settings, fp),
+            lambda: build_graph(conn, get_extractor(settings), catalogue_stand_ins(conn, settings)),
+        )
 
     return base.memoised(settings, f"graph:{fp}", load)
 

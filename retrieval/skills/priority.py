@@ -23,6 +23,9 @@ first and, within that, what its work leans on most:
   Demand* for the occupation is one product among the examples of its category (Hyland Software OnBase and
   Jack Henry Vertex for tellers): employers train it on the job, so its need is halved. Without this a
   cashier was told "focus next on Hyland Software OnBase" toward tellers, ahead of what the work rates.
+  *Hot* is economy-wide, not the target's: a hot tool the target does not flag In Demand is a plain tool
+  there too (an EMT toward paramedics was told "iOS is the main skill to build"; iOS is frequent in
+  developers' postings). On the judged first gaps this changed nothing.
 * **tool level** -- O*NET gives a technology no level, and any other technology's need was its whole
   importance while a rated element's was discounted by its level: an infantry veteran moving into
   information security was told "Amazon Web Services AWS software is the first skill to build" (0.75), ahead of
@@ -77,6 +80,8 @@ class GapWeights:
     plain_tool: float = 0.5
     #: The level O*NET does not give a technology: its need takes a rated element's level factor at this level.
     tool_level: float = 0.5
+    #: A Hot technology the target does not flag In Demand counts as a plain tool (see above).
+    hot_elsewhere: bool = True
 
 
 WEIGHTS = GapWeights()
@@ -100,11 +105,22 @@ def level_factor(level: float, weights: GapWeights = WEIGHTS) -> float:
     return 1.0 - weights.level_weight + weights.level_weight * min(1.0, max(0.0, float(level)))
 
 
-def need(req: Requirement, weights: GapWeights = WEIGHTS) -> float:
-    """Importance, times the required level's factor for rated elements and technologies (0..1)."""
+def plain_tool(req: Requirement, *, in_demand: bool = False, weights: GapWeights = WEIGHTS) -> bool:
+    """A technology the target's employers train on the job (see the module docstring): neither hot nor in
+    demand, or hot only elsewhere. ``in_demand``: O*NET flags it In Demand for the target."""
+    if req.relation != "technology":
+        return False
+    if req.hot:
+        return not in_demand and weights.hot_elsewhere
+    return float(req.importance) <= TOOL_IMPORTANCE
+
+
+def need(req: Requirement, weights: GapWeights = WEIGHTS, *, in_demand: bool = False) -> float:
+    """Importance, times the required level's factor for rated elements and technologies (0..1);
+    ``in_demand``: O*NET flags the technology In Demand for the target."""
     importance = min(1.0, max(0.0, float(req.importance)))
     if req.relation == "technology":
-        if not req.hot and importance <= TOOL_IMPORTANCE:
+        if plain_tool(req, in_demand=in_demand, weights=weights):
             return importance * weights.plain_tool
         return importance * level_factor(weights.tool_level, weights)
     if req.relation == "rated" and req.level is not None:
@@ -123,7 +139,7 @@ def gap_priority(
 ) -> GapRank:
     """The one score missing skills are ordered by (higher first); see the module docstring."""
     t = tier(req, in_demand=in_demand, weights=weights)
-    n = need(req, weights)
+    n = need(req, weights, in_demand=in_demand)
     share = tasks / task_total if task_total else 0.0
     task_term = min(1.0, share / weights.task_share_full) if weights.task_share_full > 0 else 0.0
     within = n * (1.0 - weights.task_weight + weights.task_weight * task_term)
@@ -139,6 +155,7 @@ def gap_priority(
         tasks=tasks,
         task_total=task_total,
         unresolved_area=unresolved_area,
+        plain_tool=plain_tool(req, in_demand=in_demand, weights=weights),
         score=round(score, 6),
     )
 

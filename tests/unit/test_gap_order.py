@@ -72,13 +72,18 @@ def test_essential_before_optional_whatever_the_weight():
     assert all(gap_priority(r, **kw).score < 1.0 for r, kw in rows if tier(r) == "optional")
 
 
-def test_a_plain_tool_comes_after_what_the_work_rates_and_a_hot_one_does_not():
-    """Cashier → tellers listed Hyland Software OnBase and Jack Henry Vertex (neither hot nor in demand) first."""
+def test_a_plain_tool_comes_after_what_the_work_rates_and_so_does_one_hot_only_elsewhere():
+    """Cashier → tellers listed Hyland Software OnBase and Jack Henry Vertex (neither hot nor in demand) first;
+    an EMT toward paramedics was told "iOS is the main skill to build": O*NET's Hot flag is economy-wide
+    (iOS is frequent in developers' postings), so a hot tool the target does not flag In Demand is a plain
+    tool there. One it does flag keeps its weight."""
     plain = _req("tech:onbase", "technology", 0.5, kind="technology")
-    hot = _req("tech:excel", "technology", 0.65, kind="technology").model_copy(update={"hot": True})
+    hot = _req("tech:ios", "technology", 0.65, kind="technology").model_copy(update={"hot": True})
     thinking = _req("onet:think", "rated", 0.6, level=0.45, kind="onet_skill")  # optional tier too
     assert need(plain) == pytest.approx(0.5 * WEIGHTS.plain_tool)
-    assert _order([(plain, {}), (thinking, {}), (hot, {})]) == ["tech:excel", "onet:think", "tech:onbase"]
+    assert need(hot) == pytest.approx(0.65 * WEIGHTS.plain_tool)
+    assert _order([(plain, {}), (thinking, {}), (hot, {})]) == ["onet:think", "tech:ios", "tech:onbase"]
+    assert _order([(thinking, {}), (hot, {"in_demand": True})])[0] == "tech:ios"  # essential when in demand
 
 
 def test_an_in_demand_tool_is_weighed_at_a_middling_level_not_above_what_the_work_rates():
@@ -89,7 +94,9 @@ def test_an_in_demand_tool_is_weighed_at_a_middling_level_not_above_what_the_wor
     aws = _req("tech:aws", "technology", 0.75, kind="technology").model_copy(update={"hot": True})
     computers = _req("onet:computers", "rated", 0.84, level=0.6, kind="onet_knowledge")
     optional = _req("onet:instructing", "rated", 0.6, level=0.9, kind="onet_skill")
-    assert need(aws) == pytest.approx(0.75 * (1 - WEIGHTS.level_weight + WEIGHTS.level_weight * WEIGHTS.tool_level))
+    assert need(aws, in_demand=True) == pytest.approx(
+        0.75 * (1 - WEIGHTS.level_weight + WEIGHTS.level_weight * WEIGHTS.tool_level)
+    )
     assert _order([(aws, {"in_demand": True}), (computers, {}), (optional, {})]) == [
         "onet:computers",
         "tech:aws",

@@ -4,10 +4,10 @@ O*NET's own rows, and said so in the evidence."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import networkx as nx
+import numpy as np
 
+from retrieval.occupations.stand_ins import stand_ins
 from retrieval.skills.graph import impute_ratings
 
 
@@ -33,13 +33,8 @@ def _graph() -> nx.DiGraph:
 
 def test_an_unrated_occupation_gets_the_mean_of_its_closest_rated_relatives():
     g = _graph()
-    conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE related_occupation (occupation_id, related_id, tier, rank)")
-    conn.executemany(
-        "INSERT INTO related_occupation VALUES (?, ?, 'Primary-Short', ?)",
-        [("U", "A", 1), ("U", "LONELY", 2), ("U", "B", 3), ("U", "C", 4), ("A", "U", 1)],
-    )
-    assert impute_ratings(g, conn, k=2) == 1  # U only: A is rated; LONELY has no relatives and no ratings
+    related = {"U": ["A", "LONELY", "B", "C"], "A": ["U"]}
+    assert impute_ratings(g, related, k=2) == 1  # U only: A is rated; LONELY has no relatives and no ratings
     think, maths = g.edges["U", "think"], g.edges["U", "maths"]
     # LONELY is unrated itself, so the two closest *rated* relatives are A and B (not C)
     assert think["imputed_from"] == ("A", "B") and think["relation"] == "rated"
@@ -52,8 +47,6 @@ def test_an_unrated_occupation_gets_the_mean_of_its_closest_rated_relatives():
 def test_an_unrated_transition_target_is_as_reachable_as_its_rated_relatives():
     """Transition lists score a target's skills term from its rated skills and knowledge: Software Developers
     had none, and a teacher who wants to become a software developer was not shown it."""
-    import numpy as np
-
     from retrieval.occupations.transitions import impute_unrated, requirement_vectors
 
     skills = np.array([[3.0, 1.0], [1.0, 3.0], [0.0, 0.0], [0.0, 0.0]])
@@ -63,3 +56,40 @@ def test_an_unrated_transition_target_is_as_reachable_as_its_rated_relatives():
     expected = (vectors[0] + vectors[1]) / np.linalg.norm(vectors[0] + vectors[1])
     assert np.allclose(out[2], expected) and np.isclose(np.linalg.norm(out[2]), 1.0)
     assert not out[3].any()  # its only relative is unrated too
+
+
+def _unit(*rows: list[float]) -> np.ndarray:
+    m = np.array(rows, dtype=np.float32)
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def test_stand_ins_are_onets_rated_relatives_first_then_the_nearest_rated_by_meaning():
+    """An EMT (no ratings, no O*NET related list) takes the rated occupations nearest by meaning; a military
+    occupation whose nearest rated one is far keeps none rather than borrow the wrong ones."""
+    ids = ["EMT", "AMBULANCE", "NURSE", "CLERK", "SOLDIER", "DEV", "PROG"]
+    rated = np.array([False, True, True, True, False, False, True])
+    meaning = _unit(
+        [1.0, 0.1, 0.0],  # EMT
+        [1.0, 0.0, 0.0],  # ambulance attendants: nearest
+        [0.8, 0.6, 0.0],  # nurses: near enough
+        [0.0, 1.0, 0.0],  # clerks: far
+        [0.0, 0.2, 1.0],  # infantry: nothing rated near it
+        [0.0, 1.0, 0.0],  # developers: by meaning, a clerk
+        [0.3, 0.0, -1.0],  # programmers
+    )
+    out = stand_ins(ids, rated, {"DEV": ["EMT", "PROG", "CLERK"]}, meaning, k=2, min_similarity=0.6)
+    assert out["EMT"] == ["AMBULANCE", "NURSE"]  # closest first, the far clerk left out
+    assert out["DEV"] == ["PROG", "CLERK"]  # O*NET's rated relatives win over meaning; unrated EMT skipped
+    assert "SOLDIER" not in out and set(out) == {"EMT", "DEV"}  # rated ones need no stand-in
+    assert stand_ins(ids, rated, {}, None) == {}  # without vectors only O*NET's list counts
+
+
+def test_an_all_other_occupation_takes_its_soc_groups_rated_occupations():
+    """ "Cooks, All Other" is the rest of its group: far from every occupation by meaning (a one-line
+    description, no tasks), it takes the rated cooks of its broad group, then of its minor group."""
+    ids = ["35-2011.00", "35-2014.00", "35-2019.00", "35-3023.00", "35-9099.00", "47-2061.00"]
+    rated = np.array([True, True, False, True, False, True])
+    meaning = _unit([1.0, 0.0], [0.9, 0.44], [0.0, 1.0], [0.5, 0.5], [0.0, 1.0], [0.6, 0.8])
+    out = stand_ins(ids, rated, {}, meaning, k=5, min_similarity=0.9)
+    assert out["35-2019.00"] == ["35-2014.00", "35-2011.00"]  # its broad group 35-201, nearest first
+    assert "35-9099.00" not in out  # 35-909 and 35-9 hold no rated one; 47- (nearest) is not its group

@@ -1,0 +1,78 @@
+"""Which rated occupations stand in for an O*NET occupation that O*NET does not rate.
+
+Why: 137 of O*NET's 1,016 occupations have no skill or knowledge ratings. Their ratings were the mean of
+their closest *related* occupations (O*NET's Related Occupations list), but that list, as ``../shared/data``
+holds it, names related occupations for only 21 of them. The other 116 -- Emergency Medical Technicians,
+Cardiologists, Medical Records Specialists, Legislators, Taxi Drivers' neighbours among them -- held nothing
+but their software list, so "I'm an EMT, been on the ambulance for 5 years" was told "as an emergency medical
+technician you have likely used Microsoft PowerPoint, Microsoft Word and Microsoft Office software" and that
+every move, Paramedics included, was a stretch, with Social Perceptiveness as the main skill to build.
+
+Where O*NET names rated related occupations, they stand in (closest first). Where it names none, the rated
+occupations nearest by meaning (title, description and tasks, MiniLM cosine) do, when they are near enough:
+at :data:`MIN_MEANING` an EMT gets ambulance attendants, critical care nurses and hospitalists; infantry
+(O*NET's military occupations have neither ratings nor tasks) would get airfield operations specialists and
+agricultural equipment operators at 0.5-0.57, so it stays unrated rather than be told what it knows wrongly.
+O*NET's "All Other" occupations (a description, no tasks) take their SOC group's rated occupations.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from retrieval.settings import Settings
+
+#: Rated occupations an unrated one's ratings are averaged over.
+STAND_INS = 5
+#: Least cosine (title, description and tasks) of a stand-in found by meaning.
+MIN_MEANING = 0.6
+
+
+def stand_ins(
+    ids: Sequence[str],
+    rated: np.ndarray,
+    related: Mapping[str, Sequence[str]],
+    meaning: np.ndarray | None,
+    *,
+    k: int = STAND_INS,
+    min_similarity: float = MIN_MEANING,
+) -> dict[str, list[str]]:
+    """Unrated occupation id -> up to ``k`` rated occupation ids that stand in for it, closest first.
+
+    ``rated``: (n,) bool aligned with ``ids``; ``related``: O*NET's related occupations, closest first;
+    ``meaning``: (n, d) unit vectors aligned with ``ids``, or None to use O*NET's list alone. Without a rated
+    relative or neighbour at ``min_similarity``, the rated occupations of its SOC broad group, else minor
+    group, stand in (nearest by meaning first): "Cooks, All Other" is, by definition, the rest of its group.
+    An occupation with none of these is left out."""
+    index = {oid: i for i, oid in enumerate(ids)}
+    out: dict[str, list[str]] = {}
+    for i in map(int, np.flatnonzero(~rated)):
+        oid = ids[i]
+        sources = [r for r in related.get(oid, []) if r in index and rated[index[r]]][:k]
+        if not sources and meaning is not None:
+            sims = meaning @ meaning[i]
+            sims[~rated] = -1.0
+            nearest = [int(j) for j in np.argsort(-sims, kind="stable") if sims[j] > -1.0]
+            sources = [ids[j] for j in nearest[:k] if sims[j] >= min_similarity]
+            for prefix in (oid[:6], oid[:4]):  # SOC broad group ("35-201"), then minor group ("35-2")
+                if sources:
+                    break
+                sources = [ids[j] for j in nearest if ids[j].startswith(prefix)][:k]
+        if sources:
+            out[oid] = sources
+    return out
+
+
+def catalogue_stand_ins(conn: sqlite3.Connection, settings: Settings) -> dict[str, list[str]]:
+    """:func:`stand_ins` for the catalogue's O*NET occupations (embeddings come from the on-disk cache the
+    occupation features already filled)."""
+    from retrieval.catalogue.db import related_occupations
+    from retrieval.embeddings import get_embedder
+    from retrieval.occupations.corpus import OccupationCorpus
+
+    corpus = OccupationCorpus.load(conn)
+    meaning = get_embedder(settings).encode(corpus.texts["full"])
+    return stand_ins(corpus.ids, corpus.rated, related_occupations(conn), meaning)

@@ -148,6 +148,14 @@ def role_fields(evidence: Evidence) -> dict[str, str]:
     }
 
 
+def _gap_phrase(skill: EvidenceSkill) -> str:
+    """The first gap as the summary names it. One the person has in part (their work gives it at a lower level)
+    says so: an EMT's list read "Paramedics asks for ... Psychology, which your work has probably involved" and,
+    two lines below, "Registered Nurses ...: the biggest gap is Psychology"."""
+    phrase = skill_phrase(skill.label)
+    return f"{phrase} at a higher level" if skill.reason == "deeper" else phrase
+
+
 def summary_options(evidence: Evidence) -> list[str]:
     """Every summary the composer can write for ``evidence`` (one per template of its case: stated
     skills and a gap, only one of them, inferred skills with or without a gap, only a gap, or
@@ -167,7 +175,7 @@ def summary_options(evidence: Evidence) -> list[str]:
         carry=agree(len(stated), "carries", "carry"),
         inf=join_labels([skill_phrase(s.label) for s in inferred]),
         used="used" if inferred and all(s.kind == "technology" for s in inferred) else "drawn on",
-        gap=skill_phrase(gaps[0].label) if gaps else "",
+        gap=_gap_phrase(gaps[0]) if gaps else "",
         **role_fields(evidence),
     )
     if stated and gaps:

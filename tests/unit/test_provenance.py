@@ -219,6 +219,18 @@ def test_a_move_the_profile_barely_covers_is_not_given_a_percentage():
     assert any("30%" in s for s in summary_options(firefighter(stated_word=True, coverage=0.3)))
 
 
+def test_a_first_gap_the_person_has_in_part_is_named_as_more_of_it():
+    """An EMT's list read "Paramedics asks for ... Psychology, which your work has probably involved" and then
+    "Registered Nurses ...: the biggest gap is Psychology" (needed there at a higher level)."""
+    evidence = firefighter(stated_word=True)
+    assert all("at a higher level" not in s for s in summary_options(evidence))
+    evidence.missing[0].reason = "deeper"
+    label = evidence.missing[0].label
+    options = summary_options(evidence)
+    assert all(f"{label} at a higher level" in s for s in options if label in s), options
+    assert any(f"{label} at a higher level" in s for s in options), options
+
+
 def test_evidence_from_before_provenance_reads_as_it_did():
     evidence = firefighter(stated_word=False)
     for s in evidence.matched:

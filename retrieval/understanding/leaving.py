@@ -1,5 +1,5 @@
 """Where a person says they want out of their own kind of work ("I'm a high school English teacher and I hate it.
-What else can I do?", "burned out, need to get out of nursing", "sick of retail", "looking for a career change").
+What else can I do?", "burned out, need to get out of nursing", "sick of retail", "looking for a career change", "getting out of the army, what civilian jobs fit me?").
 
 Why: the English teacher who asked that was offered elementary, middle school and special education teaching --
 the occupation ranker, trained on O*NET's Related Occupations, puts a teacher's neighbours first, and they are
@@ -23,7 +23,8 @@ from retrieval.understanding.limits import merge_spans
 _FIELD = (
     r"(?P<field>(?!(?:no|some|any|every)thing\b)\w+ing|retail|hospitality|law\s+firms?|pharmacy|medicine|"
     r"healthcare|health\s+care|education|sales|finance|the\s+(?:\w+\s+)?(?:industry|field|profession|classroom|"
-    r"bedside|trade))"
+    r"bedside|trade)|(?:the\s+)?(?:army|military|navy|marines|marine\s+corps|air\s+force|armed\s+forces|"
+    r"coast\s+guard))"
 )
 _WORK = rf"(?:it|this|it\s+all|my\s+(?:job|work|career|field|profession|industry)|{_FIELD})"
 _PATTERNS = [
@@ -38,6 +39,8 @@ _PATTERNS = [
         r"\b(?:a\s+)?career\s+change\b|\b(?:change|switch)(?:ing)?\s+careers?\b|\bsomething\s+(?:else|different)\b",
         re.I,
     ),
+    # a service member on the way out: "what civilian jobs fit me?", "transitioning to civilian life"
+    re.compile(r"\bcivilian\s+(?:jobs?|work|careers?|life|world|sector|roles?|positions?|employment)\b", re.I),
 ]
 # the same words about other people: "customers who are sick of waiting", "people who are burned out"
 _ABOUT_OTHERS = re.compile(

@@ -24,6 +24,8 @@ def test_the_work_named_as_left_is_returned_for_resolving():
     assert left_fields("I've been a cashier for 6 years and I'm sick of retail") == ["retail"]
     assert left_fields("I work as a chef and I want to leave the restaurant industry") == ["restaurant industry"]
     assert left_fields("I'm a teacher and I hate it") == []  # "it" names no field: their own work is the one
+    assert left_fields("Leaving the military after 8 years as a tank crewman") == ["military"]
+    assert left_fields("Infantry, 6 years. What civilian jobs fit me?") == []  # their own work is the one
 
 
 def test_a_titles_kind_of_work():

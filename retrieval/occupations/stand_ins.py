@@ -9,6 +9,7 @@ technician you have likely used Microsoft PowerPoint, Microsoft Word and Microso
 every move, Paramedics included, was a stretch, with Social Perceptiveness as the main skill to build.
 
 Where O*NET names rated related occupations, they stand in (closest first). Where it names none, the rated
+occupations of the same SOC broad group do (Cardiologists: the other physicians); where there are none, the rated
 occupations nearest by meaning (title, description and tasks, MiniLM cosine) do, when they are near enough:
 at :data:`MIN_MEANING` an EMT gets ambulance attendants, critical care nurses and hospitalists; infantry
 (O*NET's military occupations have neither ratings nor tasks) would get airfield operations specialists and
@@ -44,9 +45,10 @@ def stand_ins(
 
     ``rated``: (n,) bool aligned with ``ids``; ``related``: O*NET's related occupations, closest first;
     ``meaning``: (n, d) unit vectors aligned with ``ids``, or None to use O*NET's list alone. Without a rated
-    relative or neighbour at ``min_similarity``, the rated occupations of its SOC broad group, else minor
-    group, stand in (nearest by meaning first): "Cooks, All Other" is, by definition, the rest of its group.
-    An occupation with none of these is left out."""
+    relative, the rated occupations of its SOC broad group stand in (nearest by meaning first: a cardiologist's
+    are other physicians, where meaning alone found cardiovascular technologists and exercise physiologists, and
+    "Cooks, All Other" is by definition the rest of its group); else its rated neighbours at ``min_similarity``;
+    else its SOC minor group's. An occupation with none of these is left out."""
     index = {oid: i for i, oid in enumerate(ids)}
     out: dict[str, list[str]] = {}
     for i in map(int, np.flatnonzero(~rated)):
@@ -56,11 +58,15 @@ def stand_ins(
             sims = meaning @ meaning[i]
             sims[~rated] = -1.0
             nearest = [int(j) for j in np.argsort(-sims, kind="stable") if sims[j] > -1.0]
-            sources = [ids[j] for j in nearest[:k] if sims[j] >= min_similarity]
-            for prefix in (oid[:6], oid[:4]):  # SOC broad group ("35-201"), then minor group ("35-2")
-                if sources:
-                    break
-                sources = [ids[j] for j in nearest if ids[j].startswith(prefix)][:k]
+            broad, minor = oid[:6], oid[:4]  # SOC broad group ("29-121", physicians), minor group ("29-1")
+            # O*NET's own occupations under an "All Other" code (15-1299.04 Penetration Testers) share a catch-all
+            # group with unlike work (Document Management Specialists): meaning decides for them
+            catch_all = oid[6:7] == "9" and not oid.endswith(".00")
+            sources = (
+                ([] if catch_all else [ids[j] for j in nearest if ids[j].startswith(broad)][:k])
+                or [ids[j] for j in nearest[:k] if sims[j] >= min_similarity]
+                or [ids[j] for j in nearest if ids[j].startswith(minor)][:k]
+            )
         if sources:
             out[oid] = sources
     return out

@@ -84,6 +84,22 @@ def test_stand_ins_are_onets_rated_relatives_first_then_the_nearest_rated_by_mea
     assert stand_ins(ids, rated, {}, None) == {}  # without vectors only O*NET's list counts
 
 
+def test_a_cardiologist_takes_the_other_physicians_before_nearer_technicians():
+    """By meaning alone a cardiologist's nearest rated occupations were cardiovascular technologists, exercise
+    physiologists and nurses, and "Medicine and Dentistry at a higher level" became a cardiologist's gap toward
+    internists. Its SOC broad group (29-121, physicians) stands in first."""
+    ids = ["29-1212.00", "29-2031.00", "29-1216.00", "29-1215.00"]
+    rated = np.array([False, True, True, True])
+    meaning = _unit([1.0, 0.0], [0.95, 0.3], [0.7, 0.7], [0.6, 0.8])
+    assert stand_ins(ids, rated, {}, meaning, k=5, min_similarity=0.6)["29-1212.00"] == ["29-1216.00", "29-1215.00"]
+    # an O*NET occupation under an "All Other" code shares a catch-all group: meaning decides for it
+    ids = ["15-1299.04", "15-1299.03", "15-1212.00"]
+    meaning = _unit([1.0, 0.0], [0.0, 1.0], [0.9, 0.3])
+    assert stand_ins(ids, np.array([False, True, True]), {}, meaning, min_similarity=0.6)["15-1299.04"] == [
+        "15-1212.00"
+    ]
+
+
 def test_an_all_other_occupation_takes_its_soc_groups_rated_occupations():
     """ "Cooks, All Other" is the rest of its group: far from every occupation by meaning (a one-line
     description, no tasks), it takes the rated cooks of its broad group, then of its minor group."""

@@ -1,6 +1,6 @@
 """What a person enjoys, when they have no job to name: "I'm 17 and I like drawing and video games".
 
-On ``eval/data/interests.jsonl`` (20 statements of what someone likes or is good at, each with the SOC groups a
+On ``eval/data/interests.jsonl`` (28 statements of what someone likes, is good at or studied, each with the SOC groups a
 careers adviser would suggest, written before the code; rule in ``eval/data/README.md``): whether Waypoint answers
 at all (before, it asked such a person for their job title), what it read (the interest as a goal: a field, or
 the groups of the occupations nearest it by meaning), and the share of the top 5 occupations inside the

@@ -155,6 +155,16 @@ def test_a_school_leaver_who_says_what_they_enjoy_gets_a_list_not_a_request_for_
     assert "work in what you enjoy, drawing and video games" in chat.beliefs, chat.beliefs
 
 
+def test_a_graduate_who_names_what_they_studied_gets_a_list_in_that_field(ui):
+    """ "Just graduated with a biology degree and I have no idea what to do with it" was asked for a job title."""
+    chat = Chat(ui)
+    reply = chat.say("Just graduated with a biology degree and I have no idea what to do with it")
+    assert "could not tell what you do" not in reply and "You studied **biology**" in reply, reply
+    assert "Occupations in work like what you studied (biology):" in reply, reply
+    assert sum(oid.startswith(("19-1", "19-4")) for oid in chat.recs[:5]) >= 4, chat.recs
+    assert "work in what you studied, biology" in chat.beliefs, chat.beliefs
+
+
 def test_routing_takes_in_what_is_said_even_when_the_intent_model_calls_it_small_talk():
     said = Understanding(
         status="understood",

@@ -370,6 +370,7 @@ def _goal_belief(goal: Goal, quote: str | None, by_person: bool = False) -> dict
         # a field's SOC prefixes: where its occupations end in the list (_in_goal)
         "prefixes": list(goal.soc_prefixes) if goal.kind == "field" else [],
         "interest": goal.interest,
+        "studied": goal.studied,
         "quote": quote,
         "by_person": by_person,
     }
@@ -416,7 +417,10 @@ def render_beliefs(state: dict) -> str:
             "skill": "a skill to learn",
         }[goal["kind"]]
         if goal.get("interest"):  # "I like drawing and video games": the list goes by it, worded as theirs
-            lines.append(f"**Goal:** work in what you enjoy, {_md(goal['text'])}" + _from(goal.get("quote"), False))
+            lines.append(
+                f"**Goal:** work in what you {_interest_verb(goal)}, {_md(goal['text'])}"
+                + _from(goal.get("quote"), False)
+            )
         else:
             lines.append(
                 f"**Goal:** {_md(goal['field'] or goal['text'])} ({kind})"
@@ -500,7 +504,8 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
         p["goal"] = goal.text
         b["goal"] = _goal_belief(goal, _quote(text, goal.span))
         notes.append(
-            f"You enjoy **{_md(goal.text)}**, so I've gone by that (tell me any work you've done, too)."
+            f"You {'studied' if goal.studied else 'enjoy'} **{_md(goal.text)}**, so I've gone by that (tell me any "
+            "work you've done, too)."
             if goal.interest
             else f"Your goal: **{goal.field or goal.text}**."
         )
@@ -716,11 +721,16 @@ def _others_heading(state: dict) -> str:
     return "\nOther occupations close to your work:" if p.get("occupation") else "\nOther occupations that fit you:"
 
 
+def _interest_verb(goal: dict) -> str:
+    """How an interest goal is named back: what the person enjoys, or what they studied ("a biology degree")."""
+    return "studied" if goal.get("studied") else "enjoy"
+
+
 def _list_kind(state: dict) -> str:
     p, goal = state["profile"], state["beliefs"].get("goal")
     source = f" from {p['occupation']}" if p.get("occupation_id") else ""
     if p.get("goal") and goal and goal.get("interest"):
-        return f"Occupations in work like what you enjoy ({_md(goal['text'])}){source}:"
+        return f"Occupations in work like what you {_interest_verb(goal)} ({_md(goal['text'])}){source}:"
     if p.get("goal") and goal and goal["kind"] == "field":
         return f"Occupations in {goal['field'] or goal['text']} you could move into{source}:"
     if p.get("goal") and goal and goal["kind"] == "occupation":

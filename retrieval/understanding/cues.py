@@ -44,6 +44,60 @@ _VAGUE_INTEREST = re.compile(
 )
 
 
+# What a person studied ("a biology degree", "a degree in psychology", "majored in history", "I studied
+# chemistry"): like what they enjoy, a goal only for someone whose work does not say where they are headed. A
+# graduate who wrote "Just graduated with a biology degree and I have no idea what to do with it" was asked for
+# a job title.
+_FIELD_WORDS = r"[a-z][\w&'-]*(?:\s+(?:and\s+|&\s+)?[a-z][\w&'-]*){0,3}?"
+_STUDIED = [
+    re.compile(rf"\b(?:a|an|my|the)\s+(?P<field>{_FIELD_WORDS})\s+(?:degree|major|diploma)\b", re.I),
+    re.compile(
+        rf"\b(?:degree|diploma|major(?:ed|ing)?|bachelor'?s|master'?s|ba|bs|bsc|ma|msc|mba|phd|graduated)\s+in\s+"
+        rf"(?P<field>{_FIELD_WORDS})(?=\s*(?:$|[.,;:!?()]|\b(?:and|but|from|at|so|with|last|this|in\s+\d|i)\b))",
+        re.I,
+    ),
+    re.compile(
+        rf"\bi\s+studied\s+(?P<field>{_FIELD_WORDS})(?=\s*(?:$|[.,;:!?()]|\b(?:and|but|at|in|for|so|i)\b))", re.I
+    ),
+]
+# Words that name a degree's level or kind, not what was studied ("a college degree", "my bachelor's degree").
+_NO_FIELD = re.compile(
+    r"(?:(?:\d+|two|four)[- ]year|college|university|uni|associate'?s?|bachelor'?s?|master'?s?|graduate|"
+    r"undergraduate|postgraduate|doctoral|high\s+school|online|good|useless|new|first|second|full|(?:a\s+)?ged|"
+    r"hard|abroad|there|here|a\s+lot|(?:part|full)[- ]time|at\s+night)"
+    r"(?:\s+(?:degree|diploma))?",
+    re.I,
+)
+
+
+# Where a person stands in school, which is no work: "graduating this spring", "just graduated", "a recent grad",
+# "a college student" ("graduating this spring" linked Education Administrators, Postsecondary by meaning).
+_SCHOOL_STATUS = re.compile(
+    r"\b(?:graduat(?:ing|ed)|(?:a\s+)?recent\s+(?:college\s+)?grad(?:uate)?|(?:a\s+|an\s+)?(?:college|university|"
+    r"grad|undergrad(?:uate)?)\s+student|(?:senior|junior|sophomore|freshman)\s+(?:in|at)\s+(?:college|university))"
+    r"\b(?:\s+(?!(?:and|but|or|i|i'm|i've|have|had|now|work\w*)\b)[\w'-]+){0,5}",
+    re.I,
+)
+
+
+def school_status(text: str) -> list[tuple[int, int]]:
+    """Spans where ``text`` says where the person stands in school ("graduating this spring"): not work."""
+    return [m.span() for m in _SCHOOL_STATUS.finditer(text)]
+
+
+def studied_phrases(text: str) -> list[GoalPhrase]:
+    """What ``text`` says the person studied, as interest goals (``studied`` set): "a biology degree" -> biology."""
+    out: list[GoalPhrase] = []
+    for m in sorted((m for p in _STUDIED for m in p.finditer(text)), key=lambda m: m.start("field")):
+        start, end = m.span("field")
+        words = text[start:end].strip()
+        if _NO_FIELD.fullmatch(words) or words.lower() in {"it", "that", "this", "one"}:
+            continue
+        if not any(p.target[0] < end and start < p.target[1] for p in out):
+            out.append(GoalPhrase(m.span(), (start, end), words, False, interest=True, said=words, studied=True))
+    return out
+
+
 def vague_interest(words: str) -> bool:
     """Whether what a person enjoys names no kind of work ("working with people", "learning new things")."""
     return bool(_VAGUE_INTEREST.fullmatch(words.strip(" .!,")))
@@ -354,6 +408,7 @@ class GoalPhrase:
     learn: bool  # the person wants to learn something ("learn Python"): a skill goal first
     interest: bool = False  # what the person enjoys doing (:data:`_INTEREST`), not a stated move
     said: str = ""  # an interest's words from its verb on ("working with kids", whose target is "kids")
+    studied: bool = False  # the interest is what they studied (:func:`studied_phrases`)
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -430,7 +485,10 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
         said = text[m.end() : t_end].strip() if interest else ""
         found.append(GoalPhrase(clause, (t_start, t_end), target, learn, interest=interest, said=said))
         taken_until = found[-1].clause[1]
-    return found
+    # what they studied, after what they say they want, where no stated goal already covers it
+    return found + [
+        p for p in studied_phrases(text) if not any(f.clause[0] <= p.target[0] < f.clause[1] for f in found)
+    ]
 
 
 def clauses(text: str) -> list[tuple[int, int]]:

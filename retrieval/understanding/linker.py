@@ -210,7 +210,16 @@ class Linker:
         # "I'm a hairdresser and I want out without starting a degree": the "without" is about the degree
         negated = cues.negated_clauses(cues.blank(text, limit_spans + schooling_spans))
         years = cues.years_of_experience(text)
-        excluded = goal_regions + negated + limit_spans + schooling_spans + remote_spans + leaving_spans
+        excluded = (
+            goal_regions
+            + negated
+            + limit_spans
+            + schooling_spans
+            + remote_spans
+            + leaving_spans
+            # "graduating this spring" is where they stand in school, not work
+            + cues.school_status(text)
+        )
         # "my back is done" names no occupation (by meaning it is near chiropractors)
         occupations = self.link_occupations(text, excluded=excluded)
         # "can't lift heavy things", "bad back": what the body no longer does is not a skill held
@@ -492,15 +501,21 @@ class Linker:
         if wish.interest and (goal is None or goal.kind != "field"):
             # one occupation is too narrow a frame for what someone enjoys: "drawing and video games" named Video
             # Game Designers, whose SOC group is software developers; by meaning it is animators, designers, artists
-            goal = self._interest_goal(wish.said or wish.text, span) or goal
+            goal = self._interest_goal(wish.said or wish.text, span, studied=wish.studied) or goal
         if goal is not None and wish.interest:
             goal.interest, goal.text = True, wish.said or goal.text  # named back in their words
+            goal.studied = wish.studied
         return goal
 
-    def _interest_goal(self, target: str, span: Span | None) -> Goal | None:
+    def _interest_goal(self, target: str, span: Span | None, *, studied: bool = False) -> Goal | None:
         """The SOC groups of the :data:`INTEREST_OCCUPATIONS` occupations nearest what a person enjoys, when the
-        nearest is at least :data:`INTEREST_MIN` near: a field of their own, not one table entry."""
+        nearest is at least :data:`INTEREST_MIN` near: a field of their own, not one table entry. For what they
+        studied, postsecondary teachers (SOC 25-1) are not among them: their titles are the subjects' names
+        ("Computer Science Teachers, Postsecondary"), so "I majored in computer science" read as university
+        teaching, which takes a doctorate."""
         sims = self._occupation_sims(self.embed(target))
+        if studied:
+            sims = np.where([oid.startswith("25-1") for oid in self.ids], -1.0, sims)
         top = [j for j in np.argsort(-sims)[:INTEREST_OCCUPATIONS] if sims[j] >= INTEREST_MIN]
         if not top:
             return None

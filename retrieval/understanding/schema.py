@@ -65,6 +65,7 @@ class Goal(BaseModel):
     interest: bool = Field(
         default=False, description="what the person enjoys ('I like drawing and video games'), not a stated move"
     )
+    studied: bool = Field(default=False, description="an interest that is what the person studied ('a biology degree')")
 
 
 class Limit(BaseModel):

@@ -410,3 +410,38 @@ def test_what_a_person_enjoys_is_read_as_an_interest(text, target):
         assert not [f for f in found if f[1]], found
     else:
         assert found and found[0][0] == target and found[0][1] == (target != "nurse"), found
+
+
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ("Just graduated with a biology degree and I have no idea what to do with it", "biology"),
+        ("I have a degree in psychology from UCLA", "psychology"),
+        ("majored in history, now looking", "history"),
+        ("I studied chemistry at university", "chemistry"),
+        ("I have a bachelor's degree in computer science and 2 years experience", "computer science"),
+        ("got my MBA in finance last year", "finance"),
+        ("What else can I do with an English degree?", "English"),
+        # a degree's level or kind is not what was studied; "studied hard" names no subject
+        ("I have a college degree", None),
+        ("I have a 4-year degree", None),
+        ("I studied hard and passed", None),
+        ("I studied abroad in Spain", None),
+    ],
+)
+def test_what_a_person_studied_is_read_as_an_interest(text, field):
+    """A graduate who wrote "Just graduated with a biology degree and I have no idea what to do with it" was asked
+    for a job title. What they studied is an interest goal (``studied``), after any goal they state."""
+    found = [(p.text, p.interest, p.studied) for p in cues.goal_phrases(text) if p.studied]
+    assert found == ([] if field is None else [(field, True, True)]), found
+    stated = cues.goal_phrases("I have a nursing degree but I want to become a lawyer")
+    assert [p.text for p in stated] == ["lawyer", "nursing"] and stated[1].studied
+
+
+def test_where_a_person_stands_in_school_is_not_work():
+    """ "I majored in computer science, graduating this spring" linked Education Administrators, Postsecondary."""
+    text = "I majored in computer science, graduating this spring"
+    assert [text[s:e] for s, e in cues.school_status(text)] == ["graduating this spring"]
+    text = "I graduated from nursing school in 2010 and have worked as an RN since"
+    assert [text[s:e] for s, e in cues.school_status(text)] == ["graduated from nursing school in 2010"]
+    assert cues.school_status("I'm a graduate nurse") == []

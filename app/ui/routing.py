@@ -88,7 +88,12 @@ _FIT_WORDS = re.compile(r"\b(?:gaps?|missing|lack\w*|fit|match\w*|suit\w*|qualif
 _BARE_FOLLOW_UP = re.compile(
     r"^\W*(?:(?:but|and|so|ok(?:ay)?|hmm+)\W+)?(?:why(?:\s+(?:so|not|that|this))?|how\s+(?:come|so)|"
     r"(?:tell|show)\s+me\s+more|more\s+(?:details?|about\s+(?:it|this|that|this\s+one|that\s+one)|please)|go\s+on|"
-    r"what(?:'s|’s|\s+is)\s+(?:stopping|holding)\s+me(?:\s+back)?)\W*$",
+    r"what(?:'s|’s|\s+is)\s+(?:stopping|holding)\s+me(?:\s+back)?|"
+    # the gap of the one on screen: the centroid classifier (no SetFit model built) read "what am I missing?" as
+    # small talk and the chat answered with its help text
+    r"what\s+am\s+i\s+(?:still\s+)?missing|what(?:'s|’s|\s+is)\s+my\s+gap|"
+    r"what\s+(?:else\s+)?(?:do|would|will)\s+i\s+need(?:\s+to\s+(?:learn|know|get\s+there))?|"
+    r"how\s+far\s+am\s+i(?:\s+from\s+(?:it|that|this))?|what\s+would\s+it\s+take|how\s+do\s+i\s+get\s+there)\W*$",
     re.I,
 )
 

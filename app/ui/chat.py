@@ -489,6 +489,11 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
         # read as "It could also be ... Registered Nurses")
         b["candidates"] = [o.title for o in understood.occupations if o is top or o.confidence >= CANDIDATE_MIN]
         notes.append(f"I've noted your occupation as **{top.title}**" + ("." if sure else " (I'm not sure about it)."))
+        if (b.get("goal") or {}).get("interest") and not understood.goals:
+            # what they enjoy or studied was the list's frame only while no work was named (as in one message: "I'm a
+            # nurse and I like working with people" wants no move); a biology graduate who then said "I've been an
+            # EMT for 5 years" was still shown "Occupations in work like what you studied (biology)"
+            p["goal"], b["goal"] = None, None
     known = {s.lower() for s in p["skills"]}
     found = []
     for mention in understood.skills:

@@ -222,8 +222,10 @@ class Linker:
         )
         # "my back is done" names no occupation (by meaning it is near chiropractors)
         occupations = self.link_occupations(text, excluded=excluded)
-        # "can't lift heavy things", "bad back": what the body no longer does is not a skill held
-        skills = self.held_skills(text, excluded=excluded)
+        # "can't lift heavy things", "bad back": what the body no longer does is not a skill held; what they studied
+        # ("a biology degree") is knowledge they hold, though no work
+        studied = [g.clause for g in goals_found if g.studied]
+        skills = self.held_skills(text, excluded=[span for span in excluded if span not in studied])
         limits = (
             [Limit(kind="physical", span=Span(start=s, end=e, text=text[s:e])) for s, e in limit_spans]
             + [Limit(kind="training", span=Span(start=s, end=e, text=text[s:e])) for s, e in schooling_spans]

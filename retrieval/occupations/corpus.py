@@ -59,6 +59,11 @@ class OccupationCorpus:
         return np.array([leads_others(o, t) for o, t in zip(self.ids, self.titles)], dtype=bool)
 
     @cached_property
+    def catch_all(self) -> np.ndarray:
+        """(n,) bool: O*NET's residual "All Other" categories ("Computer Occupations, All Other")."""
+        return np.array(["all other" in t.lower() for t in self.titles], dtype=bool)
+
+    @cached_property
     def soc(self) -> np.ndarray:
         """(n, 4) SOC prefixes: major '15', minor '15-1', broad '15-12', detailed '15-1252'."""
         return np.array([[c[:2], c[:4], c[:6], c[:7]] for c in self.ids])

@@ -26,6 +26,7 @@ WEIGHTS = {
     "goal": 0.3,
     "step_up": 0.08,
     "to_lead": 0.15,
+    "catch_all": 0.15,
 }
 
 
@@ -84,13 +85,18 @@ def reachability(
     goal_similarity: np.ndarray | None,
     text_similarity: np.ndarray | None,
     leads: np.ndarray | None = None,
+    catch_all: np.ndarray | None = None,
 ) -> np.ndarray:
     """Scores for ``targets`` (row indices): higher is easier to reach and more central to the goal.
 
     ``sources`` are the person's occupations as ``(row, weight)``; with none, what the person wrote
     (``text_similarity``) stands in for their occupation's meaning and nothing else is known. ``leads``
     (bool per row, :func:`leads_others`): targets that lead others lose ``to_lead`` times the share of the
-    sources' weight that does not (a firefighter linked 0.23 to fire-service supervisors loses 0.77 of it).
+    sources' weight that does not (a firefighter linked 0.23 to fire-service supervisors loses 0.77 of it), all of
+    it for a person with no work named ("I want to work with computers but I have no experience" listed Computer
+    and Information Systems Managers second). ``catch_all`` (bool per row): O*NET's "All Other" residual
+    categories lose ``catch_all``: a title no posting uses and no one applies for ("Computer Occupations, All
+    Other" led that list), still listed after the occupations it stands beside.
     """
     score = np.zeros(len(targets), np.float32)
     total = sum(w for _r, w in sources) or 1.0
@@ -114,7 +120,9 @@ def reachability(
         score += (WEIGHTS["meaning"] + WEIGHTS["skills"]) * text_similarity[targets]
     if goal_similarity is not None:
         score += WEIGHTS["goal"] * goal_similarity[targets]
-    if leads is not None and sources:
+    if leads is not None:
         led = sum(w for r, w in sources if leads[r]) / total  # how surely the person already leads others
         score -= WEIGHTS["to_lead"] * (1.0 - led) * leads[targets].astype(np.float32)
+    if catch_all is not None:
+        score -= WEIGHTS["catch_all"] * catch_all[targets].astype(np.float32)
     return score

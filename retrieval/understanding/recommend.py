@@ -402,6 +402,7 @@ class PersonalRanking:
             goal_similarity=goal_sim,
             text_similarity=text_sim,
             leads=corpus.leads,
+            catch_all=corpus.catch_all,
         )
         order = targets[np.argsort(-scores, kind="stable")]
         top = [

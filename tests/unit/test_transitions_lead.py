@@ -16,7 +16,9 @@ def test_management_first_line_supervisors_and_project_managers_lead_others():
     assert not leads_others("25-1011.00", "Business Teachers, Postsecondary")
 
 
-def _scores(sources: list[tuple[int, float]], leads: np.ndarray | None) -> np.ndarray:
+def _scores(
+    sources: list[tuple[int, float]], leads: np.ndarray | None, catch_all: np.ndarray | None = None
+) -> np.ndarray:
     n = 4  # rows: 0 warehouse worker, 1 supervisor, 2 IT manager, 3 IT support (same features otherwise)
     return reachability(
         targets=np.array([2, 3]),
@@ -29,6 +31,7 @@ def _scores(sources: list[tuple[int, float]], leads: np.ndarray | None) -> np.nd
         goal_similarity=np.array([0.0, 0.0, 0.5, 0.3], np.float32),
         text_similarity=None,
         leads=leads,
+        catch_all=catch_all,
     )
 
 
@@ -42,3 +45,17 @@ def test_a_person_who_leads_no_one_sees_the_leading_role_lower_by_the_share_of_t
     assert np.isclose(unled[0] - mixed[0], 0.75 * WEIGHTS["to_lead"]) and mixed[1] == unled[1]
     leader = _scores([(1, 1.0)], leads)
     assert np.allclose(leader, unled)
+
+
+def test_a_person_with_no_work_named_leads_no_one_yet_and_an_all_other_category_is_not_a_first_suggestion():
+    """ "I want to work with computers but I have no experience": Computer Occupations, All Other first and Computer
+    and Information Systems Managers second. With no work named, the whole lead penalty applies; O*NET's "All
+    Other" residual categories lose their own."""
+    leads = np.array([False, True, True, False])
+    unled = _scores([], None)
+    assert unled[0] > unled[1]
+    nobody = _scores([], leads)
+    assert nobody[1] > nobody[0] and np.isclose(unled[0] - nobody[0], WEIGHTS["to_lead"])
+    catch_all = np.array([False, False, False, True])
+    rest, before = _scores([(0, 1.0)], None, catch_all), _scores([(0, 1.0)], None)
+    assert np.isclose(before[1] - rest[1], WEIGHTS["catch_all"]) and rest[0] == before[0]

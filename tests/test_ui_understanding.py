@@ -163,6 +163,7 @@ def test_a_graduate_who_names_what_they_studied_gets_a_list_in_that_field(ui):
     assert "Occupations in work like what you studied (biology):" in reply, reply
     assert sum(oid.startswith(("19-1", "19-4")) for oid in chat.recs[:5]) >= 4, chat.recs
     assert "work in what you studied, biology" in chat.beliefs, chat.beliefs
+    assert "Job postings in work like what you studied" in reply or "Job postings" not in reply, reply
     # the work they then name is where they stand; what they studied was the frame only while none was named
     reply = chat.say("I've been an EMT for 5 years")
     assert "what you studied" not in reply and chat.state["profile"]["goal"] is None, reply

@@ -592,7 +592,9 @@ def _work_words(state: dict) -> str:
     """What "their kind of work" is called in the chat: the goal's when they said one (the postings are ranked
     by it), else their own."""
     if state["profile"].get("goal"):
-        return "the work you want"
+        goal = state["beliefs"].get("goal") or {}
+        # a graduate who said what they studied did not say they want it: "work like what you studied"
+        return f"work like what you {_interest_verb(goal)}" if goal.get("interest") else "the work you want"
     return "the work on your list" if _leaves_own_work(state) else "your kind of work"
 
 

@@ -373,7 +373,7 @@ def gap_courses(settings: Settings, gap, language: str = "en") -> dict[str, list
     refs = [
         SkillRef(m.id, m.catalogue_label or m.requirement.label, partial=m.deeper)
         for m in gap.missing_skills[:COURSE_GAPS]
-        if not (m.rank and m.rank.plain_tool)  # learned on the job: no course in any language
+        if not (m.rank and m.rank.plain_tool and m.requirement.hot)  # hot only elsewhere: no course in any language
     ]
     return course_refs(settings, refs, language=language, held_labels=[m.label for m in gap.matched_skills])
 

@@ -123,7 +123,9 @@ class GapRank(BaseModel):
     task_total: int = Field(0, description="task statements of the target (0: none, e.g. a posting)")
     unresolved_area: bool = Field(False, description="a broad knowledge area no concrete skill of the target resolves")
     plain_tool: bool = Field(
-        False, description="a technology the target's employers train on the job: it gets no course"
+        False,
+        description="a technology the target's employers train on the job (neither hot nor in demand, or hot "
+        "only elsewhere): half its need; one hot only elsewhere gets no course",
     )
     score: float
 

@@ -671,15 +671,17 @@ def skill_gap(
     unlocks = _unlocks(set(held), [r.skill_id for r in top_missing], graph)
     # Courses from the relevance model (retrieval/courses/relevance.py), not the graph's word links, for the gaps
     # that are shown; a gap no course teaches well enough gets none ("no course in the catalogue teaches this yet").
-    # A plain tool (one the target's employers train on the job, retrieval/skills/priority.py) gets none either:
-    # an EMT toward paramedics was offered "Build your very first iOS app" for the phones paramedics use.
+    # A tool hot only elsewhere (a plain tool there, retrieval/skills/priority.py) gets none either: the catalogue's
+    # courses on it teach building with it, where the target only uses it -- an EMT toward paramedics was offered
+    # "Build your very first iOS app" for the phones paramedics use. Other plain tools keep theirs: "Life cycle
+    # assessment LCA software" toward sustainability specialists has a life cycle assessment course.
     courses = course_refs(
         settings,
         # a gap held at a lower level gets no introductory course (a nurse is not sent to "Beginning Grammar")
         [
             SkillRef(g.req.skill_id, g.req.label, partial=g.req.skill_id in deeper)
             for g in ranked[:COURSE_GAPS]
-            if not g.rank.plain_tool
+            if not (g.rank.plain_tool and g.req.hot)
         ],
         held_labels=[m.label for m in matched],
     )

@@ -418,7 +418,7 @@ def render_beliefs(state: dict) -> str:
         }[goal["kind"]]
         if goal.get("interest"):  # "I like drawing and video games": the list goes by it, worded as theirs
             lines.append(
-                f"**Goal:** work in what you {_interest_verb(goal)}, {_md(goal['text'])}"
+                f"**Goal:** work in what you {_interest_verb(goal.get('studied'))}, {_md(goal['text'])}"
                 + _from(goal.get("quote"), False)
             )
         else:
@@ -509,7 +509,7 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
         p["goal"] = goal.text
         b["goal"] = _goal_belief(goal, _quote(text, goal.span))
         notes.append(
-            f"You {'studied' if goal.studied else 'enjoy'} **{_md(goal.text)}**, so I've gone by that (tell me any "
+            f"You {_interest_verb(goal.studied)} **{_md(goal.text)}**, so I've gone by that (tell me any "
             "work you've done, too)."
             if goal.interest
             else f"Your goal: **{goal.field or goal.text}**."
@@ -566,11 +566,17 @@ def _extra_line(heading: str, items: list[dict]) -> str:
     )
 
 
+def _software_gap(gap: dict) -> bool:
+    """A gap that is a software tool the target's workers use (O*NET technology, ids ``tech:``), not one the
+    person has in part."""
+    return gap["id"].startswith("tech:") and not gap.get("deeper")
+
+
 def _no_course(gap: dict) -> str:
     """What the courses answer says for a gap no course is shown for. Software (O*NET technology, ids ``tech:``)
     is learned where it is used: "iOS: ... a project or volunteer work that uses it is the way in" read oddly
     for the phones an EMT's next job uses, which gets no course (retrieval/skills/priority.py, plain tools)."""
-    if gap["id"].startswith("tech:") and not gap.get("deeper"):
+    if _software_gap(gap):
         return "no course here teaches it — software like this is usually learned on the job"
     return "no course in the catalogue teaches this yet — a project or volunteer work that uses it is the way in"
 
@@ -580,7 +586,7 @@ def _gaps_heading(title: str, gaps: list[dict]) -> str:
     target's workers use (O*NET technology, ids ``tech:``), it says so: a laid-off CNC operator read "these are
     the skills to build first" over a single line, QuickBooks for "Inventory control software", toward
     woodworking machine setting -- work whose skills they already have."""
-    if gaps and all(g["id"].startswith("tech:") and not g.get("deeper") for g in gaps):
+    if gaps and all(_software_gap(g) for g in gaps):
         return (
             f"You already have the skills **{title}** asks for, as far as I can check; the gaps are software its "
             "workers use, and the courses that teach it:"
@@ -594,7 +600,9 @@ def _work_words(state: dict) -> str:
     if state["profile"].get("goal"):
         goal = state["beliefs"].get("goal") or {}
         # a graduate who said what they studied did not say they want it: "work like what you studied"
-        return f"work like what you {_interest_verb(goal)}" if goal.get("interest") else "the work you want"
+        return (
+            f"work like what you {_interest_verb(goal.get('studied'))}" if goal.get("interest") else "the work you want"
+        )
     return "the work on your list" if _leaves_own_work(state) else "your kind of work"
 
 
@@ -728,16 +736,16 @@ def _others_heading(state: dict) -> str:
     return "\nOther occupations close to your work:" if p.get("occupation") else "\nOther occupations that fit you:"
 
 
-def _interest_verb(goal: dict) -> str:
+def _interest_verb(studied: bool | None) -> str:
     """How an interest goal is named back: what the person enjoys, or what they studied ("a biology degree")."""
-    return "studied" if goal.get("studied") else "enjoy"
+    return "studied" if studied else "enjoy"
 
 
 def _list_kind(state: dict) -> str:
     p, goal = state["profile"], state["beliefs"].get("goal")
     source = f" from {p['occupation']}" if p.get("occupation_id") else ""
     if p.get("goal") and goal and goal.get("interest"):
-        return f"Occupations in work like what you {_interest_verb(goal)} ({_md(goal['text'])}){source}:"
+        return f"Occupations in work like what you {_interest_verb(goal.get('studied'))} ({_md(goal['text'])}){source}:"
     if p.get("goal") and goal and goal["kind"] == "field":
         return f"Occupations in {goal['field'] or goal['text']} you could move into{source}:"
     if p.get("goal") and goal and goal["kind"] == "occupation":
@@ -955,7 +963,7 @@ class ChatUI:
     def _courses_for_gaps(self, state: dict, selected: str | None) -> str:
         """The gaps to the occupation in view (the open or selected one, else the top of the list), most
         important first, each with the courses that teach it -- or, honestly, none."""
-        target = self._current(state, selected) or (state["recs"][0] if state["recs"] else None)
+        target, _first = self._in_view(state, selected)
         if target is None:
             return "I have no occupation to compare you with yet — tell me more about what you do."
         position = next((n for n, r in enumerate(state["recs"]) if r["id"] == target["id"]), None)
@@ -1041,11 +1049,10 @@ class ChatUI:
         the recommendation on screen when it names none ("why this one?")."""
         first_on_list = ""
         if action.target is None:
-            current = self._current(state, selected)
-            if current is None and state["recs"]:
-                # "what am I missing?" right after the list: the first one, said so ("which courses?" already
-                # took it; a walk got "Which occupation do you mean?" for one follow-up and an answer for the next)
-                current = state["recs"][0]
+            # "what am I missing?" right after the list: the first one, said so, as "which courses?" takes it (a walk
+            # got "Which occupation do you mean?" for one follow-up and an answer for the next)
+            current, first = self._in_view(state, selected)
+            if first:
                 first_on_list = "The first on your list (pick another under **Recommendations** to ask about it):\n\n"
             if current is None:
                 return (
@@ -1074,6 +1081,14 @@ class ChatUI:
             "The full explanation, the skill gap and courses are in the panel below."
         )
         return reply, render_explanation(e)
+
+    def _in_view(self, state: dict, selected: str | None) -> tuple[dict | None, bool]:
+        """The recommendation a question without a target is about (:meth:`_current`), else the first on the list;
+        and whether it is that first one by default (the answer then says so)."""
+        current = self._current(state, selected)
+        if current is None and state["recs"]:
+            return state["recs"][0], True
+        return current, False
 
     def _current(self, state: dict, selected: str | None) -> dict | None:
         """The recommendation a question without a target is about: the open explanation's, else the selected one."""

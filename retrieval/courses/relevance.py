@@ -369,11 +369,12 @@ def gap_courses(settings: Settings, gap, language: str = "en") -> dict[str, list
     if language == "en":
         return {m.id: list(m.courses) for m in gap.missing_skills}
     from retrieval.skills.gap import COURSE_GAPS
+    from retrieval.skills.priority import takes_no_course
 
     refs = [
         SkillRef(m.id, m.catalogue_label or m.requirement.label, partial=m.deeper)
         for m in gap.missing_skills[:COURSE_GAPS]
-        if not (m.rank and m.rank.plain_tool and m.requirement.hot)  # hot only elsewhere: no course in any language
+        if not takes_no_course(m.requirement, m.rank)  # in no language
     ]
     return course_refs(settings, refs, language=language, held_labels=[m.label for m in gap.matched_skills])
 

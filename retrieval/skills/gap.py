@@ -49,7 +49,7 @@ from retrieval.skills.extract import get_extractor, tokenize
 from retrieval.skills.gap_order import RankedGap, in_demand, rank_missing
 from retrieval.skills.graph import SkillsGraph, get_graph
 from retrieval.skills.plain import plain_label
-from retrieval.skills.priority import gap_priority
+from retrieval.skills.priority import gap_priority, takes_no_course
 from retrieval.text import normalize_label
 from retrieval.understanding.schema import OccupationLink
 from retrieval.understanding.service import understand
@@ -671,17 +671,16 @@ def skill_gap(
     unlocks = _unlocks(set(held), [r.skill_id for r in top_missing], graph)
     # Courses from the relevance model (retrieval/courses/relevance.py), not the graph's word links, for the gaps
     # that are shown; a gap no course teaches well enough gets none ("no course in the catalogue teaches this yet").
-    # A tool hot only elsewhere (a plain tool there, retrieval/skills/priority.py) gets none either: the catalogue's
-    # courses on it teach building with it, where the target only uses it -- an EMT toward paramedics was offered
-    # "Build your very first iOS app" for the phones paramedics use. Other plain tools keep theirs: "Life cycle
-    # assessment LCA software" toward sustainability specialists has a life cycle assessment course.
+    # A tool hot only elsewhere gets none either (retrieval/skills/priority.py, takes_no_course): an EMT toward
+    # paramedics was offered "Build your very first iOS app". Other plain tools keep theirs: "Life cycle assessment
+    # LCA software" toward sustainability specialists has a life cycle assessment course.
     courses = course_refs(
         settings,
         # a gap held at a lower level gets no introductory course (a nurse is not sent to "Beginning Grammar")
         [
             SkillRef(g.req.skill_id, g.req.label, partial=g.req.skill_id in deeper)
             for g in ranked[:COURSE_GAPS]
-            if not (g.rank.plain_tool and g.req.hot)
+            if not takes_no_course(g.req, g.rank)
         ],
         held_labels=[m.label for m in matched],
     )

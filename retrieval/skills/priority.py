@@ -115,6 +115,13 @@ def plain_tool(req: Requirement, *, in_demand: bool = False, weights: GapWeights
     return float(req.importance) <= TOOL_IMPORTANCE
 
 
+def takes_no_course(req: Requirement, rank: GapRank | None) -> bool:
+    """A tool hot only elsewhere (a plain tool there that is Hot) is given no course: the catalogue's courses on
+    it teach building with it, where the target only uses it (iOS toward paramedics: "Build your very first iOS
+    app"). Other plain tools keep the courses the relevance threshold finds."""
+    return bool(rank and rank.plain_tool and req.hot)
+
+
 def need(req: Requirement, weights: GapWeights = WEIGHTS, *, in_demand: bool = False) -> float:
     """Importance, times the required level's factor for rated elements and technologies (0..1);
     ``in_demand``: O*NET flags the technology In Demand for the target."""

@@ -155,6 +155,36 @@ def test_a_school_leaver_who_says_what_they_enjoy_gets_a_list_not_a_request_for_
     assert "work in what you enjoy, drawing and video games" in chat.beliefs, chat.beliefs
 
 
+def test_a_limit_said_alone_is_kept_for_the_list_that_follows(ui):
+    """ "I can't afford to go to college, what jobs could I get into?" was answered "I could not tell what you do",
+    and "I like working with my hands and fixing cars" then listed hand grinders, laborers and automotive
+    engineers (a degree), read back as "You enjoy working with my hands"."""
+    chat = Chat(ui)
+    reply = chat.say("I can't afford to go to college, what jobs could I get into?")
+    assert "could not tell what you do" not in reply and "without a degree you don't have" in reply, reply
+    assert "tell me a little about yourself" in reply and not chat.recs, reply
+    assert not chat.state["profile"]["text"] and not chat.state["profile"]["occupation"], chat.state["profile"]
+    reply = chat.say("I like working with my hands and fixing cars")
+    assert "You enjoy **working with your hands and fixing cars**" in reply, reply
+    assert "without going back to school" in reply, reply
+    assert "49-3023.00" in chat.recs[:3], chat.recs  # Automotive Service Technicians and Mechanics
+    assert "17-2141.02" not in chat.recs, chat.recs  # Automotive Engineers: job zone 4
+
+
+def test_software_learned_on_the_job_is_one_line_after_the_skills_to_build(ui):
+    """A receptionist coming back after ten years at home asked "what courses should I take?" and read Mavenlink
+    and EDI systems among "the skills to build first" toward office clerks, each with "no course here"."""
+    chat = Chat(ui)
+    chat.say(
+        "I've been a stay-at-home mom for 10 years and want to go back to work. Before that I was a receptionist "
+        "at a dental office."
+    )
+    reply = chat.say("what courses should I take?")
+    bullets = [line for line in reply.splitlines() if line.startswith("- **")]
+    assert bullets and not any("learned on the job" in line for line in bullets), reply
+    assert "is usually learned on the job; no course needed." in reply, reply
+
+
 def test_a_graduate_who_names_what_they_studied_gets_a_list_in_that_field(ui):
     """ "Just graduated with a biology degree and I have no idea what to do with it" was asked for a job title."""
     chat = Chat(ui)

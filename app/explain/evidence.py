@@ -97,6 +97,11 @@ class EvidenceSkill(BaseModel):
     reason: str = ""
     via: dict = Field(default_factory=dict)
     unlocks: int = 0
+    on_the_job: bool = Field(
+        default=False,
+        description="missing: a software tool its employers usually train on the job (a plain tool, "
+        "retrieval/skills/priority.py)",
+    )
     kind: str = Field(
         default="", description="catalogue kind of the skill (technology, onet_knowledge, esco_skill, ...)"
     )
@@ -475,6 +480,7 @@ def assemble(
             reason="deeper" if getattr(obj, "deeper", False) else getattr(obj, "reason", ""),
             via=dict(getattr(obj, "via", {}) or {}),
             unlocks=int(getattr(obj, "unlocks_occupations", 0) or 0),
+            on_the_job=status == "missing" and bool(getattr(getattr(obj, "rank", None), "plain_tool", False)),
             kind=obj.requirement.kind,
             provenance=provenance,
             quote=quote,

@@ -83,6 +83,9 @@ class MissingSkillOut(BaseModel):
         default=False,
         description="the person's current work gives it at a lower level than the target needs: build it further",
     )
+    on_the_job: bool = Field(
+        default=False, description="a software tool its employers usually train on the job: no course needed"
+    )
 
 
 class CitationOut(BaseModel):

@@ -111,6 +111,7 @@ def to_explanation(
             courses=s.courses,
             evidence=use(list(s.citations)),
             deeper=s.reason == "deeper",
+            on_the_job=s.on_the_job,
         )
         for s in verified.missing
     ]

@@ -32,6 +32,7 @@ import gradio as gr
 
 from app.api.explain_stream import open_explanation_stream
 from app.api.services import DETERMINISTIC, ServiceError, WaypointService
+from app.explain.composer import join_labels
 from app.feedback.policies import next_sample_variant
 from app.feedback.store import THUMBS_REASONS
 from app.ui.files import MAX_FILE_BYTES, FileError, read_resume, upload_folder
@@ -39,6 +40,7 @@ from app.ui.routing import Route, route, says_something
 from retrieval.jobs.location import describe, nearby, parse_place
 from retrieval.occupations.transitions import in_prefixes
 from retrieval.profile import Profile
+from retrieval.understanding import cues
 from retrieval.understanding.linker import NO_OCCUPATION
 from retrieval.understanding.schema import Goal, Span, Understanding
 
@@ -121,11 +123,19 @@ def _profile(state: dict) -> Profile:
         skills=list(p.get("skills") or []),
         text=p.get("text") or None,
         goal=p.get("goal") or None,
-        avoid_physical=p.get("avoid_physical"),
-        avoid_schooling=p.get("avoid_schooling"),
-        remote=p.get("remote"),
-        leave_own_work=p.get("leave_own_work"),
+        avoid_physical=_said_or_set(state, "avoid_physical", "limit"),
+        avoid_schooling=_said_or_set(state, "avoid_schooling", "schooling"),
+        remote=_said_or_set(state, "remote", "remote"),
+        leave_own_work=_said_or_set(state, "leave_own_work", "leaving"),
     )
+
+
+def _said_or_set(state: dict, key: str, belief: str) -> bool | None:
+    """A limit for the recommenders: the panel's tick box when the person set it, True when their words said it
+    (in any message: "I can't afford college" alone is not kept as text to match, yet the list that follows
+    keeps to it), else None (the text decides)."""
+    set_by_person = state["profile"].get(key)
+    return set_by_person if set_by_person is not None else (True if state["beliefs"].get(belief) else None)
 
 
 #: an occupation linked this unsure is not offered as "It could also be ..." in the panel
@@ -199,6 +209,11 @@ def _quote(text: str, span: Span | None) -> str | None:
 
 #: The note for a person with no occupation in their words but a goal (a school leaver, someone back from years at
 #: home): the list goes by what they would like to do, and a job title is welcome but not asked for.
+ASK_ABOUT_THEM = (
+    "Plenty of work fits that. To find which, tell me a little about yourself: any job you've had (part-time or "
+    "volunteering counts), or what you enjoy or are good at — for example “I worked in a café” or “I like fixing "
+    "cars”."
+)
 NO_TITLE_YET = "You haven't named a job, so I've gone by what you'd like to do (tell me any work you've done, too)."
 
 
@@ -418,7 +433,7 @@ def render_beliefs(state: dict) -> str:
         }[goal["kind"]]
         if goal.get("interest"):  # "I like drawing and video games": the list goes by it, worded as theirs
             lines.append(
-                f"**Goal:** work in what you {_interest_verb(goal.get('studied'))}, {_md(goal['text'])}"
+                f"**Goal:** work in what you {_interest_verb(goal.get('studied'))}, {_said_back(goal['text'])}"
                 + _from(goal.get("quote"), False)
             )
         else:
@@ -462,11 +477,12 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return out
 
 
-def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
+def _take_in(state: dict, text: str, understood: Understanding, *, keep_text: bool = True) -> list[str]:
     """Merge what ``understood`` found in ``text`` into the profile and the beliefs; notes for the chat.
 
     An occupation replaces the one held when the text names it (or links it with more confidence): a
-    vague hint ("I like working with data") never overrides "I'm a firefighter", nor what the person set."""
+    vague hint ("I like working with data") never overrides "I'm a firefighter", nor what the person set.
+    ``keep_text`` False: the text is not kept for matching (a limit said alone describes no one to match)."""
     p, b = state["profile"], state["beliefs"]
     notes = []
     top = understood.occupations[0] if understood.status == "understood" and understood.occupations else None
@@ -509,7 +525,7 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
         p["goal"] = goal.text
         b["goal"] = _goal_belief(goal, _quote(text, goal.span))
         notes.append(
-            f"You {_interest_verb(goal.studied)} **{_md(goal.text)}**, so I've gone by that (tell me any "
+            f"You {_interest_verb(goal.studied)} **{_said_back(goal.text)}**, so I've gone by that (tell me any "
             "work you've done, too)."
             if goal.interest
             else f"Your goal: **{goal.field or goal.text}**."
@@ -544,7 +560,8 @@ def _take_in(state: dict, text: str, understood: Understanding) -> list[str]:
             f"**{_md(wish.text[:1].upper() + wish.text[1:])}** is what you'd like, but not the years of school it "
             "takes, so I've left it out and looked for what else is within reach."
         )
-    p["text"] = ((p.get("text") or "") + "\n" + text).strip()[-MAX_PROFILE_TEXT:]
+    if keep_text:
+        p["text"] = ((p.get("text") or "") + "\n" + text).strip()[-MAX_PROFILE_TEXT:]
     return notes
 
 
@@ -579,6 +596,12 @@ def _no_course(gap: dict) -> str:
     if _software_gap(gap):
         return "no course here teaches it — software like this is usually learned on the job"
     return "no course in the catalogue teaches this yet — a project or volunteer work that uses it is the way in"
+
+
+def _learned_on_the_job(gap: dict) -> bool:
+    """A software gap its employers train on the job (a plain tool: retrieval/skills/priority.py) that no course
+    is shown for."""
+    return _software_gap(gap) and bool(gap.get("on_the_job")) and not gap.get("courses")
 
 
 def _gaps_heading(title: str, gaps: list[dict]) -> str:
@@ -736,6 +759,11 @@ def _others_heading(state: dict) -> str:
     return "\nOther occupations close to your work:" if p.get("occupation") else "\nOther occupations that fit you:"
 
 
+def _said_back(words: str) -> str:
+    """What a person said they enjoy, said back to them ("You enjoy working with **your** hands")."""
+    return _md(cues.to_second_person(words))
+
+
 def _interest_verb(studied: bool | None) -> str:
     """How an interest goal is named back: what the person enjoys, or what they studied ("a biology degree")."""
     return "studied" if studied else "enjoy"
@@ -745,7 +773,7 @@ def _list_kind(state: dict) -> str:
     p, goal = state["profile"], state["beliefs"].get("goal")
     source = f" from {p['occupation']}" if p.get("occupation_id") else ""
     if p.get("goal") and goal and goal.get("interest"):
-        return f"Occupations in work like what you {_interest_verb(goal.get('studied'))} ({_md(goal['text'])}){source}:"
+        return f"Occupations in work like what you {_interest_verb(goal.get('studied'))} ({_said_back(goal['text'])}){source}:"
     if p.get("goal") and goal and goal["kind"] == "field":
         return f"Occupations in {goal['field'] or goal['text']} you could move into{source}:"
     if p.get("goal") and goal and goal["kind"] == "occupation":
@@ -926,6 +954,12 @@ class ChatUI:
         if understood.status == "not_english" or not says_something(understood):
             if understood.status in ("understood", "no_occupation", "nonsense") and _has_profile(state):
                 return "\n".join(self._recommend(state))  # "what else could I do?": nothing new, the list again
+            if understood.limits and understood.status != "not_english":
+                # "I can't afford to go to college, what jobs could I get into?" was asked for a job title: the
+                # limit is heard and kept for the list to come, and the question is what the list can go by (not
+                # the occupations its words are nearest by meaning: Computer Occupations, All Other)
+                limits_only = understood.model_copy(update={"occupations": []})
+                return " ".join([*_take_in(state, text, limits_only, keep_text=False), ASK_ABOUT_THEM])
             return understood.message or NO_OCCUPATION
         notes = _take_in(state, text, understood)
         if understood.status == "no_occupation" and not state["profile"].get("occupation"):
@@ -974,12 +1008,46 @@ class ChatUI:
                 f"For **{target['title']}** your profile already shows every skill I can check, so there is no "
                 "gap a course would close."
             )
-        lines = [_gaps_heading(target["title"], gaps)]
-        for gap in gaps:
+        # software employers train on the job and no course teaches (Mavenlink, EDI systems toward office clerks,
+        # for a returning receptionist) is one line after the skills, not "the skills to build first"
+        on_the_job = [g for g in gaps if _learned_on_the_job(g)]
+        taught = [g for g in gaps if g not in on_the_job]
+        lines = [_gaps_heading(target["title"], taught)] if taught else []
+        for gap in taught:
             courses = [c["title"] for c in gap.get("courses") or []]
             lines.append(f"- **{gap['label']}**: " + ("; ".join(courses) if courses else _no_course(gap)))
+        if any(not g.get("courses") for g in taught):
+            # the line under the list may name courses for a later gap ("Courses toward Office Clerks, General:
+            # Principles of Management (for Administration and Management)"); answering "no course" three times
+            # to "what courses should I take?" right after it read as a contradiction
+            further = self._further_courses(state, target, {g["label"] for g in gaps})
+            if further:
+                lines.append(_extra_line("Courses for later gaps", further))
+        if on_the_job:
+            names = _md(join_labels([g["label"] for g in on_the_job]))
+            lines.append(
+                f"\nSoftware its workers use, such as {names}, is usually learned on the job; no course needed."
+                if taught
+                else f"You already have the skills **{target['title']}** asks for, as far as I can check. What is left is "
+                f"software its workers usually learn on the job ({names}), so there is no course to take first."
+            )
         lines.append("\nPick another occupation under **Recommendations** and ask again for its courses.")
         return "\n".join(lines)
+
+    def _further_courses(self, state: dict, target: dict, shown: set[str]) -> list[dict]:
+        """The courses the list's course line names toward ``target`` for gaps other than ``shown`` (the line is
+        for the first occupation on the list only)."""
+        try:
+            found = self.svc.recommend(
+                _profile(state), "course", 3, session_id=_session(state), surface="ui_courses", with_understanding=False
+            )
+        except ServiceError:
+            return []
+        return [
+            item
+            for item in found["items"]
+            if item.get("toward") == target["title"] and not shown & set(item.get("closes") or [])
+        ]
 
     def _postings(self, state: dict, asked: str = "") -> str:
         """Job postings for the person as understood (occupation, goal, skills): title, employer, place.

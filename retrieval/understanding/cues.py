@@ -103,6 +103,38 @@ def vague_interest(words: str) -> bool:
     return bool(_VAGUE_INTEREST.fullmatch(words.strip(" .!,")))
 
 
+_INTEREST_PARTS = re.compile(r"\s*(?:,|;|&|\band\b|\bplus\b)\s*", re.I)
+
+
+def specific_interest(words: str) -> str:
+    """What a person enjoys without its vague parts: "working with my hands and fixing cars" -> "fixing cars".
+    The vague part weighs as much as the rest when the whole is read by meaning, and it is near every manual
+    job ("Grinding and Polishing Workers, Hand" came before Automotive Service Technicians). Unchanged when no
+    part is vague, or every part is."""
+    parts = [p for p in _INTEREST_PARTS.split(words) if p.strip(" .!,")]
+    kept = [p for p in parts if not vague_interest(p)]
+    return " and ".join(kept) if kept and len(kept) < len(parts) else words
+
+
+_SECOND_PERSON = {
+    "i": "you",
+    "i'm": "you're",
+    "i've": "you've",
+    "i'd": "you'd",
+    "me": "you",
+    "my": "your",
+    "mine": "yours",
+    "myself": "yourself",
+    "am": "are",
+}
+_FIRST_PERSON = re.compile(r"\b(?:i'm|i've|i'd|i|me|my|mine|myself|(?<=\bi )am)\b", re.I)
+
+
+def to_second_person(words: str) -> str:
+    """A person's own words said back to them: "working with my hands" -> "working with your hands"."""
+    return _FIRST_PERSON.sub(lambda m: _SECOND_PERSON[m.group(0).lower()], words)
+
+
 # Verbs that make a goal on their own: "switching to", "moving into", "break into", "retrain as".
 _MOVE = (
     r"(?:switch(?:ing)?|transition(?:ing)?|pivot(?:ing)?|break(?:ing)?|mov(?:e|ing)|branch(?:ing)?|"
@@ -128,11 +160,12 @@ _SENTENCE_END = re.compile(
 _AWAY = re.compile(r"\band\s+(?:(?:move|get|go|switch|head)\s+)?(?:in)?to\b", re.I)
 # Where the target of a goal ends.
 _BOUNDARY = re.compile(
+    # ("working with" is one thing a person enjoys: "fixing cars and working with my hands" was cut at "with")
     # three spaces: a limit blanked out of the text ("become a registered nurse [without going back to school]
     # for years" read "registered nurse for years") -- or a pasted text's column gap, a boundary too
     r"[.;!?\n()\[\]:]| {3,}|,|\b(?:but|because|since|so\s+that|so|while|though|although|whereas|where|after|before|"
     r"someday|one\s+day|eventually|in\s+the\s+(?:future|next|long\s+run)|soon|next\s+year|within|by\s+\d|"
-    r"if|when|with|without|who|which|using\s+my|given|however|and\s+(?:i|i'm|im|i've|have|am|my|was|also|would|want)|"
+    r"if|when|(?<!working\s)with|without|who|which|using\s+my|given|however|and\s+(?:i|i'm|im|i've|have|am|my|was|also|would|want)|"
     r"or\s+(?:maybe|perhaps|something)|instead\s+of|rather\s+than|at\s+some\s+point|now\s+that)\b",
     re.I,
 )

@@ -515,7 +515,7 @@ class Linker:
         studied, postsecondary teachers (SOC 25-1) are not among them: their titles are the subjects' names
         ("Computer Science Teachers, Postsecondary"), so "I majored in computer science" read as university
         teaching, which takes a doctorate."""
-        sims = self._occupation_sims(self.embed(target))
+        sims = self._occupation_sims(self.embed(cues.specific_interest(target)))
         if studied:
             sims = np.where([oid.startswith("25-1") for oid in self.ids], -1.0, sims)
         top = [j for j in np.argsort(-sims)[:INTEREST_OCCUPATIONS] if sims[j] >= INTEREST_MIN]

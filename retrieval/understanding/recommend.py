@@ -376,11 +376,15 @@ class PersonalRanking:
         meaning = self.rec.dense("full")
         # what someone enjoys is its own words ("fixing cars and working with my hands"), not the field it falls in
         # ("mechanics": Maintenance and Repair Workers, General came before Automotive Service Technicians)
-        goal_vec = self.linker.embed(goal.text if goal.interest else (goal.field or goal.text))
+        goal_vec = self.linker.embed(cues.specific_interest(goal.text) if goal.interest else (goal.field or goal.text))
         # how central each occupation is to the goal as named; a skill goal ("learn Python") is about
         # the occupations built on that skill more than about the ones that merely list it
         goal_sim = (self.rec.dense("alt_titles") @ goal_vec) * GOAL_CENTRALITY[goal.kind]
-        text_sim = meaning @ self.linker.embed(profile.text[:4000]) if profile.text and not src_rows else None
+        text_sim = (
+            meaning @ self.linker.embed(self._text_by_meaning(profile.text, goal))
+            if profile.text and not src_rows
+            else None
+        )
         if goal.kind == "occupation" and goal.occupation_ids:
             # "become a lawyer": the occupation itself first, then the ones most like it
             goal_ranked = self.rec.ranked_ids([o for o in goal.occupation_ids if o in corpus.index], k=40)
@@ -411,6 +415,18 @@ class PersonalRanking:
         ]
         inside = {i.id for i in top}
         return top + [i for i in base if i.id not in inside]
+
+    @staticmethod
+    def _text_by_meaning(text: str, goal: Goal) -> str:
+        """The person's text as read by meaning beside the goal: what they enjoy without its vague parts
+        (:func:`cues.specific_interest`): "I enjoy fixing cars and working with my hands" listed general
+        maintenance workers and helpers before automotive service technicians."""
+        text = text[:4000]
+        span = goal.span
+        if not goal.interest or span is None or text[span.start : span.end] != span.text:
+            return text
+        specific = cues.specific_interest(span.text)
+        return text if specific == span.text else text[: span.start] + specific + text[span.end :]
 
     def _targets(self, goal: Goal) -> np.ndarray:
         corpus = self.rec.corpus

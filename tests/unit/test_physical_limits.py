@@ -179,13 +179,13 @@ def test_unticking_the_limit_in_the_panel_brings_the_work_back_and_saying_it_aga
     state = _new_state()
     text = "I'm an electrician and my knees can't take it anymore"
     _take_in(state, text, understand(text))
-    assert _profile(state).avoid_physical is None  # their words decide
+    assert _profile(state).avoid_physical is True  # their words said it (kept in the beliefs)
     assert _correct_limit(state, True) == []  # ticked already: nothing changes
     assert _correct_limit(state, False) == ["Physically demanding work is back on your lists."]
     assert _profile(state).avoid_physical is False
     assert "Limits" not in render_beliefs(state) and "leaving out" not in _list_heading(state)
     _take_in(state, "my back is done too", understand("my back is done too"))
-    assert _profile(state).avoid_physical is None and "Limits" in render_beliefs(state)
+    assert _profile(state).avoid_physical is True and "Limits" in render_beliefs(state)
 
 
 def test_their_own_kind_of_work_is_left_out_when_the_limit_is_about_standing(synthetic_settings):

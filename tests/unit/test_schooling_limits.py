@@ -156,10 +156,10 @@ def test_unticking_it_in_the_panel_brings_degree_work_back_and_saying_it_again_r
     state = _new_state()
     text = "I'm a pharmacy technician, no degree"
     _take_in(state, text, understand(text))
-    assert _profile(state).avoid_schooling is None  # their words decide
+    assert _profile(state).avoid_schooling is True  # their words said it (kept in the beliefs)
     assert _correct_schooling(state, True) == []  # ticked already: nothing changes
     assert _correct_schooling(state, False) == ["Work that needs a degree is back on your lists."]
     assert _profile(state).avoid_schooling is False
     assert "no going back to school" not in render_beliefs(state) and "degree" not in _list_heading(state)
     _take_in(state, "I can't afford college", understand("I can't afford college"))
-    assert _profile(state).avoid_schooling is None and "no going back to school" in render_beliefs(state)
+    assert _profile(state).avoid_schooling is True and "no going back to school" in render_beliefs(state)

@@ -388,6 +388,27 @@ def test_an_interest_that_names_no_kind_of_work_stays_vague():
 
 
 @pytest.mark.parametrize(
+    "words, specific",
+    [
+        # the vague part is near every manual job by meaning: hand grinders came before car mechanics
+        ("working with my hands and fixing cars", "fixing cars"),
+        ("working with people, animals", "animals"),
+        ("drawing and video games", "drawing and video games"),  # nothing vague: unchanged
+        ("people and teamwork", "people and teamwork"),  # all vague: unchanged (the caller sees it is vague)
+    ],
+)
+def test_what_a_person_enjoys_is_read_without_its_vague_parts(words, specific):
+    assert cues.specific_interest(words) == specific
+
+
+def test_a_persons_words_are_said_back_in_the_second_person():
+    """ "You enjoy working with my hands" read as if Waypoint had hands."""
+    assert cues.to_second_person("working with my hands") == "working with your hands"
+    assert cues.to_second_person("what I am good at, by myself") == "what you are good at, by yourself"
+    assert cues.to_second_person("mining and metalwork") == "mining and metalwork"
+
+
+@pytest.mark.parametrize(
     "text, target",
     [
         ("I'm 17 and I like drawing and video games. What jobs could I do?", "drawing and video games"),

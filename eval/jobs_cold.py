@@ -171,7 +171,7 @@ def run(show_progress: bool = True, max_applicants: int | None = None, k: int = 
 
 def _variant_runs(data, users, k: int) -> dict[str, dict[str, list[str]]]:
     """Top-``k`` of each :data:`VARIANTS` blend with the fit filter, in the same leave-applicants-out folds."""
-    from retrieval.jobs.cold import _C, candidates, hand_blend, popularity, with_popularity
+    from retrieval.jobs.cold import candidates, hand_blend, popularity, shown, with_popularity
     from retrieval.jobs.cold_train import fold_of
 
     ids = data.log.job_ids
@@ -185,7 +185,7 @@ def _variant_runs(data, users, k: int) -> dict[str, dict[str, list[str]]]:
         for a in members:
             F = with_popularity(data.statics[a], data.queries[a], pop)
             cands = candidates(F, available)
-            fits = F[cands, _C["fits"]] > 0
+            fits = shown(data.index, data.queries[a], F)[cands]
             for name, (_label, kw) in VARIANTS.items():
                 order = np.argsort(-hand_blend(F[cands], **kw), kind="stable")
                 runs[name][a] = [ids[cands[i]] for i in order if fits[i]][:k]

@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from retrieval.jobs.data import JobLog, View
-from retrieval.jobs.levels import RANK, PersonLevel, fit, parse_posting, person_level
+from retrieval.jobs.levels import RANK, PersonLevel, fit, parse_posting, person_level, steady_enough
 from retrieval.jobs.location import Place, norm_city, norm_state, parse_place
 from retrieval.jobs.model import fit_lambdarank, gain_importance, save_booster
 
@@ -350,7 +350,10 @@ def understood_targets(q: ColdQuery) -> tuple[list[str], list[str]] | None:
     held = [o for o, c in q.occupations if c >= CONFIDENT_OCCUPATION]
     if not held and q.occupations:
         top, c = max(q.occupations, key=lambda x: x[1])
-        rival = max((c2 for o, c2 in q.occupations if o[:4] != top[:4]), default=0.0)
+        # a rival is another kind of work (another SOC major group): "laid off from a factory job after 25 years
+        # running a CNC machine" links CNC tool operators 0.70 and team assemblers 0.55 (factory job), both
+        # production work, and read as vague its postings were the most viewed ones, administrative assistants
+        rival = max((c2 for o, c2 in q.occupations if o[:2] != top[:2]), default=0.0)
         # the kind of work can be clear when the occupation is not: "I cut hair" is Barbers 0.34, Hairdressers
         # 0.26, Shampooers 0.18 -- all SOC 39-5, nothing else near
         kind = sum(c2 for o, c2 in q.occupations if o[:4] == top[:4])
@@ -364,6 +367,16 @@ def understood_targets(q: ColdQuery) -> tuple[list[str], list[str]] | None:
 
 def _has_level(level: PersonLevel) -> bool:
     return level.years is not None or level.seniority is not None
+
+
+def shown(index: ColdIndex, q: ColdQuery, F: np.ndarray) -> np.ndarray:
+    """Which postings may be shown to the person: those that fit their experience (the ``fits`` feature,
+    :func:`retrieval.jobs.levels.fit`) and, for a person who asks for steady work, are not part time, seasonal
+    or temporary (:func:`retrieval.jobs.levels.steady_enough`). One mask for serving and for the evaluation."""
+    mask = F[:, _C["fits"]] > 0
+    if q.level.wants_steady:
+        mask &= np.array([steady_enough(lv, q.level) for lv in index.levels], dtype=bool)
+    return mask
 
 
 def with_popularity(F: np.ndarray, q: ColdQuery, pop: Popularity) -> np.ndarray:

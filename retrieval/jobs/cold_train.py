@@ -43,6 +43,7 @@ from retrieval.jobs.cold import (
     hand_blend,
     popularity,
     query_from_understanding,
+    shown,
     static_features,
     with_popularity,
 )
@@ -299,13 +300,14 @@ def evaluate(
             s = hand_blend(F[cands])
             order = [int(i) for i in np.argsort(-s, kind="stable")]
             runs["hand_blend"][a] = [ids[cands[i]] for i in order[:k]]
-            runs["hand_blend_fit"][a] = [ids[cands[i]] for i in order if F[cands[i], _C["fits"]] > 0][:k]
+            may_show = shown(data.index, q, F)
+            runs["hand_blend_fit"][a] = [ids[cands[i]] for i in order if may_show[cands[i]]][:k]
             if ranker is not None:
                 s = ranker.predict(F[cands])
                 order = [int(i) for i in np.argsort(-s, kind="stable")]
                 runs["ltr"][a] = [ids[cands[i]] for i in order[:k]]
-                kept = [i for i in order if F[cands[i], _C["fits"]] > 0]
-                hidden += sum(1 for i in order[:k] if F[cands[i], _C["fits"]] == 0)
+                kept = [i for i in order if may_show[cands[i]]]
+                hidden += sum(1 for i in order[:k] if not may_show[cands[i]])
                 runs["ltr_fit"][a] = [ids[cands[i]] for i in kept[:k]]
     imp: dict[str, float] = defaultdict(float)
     for d in importances:

@@ -150,10 +150,16 @@ class PersonLevel(BaseModel):
     seniority: Literal["entry", "mid", "senior", "lead"] | None = None
     wants_internship: bool = False  # the person asks for one ("looking for an internship")
     wants_part_time: bool = False
+    wants_steady: bool = False  # "something stable with benefits", "a full-time job"
 
 
 _ASKS_INTERNSHIP = re.compile(r"\b(?:intern|internships?|co-?op|placement)\b", re.I)
 _ASKS_PART_TIME = re.compile(r"\b(?:part[\s-]*time|seasonal|summer\s+job|weekend)\b", re.I)
+_ASKS_STEADY = re.compile(
+    r"\b(?:stable|steady|stability|full[\s-]*time|permanent|(?:with|good|real|health)\s+benefits|job\s+security|"
+    r"secure\s+(?:job|work|income))\b",
+    re.I,
+)
 
 
 _PERSON_SENIORITY: dict[str, Literal["entry", "mid", "senior", "lead"]] = {
@@ -171,7 +177,20 @@ def person_level(text: str, years: float | None, seniority_: str | None) -> Pers
         seniority=_PERSON_SENIORITY.get(seniority_ or ""),
         wants_internship=bool(_ASKS_INTERNSHIP.search(text or "")),
         wants_part_time=bool(_ASKS_PART_TIME.search(text or "")),
+        wants_steady=bool(_ASKS_STEADY.search(text or "")),
     )
+
+
+#: the employment types that are not steady work
+UNSTEADY = frozenset({"part_time", "seasonal", "temporary", "internship"})
+
+
+def steady_enough(posting: PostingLevel, person: PersonLevel) -> bool:
+    """Whether a posting suits a person who asks for steady work ("I drive for Uber and want something stable with
+    benefits" was shown a part-time bus operator posting): a posting that says it is part time, seasonal,
+    temporary or an internship is left out for them, unless they also ask for part-time work. Kept apart from
+    :func:`fit`, which is a feature of the learned posting ranker."""
+    return not (person.wants_steady and not person.wants_part_time and UNSTEADY & set(posting.employment))
 
 
 def is_experienced(person: PersonLevel) -> bool:

@@ -380,6 +380,8 @@ _SELF = re.compile(
     r"i\s+was|currently|employed\s+as|job\s+as|role\s+as|position\s+as|career\s+as|years?\s+as|"
     r"by\s+trade|my\s+job\s+is|my\s+title\s+is|title:|current\s+role:?|occupation:?|profession:?|i\s+do|"
     r"i\s+teach|i\s+taught)\b"
+    # "I'm 55, been a machinist for 30 years": "I've" dropped, as people type (not "it has been a hard year")
+    r"|(?<!has\s)(?<!it's\s)(?<!it\s)(?<!that\s)\bbeen\s+an?\b"
     # "8 years Army infantry", "12 yrs ICU nurse": a length of service right before what they did; not "3 years
     # ago", "5 years old", "2 years of experience", "10 years in retail" (no title follows), "years as" (above)
     r"|\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)\+?\s*"
@@ -632,6 +634,11 @@ _WORKPLACE = [
     (re.compile(r"\bon\s+(?:the|an?|a)\s+(?P<thing>assembly|production)\s+lines?\b", re.I), "{thing} line worker"),
     (re.compile(r"\bfactory\s+(?:job|jobs|work)\b|\bwork(?:s|ed|ing)?\s+(?:in|at)\s+(?:a|the)\s+factory\b", re.I),
      "factory worker"),
+    # "I drive for Uber" was a driver of some kind only by meaning, so not sure, and every move a "stretch"
+    (re.compile(r"\b(?:drive|drives|driving|drove|driver)\s+(?:for\s+)?(?:uber|lyft)\b", re.I), "rideshare driver"),
+    (re.compile(r"\b(?:drive|drives|driving|drove|deliver|delivers|delivering|delivered)\s+for\s+"
+                r"(?:doordash|door\s+dash|instacart|grubhub|uber\s+eats|postmates|amazon\s+flex|amazon)\b", re.I),
+     "delivery driver"),
 ]  # fmt: skip
 
 
@@ -646,8 +653,8 @@ def derived_titles(text: str) -> list[tuple[int, int, str]]:
     ]
     for m in _DERIVED.finditer(text):
         verb, thing = m.group("verb"), m.group("object")
-        if _RUN.fullmatch(verb) and not _EQUIPMENT.search(thing):
-            continue
+        if (_RUN.fullmatch(verb) and not _EQUIPMENT.search(thing)) or thing.lower().startswith("for "):
+            continue  # "drive for Uber" names the employer (the workplace patterns above), not what is driven
         agent = next(a for a, verbs in _AGENT.items() if re.fullmatch(verbs, verb, re.I))
         out.append((m.start(), m.end(), f"{thing} {agent}"))
     return out

@@ -27,6 +27,11 @@ def test_a_vague_understanding_has_no_target():
     hair = [("39-5011.00", 0.34), ("39-5012.00", 0.26), ("39-5093.00", 0.18)]
     assert understood_targets(ColdQuery(occupations=hair)) == (["39-5011.00"], [])
     assert understood_targets(ColdQuery(occupations=[hair[0], ("39-5012.00", 0.2)])) is None  # 0.6 together needed
+    # a rival is another kind of work: "laid off from a factory job after 25 years running a CNC machine" (CNC tool
+    # operators 0.70, team assemblers 0.55: both production) got the most viewed postings, administrative assistants
+    cnc = [("51-9161.00", 0.70), ("51-2090.00", 0.55)]
+    assert understood_targets(ColdQuery(occupations=cnc)) == (["51-9161.00"], [])
+    assert understood_targets(ColdQuery(occupations=[cnc[0], (MANAGER, 0.55)])) is None
 
 
 def _rows(n: int, relevant: set[int], understood: bool) -> np.ndarray:

@@ -8,7 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.jobs.levels import PersonLevel, employment_types, fit, parse_posting, person_level, years_required
+from retrieval.jobs.levels import (
+    PersonLevel,
+    employment_types,
+    fit,
+    parse_posting,
+    person_level,
+    steady_enough,
+    years_required,
+)
 from retrieval.jobs.location import norm_city, parse_place
 
 TITLES = Path(__file__).parent / "data" / "posting_titles.tsv"
@@ -73,6 +81,19 @@ def test_person_level_reads_what_the_text_asks_for():
     p = person_level("Ten years in retail, looking for a part-time internship", 10, "senior")
     assert p.wants_internship and p.wants_part_time and p.years == 10
     assert not person_level("Internal auditor for 6 years", 6, "mid").wants_internship
+
+
+def test_a_person_who_asks_for_steady_work_is_not_shown_part_time_or_seasonal_postings():
+    """ "I drive for Uber and want something stable with benefits" was shown "Bus Operator (Part- Time)"."""
+    steady = person_level("I drive for Uber and want something stable with benefits", None, None)
+    assert steady.wants_steady and not steady.wants_part_time
+    for title in ("Bus Operator (Part- Time)", "Seasonal Warehouse Associate", "Temporary Driver"):
+        assert not steady_enough(parse_posting(title), steady), title
+    assert steady_enough(parse_posting("Shuttle Driver II"), steady)
+    anyone = person_level("I drive for Uber", None, None)
+    assert steady_enough(parse_posting("Bus Operator (Part- Time)"), anyone)
+    both = person_level("a steady part-time job", None, None)  # asked for part time too: kept
+    assert steady_enough(parse_posting("Bus Operator (Part- Time)"), both)
 
 
 def test_parse_place():

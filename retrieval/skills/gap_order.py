@@ -89,6 +89,7 @@ def rank_missing(
             task_total=support.total,
             unresolved_area=unresolved,
             in_demand=demand[r.skill_id],
+            typical=graph.esco_generality(r.skill_id) if r.skill_id.startswith("esco:") else 0.0,
             weights=weights,
         )
 

@@ -61,6 +61,8 @@ QUERY_FOREGROUND = 40
 MIN_SUPPORT = 3
 #: ... and at least this share of the foreground.
 MIN_SHARE = 0.15
+#: ESCO occupations the graph must hold for a skill's generality to mean anything (the real ESCO has ~3,000)
+GENERIC_MIN_OCCUPATIONS = 200
 
 
 def link_importance(relation: str, importance: float | None, hot: int = 0, in_demand: int = 0) -> float:
@@ -112,6 +114,7 @@ class SkillsGraph:
         self._presence = (self.requirements > 0).astype(np.float32).tocsc()
         self._background = np.asarray(self._presence.sum(axis=0)).ravel() / max(1, len(self.occupation_ids))
         self._typical: dict[str, np.ndarray] | None = None  # per taxonomy, computed on first use
+        self._esco_count: int | None = None  # ESCO occupations in the graph, counted on first use
 
     def typical_importance(self, skill_id: str, taxonomy: str = "onet") -> float:
         """The skill's mean requirement importance over the ``taxonomy``'s occupations (0 where not required).
@@ -135,6 +138,16 @@ class SkillsGraph:
         typical = self._typical or {}
         vector = typical.get(taxonomy, typical["onet"])
         return 0.0 if col is None else float(vector[col])
+
+    def esco_generality(self, skill_id: str) -> float:
+        """How generic an ESCO skill is: its mean importance over the ESCO occupations (:meth:`typical_importance`),
+        or 0 when the graph holds fewer than :data:`GENERIC_MIN_OCCUPATIONS` of them (a test catalogue of a few
+        occupations, where every skill one of them requires looks common)."""
+        if getattr(self, "_esco_count", None) is None:
+            self._esco_count = sum(self.graph.nodes[o].get("kind", "") == "esco" for o in self.occupation_ids)
+        if self._esco_count < GENERIC_MIN_OCCUPATIONS:
+            return 0.0
+        return self.typical_importance(skill_id, "esco")
 
     # ------------------------------------------------------------------ accessors
     def label(self, node: str) -> str:

@@ -43,6 +43,12 @@ first and, within that, what its work leans on most:
   weight. On the judged first gaps the top 3 holding an acceptable first gap went 0.889 -> 0.911 (0.6 and
   0.7 change nothing more); the first gap named stayed 0.622.
 
+* **generic skill** -- an ESCO skill a large share of ESCO occupations require ("speak different languages",
+  "manage personal professional development", "perform project management") is no more characteristic of the
+  target than a basic skill: a biology graduate toward biologists was told "the biggest gap is the ability to
+  perform project management", then "speak different languages", ahead of Python, R and Mathematics. Its need
+  counts ``generic_skill``, like a basic skill.
+
 ``score = tier + need × (1 − task_weight + task_weight × min(1, task_share / task_share_full)) × area``
 with tier = 1 for essential and 0 for optional; the second term is below 1, so essential always precedes
 optional and the rest orders within a tier.
@@ -76,6 +82,12 @@ class GapWeights:
     #: Factor for an O*NET basic skill (2.A: reading, writing, speaking, listening, mathematics, science,
     #: critical thinking, learning, monitoring), which every occupation rates and every adult holds at some level.
     basic_skill: float = 0.8
+    #: Factor for an ESCO skill that many ESCO occupations require (generic, see above).
+    generic_skill: float = 0.5
+    #: Mean importance over ESCO occupations from which an ESCO skill is generic (the top ~1% of ESCO skills:
+    #: "manage staff" 0.099, "speak different languages" 0.073, "perform project management" 0.064, "manage
+    #: personal professional development" 0.060; "apply scientific methods" 0.024, "collect biological data" 0.006).
+    generic_min: float = 0.04
     #: Factor on the need of a technology that is neither hot nor in demand (a plain tool, see above).
     plain_tool: float = 0.5
     #: The level O*NET does not give a technology: its need takes a rated element's level factor at this level.
@@ -142,9 +154,11 @@ def gap_priority(
     task_total: int = 0,
     unresolved_area: bool = False,
     in_demand: bool = False,
+    typical: float = 0.0,
     weights: GapWeights = WEIGHTS,
 ) -> GapRank:
-    """The one score missing skills are ordered by (higher first); see the module docstring."""
+    """The one score missing skills are ordered by (higher first); see the module docstring. ``typical``: the
+    skill's mean importance over ESCO occupations (:meth:`retrieval.skills.graph.SkillsGraph.typical_importance`)."""
     t = tier(req, in_demand=in_demand, weights=weights)
     n = need(req, weights, in_demand=in_demand)
     share = tasks / task_total if task_total else 0.0
@@ -154,6 +168,8 @@ def gap_priority(
         within *= weights.unresolved_area
     if req.relation == "rated" and req.skill_id.startswith(BASIC_SKILLS):
         within *= weights.basic_skill
+    elif req.skill_id.startswith("esco:") and typical >= weights.generic_min:
+        within *= weights.generic_skill
     within = min(within, 0.9999)  # the tier always dominates
     score = (1.0 if t == "essential" else 0.0) + within
     return GapRank(

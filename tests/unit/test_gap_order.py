@@ -52,6 +52,19 @@ def test_a_basic_skill_every_adult_holds_comes_after_knowledge_of_similar_weight
     assert _order([(much_more, {}), (medicine, {})])[0] == "onet:2.A.1.a"  # a factor, not a ban
 
 
+def test_a_generic_esco_skill_comes_after_what_is_characteristic_of_the_target():
+    """A biology graduate toward biologists read "speak different languages" and "manage personal professional
+    development" (essential for many ESCO occupations, mapped at 0.97) ahead of Python, R and Mathematics."""
+    languages = _req("esco:skill:languages", "essential", 0.97, label="speak different languages")
+    python = _req("esco:skill:python", "rated", 0.75, level=0.6, kind="esco_knowledge", label="Python")
+    generic = {"typical": WEIGHTS.generic_min + 0.03}
+    assert _order([(languages, generic), (python, {})]) == ["esco:skill:python", "esco:skill:languages"]
+    assert _order([(languages, {"typical": WEIGHTS.generic_min / 4}), (python, {})])[0] == "esco:skill:languages"
+    assert gap_priority(languages, **generic).score == pytest.approx(
+        1 + need(languages) * (1 - WEIGHTS.task_weight) * WEIGHTS.generic_skill
+    )
+
+
 def test_essential_before_optional_whatever_the_weight():
     mapped_essential = _req("esco:a", "essential", 0.62)
     optional = _req("esco:b", "optional", 0.5)

@@ -143,9 +143,10 @@ class SkillsGraph:
         """How generic an ESCO skill is: its mean importance over the ESCO occupations (:meth:`typical_importance`),
         or 0 when the graph holds fewer than :data:`GENERIC_MIN_OCCUPATIONS` of them (a test catalogue of a few
         occupations, where every skill one of them requires looks common)."""
-        if getattr(self, "_esco_count", None) is None:
-            self._esco_count = sum(self.graph.nodes[o].get("kind", "") == "esco" for o in self.occupation_ids)
-        if self._esco_count < GENERIC_MIN_OCCUPATIONS:
+        count = getattr(self, "_esco_count", None)  # graphs pickled before this attribute have none
+        if count is None:
+            count = self._esco_count = sum(self.graph.nodes[o].get("kind", "") == "esco" for o in self.occupation_ids)
+        if count < GENERIC_MIN_OCCUPATIONS:
             return 0.0
         return self.typical_importance(skill_id, "esco")
 

@@ -337,6 +337,20 @@ def test_a_nurse_who_wants_remote_work_is_not_sent_back_to_the_bedside(ui):
     assert not any(r["id"].startswith("29-1141") for r in state["recs"]), state["recs"]
 
 
+def test_a_burned_out_nurse_is_not_offered_the_front_line_first(ui):
+    """ "I'm a nurse, 15 years in the ER, completely burned out. What else can I do with my skills?" was offered
+    paramedics, EMTs, medical assistants, psychiatric technicians and surgical assistants."""
+    from retrieval.occupations.service import get_occupation_recommender
+
+    chat = Chat(ui)
+    chat.say("I'm a nurse, 15 years in the ER, completely burned out. What else can I do with my skills?")
+    corpus = get_occupation_recommender(ui.svc.settings).corpus
+    own = float(corpus.physical[corpus.index["29-1141.00"]])
+    top = [oid for oid in chat.recs[:3] if oid in corpus.index]
+    assert len(top) == 3 and all(float(corpus.physical[corpus.index[o]]) < own for o in top), chat.recs
+    assert not {"29-2043.00", "29-2042.00"} & set(chat.recs[:3]), chat.recs  # paramedics, EMTs
+
+
 def test_a_teacher_who_hates_it_is_offered_something_else(ui):
     """ "I'm a high school English teacher and I hate it. What else can I do?" was answered with elementary, middle
     school and special education teaching, and teaching postings."""

@@ -53,6 +53,20 @@ def leaving_wishes(text: str) -> list[tuple[int, int]]:
     return merge_spans([(s, e) for s, e, _field in _findings(text)])
 
 
+# strain named as the reason to leave: "completely burned out", "exhausted", "too stressful", "can't take it anymore"
+_WORN_OUT = re.compile(
+    r"\b(?:burn(?:ed|t)[- ]?out|burnout|exhausted|drained|worn[- ]out|(?:too\s+)?stressful|stressed(?:\s+out)?|"
+    r"can'?t\s+take\s+(?:it|this)\s+any\s*more)\b",
+    re.I,
+)
+
+
+def worn_out(text: str) -> bool:
+    """Whether the person says their own work wears them out (not other people: "patients who are exhausted")."""
+    text = text.replace("’", "'")
+    return any(not _ABOUT_OTHERS.search(text[max(0, m.start() - 40) : m.start()]) for m in _WORN_OUT.finditer(text))
+
+
 def left_fields(text: str) -> list[str]:
     """The kinds of work the person names as what they leave ("retail" in "sick of retail", "nursing" in "get out
     of nursing"), for the caller to resolve to occupations; "it" and "my job" name none."""

@@ -45,7 +45,7 @@ from retrieval.occupations.transitions import in_prefixes, reachability
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
 from retrieval.understanding import cues
-from retrieval.understanding.leaving import OwnWork, left_fields
+from retrieval.understanding.leaving import OwnWork, left_fields, worn_out
 from retrieval.understanding.linker import CONFIDENT, Linker
 from retrieval.understanding.schema import Goal, Understanding
 from retrieval.understanding.service import get_linker
@@ -67,6 +67,8 @@ MILITARY = "55-"  # SOC major group 55, Military Specific Occupations
 # teacher's: ESL instructors 0.83, teaching assistants 0.80; kept: tutors 0.71, instructional coordinators 0.59; a
 # nurse's: LPNs 0.84, nursing assistants 0.80, nurse practitioners 0.75; kept: health services managers 0.71)
 SAME_WORK = 0.75
+#: places work as physically demanding as theirs moves down for a person worn out by their own
+WORN_OUT_SHIFT = 20
 # With a limit about standing ("I can't stand all day anymore"): the SOC groups whose work is done on one's feet
 # nearly all day (BLS Occupational Requirements Survey: food preparation and serving, building cleaning, retail
 # sales, personal appearance, hand material moving), which the demand score cannot see -- a line cook whose
@@ -181,6 +183,8 @@ class PersonalRanking:
             left = [self.linker.resolve_goal(f) for f in left_fields(profile.text or "")]
             fields = [p for g in left if g is not None and g.kind != "skill" for p in g.soc_prefixes + g.occupation_ids]
             base = self.away_from_own_work(base, sources, keep=asked, fields=fields)
+            if worn_out(profile.text or ""):
+                base = self.off_the_front_line(base, sources, keep=asked)
         if profile.remote_work(understanding is not None and understanding.remote_wish):
             # "want something remote": work that can often be done from home, unless asked for by name
             base = self.within_remote(base, keep=asked)
@@ -216,6 +220,31 @@ class PersonalRanking:
             if item.id in keep
             or not (work.covers(item.id, item.title) or in_prefixes(item.id, fields) or alike(item.id))
         ]
+
+    def off_the_front_line(
+        self, items: list[ScoredOccupation], sources: list[tuple[str, float]], keep: Collection[str] = frozenset()
+    ) -> list[ScoredOccupation]:
+        """``items`` with the work at least as physically demanding as the person's own moved down
+        :data:`WORN_OUT_SHIFT` places, for a person worn out by their work ("15 years in the ER, completely burned
+        out. What else can I do with my skills?" was offered paramedics, EMTs, medical assistants and surgical
+        assistants). Physical demand (:mod:`retrieval.occupations.physical`) is the corpus's measure of front-line
+        work: for a nurse it tells paramedics (0.39) and surgical assistants (0.43) from health educators (0.05),
+        managers (0.12) and nursing instructors (0.17). The work stays on the list, lower."""
+        corpus = self.rec.corpus
+        own = [float(corpus.physical[corpus.index[o]]) for o, _c in sources[:1] if o in corpus.index]
+        if not own:
+            return items
+
+        def shift(item: ScoredOccupation) -> float:
+            front_line = (
+                item.id not in keep
+                and item.id in corpus.index
+                and float(corpus.physical[corpus.index[item.id]]) >= own[0]
+            )
+            return WORN_OUT_SHIFT if front_line else 0.0
+
+        ranked = sorted(enumerate(items), key=lambda ri: ri[0] + shift(ri[1]))
+        return [item for _rank, item in ranked]
 
     def within_remote(
         self, items: list[ScoredOccupation], keep: Collection[str] = frozenset()

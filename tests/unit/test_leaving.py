@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.understanding.leaving import head_nouns, leaving_wishes, left_fields, same_kind_of_work
+from retrieval.understanding.leaving import head_nouns, leaving_wishes, left_fields, same_kind_of_work, worn_out
 
 MESSAGES = Path(__file__).resolve().parents[2] / "eval" / "data" / "leaving_messages.jsonl"
 
@@ -26,6 +26,20 @@ def test_the_work_named_as_left_is_returned_for_resolving():
     assert left_fields("I'm a teacher and I hate it") == []  # "it" names no field: their own work is the one
     assert left_fields("Leaving the military after 8 years as a tank crewman") == ["military"]
     assert left_fields("Infantry, 6 years. What civilian jobs fit me?") == []  # their own work is the one
+
+
+@pytest.mark.parametrize(
+    "text, worn",
+    [
+        ("I'm a nurse, 15 years in the ER, completely burned out. What else can I do?", True),
+        ("Social worker, burnt out, what else is there for me?", True),
+        ("Teaching is too stressful, I can't take it anymore", True),
+        ("I'm a teacher and I hate it", False),  # leaving, but not worn out: the list keeps its order
+        ("I work with patients who are exhausted after chemo", False),  # about other people
+    ],
+)
+def test_worn_out_is_strain_the_person_names_as_their_own(text, worn):
+    assert worn_out(text) is worn
 
 
 def test_a_titles_kind_of_work():

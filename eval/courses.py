@@ -208,7 +208,7 @@ def pair_gaps(settings, rel, judged, ordering: str = "priority") -> list[dict]:
     from retrieval.courses.language import person_language
     from retrieval.courses.relevance import SkillRef
     from retrieval.skills.areas import is_area
-    from retrieval.skills.gap import Profile, skill_gap
+    from retrieval.skills.gap import Profile, course_context, skill_gap
     from retrieval.skills.task_links import task_support
 
     rows = []
@@ -222,7 +222,9 @@ def pair_gaps(settings, rel, judged, ordering: str = "priority") -> list[dict]:
         t = time.perf_counter()
         top = gap.missing_skills[:K]
         # courses are looked for under the catalogue's label (the judgements' skill), not the plainer one shown
-        refs = [SkillRef(m.id, m.catalogue_label or m.label) for m in top]
+        refs = [
+            SkillRef(m.id, m.catalogue_label or m.label, context=course_context(m.requirement, gap.item)) for m in top
+        ]
         per_skill = rel.courses_for_gaps(refs, language=language, k=K, held_labels=held)
         select_s = time.perf_counter() - t
         support = task_support(

@@ -88,3 +88,23 @@ def test_english_readers_are_not_sent_to_courses_for_learners_of_english(relevan
         if score >= relevance.threshold
     ]
     assert any(for_learners_of("en", t) for t in passed), passed
+
+
+def test_a_broad_knowledge_area_gets_courses_that_fit_the_work_it_is_needed_in(relevance):
+    """ "Computers and Electronics" toward health informatics specialists was taught by "Introduction to
+    Electronics" (a nurse leaving the ER read it), "Public Safety and Security" toward physicians by "Play It Safe:
+    Manage Security Risks". The area for the target's work must be near the course too; for electrical engineers
+    the electronics courses stay."""
+    from retrieval.courses.relevance import SkillRef
+
+    def titles(sid: str, context: str) -> list[str]:
+        ref = SkillRef(sid, relevance.skill_text(sid)[0], context=context)
+        return [c.title for c in relevance.courses_for_skill(ref).courses]
+
+    computers, safety = "onet:2.C.3.a", "onet:2.C.8.a"
+    alone = [c.title for c in relevance.courses_for_skill(SkillRef(computers, "Computers and Electronics")).courses]
+    assert any("Electronics" in t for t in alone), alone  # the area alone: what was shown before
+    informatics = titles(computers, "Health Informatics Specialists")
+    assert not any("Electronics" in t or "Semiconductor" in t for t in informatics), informatics
+    assert any("Electronics" in t for t in titles(computers, "Electrical Engineers"))
+    assert not any("Security Risks" in t for t in titles(safety, "Physicians, All Other"))

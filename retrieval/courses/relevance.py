@@ -73,6 +73,11 @@ THRESHOLD = 0.5
 #: Candidates per retriever, and how many go to the cross-encoder.
 CANDIDATES_PER_SOURCE = 25
 RERANK_TOP = 10
+#: A course for a broad O*NET knowledge area must also be this near the area *for the target's work*
+#: ("Computers and Electronics for Health Informatics Specialists"): the area alone passed "Introduction to
+#: Electronics" (0.61; 0.43 in that context) for a nurse leaving the ER toward health informatics, and "Play It
+#: Safe: Manage Security Risks" (0.56; 0.44) for Public Safety and Security toward physicians. It only removes.
+CONTEXT_MIN = 0.45
 #: Cached (skill, language) results per process.
 CACHE_SIZE = 4096
 _INTRO_LEVELS = frozenset({"beginner", "beginner level", "introductory"})
@@ -119,6 +124,9 @@ class SkillRef:
     id: str
     label: str
     partial: bool = False
+    #: the work the gap is toward ("Health Informatics Specialists"), for a broad knowledge area (see
+    #: :data:`CONTEXT_MIN`); empty for every other gap
+    context: str = ""
 
 
 def model_dir(settings: Settings) -> Path:
@@ -279,12 +287,15 @@ class CourseRelevance:
         ref = skill if isinstance(skill, SkillRef) else SkillRef(id=skill, label=self.skill_text(skill)[0])
         held = [h.lower() for h in held_labels if h and len(h) >= 2]
         out: list[CourseMatch] = []
-        for cid, score in self.score_skill(ref.id, ref.label, language):
+        ranked = self.score_skill(ref.id, ref.label, language)
+        in_context = self._in_context(ref, [cid for cid, score in ranked if score >= self.threshold])
+        for cid, score in ranked:
             if score < self.threshold:
                 break
             r = self.index.record(cid)
             if (
-                too_basic(r.level, r.title, held, ref.partial)
+                cid not in in_context
+                or too_basic(r.level, r.title, held, ref.partial)
                 or for_learners_of(language, r.title)
                 or is_degree(r.title)
             ):
@@ -307,6 +318,16 @@ class CourseRelevance:
             if len(out) >= k:
                 break
         return SkillCourses(skill_id=ref.id, label=ref.label, courses=out, none_reason=None if out else NO_COURSE)
+
+    def _in_context(self, ref: SkillRef, ids: list[str]) -> set[str]:
+        """Of ``ids`` (courses above the threshold for ``ref``), those near enough the skill for the work it is
+        needed in (:data:`CONTEXT_MIN`); all of them when ``ref`` has no context."""
+        if not ref.context or not ids:
+            return set(ids)
+        label, description = self.skill_text(ref.id, ref.label or None)
+        query = self.embedder.encode([skill_query(f"{label} for {ref.context}", description)])[0]
+        rows = self.index.vectors[[self.index.position[c] for c in ids]]
+        return {c for c, sim in zip(ids, rows @ query) if float(sim) >= CONTEXT_MIN}
 
     def courses_for_gaps(
         self, skills: Sequence[SkillRef], *, language: str = "en", k: int = 3, held_labels: Iterable[str] = ()
@@ -368,11 +389,16 @@ def gap_courses(settings: Settings, gap, language: str = "en") -> dict[str, list
     same call is made in that language (skill_gap does not know the reader's language)."""
     if language == "en":
         return {m.id: list(m.courses) for m in gap.missing_skills}
-    from retrieval.skills.gap import COURSE_GAPS
+    from retrieval.skills.gap import COURSE_GAPS, course_context
     from retrieval.skills.priority import takes_no_course
 
     refs = [
-        SkillRef(m.id, m.catalogue_label or m.requirement.label, partial=m.deeper)
+        SkillRef(
+            m.id,
+            m.catalogue_label or m.requirement.label,
+            partial=m.deeper,
+            context=course_context(m.requirement, gap.item),
+        )
         for m in gap.missing_skills[:COURSE_GAPS]
         if not takes_no_course(m.requirement, m.rank)  # in no language
     ]

@@ -545,6 +545,12 @@ def said_occupation(text: str, settings: Settings) -> OccupationLink | None:
         return None
 
 
+def course_context(req: Requirement, item: ItemRef) -> str:
+    """The work a gap's courses must fit (:data:`retrieval.courses.relevance.CONTEXT_MIN`): the target occupation,
+    for a broad O*NET knowledge area, which means what the work does with it; empty otherwise."""
+    return item.title if req.kind == "onet_knowledge" and item.kind == "occupation" else ""
+
+
 def skill_gap(
     profile: Profile,
     item_id: str,
@@ -678,7 +684,7 @@ def skill_gap(
         settings,
         # a gap held at a lower level gets no introductory course (a nurse is not sent to "Beginning Grammar")
         [
-            SkillRef(g.req.skill_id, g.req.label, partial=g.req.skill_id in deeper)
+            SkillRef(g.req.skill_id, g.req.label, partial=g.req.skill_id in deeper, context=course_context(g.req, item))
             for g in ranked[:COURSE_GAPS]
             if not takes_no_course(g.req, g.rank)
         ],

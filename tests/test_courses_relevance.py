@@ -108,3 +108,7 @@ def test_a_broad_knowledge_area_gets_courses_that_fit_the_work_it_is_needed_in(r
     assert not any("Electronics" in t or "Semiconductor" in t for t in informatics), informatics
     assert any("Electronics" in t for t in titles(computers, "Electrical Engineers"))
     assert not any("Security Risks" in t for t in titles(safety, "Physicians, All Other"))
+    # a tool's name alone matches courses that use the word otherwise
+    flowchart = "tech:flow-chart-software"
+    assert not any("Watercolor" in t for t in titles(flowchart, "First-Line Supervisors of Non-Retail Sales Workers"))
+    assert any("Power BI" in t for t in titles("tech:microsoft-power-bi", "Business Intelligence Analysts"))

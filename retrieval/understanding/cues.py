@@ -634,6 +634,9 @@ _WORKPLACE = [
     (re.compile(r"\bon\s+(?:the|an?|a)\s+(?P<thing>assembly|production)\s+lines?\b", re.I), "{thing} line worker"),
     (re.compile(r"\bfactory\s+(?:job|jobs|work)\b|\bwork(?:s|ed|ing)?\s+(?:in|at)\s+(?:a|the)\s+factory\b", re.I),
      "factory worker"),
+    # "20 years in retail management" was a retail supervisor only by meaning (not sure), so the list offered
+    # their own occupation back as "a stretch move"; "in project management", "in property management" alike
+    (re.compile(r"\bin\s+(?P<thing>[a-z]+)\s+management\b", re.I), "{thing} manager"),
     # "I drive for Uber" was a driver of some kind only by meaning, so not sure, and every move a "stretch"
     (re.compile(r"\b(?:drive|drives|driving|drove|driver)\s+(?:for\s+)?(?:uber|lyft)\b", re.I), "rideshare driver"),
     (re.compile(r"\b(?:drive|drives|driving|drove|deliver|delivers|delivering|delivered)\s+for\s+"

@@ -341,6 +341,9 @@ def test_a_weak_match_by_meaning_counts_only_when_the_person_says_what_they_do(l
         ("I drive for Uber and want something stable", ["rideshare driver"]),
         ("I deliver for DoorDash part time", ["delivery driver"]),
         ("I took an Uber to work", []),
+        # "20 years in retail management" was a retail supervisor by meaning only: their own occupation came back
+        # as "a stretch move"
+        ("20 years in retail management, I want something remote", ["retail manager"]),
     ],
 )
 def test_the_work_described_implies_a_title(text, implied):

@@ -185,6 +185,19 @@ def test_software_learned_on_the_job_is_one_line_after_the_skills_to_build(ui):
     assert "is usually learned on the job; no course needed." in reply, reply
 
 
+def test_a_gig_driver_who_wants_steady_work_is_heard_and_gets_no_part_time_postings(ui):
+    """ "I drive for Uber and want something stable with benefits": read as a driver only by meaning (not sure),
+    and the postings offered "Bus Operator (Part- Time)"."""
+    chat = Chat(ui)
+    reply = chat.say("I drive for Uber and want something stable with benefits")
+    assert "(I'm not sure about it)" not in reply.split("\n")[0], reply
+    assert "I'll leave out part-time, seasonal and temporary postings" in reply, reply
+    assert "**Postings:** steady work" in chat.beliefs, chat.beliefs
+    reply = chat.say("find me jobs")
+    listed = [x for x in reply.splitlines() if x[:1].isdigit()]
+    assert listed and not any(w in x.lower() for x in listed for w in ("part time", "part-time", "seasonal")), listed
+
+
 def test_a_graduate_who_names_what_they_studied_gets_a_list_in_that_field(ui):
     """ "Just graduated with a biology degree and I have no idea what to do with it" was asked for a job title."""
     chat = Chat(ui)

@@ -37,6 +37,7 @@ from app.feedback.policies import next_sample_variant
 from app.feedback.store import THUMBS_REASONS
 from app.ui.files import MAX_FILE_BYTES, FileError, read_resume, upload_folder
 from app.ui.routing import Route, route, says_something
+from retrieval.jobs.levels import steady_wish
 from retrieval.jobs.location import describe, nearby, parse_place
 from retrieval.occupations.transitions import in_prefixes
 from retrieval.profile import Profile
@@ -464,6 +465,8 @@ def render_beliefs(state: dict) -> str:
             "**Where:** work that can often be done from home"
             + _from((b.get("remote") or {}).get("quote"), p.get("remote") is not None)
         )
+    if b.get("steady"):
+        lines.append("**Postings:** steady work, not part-time or seasonal" + _from(b["steady"].get("quote"), False))
     return "\n".join(_paragraphs(lines))
 
 
@@ -554,6 +557,13 @@ def _take_in(state: dict, text: str, understood: Understanding, *, keep_text: bo
             notes.append(f"I'll keep to work that can often be done from home (you said “{_md(quote)}”).")
         b["remote"] = {"quote": quote}
         p["remote"] = None  # said again: their words decide, even after they unticked it
+    steady = steady_wish(text)
+    if steady is not None and not b.get("steady"):
+        # "I drive for Uber and want something stable with benefits": the postings leave part-time work out
+        # (retrieval.jobs.levels.steady_enough, read from the text); said back so the person knows why
+        quote = _quote(text, Span(start=steady[0], end=steady[1], text=text[steady[0] : steady[1]])) or ""
+        notes.append(f"I'll leave out part-time, seasonal and temporary postings (you said “{_md(quote)}”).")
+        b["steady"] = {"quote": quote}
     for wish in understood.ruled_out_goals[:1]:
         # "I'd like to become a pharmacist but I can't afford 6 more years of school. What else could I do?"
         notes.append(

@@ -181,6 +181,13 @@ def person_level(text: str, years: float | None, seniority_: str | None) -> Pers
     )
 
 
+def steady_wish(text: str) -> tuple[int, int] | None:
+    """Where ``text`` asks for steady work ("something stable with benefits", "a full-time job"), unless it also
+    asks for part-time work; None when it does not."""
+    m = _ASKS_STEADY.search(text or "")
+    return m.span() if m and not _ASKS_PART_TIME.search(text or "") else None
+
+
 #: the employment types that are not steady work
 UNSTEADY = frozenset({"part_time", "seasonal", "temporary", "internship"})
 

@@ -508,6 +508,12 @@ def _take_in(state: dict, text: str, understood: Understanding, *, keep_text: bo
         # read as "It could also be ... Registered Nurses")
         b["candidates"] = [o.title for o in understood.occupations if o is top or o.confidence >= CANDIDATE_MIN]
         notes.append(f"I've noted your occupation as **{top.title}**" + ("." if sure else " (I'm not sure about it)."))
+        if understood.career_break is not None and top.span is not None:
+            # "I've been a stay-at-home mom for 10 years ... Before that I was a receptionist": heard as a return
+            notes.append(
+                "Coming back after time away from paid work is common: what you did before still counts, so the "
+                "lists start from it."
+            )
         if (b.get("goal") or {}).get("interest") and not understood.goals:
             # what they enjoy or studied was the list's frame only while no work was named (as in one message: "I'm a
             # nurse and I like working with people" wants no move); a biology graduate who then said "I've been an

@@ -672,6 +672,22 @@ def past_clauses(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in clauses(text) if _PAST.search(text[s:e])]
 
 
+# Time away from paid work: "a stay-at-home mom for 10 years", "out of the workforce since 2015", "took 8 years off
+# to raise my kids", "a career break". Its years are not experience, and the work named before it is the person's.
+_CAREER_BREAK = re.compile(
+    r"\b(?:stay[- ]at[- ]home\s+(?:mom|mum|mother|dad|father|parent)|home\s*maker|housewife|house\s+husband|"
+    r"full[- ]time\s+(?:mom|mum|mother|dad|father|parent)|career\s+break|out\s+of\s+(?:the\s+)?work\s*force|"
+    r"(?:took|taking|take)\s+(?:\w+\s+){0,3}?(?:years?|time)\s+off|raising\s+(?:my|our|the)\s+(?:kids|children|family)|"
+    r"(?:haven'?t|have\s+not|hasn'?t)\s+worked\s+(?:in|for))\b",
+    re.I,
+)
+
+
+def career_break_clauses(text: str) -> list[tuple[int, int]]:
+    """Clauses of ``text`` where the person says they have been away from paid work."""
+    return [(s, e) for s, e in clauses(text) if _CAREER_BREAK.search(text[s:e])]
+
+
 def years_of_experience(text: str) -> float | None:
     """The largest number of years a person states ("15 years", "two years"), when plausible (≤ 60)."""
     best = None

@@ -209,9 +209,13 @@ class Linker:
         # "I'm a roofer and my knees can't take it anymore": the "can't" is about the knees, not the roofing;
         # "I'm a hairdresser and I want out without starting a degree": the "without" is about the degree
         negated = cues.negated_clauses(cues.blank(text, limit_spans + schooling_spans))
-        years = cues.years_of_experience(text)
+        # "I've been a stay-at-home mom for 10 years ... Before that I was a receptionist": the 10 years are not
+        # a receptionist's, and "stay-at-home mom" names no occupation to link (nannies, childcare workers)
+        breaks = cues.career_break_clauses(text)
+        years = cues.years_of_experience(cues.blank(text, breaks))
         excluded = (
-            goal_regions
+            breaks
+            + goal_regions
             + negated
             + limit_spans
             + schooling_spans
@@ -254,6 +258,10 @@ class Linker:
         goals.sort(key=lambda g: g.kind == "skill")
         if occupations and years is not None:
             occupations[0].years = years
+        if breaks and occupations and occupations[0].span is not None:
+            # a returner names the work they did before the break in the past tense ("Before that I was a
+            # receptionist"), which alone reads as unsure (0.64); it is the work they come back with
+            occupations[0].confidence = max(occupations[0].confidence, CONFIDENT)
         status: Status = "understood" if occupations else "no_occupation"
         message = None if occupations else NO_OCCUPATION
         if not occupations and not skills and not goals and not limits:
@@ -268,6 +276,9 @@ class Linker:
             ruled_out_goals=ruled_out,
             work=[Span(start=s, end=e, text=text[s:e]) for s, e in work],
             years_experience=years,
+            career_break=Span(start=breaks[0][0], end=breaks[0][1], text=text[breaks[0][0] : breaks[0][1]])
+            if breaks
+            else None,
             # cues.seniority returns one of these levels (it is typed plain str there)
             seniority=cast(Literal["entry", "mid", "senior", "lead"] | None, cues.seniority(text, years)),
         )

@@ -112,6 +112,8 @@ class Understanding(BaseModel):
         "their meaning alone is still the person's own account of their work",
     )
     years_experience: float | None = None
+    #: where the person says they have been away from paid work ("a stay-at-home mom for 10 years")
+    career_break: Span | None = None
     seniority: Literal["entry", "mid", "senior", "lead"] | None = None
 
     @property

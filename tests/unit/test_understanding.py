@@ -381,6 +381,20 @@ def test_a_length_of_service_before_a_title_is_said_about_oneself(text):
     assert cues.self_cue_clauses(text)
 
 
+def test_years_at_home_are_not_experience_and_the_work_before_is_the_persons(linker):
+    """ "I've been a stay-at-home mom for 10 years ... Before that I was a receptionist" read as a receptionist with
+    10 years' experience, and not sure of it (the past tense)."""
+    text = (
+        "I've been a stay-at-home mom for 10 years and want to go back to work. Before that I was a "
+        "receptionist at a dental office."
+    )
+    assert cues.career_break_clauses(text) and not cues.career_break_clauses("I'm a receptionist, 10 years")
+    u = linker.understand(text)
+    assert u.career_break is not None and u.years_experience is None
+    top = u.occupations[0]  # the synthetic catalogue files the title under its own occupation
+    assert top.span is not None and top.span.text == "receptionist" and top.confidence >= 0.75, u.occupations
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -49,7 +49,7 @@ from retrieval.skills.extract import get_extractor, tokenize
 from retrieval.skills.gap_order import RankedGap, in_demand, rank_missing
 from retrieval.skills.graph import SkillsGraph, get_graph
 from retrieval.skills.plain import plain_label
-from retrieval.skills.priority import gap_priority, takes_no_course
+from retrieval.skills.priority import BASIC_SKILLS, gap_priority, takes_no_course
 from retrieval.text import normalize_label
 from retrieval.understanding.schema import OccupationLink
 from retrieval.understanding.service import understand
@@ -547,13 +547,16 @@ def said_occupation(text: str, settings: Settings) -> OccupationLink | None:
 
 def course_context(req: Requirement, item: ItemRef) -> str:
     """The work a gap's courses must fit (:data:`retrieval.courses.relevance.CONTEXT_MIN`): the target occupation,
-    for a broad O*NET knowledge area, which means what the work does with it, and for a tool, whose name alone
-    matches courses that use the word otherwise ("Flow chart software" toward sales supervisors: "Create an
-    Accelerated Learning Flowchart with Watercolors", 0.41 in context; Excel, Tableau and Power BI courses stay at
-    0.54-0.85); empty otherwise. For every gap (ESCO skills too) it took a judged-relevant first course away on the
-    20 evaluation pairs and was not adopted."""
-    broad = req.kind == "onet_knowledge" or req.relation == "technology"
-    return item.title if broad and item.kind == "occupation" else ""
+    for every gap toward an occupation but O*NET's basic skills. A broad knowledge area means what the work does
+    with it; a tool's name or an ESCO phrase alone matches courses that use the words otherwise ("Flow chart
+    software" toward sales supervisors: "Create an Accelerated Learning Flowchart with Watercolors", 0.41 in
+    context; "type on electronic devices" toward medical secretaries: "Semiconductor Devices"); Excel, Tableau and
+    Power BI courses stay at 0.54-0.85. A basic skill (Science, Mathematics, Reading Comprehension) is general by
+    nature: in context it lost "Question Everything: Scientific Thinking in Real Life", judged relevant for Science
+    toward statisticians, so it has none."""
+    if item.kind != "occupation" or req.skill_id.startswith(BASIC_SKILLS):
+        return ""
+    return item.title
 
 
 def skill_gap(

@@ -29,12 +29,12 @@ from retrieval.jobs.cold import (
     popularity,
     query_from_understanding,
     rank,
+    shown,
     static_features,
     with_popularity,
 )
 from retrieval.jobs.cold_train import applicant_rows, make_index, row_place
 from retrieval.jobs.data import JobLog
-from retrieval.jobs.levels import steady_enough
 from retrieval.jobs.posting_links import load_links
 from retrieval.occupations.physical import DEMANDING, physical_title
 from retrieval.occupations.remote import FEASIBLE as REMOTE_FEASIBLE, remote_title
@@ -142,7 +142,8 @@ class ColdStart:
             ]
         if q.remote:
             ranked = self._remote_first(ranked, F, exclude)
-        fitting = [(i, s) for i, s in ranked if F[i, _C["fits"]] > 0 and steady_enough(self.index.levels[i], q.level)]
+        may_show = shown(self.index, q, F)
+        fitting = [(i, s) for i, s in ranked if may_show[i]]
         if q.place_wanted and q.place.cities:
             # asked for work in a city: its postings first, within the relevant ones and within the rest (the
             # blend's order kept inside each group) -- "Looking for jobs in Austin, TX" got three Bay Area
@@ -216,8 +217,7 @@ class ColdStart:
 
     def fits(self, q: ColdQuery) -> np.ndarray:
         """Whether each posting fits the person (for lists ranked by the history model)."""
-        steady = np.array([steady_enough(lv, q.level) for lv in self.index.levels], dtype=bool)
-        return (static_features(self.index, q)[:, _C["fits"]] > 0) & steady
+        return shown(self.index, q, static_features(self.index, q))
 
 
 def has_job_views(settings: Settings) -> bool:

@@ -34,7 +34,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import numpy as np
 
@@ -118,6 +118,13 @@ def resolve_goal(linker: Linker, text: str) -> Goal:
             "(“data analyst”) or a field (“finance”, “healthcare”)."
         )
     return goal
+
+
+def moved_down(items: list[ScoredOccupation], places: Callable[[ScoredOccupation], float]) -> list[ScoredOccupation]:
+    """``items`` with each moved ``places(item)`` places down the list (ties keep their order): a soft limit that
+    keeps the work on the list, lower."""
+    ranked = sorted(enumerate(items), key=lambda ri: ri[0] + places(ri[1]))
+    return [item for _rank, item in ranked]
 
 
 class PersonalRanking:
@@ -243,8 +250,7 @@ class PersonalRanking:
             )
             return WORN_OUT_SHIFT if front_line else 0.0
 
-        ranked = sorted(enumerate(items), key=lambda ri: ri[0] + shift(ri[1]))
-        return [item for _rank, item in ranked]
+        return moved_down(items, shift)
 
     def within_remote(
         self, items: list[ScoredOccupation], keep: Collection[str] = frozenset()
@@ -337,14 +343,15 @@ class PersonalRanking:
                 return DEMANDING
             return float(corpus.physical[corpus.index[item.id]]) if item.id in corpus.index else 0.0
 
-        kept = list(enumerate(item for item in items if demand(item) < DEMANDING))
+        kept = [item for item in items if demand(item) < DEMANDING]
         # work that is fairly physical moves down the list (up to SOMEWHAT_PHYSICAL_SHIFT places at the limit)
-        shift = {
-            item.id: SOMEWHAT_PHYSICAL_SHIFT
-            * min(1.0, max(0.0, demand(item) - SOMEWHAT_PHYSICAL) / (DEMANDING - SOMEWHAT_PHYSICAL))
-            for _rank, item in kept
-        }
-        return [item for rank, item in sorted(kept, key=lambda ri: ri[0] + shift[ri[1].id])]
+        return moved_down(
+            kept,
+            lambda item: (
+                SOMEWHAT_PHYSICAL_SHIFT
+                * min(1.0, max(0.0, demand(item) - SOMEWHAT_PHYSICAL) / (DEMANDING - SOMEWHAT_PHYSICAL))
+            ),
+        )
 
     def _base_list(
         self, profile: Profile, understanding: Understanding | None, sources: list[tuple[str, float]]

@@ -50,6 +50,7 @@ EVAL_COMMANDS = {
     "schooling": "eval.schooling:cli",
     "remote": "eval.remote:cli",
     "leaving": "eval.leaving:cli",
+    "pay": "eval.pay:cli",
     "interests": "eval.interests:cli",
     "ope": "training.ope:cli",
 }

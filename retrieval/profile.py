@@ -57,6 +57,14 @@ class Profile(BaseModel):
         "field wins.",
     )
 
+    better_pay: bool | None = Field(
+        default=None,
+        description="The person wants better pay: their own occupation leaves the occupation list and work that needs "
+        "less preparation (O*NET job zone) than theirs moves down it (the catalogue has no wage figures). Unset: taken "
+        "from `text` when it says so ('I want to make more money', 'something that pays better'); true or false: this "
+        "field wins.",
+    )
+
     def physical_limit(self, stated: bool) -> bool:
         """Whether the lists leave physically demanding work out: this profile's ``avoid_physical`` when set,
         else what its text states (``stated``, from the understanding)."""
@@ -76,6 +84,11 @@ class Profile(BaseModel):
         """Whether the lists keep to work that can be done from home: ``remote`` when set, else what the text
         states."""
         return stated if self.remote is None else self.remote
+
+    def wants_better_pay(self, stated: bool) -> bool:
+        """Whether the lists look for better-paid work than the person's: ``better_pay`` when set, else what the
+        text states."""
+        return stated if self.better_pay is None else self.better_pay
 
     @field_validator("goal")
     @classmethod

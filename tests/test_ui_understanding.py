@@ -46,6 +46,7 @@ class Chat:
             _schooling,
             _remote,
             _leave,
+            _pay,
             _recs,
             self.panel,
         ) = out
@@ -354,6 +355,51 @@ def test_a_nurse_who_wants_remote_work_is_not_sent_back_to_the_bedside(ui):
     assert "Work done on site is back on your lists." in history[-1]["content"], history[-1]["content"]
     assert any(corpus.remote[corpus.index[r["id"]]] < FEASIBLE for r in state["recs"]), state["recs"]
     assert not any(r["id"].startswith("29-1141") for r in state["recs"]), state["recs"]
+
+
+def test_a_worker_who_wants_more_money_sees_better_paid_work_first(ui):
+    """ "I work in a warehouse, I have a forklift license. I want to make more money." was told "Your goal: money", and
+    the list held their own occupation beside other work of the same preparation. Job zones stand in for pay."""
+    from retrieval.occupations.service import get_occupation_recommender
+
+    corpus = get_occupation_recommender(ui.svc.settings).corpus
+    chat = Chat(ui)
+    reply = chat.say("I work in a warehouse, I have a forklift license. I want to make more money.")
+    assert "Your goal" not in reply and "(you said “make more money”)" in reply, reply
+    assert "**Pay:** work that usually pays more than yours first" in chat.beliefs
+    own = "53-7062.00"  # Laborers and Freight, Stock, and Material Movers, Hand
+    zone = float(corpus.job_zone[corpus.index[own]])
+    zones = [float(corpus.job_zone[corpus.index[r]]) for r in chat.recs if r in corpus.index]
+    assert own not in chat.recs and len(zones) == 5, chat.recs
+    assert min(zones) >= zone and sum(z > zone for z in zones[:3]) >= 2, (chat.recs, zones)
+    # unticked in the panel: the ordinary list is back
+    before = list(chat.recs)
+    out = ui.on_save_profile(
+        chat.occupation["value"], ", ".join(chat.state["profile"]["skills"]), "", chat.history, chat.state,
+        None, None, None, None, False,
+    )  # fmt: skip
+    history, state = out[0], out[1]
+    assert "back where it was on your lists" in history[-1]["content"], history[-1]["content"]
+    assert [r["id"] for r in state["recs"]] != before
+
+
+def test_a_wish_said_after_the_work_changes_the_list(ui):
+    """A nurse who added "I want something remote" in a second message got the same bedside list again: a wish said
+    alone was heard only before anything else was known. Said alone first, it is kept for the list to come."""
+    from retrieval.occupations.remote import FEASIBLE
+    from retrieval.occupations.service import get_occupation_recommender
+
+    corpus = get_occupation_recommender(ui.svc.settings).corpus
+    chat = Chat(ui)
+    chat.say("I'm a registered nurse")
+    reply = chat.say("I want something remote")
+    assert "I'll keep to work that can often be done from home" in reply, reply
+    assert chat.recs and all(corpus.remote[corpus.index[r]] >= FEASIBLE for r in chat.recs), chat.recs
+    chat = Chat(ui)
+    reply = chat.say("I want to make more money")
+    assert "You'd like better pay" in reply and "tell me a little about yourself" in reply, reply
+    reply = chat.say("I'm a cashier")
+    assert "work that usually pays more than yours moved up:" in reply, reply
 
 
 def test_a_burned_out_nurse_is_not_offered_the_front_line_first(ui):

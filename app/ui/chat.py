@@ -61,6 +61,14 @@ REASON_LABELS = {
 }
 CONFIDENT = 0.75  # a detected occupation this sure is used as the person's occupation (retrieval's CONFIDENT)
 SHOWN_SKILLS = 12
+# Better pay: the catalogue has no wage figures, so the lists go by how much training and experience work needs (O*NET
+# job zones), which pay follows; said as such (retrieval.understanding.recommend.PersonalRanking.toward_better_pay)
+PAY_NOTE = (
+    "I'll put first work that asks for more training or experience than yours, which usually pays more — I have no "
+    "wage figures to go by"
+)
+PAY_WAY = "work that usually pays more than yours first (it asks for more training or experience; no wage figures)"
+PAY_NEEDS_WORK = "You'd like better pay, so I'll put first work that asks for more training or experience than yours"
 QUOTE_CHARS = 90
 WRITING = "Writing the explanation…"  # an explanation's panel while it streams (render_explanation)
 CSS = """
@@ -99,6 +107,7 @@ def _new_state() -> dict:
             "avoid_schooling": None,  # likewise for "no going back to school"
             "remote": None,  # likewise for "want something remote"
             "leave_own_work": None,  # likewise for "I'm a teacher and I hate it"
+            "better_pay": None,  # likewise for "I want to make more money"
         },
         "beliefs": {"occupation": None, "candidates": [], "skills": {}, "goal": None},
         "recs": [],
@@ -128,6 +137,7 @@ def _profile(state: dict) -> Profile:
         avoid_schooling=_said_or_set(state, "avoid_schooling", "schooling"),
         remote=_said_or_set(state, "remote", "remote"),
         leave_own_work=_said_or_set(state, "leave_own_work", "leaving"),
+        better_pay=_said_or_set(state, "better_pay", "pay"),
     )
 
 
@@ -168,6 +178,11 @@ def _wants_remote(state: dict) -> bool:
 def _leaves_own_work(state: dict) -> bool:
     """Whether the lists leave the person's own kind of work out."""
     return _flag(state, "leave_own_work", "leaving")
+
+
+def _wants_better_pay(state: dict) -> bool:
+    """Whether the lists put work that usually pays more than the person's first."""
+    return _flag(state, "better_pay", "pay")
 
 
 def _has_profile(state: dict) -> bool:
@@ -465,6 +480,8 @@ def render_beliefs(state: dict) -> str:
             "**Where:** work that can often be done from home"
             + _from((b.get("remote") or {}).get("quote"), p.get("remote") is not None)
         )
+    if _wants_better_pay(state):
+        lines.append(f"**Pay:** {PAY_WAY}" + _from((b.get("pay") or {}).get("quote"), p.get("better_pay") is not None))
     if b.get("steady"):
         lines.append("**Postings:** steady work, not part-time or seasonal" + _from(b["steady"].get("quote"), False))
     return "\n".join(_paragraphs(lines))
@@ -563,6 +580,12 @@ def _take_in(state: dict, text: str, understood: Understanding, *, keep_text: bo
             notes.append(f"I'll keep to work that can often be done from home (you said “{_md(quote)}”).")
         b["remote"] = {"quote": quote}
         p["remote"] = None  # said again: their words decide, even after they unticked it
+    if understood.pay_wish:
+        quote = next(limit.span.text for limit in understood.limits if limit.kind == "pay")
+        if not _wants_better_pay(state):
+            notes.append(f"{PAY_NOTE if p.get('occupation') else PAY_NEEDS_WORK} (you said “{_md(quote)}”).")
+        b["pay"] = {"quote": quote}
+        p["better_pay"] = None  # said again: their words decide, even after they unticked it
     steady = steady_wish(text)
     if steady is not None and not b.get("steady"):
         # "I drive for Uber and want something stable with benefits": the postings leave part-time work out
@@ -642,7 +665,7 @@ def _work_words(state: dict) -> str:
         return (
             f"work like what you {_interest_verb(goal.get('studied'))}" if goal.get("interest") else "the work you want"
         )
-    return "the work on your list" if _leaves_own_work(state) else "your kind of work"
+    return "the work on your list" if _leaves_own_work(state) or _wants_better_pay(state) else "your kind of work"
 
 
 def _postings_line(items: list[dict], work: str) -> list[str]:
@@ -711,6 +734,17 @@ def _correct_remote(state: dict, remote: bool | None) -> list[str]:
     )
 
 
+def _correct_pay(state: dict, better_pay: bool | None) -> list[str]:
+    """ "Better-paid work first", ticked or unticked."""
+    return _correct_flag(
+        state,
+        "better_pay",
+        better_pay,
+        _wants_better_pay(state),
+        (f"{PAY_NOTE}.", "Work that needs no more training than yours is back where it was on your lists."),
+    )
+
+
 def _correct_leaving(state: dict, leave: bool | None) -> list[str]:
     """ "Not my current kind of work", ticked or unticked."""
     return _correct_flag(
@@ -751,6 +785,8 @@ def _list_heading(state: dict) -> str:
         heading = heading.removesuffix(":") + ", beyond your current kind of work:"
     if _wants_remote(state):
         heading = heading.removesuffix(":") + ", keeping to work that can often be done from home:"
+    if _wants_better_pay(state) and state["profile"].get("occupation"):
+        heading = heading.removesuffix(":") + ", work that usually pays more than yours moved up:"
     return heading
 
 
@@ -910,6 +946,7 @@ class ChatUI:
             _avoids_schooling(state),
             _wants_remote(state),
             _leaves_own_work(state),
+            _wants_better_pay(state),
         )
 
     def _recs_update(self, state: dict, selected: str | None = None):
@@ -968,14 +1005,19 @@ class ChatUI:
         use is answered with the understanding's message (a request for the list gets the list again)."""
         understood = understood or self.svc.understand(text)
         if understood.status == "not_english" or not says_something(understood):
+            if understood.limits and understood.status != "not_english":
+                # a limit or a wish said alone is heard and kept for the lists (not the occupations its words are
+                # nearest by meaning: Computer Occupations, All Other). Before anything else about the person, "I
+                # can't afford to go to college, what jobs could I get into?" was asked for a job title; the
+                # question is what the list can go by. After it, a nurse who added "I want something remote" got
+                # the same bedside list again, the wish unheard.
+                limits_only = understood.model_copy(update={"occupations": []})
+                notes = _take_in(state, text, limits_only, keep_text=False)
+                if not _has_profile(state):
+                    return " ".join([*notes, ASK_ABOUT_THEM])
+                return " ".join(notes) + "\n\n" + "\n".join(self._recommend(state))
             if understood.status in ("understood", "no_occupation", "nonsense") and _has_profile(state):
                 return "\n".join(self._recommend(state))  # "what else could I do?": nothing new, the list again
-            if understood.limits and understood.status != "not_english":
-                # "I can't afford to go to college, what jobs could I get into?" was asked for a job title: the
-                # limit is heard and kept for the list to come, and the question is what the list can go by (not
-                # the occupations its words are nearest by meaning: Computer Occupations, All Other)
-                limits_only = understood.model_copy(update={"occupations": []})
-                return " ".join([*_take_in(state, text, limits_only, keep_text=False), ASK_ABOUT_THEM])
             return understood.message or NO_OCCUPATION
         notes = _take_in(state, text, understood)
         if understood.status == "no_occupation" and not state["profile"].get("occupation"):
@@ -992,7 +1034,8 @@ class ChatUI:
         """ "What courses should I take?", "find me jobs": that list. What the message also says about the
         person ("I'm a nurse — what courses…?") is taken in first, with the occupation list it changes."""
         parts = []
-        if says_something(understood) and understood.status != "not_english":
+        # "find me jobs that pay more": the wish is taken in first, like what the message says about the person
+        if (says_something(understood) or understood.limits) and understood.status != "not_english":
             parts.append(self._describe(state, message, understood))
         if not _has_profile(state):
             return (
@@ -1214,6 +1257,7 @@ class ChatUI:
         avoid_schooling: bool | None = None,
         remote: bool | None = None,
         leave_own_work: bool | None = None,
+        better_pay: bool | None = None,
     ):
         """The person corrected what Waypoint believes: log skill corrections, check the occupation and
         the goal (an unknown one is named back, and the old value kept), set or clear the physical limit, the
@@ -1245,6 +1289,7 @@ class ChatUI:
         notes += _correct_schooling(state, avoid_schooling)
         notes += _correct_remote(state, remote)
         notes += _correct_leaving(state, leave_own_work)
+        notes += _correct_pay(state, better_pay)
         self._close_open(state)
         if _has_profile(state):
             try:
@@ -1508,6 +1553,11 @@ class ChatUI:
                     leave_box = gr.Checkbox(
                         label="Not my current kind of work (I want out of it)", value=False, elem_id="profile-leave"
                     )
+                    pay_box = gr.Checkbox(
+                        label="Better-paid work first (more training or experience than mine)",
+                        value=False,
+                        elem_id="profile-pay",
+                    )
                     save = gr.Button("Update profile", elem_id="profile-save")
             with gr.Row():
                 with gr.Column(scale=2):
@@ -1528,7 +1578,9 @@ class ChatUI:
                         close = gr.Button("Close", elem_id="close-btn", size="sm")
                     status = gr.Markdown("", elem_id="feedback-status")
 
-            profile_outputs = [occupation, skills, goal, believes, limit_box, school_box, remote_box, leave_box]
+            profile_outputs = [
+                occupation, skills, goal, believes, limit_box, school_box, remote_box, leave_box, pay_box,
+            ]  # fmt: skip
             msg_outputs = [msg, chat, state, *profile_outputs, recs, panel]
             send.click(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
             msg.submit(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
@@ -1537,7 +1589,7 @@ class ChatUI:
             )
             save.click(
                 self.on_save_profile,
-                [occupation, skills, goal, chat, state, limit_box, school_box, remote_box, leave_box],
+                [occupation, skills, goal, chat, state, limit_box, school_box, remote_box, leave_box, pay_box],
                 [chat, state, *profile_outputs, recs, status],
                 api_visibility="private",
             )

@@ -183,6 +183,7 @@ def route(message: str, intent: str, understood: Understanding, model: str = "")
         return Route("fit", fit_target(message, understood), gap, model)
     if intent in LIST_INTENTS and (not says_something(understood) or LIST_WORDS[intent].search(message)):
         return Route(LIST_INTENTS[intent], None, intent, model)  # what else they say is taken in first
-    if intent == "other" and not says_something(understood):
+    if intent == "other" and not says_something(understood) and not understood.limits:
+        # a limit or a wish said alone ("I want to make more money", read as small talk) is heard and kept
         return Route("other", None, intent, model)
     return Route("profile", None, intent, model)

@@ -121,6 +121,7 @@ class ColdQuery:
     place_wanted: bool = False  # the place is where they ask for work ("looking for jobs in Austin, TX")
     remote: bool = False  # the person wants to work from home ("want something remote")
     leaving: bool = False  # the person wants out of their own kind of work ("I'm a teacher and I hate it")
+    better_pay: bool = False  # the person wants better pay ("I want to make more money")
 
 
 #: "jobs in Austin", "work near Chicago", "positions around Denver", "relocating to Seattle": the person asks for work
@@ -149,6 +150,7 @@ def query_from_understanding(text: str, understanding, extra_goals: Iterable[tup
     q.avoid_standing = bool(getattr(u, "standing_limit", False))
     q.remote = bool(getattr(u, "remote_wish", False))
     q.leaving = bool(getattr(u, "leaving", False))
+    q.better_pay = bool(getattr(u, "pay_wish", False))
     q.level = person_level(text, u.years_experience, u.seniority)
     return q
 

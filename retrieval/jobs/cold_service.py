@@ -100,9 +100,10 @@ class ColdStart:
         q.avoid_physical = profile.physical_limit(q.avoid_physical)
         q.remote = profile.remote_work(q.remote)
         q.leaving = profile.leaving(q.leaving)
-        if (q.avoid_physical or q.leaving) and not q.goals and not q.goal_prefixes:
-            # "truck driver, my back is done", "I'm a teacher and I hate it": postings of the occupations on their
-            # (limited) list, not trucking or teaching
+        q.better_pay = profile.wants_better_pay(q.better_pay)
+        if (q.avoid_physical or q.leaving or q.better_pay) and not q.goals and not q.goal_prefixes:
+            # "truck driver, my back is done", "I'm a teacher and I hate it", "a line cook who wants better pay":
+            # postings of the occupations on their (limited, better-paid) list, not trucking, teaching, line cooking
             try:
                 listed = recommend_occupations([profile], k=LIMITED_TARGETS, settings=self.settings)[0]
                 q.goals = [(o.id, 1.0) for o in listed]
@@ -128,6 +129,11 @@ class ColdStart:
                 theirs |= self._standing_postings()
             demand = self._posting_demand()
             ranked = [(i, s) for i, s in ranked if demand[i] < DEMANDING and not theirs[i]]
+        if q.better_pay:
+            # "find me jobs that pay better" from a line cook listed line cook postings: not their own occupation's
+            own = [self.index.occ_index[o] for o, c in q.occupations if c >= OWN_LINK_MIN and o in self.index.occ_index]
+            theirs = np.isin(self.index.link_idx[:, 0], own)
+            ranked = [(i, s) for i, s in ranked if not theirs[i]]
         if q.leaving:
             # "I'm a teacher and I hate it": not the postings of their own kind of work (its SOC minor group, or a
             # title that names it: "Substitute Teacher" links to another group of teachers)

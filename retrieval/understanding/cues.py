@@ -10,7 +10,7 @@ aliases and the embeddings (``retrieval/understanding/service.py``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Words that open a wish: "I want to", "hoping to", "would love to", "thinking about", "my goal is".
 _WISH = (
@@ -524,6 +524,26 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
     return found + [
         p for p in studied_phrases(text) if not any(f.clause[0] <= p.target[0] < f.clause[1] for f in found)
     ]
+
+
+def goal_outside(text: str, goal: GoalPhrase, regions: list[tuple[int, int]]) -> GoalPhrase | None:
+    """``goal`` with ``regions`` (a wish about the move: "make more money", "well paid") cut from the ends of its
+    target: "a well paid job in healthcare" names healthcare, "move into finance and make more money" finance;
+    None when nothing is left ("I want to make more money" names no field)."""
+    start, end = goal.target
+    for r_start, r_end in sorted(regions):
+        if r_end <= start or r_start >= end:
+            continue
+        if r_start <= start:
+            start = r_end
+        else:
+            end = r_start
+    start, end = _strip(text, start, end)
+    if end <= start:
+        return None
+    if (start, end) == goal.target:
+        return goal
+    return replace(goal, target=(start, end), text=text[start:end])
 
 
 def clauses(text: str) -> list[tuple[int, int]]:

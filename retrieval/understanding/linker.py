@@ -32,6 +32,7 @@ from retrieval.understanding.fields import FIELDS, CareerField
 from retrieval.understanding.keys import title_key
 from retrieval.understanding.leaving import leaving_wishes
 from retrieval.understanding.limits import physical_limits
+from retrieval.understanding.pay import pay_wishes
 from retrieval.understanding.remote import remote_wishes
 from retrieval.understanding.schema import Goal, Limit, OccupationLink, SkillMention, Span, Status, Understanding
 from retrieval.understanding.schooling import training_limits
@@ -204,7 +205,14 @@ class Linker:
         remote_spans = remote_wishes(text)
         # "I'm a teacher and I hate it": what they want out of, not a skill ("driving" in "I hate driving")
         leaving_spans = leaving_wishes(text)
-        goals_found = cues.goal_phrases(cues.blank(text, schooling_spans))
+        # "I want to make more money": a wish about the move, not a field ("Your goal: money") nor a skill; "a well
+        # paid job in healthcare" still names healthcare
+        pay_spans = pay_wishes(text)
+        goals_found = [
+            kept
+            for g in cues.goal_phrases(cues.blank(text, schooling_spans))
+            if (kept := cues.goal_outside(text, g, pay_spans)) is not None
+        ]
         goal_regions = [g.clause for g in goals_found]
         # "I'm a roofer and my knees can't take it anymore": the "can't" is about the knees, not the roofing;
         # "I'm a hairdresser and I want out without starting a degree": the "without" is about the degree
@@ -221,6 +229,7 @@ class Linker:
             + schooling_spans
             + remote_spans
             + leaving_spans
+            + pay_spans
             # "graduating this spring" is where they stand in school, not work
             + cues.school_status(text)
         )
@@ -235,6 +244,7 @@ class Linker:
             + [Limit(kind="training", span=Span(start=s, end=e, text=text[s:e])) for s, e in schooling_spans]
             + [Limit(kind="remote", span=Span(start=s, end=e, text=text[s:e])) for s, e in remote_spans]
             + [Limit(kind="leaving", span=Span(start=s, end=e, text=text[s:e])) for s, e in leaving_spans]
+            + [Limit(kind="pay", span=Span(start=s, end=e, text=text[s:e])) for s, e in pay_spans]
         )
         work = [(s, e) for s, e in cues.activity_clauses(text) if not cues.inside((s, e), excluded)]
         if (

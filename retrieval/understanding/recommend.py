@@ -69,6 +69,14 @@ MILITARY = "55-"  # SOC major group 55, Military Specific Occupations
 SAME_WORK = 0.75
 #: places work as physically demanding as theirs moves down for a person worn out by their own
 WORN_OUT_SHIFT = 20
+#: With a wish for better pay ("I want to make more money"): places work needing less preparation than the
+#: person's own (a lower O*NET job zone) moves down, and work needing the same (which pays about what theirs does)
+#: or two zones more (a degree or more away: emergency physicians for a home health aide). On eval/data/pay_wishes.jsonl
+#: (waypoint eval pay) the share of the top 5 in a higher zone against the mean place the top 5 held in the list
+#: without the wish (what the wish costs in fit), from 0.34 at place 2.0: 6/20 places 0.48 at 3.1, 10/20 0.56 at 3.8,
+#: 15/30 0.65 at 4.7, 25/40 0.77 at 7.5 (library technicians for a shelf stocker).
+PAY_SHIFT_BELOW = 30
+PAY_SHIFT_SAME = 15
 # With a limit about standing ("I can't stand all day anymore"): the SOC groups whose work is done on one's feet
 # nearly all day (BLS Occupational Requirements Survey: food preparation and serving, building cleaning, retail
 # sales, personal appearance, hand material moving), which the demand score cannot see -- a line cook whose
@@ -192,6 +200,9 @@ class PersonalRanking:
             base = self.away_from_own_work(base, sources, keep=asked, fields=fields)
             if worn_out(profile.text or ""):
                 base = self.off_the_front_line(base, sources, keep=asked)
+        if profile.wants_better_pay(understanding is not None and understanding.pay_wish):
+            # "I want to make more money": not their own occupation again, and not work that needs less than theirs
+            base = self.toward_better_pay(base, sources, keep=asked)
         if profile.remote_work(understanding is not None and understanding.remote_wish):
             # "want something remote": work that can often be done from home, unless asked for by name
             base = self.within_remote(base, keep=asked)
@@ -251,6 +262,36 @@ class PersonalRanking:
             return WORN_OUT_SHIFT if front_line else 0.0
 
         return moved_down(items, shift)
+
+    def toward_better_pay(
+        self, items: list[ScoredOccupation], sources: list[tuple[str, float]], keep: Collection[str] = frozenset()
+    ) -> list[ScoredOccupation]:
+        """``items`` for a person who wants better pay: without their own occupation, with work in a lower job zone
+        than theirs moved :data:`PAY_SHIFT_BELOW` places down, and work in the same zone or two zones up (a degree
+        or more away) :data:`PAY_SHIFT_SAME`: the next zone up comes first.
+
+        Why job zones: the catalogue holds no wage figures, and O*NET's zones (how much education, training and
+        experience work needs) are what pay follows most closely across occupations. A warehouse worker with a
+        forklift licence who wants to make more money got their own occupation back, hand packers and
+        stockers; moves that need more than their work did (truck drivers, first-line supervisors, crane
+        operators) now come first. The work stays on the list, lower; an occupation without a zone ("All
+        Other") and ``keep`` do not move. Nothing moves when the person's occupation is not known."""
+        corpus = self.rec.corpus
+        own_ids = [oid for oid, _conf in sources[:1] if oid in corpus.index]
+        zones = [corpus.job_zone[corpus.index[oid]] for oid in own_ids]
+        if not zones or np.isnan(zones[0]):
+            return items
+        own_zone = float(zones[0])
+
+        def shift(item: ScoredOccupation) -> float:
+            if item.id in keep or item.id not in corpus.index:
+                return 0.0
+            zone = corpus.job_zone[corpus.index[item.id]]
+            if np.isnan(zone) or own_zone < zone <= own_zone + 1:
+                return 0.0
+            return float(PAY_SHIFT_BELOW if zone < own_zone else PAY_SHIFT_SAME)
+
+        return moved_down([i for i in items if i.id in keep or i.id not in own_ids], shift)
 
     def within_remote(
         self, items: list[ScoredOccupation], keep: Collection[str] = frozenset()

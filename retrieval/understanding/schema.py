@@ -77,9 +77,10 @@ class Limit(BaseModel):
     work-from-home job"): they keep to work that can often be done from home (:mod:`retrieval.occupations.remote`)
     and put postings that say they are remote first (:mod:`retrieval.understanding.remote`). ``leaving`` ("I'm a
     teacher and I hate it", "burned out, need to get out of nursing", "a career change"): their own kind of work
-    leaves the lists (:mod:`retrieval.understanding.leaving`)."""
+    leaves the lists (:mod:`retrieval.understanding.leaving`). ``pay`` ("I want to make more money", "something that
+    pays better"): work that needs less preparation than theirs moves down the lists (:mod:`retrieval.understanding.pay`)."""
 
-    kind: Literal["physical", "training", "remote", "leaving"] = "physical"
+    kind: Literal["physical", "training", "remote", "leaving", "pay"] = "physical"
     span: Span
 
 
@@ -141,6 +142,11 @@ class Understanding(BaseModel):
     def remote_wish(self) -> bool:
         """The person wants to work from home: keep to work that can often be done remotely."""
         return any(limit.kind == "remote" for limit in self.limits)
+
+    @property
+    def pay_wish(self) -> bool:
+        """The person wants better pay: work that usually pays less than theirs moves down the lists."""
+        return any(limit.kind == "pay" for limit in self.limits)
 
     @property
     def occupation(self) -> OccupationLink | None:

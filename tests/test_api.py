@@ -589,6 +589,42 @@ def test_remote_work_over_http_stated_or_set(client):
     assert bad.status_code == 422 and "remote" in bad.text
 
 
+def test_better_pay_over_http_stated_or_set(client):
+    """The REST surface of "I want to make more money": /v1/understand returns the wish with its words and no goal
+    "money"; /v1/recommend leaves the person's own occupation out and puts no lower job zone in the top 5, whether
+    the text says it or ``better_pay`` sets it; ``false`` wins over the words; a value that is not a boolean is a
+    422."""
+    from retrieval.occupations.service import get_occupation_recommender
+
+    text = "I'm a nursing assistant and I want to make more money"
+    u = client.post("/v1/understand", json={"text": text})
+    assert u.status_code == 200, u.text
+    assert [(lim["kind"], lim["span"]["text"]) for lim in u.json()["limits"]] == [("pay", "make more money")]
+    assert u.json()["goals"] == []
+
+    def ids(profile: dict) -> list[str]:
+        r = client.post("/v1/recommend", json={"profile": profile, "kind": "occupation", "k": 5})
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    corpus = get_occupation_recommender(client.app.state.settings).corpus
+
+    def zones(items: list[str]) -> list[float]:
+        return [float(corpus.job_zone[corpus.index[i]]) for i in items if i in corpus.index]
+
+    own_id = "31-1131.00"  # Nursing Assistants, job zone 2
+    own = float(corpus.job_zone[corpus.index[own_id]])
+    for profile in ({"text": text}, {"occupation": own_id, "better_pay": True}):
+        listed = ids(profile)
+        assert listed and own_id not in listed, (profile, listed)
+        assert all(z > own for z in zones(listed)[:3]), (profile, listed, zones(listed))
+    assert ids({"text": text, "better_pay": False}) != ids({"text": text})
+    bad = client.post(
+        "/v1/recommend", json={"profile": {"occupation": own_id, "better_pay": "lots"}, "kind": "occupation"}
+    )
+    assert bad.status_code == 422 and "better_pay" in bad.text
+
+
 def test_leaving_ones_own_work_over_http_stated_or_set(client):
     """The REST surface of "I'm an electrician and I hate it": /v1/understand returns it with its words,
     /v1/recommend leaves the person's own kind of work out whether the text says it or ``leave_own_work`` sets

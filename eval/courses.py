@@ -206,9 +206,9 @@ def pair_gaps(settings, rel, judged, ordering: str = "priority") -> list[dict]:
     of the target's tasks that depend on it (counted the same way for both orders), whether it is a broad
     knowledge area and whether one was resolved to it."""
     from retrieval.courses.language import person_language
-    from retrieval.courses.relevance import SkillRef
     from retrieval.skills.areas import is_area
-    from retrieval.skills.gap import Profile, course_context, skill_gap
+    from retrieval.skills.gap import Profile, course_ref, skill_gap
+    from retrieval.skills.graph import get_graph
     from retrieval.skills.task_links import task_support
 
     rows = []
@@ -222,9 +222,8 @@ def pair_gaps(settings, rel, judged, ordering: str = "priority") -> list[dict]:
         t = time.perf_counter()
         top = gap.missing_skills[:K]
         # courses are looked for under the catalogue's label (the judgements' skill), not the plainer one shown
-        refs = [
-            SkillRef(m.id, m.catalogue_label or m.label, context=course_context(m.requirement, gap.item)) for m in top
-        ]
+        graph = get_graph(settings)
+        refs = [course_ref(m.requirement, gap.item, graph, label=m.catalogue_label or m.label) for m in top]
         per_skill = rel.courses_for_gaps(refs, language=language, k=K, held_labels=held)
         select_s = time.perf_counter() - t
         support = task_support(
@@ -345,7 +344,7 @@ def rounds_summary(rows: list[dict], round1: dict, judged: dict) -> dict:
 
     return {
         "round 1 skills": pair_summary(only(lambda s: s in round1)),
-        "rounds 2-3 skills (held out)": pair_summary(only(lambda s: s not in round1 and s in judged)),
+        "later rounds skills (held out)": pair_summary(only(lambda s: s not in round1 and s in judged)),
     }
 
 
@@ -601,8 +600,9 @@ def _markdown(r: dict) -> str:
     ]
     if r.get("pairs_by_round"):
         lines += [
-            "By judgement round (the scorer and its threshold were developed on round 1 only; rounds 2 and 3, "
-            "the gaps of the new gap order and the free-text pairs' gaps once their occupation counted, are held out):",
+            "By judgement round (the scorer and its threshold were developed on round 1 only; the later rounds -- "
+            "the gaps of the new gap order, the free-text pairs' gaps once their occupation counted, and courses "
+            "shown unjudged -- are held out):",
             "",
             markdown_table(
                 [{"skills": k, **v} for k, v in r["pairs_by_round"].items()],

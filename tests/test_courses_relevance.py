@@ -117,3 +117,31 @@ def test_a_broad_knowledge_area_gets_courses_that_fit_the_work_it_is_needed_in(r
         "esco:skill:d181042e-c531-4461-af7c-4071c53418fe", "Medical Secretaries and Administrative Assistants"
     )
     assert not any("Semiconductor" in t for t in typing), typing
+
+
+def test_computers_and_electronics_is_computing_for_work_that_uses_no_electronics(relevance, settings):
+    """A barista moving into UX design read "Introduction to Electronics; Circuits and Electronics 1", a bank teller
+    toward new accounts clerks "Introduction to Electronics", for O*NET's "Computers and Electronics": work that rates
+    neither Engineering and Technology nor Physics important uses its computing half (courses nearer it than the
+    electronics half); electrical engineers keep the electronics courses."""
+    from retrieval.skills.evidence import ItemRef, Requirement
+    from retrieval.skills.gap import COMPUTERS_AND_ELECTRONICS, course_ref
+    from retrieval.skills.graph import get_graph
+
+    graph = get_graph(settings)
+    area = Requirement(
+        skill_id=COMPUTERS_AND_ELECTRONICS, label="Computers and Electronics", relation="rated", importance=0.7,
+        source="onet:test",
+    )  # fmt: skip
+
+    def titles(occupation_id: str) -> tuple[list[str], bool]:
+        ref = course_ref(area, ItemRef(id=occupation_id, kind="occupation", title=graph.label(occupation_id)), graph)
+        return [c.title for c in relevance.courses_for_skill(ref).courses], ref.facets is not None
+
+    hardware = ("Electronics", "Circuit", "Semiconductor")
+    for occupation in ("43-4141.00", "15-1255.00"):  # New Accounts Clerks, Web and Digital Interface Designers
+        shown, computing_only = titles(occupation)
+        assert computing_only and not any(w in t for t in shown for w in hardware), (occupation, shown)
+    assert "Fundamentals of Computing" in titles("43-4141.00")[0]
+    engineers, computing_only = titles("17-2071.00")  # Electrical Engineers
+    assert not computing_only and any("Electronics" in t for t in engineers), engineers

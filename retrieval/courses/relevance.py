@@ -127,6 +127,9 @@ class SkillRef:
     #: the work the gap is toward ("Health Informatics Specialists"), for a broad knowledge area (see
     #: :data:`CONTEXT_MIN`); empty for every other gap
     context: str = ""
+    #: (kept, left out): an area joining two bodies of knowledge, of which the work uses the first -- a course must be
+    #: nearer it than the second (:func:`retrieval.skills.gap.course_facets`); None for every other gap
+    facets: tuple[str, str] | None = None
 
 
 def model_dir(settings: Settings) -> Path:
@@ -146,6 +149,7 @@ class CourseRelevance:
         self._links: dict[str, list[str]] | None = None
         self._graph: SkillsGraph | None = None
         self._cache: OrderedDict[tuple[str, str, str], list[tuple[str, float]]] = OrderedDict()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- inputs --------------------------------------------------------------------------------
@@ -321,13 +325,32 @@ class CourseRelevance:
 
     def _in_context(self, ref: SkillRef, ids: list[str]) -> set[str]:
         """Of ``ids`` (courses above the threshold for ``ref``), those near enough the skill for the work it is
-        needed in (:data:`CONTEXT_MIN`); all of them when ``ref`` has no context."""
-        if not ref.context or not ids:
+        needed in (:data:`CONTEXT_MIN`) and nearer the facet of the area the work uses than the other one
+        (``ref.facets``); all of them when ``ref`` has neither."""
+        if not ids or not (ref.context or ref.facets):
             return set(ids)
-        label, description = self.skill_text(ref.id, ref.label or None)
-        query = self.embedder.encode([skill_query(f"{label} for {ref.context}", description)])[0]
         rows = self.index.vectors[[self.index.position[c] for c in ids]]
-        return {c for c, sim in zip(ids, rows @ query) if float(sim) >= CONTEXT_MIN}
+        keep = np.ones(len(ids), dtype=bool)
+        if ref.context:
+            label, description = self.skill_text(ref.id, ref.label or None)
+            keep &= rows @ self._query(skill_query(f"{label} for {ref.context}", description)) >= CONTEXT_MIN
+        if ref.facets:
+            kept, left_out = ref.facets
+            keep &= rows @ self._query(kept) > rows @ self._query(left_out)
+        return {c for c, k in zip(ids, keep) if k}
+
+    def _query(self, text: str) -> np.ndarray:
+        """The embedding of a context or facet query, cached per process: gaps repeat (every nurse toward health
+        informatics asks for Computers and Electronics in the same context), and each was one model call."""
+        with self._lock:
+            hit = self._queries.get(text)
+        if hit is None:
+            hit = self.embedder.encode([text])[0]
+            with self._lock:
+                self._queries[text] = hit
+                if len(self._queries) > CACHE_SIZE:
+                    self._queries.popitem(last=False)
+        return hit
 
     def courses_for_gaps(
         self, skills: Sequence[SkillRef], *, language: str = "en", k: int = 3, held_labels: Iterable[str] = ()
@@ -389,16 +412,13 @@ def gap_courses(settings: Settings, gap, language: str = "en") -> dict[str, list
     same call is made in that language (skill_gap does not know the reader's language)."""
     if language == "en":
         return {m.id: list(m.courses) for m in gap.missing_skills}
-    from retrieval.skills.gap import COURSE_GAPS, course_context
+    from retrieval.skills.gap import COURSE_GAPS, course_ref
+    from retrieval.skills.graph import get_graph
     from retrieval.skills.priority import takes_no_course
 
+    graph = get_graph(settings)
     refs = [
-        SkillRef(
-            m.id,
-            m.catalogue_label or m.requirement.label,
-            partial=m.deeper,
-            context=course_context(m.requirement, gap.item),
-        )
+        course_ref(m.requirement, gap.item, graph, label=m.catalogue_label or m.requirement.label, partial=m.deeper)
         for m in gap.missing_skills[:COURSE_GAPS]
         if not takes_no_course(m.requirement, m.rank)  # in no language
     ]

@@ -559,6 +559,48 @@ def course_context(req: Requirement, item: ItemRef) -> str:
     return item.title
 
 
+#: O*NET's "Computers and Electronics" joins two bodies of knowledge (its description: "circuit boards, processors,
+#: chips, electronic equipment, and computer hardware and software, including applications and programming"). Work
+#: outside engineering, building, repair and production (SOC 17, 47, 49, 51) that rates Physics below
+#: :data:`HARDWARE_PHYSICS` uses the computing half only: a barista moving into UX design read "Introduction to
+#: Electronics; Circuits and Electronics 1: Basic Circuit Analysis", a bank teller toward new accounts clerks
+#: "Introduction to Electronics". Electrical engineers (Physics 0.65), avionics technicians (0.45), computer and ATM
+#: repairers (SOC 49) keep the electronics courses; web designers (0.16), software developers (0.26) and network
+#: administrators (0.15) do not, though they rate Engineering and Technology important (0.58-0.65).
+COMPUTERS_AND_ELECTRONICS = "onet:2.C.3.a"
+PHYSICS = "onet:2.C.4.b"
+HARDWARE_PHYSICS = 0.4
+HARDWARE_GROUPS = ("17-", "47-", "49-", "51-")
+COMPUTING_FACET = "Computers: computer hardware and software, including applications and programming"
+ELECTRONICS_FACET = "Electronics: circuit boards, processors, chips and electronic equipment"
+
+
+def course_facets(req: Requirement, item: ItemRef, graph: SkillsGraph) -> tuple[str, str] | None:
+    """(the facet a gap's courses must be nearer, the one they must not be nearer) where the gap's area joins two
+    and the target's work uses one of them (:data:`COMPUTERS_AND_ELECTRONICS`); None for every other gap."""
+    if req.skill_id != COMPUTERS_AND_ELECTRONICS or item.kind != "occupation" or item.id.startswith(HARDWARE_GROUPS):
+        return None
+    physics = graph.graph.get_edge_data(item.id, PHYSICS) or {}
+    if float(physics.get("importance") or 0.0) >= HARDWARE_PHYSICS:
+        return None
+    return COMPUTING_FACET, ELECTRONICS_FACET
+
+
+def course_ref(
+    req: Requirement, item: ItemRef, graph: SkillsGraph, *, label: str | None = None, partial: bool = False
+) -> SkillRef:
+    """How a gap asks for its courses: the skill, the work they must fit (:func:`course_context`) and the half of a
+    joined area the work uses (:func:`course_facets`). One place for the gap's own choice and the choice in
+    another language (:func:`retrieval.courses.relevance.gap_courses`)."""
+    return SkillRef(
+        req.skill_id,
+        label or req.label,
+        partial=partial,
+        context=course_context(req, item),
+        facets=course_facets(req, item, graph),
+    )
+
+
 def skill_gap(
     profile: Profile,
     item_id: str,
@@ -692,7 +734,7 @@ def skill_gap(
         settings,
         # a gap held at a lower level gets no introductory course (a nurse is not sent to "Beginning Grammar")
         [
-            SkillRef(g.req.skill_id, g.req.label, partial=g.req.skill_id in deeper, context=course_context(g.req, item))
+            course_ref(g.req, item, graph, partial=g.req.skill_id in deeper)
             for g in ranked[:COURSE_GAPS]
             if not takes_no_course(g.req, g.rank)
         ],

@@ -35,7 +35,7 @@ def test_rounds_are_reported_apart():
     round1 = {"s1": {}, "s2": {}}
     judged = {"s1": {}, "s2": {}, "s3": {}}
     out = rounds_summary(rows, round1, judged)
-    r1, r2 = out["round 1 skills"], out["rounds 2-3 skills (held out)"]
+    r1, r2 = out["round 1 skills"], out["later rounds skills (held out)"]
     assert r1["gaps"] == 2 and r1["relevant"] == 0.5 and r1["honest_none"] == 0.5
     # s9 is judged in neither round: it is in no split
     assert r2["gaps"] == 2 and r2["relevant"] == 0.5 and r2["not_relevant"] == 0.5

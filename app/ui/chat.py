@@ -676,17 +676,41 @@ def _postings_line(items: list[dict], work: str) -> list[str]:
         return []
     known, ours, _rest = _by_kind_of_work(items)
     if not known:
-        return [_extra_line("Job postings people viewed most", items)]
+        return [_extra_line("Job postings people viewed most", _one_line_per_job(items))]
     if not ours:
         return [f"\nJob postings: none in {work} in the catalogue."]
     return [_extra_line(f"Job postings in {work}", ours)]
 
 
+def _one_line_per_job(items: list[dict]) -> list[dict]:
+    """Postings of the same job (title and employer) in several cities, one line each: a barista asking about UX
+    design read "Usability Research Participant" six times, for Los Angeles, San Francisco, Dallas, Columbus and
+    Oklahoma City. The first keeps its place; the title names the other cities ("... — Los Angeles, Dallas and 3
+    more places")."""
+    groups: dict[str, list[dict]] = {}
+    for item in items:
+        city, title = item.get("city") or "", item["title"]
+        base = next((title[: -len(sep)] for sep in (f", {city}", f" — {city}") if city and title.endswith(sep)), title)
+        groups.setdefault(base, []).append(item)
+    out = []
+    for base, same in groups.items():
+        cities = list(dict.fromkeys(i.get("city") or "" for i in same))
+        if len(same) == 1 or "" in cities:
+            out += same
+            continue
+        last = cities[-1] if len(cities) <= 3 else f"{len(cities) - 2} more places"
+        named = ", ".join(cities[: min(len(cities) - 1, 2)]) + f" and {last}"
+        joiner = ": " if " — " in base else " — "  # "Nurse — Acme: Austin and Dallas"
+        out.append({**same[0], "title": f"{base}{joiner}{named}"})
+    return out
+
+
 def _by_kind_of_work(items: list[dict]) -> tuple[bool, list[dict], list[dict]]:
-    """(whether the recommender could tell, the postings of the person's kind of work, the others)."""
+    """(whether the recommender could tell, the postings of the person's kind of work, the others), the same job in
+    several cities on one line (:func:`_one_line_per_job`)."""
     known = any(i.get("kind_of_work") is not None for i in items)
-    ours = [i for i in items if i.get("kind_of_work")]
-    return known, ours, [i for i in items if not i.get("kind_of_work")]
+    ours = _one_line_per_job([i for i in items if i.get("kind_of_work")])
+    return known, ours, _one_line_per_job([i for i in items if not i.get("kind_of_work")])
 
 
 def _correct_flag(state: dict, key: str, value: bool | None, held: bool, said: tuple[str, str]) -> list[str]:
@@ -1152,12 +1176,15 @@ class ChatUI:
                 (
                     f"Job postings{where} people viewed most (tell me your job title and I'll look for your kind of "
                     "work):",
-                    items,
+                    _one_line_per_job(items),
                 )
             ]
         elif not ours:
             sections = [
-                (f"I found no job postings in {work}{where} in the catalogue. The ones people viewed most:", items)
+                (
+                    f"I found no job postings in {work}{where} in the catalogue. The ones people viewed most:",
+                    _one_line_per_job(items),
+                )
             ]
         else:
             sections = [(f"Job postings in {work}{where}:", ours), (f"Other postings{where} people viewed:", rest)]

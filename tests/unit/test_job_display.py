@@ -86,3 +86,30 @@ def test_the_same_posting_on_two_boards_is_one_row():
     assert a == dedup_key("STORE ASSOCIATE - Chicago, IL", "ALDI", "Chicago")
     assert a != dedup_key("Store Associate @ ALDI", "ALDI", "Houston")
     assert a != dedup_key("Store Manager @ ALDI", "ALDI", "Chicago")
+
+
+def test_the_same_job_in_several_cities_is_one_line_in_the_chat():
+    """A barista asking about UX design read "Usability Research Participant" six times, once per city; the chat
+    names the job once with its places, keeps its first place in the list, and keeps other employers apart."""
+    from app.ui.chat import _one_line_per_job
+
+    def posting(title: str, city: str) -> dict:
+        return {"title": f"{title} — {city}" if " — " not in title else f"{title}, {city}", "city": city}
+
+    items = [posting("Usability Research Participant", c) for c in ("Los Angeles", "San Francisco")]
+    items += [
+        posting("Coach — Rolling Video Games", "Ashburn"),
+        posting("Usability Research Participant — Acme", "Atlanta"),
+    ]
+    items += [posting("Usability Research Participant", c) for c in ("Dallas", "Columbus", "Oklahoma City")]
+    items += [posting("Nurse — Acme", c) for c in ("Austin", "Dallas")] + [{"title": "Cook", "city": ""}]
+    titles = [i["title"] for i in _one_line_per_job(items)]
+    assert titles == [
+        "Usability Research Participant — Los Angeles, San Francisco and 3 more places",
+        "Coach — Rolling Video Games, Ashburn",
+        "Usability Research Participant — Acme, Atlanta",
+        "Nurse — Acme: Austin and Dallas",
+        "Cook",
+    ]
+    one = [posting("Clerk", "Erie")]
+    assert _one_line_per_job(one) == one

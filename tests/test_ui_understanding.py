@@ -6,6 +6,8 @@ to text Waypoint cannot use. The browser drives the same handlers in tests/test_
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app.ui.chat import _no_course
@@ -372,6 +374,13 @@ def test_a_worker_who_wants_more_money_sees_better_paid_work_first(ui):
     zones = [float(corpus.job_zone[corpus.index[r]]) for r in chat.recs if r in corpus.index]
     assert own not in chat.recs and len(zones) == 5, chat.recs
     assert min(zones) >= zone and sum(z > zone for z in zones[:3]) >= 2, (chat.recs, zones)
+    # postings: none part time (they want more money), none of their own occupation
+    reply = chat.say("find me jobs")
+    listed = [x for x in reply.splitlines() if x[:1].isdigit()]
+    assert listed and not any(re.search(r"part[\s-]*time|seasonal|temporary", x, re.I) for x in listed), listed
+    # what to learn for the first move: hands-on skills are not sent to "a project or volunteer work"
+    reply = chat.say("what courses should I take?")
+    assert "volunteer" not in reply, reply
     # unticked in the panel: the ordinary list is back
     before = list(chat.recs)
     out = ui.on_save_profile(

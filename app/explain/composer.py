@@ -85,6 +85,13 @@ STEP_SKILL = [
     "Get practice with {skill}, which {title} rates as important, in your current work or a side project.",
     "No course here covers {skill} yet: look for a project, certificate or volunteer role that shows it.",
 ]
+# A gap learned hands-on (operating a crane, keeping heavy equipment in good condition): "a project or volunteer work"
+# is no way into it; training on the job, an apprenticeship or a certification course is.
+STEP_HANDS_ON = [
+    "No course in the catalogue teaches {skill}; it is learned hands-on, through on-the-job training, an "
+    "apprenticeship or a certification course.",
+    "Build {skill} through on-the-job training or a certification course, which employers often provide.",
+]
 # A gap the person has in part: the target needs more of it than their current work gives. "No course in the
 # catalogue teaches Biology yet" was untrue (it holds introductory ones, too basic here) and "volunteer work"
 # was no advice for an RN who needs biology at a nurse practitioner's level.
@@ -211,7 +218,7 @@ def step_options(evidence: Evidence, skill: EvidenceSkill) -> tuple[list[str], l
             [course_cites[0]] + gap_cites[:1],
             [t.format(course=skill.courses[0].title, skill=name) for t in STEP_COURSE],
         )
-    templates = STEP_DEEPER if skill.reason == "deeper" else STEP_SKILL
+    templates = STEP_DEEPER if skill.reason == "deeper" else STEP_HANDS_ON if skill.hands_on else STEP_SKILL
     return gap_cites[:1] or skill.citations[:1], [t.format(skill=name, title=evidence.item.title) for t in templates]
 
 

@@ -102,6 +102,11 @@ class EvidenceSkill(BaseModel):
         description="missing: a software tool its employers usually train on the job (a plain tool, "
         "retrieval/skills/priority.py)",
     )
+    hands_on: bool = Field(
+        default=False,
+        description="missing: learned hands-on, on the job or in an apprenticeship or certification course "
+        "(retrieval.skills.gap.learned_hands_on)",
+    )
     kind: str = Field(
         default="", description="catalogue kind of the skill (technology, onet_knowledge, esco_skill, ...)"
     )
@@ -481,6 +486,7 @@ def assemble(
             via=dict(getattr(obj, "via", {}) or {}),
             unlocks=int(getattr(obj, "unlocks_occupations", 0) or 0),
             on_the_job=status == "missing" and bool(getattr(getattr(obj, "rank", None), "plain_tool", False)),
+            hands_on=status == "missing" and bool(getattr(obj, "hands_on", False)),
             kind=obj.requirement.kind,
             provenance=provenance,
             quote=quote,

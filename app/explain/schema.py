@@ -86,6 +86,10 @@ class MissingSkillOut(BaseModel):
     on_the_job: bool = Field(
         default=False, description="a software tool its employers usually train on the job: no course needed"
     )
+    hands_on: bool = Field(
+        default=False,
+        description="learned hands-on: on the job, in an apprenticeship or a certification course for the equipment",
+    )
 
 
 class CitationOut(BaseModel):

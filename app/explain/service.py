@@ -112,6 +112,7 @@ def to_explanation(
             evidence=use(list(s.citations)),
             deeper=s.reason == "deeper",
             on_the_job=s.on_the_job,
+            hands_on=s.hands_on,
         )
         for s in verified.missing
     ]

@@ -64,10 +64,13 @@ SHOWN_SKILLS = 12
 # Better pay: the catalogue has no wage figures, so the lists go by how much training and experience work needs (O*NET
 # job zones), which pay follows; said as such (retrieval.understanding.recommend.PersonalRanking.toward_better_pay)
 PAY_NOTE = (
-    "I'll put first work that asks for more training or experience than yours, which usually pays more — I have no "
-    "wage figures to go by"
+    "I'll put first work that asks for more training or experience than yours, which usually pays more, and leave out "
+    "part-time postings — I have no wage figures to go by"
 )
-PAY_WAY = "work that usually pays more than yours first (it asks for more training or experience; no wage figures)"
+PAY_WAY = (
+    "work that usually pays more than yours first (it asks for more training or experience; no wage figures), no "
+    "part-time postings"
+)
 PAY_NEEDS_WORK = "You'd like better pay, so I'll put first work that asks for more training or experience than yours"
 QUOTE_CHARS = 90
 WRITING = "Writing the explanation…"  # an explanation's panel while it streams (render_explanation)
@@ -634,6 +637,8 @@ def _no_course(gap: dict) -> str:
     for the phones an EMT's next job uses, which gets no course (retrieval/skills/priority.py, plain tools)."""
     if _software_gap(gap):
         return "no course here teaches it — software like this is usually learned on the job"
+    if gap.get("hands_on"):  # "operate tower crane": no side project teaches it
+        return "learned hands-on — look for on-the-job training, an apprenticeship or a certification course"
     return "no course in the catalogue teaches this yet — a project or volunteer work that uses it is the way in"
 
 
@@ -653,6 +658,9 @@ def _gaps_heading(title: str, gaps: list[dict]) -> str:
             f"You already have the skills **{title}** asks for, as far as I can check; the gaps are software its "
             "workers use, and the courses that teach it:"
         )
+    if gaps and all(g.get("hands_on") and not g.get("courses") for g in gaps):
+        # a warehouse worker toward crane operators: "the courses that teach them" over three lines of none
+        return f"To move toward **{title}**, these are the skills to build first, all learned hands-on:"
     return f"To move toward **{title}**, these are the skills to build first, and the courses that teach them:"
 
 
@@ -1096,9 +1104,18 @@ class ChatUI:
         on_the_job = [g for g in gaps if _learned_on_the_job(g)]
         taught = [g for g in gaps if g not in on_the_job]
         lines = [_gaps_heading(target["title"], taught)] if taught else []
+        hands_on_only = bool(taught) and all(g.get("hands_on") and not g.get("courses") for g in taught)
         for gap in taught:
             courses = [c["title"] for c in gap.get("courses") or []]
+            if hands_on_only:  # said once below, not three times
+                lines.append(f"- **{gap['label']}**")
+                continue
             lines.append(f"- **{gap['label']}**: " + ("; ".join(courses) if courses else _no_course(gap)))
+        if hands_on_only:
+            lines.append(
+                "\nNo course in the catalogue teaches these: look for on-the-job training, an apprenticeship or a "
+                "certification course, which employers often provide."
+            )
         if any(not g.get("courses") for g in taught):
             # the line under the list may name courses for a later gap ("Courses toward Office Clerks, General:
             # Principles of Management (for Administration and Management)"); answering "no course" three times

@@ -149,6 +149,12 @@ class MissingSkill(BaseModel):
     )
     area: AreaContext | None = Field(default=None, description="the knowledge area this concrete skill makes teachable")
     rank: GapRank | None = Field(default=None, description="the gap-ordering score and its parts")
+    hands_on: bool = Field(
+        default=False,
+        description="learned hands-on -- on the job, in an apprenticeship or a certification course for the equipment "
+        "(ESCO's handling and moving, constructing, working with machinery; O*NET's installation, operation, "
+        "maintenance and repair skills) -- not from a side project (retrieval.skills.gap.learned_hands_on)",
+    )
     deeper: bool = Field(
         default=False,
         description="held at a lower level than required (from the current occupation), and important enough "

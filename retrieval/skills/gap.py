@@ -586,6 +586,35 @@ def course_facets(req: Requirement, item: ItemRef, graph: SkillsGraph) -> tuple[
     return COMPUTING_FACET, ELECTRONICS_FACET
 
 
+#: Skills learned hands-on -- on the job, in an apprenticeship, or a certification course for the equipment -- whose
+#: next step is not "a project or volunteer work that uses it": a warehouse worker toward crane operators read that
+#: for "operate tower crane". ESCO's top skill groups of handling and moving, constructing, and working with
+#: machinery and specialised equipment; O*NET's skills of working with machines (Installation, Operations Monitoring,
+#: Operation and Control, Equipment Maintenance, Troubleshooting, Repairing) and the trades' knowledge (Building and
+#: Construction, Mechanical), which vocational training teaches.
+HANDS_ON_GROUPS = frozenset({"handling and moving", "constructing", "working with machinery and specialised equipment"})
+HANDS_ON_ONET = frozenset(
+    {"onet:2.B.3.d", "onet:2.B.3.g", "onet:2.B.3.h", "onet:2.B.3.j", "onet:2.B.3.k", "onet:2.B.3.l"}
+    | {"onet:2.C.3.d", "onet:2.C.3.e"}
+)
+
+
+def learned_hands_on(skill_id: str, graph: SkillsGraph, depth: int = 6) -> bool:
+    """Whether a skill is learned hands-on (:data:`HANDS_ON_GROUPS`, :data:`HANDS_ON_ONET`): an ESCO skill under one
+    of those groups (its broader skills, up to ``depth`` levels), or one of those O*NET skills."""
+    if skill_id in HANDS_ON_ONET:
+        return True
+    level, seen = [skill_id], {skill_id}
+    for _ in range(depth):
+        level = [b for s in level for b in graph.broader(s) if b not in seen]
+        if not level:
+            return False
+        if any(graph.label(b) in HANDS_ON_GROUPS for b in level):
+            return True
+        seen.update(level)
+    return False
+
+
 def course_ref(
     req: Requirement, item: ItemRef, graph: SkillsGraph, *, label: str | None = None, partial: bool = False
 ) -> SkillRef:
@@ -753,6 +782,7 @@ def skill_gap(
             area=g.area,
             rank=g.rank,
             deeper=g.req.skill_id in deeper,
+            hands_on=learned_hands_on(g.req.skill_id, graph),
         )
         for g in ranked
     ]

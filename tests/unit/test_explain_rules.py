@@ -542,3 +542,22 @@ def json_of(draft) -> dict:
     import json
 
     return json.loads(completion_text(draft))
+
+
+def test_a_gap_learned_hands_on_gets_training_not_a_side_project():
+    """A warehouse worker toward crane operators read "No course in the catalogue teaches the ability to operate
+    tower crane yet; build it through a project or volunteer work that uses it". A hands-on gap's step is training
+    on the job, an apprenticeship or a certification course, and it verifies like any step."""
+    from app.explain.composer import STEP_HANDS_ON
+    from app.explain.verify import verify
+
+    evidence = make_evidence()
+    stats = next(s for s in evidence.missing if s.name == "statistics")
+    stats.hands_on = True
+    _cites, steps = step_choices(evidence)[1]
+    assert steps == [t.format(skill="statistics", title="Health Education Specialists") for t in STEP_HANDS_ON]
+    assert not any("volunteer" in t or "project" in t for t in steps)
+    for variant in ("a", "b", "c", "d"):
+        draft = compose(evidence, variant)
+        assert verify(draft, evidence).faithfulness == 1.0
+        assert list(_validator(schema_for(evidence, "closed")).iter_errors(json_of(draft))) == []

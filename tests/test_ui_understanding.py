@@ -392,6 +392,19 @@ def test_a_worker_who_wants_more_money_sees_better_paid_work_first(ui):
     assert [r["id"] for r in state["recs"]] != before
 
 
+def test_a_field_goal_that_names_an_occupation_decides_the_postings(ui):
+    """ "I'm a nurse and I want to get into pharmaceutical sales": the field names one occupation (Sales Representatives
+    of technical and scientific products, 41-4011.00) and no SOC group, and the postings "in the work you want" were
+    all Registered Nurse ones."""
+    chat = Chat(ui)
+    chat.say("I'm a nurse and I want to get into pharmaceutical sales")
+    reply = chat.say("find me jobs")
+    assert reply.startswith("Job postings in the work you want:"), reply
+    wanted = reply.split("\n\n")[0].splitlines()[1:]
+    assert any("Pharmaceutical Sales" in x for x in wanted), wanted
+    assert not any("Nurse" in x or "RN" in x.split() for x in wanted), wanted
+
+
 def test_a_wish_said_after_the_work_changes_the_list(ui):
     """A nurse who added "I want something remote" in a second message got the same bedside list again: a wish said
     alone was heard only before anything else was known. Said alone first, it is kept for the list to come."""

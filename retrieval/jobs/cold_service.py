@@ -90,7 +90,10 @@ class ColdStart:
         if profile.goal:
             goal = linker.resolve_goal(profile.goal)
             if goal is not None:
-                extra = [(oid, float(goal.confidence)) for oid in goal.occupation_ids[:5]]
+                # a field may name whole occupations among its SOC prefixes ("pharmaceutical sales": 41-4011.00); a
+                # nurse who wants it was shown only nursing postings "in the work you want"
+                named = list(dict.fromkeys([*goal.occupation_ids, *(p for p in goal.soc_prefixes if len(p) >= 10)]))
+                extra = [(oid, float(goal.confidence)) for oid in named[:5]]
         q = query_from_understanding(text, u, extra_goals=extra)
         if goal is not None:
             q.goal_prefixes.extend(p for p in goal.soc_prefixes if len(p) < 10)

@@ -72,6 +72,8 @@ PAY_WAY = (
     "part-time postings"
 )
 PAY_NEEDS_WORK = "You'd like better pay, so I'll put first work that asks for more training or experience than yours"
+# How a skill learned hands-on is learned (operating a crane; retrieval.skills.gap.learned_hands_on)
+HANDS_ON_WAY = "on-the-job training, an apprenticeship or a certification course"
 QUOTE_CHARS = 90
 WRITING = "Writing the explanation…"  # an explanation's panel while it streams (render_explanation)
 CSS = """
@@ -638,7 +640,7 @@ def _no_course(gap: dict) -> str:
     if _software_gap(gap):
         return "no course here teaches it — software like this is usually learned on the job"
     if gap.get("hands_on"):  # "operate tower crane": no side project teaches it
-        return "learned hands-on — look for on-the-job training, an apprenticeship or a certification course"
+        return f"learned hands-on — look for {HANDS_ON_WAY}"
     return "no course in the catalogue teaches this yet — a project or volunteer work that uses it is the way in"
 
 
@@ -1113,8 +1115,7 @@ class ChatUI:
             lines.append(f"- **{gap['label']}**: " + ("; ".join(courses) if courses else _no_course(gap)))
         if hands_on_only:
             lines.append(
-                "\nNo course in the catalogue teaches these: look for on-the-job training, an apprenticeship or a "
-                "certification course, which employers often provide."
+                f"\nNo course in the catalogue teaches these: look for {HANDS_ON_WAY}, which employers often provide."
             )
         if any(not g.get("courses") for g in taught):
             # the line under the list may name courses for a later gap ("Courses toward Office Clerks, General:

@@ -125,8 +125,7 @@ class ColdStart:
         ranked = rank(F, self.available, self.ranker, 4 * k, self.log.job_ids, exclude, self.blend)
         if q.avoid_physical:
             # their own occupation is beyond the limit by their own account ("a cashier who can't stand for long")
-            own = [self.index.occ_index[o] for o, c in q.occupations if c >= OWN_LINK_MIN and o in self.index.occ_index]
-            theirs = np.isin(self.index.link_idx[:, 0], own)
+            theirs = self._own_postings(q)
             if q.avoid_standing:
                 # "I can't stand all day": postings of the work done on one's feet (a line cook was shown servers)
                 theirs |= self._standing_postings()
@@ -134,8 +133,7 @@ class ColdStart:
             ranked = [(i, s) for i, s in ranked if demand[i] < DEMANDING and not theirs[i]]
         if q.better_pay:
             # "find me jobs that pay better" from a line cook listed line cook postings: not their own occupation's
-            own = [self.index.occ_index[o] for o, c in q.occupations if c >= OWN_LINK_MIN and o in self.index.occ_index]
-            theirs = np.isin(self.index.link_idx[:, 0], own)
+            theirs = self._own_postings(q)
             ranked = [(i, s) for i, s in ranked if not theirs[i]]
         if q.leaving:
             # "I'm a teacher and I hate it": not the postings of their own kind of work (its SOC minor group, or a
@@ -160,6 +158,12 @@ class ColdStart:
             relevant, local = F[:, _C["relevant"]] > 0, F[:, _C["same_city"]] > 0
             fitting.sort(key=lambda r: (not relevant[r[0]], not local[r[0]]))
         return fitting[:k], marks
+
+    def _own_postings(self, q: ColdQuery) -> np.ndarray:
+        """Per posting, whether its first link is one of the person's own occupations (linked at least
+        :data:`OWN_LINK_MIN` surely)."""
+        own = [self.index.occ_index[o] for o, c in q.occupations if c >= OWN_LINK_MIN and o in self.index.occ_index]
+        return np.isin(self.index.link_idx[:, 0], own)
 
     def _remote_first(
         self, ranked: list[tuple[int, float]], F: np.ndarray, exclude: set[str]

@@ -272,9 +272,9 @@ class PersonalRanking:
 
         Why job zones: the catalogue holds no wage figures, and O*NET's zones (how much education, training and
         experience work needs) are what pay follows most closely across occupations. A warehouse worker with a
-        forklift licence who wants to make more money got their own occupation back, hand packers and
-        stockers; moves that need more than their work did (truck drivers, first-line supervisors, crane
-        operators) now come first. The work stays on the list, lower; an occupation without a zone ("All
+        forklift licence who wants to make more money got their own occupation back beside work of the same
+        preparation; moves that need more than their work did (crane operators, machinery maintenance workers,
+        first-line supervisors of material moving) now come first. The work stays on the list, lower; an occupation without a zone ("All
         Other") and ``keep`` do not move. Nothing moves when the person's occupation is not known."""
         corpus = self.rec.corpus
         own_ids = [oid for oid, _conf in sources[:1] if oid in corpus.index]

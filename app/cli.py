@@ -51,6 +51,7 @@ EVAL_COMMANDS = {
     "remote": "eval.remote:cli",
     "leaving": "eval.leaving:cli",
     "pay": "eval.pay:cli",
+    "strengths": "eval.strengths:cli",
     "interests": "eval.interests:cli",
     "ope": "training.ope:cli",
 }

@@ -405,6 +405,28 @@ def test_a_field_goal_that_names_an_occupation_decides_the_postings(ui):
     assert not any("Nurse" in x or "RN" in x.split() for x in wanted), wanted
 
 
+def test_a_strength_said_is_a_skill_and_brings_up_work_that_uses_it(ui):
+    """A receptionist who wrote "I'm really good with numbers" got the list of one who said nothing (medical
+    secretaries, office clerks, switchboard operators) and no skill picked up."""
+    from retrieval.skills.graph import get_graph
+
+    graph = get_graph(ui.svc.settings)
+
+    def mathematics(recs: list[str]) -> float:
+        return sum(float((graph.graph.get_edge_data(r, "onet:2.A.1.e") or {}).get("importance") or 0) for r in recs)
+
+    plain = Chat(ui)
+    plain.say("I'm a receptionist")
+    chat = Chat(ui)
+    reply = chat.say("I'm a receptionist and I'm really good with numbers")
+    assert "Skills I picked up: Mathematics" in reply, reply
+    assert "Mathematics" in chat.state["profile"]["skills"]
+    assert mathematics(chat.recs) > mathematics(plain.recs), (chat.recs, plain.recs)
+    chat = Chat(ui)
+    reply = chat.say("I'm a receptionist and I'm not good with numbers")
+    assert "Mathematics" not in reply, reply
+
+
 def test_a_wish_said_after_the_work_changes_the_list(ui):
     """A nurse who added "I want something remote" in a second message got the same bedside list again: a wish said
     alone was heard only before anything else was known. Said alone first, it is kept for the list to come."""

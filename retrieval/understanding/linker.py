@@ -36,6 +36,7 @@ from retrieval.understanding.pay import pay_wishes
 from retrieval.understanding.remote import remote_wishes
 from retrieval.understanding.schema import Goal, Limit, OccupationLink, SkillMention, Span, Status, Understanding
 from retrieval.understanding.schooling import training_limits
+from retrieval.understanding.strengths import LABELS as STRENGTH_LABELS, strengths
 from retrieval.understanding.titles import TitleIndex, TitleMatch
 
 # Evidence weights (see the module docstring). A title said about oneself counts most.
@@ -239,6 +240,12 @@ class Linker:
         # ("a biology degree") is knowledge they hold, though no work
         studied = [g.clause for g in goals_found if g.studied]
         skills = self.held_skills(text, excluded=[span for span in excluded if span not in studied])
+        # "I'm really good with numbers", "a people person": what they say they are good at is a stated skill
+        # ("I'm good at math" with no work named is also what they enjoy: the list's frame, and a skill held)
+        enjoyed = [g.clause for g in goals_found if g.interest]
+        skills += self.strength_skills(
+            text, [span for span in excluded if span not in enjoyed], {s.skill_id for s in skills}
+        )
         limits = (
             [Limit(kind="physical", span=Span(start=s, end=e, text=text[s:e])) for s, e in limit_spans]
             + [Limit(kind="training", span=Span(start=s, end=e, text=text[s:e])) for s, e in schooling_spans]
@@ -455,6 +462,26 @@ class Linker:
                 )
             )
         return out[:40]
+
+    @staticmethod
+    def strength_skills(text: str, excluded: list[tuple[int, int]], held: set[str]) -> list[SkillMention]:
+        """The strengths the text states (:mod:`retrieval.understanding.strengths`) outside goals, wishes and
+        negations, as skills: the first element each names, unless already found."""
+        out = []
+        for found in strengths(text):
+            skill_id = found.skill_ids[0]
+            if skill_id in held or cues.inside((found.start, found.end), excluded):
+                continue
+            held.add(skill_id)
+            out.append(
+                SkillMention(
+                    skill_id=skill_id,
+                    label=STRENGTH_LABELS[skill_id],
+                    confidence=0.9,
+                    span=Span(start=found.start, end=found.end, text=text[found.start : found.end]),
+                )
+            )
+        return out
 
     # ------------------------------------------------------------------ goals
     def resolve_goal(self, target: str, span: Span | None = None, learn: bool = False) -> Goal | None:

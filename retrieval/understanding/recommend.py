@@ -49,6 +49,7 @@ from retrieval.understanding.leaving import OwnWork, left_fields, worn_out
 from retrieval.understanding.linker import CONFIDENT, Linker
 from retrieval.understanding.schema import Goal, Understanding
 from retrieval.understanding.service import get_linker
+from retrieval.understanding.strengths import strengths
 
 TEXT_WEIGHT = 0.5  # the text match's weight in a blend with uncertain occupation links
 WORK_TEXT_WEIGHT = 0.2  # ... when the links come from sentences of work
@@ -76,6 +77,13 @@ WORN_OUT_SHIFT = 20
 #: without the wish (what the wish costs in fit), from 0.34 at place 2.0: 6/20 places 0.48 at 3.1, 10/20 0.56 at 3.8,
 #: 15/30 0.65 at 4.7, 25/40 0.77 at 7.5 (library technicians for a shelf stocker).
 PAY_SHIFT_BELOW = 30
+#: With a strength said ("good with numbers"): the list's first places fused with them ordered by it
+#: (PersonalRanking.toward_strengths). On eval/data/strengths.jsonl (waypoint eval strengths), the adviser's picks in the
+#: top 5 (of 5) and the strength's mean importance there, from 0.58 and 0.53 unsaid: pool 15-20 1.08 / 0.62-0.63, 30
+#: 1.33 / 0.64, 50 1.50 / 0.67, 80 1.33 / 0.69; at 50, weight 0.5 1.00 / 0.59, 1.5 1.50 / 0.73 (more of the list
+#: decided by the strength alone).
+STRENGTH_POOL = 50
+STRENGTH_WEIGHT = 1.0
 PAY_SHIFT_SAME = 15
 # With a limit about standing ("I can't stand all day anymore"): the SOC groups whose work is done on one's feet
 # nearly all day (BLS Occupational Requirements Survey: food preparation and serving, building cleaning, retail
@@ -96,7 +104,9 @@ def recommend_occupations(
     plain = [
         i
         for i, p in enumerate(profiles)
-        if not (p.text or p.goal or p.avoid_physical or p.avoid_schooling or p.remote or p.leave_own_work)
+        if not (
+            p.text or p.goal or p.avoid_physical or p.avoid_schooling or p.remote or p.leave_own_work or p.better_pay
+        )
     ]
     out: list[list[ScoredOccupation] | None] = [None] * len(profiles)
     if plain:
@@ -200,6 +210,10 @@ class PersonalRanking:
             base = self.away_from_own_work(base, sources, keep=asked, fields=fields)
             if worn_out(profile.text or ""):
                 base = self.off_the_front_line(base, sources, keep=asked)
+        said = self._strengths(profile, understanding)
+        if said:
+            # "I'm really good with numbers": work that rates it higher comes up
+            base = self.toward_strengths(base, said)
         if profile.wants_better_pay(understanding is not None and understanding.pay_wish):
             # "I want to make more money": not their own occupation again, and not work that needs less than theirs
             base = self.toward_better_pay(base, sources, keep=asked)
@@ -262,6 +276,36 @@ class PersonalRanking:
             return WORN_OUT_SHIFT if front_line else 0.0
 
         return moved_down(items, shift)
+
+    @staticmethod
+    def _strengths(profile: Profile, understanding: Understanding | None) -> list[tuple[str, ...]]:
+        """The O*NET elements each strength the person states names (:mod:`retrieval.understanding.strengths`), of
+        those the understanding kept as skills (not a wish, a goal or a negation)."""
+        if understanding is None or not profile.text:
+            return []
+        kept = {s.skill_id for s in understanding.skills}
+        return [found.skill_ids for found in strengths(profile.text) if found.skill_ids[0] in kept]
+
+    def toward_strengths(self, items: list[ScoredOccupation], said: list[tuple[str, ...]]) -> list[ScoredOccupation]:
+        """``items`` with the first :data:`STRENGTH_POOL` fused (reciprocal ranks, equal weights) with the same ones
+        ordered by how important O*NET rates the strengths the person states (the mean over strengths of the best
+        element each names): a receptionist who is "really good with numbers" got medical secretaries, office clerks
+        and switchboard operators, as if unsaid; bookkeeping and billing clerks, near their work and rating
+        Mathematics higher, come up. Work far from theirs does not: only the list's own first places are reordered."""
+        from retrieval.skills.graph import get_graph
+
+        graph = get_graph(self.rec.settings)
+        pool, rest = items[:STRENGTH_POOL], items[STRENGTH_POOL:]
+
+        def importance(item: ScoredOccupation) -> float:
+            per = [
+                max(float((graph.graph.get_edge_data(item.id, sid) or {}).get("importance") or 0.0) for sid in ids)
+                for ids in said
+            ]
+            return float(np.mean(per)) if per else 0.0
+
+        by_strength = sorted(pool, key=lambda i: -importance(i))
+        return self.rec.blend([(pool, 1.0), (by_strength, STRENGTH_WEIGHT)]) + rest
 
     def toward_better_pay(
         self, items: list[ScoredOccupation], sources: list[tuple[str, float]], keep: Collection[str] = frozenset()

@@ -184,11 +184,11 @@ def _variant_runs(data, users, k: int) -> dict[str, dict[str, list[str]]]:
         available = pop.users > 0
         for a in members:
             F = with_popularity(data.statics[a], data.queries[a], pop)
-            cands = candidates(F, available)
-            fits = shown(data.index, data.queries[a], F)[cands]
+            # what may be shown is decided before the ranking, as served (ColdStart.rank)
+            cands = candidates(F, available & shown(data.index, data.queries[a], F))
             for name, (_label, kw) in VARIANTS.items():
                 order = np.argsort(-hand_blend(F[cands], **kw), kind="stable")
-                runs[name][a] = [ids[cands[i]] for i in order if fits[i]][:k]
+                runs[name][a] = [ids[cands[i]] for i in order][:k]
     return runs
 
 

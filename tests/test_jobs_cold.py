@@ -160,3 +160,23 @@ def test_leave_applicants_out_evaluation_runs_on_the_log(jobs, settings):
     }
     assert all(0.0 <= v <= 1.0 for v in recall.values())
     assert recall["hand_blend_fit"] > recall["popularity"] > recall["bm25"], recall
+
+
+def test_a_person_who_wants_better_pay_gets_postings_of_their_better_paid_list(jobs):
+    """ "I'm a bank teller and I'm really good with numbers. I want to make more money.": one posting in eight was of
+    the work on their list -- a receptionist one, through New Accounts Clerks' group of information clerks -- the rest
+    the log's most viewed; part-time postings and tellers' own were dropped after the ranking had filled the places
+    kept for their kind of work. Now bookkeeping, billing and payroll postings, none part time, none a teller's."""
+    from retrieval.profile import Profile
+
+    text = "I'm a bank teller and I'm really good with numbers. I want to make more money."
+    recs = jobs.recommend(Profile(text=text), k=8)
+    ours = [j for j in recs if j.kind_of_work]
+    assert len(ours) >= 5, [(j.title, j.kind_of_work) for j in recs]
+    assert not any("receptionist" in j.title.lower() for j in ours), [j.title for j in ours]
+    assert not any({"part_time", "seasonal", "temporary"} & set(j.employment) for j in recs), [
+        (j.title, j.employment) for j in recs
+    ]
+    assert any(w in j.title.lower() for j in ours for w in ("bookkeep", "billing", "payroll", "accounting")), [
+        j.title for j in ours
+    ]

@@ -122,6 +122,7 @@ class ColdQuery:
     remote: bool = False  # the person wants to work from home ("want something remote")
     leaving: bool = False  # the person wants out of their own kind of work ("I'm a teacher and I hate it")
     better_pay: bool = False  # the person wants better pay ("I want to make more money")
+    goals_listed: bool = False  # the goals are the occupations of their list (a limit or wish), not said by them
 
 
 #: "jobs in Austin", "work near Chicago", "positions around Denver", "relocating to Seattle": the person asks for work
@@ -237,16 +238,21 @@ class ColdIndex:
         vals = np.where(self.link_idx >= 0, per_occ[np.maximum(self.link_idx, 0)], 0.0) * self.link_conf
         return vals.max(axis=1)
 
-    def relevant(self, targets: list[str], prefixes: Sequence[str] = ()) -> np.ndarray:
+    def relevant(self, targets: list[str], prefixes: Sequence[str] = (), groups: bool = True) -> np.ndarray:
         """0/1 per posting: its linked occupation is the same kind of work as one of ``targets`` (O*NET
         codes: the person's confident occupations and goal occupations) -- same SOC minor group (15-1xxx
         computer occupations, 13-2xxx financial specialists), or a vector cosine of at least
         :data:`RELEVANT_SIM` -- or lies under one of the goal's SOC ``prefixes``. The posting's top link
-        counts when linked at least :data:`FIRST_LINK_MIN` surely, its other links at :data:`SECOND_LINK_MIN`."""
+        counts when linked at least :data:`FIRST_LINK_MIN` surely, its other links at :data:`SECOND_LINK_MIN`.
+        ``groups`` False: the targets themselves and those near them by meaning, not their whole minor groups (the
+        occupations of a list chosen for a limit or a wish: a teller who wants better pay got receptionist postings
+        as work on their list, through New Accounts Clerks' group of information and record clerks)."""
         per_occ = np.zeros(len(self.occ_ids), dtype=bool)
         rows = [self.occ_index[o] for o in targets if o in self.occ_index]
         for i in rows:
-            per_occ |= np.char.startswith(self.occ_code, self.occ_code[i][:3])
+            per_occ |= (
+                np.char.startswith(self.occ_code, self.occ_code[i][:3]) if groups else self.occ_code == self.occ_code[i]
+            )
         if rows:
             per_occ |= (self.V @ self.V[rows].T).max(axis=1) >= RELEVANT_SIM
         for p in prefixes:
@@ -338,7 +344,7 @@ def static_features(index: ColdIndex, q: ColdQuery, encode=None) -> np.ndarray:
     targets = understood_targets(q)
     if targets is not None:
         F[:, _C["understood"]] = 1.0
-        F[:, _C["relevant"]] = index.relevant(*targets)
+        F[:, _C["relevant"]] = index.relevant(*targets, groups=not q.goals_listed)
     return F
 
 

@@ -109,7 +109,7 @@ class ColdStart:
             # postings of the occupations on their (limited, better-paid) list, not trucking, teaching, line cooking
             try:
                 listed = recommend_occupations([profile], k=LIMITED_TARGETS, settings=self.settings)[0]
-                q.goals = [(o.id, 1.0) for o in listed]
+                q.goals, q.goals_listed = [(o.id, 1.0) for o in listed], True
             except ProfileError:
                 pass
         return q
@@ -122,34 +122,13 @@ class ColdStart:
         match you"."""
         F = with_popularity(static_features(self.index, q, self.content.encode), q, self.pop)
         marks = F[:, _C["relevant"]] > 0 if len(F) and F[0, _C["understood"]] > 0 else None
-        ranked = rank(F, self.available, self.ranker, 4 * k, self.log.job_ids, exclude, self.blend)
-        if q.avoid_physical:
-            # their own occupation is beyond the limit by their own account ("a cashier who can't stand for long")
-            theirs = self._own_postings(q)
-            if q.avoid_standing:
-                # "I can't stand all day": postings of the work done on one's feet (a line cook was shown servers)
-                theirs |= self._standing_postings()
-            demand = self._posting_demand()
-            ranked = [(i, s) for i, s in ranked if demand[i] < DEMANDING and not theirs[i]]
-        if q.better_pay:
-            # "find me jobs that pay better" from a line cook listed line cook postings: not their own occupation's
-            theirs = self._own_postings(q)
-            ranked = [(i, s) for i, s in ranked if not theirs[i]]
-        if q.leaving:
-            # "I'm a teacher and I hate it": not the postings of their own kind of work (its SOC minor group, or a
-            # title that names it: "Substitute Teacher" links to another group of teachers)
-            corpus = get_occupation_recommender(self.settings).corpus
-            work = OwnWork.of(
-                [o for o, c in q.occupations if c >= OWN_LINK_MIN],
-                lambda o: corpus.titles[corpus.index[o]] if o in corpus.index else "",
-            )
-            linked = [*self.index.occ_ids, ""]  # link_idx -1 (no link) reads the trailing ""
-            ranked = [
-                (i, s) for i, s in ranked if not work.covers(linked[self.index.link_idx[i, 0]], self.log.titles[i])
-            ]
+        # what may be shown is decided before the ranking, so the places kept for the person's kind of work go to
+        # postings that can be shown: a teller who wants better pay got one relevant posting in eight, the others'
+        # places taken by part-time postings and tellers' own, dropped after the ranking
+        may_show = shown(self.index, q, F) & ~self._ruled_out(q)
+        ranked = rank(F, self.available & may_show, self.ranker, 4 * k, self.log.job_ids, exclude, self.blend)
         if q.remote:
             ranked = self._remote_first(ranked, F, exclude)
-        may_show = shown(self.index, q, F)
         fitting = [(i, s) for i, s in ranked if may_show[i]]
         if q.place_wanted and q.place.cities:
             # asked for work in a city: its postings first, within the relevant ones and within the rest (the
@@ -158,6 +137,32 @@ class ColdStart:
             relevant, local = F[:, _C["relevant"]] > 0, F[:, _C["same_city"]] > 0
             fitting.sort(key=lambda r: (not relevant[r[0]], not local[r[0]]))
         return fitting[:k], marks
+
+    def _ruled_out(self, q: ColdQuery) -> np.ndarray:
+        """Per posting, whether what the person said rules it out: with a physical limit, demanding work and their
+        own occupation's ("a cashier who can't stand for long"; work done on one's feet when standing is the limit);
+        with a wish for better pay, their own occupation's (a line cook asking for jobs that pay better was listed
+        line cook postings); wanting out of their work, its postings (its SOC minor group, or a title that names it:
+        "Substitute Teacher" links to another group of teachers)."""
+        out = np.zeros(len(self.log.job_ids), dtype=bool)
+        if q.avoid_physical:
+            out |= self._own_postings(q) | (self._posting_demand() >= DEMANDING)
+            if q.avoid_standing:
+                out |= self._standing_postings()
+        if q.better_pay:
+            out |= self._own_postings(q)
+        if q.leaving:
+            corpus = get_occupation_recommender(self.settings).corpus
+            work = OwnWork.of(
+                [o for o, c in q.occupations if c >= OWN_LINK_MIN],
+                lambda o: corpus.titles[corpus.index[o]] if o in corpus.index else "",
+            )
+            linked = [*self.index.occ_ids, ""]  # link_idx -1 (no link) reads the trailing ""
+            out |= np.array(
+                [work.covers(linked[j], title) for j, title in zip(self.index.link_idx[:, 0], self.log.titles)],
+                dtype=bool,
+            )
+        return out
 
     def _own_postings(self, q: ColdQuery) -> np.ndarray:
         """Per posting, whether its first link is one of the person's own occupations (linked at least

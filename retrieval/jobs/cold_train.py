@@ -301,14 +301,17 @@ def evaluate(
             order = [int(i) for i in np.argsort(-s, kind="stable")]
             runs["hand_blend"][a] = [ids[cands[i]] for i in order[:k]]
             may_show = shown(data.index, q, F)
-            runs["hand_blend_fit"][a] = [ids[cands[i]] for i in order if may_show[cands[i]]][:k]
+            # the "_fit" runs decide what may be shown before the ranking, as served (ColdStart.rank)
+            fit_cands = candidates(F, available & may_show)
+            fit_order = np.argsort(-hand_blend(F[fit_cands]), kind="stable")
+            runs["hand_blend_fit"][a] = [ids[fit_cands[i]] for i in fit_order[:k]]
             if ranker is not None:
                 s = ranker.predict(F[cands])
                 order = [int(i) for i in np.argsort(-s, kind="stable")]
                 runs["ltr"][a] = [ids[cands[i]] for i in order[:k]]
-                kept = [i for i in order if may_show[cands[i]]]
                 hidden += sum(1 for i in order[:k] if not may_show[cands[i]])
-                runs["ltr_fit"][a] = [ids[cands[i]] for i in kept[:k]]
+                fit_order = np.argsort(-ranker.predict(F[fit_cands]), kind="stable")
+                runs["ltr_fit"][a] = [ids[fit_cands[i]] for i in fit_order[:k]]
     imp: dict[str, float] = defaultdict(float)
     for d in importances:
         for name, g in d.items():

@@ -52,6 +52,7 @@ EVAL_COMMANDS = {
     "leaving": "eval.leaving:cli",
     "pay": "eval.pay:cli",
     "strengths": "eval.strengths:cli",
+    "outdoor": "eval.outdoor:cli",
     "interests": "eval.interests:cli",
     "ope": "training.ope:cli",
 }

@@ -65,6 +65,12 @@ class Profile(BaseModel):
         "field wins.",
     )
 
+    outdoors: bool | None = Field(
+        default=None,
+        description="Keep to work done outdoors (a score from the task statements). Unset: taken from `text` when it "
+        "says so ('I want to work outdoors', 'not stuck behind a desk'); true or false: this field wins.",
+    )
+
     def physical_limit(self, stated: bool) -> bool:
         """Whether the lists leave physically demanding work out: this profile's ``avoid_physical`` when set,
         else what its text states (``stated``, from the understanding)."""
@@ -84,6 +90,10 @@ class Profile(BaseModel):
         """Whether the lists keep to work that can be done from home: ``remote`` when set, else what the text
         states."""
         return stated if self.remote is None else self.remote
+
+    def wants_outdoors(self, stated: bool) -> bool:
+        """Whether the lists keep to work done outdoors: ``outdoors`` when set, else what the text states."""
+        return stated if self.outdoors is None else self.outdoors
 
     def wants_better_pay(self, stated: bool) -> bool:
         """Whether the lists look for better-paid work than the person's: ``better_pay`` when set, else what the

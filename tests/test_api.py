@@ -625,6 +625,37 @@ def test_better_pay_over_http_stated_or_set(client):
     assert bad.status_code == 422 and "better_pay" in bad.text
 
 
+def test_outdoor_work_over_http_stated_or_set(client):
+    """The REST surface of "I want to work outdoors": /v1/understand returns the wish with its words, /v1/recommend
+    keeps to work done outdoors whether the text says it or ``outdoors`` sets it, ``false`` wins over the words, and a
+    value that is not a boolean is a 422."""
+    from retrieval.occupations.outdoor import OUTDOOR
+    from retrieval.occupations.service import get_occupation_recommender
+
+    text = "I'm a software developer and I want to work outdoors"
+    u = client.post("/v1/understand", json={"text": text})
+    assert u.status_code == 200, u.text
+    assert [(lim["kind"], lim["span"]["text"]) for lim in u.json()["limits"]] == [("outdoor", "work outdoors")]
+    corpus = get_occupation_recommender(client.app.state.settings).corpus
+
+    def ids(profile: dict) -> list[str]:
+        r = client.post("/v1/recommend", json={"profile": profile, "kind": "occupation", "k": 5})
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    def outdoor(items: list[str]) -> list[bool]:
+        return [bool(corpus.outdoor[corpus.index[i]] >= OUTDOOR) for i in items]
+
+    for profile in ({"text": text}, {"occupation": "15-1252.00", "outdoors": True}):
+        listed = ids(profile)
+        assert listed and all(outdoor(listed)), (profile, listed)
+    assert not all(outdoor(ids({"text": text, "outdoors": False})))
+    bad = client.post(
+        "/v1/recommend", json={"profile": {"occupation": "15-1252.00", "outdoors": "sunny"}, "kind": "occupation"}
+    )
+    assert bad.status_code == 422 and "outdoors" in bad.text
+
+
 def test_leaving_ones_own_work_over_http_stated_or_set(client):
     """The REST surface of "I'm an electrician and I hate it": /v1/understand returns it with its words,
     /v1/recommend leaves the person's own kind of work out whether the text says it or ``leave_own_work`` sets

@@ -49,6 +49,7 @@ class Chat:
             _remote,
             _leave,
             _pay,
+            _outdoors,
             _recs,
             self.panel,
         ) = out
@@ -425,6 +426,27 @@ def test_a_strength_said_is_a_skill_and_brings_up_work_that_uses_it(ui):
     chat = Chat(ui)
     reply = chat.say("I'm a receptionist and I'm not good with numbers")
     assert "Mathematics" not in reply, reply
+
+
+def test_a_person_who_wants_to_work_outdoors_gets_outdoor_work(ui):
+    """An office manager who wrote "I want to work outdoors" got housekeeping supervisors and general managers."""
+    from retrieval.occupations.outdoor import OUTDOOR
+    from retrieval.occupations.service import get_occupation_recommender
+
+    corpus = get_occupation_recommender(ui.svc.settings).corpus
+    chat = Chat(ui)
+    reply = chat.say("I'm an office manager and I want to work outdoors")
+    assert "I'll keep to work done outdoors (you said “work outdoors”)" in reply, reply
+    assert "keeping to work done outdoors:" in reply and "**Where:** work done outdoors" in chat.beliefs
+    assert len(chat.recs) == 5 and all(corpus.outdoor[corpus.index[r]] >= OUTDOOR for r in chat.recs), chat.recs
+    # unticked in the panel: indoor work is back
+    out = ui.on_save_profile(
+        chat.occupation["value"], ", ".join(chat.state["profile"]["skills"]), "", chat.history, chat.state,
+        None, None, None, None, None, False,
+    )  # fmt: skip
+    history, state = out[0], out[1]
+    assert "Work done indoors is back on your lists." in history[-1]["content"], history[-1]["content"]
+    assert any(corpus.outdoor[corpus.index[r["id"]]] < OUTDOOR for r in state["recs"]), state["recs"]
 
 
 def test_a_wish_said_after_the_work_changes_the_list(ui):

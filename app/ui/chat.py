@@ -113,6 +113,7 @@ def _new_state() -> dict:
             "remote": None,  # likewise for "want something remote"
             "leave_own_work": None,  # likewise for "I'm a teacher and I hate it"
             "better_pay": None,  # likewise for "I want to make more money"
+            "outdoors": None,  # likewise for "I want to work outdoors"
         },
         "beliefs": {"occupation": None, "candidates": [], "skills": {}, "goal": None},
         "recs": [],
@@ -143,6 +144,7 @@ def _profile(state: dict) -> Profile:
         remote=_said_or_set(state, "remote", "remote"),
         leave_own_work=_said_or_set(state, "leave_own_work", "leaving"),
         better_pay=_said_or_set(state, "better_pay", "pay"),
+        outdoors=_said_or_set(state, "outdoors", "outdoor"),
     )
 
 
@@ -183,6 +185,11 @@ def _wants_remote(state: dict) -> bool:
 def _leaves_own_work(state: dict) -> bool:
     """Whether the lists leave the person's own kind of work out."""
     return _flag(state, "leave_own_work", "leaving")
+
+
+def _wants_outdoors(state: dict) -> bool:
+    """Whether the lists keep to work done outdoors."""
+    return _flag(state, "outdoors", "outdoor")
 
 
 def _wants_better_pay(state: dict) -> bool:
@@ -485,6 +492,11 @@ def render_beliefs(state: dict) -> str:
             "**Where:** work that can often be done from home"
             + _from((b.get("remote") or {}).get("quote"), p.get("remote") is not None)
         )
+    if _wants_outdoors(state):
+        lines.append(
+            "**Where:** work done outdoors"
+            + _from((b.get("outdoor") or {}).get("quote"), p.get("outdoors") is not None)
+        )
     if _wants_better_pay(state):
         lines.append(f"**Pay:** {PAY_WAY}" + _from((b.get("pay") or {}).get("quote"), p.get("better_pay") is not None))
     if b.get("steady"):
@@ -585,6 +597,12 @@ def _take_in(state: dict, text: str, understood: Understanding, *, keep_text: bo
             notes.append(f"I'll keep to work that can often be done from home (you said “{_md(quote)}”).")
         b["remote"] = {"quote": quote}
         p["remote"] = None  # said again: their words decide, even after they unticked it
+    if understood.outdoor_wish:
+        quote = next(limit.span.text for limit in understood.limits if limit.kind == "outdoor")
+        if not _wants_outdoors(state):
+            notes.append(f"I'll keep to work done outdoors (you said “{_md(quote)}”).")
+        b["outdoor"] = {"quote": quote}
+        p["outdoors"] = None  # said again: their words decide, even after they unticked it
     if understood.pay_wish:
         quote = next(limit.span.text for limit in understood.limits if limit.kind == "pay")
         if not _wants_better_pay(state):
@@ -675,7 +693,8 @@ def _work_words(state: dict) -> str:
         return (
             f"work like what you {_interest_verb(goal.get('studied'))}" if goal.get("interest") else "the work you want"
         )
-    return "the work on your list" if _leaves_own_work(state) or _wants_better_pay(state) else "your kind of work"
+    listed = _leaves_own_work(state) or _wants_better_pay(state) or _wants_outdoors(state)
+    return "the work on your list" if listed else "your kind of work"
 
 
 def _postings_line(items: list[dict], work: str) -> list[str]:
@@ -768,6 +787,17 @@ def _correct_remote(state: dict, remote: bool | None) -> list[str]:
     )
 
 
+def _correct_outdoors(state: dict, outdoors: bool | None) -> list[str]:
+    """ "Only work done outdoors", ticked or unticked."""
+    return _correct_flag(
+        state,
+        "outdoors",
+        outdoors,
+        _wants_outdoors(state),
+        ("I'll keep to work done outdoors.", "Work done indoors is back on your lists."),
+    )
+
+
 def _correct_pay(state: dict, better_pay: bool | None) -> list[str]:
     """ "Better-paid work first", ticked or unticked."""
     return _correct_flag(
@@ -819,6 +849,8 @@ def _list_heading(state: dict) -> str:
         heading = heading.removesuffix(":") + ", beyond your current kind of work:"
     if _wants_remote(state):
         heading = heading.removesuffix(":") + ", keeping to work that can often be done from home:"
+    if _wants_outdoors(state):
+        heading = heading.removesuffix(":") + ", keeping to work done outdoors:"
     if _wants_better_pay(state) and state["profile"].get("occupation"):
         heading = heading.removesuffix(":") + ", work that usually pays more than yours moved up:"
     return heading
@@ -981,6 +1013,7 @@ class ChatUI:
             _wants_remote(state),
             _leaves_own_work(state),
             _wants_better_pay(state),
+            _wants_outdoors(state),
         )
 
     def _recs_update(self, state: dict, selected: str | None = None):
@@ -1303,6 +1336,7 @@ class ChatUI:
         remote: bool | None = None,
         leave_own_work: bool | None = None,
         better_pay: bool | None = None,
+        outdoors: bool | None = None,
     ):
         """The person corrected what Waypoint believes: log skill corrections, check the occupation and
         the goal (an unknown one is named back, and the old value kept), set or clear the physical limit, the
@@ -1335,6 +1369,7 @@ class ChatUI:
         notes += _correct_remote(state, remote)
         notes += _correct_leaving(state, leave_own_work)
         notes += _correct_pay(state, better_pay)
+        notes += _correct_outdoors(state, outdoors)
         self._close_open(state)
         if _has_profile(state):
             try:
@@ -1603,6 +1638,7 @@ class ChatUI:
                         value=False,
                         elem_id="profile-pay",
                     )
+                    outdoor_box = gr.Checkbox(label="Only work done outdoors", value=False, elem_id="profile-outdoors")
                     save = gr.Button("Update profile", elem_id="profile-save")
             with gr.Row():
                 with gr.Column(scale=2):
@@ -1625,6 +1661,7 @@ class ChatUI:
 
             profile_outputs = [
                 occupation, skills, goal, believes, limit_box, school_box, remote_box, leave_box, pay_box,
+                outdoor_box,
             ]  # fmt: skip
             msg_outputs = [msg, chat, state, *profile_outputs, recs, panel]
             send.click(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
@@ -1634,7 +1671,19 @@ class ChatUI:
             )
             save.click(
                 self.on_save_profile,
-                [occupation, skills, goal, chat, state, limit_box, school_box, remote_box, leave_box, pay_box],
+                [
+                    occupation,
+                    skills,
+                    goal,
+                    chat,
+                    state,
+                    limit_box,
+                    school_box,
+                    remote_box,
+                    leave_box,
+                    pay_box,
+                    outdoor_box,
+                ],  # fmt: skip
                 [chat, state, *profile_outputs, recs, status],
                 api_visibility="private",
             )

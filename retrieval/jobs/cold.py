@@ -122,6 +122,7 @@ class ColdQuery:
     remote: bool = False  # the person wants to work from home ("want something remote")
     leaving: bool = False  # the person wants out of their own kind of work ("I'm a teacher and I hate it")
     better_pay: bool = False  # the person wants better pay ("I want to make more money")
+    outdoors: bool = False  # the person wants to work outdoors
     goals_listed: bool = False  # the goals are the occupations of their list (a limit or wish), not said by them
 
 
@@ -152,6 +153,7 @@ def query_from_understanding(text: str, understanding, extra_goals: Iterable[tup
     q.remote = bool(getattr(u, "remote_wish", False))
     q.leaving = bool(getattr(u, "leaving", False))
     q.better_pay = bool(getattr(u, "pay_wish", False))
+    q.outdoors = bool(getattr(u, "outdoor_wish", False))
     q.level = person_level(text, u.years_experience, u.seniority)
     return q
 

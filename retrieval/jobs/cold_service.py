@@ -104,7 +104,8 @@ class ColdStart:
         q.remote = profile.remote_work(q.remote)
         q.leaving = profile.leaving(q.leaving)
         q.better_pay = profile.wants_better_pay(q.better_pay)
-        if (q.avoid_physical or q.leaving or q.better_pay) and not q.goals and not q.goal_prefixes:
+        q.outdoors = profile.wants_outdoors(q.outdoors)
+        if (q.avoid_physical or q.leaving or q.better_pay or q.outdoors) and not q.goals and not q.goal_prefixes:
             # "truck driver, my back is done", "I'm a teacher and I hate it", "a line cook who wants better pay":
             # postings of the occupations on their (limited, better-paid) list, not trucking, teaching, line cooking
             try:
@@ -142,7 +143,7 @@ class ColdStart:
         """Per posting, whether what the person said rules it out: with a physical limit, demanding work and their
         own occupation's ("a cashier who can't stand for long"; work done on one's feet when standing is the limit);
         with a wish for better pay, their own occupation's (a line cook asking for jobs that pay better was listed
-        line cook postings); wanting out of their work, its postings (its SOC minor group, or a title that names it:
+        line cook postings); with a wish to work outdoors, those not linked to outdoor work; wanting out of their work, its postings (its SOC minor group, or a title that names it:
         "Substitute Teacher" links to another group of teachers)."""
         out = np.zeros(len(self.log.job_ids), dtype=bool)
         if q.avoid_physical:
@@ -151,6 +152,8 @@ class ColdStart:
                 out |= self._standing_postings()
         if q.better_pay:
             out |= self._own_postings(q)
+        if q.outdoors:
+            out |= ~self._outdoor_postings()
         if q.leaving:
             corpus = get_occupation_recommender(self.settings).corpus
             work = OwnWork.of(
@@ -163,6 +166,18 @@ class ColdStart:
                 dtype=bool,
             )
         return out
+
+    def _outdoor_postings(self) -> np.ndarray:
+        """Per posting, whether its first link is to work done outdoors (:mod:`retrieval.occupations.outdoor`): an
+        office manager who wants to work outdoors was listed assistant and security-guard postings after the
+        groundskeeper ones."""
+        from retrieval.occupations.outdoor import OUTDOOR
+
+        corpus = get_occupation_recommender(self.settings).corpus
+        per_occ = np.array(
+            [o in corpus.index and corpus.outdoor[corpus.index[o]] >= OUTDOOR for o in self.index.occ_ids] + [False]
+        )
+        return per_occ[self.index.link_idx[:, 0]]  # link_idx -1 (no link) reads the trailing False
 
     def _own_postings(self, q: ColdQuery) -> np.ndarray:
         """Per posting, whether its first link is one of the person's own occupations (linked at least

@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from retrieval.occupations.outdoor import outdoor_score
 from retrieval.occupations.physical import physical_demand
 from retrieval.occupations.remote import remote_feasibility
 from retrieval.occupations.transitions import leads_others
@@ -52,6 +53,11 @@ class OccupationCorpus:
     def remote(self) -> np.ndarray:
         """(n,) 0..1 how often each occupation's work can be done from home (:mod:`retrieval.occupations.remote`)."""
         return remote_feasibility(self.task_lists, self.interests, self.physical, self.ids)
+
+    @cached_property
+    def outdoor(self) -> np.ndarray:
+        """(n,) 0..1 how much of each occupation's work is done outdoors (:mod:`retrieval.occupations.outdoor`)."""
+        return outdoor_score(self.task_lists, self.ids)
 
     @cached_property
     def leads(self) -> np.ndarray:

@@ -32,6 +32,7 @@ from retrieval.understanding.fields import FIELDS, CareerField
 from retrieval.understanding.keys import title_key
 from retrieval.understanding.leaving import leaving_wishes
 from retrieval.understanding.limits import physical_limits
+from retrieval.understanding.outdoor import outdoor_wishes
 from retrieval.understanding.pay import pay_wishes
 from retrieval.understanding.remote import remote_wishes
 from retrieval.understanding.schema import Goal, Limit, OccupationLink, SkillMention, Span, Status, Understanding
@@ -209,6 +210,8 @@ class Linker:
         # "I want to make more money": a wish about the move, not a field ("Your goal: money") nor a skill; "a well
         # paid job in healthcare" still names healthcare
         pay_spans = pay_wishes(text)
+        # "I want to work outdoors": where they want to work, not a title nor a goal ("outdoor work")
+        outdoor_spans = outdoor_wishes(text)
         goals_found = [
             kept
             for g in cues.goal_phrases(cues.blank(text, schooling_spans))
@@ -231,6 +234,7 @@ class Linker:
             + remote_spans
             + leaving_spans
             + pay_spans
+            + outdoor_spans
             # "graduating this spring" is where they stand in school, not work
             + cues.school_status(text)
         )
@@ -252,6 +256,7 @@ class Linker:
             + [Limit(kind="remote", span=Span(start=s, end=e, text=text[s:e])) for s, e in remote_spans]
             + [Limit(kind="leaving", span=Span(start=s, end=e, text=text[s:e])) for s, e in leaving_spans]
             + [Limit(kind="pay", span=Span(start=s, end=e, text=text[s:e])) for s, e in pay_spans]
+            + [Limit(kind="outdoor", span=Span(start=s, end=e, text=text[s:e])) for s, e in outdoor_spans]
         )
         work = [(s, e) for s, e in cues.activity_clauses(text) if not cues.inside((s, e), excluded)]
         if (

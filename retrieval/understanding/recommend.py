@@ -38,6 +38,7 @@ from collections.abc import Callable, Collection
 
 import numpy as np
 
+from retrieval.occupations.outdoor import OUTDOOR
 from retrieval.occupations.physical import DEMANDING
 from retrieval.occupations.remote import FEASIBLE as REMOTE_FEASIBLE
 from retrieval.occupations.service import OccupationRecommender, ScoredOccupation, get_occupation_recommender
@@ -105,7 +106,14 @@ def recommend_occupations(
         i
         for i, p in enumerate(profiles)
         if not (
-            p.text or p.goal or p.avoid_physical or p.avoid_schooling or p.remote or p.leave_own_work or p.better_pay
+            p.text
+            or p.goal
+            or p.avoid_physical
+            or p.avoid_schooling
+            or p.remote
+            or p.leave_own_work
+            or p.better_pay
+            or p.outdoors
         )
     ]
     out: list[list[ScoredOccupation] | None] = [None] * len(profiles)
@@ -217,6 +225,12 @@ class PersonalRanking:
         if profile.wants_better_pay(understanding is not None and understanding.pay_wish):
             # "I want to make more money": not their own occupation again, and not work that needs less than theirs
             base = self.toward_better_pay(base, sources, keep=asked)
+        if profile.wants_outdoors(understanding is not None and understanding.outdoor_wish):
+            # "I want to work outdoors": work done outdoors, unless asked for by name; with no goal, filled from the
+            # outdoor work most like theirs (a cashier's ordinary list holds four outdoor occupations)
+            base = self.within_outdoors(base, keep=asked)
+            if goal is None or goal.kind == "skill":
+                base = self._with_work_alike(base, sources, lambda items: self.within_outdoors(items))
         if profile.remote_work(understanding is not None and understanding.remote_wish):
             # "want something remote": work that can often be done from home, unless asked for by name
             base = self.within_remote(base, keep=asked)
@@ -337,6 +351,19 @@ class PersonalRanking:
 
         return moved_down([i for i in items if i.id in keep or i.id not in own_ids], shift)
 
+    def within_outdoors(
+        self, items: list[ScoredOccupation], keep: Collection[str] = frozenset()
+    ) -> list[ScoredOccupation]:
+        """``items`` without the occupations whose work is rarely done outdoors (below
+        :data:`~retrieval.occupations.outdoor.OUTDOOR`); ``keep`` stays. An office manager who wrote "I want to work
+        outdoors" got housekeeping supervisors and general managers."""
+        corpus = self.rec.corpus
+        return [
+            item
+            for item in items
+            if item.id in keep or (item.id in corpus.index and corpus.outdoor[corpus.index[item.id]] >= OUTDOOR)
+        ]
+
     def within_remote(
         self, items: list[ScoredOccupation], keep: Collection[str] = frozenset()
     ) -> list[ScoredOccupation]:
@@ -391,6 +418,18 @@ class PersonalRanking:
         by meaning: a bricklayer's ordinary list is nearly all trades, and what is left of it once they are
         out is its noisy tail ("Legislators"); construction managers and cost estimators are like the
         bricklayer's work without its load."""
+        return self._with_work_alike(
+            base, sources, lambda items: self.within_physical_limit(items, own=own, standing=standing)
+        )
+
+    def _with_work_alike(
+        self,
+        base: list[ScoredOccupation],
+        sources: list[tuple[str, float]],
+        within: Callable[[list[ScoredOccupation]], list[ScoredOccupation]],
+    ) -> list[ScoredOccupation]:
+        """``base`` blended with the :data:`LIGHTER_ALIKE` occupations most like the person's own by meaning that
+        ``within`` keeps: a limit or a wish that leaves little of their ordinary list is filled from work like theirs."""
         corpus = self.rec.corpus
         rows = [corpus.index[oid] for oid, _conf in sources if oid in corpus.index][:1]
         if not rows:
@@ -398,10 +437,8 @@ class PersonalRanking:
         meaning = self.rec.dense("full")
         similarity = meaning @ meaning[rows[0]]
         order = [j for j in np.argsort(-similarity, kind="stable")[:LIGHTER_ALIKE] if j != rows[0]]
-        alike = self.within_physical_limit(
-            [ScoredOccupation(corpus.ids[j], corpus.titles[j], round(float(similarity[j]), 4)) for j in order],
-            own=own,
-            standing=standing,
+        alike = within(
+            [ScoredOccupation(corpus.ids[j], corpus.titles[j], round(float(similarity[j]), 4)) for j in order]
         )
         return self.rec.blend([(base, 1.0), (alike, 1.0)])
 

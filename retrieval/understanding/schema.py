@@ -78,9 +78,10 @@ class Limit(BaseModel):
     and put postings that say they are remote first (:mod:`retrieval.understanding.remote`). ``leaving`` ("I'm a
     teacher and I hate it", "burned out, need to get out of nursing", "a career change"): their own kind of work
     leaves the lists (:mod:`retrieval.understanding.leaving`). ``pay`` ("I want to make more money", "something that
-    pays better"): work that needs less preparation than theirs moves down the lists (:mod:`retrieval.understanding.pay`)."""
+    pays better"): work that needs less preparation than theirs moves down the lists (:mod:`retrieval.understanding.pay`). ``outdoor`` ("I want to work outdoors"): the lists keep to work done outdoors
+    (:mod:`retrieval.understanding.outdoor`)."""
 
-    kind: Literal["physical", "training", "remote", "leaving", "pay"] = "physical"
+    kind: Literal["physical", "training", "remote", "leaving", "pay", "outdoor"] = "physical"
     span: Span
 
 
@@ -142,6 +143,11 @@ class Understanding(BaseModel):
     def remote_wish(self) -> bool:
         """The person wants to work from home: keep to work that can often be done remotely."""
         return any(limit.kind == "remote" for limit in self.limits)
+
+    @property
+    def outdoor_wish(self) -> bool:
+        """The person wants to work outdoors: keep to work done outdoors."""
+        return any(limit.kind == "outdoor" for limit in self.limits)
 
     @property
     def pay_wish(self) -> bool:

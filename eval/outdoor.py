@@ -1,0 +1,216 @@
+"""Outdoor work: is "I want to work outdoors" understood, and do the lists then keep to work done outdoors?
+
+Three parts, on data written before the code ran on it (``eval/data/README.md``):
+
+* **detection** (:func:`retrieval.understanding.outdoor.outdoor_wishes`) on ``eval/data/outdoor_wishes.jsonl``: 20
+  messages, 12 that ask for outdoor work and 8 look-alikes ("outside sales", "outside the US", "I worked outdoors for
+  20 years and my knees are done", "outdoor furniture"); and how often it fires on the catalogue's résumés and work
+  histories, which ask for nothing;
+* **the score** (:mod:`retrieval.occupations.outdoor`) against 58 occupations labelled outdoor or not by hand
+  (``eval/data/outdoor_occupations.csv``): AUC, and what the served threshold keeps;
+* **the lists** for the 12 wishes: the top 10 occupations with the wish and with its words taken out (what Waypoint
+  showed before): the share the score and the hand labels call outdoor.
+
+Run: ``waypoint eval outdoor`` → ``eval/reports/outdoor.{json,md,png}``. Needs a built home.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+from app.clikit import command_typer, run as run_command
+from eval.limits import detection, without_found
+from eval.remote import examples_line
+from retrieval.metrics import roc_auc
+from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
+from retrieval.threads import set_process_threads
+
+DATA = Path(__file__).resolve().parent / "data"
+MESSAGES = DATA / "outdoor_wishes.jsonl"
+LABELS = DATA / "outdoor_occupations.csv"
+TOP = 10
+
+
+def load_messages() -> list[dict]:
+    return [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()]
+
+
+def score_validity(corpus) -> dict:
+    """The outdoor score against the hand labels."""
+    from retrieval.occupations.outdoor import OUTDOOR
+
+    rows = [r for r in csv.DictReader(LABELS.open()) if r["occupation_id"] in corpus.index]
+    y = np.array([int(r["outdoor"]) for r in rows])
+    s = np.array([corpus.outdoor[corpus.index[r["occupation_id"]]] for r in rows])
+    kept = s >= OUTDOOR
+    return {
+        "labelled": len(rows),
+        "outdoor_labelled": int(y.sum()),
+        "auc": roc_auc(y, s),
+        "threshold": OUTDOOR,
+        "outdoor_kept": int((kept & (y == 1)).sum()),
+        "indoor_kept": int((kept & (y == 0)).sum()),
+        "outdoor_left_out": [r["title"] for r, k, t in zip(rows, kept, y) if t == 1 and not k],
+        "indoor_kept_titles": [r["title"] for r, k, t in zip(rows, kept, y) if t == 0 and k],
+        "share_of_catalogue_kept": float((corpus.outdoor >= OUTDOOR).mean()),
+    }
+
+
+def lists(messages: list[dict], settings) -> dict:
+    """Top-10 occupation lists with and without the wish's words: the share called outdoor."""
+    from retrieval.occupations.outdoor import OUTDOOR
+    from retrieval.occupations.service import get_occupation_recommender
+    from retrieval.profile import Profile, ProfileError
+    from retrieval.recommend import Kind, recommend
+    from retrieval.understanding.outdoor import outdoor_wishes
+
+    corpus = get_occupation_recommender(settings).corpus
+    labels = {r["occupation_id"]: int(r["outdoor"]) for r in csv.DictReader(LABELS.open())}
+    rows = []
+    for m in (m for m in messages if m["outdoor"]):
+        row: dict = {"text": m["text"]}
+        for variant, text in (("with", m["text"]), ("without", without_found(m["text"], outdoor_wishes))):
+            try:
+                items = recommend([Profile(text=text)], Kind.occupation, TOP)[0].items
+            except ProfileError as exc:  # the words left without the wish may say too little
+                row[variant] = {"error": str(exc), "occupations": [], "outdoor": None, "labelled_outdoor": None}
+                continue
+            judged = [labels[i.id] for i in items if i.id in labels]
+            row[variant] = {
+                "occupations": [i.title for i in items],
+                "outdoor": float(
+                    np.mean([corpus.outdoor[corpus.index[i.id]] >= OUTDOOR for i in items if i.id in corpus.index])
+                )
+                if items
+                else 0.0,
+                "labelled_outdoor": float(np.mean(judged)) if judged else None,
+            }
+        rows.append(row)
+
+    def mean(variant: str, key: str) -> float:
+        values = [r[variant][key] for r in rows if r[variant][key] is not None and r["with"]["outdoor"] is not None]
+        return float(np.mean(values)) if values else 0.0
+
+    return {
+        "summary": {
+            "messages": len(rows),
+            **{f"{k}_{v}": mean(v, k) for k in ("outdoor", "labelled_outdoor") for v in ("without", "with")},
+        },
+        "rows": rows,
+    }
+
+
+def run() -> dict:
+    from retrieval.occupations.service import get_occupation_recommender
+    from retrieval.settings import get_settings
+    from retrieval.understanding.outdoor import outdoor_wishes
+
+    set_process_threads(1)
+    settings = get_settings()
+    messages = load_messages()
+    report = {
+        "detection": detection(
+            [{"text": m["text"], "limit": m["outdoor"]} for m in messages], settings.catalogue_path, outdoor_wishes
+        ),
+        "score": score_validity(get_occupation_recommender(settings).corpus),
+        "lists": lists(messages, settings),
+    }
+    write(report)
+    return report
+
+
+def write(report: dict, out_dir: Path = REPORT_DIR) -> None:
+    d, v, s = report["detection"], report["score"], report["lists"]["summary"]
+    table = [
+        {f"top {TOP}": label, "wish not understood": s[f"{key}_without"], "wish understood": s[f"{key}_with"]}
+        for label, key in (
+            ("occupations: outdoor by the score", "outdoor"),
+            ("occupations: outdoor by the hand labels (labelled ones only)", "labelled_outdoor"),
+        )
+    ]
+    examples = [
+        f"- “{r['text']}”\n  - without: {', '.join(r['without']['occupations'][:5]) or r['without'].get('error')}\n"
+        f"  - with: {', '.join(r['with']['occupations'][:5])}"
+        for r in report["lists"]["rows"]
+    ]
+    md = f"""# Outdoor work ("I want to work outdoors")
+
+## Detection (`retrieval/understanding/outdoor.py`)
+
+{d["messages"]} messages (`eval/data/outdoor_wishes.jsonl`, {s["messages"]} wishes, {d["messages"] - s["messages"]} look-alikes): precision
+**{d["precision"]:.3f}**, recall **{d["recall"]:.3f}**. Errors: {"; ".join(d["errors"]) or "none"}. The patterns were
+written first and the set after, by the same person, so these are an upper bound; text that asks for nothing -- the
+catalogue's résumés and applicants' work histories, {d["unstated_texts"]} texts -- was read as asking for outdoor work
+**{d["unstated_with_a_limit"]}** times{examples_line(d["unstated_examples"])}.
+
+## Which work is done outdoors (`retrieval/occupations/outdoor.py`)
+
+On {v["labelled"]} occupations labelled by hand ({v["outdoor_labelled"]} outdoor; `eval/data/outdoor_occupations.csv`):
+AUC **{v["auc"]:.3f}**; at the served threshold {v["threshold"]} (chosen on these labels: an upper bound) the lists keep
+{v["outdoor_kept"]} of the {v["outdoor_labelled"]} outdoor ones and {v["indoor_kept"]} indoor ones
+({v["share_of_catalogue_kept"]:.0%} of the catalogue is kept for a person who wants outdoor work).
+Outdoor work left out: {", ".join(v["outdoor_left_out"]) or "none"}. Indoor work kept: {", ".join(v["indoor_kept_titles"]) or "none"}.
+
+## The lists
+
+The {s["messages"]} wishes, each ranked as typed and with the words of the wish taken out (what Waypoint showed before
+it understood them); top {TOP}:
+
+{markdown_table(table, list(table[0]))}
+
+{chr(10).join(examples)}
+"""
+    write_report("outdoor", report, md, out_dir)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    keys = ("outdoor", "labelled_outdoor")
+    x = np.arange(len(keys))
+    ax.bar(x - 0.2, [s[f"{k}_without"] for k in keys], 0.4, label="wish not understood")
+    ax.bar(x + 0.2, [s[f"{k}_with"] for k in keys], 0.4, label="wish understood")
+    ax.set_xticks(x, ["outdoor (score)", "outdoor (hand labels)"])
+    ax.set_ylim(0, 1)
+    save_figure(
+        fig,
+        ax,
+        out_dir / "outdoor.png",
+        title=f"People who want to work outdoors ({s['messages']}): top {TOP}",
+        xlabel="list",
+        ylabel="share of the top 10",
+    )
+
+
+cli = command_typer()
+
+
+@cli.command("outdoor")
+def outdoor_command() -> dict:
+    """Outdoor work: detection, the score against hand labels, the lists with and without the wish."""
+    report = run()
+    print(
+        json.dumps(
+            {
+                "detection": {k: report["detection"][k] for k in ("precision", "recall", "unstated_with_a_limit")},
+                "score_auc": report["score"]["auc"],
+                "lists": report["lists"]["summary"],
+            },
+            indent=1,
+        )
+    )
+    return report
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """``waypoint eval outdoor`` on ``argv`` (for tests and scripts); returns the report."""
+    return run_command(cli, argv, "waypoint eval outdoor")
+
+
+if __name__ == "__main__":
+    cli(prog_name="python -m eval.outdoor")

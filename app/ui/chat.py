@@ -26,6 +26,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
@@ -514,6 +515,24 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return out
 
 
+#: Each limit or wish the understanding reads (its ``Limit.kind``), where the beliefs keep its words, the profile's
+#: tick box that overrides them, and what the chat says when it is first heard (given the profile): one loop in
+#: :func:`_take_in` for all of them.
+_HEARD: tuple[tuple[str, str, str, Callable[[dict], str]], ...] = (
+    ("physical", "limit", "avoid_physical", lambda p: "I'll leave out work that is hard on the body"),
+    (
+        "training",
+        "schooling",
+        "avoid_schooling",
+        lambda p: "I'll keep to work you can reach without a degree you don't have",
+    ),
+    ("leaving", "leaving", "leave_own_work", lambda p: "I'll look beyond your current kind of work"),
+    ("remote", "remote", "remote", lambda p: "I'll keep to work that can often be done from home"),
+    ("outdoor", "outdoor", "outdoors", lambda p: "I'll keep to work done outdoors"),
+    ("pay", "pay", "better_pay", lambda p: PAY_NOTE if p.get("occupation") else PAY_NEEDS_WORK),
+)
+
+
 def _take_in(state: dict, text: str, understood: Understanding, *, keep_text: bool = True) -> list[str]:
     """Merge what ``understood`` found in ``text`` into the profile and the beliefs; notes for the chat.
 
@@ -573,42 +592,14 @@ def _take_in(state: dict, text: str, understood: Understanding, *, keep_text: bo
             if goal.interest
             else f"Your goal: **{goal.field or goal.text}**."
         )
-    if understood.physical_limit:
-        quote = next(limit.span.text for limit in understood.limits if limit.kind == "physical")
-        if not _avoids_physical(state):
-            notes.append(f"I'll leave out work that is hard on the body (you said “{_md(quote)}”).")
-        b["limit"] = {"kind": "physical", "quote": quote}
-        p["avoid_physical"] = None  # said again: their words decide, even after they unticked it
-    if understood.training_limit:
-        quote = next(limit.span.text for limit in understood.limits if limit.kind == "training")
-        if not _avoids_schooling(state):
-            notes.append(f"I'll keep to work you can reach without a degree you don't have (you said “{_md(quote)}”).")
-        b["schooling"] = {"quote": quote}
-        p["avoid_schooling"] = None  # said again: their words decide, even after they unticked it
-    if understood.leaving:
-        quote = next(limit.span.text for limit in understood.limits if limit.kind == "leaving")
-        if not _leaves_own_work(state):
-            notes.append(f"I'll look beyond your current kind of work (you said “{_md(quote)}”).")
-        b["leaving"] = {"quote": quote}
-        p["leave_own_work"] = None  # said again: their words decide, even after they unticked it
-    if understood.remote_wish:
-        quote = next(limit.span.text for limit in understood.limits if limit.kind == "remote")
-        if not _wants_remote(state):
-            notes.append(f"I'll keep to work that can often be done from home (you said “{_md(quote)}”).")
-        b["remote"] = {"quote": quote}
-        p["remote"] = None  # said again: their words decide, even after they unticked it
-    if understood.outdoor_wish:
-        quote = next(limit.span.text for limit in understood.limits if limit.kind == "outdoor")
-        if not _wants_outdoors(state):
-            notes.append(f"I'll keep to work done outdoors (you said “{_md(quote)}”).")
-        b["outdoor"] = {"quote": quote}
-        p["outdoors"] = None  # said again: their words decide, even after they unticked it
-    if understood.pay_wish:
-        quote = next(limit.span.text for limit in understood.limits if limit.kind == "pay")
-        if not _wants_better_pay(state):
-            notes.append(f"{PAY_NOTE if p.get('occupation') else PAY_NEEDS_WORK} (you said “{_md(quote)}”).")
-        b["pay"] = {"quote": quote}
-        p["better_pay"] = None  # said again: their words decide, even after they unticked it
+    for kind, belief, key, note in _HEARD:
+        quote = next((limit.span.text for limit in understood.limits if limit.kind == kind), None)
+        if quote is None:
+            continue
+        if not _flag(state, key, belief):
+            notes.append(f"{note(p)} (you said “{_md(quote)}”).")
+        b[belief] = {"quote": quote}
+        p[key] = None  # said again: their words decide, even after they unticked it
     steady = steady_wish(text)
     if steady is not None and not b.get("steady"):
         # "I drive for Uber and want something stable with benefits": the postings leave part-time work out

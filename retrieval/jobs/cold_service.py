@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ from retrieval.understanding.recommend import recommend_occupations
 
 log = logging.getLogger(__name__)
 
+OWN_KIND_CACHE = 256  # sets of occupations whose postings of the same kind of work are kept (_own_kind_postings)
 LIMITED_TARGETS = 5  # with a physical limit and no goal, postings of this many occupations of their list
 PHYSICAL_LINK_MIN = 0.3  # with a physical limit, a posting's linked occupation this sure counts for its demand
 OWN_LINK_MIN = 0.5  # ... and the person's occupation understood this surely is beyond it: its postings go
@@ -69,6 +71,8 @@ class ColdStart:
             conn.close()
         self.pop = popularity(job_log, job_log.views, {a: row_place(rows) for a, rows in exp.items()})
         self._demand: np.ndarray | None = None  # per posting, read when a person with a physical limit asks
+        self._own_kind: dict[tuple[str, ...], np.ndarray] = {}  # per set of occupations left (_own_kind_postings)
+        self._own_kind_lock = threading.Lock()
         self._standing: np.ndarray | None = None  # per posting, read when that limit is about standing
         self._remote: tuple[np.ndarray, np.ndarray] | None = None  # per posting, read when a person wants remote work
         self.available = self.pop.users > 0
@@ -155,17 +159,27 @@ class ColdStart:
         if q.outdoors:
             out |= ~self._outdoor_postings()
         if q.leaving:
+            out |= self._own_kind_postings(tuple(o for o, c in q.occupations if c >= OWN_LINK_MIN))
+        return out
+
+    def _own_kind_postings(self, own: tuple[str, ...]) -> np.ndarray:
+        """Per posting, whether it is the kind of work of the occupations ``own`` (:class:`OwnWork`: their SOC minor
+        group or a title that names it), kept per set of occupations: every posting's title is read (~40 ms), where
+        the check used to run on the ranked few, and people who leave the same work ask the same."""
+        hit = self._own_kind.get(own)
+        if hit is None:
             corpus = get_occupation_recommender(self.settings).corpus
-            work = OwnWork.of(
-                [o for o, c in q.occupations if c >= OWN_LINK_MIN],
-                lambda o: corpus.titles[corpus.index[o]] if o in corpus.index else "",
-            )
+            work = OwnWork.of(list(own), lambda o: corpus.titles[corpus.index[o]] if o in corpus.index else "")
             linked = [*self.index.occ_ids, ""]  # link_idx -1 (no link) reads the trailing ""
-            out |= np.array(
+            hit = np.array(
                 [work.covers(linked[j], title) for j, title in zip(self.index.link_idx[:, 0], self.log.titles)],
                 dtype=bool,
             )
-        return out
+            with self._own_kind_lock:  # the server's threads share this
+                if len(self._own_kind) >= OWN_KIND_CACHE:
+                    self._own_kind.pop(next(iter(self._own_kind)))
+                self._own_kind[own] = hit
+        return hit
 
     def _outdoor_postings(self) -> np.ndarray:
         """Per posting, whether its first link is to work done outdoors (:mod:`retrieval.occupations.outdoor`): an

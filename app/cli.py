@@ -53,6 +53,7 @@ EVAL_COMMANDS = {
     "pay": "eval.pay:cli",
     "strengths": "eval.strengths:cli",
     "outdoor": "eval.outdoor:cli",
+    "veterans": "eval.veterans:cli",
     "interests": "eval.interests:cli",
     "ope": "training.ope:cli",
 }

@@ -52,6 +52,9 @@ def test_wheel_has_the_training_configs_and_every_package(tmp_path):
     # the labelled sets `waypoint eval ...` opens (eval/profiles_data.py, eval/courses.py, ...)
     sets = {f"eval/data/{p.name}" for p in (REPO / "eval" / "data").iterdir() if p.suffix in {".jsonl", ".csv"}}
     assert sets and sets <= names, sorted(sets - names)
+    # the tables the code reads at run time (retrieval/occupations/military.py)
+    tables = {str(p.relative_to(REPO)) for p in (REPO / "retrieval").rglob("data/*.tsv")}
+    assert tables and tables <= names, sorted(tables - names)
     for package in ("app", "retrieval", "training", "eval"):
         modules = {str(p.relative_to(REPO)) for p in (REPO / package).rglob("*.py")}
         assert modules <= names, sorted(modules - names)[:10]

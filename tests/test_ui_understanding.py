@@ -559,3 +559,14 @@ def test_a_small_field_is_followed_by_the_persons_ordinary_list_under_its_own_he
     if len(lines) > len(field):  # then the rest, said to be the person's ordinary list
         assert reply.index("Other occupations close to your work:") < reply.index(lines[len(field)]), reply
     assert reply.count("Other occupations") <= 1
+
+
+def test_a_veteran_gets_civilian_work_and_why_asks_about_the_one_on_the_list(ui):
+    """ "I was in the Army for 8 years as an infantryman" got airfield operations specialists and general managers
+    (O*NET rates no military occupation), and "why police?" then explained Secretaries (the catalogue's "police")."""
+    chat = Chat(ui)
+    reply = chat.say("I was in the Army for 8 years as an infantryman, getting out next year")
+    assert "Infantry is military work, so the lists start from the civilian work it carries over to" in reply, reply
+    assert chat.recs[:3] == ["33-3051.00", "33-9032.00", "33-3012.00"], chat.recs
+    reply = chat.say("why police?")
+    assert reply.startswith("**Police and Sheriff's Patrol Officers** — fit:"), reply

@@ -187,6 +187,18 @@ def test_a_soldier_leaving_the_army_is_shown_civilian_work(settings, understand)
     assert u.occupation.occupation_id == "55-3016.00" and u.occupation.span.text.lower() == "infantry"
     ids = [i.id for i in recommend([Profile(text=text)], Kind.occupation, 10)[0].items]
     assert len(ids) == 10 and not any(i.startswith("55-") for i in ids), ids
+    # the list starts from the civilian work infantry carries over to (retrieval/occupations/military.py): it was
+    # airfield operations specialists and general managers
+    assert {"33-3051.00", "33-9032.00", "33-3012.00"} <= set(ids[:5]), ids
+    # and what they are told they already have toward it: O*NET rates no military occupation, so it was nothing
+    from retrieval.skills.gap import Profile as GapProfile, skill_gap
+
+    has = {m.label for m in skill_gap(GapProfile(text=text), "33-3051.00", settings).matched_skills}
+    assert "Public Safety and Security" in has, has
+    # an equipment code before an O*NET title: "M1A1 Tank Crewman" is said "tank crewman" (it read as a sailor)
+    assert understand("I served as a tank crewman in the Army").occupation.occupation_id == "55-3013.00"
+    # "civilian" names no field: "looking for a civilian career" was a goal of infantry officers
+    assert not understand("Ex-Navy SEAL looking for a civilian career").goals
     # a military goal is still answered
     goal = recommend([Profile(text="8 years Army infantry, I want to become an infantry officer")], Kind.occupation, 5)
     assert goal[0].items[0].id == "55-1016.00"

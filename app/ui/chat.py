@@ -40,6 +40,7 @@ from app.ui.files import MAX_FILE_BYTES, FileError, read_resume, upload_folder
 from app.ui.routing import Route, route, says_something
 from retrieval.jobs.levels import steady_wish
 from retrieval.jobs.location import describe, nearby, parse_place
+from retrieval.occupations.military import civilian
 from retrieval.occupations.transitions import in_prefixes
 from retrieval.profile import Profile
 from retrieval.understanding import cues
@@ -196,6 +197,32 @@ def _wants_outdoors(state: dict) -> bool:
 def _wants_better_pay(state: dict) -> bool:
     """Whether the lists put work that usually pays more than the person's first."""
     return _flag(state, "better_pay", "pay")
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+_NOT_A_NAME = frozenset(
+    {"a", "an", "the", "job", "jobs", "work", "role", "roles", "one", "as", "being", "be", "for", "me"}
+)
+
+
+def _on_the_list(recs: list[dict], named: str) -> dict | None:
+    """The occupation on the person's list that ``named`` names by its words ("why police?": Police and Sheriff's
+    Patrol Officers, the first listed when several do); None when none does. A short name read against the whole
+    catalogue was another occupation: "police" alone is an alternate title of a secretary."""
+
+    def stem(word: str) -> str:
+        return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+    said = [stem(w) for w in _WORD.findall(named.lower()) if w not in _NOT_A_NAME]
+    if not said:
+        return None
+    for rec in recs:
+        if rec.get("kind", "occupation") != "occupation":
+            continue
+        title = [stem(w) for w in _WORD.findall(rec["title"].lower())]
+        if all(any(t.startswith(w) for t in title) for w in said):
+            return rec
+    return None
 
 
 def _has_profile(state: dict) -> bool:
@@ -567,6 +594,10 @@ def _take_in(state: dict, text: str, understood: Understanding, *, keep_text: bo
                 "Coming back after time away from paid work is common: what you did before still counts, so the "
                 "lists start from it."
             )
+        if sure and civilian(top.occupation_id):
+            # "I was in the Army for 8 years as an infantryman": the list is civilian work, said so it is not read
+            # as Waypoint having misheard them (retrieval.occupations.military)
+            notes.append(f"{top.title} is military work, so the lists start from the civilian work it carries over to.")
         if (b.get("goal") or {}).get("interest") and not understood.goals:
             # what they enjoy or studied was the list's frame only while no work was named (as in one message: "I'm a
             # nurse and I like working with people" wants no move); a biology graduate who then said "I've been an
@@ -1258,9 +1289,14 @@ class ChatUI:
             item_id, title = current["id"], current["title"]
         else:
             match = self.svc.match_occupation(action.target)
-            if match.occupation is None:
+            occupation = match.occupation
+            listed = _on_the_list(state["recs"], action.target)
+            if listed is not None and not any(r["id"] == (occupation or ("",))[0] for r in state["recs"]):
+                # "why police?" right after a list that holds police officers: that one, not the catalogue's "police"
+                occupation = (listed["id"], listed["title"])
+            if occupation is None:
                 return match.not_found_message(_md), gr.update()
-            item_id, title = match.occupation
+            item_id, title = occupation
         if not _has_profile(state):
             return ("First tell me a little about yourself (your job, your skills) so I can compare.", gr.update())
         self._close_open(state)

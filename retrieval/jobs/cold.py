@@ -32,6 +32,7 @@ from retrieval.jobs.data import JobLog, View
 from retrieval.jobs.levels import RANK, PersonLevel, fit, parse_posting, person_level, steady_enough
 from retrieval.jobs.location import Place, norm_city, norm_state, parse_place
 from retrieval.jobs.model import fit_lambdarank, gain_importance, save_booster
+from retrieval.occupations.military import civilian_sources
 
 COLD_FEATURES = [
     "pop_log",
@@ -314,7 +315,8 @@ def static_features(index: ColdIndex, q: ColdQuery, encode=None) -> np.ndarray:
         F[:, _C["has_place"]] = 1.0
         F[:, _C["same_state"]] = np.isin(index.job_state, states[:2])
         F[:, _C["same_city"]] = np.isin(index.job_city, [f"{c}|{s}" for c, s in q.place.cities[:3]])
-    held = index._occ_scores(q.occupations)
+    # a veteran's military occupation counts as the civilian work it carries over to (no posting is military)
+    held = index._occ_scores(civilian_sources(q.occupations))
     for key in ("exact", "broad", "minor", "major", "sim", "related"):
         F[:, _C[f"occ_{key}"]] = index._to_jobs(held[key])
     F[:, _C["occ_conf"]] = index.link_conf[:, 0]
@@ -357,16 +359,17 @@ def understood_targets(q: ColdQuery) -> tuple[list[str], list[str]] | None:
     popularity-led as before. A goal is where the person wants to go, so with one the goal alone decides
     what is relevant: a teacher who wants to become a software developer asked for software postings, and
     teaching postings (more viewed) would otherwise fill the top."""
-    held = [o for o, c in q.occupations if c >= CONFIDENT_OCCUPATION]
-    if not held and q.occupations:
-        top, c = max(q.occupations, key=lambda x: x[1])
+    occupations = civilian_sources(q.occupations)
+    held = [o for o, c in occupations if c >= CONFIDENT_OCCUPATION]
+    if not held and occupations:
+        top, c = max(occupations, key=lambda x: x[1])
         # a rival is another kind of work (another SOC major group): "laid off from a factory job after 25 years
         # running a CNC machine" links CNC tool operators 0.70 and team assemblers 0.55 (factory job), both
         # production work, and read as vague its postings were the most viewed ones, administrative assistants
-        rival = max((c2 for o, c2 in q.occupations if o[:2] != top[:2]), default=0.0)
+        rival = max((c2 for o, c2 in occupations if o[:2] != top[:2]), default=0.0)
         # the kind of work can be clear when the occupation is not: "I cut hair" is Barbers 0.34, Hairdressers
         # 0.26, Shampooers 0.18 -- all SOC 39-5, nothing else near
-        kind = sum(c2 for o, c2 in q.occupations if o[:4] == top[:4])
+        kind = sum(c2 for o, c2 in occupations if o[:4] == top[:4])
         if max(c, kind) >= CLEAR_OCCUPATION and rival < CLEAR_RIVAL:
             held = [top]
     wanted = [o for o, _c in q.goals]

@@ -11,9 +11,10 @@ every move, Paramedics included, was a stretch, with Social Perceptiveness as th
 Where O*NET names rated related occupations, they stand in (closest first). Where it names none, the rated
 occupations of the same SOC broad group do (Cardiologists: the other physicians); where there are none, the rated
 occupations nearest by meaning (title, description and tasks, MiniLM cosine) do, when they are near enough:
-at :data:`MIN_MEANING` an EMT gets ambulance attendants, critical care nurses and hospitalists; infantry
-(O*NET's military occupations have neither ratings nor tasks) would get airfield operations specialists and
-agricultural equipment operators at 0.5-0.57, so it stays unrated rather than be told what it knows wrongly.
+at :data:`MIN_MEANING` an EMT gets ambulance attendants, critical care nurses and hospitalists. O*NET's military
+occupations (neither ratings nor tasks) take the civilian work they carry over to
+(:mod:`retrieval.occupations.military`): by meaning, infantry got airfield operations specialists and agricultural
+equipment operators at 0.5-0.57.
 O*NET's "All Other" occupations (a description, no tasks) take their SOC group's rated occupations.
 """
 
@@ -24,6 +25,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from retrieval.occupations.military import civilian
 from retrieval.settings import Settings
 
 #: Rated occupations an unrated one's ratings are averaged over.
@@ -53,7 +55,9 @@ def stand_ins(
     out: dict[str, list[str]] = {}
     for i in map(int, np.flatnonzero(~rated)):
         oid = ids[i]
-        sources = [r for r in related.get(oid, []) if r in index and rated[index[r]]][:k]
+        # a military occupation: the civilian work it carries over to (by meaning, infantry's nearest rated
+        # occupations were airfield operations specialists and agricultural equipment operators)
+        sources = [r for r in (*civilian(oid), *related.get(oid, [])) if r in index and rated[index[r]]][:k]
         if not sources and meaning is not None:
             sims = meaning @ meaning[i]
             sims[~rated] = -1.0

@@ -46,9 +46,9 @@ from retrieval.skills.texts import occupations as occupation_texts
 from retrieval.threads import torch_threads
 
 # 3: edges from the precise extractor (v4); 4: ratings imputed for unrated O*NET occupations; 5: from the
-# occupations nearest by meaning where O*NET names no rated related one; 6: its SOC broad group first. The path also
-# carries the extractor version
-GRAPH_VERSION = "6"
+# occupations nearest by meaning where O*NET names no rated related one; 6: its SOC broad group first; 7: a military
+# occupation's civilian counterparts. The path also carries the extractor version
+GRAPH_VERSION = "7"
 #: A technology's importance without O*NET's Hot or In Demand flag (each adds to it, :func:`link_importance`).
 TOOL_IMPORTANCE = 0.5
 #: A rated O*NET element counts as a requirement from this importance (IM ≥ 3 of 5).

@@ -286,6 +286,8 @@ _LEAD_FILLER = {
     "full-time",
     "proper",
     "new",
+    # "looking for a civilian career" (a veteran) names no field: it was read as a goal of infantry officers
+    "civilian",
     "actual",
     "entry",
     "level",

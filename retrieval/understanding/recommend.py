@@ -38,6 +38,7 @@ from collections.abc import Callable, Collection
 
 import numpy as np
 
+from retrieval.occupations.military import civilian_sources, is_military
 from retrieval.occupations.outdoor import OUTDOOR
 from retrieval.occupations.physical import DEMANDING
 from retrieval.occupations.remote import FEASIBLE as REMOTE_FEASIBLE
@@ -64,7 +65,6 @@ LIGHTER_ALIKE = 150  # with a physical limit, the occupations this near the pers
 # experience; at most an associate's) is within anyone's reach; zones 4 and 5 (a bachelor's, graduate school)
 # only up to the person's own occupation's zone: a lawyer who will not study again keeps lawyers' work.
 SCHOOLING_FLOOR = 3
-MILITARY = "55-"  # SOC major group 55, Military Specific Occupations
 # Wanting out of their own work: an occupation described this much like theirs is the same work (a high school
 # teacher's: ESL instructors 0.83, teaching assistants 0.80; kept: tutors 0.71, instructional coordinators 0.59; a
 # nurse's: LPNs 0.84, nursing assistants 0.80, nurse practitioners 0.75; kept: health services managers 0.71)
@@ -191,26 +191,30 @@ class PersonalRanking:
             else (read[0] if read else None)
         )
         sources = self.sources(profile, understanding)
-        base = self._base_list(profile, understanding, sources)
+        # a veteran's military occupation is read as the civilian work it carries over to (O*NET rates no military
+        # occupation and relates none to anything): "infantryman" ranks from police, security and corrections
+        work = civilian_sources(sources)
+        military = work is not sources
+        base = self.from_civilian_work(work) if military else self._base_list(profile, understanding, sources)
         exclude = set(profile.exclude) | {oid for oid, conf in sources if conf >= 0.5}
         if goal is not None and goal.kind != "skill":
             # a skill to learn ("learn Python") steers courses and skills, not the occupation list
             exclude -= set(goal.occupation_ids)  # "I'm a nurse and want to stay a nurse": asked for
-            base = self._transition_list(profile, goal, sources, base)
+            base = self._transition_list(profile, goal, work, base)
         asked = set(goal.occupation_ids) if goal is not None else set()  # by name: kept whatever the limits
-        if sources and sources[0][0].startswith(MILITARY):
-            base = [i for i in base if not i.id.startswith(MILITARY) or i.id in asked]
+        if sources and is_military(sources[0][0]):
+            base = [i for i in base if not is_military(i.id) or i.id in asked]
         if profile.physical_limit(understanding is not None and understanding.physical_limit):
             # "my back is done": physically demanding work is left out, unless it is what they asked for
             standing = understanding is not None and understanding.standing_limit
-            own = self._beyond_their_limit(sources, standing) - asked
+            own = self._beyond_their_limit(work, standing) - asked
             base = self.within_physical_limit(base, keep=asked, own=own, standing=standing)
             if own and (goal is None or goal.kind == "skill"):
                 # their ordinary list is their own kind of work, mostly gone now: add lighter work like theirs
-                base = self._with_lighter_work_alike(base, sources, own, standing)
+                base = self._with_lighter_work_alike(base, work, own, standing)
         if profile.schooling_limit(understanding is not None and understanding.training_limit):
             # "without going back to school": within the preparation they have, unless asked for by name
-            base = self.within_schooling(base, self.schooling_ceiling(sources), keep=asked)
+            base = self.within_schooling(base, self.schooling_ceiling(work), keep=asked)
         if profile.leaving(understanding is not None and understanding.leaving):
             # "I'm a teacher and I hate it. What else can I do?", "sick of retail": not that work again
             left = [self.linker.resolve_goal(f) for f in left_fields(profile.text or "")]
@@ -474,6 +478,23 @@ class PersonalRanking:
                 * min(1.0, max(0.0, demand(item) - SOMEWHAT_PHYSICAL) / (DEMANDING - SOMEWHAT_PHYSICAL))
             ),
         )
+
+    def from_civilian_work(self, work: list[tuple[str, float]]) -> list[ScoredOccupation]:
+        """A veteran's list: the civilian counterparts of their military occupation first, closest first, then
+        the work their lists share (:func:`civilian_sources`). The text is not matched again: "I was a mortarman"
+        by its words alone listed airfield operations specialists and general managers."""
+        corpus = self.rec.corpus
+        known = [(oid, w) for oid, w in work if oid in corpus.index]
+        if not known:
+            return []
+        lists = self.rec.from_occupations([oid for oid, _w in known])
+        fused = self.rec.blend([(lists[oid], w) for oid, w in known])
+        top = (fused[0].score if fused else 0.0) + 1.0
+        first = [
+            ScoredOccupation(oid, corpus.titles[corpus.index[oid]], round(top - i * 0.01, 4))
+            for i, (oid, _w) in enumerate(known)
+        ]
+        return first + [i for i in fused if i.id not in dict(known)]
 
     def _base_list(
         self, profile: Profile, understanding: Understanding | None, sources: list[tuple[str, float]]

@@ -205,6 +205,11 @@ class TitleIndex:
                 "JOIN occupation o ON o.id = t.occupation_id WHERE o.taxonomy='onet'"):
             weight = KIND_WEIGHT.get(kind, 0.6)
             add(title, oid, weight)
+            # "M1A1 Tank Crewman", "K-9 Police Officer": a model or grade code before the title; people say "tank
+            # crewman" ("I served as a tank crewman in the Army" was a sailor, by "crewman")
+            code, _, rest = title.partition(" ")
+            if any(c.isdigit() for c in code) and len(rest.split()) >= 2:
+                add(rest, oid, weight * 0.9)
             # "Registered Nurse (RN)", "Certified Nursing Assistant (CNA)": the bracketed form is a title too
             if "(" in title and title.endswith(")"):
                 head, _, inner = title[:-1].partition("(")

@@ -54,6 +54,7 @@ EVAL_COMMANDS = {
     "strengths": "eval.strengths:cli",
     "outdoor": "eval.outdoor:cli",
     "veterans": "eval.veterans:cli",
+    "hours": "eval.hours:cli",
     "interests": "eval.interests:cli",
     "ope": "training.ope:cli",
 }

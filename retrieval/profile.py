@@ -71,6 +71,13 @@ class Profile(BaseModel):
         "says so ('I want to work outdoors', 'not stuck behind a desk'); true or false: this field wins.",
     )
 
+    part_time: bool | None = Field(
+        default=None,
+        description="Put postings that say they are part time or have flexible hours first. Unset: taken from `text` "
+        "when it asks for them ('a part-time job', 'something that fits around my kids' school hours'); true or false: "
+        "this field wins.",
+    )
+
     def physical_limit(self, stated: bool) -> bool:
         """Whether the lists leave physically demanding work out: this profile's ``avoid_physical`` when set,
         else what its text states (``stated``, from the understanding)."""
@@ -90,6 +97,10 @@ class Profile(BaseModel):
         """Whether the lists keep to work that can be done from home: ``remote`` when set, else what the text
         states."""
         return stated if self.remote is None else self.remote
+
+    def wants_part_time(self, stated: bool) -> bool:
+        """Whether part-time and flexible postings come first: ``part_time`` when set, else what the text asks."""
+        return stated if self.part_time is None else self.part_time
 
     def wants_outdoors(self, stated: bool) -> bool:
         """Whether the lists keep to work done outdoors: ``outdoors`` when set, else what the text states."""

@@ -730,3 +730,21 @@ def test_job_postings_say_whether_they_are_the_persons_kind_of_work(client):
     # where each posting is, as fields a client can filter on; the title's place is the same city
     for i in r.json()["items"]:
         assert i["city"] and len(i["state"] or "") == 2 and i["title"].endswith(f", {i['city']}"), i
+
+
+def test_part_time_hours_over_http_stated_or_set(client):
+    """The REST surface of "I need something that fits around my kids' school hours": /v1/understand returns the wish
+    with its words, /v1/recommend takes ``part_time`` for postings (the order is tested on the real job log in
+    tests/test_ui_understanding.py; this catalogue has no part-time posting), and a value that is not a boolean is a
+    422."""
+    text = "I'm a registered nurse and I need something that fits around my kids' school hours"
+    u = client.post("/v1/understand", json={"text": text})
+    assert u.status_code == 200, u.text
+    assert [(lim["kind"], lim["span"]["text"]) for lim in u.json()["limits"]] == [
+        ("hours", "fits around my kids' school hours")
+    ]
+    for profile in ({"text": text}, {"text": "I am a registered nurse", "part_time": True}):
+        r = client.post("/v1/recommend", json={"profile": profile, "kind": "job", "k": 5})
+        assert r.status_code == 200 and r.json()["items"], r.text
+    bad = client.post("/v1/recommend", json={"profile": {"text": "I am a registered nurse", "part_time": "mornings"}})
+    assert bad.status_code == 422 and "part_time" in bad.text

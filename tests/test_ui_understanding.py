@@ -36,23 +36,9 @@ class Chat:
 
     def say(self, message: str, selected: str | None = None) -> str:
         out = self.ui.on_message(message, self.history, self.state, selected)
-        (
-            _msg,
-            self.history,
-            self.state,
-            self.occupation,
-            self.skills,
-            self.goal,
-            self.beliefs,
-            _limit,
-            _schooling,
-            _remote,
-            _leave,
-            _pay,
-            _outdoors,
-            _recs,
-            self.panel,
-        ) = out
+        # the message box, the chat, the state, the panel's fields and tick boxes, the recommendations, the panel
+        _msg, self.history, self.state, self.occupation, self.skills, self.goal, self.beliefs = out[:7]
+        self.panel = out[-1]
         return self.history[-1]["content"]
 
     def correct(self, occupation: str, skills: str, goal: str) -> str:
@@ -570,3 +556,31 @@ def test_a_veteran_gets_civilian_work_and_why_asks_about_the_one_on_the_list(ui)
     assert chat.recs[:3] == ["33-3051.00", "33-9032.00", "33-3012.00"], chat.recs
     reply = chat.say("why police?")
     assert reply.startswith("**Police and Sheriff's Patrol Officers** — fit:"), reply
+
+
+def test_a_parent_who_needs_school_hours_gets_part_time_postings_first(ui):
+    """ "I was a bank teller. I need something that fits around my kids' school hours" was not heard: one part-time
+    teller posting, third, among full-time ones. Unticked in the panel, the usual order is back."""
+    from retrieval.jobs.levels import FLEXIBLE_TITLE
+
+    def fewer_hours(title: str) -> bool:
+        return bool(re.search(r"part[\s-]*time|\bpt\b", title, re.I) or FLEXIBLE_TITLE.search(title))
+
+    chat = Chat(ui)
+    reply = chat.say(
+        "I'm a stay-at-home mom for 10 years, before that I was a bank teller. I need something that fits around my "
+        "kids' school hours"
+    )
+    assert "I'll put postings that say they are part time or have flexible hours first (you said “fits around my " in (
+        reply
+    ), reply
+    assert "**Postings:** part-time or flexible hours first" in chat.beliefs
+    jobs = chat.say("find me jobs")
+    listed = [line for line in jobs.splitlines() if re.match(r"\d+\. ", line)]
+    assert len(listed) >= 5 and all(fewer_hours(line) for line in listed[:4]), listed
+    assert all("teller" in line.lower() or "bank" in line.lower() for line in listed[:4]), listed
+    out = ui.on_save_profile(
+        chat.occupation["value"], ", ".join(chat.state["profile"]["skills"]), "", chat.history, chat.state,
+        None, None, None, None, None, None, False,
+    )  # fmt: skip
+    assert "Postings are back in their usual order, full-time ones included." in out[0][-1]["content"]

@@ -69,6 +69,8 @@ PAY_NOTE = (
     "I'll put first work that asks for more training or experience than yours, which usually pays more, and leave out "
     "part-time postings — I have no wage figures to go by"
 )
+#: how the postings answer a wish for part-time or flexible hours (the occupation list does not change)
+HOURS_WAY = "postings that say they are part time or have flexible hours"
 PAY_WAY = (
     "work that usually pays more than yours first (it asks for more training or experience; no wage figures), no "
     "part-time postings"
@@ -116,6 +118,7 @@ def _new_state() -> dict:
             "leave_own_work": None,  # likewise for "I'm a teacher and I hate it"
             "better_pay": None,  # likewise for "I want to make more money"
             "outdoors": None,  # likewise for "I want to work outdoors"
+            "part_time": None,  # likewise for "a part-time job", "fits around my kids' school hours"
         },
         "beliefs": {"occupation": None, "candidates": [], "skills": {}, "goal": None},
         "recs": [],
@@ -147,6 +150,7 @@ def _profile(state: dict) -> Profile:
         leave_own_work=_said_or_set(state, "leave_own_work", "leaving"),
         better_pay=_said_or_set(state, "better_pay", "pay"),
         outdoors=_said_or_set(state, "outdoors", "outdoor"),
+        part_time=_said_or_set(state, "part_time", "hours"),
     )
 
 
@@ -187,6 +191,11 @@ def _wants_remote(state: dict) -> bool:
 def _leaves_own_work(state: dict) -> bool:
     """Whether the lists leave the person's own kind of work out."""
     return _flag(state, "leave_own_work", "leaving")
+
+
+def _wants_part_time(state: dict) -> bool:
+    """Whether postings that say they are part time or flexible come first."""
+    return _flag(state, "part_time", "hours")
 
 
 def _wants_outdoors(state: dict) -> bool:
@@ -527,7 +536,12 @@ def render_beliefs(state: dict) -> str:
         )
     if _wants_better_pay(state):
         lines.append(f"**Pay:** {PAY_WAY}" + _from((b.get("pay") or {}).get("quote"), p.get("better_pay") is not None))
-    if b.get("steady"):
+    if _wants_part_time(state):
+        lines.append(
+            "**Postings:** part-time or flexible hours first"
+            + _from((b.get("hours") or {}).get("quote"), p.get("part_time") is not None)
+        )
+    if b.get("steady") and not _wants_part_time(state):
         lines.append("**Postings:** steady work, not part-time or seasonal" + _from(b["steady"].get("quote"), False))
     return "\n".join(_paragraphs(lines))
 
@@ -556,6 +570,7 @@ _HEARD: tuple[tuple[str, str, str, Callable[[dict], str]], ...] = (
     ("leaving", "leaving", "leave_own_work", lambda p: "I'll look beyond your current kind of work"),
     ("remote", "remote", "remote", lambda p: "I'll keep to work that can often be done from home"),
     ("outdoor", "outdoor", "outdoors", lambda p: "I'll keep to work done outdoors"),
+    ("hours", "hours", "part_time", lambda p: f"I'll put {HOURS_WAY} first"),
     ("pay", "pay", "better_pay", lambda p: PAY_NOTE if p.get("occupation") else PAY_NEEDS_WORK),
 )
 
@@ -809,6 +824,17 @@ def _correct_remote(state: dict, remote: bool | None) -> list[str]:
     )
 
 
+def _correct_part_time(state: dict, part_time: bool | None) -> list[str]:
+    """ "Part-time or flexible hours first", ticked or unticked."""
+    return _correct_flag(
+        state,
+        "part_time",
+        part_time,
+        _wants_part_time(state),
+        (f"I'll put {HOURS_WAY} first.", "Postings are back in their usual order, full-time ones included."),
+    )
+
+
 def _correct_outdoors(state: dict, outdoors: bool | None) -> list[str]:
     """ "Only work done outdoors", ticked or unticked."""
     return _correct_flag(
@@ -1036,6 +1062,7 @@ class ChatUI:
             _leaves_own_work(state),
             _wants_better_pay(state),
             _wants_outdoors(state),
+            _wants_part_time(state),
         )
 
     def _recs_update(self, state: dict, selected: str | None = None):
@@ -1364,6 +1391,7 @@ class ChatUI:
         leave_own_work: bool | None = None,
         better_pay: bool | None = None,
         outdoors: bool | None = None,
+        part_time: bool | None = None,
     ):
         """The person corrected what Waypoint believes: log skill corrections, check the occupation and
         the goal (an unknown one is named back, and the old value kept), set or clear the physical limit, the
@@ -1397,6 +1425,7 @@ class ChatUI:
         notes += _correct_leaving(state, leave_own_work)
         notes += _correct_pay(state, better_pay)
         notes += _correct_outdoors(state, outdoors)
+        notes += _correct_part_time(state, part_time)
         self._close_open(state)
         if _has_profile(state):
             try:
@@ -1666,6 +1695,9 @@ class ChatUI:
                         elem_id="profile-pay",
                     )
                     outdoor_box = gr.Checkbox(label="Only work done outdoors", value=False, elem_id="profile-outdoors")
+                    hours_box = gr.Checkbox(
+                        label="Part-time or flexible hours first", value=False, elem_id="profile-part-time"
+                    )
                     save = gr.Button("Update profile", elem_id="profile-save")
             with gr.Row():
                 with gr.Column(scale=2):
@@ -1688,7 +1720,7 @@ class ChatUI:
 
             profile_outputs = [
                 occupation, skills, goal, believes, limit_box, school_box, remote_box, leave_box, pay_box,
-                outdoor_box,
+                outdoor_box, hours_box,
             ]  # fmt: skip
             msg_outputs = [msg, chat, state, *profile_outputs, recs, panel]
             send.click(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
@@ -1710,6 +1742,7 @@ class ChatUI:
                     leave_box,
                     pay_box,
                     outdoor_box,
+                    hours_box,
                 ],  # fmt: skip
                 [chat, state, *profile_outputs, recs, status],
                 api_visibility="private",

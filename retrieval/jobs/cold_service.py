@@ -36,6 +36,7 @@ from retrieval.jobs.cold import (
 )
 from retrieval.jobs.cold_train import applicant_rows, make_index, row_place
 from retrieval.jobs.data import JobLog
+from retrieval.jobs.levels import FLEXIBLE_TITLE
 from retrieval.jobs.posting_links import load_links
 from retrieval.occupations.physical import DEMANDING, physical_title
 from retrieval.occupations.remote import FEASIBLE as REMOTE_FEASIBLE, remote_title
@@ -75,6 +76,7 @@ class ColdStart:
         self._own_kind_lock = threading.Lock()
         self._standing: np.ndarray | None = None  # per posting, read when that limit is about standing
         self._remote: tuple[np.ndarray, np.ndarray] | None = None  # per posting, read when a person wants remote work
+        self._fewer_hours: np.ndarray | None = None  # per posting, read when a person asks for part-time hours
         self.available = self.pop.users > 0
 
     def query(self, profile: Profile, occupation_title: str | None = None) -> ColdQuery:
@@ -109,6 +111,7 @@ class ColdStart:
         q.leaving = profile.leaving(q.leaving)
         q.better_pay = profile.wants_better_pay(q.better_pay)
         q.outdoors = profile.wants_outdoors(q.outdoors)
+        q.level.wants_part_time = profile.wants_part_time(q.level.wants_part_time)
         if (q.avoid_physical or q.leaving or q.better_pay or q.outdoors) and not q.goals and not q.goal_prefixes:
             # "truck driver, my back is done", "I'm a teacher and I hate it", "a line cook who wants better pay":
             # postings of the occupations on their (limited, better-paid) list, not trucking, teaching, line cooking
@@ -134,6 +137,8 @@ class ColdStart:
         ranked = rank(F, self.available & may_show, self.ranker, 4 * k, self.log.job_ids, exclude, self.blend)
         if q.remote:
             ranked = self._remote_first(ranked, F, exclude)
+        if q.level.wants_part_time:
+            ranked = self._fewer_hours_first(ranked, F, exclude, may_show)
         fitting = [(i, s) for i, s in ranked if may_show[i]]
         if q.place_wanted and q.place.cities:
             # asked for work in a city: its postings first, within the relevant ones and within the rest (the
@@ -219,6 +224,41 @@ class ColdStart:
         relevant = F[:, _C["relevant"]] > 0
         kept = [(i, s) for i, s in pool if titled[i] or feasible[i]]
         return sorted(kept, key=lambda r: (not titled[r[0]], not relevant[r[0]]))
+
+    def _fewer_hours_first(
+        self, ranked: list[tuple[int, float]], F: np.ndarray, exclude: set[str], may_show: np.ndarray
+    ) -> list[tuple[int, float]]:
+        """For a person who asks for part-time or flexible hours (:mod:`retrieval.understanding.hours`): the postings
+        of their kind of work first (of their very occupation first), those that say they are part time or flexible
+        first within each, then the others, likewise. Those of their kind the ranking's candidates missed join (most viewed first): "I was a bank teller
+        ... I need something that fits around my kids' school hours" had one part-time teller posting, third, among
+        full-time ones."""
+        fits = self._fewer_hours_postings()
+        relevant = F[:, _C["relevant"]] > 0
+        seen = {i for i, _s in ranked}
+        floor = min((s for _i, s in ranked), default=0.0)
+        wanted = fits & self.available & may_show & (relevant if relevant.any() else True)
+        extra = [int(i) for i in np.flatnonzero(wanted) if int(i) not in seen and self.log.job_ids[i] not in exclude]
+        extra.sort(key=lambda i: -F[i, _C["pop_log"]])
+        pool = ranked + [(i, floor - 1e-3 * (n + 1)) for n, i in enumerate(extra[: len(ranked) or 40])]
+        # their kind of work before the hours, their very occupation first: most postings do not say their hours, so
+        # one of their work may still fit (a pharmacy technician who wants flexible hours got part-time dietary
+        # assistants and paramedics, of the same broad group, before pharmacy technician postings)
+        exact = (F[:, _C["occ_exact"]] > 0) | (F[:, _C["goal_exact"]] > 0)
+        return sorted(pool, key=lambda r: (not relevant[r[0]], not exact[r[0]], not fits[r[0]]))
+
+    def _fewer_hours_postings(self) -> np.ndarray:
+        """(n_postings,) whether a posting says it is part time or has flexible hours ("Flex Officer", "*Flexible
+        Scheduling Option!*"); about a quarter of the log."""
+        if self._fewer_hours is None:
+            self._fewer_hours = np.array(
+                [
+                    "part_time" in lv.employment or bool(FLEXIBLE_TITLE.search(t))
+                    for lv, t in zip(self.index.levels, self.log.titles)
+                ],
+                dtype=bool,
+            )
+        return self._fewer_hours
 
     def _remote_postings(self) -> tuple[np.ndarray, np.ndarray]:
         """(n_postings,) twice: whether a posting's title says it is remote, and whether its first link (at least

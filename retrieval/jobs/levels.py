@@ -26,6 +26,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from retrieval.understanding.hours import hours_wishes
+
 Seniority = Literal["intern", "entry", "senior", "lead", "director"]
 EMPLOYMENT_TYPES = ("internship", "part_time", "seasonal", "temporary", "full_time")
 #: order of seniority for comparisons (None, unstated, sits between entry and senior)
@@ -154,7 +156,12 @@ class PersonLevel(BaseModel):
 
 
 _ASKS_INTERNSHIP = re.compile(r"\b(?:intern|internships?|co-?op|placement)\b", re.I)
-_ASKS_PART_TIME = re.compile(r"\b(?:part[\s-]*time|seasonal|summer\s+job|weekend)\b", re.I)
+#: a posting whose title offers flexible or few hours: "Flex Officer", "Retail Sales, *Flexible Scheduling Option!*",
+#: "RN (per diem)", "Certified Pharmacy Technician (Saturday's Only)"
+FLEXIBLE_TITLE = re.compile(
+    r"\bflex(?:ible|ibility)?\b|\bper\s+diem\b|\bprn\b|\bweekends?\b|\b(?:saturday|sunday)'?s?\s+only\b", re.I
+)
+
 _ASKS_STEADY = re.compile(
     r"\b(?:stable|steady|stability|full[\s-]*time|permanent|(?:with|good|real|health)\s+benefits|job\s+security|"
     r"secure\s+(?:job|work|income))\b",
@@ -176,7 +183,7 @@ def person_level(text: str, years: float | None, seniority_: str | None) -> Pers
         years=years,
         seniority=_PERSON_SENIORITY.get(seniority_ or ""),
         wants_internship=bool(_ASKS_INTERNSHIP.search(text or "")),
-        wants_part_time=bool(_ASKS_PART_TIME.search(text or "")),
+        wants_part_time=bool(hours_wishes(text or "")),
         wants_steady=bool(_ASKS_STEADY.search(text or "")),
     )
 
@@ -185,7 +192,7 @@ def steady_wish(text: str) -> tuple[int, int] | None:
     """Where ``text`` asks for steady work ("something stable with benefits", "a full-time job"), unless it also
     asks for part-time work; None when it does not."""
     m = _ASKS_STEADY.search(text or "")
-    return m.span() if m and not _ASKS_PART_TIME.search(text or "") else None
+    return m.span() if m and not hours_wishes(text or "") else None
 
 
 #: the employment types that are not steady work

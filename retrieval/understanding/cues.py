@@ -56,8 +56,13 @@ _STUDIED = [
         rf"(?P<field>{_FIELD_WORDS})(?=\s*(?:$|[.,;:!?()]|\b(?:and|but|from|at|so|with|last|this|in\s+\d|i)\b))",
         re.I,
     ),
+    # what they study now counts the same: "I'm studying accounting" was a skill to learn, which steers no list, and
+    # a student looking for a part-time job was listed ethnic studies teachers, tutors and biologists by "studying"
     re.compile(
-        rf"\bi\s+studied\s+(?P<field>{_FIELD_WORDS})(?=\s*(?:$|[.,;:!?()]|\b(?:and|but|at|in|for|so|i)\b))", re.I
+        r"\b(?:i\s+studied|i\s+study|i'?m\s+(?:currently\s+|now\s+)?studying|i\s+am\s+(?:currently\s+|now\s+)?studying|"
+        rf"currently\s+studying)\s+(?!(?:to|for|a|an|the|hard|abroad|online|part|full|at|in)\b)(?P<field>{_FIELD_WORDS})"
+        r"(?=\s*(?:$|[.,;:!?()]|\b(?:and|but|at|in|for|so|i)\b))",
+        re.I,
     ),
 ]
 # Words that name a degree's level or kind, not what was studied ("a college degree", "my bachelor's degree").
@@ -147,7 +152,7 @@ _GOAL_PATTERNS = [
     re.compile(r"\bcareer\s+(?:change|switch|move|pivot|transition)\b", re.I),
     re.compile(r"\bbecom(?:e|ing)\b(?=\s+(?:an?|the)\b)", re.I),
     re.compile(r"\b(?:aspiring|future|would-be|wannabe|trainee)\b(?=\s+[a-z])", re.I),
-    re.compile(r"\b(?:currently|now|am|i'?m)\s+(?:learning|studying)\b", re.I),
+    re.compile(r"\b(?:currently|now|am|i'?m)\s+learning\b", re.I),
 ]
 # A goal clause whose verb is in the past is not a goal: "I switched to nursing in 2015", "I've moved into".
 _PAST_BEFORE = re.compile(r"\b(?:have|'ve|had|already|recently|just|successfully|i\s+once)\s*$", re.I)

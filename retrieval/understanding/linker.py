@@ -29,6 +29,7 @@ import numpy as np
 
 from retrieval.understanding import cues
 from retrieval.understanding.fields import FIELDS, CareerField
+from retrieval.understanding.hours import hours_wishes
 from retrieval.understanding.keys import title_key
 from retrieval.understanding.leaving import leaving_wishes
 from retrieval.understanding.limits import physical_limits
@@ -212,6 +213,8 @@ class Linker:
         pay_spans = pay_wishes(text)
         # "I want to work outdoors": where they want to work, not a title nor a goal ("outdoor work")
         outdoor_spans = outdoor_wishes(text)
+        # "a part-time job", "fits around my kids' school hours": when they can work, not a goal nor a skill
+        hours_spans = hours_wishes(text)
         goals_found = [
             kept
             for g in cues.goal_phrases(cues.blank(text, schooling_spans))
@@ -235,6 +238,7 @@ class Linker:
             + leaving_spans
             + pay_spans
             + outdoor_spans
+            + hours_spans
             # "graduating this spring" is where they stand in school, not work
             + cues.school_status(text)
         )
@@ -257,6 +261,7 @@ class Linker:
             + [Limit(kind="leaving", span=Span(start=s, end=e, text=text[s:e])) for s, e in leaving_spans]
             + [Limit(kind="pay", span=Span(start=s, end=e, text=text[s:e])) for s, e in pay_spans]
             + [Limit(kind="outdoor", span=Span(start=s, end=e, text=text[s:e])) for s, e in outdoor_spans]
+            + [Limit(kind="hours", span=Span(start=s, end=e, text=text[s:e])) for s, e in hours_spans]
         )
         work = [(s, e) for s, e in cues.activity_clauses(text) if not cues.inside((s, e), excluded)]
         if (

@@ -79,9 +79,10 @@ class Limit(BaseModel):
     teacher and I hate it", "burned out, need to get out of nursing", "a career change"): their own kind of work
     leaves the lists (:mod:`retrieval.understanding.leaving`). ``pay`` ("I want to make more money", "something that
     pays better"): work that needs less preparation than theirs moves down the lists (:mod:`retrieval.understanding.pay`). ``outdoor`` ("I want to work outdoors"): the lists keep to work done outdoors
-    (:mod:`retrieval.understanding.outdoor`)."""
+    (:mod:`retrieval.understanding.outdoor`). ``hours`` ("a part-time job", "something that fits around my kids'
+    school hours"): postings that say they are part time or flexible come first (:mod:`retrieval.understanding.hours`)."""
 
-    kind: Literal["physical", "training", "remote", "leaving", "pay", "outdoor"] = "physical"
+    kind: Literal["physical", "training", "remote", "leaving", "pay", "outdoor", "hours"] = "physical"
     span: Span
 
 
@@ -148,6 +149,11 @@ class Understanding(BaseModel):
     def outdoor_wish(self) -> bool:
         """The person wants to work outdoors: keep to work done outdoors."""
         return any(limit.kind == "outdoor" for limit in self.limits)
+
+    @property
+    def hours_wish(self) -> bool:
+        """The person asks for part-time or flexible hours: such postings first."""
+        return any(limit.kind == "hours" for limit in self.limits)
 
     @property
     def pay_wish(self) -> bool:

@@ -484,6 +484,13 @@ def test_what_a_person_enjoys_is_read_as_an_interest(text, target):
         ("I have a 4-year degree", None),
         ("I studied hard and passed", None),
         ("I studied abroad in Spain", None),
+        # what they study now: "I'm studying accounting" was a skill to learn, which steers no list, and a student
+        # looking for a part-time job was listed ethnic studies teachers and tutors by the word "studying"
+        ("I'm studying accounting", "accounting"),
+        ("I study nursing at the community college", "nursing"),
+        ("currently studying computer science and want a part-time job", "computer science"),
+        ("I'm studying for the CPA exam", None),
+        ("I'm studying to become a nurse", None),
     ],
 )
 def test_what_a_person_studied_is_read_as_an_interest(text, field):

@@ -207,6 +207,12 @@ def test_a_graduate_who_names_what_they_studied_gets_a_list_in_that_field(ui):
     reply = chat.say("I've been an EMT for 5 years")
     assert "what you studied" not in reply and chat.state["profile"]["goal"] is None, reply
     assert chat.recs[0] == "29-2043.00", chat.recs  # Paramedics
+    # what a student studies now: their field, named back in the present ("I'm studying accounting" was a skill to
+    # learn, and the list ethnic studies teachers and tutors)
+    student = Chat(ui)
+    reply = student.say("I'm studying accounting")
+    assert "You study **accounting**" in reply and "work like what you study (accounting):" in reply, reply
+    assert {"43-3031.00", "13-2011.00"} <= set(student.recs[:3]), student.recs
 
 
 def test_routing_takes_in_what_is_said_even_when_the_intent_model_calls_it_small_talk():

@@ -450,7 +450,8 @@ def _goal_belief(goal: Goal, quote: str | None, by_person: bool = False) -> dict
         # a field's SOC prefixes: where its occupations end in the list (_in_goal)
         "prefixes": list(goal.soc_prefixes) if goal.kind == "field" else [],
         "interest": goal.interest,
-        "studied": goal.studied,
+        # what they study now is named back so ("I'm studying accounting" was told "You studied accounting")
+        "studied": "now" if goal.studied and quote and _STUDYING_NOW.search(quote) else goal.studied,
         "quote": quote,
         "by_person": by_person,
     }
@@ -633,7 +634,7 @@ def _take_in(state: dict, text: str, understood: Understanding, *, keep_text: bo
         p["goal"] = goal.text
         b["goal"] = _goal_belief(goal, _quote(text, goal.span))
         notes.append(
-            f"You {_interest_verb(goal.studied)} **{_said_back(goal.text)}**, so I've gone by that (tell me any "
+            f"You {_interest_verb(b['goal']['studied'])} **{_said_back(goal.text)}**, so I've gone by that (tell me any "
             "work you've done, too)."
             if goal.interest
             else f"Your goal: **{goal.field or goal.text}**."
@@ -930,9 +931,13 @@ def _said_back(words: str) -> str:
     return _md(cues.to_second_person(words))
 
 
-def _interest_verb(studied: bool | None) -> str:
-    """How an interest goal is named back: what the person enjoys, or what they studied ("a biology degree")."""
-    return "studied" if studied else "enjoy"
+_STUDYING_NOW = re.compile(r"\b(?:studying|study|majoring)\b", re.I)
+
+
+def _interest_verb(studied: bool | str | None) -> str:
+    """How an interest goal is named back: what the person enjoys, what they studied ("a biology degree"), or what
+    they study now (``"now"``: "I'm studying accounting")."""
+    return "study" if studied == "now" else "studied" if studied else "enjoy"
 
 
 def _list_kind(state: dict) -> str:

@@ -202,3 +202,24 @@ def test_a_soldier_leaving_the_army_is_shown_civilian_work(settings, understand)
     # a military goal is still answered
     goal = recommend([Profile(text="8 years Army infantry, I want to become an infantry officer")], Kind.occupation, 5)
     assert goal[0].items[0].id == "55-1016.00"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("I want to learn Python", {"15-1251.00", "15-2051.00", "15-1252.00"}),
+        ("I'm learning SQL", {"15-1242.00", "15-1243.00"}),
+        ("I want to learn accounting", {"13-2011.00", "43-3031.00"}),
+    ],
+)
+def test_a_skill_to_learn_with_no_work_named_lists_the_work_built_on_it(settings, text, expected):
+    """ "I want to learn Python" with no work named was listed tutors and adult education teachers: the skill steered
+    nothing, and the words left ("I want to learn") were matched by meaning."""
+    ids = [i.id for i in recommend([Profile(text=text)], Kind.occupation, 5)[0].items]
+    assert expected & set(ids[:3]), ids
+    assert not any(i.startswith(("25-", "11-")) for i in ids), ids
+    # with work named, the skill still steers courses, not the list: a nurse learning Python keeps nursing work
+    nurse = [
+        i.id for i in recommend([Profile(text="I'm a nurse and I want to learn Python")], Kind.occupation, 5)[0].items
+    ]
+    assert all(i.startswith("29-") for i in nurse), nurse

@@ -112,7 +112,15 @@ class ColdStart:
         q.better_pay = profile.wants_better_pay(q.better_pay)
         q.outdoors = profile.wants_outdoors(q.outdoors)
         q.level.wants_part_time = profile.wants_part_time(q.level.wants_part_time)
-        if (q.avoid_physical or q.leaving or q.better_pay or q.outdoors) and not q.goals and not q.goal_prefixes:
+        # "I want to learn Python" with no work named: the postings of the work built on it, as its list is
+        learning = not q.occupations and any(
+            g.kind == "skill" for g in [*(u.goals if u else []), *([goal] if goal else [])]
+        )
+        if (
+            (q.avoid_physical or q.leaving or q.better_pay or q.outdoors or learning)
+            and not q.goals
+            and not q.goal_prefixes
+        ):
             # "truck driver, my back is done", "I'm a teacher and I hate it", "a line cook who wants better pay":
             # postings of the occupations on their (limited, better-paid) list, not trucking, teaching, line cooking
             try:

@@ -201,6 +201,10 @@ class PersonalRanking:
             # a skill to learn ("learn Python") steers courses and skills, not the occupation list
             exclude -= set(goal.occupation_ids)  # "I'm a nurse and want to stay a nurse": asked for
             base = self._transition_list(profile, goal, work, base)
+        elif goal is not None and not sources:
+            # "I want to learn Python" with no work named: the work built on it (by the words left, "I want to learn",
+            # the list was tutors and adult education teachers)
+            base = self.built_on_skill(goal) or base
         asked = set(goal.occupation_ids) if goal is not None else set()  # by name: kept whatever the limits
         if sources and is_military(sources[0][0]):
             base = [i for i in base if not is_military(i.id) or i.id in asked]
@@ -478,6 +482,33 @@ class PersonalRanking:
                 * min(1.0, max(0.0, demand(item) - SOMEWHAT_PHYSICAL) / (DEMANDING - SOMEWHAT_PHYSICAL))
             ),
         )
+
+    def built_on_skill(self, goal: Goal) -> list[ScoredOccupation]:
+        """The occupations whose work is built on a skill to learn, for a person who names no work: those O*NET lists
+        the skill for (Python: 130 occupations, from management analysts to software developers), most like it by
+        their title and alternate titles first ("Python Developer"); where none lists it ("accounting", an ESCO
+        skill), all occupations by the same measure. Work that leads others, and "All Other" residuals, come after
+        the rest; university teaching (SOC 25-1: its titles are the subjects' names, and it takes a doctorate) is
+        left out, as for what a person studied."""
+        from retrieval.skills.graph import get_graph
+
+        corpus = self.rec.corpus
+        graph = get_graph(self.rec.settings).graph
+        listing = {o for sid in goal.skill_ids if sid in graph for o, _s in graph.in_edges(sid) if o in corpus.index}
+        rows = np.array(
+            [j for j, oid in enumerate(corpus.ids) if (oid in listing or not listing) and not oid.startswith("25-1")],
+            dtype=int,
+        )
+        if rows.size == 0:
+            return []
+        vec = self.linker.embed(goal.text)
+        scores = 0.5 * (self.rec.dense("title")[rows] @ vec + self.rec.dense("alt_titles")[rows] @ vec)
+        # leading others is not a first step for someone with no work named (as in reachability), nor is an "All
+        # Other" residual a title anyone applies for: after the rest
+        order = np.lexsort((-scores, corpus.catch_all[rows], corpus.leads[rows]))
+        return [
+            ScoredOccupation(corpus.ids[rows[j]], corpus.titles[rows[j]], round(float(scores[j]), 4)) for j in order
+        ]
 
     def from_civilian_work(self, work: list[tuple[str, float]]) -> list[ScoredOccupation]:
         """A veteran's list: the civilian counterparts of their military occupation first, closest first, then

@@ -167,6 +167,16 @@ _ASKS_STEADY = re.compile(
     r"secure\s+(?:job|work|income))\b",
     re.I,
 )
+# the hours of work held, not a wish: "I'm a full-time registered nurse", "I work full time", "worked full-time at"
+_STEADY_HELD = re.compile(
+    r"\b(?:i'?m|i\s+am|i\s+work|i've\s+worked|working|worked|was|been)\s+(?:a\s+|an\s+)?full[\s-]*time\b", re.I
+)
+
+
+def _asks_steady(text: str) -> re.Match | None:
+    """The first place ``text`` asks for steady work, past the full-time hours of work held."""
+    held = [m.span() for m in _STEADY_HELD.finditer(text or "")]
+    return next((m for m in _ASKS_STEADY.finditer(text or "") if not any(a <= m.start() < b for a, b in held)), None)
 
 
 _PERSON_SENIORITY: dict[str, Literal["entry", "mid", "senior", "lead"]] = {
@@ -184,14 +194,14 @@ def person_level(text: str, years: float | None, seniority_: str | None) -> Pers
         seniority=_PERSON_SENIORITY.get(seniority_ or ""),
         wants_internship=bool(_ASKS_INTERNSHIP.search(text or "")),
         wants_part_time=bool(hours_wishes(text or "")),
-        wants_steady=bool(_ASKS_STEADY.search(text or "")),
+        wants_steady=_asks_steady(text) is not None,
     )
 
 
 def steady_wish(text: str) -> tuple[int, int] | None:
     """Where ``text`` asks for steady work ("something stable with benefits", "a full-time job"), unless it also
     asks for part-time work; None when it does not."""
-    m = _ASKS_STEADY.search(text or "")
+    m = _asks_steady(text)
     return m.span() if m and not hours_wishes(text or "") else None
 
 

@@ -58,3 +58,13 @@ def test_part_time_said_of_the_past_no_longer_hides_a_wish_for_steady_work():
 )
 def test_a_posting_title_that_offers_flexible_or_few_hours(title, flexible):
     assert bool(FLEXIBLE_TITLE.search(title)) == flexible
+
+
+def test_the_full_time_hours_of_work_held_are_no_wish_for_steady_work():
+    """ "I'm a full-time registered nurse" left every part-time posting out, as if asked for steady work."""
+    assert steady_wish("I'm a full-time registered nurse") is None
+    assert not person_level("I work full time as a cashier", None, None).wants_steady
+    text = "I work full time at a warehouse and want something with benefits"
+    start, end = steady_wish(text)
+    assert text[start:end] == "with benefits"
+    assert steady_wish("I want a full-time job") is not None

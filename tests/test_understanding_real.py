@@ -223,3 +223,18 @@ def test_a_skill_to_learn_with_no_work_named_lists_the_work_built_on_it(settings
         i.id for i in recommend([Profile(text="I'm a nurse and I want to learn Python")], Kind.occupation, 5)[0].items
     ]
     assert all(i.startswith("29-") for i in nurse), nurse
+
+
+def test_what_a_person_enjoys_and_a_wish_to_be_outdoors_give_outdoor_work_they_would_enjoy(settings):
+    """ "I love animals and being outdoors" got park naturalists, conservation scientists, range managers and sailors:
+    what they enjoy named indoor work (animal caretakers, vets), all of it left out by the outdoor wish, and the list
+    was filled from whatever else it held. The outdoor work most like what they enjoy now comes first."""
+    from retrieval.occupations.outdoor import OUTDOOR
+    from retrieval.occupations.service import get_occupation_recommender
+
+    corpus = get_occupation_recommender(settings).corpus
+    items = recommend([Profile(text="I love animals and being outdoors.")], Kind.occupation, 5)[0].items
+    ids = [i.id for i in items]
+    # farmworkers (farm and ranch animals), zoologists and wildlife biologists, fish and game wardens
+    assert {"45-2093.00", "19-1023.00", "33-3031.00"} & set(ids[:3]), ids
+    assert all(corpus.outdoor[corpus.index[i]] >= OUTDOOR for i in ids) and "53-5011.00" not in ids, ids

@@ -534,9 +534,10 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
 
 
 def goal_outside(text: str, goal: GoalPhrase, regions: list[tuple[int, int]]) -> GoalPhrase | None:
-    """``goal`` with ``regions`` (a wish about the move: "make more money", "well paid") cut from the ends of its
-    target: "a well paid job in healthcare" names healthcare, "move into finance and make more money" finance;
-    None when nothing is left ("I want to make more money" names no field)."""
+    """``goal`` with ``regions`` (a wish about the move: "make more money", "well paid", "being outdoors") cut from
+    the ends of its target: "a well paid job in healthcare" names healthcare, "move into finance and make more money"
+    finance, "I love animals and being outdoors" animals; None when nothing is left ("I want to make more money"
+    names no field)."""
     start, end = goal.target
     for r_start, r_end in sorted(regions):
         if r_end <= start or r_start >= end:
@@ -550,7 +551,9 @@ def goal_outside(text: str, goal: GoalPhrase, regions: list[tuple[int, int]]) ->
         return None
     if (start, end) == goal.target:
         return goal
-    return replace(goal, target=(start, end), text=text[start:end])
+    # an interest's own words lose the cut part too ("animals and being outdoors": animals)
+    said = text[start:end] if goal.said and goal.said.endswith(text[goal.target[0] : goal.target[1]]) else goal.said
+    return replace(goal, target=(start, end), text=text[start:end], said=said)
 
 
 def clauses(text: str) -> list[tuple[int, int]]:

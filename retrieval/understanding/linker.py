@@ -218,7 +218,10 @@ class Linker:
         goals_found = [
             kept
             for g in cues.goal_phrases(cues.blank(text, schooling_spans))
-            if (kept := cues.goal_outside(text, g, pay_spans)) is not None
+            # "I love animals and being outdoors": animals (the outdoors is a wish of its own); "I like being
+            # outdoors" alone stays what they enjoy
+            if (kept := cues.goal_outside(text, g, pay_spans + outdoor_spans) or cues.goal_outside(text, g, pay_spans))
+            is not None
         ]
         goal_regions = [g.clause for g in goals_found]
         # "I'm a roofer and my knees can't take it anymore": the "can't" is about the knees, not the roofing;

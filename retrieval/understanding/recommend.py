@@ -60,6 +60,8 @@ WORK_SOURCE_MIN, WORK_SOURCE_SHARE = 0.15, 0.7  # ... but from a sentence of wor
 GOAL_CENTRALITY = {"field": 1.5, "occupation": 1.0}
 SOMEWHAT_PHYSICAL = 0.3  # with a physical limit, occupations from here to DEMANDING move down the list ...
 SOMEWHAT_PHYSICAL_SHIFT = 15  # ... by up to this many places
+#: with a wish to work outdoors, the outdoor work most like what a person enjoys weighs this much against their list
+INTEREST_ALIKE = 2.0
 LIGHTER_ALIKE = 150  # with a physical limit, the occupations this near the person's by meaning are candidates
 # No going back to school: the line is a degree. Job zone 3 (vocational training, an apprenticeship, on-the-job
 # experience; at most an associate's) is within anyone's reach; zones 4 and 5 (a bachelor's, graduate school)
@@ -239,6 +241,12 @@ class PersonalRanking:
             base = self.within_outdoors(base, keep=asked)
             if goal is None or goal.kind == "skill":
                 base = self._with_work_alike(base, sources, lambda items: self.within_outdoors(items))
+            elif goal.interest:
+                # "I love animals and being outdoors": what they enjoy names indoor work (animal caretakers, vets), all
+                # left out; the outdoor work most like it comes first (fish and game wardens, wildlife biologists),
+                # not what else the list held (sailors, range managers)
+                liked = self.linker.embed(cues.specific_interest(goal.text))
+                base = self._with_alike(base, liked, lambda items: self.within_outdoors(items), weight=INTEREST_ALIKE)
         if profile.remote_work(understanding is not None and understanding.remote_wish):
             # "want something remote": work that can often be done from home, unless asked for by name
             base = self.within_remote(base, keep=asked)
@@ -442,13 +450,30 @@ class PersonalRanking:
         rows = [corpus.index[oid] for oid, _conf in sources if oid in corpus.index][:1]
         if not rows:
             return base
-        meaning = self.rec.dense("full")
-        similarity = meaning @ meaning[rows[0]]
-        order = [j for j in np.argsort(-similarity, kind="stable")[:LIGHTER_ALIKE] if j != rows[0]]
+        return self._with_alike(base, self.rec.dense("full")[rows[0]], within, skip=rows[0])
+
+    def _with_alike(
+        self,
+        base: list[ScoredOccupation],
+        vector: np.ndarray,
+        within: Callable[[list[ScoredOccupation]], list[ScoredOccupation]],
+        *,
+        skip: int | None = None,
+        weight: float = 1.0,
+    ) -> list[ScoredOccupation]:
+        """``base`` blended (``weight`` to its 1) with the :data:`LIGHTER_ALIKE` occupations nearest ``vector`` by
+        meaning that ``within`` keeps (``skip``: a row left out, the person's own occupation)."""
+        corpus = self.rec.corpus
+        similarity = self.rec.dense("full") @ vector
+        order = [j for j in np.argsort(-similarity, kind="stable")[:LIGHTER_ALIKE] if j != skip]
         alike = within(
-            [ScoredOccupation(corpus.ids[j], corpus.titles[j], round(float(similarity[j]), 4)) for j in order]
+            [
+                ScoredOccupation(corpus.ids[j], corpus.titles[j], round(float(similarity[j]), 4))
+                for j in order
+                if not corpus.catch_all[j]  # "Life Scientists, All Other": a title no one applies for
+            ]
         )
-        return self.rec.blend([(base, 1.0), (alike, 1.0)])
+        return self.rec.blend([(base, 1.0), (alike, weight)])
 
     def within_physical_limit(
         self,

@@ -37,3 +37,17 @@ def test_work_in_the_open_scores_above_desk_work_and_an_unknown_takes_its_group(
     score = outdoor_score(tasks, ["37-3011.00", "43-6014.00", "37-3099.00"])
     assert score[0] >= OUTDOOR > score[1] == 0.0  # "outside agencies" is not the outdoors
     assert score[2] == pytest.approx(score[0])
+
+
+def test_the_outdoors_is_cut_from_what_a_person_enjoys_when_something_is_left():
+    """ "I love animals and being outdoors" was read as enjoying "animals and being outdoors", a frame no occupation
+    fits; the outdoors is a wish of its own, and what they enjoy is animals. Said alone, it stays what they enjoy."""
+    from retrieval.understanding import cues
+
+    text = "I love animals and being outdoors."
+    (goal,) = cues.goal_phrases(text)
+    kept = cues.goal_outside(text, goal, outdoor_wishes(text))
+    assert kept is not None and kept.text == "animals" and kept.said == "animals", kept
+    alone = "I like being outdoors"
+    (goal,) = cues.goal_phrases(alone)
+    assert cues.goal_outside(alone, goal, outdoor_wishes(alone)) is None  # the linker then keeps the goal as said

@@ -190,6 +190,11 @@ _ROUTE = re.compile(
 _AND_GOAL = re.compile(
     r"\band\s+(?:then\s+)?(?:become|be\s+an?|get\s+into|move\s+into|switch\s+to|go\s+into|work\s+as)\b", re.I
 )
+# What the move is for, after the target: "learn SQL and get a job", "become a nurse and get a stable job" (the target
+# was "SQL and get", which names nothing). "and get into ..." is a second goal (:data:`_AND_GOAL`).
+_AND_PURPOSE = re.compile(
+    r"\s*,?\s+and\s+(?:then\s+)?(?:get|find|land|have|earn|make|start|keep)\b(?!\s+(?:into|in|to|out)\b)", re.I
+)
 # Words around a target that are not the target: "get into the finance industry" → "finance".
 _LEAD_FILLER = {
     "to",
@@ -488,6 +493,9 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
         if second is not None:
             # "learn Excel and become a data analyst": two wishes, the second found by its own cue
             end = second.start()
+        purpose = _AND_PURPOSE.search(text, m.end(), end)
+        if purpose is not None:
+            end = purpose.start()
         t_start, t_end = _strip(text, m.end(), end)
         if t_end <= t_start and stop is not None and stop.group().lower() == "with":
             # "work with animals": here "with" opens the target instead of ending it

@@ -64,6 +64,25 @@ def test_a_wish_to_learn_is_marked_as_learning():
     assert goal.text == "Python" and goal.learn
 
 
+@pytest.mark.parametrize(
+    "text, target",
+    [
+        ("I want to learn SQL and get a job", "SQL"),
+        ("I want to learn coding and find work", "coding"),
+        ("I want to become a nurse and get a stable job", "nurse"),
+        ("I want to move into finance and make more money", "finance"),
+    ],
+)
+def test_what_the_move_is_for_is_not_its_target(text, target):
+    """ "I want to learn SQL and get a job" read the target "SQL and get", which names nothing: no goal at all."""
+    assert [g.text for g in cues.goal_phrases(text)] == [target]
+    # a second move is still its own goal
+    assert [g.text for g in cues.goal_phrases("I want to get into nursing and then get into management")] == [
+        "nursing",
+        "management",
+    ]
+
+
 def test_negated_clauses_cover_what_is_denied_and_nothing_after_but():
     text = "I have no experience with SQL, but I know Excel well"
     negated = cues.negated_clauses(text)

@@ -238,9 +238,9 @@ class ColdStart:
     ) -> list[tuple[int, float]]:
         """For a person who asks for part-time or flexible hours (:mod:`retrieval.understanding.hours`): the postings
         of their kind of work first (of their very occupation first), those that say they are part time or flexible
-        first within each, then the others, likewise. Those of their kind the ranking's candidates missed join (most viewed first): "I was a bank teller
-        ... I need something that fits around my kids' school hours" had one part-time teller posting, third, among
-        full-time ones."""
+        first within each, then the others, likewise. Those of their kind the ranking's candidates missed join (most
+        viewed first): "I was a bank teller ... I need something that fits around my kids' school hours" had one
+        part-time teller posting, third, among full-time ones."""
         fits = self._fewer_hours_postings()
         relevant = F[:, _C["relevant"]] > 0
         seen = {i for i, _s in ranked}

@@ -246,7 +246,9 @@ class PersonalRanking:
                 # left out; the outdoor work most like it comes first (fish and game wardens, wildlife biologists),
                 # not what else the list held (sailors, range managers)
                 liked = self.linker.embed(cues.specific_interest(goal.text))
-                base = self._with_alike(base, liked, lambda items: self.within_outdoors(items), weight=INTEREST_ALIKE)
+                base = self._with_alike(
+                    base, liked, lambda items: self._first_steps(self.within_outdoors(items), sources), INTEREST_ALIKE
+                )
         if profile.remote_work(understanding is not None and understanding.remote_wish):
             # "want something remote": work that can often be done from home, unless asked for by name
             base = self.within_remote(base, keep=asked)
@@ -452,14 +454,22 @@ class PersonalRanking:
             return base
         return self._with_alike(base, self.rec.dense("full")[rows[0]], within, skip=rows[0])
 
+    def _first_steps(self, items: list[ScoredOccupation], sources: list[tuple[str, float]]) -> list[ScoredOccupation]:
+        """``items`` without work that leads others when the person names no work of their own (as in
+        reachability): "I love animals and being outdoors" listed first-line supervisors of farming workers."""
+        corpus = self.rec.corpus
+        if sources:
+            return items
+        return [i for i in items if i.id not in corpus.index or not corpus.leads[corpus.index[i.id]]]
+
     def _with_alike(
         self,
         base: list[ScoredOccupation],
         vector: np.ndarray,
         within: Callable[[list[ScoredOccupation]], list[ScoredOccupation]],
+        weight: float = 1.0,
         *,
         skip: int | None = None,
-        weight: float = 1.0,
     ) -> list[ScoredOccupation]:
         """``base`` blended (``weight`` to its 1) with the :data:`LIGHTER_ALIKE` occupations nearest ``vector`` by
         meaning that ``within`` keeps (``skip``: a row left out, the person's own occupation)."""

@@ -220,18 +220,27 @@ class ColdStart:
         most viewed first), then postings of occupations often done from home; the rest are left out -- a nurse
         who wants "something remote" was listed bedside RN postings."""
         titled, feasible = self._remote_postings()
-        seen = {i for i, _s in ranked}
-        floor = min((s for _i, s in ranked), default=0.0)
-        extra = [
-            int(i)
-            for i in np.flatnonzero(titled & self.available)
-            if int(i) not in seen and self.log.job_ids[i] not in exclude
-        ]
-        extra.sort(key=lambda i: -F[i, _C["pop_log"]])
-        pool = ranked + [(i, floor - 1e-3 * (n + 1)) for n, i in enumerate(extra)]
+        pool = self._with_missed(ranked, F, titled & self.available, exclude)
         relevant = F[:, _C["relevant"]] > 0
         kept = [(i, s) for i, s in pool if titled[i] or feasible[i]]
         return sorted(kept, key=lambda r: (not titled[r[0]], not relevant[r[0]]))
+
+    def _with_missed(
+        self,
+        ranked: list[tuple[int, float]],
+        F: np.ndarray,
+        wanted: np.ndarray,
+        exclude: set[str],
+        limit: int | None = None,
+    ) -> list[tuple[int, float]]:
+        """``ranked`` followed by the ``wanted`` postings its candidates missed (at most ``limit``), most viewed
+        first, each scored just below the last ranked one: a wish that asks for postings of one kind (remote, part
+        time) reaches those the ranking's candidate pool left out."""
+        seen = {i for i, _s in ranked}
+        floor = min((s for _i, s in ranked), default=0.0)
+        extra = [int(i) for i in np.flatnonzero(wanted) if int(i) not in seen and self.log.job_ids[i] not in exclude]
+        extra.sort(key=lambda i: -F[i, _C["pop_log"]])
+        return ranked + [(i, floor - 1e-3 * (n + 1)) for n, i in enumerate(extra[:limit])]
 
     def _fewer_hours_first(
         self, ranked: list[tuple[int, float]], F: np.ndarray, exclude: set[str], may_show: np.ndarray
@@ -243,12 +252,8 @@ class ColdStart:
         part-time teller posting, third, among full-time ones."""
         fits = self._fewer_hours_postings()
         relevant = F[:, _C["relevant"]] > 0
-        seen = {i for i, _s in ranked}
-        floor = min((s for _i, s in ranked), default=0.0)
         wanted = fits & self.available & may_show & (relevant if relevant.any() else True)
-        extra = [int(i) for i in np.flatnonzero(wanted) if int(i) not in seen and self.log.job_ids[i] not in exclude]
-        extra.sort(key=lambda i: -F[i, _C["pop_log"]])
-        pool = ranked + [(i, floor - 1e-3 * (n + 1)) for n, i in enumerate(extra[: len(ranked) or 40])]
+        pool = self._with_missed(ranked, F, wanted, exclude, limit=len(ranked) or 40)
         # their kind of work before the hours, their very occupation first: most postings do not say their hours, so
         # one of their work may still fit (a pharmacy technician who wants flexible hours got part-time dietary
         # assistants and paramedics, of the same broad group, before pharmacy technician postings)

@@ -16,31 +16,24 @@ Run: ``waypoint eval hours`` → ``eval/reports/hours.{json,md,png}``. Needs a b
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from app.clikit import command_typer, run as run_command
-from eval.limits import detection
-from eval.remote import examples_line
-from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
+from eval.wishes import (
+    detection,
+    detection_summary,
+    eval_command,
+    examples_line,
+    load_jsonl,
+    plot_before_after,
+    without_found,
+)
+from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.threads import set_process_threads
 
 MESSAGES = Path(__file__).resolve().parent / "data" / "hours_wishes.jsonl"
 POSTINGS = 8
-
-
-def load_messages() -> list[dict]:
-    return [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()]
-
-
-def without_wish(text: str) -> str:
-    from retrieval.understanding.hours import hours_wishes
-
-    for start, end in reversed(hours_wishes(text)):
-        text = text[:start] + text[end:]
-    return text
 
 
 def postings(messages: list[dict]) -> dict:
@@ -49,6 +42,7 @@ def postings(messages: list[dict]) -> dict:
     from retrieval.jobs.levels import FLEXIBLE_TITLE, parse_posting
     from retrieval.profile import Profile
     from retrieval.recommend import Kind, recommend
+    from retrieval.understanding.hours import hours_wishes
 
     def fewer_hours(title: str) -> bool:
         return "part_time" in parse_posting(title).employment or bool(FLEXIBLE_TITLE.search(title))
@@ -56,7 +50,7 @@ def postings(messages: list[dict]) -> dict:
     rows = []
     for m in (m for m in messages if m["hours"]):
         row: dict = {"text": m["text"]}
-        for variant, text in (("with", m["text"]), ("without", without_wish(m["text"]))):
+        for variant, text in (("with", m["text"]), ("without", without_found(m["text"], hours_wishes))):
             items = recommend([Profile(text=text)], Kind.job, POSTINGS)[0].items
             row[variant] = {
                 "postings": [i.title for i in items],
@@ -83,11 +77,9 @@ def run(out_dir: Path = REPORT_DIR) -> dict:
 
     set_process_threads(1)
     settings = get_settings()
-    messages = load_messages()
+    messages = load_jsonl(MESSAGES)
     report = {
-        "detection": detection(
-            [{"text": m["text"], "limit": m["hours"]} for m in messages], settings.catalogue_path, hours_wishes
-        ),
+        "detection": detection(messages, settings.catalogue_path, hours_wishes, label="hours"),
         "postings": postings(messages),
     }
     write(report, out_dir)
@@ -128,46 +120,23 @@ them); the occupation list does not change (the catalogue does not say which wor
 {chr(10).join(examples)}
 """
     write_report("hours", report, md, out_dir)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 3.6))
-    x = np.arange(2)
-    ax.bar(x - 0.2, [s["fewer_hours_without"], s["kind_of_work_without"]], 0.4, label="wish not heard")
-    ax.bar(x + 0.2, [s["fewer_hours_with"], s["kind_of_work_with"]], 0.4, label="wish heard")
-    ax.set_xticks(x, ["part time or flexible", "their kind of work"])
-    ax.set_ylim(0, 1)
-    save_figure(
-        fig,
-        ax,
+    plot_before_after(
         out_dir / "hours.png",
+        ["part time or flexible", "their kind of work"],
+        [s["fewer_hours_without"], s["kind_of_work_without"]],
+        [s["fewer_hours_with"], s["kind_of_work_with"]],
         title=f"People who ask for part-time or flexible hours ({s['messages']}): first {POSTINGS} postings",
-        xlabel="",
         ylabel="share",
+        legend=("wish not heard", "wish heard"),
     )
 
 
-cli = command_typer()
+cli, main = eval_command(
+    "hours",
+    run,
+    lambda r: {"detection": detection_summary(r), **r["postings"]["summary"]},
+    "Part-time or flexible hours: detection, and the postings with and without the wish.",
+)
 
-
-@cli.command("hours")
-def hours_command() -> dict:
-    """Part-time or flexible hours: detection, and the postings with and without the wish."""
-    report = run()
-    print(
-        json.dumps(
-            {
-                "detection": {k: report["detection"][k] for k in ("precision", "recall", "unstated_with_a_limit")},
-                **report["postings"]["summary"],
-            },
-            indent=1,
-        )
-    )
-    return report
-
-
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint eval hours`` on ``argv`` (for tests and scripts); returns the report."""
-    return run_command(cli, argv, "waypoint eval hours")
+if __name__ == "__main__":
+    cli(prog_name="python -m eval.hours")

@@ -14,23 +14,24 @@ Run: ``waypoint eval leaving`` → ``eval/reports/leaving.{json,md,png}``. Needs
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from app.clikit import command_typer, run as run_command
-from eval.limits import detection, without_found
-from eval.remote import examples_line
-from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
+from eval.wishes import (
+    detection,
+    detection_summary,
+    eval_command,
+    examples_line,
+    load_jsonl,
+    plot_before_after,
+    without_found,
+)
+from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.threads import set_process_threads
 
 MESSAGES = Path(__file__).resolve().parent / "data" / "leaving_messages.jsonl"
 TOP = 5
-
-
-def load_messages() -> list[dict]:
-    return [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()]
 
 
 def lists(messages: list[dict], settings) -> dict:
@@ -70,11 +71,9 @@ def run() -> dict:
 
     set_process_threads(1)
     settings = get_settings()
-    messages = load_messages()
+    messages = load_jsonl(MESSAGES)
     report = {
-        "detection": detection(
-            [{"text": m["text"], "limit": m["leaving"]} for m in messages], settings.catalogue_path, leaving_wishes
-        ),
+        "detection": detection(messages, settings.catalogue_path, leaving_wishes, label="leaving"),
         "lists": lists(messages, settings),
     }
     write(report)
@@ -115,45 +114,22 @@ before it understood them):
 {chr(10).join(examples)}
 """
     write_report("leaving", report, md, out_dir)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    ax.bar([0, 1], [s["own_kind_without"], s["own_kind_with"]], 0.5)
-    ax.set_xticks([0, 1], ["wish not understood", "wish understood"])
-    ax.set_ylim(0, 1)
-    save_figure(
-        fig,
-        ax,
+    plot_before_after(
         out_dir / "leaving.png",
+        ["their own kind of work"],
+        [s["own_kind_without"]],
+        [s["own_kind_with"]],
         title=f"People who want out of their work ({s['messages']}): own kind in the top {TOP}",
-        xlabel="",
-        ylabel="share of the top 5",
+        ylabel=f"share of the top {TOP}",
     )
 
 
-cli = command_typer()
-
-
-@cli.command("leaving")
-def leaving_command() -> dict:
-    """Leaving one's own work: detection, and the lists with and without the wish."""
-    report = run()
-    print(
-        json.dumps(
-            {"detection": {k: report["detection"][k] for k in ("precision", "recall")}, **report["lists"]["summary"]},
-            indent=1,
-        )
-    )
-    return report
-
-
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint eval leaving`` on ``argv`` (for tests and scripts); returns the report."""
-    return run_command(cli, argv, "waypoint eval leaving")
-
+cli, main = eval_command(
+    "leaving",
+    run,
+    lambda r: {"detection": detection_summary(r), **r["lists"]["summary"]},
+    "Leaving one's own work: detection, and the lists with and without the wish.",
+)
 
 if __name__ == "__main__":
     cli(prog_name="python -m eval.leaving")

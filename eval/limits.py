@@ -18,18 +18,21 @@ Run: ``waypoint eval limits`` → ``eval/reports/limits.{json,md,png}``. Needs a
 from __future__ import annotations
 
 import csv
-import json
-import sqlite3
-from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from app.clikit import command_typer, run as run_command
-from retrieval.metrics import roc_auc
-from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
+from eval.wishes import (
+    detection,
+    detection_summary,
+    eval_command,
+    label_validity,
+    load_jsonl,
+    plot_before_after,
+    without_found,
+)
+from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.threads import set_process_threads
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -39,71 +42,11 @@ TOP = 10
 ORDINARY = 50  # "still theirs": in the top this many of the list without the limit
 
 
-def load_messages() -> list[dict]:
-    return [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()]
-
-
-def detection(messages: list[dict], catalogue: Path, find: Callable[[str], list] | None = None) -> dict:
-    """Precision and recall of ``find`` (default: the physical limits) on the messages; how often it finds a
-    limit in résumés and work histories, which state none."""
-    from retrieval.understanding.limits import physical_limits
-
-    find = find or physical_limits
-    found = [bool(find(m["text"])) for m in messages]
-    gold = [bool(m["limit"]) for m in messages]
-    tp = sum(f and g for f, g in zip(found, gold))
-    errors = [m["text"] for m, f, g in zip(messages, found, gold) if f != g]
-    conn = sqlite3.connect(f"file:{catalogue}?mode=ro", uri=True)
-    try:
-        resumes = [r[0] for r in conn.execute("SELECT text FROM resume")]
-        histories: dict[str, list[str]] = defaultdict(list)
-        for applicant, position, description in conn.execute(
-            "SELECT applicant_id, position, description FROM experience"
-        ):
-            histories[applicant].append(f"{position}. {description}")
-    finally:
-        conn.close()
-    unstated = resumes + ["\n".join(rows) for rows in histories.values()]
-    fired = [t for t in unstated if find(t)]
-    return {
-        "messages": len(messages),
-        "precision": tp / max(1, sum(found)),
-        "recall": tp / max(1, sum(gold)),
-        "accuracy": sum(f == g for f, g in zip(found, gold)) / len(messages),
-        "errors": errors,
-        "unstated_texts": len(unstated),
-        "unstated_with_a_limit": len(fired),
-        "unstated_examples": [t[:200] for t in fired[:5]],
-    }
-
-
 def demand_validity(corpus) -> dict:
     """The demand score against the hand labels."""
-    rows = list(csv.DictReader(LABELS.open()))
-    rows = [r for r in rows if r["occupation_id"] in corpus.index]
-    y = np.array([int(r["physical"]) for r in rows])
-    s = np.array([corpus.physical[corpus.index[r["occupation_id"]]] for r in rows])
     from retrieval.occupations.physical import DEMANDING
 
-    flagged = s >= DEMANDING
-    return {
-        "labelled": len(rows),
-        "auc": roc_auc(y, s),
-        "threshold": DEMANDING,
-        "recall": float((flagged & (y == 1)).sum() / max(1, (y == 1).sum())),
-        "precision": float((flagged & (y == 1)).sum() / max(1, flagged.sum())),
-        "missed": [r["title"] for r, f, t in zip(rows, flagged, y) if t == 1 and not f],
-        "wrongly_flagged": [r["title"] for r, f, t in zip(rows, flagged, y) if t == 0 and f],
-        "share_of_catalogue_flagged": float((corpus.physical >= DEMANDING).mean()),
-    }
-
-
-def without_found(text: str, find: Callable[[str], list[tuple[int, int]]]) -> str:
-    """``text`` with the spans ``find`` reads (a limit, a wish) taken out: what the person would have got before
-    Waypoint understood them (the physical limits here, remote work and leaving in eval/remote.py, eval/leaving.py)."""
-    for start, end in reversed(find(text)):
-        text = text[:start] + text[end:]
-    return text
+    return label_validity(corpus.physical, corpus.index, LABELS, "physical", DEMANDING)
 
 
 def lists(messages: list[dict], settings) -> dict:
@@ -180,12 +123,13 @@ def lists(messages: list[dict], settings) -> dict:
 def run() -> dict:
     from retrieval.occupations.service import get_occupation_recommender
     from retrieval.settings import get_settings
+    from retrieval.understanding.limits import physical_limits
 
     set_process_threads(1)
     settings = get_settings()
-    messages = load_messages()
+    messages = load_jsonl(MESSAGES)
     report = {
-        "detection": detection(messages, settings.catalogue_path),
+        "detection": detection(messages, settings.catalogue_path, physical_limits),
         "demand": demand_validity(get_occupation_recommender(settings).corpus),
         "lists": lists(messages, settings),
     }
@@ -243,8 +187,8 @@ that matters more is text that states no limit: the catalogue's résumés and ap
 
 On {v["labelled"]} occupations labelled by hand (`eval/data/physical_occupations.csv`): AUC **{v["auc"]:.3f}**;
 at the served threshold {v["threshold"]}: recall {v["recall"]:.3f}, precision {v["precision"]:.3f}
-({v["share_of_catalogue_flagged"]:.0%} of the catalogue is left out for a person with a limit).
-Physical work the score misses: {", ".join(v["missed"]) or "none"}. Wrongly flagged: {", ".join(v["wrongly_flagged"]) or "none"}.
+({v["share_of_catalogue_kept"]:.0%} of the catalogue is left out for a person with a limit).
+Physical work the score misses: {", ".join(v["positive_left_out"]) or "none"}. Wrongly flagged: {", ".join(v["negative_kept_titles"]) or "none"}.
 O*NET's Work Context (standing, lifting) is not in our data; care, serving and stocking are hard on the body
 in ways their task statements do not say.
 
@@ -261,57 +205,23 @@ of the occupations shown with the limit.
 {chr(10).join(examples)}
 """
     write_report("limits", report, md)
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(7, 4))
-        names = ["occupations:\nphysically demanding", "postings:\nphysical title"]
-        before = [s["occupations_demanding_without"], s["postings_physical_title_without"]]
-        after = [s["occupations_demanding_with"], s["postings_physical_title_with"]]
-        x = np.arange(len(names))
-        ax.bar(x - 0.2, before, 0.4, label="limit not understood")
-        ax.bar(x + 0.2, after, 0.4, label="limit understood")
-        ax.set_xticks(x, names)
-        ax.set_ylim(0, 1)
-        save_figure(
-            fig,
-            ax,
-            REPORT_DIR / "limits.png",
-            title=f"People who state a physical limit ({s['messages']}): top {TOP}",
-            xlabel="list",
-            ylabel="share of the top 10",
-        )
-    except ImportError:  # the plot is a convenience; the numbers are in the JSON and markdown
-        pass
-
-
-cli = command_typer()
-
-
-@cli.command("limits")
-def limits_command() -> dict:
-    """Physical limits: detection, the demand score against hand labels, and the lists with and without the limit."""
-    report = run()
-    print(
-        json.dumps(
-            {
-                "detection": {k: report["detection"][k] for k in ("precision", "recall", "unstated_with_a_limit")},
-                "demand_auc": report["demand"]["auc"],
-                "lists": report["lists"]["summary"],
-            },
-            indent=1,
-        )
+    keys = ("occupations_demanding", "postings_physical_title")
+    plot_before_after(
+        REPORT_DIR / "limits.png",
+        ["occupations:\nphysically demanding", "postings:\nphysical title"],
+        [s[f"{k}_without"] for k in keys],
+        [s[f"{k}_with"] for k in keys],
+        title=f"People who state a physical limit ({s['messages']}): top {TOP}",
+        legend=("limit not understood", "limit understood"),
     )
-    return report
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint eval limits`` on ``argv`` (for tests and scripts); returns the report."""
-    return run_command(cli, argv, "waypoint eval limits")
-
+cli, main = eval_command(
+    "limits",
+    run,
+    lambda r: {"detection": detection_summary(r), "demand_auc": r["demand"]["auc"], "lists": r["lists"]["summary"]},
+    "Physical limits: detection, the demand score against hand labels, and the lists with and without the limit.",
+)
 
 if __name__ == "__main__":
     cli(prog_name="python -m eval.limits")

@@ -17,16 +17,21 @@ Run: ``waypoint eval outdoor`` → ``eval/reports/outdoor.{json,md,png}``. Needs
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import numpy as np
 
-from app.clikit import command_typer, run as run_command
-from eval.limits import detection, without_found
-from eval.remote import examples_line
-from retrieval.metrics import roc_auc
-from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
+from eval.wishes import (
+    detection,
+    detection_summary,
+    eval_command,
+    examples_line,
+    label_validity,
+    load_jsonl,
+    plot_before_after,
+    without_found,
+)
+from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.threads import set_process_threads
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -35,29 +40,11 @@ LABELS = DATA / "outdoor_occupations.csv"
 TOP = 10
 
 
-def load_messages() -> list[dict]:
-    return [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()]
-
-
 def score_validity(corpus) -> dict:
     """The outdoor score against the hand labels."""
     from retrieval.occupations.outdoor import OUTDOOR
 
-    rows = [r for r in csv.DictReader(LABELS.open()) if r["occupation_id"] in corpus.index]
-    y = np.array([int(r["outdoor"]) for r in rows])
-    s = np.array([corpus.outdoor[corpus.index[r["occupation_id"]]] for r in rows])
-    kept = s >= OUTDOOR
-    return {
-        "labelled": len(rows),
-        "outdoor_labelled": int(y.sum()),
-        "auc": roc_auc(y, s),
-        "threshold": OUTDOOR,
-        "outdoor_kept": int((kept & (y == 1)).sum()),
-        "indoor_kept": int((kept & (y == 0)).sum()),
-        "outdoor_left_out": [r["title"] for r, k, t in zip(rows, kept, y) if t == 1 and not k],
-        "indoor_kept_titles": [r["title"] for r, k, t in zip(rows, kept, y) if t == 0 and k],
-        "share_of_catalogue_kept": float((corpus.outdoor >= OUTDOOR).mean()),
-    }
+    return label_validity(corpus.outdoor, corpus.index, LABELS, "outdoor", OUTDOOR)
 
 
 def lists(messages: list[dict], settings) -> dict:
@@ -111,11 +98,9 @@ def run() -> dict:
 
     set_process_threads(1)
     settings = get_settings()
-    messages = load_messages()
+    messages = load_jsonl(MESSAGES)
     report = {
-        "detection": detection(
-            [{"text": m["text"], "limit": m["outdoor"]} for m in messages], settings.catalogue_path, outdoor_wishes
-        ),
+        "detection": detection(messages, settings.catalogue_path, outdoor_wishes, label="outdoor"),
         "score": score_validity(get_occupation_recommender(settings).corpus),
         "lists": lists(messages, settings),
     }
@@ -149,11 +134,11 @@ catalogue's résumés and applicants' work histories, {d["unstated_texts"]} text
 
 ## Which work is done outdoors (`retrieval/occupations/outdoor.py`)
 
-On {v["labelled"]} occupations labelled by hand ({v["outdoor_labelled"]} outdoor; `eval/data/outdoor_occupations.csv`):
+On {v["labelled"]} occupations labelled by hand ({v["positive_labelled"]} outdoor; `eval/data/outdoor_occupations.csv`):
 AUC **{v["auc"]:.3f}**; at the served threshold {v["threshold"]} (chosen on these labels: an upper bound) the lists keep
-{v["outdoor_kept"]} of the {v["outdoor_labelled"]} outdoor ones and {v["indoor_kept"]} indoor ones
+{v["positive_kept"]} of the {v["positive_labelled"]} outdoor ones and {v["negative_kept"]} indoor ones
 ({v["share_of_catalogue_kept"]:.0%} of the catalogue is kept for a person who wants outdoor work).
-Outdoor work left out: {", ".join(v["outdoor_left_out"]) or "none"}. Indoor work kept: {", ".join(v["indoor_kept_titles"]) or "none"}.
+Outdoor work left out: {", ".join(v["positive_left_out"]) or "none"}. Indoor work kept: {", ".join(v["negative_kept_titles"]) or "none"}.
 
 ## The lists
 
@@ -165,52 +150,22 @@ it understood them); top {TOP}:
 {chr(10).join(examples)}
 """
     write_report("outdoor", report, md, out_dir)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.6))
     keys = ("outdoor", "labelled_outdoor")
-    x = np.arange(len(keys))
-    ax.bar(x - 0.2, [s[f"{k}_without"] for k in keys], 0.4, label="wish not understood")
-    ax.bar(x + 0.2, [s[f"{k}_with"] for k in keys], 0.4, label="wish understood")
-    ax.set_xticks(x, ["outdoor (score)", "outdoor (hand labels)"])
-    ax.set_ylim(0, 1)
-    save_figure(
-        fig,
-        ax,
+    plot_before_after(
         out_dir / "outdoor.png",
+        ["outdoor (score)", "outdoor (hand labels)"],
+        [s[f"{k}_without"] for k in keys],
+        [s[f"{k}_with"] for k in keys],
         title=f"People who want to work outdoors ({s['messages']}): top {TOP}",
-        xlabel="list",
-        ylabel="share of the top 10",
     )
 
 
-cli = command_typer()
-
-
-@cli.command("outdoor")
-def outdoor_command() -> dict:
-    """Outdoor work: detection, the score against hand labels, the lists with and without the wish."""
-    report = run()
-    print(
-        json.dumps(
-            {
-                "detection": {k: report["detection"][k] for k in ("precision", "recall", "unstated_with_a_limit")},
-                "score_auc": report["score"]["auc"],
-                "lists": report["lists"]["summary"],
-            },
-            indent=1,
-        )
-    )
-    return report
-
-
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint eval outdoor`` on ``argv`` (for tests and scripts); returns the report."""
-    return run_command(cli, argv, "waypoint eval outdoor")
-
+cli, main = eval_command(
+    "outdoor",
+    run,
+    lambda r: {"detection": detection_summary(r), "score_auc": r["score"]["auc"], "lists": r["lists"]["summary"]},
+    "Outdoor work: detection, the score against hand labels, the lists with and without the wish.",
+)
 
 if __name__ == "__main__":
     cli(prog_name="python -m eval.outdoor")

@@ -16,25 +16,26 @@ Run: ``waypoint eval pay`` → ``eval/reports/pay.{json,md,png}``. Needs a built
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from app.clikit import command_typer, run as run_command
-from eval.limits import detection, without_found
-from eval.remote import examples_line
-from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
+from eval.wishes import (
+    detection,
+    detection_summary,
+    eval_command,
+    examples_line,
+    load_jsonl,
+    plot_before_after,
+    without_found,
+)
+from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.threads import set_process_threads
 
 MESSAGES = Path(__file__).resolve().parent / "data" / "pay_wishes.jsonl"
 TOP = 5
 #: how deep the list without the wish is read to find where the top 5 with it came from
 DEPTH = 100
-
-
-def load_messages() -> list[dict]:
-    return [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()]
 
 
 def lists(messages: list[dict], settings) -> dict:
@@ -88,11 +89,9 @@ def run() -> dict:
 
     set_process_threads(1)
     settings = get_settings()
-    messages = load_messages()
+    messages = load_jsonl(MESSAGES)
     report = {
-        "detection": detection(
-            [{"text": m["text"], "limit": m["pay"]} for m in messages], settings.catalogue_path, pay_wishes
-        ),
+        "detection": detection(messages, settings.catalogue_path, pay_wishes, label="pay"),
         "lists": lists(messages, settings),
     }
     write(report)
@@ -139,49 +138,23 @@ brackets:
 {chr(10).join(examples)}
 """
     write_report("pay", report, md, out_dir)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
     keys = ("higher", "lower", "own")
-    names = ["higher job zone", "lower job zone", "own occupation listed"]
-    x = np.arange(len(keys))
-    ax.bar(x - 0.2, [s[f"{k}_without"] for k in keys], 0.4, label="wish not understood")
-    ax.bar(x + 0.2, [s[f"{k}_with"] for k in keys], 0.4, label="wish understood")
-    ax.set_xticks(x, names)
-    ax.set_ylim(0, 1)
-    save_figure(
-        fig,
-        ax,
+    plot_before_after(
         out_dir / "pay.png",
+        ["higher job zone", "lower job zone", "own occupation listed"],
+        [s[f"{k}_without"] for k in keys],
+        [s[f"{k}_with"] for k in keys],
         title=f"People who want better pay ({wishes}): top {TOP}",
-        xlabel="",
-        ylabel="share of the top 5",
+        ylabel=f"share of the top {TOP}",
     )
 
 
-cli = command_typer()
-
-
-@cli.command("pay")
-def pay_command() -> dict:
-    """Better pay: detection, and the lists with and without the wish."""
-    report = run()
-    print(
-        json.dumps(
-            {"detection": {k: report["detection"][k] for k in ("precision", "recall")}, **report["lists"]["summary"]},
-            indent=1,
-        )
-    )
-    return report
-
-
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint eval pay`` on ``argv`` (for tests and scripts); returns the report."""
-    return run_command(cli, argv, "waypoint eval pay")
-
+cli, main = eval_command(
+    "pay",
+    run,
+    lambda r: {"detection": detection_summary(r), **r["lists"]["summary"]},
+    "Better pay: detection, and the lists with and without the wish.",
+)
 
 if __name__ == "__main__":
     cli(prog_name="python -m eval.pay")

@@ -18,16 +18,22 @@ Run: ``waypoint eval remote`` → ``eval/reports/remote.{json,md,png}``. Needs a
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from app.clikit import command_typer, run as run_command
-from eval.limits import detection, without_found
-from retrieval.metrics import roc_auc
-from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
+from eval.wishes import (
+    detection,
+    detection_summary,
+    eval_command,
+    examples_line,
+    label_validity,
+    load_jsonl,
+    plot_before_after,
+    without_found,
+)
+from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.threads import set_process_threads
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -36,29 +42,11 @@ LABELS = DATA / "remote_occupations.csv"
 TOP = 10
 
 
-def load_messages() -> list[dict]:
-    return [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()]
-
-
 def feasibility_validity(corpus) -> dict:
     """The feasibility score against the hand labels."""
     from retrieval.occupations.remote import FEASIBLE
 
-    rows = [r for r in csv.DictReader(LABELS.open()) if r["occupation_id"] in corpus.index]
-    y = np.array([int(r["remote"]) for r in rows])
-    s = np.array([corpus.remote[corpus.index[r["occupation_id"]]] for r in rows])
-    kept = s >= FEASIBLE
-    return {
-        "labelled": len(rows),
-        "remote_labelled": int(y.sum()),
-        "auc": roc_auc(y, s),
-        "threshold": FEASIBLE,
-        "remote_kept": int((kept & (y == 1)).sum()),
-        "in_person_kept": int((kept & (y == 0)).sum()),
-        "remote_left_out": [r["title"] for r, k, t in zip(rows, kept, y) if t == 1 and not k],
-        "in_person_kept_titles": [r["title"] for r, k, t in zip(rows, kept, y) if t == 0 and k],
-        "share_of_catalogue_kept": float((corpus.remote >= FEASIBLE).mean()),
-    }
+    return label_validity(corpus.remote, corpus.index, LABELS, "remote", FEASIBLE)
 
 
 def lists(messages: list[dict], settings) -> dict:
@@ -121,21 +109,14 @@ def run() -> dict:
 
     set_process_threads(1)
     settings = get_settings()
-    messages = load_messages()
+    messages = load_jsonl(MESSAGES)
     report = {
-        "detection": detection(
-            [{"text": m["text"], "limit": m["remote"]} for m in messages], settings.catalogue_path, remote_wishes
-        ),
+        "detection": detection(messages, settings.catalogue_path, remote_wishes, label="remote"),
         "feasibility": feasibility_validity(get_occupation_recommender(settings).corpus),
         "lists": lists(messages, settings),
     }
     write(report)
     return report
-
-
-def examples_line(texts: list[str]) -> str:
-    """ ": “...”; “...”" -- up to three texts on one Markdown line (a résumé's newlines would end the paragraph)."""
-    return (": " + "; ".join(f"“{' '.join(t.split())[:120]}…”" for t in texts[:3])) if texts else ""
 
 
 def write(report: dict, out_dir: Path = REPORT_DIR) -> None:
@@ -172,11 +153,11 @@ work **{d["unstated_with_a_limit"]}** times{examples_line(d["unstated_examples"]
 
 ## Which work can be done from home (`retrieval/occupations/remote.py`)
 
-On {v["labelled"]} occupations labelled by hand ({v["remote_labelled"]} remote; `eval/data/remote_occupations.csv`):
-AUC **{v["auc"]:.3f}**; at the served threshold {v["threshold"]} the lists keep {v["remote_kept"]} of the
-{v["remote_labelled"]} remote ones and {v["in_person_kept"]} in-person ones
+On {v["labelled"]} occupations labelled by hand ({v["positive_labelled"]} remote; `eval/data/remote_occupations.csv`):
+AUC **{v["auc"]:.3f}**; at the served threshold {v["threshold"]} the lists keep {v["positive_kept"]} of the
+{v["positive_labelled"]} remote ones and {v["negative_kept"]} in-person ones
 ({v["share_of_catalogue_kept"]:.0%} of the catalogue is kept for a person who wants remote work).
-Remote work left out: {", ".join(v["remote_left_out"]) or "none"}. In-person work kept: {", ".join(v["in_person_kept_titles"]) or "none"}.
+Remote work left out: {", ".join(v["positive_left_out"]) or "none"}. In-person work kept: {", ".join(v["negative_kept_titles"]) or "none"}.
 
 ## The lists
 
@@ -188,53 +169,26 @@ Waypoint showed before it understood them); top {TOP}:
 {chr(10).join(examples)}
 """
     write_report("remote", report, md, out_dir)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    names = ["occupations:\nremote (score)", "occupations:\nremote (hand labels)", "postings:\nremote title"]
     keys = ("feasible", "labelled_remote", "jobs_remote_title")
-    x = np.arange(len(names))
-    ax.bar(x - 0.2, [s[f"{k}_without"] for k in keys], 0.4, label="wish not understood")
-    ax.bar(x + 0.2, [s[f"{k}_with"] for k in keys], 0.4, label="wish understood")
-    ax.set_xticks(x, names)
-    ax.set_ylim(0, 1)
-    save_figure(
-        fig,
-        ax,
+    plot_before_after(
         out_dir / "remote.png",
+        ["occupations:\nremote (score)", "occupations:\nremote (hand labels)", "postings:\nremote title"],
+        [s[f"{k}_without"] for k in keys],
+        [s[f"{k}_with"] for k in keys],
         title=f"People who ask for remote work ({s['messages']}): top {TOP}",
-        xlabel="list",
-        ylabel="share of the top 10",
     )
 
 
-cli = command_typer()
-
-
-@cli.command("remote")
-def remote_command() -> dict:
-    """Remote work: detection, the feasibility score against hand labels, the lists with and without the wish."""
-    report = run()
-    print(
-        json.dumps(
-            {
-                "detection": {k: report["detection"][k] for k in ("precision", "recall", "unstated_with_a_limit")},
-                "feasibility_auc": report["feasibility"]["auc"],
-                "lists": report["lists"]["summary"],
-            },
-            indent=1,
-        )
-    )
-    return report
-
-
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint eval remote`` on ``argv`` (for tests and scripts); returns the report."""
-    return run_command(cli, argv, "waypoint eval remote")
-
+cli, main = eval_command(
+    "remote",
+    run,
+    lambda r: {
+        "detection": detection_summary(r),
+        "feasibility_auc": r["feasibility"]["auc"],
+        "lists": r["lists"]["summary"],
+    },
+    "Remote work: detection, the feasibility score against hand labels, the lists with and without the wish.",
+)
 
 if __name__ == "__main__":
     cli(prog_name="python -m eval.remote")

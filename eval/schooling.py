@@ -16,24 +16,18 @@ Run: ``waypoint eval schooling`` → ``eval/reports/schooling.{json,md,png}``. N
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from app.clikit import command_typer, run as run_command
-from eval.limits import detection
-from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
+from eval.wishes import detection, detection_summary, eval_command, load_jsonl, plot_before_after
+from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.threads import set_process_threads
 
 MESSAGES = Path(__file__).resolve().parent / "data" / "training_limits.jsonl"
 TOP = 10
 ORDINARY = 50  # "still theirs": in the top this many of the list without the limit
-
-
-def load_messages() -> list[dict]:
-    return [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()]
 
 
 def lists(messages: list[dict], settings) -> dict:
@@ -104,7 +98,7 @@ def run() -> dict:
 
     set_process_threads(1)
     settings = get_settings()
-    messages = load_messages()
+    messages = load_jsonl(MESSAGES)
     report = {
         "detection": detection(messages, settings.catalogue_path, find=training_limits),
         "lists": lists(messages, settings),
@@ -163,51 +157,24 @@ Lists that changed (job zone in brackets):
 {chr(10).join(examples) or "none"}
 """
     write_report("schooling", report, md)
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.bar([0, 1], [s["beyond_reach_without"], s["beyond_reach_with"]], 0.5, color=["tab:gray", "tab:blue"])
-        ax.set_xticks([0, 1], ["limit switched off", "limit understood"])
-        ax.set_ylim(0, max(0.2, s["beyond_reach_without"] * 1.3))
-        save_figure(
-            fig,
-            ax,
-            REPORT_DIR / "schooling.png",
-            title=f"People who rule out going back to school ({s['messages']}): top {TOP}",
-            xlabel="",
-            ylabel="share needing more preparation than their reach",
-        )
-    except ImportError:  # the plot is a convenience; the numbers are in the JSON and markdown
-        pass
-
-
-cli = command_typer()
-
-
-@cli.command("schooling")
-def schooling_command() -> dict:
-    """No going back to school: detection, and the lists with the limit and with it switched off."""
-    report = run()
-    print(
-        json.dumps(
-            {
-                "detection": {k: report["detection"][k] for k in ("precision", "recall", "unstated_with_a_limit")},
-                "lists": report["lists"]["summary"],
-            },
-            indent=1,
-        )
+    plot_before_after(
+        REPORT_DIR / "schooling.png",
+        ["needing more preparation than their reach"],
+        [s["beyond_reach_without"]],
+        [s["beyond_reach_with"]],
+        title=f"People who rule out going back to school ({s['messages']}): top {TOP}",
+        ylabel="share of the top 10",
+        legend=("limit switched off", "limit understood"),
+        ylim=max(0.2, s["beyond_reach_without"] * 1.3),
     )
-    return report
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint eval schooling`` on ``argv`` (for tests and scripts); returns the report."""
-    return run_command(cli, argv, "waypoint eval schooling")
-
+cli, main = eval_command(
+    "schooling",
+    run,
+    lambda r: {"detection": detection_summary(r), "lists": r["lists"]["summary"]},
+    "No going back to school: detection, and the lists with the limit and with it switched off.",
+)
 
 if __name__ == "__main__":
     cli(prog_name="python -m eval.schooling")

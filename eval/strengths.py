@@ -15,23 +15,16 @@ Run: ``waypoint eval strengths`` → ``eval/reports/strengths.{json,md,png}``. N
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from app.clikit import command_typer, run as run_command
-from eval.limits import detection
-from eval.remote import examples_line
-from retrieval.reports import REPORT_DIR, markdown_table, save_figure, write_report
+from eval.wishes import detection, detection_summary, eval_command, examples_line, load_jsonl, plot_before_after
+from retrieval.reports import REPORT_DIR, markdown_table, write_report
 from retrieval.threads import set_process_threads
 
 MESSAGES = Path(__file__).resolve().parent / "data" / "strengths.jsonl"
 TOP = 5
-
-
-def load_messages() -> list[dict]:
-    return [json.loads(line) for line in MESSAGES.read_text().splitlines() if line.strip()]
 
 
 def found_ids(text: str) -> list[str]:
@@ -106,11 +99,9 @@ def run() -> dict:
 
     set_process_threads(1)
     settings = get_settings()
-    messages = load_messages()
+    messages = load_jsonl(MESSAGES)
     report = {
-        "detection": detection(
-            [{"text": m["text"], "limit": bool(m["strength"])} for m in messages], settings.catalogue_path, found_ids
-        ),
+        "detection": detection(messages, settings.catalogue_path, found_ids, label="strength"),
         "element_accuracy": element_accuracy(messages),
         "lists": lists(messages, settings),
     }
@@ -154,49 +145,24 @@ before the ranking code:
 {chr(10).join(examples)}
 """
     write_report("strengths", report, md, out_dir)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    ax.bar([0, 1], [s["expected_without"], s["expected_with"]], 0.5)
-    ax.set_xticks([0, 1], ["strength not understood", "strength understood"])
-    ax.set_ylim(0, TOP)
-    save_figure(
-        fig,
-        ax,
+    plot_before_after(
         out_dir / "strengths.png",
+        ["adviser's picks"],
+        [s["expected_without"]],
+        [s["expected_with"]],
         title=f"People who say what they are good at ({s['messages']}): adviser's picks in the top {TOP}",
-        xlabel="",
         ylabel=f"of the top {TOP}",
+        legend=("strength not understood", "strength understood"),
+        ylim=TOP,
     )
 
 
-cli = command_typer()
-
-
-@cli.command("strengths")
-def strengths_command() -> dict:
-    """Strengths: detection, and the lists with and without them."""
-    report = run()
-    print(
-        json.dumps(
-            {
-                "detection": {k: report["detection"][k] for k in ("precision", "recall", "unstated_with_a_limit")},
-                "element_accuracy": report["element_accuracy"],
-                **report["lists"]["summary"],
-            },
-            indent=1,
-        )
-    )
-    return report
-
-
-def main(argv: list[str] | None = None) -> dict:
-    """``waypoint eval strengths`` on ``argv`` (for tests and scripts); returns the report."""
-    return run_command(cli, argv, "waypoint eval strengths")
-
+cli, main = eval_command(
+    "strengths",
+    run,
+    lambda r: {"detection": detection_summary(r), "element_accuracy": r["element_accuracy"], **r["lists"]["summary"]},
+    "Strengths: detection, and the lists with and without them.",
+)
 
 if __name__ == "__main__":
     cli(prog_name="python -m eval.strengths")

@@ -221,12 +221,13 @@ def test_work_done_standing_is_left_out_when_the_limit_is_about_standing(synthet
 
 def test_the_eval_scores_detection_and_the_demand_score_on_its_data(synthetic_settings):
     """``waypoint eval limits``' first two parts on the synthetic catalogue (its lists need the real one)."""
-    from eval.limits import demand_validity, detection, load_messages
+    from eval.limits import MESSAGES, demand_validity
+    from eval.wishes import detection, load_jsonl
     from retrieval.occupations.service import get_occupation_recommender
 
-    messages = load_messages()
+    messages = load_jsonl(MESSAGES)
     assert len(messages) == 40 and sum(m["limit"] for m in messages) == 24
-    found = detection(messages, synthetic_settings.catalogue_path)
+    found = detection(messages, synthetic_settings.catalogue_path, physical_limits)
     assert found["precision"] == 1.0 and found["recall"] == 1.0, found["errors"]
     assert found["unstated_texts"] > 0 and found["unstated_with_a_limit"] == 0
     validity = demand_validity(get_occupation_recommender(synthetic_settings).corpus)

@@ -139,10 +139,10 @@ def test_the_chat_notes_the_limit_shows_it_and_says_what_the_list_leaves_out(syn
 
 def test_the_eval_scores_detection_on_its_data(synthetic_settings):
     """``waypoint eval schooling``'s first part on the synthetic catalogue (its lists need the real one)."""
-    from eval.limits import detection
-    from eval.schooling import load_messages
+    from eval.schooling import MESSAGES
+    from eval.wishes import detection, load_jsonl
 
-    messages = load_messages()
+    messages = load_jsonl(MESSAGES)
     assert len(messages) == 40 and sum(m["limit"] for m in messages) == 24
     found = detection(messages, synthetic_settings.catalogue_path, find=training_limits)
     assert found["precision"] == 1.0 and found["recall"] == 1.0, found["errors"]

@@ -71,6 +71,13 @@ def test_where_the_work_was_done_names_it(understand):
     u = understand("Laid off from a factory job after 20 years on the assembly line. I'm 55. What now?")
     assert u.status == "understood" and u.occupation.occupation_id.startswith("51-"), u.occupations[:3]
     assert u.occupation.span is not None and "assembly line" in u.occupation.span.text
+    # without the assembly line: "got" is no verb of work, so it was no sentence of work, and nonsense
+    u = understand("I'm 55 and just got laid off from a factory job after 30 years. What now?")
+    assert u.occupation is not None and u.occupation.occupation_id.startswith("51-"), u.occupations[:3]
+    assert u.occupation.span.text == "factory job"
+    # someone else's work, a wish and a question name none of the person's
+    for other in ("My dad had a factory job for 30 years", "I want a factory job", "Is a factory job hard?"):
+        assert understand(other).occupations == [], other
 
 
 def test_what_a_person_with_no_job_enjoys_is_what_the_list_goes_by(settings, understand):
@@ -223,6 +230,31 @@ def test_a_skill_to_learn_with_no_work_named_lists_the_work_built_on_it(settings
         i.id for i in recommend([Profile(text="I'm a nurse and I want to learn Python")], Kind.occupation, 5)[0].items
     ]
     assert all(i.startswith("29-") for i in nurse), nurse
+
+
+def test_a_language_to_learn_lists_the_work_that_needs_one_and_its_courses_first(settings):
+    """ "I want to learn Spanish" listed baristas, media programming directors and computer programmers: no O*NET
+    occupation lists an ESCO language, so every title was compared with "Spanish". O*NET's Foreign Language knowledge
+    now orders the list; "I want to learn French" was offered "Learn Spanish" for the interpreters' Foreign Language
+    gap, and now gets its own language's course first."""
+    from retrieval.courses.service import recommend_courses
+
+    ids = [i.id for i in recommend([Profile(text="I want to learn Spanish")], Kind.occupation, 5)[0].items]
+    assert ids[0] == "27-3091.00" and not {"35-3023.01", "15-1251.00", "27-2012.03"} & set(ids), ids
+    assert not any(i.startswith("25-1") for i in ids), ids
+    courses = recommend_courses([Profile(text="I want to learn French", goal="French")], k=4, settings=settings)[0]
+    assert courses and courses[0].reason == "goal" and "French" in courses[0].title, [c.title for c in courses]
+    assert courses[0].covers[0].label == "French"
+
+
+@pytest.mark.parametrize("text", ["I want to work with kids and make a difference", "I love working with kids"])
+def test_working_with_kids_lists_teaching_childcare_and_child_social_work(settings, text):
+    """ "I want to work with kids and make a difference" was answered "First tell me a little about yourself": the
+    target was "kids and make a difference", then "kids", which named nothing."""
+    ids = [i.id for i in recommend([Profile(text=text)], Kind.occupation, 5)[0].items]
+    assert len(ids) == 5 and all(
+        i.startswith(("25-2", "39-9011", "25-9042", "21-1021", "21-1012", "39-9032")) for i in ids
+    ), ids
 
 
 def test_what_a_person_enjoys_and_a_wish_to_be_outdoors_give_outdoor_work_they_would_enjoy(settings):

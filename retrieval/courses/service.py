@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 #: Missing skills (most important first) whose courses a recommendation looks for.
 GAP_SKILLS = 5
+#: Courses for a skill the person's goal names ("I want to learn French"), listed before the gap's.
+GOAL_COURSES = 3
 
 
 @dataclass
@@ -61,7 +63,7 @@ class ScoredCourse:
     gap_closed: float = 0.0
     target: str | None = None
     target_title: str | None = None  # the occupation whose gap it closes, as the person reads it
-    reason: str = "skill_gap"  # skill_gap | text
+    reason: str = "skill_gap"  # skill_gap | goal | text
     relevance: float = 0.0  # P(course teaches the gap skill it covers first), skill_gap only
     language: str = ""
 
@@ -171,10 +173,49 @@ class CourseRecommender:
     def recommend(self, profile: Profile, k: int = 10, target: str | None = None) -> list[ScoredCourse]:
         if not 1 <= k <= 200:
             raise ProfileError("k must be between 1 and 200")
+        asked_for = target
         target = target or self.default_target(profile)
         out: list[ScoredCourse] = self._from_gap(profile, target, k) if target else self._from_text(profile, k)
+        if asked_for is None:
+            first = self._for_goal(profile)
+            taken = {c.id for c in first}
+            out = collapse(first + [c for c in out if c.id not in taken], lambda c: c.title)
         exclude = set(profile.exclude)
         return [c for c in out if c.id not in exclude][:k]
+
+    def _for_goal(self, profile: Profile) -> list[ScoredCourse]:
+        """Courses for the skill a person's goal names ("I want to learn French"), before the gap's: the gap toward
+        the work built on it is a broader element ("Foreign Language"), whose courses taught Spanish to a person who
+        asked for French. Empty when the goal names work (a field, an occupation) or no course teaches the skill."""
+        if not profile.goal:
+            return []
+        from retrieval.courses.language import person_language
+        from retrieval.courses.relevance import SkillRef, get_relevance
+        from retrieval.understanding.service import get_linker
+
+        goal = get_linker(self.settings).resolve_goal(profile.goal)
+        if goal is None or goal.kind != "skill" or not goal.skill_ids:
+            return []
+        rel = get_relevance(self.settings)
+        skill_id = goal.skill_ids[0]
+        label = rel.skill_text(skill_id)[0]
+        language = person_language(profile.text, getattr(profile, "language", None))
+        found = rel.courses_for_skill(SkillRef(id=skill_id, label=label), language=language, k=GOAL_COURSES)
+        return [
+            ScoredCourse(
+                id=c.id,
+                title=c.title,
+                provider=c.provider,
+                level=c.level,
+                rating=c.rating,
+                covers=[CourseCovers(id=skill_id, label=label, importance=1.0)],
+                reason="goal",
+                relevance=c.score,
+                language=c.language,
+                score=c.score,
+            )
+            for c in found.courses
+        ]
 
     def _from_gap(self, profile: Profile, target: str, k: int) -> list[ScoredCourse]:
         """Courses for the gap's :data:`GAP_SKILLS` first missing skills, taken from the same relevance decision

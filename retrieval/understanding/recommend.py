@@ -46,6 +46,7 @@ from retrieval.occupations.service import OccupationRecommender, ScoredOccupatio
 from retrieval.occupations.transitions import in_prefixes, reachability
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import Settings, get_settings
+from retrieval.skills.graph import RATED_MIN_IMPORTANCE
 from retrieval.understanding import cues
 from retrieval.understanding.leaving import OwnWork, left_fields, worn_out
 from retrieval.understanding.linker import CONFIDENT, Linker
@@ -153,6 +154,35 @@ def moved_down(items: list[ScoredOccupation], places: Callable[[ScoredOccupation
     keeps the work on the list, lower."""
     ranked = sorted(enumerate(items), key=lambda ri: ri[0] + places(ri[1]))
     return [item for _rank, item in ranked]
+
+
+#: ESCO skill groups whose skills no O*NET occupation lists by name, and the O*NET element that rates the same
+#: knowledge: "I want to learn Spanish" (an ESCO language) listed baristas and computer programmers by the look of
+#: their titles; O*NET rates Foreign Language knowledge for interpreters, customs officers, flight attendants, ...
+ELEMENT_FOR_GROUP = {"languages": "onet:2.C.7.b"}
+#: how much of the element an occupation must need to be listed for it: what counts as a requirement (IM 3 of 5).
+#: Below it (0.40-0.49) come security guards and parking enforcement workers, whose postings then filled the list
+ELEMENT_MIN = RATED_MIN_IMPORTANCE
+
+
+def element_ratings(skills, skill_ids: list[str], occupations: Collection[str], depth: int = 3) -> dict[str, float]:
+    """Occupation -> importance of the O*NET element standing for ``skill_ids`` (:data:`ELEMENT_FOR_GROUP`, found
+    among their broader skills up to ``depth`` levels), for the ``occupations`` rating it at least
+    :data:`ELEMENT_MIN`; empty when no skill belongs to such a group."""
+    seen, level, labels = set(skill_ids), list(skill_ids), set()
+    for _ in range(depth + 1):
+        labels |= {skills.label(s).lower() for s in level}
+        level = [b for s in level for b in skills.broader(s) if b not in seen]
+        seen.update(level)
+    elements = {ELEMENT_FOR_GROUP[label] for label in labels if label in ELEMENT_FOR_GROUP}
+    graph = skills.graph
+    out: dict[str, float] = {}
+    for element in (e for e in elements if e in graph):
+        for oid, _e, data in graph.in_edges(element, data=True):
+            weight = float(data.get("importance") or 0.0)
+            if oid in occupations and weight >= ELEMENT_MIN:
+                out[oid] = max(out.get(oid, 0.0), weight)
+    return out
 
 
 class PersonalRanking:
@@ -528,16 +558,25 @@ class PersonalRanking:
         from retrieval.skills.graph import get_graph
 
         corpus = self.rec.corpus
-        graph = get_graph(self.rec.settings).graph
+        skills = get_graph(self.rec.settings)
+        graph = skills.graph
         listing = {o for sid in goal.skill_ids if sid in graph for o, _s in graph.in_edges(sid) if o in corpus.index}
+        rated = {} if listing else element_ratings(skills, goal.skill_ids, set(corpus.index))
         rows = np.array(
-            [j for j, oid in enumerate(corpus.ids) if (oid in listing or not listing) and not oid.startswith("25-1")],
+            [
+                j
+                for j, oid in enumerate(corpus.ids)
+                if (oid in (listing or rated) or not (listing or rated)) and not oid.startswith("25-1")
+            ],
             dtype=int,
         )
         if rows.size == 0:
             return []
-        vec = self.linker.embed(goal.text)
-        scores = 0.5 * (self.rec.dense("title")[rows] @ vec + self.rec.dense("alt_titles")[rows] @ vec)
+        if rated:  # O*NET's own rating of the knowledge orders the work it is needed in
+            scores = np.array([rated[corpus.ids[j]] for j in rows])
+        else:
+            vec = self.linker.embed(goal.text)
+            scores = 0.5 * (self.rec.dense("title")[rows] @ vec + self.rec.dense("alt_titles")[rows] @ vec)
         # leading others is not a first step for someone with no work named (as in reachability), nor is an "All
         # Other" residual a title anyone applies for: after the rest
         order = np.lexsort((-scores, corpus.catch_all[rows], corpus.leads[rows]))

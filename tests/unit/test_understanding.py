@@ -71,6 +71,8 @@ def test_a_wish_to_learn_is_marked_as_learning():
         ("I want to learn coding and find work", "coding"),
         ("I want to become a nurse and get a stable job", "nurse"),
         ("I want to move into finance and make more money", "finance"),
+        # "with" opens the target here; the purpose after it was kept ("kids and make a difference")
+        ("I want to work with kids and make a difference", "kids"),
     ],
 )
 def test_what_the_move_is_for_is_not_its_target(text, target):

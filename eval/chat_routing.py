@@ -50,6 +50,8 @@ ACTION = {
     "describe": "profile",
     "recommend": "profile",
     "fit": "fit",
+    # a question about an occupation in general ("What does a data analyst do?"): what the work is
+    "about": "about",
 }
 
 

@@ -590,3 +590,20 @@ def test_a_parent_who_needs_school_hours_gets_part_time_postings_first(ui):
         None, None, None, None, None, None, False,
     )  # fmt: skip
     assert "Postings are back in their usual order, full-time ones included." in out[0][-1]["content"]
+
+
+def test_a_question_about_an_occupation_is_answered_about_it_not_taken_as_the_persons_work(ui):
+    """ "What does a data analyst do?" was answered "I've noted your occupation as Business Intelligence Analysts",
+    then a data analyst's next moves; "How much do nurses make?" made the person a nurse."""
+    chat = Chat(ui)
+    reply = chat.say("How much do nurses make?")
+    assert reply.startswith("**Registered Nurses**: Assess patient health problems"), reply
+    assert "What the work involves, for example:" in reply and "**What it takes:**" in reply, reply
+    assert "my data has no pay figures" in reply and "Tell me about your own work" in reply, reply
+    assert not chat.state["profile"].get("occupation") and not chat.recs  # nothing taken in about the person
+    reply = chat.say("What does a data analyst do?")
+    assert "(the nearest occupation to “data analyst”)" in reply and "pay figures" not in reply, reply
+    chat.say("I'm a cashier at Target")
+    reply = chat.say("Tell me about welders")
+    assert reply.startswith("**Welders, Cutters, Solderers, and Brazers**:"), reply
+    assert "Ask *“Am I a good fit for welders?”*" in reply and chat.state["profile"]["occupation"] == "Cashiers"

@@ -354,6 +354,14 @@ class WaypointService:
                     return OccupationMatch(query, (oid, linker.titles.titles[oid]), [])
             return OccupationMatch(query, None, linker.nearest_titles(query, suggestions))
 
+    def occupation_facts(self, occupation_id: str):
+        """What the catalogue says about one occupation (:func:`retrieval.occupations.about.occupation_facts`), for a
+        question about it; None when it is not in the catalogue."""
+        from retrieval.occupations.about import occupation_facts
+
+        with self._serving():
+            return occupation_facts(occupation_id, self.settings)
+
     def understand(self, text: str) -> Understanding:
         """What a self-description or a résumé says about the person
         (:func:`retrieval.understanding.service.understand`): occupations, skills and goals, each with

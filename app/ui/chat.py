@@ -44,6 +44,7 @@ from retrieval.occupations.military import civilian
 from retrieval.occupations.transitions import in_prefixes
 from retrieval.profile import Profile
 from retrieval.understanding import cues
+from retrieval.understanding.keys import title_key
 from retrieval.understanding.linker import NO_OCCUPATION
 from retrieval.understanding.schema import Goal, Span, Understanding
 
@@ -957,6 +958,10 @@ def _list_kind(state: dict) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ the app
+# a question about what work pays ("How much do nurses make?"): the catalogue has no pay figures, and says so
+_PAY_ASKED = re.compile(r"\b(?:pay|pays|paid|salar\w*|wages?|earn\w*|make|makes|money|income)\b", re.I)
+
+
 class ChatUI:
     """Handlers bound to one service; :meth:`build` returns the Blocks."""
 
@@ -1105,6 +1110,8 @@ class ChatUI:
                 reply, panel = self._fit(state, action, selected)
             elif action.action in ("courses", "jobs"):
                 reply = self._asked_list(state, action, message, understood, selected)
+            elif action.action == "about":
+                reply = self._about(state, action, message, understood)
             elif action.action == "other":
                 reply = HELP
             else:
@@ -1192,7 +1199,17 @@ class ChatUI:
         # for a returning receptionist) is one line after the skills, not "the skills to build first"
         on_the_job = [g for g in gaps if _learned_on_the_job(g)]
         taught = [g for g in gaps if g not in on_the_job]
-        lines = [_gaps_heading(target["title"], taught)] if taught else []
+        skill_goal = (state["beliefs"].get("goal") or {}).get("kind") == "skill"
+        listed = self._course_items(state) if skill_goal or any(not g.get("courses") for g in taught) else []
+        # "I want to learn French": the skill they asked for comes first; toward interpreters its gap is the broader
+        # Foreign Language, whose course taught Spanish
+        wanted = [i for i in listed if i.get("toward") is None and i.get("closes")]
+        lines = (
+            [f"To learn **{_md(wanted[0]['closes'][0])}**: " + "; ".join(_md(i["title"]) for i in wanted) + "\n"]
+            if wanted
+            else []
+        )
+        lines += [_gaps_heading(target["title"], taught)] if taught else []
         hands_on_only = bool(taught) and all(g.get("hands_on") and not g.get("courses") for g in taught)
         for gap in taught:
             courses = [c["title"] for c in gap.get("courses") or []]
@@ -1208,7 +1225,10 @@ class ChatUI:
             # the line under the list may name courses for a later gap ("Courses toward Office Clerks, General:
             # Principles of Management (for Administration and Management)"); answering "no course" three times
             # to "what courses should I take?" right after it read as a contradiction
-            further = self._further_courses(state, target, {g["label"] for g in gaps})
+            shown = {g["label"] for g in gaps}
+            further = [
+                i for i in listed if i.get("toward") == target["title"] and not shown & set(i.get("closes") or [])
+            ]
             if further:
                 lines.append(_extra_line("Courses for later gaps", further))
         if on_the_job:
@@ -1222,20 +1242,16 @@ class ChatUI:
         lines.append("\nPick another occupation under **Recommendations** and ask again for its courses.")
         return "\n".join(lines)
 
-    def _further_courses(self, state: dict, target: dict, shown: set[str]) -> list[dict]:
-        """The courses the list's course line names toward ``target`` for gaps other than ``shown`` (the line is
-        for the first occupation on the list only)."""
+    def _course_items(self, state: dict) -> list[dict]:
+        """The courses the list's course line names: for a skill the goal names (no ``toward``), then toward the
+        first occupation on the list, gap by gap."""
         try:
             found = self.svc.recommend(
-                _profile(state), "course", 3, session_id=_session(state), surface="ui_courses", with_understanding=False
+                _profile(state), "course", 6, session_id=_session(state), surface="ui_courses", with_understanding=False
             )
         except ServiceError:
             return []
-        return [
-            item
-            for item in found["items"]
-            if item.get("toward") == target["title"] and not shown & set(item.get("closes") or [])
-        ]
+        return found["items"]
 
     def _postings(self, state: dict, asked: str = "") -> str:
         """Job postings for the person as understood (occupation, goal, skills): title, employer, place.
@@ -1345,6 +1361,49 @@ class ChatUI:
             "The full explanation, the skill gap and courses are in the panel below."
         )
         return reply, render_explanation(e)
+
+    def _about(self, state: dict, action: Route, message: str, understood: Understanding) -> str:
+        """A question about an occupation in general ("What does a data analyst do?", "How much do nurses make?"):
+        what the work is, what it involves, the preparation it takes and what it relies on. Nothing about the person
+        is taken from it; the answer ends with how to compare it with them."""
+        named = next(o for o in understood.occupations if o.span is not None and o.span.text == action.target)
+        facts = self.svc.occupation_facts(named.occupation_id)
+        if facts is None:
+            return self.svc.match_occupation(action.target or "").not_found_message(_md)
+        said = action.target or ""
+        # "data analyst" is O*NET's Business Intelligence Analysts: say which occupation answers it
+        named_so = title_key(said) in title_key(facts.title)
+        lines = [
+            f"**{_md(facts.title)}**{'' if named_so else f' (the nearest occupation to “{_md(said)}”)'}: "
+            + _md(facts.description)
+        ]
+        if facts.tasks:
+            lines.append("\nWhat the work involves, for example:")
+            lines += [f"- {_md(t)}" for t in facts.tasks]
+        if facts.preparation:
+            lines.append(f"\n**What it takes:** {facts.preparation} (O*NET job zone).")
+        relies = [
+            f"{name} {_md(join_labels(labels))}"
+            for name, labels in (
+                ("skills:", facts.skills),
+                ("knowledge:", facts.knowledge),
+                ("software its employers ask for:", facts.software),
+            )
+            if labels
+        ]
+        if relies:
+            lines.append("**What it relies on most** — " + "; ".join(relies) + ".")
+        if _PAY_ASKED.search(message):
+            lines.append(
+                "**Pay:** my data has no pay figures, so I can't tell you what it earns; the preparation above is the "
+                "best guide I have to its level."
+            )
+        lines.append(
+            f"\nAsk *“Am I a good fit for {_md(said)}?”* to compare it with what you've told me."
+            if _has_profile(state)
+            else "\nTell me about your own work (or paste your résumé) and I can say how close you are to it."
+        )
+        return "\n".join(lines)
 
     def _in_view(self, state: dict, selected: str | None) -> tuple[dict | None, bool]:
         """The recommendation a question without a target is about (:meth:`_current`), else the first on the list;

@@ -1,5 +1,7 @@
 """What the chat does with a message: answer a fit question, list courses or job postings when asked
-for them, take in what the person says about themselves (and recommend), or reply to small talk.
+for them, say what an occupation is when asked about one ("What does a data analyst do?",
+:func:`asks_about_occupation`), take in what the person says about themselves (and recommend), or reply to small
+talk.
 
 Two signals, each used for what it is good at:
 
@@ -33,7 +35,7 @@ from typing import Literal
 from app.api.services import asks_about_shown, parse_fit_question
 from retrieval.understanding.schema import NAMED, Understanding
 
-Action = Literal["fit", "courses", "jobs", "profile", "other"]
+Action = Literal["fit", "courses", "jobs", "profile", "about", "other"]
 FIT_INTENTS = frozenset({"explain_fit", "skill_gap"})
 # "what courses should I take?", "find me jobs": answered with that list, not the occupation list again
 LIST_INTENTS: dict[str, Action] = {"courses": "courses", "find_jobs": "jobs"}
@@ -41,7 +43,9 @@ LIST_INTENTS: dict[str, Action] = {"courses": "courses", "find_jobs": "jobs"}
 # like a request for courses or jobs; it gets that list only when it names what it asks for.
 LIST_WORDS: dict[str, re.Pattern[str]] = {
     "courses": re.compile(r"\b(?:courses?|class(?:es)?|certificat\w*|training|bootcamps?|study|studies)\b", re.I),
-    "find_jobs": re.compile(r"\b(?:jobs?|postings?|openings?|vacanc\w*|hiring|roles?\s+(?:near|in|at)|apply)\b", re.I),
+    "find_jobs": re.compile(
+        r"\b(?:jobs?|postings?|listings?|openings?|positions?|vacanc\w*|hiring|roles?\s+(?:near|in|at)|apply)\b", re.I
+    ),
 }
 DESCRIPTION_WORDS = 40  # a message this long that asks nothing is a description of the person
 
@@ -49,7 +53,7 @@ DESCRIPTION_WORDS = 40  # a message this long that asks nothing is a description
 @dataclass(frozen=True)
 class Route:
     action: Action
-    target: str | None = None  # fit: the occupation as the person named it; None = the one on screen
+    target: str | None = None  # fit, about: the occupation as the person named it; None = the one on screen
     intent: str = ""  # the classifier's label
     model: str = ""  # which classifier answered (setfit | centroid | none)
 
@@ -132,6 +136,34 @@ def asks_for_alternatives(message: str, understood: Understanding) -> bool:
     return bool(_ALTERNATIVES.search(message)) and not understood.goals
 
 
+# Words of the person: a question with none of them is about work in general ("What does a data analyst do?"). "Tell
+# me about welders" asks about welders.
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|mine|myself)\b", re.I)
+_ASKED_OF_US = re.compile(r"\b(?:tell|show|give|explain\s+to)\s+me\b", re.I)
+# A question about other work than the one it names is the person's ("What can a nurse do besides bedside care?")
+_OTHER_WORK = re.compile(
+    r"\b(?:else|besides|instead|other|options?|alternatives?|switch\w*|move|moving|transition\w*|leave|leaving|"
+    r"after|into|become|becoming)\b",
+    re.I,
+)
+
+
+def asks_about_occupation(message: str, understood: Understanding, intent: str = "") -> str | None:
+    """The occupation a question about work in general names, as written ("What does a data analyst do?": "data
+    analyst"; "How much do nurses make?", "Tell me about welders"); None when the message is about the person (their
+    words, a goal, other work than the one named) or names no occupation by its title. Such a question was taken in
+    as the person's own work: "I've noted your occupation as Business Intelligence Analysts"."""
+    asking = "?" in message or _ASKING.search(message)
+    if not asking or understood.goals or _OTHER_WORK.search(message) or _FIT_WORDS.search(message):
+        return None  # "missing skills for HR specialist?" is a fit question
+    if intent in LIST_INTENTS and LIST_WORDS[intent].search(message):
+        return None  # "Are there hiring postings for welders?", "any listings for dental assistants"
+    if _FIRST_PERSON.search(_ASKED_OF_US.sub(" ", message)):
+        return None
+    named = [o.span.text for o in understood.occupations if o.span is not None]
+    return named[0] if named else None
+
+
 # Words of a question about the gaps: answered with the gaps themselves (the chat's skill-gap reply)
 _GAP_ASK = re.compile(
     r"\b(?:missing|lack(?:ing)?|gaps?|stopping\s+me|holding\s+me\s+back|what\s+(?:else\s+)?(?:do|would|will)\s+i\s+need)\b",
@@ -175,6 +207,9 @@ def route(message: str, intent: str, understood: Understanding, model: str = "")
         intent = listed  # "cool, show me postings" read as small talk
     if asks_for_alternatives(message, understood) and not asks_about_shown(message):
         return Route("profile", None, intent, model)
+    about = asks_about_occupation(message, understood, intent) if listed is None else None
+    if about is not None:  # "What does a data analyst do?": the work itself, not the person's
+        return Route("about", about, intent, model)
     fit_intent = intent in FIT_INTENTS and not describes_self(message, understood)
     # "why does this role fit me?", "why?", "tell me more": the one on screen
     if fit_intent or asks_about_shown(message) or _BARE_FOLLOW_UP.search(message):

@@ -171,3 +171,52 @@ def test_the_panel_offers_only_plausible_other_occupations():
     panel = render_beliefs(state)
     assert "It could also be Packaging and Filling Machine Operators and Tenders." in panel
     assert "Registered Nurses" not in panel
+
+
+def _names_span(message: str, words: str) -> Understanding:
+    """``message`` naming an occupation by ``words`` (a title the catalogue knows)."""
+    start = message.index(words)
+    return Understanding(
+        status="understood",
+        occupations=[
+            OccupationLink(
+                occupation_id="29-1141.00",
+                title="Registered Nurses",
+                confidence=0.8,
+                span=Span(start=start, end=start + len(words), text=words),
+                method="title",
+            )
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "message, words",
+    [
+        ("What does a data analyst do?", "data analyst"),
+        ("How much do nurses make?", "nurses"),
+        ("Tell me about welders", "welders"),
+        ("what do actuaries do", "actuaries"),
+        ("Do dental hygienists need a degree?", "dental hygienists"),
+    ],
+)
+def test_a_question_about_an_occupation_in_general_is_answered_about_it(message, words):
+    """ "What does a data analyst do?" was taken in as the person's work: "I've noted your occupation as Business
+    Intelligence Analysts", then a data analyst's next moves."""
+    routed = route(message, "explain_fit", _names_span(message, words))
+    assert (routed.action, routed.target) == ("about", words)
+
+
+@pytest.mark.parametrize(
+    "message, words, action",
+    [
+        ("I'm a nurse, how much do nurses make?", "nurse", "profile"),  # the person's own words
+        ("Am I a good fit for nurse?", "nurse", "fit"),
+        ("What can a nurse do besides bedside care?", "nurse", "profile"),  # other work than the one named
+        ("I'm a nurse", "nurse", "profile"),  # a statement, not a question
+        ("show me jobs for nurses", "nurses", "jobs"),  # a list asked for
+    ],
+)
+def test_a_question_about_the_person_or_for_a_list_is_not_one_about_the_occupation(message, words, action):
+    intent = "find_jobs" if "jobs" in message else "recommend"
+    assert route(message, intent, _names_span(message, words)).action == action

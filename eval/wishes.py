@@ -112,11 +112,12 @@ def plot_before_after(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(max(6.0, 2.2 * len(names)), 3.8))
+    fig, ax = plt.subplots(figsize=(max(7.5, 2.2 * len(names)), 3.8))
     x = np.arange(len(names))
     ax.bar(x - 0.2, before, 0.4, label=legend[0])
     ax.bar(x + 0.2, after, 0.4, label=legend[1])
     ax.set_xticks(x, names)
+    ax.set_xlim(-0.8, len(names) - 0.2)  # one measure alone is not two bars the width of the plot
     ax.set_ylim(0, ylim)
     save_figure(fig, ax, path, title=title, xlabel="", ylabel=ylabel)
 

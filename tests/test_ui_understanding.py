@@ -607,3 +607,14 @@ def test_a_question_about_an_occupation_is_answered_about_it_not_taken_as_the_pe
     reply = chat.say("Tell me about welders")
     assert reply.startswith("**Welders, Cutters, Solderers, and Brazers**:"), reply
     assert "Ask *“Am I a good fit for welders?”*" in reply and chat.state["profile"]["occupation"] == "Cashiers"
+
+
+def test_a_school_leaver_is_shown_first_jobs_not_asked_for_a_job_title(ui):
+    chat = Chat(ui)
+    reply = chat.say("I just finished high school and have no experience. What jobs can I get?")
+    assert reply.startswith("You haven't worked yet, so these are first jobs") and "tell me your job title" not in (
+        reply
+    ), reply
+    assert "First jobs, work that takes little preparation:" in reply and len(chat.recs) >= 5, reply
+    reply = chat.say("I'm good with people")
+    assert reply.startswith("Here are first jobs that fit that.") and "job title" not in reply, reply

@@ -257,6 +257,22 @@ def test_working_with_kids_lists_teaching_childcare_and_child_social_work(settin
     ), ids
 
 
+def test_a_person_who_has_not_worked_yet_gets_first_jobs_the_most_postings_are_for(settings):
+    """ "I just finished high school and have no experience. What jobs can I get?" was asked for a job title."""
+    from retrieval.occupations.service import get_occupation_recommender
+
+    corpus = get_occupation_recommender(settings).corpus
+    text = "I just finished high school and have no experience. What jobs can I get?"
+    items = recommend([Profile(text=text)], Kind.occupation, 10)[0].items
+    rows = [corpus.index[i.id] for i in items]
+    assert len(items) == 10 and all(corpus.job_zone[r] <= 2 and not corpus.leads[r] for r in rows), items
+    assert items[0].score == 1.0 and items[0].score > items[-1].score  # the most postings first
+    # a strength said steers them, still among first jobs ("good with people" listed counsellors, who need a degree)
+    people = recommend([Profile(text=f"{text} I'm good with people")], Kind.occupation, 5)[0].items
+    assert all(corpus.job_zone[corpus.index[i.id]] <= 2 for i in people), people
+    assert [i.id for i in people] != [i.id for i in items[:5]]
+
+
 def test_what_a_person_enjoys_and_a_wish_to_be_outdoors_give_outdoor_work_they_would_enjoy(settings):
     """ "I love animals and being outdoors" got park naturalists, conservation scientists, range managers and sailors:
     what they enjoy named indoor work (animal caretakers, vets), all of it left out by the outdoor wish, and the list

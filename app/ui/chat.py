@@ -281,6 +281,11 @@ ASK_ABOUT_THEM = (
     "cars”."
 )
 NO_TITLE_YET = "You haven't named a job, so I've gone by what you'd like to do (tell me any work you've done, too)."
+FIRST_WORK = (
+    "You haven't worked yet, so these are first jobs: work that takes little preparation (a few months of training, a "
+    "high school diploma at most), the work the most postings here are for first. Tell me what you enjoy or are good "
+    "at — for example “I like fixing cars” or “I'm good with people” — and I'll narrow it down."
+)
 
 
 def _md(text: str) -> str:
@@ -620,6 +625,11 @@ def _take_in(state: dict, text: str, understood: Understanding, *, keep_text: bo
             # nurse and I like working with people" wants no move); a biology graduate who then said "I've been an
             # EMT for 5 years" was still shown "Occupations in work like what you studied (biology)"
             p["goal"], b["goal"] = None, None
+    if understood.first_work is not None and not p.get("occupation"):
+        # "I just finished high school and have no experience": the list is first jobs, and says so
+        b["first_work"] = understood.first_work.text
+    elif top is not None:
+        b.pop("first_work", None)  # they have worked after all ("... I did work at a café last summer")
     known = {s.lower() for s in p["skills"]}
     found = []
     for mention in understood.skills:
@@ -952,6 +962,8 @@ def _list_kind(state: dict) -> str:
         return f"Toward “{goal['text']}”{source}:"
     if p.get("goal") and goal:
         return f"Here are occupations that fit you (your goal, {goal['text']}, shapes the skills and courses):"
+    if not p.get("occupation") and state["beliefs"].get("first_work"):
+        return "First jobs, work that takes little preparation:"
     if not p.get("occupation"):
         return "Going by your skills alone, these occupations fit:"
     return "Here are occupations that fit you:"
@@ -1152,7 +1164,17 @@ class ChatUI:
             # "I'm 19, no real work experience. I like working on cars.": asking a school leaver for their job title
             # reads as if they were not heard; what they would like to do is what the list goes by
             if not (state["beliefs"].get("goal") or {}).get("interest"):  # what they enjoy has its own note
-                notes.insert(0, NO_TITLE_YET if state["profile"].get("goal") else (understood.message or NO_OCCUPATION))
+                notes.insert(
+                    0,
+                    NO_TITLE_YET
+                    if state["profile"].get("goal")
+                    # "I just finished high school and have no experience" was asked for a job title
+                    else FIRST_WORK
+                    if understood.first_work is not None
+                    else "Here are first jobs that fit that."
+                    if state["beliefs"].get("first_work")
+                    else (understood.message or NO_OCCUPATION),
+                )
         notes.append("(You can correct all of this under *What Waypoint believes about you*.)")
         return " ".join(notes) + "\n\n" + "\n".join(self._recommend(state))
 

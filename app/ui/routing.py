@@ -60,11 +60,14 @@ class Route:
 
 def says_something(understood: Understanding) -> bool:
     """Whether the message tells Waypoint something about the person: their work (an occupation named in it,
-    linked with some confidence, or described: :meth:`Understanding.said_work`), a skill, a goal, or text in a
-    language it cannot read yet (its message says so)."""
+    linked with some confidence, or described: :meth:`Understanding.said_work`), a skill, a goal, that they have not
+    worked yet, or text in a language it cannot read yet (its message says so)."""
     if understood.status == "not_english":
         return True
-    return understood.said_work() or bool(understood.skills) or bool(understood.goals)
+    # "I just finished high school and have no experience": that they have not worked yet is what the list goes by
+    return (
+        understood.said_work() or bool(understood.skills) or bool(understood.goals) or understood.first_work is not None
+    )
 
 
 def pasted_description(message: str, understood: Understanding) -> bool:

@@ -130,6 +130,15 @@ class ColdStart:
                 pass
         return q
 
+    def occupation_postings(self) -> dict[str, int]:
+        """How many postings each occupation accounts for: those whose title links it first, at least
+        :data:`OWN_LINK_MIN` surely (what a person who has not worked yet is first shown: the work most postings are
+        for, :meth:`retrieval.understanding.recommend.PersonalRanking.first_jobs`)."""
+        first = self.index.link_idx[:, 0]
+        sure = (first >= 0) & (self.index.link_conf[:, 0] >= OWN_LINK_MIN)
+        counts = np.bincount(first[sure], minlength=len(self.index.occ_ids))
+        return {oid: int(n) for oid, n in zip(self.index.occ_ids, counts) if n}
+
     def rank(self, q: ColdQuery, k: int, exclude: set[str]) -> tuple[list[tuple[int, float]], np.ndarray | None]:
         """Top-``k`` postings that fit the person, best first, and which postings are the person's kind of work
         (their occupation's or their goal's: the features' ``relevant``); None for the second when Waypoint did

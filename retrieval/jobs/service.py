@@ -283,6 +283,12 @@ class JobRecommender:
             )
         return out[:k]
 
+    def occupation_postings(self) -> dict[str, int]:
+        """Postings per occupation (:meth:`~retrieval.jobs.cold_service.ColdStart.occupation_postings`); empty on a
+        home built before the postings were linked."""
+        cold = self._cold_model()
+        return cold.occupation_postings() if cold is not None else {}
+
     def _cold_model(self):
         """The built cold-start ranking (:class:`~retrieval.jobs.cold_service.ColdStart`), loaded once; None on
         a home built before it existed (then the older content-only ranking serves, with a warning)."""

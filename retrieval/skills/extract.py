@@ -256,7 +256,11 @@ TECH_CUES = frozenset(
 )
 CONTEXT_WINDOW = 8
 #: A capitalised product name right after one of these is used as a tool ("track outcomes in Excel").
-TOOL_PREPOSITIONS = frozenset({"in", "using", "with", "via", "into"})
+#: Words right before a capitalised product name that say it is used as a tool: "in Excel", "using Word", and the verbs
+#: a person says it with ("I know Excel", "I use Word", "learning Excel", "good at Excel": the skill was not read).
+TOOL_PREPOSITIONS = frozenset(
+    {"in", "using", "with", "via", "into", "know", "knows", "use", "uses", "used", "learn", "learning", "learned", "at"}
+)
 #: Words after a product name that end its phrase ("in Word every day", "in Excel daily").
 PHRASE_ENDS = frozenset({"every", "daily", "weekly", "each", "too", "as", "from", "so", "but"})
 #: Words either side of an ambiguous acronym in which a word of its skill must appear.

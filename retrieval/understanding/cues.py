@@ -758,6 +758,37 @@ def career_break_clauses(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in clauses(text) if _CAREER_BREAK.search(text[s:e])]
 
 
+# Not having worked yet: "I just finished high school and have no experience", "never had a job", "looking for my
+# first job", "school leaver". Not experience of one thing ("no experience with SQL", "no experience in healthcare":
+# a gap, and other work may be theirs), not "I never worked in retail", and not a first job in the past ("my first job
+# was at McDonald's"). A college degree is a different start (what they studied leads), so it is not read here.
+_FIRST_WORK = re.compile(
+    r"\b(?:no|zero|without(?:\s+any)?|don'?t\s+have(?:\s+any)?|do\s+not\s+have(?:\s+any)?|little\s+or\s+no)\s+"
+    r"(?:real\s+|prior\s+|previous\s+|paid\s+|professional\s+|formal\s+|actual\s+)?(?:work\s+|job\s+)?experience\b"
+    r"(?!\s+(?:with|in|as|using|of|doing|on|at)\b)|"
+    r"\b(?:never|not\s+yet|haven'?t\s+(?:ever\s+)?|have\s+not\s+(?:ever\s+)?)\s*(?:had|held)\s+(?:a|any)\s+"
+    r"(?:real\s+|paid\s+|proper\s+)?jobs?\b|"
+    r"\b(?:never|haven'?t|have\s+not)\s+worked(?:\s+(?:before|yet|a\s+day))?(?=\s*(?:[.,;!?]|$|and\b|but\b|so\b))|"
+    r"\b(?:looking\s+for|find|finding|get|getting|land|landing|want|need|start)\s+(?:my|a)\s+first\s+"
+    r"(?:real\s+|paid\s+|proper\s+)?job\b|"
+    r"\b(?:just|recently)\s+(?:finished|graduated(?:\s+from)?|left|completed|got\s+out\s+of|out\s+of)\s+"
+    r"(?:high\s+school|secondary\s+school|school)\b|"
+    r"\bfresh\s+out\s+of\s+(?:high\s+school|school)\b|\bschool\s+leaver\b|"
+    r"\bnew\s+to\s+the\s+(?:work\s*force|job\s+market)\b",
+    re.I,
+)
+_COLLEGE = re.compile(r"\b(?:college|university|uni|degree|bachelor'?s?|master'?s?|graduate\s+school|phd)\b", re.I)
+
+
+def first_work(text: str) -> tuple[int, int] | None:
+    """Where the person says they have not worked yet (:data:`_FIRST_WORK`); None when they say they studied at a
+    college or university, or nowhere."""
+    m = _FIRST_WORK.search(text.replace("’", "'"))
+    if m is None or _COLLEGE.search(text):
+        return None
+    return m.span()
+
+
 def years_of_experience(text: str) -> float | None:
     """The largest number of years a person states ("15 years", "two years"), when plausible (≤ 60)."""
     best = None

@@ -294,7 +294,8 @@ class Linker:
             occupations[0].confidence = max(occupations[0].confidence, CONFIDENT)
         status: Status = "understood" if occupations else "no_occupation"
         message = None if occupations else NO_OCCUPATION
-        if not occupations and not skills and not goals and not limits:
+        first = cues.first_work(text) if not occupations else None
+        if not occupations and not skills and not goals and not limits and first is None:
             status = "nonsense" if self._semantic_best(text) < MIN_SEMANTIC * 0.8 else "no_occupation"
         return Understanding(
             status=status,
@@ -309,8 +310,12 @@ class Linker:
             career_break=Span(start=breaks[0][0], end=breaks[0][1], text=text[breaks[0][0] : breaks[0][1]])
             if breaks
             else None,
-            # cues.seniority returns one of these levels (it is typed plain str there)
-            seniority=cast(Literal["entry", "mid", "senior", "lead"] | None, cues.seniority(text, years)),
+            first_work=Span(start=first[0], end=first[1], text=text[first[0] : first[1]]) if first else None,
+            # cues.seniority returns one of these levels (it is typed plain str there); not having worked yet is entry
+            seniority=cast(
+                Literal["entry", "mid", "senior", "lead"] | None,
+                cues.seniority(text, years) or ("entry" if first else None),
+            ),
         )
 
     @staticmethod

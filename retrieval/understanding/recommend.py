@@ -156,6 +156,9 @@ def moved_down(items: list[ScoredOccupation], places: Callable[[ScoredOccupation
     return [item for _rank, item in ranked]
 
 
+#: the most preparation (O*NET job zone) a first job takes, for a person who has not worked yet: a few months of
+#: training on the job, a high school diploma at most
+FIRST_WORK_ZONE = 2
 #: ESCO skill groups whose skills no O*NET occupation lists by name, and the O*NET element that rates the same
 #: knowledge: "I want to learn Spanish" (an ESCO language) listed baristas and computer programmers by the look of
 #: their titles; O*NET rates Foreign Language knowledge for interpreters, customs officers, flight attendants, ...
@@ -211,7 +214,10 @@ class PersonalRanking:
         understanding = self.linker.understand(profile.text) if profile.text else None
         if understanding is not None and not profile.occupation and not profile.skills:
             if understanding.status in ("empty", "not_english", "nonsense") or (
-                not understanding.occupations and not understanding.skills and not understanding.goals
+                not understanding.occupations
+                and not understanding.skills
+                and not understanding.goals
+                and understanding.first_work is None
             ):
                 raise ProfileError(understanding.message or "I could not tell what you do — tell me your job title.")
         read = understanding.goals if understanding is not None else []
@@ -237,6 +243,10 @@ class PersonalRanking:
             # "I want to learn Python" with no work named: the work built on it (by the words left, "I want to learn",
             # the list was tutors and adult education teachers)
             base = self.built_on_skill(goal) or base
+        elif goal is None and not sources and understanding and understanding.first_work:
+            # "I just finished high school and have no experience": asked for a job title before; the work that takes
+            # little preparation and that most postings are for (in the order their skills give, when they name any)
+            base = self.first_jobs(base if profile.skills else [])
         asked = set(goal.occupation_ids) if goal is not None else set()  # by name: kept whatever the limits
         if sources and is_military(sources[0][0]):
             base = [i for i in base if not is_military(i.id) or i.id in asked]
@@ -583,6 +593,40 @@ class PersonalRanking:
         return [
             ScoredOccupation(corpus.ids[rows[j]], corpus.titles[rows[j]], round(float(scores[j]), 4)) for j in order
         ]
+
+    def first_jobs(self, by_skills: list[ScoredOccupation]) -> list[ScoredOccupation]:
+        """For a person who has not worked yet and names nothing they would like: work that takes little preparation
+        (O*NET job zone at most :data:`FIRST_WORK_ZONE`), in the order of ``by_skills`` (their list by the skills they
+        named: "I'm good with people" listed counsellors and social workers, who need a degree) or, with none, the
+        work the most postings are for first (the job log's postings by their linked occupation), then the rest by
+        title. Work that leads others, "All Other" residuals and military work are left out: none is a first job.
+        Without a job log, the order is the titles'."""
+        from retrieval.jobs.service import get_job_recommender
+
+        corpus = self.rec.corpus
+        try:
+            postings = get_job_recommender(self.rec.settings).occupation_postings()
+        except ProfileError:  # the catalogue has no postings
+            postings = {}
+        rows = [
+            j
+            for j, oid in enumerate(corpus.ids)
+            if corpus.job_zone[j] <= FIRST_WORK_ZONE
+            and not corpus.leads[j]
+            and not corpus.catch_all[j]
+            and not is_military(oid)
+        ]
+        rows.sort(key=lambda j: (-postings.get(corpus.ids[j], 0), corpus.titles[j]))
+        top = max((postings.get(corpus.ids[j], 0) for j in rows), default=0) or 1
+        first = [
+            ScoredOccupation(corpus.ids[j], corpus.titles[j], round(postings.get(corpus.ids[j], 0) / top, 4))
+            for j in rows
+        ]
+        if not by_skills:
+            return first
+        entry = {i.id for i in first}
+        ordered = [i for i in by_skills if i.id in entry]
+        return ordered + [i for i in first if i.id not in {o.id for o in ordered}]
 
     def from_civilian_work(self, work: list[tuple[str, float]]) -> list[ScoredOccupation]:
         """A veteran's list: the civilian counterparts of their military occupation first, closest first, then

@@ -117,6 +117,8 @@ class Understanding(BaseModel):
     years_experience: float | None = None
     #: where the person says they have been away from paid work ("a stay-at-home mom for 10 years")
     career_break: Span | None = None
+    #: where the person says they have not worked yet ("I just finished high school and have no experience")
+    first_work: Span | None = None
     seniority: Literal["entry", "mid", "senior", "lead"] | None = None
 
     @property

@@ -191,6 +191,10 @@ def test_vendor_less_product_words_need_their_vendor_or_a_list(extractor):
     assert "Microsoft Word" in _found(extractor, "Letters written using Word every day.")
     assert "Microsoft Excel" not in _found(extractor, "I excel in teamwork. In excel we trust.")
     assert "Oracle Database" not in _found(extractor, "We met in Database Hall.")  # a name goes on
+    # ... and after the verbs a person says it with ("I know Excel" was no skill at all)
+    assert "Microsoft Excel" in _found(extractor, "I know Excel")
+    assert "Microsoft Word" in _found(extractor, "I use Word every day.")
+    assert "Microsoft Excel" not in _found(extractor, "I know Excel Street well.")  # a name goes on
 
 
 @pytest.fixture(scope="module")

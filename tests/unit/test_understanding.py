@@ -530,3 +530,26 @@ def test_where_a_person_stands_in_school_is_not_work():
     text = "I graduated from nursing school in 2010 and have worked as an RN since"
     assert [text[s:e] for s, e in cues.school_status(text)] == ["graduated from nursing school in 2010"]
     assert cues.school_status("I'm a graduate nurse") == []
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("I just finished high school and have no experience. What jobs can I get?", "just finished high school"),
+        ("I have no work experience yet", "no work experience"),
+        ("I'm looking for my first job", "looking for my first job"),
+        ("I'm 18, never had a job", "never had a job"),
+        ("I haven't worked before", "haven't worked before"),
+        ("school leaver, 16", "school leaver"),
+        # not: experience of one thing, work elsewhere, a first job in the past, a college start
+        ("no experience with SQL", None),
+        ("no experience in healthcare but I want to try", None),
+        ("I never worked in retail", None),
+        ("My first job was at McDonald's", None),
+        ("recent college grad, no work experience", None),
+    ],
+)
+def test_not_having_worked_yet_is_read_with_its_words(text, words):
+    """ "I just finished high school and have no experience. What jobs can I get?" was asked for a job title."""
+    found = cues.first_work(text)
+    assert (text[found[0] : found[1]] if found else None) == words

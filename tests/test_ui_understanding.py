@@ -616,5 +616,8 @@ def test_a_school_leaver_is_shown_first_jobs_not_asked_for_a_job_title(ui):
         reply
     ), reply
     assert "First jobs, work that takes little preparation:" in reply and len(chat.recs) >= 5, reply
+    assert "**Occupation:** none yet, so the list is first jobs" in chat.beliefs and "job title" not in chat.beliefs
     reply = chat.say("I'm good with people")
     assert reply.startswith("Here are first jobs that fit that.") and "job title" not in reply, reply
+    jobs = chat.say("find me jobs")  # the postings of the first jobs on the list, not the most viewed ones
+    assert jobs.startswith("Job postings in first jobs like those on your list:"), jobs

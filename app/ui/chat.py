@@ -478,6 +478,9 @@ def render_beliefs(state: dict) -> str:
             others = [c for c in b.get("candidates") or [] if c != occupation["title"]][:3]
             maybe = f" It could also be {', '.join(_md(o) for o in others)}." if others else ""
             lines.append(f"*I'm not sure about this one.{maybe} Pick or type the right one below.*")
+    elif b.get("first_work"):
+        # "I just finished high school and have no experience": asking for a job title would not have heard them
+        lines.append("**Occupation:** none yet, so the list is first jobs" + _from(b["first_work"]))
     else:
         lines.append("**Occupation:** not known yet — tell me your job title.")
     skills = p.get("skills") or []
@@ -742,6 +745,8 @@ def _work_words(state: dict) -> str:
         return (
             f"work like what you {_interest_verb(goal.get('studied'))}" if goal.get("interest") else "the work you want"
         )
+    if state["beliefs"].get("first_work") and not state["profile"].get("occupation"):
+        return "first jobs like those on your list"
     listed = _leaves_own_work(state) or _wants_better_pay(state) or _wants_outdoors(state)
     return "the work on your list" if listed else "your kind of work"
 

@@ -116,8 +116,10 @@ class ColdStart:
         learning = not q.occupations and any(
             g.kind == "skill" for g in [*(u.goals if u else []), *([goal] if goal else [])]
         )
+        # "I just finished high school and have no experience": the postings of the first jobs on their list
+        first_work = not q.occupations and u is not None and u.first_work is not None
         if (
-            (q.avoid_physical or q.leaving or q.better_pay or q.outdoors or learning)
+            (q.avoid_physical or q.leaving or q.better_pay or q.outdoors or learning or first_work)
             and not q.goals
             and not q.goal_prefixes
         ):

@@ -621,3 +621,19 @@ def test_a_school_leaver_is_shown_first_jobs_not_asked_for_a_job_title(ui):
     assert reply.startswith("Here are first jobs that fit that.") and "job title" not in reply, reply
     jobs = chat.say("find me jobs")  # the postings of the first jobs on the list, not the most viewed ones
     assert jobs.startswith("Job postings in first jobs like those on your list:"), jobs
+
+
+def test_a_liking_for_hands_on_work_brings_it_up_the_list(ui, settings):
+    """ "I like working with my hands" after "I have no experience" was answered as a fit question about the first
+    occupation on the list."""
+    from retrieval.occupations.service import get_occupation_recommender
+
+    corpus = get_occupation_recommender(settings).corpus
+    chat = Chat(ui)
+    chat.say("I just finished high school and have no experience.")
+    before = list(chat.recs)
+    reply = chat.say("I like working with my hands")
+    assert reply.startswith("You like working with your hands, so hands-on work comes first."), reply
+    realistic = [corpus.interests[corpus.index[r], 0] for r in chat.recs[:5]]
+    assert chat.recs[:5] != before[:5] and min(realistic) >= 4.0, (chat.recs, realistic)
+    assert "**You like:** working with your hands (hands-on work first)" in chat.beliefs

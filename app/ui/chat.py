@@ -281,6 +281,8 @@ ASK_ABOUT_THEM = (
     "cars”."
 )
 NO_TITLE_YET = "You haven't named a job, so I've gone by what you'd like to do (tell me any work you've done, too)."
+#: what a leaning brings up the list (retrieval.understanding.cues.leaning: O*NET interests)
+LEANINGS = {"Realistic": "hands-on work", "Social": "work with people"}
 FIRST_WORK = (
     "You haven't worked yet, so these are first jobs: work that takes little preparation (a few months of training, a "
     "high school diploma at most), the work the most postings here are for first. Tell me what you enjoy or are good "
@@ -518,6 +520,9 @@ def render_beliefs(state: dict) -> str:
             )
     else:
         lines.append("**Goal:** none — say where you'd like to go (“I want to move into finance”).")
+    leaning = b.get("leaning")
+    if leaning:  # "I like working with my hands": what moves up the list, in their words
+        lines.append(f"**You like:** {_said_back(leaning['quote'])} ({LEANINGS[leaning['dimension']]} first)")
     limit = b.get("limit") or {}
     if _avoids_physical(state):
         lines.append(
@@ -628,6 +633,8 @@ def _take_in(state: dict, text: str, understood: Understanding, *, keep_text: bo
             # nurse and I like working with people" wants no move); a biology graduate who then said "I've been an
             # EMT for 5 years" was still shown "Occupations in work like what you studied (biology)"
             p["goal"], b["goal"] = None, None
+    if understood.leaning is not None and understood.leaning_span is not None:
+        b["leaning"] = {"dimension": understood.leaning, "quote": understood.leaning_span.text}
     if understood.first_work is not None and not p.get("occupation"):
         # "I just finished high school and have no experience": the list is first jobs, and says so
         b["first_work"] = understood.first_work.text
@@ -1150,6 +1157,18 @@ class ChatUI:
         use is answered with the understanding's message (a request for the list gets the list again)."""
         understood = understood or self.svc.understand(text)
         if understood.status == "not_english" or not says_something(understood):
+            if understood.leaning is not None and understood.leaning_span is not None:
+                # "I like working with my hands" (a vague liking: no goal) after "I have no experience" was answered
+                # as a fit question about the first on the list; its kind of work now moves up the list
+                had = _has_profile(state)
+                notes = _take_in(state, text, understood.model_copy(update={"occupations": []}))
+                notes.append(
+                    f"You like {_said_back(understood.leaning_span.text)}, so {LEANINGS[understood.leaning]} "
+                    + ("comes first." if had else "will come first.")
+                )
+                if not had:
+                    return " ".join([*notes, ASK_ABOUT_THEM])
+                return " ".join(notes) + "\n\n" + "\n".join(self._recommend(state))
             if understood.limits and understood.status != "not_english":
                 # a limit or a wish said alone is heard and kept for the lists (not the occupations its words are
                 # nearest by meaning: Computer Occupations, All Other). Before anything else about the person, "I

@@ -180,7 +180,8 @@ def describes_self(message: str, understood: Understanding) -> bool:
     The follow-ups of INTENT_VERSION 2 ("why is it on my list", "gaps?") taught the model that short
     messages can be fit questions; "I'm an RN on a busy med-surg ward" then read as one."""
     asking = "?" in message or _ASKING.search(message) or _FIT_WORDS.search(message)
-    return not asking and says_something(understood)
+    # "I like working with my hands": a liking that names no work still says which work comes first
+    return not asking and (says_something(understood) or understood.leaning is not None)
 
 
 def fit_target(message: str, understood: Understanding) -> str | None:
@@ -221,7 +222,7 @@ def route(message: str, intent: str, understood: Understanding, model: str = "")
         return Route("fit", fit_target(message, understood), gap, model)
     if intent in LIST_INTENTS and (not says_something(understood) or LIST_WORDS[intent].search(message)):
         return Route(LIST_INTENTS[intent], None, intent, model)  # what else they say is taken in first
-    if intent == "other" and not says_something(understood) and not understood.limits:
+    if intent == "other" and not says_something(understood) and not understood.limits and not understood.leaning:
         # a limit or a wish said alone ("I want to make more money", read as small talk) is heard and kept
         return Route("other", None, intent, model)
     return Route("profile", None, intent, model)

@@ -789,6 +789,43 @@ def first_work(text: str) -> tuple[int, int] | None:
     return m.span()
 
 
+# The kind of work a person leans to when what they enjoy names no work ("I like working with my hands", "I like
+# working with people": vague interests, no goal): one of O*NET's interest dimensions (RIASEC), which orders the list
+# they have. Only after a word of liking, not denied in between ("I hate working with people" leans nowhere).
+_LEANINGS = (
+    (
+        "Realistic",
+        re.compile(
+            r"\b(?:working|work|doing\s+things)\s+with\s+my\s+hands\b|\bhands[- ]on\s+(?:work|jobs?|stuff|things)\b|"
+            r"\b(?:building|fixing|making)\s+things\b",
+            re.I,
+        ),
+    ),
+    (
+        "Social",
+        re.compile(
+            r"\b(?:working|work|dealing)\s+with\s+(?:people|others|the\s+public)\b|\ba\s+people\s+person\b", re.I
+        ),
+    ),
+)
+_LIKING = re.compile(
+    r"\b(?:like|likes|love|loves|enjoy|enjoys|prefer|into|happiest|good\s+at|want|i'?m)\b[^.;!?]{0,25}$", re.I
+)
+_DENIED = re.compile(r"n't\b|\b(?:not|never|hate|hates|dislike|cannot|no)\b", re.I)
+
+
+def leaning(text: str) -> tuple[str, tuple[int, int]] | None:
+    """The O*NET interest (RIASEC) a person leans to and the words it comes from (:data:`_LEANINGS`), or None."""
+    text = text.replace("’", "'")
+    for dimension, pattern in _LEANINGS:
+        for m in pattern.finditer(text):
+            before = text[max(0, m.start() - 40) : m.start()]
+            said = re.split(r"[.;!?,]", before)[-1]  # within its clause
+            if _LIKING.search(said) and not _DENIED.search(said):
+                return dimension, m.span()
+    return None
+
+
 def years_of_experience(text: str) -> float | None:
     """The largest number of years a person states ("15 years", "two years"), when plausible (≤ 60)."""
     best = None

@@ -295,6 +295,7 @@ class Linker:
         status: Status = "understood" if occupations else "no_occupation"
         message = None if occupations else NO_OCCUPATION
         first = cues.first_work(text) if not occupations else None
+        leans = cues.leaning(text)
         if not occupations and not skills and not goals and not limits and first is None:
             status = "nonsense" if self._semantic_best(text) < MIN_SEMANTIC * 0.8 else "no_occupation"
         return Understanding(
@@ -311,6 +312,10 @@ class Linker:
             if breaks
             else None,
             first_work=Span(start=first[0], end=first[1], text=text[first[0] : first[1]]) if first else None,
+            leaning=cast(Literal["Realistic", "Social"], leans[0]) if leans else None,
+            leaning_span=Span(start=leans[1][0], end=leans[1][1], text=text[leans[1][0] : leans[1][1]])
+            if leans
+            else None,
             # cues.seniority returns one of these levels (it is typed plain str there); not having worked yet is entry
             seniority=cast(
                 Literal["entry", "mid", "senior", "lead"] | None,

@@ -156,6 +156,10 @@ def moved_down(items: list[ScoredOccupation], places: Callable[[ScoredOccupation
     return [item for _rank, item in ranked]
 
 
+#: O*NET's interest dimensions, in the order of the corpus's ``interests`` columns
+RIASEC = ("Realistic", "Investigative", "Artistic", "Social", "Enterprising", "Conventional")
+LEANING_HIGH = 5.0  # an interest this high (of 7) is what the work is; work below it moves down ...
+LEANING_SHIFT = 20  # ... by up to this many places (two points below it)
 #: the most preparation (O*NET job zone) a first job takes, for a person who has not worked yet: a few months of
 #: training on the job, a high school diploma at most
 FIRST_WORK_ZONE = 2
@@ -268,6 +272,9 @@ class PersonalRanking:
             base = self.away_from_own_work(base, sources, keep=asked, fields=fields)
             if worn_out(profile.text or ""):
                 base = self.off_the_front_line(base, sources, keep=asked)
+        if understanding is not None and understanding.leaning and (goal is None or goal.kind == "skill"):
+            # "I like working with my hands": the work that is most that kind of work (O*NET interests) comes up
+            base = self.toward_leaning(base, understanding.leaning, keep=asked)
         said = self._strengths(profile, understanding)
         if said:
             # "I'm really good with numbers": work that rates it higher comes up
@@ -378,6 +385,23 @@ class PersonalRanking:
 
         by_strength = sorted(pool, key=lambda i: -importance(i))
         return self.rec.blend([(pool, 1.0), (by_strength, STRENGTH_WEIGHT)]) + rest
+
+    def toward_leaning(
+        self, items: list[ScoredOccupation], dimension: str, keep: Collection[str] = ()
+    ) -> list[ScoredOccupation]:
+        """``items`` with the work low on an O*NET interest ``dimension`` moved down (up to :data:`LEANING_SHIFT`
+        places, by how far it is below :data:`LEANING_HIGH` on the 1-7 scale): a person who likes working with their
+        hands sees the hands-on work of their list first. What they asked for by name stays."""
+        corpus = self.rec.corpus
+        column = RIASEC.index(dimension)
+
+        def shift(item: ScoredOccupation) -> float:
+            if item.id in keep or item.id not in corpus.index:
+                return 0.0
+            value = float(corpus.interests[corpus.index[item.id], column])
+            return LEANING_SHIFT * min(1.0, max(0.0, (LEANING_HIGH - value) / 2.0))
+
+        return moved_down(items, shift)
 
     def toward_better_pay(
         self, items: list[ScoredOccupation], sources: list[tuple[str, float]], keep: Collection[str] = frozenset()

@@ -119,6 +119,9 @@ class Understanding(BaseModel):
     career_break: Span | None = None
     #: where the person says they have not worked yet ("I just finished high school and have no experience")
     first_work: Span | None = None
+    #: the O*NET interest (RIASEC) a vague liking leans to ("I like working with my hands": Realistic), and its words
+    leaning: Literal["Realistic", "Social"] | None = None
+    leaning_span: Span | None = None
     seniority: Literal["entry", "mid", "senior", "lead"] | None = None
 
     @property

@@ -220,3 +220,11 @@ def test_a_question_about_an_occupation_in_general_is_answered_about_it(message,
 def test_a_question_about_the_person_or_for_a_list_is_not_one_about_the_occupation(message, words, action):
     intent = "find_jobs" if "jobs" in message else "recommend"
     assert route(message, intent, _names_span(message, words)).action == action
+
+
+def test_a_vague_liking_is_taken_in_not_answered_as_a_fit_question():
+    leaning = Understanding(
+        status="no_occupation", leaning="Realistic", leaning_span=Span(start=7, end=28, text="working with my hands")
+    )
+    assert route("I like working with my hands", "explain_fit", leaning).action == "profile"
+    assert route("I like working with my hands", "other", leaning).action == "profile"

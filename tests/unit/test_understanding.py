@@ -553,3 +553,24 @@ def test_not_having_worked_yet_is_read_with_its_words(text, words):
     """ "I just finished high school and have no experience. What jobs can I get?" was asked for a job title."""
     found = cues.first_work(text)
     assert (text[found[0] : found[1]] if found else None) == words
+
+
+@pytest.mark.parametrize(
+    "text, dimension",
+    [
+        ("I like working with my hands", "Realistic"),
+        ("No experience, but I like working with my hands", "Realistic"),
+        ("I enjoy hands-on work", "Realistic"),
+        ("I really enjoy working with people", "Social"),
+        ("I'm a people person", "Social"),
+        # denied, or a fact of the work rather than a liking
+        ("I don't like working with my hands", None),
+        ("I can't stand working with people", None),
+        ("I'm not a people person", None),
+        ("I work with people every day", None),
+    ],
+)
+def test_a_vague_liking_leans_to_an_interest_dimension(text, dimension):
+    """ "I like working with my hands" (no work named: a vague interest, no goal) was answered as a fit question."""
+    found = cues.leaning(text)
+    assert (found[0] if found else None) == dimension

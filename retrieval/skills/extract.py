@@ -681,11 +681,13 @@ class SkillExtractor:
         vendors = self.data.vendors.get(entry.skill_id, frozenset())
         if not vendors:
             return False
-        for j in (i - 1, i + n):  # the next item of a list: "Word, Excel", "Excel and PowerPoint"
+        for step, j in ((-1, i - 1), (1, i + n)):  # the next item of a list: "Word, Excel", "Excel and PowerPoint"
+            if 0 <= j < len(toks) and toks[j].norm in ("and", "or"):
+                j += step  # "and" as a token of its own: "I know Word and Excel"
             if 0 <= j < len(toks):
                 a, b = (j, i) if j < i else (i + n - 1, j)
                 gap = text[toks[a].end : toks[b].start]
-                if gap.strip() in {",", "/", "|", ";", "and", "&"}:
+                if gap.strip() in {",", "/", "|", ";", "and", "&", "or", ", and", ", or"}:
                     for other in self.data.entries.get((toks[j].norm,), [])[:1]:
                         if (
                             other.skill_id != entry.skill_id

@@ -195,6 +195,7 @@ def test_vendor_less_product_words_need_their_vendor_or_a_list(extractor):
     assert "Microsoft Excel" in _found(extractor, "I know Excel")
     assert "Microsoft Word" in _found(extractor, "I use Word every day.")
     assert "Microsoft Excel" not in _found(extractor, "I know Excel Street well.")  # a name goes on
+    assert {"Microsoft Word", "Microsoft Excel"} <= set(_found(extractor, "I know Word and Excel"))  # Excel was lost
 
 
 @pytest.fixture(scope="module")

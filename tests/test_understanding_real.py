@@ -273,6 +273,17 @@ def test_a_person_who_has_not_worked_yet_gets_first_jobs_the_most_postings_are_f
     assert [i.id for i in people] != [i.id for i in items[:5]]
 
 
+@pytest.mark.parametrize(
+    "text", ["What can a nurse do besides bedside care?", "I'm a nurse and I want to leave the bedside"]
+)
+def test_leaving_the_bedside_is_leaving_the_front_line(settings, text):
+    """ "What can a nurse do besides bedside care?" kept bedside nursing ("besides" was not read), and "leave the
+    bedside" listed paramedics, EMTs and medical assistants first: the front line again."""
+    ids = [i.id for i in recommend([Profile(text=text)], Kind.occupation, 5)[0].items]
+    assert not {"29-2042.00", "29-2043.00", "31-9092.00", "29-1141.00"} & set(ids), ids
+    assert "15-1211.01" in ids[:3], ids  # health informatics specialists
+
+
 def test_what_a_person_enjoys_and_a_wish_to_be_outdoors_give_outdoor_work_they_would_enjoy(settings):
     """ "I love animals and being outdoors" got park naturalists, conservation scientists, range managers and sailors:
     what they enjoy named indoor work (animal caretakers, vets), all of it left out by the outdoor wish, and the list

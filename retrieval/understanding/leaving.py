@@ -22,8 +22,8 @@ from retrieval.understanding.limits import merge_spans
 # what a person leaves: "it", "my job", "teaching", "retail", "the restaurant industry", "law firms"
 _FIELD = (
     r"(?P<field>(?!(?:no|some|any|every)thing\b)\w+ing|retail|hospitality|law\s+firms?|pharmacy|medicine|"
-    r"healthcare|health\s+care|education|sales|finance|the\s+(?:\w+\s+)?(?:industry|field|profession|classroom|"
-    r"bedside|trade)|(?:the\s+)?(?:army|military|navy|marines|marine\s+corps|air\s+force|armed\s+forces|"
+    r"healthcare|health\s+care|education|sales|finance|(?:the\s+)?bedside(?:\s+(?:care|nursing))?|"
+    r"the\s+(?:\w+\s+)?(?:industry|field|profession|classroom|trade)|(?:the\s+)?(?:army|military|navy|marines|marine\s+corps|air\s+force|armed\s+forces|"
     r"coast\s+guard))"
 )
 _WORK = rf"(?:it|this|it\s+all|my\s+(?:job|work|career|field|profession|industry)|{_FIELD})"
@@ -35,6 +35,13 @@ _PATTERNS = [
     re.compile(rf"\bwant(?:s|ing)?\s+out(?:\s+of\s+{_WORK})?\b", re.I),
     re.compile(rf"\bget(?:ting)?\s+out\s+of\s+{_WORK}\b", re.I),
     re.compile(rf"\b(?:leave|leaving|quit|quitting)\s+{_WORK}\b", re.I),
+    # other work than their own: "What can a nurse do besides bedside care?", "something other than retail" (not
+    # "Besides nursing, I coach soccer": only after what they would do)
+    re.compile(
+        rf"\b(?:do|something|anything|jobs?|work|careers?|options?)\s+(?:\w+\s+)?(?:besides|other\s+than|apart\s+from|"
+        rf"outside\s+of)\s+{_WORK}\b",
+        re.I,
+    ),
     re.compile(
         r"\b(?:a\s+)?career\s+change\b|\b(?:change|switch)(?:ing)?\s+careers?\b|\bsomething\s+(?:else|different)\b",
         re.I,

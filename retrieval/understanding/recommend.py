@@ -267,10 +267,13 @@ class PersonalRanking:
             base = self.within_schooling(base, self.schooling_ceiling(work), keep=asked)
         if profile.leaving(understanding is not None and understanding.leaving):
             # "I'm a teacher and I hate it. What else can I do?", "sick of retail": not that work again
-            left = [self.linker.resolve_goal(f) for f in left_fields(profile.text or "")]
+            named = left_fields(profile.text or "")
+            left = [self.linker.resolve_goal(f) for f in named]
             fields = [p for g in left if g is not None and g.kind != "skill" for p in g.soc_prefixes + g.occupation_ids]
             base = self.away_from_own_work(base, sources, keep=asked, fields=fields)
-            if worn_out(profile.text or ""):
+            # "I want to leave the bedside", "what can a nurse do besides bedside care?": the front line is what they
+            # leave, as for one worn out by it (paramedics and EMTs came first)
+            if worn_out(profile.text or "") or any(f.lower().startswith("bedside") for f in named):
                 base = self.off_the_front_line(base, sources, keep=asked)
         if understanding is not None and understanding.leaning and (goal is None or goal.kind == "skill"):
             # "I like working with my hands": the work that is most that kind of work (O*NET interests) comes up

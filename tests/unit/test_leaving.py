@@ -26,6 +26,10 @@ def test_the_work_named_as_left_is_returned_for_resolving():
     assert left_fields("I'm a teacher and I hate it") == []  # "it" names no field: their own work is the one
     assert left_fields("Leaving the military after 8 years as a tank crewman") == ["military"]
     assert left_fields("Infantry, 6 years. What civilian jobs fit me?") == []  # their own work is the one
+    # other work than theirs, after what they would do: "besides", "other than" (not "Besides nursing, I coach")
+    assert left_fields("What can a nurse do besides bedside care?") == ["bedside care"]
+    assert left_fields("I want something other than retail") == ["retail"]
+    assert leaving_wishes("Besides nursing, I coach soccer") == []
 
 
 @pytest.mark.parametrize(

@@ -607,6 +607,9 @@ def test_a_question_about_an_occupation_is_answered_about_it_not_taken_as_the_pe
     reply = chat.say("Tell me about welders")
     assert reply.startswith("**Welders, Cutters, Solderers, and Brazers**:"), reply
     assert "Ask *“Am I a good fit for welders?”*" in reply and chat.state["profile"]["occupation"] == "Cashiers"
+    # a comparison is answered about both (it was about physician assistants alone)
+    reply = Chat(ui).say("What's the difference between a nurse practitioner and a physician assistant?")
+    assert reply.startswith("**Nurse Practitioners**:") and "\n\n**Physician Assistants**:" in reply, reply
 
 
 def test_a_school_leaver_is_shown_first_jobs_not_asked_for_a_job_title(ui):

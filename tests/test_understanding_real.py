@@ -284,6 +284,18 @@ def test_leaving_the_bedside_is_leaving_the_front_line(settings, text):
     assert "15-1211.01" in ids[:3], ids  # health informatics specialists
 
 
+def test_what_a_person_enjoys_is_where_to_go_when_they_want_out_of_their_work(settings, understand):
+    """ "I'm an accountant but I'm bored. I like creative stuff." was listed accounting work: 'bored' was no wish to
+    leave, and beside a named occupation what a person enjoys is no goal. Wanting out, it is where they go."""
+    text = "I'm an accountant but I'm bored. I like creative stuff."
+    u = understand(text)
+    assert u.leaving and u.goals and u.goals[0].interest and u.goals[0].text == "creative stuff", u.goals
+    ids = [i.id for i in recommend([Profile(text=text)], Kind.occupation, 5)[0].items]
+    assert sum(i.startswith("27-1") for i in ids) >= 4 and not any(i.startswith("13-2") for i in ids), ids
+    # still no goal beside work they keep: "I'm a nurse and I like working with people"
+    assert understand("I'm an accountant and I like creative stuff").goals == []
+
+
 def test_what_a_person_enjoys_and_a_wish_to_be_outdoors_give_outdoor_work_they_would_enjoy(settings):
     """ "I love animals and being outdoors" got park naturalists, conservation scientists, range managers and sailors:
     what they enjoy named indoor work (animal caretakers, vets), all of it left out by the outdoor wish, and the list

@@ -282,7 +282,7 @@ ASK_ABOUT_THEM = (
 )
 NO_TITLE_YET = "You haven't named a job, so I've gone by what you'd like to do (tell me any work you've done, too)."
 #: what a leaning brings up the list (retrieval.understanding.cues.leaning: O*NET interests)
-LEANINGS = {"Realistic": "hands-on work", "Social": "work with people"}
+LEANINGS = {"Realistic": "hands-on work", "Social": "work with people", "Artistic": "creative work"}
 FIRST_WORK = (
     "You haven't worked yet, so these are first jobs: work that takes little preparation (a few months of training, a "
     "high school diploma at most), the work the most postings here are for first. Tell me what you enjoy or are good "
@@ -655,8 +655,9 @@ def _take_in(state: dict, text: str, understood: Understanding, *, keep_text: bo
         p["goal"] = goal.text
         b["goal"] = _goal_belief(goal, _quote(text, goal.span))
         notes.append(
-            f"You {_interest_verb(b['goal']['studied'])} **{_said_back(goal.text)}**, so I've gone by that (tell me any "
-            "work you've done, too)."
+            f"You {_interest_verb(b['goal']['studied'])} **{_said_back(goal.text)}**, so I've gone by that"
+            # with work named (they want out of it: "I'm an accountant but I'm bored. I like creative stuff.")
+            + ("." if p.get("occupation") else " (tell me any work you've done, too).")
             if goal.interest
             else f"Your goal: **{goal.field or goal.text}**."
         )
@@ -984,6 +985,42 @@ def _list_kind(state: dict) -> str:
 # ------------------------------------------------------------------------------------------------ the app
 # a question about what work pays ("How much do nurses make?"): the catalogue has no pay figures, and says so
 _PAY_ASKED = re.compile(r"\b(?:pay|pays|paid|salar\w*|wages?|earn\w*|make|makes|money|income)\b", re.I)
+
+
+# a question that compares two occupations ("the difference between a nurse practitioner and a physician assistant")
+_COMPARE = re.compile(r"\b(?:differen\w*|compare\w*|comparison|vs\.?|versus|or|better)\b", re.I)
+
+
+def _start(named: tuple[Span, str]) -> int:
+    return named[0].start
+
+
+def _facts_block(facts, said: str) -> str:
+    """What the catalogue says about one occupation (:class:`retrieval.occupations.about.OccupationFacts`), as the
+    answer to a question about it; ``said`` is what the person called it ("data analyst" is O*NET's Business
+    Intelligence Analysts, and the answer says which occupation answers it)."""
+    named_so = title_key(said) in title_key(facts.title)
+    lines = [
+        f"**{_md(facts.title)}**{'' if named_so else f' (the nearest occupation to “{_md(said)}”)'}: "
+        + _md(facts.description)
+    ]
+    if facts.tasks:
+        lines.append("\nWhat the work involves, for example:")
+        lines += [f"- {_md(t)}" for t in facts.tasks]
+    if facts.preparation:
+        lines.append(f"\n**What it takes:** {facts.preparation} (O*NET job zone).")
+    relies = [
+        f"{name} {_md(join_labels(labels))}"
+        for name, labels in (
+            ("skills:", facts.skills),
+            ("knowledge:", facts.knowledge),
+            ("software its employers ask for:", facts.software),
+        )
+        if labels
+    ]
+    if relies:
+        lines.append("**What it relies on most** — " + "; ".join(relies) + ".")
+    return "\n".join(lines)
 
 
 class ChatUI:
@@ -1410,40 +1447,30 @@ class ChatUI:
 
     def _about(self, state: dict, action: Route, message: str, understood: Understanding) -> str:
         """A question about an occupation in general ("What does a data analyst do?", "How much do nurses make?"):
-        what the work is, what it involves, the preparation it takes and what it relies on. Nothing about the person
-        is taken from it; the answer ends with how to compare it with them."""
-        named = next(o for o in understood.occupations if o.span is not None and o.span.text == action.target)
-        facts = self.svc.occupation_facts(named.occupation_id)
-        if facts is None:
+        what the work is, what it involves, the preparation it takes and what it relies on; both occupations of a
+        comparison ("What's the difference between a nurse practitioner and a physician assistant?" was answered
+        about physician assistants alone). Nothing about the person is taken from it; the answer ends with how to
+        compare it with them."""
+        named = sorted(((o.span, o.occupation_id) for o in understood.occupations if o.span is not None), key=_start)
+        asked = (
+            named[:2]
+            if len(named) > 1 and _COMPARE.search(message)
+            else [(span, oid) for span, oid in named if span.text == action.target][:1]
+        )
+        blocks = []
+        for span, occupation_id in asked:
+            facts = self.svc.occupation_facts(occupation_id)
+            if facts is not None:
+                blocks.append(_facts_block(facts, span.text))
+        if not blocks:
             return self.svc.match_occupation(action.target or "").not_found_message(_md)
-        said = action.target or ""
-        # "data analyst" is O*NET's Business Intelligence Analysts: say which occupation answers it
-        named_so = title_key(said) in title_key(facts.title)
-        lines = [
-            f"**{_md(facts.title)}**{'' if named_so else f' (the nearest occupation to “{_md(said)}”)'}: "
-            + _md(facts.description)
-        ]
-        if facts.tasks:
-            lines.append("\nWhat the work involves, for example:")
-            lines += [f"- {_md(t)}" for t in facts.tasks]
-        if facts.preparation:
-            lines.append(f"\n**What it takes:** {facts.preparation} (O*NET job zone).")
-        relies = [
-            f"{name} {_md(join_labels(labels))}"
-            for name, labels in (
-                ("skills:", facts.skills),
-                ("knowledge:", facts.knowledge),
-                ("software its employers ask for:", facts.software),
-            )
-            if labels
-        ]
-        if relies:
-            lines.append("**What it relies on most** — " + "; ".join(relies) + ".")
+        lines = ["\n\n".join(blocks)]
         if _PAY_ASKED.search(message):
             lines.append(
                 "**Pay:** my data has no pay figures, so I can't tell you what it earns; the preparation above is the "
                 "best guide I have to its level."
             )
+        said = action.target or ""
         lines.append(
             f"\nAsk *“Am I a good fit for {_md(said)}?”* to compare it with what you've told me."
             if _has_profile(state)

@@ -164,7 +164,7 @@ FLEXIBLE_TITLE = re.compile(
 
 _ASKS_STEADY = re.compile(
     r"\b(?:stable|steady|stability|full[\s-]*time|permanent|(?:with|good|real|health)\s+benefits|job\s+security|"
-    r"secure\s+(?:job|work|income))\b",
+    r"secure\s+(?:job|work|income)|(?:better|regular|normal|steady)\s+hours(?:\s+and\s+benefits)?)\b",
     re.I,
 )
 # the hours of work held, not a wish: "I'm a full-time registered nurse", "I work full time", "worked full-time at"

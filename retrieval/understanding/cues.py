@@ -532,7 +532,9 @@ def goal_phrases(text: str) -> list[GoalPhrase]:
         wish_end = _SENTENCE_END.search(text, t_end)
         clause = (m.start(), second.start() if second else wish_end.start() if wish_end else len(text))
         interest = m.re is _INTEREST
-        said = text[m.end() : t_end].strip() if interest else ""
+        # named back whole: "You enjoy creative stuff" (the target, "creative", read "You enjoy creative")
+        tail = re.match(r"\s+(?:stuff|things)\b", text[t_end:]) if interest else None
+        said = text[m.end() : t_end + (tail.end() if tail else 0)].strip() if interest else ""
         found.append(GoalPhrase(clause, (t_start, t_end), target, learn, interest=interest, said=said))
         taken_until = found[-1].clause[1]
     # what they studied, after what they say they want, where no stated goal already covers it
@@ -806,6 +808,11 @@ _LEANINGS = (
         re.compile(
             r"\b(?:working|work|dealing)\s+with\s+(?:people|others|the\s+public)\b|\ba\s+people\s+person\b", re.I
         ),
+    ),
+    # "I'm an accountant but I'm bored. I like creative stuff." (with work named, what they enjoy is no goal)
+    (
+        "Artistic",
+        re.compile(r"\bcreative\s+(?:stuff|things|work|jobs?|projects?)\b|\bbeing\s+creative\b", re.I),
     ),
 )
 _LIKING = re.compile(

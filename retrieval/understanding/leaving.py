@@ -31,6 +31,8 @@ _PATTERNS = [
     re.compile(rf"\b(?:i\s+)?hate\s+{_WORK}\b", re.I),
     re.compile(rf"\b(?:sick|tired)\s+of\s+{_WORK}\b", re.I),
     re.compile(r"\b(?:burned|burnt)[- ]out\b", re.I),
+    # "I'm an accountant but I'm bored", "bored of my job"
+    re.compile(rf"\b(?:i'?m|i\s+am|getting|so|really|totally)\s+bored\b(?:\s+(?:with|of)\s+{_WORK})?", re.I),
     re.compile(rf"\bdone\s+with\s+{_WORK}\b", re.I),
     re.compile(rf"\bwant(?:s|ing)?\s+out(?:\s+of\s+{_WORK})?\b", re.I),
     re.compile(rf"\bget(?:ting)?\s+out\s+of\s+{_WORK}\b", re.I),

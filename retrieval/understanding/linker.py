@@ -277,8 +277,11 @@ class Linker:
             # sentence of work passed its own floor (link_occupations): its link stays, marked unsure.
             occupations = []
         # "I like working on cars" is where a school leaver is headed; beside a named occupation it is what they
-        # enjoy in it ("I'm a nurse and I like working with people")
-        wishes = [p for p in goals_found if not (p.interest and occupations)]
+        # enjoy in it ("I'm a nurse and I like working with people") -- unless they want out of that occupation:
+        # "I'm an accountant but I'm bored. I like creative stuff." was listed accounting work again
+        # (what they studied stays background: "an English teacher who hates it ... with an English degree" read
+        # interpreters, historians and mechatronics engineers by the word "English")
+        wishes = [p for p in goals_found if not (p.interest and occupations and (p.studied or not leaving_spans))]
         goals = [g for g in (self._wish_goal(p) for p in wishes[:MAX_GOALS]) if g is not None]
         # "I'd like to become a pharmacist but I can't afford 6 more years of school. What else could I do?": the
         # wish is ruled out by the person, and the list is what else is within reach (physicians were offered)
@@ -312,7 +315,7 @@ class Linker:
             if breaks
             else None,
             first_work=Span(start=first[0], end=first[1], text=text[first[0] : first[1]]) if first else None,
-            leaning=cast(Literal["Realistic", "Social"], leans[0]) if leans else None,
+            leaning=cast(Literal["Realistic", "Social", "Artistic"], leans[0]) if leans else None,
             leaning_span=Span(start=leans[1][0], end=leans[1][1], text=text[leans[1][0] : leans[1][1]])
             if leans
             else None,

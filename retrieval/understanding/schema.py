@@ -120,7 +120,7 @@ class Understanding(BaseModel):
     #: where the person says they have not worked yet ("I just finished high school and have no experience")
     first_work: Span | None = None
     #: the O*NET interest (RIASEC) a vague liking leans to ("I like working with my hands": Realistic), and its words
-    leaning: Literal["Realistic", "Social"] | None = None
+    leaning: Literal["Realistic", "Social", "Artistic"] | None = None
     leaning_span: Span | None = None
     seniority: Literal["entry", "mid", "senior", "lead"] | None = None
 

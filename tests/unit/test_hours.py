@@ -68,3 +68,7 @@ def test_the_full_time_hours_of_work_held_are_no_wish_for_steady_work():
     start, end = steady_wish(text)
     assert text[start:end] == "with benefits"
     assert steady_wish("I want a full-time job") is not None
+    # a waitress who needs "something with better hours and benefits" asked for steady work (not part time)
+    text = "I worked as a waitress for years. I need something with better hours and benefits."
+    start, end = steady_wish(text)
+    assert text[start:end] == "better hours and benefits" and not hours_wishes(text)

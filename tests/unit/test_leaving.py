@@ -30,6 +30,9 @@ def test_the_work_named_as_left_is_returned_for_resolving():
     assert left_fields("What can a nurse do besides bedside care?") == ["bedside care"]
     assert left_fields("I want something other than retail") == ["retail"]
     assert leaving_wishes("Besides nursing, I coach soccer") == []
+    # bored of their own work, not someone else
+    assert leaving_wishes("I'm an accountant but I'm bored") and leaving_wishes("getting bored of my job")
+    assert leaving_wishes("customers get bored easily") == []
 
 
 @pytest.mark.parametrize(

@@ -563,6 +563,7 @@ def test_not_having_worked_yet_is_read_with_its_words(text, words):
         ("I enjoy hands-on work", "Realistic"),
         ("I really enjoy working with people", "Social"),
         ("I'm a people person", "Social"),
+        ("I like creative stuff", "Artistic"),
         # denied, or a fact of the work rather than a liking
         ("I don't like working with my hands", None),
         ("I can't stand working with people", None),

@@ -640,3 +640,11 @@ def test_a_liking_for_hands_on_work_brings_it_up_the_list(ui, settings):
     realistic = [corpus.interests[corpus.index[r], 0] for r in chat.recs[:5]]
     assert chat.recs[:5] != before[:5] and min(realistic) >= 4.0, (chat.recs, realistic)
     assert "**You like:** working with your hands (hands-on work first)" in chat.beliefs
+
+
+def test_a_criminal_record_is_heard_and_answered_honestly(ui):
+    from app.ui.chat import ASK_ABOUT_THEM, RECORD_NOTE
+
+    assert Chat(ui).say("I have a criminal record, what jobs can I get?") == f"{RECORD_NOTE} {ASK_ABOUT_THEM}"
+    reply = Chat(ui).say("I'm a line cook and I have a felony")
+    assert RECORD_NOTE in reply and "**Cooks, Restaurant**" in reply, reply

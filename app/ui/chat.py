@@ -275,6 +275,20 @@ def _quote(text: str, span: Span | None) -> str | None:
 
 #: The note for a person with no occupation in their words but a goal (a school leaver, someone back from years at
 #: home): the list goes by what they would like to do, and a job title is welcome but not asked for.
+# A person saying they have a criminal record ("I have a felony", "I was in prison for 3 years"): heard, and said
+# honestly what Waypoint can and cannot tell; "I have a criminal record, what jobs can I get?" was asked for a job title
+_RECORD_SAID = re.compile(
+    r"\b(?:i\s+have|i'?ve\s+got|i\s+got|with|i'?m\s+an?|i\s+am\s+an?)\s+(?:a\s+)?(?:criminal\s+(?:record|background|"
+    r"history|conviction)|felony|felonies|conviction|record(?!\s+(?:of|for|in|with|number|sales))|ex[- ]?(?:con|offender)|"
+    r"felon)\b|"
+    r"\b(?:i\s+was|i'?ve\s+been|i\s+have\s+been|just\s+got\s+out\s+of|released\s+from)\s+(?:in\s+)?(?:jail|prison)\b|"
+    r"\bi'?m\s+on\s+(?:parole|probation)\b",
+    re.I,
+)
+RECORD_NOTE = (
+    "A record can rule out some work (jobs that need a professional license or a clean background check), but many "
+    "employers hire people with one; the postings here don't say which do, so ask each employer about its policy."
+)
 ASK_ABOUT_THEM = (
     "Plenty of work fits that. To find which, tell me a little about yourself: any job you've had (part-time or "
     "volunteering counts), or what you enjoy or are good at — for example “I worked in a café” or “I like fixing "
@@ -1219,6 +1233,8 @@ class ChatUI:
                 return " ".join(notes) + "\n\n" + "\n".join(self._recommend(state))
             if understood.status in ("understood", "no_occupation", "nonsense") and _has_profile(state):
                 return "\n".join(self._recommend(state))  # "what else could I do?": nothing new, the list again
+            if _RECORD_SAID.search(text):
+                return f"{RECORD_NOTE} {ASK_ABOUT_THEM}"
             return understood.message or NO_OCCUPATION
         notes = _take_in(state, text, understood)
         if understood.status == "no_occupation" and not state["profile"].get("occupation"):
@@ -1236,6 +1252,8 @@ class ChatUI:
                     if state["beliefs"].get("first_work")
                     else (understood.message or NO_OCCUPATION),
                 )
+        if _RECORD_SAID.search(text):
+            notes.append(RECORD_NOTE)
         notes.append("(You can correct all of this under *What Waypoint believes about you*.)")
         return " ".join(notes) + "\n\n" + "\n".join(self._recommend(state))
 

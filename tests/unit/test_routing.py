@@ -228,3 +228,23 @@ def test_a_vague_liking_is_taken_in_not_answered_as_a_fit_question():
     )
     assert route("I like working with my hands", "explain_fit", leaning).action == "profile"
     assert route("I like working with my hands", "other", leaning).action == "profile"
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("I have a criminal record, what jobs can I get?", True),
+        ("I'm a cook and I have a felony", True),
+        ("I was in prison for 3 years", True),
+        ("I'm on parole", True),
+        ("I'm a probation officer", False),  # work, not a record
+        ("I work with ex-offenders", False),
+        ("I have a record of success in sales", False),
+        ("I have a clean record", False),
+    ],
+)
+def test_a_record_said_of_oneself_is_heard(text, said):
+    """ "I have a criminal record, what jobs can I get?" was asked for a job title."""
+    from app.ui.chat import _RECORD_SAID
+
+    assert bool(_RECORD_SAID.search(text)) is said

@@ -28,6 +28,7 @@ from app.feedback.policies import activate, configured_sample, impression_fields
 from app.feedback.store import EventStore, FeedbackError, get_event_store
 from app.security import hash_user_id, log_event, redact_obj
 from retrieval.artifacts import ArtifactError, load_only
+from retrieval.occupations.about import OccupationFacts, occupation_facts
 from retrieval.profile import Profile, ProfileError
 from retrieval.settings import BACKEND_NAMES, LLMBackendName, Settings, backend_name, get_settings
 from retrieval.sqldb import display
@@ -354,11 +355,9 @@ class WaypointService:
                     return OccupationMatch(query, (oid, linker.titles.titles[oid]), [])
             return OccupationMatch(query, None, linker.nearest_titles(query, suggestions))
 
-    def occupation_facts(self, occupation_id: str):
+    def occupation_facts(self, occupation_id: str) -> OccupationFacts | None:
         """What the catalogue says about one occupation (:func:`retrieval.occupations.about.occupation_facts`), for a
         question about it; None when it is not in the catalogue."""
-        from retrieval.occupations.about import occupation_facts
-
         with self._serving():
             return occupation_facts(occupation_id, self.settings)
 

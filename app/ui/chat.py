@@ -40,6 +40,7 @@ from app.ui.files import MAX_FILE_BYTES, FileError, read_resume, upload_folder
 from app.ui.routing import Route, route, says_something
 from retrieval.jobs.levels import steady_wish
 from retrieval.jobs.location import describe, nearby, parse_place
+from retrieval.occupations.about import OccupationFacts
 from retrieval.occupations.military import civilian
 from retrieval.occupations.transitions import in_prefixes
 from retrieval.profile import Profile
@@ -1009,7 +1010,7 @@ def _start(named: tuple[Span, str]) -> int:
     return named[0].start
 
 
-def _facts_block(facts, said: str) -> str:
+def _facts_block(facts: OccupationFacts, said: str) -> str:
     """What the catalogue says about one occupation (:class:`retrieval.occupations.about.OccupationFacts`), as the
     answer to a question about it; ``said`` is what the person called it ("data analyst" is O*NET's Business
     Intelligence Analysts, and the answer says which occupation answers it)."""

@@ -4,10 +4,10 @@ make?", "Tell me about welders").
 Why: such a question was read as the person's own work -- "What does a data analyst do?" was told "I've noted your
 occupation as Business Intelligence Analysts" and given a data analyst's next moves. A careers adviser answers the
 question: what the work is, what it involves day to day, the preparation it takes, and the skills and software it
-relies on. Everything comes from O*NET through the built catalogue: its description, its core tasks (Core before
-Supplemental, in O*NET's order), its job zone, and the skills graph's requirements (rated elements, with ratings
-imputed from related occupations where O*NET rates none; the technologies O*NET flags Hot or In Demand). The
-catalogue holds no pay figures, and the answer says so rather than guess.
+relies on. Everything comes from O*NET through the built catalogue: its description, its most typical tasks, its job
+zone, and the skills graph's requirements (rated elements, with ratings imputed from related occupations where O*NET
+rates none; the technologies O*NET flags In Demand for its employers). The catalogue holds no pay figures, and the
+answer says so rather than guess.
 """
 
 from __future__ import annotations

@@ -21,6 +21,10 @@ from retrieval.occupations.transitions import leads_others
 TEXT_FIELDS = ("title", "alt_titles", "description", "tasks", "full")
 
 
+#: O*NET's interest dimensions, in the order of :attr:`OccupationCorpus.interests`' columns
+RIASEC = ("Realistic", "Investigative", "Artistic", "Social", "Enterprising", "Conventional")
+
+
 @dataclass
 class OccupationCorpus:
     ids: list[str]
@@ -31,7 +35,7 @@ class OccupationCorpus:
     skills_lv: np.ndarray
     knowledge_im: np.ndarray  # (n, 33)
     knowledge_lv: np.ndarray
-    interests: np.ndarray  # (n, 6) RIASEC 1..7
+    interests: np.ndarray  # (n, 6) :data:`RIASEC` 1..7
     job_zone: np.ndarray  # (n,) float, nan when unknown
     rated: np.ndarray  # (n,) bool: has skill ratings
     tech: sp.csr_matrix  # (n, n_tech) binary, canonical technology/ESCO skill ids
@@ -122,10 +126,9 @@ class OccupationCorpus:
                     lv[index[oid], col[sid]] = lev or 0.0
             mats[kind] = (im, lv)
         interests = np.zeros((n, 6), np.float32)
-        riasec = ["Realistic", "Investigative", "Artistic", "Social", "Enterprising", "Conventional"]
         for oid, element, value in conn.execute("SELECT occupation_id, element, value FROM occupation_interest"):
-            if oid in index and element in riasec:
-                interests[index[oid], riasec.index(element)] = value
+            if oid in index and element in RIASEC:
+                interests[index[oid], RIASEC.index(element)] = value
         tech_rows = conn.execute(
             "SELECT occupation_id, skill_id, hot FROM occupation_skill WHERE relation='technology'"
         ).fetchall()

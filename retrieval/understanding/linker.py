@@ -36,7 +36,16 @@ from retrieval.understanding.limits import physical_limits
 from retrieval.understanding.outdoor import outdoor_wishes
 from retrieval.understanding.pay import pay_wishes
 from retrieval.understanding.remote import remote_wishes
-from retrieval.understanding.schema import Goal, Limit, OccupationLink, SkillMention, Span, Status, Understanding
+from retrieval.understanding.schema import (
+    Goal,
+    Leaning,
+    Limit,
+    OccupationLink,
+    SkillMention,
+    Span,
+    Status,
+    Understanding,
+)
 from retrieval.understanding.schooling import training_limits
 from retrieval.understanding.strengths import LABELS as STRENGTH_LABELS, strengths
 from retrieval.understanding.titles import TitleIndex, TitleMatch
@@ -315,7 +324,7 @@ class Linker:
             if breaks
             else None,
             first_work=Span(start=first[0], end=first[1], text=text[first[0] : first[1]]) if first else None,
-            leaning=cast(Literal["Realistic", "Social", "Artistic"], leans[0]) if leans else None,
+            leaning=cast(Leaning, leans[0]) if leans else None,
             leaning_span=Span(start=leans[1][0], end=leans[1][1], text=text[leans[1][0] : leans[1][1]])
             if leans
             else None,

@@ -38,6 +38,7 @@ from collections.abc import Callable, Collection
 
 import numpy as np
 
+from retrieval.occupations.corpus import RIASEC
 from retrieval.occupations.military import civilian_sources, is_military
 from retrieval.occupations.outdoor import OUTDOOR
 from retrieval.occupations.physical import DEMANDING
@@ -156,8 +157,6 @@ def moved_down(items: list[ScoredOccupation], places: Callable[[ScoredOccupation
     return [item for _rank, item in ranked]
 
 
-#: O*NET's interest dimensions, in the order of the corpus's ``interests`` columns
-RIASEC = ("Realistic", "Investigative", "Artistic", "Social", "Enterprising", "Conventional")
 LEANING_HIGH = 5.0  # an interest this high (of 7) is what the work is; work below it moves down ...
 LEANING_SHIFT = 20  # ... by up to this many places (two points below it)
 #: the most preparation (O*NET job zone) a first job takes, for a person who has not worked yet: a few months of
@@ -653,7 +652,8 @@ class PersonalRanking:
             return first
         entry = {i.id for i in first}
         ordered = [i for i in by_skills if i.id in entry]
-        return ordered + [i for i in first if i.id not in {o.id for o in ordered}]
+        taken = {i.id for i in ordered}
+        return ordered + [i for i in first if i.id not in taken]
 
     def from_civilian_work(self, work: list[tuple[str, float]]) -> list[ScoredOccupation]:
         """A veteran's list: the civilian counterparts of their military occupation first, closest first, then

@@ -86,6 +86,8 @@ class Limit(BaseModel):
     span: Span
 
 
+#: the O*NET interests a vague liking can lean to (:func:`retrieval.understanding.cues.leaning`)
+Leaning = Literal["Realistic", "Social", "Artistic"]
 Status = Literal["understood", "no_occupation", "empty", "not_english", "nonsense"]
 
 #: an occupation link counts as said by the person when the text names a title for it (a span), or,
@@ -120,7 +122,7 @@ class Understanding(BaseModel):
     #: where the person says they have not worked yet ("I just finished high school and have no experience")
     first_work: Span | None = None
     #: the O*NET interest (RIASEC) a vague liking leans to ("I like working with my hands": Realistic), and its words
-    leaning: Literal["Realistic", "Social", "Artistic"] | None = None
+    leaning: Leaning | None = None
     leaning_span: Span | None = None
     seniority: Literal["entry", "mid", "senior", "lead"] | None = None
 

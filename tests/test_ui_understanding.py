@@ -648,3 +648,36 @@ def test_a_criminal_record_is_heard_and_answered_honestly(ui):
     assert Chat(ui).say("I have a criminal record, what jobs can I get?") == f"{RECORD_NOTE} {ASK_ABOUT_THEM}"
     reply = Chat(ui).say("I'm a line cook and I have a felony")
     assert RECORD_NOTE in reply and "**Cooks, Restaurant**" in reply, reply
+
+
+def test_how_to_become_one_before_anything_about_the_person_is_answered_about_that_work(ui):
+    """ "How do I become an electrician?", "I'm 40. Is it too late to become a doctor?" and "Can I become a teacher
+    without a degree?" were each answered "First tell me a little about yourself"; "doctor" was Dermatologists."""
+    from app.ui.chat import AGE_NOTE
+
+    chat = Chat(ui)
+    reply = chat.say("How do I become an electrician?")
+    assert reply.startswith("**Electricians**:") and "**What it takes:** medium preparation" in reply, reply
+    assert "I've noted your goal: **electrician**." in reply and "Tell me about your own work" in reply, reply
+    assert chat.recs[0] == "47-2111.00" and chat.state["profile"]["goal"] == "electrician"
+    assert "you already show" not in reply and AGE_NOTE not in reply
+    reply = chat.say("I'm a warehouse worker, I've driven forklifts for 6 years")  # then the comparison
+    assert "Toward “electrician” from" in reply and "**1. Electricians** — fit:" in reply, reply
+    reply = Chat(ui).say("I'm 40. Is it too late to become a doctor?")
+    assert reply.startswith("**Family Medicine Physicians**") and AGE_NOTE in reply, reply
+    teacher = Chat(ui)
+    reply = teacher.say("Can I become a teacher without a degree?")
+    assert "without a degree you don't have" in reply and "Postsecondary Teachers, All Other" not in reply, reply
+    # a fit question with no goal in it gets the facts too, and nothing is taken in
+    asked = Chat(ui)
+    reply = asked.say("Am I a good fit for data scientist?")
+    assert reply.startswith("**Data Scientists**:") and "Tell me about your own work" in reply, reply
+    assert not asked.recs and not asked.state["profile"].get("goal")
+
+
+def test_a_liking_followed_by_a_bare_request_for_the_list_is_the_lists_frame(ui):
+    """ "I love animals. What jobs are there for me?" was "I could not tell what you do": the request alone read by
+    meaning as Computer Occupations, All Other, whose link then made the love of animals no goal."""
+    chat = Chat(ui)
+    reply = chat.say("I love animals. What jobs are there for me?")
+    assert "You enjoy **animals**" in reply and "Animal" in chat.state["recs"][0]["title"], reply

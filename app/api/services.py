@@ -104,6 +104,16 @@ _FIT_PATTERNS = [
     ),
     re.compile(r"\b(?:could|can|should)\s+i\s+(?:become|be|work as)\s+(?:an?\s+|the\s+)?(?P<x>.+?)[?.!]*$", re.I),
     re.compile(r"^\s*(?:what about|how about|explain|why)\s+(?:an?\s+|the\s+)?(?P<x>.+?)[?.!]*$", re.I),
+    # the way into some work: "How do I become an electrician?", "I'm 40. Is it too late to become a doctor?", "What
+    # certifications do I need to become a project manager?" (read as small talk or a list by the intent model)
+    re.compile(
+        r"\b(?:how\s+(?:do|can|could|would|should|might)\s+i|what\s+(?:do|would|will|should)\s+i\s+need(?:\s+to\s+"
+        r"(?:do|learn|study|have|know))?|what\s+(?:certifications?|qualifications?|degrees?|training|courses?|skills?|"
+        r"education|experience)\s+(?:do|would|will|should)\s+i\s+need|what\s+does\s+it\s+take|(?:is\s+it|am\s+i)\s+too\s+"
+        r"(?:late|old))\s+(?:for\s+me\s+)?(?:to\s+)?(?:become|be|work\s+as|get\s+a\s+job\s+as)\s+(?:an?\s+|the\s+)?"
+        r"(?P<x>.+?)[?.!]*$",
+        re.I,
+    ),
 ]
 # Words around a title in a question that are not the title: "a senior data analyst role" → "data analyst".
 _TITLE_FILLER = re.compile(
@@ -119,6 +129,15 @@ _NOT_A_TITLE = re.compile(
     + _ON_SCREEN.pattern,
     re.I,
 )
+# What follows a title in a question and is no part of it: "Can I become a teacher without a degree?" was asked
+# about an occupation called "teacher without a degree"; "at my age", "if I'm 40", "with no experience" likewise.
+_AFTER_TITLE = re.compile(
+    r"\s*(?:,|\b(?:without|at\s+(?:my\s+age|\d+|age)|if|even|though|although|because|since|given|despite|"
+    r"after|before|(?:in|by|within)\s+(?:\d+|a|an|one|two|three|five|ten)\b|"
+    r"with(?:\s+(?:no|a|an|my|only|just|little|zero|kids|children|a\s+family))\b|"
+    r"(?:right\s+)?now|anymore|someday|one\s+day|eventually|later))\b.*$",
+    re.I,
+)
 SUGGESTIONS = 3
 
 
@@ -127,7 +146,7 @@ def parse_fit_question(message: str) -> str | None:
     when it names no occupation ("why does this role fit me?")."""
     for pattern in _FIT_PATTERNS:
         m = pattern.search(message.strip())
-        target = m.group("x").strip(" ?.!") if m else ""
+        target = _AFTER_TITLE.sub("", m.group("x")).strip(" ?.!,") if m else ""
         if any(ch.isalnum() for ch in target) and not _NOT_A_TITLE.search(target):
             return target
     return None

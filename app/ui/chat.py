@@ -1006,6 +1006,17 @@ _PAY_ASKED = re.compile(r"\b(?:pay|pays|paid|salar\w*|wages?|earn\w*|make|makes|
 _COMPARE = re.compile(r"\b(?:differen\w*|compare\w*|comparison|vs\.?|versus|or|better)\b", re.I)
 
 
+# "Is it too late to become a doctor?", "I'm 40 ...": an age said beside a question about some work
+_AGE_ASKED = re.compile(
+    r"\btoo (?:late|old)\b|\bat my age\b|\b(?:i'?m|i am|aged?)\s+(?:[3-7]\d)\b(?!\s*(?:%|percent|hours|years? of))",
+    re.I,
+)
+AGE_NOTE = (
+    "Age alone rules none of this out: what matters is the preparation above, the years it takes set against your "
+    "plans."
+)
+
+
 def _start(named: tuple[Span, str]) -> int:
     return named[0].start
 
@@ -1183,7 +1194,10 @@ class ChatUI:
             if action.action == "fit":
                 if any(o.tense != "unknown" for o in understood.occupations):
                     _take_in(state, message, understood)  # "I'm a nurse — am I a good fit for X?"
-                reply, panel = self._fit(state, action, selected)
+                if action.target and not _has_profile(state):
+                    reply = self._toward_unknown(state, action, message, understood)
+                else:
+                    reply, panel = self._fit(state, action, selected)
             elif action.action in ("courses", "jobs"):
                 reply = self._asked_list(state, action, message, understood, selected)
             elif action.action == "about":
@@ -1463,6 +1477,43 @@ class ChatUI:
             "The full explanation, the skill gap and courses are in the panel below."
         )
         return reply, render_explanation(e)
+
+    def _toward_unknown(self, state: dict, action: Route, message: str, understood: Understanding) -> str:
+        """A fit question before anything about the person: "How do I become an electrician?", "I'm 40. Is it too
+        late to become a doctor?", "What certifications do I need to become a project manager?" were each answered
+        "First tell me a little about yourself". The answer is what the catalogue says about that work (what it
+        involves, the preparation it takes, what it relies on) and, where the person said they want it, the goal
+        taken in: the courses toward it and its postings, the list under **Recommendations**, and a request for
+        their own work so the next answer can say how close they are."""
+        match = self.svc.match_occupation(action.target or "")
+        if match.occupation is None:
+            return match.not_found_message(_md)
+        facts = self.svc.occupation_facts(match.occupation[0])
+        parts = [_facts_block(facts, action.target or "")] if facts is not None else []
+        if _AGE_ASKED.search(message):
+            parts.append(AGE_NOTE)
+        if understood.goals:
+            notes = _take_in(state, message, understood.model_copy(update={"occupations": []}))
+            lines = self._recommend(state)
+            goal = _md(state["profile"].get("goal") or action.target or "")
+            listed = "; ".join(_md(r["title"]) for r in state["recs"])  # titles hold commas ("Pediatricians, General")
+            extra = [line.strip() for line in lines if line.lstrip().startswith(("Courses toward", "Job postings"))]
+            parts.append(
+                "\n".join(
+                    [
+                        " ".join(
+                            [f"I've noted your goal: **{goal}**.", *(n for n in notes if not n.startswith("Your goal"))]
+                        ),
+                        *([f"On your list under **Recommendations**: {listed}."] if listed else []),
+                        *extra,
+                    ]
+                )
+            )
+        parts.append(
+            "Tell me about your own work (or paste your résumé) and I can say how close you are to it and what to "
+            "learn first."
+        )
+        return "\n\n".join(parts)
 
     def _about(self, state: dict, action: Route, message: str, understood: Understanding) -> str:
         """A question about an occupation in general ("What does a data analyst do?", "How much do nurses make?"):

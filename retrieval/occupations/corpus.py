@@ -74,6 +74,20 @@ class OccupationCorpus:
         return np.array(["all other" in t.lower() for t in self.titles], dtype=bool)
 
     @cached_property
+    def zone_or_family(self) -> np.ndarray:
+        """(n,) :attr:`job_zone`, where O*NET gives none (its "All Other" codes) the median zone of the occupations
+        of the same SOC minor group ("25-1", postsecondary teachers: 5); nan when the group has none either. Why:
+        "Can I become a teacher without a degree?" kept Postsecondary Teachers, All Other on a list that leaves out
+        work needing a degree."""
+        zones = self.job_zone.copy()
+        groups = np.array([c[:4] for c in self.ids])
+        for group in np.unique(groups[np.isnan(zones)]):
+            members = (groups == group) & ~np.isnan(self.job_zone)
+            if members.any():
+                zones[(groups == group) & np.isnan(zones)] = float(np.median(self.job_zone[members]))
+        return zones
+
+    @cached_property
     def soc(self) -> np.ndarray:
         """(n, 4) SOC prefixes: major '15', minor '15-1', broad '15-12', detailed '15-1252'."""
         return np.array([[c[:2], c[:4], c[:6], c[:7]] for c in self.ids])

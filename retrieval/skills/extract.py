@@ -878,6 +878,18 @@ class SkillExtractor:
                     out.append((s + chunk[0].start(), s + chunk[-1].end()))
         return out
 
+    @staticmethod
+    def _held_segments(text: str, segs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Each segment's longest held part (trimmed), where it has :data:`MIN_SEGMENT_WORDS` words or more."""
+        clauses = scope.Clauses(text)
+        out = []
+        for s, e in segs:
+            pieces = [_trimmed(text, a, b) for a, b in clauses.held_parts(s, e)]
+            best = max(pieces, key=lambda p: len(text[p[0] : p[1]].split()), default=None)
+            if best is not None and len(text[best[0] : best[1]].split()) >= MIN_SEGMENT_WORDS:
+                out.append(best)
+        return out
+
     def _within_budget(
         self, text: str, segs: list[tuple[int, int]], budget: int, alias_spans: list[tuple[int, int]] | None
     ) -> list[tuple[int, int]]:
@@ -909,14 +921,19 @@ class SkillExtractor:
         use_cache: bool = True,
         word_budget: int | None = EMBED_WORD_BUDGET,
         alias_spans: list[tuple[int, int]] | None = None,
+        held_only: bool = False,
     ) -> dict[str, ExtractedSkill]:
         """Skills whose label+description is close to a segment of ``text`` (non-technology skills only).
 
         At most ``word_budget`` words are embedded (None = no limit), keeping extraction fast on long texts.
+        ``held_only``: a segment is cut to its longest part no negation or wish governs, and left out when that
+        is shorter than :data:`MIN_SEGMENT_WORDS` (:meth:`retrieval.skills.scope.Clauses.held_parts`).
         """
         from retrieval.embeddings import get_embedder
 
         segs = self.segments(text)
+        if held_only:
+            segs = self._held_segments(text, segs)
         if word_budget is not None:
             segs = self._within_budget(text, segs, word_budget, alias_spans)
         if not segs:
@@ -991,7 +1008,7 @@ class SkillExtractor:
         if use_embeddings:
             spans = [span for hit in found.values() for span in hit.spans]
             for sid, hit in self.match_embeddings(
-                text, threshold=threshold, use_cache=use_cache, alias_spans=spans
+                text, threshold=threshold, use_cache=use_cache, alias_spans=spans, held_only=precise
             ).items():
                 if sid not in found:
                     found[sid] = hit
@@ -1002,6 +1019,15 @@ class SkillExtractor:
             h.spans = sorted(set(h.spans))
         out.sort(key=lambda h: (-h.confidence, h.skill_id))
         return out
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` without the spaces and joining punctuation at either end."""
+    while start < end and (text[start].isspace() or text[start] in ",;:-–—"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:-–—"):
+        end -= 1
+    return start, end
 
 
 def extractor_path(settings: Settings, fingerprint: str) -> Path:

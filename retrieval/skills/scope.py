@@ -81,6 +81,25 @@ class Clauses:
         lo, _hi = self.around(start)
         return any(m.end() <= start for m in _GOVERNOR.finditer(text, lo, start))
 
+    def held_parts(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The pieces of ``text[start:end]`` no negation or wish governs, in order. A mention's own test
+        (:meth:`not_held`) looks left of it; a sentence embedded whole holds the governor inside it: "I want to
+        become a project manager" matched "perform project management" by meaning, and the explanation then
+        told the person they "already show" it."""
+        governed = []
+        for m in _GOVERNOR.finditer(self.text, self.around(start)[0], end):
+            clause_end = self.around(m.start())[1]
+            if clause_end > start:
+                governed.append((max(start, m.start()), min(end, clause_end)))
+        parts, pos = [], start
+        for lo, hi in governed:
+            if lo > pos:
+                parts.append((pos, lo))
+            pos = max(pos, hi)
+        if pos < end:
+            parts.append((pos, end))
+        return parts
+
 
 def not_held(text: str, start: int, end: int) -> bool:
     """The mention ``text[start:end]`` is negated or wished for, not held."""

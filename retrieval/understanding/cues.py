@@ -90,6 +90,25 @@ def school_status(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _SCHOOL_STATUS.finditer(text)]
 
 
+# A request for the list that says nothing about the person: "What jobs are there for me?", "Which careers would suit
+# me?". By meaning alone it is near O*NET's catch-all codes (Computer Occupations, All Other, 0.31 -- just over the
+# linker's floor), and "I love animals. What jobs are there for me?" was read as a computer worker, whose named
+# occupation then made the love of animals no goal. A sentence naming anyone else ("for a nurse") is not one.
+_GENERIC_REQUEST = re.compile(
+    r"(?:^|(?<=[.!?\n]))\s*(?:so\s+|and\s+|then\s+)?(?:what|which)\s+(?:kinds?\s+of\s+|sorts?\s+of\s+|types?\s+of\s+)?"
+    r"(?:jobs?|careers?|work|occupations?|roles?|options?|positions?|paths?)\s+"
+    r"(?:are\s+there|is\s+there|exist|(?:would|might|could|will|do(?:es)?)\s+(?:suit|fit)\s+me|(?:suit|fit)\s+me|"
+    r"(?:could|can|should|would|might)\s+i\s+(?:do|get|have|try|look\s+(?:at|for|into)|consider|go\s+for))"
+    r"(?:\s+(?:for|to)\s+(?:me|someone\s+like\s+me|people\s+like\s+me))?(?:\s+out\s+there)?\s*(?:[?.!]+|(?=\n)|$)",
+    re.I,
+)
+
+
+def generic_requests(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that only ask for the list ("What jobs are there for me?"): nothing about the person."""
+    return [m.span() for m in _GENERIC_REQUEST.finditer(text)]
+
+
 def studied_phrases(text: str) -> list[GoalPhrase]:
     """What ``text`` says the person studied, as interest goals (``studied`` set): "a biology degree" -> biology."""
     out: list[GoalPhrase] = []

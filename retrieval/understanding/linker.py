@@ -253,6 +253,8 @@ class Linker:
             + hours_spans
             # "graduating this spring" is where they stand in school, not work
             + cues.school_status(text)
+            # "What jobs are there for me?" asks for the list and says nothing about the person
+            + cues.generic_requests(text)
         )
         # "my back is done" names no occupation (by meaning it is near chiropractors)
         occupations = self.link_occupations(text, excluded=excluded)

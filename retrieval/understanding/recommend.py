@@ -471,14 +471,15 @@ class PersonalRanking:
     def within_schooling(
         self, items: list[ScoredOccupation], ceiling: int, keep: Collection[str] = frozenset()
     ) -> list[ScoredOccupation]:
-        """``items`` without the occupations whose job zone is above ``ceiling``; an occupation without a zone
-        ("All Other" codes) and ``keep`` stay."""
+        """``items`` without the occupations whose job zone is above ``ceiling``, an "All Other" code by its SOC
+        group's (:attr:`retrieval.occupations.corpus.OccupationCorpus.zone_or_family`); one without either, and
+        ``keep``, stay."""
         corpus = self.rec.corpus
 
         def within(item: ScoredOccupation) -> bool:
             if item.id in keep or item.id not in corpus.index:
                 return True
-            zone = corpus.job_zone[corpus.index[item.id]]
+            zone = corpus.zone_or_family[corpus.index[item.id]]
             return bool(np.isnan(zone) or zone <= ceiling)
 
         return [item for item in items if within(item)]

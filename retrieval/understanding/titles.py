@@ -99,6 +99,7 @@ COLLOQUIAL: dict[str, tuple[str, ...]] = {
     "pilot": ("53-2011.00",), "flight attendant": ("53-2031.00",), "real estate agent": ("41-9022.00",),
     "realtor": ("41-9022.00",), "estate agent": ("41-9022.00",), "journalist": ("27-3023.00",),
     "gp": ("29-1215.00",), "general practitioner": ("29-1215.00",), "family doctor": ("29-1215.00",),
+    "medical doctor": ("29-1215.00", "29-1216.00"),
     "pi": ("33-9021.00",), "private investigator": ("33-9021.00",), "private eye": ("33-9021.00",),
     "cabin crew": ("53-2031.00",), "air hostess": ("53-2031.00",), "steward": ("53-2031.00",),
     "train driver": ("53-4011.00",), "engine driver": ("53-4011.00",), "copy editor": ("27-3041.00",),
@@ -126,6 +127,15 @@ COLLOQUIAL: dict[str, tuple[str, ...]] = {
     "mobile developer": ("15-1252.00",), "ios engineer": ("15-1252.00",), "android engineer": ("15-1252.00",),
     "platform engineer": ("15-1252.00", "15-1244.00"), "site reliability engineer": ("15-1252.00", "15-1244.00"),
     "sre": ("15-1252.00", "15-1244.00"), "api developer": ("15-1252.00",), "api engineer": ("15-1252.00",),
+}
+
+#: Everyday words that are also titles of many occupations, and the occupations they mean first. Unlike
+#: :data:`COLLOQUIAL` they stay ordinary words in a sentence ("my doctor says no more heavy lifting" is no doctor's
+#: text); only the order is decided: "Is it too late to become a doctor?" was answered about Dermatologists ("Doctor"
+#: is an alternate title of a dozen physician occupations, dermatologists first by code).
+PREFERRED: dict[str, tuple[str, ...]] = {
+    "doctor": ("29-1215.00", "29-1216.00"),
+    "physician": ("29-1215.00", "29-1216.00"),
 }
 
 #: One-word titles that a programming technology right before them makes software work: "Java engineer",
@@ -216,7 +226,7 @@ class TitleIndex:
                 add(head, oid, weight)
                 if len(inner.split()) <= MAX_TITLE_WORDS:
                     add(inner, oid, weight * 0.9)
-        for title, oids in COLLOQUIAL.items():
+        for title, oids in [*COLLOQUIAL.items(), *PREFERRED.items()]:
             key = title_key(title)
             # the colloquial table decides for its keys: it exists because the catalogue's answer is wrong
             entries[key] = {oid: KIND_WEIGHT["colloquial"] * (1.0 if i == 0 else 0.9)

@@ -104,6 +104,23 @@ def test_kinds_are_the_four_recommendation_kinds():
         ("Explain the pharmacist", "pharmacist"),
         ("why Nurse Practitioners?!", "Nurse Practitioners"),
         ("Am I a good fit for IT support?", "IT support"),
+        # what follows the title is no part of it ("an occupation called 'teacher without a degree'")
+        ("Can I become a teacher without a degree?", "teacher"),
+        ("Could I become a nurse at my age?", "nurse"),
+        ("Can I become a pilot with no experience?", "pilot"),
+        ("Could I work as a nurse, even part time?", "nurse"),
+        ("Can I become a teacher in 2 years?", "teacher"),
+        ("Am I a good fit for Teachers, Postsecondary?", "Teachers, Postsecondary"),
+        (
+            "Am I a good fit for first-line supervisors of retail sales workers",
+            "first-line supervisors of retail sales workers",
+        ),
+        ("How do I become an electrician?", "electrician"),
+        ("I'm 40. Is it too late to become a doctor?", "doctor"),
+        ("What certifications do I need to become a project manager?", "project manager"),
+        ("I don't mind studying, what would I need to become an engineer?", "engineer"),
+        ("what does it take to be a pilot", "pilot"),
+        ("I'm a nurse. How can I become a nurse practitioner?", "nurse practitioner"),
     ],
 )
 def test_fit_questions_name_their_target(message, target):

@@ -323,3 +323,28 @@ def test_skill_precision_scores_what_the_extractor_returns(synthetic_settings, t
     assert [(fp["id"], fp["label"]) for fp in report["false_positives"]] == [("d", "Microsoft Excel")]
     assert [(m["id"], m["gold"]) for m in report["misses"]] == [("c", "Kubernetes")]
     assert report["by_source"]["resume"]["lines"] == 2 and report["by_category"]["X"]["found"] == 3
+
+
+@pytest.mark.parametrize(
+    "text, held",
+    [
+        ("I want to become a project manager", ["I "]),
+        ("Led a team of five engineers, want to learn Python", ["Led a team of five engineers, "]),
+        ("I don't really know how to plan lessons yet", ["I "]),
+        ("Taught maths for ten years. I'd love to design websites", ["Taught maths for ten years. "]),
+        ("Kept medical records on a busy ward", ["Kept medical records on a busy ward"]),
+    ],
+)
+def test_the_held_parts_of_a_sentence_leave_out_what_a_wish_or_negation_governs(text, held):
+    assert [text[s:e] for s, e in scope.Clauses(text).held_parts(0, len(text))] == held
+
+
+def test_a_sentence_matched_by_meaning_is_held_only_outside_its_wish(extractor):
+    """ "I want to become a patient educator" named by meaning what the person wants, and the explanation told them
+    they "already show" it; the held sentence still finds it."""
+    wish = "I want to become someone who teaches patients and carers about illness and treatment."
+    held = "For years I taught patients and carers about their illness and treatment."
+    assert "patient education" in {h.label for h in extractor.match_embeddings(held, held_only=True).values()}
+    assert "patient education" in {h.label for h in extractor.match_embeddings(wish).values()}
+    assert "patient education" not in {h.label for h in extractor.match_embeddings(wish, held_only=True).values()}
+    assert "patient education" not in {h.label for h in extractor.extract(wish, expand=False)}

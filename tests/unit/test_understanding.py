@@ -175,6 +175,22 @@ def test_feelings_wishes_questions_and_bare_titles_are_not_activity_clauses(text
     assert cues.activity_clauses(text) == []
 
 
+@pytest.mark.parametrize(
+    "text, asked",
+    [
+        ("I love animals. What jobs are there for me?", " What jobs are there for me?"),
+        ("I like cooking. What careers would suit me?", " What careers would suit me?"),
+        ("What kind of work could I get? I have a forklift license.", "What kind of work could I get?"),
+        ("what jobs are there", "what jobs are there"),
+        ("What jobs are there for a nurse?", None),
+        ("What jobs could I do with my forklift license?", None),
+        ("What jobs are there in Chicago?", None),
+    ],
+)
+def test_a_bare_request_for_the_list_says_nothing_about_the_person(text, asked):
+    assert [text[s:e] for s, e in cues.generic_requests(text)] == ([asked] if asked else [])
+
+
 # ------------------------------------------------------------------------------------------ the linker
 @pytest.fixture(scope="module")
 def linker(synthetic_settings):

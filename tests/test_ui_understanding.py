@@ -480,13 +480,16 @@ def test_a_teacher_who_hates_it_is_offered_something_else(ui):
     chat = Chat(ui)
     reply = chat.say("I'm a high school English teacher and I hate it. What else can I do with an English degree?")
     assert "I'll look beyond your current kind of work (you said “I hate it”)" in reply, reply
-    assert "fit you, beyond your current kind of work:" in reply, reply
+    # what they studied, asked about, is where to look: writing work (by the meaning of "English" it was interpreters,
+    # historians and mechatronics engineers)
+    assert "Occupations in work like what you studied (English)" in reply, reply
+    assert "beyond your current kind of work:" in reply and chat.recs[0].startswith("27-3"), chat.recs
     titles = [r["title"] for r in chat.state["recs"]]
     assert titles and not any("Teach" in t or t.startswith("25-2") for t in titles), titles
     assert not any(r.startswith("25-2") for r in chat.recs), chat.recs
     reply = chat.say("find me jobs")
     listed = [x for x in reply.splitlines() if x[:1].isdigit()]
-    assert reply.startswith("Job postings in the work on your list:") and listed, reply
+    assert reply.startswith("Job postings in work like what you studied:") and listed, reply
     assert not any("teacher" in x.lower() for x in listed), listed
     # unticked in the panel: teaching is back
     out = ui.on_save_profile(
@@ -681,3 +684,27 @@ def test_a_liking_followed_by_a_bare_request_for_the_list_is_the_lists_frame(ui)
     chat = Chat(ui)
     reply = chat.say("I love animals. What jobs are there for me?")
     assert "You enjoy **animals**" in reply and "Animal" in chat.state["recs"][0]["title"], reply
+
+
+def test_asking_what_to_do_with_a_degree_makes_it_the_lists_frame(ui):
+    """ "I have a psychology degree but I work at Starbucks. What can I do with my degree?" was listed baristas."""
+    chat = Chat(ui)
+    reply = chat.say("I have a psychology degree but I work at Starbucks. What can I do with my degree?")
+    assert "You studied **psychology**" in reply and "Occupations in work like what you studied" in reply, reply
+    assert not any(r.startswith("35-") for r in chat.recs[:5]), chat.recs  # no food service first
+
+
+def test_a_school_leavers_first_job_reads_as_one_not_as_a_stretch(ui):
+    reply = Chat(ui).say("I just finished high school and have no experience. What jobs can I get?")
+    assert "**1. " in reply and "— a first job, little preparation needed" in reply, reply
+    assert "does not yet show its core skills" not in reply, reply
+
+
+def test_languages_spoken_are_skills_not_an_occupation(ui):
+    """ "I speak Spanish and English fluently" was told "I've noted your occupation as Foreign Language and Literature
+    Teachers, Postsecondary", and the most viewed postings came twice."""
+    chat = Chat(ui)
+    reply = chat.say("I speak Spanish and English fluently. Are there jobs where that helps?")
+    assert "noted your occupation" not in reply and not chat.state["profile"].get("occupation"), reply
+    assert "Spanish" in " ".join(chat.state["profile"]["skills"]), chat.state["profile"]
+    assert reply.count("Personal Assistant/ Administrative Assistant") <= 1, reply

@@ -40,6 +40,14 @@ def understand(settings):
         ("I'm a full stack engineer", "15-1252.00", "full stack engineer"),
         ("I'm an iOS engineer", "15-1252.00", "iOS engineer"),
         ("I'm a civil engineer", "17-2051.00", "civil engineer"),
+        # misspelt, linked with the words as typed ("im a nurce" was asked for a job title)
+        ("im a nurce and i want to do something else", "29-1141.00", "nurce"),
+        ("I'm an acountant", "13-2011.00", "acountant"),
+        ("I'm a mechanik", "49-3023.00", "mechanik"),
+        # where or for whom they work is not their work ("... at a dentist" linked Dentists first)
+        ("I work as a reciptionist at a dentist", "43-4171.00", "reciptionist"),
+        ("I'm a receptionist at a dentist's office", "43-4171.00", "receptionist"),
+        ("I'm a nanny for a doctor", "39-9011.00", "nanny"),
     ],
 )
 def test_colloquial_titles_abbreviations_and_british_spellings_are_linked(understand, text, code, words):

@@ -367,7 +367,10 @@ class WaypointService:
 
                 code = get_occupation_recommender(self.settings).resolver.resolve(query)
                 return OccupationMatch(query, (code.occupation_id, code.title) if code else None, [])
-            for candidate in dict.fromkeys((query, _TITLE_FILLER.sub("", query).strip())):
+            bare = _TITLE_FILLER.sub("", query).strip()
+            # "Am I a good fit for pharmasist?": the title it misspells (retrieval.understanding.spelling)
+            fixed = linker.spelling.correct_phrase(bare) if linker.spelling is not None and bare else None
+            for candidate in dict.fromkeys((query, bare, fixed or "")):
                 found = linker.titles.lookup(candidate) if candidate else []
                 if found:
                     oid = found[0][0]

@@ -456,6 +456,16 @@ def _short(e: dict, n: int) -> str:
     return f"**{n}. {item.get('title')}** — fit: {e.get('fit')}. {e.get('summary', '')}"
 
 
+def _short_first_job(e: dict, n: int) -> str:
+    """A first job's line for a person who has not worked yet and said no skill it asks for: "Cashiers would be a
+    stretch move: your profile does not yet show its core skills" was true of every first job and told a school
+    leaver nothing; such work takes little preparation, and what it asks first is learned on the job."""
+    item = e.get("item") or {}
+    gaps = [g["label"] for g in (e.get("missing_skills") or [])[:2]]
+    asks = f": what it asks first, {_md(join_labels(gaps))}, is learned on the job" if gaps else ""
+    return f"**{n}. {item.get('title')}** — a first job, little preparation needed{asks}."
+
+
 # ------------------------------------------------------------------------------------------------ beliefs
 def _from(quote: str | None, by_person: bool = False, note: str = "set by you") -> str:
     """Where a belief came from: the person's words, or the person's correction."""
@@ -1125,7 +1135,10 @@ class ChatUI:
                 lines.append(_others_heading(state))
             if n < self.eager:
                 e = self._explain(state, rec["id"], n, "ui_chat")
-                lines.append(_short(e, n + 1))
+                first_job = state["beliefs"].get("first_work") and not state["profile"].get("occupation")
+                lines.append(
+                    _short_first_job(e, n + 1) if first_job and not e.get("matched_skills") else _short(e, n + 1)
+                )
             else:
                 lines.append(f"**{n + 1}. {rec['title']}**")
         for kind, heading in (("job", "Job postings"), ("course", "Courses")):
@@ -1280,7 +1293,11 @@ class ChatUI:
         parts = []
         # "find me jobs that pay more": the wish is taken in first, like what the message says about the person
         if (says_something(understood) or understood.limits) and understood.status != "not_english":
-            parts.append(self._describe(state, message, understood))
+            described = self._describe(state, message, understood)
+            # the list asked for follows in full: its one-line summary under the occupations is left out ("I speak
+            # Spanish ... Are there jobs where that helps?" read the most viewed postings twice)
+            summary = "Job postings" if action.action == "jobs" else "Courses toward"
+            parts.append("\n".join(line for line in described.split("\n") if not line.lstrip().startswith(summary)))
         if not _has_profile(state):
             return (
                 parts[0]

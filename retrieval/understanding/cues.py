@@ -104,9 +104,45 @@ _GENERIC_REQUEST = re.compile(
 )
 
 
+_LANGUAGE = (
+    r"(?:english|spanish|french|german|italian|portuguese|russian|chinese|mandarin|cantonese|japanese|korean|arabic|"
+    r"hindi|urdu|bengali|punjabi|tagalog|vietnamese|polish|ukrainian|turkish|persian|farsi|dutch|greek|hebrew|swahili|"
+    r"somali|haitian\s+creole|creole|asl|american\s+sign\s+language|sign\s+language)"
+)
+# "I speak Spanish and English fluently": languages a person speaks say what they can do, not what they do; by meaning
+# the sentence is language teaching, and the chat said "I've noted your occupation as Foreign Language and Literature
+# Teachers, Postsecondary" to someone who had named no work.
+_LANGUAGES_SPOKEN = re.compile(
+    rf"\b(?:i\s+)?(?:also\s+)?(?:speak|am\s+fluent\s+in|i'?m\s+fluent\s+in|fluent\s+in|bilingual\s+in|"
+    rf"native\s+speaker\s+of|know)\s+(?:both\s+)?{_LANGUAGE}(?:\s*(?:,|and|&|or)\s*{_LANGUAGE})*(?:\s+(?:fluently|"
+    rf"well|natively))?\b|\b(?:i'?m|i\s+am)\s+(?:fully\s+)?(?:bilingual|trilingual|multilingual)\b",
+    re.I,
+)
+
+
+def languages_spoken(text: str) -> list[tuple[int, int]]:
+    """Spans where ``text`` says which languages the person speaks ("I speak Spanish and English fluently")."""
+    return [m.span() for m in _LANGUAGES_SPOKEN.finditer(text)]
+
+
 def generic_requests(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` that only ask for the list ("What jobs are there for me?"): nothing about the person."""
     return [m.span() for m in _GENERIC_REQUEST.finditer(text)]
+
+
+# "What can I do with my degree?", "I want to use my degree": what they studied is where they ask to go, even beside
+# the work they do now ("I have a psychology degree but I work at Starbucks" was listed baristas and bartenders)
+_USE_DEGREE = re.compile(
+    r"\b(?:(?:do|get|find)\s+with|use|using)\s+(?:my|this|that|a|the|an)\s+(?:\w+\s+)?(?:degree|diploma|major|studies|"
+    r"qualification)s?\b|\bput\s+my\s+(?:\w+\s+)?(?:degree|diploma|studies)\s+to\s+(?:good\s+)?use\b|"
+    r"\b(?:degree|diploma|studies)\s+(?:is\s+going|are\s+going|goes|went)\s+to\s+waste\b",
+    re.I,
+)
+
+
+def asks_to_use_degree(text: str) -> bool:
+    """Whether ``text`` asks what to do with what the person studied ("What can I do with my degree?")."""
+    return bool(_USE_DEGREE.search(text))
 
 
 def studied_phrases(text: str) -> list[GoalPhrase]:

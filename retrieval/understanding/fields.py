@@ -122,8 +122,10 @@ FIELDS: tuple[CareerField, ...] = (
                                     "illustration", "animation", "photography", "fashion", "music", "film", "media",
                                     "entertainment"),
                 ("27-1", "27-2", "27-4", "15-1255")),
+    # what an English degree leads to ("What else can I do with an English degree?" read interpreters, historians
+    # and mechatronics engineers by the meaning of the word "English")
     CareerField("writing", ("writing", "journalism", "publishing", "copywriting", "editing", "content writing",
-                            "technical writing"),
+                            "technical writing", "english", "english literature", "literature", "creative writing"),
                 ("27-3041", "27-3042", "27-3043", "27-3023", "27-3031")),
     CareerField("science", ("science", "research", "scientific research", "biology", "chemistry", "physics", "lab",
                             "laboratory", "biotech", "biotechnology"),

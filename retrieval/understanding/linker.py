@@ -47,6 +47,7 @@ from retrieval.understanding.schema import (
     Understanding,
 )
 from retrieval.understanding.schooling import training_limits
+from retrieval.understanding.spelling import TitleSpelling
 from retrieval.understanding.strengths import LABELS as STRENGTH_LABELS, strengths
 from retrieval.understanding.titles import TitleIndex, TitleMatch
 
@@ -55,6 +56,13 @@ SELF_CUE = 2.0
 HEADING = 1.5
 PAST = 0.6
 ACRONYM = 0.5
+#: a title named as where or for whom the person works ("a receptionist at a dentist's office", "I clean for a
+#: lawyer"): the workplace, not their work; "I work as a receptionist at a dentist" linked Dentists first
+EMPLOYER = 0.2
+_EMPLOYER_BEFORE = re.compile(
+    r"\b(?:at|for)\s+(?:a|an|the|my|our|his|her|their|one|some)?\s*(?:local\s+|small\s+|big\s+)?$", re.I
+)
+_EMPLOYER_AFTER = re.compile(r"(?:'s|’s|s')?\s+(?:office|clinic|practice|surgery|firm|practices|offices)\b", re.I)
 MAX_GOALS = 3
 
 Tense = Literal["current", "past", "unknown"]  # OccupationLink.tense
@@ -107,6 +115,8 @@ _ENGLISH = {
     "want",
     "do",
 }
+#: the function words above, for other readers of the text (never corrected as misspelt titles)
+ENGLISH = frozenset(_ENGLISH)
 _FOREIGN = {
     "je",
     "suis",
@@ -177,8 +187,10 @@ class Linker:
         common_words: frozenset[str] = frozenset(),
         title_vectors: np.ndarray | None = None,
         task_vectors: np.ndarray | None = None,
+        spelling: TitleSpelling | None = None,
     ):
         self.titles = titles
+        self.spelling = spelling  # misspelt title words ("im a nurce"): read as the title word they miss
         self.common_words = common_words  # lower-case words of the catalogue's prose
         self.ids = occupation_ids
         self.index = {oid: i for i, oid in enumerate(occupation_ids)}
@@ -256,8 +268,10 @@ class Linker:
             # "What jobs are there for me?" asks for the list and says nothing about the person
             + cues.generic_requests(text)
         )
+        # "I speak Spanish and English": skills (found in it below), no work to link
+        spoken = cues.languages_spoken(text)
         # "my back is done" names no occupation (by meaning it is near chiropractors)
-        occupations = self.link_occupations(text, excluded=excluded)
+        occupations = self.link_occupations(text, excluded=excluded + spoken)
         # "can't lift heavy things", "bad back": what the body no longer does is not a skill held; what they studied
         # ("a biology degree") is knowledge they hold, though no work
         studied = [g.clause for g in goals_found if g.studied]
@@ -290,9 +304,17 @@ class Linker:
         # "I like working on cars" is where a school leaver is headed; beside a named occupation it is what they
         # enjoy in it ("I'm a nurse and I like working with people") -- unless they want out of that occupation:
         # "I'm an accountant but I'm bored. I like creative stuff." was listed accounting work again
-        # (what they studied stays background: "an English teacher who hates it ... with an English degree" read
-        # interpreters, historians and mechatronics engineers by the word "English")
-        wishes = [p for p in goals_found if not (p.interest and occupations and (p.studied or not leaving_spans))]
+        # (what they studied stays background -- an English teacher's English degree is no move -- unless they ask
+        # what to do with it: "I have a psychology degree but I work at Starbucks. What can I do with my degree?" was
+        # listed baristas; "What else can I do with an English degree?" is the writing field, fields.py)
+        use_degree = cues.asks_to_use_degree(text)
+        wishes = [
+            p
+            for p in goals_found
+            if not (
+                p.interest and occupations and ((p.studied and not use_degree) or (not p.studied and not leaving_spans))
+            )
+        ]
         goals = [g for g in (self._wish_goal(p) for p in wishes[:MAX_GOALS]) if g is not None]
         # "I'd like to become a pharmacist but I can't afford 6 more years of school. What else could I do?": the
         # wish is ruled out by the person, and the list is what else is within reach (physicians were offered)
@@ -349,7 +371,8 @@ class Linker:
     # ------------------------------------------------------------------ occupations
     def link_occupations(self, text: str, excluded: list[tuple[int, int]] | None = None) -> list[OccupationLink]:
         excluded = excluded or []
-        matches = [m for m in self.titles.scan(text) if not cues.inside((m.start, m.end), excluded)]
+        fixes = self.spelling.corrections(text) if self.spelling is not None else None
+        matches = [m for m in self.titles.scan(text, fixes) if not cues.inside((m.start, m.end), excluded)]
         matches = self.titles.technology_roles(text, matches, self.common_words)
         described = [a for a in cues.activity_clauses(text) if not cues.inside(a, excluded)]
         # "25 years running a CNC machine" names the title "CNC machine operator" without typing it
@@ -376,6 +399,8 @@ class Linker:
             if cues.inside(span, past_regions):
                 cue *= PAST
                 tense = "past"
+            if _EMPLOYER_BEFORE.search(text[max(0, m.start - 30) : m.start]) or _EMPLOYER_AFTER.match(text, m.end):
+                cue *= EMPLOYER
             length = 0.5 if m.n_words == 1 else 0.8 if m.n_words == 2 else 1.0
             if m.n_words == 1 and len(m.key) <= 4 and cue < SELF_CUE:
                 length *= ACRONYM  # "QA" in "QA/QC procedures", "PM" in a schedule: acronyms have many senses
@@ -562,11 +587,14 @@ class Linker:
         if combined is not None:
             # "HR management": both fields at once, the occupations in each (HR managers)
             consider(sum(len(k) for k, _f in inner) / len(key), 0, combined)
+        fixed = self.spelling.correct_phrase(target) if self.spelling is not None else None
         exact = self.titles.lookup(target)
+        if not exact and fixed and (exact := self.titles.lookup(fixed)):
+            target = fixed  # named back as the title it misspells ("Your goal: electrician", not "electrition")
         if exact:
             consider(1.0, 1, self._occupation_goal(target, exact, span, 0.9))
         else:
-            for m in self.titles.scan(target):
+            for m in self.titles.scan(target, self.spelling.corrections(target) if self.spelling else None):
                 if m.n_words > 1 or not self._plain_word(m):
                     consider(len(m.key) / len(key), 1, self._occupation_goal(target, list(m.occupations), span, 0.8))
         if best is not None and best[0] >= CLEAR_COVER:

@@ -11,8 +11,9 @@ from retrieval.catalogue.vocabulary import AliasIndex
 from retrieval.embeddings import get_embedder
 from retrieval.occupations.service import OccupationRecommender, get_occupation_recommender
 from retrieval.settings import Settings, get_settings
-from retrieval.understanding.linker import Linker
+from retrieval.understanding.linker import ENGLISH, Linker
 from retrieval.understanding.schema import Understanding
+from retrieval.understanding.spelling import TitleSpelling
 from retrieval.understanding.titles import TitleIndex
 
 _LINKERS: dict[int, Linker] = {}
@@ -38,8 +39,13 @@ def build_linker(recommender: OccupationRecommender, settings: Settings) -> Link
     def find_skills(text: str) -> list:
         return extractor.extract(text, use_embeddings=False, expand=False)
 
+    titles = TitleIndex.from_db(conn)
+    alias_words = {w for key in extractor.data.entries for part in key for w in part.split()}
+    spelling = TitleSpelling(
+        titles.main_title_words(), extractor.data.common_words | alias_words | titles.all_title_words() | ENGLISH
+    )
     return Linker(
-        TitleIndex.from_db(conn),
+        titles,
         list(recommender.corpus.ids),
         vectors.astype(np.float32),
         embed,
@@ -48,6 +54,7 @@ def build_linker(recommender: OccupationRecommender, settings: Settings) -> Link
         common_words=extractor.data.common_words,
         title_vectors=recommender.dense("title"),
         task_vectors=recommender.task_vectors(),
+        spelling=spelling,
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 
 from retrieval.understanding.keys import Word, title_key, words
@@ -247,9 +247,22 @@ class TitleIndex:
         found = self.entries.get(title_key(text), {})
         return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
 
-    def scan(self, text: str) -> list[TitleMatch]:
-        """Every title in ``text``; a title inside a longer title found at an overlapping place is dropped."""
+    def main_title_words(self) -> set[str]:
+        """The words of O*NET's own, short and reported titles and of the colloquial table (not of the alternate
+        titles, which hold brand and product names): what a misspelt word is corrected to
+        (:mod:`retrieval.understanding.spelling`)."""
+        return {w for key, occs in self.entries.items() if max(occs.values(), default=0.0) >= 0.9 for w in key.split()}
+
+    def all_title_words(self) -> set[str]:
+        return {w for key in self.entries for w in key.split()}
+
+    def scan(self, text: str, corrections: Mapping[int, str] | None = None) -> list[TitleMatch]:
+        """Every title in ``text``; a title inside a longer title found at an overlapping place is dropped.
+        ``corrections``: the word keys to read instead of misspelt words, by where they start
+        (:meth:`retrieval.understanding.spelling.TitleSpelling.corrections`); spans stay the person's."""
         ws: list[Word] = words(text)
+        if corrections:
+            ws = [Word(corrections.get(w.start, w.key), w.start, w.end) for w in ws]
         found: list[TitleMatch] = []
         for i in range(len(ws)):
             for n in range(min(MAX_TITLE_WORDS, len(ws) - i), 0, -1):

@@ -191,6 +191,38 @@ def test_a_bare_request_for_the_list_says_nothing_about_the_person(text, asked):
     assert [text[s:e] for s, e in cues.generic_requests(text)] == ([asked] if asked else [])
 
 
+@pytest.mark.parametrize(
+    "text, asks",
+    [
+        ("What can I do with my degree?", True),
+        ("I want to use my psychology degree", True),
+        ("My degree is going to waste", True),
+        ("how to put my degree to good use", True),
+        ("I have a degree in biology", False),
+        ("I put my degree on hold", False),
+    ],
+)
+def test_asking_what_to_do_with_a_degree(text, asks):
+    assert cues.asks_to_use_degree(text) is asks
+
+
+@pytest.mark.parametrize(
+    "text, spoken",
+    [
+        (
+            "I speak Spanish and English fluently. Are there jobs where that helps?",
+            "I speak Spanish and English fluently",
+        ),
+        ("I speak French, German and Italian", "I speak French, German and Italian"),
+        ("I'm bilingual", "I'm bilingual"),
+        ("I teach Spanish", None),  # work, not a language spoken
+        ("I know Python", None),
+    ],
+)
+def test_languages_a_person_speaks_are_found(text, spoken):
+    assert [text[s:e] for s, e in cues.languages_spoken(text)] == ([spoken] if spoken else [])
+
+
 # ------------------------------------------------------------------------------------------ the linker
 @pytest.fixture(scope="module")
 def linker(synthetic_settings):
@@ -591,3 +623,8 @@ def test_a_vague_liking_leans_to_an_interest_dimension(text, dimension):
     """ "I like working with my hands" (no work named: a vague interest, no goal) was answered as a fit question."""
     found = cues.leaning(text)
     assert (found[0] if found else None) == dimension
+
+
+def test_a_misspelt_title_links_with_the_persons_own_span(linker):
+    u = linker.understand("im a nurce on a busy ward")
+    assert u.occupations[0].occupation_id == "29-1141.00" and u.occupations[0].span.text == "nurce"

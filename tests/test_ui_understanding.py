@@ -708,3 +708,15 @@ def test_languages_spoken_are_skills_not_an_occupation(ui):
     assert "noted your occupation" not in reply and not chat.state["profile"].get("occupation"), reply
     assert "Spanish" in " ".join(chat.state["profile"]["skills"]), chat.state["profile"]
     assert reply.count("Personal Assistant/ Administrative Assistant") <= 1, reply
+
+
+def test_a_doctor_trained_abroad_is_understood_and_told_what_recognition_takes(ui):
+    """ "I was a doctor in my country but my license isn't valid here" was answered with the help text: "doctor", a
+    word of everyday prose said in the past tense, was dropped, and nothing else was heard."""
+    from app.ui.chat import CREDENTIAL_NOTE
+
+    chat = Chat(ui)
+    reply = chat.say("I was a doctor in my country but my license isn't valid here")
+    assert "Physicians**" in reply and CREDENTIAL_NOTE in reply, reply
+    assert "(you said “my license isn't valid here”)" in reply, reply
+    assert not any(r.startswith(("29-1215", "29-1216")) for r in chat.recs), chat.recs

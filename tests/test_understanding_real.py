@@ -48,6 +48,9 @@ def understand(settings):
         ("I work as a reciptionist at a dentist", "43-4171.00", "reciptionist"),
         ("I'm a receptionist at a dentist's office", "43-4171.00", "receptionist"),
         ("I'm a nanny for a doctor", "39-9011.00", "nanny"),
+        # "I've ..." was no sentence of work (the apostrophe ended the "I"); what they did beats where
+        ("I've worked in a warehouse for 6 years, mostly driving forklifts", "53-7051.00", "driving forklifts"),
+        ("I worked in a warehouse for 6 years", "53-7062.00", "worked in a warehouse"),
     ],
 )
 def test_colloquial_titles_abbreviations_and_british_spellings_are_linked(understand, text, code, words):

@@ -46,6 +46,7 @@ from retrieval.occupations.transitions import in_prefixes
 from retrieval.profile import Profile
 from retrieval.understanding import cues
 from retrieval.understanding.keys import title_key
+from retrieval.understanding.leaving import FOREIGN_CREDENTIAL
 from retrieval.understanding.linker import NO_OCCUPATION
 from retrieval.understanding.schema import Goal, Span, Understanding
 
@@ -289,6 +290,14 @@ _RECORD_SAID = re.compile(
 RECORD_NOTE = (
     "A record can rule out some work (jobs that need a professional license or a clean background check), but many "
     "employers hire people with one; the postings here don't say which do, so ask each employer about its policy."
+)
+# "I was a doctor in my country but my license isn't valid here" (retrieval.understanding.leaving: their own licensed
+# work is left out of the lists until it is recognised)
+_CREDENTIAL_SAID = re.compile(FOREIGN_CREDENTIAL, re.I)
+CREDENTIAL_NOTE = (
+    "A license or degree from another country usually has to be recognised here (an evaluation of your credentials, "
+    "exams, and for some work supervised practice) before you can work in a licensed occupation; the licensing board of "
+    "your profession says what it takes. Meanwhile the lists start from what carries over."
 )
 ASK_ABOUT_THEM = (
     "Plenty of work fits that. To find which, tell me a little about yourself: any job you've had (part-time or "
@@ -1282,6 +1291,8 @@ class ChatUI:
                 )
         if _RECORD_SAID.search(text):
             notes.append(RECORD_NOTE)
+        if _CREDENTIAL_SAID.search(text):
+            notes.append(CREDENTIAL_NOTE)
         notes.append("(You can correct all of this under *What Waypoint believes about you*.)")
         return " ".join(notes) + "\n\n" + "\n".join(self._recommend(state))
 

@@ -48,7 +48,10 @@ _VAGUE_INTEREST = re.compile(
 # chemistry"): like what they enjoy, a goal only for someone whose work does not say where they are headed. A
 # graduate who wrote "Just graduated with a biology degree and I have no idea what to do with it" was asked for
 # a job title.
-_FIELD_WORDS = r"[a-z][\w&'-]*(?:\s+(?:and\s+|&\s+)?[a-z][\w&'-]*){0,3}?"
+# the words of a field of study: "computer science", "health and social care"; not "pharmacist from India and my" (in
+# "I'm a pharmacist from India and my degree is not recognized", which was read as what they studied)
+_FIELD_WORD = r"(?!(?:from|my|your|his|her|their|our|i|in|at|with|to|for|the|a|an|but|so|is|was|and|or)\b)[a-z][\w&'-]*"
+_FIELD_WORDS = rf"{_FIELD_WORD}(?:\s+(?:and\s+|&\s+)?{_FIELD_WORD}){{0,3}}?"
 _STUDIED = [
     re.compile(rf"\b(?:a|an|my|the)\s+(?P<field>{_FIELD_WORDS})\s+(?:degree|major|diploma)\b", re.I),
     re.compile(
@@ -441,7 +444,11 @@ _NEGATION = re.compile(
     r"can'?t|cannot|zero|none|limited|unfamiliar|new\s+to)\b",
     re.I,
 )
-_CLAUSE = re.compile(r"[.;!?\n•|]|,|\b(?:but|though|although|whereas|however|while|except)\b", re.I)
+# "and" before a new subject starts a clause too: "I'm a pharmacist from India and my degree is not recognized" denies
+# the degree, not the pharmacist
+_CLAUSE = re.compile(
+    r"[.;!?\n•|]|,|\b(?:but|though|although|whereas|however|while|except)\b|\band\s+(?=(?:my|i|i'm|im|i've)\b)", re.I
+)
 _SELF = re.compile(
     r"\b(?:i\s+am|i'?m|im|i\s+work(?:ed)?\s+as|i\s+work\s+in|working\s+as|work\s+as|i'?ve\s+been|i\s+have\s+been|"
     r"i\s+was|currently|employed\s+as|job\s+as|role\s+as|position\s+as|career\s+as|years?\s+as|"
@@ -653,7 +660,12 @@ def self_cue_clauses(text: str) -> list[tuple[int, int, bool]]:
 # a person saying what they do rather than what they are called. The verb after "I" must be one of doing;
 # what a person feels, wants, has or is ("I love the patients", "I live in Ohio", "I just got laid off") is not work.
 _ACTIVITY = re.compile(
-    r"(?:^|[^\w'])(?:i|we)\s+(?:(?:mostly|mainly|also|now|currently|still|basically|just|usually|often|"
+    # "I've worked in a warehouse for 6 years, mostly driving forklifts" was no sentence of work: the apostrophe
+    # ended the "I", and "have" is no doing verb; a past participle after it is (tried first at each place)
+    r"(?:^|[^\w'])(?:i|we)(?:'ve|’ve|\s+have)\s+(?:(?:mostly|mainly|also|always|just|only|actually|really)\s+)*"
+    r"(?P<perfect>[a-z]+ed|driven|taught|done|run|built|made|sold|led|held|cut|written|fought|kept|spent|dealt|"
+    r"drawn|grown|flown|sewn|sung|swept|dug|fed|met|shot)\b"
+    r"|(?:^|[^\w'])(?:i|we)\s+(?:(?:mostly|mainly|also|now|currently|still|basically|just|usually|often|"
     r"primarily|actually|really|sometimes|then)\s+)*(?P<verb>[a-z]+)\b"
     r"|\b(?:years?|yrs?|decades?|months?)\s+(?:of\s+)?(?P<ing>[a-z]+ing)\b"
     r"|\b\d+\+?\s*(?:years?|yrs?)\s+(?P<where>in|at|on)\s+(?:a\s+|an\s+|the\s+)?[a-z]"
@@ -689,7 +701,7 @@ def activity_clauses(text: str) -> list[tuple[int, int]]:
         if part.rstrip().endswith("?"):
             continue
         for m in _ACTIVITY.finditer(part):
-            verb = (m.group("verb") or "").lower()
+            verb = (m.group("verb") or m.group("perfect") or "").lower()
             ing = (m.group("ing") or m.group("been") or "").lower()
             doing = verb not in _NOT_DOING or (verb == "do" and _DO_WORK.match(part, m.start("verb")))
             if (verb and doing) or (ing and ing not in _NOT_DOING_ING) or m.group("where"):
@@ -729,6 +741,9 @@ _WORKPLACE = [
     (re.compile(r"\bon\s+(?:the|an?|a)\s+(?P<thing>assembly|production)\s+lines?\b", re.I), "{thing} line worker"),
     (re.compile(r"\bfactory\s+(?:job|jobs|work)\b|\bwork(?:s|ed|ing)?\s+(?:in|at)\s+(?:a|the)\s+factory\b", re.I),
      "factory worker"),
+    # "I worked in a warehouse for 6 years" was a sales supervisor by meaning (the colloquial "warehouse worker")
+    (re.compile(r"\bwarehouse\s+(?:job|jobs|work)\b|\bwork(?:s|ed|ing)?\s+(?:in|at)\s+(?:a|the)\s+warehouses?\b", re.I),
+     "warehouse worker"),
     # "20 years in retail management" was a retail supervisor only by meaning (not sure), so the list offered
     # their own occupation back as "a stretch move"; "in project management", "in property management" alike
     (re.compile(r"\bin\s+(?P<thing>[a-z]+)\s+management\b", re.I), "{thing} manager"),

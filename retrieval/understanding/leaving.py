@@ -27,6 +27,13 @@ _FIELD = (
     r"coast\s+guard))"
 )
 _WORK = rf"(?:it|this|it\s+all|my\s+(?:job|work|career|field|profession|industry)|{_FIELD})"
+#: a license or degree from abroad that is not recognised here (also the chat's cue for its note); "foreign-trained"
+#: alone is not: many who trained abroad are licensed here
+FOREIGN_CREDENTIAL = (
+    r"\b(?:my\s+)?(?:licen[cs]e|degree|diploma|qualifications?|credentials?|certification)s?\s+(?:is|are)?\s*(?:not|n't|isn'?t|"
+    r"aren'?t)\s+(?:valid|recogni[sz]ed|accepted|transferable)(?:\s+(?:here|in\s+th(?:is|e)\s+(?:country|us|u\.s\.|states)))?\b|"
+    r"\b(?:not|n't)\s+licen[cs]ed\s+(?:here|in\s+th(?:is|e)\s+(?:country|us|u\.s\.|states))\b"
+)
 _PATTERNS = [
     re.compile(rf"\b(?:i\s+)?hate\s+{_WORK}\b", re.I),
     re.compile(rf"\b(?:sick|tired)\s+of\s+{_WORK}\b", re.I),
@@ -50,6 +57,9 @@ _PATTERNS = [
     ),
     # a service member on the way out: "what civilian jobs fit me?", "transitioning to civilian life"
     re.compile(r"\bcivilian\s+(?:jobs?|work|careers?|life|world|sector|roles?|positions?|employment)\b", re.I),
+    # trained abroad, not allowed to practise here: "I was a doctor in my country but my license isn't valid here" was
+    # listed physicians; until it is recognised, their own licensed work is out of reach
+    re.compile(FOREIGN_CREDENTIAL, re.I),
 ]
 # the same words about other people: "customers who are sick of waiting", "people who are burned out"
 _ABOUT_OTHERS = re.compile(

@@ -63,6 +63,7 @@ _EMPLOYER_BEFORE = re.compile(
     r"\b(?:at|for)\s+(?:a|an|the|my|our|his|her|their|one|some)?\s*(?:local\s+|small\s+|big\s+)?$", re.I
 )
 _EMPLOYER_AFTER = re.compile(r"(?:'s|’s|s')?\s+(?:office|clinic|practice|surgery|firm|practices|offices)\b", re.I)
+_A_BEFORE = re.compile(r"\b(?:a|an)\s+(?:[a-z]+\s+)?$", re.I)
 MAX_GOALS = 3
 
 Tense = Literal["current", "past", "unknown"]  # OccupationLink.tense
@@ -399,12 +400,23 @@ class Linker:
             if cues.inside(span, past_regions):
                 cue *= PAST
                 tense = "past"
-            if _EMPLOYER_BEFORE.search(text[max(0, m.start - 30) : m.start]) or _EMPLOYER_AFTER.match(text, m.end):
+            employer = bool(
+                _EMPLOYER_BEFORE.search(text[max(0, m.start - 30) : m.start]) or _EMPLOYER_AFTER.match(text, m.end)
+            )
+            if employer:
                 cue *= EMPLOYER
+            # said of themselves in the past, right after "a": "I was a doctor in my country" was no doctor (the past
+            # tense took the cue below SELF_CUE, and "doctor", a word of everyday prose, was dropped as one); "in the
+            # Marines" stays a word
+            of_self = cue >= SELF_CUE or (
+                cues.inside(span, self_regions)
+                and not employer
+                and bool(_A_BEFORE.search(text[max(0, m.start - 24) : m.start]))
+            )
             length = 0.5 if m.n_words == 1 else 0.8 if m.n_words == 2 else 1.0
-            if m.n_words == 1 and len(m.key) <= 4 and cue < SELF_CUE:
+            if m.n_words == 1 and len(m.key) <= 4 and not of_self:
                 length *= ACRONYM  # "QA" in "QA/QC procedures", "PM" in a schedule: acronyms have many senses
-            if m.n_words == 1 and self._plain_word(m) and (cue < SELF_CUE or len(m.key) <= 3):
+            if m.n_words == 1 and self._plain_word(m) and (not of_self or len(m.key) <= 3):
                 continue  # "I do …" is not a D.O.: a short lower-case word is a word even after "I"
             share = 1.0 / math.sqrt(len(m.occupations))
             for oid, weight in m.occupations[:12]:
@@ -478,20 +490,23 @@ class Linker:
         they come from: "running a CNC machine" is the title "CNC machine operator". Only in a sentence of work,
         and only a title that is the whole object with the agent noun: "I run the night shift" is not a "shift
         operator", and "operator" alone names hundreds of occupations."""
-        out = []
+        out: list[TitleMatch] = []
+        by_place: list[TitleMatch] = []
         # where the work was done names it in any sentence about the person ("laid off from a factory job")
         workplace = set(cues.workplace_titles(text))
         own = cues.own_sentences(text) if workplace else []
         for start, end, phrase in cues.derived_titles(text):
-            of_work = cues.inside((start, end), described) or (
-                (start, end, phrase) in workplace and cues.inside((start, end), own)
-            )
+            at_place = (start, end, phrase) in workplace
+            of_work = cues.inside((start, end), described) or (at_place and cues.inside((start, end), own))
             if not of_work or cues.inside((start, end), excluded):
                 continue
             for m in self.titles.scan(phrase):
                 if m.start == 0 and m.end == len(phrase) and m.n_words >= 2:  # the whole object: not "night shift"
-                    out.append(TitleMatch(start, end, text[start:end], m.key, m.n_words, m.occupations))
-        return out
+                    match = TitleMatch(start, end, text[start:end], m.key, m.n_words, m.occupations)
+                    (by_place if at_place else out).append(match)
+        # what they did there says more than where: "I've worked in a warehouse for 6 years, mostly driving forklifts"
+        # is a forklift operator before a warehouse worker
+        return out or by_place
 
     def _plain_word(self, m: TitleMatch) -> bool:
         """A one-word title that is more likely an ordinary word here: "pa" or "ta" in lower case, or a

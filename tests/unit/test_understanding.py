@@ -146,6 +146,9 @@ def test_field_table_is_well_formed():
 @pytest.mark.parametrize(
     "text",
     [
+        "I've worked in a warehouse for 6 years, mostly driving forklifts",
+        "I have worked in retail for 10 years",
+        "I've managed a team of 12",
         "I cut hair, mostly men's fades",
         "I do people's taxes every spring",
         "I mostly wire new builds",
@@ -161,6 +164,10 @@ def test_sentences_of_work_are_activity_clauses(text):
 @pytest.mark.parametrize(
     "text",
     [
+        "I've always wanted to be a nurse",
+        "I have a degree in biology",
+        "I've never worked",
+        "I've studied accounting",
         "I love the patients but the shifts are killing me.",
         "I live in Ohio.",
         "I just got laid off.",

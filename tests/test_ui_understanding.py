@@ -720,3 +720,11 @@ def test_a_doctor_trained_abroad_is_understood_and_told_what_recognition_takes(u
     assert "Physicians**" in reply and CREDENTIAL_NOTE in reply, reply
     assert "(you said “my license isn't valid here”)" in reply, reply
     assert not any(r.startswith(("29-1215", "29-1216")) for r in chat.recs), chat.recs
+
+
+def test_a_catch_all_code_does_not_lead_a_goal_list(ui):
+    """ "Currently in sales, interested in tech" listed Computer Occupations, All Other first: a title no posting uses."""
+    chat = Chat(ui)
+    chat.say("Looking for a career change. Currently in sales, interested in tech")
+    titles = [r["title"] for r in chat.state["recs"]]
+    assert titles and not any("All Other" in t for t in titles[:3]), titles

@@ -26,7 +26,7 @@ WEIGHTS = {
     "goal": 0.3,
     "step_up": 0.08,
     "to_lead": 0.15,
-    "catch_all": 0.15,
+    "catch_all": 0.3,  # 0.15 left "Computer Occupations, All Other" first for "in sales, interested in tech"
 }
 
 

@@ -728,3 +728,15 @@ def test_a_catch_all_code_does_not_lead_a_goal_list(ui):
     chat.say("Looking for a career change. Currently in sales, interested in tech")
     titles = [r["title"] for r in chat.state["recs"]]
     assert titles and not any("All Other" in t for t in titles[:3]), titles
+
+
+def test_what_a_degree_leads_to_puts_work_needing_another_degree_last(ui, settings):
+    """ "I'm a recent grad with a BS in computer science" was listed Computer and Information Research Scientists first
+    (a doctorate: O*NET job zone 5)."""
+    from retrieval.occupations.service import get_occupation_recommender
+
+    corpus = get_occupation_recommender(settings).corpus
+    chat = Chat(ui)
+    chat.say("I'm a recent grad with a BS in computer science, can't find a job")
+    zones = [corpus.zone_or_family[corpus.index[r]] for r in chat.recs[:5]]
+    assert chat.recs and zones[0] < 5 and zones == sorted(zones, key=lambda z: z >= 5), (chat.recs, zones)

@@ -69,6 +69,8 @@ LIGHTER_ALIKE = 150  # with a physical limit, the occupations this near the pers
 # experience; at most an associate's) is within anyone's reach; zones 4 and 5 (a bachelor's, graduate school)
 # only up to the person's own occupation's zone: a lawyer who will not study again keeps lawyers' work.
 SCHOOLING_FLOOR = 3
+#: O*NET's job zone of work that takes a graduate degree: after the rest in the list of what a degree leads to
+GRADUATE_ZONE = 5
 # Wanting out of their own work: an occupation described this much like theirs is the same work (a high school
 # teacher's: ESL instructors 0.83, teaching assistants 0.80; kept: tutors 0.71, instructional coordinators 0.59; a
 # nurse's: LPNs 0.84, nursing assistants 0.80, nurse practitioners 0.75; kept: health services managers 0.71)
@@ -769,6 +771,12 @@ class PersonalRanking:
             ScoredOccupation(corpus.ids[j], corpus.titles[j], round(float(s), 4))
             for j, s in zip(order, np.sort(scores)[::-1])
         ]
+        if goal.studied:
+            # what a degree leads to without another one: "What can I do with my degree?" (psychology) listed
+            # psychiatrists and clinical psychologists second and third, and a computer-science graduate
+            # Computer and Information Research Scientists first -- work that takes a graduate degree (job zone 5)
+            zone = corpus.zone_or_family
+            top = sorted(top, key=lambda i: bool(zone[corpus.index[i.id]] >= GRADUATE_ZONE))
         inside = {i.id for i in top}
         return top + [i for i in base if i.id not in inside]
 

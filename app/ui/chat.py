@@ -721,6 +721,15 @@ def _take_in(state: dict, text: str, understood: Understanding, *, keep_text: bo
     return notes
 
 
+#: how the one-line summaries under the occupation list begin (_postings_line, _extra_line): an answer that gives a
+#: list in full leaves its summary out, one that gives no list keeps only them
+POSTINGS_SUMMARY, COURSES_SUMMARY = "Job postings", "Courses toward"
+
+
+def _summary_line(line: str, *heads: str) -> bool:
+    return line.lstrip().startswith(heads)
+
+
 def _extra_line(heading: str, items: list[dict]) -> str:
     """The chat line under the list for postings or courses. A course says which gap it closes and toward
     which occupation ("Courses toward Cargo and Freight Agents: Principles of Management (for Administration
@@ -1307,8 +1316,8 @@ class ChatUI:
             described = self._describe(state, message, understood)
             # the list asked for follows in full: its one-line summary under the occupations is left out ("I speak
             # Spanish ... Are there jobs where that helps?" read the most viewed postings twice)
-            summary = "Job postings" if action.action == "jobs" else "Courses toward"
-            parts.append("\n".join(line for line in described.split("\n") if not line.lstrip().startswith(summary)))
+            summary = POSTINGS_SUMMARY if action.action == "jobs" else COURSES_SUMMARY
+            parts.append("\n".join(line for line in described.split("\n") if not _summary_line(line, summary)))
         if not _has_profile(state):
             return (
                 parts[0]
@@ -1525,7 +1534,7 @@ class ChatUI:
             lines = self._recommend(state)
             goal = _md(state["profile"].get("goal") or action.target or "")
             listed = "; ".join(_md(r["title"]) for r in state["recs"])  # titles hold commas ("Pediatricians, General")
-            extra = [line.strip() for line in lines if line.lstrip().startswith(("Courses toward", "Job postings"))]
+            extra = [line.strip() for line in lines if _summary_line(line, COURSES_SUMMARY, POSTINGS_SUMMARY)]
             parts.append(
                 "\n".join(
                     [

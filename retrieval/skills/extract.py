@@ -752,13 +752,16 @@ class SkillExtractor:
                             return True
         return False
 
-    def match_aliases(self, text: str, *, held_only: bool = False) -> dict[str, ExtractedSkill]:
+    def match_aliases(
+        self, text: str, *, held_only: bool = False, clauses: scope.Clauses | None = None
+    ) -> dict[str, ExtractedSkill]:
         """Credentials (:mod:`retrieval.skills.credentials`), then a longest-match alias lookup over the words
         they leave; repeated mentions raise confidence (noisy-or) and add spans. ``held_only``: leave out
-        mentions the text negates or wishes for (:func:`retrieval.skills.scope.not_held`)."""
+        mentions the text negates or wishes for (:func:`retrieval.skills.scope.not_held`); ``clauses``: the
+        text's, when the caller has them."""
         toks = tokenize(text)
         found: dict[str, ExtractedSkill] = {}
-        clauses = scope.Clauses(text) if held_only else None
+        clauses = (clauses or scope.Clauses(text)) if held_only else None
         covered = [False] * len(toks)  # tokens inside a credential's span
         for hit in credentials.find_credentials(text):
             for k, t in enumerate(toks):
@@ -879,9 +882,8 @@ class SkillExtractor:
         return out
 
     @staticmethod
-    def _held_segments(text: str, segs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    def _held_segments(text: str, segs: list[tuple[int, int]], clauses: scope.Clauses) -> list[tuple[int, int]]:
         """Each segment's longest held part (trimmed), where it has :data:`MIN_SEGMENT_WORDS` words or more."""
-        clauses = scope.Clauses(text)
         out = []
         for s, e in segs:
             pieces = [_trimmed(text, a, b) for a, b in clauses.held_parts(s, e)]
@@ -922,18 +924,20 @@ class SkillExtractor:
         word_budget: int | None = EMBED_WORD_BUDGET,
         alias_spans: list[tuple[int, int]] | None = None,
         held_only: bool = False,
+        clauses: scope.Clauses | None = None,
     ) -> dict[str, ExtractedSkill]:
         """Skills whose label+description is close to a segment of ``text`` (non-technology skills only).
 
         At most ``word_budget`` words are embedded (None = no limit), keeping extraction fast on long texts.
         ``held_only``: a segment is cut to its longest part no negation or wish governs, and left out when that
-        is shorter than :data:`MIN_SEGMENT_WORDS` (:meth:`retrieval.skills.scope.Clauses.held_parts`).
+        is shorter than :data:`MIN_SEGMENT_WORDS` (:meth:`retrieval.skills.scope.Clauses.held_parts`); ``clauses``:
+        the text's, when the caller has them.
         """
         from retrieval.embeddings import get_embedder
 
         segs = self.segments(text)
         if held_only:
-            segs = self._held_segments(text, segs)
+            segs = self._held_segments(text, segs, clauses or scope.Clauses(text))
         if word_budget is not None:
             segs = self._within_budget(text, segs, word_budget, alias_spans)
         if not segs:
@@ -1004,11 +1008,12 @@ class SkillExtractor:
         SQL yet", "want to learn Python") are left out."""
         if not text or not text.strip():
             return []
-        found = self.match_aliases(text, held_only=precise)
+        clauses = scope.Clauses(text) if precise else None  # one reading of the clauses for both matchers
+        found = self.match_aliases(text, held_only=precise, clauses=clauses)
         if use_embeddings:
             spans = [span for hit in found.values() for span in hit.spans]
             for sid, hit in self.match_embeddings(
-                text, threshold=threshold, use_cache=use_cache, alias_spans=spans, held_only=precise
+                text, threshold=threshold, use_cache=use_cache, alias_spans=spans, held_only=precise, clauses=clauses
             ).items():
                 if sid not in found:
                     found[sid] = hit

@@ -107,6 +107,11 @@ _GENERIC_REQUEST = re.compile(
 )
 
 
+def generic_requests(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that only ask for the list ("What jobs are there for me?"): nothing about the person."""
+    return [m.span() for m in _GENERIC_REQUEST.finditer(text)]
+
+
 _LANGUAGE = (
     r"(?:english|spanish|french|german|italian|portuguese|russian|chinese|mandarin|cantonese|japanese|korean|arabic|"
     r"hindi|urdu|bengali|punjabi|tagalog|vietnamese|polish|ukrainian|turkish|persian|farsi|dutch|greek|hebrew|swahili|"
@@ -126,11 +131,6 @@ _LANGUAGES_SPOKEN = re.compile(
 def languages_spoken(text: str) -> list[tuple[int, int]]:
     """Spans where ``text`` says which languages the person speaks ("I speak Spanish and English fluently")."""
     return [m.span() for m in _LANGUAGES_SPOKEN.finditer(text)]
-
-
-def generic_requests(text: str) -> list[tuple[int, int]]:
-    """Spans of ``text`` that only ask for the list ("What jobs are there for me?"): nothing about the person."""
-    return [m.span() for m in _GENERIC_REQUEST.finditer(text)]
 
 
 # "What can I do with my degree?", "I want to use my degree": what they studied is where they ask to go, even beside

@@ -602,14 +602,15 @@ class Linker:
         if combined is not None:
             # "HR management": both fields at once, the occupations in each (HR managers)
             consider(sum(len(k) for k, _f in inner) / len(key), 0, combined)
-        fixed = self.spelling.correct_phrase(target) if self.spelling is not None else None
+        fixes = self.spelling.corrections(target) if self.spelling is not None else {}
+        fixed = self.spelling.correct_phrase(target, fixes) if self.spelling is not None else None
         exact = self.titles.lookup(target)
         if not exact and fixed and (exact := self.titles.lookup(fixed)):
             target = fixed  # named back as the title it misspells ("Your goal: electrician", not "electrition")
         if exact:
             consider(1.0, 1, self._occupation_goal(target, exact, span, 0.9))
         else:
-            for m in self.titles.scan(target, self.spelling.corrections(target) if self.spelling else None):
+            for m in self.titles.scan(target, fixes):
                 if m.n_words > 1 or not self._plain_word(m):
                     consider(len(m.key) / len(key), 1, self._occupation_goal(target, list(m.occupations), span, 0.8))
         if best is not None and best[0] >= CLEAR_COVER:

@@ -57,9 +57,10 @@ class TitleSpelling:
                 out[w.start] = fixed
         return out
 
-    def correct_phrase(self, phrase: str) -> str | None:
-        """``phrase`` with its misspelt title words corrected (word keys joined), or None when nothing changed."""
-        fixes = self.corrections(phrase)
+    def correct_phrase(self, phrase: str, fixes: dict[int, str] | None = None) -> str | None:
+        """``phrase`` with its misspelt title words corrected (word keys joined), or None when nothing changed;
+        ``fixes``: its :meth:`corrections`, when the caller has them already."""
+        fixes = self.corrections(phrase) if fixes is None else fixes
         if not fixes:
             return None
         return " ".join(fixes.get(w.start, w.key) for w in words(phrase))

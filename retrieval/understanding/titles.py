@@ -251,9 +251,11 @@ class TitleIndex:
         """The words of O*NET's own, short and reported titles and of the colloquial table (not of the alternate
         titles, which hold brand and product names): what a misspelt word is corrected to
         (:mod:`retrieval.understanding.spelling`)."""
-        return {w for key, occs in self.entries.items() if max(occs.values(), default=0.0) >= 0.9 for w in key.split()}
+        main = KIND_WEIGHT["reported"]  # the lowest weight of a main title's kind
+        return {w for key, occs in self.entries.items() if max(occs.values(), default=0.0) >= main for w in key.split()}
 
     def all_title_words(self) -> set[str]:
+        """The words of every title the index holds, alternate ones included: words never corrected."""
         return {w for key in self.entries for w in key.split()}
 
     def scan(self, text: str, corrections: Mapping[int, str] | None = None) -> list[TitleMatch]:

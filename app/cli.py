@@ -53,6 +53,7 @@ EVAL_COMMANDS = {
     "pay": "eval.pay:cli",
     "strengths": "eval.strengths:cli",
     "outdoor": "eval.outdoor:cli",
+    "desk": "eval.desk:cli",
     "veterans": "eval.veterans:cli",
     "hours": "eval.hours:cli",
     "interests": "eval.interests:cli",

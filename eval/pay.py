@@ -50,6 +50,9 @@ def lists(messages: list[dict], settings) -> dict:
     def zone(oid: str) -> float:
         return float(corpus.job_zone[corpus.index[oid]]) if oid in corpus.index else float("nan")
 
+    def leads(oid: str) -> bool:
+        return oid in corpus.index and bool(corpus.leads[corpus.index[oid]])
+
     rows = []
     for m in (m for m in messages if m["pay"] and m.get("occupation") in corpus.index):
         own = m["occupation"]
@@ -62,9 +65,15 @@ def lists(messages: list[dict], settings) -> dict:
             ("without", without[:TOP]),
         ):
             zones = [zone(i.id) for i in items if not np.isnan(zone(i.id))]
+            steps = [
+                zone(i.id) > own_zone or (zone(i.id) == own_zone and leads(i.id) and not leads(own))
+                for i in items
+                if not np.isnan(zone(i.id))
+            ]
             row[variant] = {
-                "occupations": [f"{i.title} ({zone(i.id):.0f})" for i in items],
+                "occupations": [f"{i.title} ({zone(i.id):.0f}{', leads' if leads(i.id) else ''})" for i in items],
                 "higher": float(np.mean([z > own_zone for z in zones])) if zones else 0.0,
+                "step_up": float(np.mean(steps)) if steps else 0.0,
                 "lower": float(np.mean([z < own_zone for z in zones])) if zones else 0.0,
                 "own": float(any(i.id == own for i in items)),
                 "depth": float(np.mean([depth.get(i.id, DEPTH) for i in items])) if items else 0.0,
@@ -77,7 +86,11 @@ def lists(messages: list[dict], settings) -> dict:
     return {
         "summary": {
             "messages": len(rows),
-            **{f"{k}_{v}": mean(v, k) for k in ("higher", "lower", "own", "depth") for v in ("without", "with")},
+            **{
+                f"{k}_{v}": mean(v, k)
+                for k in ("higher", "step_up", "lower", "own", "depth")
+                for v in ("without", "with")
+            },
         },
         "rows": rows,
     }
@@ -105,6 +118,7 @@ def write(report: dict, out_dir: Path = REPORT_DIR) -> None:
         {f"top {TOP}": label, "wish not understood": s[f"{key}_without"], "wish understood": s[f"{key}_with"]}
         for label, key in (
             ("share in a higher job zone than the person's own", "higher"),
+            ("share a step up: a higher zone, or leading others in the person's own zone", "step_up"),
             ("share in a lower job zone", "lower"),
             ("the person's own occupation listed", "own"),
             (f"mean place in the list without the wish (of {DEPTH})", "depth"),
@@ -129,9 +143,10 @@ times{examples_line(d["unstated_examples"])}.
 ## The lists
 
 The catalogue has no wage figures, so "better paid" is read as a higher O*NET job zone (more education, training
-and experience), which pay follows across occupations. The {wishes} wishes, each ranked as typed and with the
-words of the wish taken out (what Waypoint showed before it understood them); the zone of each occupation in
-brackets:
+and experience), which pay follows across occupations, and leading others at the person's own zone (a line cook's
+kitchen supervisors and food service managers, a cashier's retail supervisors: O*NET puts them in zone 2) as a step up
+too. The {wishes} wishes, each ranked as typed and with the words of the wish taken out (what Waypoint showed before it
+understood them); the zone of each occupation in brackets, with "leads" for work that leads others:
 
 {markdown_table(table, list(table[0]))}
 

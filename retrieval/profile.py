@@ -68,7 +68,14 @@ class Profile(BaseModel):
     outdoors: bool | None = Field(
         default=None,
         description="Keep to work done outdoors (a score from the task statements). Unset: taken from `text` when it "
-        "says so ('I want to work outdoors', 'not stuck behind a desk'); true or false: this field wins.",
+        "says so ('I want to work outdoors', 'a job outside'); true or false: this field wins.",
+    )
+
+    away_from_desk: bool | None = Field(
+        default=None,
+        description="Keep to work done in person, away from a desk and a screen (not work that can often be done from "
+        "home, or work done outdoors or on one's feet). Unset: taken from `text` when it says so ('I can't sit at a "
+        "desk all day', 'less screen time', 'not stuck behind a desk'); true or false: this field wins.",
     )
 
     part_time: bool | None = Field(
@@ -105,6 +112,11 @@ class Profile(BaseModel):
     def wants_outdoors(self, stated: bool) -> bool:
         """Whether the lists keep to work done outdoors: ``outdoors`` when set, else what the text states."""
         return stated if self.outdoors is None else self.outdoors
+
+    def wants_away_from_desk(self, stated: bool) -> bool:
+        """Whether the lists keep to work done away from a desk: ``away_from_desk`` when set, else what the text
+        states."""
+        return stated if self.away_from_desk is None else self.away_from_desk
 
     def wants_better_pay(self, stated: bool) -> bool:
         """Whether the lists look for better-paid work than the person's: ``better_pay`` when set, else what the

@@ -441,6 +441,57 @@ def test_a_person_who_wants_to_work_outdoors_gets_outdoor_work(ui):
     assert any(corpus.outdoor[corpus.index[r["id"]]] < OUTDOOR for r in state["recs"]), state["recs"]
 
 
+def test_a_person_who_cannot_sit_at_a_desk_gets_work_done_in_person(ui):
+    """ "I have ADHD and can't sit at a desk all day. I currently work as a receptionist." was listed medical
+    secretaries, office clerks and customer service representatives, and receptionist postings; a software engineer
+    who wanted "less screen time" IT managers and data scientists."""
+    from retrieval.occupations.service import get_occupation_recommender
+
+    corpus = get_occupation_recommender(ui.svc.settings).corpus
+    chat = Chat(ui)
+    reply = chat.say("I have ADHD and can't sit at a desk all day. I currently work as a receptionist.")
+    assert (
+        "I'll keep to work done in person, away from a desk and a screen (you said “can't sit at a desk all day”)"
+        in (reply)
+    ), reply
+    assert ", away from a desk:" in reply and "**Where:** work done in person" in chat.beliefs, reply
+    assert len(chat.recs) == 5 and all(corpus.away_from_desk[corpus.index[r]] for r in chat.recs), chat.recs
+    assert "Medical Secretaries" not in reply and "Office Clerks" not in reply, reply
+    # unticked in the panel: desk work is back
+    out = ui.on_save_profile(
+        chat.occupation["value"], ", ".join(chat.state["profile"]["skills"]), "", chat.history, chat.state,
+        None, None, None, None, None, None, None, False,
+    )  # fmt: skip
+    history, state = out[0], out[1]
+    assert "Desk work is back on your lists." in history[-1]["content"], history[-1]["content"]
+    assert any(not corpus.away_from_desk[corpus.index[r["id"]]] for r in state["recs"]), state["recs"]
+    chat = Chat(ui)
+    reply = chat.say("I'm a software engineer and I'm burned out. I want a job with less screen time.")
+    assert "(you said “less screen time”)" in reply, reply
+    assert chat.recs and all(corpus.away_from_desk[corpus.index[r]] for r in chat.recs), chat.recs
+    assert "Data Scientists" not in reply and "Computer and Information Systems Managers" not in reply, reply
+
+
+def test_better_pay_for_work_needing_little_preparation_is_a_step_up(ui):
+    """ "I'm a line cook. What jobs pay more but don't need a degree?" listed chefs, then private-household, short-order
+    and cafeteria cooks and food preparation workers: the ordinary list of work needing little preparation held one
+    occupation a zone up. It is filled from the work a zone up most like theirs, and leading others at their zone
+    (kitchen supervisors, food service managers: zone 2 in O*NET) counts as a step up."""
+    from retrieval.occupations.service import get_occupation_recommender
+
+    corpus = get_occupation_recommender(ui.svc.settings).corpus
+    chat = Chat(ui)
+    chat.say("I'm a cashier at Walmart and I need something that pays better")
+    own = corpus.job_zone[corpus.index["41-2011.00"]]
+
+    def step_up(oid: str) -> bool:
+        row = corpus.index[oid]
+        return bool(corpus.job_zone[row] > own or (corpus.job_zone[row] == own and corpus.leads[row]))
+
+    assert len(chat.recs) == 5 and all(step_up(r) for r in chat.recs), chat.recs
+    assert "41-2011.00" not in chat.recs
+
+
 def test_a_wish_said_after_the_work_changes_the_list(ui):
     """A nurse who added "I want something remote" in a second message got the same bedside list again: a wish said
     alone was heard only before anything else was known. Said alone first, it is kept for the list to come."""

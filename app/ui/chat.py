@@ -40,7 +40,7 @@ from app.ui.files import MAX_FILE_BYTES, FileError, read_resume, upload_folder
 from app.ui.routing import Route, route, says_something
 from retrieval.jobs.levels import steady_wish
 from retrieval.jobs.location import describe, nearby, parse_place
-from retrieval.occupations.about import OccupationFacts
+from retrieval.occupations.about import OccupationFacts, degree_asked
 from retrieval.occupations.military import civilian
 from retrieval.occupations.transitions import in_prefixes
 from retrieval.profile import Profile
@@ -72,6 +72,8 @@ PAY_NOTE = (
     "I'll put first work that asks for more training or experience than yours, which usually pays more, and leave out "
     "part-time postings — I have no wage figures to go by"
 )
+#: what a wish for work away from a desk keeps (retrieval.occupations.corpus.OccupationCorpus.away_from_desk)
+DESK_WAY = "work done in person, away from a desk and a screen"
 #: how the postings answer a wish for part-time or flexible hours (the occupation list does not change)
 HOURS_WAY = "postings that say they are part time or have flexible hours"
 PAY_WAY = (
@@ -81,6 +83,8 @@ PAY_WAY = (
 PAY_NEEDS_WORK = "You'd like better pay, so I'll put first work that asks for more training or experience than yours"
 # How a skill learned hands-on is learned (operating a crane; retrieval.skills.gap.learned_hands_on)
 HANDS_ON_WAY = "on-the-job training, an apprenticeship or a certification course"
+#: O*NET knowledge areas' ids ("onet:2.C.8.b" Law and Government): the subjects a degree teaches
+KNOWLEDGE_AREA = "onet:2.C."
 QUOTE_CHARS = 90
 WRITING = "Writing the explanation…"  # an explanation's panel while it streams (render_explanation)
 CSS = """
@@ -121,6 +125,7 @@ def _new_state() -> dict:
             "leave_own_work": None,  # likewise for "I'm a teacher and I hate it"
             "better_pay": None,  # likewise for "I want to make more money"
             "outdoors": None,  # likewise for "I want to work outdoors"
+            "away_from_desk": None,  # likewise for "I can't sit at a desk all day", "less screen time"
             "part_time": None,  # likewise for "a part-time job", "fits around my kids' school hours"
         },
         "beliefs": {"occupation": None, "candidates": [], "skills": {}, "goal": None},
@@ -153,6 +158,7 @@ def _profile(state: dict) -> Profile:
         leave_own_work=_said_or_set(state, "leave_own_work", "leaving"),
         better_pay=_said_or_set(state, "better_pay", "pay"),
         outdoors=_said_or_set(state, "outdoors", "outdoor"),
+        away_from_desk=_said_or_set(state, "away_from_desk", "desk"),
         part_time=_said_or_set(state, "part_time", "hours"),
     )
 
@@ -204,6 +210,11 @@ def _wants_part_time(state: dict) -> bool:
 def _wants_outdoors(state: dict) -> bool:
     """Whether the lists keep to work done outdoors."""
     return _flag(state, "outdoors", "outdoor")
+
+
+def _wants_away_from_desk(state: dict) -> bool:
+    """Whether the lists keep to work done in person, away from a desk and a screen."""
+    return _flag(state, "away_from_desk", "desk")
 
 
 def _wants_better_pay(state: dict) -> bool:
@@ -583,6 +594,10 @@ def render_beliefs(state: dict) -> str:
             "**Where:** work done outdoors"
             + _from((b.get("outdoor") or {}).get("quote"), p.get("outdoors") is not None)
         )
+    if _wants_away_from_desk(state):
+        lines.append(
+            f"**Where:** {DESK_WAY}" + _from((b.get("desk") or {}).get("quote"), p.get("away_from_desk") is not None)
+        )
     if _wants_better_pay(state):
         lines.append(f"**Pay:** {PAY_WAY}" + _from((b.get("pay") or {}).get("quote"), p.get("better_pay") is not None))
     if _wants_part_time(state):
@@ -619,6 +634,7 @@ _HEARD: tuple[tuple[str, str, str, Callable[[dict], str]], ...] = (
     ("leaving", "leaving", "leave_own_work", lambda p: "I'll look beyond your current kind of work"),
     ("remote", "remote", "remote", lambda p: "I'll keep to work that can often be done from home"),
     ("outdoor", "outdoor", "outdoors", lambda p: "I'll keep to work done outdoors"),
+    ("desk", "desk", "away_from_desk", lambda p: f"I'll keep to {DESK_WAY}"),
     ("hours", "hours", "part_time", lambda p: f"I'll put {HOURS_WAY} first"),
     ("pay", "pay", "better_pay", lambda p: PAY_NOTE if p.get("occupation") else PAY_NEEDS_WORK),
 )
@@ -754,14 +770,19 @@ def _software_gap(gap: dict) -> bool:
     return gap["id"].startswith("tech:") and not gap.get("deeper")
 
 
-def _no_course(gap: dict) -> str:
+def _no_course(gap: dict, degree: str = "") -> str:
     """What the courses answer says for a gap no course is shown for. Software (O*NET technology, ids ``tech:``)
     is learned where it is used: "iOS: ... a project or volunteer work that uses it is the way in" read oddly
-    for the phones an EMT's next job uses, which gets no course (retrieval/skills/priority.py, plain tools)."""
+    for the phones an EMT's next job uses, which gets no course (retrieval/skills/priority.py, plain tools).
+    ``degree``: the degree the target's work usually asks for (:func:`retrieval.occupations.about.degree_asked`),
+    which teaches its knowledge areas (O*NET ``onet:2.C``): a paralegal toward lawyers read "Law and Government: ... a
+    project or volunteer work that uses it is the way in"."""
     if _software_gap(gap):
         return "no course here teaches it — software like this is usually learned on the job"
     if gap.get("hands_on"):  # "operate tower crane": no side project teaches it
         return f"learned hands-on — look for {HANDS_ON_WAY}"
+    if degree and gap["id"].startswith(KNOWLEDGE_AREA):
+        return f"no course in the catalogue teaches this yet — it is taught in {degree} this work usually asks for"
     return "no course in the catalogue teaches this yet — a project or volunteer work that uses it is the way in"
 
 
@@ -798,7 +819,9 @@ def _work_words(state: dict) -> str:
         )
     if state["beliefs"].get("first_work") and not state["profile"].get("occupation"):
         return "first jobs like those on your list"
-    listed = _leaves_own_work(state) or _wants_better_pay(state) or _wants_outdoors(state)
+    listed = (
+        _leaves_own_work(state) or _wants_better_pay(state) or _wants_outdoors(state) or _wants_away_from_desk(state)
+    )
     return "the work on your list" if listed else "your kind of work"
 
 
@@ -914,6 +937,17 @@ def _correct_outdoors(state: dict, outdoors: bool | None) -> list[str]:
     )
 
 
+def _correct_desk(state: dict, away: bool | None) -> list[str]:
+    """ "Only work away from a desk and a screen", ticked or unticked."""
+    return _correct_flag(
+        state,
+        "away_from_desk",
+        away,
+        _wants_away_from_desk(state),
+        (f"I'll keep to {DESK_WAY}.", "Desk work is back on your lists."),
+    )
+
+
 def _correct_pay(state: dict, better_pay: bool | None) -> list[str]:
     """ "Better-paid work first", ticked or unticked."""
     return _correct_flag(
@@ -967,6 +1001,8 @@ def _list_heading(state: dict) -> str:
         heading = heading.removesuffix(":") + ", keeping to work that can often be done from home:"
     if _wants_outdoors(state):
         heading = heading.removesuffix(":") + ", keeping to work done outdoors:"
+    if _wants_away_from_desk(state):
+        heading = heading.removesuffix(":") + ", away from a desk:"
     if _wants_better_pay(state) and state["profile"].get("occupation"):
         heading = heading.removesuffix(":") + ", work that usually pays more than yours moved up:"
     return heading
@@ -1191,6 +1227,7 @@ class ChatUI:
             _wants_better_pay(state),
             _wants_outdoors(state),
             _wants_part_time(state),
+            _wants_away_from_desk(state),
         )
 
     def _recs_update(self, state: dict, selected: str | None = None):
@@ -1364,12 +1401,13 @@ class ChatUI:
         )
         lines += [_gaps_heading(target["title"], taught)] if taught else []
         hands_on_only = bool(taught) and all(g.get("hands_on") and not g.get("courses") for g in taught)
+        degree = degree_asked(target["id"], self.svc.settings)
         for gap in taught:
             courses = [c["title"] for c in gap.get("courses") or []]
             if hands_on_only:  # said once below, not three times
                 lines.append(f"- **{gap['label']}**")
                 continue
-            lines.append(f"- **{gap['label']}**: " + ("; ".join(courses) if courses else _no_course(gap)))
+            lines.append(f"- **{gap['label']}**: " + ("; ".join(courses) if courses else _no_course(gap, degree)))
         if hands_on_only:
             lines.append(
                 f"\nNo course in the catalogue teaches these: look for {HANDS_ON_WAY}, which employers often provide."
@@ -1636,6 +1674,7 @@ class ChatUI:
         better_pay: bool | None = None,
         outdoors: bool | None = None,
         part_time: bool | None = None,
+        away_from_desk: bool | None = None,
     ):
         """The person corrected what Waypoint believes: log skill corrections, check the occupation and
         the goal (an unknown one is named back, and the old value kept), set or clear the physical limit, the
@@ -1670,6 +1709,7 @@ class ChatUI:
         notes += _correct_pay(state, better_pay)
         notes += _correct_outdoors(state, outdoors)
         notes += _correct_part_time(state, part_time)
+        notes += _correct_desk(state, away_from_desk)
         self._close_open(state)
         if _has_profile(state):
             try:
@@ -1942,6 +1982,9 @@ class ChatUI:
                     hours_box = gr.Checkbox(
                         label="Part-time or flexible hours first", value=False, elem_id="profile-part-time"
                     )
+                    desk_box = gr.Checkbox(
+                        label="Only work away from a desk and a screen", value=False, elem_id="profile-away-from-desk"
+                    )
                     save = gr.Button("Update profile", elem_id="profile-save")
             with gr.Row():
                 with gr.Column(scale=2):
@@ -1964,7 +2007,7 @@ class ChatUI:
 
             profile_outputs = [
                 occupation, skills, goal, believes, limit_box, school_box, remote_box, leave_box, pay_box,
-                outdoor_box, hours_box,
+                outdoor_box, hours_box, desk_box,
             ]  # fmt: skip
             msg_outputs = [msg, chat, state, *profile_outputs, recs, panel]
             send.click(self.on_message, [msg, chat, state, recs], msg_outputs, api_visibility="private")
@@ -1987,6 +2030,7 @@ class ChatUI:
                     pay_box,
                     outdoor_box,
                     hours_box,
+                    desk_box,
                 ],  # fmt: skip
                 [chat, state, *profile_outputs, recs, status],
                 api_visibility="private",

@@ -124,6 +124,7 @@ class ColdQuery:
     leaving: bool = False  # the person wants out of their own kind of work ("I'm a teacher and I hate it")
     better_pay: bool = False  # the person wants better pay ("I want to make more money")
     outdoors: bool = False  # the person wants to work outdoors
+    away_from_desk: bool = False  # the person wants work away from a desk and a screen
     goals_listed: bool = False  # the goals are the occupations of their list (a limit or wish), not said by them
 
 
@@ -155,6 +156,7 @@ def query_from_understanding(text: str, understanding, extra_goals: Iterable[tup
     q.leaving = bool(getattr(u, "leaving", False))
     q.better_pay = bool(getattr(u, "pay_wish", False))
     q.outdoors = bool(getattr(u, "outdoor_wish", False))
+    q.away_from_desk = bool(getattr(u, "desk_wish", False))
     q.level = person_level(text, u.years_experience, u.seniority)
     return q
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,7 @@ class ColdStart:
         q.leaving = profile.leaving(q.leaving)
         q.better_pay = profile.wants_better_pay(q.better_pay)
         q.outdoors = profile.wants_outdoors(q.outdoors)
+        q.away_from_desk = profile.wants_away_from_desk(q.away_from_desk)
         q.level.wants_part_time = profile.wants_part_time(q.level.wants_part_time)
         # "I want to learn Python" with no work named: the postings of the work built on it, as its list is
         learning = not q.occupations and any(
@@ -119,7 +121,7 @@ class ColdStart:
         # "I just finished high school and have no experience": the postings of the first jobs on their list
         first_work = not q.occupations and u is not None and u.first_work is not None
         if (
-            (q.avoid_physical or q.leaving or q.better_pay or q.outdoors or learning or first_work)
+            (q.avoid_physical or q.leaving or q.better_pay or q.outdoors or q.away_from_desk or learning or first_work)
             and not q.goals
             and not q.goal_prefixes
         ):
@@ -171,8 +173,10 @@ class ColdStart:
         """Per posting, whether what the person said rules it out: with a physical limit, demanding work and their
         own occupation's ("a cashier who can't stand for long"; work done on one's feet when standing is the limit);
         with a wish for better pay, their own occupation's (a line cook asking for jobs that pay better was listed
-        line cook postings); with a wish to work outdoors, those not linked to outdoor work; wanting out of their work, its postings (its SOC minor group, or a title that names it:
-        "Substitute Teacher" links to another group of teachers)."""
+        line cook postings); with a wish to work outdoors, those not linked to outdoor work, and away from a desk, those
+        linked to desk work (a receptionist who can't sit at a desk all day was listed receptionist postings); wanting
+        out of their work, its postings (its SOC minor group, or a title that names it: "Substitute Teacher" links to
+        another group of teachers)."""
         out = np.zeros(len(self.log.job_ids), dtype=bool)
         if q.avoid_physical:
             out |= self._own_postings(q) | (self._posting_demand() >= DEMANDING)
@@ -182,6 +186,9 @@ class ColdStart:
             out |= self._own_postings(q)
         if q.outdoors:
             out |= ~self._outdoor_postings()
+        if q.away_from_desk:
+            corpus = get_occupation_recommender(self.settings).corpus
+            out |= ~self._linked_to(lambda o: bool(corpus.away_from_desk[corpus.index[o]]))
         if q.leaving:
             out |= self._own_kind_postings(tuple(o for o, c in q.occupations if c >= OWN_LINK_MIN))
         return out
@@ -212,9 +219,13 @@ class ColdStart:
         from retrieval.occupations.outdoor import OUTDOOR
 
         corpus = get_occupation_recommender(self.settings).corpus
-        per_occ = np.array(
-            [o in corpus.index and corpus.outdoor[corpus.index[o]] >= OUTDOOR for o in self.index.occ_ids] + [False]
-        )
+        return self._linked_to(lambda o: bool(corpus.outdoor[corpus.index[o]] >= OUTDOOR))
+
+    def _linked_to(self, holds: Callable[[str], bool]) -> np.ndarray:
+        """Per posting, whether its first link is to an occupation of the catalogue for which ``holds`` is true (a
+        posting without a link, or linked outside the corpus, is not)."""
+        corpus = get_occupation_recommender(self.settings).corpus
+        per_occ = np.array([o in corpus.index and holds(o) for o in self.index.occ_ids] + [False])
         return per_occ[self.index.link_idx[:, 0]]  # link_idx -1 (no link) reads the trailing False
 
     def _own_postings(self, q: ColdQuery) -> np.ndarray:

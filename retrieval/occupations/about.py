@@ -26,6 +26,9 @@ PREPARATION = {
     5: "extensive preparation: usually a graduate degree (a master's, a doctorate, or a law or medical degree) and "
     "years of experience",
 }
+#: The degree a job zone usually asks for, named where a knowledge area it teaches is a gap no course closes
+#: ("Law and Government" toward lawyers is law school, not "a project or volunteer work that uses it").
+DEGREE = {4: "the bachelor's degree", 5: "the graduate degree (a master's, a doctorate, or a law or medical degree)"}
 TASKS = 3  # the core tasks shown
 SKILLS = 4  # the skills, knowledge areas and software named, each
 #: an element counts among "what it relies on" from this importance (0..1; IM 3 of 5, a requirement)
@@ -91,3 +94,13 @@ def _typical_tasks(tasks: list[str], settings: Settings) -> list[str]:
     sims = vectors @ vectors.mean(axis=0)
     keep = sorted(sorted(range(len(tasks)), key=lambda i: -sims[i])[:TASKS])
     return [tasks[i] for i in keep]
+
+
+def degree_asked(occupation_id: str, settings: Settings) -> str:
+    """:data:`DEGREE` of the occupation's job zone ("" below a bachelor's, or when O*NET gives no zone)."""
+    from retrieval.occupations.service import get_occupation_recommender
+
+    corpus = get_occupation_recommender(settings).corpus
+    row = corpus.index.get(occupation_id)
+    zone = corpus.job_zone[row] if row is not None else float("nan")
+    return DEGREE.get(int(zone), "") if zone == zone else ""

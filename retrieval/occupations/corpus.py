@@ -64,6 +64,19 @@ class OccupationCorpus:
         return outdoor_score(self.task_lists, self.ids)
 
     @cached_property
+    def away_from_desk(self) -> np.ndarray:
+        """(n,) bool: work done in person, away from a desk and a screen -- not work that can often be done from home
+        (:data:`~retrieval.occupations.remote.FEASIBLE`, the share of desk tasks), or work done outdoors, or physically
+        demanding work. What a person who "can't sit at a desk all day" or wants "less screen time" is offered
+        (:mod:`retrieval.understanding.desk`): medical assistants, teachers, technicians and the trades stay;
+        receptionists, office clerks, analysts and developers go."""
+        from retrieval.occupations.outdoor import OUTDOOR
+        from retrieval.occupations.physical import DEMANDING
+        from retrieval.occupations.remote import FEASIBLE
+
+        return (self.remote < FEASIBLE) | (self.outdoor >= OUTDOOR) | (self.physical >= DEMANDING)
+
+    @cached_property
     def leads(self) -> np.ndarray:
         """(n,) bool: the occupation leads people or an operation (:func:`retrieval.occupations.transitions.leads_others`)."""
         return np.array([leads_others(o, t) for o, t in zip(self.ids, self.titles)], dtype=bool)

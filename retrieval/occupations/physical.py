@@ -43,12 +43,14 @@ _EXERTION = re.compile(
 TASK_WEIGHT = 0.5  # the rest is the Realistic interest
 
 # a posting titled so is physical work whatever occupation it was linked to ("Warehouse Stocker" links to
-# Stockers and Order Fillers, whose tasks do not say how much lifting they take)
+# Stockers and Order Fillers, whose tasks do not say how much lifting they take; "Part Time Yard/General Labor" was
+# offered to a farm worker whose back is giving out)
 _PHYSICAL_TITLE = re.compile(
     r"\b(?:warehouse|stockers?|(?:package|material|baggage|cargo|freight|ramp)\s+handlers?|loaders?|movers?|"
     r"labou?rers?|pickers?|packers?|drivers?|driving|couriers?|janitors?|janitorial|custodians?|custodial|"
     r"housekeep(?:er|ers|ing)|cleaners?|landscap\w*|roofers?|carpenters?|welders?|mechanics?|dishwashers?|"
-    r"(?:line|prep)\s+cooks?|lifeguards?|construction|delivery)\b",
+    r"(?:line|prep)\s+cooks?|lifeguards?|construction|delivery|(?:general|manual)\s+labou?r|yard\s+(?:labou?r|work(?:ers?)?|"
+    r"associates?|help))\b",
     re.I,
 )
 

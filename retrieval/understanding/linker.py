@@ -28,6 +28,7 @@ from typing import Literal, cast
 import numpy as np
 
 from retrieval.understanding import cues
+from retrieval.understanding.desk import desk_wishes
 from retrieval.understanding.fields import FIELDS, CareerField
 from retrieval.understanding.hours import hours_wishes
 from retrieval.understanding.keys import title_key
@@ -222,7 +223,10 @@ class Linker:
             return Understanding(status="empty", message=EMPTY)
         if not self._looks_english(text):
             return Understanding(status="not_english", message=NOT_ENGLISH)
-        limit_spans = physical_limits(text)
+        # "I can't sit at a desk all day", "less screen time": how they want to work, not a skill nor a title ("a
+        # desk" is no wish for seated work when it is what they want away from)
+        desk_spans = desk_wishes(text)
+        limit_spans = [s for s in physical_limits(text) if not cues.inside(s, desk_spans)]
         # "without going back to school", "no college degree": neither a title nor a skill held, nor a goal
         # ("looking for jobs that don't need a degree" wants no degree)
         schooling_spans = training_limits(text)
@@ -263,6 +267,7 @@ class Linker:
             + leaving_spans
             + pay_spans
             + outdoor_spans
+            + desk_spans
             + hours_spans
             # "graduating this spring" is where they stand in school, not work
             + cues.school_status(text)
@@ -291,6 +296,7 @@ class Linker:
             + [Limit(kind="pay", span=Span(start=s, end=e, text=text[s:e])) for s, e in pay_spans]
             + [Limit(kind="outdoor", span=Span(start=s, end=e, text=text[s:e])) for s, e in outdoor_spans]
             + [Limit(kind="hours", span=Span(start=s, end=e, text=text[s:e])) for s, e in hours_spans]
+            + [Limit(kind="desk", span=Span(start=s, end=e, text=text[s:e])) for s, e in desk_spans]
         )
         work = [(s, e) for s, e in cues.activity_clauses(text) if not cues.inside((s, e), excluded)]
         if (

@@ -1,5 +1,5 @@
-"""Where a person says they want to work outdoors ("I want to work outdoors", "a job outside", "not stuck behind a
-desk", "something outdoorsy").
+"""Where a person says they want to work outdoors ("I want to work outdoors", "a job outside", "not stuck indoors",
+"something outdoorsy").
 
 Why: an office manager who wrote "I want to work outdoors" got housekeeping supervisors and general managers; the
 wish was not read. It changes the list as a remote wish does: the lists keep to work done outdoors
@@ -31,12 +31,9 @@ _PATTERNS = [
         rf"\boutdoor(?:sy)?\s+{_JOB}\b|\b{_JOB}\s+(?:that'?s\s+|that\s+is\s+)?(?:outdoors(?:y)?|outside{_NOT_AFTER})",
         re.I,
     ),
-    # "not stuck behind a desk", "don't want to be in an office all day"
-    re.compile(
-        r"(?:\bnot|n't\s+want\s+to|\bnever\s+want\s+to)\s+(?:be\s+)?(?:stuck\s+)?(?:behind\s+a\s+desk|in\s+an?\s+office|"
-        r"indoors|inside\s+all\s+day|at\s+a\s+desk)(?:\s+all\s+day)?",
-        re.I,
-    ),
+    # "not stuck indoors"; a desk or an office left ("not stuck behind a desk", "not in an office all day") is a wish
+    # for work away from a desk, indoors or out (:mod:`retrieval.understanding.desk`)
+    re.compile(r"(?:\bnot|n't\s+want\s+to|\bnever\s+want\s+to)\s+(?:be\s+)?(?:stuck\s+)?indoors", re.I),
     # "in nature", "out in nature", "with nature"
     re.compile(r"\b(?:in|with|around)\s+nature\b", re.I),
 ]

@@ -79,10 +79,11 @@ class Limit(BaseModel):
     teacher and I hate it", "burned out, need to get out of nursing", "a career change"): their own kind of work
     leaves the lists (:mod:`retrieval.understanding.leaving`). ``pay`` ("I want to make more money", "something that
     pays better"): work that needs less preparation than theirs moves down the lists (:mod:`retrieval.understanding.pay`). ``outdoor`` ("I want to work outdoors"): the lists keep to work done outdoors
-    (:mod:`retrieval.understanding.outdoor`). ``hours`` ("a part-time job", "something that fits around my kids'
+    (:mod:`retrieval.understanding.outdoor`). ``desk`` ("I can't sit at a desk all day", "less screen time"): they keep to
+    work done in person, away from a desk (:mod:`retrieval.understanding.desk`). ``hours`` ("a part-time job", "something that fits around my kids'
     school hours"): postings that say they are part time or flexible come first (:mod:`retrieval.understanding.hours`)."""
 
-    kind: Literal["physical", "training", "remote", "leaving", "pay", "outdoor", "hours"] = "physical"
+    kind: Literal["physical", "training", "remote", "leaving", "pay", "outdoor", "hours", "desk"] = "physical"
     span: Span
 
 
@@ -156,6 +157,11 @@ class Understanding(BaseModel):
     def outdoor_wish(self) -> bool:
         """The person wants to work outdoors: keep to work done outdoors."""
         return any(limit.kind == "outdoor" for limit in self.limits)
+
+    @property
+    def desk_wish(self) -> bool:
+        """The person wants work away from a desk and a screen: keep to work done in person."""
+        return any(limit.kind == "desk" for limit in self.limits)
 
     @property
     def hours_wish(self) -> bool:

@@ -67,7 +67,8 @@ def test_better_pay_is_not_the_goal_but_the_field_named_with_it_is(text, goal):
 
 def test_better_pay_moves_work_needing_less_down_and_the_own_occupation_out():
     """Job zones stand in for pay (no wage figures): the next zone up keeps its place, the same zone and two up move
-    PAY_SHIFT_SAME places down, a lower zone PAY_SHIFT_BELOW; the person's own occupation leaves the list."""
+    PAY_SHIFT_SAME places down, a lower zone PAY_SHIFT_BELOW, leading others at their zone stays; the person's own
+    occupation leaves the list."""
     from types import SimpleNamespace
 
     from retrieval.occupations.service import ScoredOccupation
@@ -76,7 +77,8 @@ def test_better_pay_moves_work_needing_less_down_and_the_own_occupation_out():
     n = PAY_SHIFT_BELOW + 5
     ids = ["own"] + [f"o{i}" for i in range(n)]
     zones = np.array([2.0] + [1.0, 2.0, 3.0, 4.0, np.nan] + [2.0] * (n - 5), dtype=np.float32)
-    corpus = SimpleNamespace(index={oid: i for i, oid in enumerate(ids)}, job_zone=zones)
+    leads = np.zeros(len(ids), dtype=bool)
+    corpus = SimpleNamespace(index={oid: i for i, oid in enumerate(ids)}, job_zone=zones, leads=leads)
     ranking = PersonalRanking(SimpleNamespace(corpus=corpus), linker=None)
     items = [ScoredOccupation(oid, oid, 1.0) for oid in ids]
     out = [i.id for i in ranking.toward_better_pay(items, [("own", 1.0)])]
@@ -89,6 +91,14 @@ def test_better_pay_moves_work_needing_less_down_and_the_own_occupation_out():
     # kept (asked for by name) and an unknown own occupation: nothing moves
     assert [i.id for i in ranking.toward_better_pay(items, [("own", 1.0)], keep={"own"})][:2] == ["own", "o2"]
     assert ranking.toward_better_pay(items, [("nowhere", 1.0)]) == items
+    # leading others at their own zone is a step up (a cashier's retail supervisors, zone 2 in O*NET): unmoved
+    leads[ids.index("o1")] = True
+    out = [i.id for i in ranking.toward_better_pay(items, [("own", 1.0)])]
+    assert out.index("o1") < out.index("o5") and out.index("o1") <= 2, out
+    # ... unless the person leads others already
+    leads[0] = True
+    out = [i.id for i in ranking.toward_better_pay(items, [("own", 1.0)])]
+    assert out.index("o1") > out.index("o4"), out
 
 
 def test_the_chat_notes_the_wish_shows_it_and_the_panel_can_clear_it(synthetic_settings):

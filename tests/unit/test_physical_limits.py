@@ -105,6 +105,8 @@ def test_an_occupation_known_by_nothing_takes_its_soc_groups_demand():
         ("Transportation Dispatcher", False),
         ("Administrative Assistant", False),
         ("Operations Clerk Part-Time-UPS Freight", False),
+        ("Part Time Yard/General Labor", True),
+        ("Labor Relations Specialist", False),
     ],
 )
 def test_posting_titles_that_name_physical_work(title, physical):

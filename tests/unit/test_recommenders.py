@@ -234,6 +234,19 @@ def test_course_answer_says_when_the_only_gaps_are_software_tools():
     assert _gaps_heading("Machinists", deeper).startswith("To move toward")
 
 
+def test_a_knowledge_area_no_course_teaches_is_taught_in_the_degree_the_work_asks_for():
+    """A paralegal toward lawyers read "Law and Government: no course in the catalogue teaches this yet -- a project or
+    volunteer work that uses it is the way in"; a knowledge area of work that asks for a degree is taught there. A
+    skill (not an area), or work asking for no degree, keeps the project advice."""
+    from app.ui.chat import _no_course
+    from retrieval.occupations.about import DEGREE
+
+    law = {"id": "onet:2.C.8.b", "label": "Law and Government"}
+    assert _no_course(law, DEGREE[5]).endswith(f"it is taught in {DEGREE[5]} this work usually asks for")
+    assert "volunteer work" in _no_course(law, "")
+    assert "volunteer work" in _no_course({"id": "onet:2.B.1.b", "label": "Persuasion"}, DEGREE[5])
+
+
 def test_a_person_with_no_job_but_a_goal_is_not_asked_for_a_job_title(synthetic_settings):
     """Browser walk: "I'm 19, finished high school last year, no real work experience. I like working on cars." got
     the list toward the automotive trades under "I could not tell what you do -- tell me your job title"."""

@@ -7,7 +7,9 @@ The chat does one of five things with a message, so routers are scored on those 
 * ``fit``: a fit or skill-gap question ("Am I a good fit for X?", "what am I missing to become a pilot?");
 * ``profile``: something about the person or a request for the occupation list (take it in, recommend);
 * ``courses`` / ``jobs``: a request for courses or job postings (that list);
-* ``other``: small talk (a greeting, thanks, an off-topic request).
+* ``other``: small talk (a greeting, thanks, an off-topic request);
+* ``about``: a question about an occupation in general ("What does a data analyst do?");
+* ``compare``: a choice between two kinds of work ("Should I go into nursing or teaching?", :mod:`app.ui.choices`).
 
 The regular expressions of the chat before knew only ``fit`` and ``profile``.
 
@@ -52,6 +54,8 @@ ACTION = {
     "fit": "fit",
     # a question about an occupation in general ("What does a data analyst do?"): what the work is
     "about": "about",
+    # a choice between two kinds of work ("Should I go into nursing or teaching?"): both weighed for the person
+    "compare": "compare",
 }
 
 

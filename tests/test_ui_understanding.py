@@ -492,6 +492,30 @@ def test_better_pay_for_work_needing_little_preparation_is_a_step_up(ui):
     assert "41-2011.00" not in chat.recs
 
 
+def test_a_choice_between_two_kinds_of_work_is_weighed_for_the_person(ui):
+    """ "I'm a CNA. I'm torn between nursing and respiratory therapy" was answered with the CNA's ordinary list, "Should
+    I become a nurse or a teacher?" as a fit question about an occupation called "nurse or a teacher", and "Should I go
+    into accounting or data analytics?" as one goal no occupation fits. Both options are weighed: each one's fit with
+    what the person said (both then on the list, so "Why?" opens them) and the nearer move; before anything about
+    them, what each takes; a choice naming no work goes the usual way."""
+    chat = Chat(ui)
+    reply = chat.say("I'm a CNA. I'm torn between nursing and respiratory therapy")
+    assert "I've noted your occupation as **Nursing Assistants**" in reply, reply
+    assert "Weighing **nursing** against **respiratory therapy**" in reply, reply
+    assert "**Respiratory Therapists** (for “respiratory therapy”) — fit: **" in reply, reply
+    assert "(for “nursing”) — fit: **" in reply, reply
+    assert "the nearer move for you now" in reply or "about as near as each other" in reply, reply
+    assert "29-1126.00" in chat.recs and len(chat.state["explanations"]) == 2, chat.recs
+    chat = Chat(ui)
+    reply = chat.say("Should I become a nurse or a teacher?")
+    assert reply.startswith("What **nurse** and **teacher** each take:") and "**Registered Nurses**" in reply, reply
+    assert "**What it takes:**" in reply and "Tell me about your own work" in reply, reply
+    assert not chat.state["profile"].get("occupation"), chat.state["profile"]
+    chat = Chat(ui)
+    reply = chat.say("I'm a retail manager. Should I go back to school or keep working?")
+    assert "Weighing" not in reply and "I've noted your occupation as" in reply, reply
+
+
 def test_a_wish_said_after_the_work_changes_the_list(ui):
     """A nurse who added "I want something remote" in a second message got the same bedside list again: a wish said
     alone was heard only before anything else was known. Said alone first, it is kept for the list to come."""

@@ -36,6 +36,7 @@ from app.api.services import DETERMINISTIC, ServiceError, WaypointService
 from app.explain.composer import join_labels
 from app.feedback.policies import next_sample_variant
 from app.feedback.store import THUMBS_REASONS
+from app.ui.choices import Choice
 from app.ui.files import MAX_FILE_BYTES, FileError, read_resume, upload_folder
 from app.ui.routing import Route, route, says_something
 from retrieval.jobs.levels import steady_wish
@@ -1067,6 +1068,11 @@ _PAY_ASKED = re.compile(r"\b(?:pay|pays|paid|salar\w*|wages?|earn\w*|make|makes|
 
 
 # a question that compares two occupations ("the difference between a nurse practitioner and a physician assistant")
+#: how deep a person's list toward a field is read for the field's own work (a mathematician's list toward accounting
+#: holds accountants sixth, after the mathematical work their words asked for)
+FIELD_DEPTH = 30
+#: two options whose coverage of the person differs less than this are "about as near" (app.ui.choices)
+COMPARE_TIE = 0.05
 _COMPARE = re.compile(r"\b(?:differen\w*|compare\w*|comparison|vs\.?|versus|or|better)\b", re.I)
 
 
@@ -1270,6 +1276,10 @@ class ChatUI:
                 reply = self._asked_list(state, action, message, understood, selected)
             elif action.action == "about":
                 reply = self._about(state, action, message, understood)
+            elif action.action == "compare" and action.choice is not None:
+                # "Should I go into accounting or data analytics?"; a choice naming no work ("... or keep working")
+                # goes the usual way
+                reply = self._compare(state, action.choice, message) or self._describe(state, message, understood)
             elif action.action == "other":
                 reply = HELP
             else:
@@ -1589,6 +1599,108 @@ class ChatUI:
             "learn first."
         )
         return "\n\n".join(parts)
+
+    def _compare(self, state: dict, choice: Choice, message: str) -> str | None:
+        """A choice between two kinds of work (:mod:`app.ui.choices`): what the rest of the message says about the
+        person is taken in, then each option's fit with them (its explanation, so "Why?" opens it) and which is the
+        nearer move; before anything about them, what each takes. None when an option names no work the catalogue
+        knows."""
+        named = [self._named_work(text) for text in (choice.first, choice.second)]
+        if any(n is None for n in named):
+            return None
+        rest = f"{message[: choice.start]} {message[choice.end :]}".strip(" .,;")
+        understood = self.svc.understand(rest) if rest else None
+        notes: list[str] = []
+        if understood is not None and (says_something(understood) or understood.limits):
+            # "I'm a CNA. I'm torn between ...": who they are, taken in before weighing (a field's occupation is the
+            # one nearest them)
+            notes = _take_in(state, rest, understood)
+        found = [self._in_field(state, n) if isinstance(n, Goal) else n for n in named]
+        options = [o for o in found if o is not None]
+        if len(options) < 2:
+            return None
+        said = [choice.first, choice.second]
+        if not _has_profile(state):
+            blocks = [
+                _facts_block(facts, text)
+                for (oid, _title), text in zip(options, said)
+                if oid and (facts := self.svc.occupation_facts(oid)) is not None
+            ]
+            return "\n\n".join(
+                [
+                    f"What **{_md(said[0])}** and **{_md(said[1])}** each take:",
+                    *blocks,
+                    "Tell me about your own work (or paste your résumé) and I can say which of the two is nearer for "
+                    "you and what to learn first.",
+                ]
+            )
+        self._close_open(state)
+        lines = [" ".join(notes), ""] if notes else []
+        lines.append(f"Weighing **{_md(said[0])}** against **{_md(said[1])}** with what you've told me:")
+        fits = []
+        for (oid, title), text in zip(options, said):
+            position = next((n for n, r in enumerate(state["recs"]) if r["id"] == oid), None)
+            if position is None:  # on the list, so "Why?" opens it
+                state["recs"].append({"id": oid, "title": title, "kind": "occupation"})
+                position = len(state["recs"]) - 1
+            e = self._explain(state, oid, position, "ui_compare")
+            fits.append((title, e))
+            said_as = "" if title_key(text) in title_key(title) else f" (for “{_md(text)}”)"
+            lines.append(f"- **{_md(title)}**{said_as} — fit: **{e.get('fit')}**. {e.get('summary', '')}")
+        (first, e1), (second, e2) = fits
+        c1, c2 = float(e1.get("coverage") or 0.0), float(e2.get("coverage") or 0.0)
+        if abs(c1 - c2) < COMPARE_TIE:
+            lines.append(
+                "\nThey are about as near as each other for you now; what you would rather do every day decides, and "
+                "the gaps above say what each would take."
+            )
+        else:
+            nearer, other = (first, second) if c1 > c2 else (second, first)
+            lines.append(
+                f"\n**{_md(nearer)}** is the nearer move for you now: your profile already covers more of what it asks "
+                f"({max(c1, c2):.0%} against {min(c1, c2):.0%} for {_md(other)})."
+            )
+        lines.append(
+            "Both are under **Recommendations**: pick one and press **Why?** for the full reasoning, or ask which "
+            "courses would help."
+        )
+        return "\n".join(lines)
+
+    def _named_work(self, text: str) -> tuple[str, str] | Goal | None:
+        """What an option of a choice names: an occupation (a title the catalogue knows, "bank teller"), a field
+        ("accounting", "data analytics", "nursing"; :meth:`_in_field` picks its occupation), or None (no work)."""
+        match = self.svc.match_occupation(text)
+        if match.occupation is not None:
+            return match.occupation
+        try:
+            goal = self.svc.resolve_goal(text)
+        except ServiceError:
+            return None
+        if goal.kind == "skill" or not (goal.occupation_ids or goal.soc_prefixes):
+            return None
+        if goal.occupation_ids:
+            facts = self.svc.occupation_facts(goal.occupation_ids[0])
+            return (goal.occupation_ids[0], facts.title) if facts is not None else None
+        return goal
+
+    def _in_field(self, state: dict, goal: Goal) -> tuple[str, str] | None:
+        """A field's occupation for this person: the first of the field on their list toward it (the one nearest
+        them; with nothing known about them, the field's first by its list alone)."""
+        profile = (
+            _profile(state).model_copy(update={"goal": goal.text})
+            if _has_profile(state)
+            else Profile(text=goal.text, goal=goal.text)  # a profile needs more than a goal
+        )
+        items = self.svc.recommend(
+            profile,
+            "occupation",
+            FIELD_DEPTH,
+            session_id=_session(state),
+            log_impression=False,
+            with_understanding=False,
+        )["items"]
+        inside = [i for i in items if in_prefixes(i["id"], goal.soc_prefixes)]
+        return (inside[0]["id"], inside[0]["title"]) if inside else None
 
     def _about(self, state: dict, action: Route, message: str, understood: Understanding) -> str:
         """A question about an occupation in general ("What does a data analyst do?", "How much do nurses make?"):

@@ -1,7 +1,7 @@
 """What the chat does with a message: answer a fit question, list courses or job postings when asked
 for them, say what an occupation is when asked about one ("What does a data analyst do?",
-:func:`asks_about_occupation`), take in what the person says about themselves (and recommend), or reply to small
-talk.
+:func:`asks_about_occupation`), weigh a choice between two kinds of work ("Should I go into nursing or teaching?",
+:mod:`app.ui.choices`), take in what the person says about themselves (and recommend), or reply to small talk.
 
 Two signals, each used for what it is good at:
 
@@ -33,9 +33,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.api.services import asks_about_shown, parse_fit_question
+from app.ui.choices import Choice, parse_choice
 from retrieval.understanding.schema import NAMED, Understanding
 
-Action = Literal["fit", "courses", "jobs", "profile", "about", "other"]
+Action = Literal["fit", "courses", "jobs", "profile", "about", "compare", "other"]
 FIT_INTENTS = frozenset({"explain_fit", "skill_gap"})
 # "what courses should I take?", "find me jobs": answered with that list, not the occupation list again
 LIST_INTENTS: dict[str, Action] = {"courses": "courses", "find_jobs": "jobs"}
@@ -56,6 +57,7 @@ class Route:
     target: str | None = None  # fit, about: the occupation as the person named it; None = the one on screen
     intent: str = ""  # the classifier's label
     model: str = ""  # which classifier answered (setfit | centroid | none)
+    choice: Choice | None = None  # compare: the two options asked about (app.ui.choices)
 
 
 def says_something(understood: Understanding) -> bool:
@@ -201,6 +203,9 @@ def fit_target(message: str, understood: Understanding) -> str | None:
 
 def route(message: str, intent: str, understood: Understanding, model: str = "") -> Route:
     """The chat's action for ``message``, given its intent label and its understanding."""
+    choice = parse_choice(message)
+    if choice is not None:  # "Should I go into accounting or data analytics?": both weighed (before "should I become")
+        return Route("compare", None, intent, model, choice)
     target = parse_fit_question(message)
     if target:  # "Am I a good fit for X?": unambiguous, and X is kept as written
         return Route("fit", target, intent, model)

@@ -516,6 +516,21 @@ def test_a_choice_between_two_kinds_of_work_is_weighed_for_the_person(ui):
     assert "Weighing" not in reply and "I've noted your occupation as" in reply, reply
 
 
+def test_a_nurse_who_hates_night_shifts_is_shown_no_night_postings_and_told_what_is_not_known(ui):
+    """ "I'm a nurse but I hate night shifts. I want regular hours ..." was heard as a wish for steady work only; the
+    postings that say they are nights are left out, and the note says the catalogue cannot tell which occupations work
+    nights. A per-diem posting is no regular hours."""
+    from app.ui.chat import DAYS_NOTE
+    from retrieval.jobs.levels import night_title
+
+    chat = Chat(ui)
+    reply = chat.say("I'm a nurse but I hate night shifts. I want regular hours and still use my nursing skills.")
+    assert f"{DAYS_NOTE} (you said “I hate night shifts”)" in reply, reply
+    jobs = chat.say("find me jobs")
+    titles = [line.split(". ", 1)[1] for line in jobs.splitlines() if line[:1].isdigit()]
+    assert titles and not any(night_title(t) or "per diem" in t.lower() for t in titles), jobs
+
+
 def test_a_wish_said_after_the_work_changes_the_list(ui):
     """A nurse who added "I want something remote" in a second message got the same bedside list again: a wish said
     alone was heard only before anything else was known. Said alone first, it is kept for the list to come."""

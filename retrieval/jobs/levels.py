@@ -37,7 +37,9 @@ _EMPLOYMENT = {
     "internship": re.compile(r"\b(?:intern|interns|internships?|co-?op|externship)\b", re.I),
     "part_time": re.compile(r"\b(?:part[\s-]*time|p/t|pt)\b", re.I),
     "seasonal": re.compile(r"\b(?:seasonal|holiday(?!\s+inn)|summer)\b", re.I),
-    "temporary": re.compile(r"\b(?:temp|temps|temporary|temp[\s-]to[\s-](?:hire|perm))\b", re.I),
+    # "per diem" / "PRN": shifts as needed, no set hours ("L&D Registered Nurse (per diem)" was shown to a nurse who
+    # asked for regular hours)
+    "temporary": re.compile(r"\b(?:temp|temps|temporary|temp[\s-]to[\s-](?:hire|perm)|per[\s-]diem|prn)\b", re.I),
     "full_time": re.compile(r"\b(?:full[\s-]*time|f/t|ft)\b", re.I),
 }
 _THERAPY = re.compile(
@@ -89,6 +91,7 @@ class PostingLevel(BaseModel):
     )
     seniority: Seniority | None = Field(default=None, description="intern | entry | senior | lead | director")
     years_required: float | None = Field(default=None, description="minimum years of experience it asks for")
+    nights: bool = Field(default=False, description="the title says it is night work (night_title)")
 
 
 def employment_types(text: str) -> list[str]:
@@ -142,7 +145,12 @@ def parse_posting(title: str, description: str = "") -> PostingLevel:
     if level is None and "internship" in kinds:
         level = "intern"
     years = years_required(title) if years_required(title) is not None else years_required(description[:3000])
-    return PostingLevel(employment=[k for k in EMPLOYMENT_TYPES if k in kinds], seniority=level, years_required=years)
+    return PostingLevel(
+        employment=[k for k in EMPLOYMENT_TYPES if k in kinds],
+        seniority=level,
+        years_required=years,
+        nights=night_title(title),
+    )
 
 
 class PersonLevel(BaseModel):
@@ -153,6 +161,7 @@ class PersonLevel(BaseModel):
     wants_internship: bool = False  # the person asks for one ("looking for an internship")
     wants_part_time: bool = False
     wants_steady: bool = False  # "something stable with benefits", "a full-time job"
+    wants_days: bool = False  # "I hate night shifts", "day shifts only"
 
 
 _ASKS_INTERNSHIP = re.compile(r"\b(?:intern|internships?|co-?op|placement)\b", re.I)
@@ -195,6 +204,7 @@ def person_level(text: str, years: float | None, seniority_: str | None) -> Pers
         wants_internship=bool(_ASKS_INTERNSHIP.search(text or "")),
         wants_part_time=bool(hours_wishes(text or "")),
         wants_steady=_asks_steady(text) is not None,
+        wants_days=day_wish(text) is not None,
     )
 
 
@@ -203,6 +213,33 @@ def steady_wish(text: str) -> tuple[int, int] | None:
     asks for part-time work; None when it does not."""
     m = _asks_steady(text)
     return m.span() if m and not hours_wishes(text or "") else None
+
+
+#: a posting whose title says it is night work: "Night Shift RN", "RN - Nights", "Overnight Stocker", "3rd Shift Machine
+#: Operator", "Graveyard Security Officer" ("NOC" is left out: "NOC Technician" is a network operations centre)
+_NIGHT_TITLE = re.compile(r"\b(?:nights?|overnights?|graveyard|(?:3rd|third)\s+shift)\b", re.I)
+# a wish for day work: "I hate night shifts", "no more nights", "tired of working overnights", "day shifts only"
+_ASKS_DAYS = re.compile(
+    r"\b(?:hate|no\s+more|tired\s+of|sick\s+of|done\s+with|can'?t\s+(?:do|work)|don'?t\s+want(?:\s+to\s+work)?|not|no|"
+    r"without|avoid|away\s+from|get\s+off|quit)\s+(?:working\s+|doing\s+|the\s+|any\s+)?(?:night(?:\s+shifts?|s)\b|"
+    r"overnights?(?:\s+shifts?)?\b|graveyard(?:\s+shifts?)?\b|(?:3rd|third)\s+shift\b)"
+    r"|\b(?:day\s+shifts?|days|daytime(?:\s+(?:hours|work|shifts?))?)\s+only\b|\bonly\s+(?:day\s+shifts?|days|daytime)\b|"
+    r"\bdaytime\s+hours\b",
+    re.I,
+)
+
+
+def night_title(title: str) -> bool:
+    """Whether a posting's title says it is night work (:data:`_NIGHT_TITLE`)."""
+    return bool(_NIGHT_TITLE.search(title or ""))
+
+
+def day_wish(text: str) -> tuple[int, int] | None:
+    """Where ``text`` asks for day work ("I hate night shifts", "day shifts only"); None when it does not. The catalogue
+    does not say which occupations work nights (O*NET's Work Context is not in our data), so only postings whose
+    title says so are left out (:func:`retrieval.jobs.cold.shown`)."""
+    m = _ASKS_DAYS.search((text or "").replace("’", "'"))
+    return m.span() if m else None
 
 
 #: the employment types that are not steady work

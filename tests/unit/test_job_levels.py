@@ -10,6 +10,7 @@ import pytest
 
 from retrieval.jobs.levels import (
     PersonLevel,
+    day_wish,
     employment_types,
     fit,
     parse_posting,
@@ -90,10 +91,49 @@ def test_a_person_who_asks_for_steady_work_is_not_shown_part_time_or_seasonal_po
     for title in ("Bus Operator (Part- Time)", "Seasonal Warehouse Associate", "Temporary Driver"):
         assert not steady_enough(parse_posting(title), steady), title
     assert steady_enough(parse_posting("Shuttle Driver II"), steady)
+    # shifts as needed are no regular hours ("L&D Registered Nurse (per diem)" for "I want regular hours")
+    assert not steady_enough(parse_posting("L&D Registered Nurse (per diem)"), steady)
+    assert not steady_enough(parse_posting("Caregiver - PRN"), steady)
     anyone = person_level("I drive for Uber", None, None)
     assert steady_enough(parse_posting("Bus Operator (Part- Time)"), anyone)
     both = person_level("a steady part-time job", None, None)  # asked for part time too: kept
     assert steady_enough(parse_posting("Bus Operator (Part- Time)"), both)
+
+
+@pytest.mark.parametrize(
+    ("text", "wants_days"),
+    [
+        ("I'm a nurse but I hate night shifts. I want regular hours.", True),
+        ("no more nights for me", True),
+        ("I'm tired of working overnights", True),
+        ("day shifts only please", True),
+        ("I want daytime hours", True),
+        ("I work nights at a hospital", False),  # the hours they have, no wish
+        ("I worked night shift for 10 years", False),
+        ("Knights of Columbus volunteer", False),
+    ],
+)
+def test_a_wish_for_day_work_is_read(text, wants_days):
+    assert person_level(text, None, None).wants_days is wants_days
+    assert (day_wish(text) is not None) is wants_days
+
+
+@pytest.mark.parametrize(
+    ("title", "nights"),
+    [
+        ("Night Shift RN", True),
+        ("RN - Nights", True),
+        ("Overnight Stocker", True),
+        ("3rd Shift Machine Operator", True),
+        ("NOC Technician", False),  # a network operations centre
+        ("Knight Transportation Driver", False),
+        ("Registered Nurse", False),
+    ],
+)
+def test_a_posting_says_it_is_night_work(title, nights):
+    """A nurse who hates night shifts is not shown the postings that say they are nights (retrieval.jobs.cold.shown);
+    which occupations work nights the catalogue does not say."""
+    assert parse_posting(title).nights is nights
 
 
 def test_parse_place():

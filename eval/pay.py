@@ -2,10 +2,10 @@
 
 Two parts, on ``eval/data/pay_wishes.jsonl`` (``eval/data/README.md``):
 
-* **detection** (:func:`retrieval.understanding.pay.pay_wishes`): 36 messages, 22 that ask for better pay and 14
+* **detection** (:func:`retrieval.understanding.pay.pay_wishes`): 40 messages, 24 that ask for better pay and 16
   look-alikes ("money management", "anti-money laundering", "payroll", "the pay is good but I'm burned out", "I'd
   take a pay cut"); and how often it fires on the catalogue's résumés and work histories, which ask for nothing;
-* **the lists** for the 22 wishes: the top 5 occupations with the wish and with its words taken out (what
+* **the lists** for the wishes that name an occupation: the top 5 occupations with the wish and with its words taken out (what
   Waypoint showed before), by O*NET job zone against the person's own occupation (the labelled one): the share
   in a higher zone (more training or experience, which pay follows; the catalogue has no wage figures), in a
   lower one, the person's own occupation, and how far down the list without the wish the top 5 come from (what
@@ -104,7 +104,10 @@ def run() -> dict:
     settings = get_settings()
     messages = load_jsonl(MESSAGES)
     report = {
-        "detection": detection(messages, settings.catalogue_path, pay_wishes, label="pay"),
+        "detection": {
+            **detection(messages, settings.catalogue_path, pay_wishes, label="pay"),
+            "positives": sum(bool(m["pay"]) for m in messages),
+        },
         "lists": lists(messages, settings),
     }
     write(report)
@@ -133,7 +136,7 @@ def write(report: dict, out_dir: Path = REPORT_DIR) -> None:
 
 ## Detection (`retrieval/understanding/pay.py`)
 
-{d["messages"]} messages (`eval/data/pay_wishes.jsonl`, 22 wishes, 14 look-alikes): precision
+{d["messages"]} messages (`eval/data/pay_wishes.jsonl`, {d["positives"]} wishes, {d["messages"] - d["positives"]} look-alikes): precision
 **{d["precision"]:.3f}**, recall **{d["recall"]:.3f}**. Errors: {"; ".join(d["errors"]) or "none"}. The set and the
 patterns were written by the same person (three wishes the first patterns missed were added to them), so these are
 an upper bound; text that asks for nothing -- the catalogue's résumés and applicants' work histories,

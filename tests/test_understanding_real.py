@@ -26,6 +26,9 @@ def understand(settings):
         ("I drive an 18-wheeler, mostly long haul", "53-3032.00", "18-wheeler"),
         ("I work as a school counsellor in a secondary school", "21-1012.00", "school counsellor"),
         ("EMT certified, 3 years on an ambulance crew", "29-2042.00", "EMT"),
+        # a military medic does an EMT's work: it linked nothing and was asked "Which occupation do you mean?"
+        ("I was a medic in the army for 6 years", "29-2042.00", "medic"),
+        ("Navy hospital corpsman, 4 years", "29-2042.00", "hospital corpsman"),
         ("Licensed practical nurse (LPN) at a care home", "29-2061.00", None),
         ("Former paralegal, now a stay-at-home mum", "23-2011.00", "paralegal"),
         # posting titles too: by meaning alone these read as Jewelers, Hairdressers and Lawyers ("advocate")

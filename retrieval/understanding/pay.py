@@ -70,6 +70,15 @@ _PATTERNS = [
     re.compile(r"\bunder[- ]?paid\b", re.I),
     # "double my salary", "increase my income"
     re.compile(rf"\b(?:double|increase|raise|boost|grow)\s+my\s+{_MONEY}\b", re.I),
+    # a wage asked for: "a job that pays at least $20 an hour", "I need to make $50k a year", "something paying over
+    # $25/hr"; a rate (an hour, a year, "k") after a word of wanting or paying -- a résumé's "budgets of over $2M" and
+    # "made $15 an hour" are not
+    re.compile(
+        r"\b(?:pays?|paying|make|earn|need|want|looking\s+for)\s+(?:to\s+(?:make|earn)\s+)?(?:at\s+least\s+|over\s+|"
+        r"more\s+than\s+|around\s+|about\s+|a\s+minimum\s+of\s+)?\$\s?\d[\d,.]*\s*(?:k\b|(?:an?|per|/)\s*(?:hour|hr|year|yr)\b)"
+        r"(?:\s+(?:a|per)\s+year)?",
+        re.I,
+    ),
 ]
 # said with a negation and still a wish: "can't make ends meet", "barely making ends meet", "not a living wage"
 _NEGATED_STILL = re.compile(r"\b(?:make|making|meet)\s+ends\s+meet\b|\bliving\s+wage\b", re.I)

@@ -24,16 +24,15 @@ from pathlib import Path
 import numpy as np
 
 from eval.wishes import (
-    detection,
+    corpus_of,
     detection_summary,
     eval_command,
     examples_line,
-    load_jsonl,
     plot_before_after,
+    wish_report,
     without_found,
 )
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
-from retrieval.threads import set_process_threads
 
 DATA = Path(__file__).resolve().parent / "data"
 MESSAGES = DATA / "desk_wishes.jsonl"
@@ -91,18 +90,11 @@ def lists(messages: list[dict], settings) -> dict:
 
 
 def run() -> dict:
-    from retrieval.occupations.service import get_occupation_recommender
-    from retrieval.settings import get_settings
     from retrieval.understanding.desk import desk_wishes
 
-    set_process_threads(1)
-    settings = get_settings()
-    messages = load_jsonl(MESSAGES)
-    report = {
-        "detection": detection(messages, settings.catalogue_path, desk_wishes, label="desk"),
-        "kept": kept_by_label(get_occupation_recommender(settings).corpus),
-        "lists": lists(messages, settings),
-    }
+    report = wish_report(
+        MESSAGES, desk_wishes, "desk", kept=lambda _m, settings: kept_by_label(corpus_of(settings)), lists=lists
+    )
     write(report)
     return report
 

@@ -21,16 +21,14 @@ from pathlib import Path
 import numpy as np
 
 from eval.wishes import (
-    detection,
     detection_summary,
     eval_command,
     examples_line,
-    load_jsonl,
     plot_before_after,
+    wish_report,
     without_found,
 )
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
-from retrieval.threads import set_process_threads
 
 MESSAGES = Path(__file__).resolve().parent / "data" / "hours_wishes.jsonl"
 POSTINGS = 8
@@ -72,16 +70,9 @@ def postings(messages: list[dict]) -> dict:
 
 
 def run(out_dir: Path = REPORT_DIR) -> dict:
-    from retrieval.settings import get_settings
     from retrieval.understanding.hours import hours_wishes
 
-    set_process_threads(1)
-    settings = get_settings()
-    messages = load_jsonl(MESSAGES)
-    report = {
-        "detection": detection(messages, settings.catalogue_path, hours_wishes, label="hours"),
-        "postings": postings(messages),
-    }
+    report = wish_report(MESSAGES, hours_wishes, "hours", postings=lambda messages, _s: postings(messages))
     write(report, out_dir)
     return report
 

@@ -22,17 +22,16 @@ from pathlib import Path
 import numpy as np
 
 from eval.wishes import (
-    detection,
+    corpus_of,
     detection_summary,
     eval_command,
     examples_line,
     label_validity,
-    load_jsonl,
     plot_before_after,
+    wish_report,
     without_found,
 )
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
-from retrieval.threads import set_process_threads
 
 DATA = Path(__file__).resolve().parent / "data"
 MESSAGES = DATA / "outdoor_wishes.jsonl"
@@ -92,18 +91,11 @@ def lists(messages: list[dict], settings) -> dict:
 
 
 def run() -> dict:
-    from retrieval.occupations.service import get_occupation_recommender
-    from retrieval.settings import get_settings
     from retrieval.understanding.outdoor import outdoor_wishes
 
-    set_process_threads(1)
-    settings = get_settings()
-    messages = load_jsonl(MESSAGES)
-    report = {
-        "detection": detection(messages, settings.catalogue_path, outdoor_wishes, label="outdoor"),
-        "score": score_validity(get_occupation_recommender(settings).corpus),
-        "lists": lists(messages, settings),
-    }
+    report = wish_report(
+        MESSAGES, outdoor_wishes, "outdoor", score=lambda _m, settings: score_validity(corpus_of(settings)), lists=lists
+    )
     write(report)
     return report
 

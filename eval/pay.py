@@ -21,16 +21,14 @@ from pathlib import Path
 import numpy as np
 
 from eval.wishes import (
-    detection,
     detection_summary,
     eval_command,
     examples_line,
-    load_jsonl,
     plot_before_after,
+    wish_report,
     without_found,
 )
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
-from retrieval.threads import set_process_threads
 
 MESSAGES = Path(__file__).resolve().parent / "data" / "pay_wishes.jsonl"
 TOP = 5
@@ -97,19 +95,9 @@ def lists(messages: list[dict], settings) -> dict:
 
 
 def run() -> dict:
-    from retrieval.settings import get_settings
     from retrieval.understanding.pay import pay_wishes
 
-    set_process_threads(1)
-    settings = get_settings()
-    messages = load_jsonl(MESSAGES)
-    report = {
-        "detection": {
-            **detection(messages, settings.catalogue_path, pay_wishes, label="pay"),
-            "positives": sum(bool(m["pay"]) for m in messages),
-        },
-        "lists": lists(messages, settings),
-    }
+    report = wish_report(MESSAGES, pay_wishes, "pay", lists=lists)
     write(report)
     return report
 

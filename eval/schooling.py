@@ -21,9 +21,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from eval.wishes import detection, detection_summary, eval_command, load_jsonl, plot_before_after
+from eval.wishes import detection_summary, eval_command, plot_before_after, wish_report
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
-from retrieval.threads import set_process_threads
 
 MESSAGES = Path(__file__).resolve().parent / "data" / "training_limits.jsonl"
 TOP = 10
@@ -93,16 +92,9 @@ def lists(messages: list[dict], settings) -> dict:
 
 
 def run() -> dict:
-    from retrieval.settings import get_settings
     from retrieval.understanding.schooling import training_limits
 
-    set_process_threads(1)
-    settings = get_settings()
-    messages = load_jsonl(MESSAGES)
-    report = {
-        "detection": detection(messages, settings.catalogue_path, find=training_limits),
-        "lists": lists(messages, settings),
-    }
+    report = wish_report(MESSAGES, training_limits, "limit", lists=lists)
     write(report)
     return report
 

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.wishes import detection, detection_summary, eval_command, examples_line, load_jsonl, plot_before_after
+from eval.wishes import detection_summary, eval_command, examples_line, plot_before_after, wish_report
 from retrieval.reports import REPORT_DIR, markdown_table, write_report
-from retrieval.threads import set_process_threads
 
 MESSAGES = Path(__file__).resolve().parent / "data" / "strengths.jsonl"
 TOP = 5
@@ -95,16 +94,9 @@ def element_accuracy(messages: list[dict]) -> float:
 
 
 def run() -> dict:
-    from retrieval.settings import get_settings
-
-    set_process_threads(1)
-    settings = get_settings()
-    messages = load_jsonl(MESSAGES)
-    report = {
-        "detection": detection(messages, settings.catalogue_path, found_ids, label="strength"),
-        "element_accuracy": element_accuracy(messages),
-        "lists": lists(messages, settings),
-    }
+    report = wish_report(
+        MESSAGES, found_ids, "strength", element_accuracy=lambda messages, _s: element_accuracy(messages), lists=lists
+    )
     write(report)
     return report
 

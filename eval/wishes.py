@@ -22,6 +22,7 @@ import numpy as np
 from app.clikit import command_typer, run as run_command
 from retrieval.metrics import roc_auc
 from retrieval.reports import save_figure
+from retrieval.threads import set_process_threads
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -58,6 +59,32 @@ def detection(messages: list[dict], catalogue: Path, find: Callable[[str], list]
         "unstated_with_a_limit": len(fired),
         "unstated_examples": [t[:200] for t in fired[:5]],
     }
+
+
+def wish_report(messages_path: Path, find: Callable[[str], list], label: str, **parts: Callable[..., dict]) -> dict:
+    """What each evaluation of one thing a person says runs first: one thread, its labelled messages, detection on them
+    and on the catalogue's résumés (:func:`detection`, with ``positives``: how many messages say it), then each named
+    part called with ``(messages, settings)``, in order. The caller writes the report."""
+    from retrieval.settings import get_settings
+
+    set_process_threads(1)
+    settings = get_settings()
+    messages = load_jsonl(messages_path)
+    report: dict = {
+        "detection": {
+            **detection(messages, settings.catalogue_path, find, label),
+            "positives": sum(bool(m[label]) for m in messages),
+        }
+    }
+    report.update({name: part(messages, settings) for name, part in parts.items()})
+    return report
+
+
+def corpus_of(settings):
+    """The served occupation corpus (its scores are what the wishes keep to)."""
+    from retrieval.occupations.service import get_occupation_recommender
+
+    return get_occupation_recommender(settings).corpus
 
 
 def without_found(text: str, find: Callable[[str], list[tuple[int, int]]]) -> str:

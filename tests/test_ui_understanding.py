@@ -531,6 +531,17 @@ def test_a_nurse_who_hates_night_shifts_is_shown_no_night_postings_and_told_what
     assert titles and not any(night_title(t) or "per diem" in t.lower() for t in titles), jobs
 
 
+def test_which_jobs_are_in_demand_is_answered_with_what_the_postings_are_for(ui):
+    """ "Which jobs are in demand right now?" was asked about the person first. The data holds no labour-market
+    statistics, and the answer says so, then names the work the job log's postings are most for, with their counts."""
+    reply = Chat(ui).say("Which jobs are in demand right now?")
+    assert reply.startswith("My data has no labour-market statistics"), reply
+    top, total = ui.svc.most_posted()
+    assert top and f"the {total:,} job postings here" in reply, reply
+    assert f"1. {top[0][1]} — {top[0][2]:,} postings" in reply, reply
+    assert [n for _o, _t, n in top] == sorted((n for _o, _t, n in top), reverse=True)
+
+
 def test_a_wish_said_after_the_work_changes_the_list(ui):
     """A nurse who added "I want something remote" in a second message got the same bedside list again: a wish said
     alone was heard only before anything else was known. Said alone first, it is kept for the list to come."""

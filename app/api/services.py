@@ -383,6 +383,20 @@ class WaypointService:
         with self._serving():
             return occupation_facts(occupation_id, self.settings)
 
+    def most_posted(self, k: int = 8) -> tuple[list[tuple[str, str, int]], int]:
+        """The ``k`` occupations the job log's postings are most for ``(id, title, postings)``, and how many postings
+        there are: what the data can say to "Which jobs are in demand?" (it holds no labour-market statistics)."""
+        from retrieval.jobs.service import get_job_recommender
+        from retrieval.occupations.service import get_occupation_recommender
+
+        with self._serving():
+            jobs = get_job_recommender(self.settings)
+            counts = jobs.occupation_postings()
+            corpus = get_occupation_recommender(self.settings).corpus
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        titles = [corpus.titles[corpus.index[oid]] if oid in corpus.index else oid for oid, _n in top]
+        return [(oid, title, n) for (oid, n), title in zip(top, titles)], len(jobs.log.titles)
+
     def understand(self, text: str) -> Understanding:
         """What a self-description or a résumé says about the person
         (:func:`retrieval.understanding.service.understand`): occupations, skills and goals, each with

@@ -1079,12 +1079,19 @@ def _list_kind(state: dict) -> str:
 _PAY_ASKED = re.compile(r"\b(?:pay|pays|paid|salar\w*|wages?|earn\w*|make|makes|money|income)\b", re.I)
 
 
-# a question that compares two occupations ("the difference between a nurse practitioner and a physician assistant")
+# "Which jobs are in demand?", "what's hiring right now", "growing fields": the market, not the person
+_IN_DEMAND = re.compile(
+    r"\bin[- ](?:(?:high|great|big)\s+)?demand\b|\bhigh[- ]demand\b|\b(?:who|what|which\s+\w+)\s+(?:is|are|'s)\s+hiring\b|\bgrowing\s+(?:fields?|jobs|careers?|"
+    r"industries|occupations)\b|\b(?:hot|hottest)\s+(?:jobs|careers?|fields?)\b|\bjobs?\s+(?:with|that\s+have)\s+(?:the\s+)?"
+    r"most\s+(?:openings|demand|postings)\b",
+    re.I,
+)
 #: how deep a person's list toward a field is read for the field's own work (a mathematician's list toward accounting
 #: holds accountants sixth, after the mathematical work their words asked for)
 FIELD_DEPTH = 30
 #: two options whose coverage of the person differs less than this are "about as near" (app.ui.choices)
 COMPARE_TIE = 0.05
+# a question that compares two occupations ("the difference between a nurse practitioner and a physician assistant")
 _COMPARE = re.compile(r"\b(?:differen\w*|compare\w*|comparison|vs\.?|versus|or|better)\b", re.I)
 
 
@@ -1277,7 +1284,10 @@ class ChatUI:
             intent, model = self.svc.intent(message)
             action = route(message, intent, understood, model)
             log.debug("chat route %s (intent %s by %s)", action.action, intent, model)
-            if action.action == "fit":
+            if _IN_DEMAND.search(message) and not says_something(understood):
+                # "Which jobs are in demand right now?" was asked about the person first
+                reply = self._in_demand(state)
+            elif action.action == "fit":
                 if any(o.tense != "unknown" for o in understood.occupations):
                     _take_in(state, message, understood)  # "I'm a nurse — am I a good fit for X?"
                 if action.target and not _has_profile(state):
@@ -1611,6 +1621,27 @@ class ChatUI:
             "learn first."
         )
         return "\n\n".join(parts)
+
+    def _in_demand(self, state: dict) -> str:
+        """What the data can say to "Which jobs are in demand?": no labour-market statistics, so the kinds of work the
+        job log's postings are most for, said as such."""
+        top, total = self.svc.most_posted()
+        if not top:
+            return "My data has no labour-market statistics, so I can't say which work is in demand."
+        lines = [
+            "My data has no labour-market statistics (openings, growth or pay across the country), so I can't say what "
+            f"is in demand. What I can say is which work the {total:,} job postings here are most for:"
+        ]
+        lines += [f"{n}. {_md(title)} — {count:,} postings" for n, (_oid, title, count) in enumerate(top, 1)]
+        lines.append(
+            "\nAsk *“what does a … do?”* about any of them"
+            + (
+                ", or *“am I a good fit for …?”*."
+                if _has_profile(state)
+                else "; tell me about yourself and I'll say which is near you."
+            )
+        )
+        return "\n".join(lines)
 
     def _compare(self, state: dict, choice: Choice, message: str) -> str | None:
         """A choice between two kinds of work (:mod:`app.ui.choices`): what the rest of the message says about the

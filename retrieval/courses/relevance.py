@@ -35,6 +35,16 @@ skills. `waypoint eval courses` lists, per gap of the 20 pairs, where the best j
 sits in the candidate pool: candidate generation never misses it; it is ranked below a look-alike
 ("The Data Science Method" for "statistical modeling techniques") or ranked first below the threshold.
 
+Tried in session 24 on every judged skill and the 60 top-3 gaps of the 20 pairs (the same candidate pools), none
+better, so none served: all-mpnet-base-v2 (a larger sentence encoder the package index holds, as a 400 MB split
+archive) as the dense stage: first candidate relevant for 20 of the 60 gaps against MiniLM's 32, round-1 precision@1
+0.76 at coverage 0.20 against 0.87 at 0.51; their mean, 30 of 60; a logistic regression and a LightGBM classifier over
+cheap features (both cosines, title-only cosines, the tag link, BM25, the margin to the pool's best, provider and
+description length) trained on the judgements with 2-fold cross-validation by skill: 27 and 23 of 60, precision@1
+0.69 and 0.50 on all rounds. Part of that is pool bias (the judgements were pooled by MiniLM and BM25, and a course
+no round judged counts as not relevant), which is also why a better scorer cannot be shown on this set without
+judging what it proposes.
+
 Scores of (skill, language) are cached per process: gaps repeat (every nurse → nurse practitioner
 explanation asks for "Science").
 """

@@ -95,9 +95,9 @@ PAY_SHIFT_SAME = 15
 #: ... and, for work needing little preparation (O*NET job zone 1-2, whose ordinary list is nearly all of its own zone:
 #: a line cook's was cooks of every kind), the work one zone up most like theirs by meaning weighs this much against
 #: their list, and leading others at their zone counts as a step up (PersonalRanking.toward_better_pay). waypoint eval
-#: pay: share of the top 5 in a higher zone 0.636 -> 0.782, a step up (or leading others) 0.891, mean place in the
-#: list without the wish 4.6 -> 10.5 (with weight 1 and no zone bound: 1.000 at 22.4, a janitor filled with
-#: environmental engineers)
+#: pay (22 wishes): share of the top 5 in a higher zone 0.636 -> 0.782, a step up (or leading others) 0.891, mean place
+#: in the list without the wish 4.6 -> 10.5 (with weight 1 and no zone bound: 1.000 at 22.4, a janitor filled with
+#: environmental engineers); on the 23 of session 24's set 0.783, 0.896 and 11.5
 PAY_ALIKE = 0.5
 PAY_FILL_ZONE_MAX = 2
 # With a limit about standing ("I can't stand all day anymore"): the SOC groups whose work is done on one's feet
@@ -455,36 +455,36 @@ class PersonalRanking:
             if item.id in keep or item.id not in corpus.index:
                 return 0.0
             zone = corpus.job_zone[corpus.index[item.id]]
-            if np.isnan(zone) or own_zone < zone <= own_zone + 1 or leads_up(item.id, zone):
+            if np.isnan(zone) or own_zone < zone <= own_zone + 1 or self._leads_at_their_zone(item.id, own_ids[0]):
                 return 0.0
             return float(PAY_SHIFT_BELOW if zone < own_zone else PAY_SHIFT_SAME)
-
-        own_leads = bool(corpus.leads[corpus.index[own_ids[0]]])
-
-        def leads_up(oid: str, zone: float) -> bool:
-            # leading the work at the same preparation is a step up that pays more: a line cook's food service
-            # managers and kitchen supervisors, a cashier's retail supervisors (O*NET puts them in zone 2)
-            return zone == own_zone and not own_leads and bool(corpus.leads[corpus.index[oid]])
 
         return moved_down([i for i in items if i.id in keep or i.id not in own_ids], shift)
 
     def one_zone_up(self, items: list[ScoredOccupation], sources: list[tuple[str, float]]) -> list[ScoredOccupation]:
-        """``items`` in the O*NET job zone just above the person's own occupation's (or leading work in theirs), when theirs needs little
-        preparation (:data:`PAY_FILL_ZONE_MAX`; none when it has no zone): the next step up, which pay follows (see
-        :meth:`toward_better_pay`). Above it the step is a degree (a janitor, zone 3 in O*NET, was filled with
-        environmental engineers) and the ordinary list already holds the moves people make."""
+        """``items`` a step up from the person's own occupation -- the O*NET job zone just above theirs, or leading
+        others at theirs (:meth:`_leads_at_their_zone`) -- when theirs needs little preparation
+        (:data:`PAY_FILL_ZONE_MAX`; none when it has no zone). Above it the step is a degree (a janitor, zone 3 in
+        O*NET, was filled with environmental engineers) and the ordinary list already holds the moves people make."""
         corpus = self.rec.corpus
-        own = [corpus.job_zone[corpus.index[oid]] for oid, _conf in sources[:1] if oid in corpus.index]
-        if not own or np.isnan(own[0]) or own[0] > PAY_FILL_ZONE_MAX:
+        own = [oid for oid, _conf in sources[:1] if oid in corpus.index]
+        zone = corpus.job_zone[corpus.index[own[0]]] if own else np.nan
+        if np.isnan(zone) or zone > PAY_FILL_ZONE_MAX:
             return []
-        own_leads = bool(corpus.leads[corpus.index[sources[0][0]]])
+        return [
+            i
+            for i in items
+            if i.id in corpus.index
+            and (corpus.job_zone[corpus.index[i.id]] == zone + 1 or self._leads_at_their_zone(i.id, own[0]))
+        ]
 
-        def up(j: int) -> bool:  # the next zone, or leading work at theirs (see toward_better_pay)
-            return corpus.job_zone[j] == own[0] + 1 or (
-                corpus.job_zone[j] == own[0] and not own_leads and bool(corpus.leads[j])
-            )
-
-        return [i for i in items if i.id in corpus.index and up(corpus.index[i.id])]
+    def _leads_at_their_zone(self, oid: str, own_id: str) -> bool:
+        """Whether ``oid`` leads others at the job zone of the person's own occupation ``own_id``, which does not: a step
+        up that pays more (a line cook's food service managers and kitchen supervisors, a cashier's retail supervisors;
+        O*NET puts them in zone 2)."""
+        corpus = self.rec.corpus
+        row, own = corpus.index[oid], corpus.index[own_id]
+        return bool(corpus.job_zone[row] == corpus.job_zone[own] and corpus.leads[row] and not corpus.leads[own])
 
     def within_outdoors(
         self, items: list[ScoredOccupation], keep: Collection[str] = frozenset()

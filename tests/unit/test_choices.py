@@ -1,5 +1,6 @@
-"""A choice between two kinds of work, read from the words (app/ui/choices.py); the chat's answer is tested against
-the real catalogue in tests/test_ui_understanding.py."""
+"""Questions read from the words: a choice between two kinds of work (app/ui/choices.py) and one about what is in
+demand (app.ui.chat._IN_DEMAND); the chat's answers are tested against the real catalogue in
+tests/test_ui_understanding.py."""
 
 from __future__ import annotations
 
@@ -45,3 +46,22 @@ def test_the_two_options_are_read_without_their_framing_words(message, first, se
 )
 def test_no_choice(message):
     assert parse_choice(message) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("Which jobs are in demand right now?", True),
+        ("I want a job in high demand", True),
+        ("what are the hottest jobs", True),
+        ("who is hiring near me", True),
+        ("growing fields in healthcare", True),
+        ("I demand a raise", False),
+        ("I'm a nurse on a busy ward", False),
+    ],
+)
+def test_a_question_about_what_is_in_demand(message, asks):
+    """Asked about the market, not the person: answered with what the postings are most for (app.ui.chat._in_demand)."""
+    from app.ui.chat import _IN_DEMAND
+
+    assert bool(_IN_DEMAND.search(message)) is asks

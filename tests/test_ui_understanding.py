@@ -542,6 +542,23 @@ def test_which_jobs_are_in_demand_is_answered_with_what_the_postings_are_for(ui)
     assert [n for _o, _t, n in top] == sorted((n for _o, _t, n in top), reverse=True)
 
 
+def test_leaving_their_work_is_not_an_assistants_post_beside_it(ui):
+    """ "I'm a pharmacist and I hate retail pharmacy" was listed health informatics specialists, then medical assistants,
+    medical records specialists and LPNs: what was left once pharmacists went was the assistants to it. Work two or more
+    job zones below theirs moves down the list. "... work with kids but not in a classroom" leaves teaching."""
+    from retrieval.occupations.service import get_occupation_recommender
+
+    corpus = get_occupation_recommender(ui.svc.settings).corpus
+    chat = Chat(ui)
+    reply = chat.say("I'm a pharmacist and I hate retail pharmacy")
+    own = corpus.job_zone[corpus.index["29-1051.00"]]
+    assert chat.recs and all(corpus.job_zone[corpus.index[r]] > own - 2 for r in chat.recs), (chat.recs, reply)
+    chat = Chat(ui)
+    reply = chat.say("I'm a teacher and I want to work with kids but not in a classroom")
+    assert "(you said “not in a classroom”)" in reply, reply
+    assert not any(r.startswith("25-20") for r in chat.recs), chat.recs  # no preschool to secondary school teachers
+
+
 def test_a_wish_said_after_the_work_changes_the_list(ui):
     """A nurse who added "I want something remote" in a second message got the same bedside list again: a wish said
     alone was heard only before anything else was known. Said alone first, it is kept for the list to come."""

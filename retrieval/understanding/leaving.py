@@ -57,6 +57,13 @@ _PATTERNS = [
     ),
     # a service member on the way out: "what civilian jobs fit me?", "transitioning to civilian life"
     re.compile(r"\bcivilian\s+(?:jobs?|work|careers?|life|world|sector|roles?|positions?|employment)\b", re.I),
+    # the setting left, the people kept: "I'm a teacher and I want to work with kids but not in a classroom" was listed
+    # preschool, middle school and kindergarten teachers ("leave the classroom" is read above); a résumé's "inside and
+    # outside the classroom" is not
+    re.compile(
+        r"\b(?:not|never|no\s+longer)\s+in\s+(?:a|the)\s+(?P<field>classroom)\b|\b(?:jobs?|work|something|roles?|careers?)\s+(?:\w+\s+)?(?:out|outside)\s+(?:of\s+)?(?:a|the)\s+classroom\b",
+        re.I,
+    ),
     # trained abroad, not allowed to practise here: "I was a doctor in my country but my license isn't valid here" was
     # listed physicians; until it is recognised, their own licensed work is out of reach
     re.compile(FOREIGN_CREDENTIAL, re.I),

@@ -77,6 +77,9 @@ GRADUATE_ZONE = 5
 SAME_WORK = 0.75
 #: places work as physically demanding as theirs moves down for a person worn out by their own
 WORN_OUT_SHIFT = 20
+#: places work two or more job zones below theirs moves down for a person who wants out of their own work
+#: (PersonalRanking.not_far_below)
+LEAVING_DROP_SHIFT = 15
 #: With a wish for better pay ("I want to make more money"): places work needing less preparation than the
 #: person's own (a lower O*NET job zone) moves down, and work needing the same (which pays about what theirs does)
 #: or two zones more (a degree or more away: emergency physicians for a home health aide). On eval/data/pay_wishes.jsonl
@@ -281,6 +284,9 @@ class PersonalRanking:
             left = [self.linker.resolve_goal(f) for f in named]
             fields = [p for g in left if g is not None and g.kind != "skill" for p in g.soc_prefixes + g.occupation_ids]
             base = self.away_from_own_work(base, sources, keep=asked, fields=fields)
+            # what is left of the list is often the assistants to their work: a pharmacist who hates retail pharmacy
+            # was listed medical assistants and LPNs first
+            base = self.not_far_below(base, work, keep=asked)
             # "I want to leave the bedside", "what can a nurse do besides bedside care?": the front line is what they
             # leave, as for one worn out by it (paramedics and EMTs came first)
             if worn_out(profile.text or "") or any(f.lower().startswith("bedside") for f in named):
@@ -460,6 +466,25 @@ class PersonalRanking:
             return float(PAY_SHIFT_BELOW if zone < own_zone else PAY_SHIFT_SAME)
 
         return moved_down([i for i in items if i.id in keep or i.id not in own_ids], shift)
+
+    def not_far_below(
+        self, items: list[ScoredOccupation], sources: list[tuple[str, float]], keep: Collection[str] = frozenset()
+    ) -> list[ScoredOccupation]:
+        """``items`` with work two or more O*NET job zones below the person's own occupation moved
+        :data:`LEAVING_DROP_SHIFT` places down (it stays on the list): one who wants out of their work wants other work,
+        not the assistant's post beside it. Nothing moves when their occupation has no zone."""
+        corpus = self.rec.corpus
+        own = [corpus.job_zone[corpus.index[oid]] for oid, _conf in sources[:1] if oid in corpus.index]
+        if not own or np.isnan(own[0]):
+            return items
+
+        def shift(item: ScoredOccupation) -> float:
+            if item.id in keep or item.id not in corpus.index:
+                return 0.0
+            zone = corpus.job_zone[corpus.index[item.id]]
+            return float(LEAVING_DROP_SHIFT) if not np.isnan(zone) and zone <= own[0] - 2 else 0.0
+
+        return moved_down(items, shift)
 
     def one_zone_up(self, items: list[ScoredOccupation], sources: list[tuple[str, float]]) -> list[ScoredOccupation]:
         """``items`` a step up from the person's own occupation -- the O*NET job zone just above theirs, or leading

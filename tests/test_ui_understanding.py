@@ -516,12 +516,12 @@ def test_a_choice_between_two_kinds_of_work_is_weighed_for_the_person(ui):
     assert "Weighing" not in reply and "I've noted your occupation as" in reply, reply
 
 
-def test_a_nurse_who_hates_night_shifts_is_shown_no_night_postings_and_told_what_is_not_known(ui):
+def test_no_night_or_weekend_postings_for_one_who_asks_and_told_what_is_not_known(ui):
     """ "I'm a nurse but I hate night shifts. I want regular hours ..." was heard as a wish for steady work only; the
     postings that say they are nights are left out, and the note says the catalogue cannot tell which occupations work
     nights. A per-diem posting is no regular hours."""
-    from app.ui.chat import DAYS_NOTE
-    from retrieval.jobs.levels import night_title
+    from app.ui.chat import DAYS_NOTE, WEEKDAYS_NOTE
+    from retrieval.jobs.levels import night_title, weekend_title
 
     chat = Chat(ui)
     reply = chat.say("I'm a nurse but I hate night shifts. I want regular hours and still use my nursing skills.")
@@ -529,6 +529,13 @@ def test_a_nurse_who_hates_night_shifts_is_shown_no_night_postings_and_told_what
     jobs = chat.say("find me jobs")
     titles = [line.split(". ", 1)[1] for line in jobs.splitlines() if line[:1].isdigit()]
     assert titles and not any(night_title(t) or "per diem" in t.lower() for t in titles), jobs
+    # weekends likewise: "a job with weekends off" leaves out the postings that say they are weekend work
+    chat = Chat(ui)
+    reply = chat.say("I'm a receptionist and I want a job with weekends off")
+    assert f"{WEEKDAYS_NOTE} (you said “" in reply and "weekends off”)" in reply, reply
+    jobs = chat.say("find me jobs")
+    titles = [line.split(". ", 1)[1] for line in jobs.splitlines() if line[:1].isdigit()]
+    assert titles and not any(weekend_title(t) for t in titles), jobs
 
 
 def test_which_jobs_are_in_demand_is_answered_with_what_the_postings_are_for(ui):

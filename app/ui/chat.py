@@ -39,7 +39,7 @@ from app.feedback.store import THUMBS_REASONS
 from app.ui.choices import Choice
 from app.ui.files import MAX_FILE_BYTES, FileError, read_resume, upload_folder
 from app.ui.routing import Route, route, says_something
-from retrieval.jobs.levels import day_wish, steady_wish
+from retrieval.jobs.levels import day_wish, steady_wish, weekday_wish
 from retrieval.jobs.location import describe, nearby, parse_place
 from retrieval.occupations.about import OccupationFacts, degree_asked
 from retrieval.occupations.military import civilian
@@ -79,6 +79,10 @@ DESK_WAY = "work done in person, away from a desk and a screen"
 DAYS_NOTE = (
     "I'll leave out postings that say they are night or overnight shifts; my data doesn't say which occupations work "
     "nights, so ask about the hours before you apply"
+)
+WEEKDAYS_NOTE = (
+    "I'll leave out postings that say they are weekend work; my data doesn't say which occupations work weekends, so "
+    "ask about the schedule before you apply"
 )
 #: how the postings answer a wish for part-time or flexible hours (the occupation list does not change)
 HOURS_WAY = "postings that say they are part time or have flexible hours"
@@ -732,13 +736,14 @@ def _take_in(state: dict, text: str, understood: Understanding, *, keep_text: bo
         quote = _quote(text, Span(start=steady[0], end=steady[1], text=text[steady[0] : steady[1]])) or ""
         notes.append(f"I'll leave out part-time, seasonal and temporary postings (you said “{_md(quote)}”).")
         b["steady"] = {"quote": quote}
-    days = day_wish(text)
-    if days is not None and not b.get("days"):
-        # "I'm a nurse but I hate night shifts": the postings that say they are nights are left out
-        # (retrieval.jobs.levels.day_wish); which occupations work nights the catalogue does not say, and the note says so
-        quote = _quote(text, Span(start=days[0], end=days[1], text=text[days[0] : days[1]])) or ""
-        notes.append(f"{DAYS_NOTE} (you said “{_md(quote)}”).")
-        b["days"] = {"quote": quote}
+    # "I'm a nurse but I hate night shifts", "a job with weekends off": the postings that say they are nights (weekend
+    # work) are left out (retrieval.jobs.levels.day_wish, weekday_wish); which occupations work them the catalogue does
+    # not say, and the note says so
+    for when, hours, said in (("days", day_wish(text), DAYS_NOTE), ("weekdays", weekday_wish(text), WEEKDAYS_NOTE)):
+        if hours is not None and not b.get(when):
+            quote = _quote(text, Span(start=hours[0], end=hours[1], text=text[hours[0] : hours[1]])) or ""
+            notes.append(f"{said} (you said “{_md(quote)}”).")
+            b[when] = {"quote": quote}
     for wish in understood.ruled_out_goals[:1]:
         # "I'd like to become a pharmacist but I can't afford 6 more years of school. What else could I do?"
         notes.append(

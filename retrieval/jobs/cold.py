@@ -388,8 +388,9 @@ def shown(index: ColdIndex, q: ColdQuery, F: np.ndarray) -> np.ndarray:
     """Which postings may be shown to the person: those that fit their experience (the ``fits`` feature,
     :func:`retrieval.jobs.levels.fit`) and, for a person who asks for steady work, are not part time, seasonal
     or temporary (:func:`retrieval.jobs.levels.steady_enough`) -- nor for one who wants better pay: a warehouse
-    worker who wants to make more money was shown part-time warehouse postings -- and, for one who wants day work, do
-    not say they are night shifts (:func:`retrieval.jobs.levels.day_wish`). One mask for serving and for the
+    worker who wants to make more money was shown part-time warehouse postings -- and, for one who wants day or
+    weekday work, do not say they are night or weekend shifts (:func:`retrieval.jobs.levels.day_wish`,
+    :func:`~retrieval.jobs.levels.weekday_wish`). One mask for serving and for the
     evaluation."""
     mask = F[:, _C["fits"]] > 0
     if q.level.wants_steady or q.better_pay:
@@ -397,6 +398,8 @@ def shown(index: ColdIndex, q: ColdQuery, F: np.ndarray) -> np.ndarray:
         mask &= np.array([steady_enough(lv, person) for lv in index.levels], dtype=bool)
     if q.level.wants_days:  # "I hate night shifts": not the postings that say they are nights
         mask &= np.array([not lv.nights for lv in index.levels], dtype=bool)
+    if q.level.wants_weekdays:  # "a job with weekends off": not the postings that say they are weekend work
+        mask &= np.array([not lv.weekends for lv in index.levels], dtype=bool)
     return mask
 
 

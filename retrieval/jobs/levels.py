@@ -92,6 +92,7 @@ class PostingLevel(BaseModel):
     seniority: Seniority | None = Field(default=None, description="intern | entry | senior | lead | director")
     years_required: float | None = Field(default=None, description="minimum years of experience it asks for")
     nights: bool = Field(default=False, description="the title says it is night work (night_title)")
+    weekends: bool = Field(default=False, description="the title says it is weekend work (weekend_title)")
 
 
 def employment_types(text: str) -> list[str]:
@@ -150,6 +151,7 @@ def parse_posting(title: str, description: str = "") -> PostingLevel:
         seniority=level,
         years_required=years,
         nights=night_title(title),
+        weekends=weekend_title(title),
     )
 
 
@@ -162,6 +164,7 @@ class PersonLevel(BaseModel):
     wants_part_time: bool = False
     wants_steady: bool = False  # "something stable with benefits", "a full-time job"
     wants_days: bool = False  # "I hate night shifts", "day shifts only"
+    wants_weekdays: bool = False  # "a job with weekends off", "Monday to Friday"
 
 
 _ASKS_INTERNSHIP = re.compile(r"\b(?:intern|internships?|co-?op|placement)\b", re.I)
@@ -205,6 +208,7 @@ def person_level(text: str, years: float | None, seniority_: str | None) -> Pers
         wants_part_time=bool(hours_wishes(text or "")),
         wants_steady=_asks_steady(text) is not None,
         wants_days=day_wish(text) is not None,
+        wants_weekdays=weekday_wish(text) is not None,
     )
 
 
@@ -239,6 +243,31 @@ def day_wish(text: str) -> tuple[int, int] | None:
     does not say which occupations work nights (O*NET's Work Context is not in our data), so only postings whose
     title says so are left out (:func:`retrieval.jobs.cold.shown`)."""
     m = _ASKS_DAYS.search((text or "").replace("’", "'"))
+    return m.span() if m else None
+
+
+#: a posting whose title says it is weekend work: "Weekend Receptionist", "Weekend Assistant Manager", "Pharmacy
+#: Technician (Saturday's Only)"
+_WEEKEND_TITLE = re.compile(r"\b(?:weekends?|saturdays?|sundays?|saturday'?s|sunday'?s)\b", re.I)
+# a wish for weekday work: "a job with weekends off", "no weekends", "Monday to Friday", "weekdays only"
+_ASKS_WEEKDAYS = re.compile(
+    r"\bweekends?\s+off\b|\b(?:no|not|never|without|hate|tired\s+of|sick\s+of|done\s+with|don'?t\s+want\s+to\s+work)\s+"
+    r"(?:working\s+)?(?:on\s+)?weekends\b|(?:want|need|looking\s+for|prefer|only)\s+(?:\w+\s+){0,4}?monday\s+(?:to|through|thru|-)\s+friday\b|\bmonday\s+(?:to|through|thru|-)\s+friday\s+only\b|\bweekdays?\s+only\b|"
+    r"\bonly\s+weekdays\b",
+    re.I,
+)
+
+
+def weekend_title(title: str) -> bool:
+    """Whether a posting's title says it is weekend work (:data:`_WEEKEND_TITLE`)."""
+    return bool(_WEEKEND_TITLE.search(title or ""))
+
+
+def weekday_wish(text: str) -> tuple[int, int] | None:
+    """Where ``text`` asks for weekday work ("a job with weekends off", "Monday to Friday"); None when it does not.
+    As with nights, the catalogue does not say which occupations work weekends: only postings whose title says so are
+    left out (:func:`retrieval.jobs.cold.shown`)."""
+    m = _ASKS_WEEKDAYS.search((text or "").replace("’", "'"))
     return m.span() if m else None
 
 

@@ -136,6 +136,30 @@ def test_a_posting_says_it_is_night_work(title, nights):
     assert parse_posting(title).nights is nights
 
 
+@pytest.mark.parametrize(
+    ("text", "wants_weekdays"),
+    [
+        ("I'm a bartender. I want a job with weekends off.", True),
+        ("no weekends please", True),
+        ("I want a job that is Monday to Friday", True),
+        ("Monday to Friday only", True),
+        ("I worked weekends at Target", False),  # the hours they had
+        ("Worked Monday to Friday 9-5", False),
+        ("I volunteer on weekends", False),
+    ],
+)
+def test_a_wish_for_weekday_work_is_read(text, wants_weekdays):
+    assert person_level(text, None, None).wants_weekdays is wants_weekdays
+
+
+@pytest.mark.parametrize(
+    ("title", "weekends"),
+    [("Weekend Receptionist", True), ("Pharmacy Technician (Saturday's Only)", True), ("Receptionist", False)],
+)
+def test_a_posting_says_it_is_weekend_work(title, weekends):
+    assert parse_posting(title).weekends is weekends
+
+
 def test_parse_place():
     p = parse_place("I work as a Receptionist at Acme in Chicago, IL.\nI worked in Los Angeles, CA before.")
     assert p.states == ["IL", "CA"] and p.cities == [("chicago", "IL"), ("los angeles", "CA")]

@@ -955,6 +955,16 @@ def _correct_outdoors(state: dict, outdoors: bool | None) -> list[str]:
     )
 
 
+def _place_on_list(state: dict, occupation_id: str, title: str) -> int:
+    """The occupation's place under **Recommendations**, added at the end when it is not there: an occupation asked
+    about (a fit question, one side of a choice) goes on the list, so "Why?" opens it."""
+    position = next((n for n, r in enumerate(state["recs"]) if r["id"] == occupation_id), None)
+    if position is None:
+        state["recs"].append({"id": occupation_id, "title": title, "kind": "occupation"})
+        position = len(state["recs"]) - 1
+    return position
+
+
 def _correct_desk(state: dict, away: bool | None) -> list[str]:
     """ "Only work away from a desk and a screen", ticked or unticked."""
     return _correct_flag(
@@ -1576,10 +1586,7 @@ class ChatUI:
         if not _has_profile(state):
             return ("First tell me a little about yourself (your job, your skills) so I can compare.", gr.update())
         self._close_open(state)
-        position = next((n for n, r in enumerate(state["recs"]) if r["id"] == item_id), None)
-        if position is None:
-            state["recs"].append({"id": item_id, "title": title, "kind": "occupation"})
-            position = len(state["recs"]) - 1
+        position = _place_on_list(state, item_id, title)
         e = self._explain(state, item_id, position, "ui_fit")
         self._open(state, e, position)
         if action.intent == "skill_gap":  # "what am I missing?": the gaps themselves, not the summary again
@@ -1687,11 +1694,7 @@ class ChatUI:
         lines.append(f"Weighing **{_md(said[0])}** against **{_md(said[1])}** with what you've told me:")
         fits = []
         for (oid, title), text in zip(options, said):
-            position = next((n for n, r in enumerate(state["recs"]) if r["id"] == oid), None)
-            if position is None:  # on the list, so "Why?" opens it
-                state["recs"].append({"id": oid, "title": title, "kind": "occupation"})
-                position = len(state["recs"]) - 1
-            e = self._explain(state, oid, position, "ui_compare")
+            e = self._explain(state, oid, _place_on_list(state, oid, title), "ui_compare")
             fits.append((title, e))
             said_as = "" if title_key(text) in title_key(title) else f" (for “{_md(text)}”)"
             lines.append(f"- **{_md(title)}**{said_as} — fit: **{e.get('fit')}**. {e.get('summary', '')}")

@@ -29,7 +29,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from retrieval.jobs.data import JobLog, View
-from retrieval.jobs.levels import RANK, PersonLevel, fit, parse_posting, person_level, steady_enough
+from retrieval.jobs.levels import (
+    RANK,
+    PersonLevel,
+    fit,
+    parse_posting,
+    person_level,
+    schedule_fits,
+    steady_enough,
+)
 from retrieval.jobs.location import Place, norm_city, norm_state, parse_place
 from retrieval.jobs.model import fit_lambdarank, gain_importance, save_booster
 from retrieval.occupations.military import civilian_sources
@@ -389,17 +397,14 @@ def shown(index: ColdIndex, q: ColdQuery, F: np.ndarray) -> np.ndarray:
     :func:`retrieval.jobs.levels.fit`) and, for a person who asks for steady work, are not part time, seasonal
     or temporary (:func:`retrieval.jobs.levels.steady_enough`) -- nor for one who wants better pay: a warehouse
     worker who wants to make more money was shown part-time warehouse postings -- and, for one who wants day or
-    weekday work, do not say they are night or weekend shifts (:func:`retrieval.jobs.levels.day_wish`,
-    :func:`~retrieval.jobs.levels.weekday_wish`). One mask for serving and for the
+    weekday work, do not say they are night or weekend shifts (:func:`retrieval.jobs.levels.schedule_fits`). One mask for serving and for the
     evaluation."""
     mask = F[:, _C["fits"]] > 0
     if q.level.wants_steady or q.better_pay:
         person = q.level if q.level.wants_steady else q.level.model_copy(update={"wants_steady": True})
         mask &= np.array([steady_enough(lv, person) for lv in index.levels], dtype=bool)
-    if q.level.wants_days:  # "I hate night shifts": not the postings that say they are nights
-        mask &= np.array([not lv.nights for lv in index.levels], dtype=bool)
-    if q.level.wants_weekdays:  # "a job with weekends off": not the postings that say they are weekend work
-        mask &= np.array([not lv.weekends for lv in index.levels], dtype=bool)
+    if q.level.wants_days or q.level.wants_weekdays:  # "I hate night shifts", "a job with weekends off"
+        mask &= np.array([schedule_fits(lv, q.level) for lv in index.levels], dtype=bool)
     return mask
 
 

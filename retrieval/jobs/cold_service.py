@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -188,7 +187,7 @@ class ColdStart:
             out |= ~self._outdoor_postings()
         if q.away_from_desk:
             corpus = get_occupation_recommender(self.settings).corpus
-            out |= ~self._linked_to(lambda o: bool(corpus.away_from_desk[corpus.index[o]]))
+            out |= ~self._linked_to(corpus.away_from_desk)
         if q.leaving:
             out |= self._own_kind_postings(tuple(o for o, c in q.occupations if c >= OWN_LINK_MIN))
         return out
@@ -219,13 +218,13 @@ class ColdStart:
         from retrieval.occupations.outdoor import OUTDOOR
 
         corpus = get_occupation_recommender(self.settings).corpus
-        return self._linked_to(lambda o: bool(corpus.outdoor[corpus.index[o]] >= OUTDOOR))
+        return self._linked_to(corpus.outdoor >= OUTDOOR)
 
-    def _linked_to(self, holds: Callable[[str], bool]) -> np.ndarray:
-        """Per posting, whether its first link is to an occupation of the catalogue for which ``holds`` is true (a
-        posting without a link, or linked outside the corpus, is not)."""
+    def _linked_to(self, holds: np.ndarray) -> np.ndarray:
+        """Per posting, whether its first link is to an occupation of the catalogue for which ``holds`` (a boolean per
+        row of the occupation corpus) is true; a posting without a link, or linked outside the corpus, is not."""
         corpus = get_occupation_recommender(self.settings).corpus
-        per_occ = np.array([o in corpus.index and holds(o) for o in self.index.occ_ids] + [False])
+        per_occ = np.array([o in corpus.index and bool(holds[corpus.index[o]]) for o in self.index.occ_ids] + [False])
         return per_occ[self.index.link_idx[:, 0]]  # link_idx -1 (no link) reads the trailing False
 
     def _own_postings(self, q: ColdQuery) -> np.ndarray:

@@ -241,9 +241,8 @@ def night_title(title: str) -> bool:
 def day_wish(text: str) -> tuple[int, int] | None:
     """Where ``text`` asks for day work ("I hate night shifts", "day shifts only"); None when it does not. The catalogue
     does not say which occupations work nights (O*NET's Work Context is not in our data), so only postings whose
-    title says so are left out (:func:`retrieval.jobs.cold.shown`)."""
-    m = _ASKS_DAYS.search((text or "").replace("’", "'"))
-    return m.span() if m else None
+    title says so are left out (:func:`schedule_fits`)."""
+    return _first_span(_ASKS_DAYS, text)
 
 
 #: a posting whose title says it is weekend work: "Weekend Receptionist", "Weekend Assistant Manager", "Pharmacy
@@ -266,9 +265,21 @@ def weekend_title(title: str) -> bool:
 def weekday_wish(text: str) -> tuple[int, int] | None:
     """Where ``text`` asks for weekday work ("a job with weekends off", "Monday to Friday"); None when it does not.
     As with nights, the catalogue does not say which occupations work weekends: only postings whose title says so are
-    left out (:func:`retrieval.jobs.cold.shown`)."""
-    m = _ASKS_WEEKDAYS.search((text or "").replace("’", "'"))
+    left out (:func:`schedule_fits`)."""
+    return _first_span(_ASKS_WEEKDAYS, text)
+
+
+def _first_span(pattern: re.Pattern, text: str) -> tuple[int, int] | None:
+    """Where ``pattern`` first matches ``text`` (a curly apostrophe typed on a phone read as a straight one)."""
+    m = pattern.search((text or "").replace("’", "'"))
     return m.span() if m else None
+
+
+def schedule_fits(posting: PostingLevel, person: PersonLevel) -> bool:
+    """Whether a posting suits the hours a person asks for: not night work for one who wants day work, not weekend work
+    for one who wants weekdays (what its title says; :func:`day_wish`, :func:`weekday_wish`). Beside
+    :func:`steady_enough`, for the same mask (:func:`retrieval.jobs.cold.shown`)."""
+    return not (person.wants_days and posting.nights) and not (person.wants_weekdays and posting.weekends)
 
 
 #: the employment types that are not steady work

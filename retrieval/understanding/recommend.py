@@ -451,21 +451,19 @@ class PersonalRanking:
         first-line supervisors of material moving) now come first. The work stays on the list, lower; an occupation without a zone ("All
         Other") and ``keep`` do not move. Nothing moves when the person's occupation is not known."""
         corpus = self.rec.corpus
-        own_ids = [oid for oid, _conf in sources[:1] if oid in corpus.index]
-        zones = [corpus.job_zone[corpus.index[oid]] for oid in own_ids]
-        if not zones or np.isnan(zones[0]):
+        own, own_zone = self._own_zone(sources)
+        if own is None or np.isnan(own_zone):
             return items
-        own_zone = float(zones[0])
 
         def shift(item: ScoredOccupation) -> float:
             if item.id in keep or item.id not in corpus.index:
                 return 0.0
             zone = corpus.job_zone[corpus.index[item.id]]
-            if np.isnan(zone) or own_zone < zone <= own_zone + 1 or self._leads_at_their_zone(item.id, own_ids[0]):
+            if np.isnan(zone) or own_zone < zone <= own_zone + 1 or self._leads_at_their_zone(item.id, own):
                 return 0.0
             return float(PAY_SHIFT_BELOW if zone < own_zone else PAY_SHIFT_SAME)
 
-        return moved_down([i for i in items if i.id in keep or i.id not in own_ids], shift)
+        return moved_down([i for i in items if i.id in keep or i.id != own], shift)
 
     def not_far_below(
         self, items: list[ScoredOccupation], sources: list[tuple[str, float]], keep: Collection[str] = frozenset()
@@ -474,15 +472,15 @@ class PersonalRanking:
         :data:`LEAVING_DROP_SHIFT` places down (it stays on the list): one who wants out of their work wants other work,
         not the assistant's post beside it. Nothing moves when their occupation has no zone."""
         corpus = self.rec.corpus
-        own = [corpus.job_zone[corpus.index[oid]] for oid, _conf in sources[:1] if oid in corpus.index]
-        if not own or np.isnan(own[0]):
+        _own, own_zone = self._own_zone(sources)
+        if np.isnan(own_zone):
             return items
 
         def shift(item: ScoredOccupation) -> float:
             if item.id in keep or item.id not in corpus.index:
                 return 0.0
             zone = corpus.job_zone[corpus.index[item.id]]
-            return float(LEAVING_DROP_SHIFT) if not np.isnan(zone) and zone <= own[0] - 2 else 0.0
+            return float(LEAVING_DROP_SHIFT) if not np.isnan(zone) and zone <= own_zone - 2 else 0.0
 
         return moved_down(items, shift)
 
@@ -492,16 +490,23 @@ class PersonalRanking:
         (:data:`PAY_FILL_ZONE_MAX`; none when it has no zone). Above it the step is a degree (a janitor, zone 3 in
         O*NET, was filled with environmental engineers) and the ordinary list already holds the moves people make."""
         corpus = self.rec.corpus
-        own = [oid for oid, _conf in sources[:1] if oid in corpus.index]
-        zone = corpus.job_zone[corpus.index[own[0]]] if own else np.nan
-        if np.isnan(zone) or zone > PAY_FILL_ZONE_MAX:
+        own, zone = self._own_zone(sources)
+        if own is None or np.isnan(zone) or zone > PAY_FILL_ZONE_MAX:
             return []
         return [
             i
             for i in items
             if i.id in corpus.index
-            and (corpus.job_zone[corpus.index[i.id]] == zone + 1 or self._leads_at_their_zone(i.id, own[0]))
+            and (corpus.job_zone[corpus.index[i.id]] == zone + 1 or self._leads_at_their_zone(i.id, own))
         ]
+
+    def _own_zone(self, sources: list[tuple[str, float]]) -> tuple[str | None, float]:
+        """The person's own occupation -- the most likely of their linked occupations, when the catalogue has it (a
+        pharmacy technician's second candidate, pharmacists, is not their work) -- and its O*NET job zone; (None, nan)
+        when it is not known, and nan for a zone O*NET does not give."""
+        corpus = self.rec.corpus
+        own = next((oid for oid, _conf in sources[:1] if oid in corpus.index), None)
+        return own, float(corpus.job_zone[corpus.index[own]]) if own is not None else float("nan")
 
     def _leads_at_their_zone(self, oid: str, own_id: str) -> bool:
         """Whether ``oid`` leads others at the job zone of the person's own occupation ``own_id``, which does not: a step
@@ -552,9 +557,8 @@ class PersonalRanking:
         """The highest job zone within reach without going back to school: the person's own occupation's (the
         most likely of their linked occupations; a pharmacy technician's second candidate, pharmacists, is not
         their training), at least :data:`SCHOOLING_FLOOR`."""
-        corpus = self.rec.corpus
-        own = [corpus.job_zone[corpus.index[oid]] for oid, _conf in sources[:1] if oid in corpus.index]
-        return max([SCHOOLING_FLOOR, *(int(z) for z in own if not np.isnan(z))])
+        _own, zone = self._own_zone(sources)
+        return SCHOOLING_FLOOR if np.isnan(zone) else max(SCHOOLING_FLOOR, int(zone))
 
     def within_schooling(
         self, items: list[ScoredOccupation], ceiling: int, keep: Collection[str] = frozenset()
